@@ -1,0 +1,32 @@
+"""The one Piccolo engine, configured from DATABASE_URL.
+
+The API opens a pool in its lifespan; workers and scripts use one connection per query unless they open a pool.
+"""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from piccolo.engine.postgres import PostgresEngine
+
+from events_app.settings import get_settings
+
+DB = PostgresEngine(config={"dsn": get_settings().database_url}, log_queries=False)
+
+
+def connection():
+    """The asyncpg connection of the transaction in progress (for the few statements written in SQL)."""
+    tx = DB.current_transaction.get()
+    if tx is None:
+        raise RuntimeError("connection() is only available inside DB.transaction()")
+    return tx.connection
+
+
+@asynccontextmanager
+async def pool(max_size: int | None = None) -> AsyncIterator[None]:
+    size = max_size or get_settings().db_pool_size
+    await DB.start_connection_pool(min_size=1, max_size=size)
+    try:
+        yield
+    finally:
+        await DB.close_connection_pool()

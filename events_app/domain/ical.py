@@ -1,0 +1,130 @@
+"""iCalendar objects for invites (iTIP/iMIP, RFC 5546/6047) and feeds, built with icalendar.
+
+Every calendar object (an event, later a session or meeting series) is described by a CalendarItem that carries
+its stored UID and SEQUENCE; this module only turns items into bytes. DTSTAMP is passed in: for an invite it is
+the time the message is rendered, for a feed the time the item last changed (so unchanged feeds stay byte-equal).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from icalendar import Event as VEvent
+from icalendar import vCalAddress, vText
+
+from events_app.domain.timezones import vtimezone
+
+PRODID = "-//Local Governments Network//Congress Manager 1.0//EN"
+
+METHOD_REQUEST = "REQUEST"
+METHOD_CANCEL = "CANCEL"
+METHOD_PUBLISH = "PUBLISH"
+
+
+@dataclass(frozen=True)
+class Attendee:
+    email: str
+    name: str
+    partstat: str = "NEEDS-ACTION"
+    role: str = "REQ-PARTICIPANT"
+    rsvp: bool = True
+
+
+@dataclass(frozen=True)
+class CalendarItem:
+    uid: str
+    sequence: int
+    summary: str
+    starts_at: datetime  # aware
+    ends_at: datetime  # aware
+    tzid: str
+    organizer_email: str
+    organizer_name: str
+    description: str = ""
+    location: str = ""
+    url: str = ""
+    status: str = "CONFIRMED"  # CONFIRMED or TENTATIVE in a REQUEST; CANCELLED only with METHOD:CANCEL
+    categories: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _address(email: str, name: str, **params) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    if name:
+        address.params["CN"] = name
+    for key, value in params.items():
+        address.params[key.replace("_", "-").upper()] = value
+    return address
+
+
+def _vevent(item: CalendarItem, dtstamp: datetime, *, cancelled: bool, attendee: Attendee | None,
+            with_organizer: bool) -> VEvent:
+    zone = ZoneInfo(item.tzid)
+    event = VEvent()
+    event.add("uid", item.uid)
+    event.add("dtstamp", dtstamp.astimezone(timezone.utc))
+    event.add("sequence", item.sequence)
+    event.add("dtstart", item.starts_at.astimezone(zone))
+    if item.ends_at > item.starts_at:  # a zero-length item has no DTEND (RFC 5545 3.6.1)
+        event.add("dtend", item.ends_at.astimezone(zone))
+    event.add("summary", vText(item.summary))
+    if item.description:
+        event.add("description", vText(item.description))
+    if item.location:
+        event.add("location", vText(item.location))
+    if item.url:
+        event.add("url", item.url)
+    if item.categories:
+        event.add("categories", list(item.categories))
+    event.add("status", "CANCELLED" if cancelled else item.status)
+    event.add("transp", "OPAQUE")
+    if with_organizer:
+        event.add("organizer", _address(item.organizer_email, item.organizer_name))
+    if attendee is not None:
+        event.add("attendee", _address(attendee.email, attendee.name, role=attendee.role,
+                                       partstat=attendee.partstat, rsvp="TRUE" if attendee.rsvp else "FALSE"))
+    return event
+
+
+def _calendar(method: str | None, items: list[CalendarItem], name: str = "") -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
+    if name:
+        cal.add("name", name)
+        cal.add("x-wr-calname", name)
+    seen: set[tuple[str, int]] = set()
+    for item in items:
+        for year in sorted({item.starts_at.year, item.ends_at.year}):
+            if (item.tzid, year) not in seen and item.tzid != "UTC":
+                seen.add((item.tzid, year))
+        # one VTIMEZONE per TZID; it covers the year before and after the given one
+    for tzid in sorted({tzid for tzid, _ in seen}):
+        years = sorted(year for z, year in seen if z == tzid)
+        cal.add_component(vtimezone(tzid, years[len(years) // 2]))
+    return cal
+
+
+def itip_message(method: str, item: CalendarItem, attendee: Attendee, dtstamp: datetime) -> bytes:
+    """One iTIP object for one recipient: REQUEST (invite or update) or CANCEL, listing only that attendee."""
+    if method not in (METHOD_REQUEST, METHOD_CANCEL):
+        raise ValueError(f"unsupported iTIP method {method}")
+    cal = _calendar(method, [item])
+    cal.add_component(_vevent(item, dtstamp, cancelled=method == METHOD_CANCEL, attendee=attendee,
+                              with_organizer=True))
+    return cal.to_ical()
+
+
+def feed(items: list[CalendarItem], name: str, stamps: dict[str, datetime]) -> bytes:
+    """A subscription feed (no METHOD, no ORGANIZER/ATTENDEE): stamps[uid] is when that item last changed."""
+    cal = _calendar(None, items, name)
+    cal.add("refresh-interval", "PT1H", parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    for item in items:
+        cal.add_component(_vevent(item, stamps[item.uid], cancelled=item.status == "CANCELLED", attendee=None,
+                                  with_organizer=False))
+    return cal.to_ical()

@@ -1,0 +1,74 @@
+"""SMTP delivery with one reused connection per worker process, and a clear temporary/permanent split."""
+from __future__ import annotations
+
+import smtplib
+import socket
+from email.message import Message
+
+from events_app.settings import Settings
+
+
+class TemporaryFailure(Exception):
+    """Try again later: the server is down, busy, or answered 4xx."""
+
+
+class PermanentFailure(Exception):
+    """Do not retry: the server refused this message or recipient with 5xx."""
+
+
+class SmtpTransport:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.connection: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        cls = smtplib.SMTP_SSL if s.smtp_ssl else smtplib.SMTP
+        conn = cls(s.smtp_host, s.smtp_port, timeout=30)
+        if s.smtp_starttls:
+            conn.starttls()
+        if s.smtp_credentials:
+            conn.login(*s.smtp_credentials)
+        return conn
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self.connection = None
+
+    def send(self, message: Message, sender: str, recipient: str) -> None:
+        """Deliver one message or raise TemporaryFailure / PermanentFailure with the server's reason."""
+        for attempt in (1, 2):  # a reused connection may have been closed by the server: reconnect once
+            try:
+                if self.connection is None:
+                    self.connection = self._connect()
+                refused = self.connection.send_message(message, from_addr=sender, to_addrs=[recipient])
+                if refused:
+                    code, reason = refused[recipient]
+                    raise (PermanentFailure if code >= 500 else TemporaryFailure)(f"{code} {reason!r}")
+                return
+            except smtplib.SMTPServerDisconnected as exc:
+                self.connection = None
+                if attempt == 2:
+                    raise TemporaryFailure(f"server disconnected: {exc}") from exc
+            except smtplib.SMTPResponseException as exc:
+                self._reset()
+                text = f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace') if isinstance(exc.smtp_error, bytes) else exc.smtp_error}"
+                raise (PermanentFailure if exc.smtp_code >= 500 else TemporaryFailure)(text) from exc
+            except smtplib.SMTPRecipientsRefused as exc:
+                self._reset()
+                code, reason = next(iter(exc.recipients.values()))
+                raise (PermanentFailure if code >= 500 else TemporaryFailure)(f"{code} {reason!r}") from exc
+            except (OSError, socket.timeout, smtplib.SMTPException) as exc:
+                self.close()
+                raise TemporaryFailure(f"cannot reach the SMTP server: {exc}") from exc
+
+    def _reset(self) -> None:
+        try:
+            if self.connection is not None:
+                self.connection.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()

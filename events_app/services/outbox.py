@@ -1,0 +1,85 @@
+"""The outbox: messages written in the transaction of the change that causes them, sent later by a worker.
+
+Claiming leases rows (status 'sending' until lease_until) with FOR UPDATE SKIP LOCKED, so concurrent workers never
+take the same row; a worker that dies before marking a row sent leaves its lease to expire, and the row is sent
+again: a crash may resend, never lose.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from events_app.db import sql
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+
+
+async def enqueue(kind: str, recipient: str, *, event_id: int | None = None, registration_id: int | None = None,
+                  language: str = "en", payload: dict[str, Any] | None = None, calendar_method: str | None = None,
+                  calendar_sequence: int | None = None) -> int:
+    """Write one message; call inside the transaction that makes the change."""
+    return await sql.fetchval(
+        """INSERT INTO outbox_message (kind, event, registration, recipient, language, payload, calendar_method,
+                                       calendar_sequence, status, attempts, next_attempt_at, last_error,
+                                       message_id, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 'pending', 0, now(), '', '', now()) RETURNING id""",
+        kind, event_id, registration_id, recipient, language, json.dumps(payload or {}), calendar_method,
+        calendar_sequence,
+    )
+
+
+async def claim(limit: int) -> list[dict]:
+    """Lease up to `limit` due messages (pending, or sending with an expired lease) to this worker."""
+    rows = await sql.fetch(
+        """UPDATE outbox_message AS o SET status = 'sending', lease_until = now() + $2::interval,
+                  attempts = o.attempts + 1
+           WHERE o.id IN (SELECT id FROM outbox_message
+                          WHERE (status = 'pending' AND next_attempt_at <= now())
+                             OR (status = 'sending' AND lease_until < now())
+                          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING o.*""",
+        limit, LEASE,
+    )
+    return [dict(r) for r in sorted(rows, key=lambda r: r["id"])]
+
+
+async def mark_sent(message_id: int, header_id: str) -> None:
+    await sql.execute(
+        "UPDATE outbox_message SET status = 'sent', sent_at = now(), lease_until = NULL, message_id = $2,"
+        " last_error = '' WHERE id = $1",
+        message_id, header_id,
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at one hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+async def mark_retry(message_id: int, attempts: int, error: str) -> str:
+    """A temporary failure: try again later, or give up after MAX_ATTEMPTS. Returns the new status."""
+    if attempts >= MAX_ATTEMPTS:
+        await mark_failed(message_id, f"gave up after {attempts} attempts: {error}")
+        return "failed"
+    await sql.execute(
+        "UPDATE outbox_message SET status = 'pending', lease_until = NULL, next_attempt_at = $2, last_error = $3"
+        " WHERE id = $1",
+        message_id, datetime.now(timezone.utc) + backoff(attempts), error[:2000],
+    )
+    return "pending"
+
+
+async def mark_failed(message_id: int, error: str) -> None:
+    await sql.execute(
+        "UPDATE outbox_message SET status = 'failed', lease_until = NULL, last_error = $2 WHERE id = $1",
+        message_id, error[:2000],
+    )
+
+
+async def due_count() -> int:
+    return await sql.fetchval(
+        "SELECT count(*) FROM outbox_message WHERE (status = 'pending' AND next_attempt_at <= now())"
+        " OR (status = 'sending' AND lease_until < now())"
+    )

@@ -1,0 +1,52 @@
+"""The Litestar application factory."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+import asyncpg
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from events_app.db.engine import pool
+from events_app.settings import get_settings
+from events_app.web.controllers.auth import AuthController
+from events_app.web.controllers.events import EventController
+from events_app.web.controllers.health import HealthController
+from events_app.web.controllers.organizations import OrganizationController
+from events_app.web.controllers.registrations import RegistrationController
+from events_app.web.errors import EXCEPTION_HANDLERS, database_unavailable, unexpected_error
+
+
+@asynccontextmanager
+async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    async with pool():
+        yield
+
+
+def create_app() -> Litestar:
+    settings = get_settings()
+    settings.check_production()
+    logging.basicConfig(level=logging.INFO)
+    handlers = {
+        **EXCEPTION_HANDLERS,
+        OSError: database_unavailable,
+        asyncpg.exceptions.CannotConnectNowError: database_unavailable,
+        asyncpg.exceptions.ConnectionDoesNotExistError: database_unavailable,
+        asyncpg.exceptions.InterfaceError: database_unavailable,
+        Exception: unexpected_error,
+    }
+    return Litestar(
+        route_handlers=[AuthController, EventController, RegistrationController, OrganizationController,
+                        HealthController],
+        lifespan=[lifespan],
+        exception_handlers=handlers,
+        openapi_config=OpenAPIConfig(
+            title="Congress and meeting service", version="0.1.0",
+            description="Congresses, registrations and pilot-project meetings for a network of local governments.",
+            path="/schema", render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=settings.debug,
+    )

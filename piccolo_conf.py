@@ -1,0 +1,6 @@
+"""Piccolo CLI configuration: the engine comes from DATABASE_URL like everywhere else."""
+from piccolo.conf.apps import AppRegistry
+
+from events_app.db.engine import DB
+
+APP_REGISTRY = AppRegistry(apps=["events_app.db.piccolo_app"])

@@ -1,0 +1,24 @@
+"""The Celery application: Redis broker, late acknowledgement, and beat's sweep of the outbox."""
+from __future__ import annotations
+
+from celery import Celery
+
+from events_app.jobs import DISPATCH_OUTBOX
+from events_app.settings import get_settings
+
+settings = get_settings()
+
+app = Celery("events", broker=settings.redis_url, include=["workers.tasks"])
+app.conf.update(
+    task_acks_late=True,  # a worker killed mid-task leaves the task for another one
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_ignore_result=True,
+    broker_connection_retry_on_startup=True,
+    broker_transport_options={"visibility_timeout": 600},
+    timezone="UTC",
+    beat_schedule={
+        # The sweep: whatever a kick missed (broker down at commit time, a crashed worker's lease) goes out here.
+        "sweep-outbox": {"task": DISPATCH_OUTBOX, "schedule": settings.outbox_sweep_seconds},
+    },
+)

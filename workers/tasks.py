@@ -1,0 +1,78 @@
+"""Thin tasks: take ids (or nothing), do nothing twice, delegate to events_app.services."""
+from __future__ import annotations
+
+import logging
+import os
+
+from celery.signals import worker_process_shutdown
+
+from events_app.jobs import DISPATCH_OUTBOX
+from events_app.mail.transport import PermanentFailure, SmtpTransport, TemporaryFailure
+from events_app.services import notifications, outbox
+from events_app.settings import get_settings
+from workers import runtime
+from workers.celery_app import app
+
+log = logging.getLogger(__name__)
+
+_transport: SmtpTransport | None = None
+
+
+def transport() -> SmtpTransport:
+    global _transport
+    if _transport is None:
+        _transport = SmtpTransport(get_settings())
+    return _transport
+
+
+@worker_process_shutdown.connect
+def _close_transport(**_):
+    if _transport is not None:
+        _transport.close()
+
+
+async def drain(limit_batches: int | None = None) -> dict[str, int]:
+    """Send every due outbox message, a leased batch at a time. Returns counts by outcome."""
+    settings = get_settings()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    batches = 0
+    while limit_batches is None or batches < limit_batches:
+        rows = await outbox.claim(settings.outbox_batch_size)
+        if not rows:
+            break
+        batches += 1
+        for row in rows:
+            try:
+                outgoing = await notifications.compose(row, settings)
+                transport().send(outgoing.message, outgoing.sender, outgoing.recipient)
+            except TemporaryFailure as exc:
+                status = await outbox.mark_retry(row["id"], row["attempts"], str(exc))
+                counts["retry" if status == "pending" else "failed"] += 1
+                log.warning("outbox %s: temporary failure (%s): %s", row["id"], status, exc)
+                if "cannot reach" in str(exc):
+                    # The server is down: leave the rest of the batch to its lease expiry rather than spin.
+                    for rest in rows[rows.index(row) + 1:]:
+                        await outbox.mark_retry(rest["id"], rest["attempts"] - 1, str(exc))
+                    return counts
+                continue
+            except PermanentFailure as exc:
+                await outbox.mark_failed(row["id"], str(exc))
+                counts["failed"] += 1
+                log.error("outbox %s: permanent failure: %s", row["id"], exc)
+                continue
+            except Exception as exc:  # a bug or missing data must not block the queue: retry, then give up
+                log.exception("outbox %s: could not compose or send", row["id"])
+                status = await outbox.mark_retry(row["id"], row["attempts"], f"{type(exc).__name__}: {exc}")
+                counts["retry" if status == "pending" else "failed"] += 1
+                continue
+            await outbox.mark_sent(row["id"], outgoing.message_id)
+            counts["sent"] += 1
+    return counts
+
+
+@app.task(name=DISPATCH_OUTBOX, ignore_result=True)
+def dispatch_outbox() -> dict[str, int]:
+    counts = runtime.run(drain())
+    if any(counts.values()):
+        log.info("outbox dispatch in pid %s: %s", os.getpid(), counts)
+    return counts
