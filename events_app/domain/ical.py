@@ -7,7 +7,7 @@ the time the message is rendered, for a feed the time the item last changed (so 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -122,7 +122,7 @@ def itip_message(method: str, item: CalendarItem, attendee: Attendee, dtstamp: d
 def feed(items: list[CalendarItem], name: str, stamps: dict[str, datetime]) -> bytes:
     """A subscription feed (no METHOD, no ORGANIZER/ATTENDEE): stamps[uid] is when that item last changed."""
     cal = _calendar(None, items, name)
-    cal.add("refresh-interval", "PT1H", parameters={"VALUE": "DURATION"})
+    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     for item in items:
         cal.add_component(_vevent(item, stamps[item.uid], cancelled=item.status == "CANCELLED", attendee=None,

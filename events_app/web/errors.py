@@ -52,18 +52,26 @@ def validation_error(request: Request, exc: ValidationException) -> Response:
             message = f"'{field}' is required"
         errors.append({"field": field, "message": message})
     detail = str(exc.detail)
-    malformed = any(word in text.lower() for text in [detail] + [e["message"] for e in errors]
-                    for word in ("malformed", "truncated", "invalid json", "trailing characters"))
-    if malformed:
-        return _problem(400, "Malformed request body", "the body is not valid JSON: check quotes, commas and "
-                        "brackets", errors or [{"field": "body", "message": "not valid JSON"}])
+    if any(_is_malformed(text) for text in [detail] + [e["message"] for e in errors]):
+        return _malformed()
     if not errors:
         errors = [{"field": _field_of(detail, None), "message": detail}]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return _problem(422 if request.method in ("POST", "PATCH", "PUT") else 400, "Invalid input", summary, errors)
 
 
+def _is_malformed(text: str) -> bool:
+    return any(word in text.lower() for word in ("malformed", "truncated", "invalid json", "trailing characters"))
+
+
+def _malformed() -> Response:
+    return _problem(400, "Malformed request body", "the body is not valid JSON: check quotes, commas and brackets",
+                    [{"field": "body", "message": "not valid JSON"}])
+
+
 def http_error(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 400 and _is_malformed(str(exc.detail)):
+        return _malformed()
     return _problem(exc.status_code, str(exc.detail) or "Error", str(exc.detail))
 
 

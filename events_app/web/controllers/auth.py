@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
 
 from events_app.services import accounts
 from events_app.services.accounts import CurrentAccount
@@ -14,10 +15,10 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", operation_id="login", status_code=200, summary="Log in; returns a bearer token")
-    async def login(self, data: LoginIn) -> LoginOut:
+    async def login(self, data: JSONBody[LoginIn]) -> LoginOut:
         token, expires, account = await accounts.login(data.email, data.password)
         return LoginOut(token=token, token_type="bearer", expires_at=expires, email=account.email, name=account.name)
 
     @post("/logout", operation_id="logout", status_code=204, dependencies={"account": Provide(provide_account)})
-    async def logout(self, request: Request, account: CurrentAccount) -> None:
+    async def logout(self, request: Request, account: NamedDependency[CurrentAccount]) -> None:
         await accounts.logout(bearer_token(request) or "")

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, get, patch, post
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from events_app.services import events, registrations
 from events_app.services.accounts import CurrentAccount
@@ -30,37 +30,37 @@ class EventController(Controller):
     tags = ["events"]
 
     @get("/", operation_id="listEvents", summary="Published upcoming events")
-    async def list_events(self, kind: EventKind | None = None,
-                          include_past: bool = Parameter(default=False, query="include_past")) -> list[EventOut]:
+    async def list_events(self, kind: FromQuery[EventKind | None] = None,
+                          include_past: FromQuery[bool] = False) -> list[EventOut]:
         return msgspec.convert(await events.list_published(kind, not include_past), list[EventOut])
 
     @post("/", operation_id="createEvent", dependencies=ORGANIZER, summary="Create a draft event")
-    async def create_event(self, data: EventCreate, account: CurrentAccount) -> EventOut:
+    async def create_event(self, data: JSONBody[EventCreate], account: NamedDependency[CurrentAccount]) -> EventOut:
         return msgspec.convert(await events.create_event(account, present(data)), EventOut)
 
     @get("/{event_id:int}", operation_id="getEvent", dependencies={"account": Provide(provide_optional_account)})
-    async def get_event(self, event_id: int, account: CurrentAccount | None) -> EventOut:
+    async def get_event(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount | None]) -> EventOut:
         return msgspec.convert(await events.get_event(event_id, account), EventOut)
 
     @patch("/{event_id:int}", operation_id="updateEvent", dependencies=ORGANIZER)
-    async def update_event(self, event_id: int, data: EventUpdate, account: CurrentAccount) -> EventOut:
+    async def update_event(self, event_id: FromPath[int], data: JSONBody[EventUpdate], account: NamedDependency[CurrentAccount]) -> EventOut:
         return msgspec.convert(await events.update_event(account, event_id, present(data)), EventOut)
 
     @post("/{event_id:int}/publish", operation_id="publishEvent", status_code=200, dependencies=ORGANIZER)
-    async def publish_event(self, event_id: int, account: CurrentAccount) -> EventOut:
+    async def publish_event(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> EventOut:
         return msgspec.convert(await events.publish_event(account, event_id), EventOut)
 
     @post("/{event_id:int}/categories", operation_id="createCategory", dependencies=ORGANIZER)
-    async def create_category(self, event_id: int, data: CategoryCreate, account: CurrentAccount) -> CategoryOut:
+    async def create_category(self, event_id: FromPath[int], data: JSONBody[CategoryCreate], account: NamedDependency[CurrentAccount]) -> CategoryOut:
         return msgspec.convert(await events.add_category(account, event_id, present(data)), CategoryOut)
 
     @post("/{event_id:int}/registrations", operation_id="register", summary="Register for a published event")
-    async def register(self, event_id: int, data: RegistrationCreate) -> RegistrationCreated:
+    async def register(self, event_id: FromPath[int], data: JSONBody[RegistrationCreate]) -> RegistrationCreated:
         result = await registrations.register(event_id, present(data))
         result["manage_url"] = f"{get_settings().public_url}/manage/{result['manage_token']}"
         return msgspec.convert(result, RegistrationCreated)
 
     @get("/{event_id:int}/registrations", operation_id="listRegistrations", dependencies=ORGANIZER)
-    async def list_registrations(self, event_id: int, account: CurrentAccount,
-                                 status: str | None = None) -> list[RegistrationOut]:
+    async def list_registrations(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount],
+                                 status: FromQuery[str | None] = None) -> list[RegistrationOut]:
         return msgspec.convert(await registrations.list_for_event(account, event_id, status), list[RegistrationOut])

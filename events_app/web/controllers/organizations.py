@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, get
+from litestar.params import FromQuery
 
 from events_app.services import people
 from events_app.web.schemas import OrganizationOut
@@ -12,5 +13,6 @@ class OrganizationController(Controller):
     tags = ["organizations"]
 
     @get("/", operation_id="listOrganizations", summary="Member and partner organizations")
-    async def list_organizations(self, country: str | None = None, q: str | None = None) -> list[OrganizationOut]:
+    async def list_organizations(self, country: FromQuery[str | None] = None,
+                                 q: FromQuery[str | None] = None) -> list[OrganizationOut]:
         return msgspec.convert(await people.list_organizations(country, q), list[OrganizationOut])

@@ -1,0 +1,58 @@
+"""Test set-up shared by every layer.
+
+`python3 manage.py test` starts (or names) PostgreSQL, Redis and an SMTP sink and exports their URLs. Each pytest
+runner (xdist worker) gets its own database and Redis database, so runners never see each other's rows or tasks.
+Tables are truncated before each test that uses the database.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNNER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+RUNNER_NUMBER = int(RUNNER.removeprefix("gw") or 0)
+
+if not os.environ.get("DATABASE_URL"):
+    raise SystemExit("run the tests with `python3 manage.py test` (it starts the servers), or set DATABASE_URL, "
+                     "REDIS_URL and SMTP_URL")
+
+
+def _with_path(url: str, path: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
+SERVER_URL = os.environ["DATABASE_URL"]
+TEST_DATABASE = f"events_test_{RUNNER}"
+os.environ["DATABASE_URL"] = _with_path(SERVER_URL, f"/{TEST_DATABASE}")
+os.environ["REDIS_URL"] = _with_path(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+                                     f"/{1 + RUNNER_NUMBER}")
+os.environ.setdefault("SECRET_KEY", "test-secret-" + "x" * 32)
+os.environ.setdefault("OUTBOX_SWEEP_SECONDS", "2")
+
+
+async def _recreate_database() -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(_with_path(SERVER_URL, "/postgres"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
+    finally:
+        await conn.close()
+
+
+def pytest_configure(config) -> None:
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return  # the xdist controller runs no tests; each runner prepares its own database
+    asyncio.run(_recreate_database())
+    subprocess.run([sys.executable, "-m", "events_app.cli", "migrate"], check=True, cwd=ROOT,
+                   env=os.environ.copy(), stdout=subprocess.DEVNULL)
+
+
+pytest_plugins = ["tests.fixtures"]

@@ -1,0 +1,102 @@
+"""Invites checked with two independent parsers: icalendar and vobject (vobject reads our VTIMEZONE itself)."""
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import vobject
+
+from events_app.domain.ical import Attendee, CalendarItem, feed, itip_message
+from events_app.domain.timezones import transitions, vtimezone
+
+STAMP = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+
+
+def item(tzid="Europe/Stockholm", start=datetime(2027, 5, 18, 9, 0), hours=8, sequence=0, **kw) -> CalendarItem:
+    zone = ZoneInfo(tzid)
+    return CalendarItem(uid="6f1c2a9e-0000-4000-8000-000000000001", sequence=sequence,
+                        summary="World Congress; plenary, day 1", starts_at=start.replace(tzinfo=zone),
+                        ends_at=start.replace(tzinfo=zone) + timedelta(hours=hours), tzid=tzid,
+                        organizer_email="congress@example.org", organizer_name="Secretariat, World Congress",
+                        location="Malmö Live, Dag Hammarskjölds torg 4, Malmö", **kw)
+
+
+ATTENDEE = Attendee("jiwon.park@example.org", "Park, Ji-won")
+
+
+def test_request_parses_in_icalendar_with_itip_fields():
+    cal = icalendar.Calendar.from_ical(itip_message("REQUEST", item(sequence=3), ATTENDEE, STAMP))
+    event = cal.walk("VEVENT")[0]
+    assert (str(cal["METHOD"]), str(event["UID"]), int(event["SEQUENCE"]), str(event["STATUS"])) == (
+        "REQUEST", "6f1c2a9e-0000-4000-8000-000000000001", 3, "CONFIRMED")
+    assert str(event["ORGANIZER"]) == "mailto:congress@example.org"
+    assert event["ORGANIZER"].params["CN"] == "Secretariat, World Congress"
+    assert event["ATTENDEE"].params["RSVP"] == "TRUE"
+    assert event["DTSTAMP"].dt == STAMP
+
+
+def test_request_parses_in_vobject_with_same_instant():
+    parsed = vobject.readOne(itip_message("REQUEST", item(), ATTENDEE, STAMP).decode())
+    start = parsed.vevent.dtstart.value
+    assert start.astimezone(timezone.utc) == datetime(2027, 5, 18, 7, 0, tzinfo=timezone.utc)
+    assert parsed.vevent.summary.value == "World Congress; plenary, day 1"
+    assert parsed.vevent.attendee.params["CN"] == ["Park, Ji-won"]
+
+
+def test_cancel_has_status_cancelled_and_method_cancel():
+    cal = icalendar.Calendar.from_ical(itip_message("CANCEL", item(sequence=4), ATTENDEE, STAMP))
+    event = cal.walk("VEVENT")[0]
+    assert (str(cal["METHOD"]), str(event["STATUS"]), int(event["SEQUENCE"])) == ("CANCEL", "CANCELLED", 4)
+
+
+def test_lines_are_crlf_and_folded_at_75_octets():
+    data = itip_message("REQUEST", item(description="Ñandú " * 60), ATTENDEE, STAMP)
+    lines = data.split(b"\r\n")
+    assert all(len(line) <= 75 for line in lines)
+    assert b"\n" not in data.replace(b"\r\n", b"")
+
+
+def test_unsupported_method_is_refused():
+    with pytest.raises(ValueError):
+        itip_message("PUBLISH", item(), ATTENDEE, STAMP)
+
+
+@pytest.mark.parametrize(
+    ("tzid", "local"),
+    [
+        ("Europe/Stockholm", datetime(2027, 3, 28, 9, 0)),  # first day of summer time
+        ("Europe/Stockholm", datetime(2027, 10, 31, 9, 0)),  # first day of winter time
+        ("America/Sao_Paulo", datetime(2027, 1, 12, 14, 0)),
+        ("Africa/Johannesburg", datetime(2027, 7, 6, 14, 0)),
+        ("Asia/Seoul", datetime(2027, 9, 1, 9, 30)),
+        ("Australia/Sydney", datetime(2027, 10, 3, 10, 0)),
+        ("America/New_York", datetime(2027, 3, 14, 8, 0)),
+        ("Asia/Kolkata", datetime(2027, 2, 2, 15, 30)),
+    ],
+)
+def test_vtimezone_gives_the_true_instant_in_an_independent_parser(tzid, local):
+    expected = local.replace(tzinfo=ZoneInfo(tzid)).astimezone(timezone.utc)
+    parsed = vobject.readOne(itip_message("REQUEST", item(tzid, local, 1), ATTENDEE, STAMP).decode())
+    assert parsed.vevent.dtstart.value.astimezone(timezone.utc) == expected
+
+
+def test_vtimezone_uses_yearly_rules_not_rdate_lists():
+    text = vtimezone("Europe/Stockholm", 2027).to_ical().decode()
+    assert ("RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in text, "RDATE" in text, "COMMENT" in text) == (
+        True, False, False)
+
+
+def test_transitions_are_exact_to_the_second():
+    changes = transitions("Europe/Stockholm", 2027, 2027)
+    assert [t.at_utc for t in changes] == [datetime(2027, 3, 28, 1, 0, tzinfo=timezone.utc),
+                                          datetime(2027, 10, 31, 1, 0, tzinfo=timezone.utc)]
+
+
+def test_feed_has_no_method_organizer_or_attendee_and_is_stable():
+    items = [item()]
+    first = feed(items, "World Congress", {items[0].uid: STAMP})
+    again = feed(items, "World Congress", {items[0].uid: STAMP})
+    cal = icalendar.Calendar.from_ical(first)
+    event = cal.walk("VEVENT")[0]
+    assert first == again
+    assert ("METHOD" in cal, "ORGANIZER" in event, "ATTENDEE" in event) == (False, False, False)
