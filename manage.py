@@ -338,12 +338,14 @@ def main() -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="run the whole stack").set_defaults(func=cmd_up)
     test = sub.add_parser("test", help="run the test suite (extra arguments go to pytest)")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
     sub.add_parser("install", help="create .venv and install").set_defaults(func=lambda a: ensure_venv() and 0)
     sub.add_parser("migrate", help="apply migrations").set_defaults(func=cmd_module("events_app.cli", "migrate"))
     sub.add_parser("seed", help="load demo data").set_defaults(func=cmd_module("events_app.cli", "seed"))
-    args = parser.parse_args()
+    args, extra = parser.parse_known_args()
+    if extra and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra
     return args.func(args)
 
 

@@ -21,8 +21,6 @@ from events_app.services import accounts
 from events_app.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = ("outbox_message", "registration", "registration_category", "event_organizer", "auth_session", "event",
-          "account", "person", "organization")
 PASSWORD = "correct horse battery staple"
 
 
@@ -37,7 +35,9 @@ async def db_pool() -> AsyncIterator[None]:
 @pytest.fixture
 async def db(db_pool) -> AsyncIterator[None]:
     """An empty database (migrations applied once per runner)."""
-    await sql.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    tables = await sql.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                             " AND tablename <> 'migration'")
+    await sql.execute(f"TRUNCATE {', '.join(t['tablename'] for t in tables)} RESTART IDENTITY CASCADE")
     yield
 
 

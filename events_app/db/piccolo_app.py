@@ -6,7 +6,7 @@ from events_app.db import tables
 
 APP_CONFIG = AppConfig(
     app_name="events",
-    migrations_folder_path=os.path.join(os.path.dirname(__file__), "..", "..", "migrations"),
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "..", "..", "migrations", "events"),
     table_classes=[
         tables.Organization,
         tables.Person,
