@@ -5,6 +5,7 @@ import uuid
 
 from piccolo.columns import (
     UUID,
+    BigInt,
     Boolean,
     ForeignKey,
     Integer,
@@ -79,7 +80,9 @@ class Event(Table, db=DB):
     registration_opens_at = Timestamptz(null=True, default=None)
     registration_closes_at = Timestamptz(null=True, default=None)
     capacity = Integer(null=True, default=None)
-    confirmed_count = Integer(default=0)
+    confirmed_count = Integer(default=0)  # seats held: confirmed registrations plus open waiting-list offers
+    waitlist_mode = Varchar(length=10, default="auto")  # auto: promote at once; offer: time-limited offer
+    offer_hours = Integer(default=48)
     organizer_email = Varchar(length=320, default="")
     organizer_name = Varchar(length=200, default="")
     calendar_uid = UUID(default=uuid.uuid4, unique=True)
@@ -107,6 +110,57 @@ class RegistrationCategory(Table, db=DB, tablename="registration_category"):
     requires_approval = Boolean(default=False)
     eligibility = Varchar(length=20, default="anyone")
     position = Integer(default=0)
+    opens_at = Timestamptz(null=True, default=None)
+    closes_at = Timestamptz(null=True, default=None)
+
+
+class Question(Table, db=DB):
+    """A custom registration question of an event; answers are validated by domain.questions."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, required=True)
+    code = Varchar(length=40, required=True)
+    label = Varchar(length=300, required=True)
+    kind = Varchar(length=20, required=True)
+    required = Boolean(default=False)
+    options = JSONB(default=[])
+    position = Integer(default=0)
+
+
+class Delegation(Table, db=DB):
+    """One organization's group at one event: a head of delegation and a number of seats."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, required=True)
+    organization = ForeignKey(references=Organization, on_delete=OnDelete.restrict, required=True)
+    category = ForeignKey(references=RegistrationCategory, on_delete=OnDelete.restrict, required=True)
+    seat_quota = Integer(required=True)
+    head_person = ForeignKey(references=Person, on_delete=OnDelete.restrict, required=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Invitation(Table, db=DB):
+    """A single-use, expiring invitation by email; unlocks its category (invitation-only categories too)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, required=True)
+    category = ForeignKey(references=RegistrationCategory, on_delete=OnDelete.cascade, required=True)
+    email = Varchar(length=320, required=True)
+    name = Varchar(length=200, default="")
+    token_nonce = Varchar(length=32, required=True)
+    token_hash = Varchar(length=64, unique=True, required=True)
+    expires_at = Timestamptz(required=True)
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class AccessCode(Table, db=DB, tablename="access_code"):
+    """A code handed out by organizers (e.g. to a partner) that unlocks a category a limited number of times."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, required=True)
+    category = ForeignKey(references=RegistrationCategory, on_delete=OnDelete.cascade, required=True)
+    code = Varchar(length=40, required=True)
+    max_uses = Integer(required=True)
+    uses = Integer(default=0)
+    expires_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class Registration(Table, db=DB):
@@ -119,9 +173,25 @@ class Registration(Table, db=DB):
     token_nonce = Varchar(length=32, required=True)
     token_hash = Varchar(length=64, unique=True, required=True)
     answers = JSONB(default={})
+    delegation = ForeignKey(references=Delegation, null=True, on_delete=OnDelete.set_null)
+    invitation = ForeignKey(references=Invitation, null=True, on_delete=OnDelete.set_null)
+    access_code = ForeignKey(references=AccessCode, null=True, on_delete=OnDelete.set_null)
+    waitlist_seq = BigInt(null=True, default=None)  # order on the waiting list (positions are computed)
+    offer_expires_at = Timestamptz(null=True, default=None)
+    cancel_reason = Varchar(length=30, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     cancelled_at = Timestamptz(null=True, default=None)
+
+
+class IdempotencyKey(Table, db=DB, tablename="idempotency_key"):
+    """The first answer to a request sent with an Idempotency-Key, replayed for retries."""
+
+    scope = Varchar(length=100, required=True)
+    key = Varchar(length=200, required=True)
+    request_hash = Varchar(length=64, required=True)
+    registration = ForeignKey(references=Registration, null=True, on_delete=OnDelete.cascade)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class OutboxMessage(Table, db=DB, tablename="outbox_message"):

@@ -48,6 +48,10 @@ def validate_event(fields: Mapping[str, Any]) -> list[FieldError]:
     online = fields.get("online_url") or ""
     if online and not online.startswith(("https://", "http://")):
         errors.append(FieldError("online_url", "must be an http(s) URL"))
+    if fields.get("waitlist_mode", "auto") not in ("auto", "offer"):
+        errors.append(FieldError("waitlist_mode", "must be 'auto' (promote at once) or 'offer' (time-limited offer)"))
+    if not 1 <= (fields.get("offer_hours") or 48) <= 720:
+        errors.append(FieldError("offer_hours", "must be between 1 and 720 hours"))
     capacity = fields.get("capacity")
     if capacity is not None and capacity < 1:
         errors.append(FieldError("capacity", "must be at least 1, or null for no event-wide limit"))

@@ -12,11 +12,13 @@ from events_app.db.tables import Event, EventOrganizer, RegistrationCategory
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.events import DATETIME_FIELDS, calendar_changed, localize, validate_event
 from events_app.domain.vocab import ELIGIBILITIES
+from events_app.jobs import kick_outbox
+from events_app.services import questions, seats
 from events_app.services.accounts import CurrentAccount, require_organizer
 
 EVENT_FIELDS = ("title", "kind", "description", "timezone", "starts_at", "ends_at", "venue_name", "venue_address",
                 "city", "country", "online_url", "registration_opens_at", "registration_closes_at", "capacity",
-                "organizer_email", "organizer_name")
+                "organizer_email", "organizer_name", "waitlist_mode", "offer_hours")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -56,6 +58,9 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
                 update["calendar_sequence"] = before["calendar_sequence"] + 1
             update["updated_at"] = datetime.now(timezone.utc)
             await Event.update({getattr(Event, k): v for k, v in update.items()}).where(Event.id == event_id)
+            if "capacity" in update:
+                await seats.promote(await seats.lock_event(event_id))  # a raised capacity serves the waiting list
+    await kick_outbox()
     return await get_event(event_id, account)
 
 
@@ -78,6 +83,9 @@ async def add_category(account: CurrentAccount, event_id: int, fields: dict[str,
     await require_organizer(account, event_id)
     errors = []
     code = fields.get("code", "")
+    opens, closes = fields.get("opens_at"), fields.get("closes_at")
+    if opens and closes and closes <= opens:
+        errors.append(FieldError("closes_at", "must be after opens_at"))
     if not CODE_RE.match(code):
         errors.append(FieldError("code", "use 1-40 lower-case letters, digits, '-' or '_', e.g. 'delegate'"))
     if not str(fields.get("name") or "").strip():
@@ -97,6 +105,7 @@ async def add_category(account: CurrentAccount, event_id: int, fields: dict[str,
             event=event_id, code=code, name=fields["name"].strip(), quota=fields.get("quota"),
             requires_approval=bool(fields.get("requires_approval", False)),
             eligibility=fields.get("eligibility", "anyone"), position=position, confirmed_count=0,
+            opens_at=opens, closes_at=closes,
         ))
     return next(c for c in (await get_event(event_id, account))["categories"] if c["code"] == code)
 
@@ -104,7 +113,8 @@ async def add_category(account: CurrentAccount, event_id: int, fields: dict[str,
 def _event_out(row: dict, categories: list[dict], now: datetime) -> dict:
     zone = ZoneInfo(row["timezone"])
     out = {k: row[k] for k in ("id", "title", "kind", "description", "timezone", "venue_name", "venue_address",
-                               "city", "country", "online_url", "status", "capacity")}
+                               "city", "country", "online_url", "status", "capacity", "waitlist_mode",
+                               "offer_hours")}
     for name in DATETIME_FIELDS:
         out[name] = row[name].astimezone(zone) if row[name] else None
     seats_left = None if row["capacity"] is None else max(row["capacity"] - row["confirmed_count"], 0)
@@ -122,7 +132,8 @@ def _event_out(row: dict, categories: list[dict], now: datetime) -> dict:
             left = seats_left if left is None else min(left, seats_left)
         out["categories"].append({"id": c["id"], "code": c["code"], "name": c["name"], "quota": c["quota"],
                                   "seats_left": left, "requires_approval": c["requires_approval"],
-                                  "eligibility": c["eligibility"], "confirmed_count": c["confirmed_count"]})
+                                  "eligibility": c["eligibility"], "confirmed_count": c["confirmed_count"],
+                                  "opens_at": c["opens_at"], "closes_at": c["closes_at"]})
     return out
 
 
@@ -145,7 +156,9 @@ async def get_event(event_id: int, account: CurrentAccount | None = None) -> dic
             raise NotFound("event")
         await require_organizer(account, event_id)
     categories = await _categories([event_id])
-    return _event_out(dict(row), categories.get(event_id, []), datetime.now(timezone.utc))
+    out = _event_out(dict(row), categories.get(event_id, []), datetime.now(timezone.utc))
+    out["questions"] = await questions.for_event(event_id)
+    return out
 
 
 async def list_published(kind: str | None = None, upcoming_only: bool = True) -> list[dict]:
@@ -156,4 +169,4 @@ async def list_published(kind: str | None = None, upcoming_only: bool = True) ->
     )
     categories = await _categories([r["id"] for r in rows])
     now = datetime.now(timezone.utc)
-    return [_event_out(dict(r), categories.get(r["id"], []), now) for r in rows]
+    return [_event_out(dict(r), categories.get(r["id"], []), now) | {"questions": []} for r in rows]

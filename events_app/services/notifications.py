@@ -64,21 +64,40 @@ def _payload(row: dict) -> dict:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def local_text(value: datetime | str | None, tzid: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = value.astimezone(ZoneInfo(tzid))
+    return f"{local.strftime('%Y-%m-%d %H:%M')} ({tzid})"
+
+
 async def compose(row: dict, settings: Settings, now: datetime | None = None) -> Outgoing:
     now = now or datetime.now(timezone.utc)
     event = dict(await sql.fetchrow("SELECT * FROM event WHERE id = $1", row["event"]))
-    registration = None
-    person = {"name": "", "email": row["recipient"]}
-    manage_url = ""
+    payload = _payload(row)
+    registration: dict = {}
+    person = {"name": payload.get("name", ""), "email": row["recipient"]}
+    links: dict[str, str] = {"manage_url": "", "invitation_url": ""}
     if row["registration"] is not None:
         reg = await sql.fetchrow(
-            """SELECT r.id, r.status, r.token_nonce, c.name AS category_name, p.name, p.email
+            """SELECT r.id, r.status, r.token_nonce, c.name AS category_name, p.name, p.email,
+                      CASE WHEN r.status = 'waitlisted' THEN (
+                          SELECT count(*) FROM registration w WHERE w.category = r.category
+                            AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position
                FROM registration r JOIN person p ON p.id = r.person
                JOIN registration_category c ON c.id = r.category WHERE r.id = $1""", row["registration"])
         registration = dict(reg)
         person = {"name": reg["name"], "email": reg["email"]}
-        token = manage_token(settings.secret_key, reg["token_nonce"])
-        manage_url = f"{settings.public_url}/manage/{token}"
+        links["manage_url"] = f"{settings.public_url}/manage/{manage_token(settings.secret_key, reg['token_nonce'])}"
+    if payload.get("invitation_id"):
+        invitation = await sql.fetchrow("SELECT token_nonce, expires_at FROM invitation WHERE id = $1",
+                                        payload["invitation_id"])
+        token = manage_token(settings.secret_key, "invitation:" + invitation["token_nonce"])
+        links["invitation_url"] = f"{settings.public_url}/events/{event['id']}/register?invitation={token}"
+        payload["invitation_expires_text"] = local_text(invitation["expires_at"], event["timezone"])
+        payload["invitee_name"] = payload.get("name", "")
     organizer_email = event["organizer_email"] or settings.mail_from
     organizer_name = event["organizer_name"] or settings.mail_from_name
     language = row["language"] or "en"
@@ -89,14 +108,15 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None) ->
                                country_name(event["country"]), event["online_url"]),
         "online_url": event["online_url"],
     }
-    context = {"person": person, "event": event_view, "registration": registration or {},
-               "manage_url": manage_url, "organizer_name": organizer_name, "language": language,
-               "has_calendar": row["calendar_method"] is not None, "subject": "", **_payload(row)}
+    context = {"approved": False, "reason": "", **payload, "person": person, "event": event_view,
+               "registration": registration, **links, "organizer_name": organizer_name, "language": language,
+               "has_calendar": row["calendar_method"] is not None, "subject": "",
+               "offer_expires_text": local_text(payload.get("offer_expires_at"), event["timezone"])}
     rendered = render(row["kind"], language, context)
     calendar = None
     if row["calendar_method"]:
         item = event_item(event, settings, row["calendar_sequence"],
-                          f"Manage your registration: {manage_url}" if manage_url else "")
+                          f"Manage your registration: {links['manage_url']}" if links["manage_url"] else "")
         calendar = itip_message(row["calendar_method"], item, Attendee(person["email"], person["name"]), now)
     domain = organizer_email.rsplit("@", 1)[-1]
     message_id = f"<outbox-{row['id']}@{domain}>"  # one per outbox row: a resend after a crash keeps it

@@ -13,6 +13,9 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from events_app.db.engine import pool
 from events_app.settings import get_settings
 from events_app.web.controllers.auth import AuthController
+from events_app.web.controllers.categories import CategoryController, QuestionController
+from events_app.web.controllers.delegations import DelegationController, InvitationController
+from events_app.web.controllers.event_registrations import EventRegistrationController
 from events_app.web.controllers.events import EventController
 from events_app.web.controllers.health import HealthController
 from events_app.web.controllers.organizations import OrganizationController
@@ -39,8 +42,9 @@ def create_app() -> Litestar:
         Exception: unexpected_error,
     }
     return Litestar(
-        route_handlers=[AuthController, EventController, RegistrationController, OrganizationController,
-                        HealthController],
+        route_handlers=[AuthController, EventController, CategoryController, QuestionController,
+                        EventRegistrationController, DelegationController, InvitationController,
+                        RegistrationController, OrganizationController, HealthController],
         lifespan=[lifespan],
         exception_handlers=handlers,
         openapi_config=OpenAPIConfig(

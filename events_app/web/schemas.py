@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -12,6 +12,9 @@ Text300 = Annotated[str, Meta(max_length=300)]
 Text500 = Annotated[str, Meta(max_length=500)]
 EventKind = Literal["congress", "forum", "meeting", "webinar"]
 Eligibility = Literal["anyone", "members", "partners", "invitation"]
+WaitlistMode = Literal["auto", "offer"]
+QuestionKind = Literal["short_text", "long_text", "single_choice", "multiple_choice", "yes_no", "country", "date"]
+RegistrationStatus = Literal["pending", "confirmed", "offered", "waitlisted", "cancelled", "rejected"]
 
 
 class Strict(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -53,6 +56,8 @@ class EventCreate(Strict):
     capacity: int | None = None
     organizer_email: Annotated[str, Meta(max_length=320)] = ""
     organizer_name: Text200 = ""
+    waitlist_mode: WaitlistMode = "auto"
+    offer_hours: int = 48
 
 
 class EventUpdate(Strict):
@@ -72,6 +77,8 @@ class EventUpdate(Strict):
     capacity: int | None | UnsetType = UNSET
     organizer_email: Annotated[str, Meta(max_length=320)] | UnsetType = UNSET
     organizer_name: Text200 | UnsetType = UNSET
+    waitlist_mode: WaitlistMode | UnsetType = UNSET
+    offer_hours: int | UnsetType = UNSET
 
 
 class CategoryCreate(Strict):
@@ -80,6 +87,35 @@ class CategoryCreate(Strict):
     quota: int | None = None
     requires_approval: bool = False
     eligibility: Eligibility = "anyone"
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+
+class CategoryUpdate(Strict):
+    name: Text200 | UnsetType = UNSET
+    quota: int | None | UnsetType = UNSET
+    requires_approval: bool | UnsetType = UNSET
+    eligibility: Eligibility | UnsetType = UNSET
+    opens_at: datetime | None | UnsetType = UNSET
+    closes_at: datetime | None | UnsetType = UNSET
+
+
+class QuestionCreate(Strict):
+    code: Annotated[str, Meta(max_length=40)]
+    label: Text300
+    kind: QuestionKind
+    required: bool = False
+    options: list[Text200] = []
+
+
+class QuestionOut(Struct):
+    id: int
+    code: str
+    label: str
+    kind: str
+    required: bool
+    options: list[str]
+    position: int
 
 
 class CategoryOut(Struct):
@@ -91,6 +127,8 @@ class CategoryOut(Struct):
     confirmed_count: int
     requires_approval: bool
     eligibility: str
+    opens_at: datetime | None
+    closes_at: datetime | None
 
 
 class EventOut(Struct):
@@ -113,7 +151,10 @@ class EventOut(Struct):
     capacity: int | None
     seats_left: int | None
     confirmed_count: int
+    waitlist_mode: str
+    offer_hours: int
     categories: list[CategoryOut]
+    questions: list[QuestionOut]
 
 
 class RegistrationCreate(Strict):
@@ -123,6 +164,9 @@ class RegistrationCreate(Strict):
     organization_id: int | None = None
     language: Annotated[str, Meta(max_length=10)] = "en"
     timezone: Annotated[str, Meta(max_length=64)] | None = None
+    answers: dict[str, Any] = {}
+    invitation_token: Annotated[str, Meta(max_length=100)] | None = None
+    access_code: Annotated[str, Meta(max_length=40)] | None = None
 
 
 class RegistrationOut(Struct):
@@ -140,6 +184,11 @@ class RegistrationOut(Struct):
     organization_country: str | None
     created_at: datetime
     cancelled_at: datetime | None
+    cancel_reason: str
+    waitlist_position: int | None
+    offer_expires_at: datetime | None
+    delegation_id: int | None
+    answers: dict[str, Any]
 
 
 class RegistrationCreated(RegistrationOut):
@@ -159,3 +208,116 @@ class HealthOut(Struct):
     status: str
     database: str
     broker: str
+
+
+class ResendLinkIn(Strict):
+    email: Annotated[str, Meta(max_length=320)]
+
+
+class RejectIn(Strict):
+    reason: Annotated[str, Meta(max_length=1000)] = ""
+
+
+class MoveIn(Strict):
+    category: Annotated[str, Meta(max_length=40)]
+
+
+class CategoryCount(Struct):
+    code: str
+    name: str
+    quota: int | None
+    seats_taken: int
+    confirmed: int
+    offered: int
+    pending: int
+    waitlisted: int
+    cancelled: int
+    rejected: int
+
+
+class OrganizationCount(Struct):
+    organization_id: int
+    name: str
+    kind: str
+    country: str
+    active: int
+    confirmed: int
+
+
+class CountryCount(Struct):
+    country: str
+    country_name: str
+    active: int
+    confirmed: int
+
+
+class RegistrationCounts(Struct):
+    categories: list[CategoryCount]
+    organizations: list[OrganizationCount]
+    countries: list[CountryCount]
+
+
+class DelegationCreate(Strict):
+    organization_id: int
+    category: Annotated[str, Meta(max_length=40)]
+    seats: int
+    head_email: Annotated[str, Meta(max_length=320)]
+    head_name: Text200
+    head_language: Annotated[str, Meta(max_length=10)] = "en"
+
+
+class DelegationSeats(Strict):
+    seats: int
+
+
+class MemberIn(Strict):
+    email: Annotated[str, Meta(max_length=320)]
+    name: Text200
+    language: Annotated[str, Meta(max_length=10)] = "en"
+
+
+class DelegationOut(Struct):
+    id: int
+    event_id: int
+    organization_id: int
+    organization_name: str
+    organization_country: str
+    category: str
+    seat_quota: int
+    seats_used: int
+    seats_left: int
+    head_name: str
+    head_email: str
+    members: list[RegistrationOut]
+
+
+class InvitationCreate(Strict):
+    email: Annotated[str, Meta(max_length=320)]
+    category: Annotated[str, Meta(max_length=40)]
+    name: Text200 = ""
+    language: Annotated[str, Meta(max_length=10)] = "en"
+    expires_at: datetime | None = None
+
+
+class InvitationOut(Struct):
+    id: int
+    email: str
+    category: str
+    expires_at: datetime
+    used_at: datetime | None
+
+
+class AccessCodeCreate(Strict):
+    category: Annotated[str, Meta(max_length=40)]
+    max_uses: int
+    code: Annotated[str, Meta(max_length=40)] | None = None
+    expires_at: datetime | None = None
+
+
+class AccessCodeOut(Struct):
+    id: int
+    code: str
+    category: str
+    max_uses: int
+    uses: int
+    expires_at: datetime | None

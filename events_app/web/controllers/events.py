@@ -5,20 +5,14 @@ from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from events_app.services import events, registrations
+from events_app.services import events
 from events_app.services.accounts import CurrentAccount
-from events_app.settings import get_settings
 from events_app.web.auth import provide_account, provide_optional_account
 from events_app.web.schemas import (
-    CategoryCreate,
-    CategoryOut,
     EventCreate,
     EventKind,
     EventOut,
     EventUpdate,
-    RegistrationCreate,
-    RegistrationCreated,
-    RegistrationOut,
     present,
 )
 
@@ -49,18 +43,3 @@ class EventController(Controller):
     @post("/{event_id:int}/publish", operation_id="publishEvent", status_code=200, dependencies=ORGANIZER)
     async def publish_event(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> EventOut:
         return msgspec.convert(await events.publish_event(account, event_id), EventOut)
-
-    @post("/{event_id:int}/categories", operation_id="createCategory", dependencies=ORGANIZER)
-    async def create_category(self, event_id: FromPath[int], data: JSONBody[CategoryCreate], account: NamedDependency[CurrentAccount]) -> CategoryOut:
-        return msgspec.convert(await events.add_category(account, event_id, present(data)), CategoryOut)
-
-    @post("/{event_id:int}/registrations", operation_id="register", summary="Register for a published event")
-    async def register(self, event_id: FromPath[int], data: JSONBody[RegistrationCreate]) -> RegistrationCreated:
-        result = await registrations.register(event_id, present(data))
-        result["manage_url"] = f"{get_settings().public_url}/manage/{result['manage_token']}"
-        return msgspec.convert(result, RegistrationCreated)
-
-    @get("/{event_id:int}/registrations", operation_id="listRegistrations", dependencies=ORGANIZER)
-    async def list_registrations(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount],
-                                 status: FromQuery[str | None] = None) -> list[RegistrationOut]:
-        return msgspec.convert(await registrations.list_for_event(account, event_id, status), list[RegistrationOut])

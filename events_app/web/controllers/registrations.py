@@ -1,23 +1,42 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, delete, get
-from litestar.params import FromPath
+from litestar import Controller, delete, get, post
+from litestar.params import FromPath, JSONBody
 
-from events_app.services import registrations
-from events_app.web.schemas import RegistrationOut
+from events_app.services import delegations, registrations
+from events_app.web.schemas import DelegationOut, MemberIn, RegistrationOut, present
 
 
 class RegistrationController(Controller):
     """The delegate's own registration, reached with the secret token of the emailed manage link."""
 
-    path = "/api/registrations"
+    path = "/api/registrations/{token:str}"
     tags = ["registrations"]
 
-    @get("/{token:str}", operation_id="getRegistration")
+    @get("/", operation_id="getRegistration")
     async def get_registration(self, token: FromPath[str]) -> RegistrationOut:
         return msgspec.convert(await registrations.get_by_token(token), RegistrationOut)
 
-    @delete("/{token:str}", operation_id="cancelRegistration", status_code=200)
+    @delete("/", operation_id="cancelRegistration", status_code=200)
     async def cancel_registration(self, token: FromPath[str]) -> RegistrationOut:
         return msgspec.convert(await registrations.cancel_by_token(token), RegistrationOut)
+
+    @post("/accept-offer", operation_id="acceptOffer", status_code=200,
+          summary="Take up a waiting-list offer before it expires")
+    async def accept_offer(self, token: FromPath[str]) -> RegistrationOut:
+        return msgspec.convert(await registrations.accept_offer(token), RegistrationOut)
+
+    @get("/delegation", operation_id="getOwnDelegation", summary="Head of delegation: the delegation and its seats")
+    async def delegation(self, token: FromPath[str]) -> DelegationOut:
+        return msgspec.convert(await delegations.for_head(token), DelegationOut)
+
+    @post("/delegation/members", operation_id="addDelegationMember")
+    async def add_member(self, token: FromPath[str], data: JSONBody[MemberIn]) -> RegistrationOut:
+        return msgspec.convert(await delegations.add_member(token, present(data)), RegistrationOut)
+
+    @post("/delegation/members/{registration_id:int}/substitute", operation_id="substituteDelegationMember",
+          summary="Give a member's seat to another person without freeing it")
+    async def substitute(self, token: FromPath[str], registration_id: FromPath[int],
+                         data: JSONBody[MemberIn]) -> RegistrationOut:
+        return msgspec.convert(await delegations.substitute(token, registration_id, present(data)), RegistrationOut)

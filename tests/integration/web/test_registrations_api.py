@@ -39,16 +39,19 @@ async def test_same_email_in_other_case_is_409(client, organizer):
     response = await client.post(f"/api/events/{event['id']}/registrations",
                                  json=delegate(email="THANDIWE.NKOSI@example.org"))
     assert (response.status_code, response.json()["errors"][0]["field"]) == (409, "email")
-    assert await counts() == (1, 1, 1)
+    assert "manage_token" not in response.text
+    kinds = [r["kind"] for r in await sql.fetch("SELECT kind FROM outbox_message ORDER BY id")]
+    assert (await counts())[:2] == (1, 1)
+    assert kinds == ["registration_confirmed", "manage_link"]
 
 
-async def test_full_category_is_409_and_writes_nothing(client, organizer):
+async def test_full_category_waitlists_with_a_position(client, organizer):
     event = await published_event(client, organizer, categories=(("delegate", 1),))
     await client.post(f"/api/events/{event['id']}/registrations", json=delegate())
     response = await client.post(f"/api/events/{event['id']}/registrations",
                                  json=delegate(email="jiwon.park@example.org", name="Ji-won Park"))
-    assert (response.status_code, response.json()["errors"][0]["field"]) == (409, "category")
-    assert await counts() == (1, 1, 1)
+    assert (response.status_code, response.json()["status"], response.json()["waitlist_position"]) == (
+        201, "waitlisted", 1)
 
 
 async def test_event_capacity_limits_all_categories(client, organizer):
@@ -56,7 +59,7 @@ async def test_event_capacity_limits_all_categories(client, organizer):
     first = await client.post(f"/api/events/{event['id']}/registrations", json=delegate())
     second = await client.post(f"/api/events/{event['id']}/registrations",
                                json=delegate(email="press@example.org", name="Erik", category="press"))
-    assert (first.status_code, second.status_code) == (201, 409)
+    assert (first.json()["status"], second.json()["status"]) == ("confirmed", "waitlisted")
 
 
 async def test_draft_event_refuses_registration(client, organizer):
@@ -111,7 +114,7 @@ async def test_cancelled_delegate_may_register_again_with_a_higher_sequence(clie
     again = await client.post(f"/api/events/{event['id']}/registrations", json=delegate())
     sequences = [r["calendar_sequence"] for r in await sql.fetch(
         "SELECT calendar_sequence FROM outbox_message ORDER BY id")]
-    assert (again.status_code, sequences) == (201, [0, 1, 1])
+    assert (again.status_code, sequences) == (201, [0, 1, 2])
 
 
 async def test_wrong_token_is_404(client):

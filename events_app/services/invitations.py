@@ -1,0 +1,81 @@
+"""Invitations (single-use, expiring links sent by email) and access codes (handed out, limited uses)."""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from events_app.db import sql
+from events_app.db.engine import DB
+from events_app.domain.errors import Conflict, FieldError, require
+from events_app.domain.security import digest, manage_token, new_nonce
+from events_app.jobs import kick_outbox
+from events_app.services import outbox
+from events_app.services.accounts import CurrentAccount, require_organizer
+from events_app.services.registrations import normalize_email
+from events_app.settings import get_settings
+
+CODE_RE = re.compile(r"^[A-Za-z0-9-]{4,40}$")
+
+
+def invitation_token(nonce: str) -> str:
+    return manage_token(get_settings().secret_key, "invitation:" + nonce)
+
+
+async def _category_id(event_id: int, code: str) -> int:
+    category_id = await sql.fetchval("SELECT id FROM registration_category WHERE event = $1 AND code = $2",
+                                     event_id, code)
+    if category_id is None:
+        require([FieldError("category", f"unknown category {code!r} in this event")])
+    return category_id
+
+
+async def invite(account: CurrentAccount, event_id: int, data: dict[str, Any], now: datetime | None = None) -> dict:
+    """Email a personal invitation link; the link registers once, until it expires."""
+    now = now or datetime.now(timezone.utc)
+    await require_organizer(account, event_id)
+    email = normalize_email(data["email"])
+    expires = data.get("expires_at") or now + timedelta(days=14)
+    if expires <= now:
+        require([FieldError("expires_at", "must be in the future")])
+    async with DB.transaction():
+        category_id = await _category_id(event_id, data["category"])
+        nonce = new_nonce()
+        invitation_id = await sql.fetchval(
+            "INSERT INTO invitation (event, category, email, name, token_nonce, token_hash, expires_at, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING id", event_id, category_id, email,
+            data.get("name", ""), nonce, digest(invitation_token(nonce)), expires)
+        await outbox.enqueue("invitation", email, event_id=event_id, language=data.get("language", "en"),
+                             payload={"invitation_id": invitation_id, "name": data.get("name", "")})
+    await kick_outbox()
+    return {"id": invitation_id, "email": email, "category": data["category"], "expires_at": expires,
+            "used_at": None}
+
+
+async def list_invitations(account: CurrentAccount, event_id: int) -> list[dict]:
+    await require_organizer(account, event_id)
+    rows = await sql.fetch("SELECT i.id, i.email, c.code AS category, i.expires_at, i.used_at FROM invitation i"
+                           " JOIN registration_category c ON c.id = i.category WHERE i.event = $1 ORDER BY i.id",
+                           event_id)
+    return [dict(r) for r in rows]
+
+
+async def create_code(account: CurrentAccount, event_id: int, data: dict[str, Any]) -> dict:
+    await require_organizer(account, event_id)
+    code = data.get("code") or secrets.token_hex(4).upper()
+    if not CODE_RE.match(code):
+        require([FieldError("code", "use 4-40 letters, digits or '-'")])
+    if data["max_uses"] < 1:
+        require([FieldError("max_uses", "must be at least 1")])
+    async with DB.transaction():
+        category_id = await _category_id(event_id, data["category"])
+        if await sql.fetchval("SELECT 1 FROM access_code WHERE event = $1 AND upper(code) = upper($2)",
+                              event_id, code):
+            raise Conflict(f"code {code!r} already exists for this event", "code")
+        code_id = await sql.fetchval(
+            "INSERT INTO access_code (event, category, code, max_uses, uses, expires_at, created_at)"
+            " VALUES ($1, $2, $3, $4, 0, $5, now()) RETURNING id", event_id, category_id, code, data["max_uses"],
+            data.get("expires_at"))
+    return {"id": code_id, "code": code, "category": data["category"], "max_uses": data["max_uses"], "uses": 0,
+            "expires_at": data.get("expires_at")}
