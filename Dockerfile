@@ -1,0 +1,26 @@
+# The congress service: one image for the API, the Celery worker and beat, and the one-shot commands
+# (migrate, seed, create-organizer). docker-compose.yml picks the process with `command:`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# The package with its pinned runtime dependencies only (no dev, test or embedded-server extras).
+COPY pyproject.toml /tmp/src/
+COPY events_app /tmp/src/events_app
+COPY workers /tmp/src/workers
+RUN pip install /tmp/src && rm -rf /tmp/src
+
+# piccolo_conf.py and migrations/ are not part of the package: `python -m events_app.cli migrate` reads them from
+# the working directory.
+WORKDIR /app
+COPY piccolo_conf.py ./
+COPY migrations ./migrations
+
+RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin app
+USER app
+
+EXPOSE 8000
+CMD ["uvicorn", "events_app.web.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
