@@ -16,6 +16,7 @@ from events_app.settings import get_settings
 log = logging.getLogger(__name__)
 
 DISPATCH_OUTBOX = "outbox.dispatch"
+EXPIRE_OFFERS = "registrations.expire_offers"
 
 
 @functools.cache

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from events_app.jobs import DISPATCH_OUTBOX
+from events_app.jobs import DISPATCH_OUTBOX, EXPIRE_OFFERS
 from events_app.settings import get_settings
 
 settings = get_settings()
@@ -20,5 +20,7 @@ app.conf.update(
     beat_schedule={
         # The sweep: whatever a kick missed (broker down at commit time, a crashed worker's lease) goes out here.
         "sweep-outbox": {"task": DISPATCH_OUTBOX, "schedule": settings.outbox_sweep_seconds},
+        # Waiting-list offers past their time pass to the next person in line.
+        "expire-offers": {"task": EXPIRE_OFFERS, "schedule": 60.0},
     },
 )

@@ -6,9 +6,9 @@ import os
 
 from celery.signals import worker_process_shutdown
 
-from events_app.jobs import DISPATCH_OUTBOX
+from events_app.jobs import DISPATCH_OUTBOX, EXPIRE_OFFERS
 from events_app.mail.transport import PermanentFailure, SmtpTransport, TemporaryFailure
-from events_app.services import notifications, outbox
+from events_app.services import notifications, outbox, registrations
 from events_app.settings import get_settings
 from workers import runtime
 from workers.celery_app import app
@@ -50,7 +50,7 @@ async def drain(limit_batches: int | None = None) -> dict[str, int]:
                 counts["retry" if status == "pending" else "failed"] += 1
                 log.warning("outbox %s: temporary failure (%s): %s", row["id"], status, exc)
                 if "cannot reach" in str(exc):
-                    # The server is down: leave the rest of the batch to its lease expiry rather than spin.
+                    # The server is down: put the rest of the batch back with a backoff instead of trying each.
                     for rest in rows[rows.index(row) + 1:]:
                         await outbox.mark_retry(rest["id"], rest["attempts"] - 1, str(exc))
                     return counts
@@ -76,3 +76,9 @@ def dispatch_outbox() -> dict[str, int]:
     if any(counts.values()):
         log.info("outbox dispatch in pid %s: %s", os.getpid(), counts)
     return counts
+
+
+@app.task(name=EXPIRE_OFFERS, ignore_result=True)
+def expire_offers() -> int:
+    """Idempotent: an offer already expired and passed on is no longer 'offered', so a rerun does nothing."""
+    return runtime.run(registrations.expire_offers())
