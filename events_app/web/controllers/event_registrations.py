@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, MediaType, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromHeader, FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from events_app.services import registration_admin, registrations
 from events_app.services.accounts import CurrentAccount
@@ -42,7 +44,10 @@ class EventRegistrationController(Controller):
     @post("/", operation_id="register", summary="Register for a published event",
           description="Send an Idempotency-Key header to make retries safe: a repeat returns the first answer.")
     async def register(self, event_id: FromPath[int], data: JSONBody[RegistrationCreate],
-                       idempotency_key: FromHeader[str | None] = None) -> RegistrationCreated:
+                       idempotency_key: Annotated[str | None, HeaderParameter(
+                           name="Idempotency-Key", max_length=200,
+                           description="any unique string per registration attempt, e.g. a UUID")] = None,
+                       ) -> RegistrationCreated:
         result = await registrations.register(event_id, present(data), idempotency_key=idempotency_key)
         result["manage_url"] = f"{get_settings().public_url}/manage/{result['manage_token']}"
         return msgspec.convert(result, RegistrationCreated)
