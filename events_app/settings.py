@@ -29,6 +29,8 @@ class Settings:
     demo_password: str
     outbox_sweep_seconds: float
     outbox_batch_size: int
+    outbox_lease_seconds: float
+    outbox_retry_base_seconds: float
     db_pool_size: int
     debug: bool
 
@@ -87,6 +89,8 @@ def load_settings() -> Settings:
         demo_password=_env("DEMO_PASSWORD", "congress-demo"),
         outbox_sweep_seconds=float(_env("OUTBOX_SWEEP_SECONDS", "30")),
         outbox_batch_size=int(_env("OUTBOX_BATCH_SIZE", "50")),
+        outbox_lease_seconds=float(_env("OUTBOX_LEASE_SECONDS", "300")),
+        outbox_retry_base_seconds=float(_env("OUTBOX_RETRY_BASE_SECONDS", "30")),
         db_pool_size=int(_env("DB_POOL_SIZE", "10")),
         debug=_env("DEBUG", "0").lower() in {"1", "true", "yes"},
     )

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from events_app.db import sql
+from events_app.settings import get_settings
 
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 
 
@@ -40,7 +40,7 @@ async def claim(limit: int) -> list[dict]:
                              OR (status = 'sending' AND lease_until < now())
                           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
            RETURNING o.*""",
-        limit, LEASE,
+        limit, timedelta(seconds=get_settings().outbox_lease_seconds),
     )
     return [dict(r) for r in sorted(rows, key=lambda r: r["id"])]
 
@@ -53,9 +53,10 @@ async def mark_sent(message_id: int, header_id: str) -> None:
     )
 
 
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, ... capped at one hour."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+def backoff(attempts: int, base: float | None = None) -> timedelta:
+    """base, 2 base, 4 base, ... (base 30 s by default) capped at one hour."""
+    base = get_settings().outbox_retry_base_seconds if base is None else base
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
 
 
 async def mark_retry(message_id: int, attempts: int, error: str) -> str:

@@ -46,4 +46,4 @@ async def test_retry_backs_off_and_gives_up(db):
 
 
 def test_backoff_doubles_and_caps_at_one_hour():
-    assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 10)] == [30, 60, 120, 3600]
+    assert [outbox.backoff(n, 30).total_seconds() for n in (1, 2, 3, 10)] == [30, 60, 120, 3600]
