@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 DISPATCH_OUTBOX = "outbox.dispatch"
 EXPIRE_OFFERS = "registrations.expire_offers"
+FLUSH_CALENDAR_UPDATES = "calendar.flush_updates"
+SEND_REMINDERS = "reminders.send_due"
 
 
 @functools.cache

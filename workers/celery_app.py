@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from events_app.jobs import DISPATCH_OUTBOX, EXPIRE_OFFERS
+from events_app.jobs import DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
 from events_app.settings import get_settings
 
 settings = get_settings()
@@ -22,5 +22,8 @@ app.conf.update(
         "sweep-outbox": {"task": DISPATCH_OUTBOX, "schedule": settings.outbox_sweep_seconds},
         # Waiting-list offers past their time pass to the next person in line.
         "expire-offers": {"task": EXPIRE_OFFERS, "schedule": 60.0},
+        # Calendar changes whose update window has passed go out as one REQUEST/CANCEL per person.
+        "flush-calendar-updates": {"task": FLUSH_CALENDAR_UPDATES, "schedule": 30.0},
+        "send-reminders": {"task": SEND_REMINDERS, "schedule": 60.0},
     },
 )

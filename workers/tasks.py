@@ -6,9 +6,9 @@ import os
 
 from celery.signals import worker_process_shutdown
 
-from events_app.jobs import DISPATCH_OUTBOX, EXPIRE_OFFERS
+from events_app.jobs import DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
 from events_app.mail.transport import PermanentFailure, SmtpTransport, TemporaryFailure
-from events_app.services import notifications, outbox, registrations
+from events_app.services import calendar_updates, notifications, outbox, registrations, reminders
 from events_app.settings import get_settings
 from workers import runtime
 from workers.celery_app import app
@@ -82,3 +82,15 @@ def dispatch_outbox() -> dict[str, int]:
 def expire_offers() -> int:
     """Idempotent: an offer already expired and passed on is no longer 'offered', so a rerun does nothing."""
     return runtime.run(registrations.expire_offers())
+
+
+@app.task(name=FLUSH_CALENDAR_UPDATES, ignore_result=True)
+def flush_calendar_updates() -> int:
+    """Idempotent: an update is closed in the transaction that writes its messages."""
+    return runtime.run(calendar_updates.flush_due())
+
+
+@app.task(name=SEND_REMINDERS, ignore_result=True)
+def send_reminders() -> int:
+    """Idempotent: each reminder has a de-duplication key (person, hours, start time)."""
+    return runtime.run(reminders.send_due())

@@ -27,6 +27,8 @@ APP_CONFIG = AppConfig(
         tables.AccessCode,
         tables.Registration,
         tables.IdempotencyKey,
+        tables.CalendarUpdate,
+        tables.Announcement,
         tables.OutboxMessage,
     ],
     migration_dependencies=[],

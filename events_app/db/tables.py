@@ -39,6 +39,7 @@ class Person(Table, db=DB):
     organization = ForeignKey(references=Organization, null=True, on_delete=OnDelete.set_null)
     language = Varchar(length=10, default="en")
     timezone = Varchar(length=64, null=True, default=None)
+    announcements_opt_out = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -83,6 +84,9 @@ class Event(Table, db=DB):
     confirmed_count = Integer(default=0)  # seats held: confirmed registrations plus open waiting-list offers
     waitlist_mode = Varchar(length=10, default="auto")  # auto: promote at once; offer: time-limited offer
     offer_hours = Integer(default=48)
+    update_delay_minutes = Integer(default=10)  # calendar changes inside this window go out as one update
+    reminder_hours = JSONB(default=[24])  # reminders this many hours before the start
+    reply_to = Varchar(length=320, default="")
     organizer_email = Varchar(length=320, default="")
     organizer_name = Varchar(length=200, default="")
     calendar_uid = UUID(default=uuid.uuid4, unique=True)
@@ -211,5 +215,33 @@ class OutboxMessage(Table, db=DB, tablename="outbox_message"):
     lease_until = Timestamptz(null=True, default=None)
     last_error = Text(default="")
     message_id = Varchar(length=200, default="")
+    dedupe_key = Varchar(length=200, null=True, default=None)  # a message that must exist at most once
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class CalendarUpdate(Table, db=DB, tablename="calendar_update"):
+    """A calendar object whose attendees' copies are outdated, waiting for its update window to pass."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, required=True)
+    subject = Varchar(length=20, required=True)  # 'event' or 'session'
+    subject_id = Integer(required=True)
+    changes = JSONB(default=[])
+    due_at = Timestamptz(required=True)
+    done_at = Timestamptz(null=True, default=None)
+    recipients = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Announcement(Table, db=DB):
+    """A message from the organizers to an audience of an event."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, required=True)
+    subject = Varchar(length=300, required=True)
+    body = Text(required=True)
+    audience = JSONB(default={})
+    status = Varchar(length=10, default="draft")
+    recipients = Integer(null=True, default=None)
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)

@@ -52,6 +52,17 @@ def validate_event(fields: Mapping[str, Any]) -> list[FieldError]:
         errors.append(FieldError("waitlist_mode", "must be 'auto' (promote at once) or 'offer' (time-limited offer)"))
     if not 1 <= (fields.get("offer_hours") or 48) <= 720:
         errors.append(FieldError("offer_hours", "must be between 1 and 720 hours"))
+    delay = fields.get("update_delay_minutes")
+    if delay is not None and not 0 <= delay <= 1440:
+        errors.append(FieldError("update_delay_minutes", "must be between 0 and 1440 minutes"))
+    hours = fields.get("reminder_hours")
+    if isinstance(hours, list) and (len(hours) > 5 or any(not isinstance(h, int) or not 1 <= h <= 720
+                                                          for h in hours)):
+        errors.append(FieldError("reminder_hours", "give at most 5 whole numbers of hours between 1 and 720, "
+                                                   "e.g. [24, 2]"))
+    reply_to = fields.get("reply_to") or ""
+    if reply_to and ("@" not in reply_to or " " in reply_to.strip()):
+        errors.append(FieldError("reply_to", "must be an email address"))
     capacity = fields.get("capacity")
     if capacity is not None and capacity < 1:
         errors.append(FieldError("capacity", "must be at least 1, or null for no event-wide limit"))

@@ -1,8 +1,9 @@
 """Events and their registration categories: create, change, publish, read."""
 from __future__ import annotations
 
+import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,15 +11,16 @@ from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.db.tables import Event, EventOrganizer, RegistrationCategory
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
-from events_app.domain.events import DATETIME_FIELDS, calendar_changed, localize, validate_event
+from events_app.domain.events import CALENDAR_FIELDS, DATETIME_FIELDS, calendar_changed, localize, validate_event
 from events_app.domain.vocab import ELIGIBILITIES
 from events_app.jobs import kick_outbox
-from events_app.services import questions, seats
+from events_app.services import calendar_updates, questions, seats
 from events_app.services.accounts import CurrentAccount, require_organizer
 
 EVENT_FIELDS = ("title", "kind", "description", "timezone", "starts_at", "ends_at", "venue_name", "venue_address",
                 "city", "country", "online_url", "registration_opens_at", "registration_closes_at", "capacity",
-                "organizer_email", "organizer_name", "waitlist_mode", "offer_hours")
+                "organizer_email", "organizer_name", "waitlist_mode", "offer_hours", "update_delay_minutes",
+                "reminder_hours", "reply_to")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -56,6 +58,12 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
         if update:
             if calendar_changed(before, merged):
                 update["calendar_sequence"] = before["calendar_sequence"] + 1
+                if before["status"] == "published":  # drafts have no attendees to tell
+                    await calendar_updates.record(
+                        event_id, "event", event_id,
+                        {"by": account.email, "fields": {k: [before.get(k), merged.get(k)] for k in CALENDAR_FIELDS
+                                                         if before.get(k) != merged.get(k)}},
+                        timedelta(minutes=merged["update_delay_minutes"]))
             update["updated_at"] = datetime.now(timezone.utc)
             await Event.update({getattr(Event, k): v for k, v in update.items()}).where(Event.id == event_id)
             if "capacity" in update:
@@ -76,6 +84,23 @@ async def publish_event(account: CurrentAccount, event_id: int) -> dict:
                            "(POST /api/events/{id}/categories)", "categories")
         if row["status"] != "published":
             await sql.execute("UPDATE event SET status = 'published', updated_at = now() WHERE id = $1", event_id)
+    return await get_event(event_id, account)
+
+
+async def cancel_event(account: CurrentAccount, event_id: int) -> dict:
+    """Cancel a published event: everyone holding its invite gets a METHOD:CANCEL right away."""
+    await require_organizer(account, event_id)
+    async with DB.transaction():
+        row = await sql.fetchrow("SELECT status FROM event WHERE id = $1 FOR UPDATE", event_id)
+        if row["status"] == "cancelled":
+            raise Conflict("this event is already cancelled", "status")
+        await sql.execute("UPDATE event SET status = 'cancelled', calendar_sequence = calendar_sequence + 1,"
+                          " updated_at = now() WHERE id = $1", event_id)
+        if row["status"] == "published":
+            await calendar_updates.record(event_id, "event", event_id,
+                                          {"by": account.email, "fields": {"status": [row["status"], "cancelled"]}},
+                                          timedelta(0))
+    await calendar_updates.flush_due()
     return await get_event(event_id, account)
 
 
@@ -114,7 +139,9 @@ def _event_out(row: dict, categories: list[dict], now: datetime) -> dict:
     zone = ZoneInfo(row["timezone"])
     out = {k: row[k] for k in ("id", "title", "kind", "description", "timezone", "venue_name", "venue_address",
                                "city", "country", "online_url", "status", "capacity", "waitlist_mode",
-                               "offer_hours")}
+                               "offer_hours", "update_delay_minutes", "reply_to")}
+    hours = row["reminder_hours"]
+    out["reminder_hours"] = json.loads(hours) if isinstance(hours, str) else hours
     for name in DATETIME_FIELDS:
         out[name] = row[name].astimezone(zone) if row[name] else None
     seats_left = None if row["capacity"] is None else max(row["capacity"] - row["confirmed_count"], 0)

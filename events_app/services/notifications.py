@@ -5,6 +5,8 @@ METHOD and SEQUENCE come from the row, fixed in the transaction that caused the 
 """
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,7 +21,8 @@ from events_app.domain.security import manage_token
 from events_app.domain.vocab import country_name
 from events_app.mail.message import build_message
 from events_app.mail.render import render
-from events_app.settings import Settings
+from events_app.services.announcements import unsubscribe_token
+from events_app.settings import Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,17 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None) ->
         links["invitation_url"] = f"{settings.public_url}/events/{event['id']}/register?invitation={token}"
         payload["invitation_expires_text"] = local_text(invitation["expires_at"], event["timezone"])
         payload["invitee_name"] = payload.get("name", "")
+    headers: dict[str, str] = {}
+    if row["kind"] == "announcement":
+        announcement = await sql.fetchrow("SELECT subject, body FROM announcement WHERE id = $1",
+                                          payload["announcement_id"])
+        payload["announcement"] = {"subject": announcement["subject"], "body": announcement["body"],
+                                   "paragraphs": [p.strip() for p in announcement["body"].split("\n\n") if p.strip()]}
+        person_id = await sql.fetchval("SELECT person FROM registration WHERE id = $1", row["registration"])
+        unsubscribe = f"{settings.public_url}/api/unsubscribe/{unsubscribe_token(person_id)}"
+        payload["unsubscribe_url"] = unsubscribe
+        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     organizer_email = event["organizer_email"] or settings.mail_from
     organizer_name = event["organizer_name"] or settings.mail_from_name
     language = row["language"] or "en"
@@ -122,5 +136,25 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None) ->
     message_id = f"<outbox-{row['id']}@{domain}>"  # one per outbox row: a resend after a crash keeps it
     message = build_message(rendered=rendered, sender=Address(organizer_name, addr_spec=organizer_email),
                             recipient=row["recipient"], recipient_name=person["name"], calendar=calendar,
-                            method=row["calendar_method"], message_id=message_id)
+                            method=row["calendar_method"], message_id=message_id,
+                            reply_to=event["reply_to"] or None, headers=headers)
     return Outgoing(message, organizer_email, row["recipient"], message_id)
+
+
+async def preview(account, event_id: int, announcement_id: int) -> dict:
+    """Render an announcement as its first recipient would get it, without writing or sending anything."""
+    from events_app.services import announcements
+
+    announcement = await announcements.get(account, event_id, announcement_id)
+    sample = await announcements.sample_recipient(event_id, announcement["audience"])
+    row = {"id": 0, "kind": "announcement", "event": event_id, "registration": sample["id"] if sample else None,
+           "recipient": sample["email"] if sample else "preview@example.org",
+           "language": sample["language"] if sample else "en", "payload": {"announcement_id": announcement_id},
+           "calendar_method": None, "calendar_sequence": None}
+    if sample is None:
+        return {"recipient": None, "subject": announcement["subject"], "text": announcement["body"],
+                "html": ""}
+    outgoing = await compose(row, get_settings())
+    message = email.message_from_bytes(outgoing.message.as_bytes(), policy=email.policy.default)
+    return {"recipient": row["recipient"], "subject": str(message["Subject"]),
+            "text": message.get_body(("plain",)).get_content(), "html": message.get_body(("html",)).get_content()}

@@ -18,15 +18,19 @@ MAX_ATTEMPTS = 8
 
 async def enqueue(kind: str, recipient: str, *, event_id: int | None = None, registration_id: int | None = None,
                   language: str = "en", payload: dict[str, Any] | None = None, calendar_method: str | None = None,
-                  calendar_sequence: int | None = None) -> int:
-    """Write one message; call inside the transaction that makes the change."""
+                  calendar_sequence: int | None = None, dedupe_key: str | None = None) -> int | None:
+    """Write one message; call inside the transaction that makes the change.
+
+    With a dedupe_key the message is written at most once (None is returned when it already exists).
+    """
     return await sql.fetchval(
         """INSERT INTO outbox_message (kind, event, registration, recipient, language, payload, calendar_method,
                                        calendar_sequence, status, attempts, next_attempt_at, last_error,
-                                       message_id, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 'pending', 0, now(), '', '', now()) RETURNING id""",
-        kind, event_id, registration_id, recipient, language, json.dumps(payload or {}), calendar_method,
-        calendar_sequence,
+                                       message_id, dedupe_key, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 'pending', 0, now(), '', '', $9, now())
+           ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id""",
+        kind, event_id, registration_id, recipient, language, json.dumps(payload or {}, default=str),
+        calendar_method, calendar_sequence, dedupe_key,
     )
 
 

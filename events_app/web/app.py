@@ -18,6 +18,12 @@ from events_app.web.controllers.delegations import DelegationController, Invitat
 from events_app.web.controllers.event_registrations import EventRegistrationController
 from events_app.web.controllers.events import EventController
 from events_app.web.controllers.health import HealthController
+from events_app.web.controllers.notifications import (
+    AnnouncementController,
+    DeliveryController,
+    EventCalendarController,
+    UnsubscribeController,
+)
 from events_app.web.controllers.organizations import OrganizationController
 from events_app.web.controllers.registrations import RegistrationController
 from events_app.web.errors import EXCEPTION_HANDLERS, database_unavailable, unexpected_error
@@ -44,7 +50,8 @@ def create_app() -> Litestar:
     return Litestar(
         route_handlers=[AuthController, EventController, CategoryController, QuestionController,
                         EventRegistrationController, DelegationController, InvitationController,
-                        RegistrationController, OrganizationController, HealthController],
+                        RegistrationController, OrganizationController, EventCalendarController,
+                        AnnouncementController, DeliveryController, UnsubscribeController, HealthController],
         lifespan=[lifespan],
         exception_handlers=handlers,
         openapi_config=OpenAPIConfig(

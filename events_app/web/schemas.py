@@ -58,6 +58,10 @@ class EventCreate(Strict):
     organizer_name: Text200 = ""
     waitlist_mode: WaitlistMode = "auto"
     offer_hours: int = 48
+    update_delay_minutes: Annotated[int, Meta(description="calendar changes within this window go out as one "
+                                                          "update per person")] = 10
+    reminder_hours: list[int] = msgspec.field(default_factory=lambda: [24])
+    reply_to: Annotated[str, Meta(max_length=320)] = ""
 
 
 class EventUpdate(Strict):
@@ -79,6 +83,9 @@ class EventUpdate(Strict):
     organizer_name: Text200 | UnsetType = UNSET
     waitlist_mode: WaitlistMode | UnsetType = UNSET
     offer_hours: int | UnsetType = UNSET
+    update_delay_minutes: int | UnsetType = UNSET
+    reminder_hours: list[int] | UnsetType = UNSET
+    reply_to: Annotated[str, Meta(max_length=320)] | UnsetType = UNSET
 
 
 class CategoryCreate(Strict):
@@ -153,6 +160,9 @@ class EventOut(Struct):
     confirmed_count: int
     waitlist_mode: str
     offer_hours: int
+    update_delay_minutes: int
+    reminder_hours: list[int]
+    reply_to: str
     categories: list[CategoryOut]
     questions: list[QuestionOut]
 
@@ -321,3 +331,67 @@ class AccessCodeOut(Struct):
     max_uses: int
     uses: int
     expires_at: datetime | None
+
+
+class CalendarUpdateOut(Struct):
+    id: int
+    subject: str
+    subject_id: int
+    changes: list[dict[str, Any]]
+    due_at: datetime
+    created_at: datetime
+    done_at: datetime | None
+    recipients: int | None
+
+
+class ReleaseOut(Struct):
+    messages: int
+
+
+AudienceKind = Literal["confirmed", "category", "delegation", "waitlist", "session"]
+
+
+class Audience(Strict):
+    kind: AudienceKind
+    value: Annotated[str, Meta(max_length=40, description="category code, delegation id or session id")] | None = None
+
+
+class AnnouncementCreate(Strict):
+    subject: Text300
+    body: Annotated[str, Meta(min_length=1, max_length=20000, description="plain text; blank lines separate "
+                                                                           "paragraphs")]
+    audience: Audience
+
+
+class AnnouncementOut(Struct):
+    id: int
+    event: int
+    subject: str
+    body: str
+    audience: dict[str, Any]
+    status: str
+    recipients: int | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class PreviewOut(Struct):
+    recipient: str | None
+    subject: str
+    text: str
+    html: str
+
+
+class DeliveryOut(Struct):
+    id: int
+    kind: str
+    recipient: str
+    status: str
+    attempts: int
+    last_error: str
+    calendar_method: str | None
+    calendar_sequence: int | None
+    message_id: str
+    created_at: datetime
+    sent_at: datetime | None
+    next_attempt_at: datetime
