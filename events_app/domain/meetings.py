@@ -10,6 +10,9 @@ interval, one end (COUNT or UNTIL), weekly weekday lists, monthly/yearly "day N"
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
@@ -403,3 +406,47 @@ def actions_for(actions: Iterable[ActionItem], occurrence_start: datetime) -> li
         elif a.raised_at < occurrence_start and (a.done_at is None or a.done_at > occurrence_start):
             listed.append((a, True))
     return sorted(listed, key=lambda pair: (pair[0].raised_at, pair[0].id))
+
+
+# --------------------------------------------------------------------------- secrets in links
+
+
+def purpose_token(secret_key: str, purpose: str, nonce: str) -> str:
+    """A link token (RSVP, feeds): HMAC of a stored nonce under the server secret, separated by purpose, so the
+    database holds only the nonce and the token's digest (same scheme as the registration manage token)."""
+    mac = hmac.new(secret_key.encode(), f"{purpose}:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+# --------------------------------------------------------------------------- series fields
+
+
+def validate_series(fields: dict) -> list[FieldError]:
+    """Every problem with a complete set of series fields (after a change is merged), timing last."""
+    errors: list[FieldError] = []
+    if not str(fields.get("title") or "").strip():
+        errors.append(FieldError("title", "must not be empty"))
+    mode = fields.get("mode")
+    if mode not in MODES:
+        errors.append(FieldError("mode", f"must be one of {', '.join(MODES)}"))
+    location, online = fields.get("location") or "", fields.get("online_url") or ""
+    if mode in ("in_person", "hybrid") and not location.strip():
+        errors.append(FieldError("location", f"a {mode.replace('_', ' ')} meeting needs a location"))
+    if mode in ("online", "hybrid") and not online:
+        errors.append(FieldError("online_url", f"an {mode} meeting needs a join link" if mode == "online"
+                                 else "a hybrid meeting needs a join link"))
+    if online and not online.startswith(("https://", "http://")):
+        errors.append(FieldError("online_url", "must be an http(s) URL"))
+    for i, item in enumerate(fields.get("agenda") or []):
+        if not str(item.get("title") or "").strip():
+            errors.append(FieldError(f"agenda[{i}].title", "must not be empty"))
+        if item.get("duration_minutes") is not None and not 0 < item["duration_minutes"] <= MAX_DURATION_MINUTES:
+            errors.append(FieldError(f"agenda[{i}].duration_minutes", "must be between 1 and 1440"))
+    return errors
+
+
+def location_text(mode: str, location: str, online_url: str) -> str:
+    """LOCATION as calendars show it: the room for in-person and hybrid meetings, otherwise the join link."""
+    if mode == "online" or not location:
+        return online_url
+    return location

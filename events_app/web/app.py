@@ -15,6 +15,7 @@ from events_app.settings import get_settings
 from events_app.web.controllers.auth import AuthController
 from events_app.web.controllers.events import EventController
 from events_app.web.controllers.health import HealthController
+from events_app.web.controllers.meetings import MEETING_CONTROLLERS
 from events_app.web.controllers.organizations import OrganizationController
 from events_app.web.controllers.registrations import RegistrationController
 from events_app.web.errors import EXCEPTION_HANDLERS, database_unavailable, unexpected_error
@@ -40,7 +41,7 @@ def create_app() -> Litestar:
     }
     return Litestar(
         route_handlers=[AuthController, EventController, RegistrationController, OrganizationController,
-                        HealthController],
+                        HealthController, *MEETING_CONTROLLERS],
         lifespan=[lifespan],
         exception_handlers=handlers,
         openapi_config=OpenAPIConfig(
