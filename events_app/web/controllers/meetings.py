@@ -37,7 +37,15 @@ from events_app.web.schemas_meetings import (
 )
 
 COORDINATOR = {"account": Provide(provide_account)}
-CALENDAR = "text/calendar; charset=utf-8"
+CALENDAR = "text/calendar"  # Litestar adds "; charset=utf-8"
+
+
+def _series_fields(data: SeriesCreate | SeriesUpdate) -> dict:
+    """The fields sent, with nested agenda items as plain dicts."""
+    fields = present(data)
+    if isinstance(fields.get("agenda"), list):
+        fields["agenda"] = [msgspec.structs.asdict(item) for item in fields["agenda"]]
+    return fields
 
 
 def _calendar(body: bytes, filename: str) -> Response:
@@ -103,7 +111,7 @@ class ProjectSeriesController(Controller):
 
     @post("/", operation_id="createMeetingSeries", summary="Create a one-off meeting or a recurring series")
     async def create_series(self, project_id: FromPath[int], data: JSONBody[SeriesCreate], account: NamedDependency[CurrentAccount]) -> SeriesOut:
-        return msgspec.convert(await meetings.create_series(account, project_id, present(data)), SeriesOut)
+        return msgspec.convert(await meetings.create_series(account, project_id, _series_fields(data)), SeriesOut)
 
     @get("/", operation_id="listMeetingSeries")
     async def list_series(self, project_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> list[SeriesOut]:
@@ -121,7 +129,7 @@ class MeetingSeriesController(Controller):
 
     @patch("/{series_id:int}", operation_id="updateMeetingSeries", summary="Change the whole series")
     async def update_series(self, series_id: FromPath[int], data: JSONBody[SeriesUpdate], account: NamedDependency[CurrentAccount]) -> SeriesOut:
-        return msgspec.convert(await meetings.update_series(account, series_id, present(data)), SeriesOut)
+        return msgspec.convert(await meetings.update_series(account, series_id, _series_fields(data)), SeriesOut)
 
     @post("/{series_id:int}/cancel", operation_id="cancelMeetingSeries", status_code=200)
     async def cancel_series(self, series_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> SeriesOut:
@@ -130,7 +138,7 @@ class MeetingSeriesController(Controller):
     @get("/{series_id:int}/attendance.csv", operation_id="attendanceReport", media_type="text/csv",
          summary="Attendance per organization across the series (CSV)")
     async def attendance_csv(self, series_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> Response:
-        return Response(await meeting_records.attendance_csv(account, series_id), media_type="text/csv; charset=utf-8",
+        return Response(await meeting_records.attendance_csv(account, series_id), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="attendance-series-{series_id}.csv"'})
 
 
