@@ -273,12 +273,16 @@ def cmd_up(args: argparse.Namespace) -> int:
         children.start("beat", [py, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel=INFO",
                                 "--schedule", str(RUN / "celerybeat-schedule")], env=env,
                        log_file=logs / "beat.log")
+        # iMIP REPLYs (Accept/Decline pressed in a calendar client) arrive here over SMTP.
+        env.setdefault("INBOUND_SMTP_PORT", str(free_port()))
+        children.start("inbound", [py, "-m", "workers.inbound"], env=env, log_file=logs / "inbound.log")
         wait_port(int(port), "API", api, timeout=60)
         print(
             f"\n  API          http://{host}:{port}/api/events\n"
             f"  API docs     http://{host}:{port}/schema  (OpenAPI: /schema/openapi.json)\n"
             f"  Health       http://{host}:{port}/health\n"
             f"  Demo login   organizer@example.org / {env.get('DEMO_PASSWORD', 'congress-demo')}\n"
+            f"  iMIP REPLYs  smtp://127.0.0.1:{env['INBOUND_SMTP_PORT']}\n"
             f"  Emails       {env.get('MAILDIR', env['SMTP_URL'])}"
             f"{'/new (one file per message)' if env.get('MAILDIR') else ''}\n"
             f"  Logs         {logs}\n\n  Ctrl+C stops everything.\n",

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from icalendar import Event as VEvent
-from icalendar import vCalAddress, vText
+from icalendar import vCalAddress, vRecur, vText
 
 from events_app.domain.timezones import vtimezone
 
@@ -47,6 +47,11 @@ class CalendarItem:
     url: str = ""
     status: str = "CONFIRMED"  # CONFIRMED or TENTATIVE in a REQUEST; CANCELLED only with METHOD:CANCEL
     categories: tuple[str, ...] = field(default_factory=tuple)
+    # Recurring items (meeting series): the master carries RRULE and EXDATE; an override carries RECURRENCE-ID
+    # (the occurrence's original start) and its own times. All empty for one-off items.
+    rrule: str = ""
+    exdates: tuple[datetime, ...] = field(default_factory=tuple)
+    recurrence_id: datetime | None = None
 
 
 def _address(email: str, name: str, **params) -> vCalAddress:
@@ -68,6 +73,12 @@ def _vevent(item: CalendarItem, dtstamp: datetime, *, cancelled: bool, attendee:
     event.add("dtstart", item.starts_at.astimezone(zone))
     if item.ends_at > item.starts_at:  # a zero-length item has no DTEND (RFC 5545 3.6.1)
         event.add("dtend", item.ends_at.astimezone(zone))
+    if item.recurrence_id is not None:
+        event.add("recurrence-id", item.recurrence_id.astimezone(zone))
+    if item.rrule:
+        event.add("rrule", vRecur.from_ical(item.rrule))
+    if item.exdates:
+        event.add("exdate", [d.astimezone(zone) for d in item.exdates])
     event.add("summary", vText(item.summary))
     if item.description:
         event.add("description", vText(item.description))
@@ -127,4 +138,18 @@ def feed(items: list[CalendarItem], name: str, stamps: dict[str, datetime]) -> b
     for item in items:
         cal.add_component(_vevent(item, stamps[item.uid], cancelled=item.status == "CANCELLED", attendee=None,
                                   with_organizer=False))
+    return cal.to_ical()
+
+
+def itip_series_message(method: str, items: list[CalendarItem], attendee: Attendee, dtstamp: datetime) -> bytes:
+    """One iTIP object for one recipient about one recurring calendar object: the master (RRULE, EXDATE) and/or
+    overrides (RECURRENCE-ID), all with the same UID. A CANCEL of only overrides cancels just those occurrences."""
+    if method not in (METHOD_REQUEST, METHOD_CANCEL):
+        raise ValueError(f"unsupported iTIP method {method}")
+    if not items or len({item.uid for item in items}) != 1:
+        raise ValueError("an iTIP message describes exactly one UID")
+    cal = _calendar(method, items)
+    for item in items:
+        cal.add_component(_vevent(item, dtstamp, cancelled=method == METHOD_CANCEL, attendee=attendee,
+                                  with_organizer=True))
     return cal.to_ical()

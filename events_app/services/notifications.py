@@ -77,6 +77,10 @@ def local_text(value: datetime | str | None, tzid: str) -> str:
 
 
 async def compose(row: dict, settings: Settings, now: datetime | None = None) -> Outgoing:
+    if row["kind"].startswith("meeting_"):
+        from events_app.services import meeting_mail  # imports this module: loaded on first use
+
+        return await meeting_mail.compose(row, settings, now)
     now = now or datetime.now(timezone.utc)
     event = dict(await sql.fetchrow("SELECT * FROM event WHERE id = $1", row["event"]))
     payload = _payload(row)

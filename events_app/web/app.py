@@ -18,6 +18,7 @@ from events_app.web.controllers.delegations import DelegationController, Invitat
 from events_app.web.controllers.event_registrations import EventRegistrationController
 from events_app.web.controllers.events import EventController
 from events_app.web.controllers.health import HealthController
+from events_app.web.controllers.meetings import MEETING_CONTROLLERS
 from events_app.web.controllers.notifications import (
     AnnouncementController,
     DeliveryController,
@@ -51,7 +52,8 @@ def create_app() -> Litestar:
         route_handlers=[AuthController, EventController, CategoryController, QuestionController,
                         EventRegistrationController, DelegationController, InvitationController,
                         RegistrationController, OrganizationController, EventCalendarController,
-                        AnnouncementController, DeliveryController, UnsubscribeController, HealthController],
+                        AnnouncementController, DeliveryController, UnsubscribeController, HealthController,
+                        *MEETING_CONTROLLERS],
         lifespan=[lifespan],
         exception_handlers=handlers,
         openapi_config=OpenAPIConfig(
