@@ -128,3 +128,20 @@ def feed(items: list[CalendarItem], name: str, stamps: dict[str, datetime]) -> b
         cal.add_component(_vevent(item, stamps[item.uid], cancelled=item.status == "CANCELLED", attendee=None,
                                   with_organizer=False))
     return cal.to_ical()
+
+
+def feed_vevent(item: CalendarItem, dtstamp: datetime) -> bytes:
+    """One item's VEVENT exactly as feed() writes it, so callers can keep the pieces of unchanged items and
+    assemble a feed with feed_from_parts() without serialising every item again."""
+    return _vevent(item, dtstamp, cancelled=item.status == "CANCELLED", attendee=None,
+                   with_organizer=False).to_ical()
+
+
+def feed_from_parts(items: list[CalendarItem], name: str, parts: list[bytes]) -> bytes:
+    """The same bytes as feed(items, name, stamps) when parts[i] == feed_vevent(items[i], stamps[items[i].uid])."""
+    cal = _calendar(None, items, name)
+    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    return head[: -len(end)] + b"".join(parts) + end

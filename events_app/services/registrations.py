@@ -19,7 +19,7 @@ from events_app.domain.registration import Seats, check_registration_open, initi
 from events_app.domain.security import digest, manage_token, new_nonce
 from events_app.domain.vocab import ACTIVE_REGISTRATION_STATUSES, LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
-from events_app.services import outbox
+from events_app.services import agenda_bookings, outbox
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.settings import get_settings
 
@@ -150,6 +150,7 @@ async def cancel_by_token(token: str) -> dict:
             raise Conflict(f"this registration is already {reg['status']}", "status")
         await sql.execute("UPDATE registration SET status = 'cancelled', cancelled_at = now(), updated_at = now()"
                           " WHERE id = $1", reg_id)
+        await agenda_bookings.release_bookings(reg_id)  # the places it held go to the waiting lists
         if reg["status"] == "confirmed":
             await sql.execute("UPDATE event SET confirmed_count = confirmed_count - 1 WHERE id = $1", event_id)
             await sql.execute("UPDATE registration_category SET confirmed_count = confirmed_count - 1"

@@ -12,6 +12,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from events_app.db.engine import pool
 from events_app.settings import get_settings
+from events_app.web.controllers.agenda import AGENDA_CONTROLLERS, agenda_lifespan
 from events_app.web.controllers.auth import AuthController
 from events_app.web.controllers.events import EventController
 from events_app.web.controllers.health import HealthController
@@ -40,8 +41,8 @@ def create_app() -> Litestar:
     }
     return Litestar(
         route_handlers=[AuthController, EventController, RegistrationController, OrganizationController,
-                        HealthController],
-        lifespan=[lifespan],
+                        HealthController, *AGENDA_CONTROLLERS],
+        lifespan=[lifespan, agenda_lifespan],
         exception_handlers=handlers,
         openapi_config=OpenAPIConfig(
             title="Congress and meeting service", version="0.1.0",

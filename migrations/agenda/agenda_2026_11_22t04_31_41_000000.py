@@ -31,6 +31,13 @@ STATEMENTS = [
     " WHERE status IN ('booked', 'waitlisted')",
     "CREATE INDEX agenda_booking_queue ON agenda_booking (session, id) WHERE status = 'waitlisted'",
     "CREATE INDEX agenda_change_by_event ON agenda_change (event, id)",
+    # Cached agenda views carry the event's status and time zone: a change of the event row tells every API
+    # process (LISTEN agenda_changed) to look again. Seat counters changing do not.
+    """CREATE FUNCTION agenda_event_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN PERFORM pg_notify('agenda_changed', NEW.id::text); RETURN NULL; END $$""",
+    "CREATE TRIGGER agenda_event_changed AFTER UPDATE ON event FOR EACH ROW"
+    " WHEN (OLD.updated_at IS DISTINCT FROM NEW.updated_at OR OLD.status IS DISTINCT FROM NEW.status)"
+    " EXECUTE FUNCTION agenda_event_changed()",
 ]
 
 
