@@ -34,9 +34,12 @@ LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 def localize_strict(value: datetime | None, tzid: str, name: str) -> tuple[datetime | None, FieldError | None]:
     """A time with an offset is that instant; one without is wall-clock time in the event's zone, refused when
-    the clock skips it (spring forward) or shows it twice (fall back), since either guess would be wrong."""
-    if value is None or value.tzinfo is not None:
+    the clock skips it (spring forward) or shows it twice (fall back), since either guess would be wrong.
+    Returned in UTC: Python compares and subtracts times of one ZoneInfo as wall-clock times."""
+    if value is None:
         return value, None
+    if value.tzinfo is not None:
+        return value.astimezone(timezone.utc), None
     zone = ZoneInfo(tzid)
     first, second = value.replace(tzinfo=zone, fold=0), value.replace(tzinfo=zone, fold=1)
     if first.utcoffset() != second.utcoffset():
@@ -46,7 +49,7 @@ def localize_strict(value: datetime | None, tzid: str, name: str) -> tuple[datet
                                            "choose another time")
         return value, FieldError(name, f"{value.isoformat()} happens twice in {tzid} (the clocks go back); "
                                        f"send it with its UTC offset ({offsets})")
-    return first, None
+    return first.astimezone(timezone.utc), None
 
 
 def _offset_text(value: datetime) -> str:
@@ -75,7 +78,7 @@ def validate_session(fields: Mapping[str, Any], room_capacity: int | None = None
     if starts and ends:
         if ends <= starts:
             errors.append(FieldError("ends_at", "must be after starts_at"))
-        elif ends - starts > MAX_SESSION_LENGTH:
+        elif ends.astimezone(timezone.utc) - starts.astimezone(timezone.utc) > MAX_SESSION_LENGTH:
             errors.append(FieldError("ends_at", "a session lasts at most 24 hours; split longer ones"))
     if fields.get("status", "published") not in SESSION_STATUSES:
         errors.append(FieldError("status", f"must be one of {', '.join(SESSION_STATUSES)}"))

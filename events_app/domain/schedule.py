@@ -10,7 +10,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -111,7 +111,8 @@ def session_slug(acronym: str, session_id: int, title: str) -> str:
 
 def duration_text(starts_at: datetime, ends_at: datetime) -> str:
     """Elapsed time as HH:MM (real time: across a DST change a 09:00-10:00 wall-clock slot may be 2 h)."""
-    minutes = int((ends_at - starts_at).total_seconds() // 60)
+    elapsed = ends_at.astimezone(timezone.utc) - starts_at.astimezone(timezone.utc)  # not wall-clock arithmetic
+    minutes = int(elapsed.total_seconds() // 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
@@ -337,8 +338,9 @@ def _duration(value: str) -> timedelta:
 
 
 def _aware(value: str, zone: ZoneInfo) -> datetime:
+    """An instant in UTC (so that adding a duration adds real time, also across a DST change)."""
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)).astimezone(timezone.utc)
 
 
 def _start_from_day(day_date: str, start: str, day_start: datetime | None, zone: ZoneInfo) -> datetime:
@@ -346,8 +348,8 @@ def _start_from_day(day_date: str, start: str, day_start: datetime | None, zone:
     hour, minute = (int(x) for x in start.strip().split(":")[:2])
     value = datetime.combine(date.fromisoformat(day_date), time(hour, minute), zone)
     if day_start is not None and value < day_start:
-        value += timedelta(days=1)
-    return value
+        value = datetime.combine(value.date() + timedelta(days=1), value.time(), zone)
+    return value.astimezone(timezone.utc)
 
 
 def _guid(value: str | None, *fallback: Any) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated, AsyncIterator
 import msgspec
 from litestar import Controller, Litestar, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter, RawBody
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, RawBody
 
 from events_app.services import agenda, agenda_bookings, agenda_cache, agenda_publish, schedule_exchange
 from events_app.services.accounts import CurrentAccount
@@ -42,7 +42,7 @@ from events_app.web.schemas_agenda import (
 
 ORGANIZER = {"account": Provide(provide_account)}
 ANYONE = {"account": Provide(provide_optional_account)}
-IfNoneMatch = Annotated[str | None, Parameter(header="if-none-match", required=False)]
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="if-none-match", required=False)]
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
 
 
@@ -178,7 +178,7 @@ class ScheduleController(Controller):
 
     @post("/schedule/import", operation_id="importSchedule", status_code=200, dependencies=ORGANIZER, request_max_body_size=50_000_000,
           summary="Import schedule.xml or schedule.json (re-import updates sessions in place, keyed on guid)")
-    async def import_schedule(self, event_id: FromPath[int], body: RawBody, account: NamedDependency[CurrentAccount], content_type: Annotated[str, Parameter(header="content-type")] = "") -> ImportOut:
+    async def import_schedule(self, event_id: FromPath[int], body: RawBody, account: NamedDependency[CurrentAccount], content_type: Annotated[str, HeaderParameter(name="content-type")] = "") -> ImportOut:
         return msgspec.convert(await schedule_exchange.import_schedule(account, event_id, body, content_type), ImportOut)
 
 
