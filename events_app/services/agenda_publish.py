@@ -31,10 +31,10 @@ from events_app.services.agenda_cache import Rendered
 from events_app.services.notifications import event_item
 from events_app.settings import get_settings
 
-ICS = "text/calendar; charset=utf-8"
+ICS = "text/calendar"  # Litestar adds "; charset=utf-8" to text types
 JSON = "application/json"
 XML = "application/xml; charset=utf-8"
-CSV = "text/csv; charset=utf-8"
+CSV = "text/csv"
 
 _PIECES: OrderedDict[tuple[CalendarItem, datetime], bytes] = OrderedDict()
 MAX_PIECES = 50_000
@@ -114,7 +114,7 @@ def _session_json(s: dict, event: dict, rooms: dict, tracks: dict, base_url: str
         "room": {"id": room["id"], "name": room["name"]} if room else None,
         "track": {"slug": track["slug"], "name": track["name"], "color": track["color"]} if track else None,
         "language": s["language"], "online_url": s["online_url"], "abstract": s["abstract"],
-        "people": [{"person_id": p["person_id"], "name": p["name"], "organization": p["organization"],
+        "people": [{"person_id": p["person_id"], "name": p["name"], "organization": p["organization"] or None,
                     "role": p["role"]} for p in s["people"]],
         "requires_booking": s["requires_booking"],
         "capacity": effective_capacity(s["capacity"], s["room_capacity"]),
