@@ -27,6 +27,7 @@ _ACRONYM_RE = re.compile(r"^[a-z0-9_][a-z0-9_]{3,}$")
 _XML_SLUG_RE = re.compile(r"^[a-z0-9_]{4,}-[a-z0-9\-_]{4,}$")
 _HTML_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|&[a-zA-Z]+;|&#[0-9]+;")
 MAX_ERRORS = 20
+_DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass
@@ -467,7 +468,7 @@ def _xml_session(event, day, day_start: datetime | None, room_name: str, zone: Z
         raise ValueError("<title> is missing or empty")
     date_text = (event.findtext("date") or "").strip()
     start_text = (event.findtext("start") or "").strip()
-    if date_text and "T" in date_text:
+    if date_text and not _DATE_ONLY_RE.match(date_text):
         try:
             starts_at = _aware(date_text, zone)
         except ValueError:
@@ -568,7 +569,7 @@ def _json_session(event: Any, day: dict, room_name: str, zone: ZoneInfo) -> Sche
     if not title:
         raise ValueError("'title' is missing or empty")
     date_text = event.get("date")
-    if isinstance(date_text, str) and "T" in date_text:
+    if isinstance(date_text, str) and date_text.strip() and not _DATE_ONLY_RE.match(date_text.strip()):
         try:
             starts_at = _aware(date_text, zone)
         except ValueError:
