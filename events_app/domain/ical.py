@@ -138,7 +138,8 @@ def feed_vevent(item: CalendarItem, dtstamp: datetime) -> bytes:
 
 
 def feed_from_parts(items: list[CalendarItem], name: str, parts: list[bytes]) -> bytes:
-    """The same bytes as feed(items, name, stamps) when parts[i] == feed_vevent(items[i], stamps[items[i].uid])."""
+    """The same bytes as feed(items, name, stamps) when parts[i] == feed_vevent(items[i], stamps[items[i].uid]).
+    Only the items' zones and years are read here (for the VTIMEZONEs), so one item per zone and year will do."""
     cal = _calendar(None, items, name)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
