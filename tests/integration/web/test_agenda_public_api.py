@@ -130,3 +130,25 @@ async def test_availability_shows_live_seats(client, organizer):
     seats = (await client.get(f"{c['base']}/agenda/availability")).json()
     assert seats == [{"session_id": lab["id"], "capacity": 3, "booked_count": 1, "seats_left": 2,
                       "waitlisted_count": 0}]
+
+
+async def test_separate_server_serves_cached_agenda_and_sees_changes_made_elsewhere(client, organizer, api_server):
+    """The API process LISTENs for agenda changes: a change committed by another process reaches its cache."""
+    import asyncio
+
+    import httpx
+
+    c, opening, *_ = await _agenda(client, organizer)
+    async with httpx.AsyncClient(base_url=api_server, timeout=30) as remote:
+        first = await remote.get(f"{c['base']}/agenda")
+        cached = await remote.get(f"{c['base']}/agenda", headers={"If-None-Match": first.headers["etag"]})
+        await client.patch(f"{c['base']}/sessions/{opening['id']}", json={"title": "Renamed elsewhere"},
+                           headers=organizer)
+        titles = []
+        for _ in range(100):  # the notification arrives just after the commit; look again until it has
+            response = await remote.get(f"{c['base']}/agenda")
+            titles = [s["title"] for s in response.json()["sessions"]]
+            if "Renamed elsewhere" in titles:
+                break
+            await asyncio.sleep(0.05)
+    assert (cached.status_code, titles[0]) == (304, "Renamed elsewhere")
