@@ -33,6 +33,7 @@ from events_app.domain.agenda import (
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.services import agenda_cache
 from events_app.services.accounts import CurrentAccount, require_organizer
+from events_app.services.agenda_bookings import promote_waiting
 from events_app.services.registrations import normalize_email
 
 SESSION_FIELDS = ("title", "kind", "abstract", "starts_at", "ends_at", "room_id", "track_id", "language",
@@ -388,9 +389,7 @@ async def update_session(account: CurrentAccount, event_id: int, session_id: int
             session_id, after["kind"], after["title"], after["abstract"], after["starts_at"], after["ends_at"],
             after["room_id"], after["track_id"], after["language"], after["online_url"], after["status"],
             after["requires_booking"], after["capacity"], sequence)
-        if after["status"] == "published":
-            from events_app.services.agenda_bookings import promote_waiting
-
+        if after["status"] == "published":  # more room, a larger capacity or a return from draft: fill places
             await promote_waiting(session_id)
         await log_change(event_id, session_id, change_action(before, after), changed, sequence, account)
     agenda_cache.forget(event_id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date

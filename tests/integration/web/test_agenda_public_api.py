@@ -35,7 +35,7 @@ async def test_agenda_lists_sessions_with_offsets_and_people(client, organizer):
 async def test_agenda_filters_by_day_track_room_kind_and_person(client, organizer):
     c, opening, lab, night = await _agenda(client, organizer)
     person = opening["people"][0]["person_id"]
-    queries = [f"day=2027-10-30", f"track={c['tracks'][1]['slug']}", f"room={c['rooms'][1]['id']}",
+    queries = ["day=2027-10-30", f"track={c['tracks'][1]['slug']}", f"room={c['rooms'][1]['id']}",
                "kind=site_visit", f"person={person}"]
     titles = [[s["title"] for s in (await client.get(f"{c['base']}/agenda?{q}")).json()["sessions"]] for q in queries]
     assert titles == [["Circular procurement lab"], ["Circular procurement lab"],
