@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from events_app.db import sql
@@ -31,7 +31,9 @@ from events_app.domain.agenda import (
     validate_track,
 )
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
-from events_app.services import agenda_cache
+from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
+from events_app.jobs import kick_outbox
+from events_app.services import agenda_cache, calendar_updates, session_mail
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.services.agenda_bookings import promote_waiting
 from events_app.services.registrations import normalize_email
@@ -329,8 +331,11 @@ async def create_session(account: CurrentAccount, event_id: int, fields: dict[st
             session["online_url"], session["status"], session["requires_booking"], session["capacity"])
         for position, (person_id, role) in enumerate(people_ids):
             await _add_person_row(session_id, person_id, role, position)
+            if session["status"] == "published" and event["status"] == "published":
+                await session_mail.tell_person("session_role_added", person_id, session_id, METHOD_REQUEST)
         await log_change(event_id, session_id, "created", changes_between({}, session), 0, account)
     agenda_cache.forget(event_id)
+    await kick_outbox()
     return await get_session(event_id, session_id, account)
 
 
@@ -392,7 +397,12 @@ async def update_session(account: CurrentAccount, event_id: int, session_id: int
         if after["status"] == "published":  # more room, a larger capacity or a return from draft: fill places
             await promote_waiting(session_id)
         await log_change(event_id, session_id, change_action(before, after), changed, sequence, account)
+        if calendar_changed(before, after) and before["status"] == "published" and event["status"] == "published":
+            # Bookers and speakers hold the session's invite: they get one update when the event's window passes.
+            await calendar_updates.record(event_id, "session", session_id, {"by": account.email, "fields": changed},
+                                          timedelta(minutes=event["update_delay_minutes"]))
     agenda_cache.forget(event_id)
+    await kick_outbox()
     return await get_session(event_id, session_id, account)
 
 
@@ -427,7 +437,10 @@ async def add_person(account: CurrentAccount, event_id: int, session_id: int, da
         await log_change(event_id, session_id, "person_added",
                          {"people": {"from": None, "to": {"person_id": person_id, "name": name, "role": role}}},
                          session["calendar_sequence"], account)
+        if session["status"] == "published" and event["status"] == "published":
+            await session_mail.tell_person("session_role_added", person_id, session_id, METHOD_REQUEST)
     agenda_cache.forget(event_id)
+    await kick_outbox()
     return await get_session(event_id, session_id, account)
 
 
@@ -445,7 +458,10 @@ async def remove_person(account: CurrentAccount, event_id: int, session_id: int,
         await log_change(event_id, session_id, "person_removed",
                          {"people": {"from": {"person_id": person_id, "name": row["name"], "role": row["role"]},
                                      "to": None}}, session["calendar_sequence"], account)
+        if session["status"] == "published":
+            await session_mail.tell_person("session_role_removed", person_id, session_id, METHOD_CANCEL)
     agenda_cache.forget(event_id)
+    await kick_outbox()
     return await get_session(event_id, session_id, account)
 
 

@@ -15,7 +15,10 @@ from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.agenda import bookable, booking_status, effective_capacity, places_to_promote
 from events_app.domain.errors import Conflict, NotFound
+from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.domain.security import digest
+from events_app.jobs import kick_outbox
+from events_app.services import session_mail
 
 ACTIVE = ("booked", "waitlisted")
 
@@ -76,6 +79,10 @@ async def book(token: str, session_id: int) -> dict:
             if status == "booked":
                 await sql.execute("UPDATE agenda_session SET booked_count = booked_count + 1 WHERE id = $1",
                                   session_id)
+                await session_mail.tell_booker("session_booked", registration["id"], session_id, METHOD_REQUEST)
+            else:
+                await session_mail.tell_booker("session_waitlisted", registration["id"], session_id)
+    await kick_outbox()
     return await _entry(registration["id"], session_id)
 
 
@@ -91,9 +98,13 @@ async def drop(token: str, session_id: int) -> dict:
             raise NotFound("booking of this session")
         await sql.execute("UPDATE agenda_booking SET status = 'cancelled', updated_at = clock_timestamp()"
                           " WHERE id = $1", row["id"])
+        # The CANCEL first: whoever moves up then gets a REQUEST numbered above it.
+        await session_mail.tell_booker("session_dropped", registration["id"], session_id,
+                                       METHOD_CANCEL if row["status"] == "booked" else None)
         if row["status"] == "booked":
             await sql.execute("UPDATE agenda_session SET booked_count = booked_count - 1 WHERE id = $1", session_id)
             await promote_waiting(session_id)
+    await kick_outbox()
     return await _entry(registration["id"], session_id, row["id"])
 
 
@@ -121,6 +132,8 @@ async def promote_waiting(session_id: int) -> list[int]:
     await sql.execute("UPDATE agenda_session SET booked_count = booked_count + $2 WHERE id = $1", session_id,
                       len(rows))
     promoted = [r["registration"] for r in sorted(rows, key=lambda r: r["id"])]
+    for registration_id in promoted:
+        await session_mail.tell_booker("session_promoted", registration_id, session_id, METHOD_REQUEST)
     await sql.execute(
         """INSERT INTO agenda_change (event, session, action, changes, calendar_sequence, actor, created_at)
            VALUES ($1, $2, 'waitlist_promoted', $3::jsonb, $4, 'waiting list', clock_timestamp())""",
@@ -144,6 +157,8 @@ async def release_bookings(registration_id: int) -> None:
         if row["status"] == "booked":
             await sql.execute("UPDATE agenda_session SET booked_count = booked_count - 1 WHERE id = $1",
                               row["session"])
+            # The session leaves their calendar together with the event.
+            await session_mail.tell_booker("session_dropped", registration_id, row["session"], METHOD_CANCEL)
             await promote_waiting(row["session"])
 
 

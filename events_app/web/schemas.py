@@ -62,6 +62,7 @@ class EventCreate(Strict):
                                                           "update per person")] = 10
     reminder_hours: list[int] = msgspec.field(default_factory=lambda: [24])
     reply_to: Annotated[str, Meta(max_length=320)] = ""
+    session_reminder_minutes: Annotated[int, Meta(ge=0, le=1440)] = 30
 
 
 class EventUpdate(Strict):
@@ -86,6 +87,7 @@ class EventUpdate(Strict):
     update_delay_minutes: int | UnsetType = UNSET
     reminder_hours: list[int] | UnsetType = UNSET
     reply_to: Annotated[str, Meta(max_length=320)] | UnsetType = UNSET
+    session_reminder_minutes: Annotated[int, Meta(ge=0, le=1440)] | UnsetType = UNSET
 
 
 class CategoryCreate(Strict):
@@ -163,6 +165,7 @@ class EventOut(Struct):
     update_delay_minutes: int
     reminder_hours: list[int]
     reply_to: str
+    session_reminder_minutes: int
     categories: list[CategoryOut]
     questions: list[QuestionOut]
 
