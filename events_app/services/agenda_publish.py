@@ -312,3 +312,15 @@ async def agenda_csv(event_id: int) -> Rendered:
         return Rendered.of(out.getvalue().encode("utf-8"), CSV)
 
     return await agenda_cache.get(event_id, "csv", build)
+
+
+async def warm(limit: int = 50) -> int:
+    """Build the public agenda and feed of the next published events, so that the first request after a restart
+    is served from cache instead of serialising a whole programme (about a second for 1,000 sessions)."""
+    rows = await sql.fetch(
+        "SELECT e.id FROM event e WHERE e.status = 'published' AND e.ends_at > now()"
+        " AND EXISTS (SELECT 1 FROM agenda_session s WHERE s.event = e.id) ORDER BY e.starts_at LIMIT $1", limit)
+    for row in rows:
+        await public_feed(row["id"])
+        await agenda_json(row["id"], AgendaFilter())
+    return len(rows)

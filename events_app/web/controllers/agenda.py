@@ -2,6 +2,9 @@
 and schedule exports (cached bytes with ETag / 304); delegates book sessions with their manage token."""
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, AsyncIterator
@@ -54,6 +57,9 @@ def served(rendered: Rendered, if_none_match: str | None, filename: str | None =
     if filename:
         headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return Response(content=rendered.body, media_type=rendered.media_type, headers=headers)
+
+
+log = logging.getLogger(__name__)
 
 
 class RoomController(Controller):
@@ -213,4 +219,15 @@ AGENDA_CONTROLLERS = [RoomController, TrackController, SessionController, Agenda
 async def agenda_lifespan(app: Litestar) -> AsyncIterator[None]:
     """While the API runs, LISTEN for agenda changes so cached agenda views are served without a query."""
     async with agenda_cache.listening(get_settings().database_url):
-        yield
+        warming = asyncio.create_task(_warm())
+        try:
+            yield
+        finally:
+            warming.cancel()
+
+
+async def _warm() -> None:
+    try:
+        await agenda_publish.warm()
+    except Exception:  # a cold cache is slower, never wrong: startup must not fail over it
+        log.exception("could not warm the agenda cache")
