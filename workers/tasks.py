@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from celery.signals import worker_process_shutdown
 
@@ -37,11 +38,20 @@ async def drain(limit_batches: int | None = None) -> dict[str, int]:
     counts = {"sent": 0, "retry": 0, "failed": 0}
     batches = 0
     while limit_batches is None or batches < limit_batches:
+        leased_at = time.monotonic()
         rows = await outbox.claim(settings.outbox_batch_size)
         if not rows:
             break
         batches += 1
-        for row in rows:
+        held = {row["id"] for row in rows}
+        for index, row in enumerate(rows):
+            if time.monotonic() - leased_at > settings.outbox_lease_seconds / 2:
+                # A slow batch renews its lease before half of it is gone, so no other worker takes these rows.
+                leased_at = time.monotonic()
+                held = await outbox.renew(rows[index:])
+            if row["id"] not in held:  # our lease ran out and another worker claimed the row: it is theirs now
+                log.warning("outbox %s: lease lost to another worker, leaving the row to it", row["id"])
+                continue
             try:
                 outgoing = await notifications.compose(row, settings)
                 transport().send(outgoing.message, outgoing.sender, outgoing.recipient)
@@ -51,8 +61,9 @@ async def drain(limit_batches: int | None = None) -> dict[str, int]:
                 log.warning("outbox %s: temporary failure (%s): %s", row["id"], status, exc)
                 if "cannot reach" in str(exc):
                     # The server is down: put the rest of the batch back with a backoff instead of trying each.
-                    for rest in rows[rows.index(row) + 1:]:
-                        await outbox.mark_retry(rest["id"], rest["attempts"] - 1, str(exc))
+                    for rest in rows[index + 1:]:
+                        if rest["id"] in held:
+                            await outbox.mark_retry(rest["id"], rest["attempts"] - 1, str(exc))
                     return counts
                 continue
             except PermanentFailure as exc:

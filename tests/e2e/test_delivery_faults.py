@@ -259,3 +259,27 @@ async def test_mail_refused_for_a_while_arrives_once_and_a_rejected_address_fail
     assert (log[unknown]["status"], log[unknown]["attempts"]) == ("failed", 1)
     assert "550" in log[unknown]["last_error"]
     assert "Recipient address rejected: User unknown in virtual mailbox table" in log[unknown]["last_error"]
+
+
+# --------------------------------------------------------------------------- a batch that outlasts its lease
+
+
+async def test_a_batch_slower_than_the_lease_is_not_sent_again_by_another_worker(
+        client, organizer, smtp_server, tmp_path):
+    """One worker leases a batch that takes several lease periods to send; a second worker sweeping meanwhile must
+    not take the rows the first one still holds (the first renews its lease while it works)."""
+    sink, smtp_url = smtp_server(delay=0.25)
+    event = await published_event(client, organizer)
+    emails = recipients("lease", 30)
+    await register_all(client, event["id"], emails)  # 30 rows, one batch (up to 50) of about 8 s; 30 kicks queued
+    env = {"SMTP_URL": smtp_url, "OUTBOX_LEASE_SECONDS": "1", "OUTBOX_SWEEP_SECONDS": "0.5"}
+    workers = [start_worker(tmp_path / f"{name}.log", name, env) for name in ("first", "second")]
+    beat = start_beat(tmp_path, env)
+    try:
+        await eventually(lambda: set(sink.counts()) >= set(emails), "every message")
+        await eventually(outbox_settled, "the outbox to settle")
+    finally:
+        for proc in (beat, *workers):
+            stop(proc)
+
+    assert sink.counts() == Counter({address: 1 for address in emails})
