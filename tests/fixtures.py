@@ -149,6 +149,30 @@ def start_worker(log_path: Path, name: str = "w1", env: dict | None = None) -> s
         cwd=ROOT, env={**os.environ, **(env or {})}, stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
 
 
+def start_beat(run_dir: Path, env: dict | None = None) -> subprocess.Popen:
+    """Celery beat (the outbox sweep every OUTBOX_SWEEP_SECONDS) with its schedule file and log in run_dir."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel=INFO",
+         "--schedule", str(run_dir / "celerybeat-schedule")],
+        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=open(run_dir / "beat.log", "ab"),
+        stderr=subprocess.STDOUT)
+
+
+def start_api(log_path: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """The API in its own uvicorn process, listening when this returns; gives the process and its base URL."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
+                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                            cwd=ROOT, env={**os.environ, "PUBLIC_URL": f"http://127.0.0.1:{port}", **(env or {})},
+                            stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, proc)
+    except RuntimeError:
+        stop(proc)
+        raise
+    return proc, f"http://127.0.0.1:{port}"
+
+
 @pytest.fixture
 def celery_worker(maildir, tmp_path) -> Iterator[subprocess.Popen]:
     """A real Celery worker process on this runner's Redis database and PostgreSQL database."""
@@ -161,13 +185,8 @@ def celery_worker(maildir, tmp_path) -> Iterator[subprocess.Popen]:
 @pytest.fixture
 def api_server(maildir, tmp_path) -> Iterator[str]:
     """The API in its own uvicorn process; yields its base URL."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            cwd=ROOT, env={**os.environ, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
-                            stdout=open(tmp_path / "api.log", "ab"), stderr=subprocess.STDOUT)
-    wait_for_port(port, proc)
-    yield f"http://127.0.0.1:{port}"
+    proc, url = start_api(tmp_path / "api.log")
+    yield url
     stop(proc)
 
 

@@ -6,6 +6,7 @@ the time the message is rendered, for a feed the time the item last changed (so 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -120,14 +121,32 @@ def _calendar(method: str | None, items: list[CalendarItem], name: str = "") -> 
     return cal
 
 
+@functools.lru_cache(maxsize=256)
+def _itip_head(method: str, tzid: str, years: tuple[int, ...]) -> bytes:
+    """BEGIN:VCALENDAR, its properties and VTIMEZONE, serialised once: the same in every invite of an event."""
+    cal = _calendar(method, [_zone_probe(tzid, year) for year in years])
+    return cal.to_ical().removesuffix(_END_VCALENDAR)
+
+
+def _zone_probe(tzid: str, year: int) -> CalendarItem:
+    at = datetime(year, 7, 1, tzinfo=timezone.utc)
+    return CalendarItem(uid="", sequence=0, summary="", starts_at=at, ends_at=at, tzid=tzid, organizer_email="",
+                        organizer_name="")
+
+
+_END_VCALENDAR = b"END:VCALENDAR\r\n"
+
+
 def itip_message(method: str, item: CalendarItem, attendee: Attendee, dtstamp: datetime) -> bytes:
-    """One iTIP object for one recipient: REQUEST (invite or update) or CANCEL, listing only that attendee."""
+    """One iTIP object for one recipient: REQUEST (invite or update) or CANCEL, listing only that attendee.
+
+    The same bytes as one Calendar holding the VTIMEZONE and the VEVENT; only the VEVENT is serialised per message.
+    """
     if method not in (METHOD_REQUEST, METHOD_CANCEL):
         raise ValueError(f"unsupported iTIP method {method}")
-    cal = _calendar(method, [item])
-    cal.add_component(_vevent(item, dtstamp, cancelled=method == METHOD_CANCEL, attendee=attendee,
-                              with_organizer=True))
-    return cal.to_ical()
+    head = _itip_head(method, item.tzid, tuple(sorted({item.starts_at.year, item.ends_at.year})))
+    vevent = _vevent(item, dtstamp, cancelled=method == METHOD_CANCEL, attendee=attendee, with_organizer=True)
+    return head + vevent.to_ical() + _END_VCALENDAR
 
 
 def feed(items: list[CalendarItem], name: str, stamps: dict[str, datetime]) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.message import Message
@@ -91,25 +91,52 @@ async def _session(session_id: int, event: dict) -> dict:
     return row | {"item": item, "where": item.location}
 
 
-async def compose(row: dict, settings: Settings, now: datetime | None = None) -> Outgoing:
+REGISTRATIONS = """
+    SELECT r.id, r.status, r.token_nonce, c.name AS category_name, p.name, p.email,
+           CASE WHEN r.status = 'waitlisted' THEN (
+               SELECT count(*) FROM registration w WHERE w.category = r.category
+                 AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position
+    FROM registration r JOIN person p ON p.id = r.person
+    JOIN registration_category c ON c.id = r.category WHERE r.id = ANY($1::int[])"""
+
+
+@dataclass
+class Loaded:
+    """The events and registrations a batch of outbox rows is about, read in two queries instead of two per row."""
+
+    events: dict[int, dict] = field(default_factory=dict)
+    registrations: dict[int, dict] = field(default_factory=dict)
+
+
+async def load(rows: list[dict]) -> Loaded:
+    event_ids = sorted({r["event"] for r in rows if r["event"] is not None})
+    registration_ids = sorted({r["registration"] for r in rows if r["registration"] is not None})
+    loaded = Loaded()
+    if event_ids:
+        loaded.events = {e["id"]: dict(e) for e in await sql.fetch("SELECT * FROM event WHERE id = ANY($1::int[])",
+                                                                    event_ids)}
+    if registration_ids:
+        loaded.registrations = {r["id"]: dict(r) for r in await sql.fetch(REGISTRATIONS, registration_ids)}
+    return loaded
+
+
+async def compose(row: dict, settings: Settings, now: datetime | None = None, loaded: Loaded | None = None) -> Outgoing:
+    """The email for one outbox row. `loaded` (from load() over the row's batch) spares the per-row queries."""
     if row["kind"].startswith("meeting_"):
         from events_app.services import meeting_mail  # imports this module: loaded on first use
 
         return await meeting_mail.compose(row, settings, now)
     now = now or datetime.now(timezone.utc)
-    event = dict(await sql.fetchrow("SELECT * FROM event WHERE id = $1", row["event"]))
+    if loaded is None or row["event"] not in loaded.events or (
+            row["registration"] is not None and row["registration"] not in loaded.registrations):
+        loaded = await load([row])
+    event = loaded.events[row["event"]]
     payload = _payload(row)
     registration: dict = {}
     person = {"name": payload.get("name", ""), "email": row["recipient"]}
     links: dict[str, str] = {"manage_url": "", "invitation_url": ""}
     if row["registration"] is not None:
-        reg = await sql.fetchrow(
-            """SELECT r.id, r.status, r.token_nonce, c.name AS category_name, p.name, p.email,
-                      CASE WHEN r.status = 'waitlisted' THEN (
-                          SELECT count(*) FROM registration w WHERE w.category = r.category
-                            AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position
-               FROM registration r JOIN person p ON p.id = r.person
-               JOIN registration_category c ON c.id = r.category WHERE r.id = $1""", row["registration"])
+        reg = loaded.registrations[row["registration"]]
         registration = dict(reg)
         person = {"name": reg["name"], "email": reg["email"]}
         links["manage_url"] = f"{settings.public_url}/manage/{manage_token(settings.secret_key, reg['token_nonce'])}"

@@ -2,7 +2,9 @@
 
 Claiming leases rows (status 'sending' until lease_until) with FOR UPDATE SKIP LOCKED, so concurrent workers never
 take the same row; a worker that dies before marking a row sent leaves its lease to expire, and the row is sent
-again: a crash may resend, never lose.
+again: a crash may resend, never lose. A worker whose batch takes longer than the lease renews it as it goes
+(renew()), so a live worker's rows are not taken by another; each claim increments `attempts`, which tells a
+worker whether a row it claimed is still its own.
 """
 from __future__ import annotations
 
@@ -50,6 +52,25 @@ async def claim(limit: int) -> list[dict]:
         limit, timedelta(seconds=get_settings().outbox_lease_seconds),
     )
     return [dict(r) for r in sorted(rows, key=lambda r: r["id"])]
+
+
+async def renew(rows: list[dict]) -> set[int]:
+    """Extend the lease on claimed rows this worker still holds; returns their ids.
+
+    A row is still held if it is 'sending' with the attempt number our claim gave it: a row whose lease ran out and
+    that another worker claimed has a higher one, and belongs to that worker now.
+    """
+    if not rows:
+        return set()
+    renewed = await sql.fetch(
+        """UPDATE outbox_message AS o SET lease_until = now() + $3::interval
+           FROM unnest($1::int[], $2::int[]) AS held(id, attempts)
+           WHERE o.id = held.id AND o.attempts = held.attempts AND o.status = 'sending'
+           RETURNING o.id""",
+        [r["id"] for r in rows], [r["attempts"] for r in rows],
+        timedelta(seconds=get_settings().outbox_lease_seconds),
+    )
+    return {r["id"] for r in renewed}
 
 
 async def mark_sent(message_id: int, header_id: str) -> None:

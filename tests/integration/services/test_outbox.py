@@ -45,5 +45,19 @@ async def test_retry_backs_off_and_gives_up(db):
     assert stored["status"] == "failed" and "421 still busy" in stored["last_error"]
 
 
+async def test_renewing_keeps_rows_still_held_and_drops_rows_claimed_again(db):
+    await fill(2)
+    mine = await outbox.claim(10)
+    await sql.execute("UPDATE outbox_message SET lease_until = now() - interval '1 second' WHERE id = $1",
+                      mine[0]["id"])
+    theirs = await outbox.claim(10)  # another worker takes the row whose lease ran out
+    kept = await outbox.renew(mine)
+    leases = await sql.fetch("SELECT id, lease_until > now() + interval '1 minute' AS renewed FROM outbox_message"
+                             " ORDER BY id")
+    assert ([r["id"] for r in theirs], kept) == ([mine[0]["id"]], {mine[1]["id"]})
+    assert [r["renewed"] for r in leases] == [True, True]
+    assert await outbox.renew(theirs) == {mine[0]["id"]}
+
+
 def test_backoff_doubles_and_caps_at_one_hour():
     assert [outbox.backoff(n, 30).total_seconds() for n in (1, 2, 3, 10)] == [30, 60, 120, 3600]
