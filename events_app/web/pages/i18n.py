@@ -48,13 +48,15 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 
 def format_date(language: str, value: date | datetime | None, tzid: str | None = None) -> str:
-    """'Tuesday 6 October 2026' / 'martes 6 octubre 2026', in the given zone for datetimes."""
+    """'Tuesday 6 October 2026' / 'martes 6 de octubre de 2026', in the given zone for datetimes."""
     if value is None:
         return ""
     if isinstance(value, datetime) and tzid:
         value = value.astimezone(ZoneInfo(tzid))
     weekday = translate(language, WEEKDAYS[value.weekday()])
     month = translate(language, MONTHS[value.month - 1])
+    if language == "es":
+        return f"{weekday} {value.day} de {month} de {value.year}"
     return f"{weekday} {value.day} {month} {value.year}"
 
 
