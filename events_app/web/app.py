@@ -12,6 +12,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from events_app.db.engine import pool
 from events_app.settings import get_settings
+from events_app.web.controllers.agenda import AGENDA_CONTROLLERS, agenda_lifespan
 from events_app.web.controllers.auth import AuthController
 from events_app.web.controllers.categories import CategoryController, QuestionController
 from events_app.web.controllers.delegations import DelegationController, InvitationController
@@ -65,8 +66,8 @@ def create_app() -> Litestar:
                         EventRegistrationController, DelegationController, InvitationController,
                         RegistrationController, OrganizationController, EventCalendarController,
                         AnnouncementController, DeliveryController, UnsubscribeController, HealthController,
-                        *MEETING_CONTROLLERS, *page_routes()],
-        lifespan=[lifespan],
+                        *MEETING_CONTROLLERS, *AGENDA_CONTROLLERS, *page_routes()],
+        lifespan=[lifespan, agenda_lifespan],
         exception_handlers=handlers,
         template_config=template_config(),
         csrf_config=csrf_config(),
