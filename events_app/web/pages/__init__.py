@@ -26,6 +26,7 @@ from events_app.domain.vocab import country_name
 from events_app.settings import get_settings
 from events_app.web.pages import i18n
 from events_app.web.pages.common import LoginRequired, is_page_path, page, secure_cookies
+from events_app.web.pages.agenda import AgendaPages
 from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
 from events_app.web.pages.delegate import ManagePages, RegistrationPages
 from events_app.web.pages.organizer import AuthPages, OrganizerPages
@@ -150,8 +151,8 @@ def login_redirect(request: Request, exc: LoginRequired) -> Response:
     return page_error(request, exc)
 
 
-PAGE_CONTROLLERS = [PublicPages, RegistrationPages, ManagePages, AuthPages, OrganizerPages, CoordinatorPages,
-                    RsvpPages]
+PAGE_CONTROLLERS = [PublicPages, RegistrationPages, ManagePages, AuthPages, OrganizerPages, AgendaPages,
+                    CoordinatorPages, RsvpPages]
 
 
 def page_routes() -> list:

@@ -65,6 +65,8 @@ NOTICES = {
     "logged-out": "You are logged out.",
     "link-sent": "If this address is registered, the manage link is on its way to it.",
     "created": "Created.",
+    "booked": "The session is in your agenda.",
+    "dropped": "The session is no longer in your agenda.",
     "event-cancelled": "The event is cancelled; everyone registered receives a calendar cancellation.",
 }
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pycountry
 from litestar import Controller, Request, Response, get, post
@@ -12,7 +13,7 @@ from litestar.response import Template
 from events_app.domain.errors import DomainError, InvalidInput, NotFound
 from events_app.domain.questions import validate_answers
 from events_app.domain.vocab import LANGUAGES
-from events_app.services import delegations, events, people, registrations
+from events_app.services import agenda_bookings, agenda_publish, delegations, events, people, registrations
 from events_app.web.pages.common import field_errors, form_data, int_or_none, language_of, page, redirect
 
 
@@ -107,6 +108,38 @@ class RegistrationPages(Controller):
         return redirect(f"/manage/{result['manage_token']}", "registered")
 
 
+def clashes(sessions: list[dict], mine: dict[int, dict]) -> dict[int, str]:
+    """For each session not yet in the personal agenda, the title of a booked (or waited-for) session it overlaps:
+    shown before booking. Pure."""
+    held = [s for s in sessions if s["id"] in mine]
+    out = {}
+    for s in sessions:
+        if s["id"] in mine or s["status"] == "cancelled":
+            continue
+        other = next((h for h in held if h["starts_at"] < s["ends_at"] and s["starts_at"] < h["ends_at"]), None)
+        if other is not None:
+            out[s["id"]] = other["title"]
+    return out
+
+
+async def programme(event: dict, token: str) -> dict | None:
+    """The published sessions with the delegate's bookings, or None when the event has no agenda."""
+    try:
+        data = await agenda_publish.public_agenda_data(event["id"])
+    except NotFound:
+        return None
+    if not data.sessions:
+        return None
+    zone = ZoneInfo(event["timezone"])
+    rooms = {r["id"]: r["name"] for r in data.rooms}
+    mine = {b["session_id"]: b for b in await agenda_bookings.personal_agenda(token)}
+    sessions = [{"id": s["id"], "title": s["title"], "kind": s["kind"], "status": s["status"],
+                 "starts_at": s["starts_at"].astimezone(zone), "ends_at": s["ends_at"].astimezone(zone),
+                 "room": rooms.get(s["room"], ""), "requires_booking": s["requires_booking"],
+                 "people": [p["name"] for p in s["people"]]} for s in data.sessions]
+    return {"sessions": sessions, "mine": mine, "clashes": clashes(sessions, mine)}
+
+
 class ManagePages(Controller):
     """Reached with the secret manage token: no login, the link is the key."""
 
@@ -124,7 +157,8 @@ class ManagePages(Controller):
             pass  # not a head of delegation
         return page(request, template, status=status, registration=registration, event=event,
                     delegation=delegation, token=token, errors=errors or {}, values=values or {},
-                    just_registered=request.query_params.get("done") == "registered")
+                    just_registered=request.query_params.get("done") == "registered",
+                    programme=await programme(event, token))
 
     @get("/", name="manage")
     async def manage(self, request: Request, token: FromPath[str]) -> Template:
@@ -153,6 +187,28 @@ class ManagePages(Controller):
                 raise
             return await self._page(request, token, errors=field_errors(exc), status=exc.status)
         return redirect(f"/manage/{token}", "accepted")
+
+    @post("/sessions/{session_id:int}/book", name="manage-book")
+    async def book(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
+        try:
+            await agenda_bookings.book(token, session_id)
+        except DomainError as exc:
+            if isinstance(exc, NotFound) and exc.detail.startswith("registration"):
+                raise
+            return await self._page(request, token, errors={f"session-{session_id}": exc.detail},
+                                    status=exc.status)
+        return redirect(f"/manage/{token}#programme", "booked")
+
+    @post("/sessions/{session_id:int}/drop", name="manage-drop")
+    async def drop(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
+        try:
+            await agenda_bookings.drop(token, session_id)
+        except DomainError as exc:
+            if isinstance(exc, NotFound) and exc.detail.startswith("registration"):
+                raise
+            return await self._page(request, token, errors={f"session-{session_id}": exc.detail},
+                                    status=exc.status)
+        return redirect(f"/manage/{token}#programme", "dropped")
 
     @post("/delegation/members", name="manage-add-member")
     async def add_member(self, request: Request, token: FromPath[str]) -> Response:

@@ -167,3 +167,51 @@ async def test_unknown_pages_are_friendly_html(client, url):
 async def test_api_errors_stay_problem_json(client):
     response = await client.get("/api/events/999999")
     assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+
+
+async def test_agenda_grid_places_sessions_by_room_and_time(client, organizer):
+    from tests.browser.test_agenda_walkthroughs import agenda_event
+
+    event, ids, day = await agenda_event(client, organizer)
+    await page_login(client)
+    grid = await client.get(f"/organizer/events/{event['id']}/agenda", params={"day": day})
+    assert grid.status_code == 200
+    housing = ids["sessions"]["Housing workshop"]
+    # 10:00 is the fifth half-hour row after 08:00 (row 1 is the header); Harbour Hall is column 2
+    assert f'class="cell session gr-6 gs-3 gc-2" id="session-{housing}"' in grid.text
+    assert "data-conflict" not in grid.text
+
+
+async def test_moving_a_session_into_a_clash_is_refused_and_marked(client, organizer):
+    from tests.browser.test_agenda_walkthroughs import agenda_event
+
+    event, ids, day = await agenda_event(client, organizer)
+    await page_login(client)
+    url = f"/organizer/events/{event['id']}/agenda"
+    token = await csrf(client, url)
+    finance = ids["sessions"]["Flood finance workshop"]
+    response = await client.post(f"{url}/sessions/{finance}/move", data={
+        "_csrf_token": token, "room_id": str(ids["rooms"]["Harbour Hall"]), "starts_at": f"{day}T10:30",
+        "ends_at": f"{day}T12:00"})
+    assert response.status_code == 409
+    assert response.text.count("data-conflict") == 2
+    session = await client.get(f"/api/events/{event['id']}/sessions/{finance}")
+    assert session.json()["room"]["name"] == "Lagoon Room"
+
+
+async def test_a_delegate_booking_that_clashes_is_refused(client, organizer):
+    from tests.browser.test_agenda_walkthroughs import agenda_event
+
+    event, ids, _ = await agenda_event(client, organizer)
+    created = await client.post(f"/api/events/{event['id']}/registrations",
+                                json={"email": "ana@example.org", "name": "Ana", "category": "delegate"})
+    manage = f"/manage/{created.json()['manage_token']}"
+    token = await csrf(client, manage)
+    booked = await client.post(f"{manage}/sessions/{ids['sessions']['Housing workshop']}/book",
+                               data={"_csrf_token": token})
+    assert booked.status_code == 303
+    page = await client.get(manage)
+    assert "Clashes with Housing workshop" in page.text
+    clash = await client.post(f"{manage}/sessions/{ids['sessions']['Flood finance workshop']}/book",
+                              data={"_csrf_token": token})
+    assert clash.status_code == 409 and "overlaps" in clash.text
