@@ -129,9 +129,13 @@ async def snapshot(tab, name: str) -> None:
     await tab.screenshot(path=str(SCREENSHOTS / f"{name}-desktop.png"), full_page=True)
     await tab.set_viewport_size(PHONE)
     overflow = await tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    wide = await tab.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+                     && !e.closest('.table-wrap'))
+        .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))""")
     await tab.screenshot(path=str(SCREENSHOTS / f"{name}-phone.png"), full_page=True)
     await tab.set_viewport_size(DESKTOP)
-    assert overflow <= 0, f"{name}: the page is {overflow}px wider than a 360px phone"
+    assert overflow <= 0, f"{name}: the page is {overflow}px wider than a 360px phone: {wide}"
 
 
 @pytest.fixture

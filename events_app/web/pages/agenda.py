@@ -169,7 +169,10 @@ class AgendaPages(Controller):
             if isinstance(exc, NotFound):
                 raise
             day = data.get("starts_at", "")[:10] or None
-            return await self._grid(request, account, event_id, day, status=exc.status, errors=field_errors(exc),
-                                    attempted=exc.extra.get("conflicts", []), moving=session_id)
+            attempted = exc.extra.get("conflicts", [])
+            # A clash is shown on the grid itself; other problems at the top (the new-session form is not at fault)
+            errors = {} if attempted else {"_form": exc.detail}
+            return await self._grid(request, account, event_id, day, status=exc.status, errors=errors,
+                                    attempted=attempted, moving=session_id)
         return redirect(f"/organizer/events/{event_id}/agenda?day={moved['starts_at'].date().isoformat()}",
                         "saved")

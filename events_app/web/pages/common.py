@@ -77,7 +77,8 @@ def notice_of(request: Request) -> str:
 
 def redirect(path: str, done: str | None = None) -> Redirect:
     if done:
-        path += ("&" if "?" in path else "?") + f"done={quote(done)}"
+        path, hash_, fragment = path.partition("#")
+        path += ("&" if "?" in path else "?") + f"done={quote(done)}" + hash_ + fragment
     return Redirect(path=path, status_code=303)
 
 
