@@ -29,6 +29,15 @@ from events_app.web.controllers.notifications import (
 from events_app.web.controllers.organizations import OrganizationController
 from events_app.web.controllers.registrations import RegistrationController
 from events_app.web.errors import EXCEPTION_HANDLERS, database_unavailable, unexpected_error
+from events_app.web.pages import (
+    LoginRequired,
+    csrf_config,
+    login_redirect,
+    page_routes,
+    pages_or,
+    security_headers,
+    template_config,
+)
 
 
 @asynccontextmanager
@@ -49,14 +58,20 @@ def create_app() -> Litestar:
         asyncpg.exceptions.InterfaceError: database_unavailable,
         Exception: unexpected_error,
     }
+    # Page paths get HTML error pages in the visitor's language; /api keeps problem+json.
+    handlers = {exc: pages_or(handler) for exc, handler in handlers.items()}
+    handlers[LoginRequired] = login_redirect
     return Litestar(
         route_handlers=[AuthController, EventController, CategoryController, QuestionController,
                         EventRegistrationController, DelegationController, InvitationController,
                         RegistrationController, OrganizationController, EventCalendarController,
                         AnnouncementController, DeliveryController, UnsubscribeController, HealthController,
-                        *MEETING_CONTROLLERS, *AGENDA_CONTROLLERS],
+                        *MEETING_CONTROLLERS, *AGENDA_CONTROLLERS, *page_routes()],
         lifespan=[lifespan, agenda_lifespan],
         exception_handlers=handlers,
+        template_config=template_config(),
+        csrf_config=csrf_config(),
+        middleware=[security_headers],
         openapi_config=OpenAPIConfig(
             title="Congress and meeting service", version="0.1.0",
             description="Congresses, registrations and pilot-project meetings for a network of local governments.",

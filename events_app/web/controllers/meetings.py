@@ -1,14 +1,11 @@
 """Pilot projects, their cohort, meeting series, occurrences, records, RSVPs and calendar feeds."""
 from __future__ import annotations
 
-import html
-
 import msgspec
-from litestar import Controller, MediaType, Response, delete, get, patch, post, put
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from events_app.domain.errors import DomainError
 from events_app.services import meeting_feeds, meeting_records, meeting_rsvp, meetings, projects
 from events_app.services.accounts import CurrentAccount
 from events_app.web.auth import ORGANIZER
@@ -216,50 +213,6 @@ class RsvpController(Controller):
         return msgspec.convert(await meeting_rsvp.answer(token, data.answer, data.occurrence), RsvpOut)
 
 
-class RsvpForm(msgspec.Struct):
-    answer: str = ""
-    occurrence: str = ""
-
-
-_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>{title}</title></head><body style="font-family:Arial,sans-serif;max-width:560px;margin:40px auto">{body}
-</body></html>"""
-
-
-def _page(title: str, body: str, status: int = 200) -> Response:
-    return Response(_PAGE.format(title=html.escape(title), body=body), media_type=MediaType.HTML,
-                    status_code=status)
-
-
-class RsvpPageController(Controller):
-    """The page the email links open. Opening it changes nothing (mail scanners open links); the button posts."""
-
-    path = "/rsvp"
-    include_in_schema = False
-
-    @get("/{token:str}", operation_id="rsvpPage")
-    async def page(self, token: FromPath[str], answer: FromQuery[str] = "accepted", occurrence: FromQuery[str] = "") -> Response:
-        try:
-            invitation = await meeting_rsvp.view(token)
-        except DomainError as exc:
-            return _page("Invitation", f"<p>{html.escape(exc.detail)}</p>", exc.status)
-        what = next((f"the meeting of {html.escape(o['starts_at'].strftime('%Y-%m-%d %H:%M %Z'))}"
-                     for o in invitation["occurrences"] if o["id"] == occurrence), "all meetings of the series")
-        form = (f'<form method="post"><input type="hidden" name="occurrence" value="{html.escape(occurrence)}">'
-                + "".join(f'<button name="answer" value="{a}"{" autofocus" if a == answer else ""}>{label}</button> '
-                          for a, label in (("accepted", "Accept"), ("declined", "Decline"), ("tentative", "Maybe")))
-                + "</form>")
-        return _page(invitation["title"], f"<h1>{html.escape(invitation['title'])}</h1><p>Your answer for {what}:</p>{form}")
-
-    @post("/{token:str}", operation_id="rsvpPageAnswer", status_code=200)
-    async def submit(self, token: FromPath[str], data: URLEncodedBody[RsvpForm]) -> Response:
-        try:
-            result = await meeting_rsvp.answer(token, data.answer, data.occurrence or None)
-        except DomainError as exc:
-            return _page("Invitation", f"<p>{html.escape(exc.detail)}</p>", exc.status)
-        return _page(result["title"], f"<h1>{html.escape(result['title'])}</h1><p>Thank you: your answer is recorded.</p>")
-
-
 class CalendarFeedController(Controller):
     """Calendar subscriptions reached by secret tokens (calendar apps cannot log in)."""
 
@@ -275,6 +228,6 @@ class CalendarFeedController(Controller):
         return _calendar(await meeting_feeds.person_feed(token), "meetings.ics")
 
 
+# The RSVP page the emails link to (/rsvp/{token}) is rendered by the page layer (web/pages/coordinator.py).
 MEETING_CONTROLLERS = [ProjectController, CohortController, ProjectSeriesController, MeetingSeriesController,
-                       OccurrenceController, ActionController, RsvpController, RsvpPageController,
-                       CalendarFeedController]
+                       OccurrenceController, ActionController, RsvpController, CalendarFeedController]

@@ -2,6 +2,7 @@
 outbox messages each change writes, RSVPs, records, feeds, and bad input that must change nothing."""
 import csv
 import io
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -228,7 +229,9 @@ async def test_rsvp_links_record_partstat_per_occurrence_and_series(client, orga
     page = await client.get(f"/rsvp/{ana}?answer=declined&occurrence=20270406T120000Z")
     assert page.status_code == 200 and "<form" in page.text
     assert (await client.get(f"/api/rsvp/{ana}")).json()["occurrences"][2]["partstat"] == "ACCEPTED"
-    posted = await client.post(f"/rsvp/{ana}", data={"answer": "declined", "occurrence": "20270406T120000Z"})
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)  # the page's CSRF token
+    posted = await client.post(f"/rsvp/{ana}", data={"answer": "declined", "occurrence": "20270406T120000Z",
+                                                     "_csrf_token": token})
     assert posted.status_code == 200
     assert (await client.get(f"/api/rsvp/{ana}")).json()["occurrences"][2]["partstat"] == "DECLINED"
 

@@ -1,0 +1,99 @@
+"""Agenda walk-throughs in Chromium: a delegate books sessions and a clash is refused; an organizer moves a
+session on the grid into a clash, sees both sessions marked, then moves it where it fits."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.async_api import expect
+
+from events_app.services import accounts
+from tests.browser.conftest import snapshot
+from tests.fixtures import PASSWORD, published_event
+
+pytestmark = pytest.mark.browser
+
+
+async def agenda_event(client, organizer) -> tuple[dict, dict, str]:
+    """A published forum with two rooms and, on its second day, two workshops at 10:00 and a panel at 14:00."""
+    event = await published_event(client, organizer, title="Forum on Resilient Coastal Cities")
+    day = (datetime.fromisoformat(event["starts_at"]).date() + timedelta(days=1)).isoformat()
+    rooms = {}
+    for name in ("Harbour Hall", "Lagoon Room"):
+        r = await client.post(f"/api/events/{event['id']}/rooms", json={"name": name, "capacity": 80},
+                              headers=organizer)
+        assert r.status_code == 201, r.text
+        rooms[name] = r.json()["id"]
+    sessions = {}
+    for title, room, start, end in (("Housing workshop", "Harbour Hall", "10:00", "11:30"),
+                                    ("Flood finance workshop", "Lagoon Room", "10:30", "12:00"),
+                                    ("Mayors' panel on sea walls", "Harbour Hall", "14:00", "15:00")):
+        r = await client.post(f"/api/events/{event['id']}/sessions", headers=organizer, json={
+            "title": title, "kind": "workshop" if "workshop" in title else "panel", "room_id": rooms[room],
+            "starts_at": f"{day}T{start}:00", "ends_at": f"{day}T{end}:00", "requires_booking": True})
+        assert r.status_code == 201, r.text
+        sessions[title] = r.json()["id"]
+    return event, {"rooms": rooms, "sessions": sessions}, day
+
+
+async def test_delegate_books_sessions_and_a_clash_is_refused(client, organizer, page, a11y):
+    event, _, _ = await agenda_event(client, organizer)
+    created = await client.post(f"/api/events/{event['id']}/registrations",
+                                json={"email": "jiwon.park@example.org", "name": "Ji-won Park",
+                                      "category": "delegate"})
+    token = created.json()["manage_token"]
+
+    await page.goto(f"/manage/{token}")
+    housing = page.locator("li.session-item", has_text="Housing workshop")
+    finance = page.locator("li.session-item", has_text="Flood finance workshop")
+    panel = page.locator("li.session-item", has_text="Mayors' panel on sea walls")
+    await housing.get_by_role("button", name="Book").click()
+    await expect(page.get_by_role("status").first).to_have_text("The session is in your agenda.")
+    await expect(housing.locator(".badge")).to_have_text("booked")
+
+    await expect(finance.locator(".clash-warning")).to_have_text("⚠ Clashes with Housing workshop")  # shown first
+    await finance.get_by_role("button", name="Book").click()
+    await expect(finance.get_by_role("alert")).to_contain_text("overlaps 'Housing workshop'")
+    await expect(finance.locator(".badge")).to_have_count(0)
+
+    await panel.get_by_role("button", name="Book").click()
+    await expect(panel.locator(".badge")).to_have_text("booked")
+    await a11y("manage-agenda")
+    await snapshot(page, "manage-agenda")
+
+    await housing.get_by_role("button", name="Drop").click()
+    await finance.get_by_role("button", name="Book").click()
+    await expect(finance.locator(".badge")).to_have_text("booked")
+
+
+async def test_organizer_moves_a_session_into_a_clash_and_sees_it_marked(client, organizer, page, a11y):
+    event, ids, day = await agenda_event(client, organizer)
+    await accounts.create_account("organizer@example.org", "Olga Organizer", PASSWORD)
+    await page.goto(f"/login?next=/organizer/events/{event['id']}/agenda?day={day}")
+    await page.get_by_label("Email address").fill("organizer@example.org")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.get_by_role("heading", name="Agenda", exact=True)).to_be_visible()
+    grid = page.locator(".agenda-grid")
+    await expect(grid.locator("[data-conflict]")).to_have_count(0)
+    await a11y("agenda-grid")
+
+    finance = ids["sessions"]["Flood finance workshop"]
+    await page.locator(f"#session-{finance}").get_by_role("link", name="Move").click()
+    await page.get_by_label("Room").select_option(label="Harbour Hall")
+    await page.get_by_role("button", name="Move session").click()
+
+    await expect(page.get_by_text("Not moved: it would clash.")).to_be_visible()
+    housing = ids["sessions"]["Housing workshop"]
+    await expect(page.locator(f"#session-{finance} [data-conflict]")).to_be_visible()
+    await expect(page.locator(f"#session-{housing} [data-conflict]")).to_be_visible()
+    await a11y("agenda-conflict")
+    await snapshot(page, "agenda-conflict")
+
+    await page.locator(f"#session-{finance}").get_by_role("link", name="Move").click()
+    await page.get_by_label("Starts").fill(f"{day}T16:00")
+    await page.get_by_label("Ends").fill(f"{day}T17:30")
+    await page.get_by_role("button", name="Move session").click()
+    await expect(page.get_by_role("status").first).to_have_text("Saved.")
+    await expect(grid.locator("[data-conflict]")).to_have_count(0)
+    await expect(page.locator(f"#session-{finance} .session-meta")).to_contain_text("16:00–17:30")
