@@ -1,7 +1,7 @@
 """Public pages: upcoming events with filters, the event page, add-to-calendar, the language switch."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
