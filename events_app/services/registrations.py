@@ -64,17 +64,26 @@ def validate_person(data: dict[str, Any]) -> dict[str, Any]:
     return person
 
 
+PERSON_UPSERT = """INSERT INTO person (email, name, organization, language, timezone, created_at)
+                   VALUES ($1, $2, $3, $4, $5, now())
+                   ON CONFLICT (email) DO UPDATE SET
+                       organization = coalesce(EXCLUDED.organization, person.organization),
+                       language = EXCLUDED.language,
+                       timezone = coalesce(EXCLUDED.timezone, person.timezone)
+                   RETURNING id"""
+# The person, and their active registration for the event if they have one, in one round trip under the lock.
+PERSON_UPSERT_AND_ACTIVE = f"""WITH upserted AS ({PERSON_UPSERT})
+    SELECT upserted.id, (SELECT r.id FROM registration r WHERE r.event = $6 AND r.person = upserted.id
+                                                        AND r.status = ANY($7::text[])) AS active
+    FROM upserted"""
+
+
+def _person_args(p: dict[str, Any]) -> tuple:
+    return p["email"], p["name"], p["organization_id"], p["language"], p["timezone"]
+
+
 async def upsert_person(p: dict[str, Any]) -> int:
-    return await sql.fetchval(
-        """INSERT INTO person (email, name, organization, language, timezone, created_at)
-           VALUES ($1, $2, $3, $4, $5, now())
-           ON CONFLICT (email) DO UPDATE SET
-               organization = coalesce(EXCLUDED.organization, person.organization),
-               language = EXCLUDED.language,
-               timezone = coalesce(EXCLUDED.timezone, person.timezone)
-           RETURNING id""",
-        p["email"], p["name"], p["organization_id"], p["language"], p["timezone"],
-    )
+    return await sql.fetchval(PERSON_UPSERT, *_person_args(p))
 
 
 async def _organization(organization_id: int | None):
@@ -139,22 +148,25 @@ async def create_registration(event, category, person_id: int, *, email: str, an
     Returns (registration id, manage token, status).
     """
     if status is None:
-        taken = await sql.fetchval("SELECT confirmed_count FROM event WHERE id = $1", event["id"])
-        category_taken = await sql.fetchval("SELECT confirmed_count FROM registration_category WHERE id = $1",
-                                            category["id"])
-        status = initial_status(Seats(event["capacity"], taken, category["quota"], category_taken),
+        taken = await sql.fetchrow(
+            "SELECT e.confirmed_count AS event, c.confirmed_count AS category FROM event e, registration_category c"
+            " WHERE e.id = $1 AND c.id = $2", event["id"], category["id"])
+        status = initial_status(Seats(event["capacity"], taken["event"], category["quota"], taken["category"]),
                                 category["requires_approval"])
-    if status == "waitlisted" and waitlist_seq is None:
-        waitlist_seq = await seats.next_waitlist_seq()
     nonce = new_nonce()
     token = manage_token(get_settings().secret_key, nonce)
     extra = extra or {}
     try:
+        # A new place in line is drawn in the same statement (the sequence is read under the event lock, so places
+        # follow the order in which registrations took the lock).
         registration_id = await sql.fetchval(
             """INSERT INTO registration (event, person, category, status, token_nonce, token_hash, answers,
                                          delegation, invitation, access_code, waitlist_seq, cancel_reason,
                                          created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, '', now(), now()) RETURNING id""",
+               VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10,
+                       coalesce($11::bigint, CASE WHEN $4::varchar = 'waitlisted'
+                                                  THEN nextval('registration_waitlist_order') END),
+                       '', now(), now()) RETURNING id""",
             event["id"], person_id, category["id"], status, nonce, digest(token), json.dumps(answers),
             delegation_id, extra.get("invitation"), extra.get("access_code"), waitlist_seq)
     except asyncpg.UniqueViolationError:
@@ -206,10 +218,8 @@ async def register(event_id: int, data: dict[str, Any], *, idempotency_key: str 
                                               " WHERE event = $1 ORDER BY position", event_id)]
         answers, errors = validate_answers(questions, data.get("answers") or {})
         require(errors)
-        person_id = await upsert_person(person)
-        existing = await sql.fetchval(
-            "SELECT id FROM registration WHERE event = $1 AND person = $2 AND status = ANY($3::text[])",
-            event_id, person_id, list(ACTIVE))
+        person_id, existing = await sql.fetchrow(PERSON_UPSERT_AND_ACTIVE, *_person_args(person), event_id,
+                                                 list(ACTIVE))
         if existing is not None:
             # Never reveal the link to whoever asked: send it to the address on file.
             await seats.notify("manage_link", existing)

@@ -25,51 +25,59 @@ async def lock_event(event_id: int):
     return event
 
 
+# Each counter change is one statement (a data-modifying CTE): the event row's lock is held while it runs, so every
+# round trip saved there is time the next registrant of a busy event does not wait.
+TAKE_SEAT = """WITH event_seat AS (UPDATE event SET confirmed_count = confirmed_count + 1 WHERE id = $1)
+               UPDATE registration_category SET confirmed_count = confirmed_count + 1 WHERE id = $2"""
+FREE_SEAT = """WITH event_seat AS (UPDATE event SET confirmed_count = confirmed_count - 1 WHERE id = $1)
+               UPDATE registration_category SET confirmed_count = confirmed_count - 1 WHERE id = $2"""
+
+
 async def take_seat(event_id: int, category_id: int) -> None:
-    await sql.execute("UPDATE event SET confirmed_count = confirmed_count + 1 WHERE id = $1", event_id)
-    await sql.execute("UPDATE registration_category SET confirmed_count = confirmed_count + 1 WHERE id = $1",
-                      category_id)
+    await sql.execute(TAKE_SEAT, event_id, category_id)
 
 
 async def free_seat(event_id: int, category_id: int) -> None:
-    await sql.execute("UPDATE event SET confirmed_count = confirmed_count - 1 WHERE id = $1", event_id)
-    await sql.execute("UPDATE registration_category SET confirmed_count = confirmed_count - 1 WHERE id = $1",
-                      category_id)
+    await sql.execute(FREE_SEAT, event_id, category_id)
 
 
 async def next_waitlist_seq() -> int:
     return await sql.fetchval("SELECT nextval('registration_waitlist_order')")
 
 
-async def bump_sequence(event_id: int) -> int:
-    return await sql.fetchval(
-        "UPDATE event SET calendar_sequence = calendar_sequence + 1 WHERE id = $1 RETURNING calendar_sequence",
-        event_id)
-
-
-async def invite_sequence(event_id: int, person_id: int) -> int:
-    """SEQUENCE for a new REQUEST to this person: above any CANCEL they received for this event before."""
-    cancelled_before = await sql.fetchval(
-        "SELECT 1 FROM registration WHERE event = $1 AND person = $2 AND status IN ('cancelled', 'rejected')"
-        " LIMIT 1", event_id, person_id)
-    if cancelled_before:
-        return await bump_sequence(event_id)
-    return await sql.fetchval("SELECT calendar_sequence FROM event WHERE id = $1", event_id)
+# The recipient of a message about a registration and, for a calendar invite, its SEQUENCE, read in one round trip.
+# A REQUEST to someone who received a CANCEL for this event before must carry a higher SEQUENCE than that CANCEL,
+# so the event's sequence grows first; a CANCEL always grows it (RFC 5546 2.1.4: every CANCEL above every earlier
+# REQUEST). The outer SELECT sees the event row as it was before the CTE's update, hence coalesce(bumped, before).
+RECIPIENT = """SELECT r.event, r.person, p.email, p.language, NULL::int AS sequence
+               FROM registration r JOIN person p ON p.id = r.person WHERE r.id = $1"""
+RECIPIENT_AND_REQUEST_SEQUENCE = """
+    WITH reg AS (SELECT r.event, r.person, p.email, p.language
+                 FROM registration r JOIN person p ON p.id = r.person WHERE r.id = $1),
+         bumped AS (UPDATE event SET calendar_sequence = calendar_sequence + 1
+                    WHERE id = (SELECT event FROM reg)
+                      AND EXISTS (SELECT 1 FROM registration o, reg WHERE o.event = reg.event
+                                    AND o.person = reg.person AND o.status IN ('cancelled', 'rejected'))
+                    RETURNING calendar_sequence)
+    SELECT reg.*, coalesce((SELECT calendar_sequence FROM bumped),
+                           (SELECT calendar_sequence FROM event WHERE id = reg.event)) AS sequence
+    FROM reg"""
+RECIPIENT_AND_CANCEL_SEQUENCE = """
+    WITH reg AS (SELECT r.event, r.person, p.email, p.language
+                 FROM registration r JOIN person p ON p.id = r.person WHERE r.id = $1),
+         bumped AS (UPDATE event SET calendar_sequence = calendar_sequence + 1 WHERE id = (SELECT event FROM reg)
+                    RETURNING calendar_sequence)
+    SELECT reg.*, (SELECT calendar_sequence FROM bumped) AS sequence FROM reg"""
 
 
 async def notify(kind: str, registration_id: int, *, invite: str | None = None, payload: dict | None = None) -> None:
     """Write the outbox message about a registration; invite=REQUEST or CANCEL attaches the event's calendar."""
-    reg = await sql.fetchrow(
-        "SELECT r.event, r.person, p.email, p.language FROM registration r JOIN person p ON p.id = r.person"
-        " WHERE r.id = $1", registration_id)
-    sequence = None
-    if invite == METHOD_REQUEST:
-        sequence = await invite_sequence(reg["event"], reg["person"])
-    elif invite == METHOD_CANCEL:
-        sequence = await bump_sequence(reg["event"])  # RFC 5546 2.1.4: every CANCEL above every earlier REQUEST
+    query = {METHOD_REQUEST: RECIPIENT_AND_REQUEST_SEQUENCE, METHOD_CANCEL: RECIPIENT_AND_CANCEL_SEQUENCE}.get(
+        invite, RECIPIENT)
+    reg = await sql.fetchrow(query, registration_id)
     await outbox.enqueue(kind, reg["email"], event_id=reg["event"], registration_id=registration_id,
                          language=reg["language"], payload=payload, calendar_method=invite,
-                         calendar_sequence=sequence)
+                         calendar_sequence=reg["sequence"])
 
 
 async def promote(event) -> list[int]:
