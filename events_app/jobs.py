@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
+import time
 
 import anyio
 from celery import Celery
@@ -34,34 +36,42 @@ def send_now(name: str, *args) -> None:
 
 
 class _Kicker:
-    """At most one kick in flight per process; a kick asked for meanwhile runs once after it.
+    """Wake the dispatcher after a commit, at most once per `interval` per process, never leaving a commit unkicked.
 
-    A registration rush commits hundreds of rows per second; each needs the dispatcher woken after its commit,
-    but one wake-up per in-flight round is enough because a dispatch run drains everything pending.
+    A registration rush commits hundreds of rows per second; one dispatch run drains everything pending, so a kick
+    per commit only burns CPU in the API (each is a round trip to Redis). The first commit of a quiet moment kicks
+    at once; commits within the interval after it share one trailing kick at its end, sent from a timer thread so
+    that it fires even while the event loop is busy.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, interval: float = 0.2) -> None:
         self.name = name
-        self.running = False
-        self.again = False
+        self.interval = interval
+        self.last = float("-inf")
+        self.timer: threading.Timer | None = None
 
     async def __call__(self) -> None:
-        if self.running:
-            self.again = True
+        if self.timer is not None:
             return
-        self.running = True
+        wait = self.last + self.interval - time.monotonic()
+        if wait <= 0:
+            self.last = time.monotonic()
+            await anyio.to_thread.run_sync(self._send)
+            return
+        self.timer = threading.Timer(wait, self._trailing)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _trailing(self) -> None:
+        self.timer = None
+        self.last = time.monotonic()
+        self._send()
+
+    def _send(self) -> None:
         try:
-            while True:
-                self.again = False
-                try:
-                    await anyio.to_thread.run_sync(send_now, self.name)
-                except Exception as exc:  # broker down: beat's sweep delivers later
-                    log.warning("could not enqueue %s: %s", self.name, exc)
-                    return
-                if not self.again:
-                    return
-        finally:
-            self.running = False
+            send_now(self.name)
+        except Exception as exc:  # broker down: beat's sweep delivers later
+            log.warning("could not enqueue %s: %s", self.name, exc)
 
 
 kick_outbox = _Kicker(DISPATCH_OUTBOX)
