@@ -12,6 +12,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from events_app.db.engine import pool
 from events_app.settings import get_settings
+from events_app.web.controllers.admin import ADMIN_CONTROLLERS
 from events_app.web.controllers.auth import AuthController
 from events_app.web.controllers.categories import CategoryController, QuestionController
 from events_app.web.controllers.delegations import DelegationController, InvitationController
@@ -53,7 +54,7 @@ def create_app() -> Litestar:
                         EventRegistrationController, DelegationController, InvitationController,
                         RegistrationController, OrganizationController, EventCalendarController,
                         AnnouncementController, DeliveryController, UnsubscribeController, HealthController,
-                        *MEETING_CONTROLLERS],
+                        *MEETING_CONTROLLERS, *ADMIN_CONTROLLERS],
         lifespan=[lifespan],
         exception_handlers=handlers,
         openapi_config=OpenAPIConfig(

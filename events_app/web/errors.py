@@ -19,15 +19,17 @@ _FIELD_PATTERNS = (
 )
 
 
-def _problem(status: int, title: str, detail: str, errors: list[dict] | None = None, **extra) -> Response:
+def _problem(status: int, title: str, detail: str, errors: list[dict] | None = None, headers: dict | None = None,
+             **extra) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "errors": errors or []}
     body.update(extra)
-    return Response(body, status_code=status, media_type=PROBLEM)
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def domain_error(request: Request, exc: DomainError) -> Response:
+    retry_after = getattr(exc, "retry_after", None)
     return _problem(exc.status, exc.title, exc.detail, [{"field": e.field, "message": e.message} for e in exc.errors],
-                    **exc.extra)
+                    headers={"Retry-After": str(retry_after)} if retry_after is not None else None, **exc.extra)
 
 
 def _field_of(message: str, key: str | None) -> str:
