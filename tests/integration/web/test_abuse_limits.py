@@ -72,7 +72,7 @@ async def test_registration_limit_per_email_stops_mail_bombing_through_duplicate
 
 
 async def test_resend_link_limited_per_email_and_per_address(client, organizer, limited):
-    limited(limit_resend_email="2/3600", limit_resend_ip="4/60")
+    limited(limit_resend_email="2/3600", limit_resend_ip="5/60")
     event = await published_event(client, organizer)
     path = f"/api/events/{event['id']}/registrations/resend-link"
     async with client_from(new_ip()) as c:

@@ -82,8 +82,9 @@ async def test_erasure_anonymizes_everywhere_keeps_counts_and_frees_the_seat(cli
     assert statuses == {created["id"]: "cancelled", waiting["id"]: "confirmed"}
     assert (await client.get(f"/api/registrations/{token}")).status_code == 404
     assert await sql.fetchval("SELECT count(*) FROM outbox_message WHERE recipient = 'ines.garcia@example.org'") == 0
-    dump = " ".join(str(dict(r)) for t in ("outbox_message", "audit_log", "invitation", "person", "registration")
-                    for r in await sql.fetch(f"SELECT * FROM {t}"))
+    rows = [r for t in ("outbox_message", "audit_log", "invitation", "person", "registration")
+            for r in await sql.fetch(f"SELECT * FROM {t}")]
+    dump = " ".join(str(dict(r)) for r in rows)
     assert "ines.garcia" not in dump.lower() and "García" not in dump
     again = await privacy.erase(person["id"])
     assert again["status"] == "erased"
@@ -127,4 +128,4 @@ async def test_public_routes_show_no_personal_data(client, db, route):
     response = await call(client, route, s)
     text = response.text.lower()
     leaked = [p["email"] for p in people if p["email"].lower() in text or p["name"].lower() in text]
-    assert response.status_code == 200 and leaked == []
+    assert response.status_code in route.ok and leaked == []

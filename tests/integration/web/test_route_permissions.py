@@ -90,17 +90,17 @@ async def build() -> Scenario:
                                                      "category": "press", "consent": True})
     delegation = await delegations.create(org_a, a["id"], {"organization_id": org, "category": "delegate",
                                                            "seats": 3, "head_email": "head@kisumu.example",
-                                                           "head_name": "Head Of Delegation"})
+                                                           "head_name": "Hadiza Odhiambo"})
     head = await sql.fetchrow("SELECT id, token_nonce FROM registration WHERE delegation = $1", delegation["id"])
     member = await delegations.add_member(manage_token(get_settings().secret_key, head["token_nonce"]),
-                                          {"email": "member@kisumu.example", "name": "Member One"})
+                                          {"email": "member@kisumu.example", "name": "Moses Wekesa"})
     announcement = await announcements.create(org_a, a["id"], {"subject": "Welcome", "body": "Hello",
                                                                "audience": {"kind": "confirmed"}})
     message = await sql.fetchval("SELECT id FROM outbox_message WHERE event = $1 ORDER BY id LIMIT 1", a["id"])
 
     p = await projects.create_project(coord, {"title": "Project P"})
     await projects.create_project(coord_q, {"title": "Project Q"})
-    await projects.add_member(coord, p["id"], org, [{"email": "contact@kisumu.example", "name": "Contact One"}])
+    await projects.add_member(coord, p["id"], org, [{"email": "contact@kisumu.example", "name": "Achieng Otieno"}])
     await projects.add_member(coord, p["id"], org2, [])
     contact = await sql.fetchval("SELECT person FROM project_contact WHERE project = $1", p["id"])
     series = await meetings.create_series(coord, p["id"], {
@@ -157,7 +157,7 @@ FUTURE = (datetime.now(timezone.utc) + timedelta(days=10)).isoformat()
 
 ROUTES = [
     # auth
-    R("POST", "/api/auth/login", PUBLIC, lambda s: {"email": "nobody@example.org", "password": "x"}, ok=(401,)),
+    R("POST", "/api/auth/login", PUBLIC, lambda s: {"email": "nobody@example.org", "password": "x"}, ok=(401,)),  # wrong password: open to all
     R("POST", "/api/auth/logout", ACCOUNT),
     # events
     R("GET", "/api/events", PUBLIC),
@@ -272,7 +272,7 @@ ROUTES = [
     R("GET", "/schema/swagger", PUBLIC),
     R("GET", "/schema/scalar", PUBLIC),
     R("GET", "/schema/oauth2-redirect.html", PUBLIC),
-    R("GET", "/schema/{path:str}", PUBLIC, params=lambda s: {"path": "openapi.yaml"}),
+    R("GET", "/schema/{path:str}", PUBLIC, params=lambda s: {"path": "redoc"}, ok=(404,)),  # Litestar's not-found page
 ]
 ALLOWED = {EVENT: ["organizer_a", "staff", "admin"], PROJECT: ["coordinator", "admin"], ADMIN: ["admin"],
            ACCOUNT: ["organizer_a", "admin"]}
@@ -343,9 +343,7 @@ async def test_route_answers_each_caller_by_role(client, reset, route: Route):
     s = await fresh(reset)
     if route.access == PUBLIC:
         response = await call(client, route, s)
-        assert response.status_code not in (401, 403) and response.status_code < 500, response.text
-        if route.ok != (200, 201, 202, 204):
-            assert response.status_code in route.ok, response.text
+        assert response.status_code in route.ok, response.text
         return
     if route.access == TOKEN:
         wrong = await call(client, route, s, unknown=True)
