@@ -28,7 +28,7 @@ from events_app.web.controllers.notifications import (
 )
 from events_app.web.controllers.organizations import OrganizationController
 from events_app.web.controllers.registrations import RegistrationController
-from events_app.web.errors import EXCEPTION_HANDLERS, database_unavailable, unexpected_error
+from events_app.web.errors import EXCEPTION_HANDLERS, data_error, database_unavailable, unexpected_error
 
 
 @asynccontextmanager
@@ -43,6 +43,7 @@ def create_app() -> Litestar:
     logging.basicConfig(level=logging.INFO)
     handlers = {
         **EXCEPTION_HANDLERS,
+        asyncpg.exceptions.DataError: data_error,
         OSError: database_unavailable,
         asyncpg.exceptions.CannotConnectNowError: database_unavailable,
         asyncpg.exceptions.ConnectionDoesNotExistError: database_unavailable,

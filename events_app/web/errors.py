@@ -82,6 +82,21 @@ def unexpected_error(request: Request, exc: Exception) -> Response:
     return _problem(500, "Internal error", "something went wrong on our side; it has been logged")
 
 
+INT4_MAX = 2**31 - 1
+
+
+def data_error(request: Request, exc: Exception) -> Response:
+    """A value PostgreSQL cannot take (an id beyond 32 bits, a NUL byte in text): nothing can match it.
+
+    An id in the path that no row can have is 404; any other such value is the client's 400, never our 500.
+    """
+    if any(isinstance(v, int) and not -INT4_MAX - 1 <= v <= INT4_MAX for v in request.path_params.values()):
+        return _problem(404, "Not found", "nothing has this id")
+    log.info("rejected a value on %s %s: %s", request.method, request.url.path, exc)
+    return _problem(400, "Invalid input", "a value in the request is out of range or contains characters that "
+                                          "cannot be stored (such as NUL)")
+
+
 def database_unavailable(request: Request, exc: Exception) -> Response:
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
     return Response({"type": "about:blank", "title": "Service unavailable", "status": 503,
