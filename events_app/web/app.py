@@ -44,9 +44,11 @@ def create_app() -> Litestar:
     handlers = {
         **EXCEPTION_HANDLERS,
         asyncpg.exceptions.DataError: data_error,
+        # The database is down, restarting or dropped our connection: 503 with Retry-After. asyncpg's pool
+        # discards a broken connection when it is released, so the next request opens a fresh one.
         OSError: database_unavailable,
-        asyncpg.exceptions.CannotConnectNowError: database_unavailable,
-        asyncpg.exceptions.ConnectionDoesNotExistError: database_unavailable,
+        asyncpg.exceptions.PostgresConnectionError: database_unavailable,
+        asyncpg.exceptions.OperatorInterventionError: database_unavailable,  # shutdown, crash, starting up
         asyncpg.exceptions.InterfaceError: database_unavailable,
         Exception: unexpected_error,
     }

@@ -1,5 +1,5 @@
 """Schemathesis against the served OpenAPI document, anonymous and as the demo organizer: no 5xx, and every
-documented response matches its schema. Bounded (FUZZ_EXAMPLES per operation, default 5) so the suite stays quick.
+documented response matches its schema. Bounded (FUZZ_EXAMPLES per operation, default 3) so the suite stays quick.
 
 The server runs in its own process on its own database with the demo data, so ids in generated paths often name
 real rows and the fuzzer reaches the code behind the role checks.
@@ -25,7 +25,7 @@ from tests.conftest import RUNNER, SERVER_URL, _with_path
 from tests.fixtures import free_port, stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 CHECKS = [not_a_server_error, response_schema_conformance]
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                 suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
