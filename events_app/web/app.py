@@ -50,6 +50,9 @@ def create_app() -> Litestar:
         asyncpg.exceptions.PostgresConnectionError: database_unavailable,
         asyncpg.exceptions.OperatorInterventionError: database_unavailable,  # shutdown, crash, starting up
         asyncpg.exceptions.InterfaceError: database_unavailable,
+        # A connection cut mid-statement (e.g. by a server shutdown during COMMIT) leaves asyncpg's protocol in a
+        # state it reports as an internal error; the outcome is unknown, so the client retries (Idempotency-Key).
+        asyncpg.exceptions.InternalClientError: database_unavailable,
         Exception: unexpected_error,
     }
     return Litestar(
