@@ -3,4 +3,5 @@ from piccolo.conf.apps import AppRegistry
 
 from events_app.db.engine import DB
 
-APP_REGISTRY = AppRegistry(apps=["events_app.db.piccolo_app", "events_app.db.meetings_app"])
+APP_REGISTRY = AppRegistry(apps=["events_app.db.piccolo_app", "events_app.db.agenda_app",
+                                   "events_app.db.meetings_app"])

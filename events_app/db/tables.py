@@ -102,6 +102,7 @@ class Event(Table, db=DB):
     offer_hours = Integer(default=48)
     update_delay_minutes = Integer(default=10)  # calendar changes inside this window go out as one update
     reminder_hours = JSONB(default=[24])  # reminders this many hours before the start
+    session_reminder_minutes = Integer(default=30)  # before each booked session; 0 sends none
     reply_to = Varchar(length=320, default="")
     organizer_email = Varchar(length=320, default="")
     organizer_name = Varchar(length=200, default="")

@@ -153,3 +153,21 @@ def itip_series_message(method: str, items: list[CalendarItem], attendee: Attend
         cal.add_component(_vevent(item, dtstamp, cancelled=method == METHOD_CANCEL, attendee=attendee,
                                   with_organizer=True))
     return cal.to_ical()
+
+
+def feed_vevent(item: CalendarItem, dtstamp: datetime) -> bytes:
+    """One item's VEVENT exactly as feed() writes it, so callers can keep the pieces of unchanged items and
+    assemble a feed with feed_from_parts() without serialising every item again."""
+    return _vevent(item, dtstamp, cancelled=item.status == "CANCELLED", attendee=None,
+                   with_organizer=False).to_ical()
+
+
+def feed_from_parts(items: list[CalendarItem], name: str, parts: list[bytes]) -> bytes:
+    """The same bytes as feed(items, name, stamps) when parts[i] == feed_vevent(items[i], stamps[items[i].uid]).
+    Only the items' zones and years are read here (for the VTIMEZONEs), so one item per zone and year will do."""
+    cal = _calendar(None, items, name)
+    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    return head[: -len(end)] + b"".join(parts) + end

@@ -27,10 +27,10 @@ _AUDIENCE_SQL = {
     "category": "r.status = 'confirmed' AND r.category = (SELECT id FROM registration_category"
                 " WHERE event = $1 AND code = $2)",
     "delegation": "r.status = ANY(ARRAY['confirmed', 'pending', 'waitlisted', 'offered'])"
-                  " AND r.delegation = $2::int",
+                  " AND r.delegation = $2::text::int",
     "waitlist": "r.status IN ('waitlisted', 'offered')",
-    "session": "r.status = 'confirmed' AND r.id IN (SELECT registration FROM session_booking"
-               " WHERE session = $2::int AND status = 'booked')",
+    "session": "r.status = 'confirmed' AND r.id IN (SELECT registration FROM agenda_booking"
+               " WHERE session = $2::text::int AND status = 'booked')",
 }
 
 
@@ -41,6 +41,8 @@ def _audience_clause(audience: dict[str, Any]) -> tuple[str, str | None]:
     value = audience.get("value")
     if kind in ("category", "delegation", "session") and not value:
         require([FieldError("audience.value", f"name the {kind} (its code or id)")])
+    if kind in ("delegation", "session") and not str(value).isdigit():
+        require([FieldError("audience.value", f"give the {kind}'s numeric id")])
     return _AUDIENCE_SQL[kind], None if value is None else str(value)
 
 
@@ -58,8 +60,9 @@ async def unsubscribe(token: str) -> None:
 
 async def _recipients_query(event_id: int, audience: dict[str, Any]) -> tuple[str, list]:
     clause, value = _audience_clause(audience)
-    if audience["kind"] == "session" and not await sql.fetchval("SELECT to_regclass('session_booking')"):
-        require([FieldError("audience.kind", "this installation has no session bookings")])
+    if audience["kind"] == "session" and not await sql.fetchval(
+            "SELECT 1 FROM agenda_session WHERE id = $1 AND event = $2", int(audience["value"]), event_id):
+        require([FieldError("audience.value", "no session with this id in this event")])
     query = (" FROM registration r JOIN person p ON p.id = r.person WHERE r.event = $1 AND NOT"
              f" p.announcements_opt_out AND {clause}")
     return query, [event_id] + ([value] if "$2" in clause else [])

@@ -14,7 +14,7 @@ from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.jobs import kick_outbox
-from events_app.services import outbox
+from events_app.services import outbox, session_mail
 from events_app.services.accounts import CurrentAccount, require_organizer
 
 
@@ -37,6 +37,10 @@ async def _event_recipients(event_id: int) -> list:
         " WHERE r.event = $1 AND r.status = 'confirmed' ORDER BY r.id", event_id)
 
 
+def _changes(update) -> list:
+    return update["changes"] if isinstance(update["changes"], list) else json.loads(update["changes"])
+
+
 async def _flush_one(update) -> int:
     event = await sql.fetchrow("SELECT id, status, calendar_sequence FROM event WHERE id = $1 FOR UPDATE",
                                update["event"])
@@ -46,11 +50,24 @@ async def _flush_one(update) -> int:
         for person in await _event_recipients(event["id"]):
             await outbox.enqueue("event_cancelled" if cancelled else "event_updated", person["email"],
                                  event_id=event["id"], registration_id=person["id"], language=person["language"],
-                                 payload={"changes": update["changes"] if isinstance(update["changes"], list)
-                                          else json.loads(update["changes"])},
+                                 payload={"changes": _changes(update)},
                                  calendar_method=METHOD_CANCEL if cancelled else METHOD_REQUEST,
                                  calendar_sequence=event["calendar_sequence"],
                                  dedupe_key=f"calendar-update:{update['id']}:{person['id']}")
+            count += 1
+    else:
+        session = await sql.fetchrow("SELECT status, calendar_sequence FROM agenda_session WHERE id = $1 FOR UPDATE",
+                                     update["subject_id"])
+        cancelled = session["status"] == "cancelled"
+        for person in await session_mail.holders(update["subject_id"]):
+            await outbox.enqueue("session_cancelled" if cancelled else "session_updated", person["email"],
+                                 event_id=event["id"], registration_id=person["registration_id"],
+                                 language=person["language"],
+                                 payload={"session_id": update["subject_id"], "person_id": person["person_id"],
+                                          "changes": _changes(update)},
+                                 calendar_method=METHOD_CANCEL if cancelled else METHOD_REQUEST,
+                                 calendar_sequence=session["calendar_sequence"],
+                                 dedupe_key=f"calendar-update:{update['id']}:p{person['person_id']}")
             count += 1
     await sql.execute("UPDATE calendar_update SET done_at = now(), recipients = $2 WHERE id = $1",
                       update["id"], count)

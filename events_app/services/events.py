@@ -20,7 +20,7 @@ from events_app.services.accounts import CurrentAccount, require_organizer
 EVENT_FIELDS = ("title", "kind", "description", "timezone", "starts_at", "ends_at", "venue_name", "venue_address",
                 "city", "country", "online_url", "registration_opens_at", "registration_closes_at", "capacity",
                 "organizer_email", "organizer_name", "waitlist_mode", "offer_hours", "update_delay_minutes",
-                "reminder_hours", "reply_to")
+                "reminder_hours", "reply_to", "session_reminder_minutes")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -156,7 +156,7 @@ def _event_out(row: dict, categories: list[dict], now: datetime) -> dict:
     out = {"office_id": row.get("office")}
     out |= {k: row[k] for k in ("id", "title", "kind", "description", "timezone", "venue_name", "venue_address",
                                "city", "country", "online_url", "status", "capacity", "waitlist_mode",
-                               "offer_hours", "update_delay_minutes", "reply_to")}
+                               "offer_hours", "update_delay_minutes", "reply_to", "session_reminder_minutes")}
     hours = row["reminder_hours"]
     out["reminder_hours"] = json.loads(hours) if isinstance(hours, str) else hours
     for name in DATETIME_FIELDS:

@@ -30,7 +30,6 @@ from events_app.domain.meetings import (
     occurrences,
     orphaned_keys,
     parse_rrule,
-    remaining_timing,
     to_local,
     validate_series,
     validate_timing,

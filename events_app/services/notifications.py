@@ -8,13 +8,14 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.message import Message
 from zoneinfo import ZoneInfo
 
 from events_app.db import sql
+from events_app.domain.agenda import PersonInRole, session_calendar_item
 from events_app.domain.events import location_text
 from events_app.domain.ical import Attendee, CalendarItem, itip_message
 from events_app.domain.security import manage_token
@@ -76,6 +77,20 @@ def local_text(value: datetime | str | None, tzid: str) -> str:
     return f"{local.strftime('%Y-%m-%d %H:%M')} ({tzid})"
 
 
+async def _session(session_id: int, event: dict) -> dict:
+    """A session's calendar object and what its emails show (title, time, room)."""
+    row = dict(await sql.fetchrow(
+        "SELECT s.*, coalesce(r.name, '') AS room_name, coalesce(t.name, '') AS track_name FROM agenda_session s"
+        " LEFT JOIN agenda_room r ON r.id = s.room LEFT JOIN agenda_track t ON t.id = s.track WHERE s.id = $1",
+        session_id))
+    people = [PersonInRole(r["name"], r["role"], r["organization"] or "") for r in await sql.fetch(
+        "SELECT p.name, sp.role, o.name AS organization FROM agenda_session_person sp JOIN person p"
+        " ON p.id = sp.person LEFT JOIN organization o ON o.id = p.organization WHERE sp.session = $1"
+        " ORDER BY sp.position", session_id)]
+    item = session_calendar_item(row, event, people, row["room_name"], row["track_name"])
+    return row | {"item": item, "where": item.location}
+
+
 async def compose(row: dict, settings: Settings, now: datetime | None = None) -> Outgoing:
     if row["kind"].startswith("meeting_"):
         from events_app.services import meeting_mail  # imports this module: loaded on first use
@@ -105,6 +120,9 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None) ->
         links["invitation_url"] = f"{settings.public_url}/events/{event['id']}/register?invitation={token}"
         payload["invitation_expires_text"] = local_text(invitation["expires_at"], event["timezone"])
         payload["invitee_name"] = payload.get("name", "")
+    if payload.get("person_id") and row["registration"] is None:
+        person["name"] = await sql.fetchval("SELECT name FROM person WHERE id = $1", payload["person_id"]) or ""
+    session = await _session(payload["session_id"], event) if payload.get("session_id") else None
     headers: dict[str, str] = {}
     if row["kind"] == "announcement":
         announcement = await sql.fetchrow("SELECT subject, body FROM announcement WHERE id = $1",
@@ -126,13 +144,20 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None) ->
                                country_name(event["country"]), event["online_url"]),
         "online_url": event["online_url"],
     }
+    if session is not None:
+        payload["session"] = {"title": session["title"], "where": session["where"],
+                              "when": when_text(session["starts_at"], session["ends_at"], event["timezone"])}
     context = {"approved": False, "reason": "", **payload, "person": person, "event": event_view,
                "registration": registration, **links, "organizer_name": organizer_name, "language": language,
                "has_calendar": row["calendar_method"] is not None, "subject": "",
                "offer_expires_text": local_text(payload.get("offer_expires_at"), event["timezone"])}
     rendered = render(row["kind"], language, context)
     calendar = None
-    if row["calendar_method"]:
+    if row["calendar_method"] and session is not None:
+        item = replace(session["item"], sequence=row["calendar_sequence"],
+                       organizer_email=organizer_email, organizer_name=organizer_name)
+        calendar = itip_message(row["calendar_method"], item, Attendee(person["email"], person["name"]), now)
+    elif row["calendar_method"]:
         item = event_item(event, settings, row["calendar_sequence"],
                           f"Manage your registration: {links['manage_url']}" if links["manage_url"] else "")
         calendar = itip_message(row["calendar_method"], item, Attendee(person["email"], person["name"]), now)

@@ -21,8 +21,11 @@ async def enqueue(kind: str, recipient: str, *, event_id: int | None = None, reg
                   calendar_sequence: int | None = None, dedupe_key: str | None = None) -> int | None:
     """Write one message; call inside the transaction that makes the change.
 
-    With a dedupe_key the message is written at most once (None is returned when it already exists).
+    With a dedupe_key the message is written at most once (None is returned when it already exists). Nothing is
+    written for reserved `.invalid` addresses (placeholders for imported speakers whose address is not known yet).
     """
+    if recipient.endswith(".invalid"):
+        return None
     return await sql.fetchval(
         """INSERT INTO outbox_message (kind, event, registration, recipient, language, payload, calendar_method,
                                        calendar_sequence, status, attempts, next_attempt_at, last_error,

@@ -39,6 +39,29 @@ async def send_due(now: datetime | None = None) -> int:
                                             registration_id=person["id"], language=person["language"],
                                             payload={"hours": h}, dedupe_key=key):
                         written += 1
+    written += await _session_reminders(now)
     if written:
         await kick_outbox()
+    return written
+
+
+async def _session_reminders(now: datetime) -> int:
+    """Before each booked session (event.session_reminder_minutes): booked places of confirmed registrations."""
+    written = 0
+    rows = await sql.fetch(
+        """SELECT b.registration, b.session, s.starts_at, s.event, p.email, p.language
+           FROM agenda_session s JOIN event e ON e.id = s.event
+           JOIN agenda_booking b ON b.session = s.id AND b.status = 'booked'
+           JOIN registration r ON r.id = b.registration AND r.status = 'confirmed'
+           JOIN person p ON p.id = r.person
+           WHERE e.status = 'published' AND s.status = 'published' AND e.session_reminder_minutes > 0
+             AND s.starts_at > $1 AND s.starts_at - make_interval(mins => e.session_reminder_minutes) <= $1""",
+        now)
+    async with DB.transaction():
+        for row in rows:
+            key = f"session-reminder:{row['registration']}:{row['session']}:{row['starts_at'].isoformat()}"
+            if await outbox.enqueue("session_reminder", row["email"], event_id=row["event"],
+                                    registration_id=row["registration"], language=row["language"],
+                                    payload={"session_id": row["session"]}, dedupe_key=key):
+                written += 1
     return written

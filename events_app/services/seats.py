@@ -11,7 +11,7 @@ from events_app.db import sql
 from events_app.domain.errors import NotFound
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.domain.registration import SEAT_HOLDING, Waiting, plan_promotions
-from events_app.services import outbox
+from events_app.services import agenda_bookings, outbox
 
 EVENT_LOCK = """SELECT id, status, registration_opens_at, registration_closes_at, capacity, confirmed_count,
                        calendar_sequence, waitlist_mode, offer_hours
@@ -109,6 +109,7 @@ async def cancel(registration_id: int, event, reason: str, kind: str = "registra
                       " offer_expires_at = NULL, updated_at = now() WHERE id = $1", registration_id, reason)
     if reg["status"] in SEAT_HOLDING:
         await free_seat(event["id"], reg["category"])
+    await agenda_bookings.release_bookings(registration_id)  # its session places go to their waiting lists
     await notify(kind, registration_id, invite=METHOD_CANCEL if reg["status"] == "confirmed" else None)
     if reg["status"] in SEAT_HOLDING:
         await promote(event)

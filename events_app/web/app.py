@@ -13,6 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from events_app.db.engine import pool
 from events_app.settings import get_settings
 from events_app.web.controllers.admin import ADMIN_CONTROLLERS
+from events_app.web.controllers.agenda import AGENDA_CONTROLLERS, agenda_lifespan
 from events_app.web.controllers.auth import AuthController
 from events_app.web.controllers.categories import CategoryController, QuestionController
 from events_app.web.controllers.delegations import DelegationController, InvitationController
@@ -60,8 +61,8 @@ def create_app() -> Litestar:
                         EventRegistrationController, DelegationController, InvitationController,
                         RegistrationController, OrganizationController, EventCalendarController,
                         AnnouncementController, DeliveryController, UnsubscribeController, HealthController,
-                        *MEETING_CONTROLLERS, *ADMIN_CONTROLLERS],
-        lifespan=[lifespan],
+                        *MEETING_CONTROLLERS, *AGENDA_CONTROLLERS, *ADMIN_CONTROLLERS],
+        lifespan=[lifespan, agenda_lifespan],
         exception_handlers=handlers,
         openapi_config=OpenAPIConfig(
             title="Congress and meeting service", version="0.1.0",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from litestar import Request
+from litestar.di import Provide
 
 from events_app.domain.errors import Unauthorized
 from events_app.services import accounts
@@ -28,3 +29,7 @@ async def provide_optional_account(request: Request) -> CurrentAccount | None:
     """For public routes that show more to organizers (drafts)."""
     token = bearer_token(request)
     return await accounts.authenticate(token) if token else None
+
+
+# Route dependencies of every organizer route: `account` is the logged-in account (401 without a valid token).
+ORGANIZER = {"account": Provide(provide_account)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from events_app.domain.errors import DomainError

@@ -62,6 +62,7 @@ class EventCreate(Strict):
                                                           "update per person")] = 10
     reminder_hours: list[int] = msgspec.field(default_factory=lambda: [24])
     reply_to: Annotated[str, Meta(max_length=320)] = ""
+    session_reminder_minutes: Annotated[int, Meta(ge=0, le=1440)] = 30
     office_id: Annotated[int | None, Meta(description="regional office whose staff also manage the event")] = None
 
 
@@ -87,6 +88,7 @@ class EventUpdate(Strict):
     update_delay_minutes: int | UnsetType = UNSET
     reminder_hours: list[int] | UnsetType = UNSET
     reply_to: Annotated[str, Meta(max_length=320)] | UnsetType = UNSET
+    session_reminder_minutes: Annotated[int, Meta(ge=0, le=1440)] | UnsetType = UNSET
     office_id: int | None | UnsetType = UNSET
 
 
@@ -165,6 +167,7 @@ class EventOut(Struct):
     update_delay_minutes: int
     reminder_hours: list[int]
     reply_to: str
+    session_reminder_minutes: int
     office_id: int | None
     categories: list[CategoryOut]
     questions: list[QuestionOut]

@@ -1,7 +1,5 @@
 """Constraints the Piccolo column API cannot express: they keep the data right even if a bug slips through."""
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-
-from events_app.db.engine import DB
+from events_app.db.raw_migration import statements_migration
 
 ID = "2026-11-22T04:19:17:946163"
 VERSION = "1.38.0"
@@ -33,11 +31,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="events", description=DESCRIPTION)
-
-    async def run():
-        for statement in STATEMENTS:
-            await DB.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, "events", DESCRIPTION, STATEMENTS)

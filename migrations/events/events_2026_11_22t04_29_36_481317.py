@@ -1,7 +1,5 @@
 """Constraints and indexes of the registration engine (waiting lists, delegations, invitations, retries)."""
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-
-from events_app.db.engine import DB
+from events_app.db.raw_migration import statements_migration
 
 ID = "2026-11-22T04:29:36:481317"
 VERSION = "1.38.0"
@@ -31,11 +29,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="events", description=DESCRIPTION)
-
-    async def run():
-        for statement in STATEMENTS:
-            await DB.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, "events", DESCRIPTION, STATEMENTS)

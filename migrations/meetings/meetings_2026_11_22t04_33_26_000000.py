@@ -1,7 +1,6 @@
 """Constraints the Piccolo column API cannot express for pilot projects and meeting series."""
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from events_app.db.engine import DB
+from events_app.db.raw_migration import statements_migration
 
 ID = "2026-11-22T04:33:26:000000"
 VERSION = "1.38.0"
@@ -34,11 +33,4 @@ STATEMENTS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetings", description=DESCRIPTION)
-
-    async def run():
-        for statement in STATEMENTS:
-            await DB.run_ddl(statement)
-
-    manager.add_raw(run)
-    return manager
+    return statements_migration(ID, "meetings", DESCRIPTION, STATEMENTS)

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = {"migrate", "api", "worker", "beat", "seed"}
+APP_SERVICES = {"migrate", "api", "worker", "beat", "inbound", "seed"}
 REQUIRED_SERVICES = {"db", "redis", "mailpit"} | APP_SERVICES
 UVICORN = ["uvicorn", "events_app.web.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
 
@@ -58,7 +58,9 @@ def test_app_services_share_the_image_and_the_environment(compose: dict, service
     for name in users:
         env = services[name]["environment"]
         assert isinstance(env, dict), name
-        expected = {**shared, "APP_ENV": "development"} if name == "seed" else shared
+        own = {"seed": {"APP_ENV": "development"},
+               "inbound": {"INBOUND_SMTP_HOST": "0.0.0.0", "INBOUND_SMTP_PORT": "2525"}}
+        expected = {**shared, **own.get(name, {})}
         assert env == expected, name
 
 

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from events_app.services import events, questions, registration_admin
 from events_app.services.accounts import CurrentAccount
-from events_app.web.auth import provide_account
+from events_app.web.auth import ORGANIZER
 from events_app.web.schemas import (
     CategoryCreate,
     CategoryOut,
@@ -16,9 +16,6 @@ from events_app.web.schemas import (
     QuestionOut,
     present,
 )
-
-ORGANIZER = {"account": Provide(provide_account)}
-
 
 class CategoryController(Controller):
     path = "/api/events/{event_id:int}/categories"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
@@ -11,7 +11,7 @@ from events_app.services import registration_admin, registrations
 from events_app.services.accounts import CurrentAccount
 from events_app.settings import get_settings
 from events_app.web import abuse
-from events_app.web.auth import provide_account
+from events_app.web.auth import ORGANIZER
 from events_app.web.schemas import (
     MoveIn,
     RegistrationCounts,
@@ -23,9 +23,6 @@ from events_app.web.schemas import (
     ResendLinkIn,
     present,
 )
-
-ORGANIZER = {"account": Provide(provide_account)}
-
 
 def provide_filters(status: FromQuery[RegistrationStatus | None] = None, category: FromQuery[str | None] = None,
                     organization_id: FromQuery[int | None] = None, country: FromQuery[str | None] = None,

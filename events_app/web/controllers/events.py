@@ -7,7 +7,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from events_app.services import events
 from events_app.services.accounts import CurrentAccount
-from events_app.web.auth import provide_account, provide_optional_account
+from events_app.web.auth import ORGANIZER, provide_optional_account
 from events_app.web.schemas import (
     EventCreate,
     EventKind,
@@ -15,9 +15,6 @@ from events_app.web.schemas import (
     EventUpdate,
     present,
 )
-
-ORGANIZER = {"account": Provide(provide_account)}
-
 
 class EventController(Controller):
     path = "/api/events"

@@ -5,13 +5,13 @@ import html
 
 import msgspec
 from litestar import Controller, MediaType, Response, delete, get, patch, post, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 
 from events_app.domain.errors import DomainError
 from events_app.services import meeting_feeds, meeting_records, meeting_rsvp, meetings, projects
 from events_app.services.accounts import CurrentAccount
-from events_app.web.auth import provide_account
+from events_app.web.auth import ORGANIZER
 from events_app.web.schemas import present
 from events_app.web.schemas_meetings import (
     ActionCreate,
@@ -36,7 +36,7 @@ from events_app.web.schemas_meetings import (
     SeriesUpdate,
 )
 
-COORDINATOR = {"account": Provide(provide_account)}
+COORDINATOR = ORGANIZER  # the same bearer-token login; project roles are checked in the services
 CALENDAR = "text/calendar"  # Litestar adds "; charset=utf-8"
 
 

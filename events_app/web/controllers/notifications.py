@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from events_app.services import announcements, calendar_updates, deliveries, events
 from events_app.services.accounts import CurrentAccount
 from events_app.services.notifications import preview
-from events_app.web.auth import provide_account
+from events_app.web.auth import ORGANIZER
 from events_app.web.schemas import (
     AnnouncementCreate,
     AnnouncementOut,
@@ -18,9 +18,6 @@ from events_app.web.schemas import (
     PreviewOut,
     ReleaseOut,
 )
-
-ORGANIZER = {"account": Provide(provide_account)}
-
 
 class EventCalendarController(Controller):
     path = "/api/events/{event_id:int}"

@@ -124,8 +124,11 @@ async def test_retention_anonymizes_registrations_of_long_past_events_only(clien
                          ids=lambda r: r.path)
 async def test_public_routes_show_no_personal_data(client, db, route):
     s = await build()
-    people = await sql.fetch("SELECT email, name FROM person")
+    # Speakers' names (and organizations) are public by design; nobody's email is, nor anyone else's name.
+    people = await sql.fetch("SELECT email, name, EXISTS(SELECT 1 FROM agenda_session_person sp"
+                             " WHERE sp.person = p.id) AS speaker FROM person p")
     response = await call(client, route, s)
     text = response.text.lower()
-    leaked = [p["email"] for p in people if p["email"].lower() in text or p["name"].lower() in text]
+    leaked = [p["email"] for p in people
+              if p["email"].lower() in text or (not p["speaker"] and p["name"].lower() in text)]
     assert response.status_code in route.ok and leaked == []

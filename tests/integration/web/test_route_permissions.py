@@ -98,6 +98,21 @@ async def build() -> Scenario:
                                                                "audience": {"kind": "confirmed"}})
     message = await sql.fetchval("SELECT id FROM outbox_message WHERE event = $1 ORDER BY id LIMIT 1", a["id"])
 
+    from events_app.services import agenda, agenda_bookings
+    room = await agenda.create_room(org_a, a["id"], {"name": "Plenary hall", "capacity": 300})
+    track = await agenda.create_track(org_a, a["id"], {"name": "Climate", "color": "#2e7d32"})
+    start = datetime.fromisoformat(a["starts_at"]) if isinstance(a["starts_at"], str) else a["starts_at"]
+    session = await agenda.create_session(org_a, a["id"], {
+        "title": "Opening plenary", "kind": "plenary", "starts_at": start + timedelta(hours=1),
+        "ends_at": start + timedelta(hours=2), "room_id": room["id"], "track_id": track["id"],
+        "requires_booking": True, "people": [{"role": "speaker", "email": "speaker@example.org",
+                                              "name": "Wanjiru Kamau"}]})
+    workshop = await agenda.create_session(org_a, a["id"], {
+        "title": "Workshop", "kind": "workshop", "starts_at": start + timedelta(hours=3),
+        "ends_at": start + timedelta(hours=4), "room_id": room["id"], "requires_booking": True})
+    await agenda_bookings.book(confirmed["manage_token"], workshop["id"])
+    speaker = await sql.fetchval("SELECT id FROM person WHERE email = 'speaker@example.org'")
+
     p = await projects.create_project(coord, {"title": "Project P"})
     await projects.create_project(coord_q, {"title": "Project Q"})
     await projects.add_member(coord, p["id"], org, [{"email": "contact@kisumu.example", "name": "Achieng Otieno"}])
@@ -121,7 +136,9 @@ async def build() -> Scenario:
         confirmed_id=confirmed["id"], delegation_id=delegation["id"], member_id=member["id"],
         announcement_id=announcement["id"], message_id=message, office_id=office, staff_account=staff.id,
         organization_id=org, organization2=org2, project_id=p["id"], person_id=contact, series_id=series["id"],
-        occurrence=occurrences[1]["id"], first_occurrence=occurrences[0]["id"], action_id=action["id"],
+        room_id=room["id"], track_id=track["id"], session_id=session["id"], workshop_id=workshop["id"],
+        speaker_id=speaker, occurrence=occurrences[1]["id"], first_occurrence=occurrences[0]["id"], action_id=action["id"],
+        later=(start + timedelta(hours=5)).isoformat(), later_end=(start + timedelta(hours=6)).isoformat(),
         manage_token=confirmed["manage_token"], head_token=manage_token(key, head["token_nonce"]),
         delegate_person=await sql.fetchval("SELECT person FROM registration WHERE id = $1", confirmed["id"]),
         rsvp_token=purpose_token(key, "rsvp", invitee["token_nonce"]),
@@ -153,7 +170,7 @@ S = "/api/meeting-series/{series_id:int}"
 O = S + "/occurrences/{occurrence:str}"
 TOKEN_PATH = "/api/registrations/{token:str}"
 HEAD = lambda s: {"token": s.ids["head_token"]}  # noqa: E731
-FUTURE = (datetime.now(timezone.utc) + timedelta(days=10)).isoformat()
+SCHEDULE = "schedule.json"  # the event's own exported schedule, imported again in place
 
 ROUTES = [
     # auth
@@ -266,6 +283,37 @@ ROUTES = [
     R("GET", "/api/admin/people/{person_id:int}/export", ADMIN, params=lambda s: {"person_id": s.ids["delegate_person"]}),
     R("POST", "/api/admin/people/{person_id:int}/erase", ADMIN,
       params=lambda s: {"person_id": s.ids["delegate_person"]}),
+    # the agenda: organizers edit it, everyone reads it, delegates book sessions with their manage link
+    R("GET", E + "/rooms", EVENT),
+    R("POST", E + "/rooms", EVENT, lambda s: {"name": "Room B", "capacity": 40}),
+    R("PATCH", E + "/rooms/{room_id:int}", EVENT, lambda s: {"capacity": 250}),
+    R("GET", E + "/tracks", EVENT),
+    R("POST", E + "/tracks", EVENT, lambda s: {"name": "Finance", "color": "#1565c0"}),
+    R("PATCH", E + "/tracks/{track_id:int}", EVENT, lambda s: {"name": "Climate action"}),
+    R("GET", E + "/sessions", EVENT),
+    R("POST", E + "/sessions", EVENT, lambda s: {"title": "Side event", "kind": "side_event",
+                                                 "starts_at": s.ids["later"], "ends_at": s.ids["later_end"]}),
+    R("GET", E + "/sessions/{session_id:int}", EVENT),
+    R("PATCH", E + "/sessions/{session_id:int}", EVENT, lambda s: {"title": "Opening plenary (live)"}),
+    R("POST", E + "/sessions/{session_id:int}/cancel", EVENT),
+    R("POST", E + "/sessions/{session_id:int}/people", EVENT,
+      lambda s: {"role": "moderator", "email": "mod@example.org", "name": "Amani Njoroge"}),
+    R("DELETE", E + "/sessions/{session_id:int}/people/{person_id:int}", EVENT,
+      params=lambda s: {"person_id": s.ids["speaker_id"]}),
+    R("GET", E + "/sessions/{session_id:int}/affected", EVENT),
+    R("GET", E + "/agenda/changes", EVENT),
+    R("GET", E + "/conflicts", EVENT),
+    R("POST", E + "/schedule/import", EVENT, SCHEDULE),
+    R("GET", E + "/agenda", PUBLIC),
+    R("GET", E + "/agenda/availability", PUBLIC),
+    R("GET", E + "/agenda.csv", PUBLIC),
+    R("GET", E + "/calendar.ics", PUBLIC),
+    R("GET", E + "/schedule.json", PUBLIC),
+    R("GET", E + "/schedule.xml", PUBLIC),
+    R("GET", TOKEN_PATH + "/agenda", TOKEN),
+    R("GET", TOKEN_PATH + "/calendar.ics", TOKEN),
+    R("PUT", TOKEN_PATH + "/agenda/{session_id:int}", TOKEN),
+    R("DELETE", TOKEN_PATH + "/agenda/{session_id:int}", TOKEN, params=lambda s: {"session_id": s.ids["workshop_id"]}),
     # the API documentation
     R("GET", "/schema", PUBLIC),
     R("GET", "/schema/openapi.json", PUBLIC),
@@ -308,7 +356,11 @@ async def call(client, route: Route, s: Scenario, role: str | None = None, *, he
                unknown: bool = False):
     kwargs: dict[str, Any] = {"headers": {**s.auth(role), **(headers or {})}}
     body = route.body(s) if callable(route.body) else route.body
-    if isinstance(body, str):
+    if body == SCHEDULE:
+        exported = await client.get(f"/api/events/{s.ids['event_id']}/schedule.json")
+        kwargs["content"] = exported.content
+        kwargs["headers"]["content-type"] = "application/json"
+    elif isinstance(body, str):
         kwargs["content"] = body
         kwargs["headers"]["content-type"] = "application/x-www-form-urlencoded"
     elif body is not None:

@@ -1,0 +1,309 @@
+"""Benchmark of the congress agenda at scale: 1,000 sessions in 60 rooms with 1,000 speakers.
+
+    .venv/bin/python bench/agenda.py            # starts its own PostgreSQL (as manage.py does)
+    DATABASE_URL=postgresql://... .venv/bin/python bench/agenda.py   # or uses that server (a new database in it)
+
+It imports a generated schedule.json through the API (timed), then serves the API and a bare Litestar app that
+returns the same precomputed bytes, each in one uvicorn process, and drives both with the same keep-alive HTTP
+loop on loopback (bounded in time and count). Printed: requests/s of the cached agenda JSON, the public feed (200
+and 304) as ratios against the bare route, the fresh feed build time (no cached pieces, and after one change), and
+the import time. Targets: cached agenda and feed >= 0.5 of the bare route; fresh feed < 250 ms; import < 10 s.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import manage  # noqa: E402  (stdlib-only launcher: embedded PostgreSQL)
+
+SESSIONS, ROOMS, SPEAKERS = 1000, 60, 1000
+CONNECTIONS = 16
+SECONDS = 3.0
+MAX_REQUESTS = 200_000
+TZ = "Europe/Berlin"
+PASSWORD = "bench-password-long-enough"
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def _with_db(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+async def _fresh_database(server_url: str, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(_with_db(server_url, "postgres"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+def _uvicorn(target: str, port: int, env: dict, log: Path, *extra: str) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
+                             "--log-level", "warning", "--no-access-log", *extra],
+                            cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+    manage.wait_port(port, target, proc, timeout=60)
+    return proc
+
+
+# --------------------------------------------------------------------------- load loop
+
+
+async def _one_connection(port: int, request: bytes, deadline: float, budget: list[int], statuses: dict) -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+    done = 0
+    try:
+        while time.monotonic() < deadline and budget[0] > 0:
+            budget[0] -= 1
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            if length:
+                await reader.readexactly(length)
+            statuses[status] = statuses.get(status, 0) + 1
+            done += 1
+    finally:
+        writer.close()
+    return done
+
+
+async def requests_per_second(port: int, path: str, headers: dict | None = None,
+                              seconds: float = SECONDS) -> tuple[float, dict]:
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1"] + [f"{k}: {v}" for k, v in (headers or {}).items()]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    warm = [2000]
+    await asyncio.gather(*(_one_connection(port, request, time.monotonic() + 0.5, warm, {})
+                           for _ in range(CONNECTIONS)))
+    statuses: dict[int, int] = {}
+    budget = [MAX_REQUESTS]
+    start = time.monotonic()
+    counts = await asyncio.gather(*(_one_connection(port, request, start + seconds, budget, statuses)
+                                    for _ in range(CONNECTIONS)))
+    return sum(counts) / (time.monotonic() - start), statuses
+
+
+# --------------------------------------------------------------------------- data
+
+
+def schedule_document() -> dict:
+    """1,000 sessions in 60 rooms over three days, each with its own speaker: no conflicts."""
+    zone = ZoneInfo(TZ)
+    tracks = [("Low-emission development", "#455a64"), ("Nature-based development", "#2e7d32"),
+              ("Resilient development", "#1565c0"), ("Equitable development", "#6a1b9a"),
+              ("Circular development", "#ef6c00")]
+    kinds = ["talk", "panel", "workshop", "plenary", "side_event"]
+    rooms = [f"Room {r + 1:02d}" for r in range(ROOMS)]
+    days: list[dict] = []
+    n = 0
+    for d in range(3):
+        day = datetime(2027, 6, 1, tzinfo=zone) + timedelta(days=d)
+        by_room: dict[str, list] = {r: [] for r in rooms}
+        for slot in range(6):
+            for room in rooms:
+                if n >= SESSIONS:
+                    break
+                start = day.replace(hour=8 + 2 * slot)
+                n += 1
+                by_room[room].append({
+                    "guid": str(uuid.UUID(int=n)), "id": n, "date": start.isoformat(), "start": start.strftime("%H:%M"),
+                    "duration": "01:30", "room": room, "slug": f"bench-{n}", "url": f"https://example.org/s/{n}",
+                    "title": f"Session {n}: cities acting on {tracks[n % 5][0].lower()}", "subtitle": "",
+                    "track": tracks[n % 5][0], "type": kinds[n % 5], "language": "en",
+                    "abstract": ("Mayors and practitioners compare what worked, what it cost and who benefited. " * 4),
+                    "persons": [{"guid": str(uuid.UUID(int=10**6 + n)), "name": f"Speaker {n}", "role": "speaker"}],
+                    "links": []})
+        days.append({"index": d + 1, "date": day.date().isoformat(), "day_start": day.isoformat(),
+                     "day_end": (day + timedelta(days=1)).isoformat(), "rooms": by_room})
+    return {"schedule": {"version": "bench", "conference": {
+        "acronym": "bench_congress", "title": "Benchmark Congress", "start": "2027-06-01", "end": "2027-06-03",
+        "daysCount": 3, "timeslot_duration": "00:15", "time_zone_name": TZ,
+        "tracks": [{"name": t, "color": c} for t, c in tracks],
+        "rooms": [{"name": r, "guid": str(uuid.uuid4())} for r in rooms], "days": days}}}
+
+
+# --------------------------------------------------------------------------- main
+
+
+async def run(server_url: str, workdir: Path) -> dict:
+    import httpx
+
+    database_url = _with_db(server_url, "agenda_bench")
+    await _fresh_database(server_url, "agenda_bench")
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret-" + "x" * 32,
+           "PUBLIC_URL": "http://127.0.0.1", "DB_POOL_SIZE": "10"}
+    subprocess.run([sys.executable, "-m", "events_app.cli", "migrate"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    os.environ.update(env)
+    from events_app.db.engine import DB
+    from events_app.services import accounts
+
+    await DB.start_connection_pool(min_size=1, max_size=4)
+    await accounts.create_account("bench@example.org", "Bench", PASSWORD)
+
+    api_port, bare_port = manage.free_port(), manage.free_port()
+    procs = [_uvicorn("events_app.web.app:create_app", api_port, env, workdir / "api.log", "--factory")]
+    results: dict = {}
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", timeout=120) as client:
+            token = (await client.post("/api/auth/login", json={"email": "bench@example.org",
+                                                                "password": PASSWORD})).json()["token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            event = (await client.post("/api/events", headers=auth, json={
+                "title": "Benchmark Congress", "kind": "congress", "timezone": TZ,
+                "starts_at": "2027-06-01T07:00:00", "ends_at": "2027-06-03T22:00:00"})).json()
+            base = f"/api/events/{event['id']}"
+            await client.post(f"{base}/categories", headers=auth, json={"code": "delegate", "name": "Delegate"})
+            await client.post(f"{base}/publish", headers=auth)
+            document = json.dumps(schedule_document()).encode()
+
+            started = time.perf_counter()
+            imported = await client.post(f"{base}/schedule/import", content=document,
+                                         headers={**auth, "Content-Type": "application/json"})
+            results["import_s"] = time.perf_counter() - started
+            assert imported.status_code == 200, imported.text
+            results["import"] = imported.json()
+            started = time.perf_counter()
+            again = await client.post(f"{base}/schedule/import", content=document,
+                                      headers={**auth, "Content-Type": "application/json"})
+            results["reimport_s"] = time.perf_counter() - started
+            results["reimport"] = again.json()
+
+            # Fresh feed over HTTP: the first request after a change (server keeps unchanged sessions' pieces).
+            first = await client.get(f"{base}/calendar.ics")
+            sessions = (await client.get(f"{base}/sessions", headers=auth)).json()
+            await client.patch(f"{base}/sessions/{sessions[0]['id']}", headers=auth, json={"title": "Changed"})
+            started = time.perf_counter()
+            changed = await client.get(f"{base}/calendar.ics")
+            results["feed_after_change_http_ms"] = (time.perf_counter() - started) * 1000
+            assert changed.headers["etag"] != first.headers["etag"]
+            agenda = await client.get(f"{base}/agenda")
+            results["agenda_bytes"], results["feed_bytes"] = len(agenda.content), len(changed.content)
+            (workdir / "agenda.json").write_bytes(agenda.content)
+            (workdir / "calendar.ics").write_bytes(changed.content)
+            feed_etag, agenda_etag = changed.headers["etag"], agenda.headers["etag"]
+
+        # Fresh feed in-process: nothing cached at all, then again after one session changed.
+        from events_app.services import agenda_cache, agenda_publish
+
+        cold = []
+        for _ in range(3):
+            agenda_cache.clear()
+            agenda_publish._PIECES.clear()
+            started = time.perf_counter()
+            await agenda_publish.public_feed(event["id"])
+            cold.append((time.perf_counter() - started) * 1000)
+        results["feed_cold_ms"] = min(cold)
+        from events_app.db import sql
+
+        await sql.execute("UPDATE agenda_session SET title = 'Changed again', updated_at = now() WHERE id = $1",
+                          sessions[1]["id"])
+        agenda_cache.clear()
+        started = time.perf_counter()
+        await agenda_publish.public_feed(event["id"])
+        results["feed_after_change_ms"] = (time.perf_counter() - started) * 1000
+
+        procs.append(_uvicorn("bare_app:app", bare_port, {**env, "BENCH_BYTES_DIR": str(workdir)},
+                              workdir / "bare.log", "--app-dir", str(ROOT / "bench")))
+        # The API's feed is now stale for the in-process UPDATE above only if LISTEN missed it: ask once to refresh.
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}") as client:
+            feed_etag = (await client.get(f"{base}/calendar.ics")).headers["etag"]
+            agenda_etag = (await client.get(f"{base}/agenda")).headers["etag"]
+            (workdir / "calendar.ics").write_bytes((await client.get(f"{base}/calendar.ics")).content)
+        # restart the bare app so it serves the current feed bytes
+        procs[-1].terminate()
+        procs[-1].wait(10)
+        procs[-1] = _uvicorn("bare_app:app", bare_port, {**env, "BENCH_BYTES_DIR": str(workdir)},
+                             workdir / "bare.log", "--app-dir", str(ROOT / "bench"))
+
+        measured = {}
+        for name, port, path, headers in (
+                ("bare agenda bytes", bare_port, "/bare/agenda", None),
+                ("agenda JSON (cached)", api_port, f"{base}/agenda", None),
+                ("bare feed bytes", bare_port, "/bare/feed", None),
+                ("feed .ics (cached)", api_port, f"{base}/calendar.ics", None),
+                ("bare empty 304", bare_port, "/bare/empty", None),
+                ("feed .ics 304", api_port, f"{base}/calendar.ics", {"If-None-Match": feed_etag}),
+                ("agenda JSON 304", api_port, f"{base}/agenda", {"If-None-Match": agenda_etag})):
+            rate, statuses = await requests_per_second(port, path, headers)
+            measured[name] = (rate, statuses)
+        results["rates"] = measured
+    finally:
+        for proc in procs:  # ours: stopped by handle
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        await DB.close_connection_pool()
+    return results
+
+
+def report(r: dict) -> None:
+    rates = {k: v[0] for k, v in r["rates"].items()}
+    print(f"\nAgenda benchmark: {SESSIONS} sessions, {ROOMS} rooms, {SPEAKERS} speakers "
+          f"(agenda JSON {r['agenda_bytes'] / 1024:.0f} KiB, feed {r['feed_bytes'] / 1024:.0f} KiB); "
+          f"{CONNECTIONS} keep-alive connections, {SECONDS:.0f} s per figure, one uvicorn process each\n")
+    for name, (rate, statuses) in r["rates"].items():
+        print(f"  {name:24s} {rate:9.0f} req/s   {dict(sorted(statuses.items()))}")
+    print()
+    pairs = (("agenda JSON (cached)", "bare agenda bytes"), ("feed .ics (cached)", "bare feed bytes"),
+             ("feed .ics 304", "bare empty 304"), ("agenda JSON 304", "bare empty 304"))
+    for ours, bare in pairs:
+        ratio = rates[ours] / rates[bare]
+        print(f"  ratio {ours:22s} / {bare:18s} = {ratio:4.2f}   (target >= 0.5: {'ok' if ratio >= 0.5 else 'MISSED'})")
+    print(f"\n  fresh feed, nothing cached (in-process)      {r['feed_cold_ms']:7.1f} ms   "
+          f"(target < 250 ms: {'ok' if r['feed_cold_ms'] < 250 else 'MISSED'})")
+    print(f"  fresh feed after one change (in-process)     {r['feed_after_change_ms']:7.1f} ms   "
+          f"(target < 250 ms: {'ok' if r['feed_after_change_ms'] < 250 else 'MISSED'})")
+    print(f"  fresh feed after one change (HTTP)           {r['feed_after_change_http_ms']:7.1f} ms")
+    print(f"  import of {SESSIONS} sessions                   {r['import_s']:7.2f} s    "
+          f"(target < 10 s: {'ok' if r['import_s'] < 10 else 'MISSED'})  {r['import']}")
+    print(f"  re-import of the same file                   {r['reimport_s']:7.2f} s    "
+          f"unchanged={r['reimport']['unchanged']}")
+
+
+def main() -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="agenda-bench-"))
+    children = manage.Children()
+    try:
+        server_url = os.environ.get("DATABASE_URL")
+        if not server_url:
+            (workdir / "logs").mkdir()
+            server_url = manage.start_postgres(children, workdir / "pgdata", workdir / "logs", durable=False)
+        try:
+            import uvloop  # the load loop's own overhead is part of every figure: keep it small
+
+            runner = uvloop.run
+        except ImportError:
+            runner = asyncio.run
+        report(runner(run(server_url, workdir)))
+        return 0
+    finally:
+        children.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

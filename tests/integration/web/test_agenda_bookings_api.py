@@ -1,0 +1,129 @@
+"""Delegates book sessions with their manage token: capacity, waiting lists promoted in order, overlaps refused,
+and no session overbooked under concurrency."""
+import asyncio
+
+from events_app.db import sql
+from tests.agenda_fixtures import add_session, congress, delegate
+
+
+async def _small_session(client, organizer, c, **overrides):
+    return await add_session(client, organizer, c, room_id=c["rooms"][1]["id"], requires_booking=True,
+                             kind="workshop", title="Circular procurement lab", **overrides)
+
+
+async def test_booking_confirmed_delegate_gets_a_place(client, organizer):
+    c = await congress(client, organizer)
+    session = await _small_session(client, organizer, c)
+    token = await delegate(client, c)
+    response = await client.put(f"/api/registrations/{token}/agenda/{session['id']}")
+    again = await client.put(f"/api/registrations/{token}/agenda/{session['id']}")
+    assert (response.status_code, response.json()["status"], again.json()["status"]) == (200, "booked", "booked")
+    assert await sql.fetchval("SELECT booked_count FROM agenda_session WHERE id = $1", session["id"]) == 1
+
+
+async def test_full_session_waitlists_and_dropping_promotes_first_in_line(client, organizer):
+    c = await congress(client, organizer)
+    session = await _small_session(client, organizer, c, capacity=1)
+    tokens = [await delegate(client, c, n) for n in range(3)]
+    answers = [(await client.put(f"/api/registrations/{t}/agenda/{session['id']}")).json() for t in tokens]
+    dropped = await client.delete(f"/api/registrations/{tokens[0]}/agenda/{session['id']}")
+    after = [(await client.get(f"/api/registrations/{t}/agenda")).json() for t in tokens[1:]]
+    assert [(a["status"], a["waitlist_position"]) for a in answers] == [("booked", None), ("waitlisted", 1),
+                                                                         ("waitlisted", 2)]
+    assert dropped.json()["status"] == "cancelled"
+    assert [(a[0]["status"], a[0]["waitlist_position"]) for a in after] == [("booked", None), ("waitlisted", 1)]
+
+
+async def test_overlapping_booking_is_409_naming_the_booked_session(client, organizer):
+    c = await congress(client, organizer)
+    first = await add_session(client, organizer, c, title="Opening plenary", kind="plenary")
+    other = await _small_session(client, organizer, c, start="2027-10-29T10:30:00", end="2027-10-29T12:00:00")
+    token = await delegate(client, c)
+    await client.put(f"/api/registrations/{token}/agenda/{first['id']}")
+    response = await client.put(f"/api/registrations/{token}/agenda/{other['id']}")
+    body = response.json()
+    assert (response.status_code, "Opening plenary" in body["detail"], body["conflicts"][0]["id"]) == (
+        409, True, first["id"])
+
+
+async def test_pending_registration_cannot_book(client, organizer):
+    c = await congress(client, organizer, )
+    await client.post(f"{c['base']}/categories", json={"code": "press", "name": "Press", "requires_approval": True},
+                      headers=organizer)
+    token = (await client.post(f"{c['base']}/registrations", json={
+        "email": "press@example.org", "name": "Press", "category": "press"})).json()["manage_token"]
+    session = await _small_session(client, organizer, c)
+    response = await client.put(f"/api/registrations/{token}/agenda/{session['id']}")
+    assert (response.status_code, response.json()["errors"][0]["field"]) == (409, "registration")
+
+
+async def test_cancelled_session_cannot_be_booked_and_unknown_token_is_404(client, organizer):
+    c = await congress(client, organizer)
+    session = await _small_session(client, organizer, c)
+    await client.post(f"{c['base']}/sessions/{session['id']}/cancel", headers=organizer)
+    token = await delegate(client, c)
+    cancelled = await client.put(f"/api/registrations/{token}/agenda/{session['id']}")
+    unknown = await client.put(f"/api/registrations/not-a-token/agenda/{session['id']}")
+    assert (cancelled.status_code, unknown.status_code) == (409, 404)
+
+
+async def test_raising_capacity_promotes_waiting_in_order(client, organizer):
+    c = await congress(client, organizer)
+    session = await _small_session(client, organizer, c, capacity=1)
+    tokens = [await delegate(client, c, n) for n in range(3)]
+    for t in tokens:
+        await client.put(f"/api/registrations/{t}/agenda/{session['id']}")
+    await client.patch(f"{c['base']}/sessions/{session['id']}", json={"capacity": 2}, headers=organizer)
+    statuses = [(await client.get(f"/api/registrations/{t}/agenda")).json()[0]["status"] for t in tokens]
+    log = await sql.fetchval("SELECT count(*) FROM agenda_change WHERE action = 'waitlist_promoted'")
+    assert (statuses, log) == (["booked", "booked", "waitlisted"], 1)
+
+
+async def test_cancelling_registration_frees_its_place(client, organizer):
+    c = await congress(client, organizer)
+    session = await _small_session(client, organizer, c, capacity=1)
+    first, second = await delegate(client, c, 1), await delegate(client, c, 2)
+    await client.put(f"/api/registrations/{first}/agenda/{session['id']}")
+    await client.put(f"/api/registrations/{second}/agenda/{session['id']}")
+    await client.delete(f"/api/registrations/{first}")
+    assert (await client.get(f"/api/registrations/{second}/agenda")).json()[0]["status"] == "booked"
+
+
+async def test_affected_people_are_bookers_and_people_in_roles(client, organizer):
+    c = await congress(client, organizer)
+    session = await _small_session(client, organizer, c, people=[
+        {"email": "ana.lima@recife.example.org", "name": "Ana Lima", "role": "moderator"}])
+    token = await delegate(client, c, 7)
+    await client.put(f"/api/registrations/{token}/agenda/{session['id']}")
+    affected = (await client.get(f"{c['base']}/sessions/{session['id']}/affected", headers=organizer)).json()
+    assert sorted((a["email"], a["reasons"]) for a in affected) == [
+        ("ana.lima@recife.example.org", ["moderator"]), ("delegate7@city7.example.org", ["booked"])]
+
+
+async def test_concurrent_bookings_never_overbook_and_waitlist_the_rest_in_order(client, organizer):
+    c = await congress(client, organizer)
+    session = await _small_session(client, organizer, c)  # Room 2 holds 3
+    tokens = [await delegate(client, c, n) for n in range(20)]
+    answers = await asyncio.gather(*(client.put(f"/api/registrations/{t}/agenda/{session['id']}") for t in tokens))
+    rows = await sql.fetch("SELECT status FROM agenda_booking WHERE session = $1 ORDER BY id", session["id"])
+    positions = sorted(a.json()["waitlist_position"] for a in answers if a.json()["status"] == "waitlisted")
+    assert [a.status_code for a in answers] == [200] * 20
+    assert [r["status"] for r in rows] == ["booked"] * 3 + ["waitlisted"] * 17
+    assert positions == list(range(1, 18))
+    assert await sql.fetchval("SELECT booked_count FROM agenda_session WHERE id = $1", session["id"]) == 3
+
+
+async def test_concurrent_bookings_against_separate_server_never_overbook(client, organizer, api_server):
+    import httpx
+
+    c = await congress(client, organizer)
+    session = await _small_session(client, organizer, c)
+    tokens = [await delegate(client, c, n) for n in range(30)]
+    async with httpx.AsyncClient(base_url=api_server, timeout=30) as remote:
+        answers = await asyncio.gather(*(remote.put(f"/api/registrations/{t}/agenda/{session['id']}")
+                                         for t in tokens))
+    booked = await sql.fetchval("SELECT count(*) FROM agenda_booking WHERE session = $1 AND status = 'booked'",
+                                session["id"])
+    waiting = await sql.fetch("SELECT id FROM agenda_booking WHERE session = $1 AND status = 'waitlisted'"
+                              " ORDER BY id", session["id"])
+    assert ([a.status_code for a in answers], booked, len(waiting)) == ([200] * 30, 3, 27)
