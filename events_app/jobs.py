@@ -21,6 +21,7 @@ DISPATCH_OUTBOX = "outbox.dispatch"
 EXPIRE_OFFERS = "registrations.expire_offers"
 FLUSH_CALENDAR_UPDATES = "calendar.flush_updates"
 SEND_REMINDERS = "reminders.send_due"
+APPLY_RETENTION = "privacy.apply_retention"
 
 
 @functools.cache

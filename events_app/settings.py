@@ -33,6 +33,17 @@ class Settings:
     outbox_retry_base_seconds: float
     db_pool_size: int
     debug: bool
+    privacy_policy_version: str = "1"
+    retention_days: int = 365
+    # Abuse limits, "COUNT/SECONDS" per window (0/… or empty: off); counters live in Redis, shared by every process.
+    limit_login_ip: str = "20/60"
+    limit_register_ip: str = "60/60"
+    limit_register_email: str = "5/3600"
+    limit_resend_ip: str = "10/60"
+    limit_resend_email: str = "3/3600"
+    login_lockout_after: int = 5
+    login_lockout_base_seconds: float = 30
+    login_lockout_max_seconds: float = 3600
 
     @property
     def production(self) -> bool:
@@ -93,6 +104,16 @@ def load_settings() -> Settings:
         outbox_retry_base_seconds=float(_env("OUTBOX_RETRY_BASE_SECONDS", "30")),
         db_pool_size=int(_env("DB_POOL_SIZE", "10")),
         debug=_env("DEBUG", "0").lower() in {"1", "true", "yes"},
+        privacy_policy_version=_env("PRIVACY_POLICY_VERSION", "1"),
+        retention_days=int(_env("RETENTION_DAYS", "365")),
+        limit_login_ip=_env("RATE_LIMIT_LOGIN_PER_IP", "20/60"),
+        limit_register_ip=_env("RATE_LIMIT_REGISTER_PER_IP", "60/60"),
+        limit_register_email=_env("RATE_LIMIT_REGISTER_PER_EMAIL", "5/3600"),
+        limit_resend_ip=_env("RATE_LIMIT_RESEND_PER_IP", "10/60"),
+        limit_resend_email=_env("RATE_LIMIT_RESEND_PER_EMAIL", "3/3600"),
+        login_lockout_after=int(_env("LOGIN_LOCKOUT_AFTER", "5")),
+        login_lockout_base_seconds=float(_env("LOGIN_LOCKOUT_BASE_SECONDS", "30")),
+        login_lockout_max_seconds=float(_env("LOGIN_LOCKOUT_MAX_SECONDS", "3600")),
     )
 
 

@@ -75,6 +75,7 @@ async def add_session(client, headers, c: dict, **overrides) -> dict:
 async def delegate(client, c: dict, n: int = 0) -> str:
     """A confirmed delegate's manage token."""
     response = await client.post(f"{c['base']}/registrations", json={
-        "email": f"delegate{n}@city{n}.example.org", "name": f"Delegate {n}", "category": "delegate"})
+        "email": f"delegate{n}@city{n}.example.org", "name": f"Delegate {n}", "category": "delegate",
+        "consent": True})
     assert response.status_code == 201, response.text
     return response.json()["manage_token"]

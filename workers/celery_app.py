@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from celery import Celery
 
-from events_app.jobs import DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
+from events_app.jobs import APPLY_RETENTION, DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
 from events_app.settings import get_settings
 
 settings = get_settings()
+# Workers and beat refuse production with development shortcuts, like the API (before connecting to anything).
+settings.check_production()
 
 app = Celery("events", broker=settings.redis_url, include=["workers.tasks"])
 app.conf.update(
@@ -25,5 +27,8 @@ app.conf.update(
         # Calendar changes whose update window has passed go out as one REQUEST/CANCEL per person.
         "flush-calendar-updates": {"task": FLUSH_CALENDAR_UPDATES, "schedule": 30.0},
         "send-reminders": {"task": SEND_REMINDERS, "schedule": 60.0},
+        # Registrations of events past RETENTION_DAYS are anonymized (hourly; a run is idempotent).
+        "apply-retention": {"task": APPLY_RETENTION, "schedule": 3600.0},
     },
 )
+

@@ -55,6 +55,9 @@ async def serve(host: str, port: int) -> None:
 
 
 def main() -> None:
+    from events_app.settings import get_settings
+
+    get_settings().check_production()  # like the API and the workers: no development shortcuts in production
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(serve(os.environ.get("INBOUND_SMTP_HOST", "127.0.0.1"),
                       int(os.environ.get("INBOUND_SMTP_PORT", "2525"))))

@@ -8,9 +8,9 @@ import time
 
 from celery.signals import worker_process_shutdown
 
-from events_app.jobs import DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
+from events_app.jobs import APPLY_RETENTION, DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
 from events_app.mail.transport import PermanentFailure, SmtpTransport, TemporaryFailure
-from events_app.services import calendar_updates, notifications, outbox, registrations, reminders
+from events_app.services import calendar_updates, notifications, outbox, privacy, registrations, reminders
 from events_app.settings import get_settings
 from workers import runtime
 from workers.celery_app import app
@@ -125,3 +125,9 @@ def flush_calendar_updates() -> int:
 def send_reminders() -> int:
     """Idempotent: each reminder has a de-duplication key (person, hours, start time)."""
     return runtime.run(reminders.send_due())
+
+
+@app.task(name=APPLY_RETENTION, ignore_result=True)
+def apply_retention() -> int:
+    """Idempotent: an anonymized registration is never picked again."""
+    return runtime.run(privacy.apply_retention())

@@ -40,6 +40,7 @@ class Person(Table, db=DB):
     language = Varchar(length=10, default="en")
     timezone = Varchar(length=64, null=True, default=None)
     announcements_opt_out = Boolean(default=False)
+    erased_at = Timestamptz(null=True, default=None)  # anonymized on request or after retention
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -61,6 +62,21 @@ class AuthSession(Table, db=DB):
     account = ForeignKey(references=Account, on_delete=OnDelete.cascade, required=True)
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz(required=True)
+
+
+class Office(Table, db=DB):
+    """A regional office of the network; its staff manage every event assigned to it."""
+
+    name = Varchar(length=200, unique=True, required=True)
+    region = Varchar(length=60, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OfficeStaff(Table, db=DB, tablename="office_staff"):
+    """Which accounts work for which regional office."""
+
+    office = ForeignKey(references=Office, on_delete=OnDelete.cascade, required=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, required=True)
 
 
 class Event(Table, db=DB):
@@ -92,6 +108,7 @@ class Event(Table, db=DB):
     organizer_name = Varchar(length=200, default="")
     calendar_uid = UUID(default=uuid.uuid4, unique=True)
     calendar_sequence = Integer(default=0)
+    office = ForeignKey(references=Office, null=True, on_delete=OnDelete.set_null)  # its staff manage the event
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -184,6 +201,9 @@ class Registration(Table, db=DB):
     waitlist_seq = BigInt(null=True, default=None)  # order on the waiting list (positions are computed)
     offer_expires_at = Timestamptz(null=True, default=None)
     cancel_reason = Varchar(length=30, default="")
+    consent_version = Varchar(length=40, null=True, default=None)  # privacy policy accepted; NULL: entered by staff
+    consent_at = Timestamptz(null=True, default=None)
+    anonymized_at = Timestamptz(null=True, default=None)  # erased or past retention: no longer tied to a person
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     cancelled_at = Timestamptz(null=True, default=None)
@@ -246,3 +266,21 @@ class Announcement(Table, db=DB):
     created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)
+
+
+class AuditLog(Table, db=DB, tablename="audit_log"):
+    """Who changed what and when, with the values before and after; written in the transaction of the change.
+
+    event and project are plain ids (no foreign keys) so the trail outlives what it describes.
+    """
+
+    at = Timestamptz(default=TimestamptzNow())
+    account = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    account_email = Varchar(length=320, default="")
+    action = Varchar(length=60, required=True)
+    subject_type = Varchar(length=40, required=True)
+    subject_id = Varchar(length=100, default="")
+    event = Integer(null=True, default=None)
+    project = Integer(null=True, default=None)
+    before = JSONB(null=True, default=None)
+    after = JSONB(null=True, default=None)

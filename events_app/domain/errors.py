@@ -51,6 +51,20 @@ class Forbidden(DomainError):
         super().__init__(detail, [], 403, "Forbidden")
 
 
+class TooManyRequests(DomainError):
+    """429 with the seconds to wait, sent as Retry-After."""
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail, [], 429, "Too many requests", {"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(DomainError):
+    def __init__(self, detail: str, retry_after: int = 5):
+        super().__init__(detail, [], 503, "Service unavailable")
+        self.retry_after = retry_after
+
+
 def require(errors: list[FieldError]) -> None:
     """Raise InvalidInput if any rule failed; lets validators collect every problem before answering."""
     if errors:

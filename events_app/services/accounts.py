@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from events_app.db import sql
 from events_app.domain.errors import Forbidden, NotFound, Unauthorized
 from events_app.domain.security import digest, hash_password, new_bearer_token, verify_password
+from events_app.services import limits
 
 SESSION_LIFETIME = timedelta(hours=12)
 # Verifying against a real hash when the email is unknown keeps both answers equally slow.
@@ -22,12 +23,17 @@ class CurrentAccount:
 
 
 async def login(email: str, password: str) -> tuple[str, datetime, CurrentAccount]:
+    """A bearer token for a right password. Repeated failures lock the email for a growing time (429), for known
+    and unknown addresses alike, so the lock reveals nothing about which accounts exist."""
+    await limits.check_login(email)
     row = await sql.fetchrow(
         "SELECT id, email, name, is_admin, password_hash FROM account WHERE email = $1 AND is_active",
         email.strip().lower(),
     )
     if not verify_password(row["password_hash"] if row else _DUMMY_HASH, password) or row is None:
+        await limits.login_failed(email)
         raise Unauthorized("email or password is wrong")
+    await limits.login_succeeded(email)
     token = new_bearer_token()
     expires = datetime.now(timezone.utc) + SESSION_LIFETIME
     await sql.execute(
@@ -53,9 +59,11 @@ async def authenticate(token: str) -> CurrentAccount:
 
 
 async def require_organizer(account: CurrentAccount, event_id: int) -> None:
-    """NotFound for an unknown event, Forbidden unless the account organizes it (administrators may all)."""
+    """NotFound for an unknown event, Forbidden unless the account may manage it: an organizer of the event, staff
+    of the regional office the event belongs to, or an administrator."""
     row = await sql.fetchrow(
-        "SELECT e.id, EXISTS(SELECT 1 FROM event_organizer o WHERE o.event = e.id AND o.account = $2) AS mine"
+        "SELECT e.id, EXISTS(SELECT 1 FROM event_organizer o WHERE o.event = e.id AND o.account = $2)"
+        " OR EXISTS(SELECT 1 FROM office_staff s WHERE s.office = e.office AND s.account = $2) AS mine"
         " FROM event e WHERE e.id = $1",
         event_id, account.id,
     )
@@ -63,6 +71,11 @@ async def require_organizer(account: CurrentAccount, event_id: int) -> None:
         raise NotFound("event")
     if not (row["mine"] or account.is_admin):
         raise Forbidden()
+
+
+def require_admin(account: CurrentAccount) -> None:
+    if not account.is_admin:
+        raise Forbidden("only administrators may do this")
 
 
 async def create_account(email: str, name: str, password: str, *, is_admin: bool = False) -> int:

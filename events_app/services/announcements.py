@@ -15,6 +15,7 @@ from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.jobs import kick_outbox
+from events_app.services import audit
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.settings import get_settings
 
@@ -71,10 +72,13 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
     await require_organizer(account, event_id)
     query, args = await _recipients_query(event_id, data["audience"])
     count = await sql.fetchval("SELECT count(*)" + query, *args)
-    announcement_id = await sql.fetchval(
-        "INSERT INTO announcement (event, subject, body, audience, status, recipients, created_by, created_at)"
-        " VALUES ($1, $2, $3, $4::jsonb, 'draft', $5, $6, now()) RETURNING id",
-        event_id, data["subject"].strip(), data["body"], json.dumps(data["audience"]), count, account.id)
+    async with DB.transaction():
+        announcement_id = await sql.fetchval(
+            "INSERT INTO announcement (event, subject, body, audience, status, recipients, created_by, created_at)"
+            " VALUES ($1, $2, $3, $4::jsonb, 'draft', $5, $6, now()) RETURNING id",
+            event_id, data["subject"].strip(), data["body"], json.dumps(data["audience"]), count, account.id)
+        await audit.record(account, "announcement.create", "announcement", announcement_id, None,
+                           {"subject": data["subject"].strip(), "audience": data["audience"]}, event_id=event_id)
     return await get(account, event_id, announcement_id)
 
 
@@ -108,6 +112,8 @@ async def send(account: CurrentAccount, event_id: int, announcement_id: int) -> 
         count = int(status.split()[-1])
         await sql.execute("UPDATE announcement SET status = 'sent', sent_at = now(), recipients = $2 WHERE id = $1",
                           announcement_id, count)
+        await audit.record(account, "announcement.send", "announcement", announcement_id, {"status": "draft"},
+                           {"status": "sent", "recipients": count}, event_id=event_id)
     await kick_outbox()
     return await get(account, event_id, announcement_id)
 

@@ -13,7 +13,7 @@ from events_app.domain.errors import Conflict, FieldError, Forbidden, NotFound, 
 from events_app.domain.ical import METHOD_CANCEL
 from events_app.domain.registration import ACTIVE, check_delegation_seat
 from events_app.jobs import kick_outbox
-from events_app.services import seats
+from events_app.services import audit, seats
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.services.registrations import (
     REGISTRATION_SELECT,
@@ -65,6 +65,9 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
             head_id)
         await create_registration(event, category, head_id, email=head_email, answers={},
                                   delegation_id=delegation_id)
+        await audit.record(account, "delegation.create", "delegation", delegation_id, None,
+                           {"organization_id": org["id"], "category": data["category"], "seats": data["seats"],
+                            "head_email": head_email}, event_id=event_id)
     await kick_outbox()
     return await delegation_out(delegation_id)
 
@@ -161,5 +164,8 @@ async def set_seats(account: CurrentAccount, event_id: int, delegation_id: int, 
         used = await _active_members(delegation_id)
         if seat_quota < max(used, 1):
             require([FieldError("seats", f"{used} members are registered; choose at least {max(used, 1)}")])
-        await sql.execute("UPDATE delegation SET seat_quota = $2 WHERE id = $1", delegation_id, seat_quota)
+        old = await sql.fetchval("UPDATE delegation d SET seat_quota = $2 FROM delegation o"
+                                 " WHERE d.id = $1 AND o.id = d.id RETURNING o.seat_quota", delegation_id, seat_quota)
+        await audit.record(account, "delegation.set_seats", "delegation", delegation_id, {"seats": old},
+                           {"seats": seat_quota}, event_id=event_id)
     return await delegation_out(delegation_id)

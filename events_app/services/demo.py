@@ -140,6 +140,6 @@ async def seed(now: datetime | None = None) -> str:
 
     for name, email, org, category, language in PEOPLE:
         await registrations.register(congress["id"], {
-            "name": name, "email": email, "category": category, "language": language,
+            "name": name, "email": email, "category": category, "language": language, "consent": True,
             "organization_id": org_ids.get(org) if org else None})
     return f"{len(ORGANIZATIONS)} organizations, 3 events, {len(PEOPLE)} registrations"

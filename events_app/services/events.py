@@ -14,7 +14,7 @@ from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.events import CALENDAR_FIELDS, DATETIME_FIELDS, calendar_changed, localize, validate_event
 from events_app.domain.vocab import ELIGIBILITIES
 from events_app.jobs import kick_outbox
-from events_app.services import calendar_updates, questions, seats
+from events_app.services import audit, calendar_updates, offices, questions, seats
 from events_app.services.accounts import CurrentAccount, require_organizer
 
 EVENT_FIELDS = ("title", "kind", "description", "timezone", "starts_at", "ends_at", "venue_name", "venue_address",
@@ -34,12 +34,15 @@ def _localized(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 async def create_event(account: CurrentAccount, fields: dict[str, Any]) -> dict:
+    office_id = fields.get("office_id")
     fields = _localized({k: v for k, v in fields.items() if k in EVENT_FIELDS})
     require(validate_event(fields))
+    await offices.check_assignable(account, office_id)
     async with DB.transaction():
-        rows = await Event.insert(Event(**fields, status="draft")).returning(Event.id)
+        rows = await Event.insert(Event(**fields, status="draft", office=office_id)).returning(Event.id)
         event_id = rows[0]["id"]
         await EventOrganizer.insert(EventOrganizer(event=event_id, account=account.id, role="owner"))
+        await audit.record(account, "event.create", "event", event_id, None, {**fields, "office_id": office_id})
     return await get_event(event_id, account)
 
 
@@ -47,8 +50,14 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
     """Apply a partial change; a change of time, place or status grows the calendar SEQUENCE in the same
     transaction (every attendee's copy is outdated from that moment)."""
     await require_organizer(account, event_id)
+    if "office_id" in changes:
+        await offices.check_assignable(account, changes["office_id"])
     async with DB.transaction():
         before = dict(await sql.fetchrow("SELECT * FROM event WHERE id = $1 FOR UPDATE", event_id))
+        if "office_id" in changes and changes["office_id"] != before["office"]:
+            await sql.execute("UPDATE event SET office = $2 WHERE id = $1", event_id, changes["office_id"])
+            await audit.record(account, "event.set_office", "event", event_id, {"office_id": before["office"]},
+                               {"office_id": changes["office_id"]})
         merged = _localized({**before, **{k: v for k, v in changes.items() if k in EVENT_FIELDS}})
         require(validate_event(merged))
         if merged.get("capacity") is not None and merged["capacity"] < before["confirmed_count"]:
@@ -64,6 +73,8 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
                         {"by": account.email, "fields": {k: [before.get(k), merged.get(k)] for k in CALENDAR_FIELDS
                                                          if before.get(k) != merged.get(k)}},
                         timedelta(minutes=merged["update_delay_minutes"]))
+            await audit.record(account, "event.update", "event", event_id,
+                               {k: before.get(k) for k in update}, dict(update))
             update["updated_at"] = datetime.now(timezone.utc)
             await Event.update({getattr(Event, k): v for k, v in update.items()}).where(Event.id == event_id)
             if "capacity" in update:
@@ -84,6 +95,8 @@ async def publish_event(account: CurrentAccount, event_id: int) -> dict:
                            "(POST /api/events/{id}/categories)", "categories")
         if row["status"] != "published":
             await sql.execute("UPDATE event SET status = 'published', updated_at = now() WHERE id = $1", event_id)
+            await audit.record(account, "event.publish", "event", event_id, {"status": row["status"]},
+                               {"status": "published"})
     return await get_event(event_id, account)
 
 
@@ -96,6 +109,8 @@ async def cancel_event(account: CurrentAccount, event_id: int) -> dict:
             raise Conflict("this event is already cancelled", "status")
         await sql.execute("UPDATE event SET status = 'cancelled', calendar_sequence = calendar_sequence + 1,"
                           " updated_at = now() WHERE id = $1", event_id)
+        await audit.record(account, "event.cancel", "event", event_id, {"status": row["status"]},
+                           {"status": "cancelled"})
         if row["status"] == "published":
             await calendar_updates.record(event_id, "event", event_id,
                                           {"by": account.email, "fields": {"status": [row["status"], "cancelled"]}},
@@ -132,12 +147,14 @@ async def add_category(account: CurrentAccount, event_id: int, fields: dict[str,
             eligibility=fields.get("eligibility", "anyone"), position=position, confirmed_count=0,
             opens_at=opens, closes_at=closes,
         ))
+        await audit.record(account, "category.create", "category", code, None, fields, event_id=event_id)
     return next(c for c in (await get_event(event_id, account))["categories"] if c["code"] == code)
 
 
 def _event_out(row: dict, categories: list[dict], now: datetime) -> dict:
     zone = ZoneInfo(row["timezone"])
-    out = {k: row[k] for k in ("id", "title", "kind", "description", "timezone", "venue_name", "venue_address",
+    out = {"office_id": row.get("office")}
+    out |= {k: row[k] for k in ("id", "title", "kind", "description", "timezone", "venue_name", "venue_address",
                                "city", "country", "online_url", "status", "capacity", "waitlist_mode",
                                "offer_hours", "update_delay_minutes", "reply_to", "session_reminder_minutes")}
     hours = row["reminder_hours"]

@@ -11,7 +11,7 @@ from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, require
 from events_app.domain.security import digest, manage_token, new_nonce
 from events_app.jobs import kick_outbox
-from events_app.services import outbox
+from events_app.services import audit, outbox
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.services.registrations import normalize_email
 from events_app.settings import get_settings
@@ -48,6 +48,8 @@ async def invite(account: CurrentAccount, event_id: int, data: dict[str, Any], n
             data.get("name", ""), nonce, digest(invitation_token(nonce)), expires)
         await outbox.enqueue("invitation", email, event_id=event_id, language=data.get("language", "en"),
                              payload={"invitation_id": invitation_id, "name": data.get("name", "")})
+        await audit.record(account, "invitation.create", "invitation", invitation_id, None,
+                           {"email": email, "category": data["category"], "expires_at": expires}, event_id=event_id)
     await kick_outbox()
     return {"id": invitation_id, "email": email, "category": data["category"], "expires_at": expires,
             "used_at": None}
@@ -77,5 +79,7 @@ async def create_code(account: CurrentAccount, event_id: int, data: dict[str, An
             "INSERT INTO access_code (event, category, code, max_uses, uses, expires_at, created_at)"
             " VALUES ($1, $2, $3, $4, 0, $5, now()) RETURNING id", event_id, category_id, code, data["max_uses"],
             data.get("expires_at"))
+        await audit.record(account, "access_code.create", "access_code", code_id, None,
+                           {"code": code, "category": data["category"], "max_uses": data["max_uses"]}, event_id=event_id)
     return {"id": code_id, "code": code, "category": data["category"], "max_uses": data["max_uses"], "uses": 0,
             "expires_at": data.get("expires_at")}

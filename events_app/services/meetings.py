@@ -39,7 +39,7 @@ from events_app.domain.security import digest, new_nonce
 from events_app.domain.meetings import purpose_token
 from events_app.domain.vocab import is_time_zone
 from events_app.jobs import kick_outbox
-from events_app.services import outbox
+from events_app.services import audit, outbox
 from events_app.services.accounts import CurrentAccount
 from events_app.settings import get_settings
 
@@ -242,6 +242,7 @@ async def create_series(account: CurrentAccount, project_id: int, fields: dict[s
             spec["timezone"], spec["start_local"], spec["duration_minutes"], spec["rrule"], spec["first_start"],
             spec["last_end"], _json(spec["host_rotation"]))
         await _write_agenda(series_id, spec["agenda"])
+        await audit.record(account, "series.create", "meeting_series", series_id, None, spec, project_id=project_id)
         series = await series_row(series_id)
         contacts = await sql.fetch("SELECT person, organization FROM project_contact WHERE project = $1"
                                    " AND left_at IS NULL ORDER BY person", project_id)
@@ -315,6 +316,8 @@ async def update_series(account: CurrentAccount, series_id: int, changes: dict[s
             spec["last_end"], _json(spec["host_rotation"]))
         if spec["agenda"] != agenda:
             await _write_agenda(series_id, spec["agenda"])
+        await audit.record(account, "series.update", "meeting_series", series_id, *audit.changed(before, after_fields),
+                           project_id=series["project"])
         sequence = await _bump(series_id)
         series = await series_row(series_id)
         await _tell_invitees(series, "meeting_invitation", METHOD_REQUEST, sequence, reason="updated",
@@ -347,6 +350,8 @@ async def cancel_series(account: CurrentAccount, series_id: int) -> dict:
         if series["status"] == "cancelled":
             raise Conflict("this series is already cancelled", "status")
         await sql.execute("UPDATE meeting_series SET status = 'cancelled' WHERE id = $1", series_id)
+        await audit.record(account, "series.cancel", "meeting_series", series_id, {"status": series["status"]},
+                           {"status": "cancelled"}, project_id=series["project"])
         sequence = await _bump(series_id)
         await _tell_invitees(series, "meeting_series_cancelled", METHOD_CANCEL, sequence, reason="cancelled")
     await kick_outbox()
@@ -465,6 +470,10 @@ async def move_occurrence(account: CurrentAccount, series_id: int, key: str, cha
             series_id, rid, starts if moved else None, ends if moved else None, changes.get("location"),
             url, sequence)
         await _tell_invitees(series, "meeting_occurrence_changed", METHOD_REQUEST, sequence, occurrence=key)
+        await audit.record(account, "occurrence.move", "meeting_occurrence", f"{series_id}/{key}",
+                           {"starts_at": current.starts_at, "ends_at": current.ends_at},
+                           {"starts_at": starts, "ends_at": ends, "location": changes.get("location"),
+                            "online_url": url}, project_id=series["project"])
     await kick_outbox()
     return await get_occurrence(account, series_id, key)
 
@@ -486,6 +495,8 @@ async def cancel_occurrence(account: CurrentAccount, series_id: int, key: str) -
                ON CONFLICT (series, recurrence_id) DO UPDATE SET cancelled = true, sequence = EXCLUDED.sequence,
                    updated_at = now()""", series_id, rid, sequence)
         await _tell_invitees(series, "meeting_occurrence_cancelled", METHOD_CANCEL, sequence, occurrence=key)
+        await audit.record(account, "occurrence.cancel", "meeting_occurrence", f"{series_id}/{key}",
+                           {"cancelled": False}, {"cancelled": True}, project_id=series["project"])
     await kick_outbox()
     return await get_occurrence(account, series_id, key)
 

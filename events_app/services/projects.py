@@ -14,7 +14,7 @@ from events_app.domain.meetings import purpose_token
 from events_app.domain.security import digest, new_nonce
 from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
-from events_app.services import meetings
+from events_app.services import audit, meetings
 from events_app.services.accounts import CurrentAccount
 from events_app.services.registrations import normalize_email
 from events_app.settings import get_settings
@@ -73,6 +73,8 @@ async def create_project(account: CurrentAccount, fields: dict[str, Any]) -> dic
         if org_id is not None:
             await sql.execute("INSERT INTO project_member (project, organization, joined_at) VALUES ($1, $2, now())",
                               project_id, org_id)
+        await audit.record(account, "project.create", "project", project_id, None,
+                           {"title": title, "coordinating_organization_id": org_id, "organizer_email": organizer_email})
     return await get_project(account, project_id)
 
 
@@ -91,8 +93,11 @@ async def update_project(account: CurrentAccount, project_id: int, changes: dict
     sets = {k: v for k, v in changes.items() if k in allowed}
     if sets:
         assignments = ", ".join(f"{k} = ${i + 2}" for i, k in enumerate(sets))
-        await sql.execute(f"UPDATE pilot_project SET {assignments}, updated_at = now() WHERE id = $1",
-                          project_id, *sets.values())
+        async with DB.transaction():
+            before = dict(await sql.fetchrow("SELECT * FROM pilot_project WHERE id = $1 FOR UPDATE", project_id))
+            await sql.execute(f"UPDATE pilot_project SET {assignments}, updated_at = now() WHERE id = $1",
+                              project_id, *sets.values())
+            await audit.record(account, "project.update", "project", project_id, *audit.changed(before, sets))
     return await get_project(account, project_id)
 
 
@@ -140,8 +145,12 @@ async def add_coordinator(account: CurrentAccount, project_id: int, email: str) 
     other = await sql.fetchval("SELECT id FROM account WHERE email = $1 AND is_active", email.strip().lower())
     if other is None:
         require([FieldError("email", "no active account has this email; create the account first")])
-    await sql.execute("INSERT INTO project_coordinator (project, account, role) VALUES ($1, $2, 'coordinator')"
-                      " ON CONFLICT DO NOTHING", project_id, other)
+    async with DB.transaction():
+        added = await sql.execute("INSERT INTO project_coordinator (project, account, role)"
+                                  " VALUES ($1, $2, 'coordinator') ON CONFLICT DO NOTHING", project_id, other)
+        if added != "INSERT 0 0":
+            await audit.record(account, "project.add_coordinator", "project", project_id, None,
+                               {"coordinator": email.strip().lower()})
     return await get_project(account, project_id)
 
 
@@ -192,6 +201,8 @@ async def add_member(account: CurrentAccount, project_id: int, organization_id: 
                           project_id, organization_id)
         for person in people:
             await _add_contact(project_id, organization_id, person)
+        await audit.record(account, "project.add_member", "project", project_id, None,
+                           {"organization_id": organization_id, "contacts": [p["email"] for p in people]})
     await kick_outbox()
     return await get_project(account, project_id)
 
@@ -220,6 +231,8 @@ async def add_contact(account: CurrentAccount, project_id: int, data: dict[str, 
             require([FieldError("organization_id", "this organization is not in the cohort: add it first with "
                                                    "POST /api/projects/{id}/members")])
         await _add_contact(project_id, organization_id, person)
+        await audit.record(account, "project.add_contact", "project", project_id, None,
+                           {"organization_id": organization_id, "email": person["email"]})
     await kick_outbox()
     return await get_project(account, project_id)
 
@@ -234,6 +247,7 @@ async def remove_contact(account: CurrentAccount, project_id: int, person_id: in
         if updated == "UPDATE 0":
             raise NotFound("contact of this project")
         await meetings.withdraw_from_project_series(project_id, person_id)
+        await audit.record(account, "project.remove_contact", "project", project_id, {"person_id": person_id}, None)
     await kick_outbox()
     return await get_project(account, project_id)
 
@@ -252,5 +266,7 @@ async def remove_member(account: CurrentAccount, project_id: int, organization_i
                                  project_id, organization_id)
         for p in people:
             await meetings.withdraw_from_project_series(project_id, p["person"])
+        await audit.record(account, "project.remove_member", "project", project_id,
+                           {"organization_id": organization_id, "contacts": [p["person"] for p in people]}, None)
     await kick_outbox()
     return await get_project(account, project_id)

@@ -8,6 +8,7 @@ from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, require
 from events_app.domain.questions import validate_question
+from events_app.services import audit
 from events_app.services.accounts import CurrentAccount, require_organizer
 
 
@@ -32,6 +33,7 @@ async def add(account: CurrentAccount, event_id: int, data: dict[str, Any]) -> d
             " RETURNING id, code, label, kind, required, options, position",
             event_id, data["code"], data["label"].strip(), data["kind"], bool(data.get("required")),
             json.dumps(options))
+        await audit.record(account, "question.create", "question", row["id"], None, dict(row), event_id=event_id)
     return _out(row)
 
 

@@ -21,7 +21,7 @@ from events_app.domain.registration import (
 )
 from events_app.domain.vocab import ELIGIBILITIES, REGISTRATION_STATUSES, country_name
 from events_app.jobs import kick_outbox
-from events_app.services import seats
+from events_app.services import audit, seats
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.services.registrations import REGISTRATION_SELECT, _out, registration_out
 
@@ -49,6 +49,8 @@ async def approve(account: CurrentAccount, event_id: int, registration_id: int) 
         if reg["status"] != "pending":
             raise Conflict(f"only pending registrations can be approved; this one is {reg['status']}", "status")
         status = status_after_approval(await _seats_for(event, reg["category"]))
+        await audit.record(account, "registration.approve", "registration", registration_id,
+                           {"status": "pending"}, {"status": status}, event_id=event_id)
         if status == "confirmed":
             await sql.execute("UPDATE registration SET status = 'confirmed', updated_at = now() WHERE id = $1",
                               registration_id)
@@ -72,6 +74,8 @@ async def reject(account: CurrentAccount, event_id: int, registration_id: int, r
                            " (cancel it instead)", "status")
         await sql.execute("UPDATE registration SET status = 'rejected', cancel_reason = 'rejected',"
                           " updated_at = now() WHERE id = $1", registration_id)
+        await audit.record(account, "registration.reject", "registration", registration_id,
+                           {"status": reg["status"]}, {"status": "rejected", "reason": reason[:1000]}, event_id=event_id)
         await seats.notify("registration_rejected", registration_id, payload={"reason": reason[:1000]})
     await kick_outbox()
     return await registration_out(registration_id)
@@ -86,6 +90,8 @@ async def cancel(account: CurrentAccount, event_id: int, registration_id: int) -
         if reg["status"] not in ACTIVE:
             raise Conflict(f"this registration is already {reg['status']}", "status")
         await seats.cancel(registration_id, event, "by_organizer")
+        await audit.record(account, "registration.cancel", "registration", registration_id,
+                           {"status": reg["status"]}, {"status": "cancelled"}, event_id=event_id)
     await kick_outbox()
     return await registration_out(registration_id)
 
@@ -113,6 +119,9 @@ async def move(account: CurrentAccount, event_id: int, registration_id: int, cat
                               target["id"])
         await sql.execute("UPDATE registration SET category = $2, updated_at = now() WHERE id = $1",
                           registration_id, target["id"])
+        await audit.record(account, "registration.move", "registration", registration_id,
+                           {"category_id": reg["category"]}, {"category_id": target["id"], "category": category_code},
+                           event_id=event_id)
         await seats.promote(event)  # the seat left behind may serve someone waiting in the old category
     await kick_outbox()
     return await registration_out(registration_id)
@@ -137,6 +146,8 @@ async def update_category(account: CurrentAccount, event_id: int, category_id: i
             "UPDATE registration_category SET name = $2, quota = $3, requires_approval = $4, eligibility = $5,"
             " opens_at = $6, closes_at = $7 WHERE id = $1", category_id, merged["name"], merged["quota"],
             merged["requires_approval"], merged["eligibility"], merged["opens_at"], merged["closes_at"])
+        await audit.record(account, "category.update", "category", category_id,
+                           *audit.changed(dict(current), {k: merged[k] for k in changes}), event_id=event_id)
         await seats.promote(event)
     await kick_outbox()
 

@@ -162,13 +162,15 @@ async def create_registration(event, category, person_id: int, *, email: str, an
         registration_id = await sql.fetchval(
             """INSERT INTO registration (event, person, category, status, token_nonce, token_hash, answers,
                                          delegation, invitation, access_code, waitlist_seq, cancel_reason,
-                                         created_at, updated_at)
+                                         consent_version, consent_at, created_at, updated_at)
                VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10,
                        coalesce($11::bigint, CASE WHEN $4::varchar = 'waitlisted'
                                                   THEN nextval('registration_waitlist_order') END),
-                       '', now(), now()) RETURNING id""",
+                       '', $12::text, CASE WHEN $12::text IS NULL THEN NULL ELSE now() END, now(), now())
+               RETURNING id""",
             event["id"], person_id, category["id"], status, nonce, digest(token), json.dumps(answers),
-            delegation_id, extra.get("invitation"), extra.get("access_code"), waitlist_seq)
+            delegation_id, extra.get("invitation"), extra.get("access_code"), waitlist_seq,
+            extra.get("consent_version"))
     except asyncpg.UniqueViolationError:
         raise Conflict(f"{email} is already registered for this event", "email") from None
     if status == "confirmed":
@@ -193,7 +195,15 @@ async def register(event_id: int, data: dict[str, Any], *, idempotency_key: str 
     person already registered gets 409 and their manage link is emailed again to the address on file.
     """
     now = now or datetime.now(timezone.utc)
-    person = validate_person(data)
+    policy = get_settings().privacy_policy_version
+    consent = [] if data.get("consent") is True else [FieldError(
+        "consent", f"accept the privacy policy (version {policy}) by sending \"consent\": true; we keep your data "
+                   "only to run this event")]
+    try:
+        person = validate_person(data)
+    except InvalidInput as exc:  # report the person's fields and consent together
+        raise InvalidInput(exc.errors + consent) from None
+    require(consent)
     scope = f"register:{event_id}"
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         require([FieldError("Idempotency-Key", "must be 1-200 characters, e.g. a UUID")])
@@ -207,6 +217,7 @@ async def register(event_id: int, data: dict[str, Any], *, idempotency_key: str 
         check_registration_open(event["status"], event["registration_opens_at"], event["registration_closes_at"],
                                 now)
         unlocked, extra = await _unlock(event_id, data, now)
+        extra["consent_version"] = policy
         category = await _category(event_id, data.get("category") or "", unlocked)
         check_registration_open("published", category["opens_at"], category["closes_at"], now, "category")
         org = await _organization(person["organization_id"])
@@ -328,7 +339,7 @@ async def expire_offers(now: datetime | None = None) -> int:
 
 REGISTRATION_SELECT = """
     SELECT r.id, r.event AS event_id, r.status, r.created_at, r.updated_at, r.cancelled_at, r.cancel_reason,
-           r.answers, r.offer_expires_at, r.delegation AS delegation_id,
+           r.answers, r.offer_expires_at, r.delegation AS delegation_id, r.consent_version, r.consent_at,
            CASE WHEN r.status = 'waitlisted' THEN (
                SELECT count(*) FROM registration w WHERE w.category = r.category AND w.status = 'waitlisted'
                  AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position,

@@ -12,6 +12,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from events_app.db.engine import pool
 from events_app.settings import get_settings
+from events_app.web.controllers.admin import ADMIN_CONTROLLERS
 from events_app.web.controllers.agenda import AGENDA_CONTROLLERS, agenda_lifespan
 from events_app.web.controllers.auth import AuthController
 from events_app.web.controllers.categories import CategoryController, QuestionController
@@ -28,7 +29,7 @@ from events_app.web.controllers.notifications import (
 )
 from events_app.web.controllers.organizations import OrganizationController
 from events_app.web.controllers.registrations import RegistrationController
-from events_app.web.errors import EXCEPTION_HANDLERS, database_unavailable, unexpected_error
+from events_app.web.errors import EXCEPTION_HANDLERS, data_error, database_unavailable, unexpected_error
 from events_app.web.pages import (
     LoginRequired,
     csrf_config,
@@ -52,10 +53,16 @@ def create_app() -> Litestar:
     logging.basicConfig(level=logging.INFO)
     handlers = {
         **EXCEPTION_HANDLERS,
+        asyncpg.exceptions.DataError: data_error,
+        # The database is down, restarting or dropped our connection: 503 with Retry-After. asyncpg's pool
+        # discards a broken connection when it is released, so the next request opens a fresh one.
         OSError: database_unavailable,
-        asyncpg.exceptions.CannotConnectNowError: database_unavailable,
-        asyncpg.exceptions.ConnectionDoesNotExistError: database_unavailable,
+        asyncpg.exceptions.PostgresConnectionError: database_unavailable,
+        asyncpg.exceptions.OperatorInterventionError: database_unavailable,  # shutdown, crash, starting up
         asyncpg.exceptions.InterfaceError: database_unavailable,
+        # A connection cut mid-statement (e.g. by a server shutdown during COMMIT) leaves asyncpg's protocol in a
+        # state it reports as an internal error; the outcome is unknown, so the client retries (Idempotency-Key).
+        asyncpg.exceptions.InternalClientError: database_unavailable,
         Exception: unexpected_error,
     }
     # Page paths get HTML error pages in the visitor's language; /api keeps problem+json.
@@ -66,7 +73,7 @@ def create_app() -> Litestar:
                         EventRegistrationController, DelegationController, InvitationController,
                         RegistrationController, OrganizationController, EventCalendarController,
                         AnnouncementController, DeliveryController, UnsubscribeController, HealthController,
-                        *MEETING_CONTROLLERS, *AGENDA_CONTROLLERS, *page_routes()],
+                        *MEETING_CONTROLLERS, *AGENDA_CONTROLLERS, *ADMIN_CONTROLLERS, *page_routes()],
         lifespan=[lifespan, agenda_lifespan],
         exception_handlers=handlers,
         template_config=template_config(),

@@ -19,15 +19,17 @@ _FIELD_PATTERNS = (
 )
 
 
-def _problem(status: int, title: str, detail: str, errors: list[dict] | None = None, **extra) -> Response:
+def _problem(status: int, title: str, detail: str, errors: list[dict] | None = None, headers: dict | None = None,
+             **extra) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "errors": errors or []}
     body.update(extra)
-    return Response(body, status_code=status, media_type=PROBLEM)
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def domain_error(request: Request, exc: DomainError) -> Response:
+    retry_after = getattr(exc, "retry_after", None)
     return _problem(exc.status, exc.title, exc.detail, [{"field": e.field, "message": e.message} for e in exc.errors],
-                    **exc.extra)
+                    headers={"Retry-After": str(retry_after)} if retry_after is not None else None, **exc.extra)
 
 
 def _field_of(message: str, key: str | None) -> str:
@@ -78,6 +80,21 @@ def http_error(request: Request, exc: HTTPException) -> Response:
 def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _problem(500, "Internal error", "something went wrong on our side; it has been logged")
+
+
+INT4_MAX = 2**31 - 1
+
+
+def data_error(request: Request, exc: Exception) -> Response:
+    """A value PostgreSQL cannot take (an id beyond 32 bits, a NUL byte in text): nothing can match it.
+
+    An id in the path that no row can have is 404; any other such value is the client's 400, never our 500.
+    """
+    if any(isinstance(v, int) and not -INT4_MAX - 1 <= v <= INT4_MAX for v in request.path_params.values()):
+        return _problem(404, "Not found", "nothing has this id")
+    log.info("rejected a value on %s %s: %s", request.method, request.url.path, exc)
+    return _problem(400, "Invalid input", "a value in the request is out of range or contains characters that "
+                                          "cannot be stored (such as NUL)")
 
 
 def database_unavailable(request: Request, exc: Exception) -> Response:

@@ -63,6 +63,7 @@ class EventCreate(Strict):
     reminder_hours: list[int] = msgspec.field(default_factory=lambda: [24])
     reply_to: Annotated[str, Meta(max_length=320)] = ""
     session_reminder_minutes: Annotated[int, Meta(ge=0, le=1440)] = 30
+    office_id: Annotated[int | None, Meta(description="regional office whose staff also manage the event")] = None
 
 
 class EventUpdate(Strict):
@@ -88,6 +89,7 @@ class EventUpdate(Strict):
     reminder_hours: list[int] | UnsetType = UNSET
     reply_to: Annotated[str, Meta(max_length=320)] | UnsetType = UNSET
     session_reminder_minutes: Annotated[int, Meta(ge=0, le=1440)] | UnsetType = UNSET
+    office_id: int | None | UnsetType = UNSET
 
 
 class CategoryCreate(Strict):
@@ -166,6 +168,7 @@ class EventOut(Struct):
     reminder_hours: list[int]
     reply_to: str
     session_reminder_minutes: int
+    office_id: int | None
     categories: list[CategoryOut]
     questions: list[QuestionOut]
 
@@ -174,6 +177,8 @@ class RegistrationCreate(Strict):
     email: Annotated[str, Meta(max_length=320)]
     name: Text200
     category: Annotated[str, Meta(max_length=40, description="a category code of the event")]
+    consent: Annotated[bool, Meta(description="true: the person accepts the privacy policy (its version is "
+                                              "recorded with the registration); required")]
     organization_id: int | None = None
     language: Annotated[str, Meta(max_length=10)] = "en"
     timezone: Annotated[str, Meta(max_length=64)] | None = None
@@ -202,6 +207,8 @@ class RegistrationOut(Struct):
     offer_expires_at: datetime | None
     delegation_id: int | None
     answers: dict[str, Any]
+    consent_version: str | None
+    consent_at: datetime | None
 
 
 class RegistrationCreated(RegistrationOut):

@@ -40,7 +40,7 @@ async def test_delegate_books_sessions_and_a_clash_is_refused(client, organizer,
     event, _, _ = await agenda_event(client, organizer)
     created = await client.post(f"/api/events/{event['id']}/registrations",
                                 json={"email": "jiwon.park@example.org", "name": "Ji-won Park",
-                                      "category": "delegate"})
+                                      "category": "delegate", "consent": True})
     token = created.json()["manage_token"]
 
     await page.goto(f"/manage/{token}")

@@ -52,6 +52,7 @@ async def test_delegate_registers_then_cancels_from_the_manage_page(client, orga
     await page.get_by_label("Email address").fill("ana.ferreira@example.org")
     await page.get_by_label("Delegate").check()
     await page.get_by_label("Vegetarian").check()
+    await page.get_by_label("I agree that the organizers process my data").check()
     await page.get_by_role("button", name="Register").click()
 
     await expect(page.get_by_role("heading", name="You are registered")).to_be_visible()
@@ -74,7 +75,7 @@ async def test_organizer_logs_in_and_approves_a_pending_registration(client, org
                        json={"requires_approval": True}, headers=organizer)
     for name, email in (("Wanjiru Kamau", "w.kamau@example.org"), ("Haruto Yamamoto", "h.yamamoto@example.org")):
         r = await client.post(f"/api/events/{event['id']}/registrations",
-                              json={"email": email, "name": name, "category": "delegate"})
+                              json={"email": email, "name": name, "category": "delegate", "consent": True})
         assert r.json()["status"] == "pending"
     await accounts.create_account("organizer@example.org", "Olga Organizer", PASSWORD)
 

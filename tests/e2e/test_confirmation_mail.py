@@ -33,7 +33,7 @@ async def test_registration_confirmation_and_cancellation_reach_the_calendar(db,
                         headers=auth)
         await http.post(f"/api/events/{event['id']}/publish", headers=auth)
         registered = await http.post(f"/api/events/{event['id']}/registrations", json={
-            "email": recipient, "name": "Kim, Min-jun", "category": "delegate"})
+            "email": recipient, "name": "Kim, Min-jun", "category": "delegate", "consent": True})
         assert registered.status_code == 201, registered.text
 
         [confirmation] = wait_for_mail(maildir, recipient, 1)

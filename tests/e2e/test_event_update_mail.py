@@ -34,7 +34,7 @@ async def test_request_update_cancel_sequence(db, api_server, celery_worker, mai
                         headers=auth)
         await http.post(f"/api/events/{event['id']}/publish", headers=auth)
         await http.post(f"/api/events/{event['id']}/registrations", json={
-            "email": recipient, "name": "Thandiwe Nkosi", "category": "delegate"})
+            "email": recipient, "name": "Thandiwe Nkosi", "category": "delegate", "consent": True})
         wait_for_mail(maildir, recipient, 1)
 
         moved = start + timedelta(days=1, hours=2)

@@ -7,7 +7,7 @@ import logging
 
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Annotated, AsyncIterator
+from typing import Any, Annotated, AsyncIterator
 
 import msgspec
 from litestar import Controller, Litestar, Response, delete, get, patch, post, put
@@ -144,7 +144,7 @@ class AgendaController(Controller):
 
     @get("/agenda", operation_id="getAgenda", summary="Public agenda (ETag, 304 on If-None-Match)")
     async def get_agenda(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None, day: FromQuery[date | None] = None, track: FromQuery[str | None] = None,
-                         room: FromQuery[int | None] = None, kind: FromQuery[SessionKind | None] = None, person: FromQuery[int | None] = None) -> Response[bytes]:
+                         room: FromQuery[int | None] = None, kind: FromQuery[SessionKind | None] = None, person: FromQuery[int | None] = None) -> Response[dict[str, Any]]:
         return served(await agenda_publish.agenda_json(event_id, AgendaFilter(day, track, room, kind, person)), if_none_match)
 
     @get("/agenda/availability", operation_id="getAgendaAvailability", summary="Live seats of sessions that need booking")
@@ -179,7 +179,7 @@ class ScheduleController(Controller):
         return served(await agenda_publish.schedule_xml(event_id), if_none_match)
 
     @get("/schedule.json", operation_id="getScheduleJson")
-    async def schedule_json(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None) -> Response[bytes]:
+    async def schedule_json(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None) -> Response[dict[str, Any]]:
         return served(await agenda_publish.schedule_json(event_id), if_none_match)
 
     @post("/schedule/import", operation_id="importSchedule", status_code=200, dependencies=ORGANIZER, request_max_body_size=50_000_000,

@@ -6,6 +6,7 @@ from litestar.params import JSONBody
 
 from events_app.services import accounts
 from events_app.services.accounts import CurrentAccount
+from events_app.web import abuse
 from events_app.web.auth import ORGANIZER, bearer_token
 from events_app.web.schemas import LoginIn, LoginOut
 
@@ -15,7 +16,8 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", operation_id="login", status_code=200, summary="Log in; returns a bearer token")
-    async def login(self, data: JSONBody[LoginIn]) -> LoginOut:
+    async def login(self, request: Request, data: JSONBody[LoginIn]) -> LoginOut:
+        await abuse.login(request)
         token, expires, account = await accounts.login(data.email, data.password)
         return LoginOut(token=token, token_type="bearer", expires_at=expires, email=account.email, name=account.name)
 

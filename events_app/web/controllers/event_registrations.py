@@ -3,13 +3,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from events_app.services import registration_admin, registrations
 from events_app.services.accounts import CurrentAccount
 from events_app.settings import get_settings
+from events_app.web import abuse
 from events_app.web.auth import ORGANIZER
 from events_app.web.schemas import (
     MoveIn,
@@ -40,18 +41,20 @@ class EventRegistrationController(Controller):
 
     @post("/", operation_id="register", summary="Register for a published event",
           description="Send an Idempotency-Key header to make retries safe: a repeat returns the first answer.")
-    async def register(self, event_id: FromPath[int], data: JSONBody[RegistrationCreate],
+    async def register(self, request: Request, event_id: FromPath[int], data: JSONBody[RegistrationCreate],
                        idempotency_key: Annotated[str | None, HeaderParameter(
                            name="Idempotency-Key", max_length=200,
                            description="any unique string per registration attempt, e.g. a UUID")] = None,
                        ) -> RegistrationCreated:
+        await abuse.registration(request, event_id, data.email)
         result = await registrations.register(event_id, present(data), idempotency_key=idempotency_key)
         result["manage_url"] = f"{get_settings().public_url}/manage/{result['manage_token']}"
         return msgspec.convert(result, RegistrationCreated)
 
     @post("/resend-link", operation_id="resendManageLink", status_code=202,
           summary="Email the manage link again to a registered address (answers 202 for any address)")
-    async def resend_link(self, event_id: FromPath[int], data: JSONBody[ResendLinkIn]) -> None:
+    async def resend_link(self, request: Request, event_id: FromPath[int], data: JSONBody[ResendLinkIn]) -> None:
+        await abuse.resend_link(request, event_id, data.email)
         await registrations.resend_link(event_id, data.email)
 
     @get("/", operation_id="listRegistrations", dependencies=LISTING)

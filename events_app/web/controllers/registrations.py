@@ -4,8 +4,9 @@ import msgspec
 from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
-from events_app.services import delegations, registrations
+from events_app.services import delegations, privacy, registrations
 from events_app.web.schemas import DelegationOut, MemberIn, RegistrationOut, present
+from events_app.web.schemas_security import ErasureOut, PersonalDataOut
 
 
 class RegistrationController(Controller):
@@ -21,6 +22,16 @@ class RegistrationController(Controller):
     @delete("/", operation_id="cancelRegistration", status_code=200)
     async def cancel_registration(self, token: FromPath[str]) -> RegistrationOut:
         return msgspec.convert(await registrations.cancel_by_token(token), RegistrationOut)
+
+    @get("/my-data", operation_id="exportMyData", summary="Everything stored about you, as JSON")
+    async def my_data(self, token: FromPath[str]) -> PersonalDataOut:
+        return msgspec.convert(await privacy.export_by_token(token), PersonalDataOut)
+
+    @post("/erase", operation_id="eraseMyData", status_code=200,
+          summary="Erase your personal data: every registration is anonymized (upcoming ones cancelled); this "
+                  "link stops working")
+    async def erase(self, token: FromPath[str]) -> ErasureOut:
+        return msgspec.convert(await privacy.erase_by_token(token), ErasureOut)
 
     @post("/accept-offer", operation_id="acceptOffer", status_code=200,
           summary="Take up a waiting-list offer before it expires")

@@ -45,6 +45,7 @@ def registration_payload(data: dict[str, Any], questions: list[dict], invitation
         "organization_id": int_or_none(data.get("organization_id")),
         "language": data.get("language") or "en", "timezone": data.get("timezone") or None,
         "answers": answers_from_form(questions, data),
+        "consent": data.get("consent") in ("yes", "on", "true"),
     }
     if invitation:
         payload["invitation_token"] = invitation

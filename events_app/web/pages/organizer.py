@@ -311,7 +311,7 @@ class OrganizerPages(Controller):
         done = {"approve": "approved", "reject": "rejected", "cancel": "reg-cancelled", "move": "moved"}[action]
         return redirect(back, done)
 
-    @get("/events/{event_id:int}/registrations/export.{fmt:str}", name="registrations-export")
+    @get("/events/{event_id:int}/registrations/export/{fmt:str}", name="registrations-export")
     async def export(self, event_id: FromPath[int], fmt: FromPath[str], account: NamedDependency[CurrentAccount],
                      status: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
                      q: FromQuery[str | None] = None, country: FromQuery[str | None] = None) -> Response:

@@ -51,7 +51,7 @@ async def test_pending_registration_cannot_book(client, organizer):
     await client.post(f"{c['base']}/categories", json={"code": "press", "name": "Press", "requires_approval": True},
                       headers=organizer)
     token = (await client.post(f"{c['base']}/registrations", json={
-        "email": "press@example.org", "name": "Press", "category": "press"})).json()["manage_token"]
+        "email": "press@example.org", "name": "Press", "category": "press", "consent": True})).json()["manage_token"]
     session = await _small_session(client, organizer, c)
     response = await client.put(f"/api/registrations/{token}/agenda/{session['id']}")
     assert (response.status_code, response.json()["errors"][0]["field"]) == (409, "registration")

@@ -12,7 +12,7 @@ from tests.fixtures import published_event
 
 async def register(client, event_id: int, name: str) -> dict:
     response = await client.post(f"/api/events/{event_id}/registrations", json={
-        "email": f"{name}@example.org", "name": name.title(), "category": "delegate"})
+        "email": f"{name}@example.org", "name": name.title(), "category": "delegate", "consent": True})
     return response.json()
 
 
@@ -69,7 +69,7 @@ async def test_cancelling_the_event_sends_cancel_with_a_higher_sequence_at_once(
     response = await client.post(f"/api/events/{event['id']}/cancel", headers=organizer)
     again = await client.post(f"/api/events/{event['id']}/cancel", headers=organizer)
     register_after = await client.post(f"/api/events/{event['id']}/registrations", json={
-        "email": "late@example.org", "name": "Late", "category": "delegate"})
+        "email": "late@example.org", "name": "Late", "category": "delegate", "consent": True})
     assert (response.json()["status"], again.status_code, register_after.status_code) == ("cancelled", 409, 409)
     assert await messages("event_cancelled") == [("ana@example.org", "CANCEL", 1)]
 

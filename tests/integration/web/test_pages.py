@@ -77,6 +77,7 @@ async def test_registration_form_shows_errors_next_to_fields_and_keeps_input(cli
     assert 'id="f-answers-dietary-error"' in response.text
     assert 'value="Ana Ferreira"' in response.text  # input kept
     assert 'href="#f-email"' in response.text  # error summary links to the field
+    assert 'id="f-consent-error"' in response.text  # consent is asked for, not assumed
 
 
 async def test_registration_through_the_form_lands_on_the_manage_page(client, organizer):
@@ -84,7 +85,8 @@ async def test_registration_through_the_form_lands_on_the_manage_page(client, or
     url = f"/events/{event['id']}/register"
     token = await csrf(client, url)
     response = await client.post(url, data={"_csrf_token": token, "name": "Ana Ferreira",
-                                            "email": "ana@example.org", "category": "delegate", "language": "en"})
+                                            "email": "ana@example.org", "category": "delegate", "language": "en",
+                                            "consent": "yes"})
     assert response.status_code == 303
     manage = await client.get(response.headers["location"])
     assert manage.status_code == 200 and "You are registered" in manage.text and "ana@example.org" in manage.text
@@ -104,7 +106,7 @@ async def test_form_post_without_csrf_token_is_refused(client, organizer):
 async def test_api_stays_exempt_from_csrf(client, organizer):
     event = await published_event(client, organizer)
     response = await client.post(f"/api/events/{event['id']}/registrations",
-                                 json={"email": "ana@example.org", "name": "Ana", "category": "delegate"})
+                                 json={"email": "ana@example.org", "name": "Ana", "category": "delegate", "consent": True})
     assert response.status_code == 201
 
 
@@ -132,7 +134,7 @@ async def test_organizer_approves_a_pending_registration(client, organizer):
     await client.patch(f"/api/events/{event['id']}/categories/{event['categories'][0]['id']}",
                        json={"requires_approval": True}, headers=organizer)
     created = await client.post(f"/api/events/{event['id']}/registrations",
-                                json={"email": "ana@example.org", "name": "Ana", "category": "delegate"})
+                                json={"email": "ana@example.org", "name": "Ana", "category": "delegate", "consent": True})
     assert created.json()["status"] == "pending"
     await page_login(client)
     url = f"/organizer/events/{event['id']}/registrations"
@@ -204,7 +206,7 @@ async def test_a_delegate_booking_that_clashes_is_refused(client, organizer):
 
     event, ids, _ = await agenda_event(client, organizer)
     created = await client.post(f"/api/events/{event['id']}/registrations",
-                                json={"email": "ana@example.org", "name": "Ana", "category": "delegate"})
+                                json={"email": "ana@example.org", "name": "Ana", "category": "delegate", "consent": True})
     manage = f"/manage/{created.json()['manage_token']}"
     token = await csrf(client, manage)
     booked = await client.post(f"{manage}/sessions/{ids['sessions']['Housing workshop']}/book",

@@ -16,7 +16,8 @@ async def org(name: str, kind: str, country: str, membership: str = "active") ->
 
 
 async def register(client, event_id: int, n: int | str, **extra):
-    body = {"email": f"person{n}@example.org", "name": f"Person {n}", "category": "delegate", **extra}
+    body = {"email": f"person{n}@example.org", "name": f"Person {n}", "category": "delegate", "consent": True,
+            **extra}
     return await client.post(f"/api/events/{event_id}/registrations", json=body,
                              headers=extra.pop("headers", None) or {})
 
@@ -155,7 +156,7 @@ async def test_custom_questions_are_validated_on_the_server(client, organizer):
 async def test_idempotency_key_returns_the_first_answer(client, organizer):
     event = await published_event(client, organizer)
     headers = {"Idempotency-Key": "8b2f9c1e-retry"}
-    body = {"email": "retry@example.org", "name": "Retry", "category": "delegate"}
+    body = {"email": "retry@example.org", "name": "Retry", "category": "delegate", "consent": True}
     first = await client.post(f"/api/events/{event['id']}/registrations", json=body, headers=headers)
     second = await client.post(f"/api/events/{event['id']}/registrations", json=body, headers=headers)
     other = await client.post(f"/api/events/{event['id']}/registrations", json={**body, "name": "Someone"},

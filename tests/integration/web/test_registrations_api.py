@@ -5,7 +5,7 @@ from tests.fixtures import published_event
 
 
 def delegate(**overrides) -> dict:
-    body = {"email": "Thandiwe.Nkosi@Example.org", "name": "Thandiwe Nkosi", "category": "delegate"}
+    body = {"email": "Thandiwe.Nkosi@Example.org", "name": "Thandiwe Nkosi", "category": "delegate", "consent": True}
     body.update(overrides)
     return body
 
