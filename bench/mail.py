@@ -94,7 +94,7 @@ async def seed(n: int) -> int:
         async with limit:
             await registrations.register(event["id"], {
                 "email": f"delegate{i:05d}@bench.example.org", "name": f"Delegate {i}", "category": "delegate",
-                "language": "es" if i % 5 == 0 else "en"})
+                "language": "es" if i % 5 == 0 else "en", "consent": True})
 
     await asyncio.gather(*(one(i) for i in range(n)))
     return event["id"]

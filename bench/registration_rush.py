@@ -135,7 +135,8 @@ def registration_jobs(tag: str, targets: list[tuple[int, int]], count: int) -> I
 async def run_http(port: int, targets, args, tag: str) -> Result:
     async def one(job, result: Result, state: dict) -> None:
         event_id, _, email = job
-        body = json.dumps({"email": email, "name": "Bench Delegate", "category": "delegate"}).encode()
+        body = json.dumps({"email": email, "name": "Bench Delegate", "category": "delegate",
+                           "consent": True}).encode()
         status, payload = await http_post(port, f"/api/events/{event_id}/registrations", body, state)
         result.statuses[status] = result.statuses.get(status, 0) + 1
         if status == 201:

@@ -117,7 +117,7 @@ async def register_all(client, event_id: int, emails: list[str]) -> None:
     for address in emails:
         response = await client.post(f"/api/events/{event_id}/registrations",
                                      json={"email": address, "name": "Delegate " + address[-18:-12],
-                                           "category": "delegate"})
+                                           "category": "delegate", "consent": True})
         assert response.status_code == 201, response.text
 
 
@@ -212,7 +212,8 @@ async def test_registrations_succeed_while_redis_is_down_and_their_mail_goes_out
             answers = []
             for address in emails:
                 response = await http.post(f"/api/events/{event['id']}/registrations",
-                                           json={"email": address, "name": "Delegate", "category": "delegate"})
+                                           json={"email": address, "name": "Delegate", "category": "delegate",
+                                                 "consent": True})
                 answers.append(response.status_code)
             assert answers == [201] * len(emails)
             queued = await sql.fetchval("SELECT count(*) FROM outbox_message WHERE recipient = ANY($1::text[])",

@@ -68,7 +68,8 @@ async def fire(calls: list) -> list[httpx.Response]:
 
 def registering(client: httpx.AsyncClient, event_id: int, email: str, category: str):
     return lambda: client.post(f"/api/events/{event_id}/registrations",
-                               json={"email": email, "name": email.split("@")[0].title(), "category": category})
+                               json={"email": email, "name": email.split("@")[0].title(), "category": category,
+                                     "consent": True})
 
 
 async def waitlist_positions(client: httpx.AsyncClient, headers: dict, event_id: int, category: str) -> list[int]:

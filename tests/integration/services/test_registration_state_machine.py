@@ -152,7 +152,7 @@ class RegistrationMachine(RuleBasedStateMachine):
             "SELECT count(*) FROM registration r JOIN person p ON p.id = r.person"
             " WHERE r.event = $1 AND p.email = $2 AND r.status = ANY($3::text[])",
             self.event_id, person, list(ACTIVE)))
-        body = {"email": person, "name": person.split("@")[0].title(), "category": category}
+        body = {"email": person, "name": person.split("@")[0].title(), "category": category, "consent": True}
         if active:
             # A second active registration is refused; the manage link goes to the address on file.
             self.refused(Conflict, registrations.register(self.event_id, body))
