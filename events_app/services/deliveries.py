@@ -4,6 +4,7 @@ from __future__ import annotations
 from events_app.db import sql
 from events_app.domain.errors import NotFound
 from events_app.jobs import kick_outbox
+from events_app.services import audit
 from events_app.services.accounts import CurrentAccount, require_organizer
 
 COLUMNS = ("id, kind, recipient, status, attempts, last_error, calendar_method, calendar_sequence, message_id,"
@@ -37,5 +38,7 @@ async def resend(account: CurrentAccount, event_id: int, message_id: int) -> dic
                SELECT kind, event, registration, recipient, language, payload, calendar_method, calendar_sequence,
                       'pending', 0, now(), '', '', now() FROM outbox_message WHERE id = $1 RETURNING id""",
             message_id)
+    await audit.record(account, "delivery.resend", "outbox_message", message_id, {"status": row["status"]},
+                       {"message": new_id}, event_id=event_id)
     await kick_outbox()
     return dict(await sql.fetchrow(f"SELECT {COLUMNS} FROM outbox_message WHERE id = $1", new_id))

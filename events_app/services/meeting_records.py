@@ -10,6 +10,7 @@ from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import FieldError, NotFound, require
 from events_app.domain.meetings import ActionItem, actions_for, occurrence_key
+from events_app.services import audit
 from events_app.services.accounts import CurrentAccount
 from events_app.services.meetings import (
     _occurrence,
@@ -59,11 +60,16 @@ async def record(account: CurrentAccount, series_id: int, key: str) -> dict:
 async def set_minutes(account: CurrentAccount, series_id: int, key: str, minutes: str) -> dict:
     series = await require_series_coordinator(account, series_id)
     rid = _occurrence(series, key)
-    await sql.execute(
-        """INSERT INTO meeting_occurrence (series, recurrence_id, cancelled, sequence, minutes, updated_at)
-           VALUES ($1, $2, false, 0, $3, now())
-           ON CONFLICT (series, recurrence_id) DO UPDATE SET minutes = EXCLUDED.minutes, updated_at = now()""",
-        series_id, rid, minutes)
+    async with DB.transaction():
+        before = await sql.fetchval("SELECT minutes FROM meeting_occurrence WHERE series = $1 AND recurrence_id = $2",
+                                    series_id, rid)
+        await sql.execute(
+            """INSERT INTO meeting_occurrence (series, recurrence_id, cancelled, sequence, minutes, updated_at)
+               VALUES ($1, $2, false, 0, $3, now())
+               ON CONFLICT (series, recurrence_id) DO UPDATE SET minutes = EXCLUDED.minutes, updated_at = now()""",
+            series_id, rid, minutes)
+        await audit.record(account, "occurrence.minutes", "occurrence", f"{series_id}/{key}", {"minutes": before},
+                           {"minutes": minutes}, project_id=series["project"])
     return await record(account, series_id, key)
 
 
@@ -80,7 +86,12 @@ async def set_attendance(account: CurrentAccount, series_id: int, key: str, pers
         require([FieldError("person_ids", f"people {strangers} were never invited to this series")])
     async with DB.transaction():
         await series_row(series_id, lock=True)
-        await sql.execute("DELETE FROM meeting_attendance WHERE series = $1 AND recurrence_id = $2", series_id, rid)
+        before = [r["person"] for r in await sql.fetch(
+            "DELETE FROM meeting_attendance WHERE series = $1 AND recurrence_id = $2 RETURNING person",
+            series_id, rid)]
+        await audit.record(account, "occurrence.attendance", "occurrence", f"{series_id}/{key}",
+                           {"person_ids": sorted(before)}, {"person_ids": sorted(set(person_ids))},
+                           project_id=series["project"])
         for person_id in sorted(set(person_ids)):
             await sql.execute("INSERT INTO meeting_attendance (series, recurrence_id, person, organization)"
                               " VALUES ($1, $2, $3, $4)", series_id, rid, person_id, invited[person_id])
@@ -99,9 +110,13 @@ async def add_action(account: CurrentAccount, series_id: int, key: str, fields: 
                                                     series_id, owner):
         errors.append(FieldError("owner_person_id", "the owner must be someone invited to this series"))
     require(errors)
-    action_id = await sql.fetchval(
-        "INSERT INTO meeting_action (series, raised_at, title, owner, due_date, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, now()) RETURNING id", series_id, rid, title, owner, fields.get("due_date"))
+    async with DB.transaction():
+        action_id = await sql.fetchval(
+            "INSERT INTO meeting_action (series, raised_at, title, owner, due_date, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, now()) RETURNING id", series_id, rid, title, owner, fields.get("due_date"))
+        await audit.record(account, "action.create", "meeting_action", action_id, None,
+                           {"title": title, "owner": owner, "due_date": fields.get("due_date")},
+                           project_id=series["project"])
     return await get_action(account, action_id)
 
 
@@ -125,9 +140,14 @@ async def update_action(account: CurrentAccount, action_id: int, changes: dict[s
         done_at = row["done_at"]
         if "done" in changes:
             done_at = (done_at or now) if changes["done"] else None
+        after = {"title": str(changes.get("title", row["title"])).strip(),
+                 "due_date": changes.get("due_date", row["due_date"]), "done_at": done_at}
         await sql.execute("UPDATE meeting_action SET title = $2, due_date = $3, done_at = $4 WHERE id = $1",
-                          action_id, str(changes.get("title", row["title"])).strip(),
-                          changes.get("due_date", row["due_date"]), done_at)
+                          action_id, after["title"], after["due_date"], done_at)
+        project_id = await sql.fetchval("SELECT project FROM meeting_series WHERE id = $1", row["series"])
+        await audit.record(account, "action.update", "meeting_action", action_id,
+                           {"title": row["title"], "due_date": row["due_date"], "done_at": row["done_at"]}, after,
+                           project_id=project_id)
     return await get_action(account, action_id)
 
 

@@ -265,6 +265,10 @@ async def test_actions_carry_over_and_attendance_report_per_organization(client,
     assert [a["id"] for a in feb_record["actions"]] == [a1["id"], a2["id"]]
     assert [a["organization_name"] for a in feb_record["attendance"]] == [
         "Municipality of Curitiba", "Seoul Metropolitan Government"]
+    audited = [r["action"] for r in await sql.fetch(
+        "SELECT action FROM audit_log WHERE subject_type IN ('occurrence', 'meeting_action') ORDER BY id")]
+    assert audited == ["occurrence.attendance", "occurrence.attendance", "occurrence.minutes", "action.create",
+                       "action.create", "action.update"]
     report = await client.get(f"/api/meeting-series/{series['id']}/attendance.csv", headers=organizer)
     assert report.headers["content-type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(report.text)))

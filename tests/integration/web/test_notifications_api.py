@@ -162,5 +162,7 @@ async def test_delivery_log_shows_failures_and_resends(client, organizer):
     resent = await client.post(f"/api/events/{event['id']}/deliveries/{log[0]['id']}/resend", headers=organizer)
     assert [(d["recipient"], d["last_error"]) for d in log] == [("ana@example.org", "550 5.1.1 mailbox unavailable")]
     assert (resent.status_code, resent.json()["status"], resent.json()["attempts"]) == (202, "pending", 0)
+    assert await sql.fetchval("SELECT action FROM audit_log WHERE subject_type = 'outbox_message'") == \
+        "delivery.resend"
     stranger = await client.get(f"/api/events/{event['id']}/deliveries")
     assert stranger.status_code == 401
