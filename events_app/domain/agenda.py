@@ -342,3 +342,13 @@ def session_calendar_item(session: Mapping[str, Any], event: Mapping[str, Any],
         status="CANCELLED" if session["status"] == "cancelled" else "CONFIRMED",
         categories=categories,
     )
+
+
+def now_and_next(sessions: Iterable[Mapping[str, Any]], now: datetime,
+                 horizon: timedelta = timedelta(hours=2)) -> tuple[list, list]:
+    """During the event: the sessions under way at `now`, and those starting within `horizon` (cancelled ones
+    left out of both)."""
+    live = [s for s in sessions if s["status"] != "cancelled"]
+    current = [s for s in live if s["starts_at"] <= now < s["ends_at"]]
+    upcoming = [s for s in live if now < s["starts_at"] <= now + horizon]
+    return current, upcoming

@@ -1,7 +1,8 @@
 """Public pages: upcoming events with filters, the event page, add-to-calendar, the language switch."""
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
@@ -10,10 +11,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from events_app.domain.errors import InvalidInput
+from events_app.domain.agenda import now_and_next
+from events_app.domain.errors import InvalidInput, NotFound
 from events_app.domain.events import location_text
 from events_app.domain.vocab import EVENT_KINDS, country_name
-from events_app.services import event_calendar, events, registrations
+from events_app.services import agenda_publish, event_calendar, events, registrations
 from events_app.services.accounts import CurrentAccount
 from events_app.settings import get_settings
 from events_app.web.pages.common import (
@@ -98,6 +100,38 @@ class PublicPages(Controller):
         return page(request, "public/event.html", account=account, event=event, where=where,
                     country=country_name(event["country"]), google_link=google_calendar_link(event),
                     ics_link=ics, webcal_link=webcal)
+
+    @get("/events/{event_id:int}/agenda", name="agenda")
+    async def agenda(self, request: Request, event_id: FromPath[int], day: FromQuery[str | None] = None,
+                     track: FromQuery[str | None] = None, room: FromQuery[str | None] = None) -> Template:
+        """The programme by day, filtered by track and room, with what is on now and next during the event."""
+        data = await agenda_publish.public_agenda_data(event_id)
+        zone = ZoneInfo(data.event["timezone"])
+        days = sorted({s["starts_at"].astimezone(zone).date() for s in data.sessions})
+        chosen = _day(day) if _day(day) in days else (days[0] if days else None)
+        room_id = int(room) if room and room.isdigit() else None
+        track_ids = {t["slug"]: t["id"] for t in data.tracks}
+        shown = [s for s in data.sessions
+                 if s["starts_at"].astimezone(zone).date() == chosen
+                 and (not track or s["track"] == track_ids.get(track)) and (room_id is None or s["room"] == room_id)]
+        current, upcoming = now_and_next(data.sessions, datetime.now(timezone.utc))
+        return page(request, "public/agenda.html", event=data.event, days=days, day=chosen, sessions=shown,
+                    rooms={r["id"]: r for r in data.rooms}, tracks={t["id"]: t for t in data.tracks},
+                    room_list=data.rooms, track_list=data.tracks, values={"track": track or "", "room": room or ""},
+                    current=current, upcoming=upcoming)
+
+    @get("/events/{event_id:int}/sessions/{session_id:int}", name="session")
+    async def session(self, request: Request, event_id: FromPath[int], session_id: FromPath[int]) -> Template:
+        data = await agenda_publish.public_agenda_data(event_id)
+        found = next((s for s in data.sessions if s["id"] == session_id), None)
+        if found is None:
+            raise NotFound("session")
+        room = next((r for r in data.rooms if r["id"] == found["room"]), None)
+        track = next((t for t in data.tracks if t["id"] == found["track"]), None)
+        google = google_calendar_link({**data.event, "title": found["title"], "starts_at": found["starts_at"],
+                                       "ends_at": found["ends_at"]})
+        return page(request, "public/session.html", event=data.event, session=found, room=room, track=track,
+                    google_link=google)
 
     @get("/events/{event_id:int}/calendar.ics", name="event-ics", media_type="text/calendar")
     async def event_ics(self, event_id: FromPath[int]) -> Response:
