@@ -46,14 +46,9 @@ def _with_db(url: str, name: str) -> str:
 
 
 async def _fresh_database(server_url: str, name: str) -> None:
-    import asyncpg
+    from events_app.db.admin import recreate_database
 
-    conn = await asyncpg.connect(_with_db(server_url, "postgres"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+    await recreate_database(server_url, name)
 
 
 def _uvicorn(target: str, port: int, env: dict, log: Path, *extra: str) -> subprocess.Popen:

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,11 +38,6 @@ sys.path.insert(0, str(ROOT))
 import manage  # noqa: E402  (standard library only)
 
 DATABASE = "events_bench"
-
-
-def _with_path(url: str, path: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
 
 
 def start_sink(children: manage.Children, log_dir: Path) -> str:
@@ -55,15 +50,9 @@ def start_sink(children: manage.Children, log_dir: Path) -> str:
 
 
 async def fresh_database(server_url: str) -> str:
-    import asyncpg
+    from events_app.db.admin import recreate_database
 
-    conn = await asyncpg.connect(_with_path(server_url, "/postgres"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        await conn.close()
-    return _with_path(server_url, f"/{DATABASE}")
+    return await recreate_database(server_url, DATABASE)
 
 
 async def seed(n: int) -> int:

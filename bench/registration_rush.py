@@ -238,15 +238,9 @@ class Api:
 
 
 async def recreate_database(server_url: str, drop_only: bool = False) -> None:
-    import asyncpg
+    from events_app.db import admin
 
-    conn = await asyncpg.connect(with_database(server_url, "postgres"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        if not drop_only:
-            await conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-    finally:
-        await conn.close()
+    await admin.recreate_database(server_url, BENCH_DATABASE, create=not drop_only)
 
 
 # --------------------------------------------------------------------------- report

@@ -43,14 +43,9 @@ os.environ.setdefault("LOGIN_LOCKOUT_AFTER", "1000")
 
 
 async def _recreate_database() -> None:
-    import asyncpg
+    from events_app.db.admin import recreate_database
 
-    conn = await asyncpg.connect(_with_path(SERVER_URL, "/postgres"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
-    finally:
-        await conn.close()
+    await recreate_database(SERVER_URL, TEST_DATABASE)
 
 
 def pytest_configure(config) -> None:

@@ -82,8 +82,8 @@ async def notify(kind: str, registration_id: int, *, invite: str | None = None, 
 
 async def promote(event) -> list[int]:
     """Fill free seats from the waiting list in order; auto mode confirms, offer mode sends time-limited offers."""
-    if event["capacity"] is not None and await sql.fetchval(
-            "SELECT confirmed_count FROM event WHERE id = $1", event["id"]) >= event["capacity"]:
+    taken = await sql.fetchval("SELECT confirmed_count FROM event WHERE id = $1", event["id"])
+    if event["capacity"] is not None and taken >= event["capacity"]:
         return []
     categories = {r["id"]: (r["quota"], r["confirmed_count"]) for r in await sql.fetch(
         "SELECT id, quota, confirmed_count FROM registration_category WHERE event = $1", event["id"])}
@@ -93,7 +93,6 @@ async def promote(event) -> list[int]:
     waiting = [Waiting(r["id"], r["category"]) for r in await sql.fetch(
         "SELECT id, category FROM registration WHERE event = $1 AND status = 'waitlisted'"
         " ORDER BY waitlist_seq LIMIT 2000", event["id"])]
-    taken = await sql.fetchval("SELECT confirmed_count FROM event WHERE id = $1", event["id"])
     chosen = plan_promotions(event["capacity"], taken, categories, waiting)
     category_of = {w.registration_id: w.category_id for w in waiting}
     for registration_id in chosen:

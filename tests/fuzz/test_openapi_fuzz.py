@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from events_app.db.admin import recreate_database
 from events_app.web.app import create_app
 from tests.conftest import RUNNER, SERVER_URL, _with_path
 from tests.fixtures import free_port, stop, wait_for_port
@@ -32,14 +33,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize
 
 
 async def _fresh_database(name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(_with_path(SERVER_URL, "/postgres"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+    await recreate_database(SERVER_URL, name)
 
 
 @pytest.fixture(scope="module")
