@@ -9,7 +9,7 @@ import asyncio
 import os
 from typing import Awaitable, TypeVar
 
-from events_app.db.engine import DB
+from events_app.db.engine import DB, POOL_OPTIONS
 
 T = TypeVar("T")
 POOL_SIZE = 4
@@ -20,7 +20,7 @@ _pid: int | None = None
 
 async def _with_pool(coro: Awaitable[T]) -> T:
     if DB.pool is None:
-        await DB.start_connection_pool(min_size=1, max_size=POOL_SIZE)
+        await DB.start_connection_pool(min_size=1, max_size=POOL_SIZE, **POOL_OPTIONS)
     return await coro
 
 

@@ -22,10 +22,22 @@ def connection():
     return tx.connection
 
 
+async def keep_session(connection) -> None:
+    """Pool reset: nothing beyond what asyncpg always does (roll back an open transaction).
+
+    asyncpg's default reset sends a query (RESET ALL, UNLISTEN *, CLOSE ALL, unlock advisory locks) each time a
+    connection goes back to the pool: a round trip per transaction. The pool's connections carry no session state
+    (no SET, LISTEN, cursors or session advisory locks; the agenda cache listens on a connection of its own).
+    """
+
+
+POOL_OPTIONS = {"reset": keep_session}
+
+
 @asynccontextmanager
 async def pool(max_size: int | None = None) -> AsyncIterator[None]:
     size = max_size or get_settings().db_pool_size
-    await DB.start_connection_pool(min_size=1, max_size=size)
+    await DB.start_connection_pool(min_size=1, max_size=size, **POOL_OPTIONS)
     try:
         yield
     finally:

@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import logging
 import math
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -20,17 +21,24 @@ from events_app.settings import get_settings
 log = logging.getLogger(__name__)
 PREFIX = "limit"
 
-_WINDOW = """
-local n = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if n == 1 or ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+# Every key given is counted in its own window (ARGV[i] ms); returns n1, ttl1, n2, ttl2, ...
+_WINDOWS = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  local ttl = redis.call('PTTL', key)
+  if n == 1 or ttl < 0 then
+    redis.call('PEXPIRE', key, ARGV[i])
+    ttl = tonumber(ARGV[i])
+  end
+  out[#out + 1] = n
+  out[#out + 1] = ttl
 end
-return {n, ttl}
+return out
 """
 
 _client: tuple[asyncio.AbstractEventLoop, aioredis.Redis] | None = None
+_windows: tuple[aioredis.Redis, Any] | None = None
 
 
 def client() -> aioredis.Redis:
@@ -55,20 +63,32 @@ def _key(kind: str, target: str) -> str:
     return f"{PREFIX}:{kind}:{hashlib.sha256(target.strip().lower().encode()).hexdigest()[:32]}"
 
 
-async def hit(kind: str, target: str, spec: str, what: str) -> None:
-    """Count one request of `kind` by `target`; TooManyRequests (429, Retry-After) once over the limit."""
-    limit = parse(spec)
-    if limit is None:
+def _windows_script():
+    """The counting script, sent by its SHA (EVALSHA, loaded again if Redis forgot it)."""
+    global _windows
+    redis = client()
+    if _windows is None or _windows[0] is not redis:
+        _windows = (redis, redis.register_script(_WINDOWS))
+    return _windows[1]
+
+
+async def hit(*checks: tuple[str, str, str, str]) -> None:
+    """Count one request against each (kind, target, limit spec, what) in one round trip; TooManyRequests (429,
+    Retry-After) naming the first limit the request is over."""
+    counted = [(kind, target, limit, what) for kind, target, spec, what in checks
+               if (limit := parse(spec)) is not None]
+    if not counted:
         return
-    count, seconds = limit
     try:
-        n, ttl_ms = await client().eval(_WINDOW, 1, _key(kind, target), int(seconds * 1000))
+        result = await _windows_script()(keys=[_key(kind, target) for kind, target, _, _ in counted],
+                                         args=[int(seconds * 1000) for _, _, (_, seconds), _ in counted])
     except (RedisError, OSError, asyncio.TimeoutError) as exc:
-        log.warning("rate limit %s skipped: Redis unavailable (%s)", kind, exc)
+        log.warning("rate limits %s skipped: Redis unavailable (%s)", ", ".join(c[0] for c in counted), exc)
         return
-    if int(n) > count:
-        wait = max(1, math.ceil(int(ttl_ms) / 1000))
-        raise TooManyRequests(f"too many {what}; try again in {wait} s", wait)
+    for (_, _, (count, _), what), n, ttl_ms in zip(counted, result[::2], result[1::2]):
+        if int(n) > count:
+            wait = max(1, math.ceil(int(ttl_ms) / 1000))
+            raise TooManyRequests(f"too many {what}; try again in {wait} s", wait)
 
 
 # --------------------------------------------------------------------------- login lockout

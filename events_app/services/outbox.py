@@ -16,6 +16,11 @@ from events_app.db import sql
 from events_app.settings import get_settings
 
 MAX_ATTEMPTS = 8
+# The columns of a new message, and the values every new message starts with (status .. message_id), for the
+# statements that write messages as part of a larger change (a registration's first message).
+COLUMNS = """(kind, event, registration, recipient, language, payload, calendar_method, calendar_sequence, status,
+              attempts, next_attempt_at, last_error, message_id, dedupe_key, created_at)"""
+NEW_ROW_DEFAULTS = "'pending', 0, now(), '', ''"
 
 
 async def enqueue(kind: str, recipient: str, *, event_id: int | None = None, registration_id: int | None = None,
@@ -29,10 +34,8 @@ async def enqueue(kind: str, recipient: str, *, event_id: int | None = None, reg
     if recipient.endswith(".invalid"):
         return None
     return await sql.fetchval(
-        """INSERT INTO outbox_message (kind, event, registration, recipient, language, payload, calendar_method,
-                                       calendar_sequence, status, attempts, next_attempt_at, last_error,
-                                       message_id, dedupe_key, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 'pending', 0, now(), '', '', $9, now())
+        f"""INSERT INTO outbox_message {COLUMNS}
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, {NEW_ROW_DEFAULTS}, $9, now())
            ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id""",
         kind, event_id, registration_id, recipient, language, json.dumps(payload or {}, default=str),
         calendar_method, calendar_sequence, dedupe_key,

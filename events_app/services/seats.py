@@ -13,7 +13,7 @@ from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.domain.registration import SEAT_HOLDING, Waiting, plan_promotions
 from events_app.services import agenda_bookings, outbox
 
-EVENT_LOCK = """SELECT id, status, registration_opens_at, registration_closes_at, capacity, confirmed_count,
+EVENT_LOCK = """SELECT id, title, status, registration_opens_at, registration_closes_at, capacity, confirmed_count,
                        calendar_sequence, waitlist_mode, offer_hours
                 FROM event WHERE id = $1 FOR UPDATE"""
 

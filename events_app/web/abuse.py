@@ -14,19 +14,21 @@ def client_ip(request: Request) -> str:
 
 
 async def login(request: Request) -> None:
-    await limits.hit("login-ip", client_ip(request), get_settings().limit_login_ip, "login attempts from your address")
+    await limits.hit(("login-ip", client_ip(request), get_settings().limit_login_ip,
+                      "login attempts from your address"))
 
 
 async def registration(request: Request, event_id: int, email: str) -> None:
     settings = get_settings()
-    await limits.hit("register-ip", client_ip(request), settings.limit_register_ip,
-                     "registrations from your address")
-    await limits.hit("register-email", f"{event_id}:{email}", settings.limit_register_email,
-                     "registration attempts for this email address")
+    await limits.hit(("register-ip", client_ip(request), settings.limit_register_ip,
+                      "registrations from your address"),
+                     ("register-email", f"{event_id}:{email}", settings.limit_register_email,
+                      "registration attempts for this email address"))
 
 
 async def resend_link(request: Request, event_id: int, email: str) -> None:
     settings = get_settings()
-    await limits.hit("resend-ip", client_ip(request), settings.limit_resend_ip, "link requests from your address")
-    await limits.hit("resend-email", f"{event_id}:{email}", settings.limit_resend_email,
-                     "link requests for this email address")
+    await limits.hit(("resend-ip", client_ip(request), settings.limit_resend_ip,
+                      "link requests from your address"),
+                     ("resend-email", f"{event_id}:{email}", settings.limit_resend_email,
+                      "link requests for this email address"))

@@ -319,3 +319,32 @@ async def test_organizer_cancels_on_someones_behalf(client, organizer):
     promoted = (await client.get(f"/api/registrations/{b['manage_token']}")).json()["status"]
     assert (response.json()["status"], response.json()["cancel_reason"], promoted) == (
         "cancelled", "by_organizer", "confirmed")
+
+
+async def test_the_registration_answer_is_what_is_stored(client, organizer):
+    """register() builds its answer from what it wrote under the lock: it must equal a fresh read, for every
+    status (confirmed with an organization and answers, waitlisted with a position, pending) and for a known person
+    whose stored name wins."""
+    event = await published_event(client, organizer, categories=(("delegate", 1), ("press", None)))
+    await client.post(f"/api/events/{event['id']}/questions", json={
+        "code": "diet", "label": "Diet", "kind": "single_choice", "options": ["none", "vegan"]}, headers=organizer)
+    press = next(c for c in event["categories"] if c["code"] == "press")
+    await client.patch(f"/api/events/{event['id']}/categories/{press['id']}", json={"requires_approval": True},
+                       headers=organizer)
+    city = await org("Ciudad de Prueba", "city", "MX")
+    await sql.execute("INSERT INTO person (email, name, language, created_at) VALUES ($1, $2, 'en', now())",
+                      "person3@example.org", "Stored Name")
+    answers = [
+        (await register(client, event["id"], 1, organization_id=city, answers={"diet": "vegan"}, timezone="Asia/Seoul"))
+        .json(),
+        (await register(client, event["id"], 2, language="es")).json(),
+        (await register(client, event["id"], 3, category="press")).json(),
+    ]
+    assert [(a["status"], a["waitlist_position"]) for a in answers] == [
+        ("confirmed", None), ("waitlisted", 1), ("pending", None)]
+    for answer in answers:
+        stored = (await client.get(f"/api/registrations/{answer['manage_token']}")).json()
+        assert {k: v for k, v in answer.items() if k not in ("manage_token", "manage_url")} == stored
+    assert (answers[0]["organization_name"], answers[0]["answers"], answers[2]["name"]) == (
+        "Ciudad de Prueba", {"diet": "vegan"}, "Stored Name")
+
