@@ -37,7 +37,7 @@ class Settings:
     retention_days: int = 365
     # Abuse limits, "COUNT/SECONDS" per window (0/… or empty: off); counters live in Redis, shared by every process.
     limit_login_ip: str = "20/60"
-    limit_register_ip: str = "60/60"
+    limit_register_ip: str = "300/60"
     limit_register_email: str = "5/3600"
     limit_resend_ip: str = "10/60"
     limit_resend_email: str = "3/3600"
@@ -107,7 +107,7 @@ def load_settings() -> Settings:
         privacy_policy_version=_env("PRIVACY_POLICY_VERSION", "1"),
         retention_days=int(_env("RETENTION_DAYS", "365")),
         limit_login_ip=_env("RATE_LIMIT_LOGIN_PER_IP", "20/60"),
-        limit_register_ip=_env("RATE_LIMIT_REGISTER_PER_IP", "60/60"),
+        limit_register_ip=_env("RATE_LIMIT_REGISTER_PER_IP", "300/60"),
         limit_register_email=_env("RATE_LIMIT_REGISTER_PER_EMAIL", "5/3600"),
         limit_resend_ip=_env("RATE_LIMIT_RESEND_PER_IP", "10/60"),
         limit_resend_email=_env("RATE_LIMIT_RESEND_PER_EMAIL", "3/3600"),
