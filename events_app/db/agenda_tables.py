@@ -9,6 +9,7 @@ import uuid
 from piccolo.columns import (
     UUID,
     Boolean,
+    Bytea,
     ForeignKey,
     Integer,
     JSONB,
@@ -76,6 +77,17 @@ class Session(Table, db=DB, tablename="agenda_session"):
     booked_count = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class FeedPiece(Table, db=DB, tablename="agenda_feed_piece"):
+    """A session's VEVENT as the public feeds write it, kept across restarts so a feed is assembled from stored
+    bytes. `key` is events_app.domain.ical.feed_piece_key of what the piece was written from: a reader serves the
+    piece only when that key equals the one computed from current data, and writes a new piece otherwise, so no
+    write has to remember to invalidate it."""
+
+    session = ForeignKey(references=Session, on_delete=OnDelete.cascade, unique=True, null=False, required=True)
+    key = Bytea(required=True)
+    piece = Bytea(required=True)
 
 
 class AgendaPerson(Table, db=DB, tablename="agenda_person"):

@@ -7,10 +7,12 @@ the time the message is rendered, for a feed the time the item last changed (so 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import icalendar
 from icalendar import Calendar
 from icalendar import Event as VEvent
 from icalendar import vCalAddress, vRecur, vText
@@ -179,6 +181,41 @@ def feed_vevent(item: CalendarItem, dtstamp: datetime) -> bytes:
     assemble a feed with feed_from_parts() without serialising every item again."""
     return _vevent(item, dtstamp, cancelled=item.status == "CANCELLED", attendee=None,
                    with_organizer=False).to_ical()
+
+
+# Bump when _vevent() changes what it writes for a feed in a way _feed_format()'s probe does not show: every
+# stored piece is then serialised again on first use.
+FEED_PIECE_FORMAT = 1
+
+
+@functools.cache
+def _feed_format() -> bytes:
+    """What, besides the item and DTSTAMP, decides a piece's bytes: the serialiser (icalendar's version, our
+    format number, and the bytes it writes for a probe that fills every field a feed shows)."""
+    at = datetime(2027, 3, 28, 0, 30, tzinfo=timezone.utc)
+    probe = CalendarItem(uid="probe", sequence=3, summary="Probe; a, b\\ c", starts_at=at,
+                         ends_at=at + timedelta(hours=2), tzid="Europe/Berlin", organizer_email="o@example.org",
+                         organizer_name="O", description="Ä line\nand " + "long " * 30, location="Hall, Bonn",
+                         url="https://example.org/x", categories=("Panel", "A, B"))
+    stamp = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    return repr((FEED_PIECE_FORMAT, icalendar.__version__, feed_vevent(probe, stamp),
+                 feed_vevent(replace(probe, status="CANCELLED", ends_at=at), stamp))).encode()
+
+
+_FEED_FIELDS = tuple(f.name for f in fields(CalendarItem) if f.name not in ("organizer_email", "organizer_name"))
+
+
+def feed_piece_key(item: CalendarItem, dtstamp: datetime) -> bytes:
+    """A digest of everything feed_vevent(item, dtstamp) depends on: every field of the item but the organizer
+    (feeds do not show one), its times as wall clock in its zone (so a change of the zone's rules shows), DTSTAMP
+    and the serialiser. Equal keys give equal pieces, so a stored piece whose key equals the current one can be
+    served without serialising it again."""
+    zone = ZoneInfo(item.tzid)
+    local = tuple(d.astimezone(zone).isoformat() for d in (item.starts_at, item.ends_at, *item.exdates,
+                                                           *((item.recurrence_id,) if item.recurrence_id else ())))
+    values = tuple(getattr(item, name) for name in _FEED_FIELDS)
+    text = repr((values, local, dtstamp.astimezone(timezone.utc).isoformat()))
+    return hashlib.blake2b(_feed_format() + b"\0" + text.encode(), digest_size=20).digest()
 
 
 def feed_from_parts(items: list[CalendarItem], name: str, parts: list[bytes]) -> bytes:

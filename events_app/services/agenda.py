@@ -33,7 +33,7 @@ from events_app.domain.agenda import (
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.jobs import kick_outbox
-from events_app.services import agenda_cache, calendar_updates, session_mail
+from events_app.services import agenda_cache, agenda_publish, calendar_updates, session_mail
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.services.agenda_bookings import promote_waiting
 from events_app.services.registrations import normalize_email
@@ -209,6 +209,8 @@ async def update_room(account: CurrentAccount, event_id: int, room_id: int, chan
             raise Conflict(f"this event already has a room named {merged['name']!r}", "name")
         await sql.execute("UPDATE agenda_room SET name = $2, capacity = $3, accessibility = $4 WHERE id = $1",
                           room_id, merged["name"], merged["capacity"], merged.get("accessibility") or "")
+        if merged["name"] != before["name"]:  # in the LOCATION of every session in the room
+            await agenda_publish.store_feed_pieces(event_id)
     agenda_cache.forget(event_id)
     return await get_room(event_id, room_id)
 
@@ -262,6 +264,8 @@ async def update_track(account: CurrentAccount, event_id: int, track_id: int, ch
             raise Conflict(f"this event already has a track {merged['slug']!r}", "slug")
         await sql.execute("UPDATE agenda_track SET name = $2, slug = $3, color = $4 WHERE id = $1",
                           track_id, merged["name"].strip(), merged["slug"], merged["color"])
+        if merged["name"].strip() != before["name"]:  # in the CATEGORIES of every session of the track
+            await agenda_publish.store_feed_pieces(event_id)
     agenda_cache.forget(event_id)
     return await get_track(event_id, track_id)
 

@@ -14,7 +14,7 @@ from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.events import CALENDAR_FIELDS, DATETIME_FIELDS, calendar_changed, localize, validate_event
 from events_app.domain.vocab import ELIGIBILITIES
 from events_app.jobs import kick_outbox
-from events_app.services import audit, calendar_updates, offices, questions, seats
+from events_app.services import agenda_publish, audit, calendar_updates, offices, questions, seats
 from events_app.services.accounts import CurrentAccount, require_organizer
 
 EVENT_FIELDS = ("title", "kind", "description", "timezone", "starts_at", "ends_at", "venue_name", "venue_address",
@@ -79,6 +79,8 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
             await Event.update({getattr(Event, k): v for k, v in update.items()}).where(Event.id == event_id)
             if "capacity" in update:
                 await seats.promote(await seats.lock_event(event_id))  # a raised capacity serves the waiting list
+            if "timezone" in update or "venue_name" in update:  # shown in every session's feed piece
+                await agenda_publish.store_feed_pieces(event_id)
     await kick_outbox()
     return await get_event(event_id, account)
 

@@ -25,7 +25,7 @@ from events_app.domain.agenda import (
 )
 from events_app.domain.errors import FieldError, InvalidInput
 from events_app.domain.schedule import Schedule, ScheduleFormatError, ScheduleSession, parse
-from events_app.services import agenda_cache
+from events_app.services import agenda_cache, agenda_publish
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.services.agenda import event_row, lock_agenda
 
@@ -147,6 +147,8 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
                 [(event_id, sid, action, json.dumps(diff), seq, account.id, f"{ACTOR} by {account.email}")
                  for sid, action, diff, seq in logs])
         counts["conflicts"] = await _count_conflicts(event_id, event)
+        if new or changed:  # an import touches many sessions: write their feed pieces now, not on the next read
+            await agenda_publish.store_feed_pieces(event_id)
     agenda_cache.forget(event_id)
     return counts
 

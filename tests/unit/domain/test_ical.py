@@ -6,7 +6,9 @@ import icalendar
 import pytest
 import vobject
 
-from events_app.domain.ical import Attendee, CalendarItem, feed, itip_message
+from dataclasses import replace
+
+from events_app.domain.ical import Attendee, CalendarItem, feed, feed_piece_key, feed_vevent, itip_message
 from events_app.domain.timezones import transitions, vtimezone
 
 STAMP = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
@@ -100,3 +102,34 @@ def test_feed_has_no_method_organizer_or_attendee_and_is_stable():
     event = cal.walk("VEVENT")[0]
     assert first == again
     assert ("METHOD" in cal, "ORGANIZER" in event, "ATTENDEE" in event) == (False, False, False)
+
+
+def test_feed_piece_key_is_the_same_for_the_same_item_and_stamp():
+    assert feed_piece_key(item(), STAMP) == feed_piece_key(item(), STAMP)
+
+
+@pytest.mark.parametrize("change", [
+    {"summary": "World Congress; plenary, day 2"}, {"sequence": 1}, {"description": "Speakers: Ana Lima"},
+    {"location": "Malmö Live"}, {"url": "https://example.org/live"}, {"status": "CANCELLED"},
+    {"categories": ("Plenary",)}, {"starts_at": datetime(2027, 5, 18, 8, 0, tzinfo=timezone.utc)},
+    {"ends_at": datetime(2027, 5, 18, 18, 0, tzinfo=timezone.utc)}, {"tzid": "Europe/Oslo"},
+    {"uid": "6f1c2a9e-0000-4000-8000-000000000002"}])
+def test_feed_piece_key_changes_with_everything_the_piece_shows(change):
+    changed = replace(item(), **change)
+    assert feed_vevent(changed, STAMP) != feed_vevent(item(), STAMP)
+    assert feed_piece_key(changed, STAMP) != feed_piece_key(item(), STAMP)
+
+
+def test_feed_piece_key_changes_with_the_stamp_and_not_with_the_organizer_a_feed_does_not_show():
+    other_organizer = replace(item(), organizer_email="other@example.org", organizer_name="Other")
+    assert feed_vevent(other_organizer, STAMP) == feed_vevent(item(), STAMP)
+    assert feed_piece_key(other_organizer, STAMP) == feed_piece_key(item(), STAMP)
+    assert feed_piece_key(item(), STAMP + timedelta(seconds=1)) != feed_piece_key(item(), STAMP)
+
+
+def test_feed_piece_key_changes_when_the_zone_rules_give_another_wall_clock_time(monkeypatch):
+    """Same item, same name of zone, but its rules changed (a tz database update): DTSTART would show another
+    wall-clock time, so the key must change too."""
+    before = feed_piece_key(item(), STAMP)
+    monkeypatch.setattr("events_app.domain.ical.ZoneInfo", lambda name: ZoneInfo("Asia/Tokyo"))
+    assert feed_piece_key(item(), STAMP) != before
