@@ -106,6 +106,32 @@ async def test_feed_shows_renamed_room_and_track_stored_by_the_rename(client, or
     assert events[lab["calendar_uid"]]["CATEGORIES"].cats == ["Workshop", "Circular economy"]
 
 
+async def test_feed_shows_speaker_organization_and_name_changes(client, organizer):
+    c, opening, lab, walk = await _agenda(client, organizer)
+    await _served(client, c)
+    recife = await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
+                                " VALUES ('City of Recife', 'city', 'BR', 'member', now()) RETURNING id")
+    # The moderator registers as a delegate and gives her organization: the feed names it.
+    registered = await client.post(f"{c['base']}/registrations", json={
+        "email": ANA["email"], "name": ANA["name"], "category": "delegate", "consent": True,
+        "organization_id": recife})
+    assert registered.status_code == 201, registered.text
+    with_organization = _vevents(await _served(client, c))[opening["calendar_uid"]]
+    # The organization is renamed (no API does it; an administrator might): the feed follows.
+    await sql.execute("UPDATE organization SET name = 'Recife City Hall' WHERE id = $1", recife)
+    renamed = _vevents(await _served(client, c))[opening["calendar_uid"]]
+    # Then she erases her personal data: her name leaves the public feed.
+    erased = await client.post(f"/api/registrations/{registered.json()['manage_token']}/erase")
+    assert erased.status_code == 200, erased.text
+    stored_after_erasure = await _stored(opening["id"])
+    body = await _served(client, c)
+    assert "Moderators: Ana Lima (City of Recife)" in str(with_organization["DESCRIPTION"])
+    assert "Moderators: Ana Lima (Recife City Hall)" in str(renamed["DESCRIPTION"])
+    assert (b"Ana Lima" in body, "Moderators: Erased person" in str(_vevents(body)[opening["calendar_uid"]][
+        "DESCRIPTION"])) == (False, True)
+    assert stored_after_erasure is None  # the erasure deleted the stored piece that named her
+
+
 async def test_feed_shows_event_zone_and_venue_change_stored_by_the_change(client, organizer, tmp_path):
     c, opening, lab, walk = await _agenda(client, organizer)
     await _served(client, c)
