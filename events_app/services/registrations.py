@@ -199,6 +199,13 @@ async def insert_registration(event_id: int, category_id: int, person_id: int, s
     return row, token
 
 
+async def event_questions(event_id: int) -> list[dict]:
+    """The event's custom questions in order, as validate_answers reads them."""
+    return [dict(q) | {"options": json.loads(q["options"]) if isinstance(q["options"], str) else q["options"]}
+            for q in await sql.fetch("SELECT code, label, kind, required, options FROM question"
+                                     " WHERE event = $1 ORDER BY position", event_id)]
+
+
 async def create_registration(event, category, person_id: int, *, email: str, answers: dict,
                               delegation_id: int | None = None, extra: dict | None = None,
                               status: str | None = None, waitlist_seq: int | None = None) -> tuple[int, str, str]:
@@ -392,6 +399,27 @@ async def accept_offer(token: str, now: datetime | None = None) -> dict:
                           " WHERE id = $1", found["id"])
         await seats.notify("registration_confirmed", found["id"], invite=METHOD_REQUEST)
     await kick_outbox()
+    return await registration_out(found["id"])
+
+
+async def update_answers(token: str, answers: dict[str, Any]) -> dict:
+    """The delegate replaces their answers to the event's questions (what is left out is removed).
+
+    The answers pass the same checks as at registration (422 naming `answers.<code>`); a registration that is no
+    longer active (cancelled, rejected) cannot change them (409). One transaction, under the registration's row
+    lock, so a concurrent cancellation either happens before (and wins) or after. No message is sent: nothing about
+    the seat or the calendar changes. Delegates' own changes are not in the audit trail (it records organizers,
+    coordinators and administrators); `updated_at` records when.
+    """
+    found = await registration_by_token(token)
+    async with DB.transaction():
+        status = await sql.fetchval("SELECT status FROM registration WHERE id = $1 FOR UPDATE", found["id"])
+        if status not in ACTIVE:
+            raise Conflict(f"this registration is {status}; its answers can no longer be changed", "status")
+        clean, errors = validate_answers(await event_questions(found["event"]), answers or {})
+        require(errors)
+        await sql.execute("UPDATE registration SET answers = $2::jsonb, updated_at = now() WHERE id = $1",
+                          found["id"], json.dumps(clean))
     return await registration_out(found["id"])
 
 

@@ -187,6 +187,11 @@ class RegistrationCreate(Strict):
     access_code: Annotated[str, Meta(max_length=40)] | None = None
 
 
+class AnswersIn(Strict):
+    answers: Annotated[dict[str, Any], Meta(description="every answer, by question code; a question left out "
+                                                       "loses its answer (required ones must be present)")]
+
+
 class RegistrationOut(Struct):
     id: int
     event_id: int

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, delete, get, post
+from litestar import Controller, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from events_app.services import delegations, privacy, registrations
-from events_app.web.schemas import DelegationOut, MemberIn, RegistrationOut, present
+from events_app.web.schemas import AnswersIn, DelegationOut, MemberIn, RegistrationOut, present
 from events_app.web.schemas_security import ErasureOut, PersonalDataOut
 
 
@@ -22,6 +22,11 @@ class RegistrationController(Controller):
     @delete("/", operation_id="cancelRegistration", status_code=200)
     async def cancel_registration(self, token: FromPath[str]) -> RegistrationOut:
         return msgspec.convert(await registrations.cancel_by_token(token), RegistrationOut)
+
+    @put("/answers", operation_id="updateMyAnswers",
+         summary="Replace your answers to the event's questions (checked as at registration)")
+    async def update_answers(self, token: FromPath[str], data: JSONBody[AnswersIn]) -> RegistrationOut:
+        return msgspec.convert(await registrations.update_answers(token, data.answers), RegistrationOut)
 
     @get("/my-data", operation_id="exportMyData", summary="Everything stored about you, as JSON")
     async def my_data(self, token: FromPath[str]) -> PersonalDataOut:

@@ -67,6 +67,7 @@ NOTICES = {
     "created": "Created.",
     "booked": "The session is in your agenda.",
     "dropped": "The session is no longer in your agenda.",
+    "answers-saved": "Your answers are saved.",
     "event-cancelled": "The event is cancelled; everyone registered receives a calendar cancellation.",
 }
 

@@ -12,6 +12,7 @@ from litestar.response import Template
 
 from events_app.domain.errors import DomainError, InvalidInput, NotFound
 from events_app.domain.questions import validate_answers
+from events_app.domain.registration import ACTIVE
 from events_app.domain.vocab import LANGUAGES
 from events_app.services import agenda_bookings, agenda_publish, delegations, events, people, registrations
 from events_app.web.pages.common import field_errors, form_data, int_or_none, language_of, page, redirect
@@ -37,6 +38,23 @@ def answers_from_form(questions: list[dict], data: dict[str, Any]) -> dict[str, 
         if value not in (None, "", []):
             answers[q["code"]] = value
     return answers
+
+
+def answer_values(questions: list[dict], answers: dict[str, Any]) -> dict[str, Any]:
+    """Stored answers as the form shows them (the inverse of answers_from_form)."""
+    values: dict[str, Any] = {}
+    for q in questions:
+        if q["code"] not in answers:
+            continue
+        value = answers[q["code"]]
+        if q["kind"] == "yes_no":
+            value = "yes" if value is True else "no" if value is False else ""
+        elif q["kind"] == "multiple_choice":
+            value = [str(v) for v in value] if isinstance(value, list) else []
+        else:
+            value = str(value)
+        values[f"answers.{q['code']}"] = value
+    return values
 
 
 def registration_payload(data: dict[str, Any], questions: list[dict], invitation: str | None) -> dict[str, Any]:
@@ -178,6 +196,34 @@ class ManagePages(Controller):
                 raise
             return await self._page(request, token, errors=field_errors(exc), status=exc.status)
         return redirect(f"/manage/{token}", "cancelled")
+
+    async def _answers_page(self, request: Request, token: str, *, errors: dict | None = None,
+                            values: dict | None = None, status: int = 200) -> Template:
+        registration = await registrations.get_by_token(token)
+        event = await events.get_event(registration["event_id"])
+        if values is None:
+            values = answer_values(event["questions"], registration["answers"] or {})
+        return page(request, "delegate/answers.html", status=status, registration=registration, event=event,
+                    token=token, errors=errors or {}, values=values, countries=countries(),
+                    editable=registration["status"] in ACTIVE)
+
+    @get("/answers", name="manage-answers")
+    async def answers_form(self, request: Request, token: FromPath[str]) -> Template:
+        return await self._answers_page(request, token)
+
+    @post("/answers", name="manage-answers-save")
+    async def save_answers(self, request: Request, token: FromPath[str]) -> Response:
+        data = await form_data(request)
+        registration = await registrations.get_by_token(token)
+        event = await events.get_event(registration["event_id"])
+        try:
+            await registrations.update_answers(token, answers_from_form(event["questions"], data))
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            errors = {("_form" if k == "status" else k): v for k, v in field_errors(exc).items()}
+            return await self._answers_page(request, token, errors=errors, values=data, status=exc.status)
+        return redirect(f"/manage/{token}#answers", "answers-saved")
 
     @post("/accept-offer", name="manage-accept")
     async def accept(self, request: Request, token: FromPath[str]) -> Response:

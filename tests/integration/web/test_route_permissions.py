@@ -226,6 +226,7 @@ ROUTES = [
     R("POST", TOKEN_PATH + "/delegation/members/{registration_id:int}/substitute", TOKEN,
       lambda s: {"email": "sub@kisumu.example", "name": "Substitute"},
       params=lambda s: {"token": s.ids["head_token"], "registration_id": s.ids["member_id"]}),
+    R("PUT", TOKEN_PATH + "/answers", TOKEN, lambda s: {"answers": {}}),
     R("GET", TOKEN_PATH + "/my-data", TOKEN),
     R("POST", TOKEN_PATH + "/erase", TOKEN),
     # public lists, health, unsubscribe
