@@ -564,16 +564,30 @@ async def conflicts(account: CurrentAccount, event_id: int) -> list[dict]:
     return _conflict_out(found, slots, event["timezone"])
 
 
+_CHANGE_SELECT = """SELECT c.id, c.session AS session_id, s.title AS session_title, c.action, c.changes,
+                         c.calendar_sequence, c.account AS account_id, c.actor, c.created_at
+                  FROM agenda_change c LEFT JOIN agenda_session s ON s.id = c.session"""
+
+
+def _change_out(row) -> dict:
+    return {**dict(row), "changes": json.loads(row["changes"]) if isinstance(row["changes"], str) else row["changes"]}
+
+
 async def list_changes(account: CurrentAccount, event_id: int, after_id: int = 0, limit: int = 500) -> list[dict]:
     """The change log, oldest first; `after_id` pages through it (and lets a reader resume)."""
     await require_organizer(account, event_id)
-    rows = await sql.fetch(
-        """SELECT c.id, c.session AS session_id, s.title AS session_title, c.action, c.changes,
-                  c.calendar_sequence, c.account AS account_id, c.actor, c.created_at
-           FROM agenda_change c LEFT JOIN agenda_session s ON s.id = c.session
-           WHERE c.event = $1 AND c.id > $2 ORDER BY c.id LIMIT $3""", event_id, after_id, min(limit, 5000))
-    return [{**dict(r), "changes": json.loads(r["changes"]) if isinstance(r["changes"], str) else r["changes"]}
-            for r in rows]
+    rows = await sql.fetch(_CHANGE_SELECT + " WHERE c.event = $1 AND c.id > $2 ORDER BY c.id LIMIT $3",
+                           event_id, after_id, max(0, min(limit, 5000)))
+    return [_change_out(r) for r in rows]
+
+
+async def recent_changes(account: CurrentAccount, event_id: int, before_id: int | None = None,
+                         limit: int = 100) -> list[dict]:
+    """The change log newest first, for people reading it; `before_id` (the smallest id shown) pages back."""
+    await require_organizer(account, event_id)
+    rows = await sql.fetch(_CHANGE_SELECT + " WHERE c.event = $1 AND ($2::bigint IS NULL OR c.id < $2)"
+                           " ORDER BY c.id DESC LIMIT $3", event_id, before_id, max(1, min(limit, 500)))
+    return [_change_out(r) for r in rows]
 
 
 async def affected_people(session_id: int) -> list[dict]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from events_app.db import sql
 from events_app.db.engine import DB
-from events_app.domain.errors import Conflict, FieldError, Forbidden, NotFound, require
+from events_app.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, require
 from events_app.domain.ical import METHOD_CANCEL
 from events_app.domain.registration import ACTIVE, check_delegation_seat
 from events_app.jobs import kick_outbox
@@ -41,24 +41,39 @@ async def _member_person(data: dict[str, Any], organization_id: int, event_id: i
 
 
 async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -> dict:
-    """Organizer: give an organization a delegation with N seats; its head is registered and emailed."""
+    """Organizer: give an organization a delegation with N seats; its head is registered and emailed.
+    Problems with the head of delegation name `head_email`, `head_name` or `head_language`; every problem with
+    the input is reported at once."""
     await require_organizer(account, event_id)
+    later: list[FieldError] = []  # reported after the organization's and category's, in the form's order
+    if not isinstance(data.get("seats"), int) or data["seats"] < 1:
+        later.append(FieldError("seats", "a delegation has at least one seat (its head)"))
+    head = {"email": data.get("head_email") or "", "name": data.get("head_name") or "",
+            "language": data.get("head_language") or "en"}
+    try:
+        validate_person(head)
+    except InvalidInput as exc:
+        later.extend(FieldError(f"head_{e.field}", e.message) for e in exc.errors)
     async with DB.transaction():
         event = await seats.lock_event(event_id)
-        org = await sql.fetchrow("SELECT id FROM organization WHERE id = $1", data["organization_id"])
+        errors: list[FieldError] = []
+        org = await sql.fetchrow("SELECT id FROM organization WHERE id = $1", data.get("organization_id"))
         if org is None:
-            require([FieldError("organization_id", "no organization has this id")])
+            chosen = data.get("organization_id") is not None
+            errors.append(FieldError("organization_id",
+                                     "no organization has this id" if chosen else "choose an organization"))
         category = await sql.fetchrow("SELECT * FROM registration_category WHERE event = $1 AND code = $2",
-                                      event_id, data["category"])
+                                      event_id, data.get("category") or "")
         if category is None:
-            require([FieldError("category", f"unknown category {data['category']!r} in this event")])
-        if data["seats"] < 1:
-            require([FieldError("seats", "a delegation has at least one seat (its head)")])
+            errors.append(FieldError("category", f"unknown category {data.get('category')!r} in this event"))
+        errors.extend(later)
+        require(errors)
         if await sql.fetchval("SELECT 1 FROM delegation WHERE event = $1 AND organization = $2", event_id, org["id"]):
             raise Conflict("this organization already has a delegation at this event", "organization_id")
-        head_id, head_email = await _member_person(
-            {"email": data["head_email"], "name": data["head_name"], "language": data.get("head_language", "en")},
-            org["id"], event_id)
+        try:
+            head_id, head_email = await _member_person(head, org["id"], event_id)
+        except Conflict as exc:
+            raise Conflict(exc.detail, "head_email") from None
         delegation_id = await sql.fetchval(
             "INSERT INTO delegation (event, organization, category, seat_quota, head_person, created_at)"
             " VALUES ($1, $2, $3, $4, $5, now()) RETURNING id", event_id, org["id"], category["id"], data["seats"],

@@ -60,3 +60,8 @@ class InvitationController(Controller):
     async def create_code(self, event_id: FromPath[int], data: JSONBody[AccessCodeCreate],
                           account: NamedDependency[CurrentAccount]) -> AccessCodeOut:
         return msgspec.convert(await invitations.create_code(account, event_id, present(data)), AccessCodeOut)
+
+    @get("/access-codes", operation_id="listAccessCodes", summary="The event's access codes and their uses")
+    async def list_codes(self, event_id: FromPath[int],
+                         account: NamedDependency[CurrentAccount]) -> list[AccessCodeOut]:
+        return msgspec.convert(await invitations.list_codes(account, event_id), list[AccessCodeOut])

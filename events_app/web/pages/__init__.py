@@ -26,6 +26,7 @@ from events_app.domain.vocab import country_name
 from events_app.settings import get_settings
 from events_app.web.pages import i18n
 from events_app.web.pages.common import LoginRequired, is_page_path, page, secure_cookies
+from events_app.web.pages.access import AccessPages
 from events_app.web.pages.agenda import AgendaPages
 from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
 from events_app.web.pages.delegate import ManagePages, RegistrationPages
@@ -152,7 +153,7 @@ def login_redirect(request: Request, exc: LoginRequired) -> Response:
 
 
 PAGE_CONTROLLERS = [PublicPages, RegistrationPages, ManagePages, AuthPages, OrganizerPages, AgendaPages,
-                    CoordinatorPages, RsvpPages]
+                    AccessPages, CoordinatorPages, RsvpPages]
 
 
 def page_routes() -> list:

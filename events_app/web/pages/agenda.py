@@ -81,6 +81,54 @@ def session_fields(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+CHANGES_PER_PAGE = 100
+TIME_FIELDS = ("starts_at", "ends_at")
+
+
+def shown_value(field: str, value: Any, rooms: dict[int, str], tracks: dict[int, str]) -> dict[str, Any]:
+    """One side of a logged change, typed for the template: a time (shown in the event's zone), a word to
+    translate, or text as it is. Pure."""
+    if field in TIME_FIELDS and isinstance(value, str):
+        try:
+            return {"time": datetime.fromisoformat(value)}
+        except ValueError:
+            return {"text": value}
+    if value is None or value == "":
+        return {"word": {"room_id": "No room", "track_id": "No track"}.get(field, "none")}
+    if isinstance(value, bool):
+        return {"word": "Yes" if value else "No"}
+    if field == "room_id":
+        return {"text": rooms.get(value, f"#{value}")}
+    if field == "track_id":
+        return {"text": tracks.get(value, f"#{value}")}
+    if field in ("status", "registrations"):
+        return {"word": str(value)}
+    if field == "people" and isinstance(value, dict):
+        return {"text": f"{value.get('name', '')} ({value.get('role', '')})"}
+    if field == "kind":
+        return {"text": str(value).replace("_", " ")}
+    text = str(value)
+    return {"text": text if len(text) <= 160 else text[:159] + "…"}
+
+
+def change_rows(action: str, changes: dict[str, Any], rooms: dict[int, str],
+                tracks: dict[int, str]) -> list[dict[str, Any]]:
+    """A change-log entry's {field: {from, to}} as rows of (field, before, after); a new session shows only the
+    fields it was given (not its empty abstract or unset options). Pure."""
+    rows = []
+    for field, pair in (changes or {}).items():
+        if not isinstance(pair, dict):
+            continue
+        if action == "created" and (pair.get("to") in (None, "", False, []) or field == "abstract"):
+            continue
+        row = {"field": field, "from": shown_value(field, pair.get("from"), rooms, tracks),
+               "to": shown_value(field, pair.get("to"), rooms, tracks)}
+        if field == "registrations":
+            row["count"] = len(pair.get("ids") or [])
+        rows.append(row)
+    return rows
+
+
 class AgendaPages(Controller):
     path = "/organizer/events/{event_id:int}/agenda"
     include_in_schema = False
@@ -115,6 +163,19 @@ class AgendaPages(Controller):
     async def grid(self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount],
                    day: FromQuery[str | None] = None) -> Template:
         return await self._grid(request, account, event_id, day)
+
+    @get("/changes", name="agenda-changes")
+    async def changes(self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount],
+                      before: FromQuery[int | None] = None) -> Template:
+        """The agenda's change log, newest first: who changed which session when, each field before -> after."""
+        event = await events.get_event(event_id, account)
+        entries = await agenda.recent_changes(account, event_id, before, CHANGES_PER_PAGE)
+        rooms = {r["id"]: r["name"] for r in await agenda.list_rooms(event_id, account)}
+        tracks = {t["id"]: t["name"] for t in await agenda.list_tracks(event_id, account)}
+        shown = [{**e, "rows": change_rows(e["action"], e["changes"], rooms, tracks)} for e in entries]
+        older = entries[-1]["id"] if len(entries) == CHANGES_PER_PAGE else None
+        return page(request, "organizer/agenda_changes.html", account=account, event=event, entries=shown,
+                    older=older, paged=before is not None)
 
     @post("/rooms", name="agenda-room-create")
     async def add_room(self, request: Request, event_id: FromPath[int],

@@ -68,6 +68,10 @@ NOTICES = {
     "booked": "The session is in your agenda.",
     "dropped": "The session is no longer in your agenda.",
     "answers-saved": "Your answers are saved.",
+    "invited": "The invitation is on its way.",
+    "code-created": "The access code is ready to hand out.",
+    "delegation-created": "The delegation is created; its head receives their manage link by email.",
+    "seats-saved": "The seat quota is saved.",
     "event-cancelled": "The event is cancelled; everyone registered receives a calendar cancellation.",
 }
 

@@ -208,6 +208,7 @@ ROUTES = [
     R("POST", E + "/invitations", EVENT, lambda s: {"email": "guest@example.org", "category": "speaker"}),
     R("GET", E + "/invitations", EVENT),
     R("POST", E + "/access-codes", EVENT, lambda s: {"category": "speaker", "max_uses": 3}),
+    R("GET", E + "/access-codes", EVENT),
     R("GET", E + "/calendar-updates", EVENT),
     R("POST", E + "/calendar-updates/release", EVENT),
     R("POST", E + "/announcements", EVENT, lambda s: {"subject": "Hi", "body": "Hello",

@@ -2,6 +2,9 @@
 unchanged, and change-log entries typed for display."""
 from __future__ import annotations
 
+from datetime import datetime
+
+from events_app.web.pages.agenda import change_rows
 from events_app.web.pages.delegate import answer_values, answers_from_form
 
 QUESTIONS = [
@@ -17,3 +20,24 @@ def test_stored_answers_survive_the_form_round_trip():
     assert values == {"answers.dietary": "Vegan", "answers.topics": ["Climate", "Housing"],
                       "answers.interpretation": "no", "answers.arrival": "2026-10-05"}
     assert answers_from_form(QUESTIONS, values) == stored
+
+
+def test_change_log_rows_are_typed_for_display():
+    rows = change_rows("moved", {
+        "starts_at": {"from": "2026-10-06T01:30:00+00:00", "to": "2026-10-06T07:00:00+00:00"},
+        "room_id": {"from": 1, "to": None}, "requires_booking": {"from": False, "to": True},
+        "status": {"from": "published", "to": "cancelled"}}, {1: "Harbour Hall"}, {})
+    assert rows == [
+        {"field": "starts_at", "from": {"time": datetime.fromisoformat("2026-10-06T01:30:00+00:00")},
+         "to": {"time": datetime.fromisoformat("2026-10-06T07:00:00+00:00")}},
+        {"field": "room_id", "from": {"text": "Harbour Hall"}, "to": {"word": "No room"}},
+        {"field": "requires_booking", "from": {"word": "No"}, "to": {"word": "Yes"}},
+        {"field": "status", "from": {"word": "published"}, "to": {"word": "cancelled"}}]
+
+
+def test_a_new_session_shows_only_the_fields_it_was_given():
+    rows = change_rows("created", {"title": {"from": None, "to": "Opening"}, "abstract": {"from": None, "to": ""},
+                                   "requires_booking": {"from": None, "to": False},
+                                   "people": {"from": None, "to": {"name": "Ana", "role": "speaker"}}}, {}, {})
+    assert [(r["field"], r["to"]) for r in rows] == [("title", {"text": "Opening"}),
+                                                    ("people", {"text": "Ana (speaker)"})]
