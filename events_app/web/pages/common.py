@@ -72,6 +72,11 @@ NOTICES = {
     "code-created": "The access code is ready to hand out.",
     "delegation-created": "The delegation is created; its head receives their manage link by email.",
     "seats-saved": "The seat quota is saved.",
+    "series-updated": "The series is changed; every invitee receives the updated invitation.",
+    "unchanged": "Nothing changed, so nothing was sent.",
+    "series-cancelled": "The series is cancelled; every invitee receives a calendar cancellation.",
+    "occurrence-moved": "The meeting is changed; every invitee receives the update.",
+    "occurrence-cancelled": "The meeting is cancelled; every invitee receives a calendar cancellation.",
     "event-cancelled": "The event is cancelled; everyone registered receives a calendar cancellation.",
 }
 

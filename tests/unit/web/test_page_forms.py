@@ -3,8 +3,13 @@ unchanged, and change-log entries typed for display."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
+import pytest
+
+from events_app.domain.errors import InvalidInput
 from events_app.web.pages.agenda import change_rows
+from events_app.web.pages.coordinator import agenda_text, move_changes, parse_agenda, series_changes
 from events_app.web.pages.delegate import answer_values, answers_from_form
 
 QUESTIONS = [
@@ -20,6 +25,41 @@ def test_stored_answers_survive_the_form_round_trip():
     assert values == {"answers.dietary": "Vegan", "answers.topics": ["Climate", "Housing"],
                       "answers.interpretation": "no", "answers.arrival": "2026-10-05"}
     assert answers_from_form(QUESTIONS, values) == stored
+
+
+def test_agenda_items_survive_the_form_round_trip():
+    items = [{"title": "Round of cities", "duration_minutes": 30, "presenter": ""},
+             {"title": "Sensor data", "duration_minutes": None, "presenter": "Lund"},
+             {"title": "Next steps", "duration_minutes": None, "presenter": ""}]
+    text = agenda_text(items)
+    assert text == "Round of cities | 30\nSensor data |  | Lund\nNext steps"
+    assert parse_agenda(text + "\n\n") == (items, [])
+
+
+def test_unreadable_agenda_minutes_are_reported_by_line():
+    items, errors = parse_agenda("Welcome | 10\n\nRound of cities | half an hour")
+    assert [(e.field, e.message) for e in errors] == [("agenda", "line 3: the minutes must be a whole number")]
+    assert [i["title"] for i in items] == ["Welcome", "Round of cities"]
+
+
+def test_series_form_reports_unreadable_fields_with_the_other_problems():
+    with pytest.raises(InvalidInput) as refused:
+        series_changes({"title": "", "mode": "online", "start": "soon", "duration_minutes": "90",
+                        "online_url": ""})
+    assert sorted(e.field for e in refused.value.errors) == ["online_url", "start", "title"]
+
+
+def test_move_form_sends_only_what_changed():
+    berlin = ZoneInfo("Europe/Berlin")
+    current = {"starts_at": datetime(2027, 3, 2, 14, tzinfo=berlin), "ends_at": datetime(2027, 3, 2, 15, 30,
+                                                                                          tzinfo=berlin),
+               "location": "UN Campus", "online_url": "https://meet.example.org/a"}
+    form = {"starts_at": "2027-03-03T10:00", "ends_at": "2027-03-02T15:30", "location": "UN Campus",
+            "online_url": ""}
+    assert move_changes(form, current) == {"starts_at": datetime(2027, 3, 3, 10)}
+    with pytest.raises(InvalidInput) as nothing:
+        move_changes({**form, "starts_at": "2027-03-02T14:00"}, current)
+    assert nothing.value.detail.startswith("Nothing changed")
 
 
 def test_change_log_rows_are_typed_for_display():
