@@ -585,6 +585,8 @@ async def recent_changes(account: CurrentAccount, event_id: int, before_id: int 
                          limit: int = 100) -> list[dict]:
     """The change log newest first, for people reading it; `before_id` (the smallest id shown) pages back."""
     await require_organizer(account, event_id)
+    if before_id is not None:
+        before_id = max(0, min(before_id, 2**63 - 1))
     rows = await sql.fetch(_CHANGE_SELECT + " WHERE c.event = $1 AND ($2::bigint IS NULL OR c.id < $2)"
                            " ORDER BY c.id DESC LIMIT $3", event_id, before_id, max(1, min(limit, 500)))
     return [_change_out(r) for r in rows]

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from events_app.domain.agenda import SESSION_KINDS
+from events_app.domain.agenda import LOGGED_FIELDS, SESSION_KINDS
 from events_app.domain.errors import DomainError, FieldError, InvalidInput, NotFound
 from events_app.services import agenda, events
 from events_app.services.accounts import CurrentAccount
@@ -116,7 +116,8 @@ def change_rows(action: str, changes: dict[str, Any], rooms: dict[int, str],
     """A change-log entry's {field: {from, to}} as rows of (field, before, after); a new session shows only the
     fields it was given (not its empty abstract or unset options). Pure."""
     rows = []
-    for field, pair in (changes or {}).items():
+    order = {name: i for i, name in enumerate(LOGGED_FIELDS)}  # JSONB keeps no key order
+    for field, pair in sorted((changes or {}).items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
         if not isinstance(pair, dict):
             continue
         if action == "created" and (pair.get("to") in (None, "", False, []) or field == "abstract"):

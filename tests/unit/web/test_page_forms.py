@@ -62,17 +62,18 @@ def test_move_form_sends_only_what_changed():
     assert nothing.value.detail.startswith("Nothing changed")
 
 
-def test_change_log_rows_are_typed_for_display():
+def test_change_log_rows_are_typed_for_display_in_the_agenda_field_order():
     rows = change_rows("moved", {
+        "status": {"from": "published", "to": "cancelled"},
         "starts_at": {"from": "2026-10-06T01:30:00+00:00", "to": "2026-10-06T07:00:00+00:00"},
-        "room_id": {"from": 1, "to": None}, "requires_booking": {"from": False, "to": True},
-        "status": {"from": "published", "to": "cancelled"}}, {1: "Harbour Hall"}, {})
+        "room_id": {"from": 1, "to": None}, "requires_booking": {"from": False, "to": True}},
+        {1: "Harbour Hall"}, {})
     assert rows == [
         {"field": "starts_at", "from": {"time": datetime.fromisoformat("2026-10-06T01:30:00+00:00")},
          "to": {"time": datetime.fromisoformat("2026-10-06T07:00:00+00:00")}},
         {"field": "room_id", "from": {"text": "Harbour Hall"}, "to": {"word": "No room"}},
-        {"field": "requires_booking", "from": {"word": "No"}, "to": {"word": "Yes"}},
-        {"field": "status", "from": {"word": "published"}, "to": {"word": "cancelled"}}]
+        {"field": "status", "from": {"word": "published"}, "to": {"word": "cancelled"}},
+        {"field": "requires_booking", "from": {"word": "No"}, "to": {"word": "Yes"}}]
 
 
 def test_a_new_session_shows_only_the_fields_it_was_given():
