@@ -26,6 +26,9 @@ from events_app.services.registrations import (
 )
 
 
+MAX_SEATS = 100_000  # far above any delegation; keeps values within the database's integer column
+
+
 async def _active_members(delegation_id: int) -> int:
     return await sql.fetchval("SELECT count(*) FROM registration WHERE delegation = $1 AND status = ANY($2::text[])",
                               delegation_id, list(ACTIVE))
@@ -48,6 +51,8 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
     later: list[FieldError] = []  # reported after the organization's and category's, in the form's order
     if not isinstance(data.get("seats"), int) or data["seats"] < 1:
         later.append(FieldError("seats", "a delegation has at least one seat (its head)"))
+    elif data["seats"] > MAX_SEATS:
+        later.append(FieldError("seats", f"must be at most {MAX_SEATS}"))
     head = {"email": data.get("head_email") or "", "name": data.get("head_name") or "",
             "language": data.get("head_language") or "en"}
     try:
@@ -179,6 +184,8 @@ async def set_seats(account: CurrentAccount, event_id: int, delegation_id: int, 
         used = await _active_members(delegation_id)
         if seat_quota < max(used, 1):
             require([FieldError("seats", f"{used} members are registered; choose at least {max(used, 1)}")])
+        if seat_quota > MAX_SEATS:
+            require([FieldError("seats", f"must be at most {MAX_SEATS}")])
         old = await sql.fetchval("UPDATE delegation d SET seat_quota = $2 FROM delegation o"
                                  " WHERE d.id = $1 AND o.id = d.id RETURNING o.seat_quota", delegation_id, seat_quota)
         await audit.record(account, "delegation.set_seats", "delegation", delegation_id, {"seats": old},

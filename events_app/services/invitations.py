@@ -19,6 +19,7 @@ from events_app.services.registrations import normalize_email
 from events_app.settings import get_settings
 
 CODE_RE = re.compile(r"^[A-Za-z0-9-]{4,40}$")
+MAX_USES = 1_000_000  # keeps values within the database's integer column
 
 
 def invitation_token(nonce: str) -> str:
@@ -99,6 +100,8 @@ async def create_code(account: CurrentAccount, event_id: int, data: dict[str, An
     max_uses = data.get("max_uses")
     if not isinstance(max_uses, int) or max_uses < 1:
         errors.append(FieldError("max_uses", "must be at least 1"))
+    elif max_uses > MAX_USES:
+        errors.append(FieldError("max_uses", f"must be at most {MAX_USES}"))
     expires = localize(data.get("expires_at"), await _event_zone(event_id))
     if expires is not None and expires <= now:
         errors.append(FieldError("expires_at", "must be in the future"))

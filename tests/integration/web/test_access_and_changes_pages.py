@@ -188,6 +188,8 @@ async def test_delegation_form_registers_the_head_and_sets_seats(client, organiz
     assert 'value="0"' in too_few.text
     not_a_number = await client.post(seats, data={"_csrf_token": token, "seats": "five"})
     assert not_a_number.status_code == 422
+    huge = await client.post(seats, data={"_csrf_token": token, "seats": "99999999999"})
+    assert huge.status_code == 422 and "must be at most 100000" in huge.text
     saved = await client.post(seats, data={"_csrf_token": token, "seats": "5"})
     assert (saved.status_code, saved.headers["location"]) == (303, f"{url}?done=seats-saved#delegation-{delegation_id}")
     assert await sql.fetchval("SELECT seat_quota FROM delegation") == 5
