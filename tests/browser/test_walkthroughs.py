@@ -1,5 +1,5 @@
-"""Walk-throughs in Chromium: a delegate registers and cancels, an organizer approves, a visitor switches to
-Spanish. Every main page is checked with axe-core and photographed at desktop and phone widths."""
+"""Walk-throughs in Chromium: a delegate registers, changes their answers and cancels, an organizer approves, a
+visitor switches to Spanish. Every main page is checked with axe-core and photographed at desktop and phone widths."""
 from __future__ import annotations
 
 import pytest
@@ -20,6 +20,8 @@ async def test_delegate_registers_then_cancels_from_the_manage_page(client, orga
     await client.post(f"/api/events/{event['id']}/questions", headers=organizer, json={
         "code": "dietary", "label": "Dietary needs", "kind": "single_choice", "required": True,
         "options": ["None", "Vegetarian", "Vegan"]})
+    await client.post(f"/api/events/{event['id']}/questions", headers=organizer, json={
+        "code": "position", "label": "Your position", "kind": "short_text", "required": True})
 
     await page.goto("/")
     await page.keyboard.press("Tab")
@@ -52,6 +54,7 @@ async def test_delegate_registers_then_cancels_from_the_manage_page(client, orga
     await page.get_by_label("Email address").fill("ana.ferreira@example.org")
     await page.get_by_label("Delegate").check()
     await page.get_by_label("Vegetarian").check()
+    await page.get_by_label("Your position").fill("Deputy Mayor")
     await page.get_by_label("I agree that the organizers process my data").check()
     await page.get_by_role("button", name="Register").click()
 
@@ -59,6 +62,27 @@ async def test_delegate_registers_then_cancels_from_the_manage_page(client, orga
     await expect(page.locator("#registration-status")).to_have_text("confirmed")
     await a11y("manage")
     await snapshot(page, "manage")
+
+    # the answers can be changed later, with the same checks as at registration
+    await page.get_by_role("link", name="Change your answers").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Change your answers")
+    await expect(page.get_by_label("Vegetarian")).to_be_checked()
+    await expect(page.get_by_label("Your position")).to_have_value("Deputy Mayor")
+    await a11y("manage-answers")
+    await page.get_by_label("Vegan").check()
+    await page.get_by_label("Your position").fill("")
+    await page.get_by_role("button", name="Save answers").click()
+    await expect(page.get_by_role("alert")).to_be_focused()
+    await expect(page.locator("#f-answers-position-error")).to_contain_text("'Your position' is required")
+    await expect(page.get_by_label("Vegan")).to_be_checked()  # input kept
+    await a11y("manage-answers-errors")
+    await snapshot(page, "manage-answers-errors")
+    await page.get_by_label("Your position").fill("Mayor")
+    await page.get_by_role("button", name="Save answers").click()
+    await expect(page.get_by_role("status").first).to_have_text("Your answers are saved.")
+    answers = page.get_by_role("region", name="Your answers")
+    await expect(answers).to_contain_text("Vegan")
+    await expect(answers).to_contain_text("Mayor")
 
     await page.get_by_role("link", name="Cancel my registration").click()
     await expect(page.get_by_role("heading", name="Cancel your registration?")).to_be_visible()
