@@ -1,6 +1,7 @@
 """The coordinator's pages change a meeting series against PostgreSQL: the whole series, one occurrence moved or
 cancelled, the series cancelled after a confirm step. Each writes the same outbox messages (kind, method,
-SEQUENCE, one per invitee) as the API path; bad input and refused changes send nothing."""
+SEQUENCE, one per invitee) as the API path; bad input and refused changes send nothing. Last, every page added
+with them (here and for delegates and organizers) renders in Spanish."""
 from __future__ import annotations
 
 from events_app.db import sql
@@ -208,3 +209,23 @@ async def test_another_coordinator_cannot_open_or_change_the_series(client, orga
     response = await client.post(f"/coordinator/series/{series['id']}/cancel", data={"_csrf_token": token})
     assert response.status_code == 403
     assert await snapshot() == before
+
+
+async def test_every_new_page_renders_in_spanish(client, organizer):
+    from tests.integration.web.test_answer_editing import registered
+
+    series = await series_with_cohort(client, organizer)
+    event, token = await registered(client, organizer)
+    client.cookies.set("lang", "es")
+    pages = {f"/coordinator/series/{series['id']}/edit": "Cambiar la serie",
+             f"/coordinator/series/{series['id']}/cancel": "Sí, cancelar toda la serie",
+             f"/coordinator/series/{series['id']}/occurrences/{SECOND}": "Mover o cambiar esta reunión",
+             f"/coordinator/series/{series['id']}/occurrences/{SECOND}/cancel": "Sí, cancelar esta reunión",
+             f"/organizer/events/{event['id']}/agenda/changes": "Cambios del programa",
+             f"/organizer/events/{event['id']}/invitations": "Invitaciones y códigos de acceso",
+             f"/organizer/events/{event['id']}/delegations": "Dar una delegación a una organización",
+             f"/manage/{token}/answers": "Cambiar sus respuestas"}
+    for url, text in pages.items():
+        response = await client.get(url)
+        assert (response.status_code, '<html lang="es">' in response.text, text in response.text) == (
+            200, True, True), url
