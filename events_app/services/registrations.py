@@ -64,21 +64,15 @@ def validate_person(data: dict[str, Any]) -> dict[str, Any]:
     return person
 
 
-PERSON_UPSERT = """INSERT INTO person (email, name, organization, language, timezone, created_at)
-                   VALUES ($1, $2, $3, $4, $5, now())
-                   ON CONFLICT (email) DO UPDATE SET
-                       organization = coalesce(EXCLUDED.organization, person.organization),
-                       language = EXCLUDED.language,
-                       timezone = coalesce(EXCLUDED.timezone, person.timezone)
-                   RETURNING id, name, organization, timezone"""
-# The person as stored (a known address keeps its name), their organization, and their active registration for the
-# event if they have one, in one round trip under the lock.
-PERSON_UPSERT_AND_ACTIVE = f"""WITH upserted AS ({PERSON_UPSERT})
-    SELECT upserted.id, upserted.name, upserted.timezone, o.id AS organization_id, o.name AS organization_name,
-           o.country AS organization_country, o.kind AS organization_kind,
-           (SELECT r.id FROM registration r WHERE r.event = $6 AND r.person = upserted.id
-                                              AND r.status = ANY($7::text[])) AS active
-    FROM upserted LEFT JOIN organization o ON o.id = upserted.organization"""
+_PERSON_UPSERT = """INSERT INTO person (email, name, organization, language, timezone, created_at)
+                    VALUES ({email}, {name}, {organization}, {language}, {timezone}, now())
+                    ON CONFLICT (email) DO UPDATE SET
+                        organization = coalesce(EXCLUDED.organization, person.organization),
+                        language = EXCLUDED.language,
+                        timezone = coalesce(EXCLUDED.timezone, person.timezone)
+                    {returning}"""
+PERSON_UPSERT = _PERSON_UPSERT.format(email="$1", name="$2", organization="$3", language="$4", timezone="$5",
+                                      returning="RETURNING id")
 
 
 def _person_args(p: dict[str, Any]) -> tuple:
@@ -134,43 +128,60 @@ async def _category(event_id: int, code: str, unlocked_category: int | None):
     return category
 
 
-# The registration, its seat, the event's SEQUENCE for a returning person and its message, in one statement under
-# the event lock (each round trip saved there is time the next registrant of a busy event does not wait). The
-# statement's snapshot is taken after the lock was granted and every writer of these rows holds that lock, so what it
-# reads is current. A place in line is drawn here too, so places follow the order in which registrations took the
-# lock. A REQUEST to someone who had a registration for this event cancelled or rejected must carry a higher SEQUENCE
-# than the CANCEL they got (RFC 5546 2.1.4), hence the event's sequence grows first in that case.
-INSERT_REGISTRATION = f"""
-    WITH reg AS (
+# The person (upserted, or given by id), the registration, its seat, the event's SEQUENCE for a returning person and
+# its first message, in one statement under the event lock (each round trip saved there is time the next registrant
+# of a busy event does not wait). The statement's snapshot is taken after the lock was granted and every writer of
+# these rows holds that lock, so what it reads is current. Nothing is inserted when the person already holds an
+# active registration for the event (`active` says which). A place in line is drawn here too, so places follow the
+# order in which registrations took the lock. A REQUEST to someone who had a registration for this event cancelled
+# or rejected must carry a higher SEQUENCE than the CANCEL they got (RFC 5546 2.1.4), hence the event's sequence
+# grows first in that case.
+_INSERT_REGISTRATION = f"""
+    WITH who AS ({{person}}),
+    active AS (
+        SELECT r.id FROM registration r, who
+        WHERE r.event = $1 AND r.person = who.id AND r.status = ANY($15::text[])),
+    reg AS (
         INSERT INTO registration (event, person, category, status, token_nonce, token_hash, answers, delegation,
                                   invitation, access_code, waitlist_seq, cancel_reason, consent_version, consent_at,
                                   created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10,
-                coalesce($11::bigint, CASE WHEN $4::varchar = 'waitlisted'
-                                           THEN nextval('registration_waitlist_order') END),
-                '', $12::text, CASE WHEN $12::text IS NULL THEN NULL ELSE now() END, now(), now())
+        SELECT $1, who.id, $2, $3, $4, $5, $6::jsonb, $7, $8, $9,
+               coalesce($10::bigint, CASE WHEN $3::varchar = 'waitlisted'
+                                          THEN nextval('registration_waitlist_order') END),
+               '', $11::text, CASE WHEN $11::text IS NULL THEN NULL ELSE now() END, now(), now()
+        FROM who WHERE NOT EXISTS (SELECT 1 FROM active)
         RETURNING id, status, created_at, waitlist_seq, consent_version, consent_at),
     ev AS (
-        UPDATE event SET confirmed_count = confirmed_count + $13::int,
-                         calendar_sequence = calendar_sequence + CASE WHEN $13::int > 0 AND EXISTS (
-                             SELECT 1 FROM registration o WHERE o.event = $1 AND o.person = $2
-                                                            AND o.status IN ('cancelled', 'rejected')) THEN 1 ELSE 0 END
-        WHERE id = $1 AND $13::int > 0
+        UPDATE event SET confirmed_count = confirmed_count + $12::int,
+                         calendar_sequence = calendar_sequence + CASE WHEN EXISTS (
+                             SELECT 1 FROM registration o, who WHERE o.event = $1 AND o.person = who.id
+                                                                 AND o.status IN ('cancelled', 'rejected'))
+                                                                 THEN 1 ELSE 0 END
+        WHERE id = $1 AND $12::int > 0 AND EXISTS (SELECT 1 FROM reg)
         RETURNING calendar_sequence),
     cat AS (
-        UPDATE registration_category SET confirmed_count = confirmed_count + $13::int WHERE id = $3 AND $13::int > 0),
+        UPDATE registration_category SET confirmed_count = confirmed_count + $12::int
+        WHERE id = $2 AND $12::int > 0 AND EXISTS (SELECT 1 FROM reg)),
     msg AS (
         INSERT INTO outbox_message {outbox.COLUMNS}
-        SELECT $14::varchar, $1, reg.id, p.email, p.language, '{{}}'::jsonb, $15::varchar,
-               CASE WHEN $15::varchar IS NOT NULL
+        SELECT $13::varchar, $1, reg.id, who.email, who.language, '{{{{}}}}'::jsonb, $14::varchar,
+               CASE WHEN $14::varchar IS NOT NULL
                     THEN coalesce((SELECT calendar_sequence FROM ev),
                                   (SELECT calendar_sequence FROM event WHERE id = $1)) END,
                {outbox.NEW_ROW_DEFAULTS}, NULL, now()
-        FROM reg JOIN person p ON p.id = $2 WHERE p.email NOT LIKE '%.invalid')
-    SELECT reg.*, CASE WHEN reg.status = 'waitlisted' THEN 1 + (
-               SELECT count(*) FROM registration w WHERE w.category = $3 AND w.status = 'waitlisted'
+        FROM reg, who WHERE who.email NOT LIKE '%.invalid')
+    SELECT who.id AS person_id, who.name, who.timezone, o.id AS organization_id, o.name AS organization_name,
+           o.country AS organization_country, o.kind AS organization_kind, (SELECT id FROM active) AS active,
+           reg.id, reg.status, reg.created_at, reg.consent_version, reg.consent_at,
+           CASE WHEN reg.status = 'waitlisted' THEN 1 + (
+               SELECT count(*) FROM registration w WHERE w.category = $2 AND w.status = 'waitlisted'
                                                      AND w.waitlist_seq < reg.waitlist_seq) END AS waitlist_position
-    FROM reg"""
+    FROM who LEFT JOIN reg ON true LEFT JOIN organization o ON o.id = who.organization"""
+_WHO = "RETURNING id, email, name, language, timezone, organization"
+INSERT_FOR_PERSON = _INSERT_REGISTRATION.format(
+    person="SELECT id, email, name, language, timezone, organization FROM person WHERE id = $16")
+INSERT_WITH_PERSON = _INSERT_REGISTRATION.format(person=_PERSON_UPSERT.format(
+    email="$16", name="$17", organization="$18", language="$19", timezone="$20", returning=_WHO))
 
 # The message a new registration gets, by its status: (kind, calendar method).
 FIRST_MESSAGE = {"confirmed": ("registration_confirmed", METHOD_REQUEST),
@@ -178,25 +189,29 @@ FIRST_MESSAGE = {"confirmed": ("registration_confirmed", METHOD_REQUEST),
 RECEIVED = ("registration_received", None)
 
 
-async def insert_registration(event_id: int, category_id: int, person_id: int, status: str, *, email: str,
-                              answers: dict, delegation_id: int | None = None,
-                              extra: dict | None = None, waitlist_seq: int | None = None):
-    """Insert a registration under the held event lock with its seat (if confirmed) and its first message.
+async def insert_registration(event_id: int, category_id: int, person: int | dict[str, Any], status: str, *,
+                              answers: dict, delegation_id: int | None = None, extra: dict | None = None,
+                              waitlist_seq: int | None = None):
+    """Insert a registration under the held event lock with its seat (if confirmed) and its first message, for a
+    person given by id or by their validated fields (upserted in the same statement).
 
-    Returns (row: id, status, created_at, waitlist_seq, waitlist_position, consent_*; manage token).
+    Returns (row, manage token). The row holds the person as stored (person_id, name, timezone, organization_*),
+    `active` (their active registration's id, when they have one: then nothing was inserted and the registration
+    fields are None), and the new registration's id, status, created_at, consent_* and waitlist_position.
     """
     nonce = new_nonce()
     token = manage_token(get_settings().secret_key, nonce)
     extra = extra or {}
     kind, method = FIRST_MESSAGE.get(status, RECEIVED)
+    args = (event_id, category_id, status, nonce, digest(token), json.dumps(answers), delegation_id,
+            extra.get("invitation"), extra.get("access_code"), waitlist_seq, extra.get("consent_version"),
+            1 if status == "confirmed" else 0, kind, method, list(ACTIVE))
     try:
-        row = await sql.fetchrow(
-            INSERT_REGISTRATION, event_id, person_id, category_id, status, nonce, digest(token), json.dumps(answers),
-            delegation_id, extra.get("invitation"), extra.get("access_code"), waitlist_seq,
-            extra.get("consent_version"), 1 if status == "confirmed" else 0, kind, method)
-    except asyncpg.UniqueViolationError:
-        raise Conflict(f"{email} is already registered for this event", "email") from None
-    return row, token
+        if isinstance(person, int):
+            return await sql.fetchrow(INSERT_FOR_PERSON, *args, person), token
+        return await sql.fetchrow(INSERT_WITH_PERSON, *args, *_person_args(person)), token
+    except asyncpg.UniqueViolationError:  # the active check above makes this a safety net only
+        raise Conflict("this person is already registered for this event", "email") from None
 
 
 async def event_questions(event_id: int) -> list[dict]:
@@ -219,9 +234,10 @@ async def create_registration(event, category, person_id: int, *, email: str, an
             " WHERE e.id = $1 AND c.id = $2", event["id"], category["id"])
         status = initial_status(Seats(event["capacity"], taken["event"], category["quota"], taken["category"]),
                                 category["requires_approval"])
-    row, token = await insert_registration(event["id"], category["id"], person_id, status, email=email,
-                                           answers=answers, delegation_id=delegation_id,
-                                           extra=extra, waitlist_seq=waitlist_seq)
+    row, token = await insert_registration(event["id"], category["id"], person_id, status, answers=answers,
+                                           delegation_id=delegation_id, extra=extra, waitlist_seq=waitlist_seq)
+    if row["active"] is not None:
+        raise Conflict(f"{email} is already registered for this event", "email")
     return row["id"], token, status
 
 
@@ -313,21 +329,19 @@ async def register(event_id: int, data: dict[str, Any], *, idempotency_key: str 
                                                                           or extra.get("access_code")))
         answers, errors = validate_answers(json.loads(context["questions"]), data.get("answers") or {})
         require(errors)
-        stored = await sql.fetchrow(PERSON_UPSERT_AND_ACTIVE, *_person_args(person), event_id, list(ACTIVE))
-        if stored["active"] is not None:
+        status = initial_status(Seats(event["capacity"], event["confirmed_count"], category["quota"],
+                                      category["confirmed_count"]), category["requires_approval"])
+        row, token = await insert_registration(event_id, category["id"], person, status, answers=answers,
+                                               extra=extra)
+        if row["active"] is not None:
             # Never reveal the link to whoever asked: send it to the address on file.
-            await seats.notify("manage_link", stored["active"])
-        else:
-            status = initial_status(Seats(event["capacity"], event["confirmed_count"], category["quota"],
-                                          category["confirmed_count"]), category["requires_approval"])
-            row, token = await insert_registration(event_id, category["id"], stored["id"], status,
-                                                   email=person["email"], answers=answers, extra=extra)
-            if idempotency_key:
-                await sql.execute(
-                    "INSERT INTO idempotency_key (scope, key, request_hash, registration, created_at)"
-                    " VALUES ($1, $2, $3, $4, now())", scope, idempotency_key, request_hash(data), row["id"])
+            await seats.notify("manage_link", row["active"])
+        elif idempotency_key:
+            await sql.execute(
+                "INSERT INTO idempotency_key (scope, key, request_hash, registration, created_at)"
+                " VALUES ($1, $2, $3, $4, now())", scope, idempotency_key, request_hash(data), row["id"])
     await kick_outbox()
-    if stored["active"] is not None:
+    if row["active"] is not None:
         raise Conflict("this email address is already registered for this event; we have emailed the manage link "
                        "to it again", "email")
     # The answer is built from what this request wrote and read under the lock (the same fields as
@@ -338,9 +352,9 @@ async def register(event_id: int, data: dict[str, Any], *, idempotency_key: str 
         "offer_expires_at": None, "delegation_id": None, "consent_version": row["consent_version"],
         "consent_at": row["consent_at"], "waitlist_position": row["waitlist_position"],
         "category": category["code"], "category_name": category["name"], "email": person["email"],
-        "name": stored["name"], "language": person["language"], "timezone": stored["timezone"],
-        "organization_id": stored["organization_id"], "organization_name": stored["organization_name"],
-        "organization_country": stored["organization_country"], "organization_kind": stored["organization_kind"],
+        "name": row["name"], "language": person["language"], "timezone": row["timezone"],
+        "organization_id": row["organization_id"], "organization_name": row["organization_name"],
+        "organization_country": row["organization_country"], "organization_kind": row["organization_kind"],
         "event_title": event["title"], "manage_token": token,
     }
 
