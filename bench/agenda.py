@@ -33,7 +33,8 @@ import manage  # noqa: E402  (stdlib-only launcher: embedded PostgreSQL)
 
 SESSIONS, ROOMS, SPEAKERS = 1000, 60, 1000
 CONNECTIONS = 16
-SECONDS = 3.0
+SECONDS = 3.0  # per figure, split over ROUNDS
+ROUNDS = 4
 MAX_REQUESTS = 200_000
 TZ = "Europe/Berlin"
 PASSWORD = "bench-password-long-enough"
@@ -86,19 +87,34 @@ async def _one_connection(port: int, request: bytes, deadline: float, budget: li
     return done
 
 
-async def requests_per_second(port: int, path: str, headers: dict | None = None,
-                              seconds: float = SECONDS) -> tuple[float, dict]:
+async def _http_load(port: int, path: str, headers: dict | None, seconds: float, warm_up: bool,
+                     statuses: dict) -> tuple[int, float]:
+    """(requests answered, seconds taken) by CONNECTIONS keep-alive loops requesting `path`."""
     lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1"] + [f"{k}: {v}" for k, v in (headers or {}).items()]
     request = ("\r\n".join(lines) + "\r\n\r\n").encode()
-    warm = [2000]
-    await asyncio.gather(*(_one_connection(port, request, time.monotonic() + 0.5, warm, {})
-                           for _ in range(CONNECTIONS)))
-    statuses: dict[int, int] = {}
+    if warm_up:
+        warm = [2000]
+        await asyncio.gather(*(_one_connection(port, request, time.monotonic() + 0.5, warm, {})
+                               for _ in range(CONNECTIONS)))
     budget = [MAX_REQUESTS]
     start = time.monotonic()
     counts = await asyncio.gather(*(_one_connection(port, request, start + seconds, budget, statuses)
                                     for _ in range(CONNECTIONS)))
-    return sum(counts) / (time.monotonic() - start), statuses
+    return sum(counts), time.monotonic() - start
+
+
+async def requests_per_second(targets: dict[str, tuple[int, str, dict | None]]) -> dict[str, tuple[float, dict]]:
+    """Each target's rate, measured in ROUNDS rounds whose order alternates (forwards, backwards, ...), so that a
+    change of the machine's load during the run weighs on a figure and on its baseline alike."""
+    done = {name: [0, 0.0, {}] for name in targets}
+    names = list(targets)
+    for n in range(ROUNDS):
+        for name in (names if n % 2 == 0 else names[::-1]):
+            port, path, headers = targets[name]
+            count, took = await _http_load(port, path, headers, SECONDS / ROUNDS, n == 0, done[name][2])
+            done[name][0] += count
+            done[name][1] += took
+    return {name: (count / took, statuses) for name, (count, took, statuses) in done.items()}
 
 
 def _cold_feed_in_new_process(event_id: int, env: dict) -> tuple[float, str]:
@@ -278,17 +294,14 @@ async def run(server_url: str, workdir: Path) -> dict:
         procs[-1] = _uvicorn("bare_app:app", bare_port, {**env, "BENCH_BYTES_DIR": str(workdir)},
                              workdir / "bare.log", "--app-dir", str(ROOT / "bench"))
 
-        measured = {}
-        for name, port, path, headers in (
-                ("bare agenda bytes", bare_port, "/bare/agenda", None),
-                ("agenda JSON (cached)", api_port, f"{base}/agenda", None),
-                ("bare feed bytes", bare_port, "/bare/feed", None),
-                ("feed .ics (cached)", api_port, f"{base}/calendar.ics", None),
-                ("bare empty 304", bare_port, "/bare/empty", None),
-                ("feed .ics 304", api_port, f"{base}/calendar.ics", {"If-None-Match": feed_etag}),
-                ("agenda JSON 304", api_port, f"{base}/agenda", {"If-None-Match": agenda_etag})):
-            rate, statuses = await requests_per_second(port, path, headers)
-            measured[name] = (rate, statuses)
+        measured = await requests_per_second({
+            "bare agenda bytes": (bare_port, "/bare/agenda", None),
+            "agenda JSON (cached)": (api_port, f"{base}/agenda", None),
+            "bare feed bytes": (bare_port, "/bare/feed", None),
+            "feed .ics (cached)": (api_port, f"{base}/calendar.ics", None),
+            "bare empty 304": (bare_port, "/bare/empty", None),
+            "feed .ics 304": (api_port, f"{base}/calendar.ics", {"If-None-Match": feed_etag}),
+            "agenda JSON 304": (api_port, f"{base}/agenda", {"If-None-Match": agenda_etag})})
         results["rates"] = measured
     finally:
         for proc in procs:  # ours: stopped by handle
@@ -310,7 +323,8 @@ def report(r: dict) -> None:
     rates = {k: v[0] for k, v in r["rates"].items()}
     print(f"\nAgenda benchmark: {SESSIONS} sessions, {ROOMS} rooms, {SPEAKERS} speakers "
           f"(agenda JSON {r['agenda_bytes'] / 1024:.0f} KiB, feed {r['feed_bytes'] / 1024:.0f} KiB); "
-          f"{CONNECTIONS} keep-alive connections, {SECONDS:.0f} s per figure, one uvicorn process each\n")
+          f"{CONNECTIONS} keep-alive connections, {SECONDS:.0f} s per figure in {ROUNDS} alternating rounds, "
+          "one uvicorn process each\n")
     for name, (rate, statuses) in r["rates"].items():
         print(f"  {name:24s} {rate:9.0f} req/s   {dict(sorted(statuses.items()))}")
     print()
