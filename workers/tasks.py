@@ -70,7 +70,7 @@ async def _send_batch(rows: list[dict], leased_at: float, settings, counts: dict
                     # now or during it resends at most the one message whose transaction had completed.
                     await marking
                     marking = None
-                transport().send(outgoing.message, outgoing.sender, outgoing.recipient)
+                transport().send(outgoing.data, outgoing.sender, outgoing.recipient)
             except TemporaryFailure as exc:
                 status = await outbox.mark_retry(row["id"], row["attempts"], str(exc))
                 counts["retry" if status == "pending" else "failed"] += 1

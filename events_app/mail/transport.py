@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import smtplib
 import socket
-from email.message import Message
 
 from events_app.settings import Settings
 
@@ -39,13 +38,19 @@ class SmtpTransport:
                 pass
             self.connection = None
 
-    def send(self, message: Message, sender: str, recipient: str) -> None:
-        """Deliver one message or raise TemporaryFailure / PermanentFailure with the server's reason."""
+    def send(self, data: bytes, sender: str, recipient: str) -> None:
+        """Deliver one message (its bytes, CRLF line ends, as mail.message.build_message writes them) or raise
+        TemporaryFailure / PermanentFailure with the server's reason."""
+        # As smtplib's send_message does: an address beyond ASCII needs the server's SMTPUTF8 extension.
+        options = () if (sender + recipient).isascii() else ("SMTPUTF8", "BODY=8BITMIME")
         for attempt in (1, 2):  # a reused connection may have been closed by the server: reconnect once
             try:
                 if self.connection is None:
                     self.connection = self._connect()
-                refused = self.connection.send_message(message, from_addr=sender, to_addrs=[recipient])
+                self.connection.ehlo_or_helo_if_needed()
+                if options and not self.connection.has_extn("smtputf8"):
+                    raise PermanentFailure("the SMTP server does not accept addresses beyond ASCII (no SMTPUTF8)")
+                refused = self.connection.sendmail(sender, [recipient], data, options)
                 if refused:
                     code, reason = refused[recipient]
                     raise (PermanentFailure if code >= 500 else TemporaryFailure)(f"{code} {reason!r}")
