@@ -164,6 +164,14 @@ def _shared_lines(method: str, item: CalendarItem) -> tuple[tuple[str, bytes], .
     return tuple(line for line in _property_lines(vevent) if line[0] not in _PER_RECIPIENT)
 
 
+@functools.lru_cache(maxsize=4)
+def _dtstamp_line(dtstamp: datetime) -> tuple[str, bytes]:
+    """DTSTAMP is written to the second: the messages built within one second share the line."""
+    stamp = VEvent()
+    stamp.add("dtstamp", dtstamp)
+    return _property_lines(stamp)[0]
+
+
 def itip_message(method: str, item: CalendarItem, attendee: Attendee, dtstamp: datetime) -> bytes:
     """One iTIP object for one recipient: REQUEST (invite or update) or CANCEL, listing only that attendee.
 
@@ -175,12 +183,12 @@ def itip_message(method: str, item: CalendarItem, attendee: Attendee, dtstamp: d
         raise ValueError(f"unsupported iTIP method {method}")
     head = _itip_head(method, item.tzid, tuple(sorted({item.starts_at.year, item.ends_at.year})))
     own = VEvent()
-    own.add("dtstamp", dtstamp.astimezone(timezone.utc))
     if item.description:
         own.add("description", vText(item.description))
     own.add("attendee", _address(attendee.email, attendee.name, role=attendee.role, partstat=attendee.partstat,
                                  rsvp="TRUE" if attendee.rsvp else "FALSE"))
-    lines = sorted([*_shared_lines(method, replace(item, description="")), *_property_lines(own)],
+    lines = sorted([*_shared_lines(method, replace(item, description="")), *_property_lines(own),
+                    _dtstamp_line(dtstamp.astimezone(timezone.utc).replace(microsecond=0))],
                    key=lambda line: _line_order(line[0]))  # stable: lines of one name keep their order
     return head + b"BEGIN:VEVENT\r\n" + b"".join(line for _, line in lines) + b"END:VEVENT\r\n" + _END_VCALENDAR
 

@@ -34,6 +34,7 @@ class Outgoing:
     message_id: str
 
 
+@functools.lru_cache(maxsize=256)  # the same few events and sessions over and over in a batch
 def when_text(starts: datetime, ends: datetime, tzid: str) -> str:
     zone = ZoneInfo(tzid)
     a, b = starts.astimezone(zone), ends.astimezone(zone)
