@@ -101,9 +101,7 @@ async def prerender() -> list[tuple[str, str, bytes]]:
     out = []
     for row in rows:
         outgoing = await notifications.compose(row, settings, loaded=loaded)
-        # CRLF line ends, as smtplib's send_message writes them (sendmail sends bytes unchanged)
-        data = outgoing.message.as_bytes(policy=outgoing.message.policy.clone(linesep="\r\n"))
-        out.append((outgoing.sender, outgoing.recipient, data))
+        out.append((outgoing.sender, outgoing.recipient, outgoing.data))  # CRLF line ends, as sent over SMTP
     return out
 
 

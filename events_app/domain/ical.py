@@ -139,16 +139,58 @@ def _zone_probe(tzid: str, year: int) -> CalendarItem:
 _END_VCALENDAR = b"END:VCALENDAR\r\n"
 
 
+# The properties of an invite's VEVENT that differ from one recipient to the next (the description may carry the
+# recipient's manage link); every other line is the same in all invites of one calendar object and method.
+_PER_RECIPIENT = frozenset({"DTSTAMP", "ATTENDEE", "DESCRIPTION"})
+
+
+def _property_lines(component) -> list[tuple[str, bytes]]:
+    """(name, folded content line) for each property of a component, in the order icalendar writes them."""
+    return [(name, component.content_line(name, value).to_ical() + b"\r\n")
+            for name, value in component.property_items(recursive=False) if name not in ("BEGIN", "END")]
+
+
+def _line_order(name: str) -> tuple[int, str]:
+    # icalendar's own order (Component.sorted_keys): the component's canonical order, then alphabetical
+    order = VEvent.canonical_order
+    return (order.index(name), "") if name in order else (len(order), name)
+
+
+@functools.lru_cache(maxsize=256)
+def _shared_lines(method: str, item: CalendarItem) -> tuple[tuple[str, bytes], ...]:
+    """The VEVENT lines every recipient's invite of `item` (with an empty description) shares, serialised once."""
+    vevent = _vevent(item, datetime(1970, 1, 1, tzinfo=timezone.utc), cancelled=method == METHOD_CANCEL,
+                     attendee=None, with_organizer=True)
+    return tuple(line for line in _property_lines(vevent) if line[0] not in _PER_RECIPIENT)
+
+
+@functools.lru_cache(maxsize=4)
+def _dtstamp_line(dtstamp: datetime) -> tuple[str, bytes]:
+    """DTSTAMP is written to the second: the messages built within one second share the line."""
+    stamp = VEvent()
+    stamp.add("dtstamp", dtstamp)
+    return _property_lines(stamp)[0]
+
+
 def itip_message(method: str, item: CalendarItem, attendee: Attendee, dtstamp: datetime) -> bytes:
     """One iTIP object for one recipient: REQUEST (invite or update) or CANCEL, listing only that attendee.
 
-    The same bytes as one Calendar holding the VTIMEZONE and the VEVENT; only the VEVENT is serialised per message.
+    The same bytes as one Calendar holding the VTIMEZONE and the VEVENT (_vevent() through icalendar). What all
+    recipients share -- the calendar's head with its VTIMEZONE, and every VEVENT line but DTSTAMP, ATTENDEE and
+    DESCRIPTION -- is serialised once per calendar object; per message only those three lines are.
     """
     if method not in (METHOD_REQUEST, METHOD_CANCEL):
         raise ValueError(f"unsupported iTIP method {method}")
     head = _itip_head(method, item.tzid, tuple(sorted({item.starts_at.year, item.ends_at.year})))
-    vevent = _vevent(item, dtstamp, cancelled=method == METHOD_CANCEL, attendee=attendee, with_organizer=True)
-    return head + vevent.to_ical() + _END_VCALENDAR
+    own = VEvent()
+    if item.description:
+        own.add("description", vText(item.description))
+    own.add("attendee", _address(attendee.email, attendee.name, role=attendee.role, partstat=attendee.partstat,
+                                 rsvp="TRUE" if attendee.rsvp else "FALSE"))
+    lines = sorted([*_shared_lines(method, replace(item, description="")), *_property_lines(own),
+                    _dtstamp_line(dtstamp.astimezone(timezone.utc).replace(microsecond=0))],
+                   key=lambda line: _line_order(line[0]))  # stable: lines of one name keep their order
+    return head + b"BEGIN:VEVENT\r\n" + b"".join(line for _, line in lines) + b"END:VEVENT\r\n" + _END_VCALENDAR
 
 
 def feed(items: list[CalendarItem], name: str, stamps: dict[str, datetime]) -> bytes:

@@ -36,6 +36,7 @@ def is_country(code: str) -> bool:
     return len(code) == 2 and code.isalpha() and code.isupper() and pycountry.countries.get(alpha_2=code) is not None
 
 
+@functools.lru_cache(maxsize=512)
 def country_name(code: str | None) -> str:
     country = pycountry.countries.get(alpha_2=code) if code else None
     return country.name if country else ""

@@ -26,6 +26,9 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates change only with a deployment, which restarts the processes: skip the stat() of the file that
+        # auto_reload does on every get_template(), once per part of every message.
+        auto_reload=False,
     )
     return env
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import smtplib
 import socket
-from email.message import Message
+from typing import Callable
 
 from events_app.settings import Settings
 
@@ -16,14 +16,39 @@ class PermanentFailure(Exception):
     """Do not retry: the server refused this message or recipient with 5xx."""
 
 
+class Withheld(Exception):
+    """Not sent: the check made once the server had accepted the envelope said no; the transaction was reset."""
+
+
+class _ReadyBeforeData:
+    """smtplib's own sendmail(), asking `ready()` (when set) between the accepted envelope and DATA."""
+
+    ready: Callable[[], bool] | None = None
+
+    def data(self, msg):
+        if self.ready is not None and not self.ready():
+            raise Withheld("the message was held back before DATA")
+        return super().data(msg)
+
+
+class _SMTP(_ReadyBeforeData, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_ReadyBeforeData, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpTransport:
+    """One SMTP connection, kept open across messages. Not for use by two threads at once."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.connection: smtplib.SMTP | None = None
+        self.connection: _SMTP | _SMTP_SSL | None = None
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _SMTP | _SMTP_SSL:
         s = self.settings
-        cls = smtplib.SMTP_SSL if s.smtp_ssl else smtplib.SMTP
+        cls = _SMTP_SSL if s.smtp_ssl else _SMTP
         conn = cls(s.smtp_host, s.smtp_port, timeout=30)
         if s.smtp_starttls:
             conn.starttls()
@@ -39,17 +64,35 @@ class SmtpTransport:
                 pass
             self.connection = None
 
-    def send(self, message: Message, sender: str, recipient: str) -> None:
-        """Deliver one message or raise TemporaryFailure / PermanentFailure with the server's reason."""
+    def send(self, data: bytes, sender: str, recipient: str, ready: Callable[[], bool] | None = None) -> None:
+        """Deliver one message (its bytes, CRLF line ends, as mail.message.build_message writes them) or raise
+        TemporaryFailure / PermanentFailure with the server's reason.
+
+        `ready`, if given, is called once the server has accepted sender and recipient, before the message itself
+        goes out (it may block, e.g. until the previous message is marked sent, while the envelope's round trips
+        are already done). If it returns False the transaction is reset and Withheld raised: nothing was sent.
+        """
+        # As smtplib's send_message does: an address beyond ASCII needs the server's SMTPUTF8 extension.
+        options = () if (sender + recipient).isascii() else ("SMTPUTF8", "BODY=8BITMIME")
         for attempt in (1, 2):  # a reused connection may have been closed by the server: reconnect once
             try:
                 if self.connection is None:
                     self.connection = self._connect()
-                refused = self.connection.send_message(message, from_addr=sender, to_addrs=[recipient])
+                self.connection.ehlo_or_helo_if_needed()
+                if options and not self.connection.has_extn("smtputf8"):
+                    raise PermanentFailure("the SMTP server does not accept addresses beyond ASCII (no SMTPUTF8)")
+                self.connection.ready = ready
+                try:
+                    refused = self.connection.sendmail(sender, [recipient], data, options)
+                finally:
+                    self.connection.ready = None
                 if refused:
                     code, reason = refused[recipient]
                     raise (PermanentFailure if code >= 500 else TemporaryFailure)(f"{code} {reason!r}")
                 return
+            except Withheld:
+                self._reset()
+                raise
             except smtplib.SMTPServerDisconnected as exc:
                 self.connection = None
                 if attempt == 2:

@@ -100,7 +100,7 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None) ->
     rendered = render(kind, language, context)
     domain = organizer_email.rsplit("@", 1)[-1]
     message_id = f"<outbox-{row['id']}@{domain}>"
-    message = build_message(rendered=rendered, sender=Address(organizer_name, addr_spec=organizer_email),
-                            recipient=row["recipient"], recipient_name=person["name"], calendar=calendar,
-                            method=method, message_id=message_id)
-    return Outgoing(message, organizer_email, row["recipient"], message_id)
+    data = build_message(rendered=rendered, sender=Address(organizer_name, addr_spec=organizer_email),
+                         recipient=row["recipient"], recipient_name=person["name"], calendar=calendar,
+                         method=method, message_id=message_id)
+    return Outgoing(data, organizer_email, row["recipient"], message_id)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.headerregistry import Address
-from email.message import Message
 from zoneinfo import ZoneInfo
 
 from events_app.db import sql
@@ -28,12 +28,13 @@ from events_app.settings import Settings, get_settings
 
 @dataclass(frozen=True)
 class Outgoing:
-    message: Message
+    data: bytes  # the message as it goes over SMTP (mail.message.build_message)
     sender: str
     recipient: str
     message_id: str
 
 
+@functools.lru_cache(maxsize=256)  # the same few events and sessions over and over in a batch
 def when_text(starts: datetime, ends: datetime, tzid: str) -> str:
     zone = ZoneInfo(tzid)
     a, b = starts.astimezone(zone), ends.astimezone(zone)
@@ -61,6 +62,11 @@ def event_item(event: dict, settings: Settings, sequence: int, extra_description
         location=where,
         url=f"{settings.public_url}/events/{event['id']}",
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _address(name: str, email: str) -> Address:
+    return Address(name, addr_spec=email)  # parsed once: the messages of a batch mostly share their sender
 
 
 def _payload(row: dict) -> dict:
@@ -190,11 +196,11 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None, lo
         calendar = itip_message(row["calendar_method"], item, Attendee(person["email"], person["name"]), now)
     domain = organizer_email.rsplit("@", 1)[-1]
     message_id = f"<outbox-{row['id']}@{domain}>"  # one per outbox row: a resend after a crash keeps it
-    message = build_message(rendered=rendered, sender=Address(organizer_name, addr_spec=organizer_email),
-                            recipient=row["recipient"], recipient_name=person["name"], calendar=calendar,
-                            method=row["calendar_method"], message_id=message_id,
-                            reply_to=event["reply_to"] or None, headers=headers)
-    return Outgoing(message, organizer_email, row["recipient"], message_id)
+    data = build_message(rendered=rendered, sender=_address(organizer_name, organizer_email),
+                         recipient=row["recipient"], recipient_name=person["name"], calendar=calendar,
+                         method=row["calendar_method"], message_id=message_id,
+                         reply_to=event["reply_to"] or None, headers=headers)
+    return Outgoing(data, organizer_email, row["recipient"], message_id)
 
 
 async def preview(account, event_id: int, announcement_id: int) -> dict:
@@ -211,6 +217,6 @@ async def preview(account, event_id: int, announcement_id: int) -> dict:
         return {"recipient": None, "subject": announcement["subject"], "text": announcement["body"],
                 "html": ""}
     outgoing = await compose(row, get_settings())
-    message = email.message_from_bytes(outgoing.message.as_bytes(), policy=email.policy.default)
+    message = email.message_from_bytes(outgoing.data, policy=email.policy.default)
     return {"recipient": row["recipient"], "subject": str(message["Subject"]),
             "text": message.get_body(("plain",)).get_content(), "html": message.get_body(("html",)).get_content()}

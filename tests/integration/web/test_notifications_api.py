@@ -134,7 +134,7 @@ async def test_announcement_email_has_list_unsubscribe_and_reply_to(client, orga
         headers=organizer)).json()
     await client.post(f"/api/events/{event['id']}/announcements/{created['id']}/send", headers=organizer)
     row = dict(await sql.fetchrow("SELECT * FROM outbox_message WHERE kind = 'announcement'"))
-    message = email.message_from_bytes((await compose(row, get_settings())).message.as_bytes(),
+    message = email.message_from_bytes((await compose(row, get_settings())).data,
                                        policy=email.policy.default)
     unsubscribe = message["List-Unsubscribe"].strip("<>").split("/api/")[1]
     result = await client.post(f"/api/{unsubscribe}")

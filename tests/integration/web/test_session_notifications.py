@@ -122,7 +122,7 @@ async def test_session_invite_email_passes_the_validator(client, organizer, tmp_
     for kind in ("session_booked", "session_dropped"):
         row = dict(await sql.fetchrow("SELECT * FROM outbox_message WHERE kind = $1", kind))
         path = tmp_path / f"{kind}.eml"
-        path.write_bytes((await compose(row, get_settings())).message.as_bytes())
+        path.write_bytes((await compose(row, get_settings())).data)
         paths.append(path)
     uid = str(await sql.fetchval("SELECT calendar_uid FROM agenda_session WHERE id = $1", session["id"]))
     message = email.message_from_bytes(paths[0].read_bytes(), policy=email.policy.default)

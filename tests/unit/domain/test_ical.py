@@ -8,6 +8,7 @@ import vobject
 
 from dataclasses import replace
 
+from events_app.domain import ical
 from events_app.domain.ical import Attendee, CalendarItem, feed, feed_piece_key, feed_vevent, itip_message
 from events_app.domain.timezones import transitions, vtimezone
 
@@ -133,3 +134,23 @@ def test_feed_piece_key_changes_when_the_zone_rules_give_another_wall_clock_time
     before = feed_piece_key(item(), STAMP)
     monkeypatch.setattr("events_app.domain.ical.ZoneInfo", lambda name: ZoneInfo("Asia/Tokyo"))
     assert feed_piece_key(item(), STAMP) != before
+
+
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+@pytest.mark.parametrize("extra", [
+    {}, {"description": "Ñandú; tres días, en Malmö\\n" * 12}, {"url": "https://example.org/e/1", "categories": ("A", "B,c")},
+    {"hours": 0, "status": "TENTATIVE", "description": "d"}, {"tzid": "UTC", "start": datetime(2027, 12, 31, 23, 0)},
+    {"rrule": "FREQ=WEEKLY;COUNT=3", "exdates": (datetime(2027, 5, 25, 7, 0, tzinfo=timezone.utc),),
+     "recurrence_id": datetime(2027, 6, 1, 7, 0, tzinfo=timezone.utc)},
+])
+@pytest.mark.parametrize("attendee", [ATTENDEE, Attendee("x@example.org", ""),
+                                      Attendee("l@example.org", "李小龍 " * 10, partstat="ACCEPTED", rsvp=False)])
+def test_invite_bytes_equal_one_calendar_serialised_whole(method, extra, attendee):
+    """itip_message serialises the lines all recipients share once; the result is what icalendar writes for the
+    whole calendar, line for line and in the same order."""
+    the_item = item(**extra)
+    stamp = STAMP.replace(microsecond=123456).astimezone(ZoneInfo("Asia/Seoul"))  # written as UTC, to the second
+    whole = ical._calendar(method, [the_item])
+    whole.add_component(ical._vevent(the_item, stamp, cancelled=method == "CANCEL", attendee=attendee,
+                                     with_organizer=True))
+    assert itip_message(method, the_item, attendee, stamp) == whole.to_ical()

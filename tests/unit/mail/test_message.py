@@ -1,8 +1,15 @@
 import email
 import email.policy
+import re
 from email.headerregistry import Address
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr
 
-from events_app.mail.message import build_message
+import pytest
+
+from events_app.mail.message import POLICY, build_message
 from events_app.mail.render import render
 
 CONTEXT = {
@@ -35,10 +42,59 @@ def test_message_layout_is_mixed_alternative_with_inline_calendar_and_attachment
     message = build_message(rendered=rendered, sender=Address("Secretariat", addr_spec="congress@example.org"),
                             recipient="c@example.org", recipient_name="Camila", calendar=ics, method="REQUEST",
                             message_id="<outbox-1@example.org>")
-    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    parsed = email.message_from_bytes(message, policy=email.policy.default)
     layout = [(p.get_content_type(), p.get_param("method")) for p in parsed.walk()]
     assert layout == [("multipart/mixed", None), ("multipart/alternative", None), ("text/plain", None),
                       ("text/html", None), ("text/calendar", "REQUEST"), ("application/ics", None)]
     attachment = list(parsed.walk())[-1]
     assert (attachment.get_filename(), attachment.get_payload(decode=True)) == ("invite.ics", ics)
     assert parsed["Message-ID"] == "<outbox-1@example.org>"
+
+
+def email_package_message(rendered, sender, recipient, recipient_name, calendar, method, reply_to, message_id,
+                          headers, boundaries, date):
+    """The same layout built as a tree of email package parts, as build_message did before it wrote bytes."""
+    alternative = MIMEMultipart("alternative", boundary=boundaries["alt"], policy=POLICY)
+    alternative.attach(MIMEText(rendered.text, "plain", "utf-8"))
+    alternative.attach(MIMEText(rendered.html, "html", "utf-8"))
+    message = alternative
+    if calendar is not None:
+        part = MIMEText(calendar.decode("utf-8"), "calendar", "utf-8")
+        part.set_param("method", method)
+        alternative.attach(part)
+        message = MIMEMultipart("mixed", boundary=boundaries["mixed"], policy=POLICY)
+        message.attach(alternative)
+        attachment = MIMEApplication(calendar, "ics", name="invite.ics")
+        attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
+        message.attach(attachment)
+    message["Subject"] = rendered.subject
+    message["From"] = formataddr((sender.display_name, sender.addr_spec))
+    message["To"] = formataddr((recipient_name, recipient))
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message["Date"] = date
+    message["Message-ID"] = message_id
+    message["MIME-Version"] = "1.0"
+    for key, value in (headers or {}).items():
+        message[key] = value
+    return message.as_bytes()  # POLICY writes CRLF, as smtplib.send_message flattens
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("name", ["Camila", "Rodríguez, Camila", 'Jean "JJ" Dupont', "李小龍 " * 12, ""])
+@pytest.mark.parametrize("calendar", [None, b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n",
+                                      "BEGIN:VCALENDAR\r\nSUMMARY:Ñandú\r\n".encode() * 40, b"BEGIN:VCALENDAR"])
+def test_message_bytes_equal_the_email_packages_for_the_same_layout(language, name, calendar):
+    rendered = render("registration_confirmed", language, {**CONTEXT, "person": {"name": name, "email": "c@x.org"}})
+    sender = Address("Secretariat of the World Congress of Local and Regional Governments, Malmö",
+                     addr_spec="congress@example.org")
+    headers = {"List-Unsubscribe": "<https://example.org/api/unsubscribe/" + "a" * 90 + ">",
+               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    kwargs = dict(rendered=rendered, sender=sender, recipient="c@example.org", recipient_name=name,
+                  calendar=calendar, method="REQUEST", reply_to="Programme <programme@example.org>",
+                  message_id="<outbox-7@example.org>", headers=headers)
+    data = build_message(**kwargs)
+    # boundaries are random ("=_alt_<hex>", "=_mixed_<hex>"), the Date is the clock's: take both from the message
+    boundaries = {value.split("_")[1]: value for value in re.findall(r'boundary="([^"]+)"', data.decode("ascii"))}
+    date = re.search(rb"\r\nDate: ([^\r]+)\r\n", data).group(1).decode()
+    assert data == email_package_message(**kwargs, boundaries=boundaries, date=date)
