@@ -92,8 +92,7 @@ def build_message(*, rendered: Rendered, sender: Address, recipient: str, recipi
     if reply_to:
         top.append(("Reply-To", reply_to))
     top += [("Date", formatdate(localtime=False, usegmt=True)),
-            ("Message-ID", message_id or make_msgid(domain=sender.domain)), ("MIME-Version", "1.0"),
-            *(headers or {}).items()]
+            ("Message-ID", message_id or make_msgid(domain=sender.domain)), *(headers or {}).items()]
     alternative_boundary = _boundary("alt")
     alternative_type = ("Content-Type", f'multipart/alternative; boundary="{alternative_boundary}"')
     if calendar is None:

@@ -49,6 +49,7 @@ def test_message_layout_is_mixed_alternative_with_inline_calendar_and_attachment
     attachment = list(parsed.walk())[-1]
     assert (attachment.get_filename(), attachment.get_payload(decode=True)) == ("invite.ics", ics)
     assert parsed["Message-ID"] == "<outbox-1@example.org>"
+    assert len(parsed.get_all("MIME-Version")) == 1  # RFC 2045 4: once per message header
 
 
 def email_package_message(rendered, sender, recipient, recipient_name, calendar, method, reply_to, message_id,
@@ -73,8 +74,7 @@ def email_package_message(rendered, sender, recipient, recipient_name, calendar,
     if reply_to:
         message["Reply-To"] = reply_to
     message["Date"] = date
-    message["Message-ID"] = message_id
-    message["MIME-Version"] = "1.0"
+    message["Message-ID"] = message_id  # MIMEMultipart wrote MIME-Version already
     for key, value in (headers or {}).items():
         message[key] = value
     return message.as_bytes()  # POLICY writes CRLF, as smtplib.send_message flattens
