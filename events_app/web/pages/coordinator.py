@@ -82,9 +82,8 @@ def host_choices(project: dict, series: dict) -> list[tuple[int, str]]:
             + [(org, name) for org, name in names.items() if org not in rotation])
 
 
-def series_changes(data: dict[str, Any]) -> dict[str, Any]:
-    """The edit form as a whole-series change for meetings.update_series; unreadable fields are reported at once."""
-    errors: list[FieldError] = []
+def start_and_duration(data: dict[str, Any], errors: list[FieldError]) -> tuple[datetime | None, int | None]:
+    """A series form's first start (wall-clock in its zone) and duration; what cannot be read goes to `errors`."""
     start = None
     try:
         start = datetime.fromisoformat(data.get("start", ""))
@@ -93,6 +92,13 @@ def series_changes(data: dict[str, Any]) -> dict[str, Any]:
     duration = int_or_none(data.get("duration_minutes"))
     if duration is None:
         errors.append(FieldError("duration_minutes", "must be a whole number of minutes"))
+    return start, duration
+
+
+def series_changes(data: dict[str, Any]) -> dict[str, Any]:
+    """The edit form as a whole-series change for meetings.update_series; unreadable fields are reported at once."""
+    errors: list[FieldError] = []
+    start, duration = start_and_duration(data, errors)
     agenda, agenda_errors = parse_agenda(data.get("agenda", ""))
     errors += agenda_errors
     hosts = [int(h) for h in data.get("host_rotation", []) if str(h).isdigit()]
@@ -231,14 +237,7 @@ class CoordinatorPages(Controller):
                             account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
         errors: list[FieldError] = []
-        start = None
-        try:
-            start = datetime.fromisoformat(data.get("start", ""))
-        except ValueError:
-            errors.append(FieldError("start", "must be a date and time, e.g. 2026-10-06T14:00"))
-        duration = int_or_none(data.get("duration_minutes"))
-        if duration is None:
-            errors.append(FieldError("duration_minutes", "must be a whole number of minutes"))
+        start, duration = start_and_duration(data, errors)
         try:
             if errors:
                 raise InvalidInput(errors)
