@@ -229,3 +229,28 @@ async def test_every_new_page_renders_in_spanish(client, organizer):
         response = await client.get(url)
         assert (response.status_code, '<html lang="es">' in response.text, text in response.text) == (
             200, True, True), url
+
+
+async def test_the_project_page_creates_a_series_or_shows_what_to_fix(client, organizer):
+    project = await project_with_cohort(client, organizer)
+    await page_login(client)
+    url = f"/coordinator/projects/{project['id']}"
+    form = {"title": "Monthly sync", "mode": "online", "timezone": "Europe/Berlin", "start": "2027-04-06T14:00",
+            "duration_minutes": "60", "rrule": "FREQ=MONTHLY;BYDAY=1TU;COUNT=3", "description": "",
+            "location": "", "online_url": "https://meet.example.org/sync"}
+    before = await snapshot()
+    bad = await client.post(f"{url}/series", data={"_csrf_token": await csrf(client, url), **form,
+                                                   "start": "next Tuesday", "duration_minutes": "an hour"})
+    assert bad.status_code == 422
+    for field in ("start", "duration_minutes"):
+        assert f'id="f-series-{field}-error"' in bad.text, field
+    assert 'value="next Tuesday"' in bad.text
+    assert await snapshot() == before
+    before_rows = await outbox_rows()
+    created = await client.post(f"{url}/series", data={"_csrf_token": await csrf(client, url), **form})
+    assert created.status_code == 303
+    series_id = int(created.headers["location"].split("/")[3].split("?")[0])
+    stored = await sql.fetchrow("SELECT title, duration_minutes, rrule FROM meeting_series WHERE id = $1", series_id)
+    assert dict(stored) == {"title": "Monthly sync", "duration_minutes": 60, "rrule": "FREQ=MONTHLY;COUNT=3;BYDAY=1TU"}
+    invites = (await outbox_rows())[len(before_rows):]
+    assert sorted((recipient, method) for _, recipient, method, _ in invites) == [(e, "REQUEST") for e in INVITEES]
