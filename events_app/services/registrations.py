@@ -28,7 +28,7 @@ from events_app.domain.registration import (
 from events_app.domain.security import digest, manage_token, new_nonce
 from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
-from events_app.services import outbox, seats
+from events_app.services import outbox, questions, seats
 from events_app.settings import get_settings
 
 
@@ -214,26 +214,17 @@ async def insert_registration(event_id: int, category_id: int, person: int | dic
         raise Conflict("this person is already registered for this event", "email") from None
 
 
-async def event_questions(event_id: int) -> list[dict]:
-    """The event's custom questions in order, as validate_answers reads them."""
-    return [dict(q) | {"options": json.loads(q["options"]) if isinstance(q["options"], str) else q["options"]}
-            for q in await sql.fetch("SELECT code, label, kind, required, options FROM question"
-                                     " WHERE event = $1 ORDER BY position", event_id)]
-
-
 async def create_registration(event, category, person_id: int, *, email: str, answers: dict,
                               delegation_id: int | None = None, extra: dict | None = None,
                               status: str | None = None, waitlist_seq: int | None = None) -> tuple[int, str, str]:
     """Insert a registration under the held event lock, take its seat or place it in line, write its message.
+    `event` and `category` are rows read after the lock was taken (seats.lock_event, then the category).
 
     Returns (registration id, manage token, status).
     """
-    if status is None:
-        taken = await sql.fetchrow(
-            "SELECT e.confirmed_count AS event, c.confirmed_count AS category FROM event e, registration_category c"
-            " WHERE e.id = $1 AND c.id = $2", event["id"], category["id"])
-        status = initial_status(Seats(event["capacity"], taken["event"], category["quota"], taken["category"]),
-                                category["requires_approval"])
+    if status is None:  # both rows were read under the event lock: their counters are current
+        status = initial_status(Seats(event["capacity"], event["confirmed_count"], category["quota"],
+                                      category["confirmed_count"]), category["requires_approval"])
     row, token = await insert_registration(event["id"], category["id"], person_id, status, answers=answers,
                                            delegation_id=delegation_id, extra=extra, waitlist_seq=waitlist_seq)
     if row["active"] is not None:
@@ -272,7 +263,8 @@ CONTEXT = f"SELECT {_context_columns('$1', '$2')}"
 async def _lock_for(event_id: int, data: dict[str, Any], person: dict[str, Any], now: datetime):
     """Lock the event (and the category) and check the request against them.
 
-    Returns (event, category, questions, extra columns for the registration).
+    Returns (event, category, context: a row with the `questions` and `organization` JSON columns, extra columns
+    for the registration: the invitation or access code used).
     """
     code = data.get("category") or ""
     if code and not data.get("invitation_token") and not data.get("access_code"):
@@ -430,7 +422,7 @@ async def update_answers(token: str, answers: dict[str, Any]) -> dict:
         status = await sql.fetchval("SELECT status FROM registration WHERE id = $1 FOR UPDATE", found["id"])
         if status not in ACTIVE:
             raise Conflict(f"this registration is {status}; its answers can no longer be changed", "status")
-        clean, errors = validate_answers(await event_questions(found["event"]), answers or {})
+        clean, errors = validate_answers(await questions.for_event(found["event"]), answers or {})
         require(errors)
         await sql.execute("UPDATE registration SET answers = $2::jsonb, updated_at = now() WHERE id = $1",
                           found["id"], json.dumps(clean))
