@@ -6,10 +6,10 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from events_app.domain.vocab import MeetingMode as Mode
 from events_app.web.schemas import Strict, Text200, Text300, Text500
 
 Email = Annotated[str, Meta(max_length=320)]
-Mode = Literal["in_person", "online", "hybrid"]
 Answer = Literal["accepted", "declined", "tentative"]
 OccurrenceId = Annotated[str, Meta(max_length=16, description="original start in UTC, e.g. 20261006T120000Z")]
 
