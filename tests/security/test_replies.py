@@ -303,3 +303,13 @@ async def test_rejected_replies_are_listed_with_reason_for_the_projects_coordina
     assert ("La respuesta no se envió a la dirección de respuesta personal de una de nuestras invitaciones"
             in page.text)
     assert WEI in page.text and "rechazada" in page.text and "registrada" in page.text
+
+
+async def test_organizer_address_too_long_for_reply_addresses_is_refused(client, organizer):
+    long = await client.post("/api/projects", headers=organizer, json={
+        "title": "Long mailbox", "organizer_email": "x" * 37 + "@example.org"})
+    assert long.status_code == 422, long.text
+    assert [e["field"] for e in long.json()["errors"]] == ["organizer_email"]
+    fits = await client.post("/api/projects", headers=organizer, json={
+        "title": "Mailbox that fits", "organizer_email": "x" * 36 + "@example.org"})
+    assert fits.status_code == 201, fits.text

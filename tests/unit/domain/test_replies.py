@@ -45,3 +45,9 @@ def test_tokens_are_found_in_any_case_and_form_of_address():
 
 def test_every_rejection_reason_has_a_spanish_translation():
     assert sorted(set(REJECTION_REASONS.values()) - catalog("es").keys()) == []
+
+
+def test_too_long_organizer_address_message_is_translated():
+    from events_app.services.projects import REPLY_MAILBOX_TOO_LONG
+
+    assert REPLY_MAILBOX_TOO_LONG in catalog("es")
