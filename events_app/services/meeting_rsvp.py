@@ -129,6 +129,7 @@ class Proof:
     code: str  # why there is no invitation: no-token, bad-token or token-conflict
 
 
+MAX_TOKENS = 8  # a message naming more addresses than that is not a calendar reply; bounds the lookups
 # Headers that may hold the address a message was sent to (forwarders rewrite the envelope, not these).
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To")
 
@@ -151,7 +152,7 @@ def calendar_parts(raw: bytes) -> tuple[str, list[str], list[bytes]]:
 async def _proof(addresses: list[str]) -> Proof:
     """Find the invitation of the reply tokens in these addresses. A token proves the message was written by
     someone holding that recipient's invite; tokens of two different invitations prove nothing."""
-    tokens = tokens_in(addresses)
+    tokens = tokens_in(addresses)[:MAX_TOKENS]
     if not tokens:
         return Proof(None, "no-token")
     found: dict[tuple[int, int], Invitation] = {}
@@ -294,7 +295,7 @@ async def _reply_event(vevent, sender: str, proof: Proof, now: datetime) -> str:
         stored = await _record(uid_series, invitation.person_id, rid, partstat, "imip", answered_at)
         notes = [] if stored else ["older than the stored answer"]
         if attendee != invitation.email:
-            notes.append(f"recorded for {invitation.email}")  # an alias of the invited address
+            notes.append(f"for the invitation of {invitation.email}")  # ATTENDEE is an alias of that address
         await _log(sender, uid, attendee, rid, partstat, "accepted", "; ".join(notes), "", uid_series)
     return ""
 

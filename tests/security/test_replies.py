@@ -175,7 +175,7 @@ async def test_genuine_replies_from_real_clients_are_recorded_for_the_token_invi
     assert [(r["sender"], r["attendee"], r["partstat"], r["outcome"], r["series"]) for r in rows] == [
         ("a.okafor@lagos-gov.example", AMARA, "ACCEPTED", "accepted", series["id"]),
         (WEI_ALIAS, WEI_ALIAS, "TENTATIVE", "accepted", series["id"])]
-    assert rows[1]["reason"] == f"recorded for {WEI}"
+    assert rows[1]["reason"] == f"for the invitation of {WEI}"
     title = series["title"]
     assert await answers() == {f"{AMARA} {title}": "ACCEPTED", f"{WEI} {title}": "TENTATIVE"}
 
