@@ -247,6 +247,7 @@ ROUTES = [
     R("POST", "/api/projects/{project_id:int}/contacts", PROJECT,
       lambda s: {"email": "second@kisumu.example", "name": "Second", "organization_id": s.ids["organization_id"]}),
     R("DELETE", "/api/projects/{project_id:int}/contacts/{person_id:int}", PROJECT),
+    R("GET", "/api/projects/{project_id:int}/inbound-replies", PROJECT),
     R("GET", "/api/projects/{project_id:int}/series", PROJECT),
     R("POST", "/api/projects/{project_id:int}/series", PROJECT,
       lambda s: {"title": "Kick-off", "mode": "online", "timezone": "UTC", "start": "2027-05-01T10:00:00",
