@@ -120,4 +120,5 @@ async def send(account: CurrentAccount, event_id: int, announcement_id: int) -> 
 
 async def sample_recipient(event_id: int, audience: dict[str, Any]):
     query, args = await _recipients_query(event_id, audience)
-    return await sql.fetchrow("SELECT r.id, p.email, r.registered_language AS language" + query + " ORDER BY r.id LIMIT 1", *args)
+    return await sql.fetchrow("SELECT r.id, p.email, r.registered_language AS language" + query
+                              + " ORDER BY r.id LIMIT 1", *args)

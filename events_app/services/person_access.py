@@ -14,7 +14,7 @@ from typing import Any
 
 from events_app.db import sql
 from events_app.db.engine import DB
-from events_app.domain.errors import DomainError, FieldError, InvalidInput, NotFound, Unauthorized, require
+from events_app.domain.errors import DomainError, FieldError, NotFound, Unauthorized, require
 from events_app.domain.security import (
     ACCESS_LINK_MINUTES,
     PERSON_SESSION_MINUTES,

@@ -158,7 +158,8 @@ FILTERS = {
     "organization_id": "o.id = ${}",
     "country": "o.country = upper(${})",
     "delegation_id": "r.delegation = ${}",
-    "q": "(r.registered_name ILIKE '%' || ${} || '%' OR p.email ILIKE '%' || ${} || '%' OR o.name ILIKE '%' || ${} || '%')",
+    "q": "(r.registered_name ILIKE '%' || ${} || '%' OR p.email ILIKE '%' || ${} || '%'"
+         " OR o.name ILIKE '%' || ${} || '%')",
 }
 
 

@@ -5,7 +5,6 @@ runner's PostgreSQL and Redis)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
