@@ -362,3 +362,30 @@ async def test_access_link_requests_are_rate_limited_per_client_and_per_email(cl
     assert per_email == [202, 202, 429]
     assert page.status_code == 429
     assert per_client == [202, 202, 429]  # the first request of `one` counted too
+
+
+async def test_only_the_owners_mailbox_gets_a_link_through_the_real_worker(client, organizer, celery_worker,
+                                                                             maildir):
+    import secrets
+
+    from tests.fixtures import read_mail, wait_for_mail
+
+    known, unknown = (f"{who}-{secrets.token_hex(4)}@example.org" for who in ("owner", "nobody"))
+    event = await published_event(client, organizer)
+    r = await client.post(f"/api/events/{event['id']}/registrations",
+                          json={"email": known, "name": "Olga Owner", "category": "delegate", "consent": True})
+    assert r.status_code == 201, r.text
+    for address in (unknown, known):
+        assert (await client.post("/api/people/access-link", json={"email": address})).status_code == 202
+    token = await csrf(client, "/my-data")
+    for address in (unknown, known):
+        assert (await client.post("/my-data", data={"_csrf_token": token, "email": address})).status_code == 303
+
+    messages = [m for m in wait_for_mail(maildir, known, count=3) if "personal data" in str(m["Subject"])]
+    links = [LINK_RE.search(m.get_body(("plain",)).get_content()).group(1) for m in messages]
+    assert len(links) == 2 and links[0] != links[1]
+    assert read_mail(maildir, unknown) == []
+    opened = await client.post("/api/people/access", json={"token": links[1]})
+    assert opened.status_code == 200, opened.text
+    me = await client.get("/api/people/me", headers={"Authorization": f"Bearer {opened.json()['session']}"})
+    assert me.json()["email"] == known
