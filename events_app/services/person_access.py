@@ -54,16 +54,20 @@ async def request_link(email: str, now: datetime | None = None) -> None:
     async with DB.transaction():
         person = await sql.fetchrow("SELECT id, language FROM person WHERE email = $1 AND erased_at IS NULL",
                                     address)
-        if person is None:
-            return
-        nonce = new_nonce()
-        link_id = await sql.fetchval(
-            "INSERT INTO person_access_link (person, token_nonce, token_hash, expires_at, created_at)"
-            " VALUES ($1, $2, $3, $4, $5) RETURNING id", person["id"], nonce,
-            digest(access_link_token(get_settings().secret_key, nonce)),
-            now + timedelta(minutes=ACCESS_LINK_MINUTES), now)
-        await outbox.enqueue(MAIL_KIND, address, language=person["language"] or "en", payload={"link_id": link_id})
-    await kick_outbox()
+        if person is not None:
+            await _write_link(person, address, now)
+    await kick_outbox()  # for unknown addresses too, so the answer takes about as long
+
+
+async def _write_link(person, address: str, now: datetime) -> None:
+    """The link (its nonce and digest) and the message that carries it, in the caller's transaction."""
+    nonce = new_nonce()
+    link_id = await sql.fetchval(
+        "INSERT INTO person_access_link (person, token_nonce, token_hash, expires_at, created_at)"
+        " VALUES ($1, $2, $3, $4, $5) RETURNING id", person["id"], nonce,
+        digest(access_link_token(get_settings().secret_key, nonce)), now + timedelta(minutes=ACCESS_LINK_MINUTES),
+        now)
+    await outbox.enqueue(MAIL_KIND, address, language=person["language"] or "en", payload={"link_id": link_id})
 
 
 async def link_state(token: str, now: datetime | None = None) -> str:

@@ -292,6 +292,10 @@ async def test_erasure_and_profile_change_through_the_pages(client, owner):
     assert await sql.fetchval("SELECT registered_name FROM registration WHERE id = $1",
                               owner["registration"]["id"]) == "Inés García"
 
+    download = await client.get("/me/data.json")
+    assert download.status_code == 200 and SECRET_ANSWER in download.text
+    assert download.json()["person"]["email"] == OWNER
+
     erased = await client.post("/me/erase", data={"_csrf_token": form_token})
     assert erased.status_code == 303 and erased.headers["location"].startswith("/my-data")
     assert await sql.fetchval("SELECT erased_at FROM person WHERE id = $1", owner["person"]["id"]) is not None
