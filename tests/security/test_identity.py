@@ -221,6 +221,7 @@ async def test_access_link_mail_carries_a_working_link(client, owner):
                               token) == 0  # stored only as nonce and digest
     opened = await client.post("/api/people/access", json={"token": token})
     assert opened.status_code == 200, opened.text
+    assert opened.headers["cache-control"] == "no-store"
 
 
 async def test_opening_the_link_does_not_use_it_the_button_does_once(client, owner):

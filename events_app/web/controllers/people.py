@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
@@ -27,11 +28,13 @@ async def provide_person(request: Request) -> int:
 
 
 PERSON = {"person_id": Provide(provide_person)}
+NO_STORE = CacheControlHeader(no_store=True)  # answers that carry a session or personal data
 
 
 class PersonAccessController(Controller):
     path = "/api/people"
     tags = ["people"]
+    cache_control = NO_STORE
 
     @post("/access-link", operation_id="requestAccessLink", status_code=202,
           summary="Email a single-use link to see, change, export or erase your personal data",
