@@ -337,7 +337,7 @@ async def register(event_id: int, data: dict[str, Any], *, idempotency_key: str 
     await kick_outbox()
     if row["active"] is not None:
         raise Conflict("this email address is already registered for this event; we have emailed the manage link "
-                       "to that address again", "email")
+                       "to it again", "email")
     # The answer is built from what this request wrote and read under the lock (the same fields as
     # registration_out, which a test checks), saving a round trip per registration. It shows only what the request
     # itself supplied: nothing stored about an existing person.
