@@ -41,6 +41,8 @@ class Settings:
     limit_register_email: str = "5/3600"
     limit_resend_ip: str = "10/60"
     limit_resend_email: str = "3/3600"
+    limit_person_link_ip: str = "10/60"  # requests for a person's access link (export, erase, profile)
+    limit_person_link_email: str = "3/3600"
     login_lockout_after: int = 5
     login_lockout_base_seconds: float = 30
     login_lockout_max_seconds: float = 3600
@@ -116,6 +118,8 @@ def load_settings() -> Settings:
         limit_register_email=_env("RATE_LIMIT_REGISTER_PER_EMAIL", "5/3600"),
         limit_resend_ip=_env("RATE_LIMIT_RESEND_PER_IP", "10/60"),
         limit_resend_email=_env("RATE_LIMIT_RESEND_PER_EMAIL", "3/3600"),
+        limit_person_link_ip=_env("RATE_LIMIT_PERSON_LINK_PER_IP", "10/60"),
+        limit_person_link_email=_env("RATE_LIMIT_PERSON_LINK_PER_EMAIL", "3/3600"),
         login_lockout_after=int(_env("LOGIN_LOCKOUT_AFTER", "5")),
         login_lockout_base_seconds=float(_env("LOGIN_LOCKOUT_BASE_SECONDS", "30")),
         login_lockout_max_seconds=float(_env("LOGIN_LOCKOUT_MAX_SECONDS", "3600")),

@@ -39,7 +39,8 @@ os.environ.setdefault("OUTBOX_SWEEP_SECONDS", "2")
 # Tests log in and register from one address far more often than any person would: the abuse limits are raised
 # for the suite (tests/integration/web/test_abuse_limits.py checks them with low values of its own).
 for _limit in ("RATE_LIMIT_LOGIN_PER_IP", "RATE_LIMIT_REGISTER_PER_IP", "RATE_LIMIT_REGISTER_PER_EMAIL",
-               "RATE_LIMIT_RESEND_PER_IP", "RATE_LIMIT_RESEND_PER_EMAIL"):
+               "RATE_LIMIT_RESEND_PER_IP", "RATE_LIMIT_RESEND_PER_EMAIL", "RATE_LIMIT_PERSON_LINK_PER_IP",
+               "RATE_LIMIT_PERSON_LINK_PER_EMAIL"):
     os.environ.setdefault(_limit, "1000000/60")
 os.environ.setdefault("LOGIN_LOCKOUT_AFTER", "1000")
 

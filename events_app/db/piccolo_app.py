@@ -26,6 +26,8 @@ APP_CONFIG = AppConfig(
         tables.Announcement,
         tables.OutboxMessage,
         tables.AuditLog,
+        tables.PersonAccessLink,
+        tables.PersonSession,
     ],
     migration_dependencies=[],
     commands=[],

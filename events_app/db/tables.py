@@ -207,6 +207,32 @@ class Registration(Table, db=DB):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     cancelled_at = Timestamptz(null=True, default=None)
+    # What the registrant typed, kept here: a registration never changes the person's profile (anyone may
+    # register any address), and its emails, pages and API answers show these, never the stored profile.
+    registered_name = Varchar(length=200, default="")
+    registered_organization = ForeignKey(references=Organization, null=True, on_delete=OnDelete.set_null)
+    registered_language = Varchar(length=10, default="en")
+    registered_timezone = Varchar(length=64, null=True, default=None)
+
+
+class PersonAccessLink(Table, db=DB, tablename="person_access_link"):
+    """A single-use link to act on the whole person, mailed to the address on file; only its nonce and hash."""
+
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, required=True)
+    token_nonce = Varchar(length=32, required=True)
+    token_hash = Varchar(length=64, unique=True, required=True)
+    expires_at = Timestamptz(required=True)
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PersonSession(Table, db=DB, tablename="person_session"):
+    """A short session a person gets by using their access link; only the token's SHA-256 is stored."""
+
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, required=True)
+    token_hash = Varchar(length=64, unique=True, required=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(required=True)
 
 
 class IdempotencyKey(Table, db=DB, tablename="idempotency_key"):

@@ -44,3 +44,27 @@ def manage_token(secret_key: str, nonce: str) -> str:
     """
     mac = hmac.new(secret_key.encode(), b"manage:" + nonce.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+# --------------------------------------------------------------------------- person-wide access (emailed link)
+
+ACCESS_LINK_MINUTES = 30  # how long an emailed access link can be used (once)
+PERSON_SESSION_MINUTES = 30  # how long the session it is exchanged for lasts
+
+
+def access_link_token(secret_key: str, nonce: str) -> str:
+    """The token of a person's emailed access link: HMAC of its stored nonce (the database keeps the nonce and
+    digest(token) only, like the manage link), under its own purpose so it never equals any other link's token."""
+    mac = hmac.new(secret_key.encode(), b"person-access:" + nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def access_link_state(found: bool, expires_at, used_at, now) -> str:
+    """'valid', 'used', 'expired' or 'unknown': what a person's access link can still do at `now`."""
+    if not found:
+        return "unknown"
+    if used_at is not None:
+        return "used"
+    if expires_at <= now:
+        return "expired"
+    return "valid"

@@ -104,7 +104,7 @@ async def send(account: CurrentAccount, event_id: int, announcement_id: int) -> 
         status = await sql.execute(
             f"""INSERT INTO outbox_message (kind, event, registration, recipient, language, payload, status, attempts,
                                             next_attempt_at, last_error, message_id, dedupe_key, created_at)
-                SELECT 'announcement', r.event, r.id, p.email, p.language,
+                SELECT 'announcement', r.event, r.id, p.email, r.registered_language,
                        jsonb_build_object('announcement_id', ${n + 1}::int), 'pending', 0, now(), '', '',
                        'announcement:' || ${n + 1}::int || ':' || p.id, now() {query}
                 ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING""",
@@ -120,4 +120,5 @@ async def send(account: CurrentAccount, event_id: int, announcement_id: int) -> 
 
 async def sample_recipient(event_id: int, audience: dict[str, Any]):
     query, args = await _recipients_query(event_id, audience)
-    return await sql.fetchrow("SELECT r.id, p.email, p.language" + query + " ORDER BY r.id LIMIT 1", *args)
+    return await sql.fetchrow("SELECT r.id, p.email, r.registered_language AS language" + query
+                              + " ORDER BY r.id LIMIT 1", *args)

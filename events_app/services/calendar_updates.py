@@ -33,7 +33,8 @@ async def record(event_id: int, subject: str, subject_id: int, change: dict, del
 async def _event_recipients(event_id: int) -> list:
     """Everyone whose calendar holds the event: confirmed registrations (they received the REQUEST)."""
     return await sql.fetch(
-        "SELECT r.id, p.email, p.language FROM registration r JOIN person p ON p.id = r.person"
+        "SELECT r.id, p.email, r.registered_language AS language FROM registration r"
+        " JOIN person p ON p.id = r.person"
         " WHERE r.event = $1 AND r.status = 'confirmed' ORDER BY r.id", event_id)
 
 

@@ -13,7 +13,7 @@ from events_app.domain.errors import Conflict, FieldError, Forbidden, InvalidInp
 from events_app.domain.ical import METHOD_CANCEL
 from events_app.domain.registration import ACTIVE, check_delegation_seat
 from events_app.jobs import kick_outbox
-from events_app.services import audit, seats
+from events_app.services import audit, people, seats
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.services.registrations import (
     REGISTRATION_SELECT,
@@ -21,7 +21,6 @@ from events_app.services.registrations import (
     create_registration,
     registration_by_token,
     registration_out,
-    upsert_person,
     validate_person,
 )
 
@@ -34,13 +33,15 @@ async def _active_members(delegation_id: int) -> int:
                               delegation_id, list(ACTIVE))
 
 
-async def _member_person(data: dict[str, Any], organization_id: int, event_id: int) -> tuple[int, str]:
+async def _member_person(data: dict[str, Any], organization_id: int, event_id: int) -> tuple[int, dict[str, Any]]:
+    """The member's person (created if the address is new; an existing person is never changed) and what was typed
+    for them, which their registration keeps."""
     person = validate_person({**data, "organization_id": organization_id})
-    person_id = await upsert_person(person)
+    person_id = await people.link_or_create(person["email"], person["name"], organization_id)
     if await sql.fetchval("SELECT 1 FROM registration WHERE event = $1 AND person = $2 AND status = ANY($3::text[])",
                           event_id, person_id, list(ACTIVE)):
         raise Conflict(f"{person['email']} is already registered for this event", "email")
-    return person_id, person["email"]
+    return person_id, person
 
 
 async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -> dict:
@@ -76,18 +77,17 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
         if await sql.fetchval("SELECT 1 FROM delegation WHERE event = $1 AND organization = $2", event_id, org["id"]):
             raise Conflict("this organization already has a delegation at this event", "organization_id")
         try:
-            head_id, head_email = await _member_person(head, org["id"], event_id)
+            head_id, head_person = await _member_person(head, org["id"], event_id)
         except Conflict as exc:
             raise Conflict(exc.detail, "head_email") from None
         delegation_id = await sql.fetchval(
             "INSERT INTO delegation (event, organization, category, seat_quota, head_person, created_at)"
             " VALUES ($1, $2, $3, $4, $5, now()) RETURNING id", event_id, org["id"], category["id"], data["seats"],
             head_id)
-        await create_registration(event, category, head_id, email=head_email, answers={},
-                                  delegation_id=delegation_id)
+        await create_registration(event, category, head_id, head_person, answers={}, delegation_id=delegation_id)
         await audit.record(account, "delegation.create", "delegation", delegation_id, None,
                            {"organization_id": org["id"], "category": data["category"], "seats": data["seats"],
-                            "head_email": head_email}, event_id=event_id)
+                            "head_email": head_person["email"]}, event_id=event_id)
     await kick_outbox()
     return await delegation_out(delegation_id)
 
@@ -113,9 +113,9 @@ async def add_member(token: str, data: dict[str, Any]) -> dict:
     async with DB.transaction():
         event = await seats.lock_event(delegation["event"])
         check_delegation_seat(delegation["seat_quota"], await _active_members(delegation["id"]))
-        person_id, email = await _member_person(data, delegation["organization"], delegation["event"])
+        person_id, person = await _member_person(data, delegation["organization"], delegation["event"])
         category = await sql.fetchrow("SELECT * FROM registration_category WHERE id = $1", delegation["category"])
-        registration_id, _, _ = await create_registration(event, category, person_id, email=email, answers={},
+        registration_id, _, _ = await create_registration(event, category, person_id, person, answers={},
                                                           delegation_id=delegation["id"])
     await kick_outbox()
     return await registration_out(registration_id)
@@ -134,23 +134,23 @@ async def substitute(token: str, registration_id: int, data: dict[str, Any]) -> 
             raise Conflict(f"this member's registration is {old['status']}; add a member instead", "status")
         if old["person"] == delegation["head_person"]:
             raise Conflict("the head of delegation cannot be substituted here; ask the organizers", "registration")
-        person_id, email = await _member_person(data, delegation["organization"], delegation["event"])
+        person_id, person = await _member_person(data, delegation["organization"], delegation["event"])
         category = await sql.fetchrow("SELECT * FROM registration_category WHERE id = $1", old["category"])
         await sql.execute("UPDATE registration SET status = 'cancelled', cancel_reason = 'substituted',"
                           " cancelled_at = now(), updated_at = now() WHERE id = $1", registration_id)
         await seats.notify("registration_substituted", registration_id,
                            invite=METHOD_CANCEL if old["status"] == "confirmed" else None)
         # The new person inherits the old status and place in line; counters do not change.
-        new_id, _, _ = await _inherit(event, category, person_id, email, delegation["id"], old)
+        new_id, _, _ = await _inherit(event, category, person_id, person, delegation["id"], old)
     await kick_outbox()
     return await registration_out(new_id)
 
 
-async def _inherit(event, category, person_id: int, email: str, delegation_id: int, old):
+async def _inherit(event, category, person_id: int, person: dict[str, Any], delegation_id: int, old):
     status = old["status"]
     if status == "confirmed":
         await seats.free_seat(event["id"], category["id"])  # create_registration takes it again for the newcomer
-    return await create_registration(event, category, person_id, email=email, answers={},
+    return await create_registration(event, category, person_id, person, answers={},
                                       delegation_id=delegation_id, status=status,
                                       waitlist_seq=old["waitlist_seq"])
 
@@ -158,7 +158,9 @@ async def _inherit(event, category, person_id: int, email: str, delegation_id: i
 async def delegation_out(delegation_id: int) -> dict:
     row = await sql.fetchrow(
         """SELECT d.id, d.event AS event_id, d.seat_quota, o.id AS organization_id, o.name AS organization_name,
-                  o.country AS organization_country, c.code AS category, p.name AS head_name, p.email AS head_email
+                  o.country AS organization_country, c.code AS category, p.email AS head_email,
+                  coalesce((SELECT h.registered_name FROM registration h WHERE h.delegation = d.id
+                              AND h.person = d.head_person ORDER BY h.id DESC LIMIT 1), '') AS head_name
            FROM delegation d JOIN organization o ON o.id = d.organization
            JOIN registration_category c ON c.id = d.category JOIN person p ON p.id = d.head_person
            WHERE d.id = $1""", delegation_id)

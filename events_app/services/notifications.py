@@ -22,6 +22,7 @@ from events_app.domain.security import manage_token
 from events_app.domain.vocab import country_name
 from events_app.mail.message import build_message
 from events_app.mail.render import render
+from events_app.services import person_access
 from events_app.services.announcements import unsubscribe_token
 from events_app.settings import Settings, get_settings
 
@@ -98,7 +99,7 @@ async def _session(session_id: int, event: dict) -> dict:
 
 
 REGISTRATIONS = """
-    SELECT r.id, r.status, r.token_nonce, c.name AS category_name, p.name, p.email,
+    SELECT r.id, r.status, r.token_nonce, c.name AS category_name, r.registered_name AS name, p.email,
            CASE WHEN r.status = 'waitlisted' THEN (
                SELECT count(*) FROM registration w WHERE w.category = r.category
                  AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position
@@ -132,6 +133,8 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None, lo
         from events_app.services import meeting_mail  # imports this module: loaded on first use
 
         return await meeting_mail.compose(row, settings, now)
+    if row["kind"] == person_access.MAIL_KIND:
+        return await _person_access_mail(row, settings)
     now = now or datetime.now(timezone.utc)
     if loaded is None or row["event"] not in loaded.events or (
             row["registration"] is not None and row["registration"] not in loaded.registrations):
@@ -201,6 +204,24 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None, lo
                          method=row["calendar_method"], message_id=message_id,
                          reply_to=event["reply_to"] or None, headers=headers)
     return Outgoing(data, organizer_email, row["recipient"], message_id)
+
+
+async def _person_access_mail(row: dict, settings: Settings) -> Outgoing:
+    """The single-use link to act on one's whole person (export, erase, profile): about no event."""
+    link = await person_access.link_for_mail(_payload(row)["link_id"])
+    if link is None:
+        raise LookupError("the access link was used or its person erased before it was sent")
+    language = row["language"] or "en"
+    context = {"person": {"name": link["name"], "email": row["recipient"]}, "access_url": link["access_url"],
+               "minutes": link["minutes"], "expires_text": local_text(link["expires_at"], "UTC"),
+               "organizer_name": settings.mail_from_name, "language": language, "subject": ""}
+    domain = settings.mail_from.rsplit("@", 1)[-1]
+    message_id = f"<outbox-{row['id']}@{domain}>"
+    data = build_message(rendered=render(row["kind"], language, context),
+                         sender=_address(settings.mail_from_name, settings.mail_from), recipient=row["recipient"],
+                         recipient_name=link["name"], calendar=None, method=None, message_id=message_id,
+                         reply_to=None, headers={})
+    return Outgoing(data, settings.mail_from, row["recipient"], message_id)
 
 
 async def preview(account, event_id: int, announcement_id: int) -> dict:

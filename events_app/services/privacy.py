@@ -19,7 +19,7 @@ from events_app.domain.security import digest, new_nonce
 from events_app.jobs import kick_outbox
 from events_app.services import audit, seats
 from events_app.services.accounts import CurrentAccount, require_admin
-from events_app.services.registrations import normalize_email, registration_by_token
+from events_app.services.registrations import normalize_email
 from events_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,8 @@ async def export(person_id: int) -> dict:
         raise NotFound("person")
     registrations = await sql.fetch(
         """SELECT r.id, r.event AS event_id, e.title AS event_title, e.starts_at AS event_starts_at,
-                  c.code AS category, r.status, r.answers, r.consent_version, r.consent_at, r.created_at,
+                  c.code AS category, r.status, r.answers, r.registered_name, r.registered_organization,
+                  r.registered_language, r.registered_timezone, r.consent_version, r.consent_at, r.created_at,
                   r.updated_at, r.cancelled_at, r.cancel_reason, r.delegation AS delegation_id
            FROM registration r JOIN event e ON e.id = r.event JOIN registration_category c ON c.id = r.category
            WHERE r.person = $1 ORDER BY r.id""", person_id)
@@ -103,11 +104,13 @@ async def _scrub_messages(registration_ids: list[int], email: str, replacement: 
 
 
 async def _detach(registration_ids: list[int], now: datetime) -> None:
-    """Answers cleared and manage links made dead (a fresh random hash nobody holds the token for)."""
+    """Answers and the name typed at registration cleared, manage links made dead (a fresh random hash nobody holds
+    the token for). The registration's organization and language stay, for the counts."""
     for reg_id in registration_ids:
         await sql.execute(
             "UPDATE registration SET answers = '{}'::jsonb, token_nonce = $2, token_hash = $3, anonymized_at = $4,"
-            " updated_at = $4 WHERE id = $1", reg_id, new_nonce(), digest(secrets.token_urlsafe(32)), now)
+            " registered_name = $5, registered_timezone = NULL, updated_at = $4 WHERE id = $1",
+            reg_id, new_nonce(), digest(secrets.token_urlsafe(32)), now, ERASED_NAME)
 
 
 async def erase(person_id: int, account: CurrentAccount | None = None, now: datetime | None = None) -> dict:
@@ -154,17 +157,6 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
                             "by": "administrator" if account else "the person"})
     await kick_outbox()
     return {"person_id": person_id, "status": "erased", "erased_at": now}
-
-
-# --------------------------------------------------------------------------- the person, by their manage link
-
-
-async def export_by_token(token: str) -> dict:
-    return await export((await registration_by_token(token))["person"])
-
-
-async def erase_by_token(token: str) -> dict:
-    return await erase((await registration_by_token(token))["person"])
 
 
 async def export_for_admin(account: CurrentAccount, person_id: int) -> dict:

@@ -158,7 +158,8 @@ FILTERS = {
     "organization_id": "o.id = ${}",
     "country": "o.country = upper(${})",
     "delegation_id": "r.delegation = ${}",
-    "q": "(p.name ILIKE '%' || ${} || '%' OR p.email ILIKE '%' || ${} || '%' OR o.name ILIKE '%' || ${} || '%')",
+    "q": "(r.registered_name ILIKE '%' || ${} || '%' OR p.email ILIKE '%' || ${} || '%'"
+         " OR o.name ILIKE '%' || ${} || '%')",
 }
 
 
@@ -192,12 +193,12 @@ async def counts(account: CurrentAccount, event_id: int) -> dict:
     by_org = await sql.fetch(
         """SELECT o.id AS organization_id, o.name, o.kind, o.country, count(*) AS active,
                   count(*) FILTER (WHERE r.status = 'confirmed') AS confirmed
-           FROM registration r JOIN person p ON p.id = r.person JOIN organization o ON o.id = p.organization
+           FROM registration r JOIN organization o ON o.id = r.registered_organization
            WHERE r.event = $1 AND r.status = ANY($2::text[]) GROUP BY o.id ORDER BY active DESC, o.name""",
         event_id, list(ACTIVE))
     by_country = await sql.fetch(
         """SELECT o.country, count(*) AS active, count(*) FILTER (WHERE r.status = 'confirmed') AS confirmed
-           FROM registration r JOIN person p ON p.id = r.person JOIN organization o ON o.id = p.organization
+           FROM registration r JOIN organization o ON o.id = r.registered_organization
            WHERE r.event = $1 AND r.status = ANY($2::text[]) GROUP BY o.country ORDER BY active DESC, o.country""",
         event_id, list(ACTIVE))
     return {"categories": [dict(r) for r in by_category], "organizations": [dict(r) for r in by_org],

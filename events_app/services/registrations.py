@@ -64,23 +64,9 @@ def validate_person(data: dict[str, Any]) -> dict[str, Any]:
     return person
 
 
-_PERSON_UPSERT = """INSERT INTO person (email, name, organization, language, timezone, created_at)
-                    VALUES ({email}, {name}, {organization}, {language}, {timezone}, now())
-                    ON CONFLICT (email) DO UPDATE SET
-                        organization = coalesce(EXCLUDED.organization, person.organization),
-                        language = EXCLUDED.language,
-                        timezone = coalesce(EXCLUDED.timezone, person.timezone)
-                    {returning}"""
-PERSON_UPSERT = _PERSON_UPSERT.format(email="$1", name="$2", organization="$3", language="$4", timezone="$5",
-                                      returning="RETURNING id")
-
-
-def _person_args(p: dict[str, Any]) -> tuple:
-    return p["email"], p["name"], p["organization_id"], p["language"], p["timezone"]
-
-
-async def upsert_person(p: dict[str, Any]) -> int:
-    return await sql.fetchval(PERSON_UPSERT, *_person_args(p))
+def _snapshot_args(p: dict[str, Any]) -> tuple:
+    """What the registrant typed, stored on the registration: name, organization, language, time zone."""
+    return p["name"], p["organization_id"], p["language"], p["timezone"]
 
 
 async def _unlock(event_id: int, data: dict[str, Any], now: datetime) -> tuple[int | None, dict]:
@@ -128,27 +114,31 @@ async def _category(event_id: int, code: str, unlocked_category: int | None):
     return category
 
 
-# The person (upserted, or given by id), the registration, its seat, the event's SEQUENCE for a returning person and
-# its first message, in one statement under the event lock (each round trip saved there is time the next registrant
-# of a busy event does not wait). The statement's snapshot is taken after the lock was granted and every writer of
-# these rows holds that lock, so what it reads is current. Nothing is inserted when the person already holds an
-# active registration for the event (`active` says which). A place in line is drawn here too, so places follow the
-# order in which registrations took the lock. A REQUEST to someone who had a registration for this event cancelled
-# or rejected must carry a higher SEQUENCE than the CANCEL they got (RFC 5546 2.1.4), hence the event's sequence
-# grows first in that case.
+# The person (created if the address is new, or given by id), the registration with what the registrant typed, its
+# seat, the event's SEQUENCE for a returning person and its first message, in one statement under the event lock
+# (each round trip saved there is time the next registrant of a busy event does not wait). An existing person is
+# never changed: anyone may register any address, so the name, organization, language and time zone of the request
+# are kept on the registration ($16-$19) and used for its emails and answers. The statement's snapshot is taken
+# after the lock was granted and every writer of these rows holds that lock, so what it reads is current. Nothing is
+# inserted when the person already holds an active registration for the event (`active` says which). A place in
+# line is drawn here too, so places follow the order in which registrations took the lock. A REQUEST to someone who
+# had a registration for this event cancelled or rejected must carry a higher SEQUENCE than the CANCEL they got
+# (RFC 5546 2.1.4), hence the event's sequence grows first in that case.
 _INSERT_REGISTRATION = f"""
-    WITH who AS ({{person}}),
+    WITH {{who}},
     active AS (
         SELECT r.id FROM registration r, who
         WHERE r.event = $1 AND r.person = who.id AND r.status = ANY($15::text[])),
     reg AS (
         INSERT INTO registration (event, person, category, status, token_nonce, token_hash, answers, delegation,
                                   invitation, access_code, waitlist_seq, cancel_reason, consent_version, consent_at,
-                                  created_at, updated_at)
+                                  registered_name, registered_organization, registered_language,
+                                  registered_timezone, created_at, updated_at)
         SELECT $1, who.id, $2, $3, $4, $5, $6::jsonb, $7, $8, $9,
                coalesce($10::bigint, CASE WHEN $3::varchar = 'waitlisted'
                                           THEN nextval('registration_waitlist_order') END),
-               '', $11::text, CASE WHEN $11::text IS NULL THEN NULL ELSE now() END, now(), now()
+               '', $11::text, CASE WHEN $11::text IS NULL THEN NULL ELSE now() END,
+               $16::varchar, $17::int, $18::varchar, $19::varchar, now(), now()
         FROM who WHERE NOT EXISTS (SELECT 1 FROM active)
         RETURNING id, status, created_at, waitlist_seq, consent_version, consent_at),
     ev AS (
@@ -164,24 +154,30 @@ _INSERT_REGISTRATION = f"""
         WHERE id = $2 AND $12::int > 0 AND EXISTS (SELECT 1 FROM reg)),
     msg AS (
         INSERT INTO outbox_message {outbox.COLUMNS}
-        SELECT $13::varchar, $1, reg.id, who.email, who.language, '{{{{}}}}'::jsonb, $14::varchar,
+        SELECT $13::varchar, $1, reg.id, who.email, $18::varchar, '{{{{}}}}'::jsonb, $14::varchar,
                CASE WHEN $14::varchar IS NOT NULL
                     THEN coalesce((SELECT calendar_sequence FROM ev),
                                   (SELECT calendar_sequence FROM event WHERE id = $1)) END,
                {outbox.NEW_ROW_DEFAULTS}, NULL, now()
         FROM reg, who WHERE who.email NOT LIKE '%.invalid')
-    SELECT who.id AS person_id, who.name, who.timezone, o.id AS organization_id, o.name AS organization_name,
+    SELECT who.id AS person_id, o.id AS organization_id, o.name AS organization_name,
            o.country AS organization_country, o.kind AS organization_kind, (SELECT id FROM active) AS active,
            reg.id, reg.status, reg.created_at, reg.consent_version, reg.consent_at,
            CASE WHEN reg.status = 'waitlisted' THEN 1 + (
                SELECT count(*) FROM registration w WHERE w.category = $2 AND w.status = 'waitlisted'
                                                      AND w.waitlist_seq < reg.waitlist_seq) END AS waitlist_position
-    FROM who LEFT JOIN reg ON true LEFT JOIN organization o ON o.id = who.organization"""
-_WHO = "RETURNING id, email, name, language, timezone, organization"
-INSERT_FOR_PERSON = _INSERT_REGISTRATION.format(
-    person="SELECT id, email, name, language, timezone, organization FROM person WHERE id = $16")
-INSERT_WITH_PERSON = _INSERT_REGISTRATION.format(person=_PERSON_UPSERT.format(
-    email="$16", name="$17", organization="$18", language="$19", timezone="$20", returning=_WHO))
+    FROM who LEFT JOIN reg ON true LEFT JOIN organization o ON o.id = $17::int"""
+INSERT_FOR_PERSON = _INSERT_REGISTRATION.format(who="who AS (SELECT id, email FROM person WHERE id = $20)")
+# Insert if missing, never update: when the address is known, `created` is empty and `who` reads the stored row
+# (visible to this statement's snapshot unless another transaction created it a moment ago: then no row comes
+# back and insert_registration runs the statement again).
+INSERT_WITH_PERSON = _INSERT_REGISTRATION.format(who="""
+    created AS (
+        INSERT INTO person (email, name, organization, language, timezone, created_at)
+        VALUES ($20, $16, $17, $18, $19, now())
+        ON CONFLICT (email) DO NOTHING RETURNING id, email),
+    who AS (SELECT id, email FROM created
+            UNION ALL SELECT id, email FROM person WHERE email = $20 AND NOT EXISTS (SELECT 1 FROM created))""")
 
 # The message a new registration gets, by its status: (kind, calendar method).
 FIRST_MESSAGE = {"confirmed": ("registration_confirmed", METHOD_REQUEST),
@@ -189,13 +185,14 @@ FIRST_MESSAGE = {"confirmed": ("registration_confirmed", METHOD_REQUEST),
 RECEIVED = ("registration_received", None)
 
 
-async def insert_registration(event_id: int, category_id: int, person: int | dict[str, Any], status: str, *,
-                              answers: dict, delegation_id: int | None = None, extra: dict | None = None,
-                              waitlist_seq: int | None = None):
-    """Insert a registration under the held event lock with its seat (if confirmed) and its first message, for a
-    person given by id or by their validated fields (upserted in the same statement).
+async def insert_registration(event_id: int, category_id: int, person: dict[str, Any], status: str, *,
+                              answers: dict, person_id: int | None = None, delegation_id: int | None = None,
+                              extra: dict | None = None, waitlist_seq: int | None = None):
+    """Insert a registration under the held event lock with its seat (if confirmed) and its first message.
 
-    Returns (row, manage token). The row holds the person as stored (person_id, name, timezone, organization_*),
+    `person` holds the validated fields of the request (validate_person), stored on the registration; the person is
+    the one with `person_id`, or else the one with that email address, created if there is none (an existing person
+    is never changed). Returns (row, manage token). The row holds person_id, the registration's organization_*,
     `active` (their active registration's id, when they have one: then nothing was inserted and the registration
     fields are None), and the new registration's id, status, created_at, consent_* and waitlist_position.
     """
@@ -205,30 +202,35 @@ async def insert_registration(event_id: int, category_id: int, person: int | dic
     kind, method = FIRST_MESSAGE.get(status, RECEIVED)
     args = (event_id, category_id, status, nonce, digest(token), json.dumps(answers), delegation_id,
             extra.get("invitation"), extra.get("access_code"), waitlist_seq, extra.get("consent_version"),
-            1 if status == "confirmed" else 0, kind, method, list(ACTIVE))
+            1 if status == "confirmed" else 0, kind, method, list(ACTIVE), *_snapshot_args(person))
     try:
-        if isinstance(person, int):
-            return await sql.fetchrow(INSERT_FOR_PERSON, *args, person), token
-        return await sql.fetchrow(INSERT_WITH_PERSON, *args, *_person_args(person)), token
+        if person_id is not None:
+            return await sql.fetchrow(INSERT_FOR_PERSON, *args, person_id), token
+        row = await sql.fetchrow(INSERT_WITH_PERSON, *args, person["email"])
+        if row is None:  # created by a concurrent transaction after this statement's snapshot: now visible
+            row = await sql.fetchrow(INSERT_WITH_PERSON, *args, person["email"])
+        return row, token
     except asyncpg.UniqueViolationError:  # the active check above makes this a safety net only
         raise Conflict("this person is already registered for this event", "email") from None
 
 
-async def create_registration(event, category, person_id: int, *, email: str, answers: dict,
+async def create_registration(event, category, person_id: int, person: dict[str, Any], *, answers: dict,
                               delegation_id: int | None = None, extra: dict | None = None,
                               status: str | None = None, waitlist_seq: int | None = None) -> tuple[int, str, str]:
-    """Insert a registration under the held event lock, take its seat or place it in line, write its message.
-    `event` and `category` are rows read after the lock was taken (seats.lock_event, then the category).
+    """Insert a registration of the person `person_id` under the held event lock, take its seat or place it in line,
+    write its message. `person` holds what was typed for this registration (validate_person), kept on it. `event`
+    and `category` are rows read after the lock was taken (seats.lock_event, then the category).
 
     Returns (registration id, manage token, status).
     """
     if status is None:  # both rows were read under the event lock: their counters are current
         status = initial_status(Seats(event["capacity"], event["confirmed_count"], category["quota"],
                                       category["confirmed_count"]), category["requires_approval"])
-    row, token = await insert_registration(event["id"], category["id"], person_id, status, answers=answers,
-                                           delegation_id=delegation_id, extra=extra, waitlist_seq=waitlist_seq)
+    row, token = await insert_registration(event["id"], category["id"], person, status, answers=answers,
+                                           person_id=person_id, delegation_id=delegation_id, extra=extra,
+                                           waitlist_seq=waitlist_seq)
     if row["active"] is not None:
-        raise Conflict(f"{email} is already registered for this event", "email")
+        raise Conflict(f"{person['email']} is already registered for this event", "email")
     return row["id"], token, status
 
 
@@ -337,14 +339,15 @@ async def register(event_id: int, data: dict[str, Any], *, idempotency_key: str 
         raise Conflict("this email address is already registered for this event; we have emailed the manage link "
                        "to it again", "email")
     # The answer is built from what this request wrote and read under the lock (the same fields as
-    # registration_out, which a test checks), saving a round trip per registration.
+    # registration_out, which a test checks), saving a round trip per registration. It shows only what the request
+    # itself supplied: nothing stored about an existing person.
     return {
         "id": row["id"], "event_id": event_id, "status": row["status"], "created_at": row["created_at"],
         "updated_at": row["created_at"], "cancelled_at": None, "cancel_reason": "", "answers": answers,
         "offer_expires_at": None, "delegation_id": None, "consent_version": row["consent_version"],
         "consent_at": row["consent_at"], "waitlist_position": row["waitlist_position"],
         "category": category["code"], "category_name": category["name"], "email": person["email"],
-        "name": row["name"], "language": person["language"], "timezone": row["timezone"],
+        "name": person["name"], "language": person["language"], "timezone": person["timezone"],
         "organization_id": row["organization_id"], "organization_name": row["organization_name"],
         "organization_country": row["organization_country"], "organization_kind": row["organization_kind"],
         "event_title": event["title"], "manage_token": token,
@@ -465,7 +468,8 @@ REGISTRATION_SELECT = """
                SELECT count(*) FROM registration w WHERE w.category = r.category AND w.status = 'waitlisted'
                  AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position,
            c.code AS category, c.name AS category_name,
-           p.email, p.name, p.language, p.timezone,
+           p.email, r.registered_name AS name, r.registered_language AS language,
+           r.registered_timezone AS timezone,
            o.id AS organization_id, o.name AS organization_name, o.country AS organization_country,
            o.kind AS organization_kind,
            e.title AS event_title
@@ -473,7 +477,7 @@ REGISTRATION_SELECT = """
     JOIN person p ON p.id = r.person
     JOIN registration_category c ON c.id = r.category
     JOIN event e ON e.id = r.event
-    LEFT JOIN organization o ON o.id = p.organization
+    LEFT JOIN organization o ON o.id = r.registered_organization
 """
 
 

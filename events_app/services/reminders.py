@@ -32,7 +32,8 @@ async def send_due(now: datetime | None = None) -> int:
         for h in due_hours(event["starts_at"], hours or [], now):
             async with DB.transaction():
                 for person in await sql.fetch(
-                        "SELECT r.id, p.email, p.language FROM registration r JOIN person p ON p.id = r.person"
+                        "SELECT r.id, p.email, r.registered_language AS language FROM registration r"
+                        " JOIN person p ON p.id = r.person"
                         " WHERE r.event = $1 AND r.status = 'confirmed'", event["id"]):
                     key = f"reminder:{person['id']}:{h}:{event['starts_at'].isoformat()}"
                     if await outbox.enqueue("event_reminder", person["email"], event_id=event["id"],
@@ -49,7 +50,7 @@ async def _session_reminders(now: datetime) -> int:
     """Before each booked session (event.session_reminder_minutes): booked places of confirmed registrations."""
     written = 0
     rows = await sql.fetch(
-        """SELECT b.registration, b.session, s.starts_at, s.event, p.email, p.language
+        """SELECT b.registration, b.session, s.starts_at, s.event, p.email, r.registered_language AS language
            FROM agenda_session s JOIN event e ON e.id = s.event
            JOIN agenda_booking b ON b.session = s.id AND b.status = 'booked'
            JOIN registration r ON r.id = b.registration AND r.status = 'confirmed'

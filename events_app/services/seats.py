@@ -49,10 +49,10 @@ async def next_waitlist_seq() -> int:
 # A REQUEST to someone who received a CANCEL for this event before must carry a higher SEQUENCE than that CANCEL,
 # so the event's sequence grows first; a CANCEL always grows it (RFC 5546 2.1.4: every CANCEL above every earlier
 # REQUEST). The outer SELECT sees the event row as it was before the CTE's update, hence coalesce(bumped, before).
-RECIPIENT = """SELECT r.event, r.person, p.email, p.language, NULL::int AS sequence
+RECIPIENT = """SELECT r.event, r.person, p.email, r.registered_language AS language, NULL::int AS sequence
                FROM registration r JOIN person p ON p.id = r.person WHERE r.id = $1"""
 RECIPIENT_AND_REQUEST_SEQUENCE = """
-    WITH reg AS (SELECT r.event, r.person, p.email, p.language
+    WITH reg AS (SELECT r.event, r.person, p.email, r.registered_language AS language
                  FROM registration r JOIN person p ON p.id = r.person WHERE r.id = $1),
          bumped AS (UPDATE event SET calendar_sequence = calendar_sequence + 1
                     WHERE id = (SELECT event FROM reg)
@@ -63,7 +63,7 @@ RECIPIENT_AND_REQUEST_SEQUENCE = """
                            (SELECT calendar_sequence FROM event WHERE id = reg.event)) AS sequence
     FROM reg"""
 RECIPIENT_AND_CANCEL_SEQUENCE = """
-    WITH reg AS (SELECT r.event, r.person, p.email, p.language
+    WITH reg AS (SELECT r.event, r.person, p.email, r.registered_language AS language
                  FROM registration r JOIN person p ON p.id = r.person WHERE r.id = $1),
          bumped AS (UPDATE event SET calendar_sequence = calendar_sequence + 1 WHERE id = (SELECT event FROM reg)
                     RETURNING calendar_sequence)

@@ -32,8 +32,8 @@ async def _sequence(session_id: int, invite: str | None, cancelled_before: bool)
 
 async def tell_booker(kind: str, registration_id: int, session_id: int, invite: str | None = None) -> None:
     """Tell a delegate about their booking of a session (booked, waitlisted, promoted, dropped)."""
-    reg = await sql.fetchrow("SELECT r.event, p.email, p.language FROM registration r JOIN person p"
-                             " ON p.id = r.person WHERE r.id = $1", registration_id)
+    reg = await sql.fetchrow("SELECT r.event, p.email, r.registered_language AS language FROM registration r"
+                             " JOIN person p ON p.id = r.person WHERE r.id = $1", registration_id)
     cancelled_before = bool(await sql.fetchval(
         "SELECT 1 FROM agenda_booking WHERE session = $1 AND registration = $2 AND status = 'cancelled' LIMIT 1",
         session_id, registration_id))

@@ -32,3 +32,12 @@ async def resend_link(request: Request, event_id: int, email: str) -> None:
                       "link requests from your address"),
                      ("resend-email", f"{event_id}:{email}", settings.limit_resend_email,
                       "link requests for this email address"))
+
+
+async def person_link(request: Request, email: str) -> None:
+    """Requests for a person's emailed access link (export, erase, profile): per client and per address."""
+    settings = get_settings()
+    await limits.hit(("person-link-ip", client_ip(request), settings.limit_person_link_ip,
+                      "link requests from your address"),
+                     ("person-link-email", email.strip().lower(), settings.limit_person_link_email,
+                      "link requests for this email address"))

@@ -28,6 +28,7 @@ from events_app.web.controllers.notifications import (
     UnsubscribeController,
 )
 from events_app.web.controllers.organizations import OrganizationController
+from events_app.web.controllers.people import PersonAccessController
 from events_app.web.controllers.registrations import RegistrationController
 from events_app.web.errors import EXCEPTION_HANDLERS, data_error, database_unavailable, unexpected_error
 from events_app.web.pages import (
@@ -71,8 +72,9 @@ def create_app() -> Litestar:
     return Litestar(
         route_handlers=[AuthController, EventController, CategoryController, QuestionController,
                         EventRegistrationController, DelegationController, InvitationController,
-                        RegistrationController, OrganizationController, EventCalendarController,
-                        AnnouncementController, DeliveryController, UnsubscribeController, HealthController,
+                        RegistrationController, PersonAccessController, OrganizationController,
+                        EventCalendarController, AnnouncementController, DeliveryController, UnsubscribeController,
+                        HealthController,
                         *MEETING_CONTROLLERS, *AGENDA_CONTROLLERS, *ADMIN_CONTROLLERS, *page_routes()],
         lifespan=[lifespan, agenda_lifespan],
         exception_handlers=handlers,

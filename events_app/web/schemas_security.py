@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from events_app.web.schemas import Strict
 
@@ -74,3 +74,47 @@ class PersonalDataOut(Struct):
     meeting_invitations: list[dict[str, Any]]
     meeting_answers: list[dict[str, Any]]
     meeting_attendance: list[dict[str, Any]]
+
+
+# --------------------------------------------------------------------------- the person, by an emailed link
+
+
+class AccessLinkIn(Strict):
+    email: Annotated[str, Meta(max_length=320, description="the address the link is emailed to, if it is known")]
+
+
+class AccessIn(Strict):
+    token: Annotated[str, Meta(max_length=200, description="the token at the end of the emailed link")]
+
+
+class PersonSessionOut(Struct):
+    session: str
+    token_type: str
+    expires_at: datetime
+
+
+class PersonRegistrationOut(Struct):
+    id: int
+    event_id: int
+    event_title: str
+    event_starts_at: datetime
+    status: str
+    category_name: str
+
+
+class PersonProfileOut(Struct):
+    email: str
+    name: str
+    language: str
+    timezone: str | None
+    organization_id: int | None
+    organization_name: str | None
+    announcements_opt_out: bool
+    registrations: list[PersonRegistrationOut]
+
+
+class PersonProfileUpdate(Strict):
+    name: Annotated[str, Meta(max_length=200)] | UnsetType = UNSET
+    language: Annotated[str, Meta(max_length=10)] | UnsetType = UNSET
+    timezone: Annotated[str, Meta(max_length=64, description="IANA name, e.g. Asia/Seoul")] | None | UnsetType = UNSET
+    organization_id: int | None | UnsetType = UNSET

@@ -4,13 +4,14 @@ import msgspec
 from litestar import Controller, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 
-from events_app.services import delegations, privacy, registrations
+from events_app.services import delegations, registrations
 from events_app.web.schemas import AnswersIn, DelegationOut, MemberIn, RegistrationOut, present
-from events_app.web.schemas_security import ErasureOut, PersonalDataOut
 
 
 class RegistrationController(Controller):
-    """The delegate's own registration, reached with the secret token of the emailed manage link."""
+    """The delegate's own registration, reached with the secret token of the emailed manage link. The token controls
+    this registration only (and, for a head of delegation, the delegation): person-wide actions such as exporting
+    or erasing one's data need the emailed access link (controllers.people)."""
 
     path = "/api/registrations/{token:str}"
     tags = ["registrations"]
@@ -27,16 +28,6 @@ class RegistrationController(Controller):
          summary="Replace your answers to the event's questions (checked as at registration)")
     async def update_answers(self, token: FromPath[str], data: JSONBody[AnswersIn]) -> RegistrationOut:
         return msgspec.convert(await registrations.update_answers(token, data.answers), RegistrationOut)
-
-    @get("/my-data", operation_id="exportMyData", summary="Everything stored about you, as JSON")
-    async def my_data(self, token: FromPath[str]) -> PersonalDataOut:
-        return msgspec.convert(await privacy.export_by_token(token), PersonalDataOut)
-
-    @post("/erase", operation_id="eraseMyData", status_code=200,
-          summary="Erase your personal data: every registration is anonymized (upcoming ones cancelled); this "
-                  "link stops working")
-    async def erase(self, token: FromPath[str]) -> ErasureOut:
-        return msgspec.convert(await privacy.erase_by_token(token), ErasureOut)
 
     @post("/accept-offer", operation_id="acceptOffer", status_code=200,
           summary="Take up a waiting-list offer before it expires")

@@ -31,6 +31,7 @@ from events_app.web.pages.agenda import AgendaPages
 from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
 from events_app.web.pages.delegate import ManagePages, RegistrationPages
 from events_app.web.pages.organizer import AuthPages, OrganizerPages
+from events_app.web.pages.person import AccessLinkPages, PersonPages
 from events_app.web.pages.public import PublicPages
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def login_redirect(request: Request, exc: LoginRequired) -> Response:
 
 
 PAGE_CONTROLLERS = [PublicPages, RegistrationPages, ManagePages, AuthPages, OrganizerPages, AgendaPages,
-                    AccessPages, CoordinatorPages, RsvpPages]
+                    AccessPages, CoordinatorPages, RsvpPages, AccessLinkPages, PersonPages]
 
 
 def page_routes() -> list:

@@ -78,6 +78,12 @@ NOTICES = {
     "occurrence-moved": "The meeting is changed; every invitee receives the update.",
     "occurrence-cancelled": "The meeting is cancelled; every invitee receives a calendar cancellation.",
     "event-cancelled": "The event is cancelled; everyone registered receives a calendar cancellation.",
+    "access-link-sent": "If we know this address, a link is on its way to it. It works once, for 30 minutes.",
+    "person-session-ended": "Your session has ended. Ask for a new link to continue.",
+    "profile-saved": "Your details are saved.",
+    "announcements-stopped": "You will receive no more announcements.",
+    "erased": "Your personal data is erased.",
+    "person-logged-out": "You are logged out of your personal data.",
 }
 
 

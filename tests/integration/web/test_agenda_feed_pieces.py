@@ -10,6 +10,7 @@ from events_app.domain.ical import feed
 from events_app.services import agenda_cache, agenda_publish
 from tests.agenda_fixtures import add_session, congress, delegate
 from tests.fixtures import validate_ics
+from tests.integration.web.test_privacy import person_session
 
 ANA = {"email": "ana.lima@recife.example.org", "name": "Ana Lima", "role": "moderator"}
 
@@ -111,17 +112,17 @@ async def test_feed_shows_speaker_organization_and_name_changes(client, organize
     await _served(client, c)
     recife = await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
                                 " VALUES ('City of Recife', 'city', 'BR', 'active', now()) RETURNING id")
-    # The moderator registers as a delegate and gives her organization: the feed names it.
-    registered = await client.post(f"{c['base']}/registrations", json={
-        "email": ANA["email"], "name": ANA["name"], "category": "delegate", "consent": True,
-        "organization_id": recife})
-    assert registered.status_code == 201, registered.text
+    # The moderator gives her organization through her emailed access link (a registration does not change a
+    # person): the feed names it.
+    session = await person_session(client, ANA["email"])
+    changed = await client.patch("/api/people/me", json={"organization_id": recife}, headers=session)
+    assert changed.status_code == 200, changed.text
     with_organization = _vevents(await _served(client, c))[opening["calendar_uid"]]
     # The organization is renamed (no API does it; an administrator might): the feed follows.
     await sql.execute("UPDATE organization SET name = 'Recife City Hall' WHERE id = $1", recife)
     renamed = _vevents(await _served(client, c))[opening["calendar_uid"]]
     # Then she erases her personal data: her name leaves the public feed.
-    erased = await client.post(f"/api/registrations/{registered.json()['manage_token']}/erase")
+    erased = await client.post("/api/people/me/erase", headers=session)
     assert erased.status_code == 200, erased.text
     stored_after_erasure = await _stored(opening["id"])
     body = await _served(client, c)

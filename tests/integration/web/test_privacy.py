@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from events_app.db import sql
+from events_app.domain.security import access_link_token
 from events_app.services import privacy
 from events_app.settings import get_settings
 from tests.fixtures import login, published_event
@@ -37,16 +38,27 @@ async def test_consent_is_recorded_with_the_policy_version(client, organizer):
     assert row["consent_at"] is not None
 
 
-async def test_export_by_manage_link_holds_the_persons_data(client, organizer):
+async def person_session(client, email: str = "ines.garcia@example.org") -> dict[str, str]:
+    """Ask for the emailed access link and use it, as the owner of the address does; the session's headers."""
+    assert (await client.post("/api/people/access-link", json={"email": email})).status_code == 202
+    nonce = await sql.fetchval("SELECT l.token_nonce FROM person_access_link l JOIN person p ON p.id = l.person"
+                               " WHERE p.email = $1 ORDER BY l.id DESC LIMIT 1", email)
+    opened = await client.post("/api/people/access",
+                               json={"token": access_link_token(get_settings().secret_key, nonce)})
+    assert opened.status_code == 200, opened.text
+    return {"Authorization": f"Bearer {opened.json()['session']}"}
+
+
+async def test_export_by_emailed_link_holds_the_persons_data(client, organizer):
     event = await published_event(client, organizer)
-    created = (await client.post(f"/api/events/{event['id']}/registrations", json=body())).json()
-    data = await client.get(f"/api/registrations/{created['manage_token']}/my-data")
+    await client.post(f"/api/events/{event['id']}/registrations", json=body())
+    data = await client.get("/api/people/me/data", headers=await person_session(client))
     assert data.status_code == 200
     exported = data.json()
     assert (exported["person"]["email"], exported["person"]["name"]) == ("ines.garcia@example.org", "Inés García")
     assert [(r["event_id"], r["status"], r["consent_version"]) for r in exported["registrations"]] == \
            [(event["id"], "confirmed", get_settings().privacy_policy_version)]
-    assert [m["kind"] for m in exported["messages"]] == ["registration_confirmed"]
+    assert [m["kind"] for m in exported["messages"]] == ["registration_confirmed", "person_access_link"]
 
 
 async def test_admin_export_and_erase_are_for_administrators_only(client, organizer):
@@ -71,7 +83,7 @@ async def test_erasure_anonymizes_everywhere_keeps_counts_and_frees_the_seat(cli
     waiting = (await client.post(f"/api/events/{event['id']}/registrations",
                                  json=body("next@example.org", name="Next In Line"))).json()
     token = created["manage_token"]
-    erased = await client.post(f"/api/registrations/{token}/erase")
+    erased = await client.post("/api/people/me/erase", headers=await person_session(client))
     assert erased.status_code == 200
     person = await sql.fetchrow("SELECT p.* FROM person p JOIN registration r ON r.person = p.id WHERE r.id = $1",
                                 created["id"])

@@ -323,8 +323,8 @@ async def test_organizer_cancels_on_someones_behalf(client, organizer):
 
 async def test_the_registration_answer_is_what_is_stored(client, organizer):
     """register() builds its answer from what it wrote under the lock: it must equal a fresh read, for every
-    status (confirmed with an organization and answers, waitlisted with a position, pending) and for a known person
-    whose stored name wins."""
+    status (confirmed with an organization and answers, waitlisted with a position, pending) and for a known person,
+    whose registration shows the name it was made with, never the stored one."""
     event = await published_event(client, organizer, categories=(("delegate", 1), ("press", None)))
     await client.post(f"/api/events/{event['id']}/questions", json={
         "code": "diet", "label": "Diet", "kind": "single_choice", "options": ["none", "vegan"]}, headers=organizer)
@@ -346,5 +346,6 @@ async def test_the_registration_answer_is_what_is_stored(client, organizer):
         stored = (await client.get(f"/api/registrations/{answer['manage_token']}")).json()
         assert {k: v for k, v in answer.items() if k not in ("manage_token", "manage_url")} == stored
     assert (answers[0]["organization_name"], answers[0]["answers"], answers[2]["name"]) == (
-        "Ciudad de Prueba", {"diet": "vegan"}, "Stored Name")
+        "Ciudad de Prueba", {"diet": "vegan"}, "Person 3")
+    assert await sql.fetchval("SELECT name FROM person WHERE email = 'person3@example.org'") == "Stored Name"
 

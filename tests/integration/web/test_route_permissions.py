@@ -9,6 +9,7 @@ Access rules:
   EVENT    event A's organizers, staff of event A's office, administrators; event B's organizer 403
   PROJECT  project P's coordinators and administrators; project Q's coordinator and event organizers 403
   ADMIN    administrators only; organizers and office staff 403
+  PERSON   a person's session from their emailed access link (anonymous, a manage token or an account 401)
 """
 from __future__ import annotations
 
@@ -21,12 +22,13 @@ import pytest
 
 from events_app.db import sql
 from events_app.domain.security import digest, manage_token
-from events_app.services import announcements, delegations, events, meetings, projects, registrations
+from events_app.services import announcements, delegations, events, meetings, person_access, projects, registrations
 from events_app.services.accounts import CurrentAccount
 from events_app.settings import get_settings
 from events_app.web.app import create_app
 
 PUBLIC, TOKEN, ACCOUNT, EVENT, PROJECT, ADMIN = "public", "token", "account", "event", "project", "admin"
+PERSON = "person"
 UNKNOWN_ID = 987654
 
 
@@ -130,6 +132,13 @@ async def build() -> Scenario:
     key = get_settings().secret_key
     calendar = await sql.fetchrow("SELECT token_nonce FROM person_calendar LIMIT 1")
     feed_nonce = await sql.fetchval("SELECT feed_nonce FROM pilot_project WHERE id = $1", p["id"])
+    from events_app.domain.security import access_link_token
+    links = []
+    for _ in range(2):
+        await person_access.request_link("delegate@example.org")
+        links.append(access_link_token(key, await sql.fetchval(
+            "SELECT token_nonce FROM person_access_link ORDER BY id DESC LIMIT 1")))
+    s.tokens[PERSON] = (await person_access.exchange(links[1]))["session"]
 
     s.ids.update(
         event_id=a["id"], event_b=b["id"], category_id=press["id"], registration_id=pending["id"],
@@ -140,6 +149,7 @@ async def build() -> Scenario:
         speaker_id=speaker, occurrence=occurrences[1]["id"], first_occurrence=occurrences[0]["id"], action_id=action["id"],
         later=(start + timedelta(hours=5)).isoformat(), later_end=(start + timedelta(hours=6)).isoformat(),
         manage_token=confirmed["manage_token"], head_token=manage_token(key, head["token_nonce"]),
+        access_link=links[0],
         delegate_person=await sql.fetchval("SELECT person FROM registration WHERE id = $1", confirmed["id"]),
         rsvp_token=purpose_token(key, "rsvp", invitee["token_nonce"]),
         calendar_token=purpose_token(key, "person-feed", calendar["token_nonce"]),
@@ -228,8 +238,15 @@ ROUTES = [
       lambda s: {"email": "sub@kisumu.example", "name": "Substitute"},
       params=lambda s: {"token": s.ids["head_token"], "registration_id": s.ids["member_id"]}),
     R("PUT", TOKEN_PATH + "/answers", TOKEN, lambda s: {"answers": {}}),
-    R("GET", TOKEN_PATH + "/my-data", TOKEN),
-    R("POST", TOKEN_PATH + "/erase", TOKEN),
+    # the person, by a single-use link emailed to the address on file and the short session it opens
+    R("POST", "/api/people/access-link", PUBLIC, lambda s: {"email": "delegate@example.org"}),
+    R("POST", "/api/people/access", PUBLIC, lambda s: {"token": s.ids["access_link"]}),
+    R("GET", "/api/people/me", PERSON),
+    R("PATCH", "/api/people/me", PERSON, lambda s: {"name": "Dee Legate-Smith"}),
+    R("GET", "/api/people/me/data", PERSON),
+    R("POST", "/api/people/me/erase", PERSON),
+    R("POST", "/api/people/me/stop-announcements", PERSON),
+    R("DELETE", "/api/people/me/session", PERSON),
     # public lists, health, unsubscribe
     R("GET", "/api/organizations", PUBLIC),
     R("GET", "/health", PUBLIC),
@@ -439,6 +456,13 @@ async def test_route_answers_each_caller_by_role(client, reset, route: Route):
     assert anonymous.status_code == 401, anonymous.text
     delegate = await call(client, route, s, headers={"Authorization": f"Bearer {s.ids['manage_token']}"})
     assert delegate.status_code == 401, delegate.text
+    if route.access == PERSON:
+        for role in ("admin", "organizer_a"):
+            denied = await call(client, route, s, role)
+            assert denied.status_code == 401, (role, denied.text)
+        allowed = await call(client, route, s, PERSON)
+        assert allowed.status_code in route.ok, allowed.text
+        return
     for role in DENIED[route.access]:
         denied = await call(client, route, s, role)
         assert denied.status_code == 403, (role, denied.text)
