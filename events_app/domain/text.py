@@ -56,9 +56,14 @@ def clean_text(value: str) -> str:
     return unicodedata.normalize("NFC", value).rstrip()
 
 
+def one_line(value: str) -> str:
+    """The value with each run of forbidden characters replaced by one space, nothing else changed (mail headers)."""
+    return _LINE_BAD_RUN.sub(" ", value)
+
+
 def repair_line(value: str) -> str:
     """What clean_line would accept: each run of forbidden characters becomes one space (imports, stored data)."""
-    return unicodedata.normalize("NFC", _LINE_BAD_RUN.sub(" ", value)).strip()
+    return unicodedata.normalize("NFC", one_line(value)).strip()
 
 
 def repair_text(value: str) -> str:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from email.headerregistry import Address
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from events_app.db import sql
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST, Attendee, itip_series_message
 from events_app.domain.meetings import Occurrence, location_text, purpose_token, remaining_timing
-from events_app.mail.message import build_message
+from events_app.mail.message import build_message, sender_address
 from events_app.mail.render import render
 from events_app.services import meeting_calendar
 from events_app.services.meetings import timing_of
@@ -100,7 +99,7 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None) ->
     rendered = render(kind, language, context)
     domain = organizer_email.rsplit("@", 1)[-1]
     message_id = f"<outbox-{row['id']}@{domain}>"
-    data = build_message(rendered=rendered, sender=Address(organizer_name, addr_spec=organizer_email),
+    data = build_message(rendered=rendered, sender=sender_address(organizer_name, organizer_email),
                          recipient=row["recipient"], recipient_name=person["name"], calendar=calendar,
                          method=method, message_id=message_id)
     return Outgoing(data, organizer_email, row["recipient"], message_id)
