@@ -531,6 +531,8 @@ def parse_json(data: bytes) -> Schedule:
         document = json.loads(data)
     except UnicodeDecodeError:
         raise ScheduleFormatError([("body", "not UTF-8 text")]) from None
+    except RecursionError:
+        raise ScheduleFormatError([("body", "nested too deeply to be a schedule")]) from None
     except json.JSONDecodeError as exc:
         raise ScheduleFormatError([(f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}")]) \
             from None
