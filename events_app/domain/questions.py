@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from events_app.domain.errors import FieldError
+from events_app.domain.text import LINE_MESSAGE, TEXT_MESSAGE, TextRefused, clean_line, clean_text
 from events_app.domain.vocab import QuestionKind, is_country
 
 QUESTION_KINDS = tuple(QuestionKind)
@@ -31,11 +32,17 @@ def _check(kind: str, value: Any, options: list[str]) -> tuple[Any, str | None]:
     if kind == "short_text":
         if not isinstance(value, str) or len(value) > 200:
             return None, "must be text of at most 200 characters"
-        return value.strip(), None
+        try:
+            return clean_line(value), None
+        except TextRefused:
+            return None, LINE_MESSAGE
     if kind == "long_text":
         if not isinstance(value, str) or len(value) > 5000:
             return None, "must be text of at most 5000 characters"
-        return value.strip(), None
+        try:
+            return clean_text(value).strip(), None
+        except TextRefused:
+            return None, TEXT_MESSAGE
     if kind == "single_choice":
         if value not in options:
             return None, f"must be one of: {', '.join(options)}"

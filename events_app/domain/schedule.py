@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from events_app.domain.agenda import SESSION_KINDS, slugify
+from events_app.domain.text import repair_line, repair_text
 
 SCHEDULE_VERSION_PREFIX = "v"
 GENERATOR = "congress-manager"
@@ -372,13 +373,35 @@ def _int(value: Any) -> int | None:
 
 
 def parse(data: bytes, content_type: str = "") -> Schedule:
-    """Read schedule.xml or schedule.json (chosen by content type, else by the first character)."""
+    """Read schedule.xml or schedule.json (chosen by content type, else by the first character), its text repaired
+    by the one text rule (repair_text_of)."""
     head = data.lstrip()[:1]
     if "json" in content_type or head in (b"{", b"["):
-        return parse_json(data)
+        return repair_text_of(parse_json(data))
     if "xml" in content_type or head == b"<":
-        return parse_xml(data)
+        return repair_text_of(parse_xml(data))
     raise ScheduleFormatError([("body", "neither schedule.xml nor schedule.json: send one of them")])
+
+
+def repair_text_of(schedule: Schedule) -> Schedule:
+    """A file someone else produced is repaired, not refused (domain.text): control characters in names and
+    titles become spaces, line ends in abstracts become LF. Room and track names are repaired alike in the lists
+    and in the sessions, so they still match. Changes the schedule in place and returns it."""
+    schedule.title, schedule.acronym, schedule.version = (repair_line(schedule.title),
+                                                          repair_line(schedule.acronym), repair_line(schedule.version))
+    for room in schedule.rooms:
+        room.name, room.description = repair_line(room.name), repair_text(room.description)
+    for track in schedule.tracks:
+        track.name, track.slug = repair_line(track.name), repair_line(track.slug)
+    for s in schedule.sessions:
+        s.title, s.room, s.language = repair_line(s.title), repair_line(s.room), repair_line(s.language)
+        s.track = repair_line(s.track) or None if s.track is not None else None
+        s.abstract, s.online_url, s.url = repair_text(s.abstract), repair_line(s.online_url), repair_line(s.url)
+        for p in s.persons:
+            p.name, p.organization = repair_line(p.name), repair_line(p.organization)
+        s.persons = [p for p in s.persons if p.name]
+    schedule.tracks = [t for t in schedule.tracks if t.name]
+    return schedule
 
 
 def parse_xml(data: bytes) -> Schedule:
@@ -508,6 +531,8 @@ def parse_json(data: bytes) -> Schedule:
         document = json.loads(data)
     except UnicodeDecodeError:
         raise ScheduleFormatError([("body", "not UTF-8 text")]) from None
+    except RecursionError:
+        raise ScheduleFormatError([("body", "nested too deeply to be a schedule")]) from None
     except json.JSONDecodeError as exc:
         raise ScheduleFormatError([(f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}")]) \
             from None

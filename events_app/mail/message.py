@@ -22,6 +22,7 @@ from email.headerregistry import Address
 from email.policy import Compat32
 from email.utils import formataddr, formatdate, make_msgid
 
+from events_app.domain.text import one_line
 from events_app.mail.render import Rendered
 
 
@@ -52,6 +53,25 @@ def _boundary(kind: str) -> str:
 # Folded header lines, kept: most fields (Subject, From, the parts' Content-Type) are the same in every message of
 # a batch, and folding a non-ASCII Subject (RFC 2047) costs more than the rest of the headers together.
 _fold = functools.lru_cache(maxsize=1024)(POLICY.fold_binary)
+
+
+def header_value(value: str) -> str:
+    """A header field's value that cannot break the header block, whatever was stored: the one text rule
+    (domain.text.one_line) turns CR, LF, NUL and every other control character into a space. Names and titles
+    are refused or repaired where they enter; this is the defence that holds for values stored before that."""
+    return one_line(value)
+
+
+def address_header(display_name: str, addr_spec: str) -> str:
+    """`Name <addr>` with the name sanitised and quoted or RFC 2047-encoded as needed (email.utils.formataddr); an
+    address holding a control character or a space has them removed (it cannot be delivered as such anyway)."""
+    return formataddr((header_value(display_name), "".join(header_value(addr_spec).split())))
+
+
+def sender_address(display_name: str, addr_spec: str) -> Address:
+    """The From of a message as an Address, built from stored values that may hold control characters (Address
+    itself refuses CR and LF, which would fail every message of the sender)."""
+    return Address(header_value(display_name), addr_spec="".join(header_value(addr_spec).split()))
 
 
 def _headers(fields: list[tuple[str, str]]) -> bytes:
@@ -87,12 +107,14 @@ def build_message(*, rendered: Rendered, sender: Address, recipient: str, recipi
             [("MIME-Version", "1.0"), ("Content-Transfer-Encoding", "base64"),
              ("Content-Type", f'text/calendar; charset="utf-8"; method="{method}"')],
             calendar))
-    top = [("Subject", rendered.subject), ("From", formataddr((sender.display_name, sender.addr_spec))),
-           ("To", formataddr((recipient_name, recipient)))]
+    top = [("Subject", header_value(rendered.subject)), ("From", address_header(sender.display_name,
+                                                                                 sender.addr_spec)),
+           ("To", address_header(recipient_name, recipient))]
     if reply_to:
-        top.append(("Reply-To", reply_to))
+        top.append(("Reply-To", header_value(reply_to)))
     top += [("Date", formatdate(localtime=False, usegmt=True)),
-            ("Message-ID", message_id or make_msgid(domain=sender.domain)), *(headers or {}).items()]
+            ("Message-ID", header_value(message_id or make_msgid(domain=sender.domain))),
+            *((header_value(name), header_value(value)) for name, value in (headers or {}).items())]
     alternative_boundary = _boundary("alt")
     alternative_type = ("Content-Type", f'multipart/alternative; boundary="{alternative_boundary}"')
     if calendar is None:

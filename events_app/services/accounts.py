@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from events_app.db import sql
 from events_app.domain.errors import Forbidden, NotFound, Unauthorized
 from events_app.domain.security import digest, hash_password, new_bearer_token, verify_password
+from events_app.domain.text import clean_fields
 from events_app.services import limits
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -80,6 +81,7 @@ def require_admin(account: CurrentAccount) -> None:
 
 async def create_account(email: str, name: str, password: str, *, is_admin: bool = False) -> int:
     """Create or reset an account (used by seeding and administration scripts)."""
+    name = clean_fields({"name": name}, ("name",))["name"]
     return await sql.fetchval(
         """INSERT INTO account (email, name, password_hash, is_admin, is_active, created_at)
            VALUES ($1, $2, $3, $4, true, now())

@@ -32,6 +32,7 @@ from events_app.domain.agenda import (
 )
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
+from events_app.domain.text import clean_fields, text_errors
 from events_app.jobs import kick_outbox
 from events_app.services import agenda_cache, agenda_publish, calendar_updates, session_mail
 from events_app.services.accounts import CurrentAccount, require_organizer
@@ -44,6 +45,24 @@ NOTIFY_CHANNEL = "agenda_changed"
 
 
 # --------------------------------------------------------------------------- shared pieces
+
+
+# Text fields under the one text rule (domain.text).
+ROOM_LINES, ROOM_TEXTS = ("name",), ("accessibility",)
+TRACK_LINES = ("name", "slug")
+SESSION_LINES, SESSION_TEXTS = ("title", "language", "online_url"), ("abstract",)
+PERSON_LINES = ("name", "email")
+
+
+def clean_session_text(fields: dict[str, Any], people: list[dict[str, Any]]) -> dict[str, Any]:
+    """A new session's text fields and its people's names cleaned (people in place); every problem at once."""
+    fields, errors = text_errors(fields, SESSION_LINES, SESSION_TEXTS)
+    for i, person in enumerate(people):
+        cleaned, problems = text_errors(person, PERSON_LINES, prefix=f"people[{i}].")
+        person.update(cleaned)
+        errors += problems
+    require(errors)
+    return fields
 
 
 async def lock_agenda(event_id: int) -> int:
@@ -173,6 +192,7 @@ async def _resolve_person(data: dict[str, Any], index: int) -> int:
 
 async def create_room(account: CurrentAccount, event_id: int, fields: dict[str, Any]) -> dict:
     await require_organizer(account, event_id)
+    fields = clean_fields(fields, ROOM_LINES, ROOM_TEXTS)
     fields = {**fields, "name": str(fields.get("name") or "").strip()}
     require(validate_room(fields))
     async with DB.transaction():
@@ -190,6 +210,7 @@ async def create_room(account: CurrentAccount, event_id: int, fields: dict[str, 
 
 async def update_room(account: CurrentAccount, event_id: int, room_id: int, changes: dict[str, Any]) -> dict:
     await require_organizer(account, event_id)
+    changes = clean_fields(changes, ROOM_LINES, ROOM_TEXTS)
     async with DB.transaction():
         await lock_agenda(event_id)
         before = await _room(event_id, room_id)
@@ -235,6 +256,7 @@ async def list_rooms(event_id: int, account: CurrentAccount | None = None) -> li
 
 async def create_track(account: CurrentAccount, event_id: int, fields: dict[str, Any]) -> dict:
     await require_organizer(account, event_id)
+    fields = clean_fields(fields, TRACK_LINES)
     fields = {**fields, "name": str(fields.get("name") or "").strip()}
     fields["slug"] = fields.get("slug") or slugify(fields["name"])
     require(validate_track(fields))
@@ -252,6 +274,7 @@ async def create_track(account: CurrentAccount, event_id: int, fields: dict[str,
 
 async def update_track(account: CurrentAccount, event_id: int, track_id: int, changes: dict[str, Any]) -> dict:
     await require_organizer(account, event_id)
+    changes = clean_fields(changes, TRACK_LINES)
     async with DB.transaction():
         await lock_agenda(event_id)
         before = await sql.fetchrow("SELECT * FROM agenda_track WHERE id = $1 AND event = $2", track_id, event_id)
@@ -304,6 +327,7 @@ async def create_session(account: CurrentAccount, event_id: int, fields: dict[st
     """Add a session; 409 listing the sessions in conflict (room, person, outside the event's dates)."""
     await require_organizer(account, event_id)
     people = fields.pop("people", None) or []
+    fields = clean_session_text(fields, people)
     async with DB.transaction():
         await lock_agenda(event_id)
         event = await event_row(event_id)
@@ -363,6 +387,7 @@ async def update_session(account: CurrentAccount, event_id: int, session_id: int
     """Change, move (time or room) or cancel a session. A change of time, room or status grows its SEQUENCE;
     every change is logged with what it was and what it became."""
     await require_organizer(account, event_id)
+    changes = clean_fields(changes, SESSION_LINES, SESSION_TEXTS)
     async with DB.transaction():
         await lock_agenda(event_id)
         event = await event_row(event_id)
@@ -418,6 +443,7 @@ async def cancel_session(account: CurrentAccount, event_id: int, session_id: int
 async def add_person(account: CurrentAccount, event_id: int, session_id: int, data: dict[str, Any]) -> dict:
     """Put a person into a session in a role; 409 when they are in another session at that time."""
     await require_organizer(account, event_id)
+    data = clean_fields(data, PERSON_LINES)
     role = data.get("role") or "speaker"
     async with DB.transaction():
         await lock_agenda(event_id)

@@ -9,9 +9,7 @@ organizations of people in roles.
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +26,7 @@ from events_app.domain.ical import CalendarItem, feed_from_parts, feed_piece_key
 from events_app.domain.schedule import Schedule, ScheduleRoom, ScheduleSession, ScheduleTrack, SchedulePerson
 from events_app.domain.schedule import acronym_for, build_json, build_xml
 from events_app.domain.security import digest
+from events_app.domain.spreadsheet import csv_bytes
 from events_app.services import agenda_cache
 from events_app.services.agenda_cache import Rendered
 from events_app.services.notifications import event_item
@@ -332,34 +331,25 @@ CSV_COLUMNS = ("id", "guid", "status", "day", "starts_at", "ends_at", "duration_
                "online_url")
 
 
-def _csv_cell(value: Any) -> Any:
-    """Spreadsheets run cells that start with = + - @ as formulas: such text gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 async def agenda_csv(event_id: int) -> Rendered:
     async def build() -> Rendered:
         data = await public_agenda_data(event_id)
         zone = ZoneInfo(data.event["timezone"])
         rooms = {r["id"]: r["name"] for r in data.rooms}
         tracks = {t["id"]: t["name"] for t in data.tracks}
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
+        rows = []
         for s in data.sessions:
             start, end = s["starts_at"].astimezone(zone), s["ends_at"].astimezone(zone)
             names = {role: "; ".join(f"{p['name']} ({p['organization']})" if p["organization"] else p["name"]
                                      for p in s["people"] if p["role"] == role)
                      for role in ("speaker", "moderator", "panelist")}
-            writer.writerow([_csv_cell(v) for v in (
+            rows.append((
                 s["id"], str(s["guid"]), s["status"], start.date().isoformat(), start.isoformat(), end.isoformat(),
                 int((s["ends_at"] - s["starts_at"]).total_seconds() // 60), s["title"], s["kind"],
                 rooms.get(s["room"], ""), tracks.get(s["track"], ""), s["language"], names["speaker"],
                 names["moderator"], names["panelist"], s["requires_booking"],
-                effective_capacity(s["capacity"], s["room_capacity"]), s["online_url"])])
-        return Rendered.of(out.getvalue().encode("utf-8"), CSV)
+                effective_capacity(s["capacity"], s["room_capacity"]), s["online_url"]))
+        return Rendered.of(csv_bytes(CSV_COLUMNS, rows), CSV)
 
     return await agenda_cache.get(event_id, "csv", build)
 

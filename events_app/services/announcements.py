@@ -14,6 +14,7 @@ from typing import Any
 from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
+from events_app.domain.text import clean_fields
 from events_app.jobs import kick_outbox
 from events_app.services import audit
 from events_app.services.accounts import CurrentAccount, require_organizer
@@ -70,6 +71,7 @@ async def _recipients_query(event_id: int, audience: dict[str, Any]) -> tuple[st
 
 async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -> dict:
     await require_organizer(account, event_id)
+    data = clean_fields(data, ("subject",), ("body",))
     query, args = await _recipients_query(event_id, data["audience"])
     count = await sql.fetchval("SELECT count(*)" + query, *args)
     async with DB.transaction():

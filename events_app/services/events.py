@@ -12,6 +12,7 @@ from events_app.db.engine import DB
 from events_app.db.tables import Event, EventOrganizer, RegistrationCategory
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.events import CALENDAR_FIELDS, DATETIME_FIELDS, calendar_changed, localize, validate_event
+from events_app.domain.text import clean_fields
 from events_app.domain.vocab import ELIGIBILITIES
 from events_app.jobs import kick_outbox
 from events_app.services import agenda_publish, audit, calendar_updates, offices, questions, seats
@@ -21,6 +22,10 @@ EVENT_FIELDS = ("title", "kind", "description", "timezone", "starts_at", "ends_a
                 "city", "country", "online_url", "registration_opens_at", "registration_closes_at", "capacity",
                 "organizer_email", "organizer_name", "waitlist_mode", "offer_hours", "update_delay_minutes",
                 "reminder_hours", "reply_to", "session_reminder_minutes")
+# Text fields under the one text rule (domain.text): single lines, and the one multi-line description.
+EVENT_LINES = ("title", "venue_name", "venue_address", "city", "online_url", "organizer_email", "organizer_name",
+               "reply_to", "timezone", "country")
+EVENT_TEXTS = ("description",)
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -35,6 +40,7 @@ def _localized(fields: dict[str, Any]) -> dict[str, Any]:
 
 async def create_event(account: CurrentAccount, fields: dict[str, Any]) -> dict:
     office_id = fields.get("office_id")
+    fields = clean_fields(fields, EVENT_LINES, EVENT_TEXTS)
     fields = _localized({k: v for k, v in fields.items() if k in EVENT_FIELDS})
     require(validate_event(fields))
     await offices.check_assignable(account, office_id)
@@ -50,6 +56,7 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
     """Apply a partial change; a change of time, place or status grows the calendar SEQUENCE in the same
     transaction (every attendee's copy is outdated from that moment)."""
     await require_organizer(account, event_id)
+    changes = clean_fields(changes, EVENT_LINES, EVENT_TEXTS)
     if "office_id" in changes:
         await offices.check_assignable(account, changes["office_id"])
     async with DB.transaction():
@@ -123,6 +130,7 @@ async def cancel_event(account: CurrentAccount, event_id: int) -> dict:
 
 async def add_category(account: CurrentAccount, event_id: int, fields: dict[str, Any]) -> dict:
     await require_organizer(account, event_id)
+    fields = clean_fields(fields, ("code", "name"))
     errors = []
     code = fields.get("code", "")
     opens, closes = fields.get("opens_at"), fields.get("closes_at")

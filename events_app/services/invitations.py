@@ -11,6 +11,7 @@ from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, InvalidInput, NotFound, require
 from events_app.domain.events import localize
 from events_app.domain.security import digest, manage_token, new_nonce
+from events_app.domain.text import text_errors
 from events_app.domain.vocab import LANGUAGES
 from events_app.jobs import kick_outbox
 from events_app.services import audit, outbox
@@ -50,7 +51,7 @@ async def invite(account: CurrentAccount, event_id: int, data: dict[str, Any], n
     a time without offset is wall-clock time in the event's zone). Every problem is reported at once."""
     now = now or datetime.now(timezone.utc)
     await require_organizer(account, event_id)
-    errors: list[FieldError] = []
+    data, errors = text_errors(data, ("name",))
     email = ""
     try:
         email = normalize_email(data.get("email") or "")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime, timezone
-from email.headerregistry import Address
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,7 @@ from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST, Attendee, itip
 from events_app.domain.meetings import Occurrence, location_text, purpose_token, remaining_timing
 from events_app.domain.replies import reply_address, reply_token
 from events_app.domain.security import digest, new_nonce
-from events_app.mail.message import build_message
+from events_app.mail.message import build_message, sender_address
 from events_app.mail.render import render
 from events_app.services import meeting_calendar
 from events_app.services.meetings import timing_of
@@ -123,7 +122,7 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None) ->
     domain = organizer_email.rsplit("@", 1)[-1]
     message_id = f"<outbox-{row['id']}@{domain}>"
     # From equals ORGANIZER (clients ignore updates from anyone else); the envelope sender stays the plain mailbox.
-    data = build_message(rendered=rendered, sender=Address(organizer_name, addr_spec=reply_to),
+    data = build_message(rendered=rendered, sender=sender_address(organizer_name, reply_to),
                          recipient=row["recipient"], recipient_name=person["name"], calendar=calendar,
                          method=method, message_id=message_id)
     return Outgoing(data, organizer_email, row["recipient"], message_id)

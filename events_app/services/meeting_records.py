@@ -1,8 +1,6 @@
 """What happened at each occurrence: attendance, minutes and action items, and the attendance report."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timezone
 from typing import Any
 
@@ -10,6 +8,8 @@ from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import FieldError, NotFound, require
 from events_app.domain.meetings import ActionItem, actions_for, occurrence_key
+from events_app.domain.spreadsheet import csv_bytes
+from events_app.domain.text import clean_fields, text_errors
 from events_app.services import audit
 from events_app.services.accounts import CurrentAccount
 from events_app.services.meetings import (
@@ -59,6 +59,7 @@ async def record(account: CurrentAccount, series_id: int, key: str) -> dict:
 
 async def set_minutes(account: CurrentAccount, series_id: int, key: str, minutes: str) -> dict:
     series = await require_series_coordinator(account, series_id)
+    minutes = clean_fields({"minutes": minutes}, texts=("minutes",))["minutes"]
     rid = _occurrence(series, key)
     async with DB.transaction():
         before = await sql.fetchval("SELECT minutes FROM meeting_occurrence WHERE series = $1 AND recurrence_id = $2",
@@ -101,7 +102,7 @@ async def set_attendance(account: CurrentAccount, series_id: int, key: str, pers
 async def add_action(account: CurrentAccount, series_id: int, key: str, fields: dict[str, Any]) -> dict:
     series = await require_series_coordinator(account, series_id)
     rid = _occurrence(series, key)
-    errors = []
+    fields, errors = text_errors(fields, ("title",))
     title = str(fields.get("title") or "").strip()
     if not title:
         errors.append(FieldError("title", "must not be empty"))
@@ -132,6 +133,7 @@ async def update_action(account: CurrentAccount, action_id: int, changes: dict[s
                         now: datetime | None = None) -> dict:
     """Mark done (it stops carrying over from the next occurrence on) or reopen; change title, owner, due date."""
     await get_action(account, action_id)
+    changes = clean_fields(changes, ("title",))
     now = now or datetime.now(timezone.utc)
     if "title" in changes and not str(changes["title"] or "").strip():
         require([FieldError("title", "must not be empty")])
@@ -167,16 +169,14 @@ async def attendance_csv(account: CurrentAccount, series_id: int) -> bytes:
         series_id)
     counts = {(r["recurrence_id"], r["organization"]): r["n"] for r in rows}
     zone_day = [o.starts_at.astimezone(_zone(series["timezone"])).strftime("%Y-%m-%d") for o in held]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["organization_id", "organization", "country", *zone_day, "meetings_attended",
-                     "meetings_held", "attendance_rate"])
+    table = []
     for org in orgs:
         per = [counts.get((o.recurrence_id, org["id"]), 0) for o in held]
         attended = sum(1 for n in per if n)
         rate = f"{attended / len(held):.2f}" if held else ""
-        writer.writerow([org["id"], org["name"], org["country"], *per, attended, len(held), rate])
-    return out.getvalue().encode("utf-8")
+        table.append([org["id"], org["name"], org["country"], *per, attended, len(held), rate])
+    return csv_bytes(["organization_id", "organization", "country", *zone_day, "meetings_attended", "meetings_held",
+                      "attendance_rate"], table)
 
 
 def _zone(tzid: str):

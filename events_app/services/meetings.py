@@ -39,6 +39,7 @@ from events_app.domain.security import digest, new_nonce
 from events_app.domain.meetings import purpose_token
 from events_app.domain.replies import reply_token
 from events_app.domain.vocab import is_time_zone
+from events_app.domain.text import clean_fields, text_errors
 from events_app.jobs import kick_outbox
 from events_app.services import audit, outbox
 from events_app.services.accounts import CurrentAccount
@@ -171,6 +172,23 @@ async def withdraw_from_project_series(project_id: int, person_id: int, now: dat
 # --------------------------------------------------------------------------- series
 
 
+SERIES_LINES, SERIES_TEXTS = ("title", "location", "online_url", "timezone", "rrule"), ("description",)
+
+
+def clean_series_text(fields: dict[str, Any]) -> dict[str, Any]:
+    """The text of a series (and of its agenda items) under the one text rule; every problem at once."""
+    fields, errors = text_errors(fields, SERIES_LINES, SERIES_TEXTS)
+    if isinstance(fields.get("agenda"), list):
+        items = []
+        for i, item in enumerate(fields["agenda"]):
+            cleaned, problems = text_errors(item, ("title", "presenter"), prefix=f"agenda[{i}].")
+            items.append(cleaned)
+            errors += problems
+        fields["agenda"] = items
+    require(errors)
+    return fields
+
+
 def _spec(fields: dict[str, Any]) -> dict[str, Any]:
     """Validated, stored form of a series: wall-clock start in its zone, canonical RRULE, first/last instants."""
     errors = validate_series(fields)
@@ -235,7 +253,7 @@ async def create_series(account: CurrentAccount, project_id: int, fields: dict[s
     from events_app.services.projects import require_coordinator
 
     await require_coordinator(account, project_id)
-    spec = _spec(fields)
+    spec = _spec(clean_series_text(fields))
     async with DB.transaction():
         await sql.execute("SELECT 1 FROM pilot_project WHERE id = $1 FOR UPDATE", project_id)
         await _check_hosts(project_id, spec["host_rotation"])
@@ -295,6 +313,7 @@ async def update_series(account: CurrentAccount, series_id: int, changes: dict[s
     not vanish, so such a change is refused (409): end this series with UNTIL and start a new one instead.
     """
     await require_series_coordinator(account, series_id)
+    changes = clean_series_text(changes)
     async with DB.transaction():
         series = await series_row(series_id, lock=True)
         if series["status"] == "cancelled":
@@ -441,6 +460,7 @@ async def move_occurrence(account: CurrentAccount, series_id: int, key: str, cha
     """Move one occurrence (or change its place): an override with RECURRENCE-ID, sent as REQUEST to every
     invitee with a higher SEQUENCE. Times without offset are wall-clock times in the series' zone."""
     await require_series_coordinator(account, series_id)
+    changes = clean_fields(changes, ("location", "online_url"))
     if not any(changes.get(k) for k in ("starts_at", "ends_at", "location", "online_url")):
         require([FieldError("starts_at", "say what changes: starts_at (and ends_at), location or online_url")])
     async with DB.transaction():

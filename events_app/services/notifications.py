@@ -20,7 +20,7 @@ from events_app.domain.events import location_text
 from events_app.domain.ical import Attendee, CalendarItem, itip_message
 from events_app.domain.security import manage_token
 from events_app.domain.vocab import country_name
-from events_app.mail.message import build_message
+from events_app.mail.message import build_message, sender_address
 from events_app.mail.render import render
 from events_app.services import person_access
 from events_app.services.announcements import unsubscribe_token
@@ -67,7 +67,7 @@ def event_item(event: dict, settings: Settings, sequence: int, extra_description
 
 @functools.lru_cache(maxsize=64)
 def _address(name: str, email: str) -> Address:
-    return Address(name, addr_spec=email)  # parsed once: the messages of a batch mostly share their sender
+    return sender_address(name, email)  # parsed once: the messages of a batch mostly share their sender
 
 
 def _payload(row: dict) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
+from events_app.domain.text import clean_fields
 from events_app.services import audit
 from events_app.services.accounts import CurrentAccount, require_admin
 
@@ -45,7 +46,8 @@ async def list_offices(account: CurrentAccount) -> list[dict]:
 
 async def create_office(account: CurrentAccount, name: str, region: str) -> dict:
     require_admin(account)
-    name = name.strip()
+    cleaned = clean_fields({"name": name, "region": region}, ("name", "region"))
+    name, region = cleaned["name"], cleaned["region"]
     require([FieldError("name", "must not be empty")] if not name else [])
     async with DB.transaction():
         if await sql.fetchval("SELECT 1 FROM office WHERE name = $1", name):

@@ -13,6 +13,7 @@ from events_app.domain.errors import Conflict, FieldError, Forbidden, NotFound, 
 from events_app.domain.meetings import purpose_token
 from events_app.domain.replies import max_mailbox_local_length
 from events_app.domain.security import digest, new_nonce
+from events_app.domain.text import text_errors
 from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services import audit, meetings
@@ -59,8 +60,12 @@ async def _organization_exists(organization_id: int | None, field: str) -> list[
     return [FieldError(field, "no organization has this id: see GET /api/organizations")]
 
 
+# Text fields under the one text rule (domain.text).
+PROJECT_LINES, PROJECT_TEXTS = ("title", "theme", "organizer_email", "organizer_name"), ("description",)
+
+
 async def create_project(account: CurrentAccount, fields: dict[str, Any]) -> dict:
-    errors: list[FieldError] = []
+    fields, errors = text_errors(fields, PROJECT_LINES, PROJECT_TEXTS)
     title = str(fields.get("title") or "").strip()
     if not title:
         errors.append(FieldError("title", "must not be empty"))
@@ -95,7 +100,7 @@ async def create_project(account: CurrentAccount, fields: dict[str, Any]) -> dic
 
 async def update_project(account: CurrentAccount, project_id: int, changes: dict[str, Any]) -> dict:
     await require_coordinator(account, project_id)
-    errors: list[FieldError] = []
+    changes, errors = text_errors(changes, PROJECT_LINES, PROJECT_TEXTS)
     if "title" in changes and not str(changes["title"] or "").strip():
         errors.append(FieldError("title", "must not be empty"))
     if changes.get("organizer_email"):
@@ -171,7 +176,7 @@ async def add_coordinator(account: CurrentAccount, project_id: int, email: str) 
 
 
 def _person_fields(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    errors: list[FieldError] = []
+    data, errors = text_errors(data, ("name", "email"), prefix=prefix)
     person: dict[str, Any] = {}
     try:
         person["email"] = normalize_email(data.get("email") or "", f"{prefix}email")

@@ -8,6 +8,7 @@ from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, require
 from events_app.domain.questions import validate_question
+from events_app.domain.text import clean_fields, clean_items
 from events_app.services import audit
 from events_app.services.accounts import CurrentAccount, require_organizer
 
@@ -21,7 +22,8 @@ def _out(row) -> dict:
 
 async def add(account: CurrentAccount, event_id: int, data: dict[str, Any]) -> dict:
     await require_organizer(account, event_id)
-    options = list(data.get("options") or [])
+    data = clean_fields(data, ("code", "label"))
+    options = clean_items(data.get("options") or [], "options")
     require(validate_question(data["code"], data["label"], data["kind"], options))
     async with DB.transaction():
         if await sql.fetchval("SELECT 1 FROM question WHERE event = $1 AND code = $2", event_id, data["code"]):

@@ -1,12 +1,8 @@
 """What organizers do with registrations: find, count, approve, reject, move, cancel, export; change quotas."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timezone
 from typing import Any
-
-import xlsxwriter
 
 from events_app.db import sql
 from events_app.db.engine import DB
@@ -20,6 +16,8 @@ from events_app.domain.registration import (
     status_after_approval,
 )
 from events_app.domain.vocab import ELIGIBILITIES, REGISTRATION_STATUSES, country_name
+from events_app.domain.spreadsheet import csv_bytes, xlsx_bytes
+from events_app.domain.text import clean_fields
 from events_app.jobs import kick_outbox
 from events_app.services import audit, seats
 from events_app.services.accounts import CurrentAccount, require_organizer
@@ -66,6 +64,7 @@ async def approve(account: CurrentAccount, event_id: int, registration_id: int) 
 
 async def reject(account: CurrentAccount, event_id: int, registration_id: int, reason: str = "") -> dict:
     await require_organizer(account, event_id)
+    reason = clean_fields({"reason": reason}, texts=("reason",))["reason"]
     async with DB.transaction():
         await seats.lock_event(event_id)
         reg = await _registration(event_id, registration_id)
@@ -130,6 +129,7 @@ async def move(account: CurrentAccount, event_id: int, registration_id: int, cat
 async def update_category(account: CurrentAccount, event_id: int, category_id: int, changes: dict[str, Any]) -> None:
     """Change a category; a quota below the seats taken is refused, a raised quota promotes at once."""
     await require_organizer(account, event_id)
+    changes = clean_fields(changes, ("name",))
     async with DB.transaction():
         event = await seats.lock_event(event_id)
         current = await sql.fetchrow("SELECT * FROM registration_category WHERE id = $1 AND event = $2",
@@ -231,24 +231,10 @@ async def export_rows(account: CurrentAccount, event_id: int, filters: dict[str,
 
 
 def to_csv(header: list[str], table: list) -> bytes:
-    """UTF-8 with a byte-order mark so spreadsheet programs detect the encoding (names in many scripts)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in line] for line in table])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    """UTF-8 with a byte-order mark so spreadsheet programs detect the encoding (names in many scripts); text that
+    a spreadsheet would run as a formula is neutralised (domain.spreadsheet)."""
+    return csv_bytes(header, table, bom=True)
 
 
 def to_xlsx(header: list[str], table: list, title: str) -> bytes:
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet("Registrations")
-    bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, header, bold)
-    for i, line in enumerate(table, start=1):
-        sheet.write_row(i, 0, ["" if v is None else v for v in line])
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(table), 1), len(header) - 1)
-    book.set_properties({"title": title})
-    book.close()
-    return buffer.getvalue()
+    return xlsx_bytes(header, table, sheet="Registrations", title=title)

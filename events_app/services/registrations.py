@@ -16,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, InvalidInput, NotFound, require
+from events_app.domain.text import text_errors
 from events_app.domain.ical import METHOD_REQUEST
 from events_app.domain.questions import validate_answers
 from events_app.domain.registration import (
@@ -47,7 +48,9 @@ def validate_person(data: dict[str, Any]) -> dict[str, Any]:
         person["email"] = normalize_email(data.get("email") or "")
     except InvalidInput as exc:
         errors.extend(exc.errors)
-    name = str(data.get("name") or "").strip()
+    name, text_problems = text_errors({"name": str(data.get("name") or "")}, ("name",))
+    name = name["name"]
+    errors.extend(text_problems)
     if not name:
         errors.append(FieldError("name", "must not be empty"))
     person["name"] = name[:200]

@@ -30,7 +30,14 @@ from events_app.web.controllers.notifications import (
 from events_app.web.controllers.organizations import OrganizationController
 from events_app.web.controllers.people import PersonAccessController
 from events_app.web.controllers.registrations import RegistrationController
-from events_app.web.errors import EXCEPTION_HANDLERS, data_error, database_unavailable, unexpected_error
+from events_app.web.errors import (
+    EXCEPTION_HANDLERS,
+    MAX_BODY_BYTES,
+    data_error,
+    database_unavailable,
+    refuse_deep_json,
+    unexpected_error,
+)
 from events_app.web.pages import (
     LoginRequired,
     csrf_config,
@@ -81,6 +88,8 @@ def create_app() -> Litestar:
         template_config=template_config(),
         csrf_config=csrf_config(),
         middleware=[security_headers],
+        before_request=refuse_deep_json,
+        request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="Congress and meeting service", version="0.1.0",
             description="Congresses, registrations and pilot-project meetings for a network of local governments.",

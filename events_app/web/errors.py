@@ -7,10 +7,14 @@ import re
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from events_app.domain.errors import DomainError
+from events_app.domain.errors import DomainError, FieldError
+from events_app.domain.nesting import MAX_JSON_DEPTH, too_deep
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+# The largest request body any route takes, except the schedule import (its own limit, on its route). The longest
+# texts (minutes: 100,000 characters) fit several times; a bigger body is refused with 413 before it is read whole.
+MAX_BODY_BYTES = 1_000_000
 
 _FIELD_PATTERNS = (
     re.compile(r"unknown field `(?P<f>[^`]+)`"),
@@ -74,12 +78,41 @@ def _malformed() -> Response:
 def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 400 and _is_malformed(str(exc.detail)):
         return _malformed()
+    if exc.status_code == 413:
+        limit = request.route_handler.resolve_request_max_body_size() or MAX_BODY_BYTES
+        return _problem(413, "Request body too large",
+                        f"the request body is larger than {limit:,} bytes: send less text (descriptions, minutes "
+                        "and answers have their own length limits)",
+                        [{"field": "body", "message": f"at most {limit:,} bytes"}])
     return _problem(exc.status_code, str(exc.detail) or "Error", str(exc.detail))
 
 
 def unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _problem(500, "Internal error", "something went wrong on our side; it has been logged")
+
+
+class NestedTooDeep(DomainError):
+    def __init__(self, field: str):
+        message = (f"nested more than {MAX_JSON_DEPTH} levels deep: send plain values or short lists (see /schema "
+                   "for what this field takes)")
+        super().__init__(f"{field}: {message}", [FieldError(field, message)], 400, "Invalid input")
+
+
+async def refuse_deep_json(request: Request) -> None:
+    """before_request: a JSON body nesting deeper than any route needs is refused (400 naming the field) before
+    it is decoded, so decoding never recurses thousands of levels deep."""
+    if request.method in ("POST", "PUT", "PATCH") and "json" in request.headers.get("content-type", ""):
+        field = too_deep(await request.body())
+        if field is not None:
+            raise NestedTooDeep(field)
+
+
+def recursion_error(request: Request, exc: RecursionError) -> Response:
+    """The backstop for a document nested too deeply that reached a parser anyway (e.g. an imported file)."""
+    log.info("refused a too deeply nested body on %s %s", request.method, request.url.path)
+    return _problem(400, "Invalid input", f"the body nests more than {MAX_JSON_DEPTH} levels deep",
+                    [{"field": "body", "message": f"nested more than {MAX_JSON_DEPTH} levels deep"}])
 
 
 INT4_MAX = 2**31 - 1
@@ -108,4 +141,5 @@ EXCEPTION_HANDLERS = {
     DomainError: domain_error,
     ValidationException: validation_error,
     HTTPException: http_error,
+    RecursionError: recursion_error,
 }
