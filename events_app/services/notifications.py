@@ -22,6 +22,7 @@ from events_app.domain.security import manage_token
 from events_app.domain.vocab import country_name
 from events_app.mail.message import build_message
 from events_app.mail.render import render
+from events_app.services import account_mail
 from events_app.services.announcements import unsubscribe_token
 from events_app.settings import Settings, get_settings
 
@@ -132,6 +133,9 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None, lo
         from events_app.services import meeting_mail  # imports this module: loaded on first use
 
         return await meeting_mail.compose(row, settings, now)
+    if row["kind"] in account_mail.ACCOUNT_KINDS:
+        data, sender, message_id = await account_mail.compose(row, settings)
+        return Outgoing(data, sender, row["recipient"], message_id)
     now = now or datetime.now(timezone.utc)
     if loaded is None or row["event"] not in loaded.events or (
             row["registration"] is not None and row["registration"] not in loaded.registrations):

@@ -5,6 +5,7 @@ from litestar import Controller, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from events_app.services import delegations, privacy, registrations
+from events_app.web.auth import NO_STORE
 from events_app.web.schemas import AnswersIn, DelegationOut, MemberIn, RegistrationOut, present
 from events_app.web.schemas_security import ErasureOut, PersonalDataOut
 
@@ -14,6 +15,7 @@ class RegistrationController(Controller):
 
     path = "/api/registrations/{token:str}"
     tags = ["registrations"]
+    cache_control = NO_STORE
 
     @get("/", operation_id="getRegistration")
     async def get_registration(self, token: FromPath[str]) -> RegistrationOut:

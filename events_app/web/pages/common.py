@@ -78,6 +78,9 @@ NOTICES = {
     "occurrence-moved": "The meeting is changed; every invitee receives the update.",
     "occurrence-cancelled": "The meeting is cancelled; every invitee receives a calendar cancellation.",
     "event-cancelled": "The event is cancelled; everyone registered receives a calendar cancellation.",
+    "reset-sent": "If this address belongs to an organizer account, a link to choose a new password is on its way.",
+    "password-reset": "Your new password is saved and every session was logged out. Log in with it.",
+    "password-changed": "Your new password is saved; your other sessions were logged out.",
 }
 
 
