@@ -1,18 +1,20 @@
 """Organizer accounts: login, bearer-token sessions, password change and reset, and who may manage which event.
 
-Argon2 hashing and verifying take tens of milliseconds of CPU each: they run in worker threads, at most
-ARGON2_THREADS at once per process (hash_off_loop / verify_off_loop), so a burst of logins queues for the hasher
-instead of stalling the event loop and every other request with it.
+Argon2 hashing and verifying take tens of milliseconds of CPU each: they run in this process's own hashing
+threads, ARGON2_THREADS of them (hash_off_loop / verify_off_loop), so a burst of logins queues for the hasher
+instead of stalling the event loop and every other request with it. Those threads run at a lower scheduling
+priority (nice +10, inherited by any thread argon2 starts), so on a machine with few cores the event loop gets the
+CPU first and other requests stay fast while logins wait their turn.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-
-import anyio
-import anyio.to_thread
 
 from events_app.db import sql
 from events_app.db.engine import DB
@@ -35,24 +37,35 @@ SESSION_LIFETIME = timedelta(hours=12)
 ARGON2_THREADS = 2
 # Verifying against a real hash when the email is unknown keeps both answers equally slow.
 _DUMMY_HASH = hash_password("no-such-account")
-_limiters: dict[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = {}
+HASHING_NICE = 10
+_hasher: tuple[int, ThreadPoolExecutor] | None = None
 
 
-def _hashing_limiter() -> anyio.CapacityLimiter:
-    loop = asyncio.get_running_loop()
-    limiter = _limiters.get(loop)
-    if limiter is None:
-        _limiters.clear()  # one event loop per process in production; tests may start new ones
-        limiter = _limiters[loop] = anyio.CapacityLimiter(ARGON2_THREADS)
-    return limiter
+def _lower_priority() -> None:
+    """Start of a hashing thread: a lower priority for this thread alone (Linux schedules threads one by one)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICE)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the thread keeps the usual priority
+        pass
+
+
+def hashing_threads() -> ThreadPoolExecutor:
+    """The threads that run argon2 in this process: ARGON2_THREADS of them, so at most that many hashes at once
+    (the rest wait in the queue); their own, so no other work inherits their low priority."""
+    global _hasher
+    if _hasher is None or _hasher[0] != os.getpid():  # threads do not survive a fork
+        _hasher = (os.getpid(), ThreadPoolExecutor(max_workers=ARGON2_THREADS, thread_name_prefix="argon2",
+                                                   initializer=_lower_priority))
+    return _hasher[1]
 
 
 async def verify_off_loop(password_hash: str, password: str) -> bool:
-    return await anyio.to_thread.run_sync(verify_password, password_hash, password, limiter=_hashing_limiter())
+    return await asyncio.get_running_loop().run_in_executor(hashing_threads(), verify_password, password_hash,
+                                                            password)
 
 
 async def hash_off_loop(password: str) -> str:
-    return await anyio.to_thread.run_sync(hash_password, password, limiter=_hashing_limiter())
+    return await asyncio.get_running_loop().run_in_executor(hashing_threads(), hash_password, password)
 
 
 def check_new_password(password: str, field: str = "password", email: str | None = None) -> None:

@@ -36,6 +36,7 @@ class LocalSwaggerUI(OpenAPIRenderPlugin):
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{SWAGGER_UI}/swagger-ui.css">
 </head>
 <body>
