@@ -418,3 +418,17 @@ async def test_answers_carrying_tokens_are_not_stored(client, organizer):
     }
     assert {name: r.headers.get("cache-control") for name, r in checks.items()} == \
            {name: "no-store" for name in checks}
+
+
+def test_installed_package_carries_the_documentation_assets_and_mail_templates():
+    """The wheel's package data (pyproject.toml) covers every static asset, the vendored Swagger UI included, and
+    every mail template in every language (an image without them would fall back to a CDN or fail to mail)."""
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    package = ROOT / "events_app"
+    covered = {p for pattern in patterns["events_app"] for p in package.glob(pattern) if p.is_file()}
+    needed = {p for folder in ("web/static", "mail/templates", "web/templates")
+              for p in (package / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert sorted(str(p.relative_to(package)) for p in needed - covered) == []
+    assert package / "web/static/vendor/swagger-ui/swagger-ui-bundle.js" in covered
