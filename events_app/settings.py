@@ -45,6 +45,10 @@ class Settings:
     login_lockout_after: int = 5
     login_lockout_base_seconds: float = 30
     login_lockout_max_seconds: float = 3600
+    # The mailbox whose plus-addresses (local+r<token>@domain) receive iMIP REPLYs; empty: each project's organizer
+    # address, else MAIL_FROM. Set it when one inbound route serves every project.
+    reply_mailbox: str = ""
+    # Password reset requests, like the other limits.
     limit_reset_ip: str = "10/60"
     limit_reset_email: str = "3/3600"
     # Addresses (or networks) of reverse proxies whose X-Forwarded-For names the client; empty: none is trusted and
@@ -102,6 +106,8 @@ class Settings:
             raise SettingsError("SECRET_KEY must be set to a random value of at least 32 characters in production")
         if self.debug:
             raise SettingsError("DEBUG must be off in production")
+        if self.reply_mailbox and "@" not in self.reply_mailbox.strip("@"):
+            raise SettingsError("REPLY_MAILBOX must be an email address such as events@example.org")
 
 
 @functools.lru_cache(maxsize=8)
@@ -159,6 +165,7 @@ def load_settings() -> Settings:
         smtp_tls_verify=_env("SMTP_TLS_VERIFY", "true").lower() not in {"0", "false", "no", "off"},
         password_min_length=int(_env("PASSWORD_MIN_LENGTH", "12")),
         password_reset_minutes=int(_env("PASSWORD_RESET_MINUTES", "30")),
+        reply_mailbox=_env("REPLY_MAILBOX", "").lower(),
     )
 
 
