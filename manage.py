@@ -266,8 +266,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         env.setdefault("PUBLIC_URL", f"http://{host}:{port}")
         logs = RUN / "logs"
         py = str(venv_python())
+        # --no-proxy-headers: X-Forwarded-For is read by the app, and only from TRUSTED_PROXIES (web/abuse.py).
         api = children.start("api", [py, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
-                                     "--host", host, "--port", port], env=env)
+                                     "--no-proxy-headers", "--host", host, "--port", port], env=env)
         children.start("worker", [py, "-m", "celery", "-A", "workers.celery_app", "worker", "--loglevel=INFO",
                                   "--concurrency=2", "-n", "worker@%h"], env=env, log_file=logs / "worker.log")
         children.start("beat", [py, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel=INFO",

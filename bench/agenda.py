@@ -56,7 +56,7 @@ async def _fresh_database(server_url: str, name: str) -> None:
 
 def _uvicorn(target: str, port: int, env: dict, log: Path, *extra: str) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "warning", "--no-access-log", *extra],
+                             "--log-level", "warning", "--no-access-log", "--no-proxy-headers", *extra],
                             cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
     manage.wait_port(port, target, proc, timeout=60)
     return proc

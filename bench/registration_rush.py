@@ -369,7 +369,7 @@ def main() -> int:
                        check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
         port = manage.free_port()
         api = children.start("api", [python, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
-                                     "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+                                     "--no-proxy-headers", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
                                      "--log-level", "warning", "--no-access-log"],
                              env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"}, log_file=base / "api.log")
         manage.wait_port(port, "API", api, timeout=60)

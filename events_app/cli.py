@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import sys
 
@@ -30,6 +31,23 @@ async def create_organizer(email: str, name: str, password: str, admin: bool) ->
     print(f"account {email} ready")
 
 
+def read_password(email: str) -> str:
+    """The new account's password: ORGANIZER_PASSWORD, or typed twice at a prompt that does not echo it (never a
+    command-line argument, which other users of the machine can read). Refused when it breaks the password rules."""
+    from events_app.domain.passwords import password_problems
+    from events_app.settings import get_settings
+
+    password = os.environ.get("ORGANIZER_PASSWORD")
+    if not password:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("password again: ") != password:
+            raise SystemExit("the two passwords differ; nothing was changed")
+    problems = password_problems(password, get_settings().password_min_length, "password", email)
+    if problems:
+        raise SystemExit(f"the password {problems[0].message}; nothing was changed")
+    return password
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m events_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -45,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "seed":
         asyncio.run(seed())
     else:
-        password = os.environ.get("ORGANIZER_PASSWORD") or input("password: ")
+        password = read_password(args.email)
         asyncio.run(create_organizer(args.email, args.name, password, args.admin))
 
 

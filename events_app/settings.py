@@ -5,6 +5,7 @@ Every process (API, worker, beat, tests) reads the same variables, so one `.env`
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -49,6 +50,28 @@ class Settings:
     # The mailbox whose plus-addresses (local+r<token>@domain) receive iMIP REPLYs; empty: each project's organizer
     # address, else MAIL_FROM. Set it when one inbound route serves every project.
     reply_mailbox: str = ""
+    # Password reset requests, like the other limits.
+    limit_reset_ip: str = "10/60"
+    limit_reset_email: str = "3/3600"
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For names the client; empty: none is trusted and
+    # the header is ignored (the peer of the TCP connection is the client).
+    trusted_proxies: str = ""
+    # Connections to Redis for the limits per API process; a request waits this long for one before it is refused
+    # with 503 (a busy pool is not an outage: the limits are skipped only when Redis cannot be reached).
+    limits_pool_size: int = 50
+    limits_pool_wait_seconds: float = 2.0
+    # Outbound SMTP over TLS checks the server's certificate and name; false only for a local relay.
+    smtp_tls_verify: bool = True
+    password_min_length: int = 12
+    password_reset_minutes: int = 30
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return parse_networks(self.trusted_proxies)
+
+    @property
+    def https(self) -> bool:
+        return self.public_url.startswith("https://")
 
     @property
     def production(self) -> bool:
@@ -89,6 +112,21 @@ class Settings:
             raise SettingsError("REPLY_MAILBOX must be an email address such as events@example.org")
 
 
+@functools.lru_cache(maxsize=8)
+def parse_networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """'10.0.0.5, 192.168.0.0/16' -> the networks; SettingsError naming an entry that is not an address."""
+    networks = []
+    for item in (spec or "").replace(" ", ",").split(","):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingsError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)") \
+                from None
+    return tuple(networks)
+
+
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
     return value or default
@@ -123,6 +161,14 @@ def load_settings() -> Settings:
         login_lockout_after=int(_env("LOGIN_LOCKOUT_AFTER", "5")),
         login_lockout_base_seconds=float(_env("LOGIN_LOCKOUT_BASE_SECONDS", "30")),
         login_lockout_max_seconds=float(_env("LOGIN_LOCKOUT_MAX_SECONDS", "3600")),
+        limit_reset_ip=_env("RATE_LIMIT_PASSWORD_RESET_PER_IP", "10/60"),
+        limit_reset_email=_env("RATE_LIMIT_PASSWORD_RESET_PER_EMAIL", "3/3600"),
+        trusted_proxies=_env("TRUSTED_PROXIES", ""),
+        limits_pool_size=int(_env("RATE_LIMIT_REDIS_CONNECTIONS", "50")),
+        limits_pool_wait_seconds=float(_env("RATE_LIMIT_REDIS_WAIT_SECONDS", "2")),
+        smtp_tls_verify=_env("SMTP_TLS_VERIFY", "true").lower() not in {"0", "false", "no", "off"},
+        password_min_length=int(_env("PASSWORD_MIN_LENGTH", "12")),
+        password_reset_minutes=int(_env("PASSWORD_RESET_MINUTES", "30")),
         reply_mailbox=_env("REPLY_MAILBOX", "").lower(),
     )
 

@@ -162,7 +162,8 @@ def start_api(log_path: Path, env: dict | None = None) -> tuple[subprocess.Popen
     """The API in its own uvicorn process, listening when this returns; gives the process and its base URL."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                             "--no-proxy-headers", "--host", "127.0.0.1", "--port", str(port),
+                             "--log-level", "warning"],
                             cwd=ROOT, env={**os.environ, "PUBLIC_URL": f"http://127.0.0.1:{port}", **(env or {})},
                             stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
     try:

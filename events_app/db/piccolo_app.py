@@ -11,6 +11,7 @@ APP_CONFIG = AppConfig(
         tables.Person,
         tables.Account,
         tables.AuthSession,
+        tables.PasswordReset,
         tables.Office,
         tables.OfficeStaff,
         tables.Event,

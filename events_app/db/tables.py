@@ -64,6 +64,18 @@ class AuthSession(Table, db=DB):
     expires_at = Timestamptz(required=True)
 
 
+class PasswordReset(Table, db=DB, tablename="password_reset"):
+    """An emailed password reset link: short-lived and single-use. The link's token is an HMAC of the stored nonce
+    under SECRET_KEY; only the nonce and the token's SHA-256 are stored."""
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, required=True)
+    token_nonce = Varchar(length=64, required=True)
+    token_hash = Varchar(length=64, unique=True, required=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(required=True)
+    used_at = Timestamptz(null=True, default=None)
+
+
 class Office(Table, db=DB):
     """A regional office of the network; its staff manage every event assigned to it."""
 

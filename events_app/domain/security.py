@@ -68,3 +68,8 @@ def access_link_state(found: bool, expires_at, used_at, now) -> str:
     if expires_at <= now:
         return "expired"
     return "valid"
+def password_reset_token(secret_key: str, nonce: str) -> str:
+    """The token of an emailed password reset link: HMAC of its stored nonce under the server secret, for this
+    purpose only (a manage token with the same nonce would be a different string)."""
+    mac = hmac.new(secret_key.encode(), b"password-reset:" + nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import smtplib
 import socket
+import ssl
 from typing import Callable
 
 from events_app.settings import Settings
@@ -39,6 +40,17 @@ class _SMTP_SSL(_ReadyBeforeData, smtplib.SMTP_SSL):
     pass
 
 
+def tls_context(verify: bool) -> ssl.SSLContext:
+    """The TLS settings for SMTPS and STARTTLS: the system's trusted CAs and a host name check (smtplib's own
+    default checks neither). verify=False (SMTP_TLS_VERIFY=false) is for a local relay with a self-signed
+    certificate only: the connection is still encrypted, but anyone in between could read it."""
+    context = ssl.create_default_context()
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 class SmtpTransport:
     """One SMTP connection, kept open across messages. Not for use by two threads at once."""
 
@@ -48,10 +60,13 @@ class SmtpTransport:
 
     def _connect(self) -> _SMTP | _SMTP_SSL:
         s = self.settings
-        cls = _SMTP_SSL if s.smtp_ssl else _SMTP
-        conn = cls(s.smtp_host, s.smtp_port, timeout=30)
+        context = tls_context(s.smtp_tls_verify)
+        if s.smtp_ssl:
+            conn = _SMTP_SSL(s.smtp_host, s.smtp_port, timeout=30, context=context)
+        else:
+            conn = _SMTP(s.smtp_host, s.smtp_port, timeout=30)
         if s.smtp_starttls:
-            conn.starttls()
+            conn.starttls(context=context)
         if s.smtp_credentials:
             conn.login(*s.smtp_credentials)
         return conn

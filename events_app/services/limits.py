@@ -1,8 +1,13 @@
 """Abuse limits: fixed-window counters and login lockout, kept in Redis so every API process shares them.
 
 A counter is one Lua call (INCR, then PEXPIRE on the first hit of a window). Targets such as email addresses are
-hashed before they become keys, so Redis holds no personal data. When Redis cannot be reached the limits are
-skipped and the failure logged: an outage of the limiter must not stop registrations.
+hashed before they become keys, so Redis holds no personal data.
+
+Redis trouble comes in two kinds, told apart by redis_unreachable(). When Redis cannot be reached at all (the
+connection is refused or cannot be opened) the limits are skipped and the failure logged: an outage of the limiter
+must not stop registrations. When Redis is only busy (every pooled connection in use, or a slow answer), the limits
+still hold: the request waits for a connection up to RATE_LIMIT_REDIS_WAIT_SECONDS and is then refused with 503,
+so a flood cannot switch the limits off by keeping the limiter busy.
 """
 from __future__ import annotations
 
@@ -10,16 +15,19 @@ import asyncio
 import hashlib
 import logging
 import math
-from typing import Any
+from typing import Any, Awaitable, Callable, TypeVar
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from events_app.domain.errors import TooManyRequests
+from events_app.domain.errors import ServiceUnavailable, TooManyRequests
 from events_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 PREFIX = "limit"
+T = TypeVar("T")
 
 # Every key given is counted in its own window (ARGV[i] ms); returns n1, ttl1, n2, ttl2, ...
 _WINDOWS = """
@@ -42,13 +50,41 @@ _windows: tuple[aioredis.Redis, Any] | None = None
 
 
 def client() -> aioredis.Redis:
-    """One client per event loop (redis.asyncio connections belong to the loop that opened them)."""
+    """One client per event loop (redis.asyncio connections belong to the loop that opened them), over a bounded
+    pool: a request waits for a free connection rather than opening one more without end."""
     global _client
     loop = asyncio.get_running_loop()
     if _client is None or _client[0] is not loop:
-        _client = (loop, aioredis.Redis.from_url(get_settings().redis_url, socket_timeout=0.5,
-                                                 socket_connect_timeout=0.5, health_check_interval=30))
+        settings = get_settings()
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=settings.limits_pool_size,
+            timeout=settings.limits_pool_wait_seconds, socket_timeout=settings.limits_pool_wait_seconds,
+            socket_connect_timeout=0.5, health_check_interval=30)
+        _client = (loop, aioredis.Redis(connection_pool=pool))
     return _client[1]
+
+
+def redis_unreachable(exc: BaseException) -> bool:
+    """True when Redis could not be reached (connection refused, reset or not opened in time); False when it was
+    merely busy: no pooled connection came free in time, or an open connection answered too slowly."""
+    if isinstance(exc, RedisTimeoutError):
+        return "connecting" in str(exc)
+    if isinstance(exc, RedisConnectionError):
+        return not isinstance(exc.__cause__, asyncio.TimeoutError) and "No connection available" not in str(exc)
+    return isinstance(exc, OSError) and not isinstance(exc, asyncio.TimeoutError)
+
+
+async def _guarded(what: str, call: Callable[[], Awaitable[T]], skipped: T) -> T:
+    """Run one Redis call for the limits: `skipped` (and a warning in the log) when Redis is unreachable, 503 with
+    Retry-After when it is busy, so that no request passes unchecked because the limiter was kept busy."""
+    try:
+        return await call()
+    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+        if redis_unreachable(exc):
+            log.warning("%s skipped: Redis unreachable (%s)", what, exc)
+            return skipped
+        log.warning("%s refused: Redis busy (%s: %s)", what, type(exc).__name__, exc)
+        raise ServiceUnavailable("the service is busy; please try again in a moment", retry_after=1) from exc
 
 
 def parse(spec: str) -> tuple[int, float] | None:
@@ -79,11 +115,12 @@ async def hit(*checks: tuple[str, str, str, str]) -> None:
                if (limit := parse(spec)) is not None]
     if not counted:
         return
-    try:
-        result = await _windows_script()(keys=[_key(kind, target) for kind, target, _, _ in counted],
-                                         args=[int(seconds * 1000) for _, _, (_, seconds), _ in counted])
-    except (RedisError, OSError, asyncio.TimeoutError) as exc:
-        log.warning("rate limits %s skipped: Redis unavailable (%s)", ", ".join(c[0] for c in counted), exc)
+    result = await _guarded(
+        f"rate limits {', '.join(c[0] for c in counted)}",
+        lambda: _windows_script()(keys=[_key(kind, target) for kind, target, _, _ in counted],
+                                  args=[int(seconds * 1000) for _, _, (_, seconds), _ in counted]),
+        None)
+    if result is None:
         return
     for (_, _, (count, _), what), n, ttl_ms in zip(counted, result[::2], result[1::2]):
         if int(n) > count:
@@ -92,15 +129,21 @@ async def hit(*checks: tuple[str, str, str, str]) -> None:
 
 
 # --------------------------------------------------------------------------- login lockout
+#
+# Failures are counted per (email, client address): a stranger who keeps trying an owner's email from elsewhere
+# locks only themselves out, while the owner can still log in from their own address. Guessing from many addresses
+# is slowed by the per-address limit on every login attempt (abuse.login).
 
 
-async def check_login(email: str) -> None:
-    """429 while the account is locked after repeated failures (any email: locked or not reveals nothing)."""
-    try:
-        ttl_ms = await client().pttl(_key("login-lock", email))
-    except (RedisError, OSError, asyncio.TimeoutError) as exc:
-        log.warning("login lockout check skipped: Redis unavailable (%s)", exc)
-        return
+def _pair(email: str, client: str) -> str:
+    return f"{email.strip().lower()}|{client}"
+
+
+async def check_login(email: str, client_address: str) -> None:
+    """429 while this email is locked for this client address after repeated failures (any email: locked or not
+    reveals nothing about which accounts exist)."""
+    key = _key("login-lock", _pair(email, client_address))
+    ttl_ms = await _guarded("login lockout check", lambda: client().pttl(key), 0)
     if ttl_ms and ttl_ms > 0:
         wait = max(1, math.ceil(ttl_ms / 1000))
         raise TooManyRequests(f"too many failed logins for this account; try again in {wait} s", wait)
@@ -114,22 +157,23 @@ def lockout_seconds(failures: int) -> float:
     return min(s.login_lockout_base_seconds * 2 ** (failures - s.login_lockout_after), s.login_lockout_max_seconds)
 
 
-async def login_failed(email: str) -> None:
-    try:
+async def login_failed(email: str, client_address: str) -> None:
+    pair = _pair(email, client_address)
+
+    async def count() -> None:
         r = client()
-        failures = int(await r.incr(_key("login-fail", email)))
+        failures = int(await r.incr(_key("login-fail", pair)))
         # Failures are remembered for a day after the last one; a success forgets them at once.
-        await r.expire(_key("login-fail", email), 86400)
+        await r.expire(_key("login-fail", pair), 86400)
         lock = lockout_seconds(failures)
         if lock:
-            await r.set(_key("login-lock", email), "1", px=int(lock * 1000))
-            log.warning("login locked for %.0f s after %d failures", lock, failures)
-    except (RedisError, OSError, asyncio.TimeoutError) as exc:
-        log.warning("login failure not counted: Redis unavailable (%s)", exc)
+            await r.set(_key("login-lock", pair), "1", px=int(lock * 1000))
+            log.warning("login locked for one client address for %.0f s after %d failures", lock, failures)
+
+    await _guarded("login failure count", count, None)
 
 
-async def login_succeeded(email: str) -> None:
-    try:
-        await client().delete(_key("login-fail", email), _key("login-lock", email))
-    except (RedisError, OSError, asyncio.TimeoutError) as exc:
-        log.warning("login failures not cleared: Redis unavailable (%s)", exc)
+async def login_succeeded(email: str, client_address: str) -> None:
+    pair = _pair(email, client_address)
+    await _guarded("login failure reset",
+                   lambda: client().delete(_key("login-fail", pair), _key("login-lock", pair)), None)

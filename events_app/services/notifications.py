@@ -23,6 +23,7 @@ from events_app.domain.vocab import country_name
 from events_app.mail.message import build_message, sender_address
 from events_app.mail.render import render
 from events_app.services import person_access
+from events_app.services import account_mail
 from events_app.services.announcements import unsubscribe_token
 from events_app.settings import Settings, get_settings
 
@@ -135,6 +136,9 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None, lo
         return await meeting_mail.compose(row, settings, now)
     if row["kind"] == person_access.MAIL_KIND:
         return await _person_access_mail(row, settings)
+    if row["kind"] in account_mail.ACCOUNT_KINDS:
+        data, sender, message_id = await account_mail.compose(row, settings)
+        return Outgoing(data, sender, row["recipient"], message_id)
     now = now or datetime.now(timezone.utc)
     if loaded is None or row["event"] not in loaded.events or (
             row["registration"] is not None and row["registration"] not in loaded.registrations):

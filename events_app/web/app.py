@@ -8,7 +8,6 @@ from typing import AsyncIterator
 import asyncpg
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from events_app.db.engine import pool
 from events_app.settings import get_settings
@@ -47,6 +46,7 @@ from events_app.web.pages import (
     security_headers,
     template_config,
 )
+from events_app.web.schema_ui import LocalSwaggerUI
 
 
 @asynccontextmanager
@@ -58,6 +58,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
 def create_app() -> Litestar:
     settings = get_settings()
     settings.check_production()
+    settings.trusted_proxy_networks  # noqa: B018 -- a TRUSTED_PROXIES entry that is no address stops the start
     logging.basicConfig(level=logging.INFO)
     handlers = {
         **EXCEPTION_HANDLERS,
@@ -93,7 +94,8 @@ def create_app() -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Congress and meeting service", version="0.1.0",
             description="Congresses, registrations and pilot-project meetings for a network of local governments.",
-            path="/schema", render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # Swagger UI from this project's static files (pinned, vendored): no third-party script on our origin.
+            path="/schema", render_plugins=[LocalSwaggerUI()],
         ),
         debug=settings.debug,
     )

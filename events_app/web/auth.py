@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from litestar import Request
+from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 
 from events_app.domain.errors import Unauthorized
@@ -30,6 +31,10 @@ async def provide_optional_account(request: Request) -> CurrentAccount | None:
     token = bearer_token(request)
     return await accounts.authenticate(token) if token else None
 
+
+# Answers that carry a token (login, registration, manage and reset routes) are never stored by a browser or
+# proxy: `cache_control=NO_STORE` on the route or controller.
+NO_STORE = CacheControlHeader(no_store=True)
 
 # Route dependencies of every organizer route: `account` is the logged-in account (401 without a valid token).
 ORGANIZER = {"account": Provide(provide_account)}

@@ -7,7 +7,16 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from events_app.domain.vocab import Eligibility, EventKind, QuestionKind, RegistrationStatus, WaitlistMode
+from events_app.domain.vocab import (
+    Eligibility,
+    EventKind,
+    EventStatus,
+    MembershipStatus,
+    OrganizationKind,
+    QuestionKind,
+    RegistrationStatus,
+    WaitlistMode,
+)
 
 Text200 = Annotated[str, Meta(max_length=200)]
 Text300 = Annotated[str, Meta(max_length=300)]
@@ -152,7 +161,7 @@ class EventOut(Struct):
     city: str
     country: str | None
     online_url: str
-    status: str
+    status: EventStatus
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
     registration_open: bool
@@ -193,7 +202,7 @@ class RegistrationOut(Struct):
     id: int
     event_id: int
     event_title: str
-    status: str
+    status: RegistrationStatus
     category: str
     category_name: str
     email: str
@@ -221,9 +230,9 @@ class RegistrationCreated(RegistrationOut):
 class OrganizationOut(Struct):
     id: int
     name: str
-    kind: str
+    kind: OrganizationKind
     country: str
-    membership_status: str
+    membership_status: MembershipStatus
 
 
 class HealthOut(Struct):

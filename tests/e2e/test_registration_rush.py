@@ -36,8 +36,8 @@ def servers(tmp_path_factory) -> Iterator[list[str]]:
             # A long keep-alive: a connection the client pooled must not be closed by the server just as the
             # client reuses it (uvicorn closes idle ones after 5 s; the checks between phases take longer).
             procs.append(subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory", "--host",
-                 "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+                [sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory", "--no-proxy-headers",
+                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
                  "--timeout-keep-alive", "300"],
                 cwd=ROOT, env=env, stdout=open(logs / f"api{n}.log", "ab"), stderr=subprocess.STDOUT))
             urls.append(f"http://127.0.0.1:{port}")

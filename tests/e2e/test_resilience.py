@@ -73,7 +73,8 @@ def private_servers() -> Iterator[tuple[object, Path]]:
 def start_api(env: dict, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                             "--no-proxy-headers", "--host", "127.0.0.1", "--port", str(port),
+                             "--log-level", "warning"],
                             cwd=ROOT, env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
                             stdout=open(log, "ab"), stderr=subprocess.STDOUT)
     wait_for_port(port, proc)

@@ -41,8 +41,8 @@ def test_beat_refuses_a_default_secret():
 
 
 def test_uvicorn_refuses_to_serve_with_a_default_secret():
-    result = run([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory", "--port", "0"],
-                 SECRET_KEY="")
+    result = run([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory", "--no-proxy-headers",
+                  "--port", "0"], SECRET_KEY="")
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 

@@ -15,7 +15,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = {"migrate", "api", "worker", "beat", "inbound", "seed"}
 REQUIRED_SERVICES = {"db", "redis", "mailpit"} | APP_SERVICES
-UVICORN = ["uvicorn", "events_app.web.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
+UVICORN = ["uvicorn", "events_app.web.app:create_app", "--factory", "--no-proxy-headers", "--host", "0.0.0.0",
+           "--port", "8000"]
 
 
 @pytest.fixture(scope="module")

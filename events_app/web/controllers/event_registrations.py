@@ -11,7 +11,7 @@ from events_app.services import registration_admin, registrations
 from events_app.services.accounts import CurrentAccount
 from events_app.settings import get_settings
 from events_app.web import abuse
-from events_app.web.auth import ORGANIZER
+from events_app.web.auth import NO_STORE, ORGANIZER
 from events_app.web.schemas import (
     MoveIn,
     RegistrationCounts,
@@ -39,7 +39,7 @@ class EventRegistrationController(Controller):
     path = "/api/events/{event_id:int}/registrations"
     tags = ["registrations"]
 
-    @post("/", operation_id="register", summary="Register for a published event",
+    @post("/", operation_id="register", summary="Register for a published event", cache_control=NO_STORE,
           description="Send an Idempotency-Key header to make retries safe: a repeat returns the first answer.")
     async def register(self, request: Request, event_id: FromPath[int], data: JSONBody[RegistrationCreate],
                        idempotency_key: Annotated[str | None, HeaderParameter(

@@ -5,6 +5,7 @@ from litestar import Controller, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from events_app.services import delegations, registrations
+from events_app.web.auth import NO_STORE
 from events_app.web.schemas import AnswersIn, DelegationOut, MemberIn, RegistrationOut, present
 
 
@@ -15,6 +16,7 @@ class RegistrationController(Controller):
 
     path = "/api/registrations/{token:str}"
     tags = ["registrations"]
+    cache_control = NO_STORE
 
     @get("/", operation_id="getRegistration")
     async def get_registration(self, token: FromPath[str]) -> RegistrationOut:

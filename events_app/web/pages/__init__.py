@@ -27,12 +27,14 @@ from events_app.settings import get_settings
 from events_app.web.pages import i18n
 from events_app.web.pages.common import LoginRequired, is_page_path, page, secure_cookies
 from events_app.web.pages.access import AccessPages
+from events_app.web.pages.accounts import PasswordChangePages, PasswordResetPages
 from events_app.web.pages.agenda import AgendaPages
 from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
 from events_app.web.pages.delegate import ManagePages, RegistrationPages
 from events_app.web.pages.organizer import AuthPages, OrganizerPages
 from events_app.web.pages.person import AccessLinkPages, PersonPages
 from events_app.web.pages.public import PublicPages
+from events_app.web.schema_ui import SCHEMA_CSP
 
 log = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent.parent
@@ -84,24 +86,41 @@ def csrf_config() -> CSRFConfig:
                       exclude=["^/api/", "^/api$", "^/schema", "^/swagger", "^/health", "^/static/"])
 
 
+HSTS = b"max-age=31536000"
+SCHEMA_HEADERS = {
+    b"content-security-policy": SCHEMA_CSP.encode(),
+    b"referrer-policy": b"no-referrer",
+    b"x-frame-options": b"DENY",
+}
+
+
 def security_headers(app: ASGIApp) -> ASGIApp:
-    """Add the CSP and friends to every page response (not to the JSON API or its documentation UI, whose
-    renderer loads scripts from a CDN). A handler that sets its own CSP keeps it."""
+    """Headers on every response: nosniff everywhere, HSTS when PUBLIC_URL is https; on pages the CSP and friends
+    and `Cache-Control: no-store` unless the handler chose otherwise (pages show manage links, sessions, forms);
+    on the API documentation its own strict CSP (its assets are served from /static). A handler that sets one
+    of these headers itself keeps its value."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not is_page_path(scope["path"]):
+        if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        static = scope["path"].startswith("/static/")
+        path = scope["path"]
+        extra: dict[bytes, bytes] = {b"x-content-type-options": b"nosniff"}
+        if get_settings().https:
+            extra[b"strict-transport-security"] = HSTS
+        no_store = False
+        if is_page_path(path):
+            extra.update(PAGE_HEADERS)
+            no_store = not path.startswith("/static/")
+        elif path == "/schema" or path.startswith("/schema/"):
+            extra.update(SCHEMA_HEADERS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                for name, value in PAGE_HEADERS.items():
-                    if name not in present:
-                        headers.append((name, value))
-                if not static and b"cache-control" not in present:
+                headers += [(name, value) for name, value in extra.items() if name not in present]
+                if no_store and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
             await send(message)
@@ -133,9 +152,14 @@ def page_error(request: Request, exc: Exception) -> Response:
         status, detail = 500, "Something went wrong on our side; it has been logged. Please try again later."
     titles = {400: "The request could not be understood", 401: "Please log in", 403: "Not allowed",
               404: "Page not found", 405: "Not allowed", 409: "That is not possible right now", 410: "Gone",
-              422: "Please check what you entered", 500: "Something went wrong", 503: "Service unavailable"}
-    return page(request, "error.html", status=status, title=titles.get(status, "Error"), detail=detail,
-                status_code=status)
+              422: "Please check what you entered", 429: "Too many attempts", 500: "Something went wrong",
+              503: "Service unavailable"}
+    response = page(request, "error.html", status=status, title=titles.get(status, "Error"), detail=detail,
+                    status_code=status)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def pages_or(api_handler):
@@ -154,7 +178,8 @@ def login_redirect(request: Request, exc: LoginRequired) -> Response:
 
 
 PAGE_CONTROLLERS = [PublicPages, RegistrationPages, ManagePages, AuthPages, OrganizerPages, AgendaPages,
-                    AccessPages, CoordinatorPages, RsvpPages, AccessLinkPages, PersonPages]
+                    AccessPages, CoordinatorPages, RsvpPages, AccessLinkPages, PersonPages,
+                    PasswordResetPages, PasswordChangePages]
 
 
 def page_routes() -> list:

@@ -84,6 +84,9 @@ NOTICES = {
     "announcements-stopped": "You will receive no more announcements.",
     "erased": "Your personal data is erased.",
     "person-logged-out": "You are logged out of your personal data.",
+    "reset-sent": "If this address belongs to an organizer account, a link to choose a new password is on its way.",
+    "password-reset": "Your new password is saved and every session was logged out. Log in with it.",
+    "password-changed": "Your new password is saved; your other sessions were logged out.",
 }
 
 

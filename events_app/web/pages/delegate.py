@@ -15,6 +15,7 @@ from events_app.domain.questions import validate_answers
 from events_app.domain.registration import ACTIVE
 from events_app.domain.vocab import LANGUAGES
 from events_app.services import agenda_bookings, agenda_publish, delegations, events, people, registrations
+from events_app.web import abuse
 from events_app.web.pages.common import field_errors, form_data, int_or_none, language_of, page, redirect
 
 
@@ -111,6 +112,7 @@ class RegistrationPages(Controller):
         invitation = data.get("invitation_token") or invitation
         event = await events.get_event(event_id)
         payload = registration_payload(data, event["questions"], invitation)
+        await abuse.registration(request, event_id, payload["email"])  # the API's limits: 429 page when over
         try:
             result = await registrations.register(event_id, payload,
                                                   idempotency_key=data.get("idempotency_key") or None)

@@ -26,6 +26,7 @@ from events_app.services import (
 )
 from events_app.services.accounts import CurrentAccount
 from events_app.services.notifications import preview
+from events_app.web import abuse
 from events_app.web.pages.common import (
     SESSION_COOKIE,
     expired_session_cookie,
@@ -127,8 +128,9 @@ class AuthPages(Controller):
     async def login(self, request: Request) -> Response:
         data = await form_data(request)
         target = local_path(data.get("next"), "/organizer")
+        client = await abuse.login(request, data.get("email", ""))  # the API's limits: 429 page when over
         try:
-            token, _, _ = await accounts.login(data.get("email", ""), data.get("password", ""))
+            token, _, _ = await accounts.login(data.get("email", ""), data.get("password", ""), client=client)
         except Unauthorized:
             return page(request, "organizer/login.html", status=401,
                         errors={"_form": "Email or password is wrong."},

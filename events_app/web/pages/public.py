@@ -18,6 +18,7 @@ from events_app.domain.vocab import EVENT_KINDS, country_name
 from events_app.services import agenda_publish, event_calendar, events, registrations
 from events_app.services.accounts import CurrentAccount
 from events_app.settings import get_settings
+from events_app.web import abuse
 from events_app.web.pages.common import (
     form_data,
     local_path,
@@ -142,6 +143,7 @@ class PublicPages(Controller):
     async def resend_link(self, request: Request, event_id: FromPath[int],
                           account: NamedDependency[CurrentAccount | None]) -> Response:
         data = await form_data(request)
+        await abuse.resend_link(request, event_id, data.get("email", ""))  # the API's limits: 429 page when over
         try:
             await registrations.resend_link(event_id, data.get("email", ""))
         except InvalidInput:

@@ -94,7 +94,8 @@ async def test_login_lockout_backs_off_exponentially_and_success_resets_it(clien
     limited(login_lockout_after=3, login_lockout_base_seconds=30, login_lockout_max_seconds=100)
     email = f"locked-{secrets.token_hex(3)}@example.org"
     await accounts.create_account(email, "Locked", PASSWORD)
-    async with client_from(new_ip()) as c:
+    ip = new_ip()
+    async with client_from(ip) as c:
         wrong = [(await c.post("/api/auth/login", json={"email": email, "password": "nope"})).status_code
                  for _ in range(3)]
         locked = await c.post("/api/auth/login", json={"email": email, "password": PASSWORD})
@@ -102,8 +103,8 @@ async def test_login_lockout_backs_off_exponentially_and_success_resets_it(clien
     assert locked.status_code == 429
     assert 1 <= int(locked.headers["retry-after"]) <= 30
     assert [limits.lockout_seconds(n) for n in (1, 2, 3, 4, 5, 6)] == [0, 0, 30, 60, 100, 100]
-    await limits.client().delete(limits._key("login-lock", email))  # the wait is over
-    async with client_from(new_ip()) as c:
+    await limits.client().delete(limits._key("login-lock", limits._pair(email, ip)))  # the wait is over
+    async with client_from(ip) as c:
         ok = await c.post("/api/auth/login", json={"email": email, "password": PASSWORD})
         after = await c.post("/api/auth/login", json={"email": email, "password": "nope"})
         still_open = await c.post("/api/auth/login", json={"email": email, "password": PASSWORD})
