@@ -224,10 +224,12 @@ async def _people(schedule: Schedule, counts: dict) -> dict[str, int]:
         organizations = {r["name"].lower(): r["id"] for r in await sql.fetch(
             "SELECT DISTINCT ON (lower(name)) id, name FROM organization WHERE lower(name) = ANY($1::text[])"
             " ORDER BY lower(name), id", [p.organization.lower() for p in missing if p.organization])}
+        # Linked or created, never changed: an existing person keeps their name (the no-op update only makes
+        # RETURNING give their id).
         rows = await sql.fetch(
             """INSERT INTO person (email, name, organization, language, created_at)
                SELECT e, n, o, 'en', now() FROM unnest($1::text[], $2::text[], $3::int[]) AS x(e, n, o)
-               ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name RETURNING id, email""",
+               ON CONFLICT (email) DO UPDATE SET email = person.email RETURNING id, email""",
             [f"{p.guid}@speakers.invalid" for p in missing], [p.name[:200] for p in missing],
             [organizations.get(p.organization.lower()) for p in missing])
         by_email = {r["email"]: r["id"] for r in rows}
