@@ -16,8 +16,9 @@ class Connection(StrEnum):
 
     REGISTRATION = "registration"        # any registration (whatever its status) for the event
     SESSION_ROLE = "session_role"        # speaker, moderator or panelist in one of the event's sessions
-    # ... put there by an organizer who gave only an address (and the name to show): knowing an address must not
-    # open a profile, so this one grants nothing (the organizer sees what they typed, kept on the role row)
+    # ... put there by an organizer who gave only an address or a schedule file (and the name to show): knowing an
+    # address or a schedule guid must not open a profile, so this one grants nothing (the organizer sees what they
+    # gave, kept on the role row)
     SESSION_ROLE_BY_EMAIL = "session_role_by_email"
     DELEGATION_HEAD = "delegation_head"  # head of one of the event's delegations
     INVITATION = "invitation"            # invited by email to the event

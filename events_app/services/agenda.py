@@ -623,22 +623,21 @@ async def affected_people(session_id: int) -> list[dict]:
 
 
 async def affected_for(account: CurrentAccount, event_id: int, session_id: int) -> list[dict]:
-    """affected_people for an organizer: the people the account may see (people.visible_people); speakers it
-    linked by email but may not see otherwise, only with the address and name it gave."""
+    """affected_people for an organizer: the people the account may see (people.visible_people); people it named
+    by email or through a schedule file but may not see otherwise, only with the name given for the role."""
     await require_organizer(account, event_id)
     if not await sql.fetchval("SELECT 1 FROM agenda_session WHERE id = $1 AND event = $2", session_id, event_id):
         raise NotFound("session")
     affected = await affected_people(session_id)
     visible = await visible_people(account, [p["person_id"] for p in affected])
     out = [p for p in affected if p["person_id"] in visible]
-    # Speakers the organizer linked by email are told too: shown with what the organizer gave (address, name
-    # typed for the role), nothing stored about them.
-    typed = {r["person"]: r for r in await sql.fetch(
-        "SELECT sp.person, p.email, sp.display_name, sp.role FROM agenda_session_person sp"
-        " JOIN person p ON p.id = sp.person WHERE sp.session = $1 AND sp.display_name IS NOT NULL", session_id)}
-    for person_id, r in sorted(typed.items()):
-        if person_id not in visible:
-            out.append({"person_id": person_id, "email": r["email"], "name": r["display_name"], "language": "",
+    # People linked by email or by a schedule file are told too: shown with the name given for the role and
+    # nothing stored about them (not even the address, which a schedule file does not carry).
+    named = await sql.fetch("SELECT person, display_name, role FROM agenda_session_person WHERE session = $1"
+                            " AND display_name IS NOT NULL ORDER BY person", session_id)
+    for r in named:
+        if r["person"] not in visible:
+            out.append({"person_id": r["person"], "email": "", "name": r["display_name"], "language": "",
                         "registration_id": None, "reasons": [r["role"]]})
     return out
 

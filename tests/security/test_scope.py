@@ -109,7 +109,8 @@ async def test_add_speaker_by_email_links_without_changing_or_showing_the_profil
     assert added.status_code == 201, added.text
     assert [(p["person_id"], p["name"], p["organization"]) for p in added.json()["people"]] == [
         (bea, "Typed By Organizer", "City of Abuja")]
-    assert [(p["email"], p["name"], p["language"]) for p in affected.json()] == [(BEA, "Typed By Organizer", "")]
+    assert [(p["person_id"], p["email"], p["name"], p["language"]) for p in affected.json()] == [
+        (bea, "", "Typed By Organizer", "")]
     assert "Bea Hidden" not in affected.text + added.text + public.text and "Lagos" not in public.text
     assert again_by_id.status_code == 404  # linking by address opened nothing
     assert await profile(BEA) == BEA_PROFILE
@@ -149,6 +150,35 @@ async def test_admin_people_lookup_is_refused_to_organizers(client, organizer):
     await person_of_event_b(client)
     response = await client.get("/api/admin/people", params={"email": BEA}, headers=organizer)
     assert response.status_code == 403 and "Bea" not in response.text
+
+
+async def test_schedule_import_naming_a_guid_of_another_event_opens_nothing(client, organizer):
+    """A schedule file can name anyone by the guid public exports carry: the import shows the name in the file,
+    never the person's stored name, address or language."""
+    bea, organizer_b = await person_of_event_b(client)
+    b = await congress(client, organizer_b, title="Event B congress")  # Bea is registered for B's other event
+    session_b = await add_session(client, organizer_b, b)
+    added = await client.post(f"{b['base']}/sessions/{session_b['id']}/people", json={"person_id": bea},
+                              headers=organizer_b)
+    assert added.status_code == 201, added.text
+    document = (await client.get(f"{b['base']}/schedule.json")).json()
+    for day in document["schedule"]["conference"]["days"]:
+        for room in day["rooms"].values():
+            for event in room:
+                for person in event["persons"]:
+                    person["name"] = "Name In File"
+    c = await congress(client, organizer)
+    imported = await client.post(f"{c['base']}/schedule/import", json=document, headers=organizer)
+    session = await sql.fetchval("SELECT s.id FROM agenda_session s JOIN agenda_session_person sp"
+                                 " ON sp.session = s.id WHERE s.event = $1 AND sp.person = $2", c["id"], bea)
+    affected = await client.get(f"{c['base']}/sessions/{session}/affected", headers=organizer)
+    shown = await client.get(f"{c['base']}/sessions/{session}")
+    by_id = await client.post(f"{c['base']}/sessions/{session}/people", json={"person_id": bea}, headers=organizer)
+    assert imported.status_code == 200, imported.text
+    assert [(p["email"], p["name"], p["language"]) for p in affected.json()] == [("", "Name In File", "")]
+    assert "Bea Hidden" not in affected.text + shown.text and BEA not in affected.text
+    assert by_id.status_code == 404
+    assert await profile(BEA) == BEA_PROFILE
 
 
 # --------------------------------------------------------------------------- members only means members
