@@ -60,13 +60,14 @@ async def visible_people(account: CurrentAccount, person_ids: list[int]) -> set[
     wanted = sorted(set(person_ids))
     if not wanted:
         return set()
-    if account.is_admin:
-        rows = await sql.fetch("SELECT id FROM person WHERE id = ANY($1::int[])", wanted)
-        return {r["id"] for r in rows if may_see_person(True, [])}
     links: dict[int, list[Link]] = {}
-    for r in await sql.fetch(CONNECTIONS_OF, wanted, account.id):
-        links.setdefault(r["person"], []).append(Link(Connection(r["kind"]), r["managed"]))
-    return {pid for pid, found in links.items() if may_see_person(False, found)}
+    if account.is_admin:  # connections do not matter: only whether the person exists
+        for r in await sql.fetch("SELECT id FROM person WHERE id = ANY($1::int[])", wanted):
+            links[r["id"]] = []
+    else:  # a person with no connection at all is left out, as one that does not exist
+        for r in await sql.fetch(CONNECTIONS_OF, wanted, account.id):
+            links.setdefault(r["person"], []).append(Link(Connection(r["kind"]), r["managed"]))
+    return {pid for pid, found in links.items() if may_see_person(account.is_admin, found)}
 
 
 async def require_visible_person(account: CurrentAccount, person_id: int) -> None:
