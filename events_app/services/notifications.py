@@ -100,11 +100,11 @@ async def _session(session_id: int, event: dict) -> dict:
 
 
 REGISTRATIONS = """
-    SELECT r.id, r.status, r.token_nonce, c.name AS category_name, c.eligibility AS category_eligibility, p.name,
-           p.email,
+    SELECT r.id, r.status, r.token_nonce, c.name AS category_name, p.name, p.email,
            CASE WHEN r.status = 'waitlisted' THEN (
                SELECT count(*) FROM registration w WHERE w.category = r.category
-                 AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position
+                 AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position,
+           c.eligibility AS category_eligibility
     FROM registration r JOIN person p ON p.id = r.person
     JOIN registration_category c ON c.id = r.category WHERE r.id = ANY($1::int[])"""
 
