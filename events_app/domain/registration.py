@@ -5,8 +5,10 @@ a registration that is confirmed or holds an open waiting-list offer (SEAT_HOLDI
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterable, Sequence
 
 from events_app.domain.errors import Conflict, FieldError, InvalidInput
 from events_app.domain.vocab import MEMBER_KINDS, PARTNER_KINDS, RegistrationStatus
@@ -68,6 +70,60 @@ def check_eligibility(eligibility: str, org_kind: str | None, membership_status:
     elif eligibility == "partners" and org_kind not in PARTNER_KINDS:
         raise InvalidInput([FieldError("organization_id", "this category is for partner organizations; member "
                                                           "governments register as delegates")])
+
+
+# Categories whose eligibility rests on belonging to the organization a registrant names.
+MEMBERSHIP_ELIGIBILITIES = ("members", "partners")
+# Addresses anyone can get: registering one of these for an organization would prove nothing.
+OPEN_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com", "ymail.com",
+    "aol.com", "icloud.com", "me.com", "mac.com", "proton.me", "protonmail.com", "gmx.com", "gmx.net", "gmx.de",
+    "mail.com", "yandex.ru", "yandex.com", "mail.ru", "qq.com", "163.com", "126.com", "zoho.com", "web.de",
+})
+_DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])$")
+
+
+def normalize_domains(values: Iterable[str], field: str = "domains") -> tuple[list[str], list[FieldError]]:
+    """An organization's email domains, cleaned (lower case, no '@', unique, sorted), and what is wrong with them.
+    A domain anyone can get an address at (a public mail service) is refused: it would prove no membership."""
+    clean: set[str] = set()
+    errors: list[FieldError] = []
+    for i, value in enumerate(values):
+        domain = str(value).strip().lower().lstrip("@").rstrip(".")
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass  # refused below
+        if not _DOMAIN.match(domain):
+            errors.append(FieldError(f"{field}[{i}]", f"{value!r} is not an email domain: give the part after "
+                                                       "'@', e.g. 'kisumu.go.ke'"))
+        elif domain in OPEN_MAIL_DOMAINS:
+            errors.append(FieldError(f"{field}[{i}]", f"{domain} is a public mail service: anyone can have an "
+                                                       "address there, so it cannot show membership"))
+        else:
+            clean.add(domain)
+    return sorted(clean), errors
+
+
+def email_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].strip().lower().rstrip(".")
+
+
+def email_at_domains(email: str, domains: Sequence[str]) -> bool:
+    """Whether the address is at one of the domains or at a subdomain of one (x@dept.kisumu.go.ke is at
+    kisumu.go.ke)."""
+    domain = email_domain(email)
+    return any(domain == d or domain.endswith("." + d) for d in domains)
+
+
+def membership_unproven(eligibility: str, unlocked: bool, email: str, organization_domains: Sequence[str]) -> bool:
+    """Whether a registration that passed check_eligibility still needs an organizer to confirm that the
+    registrant belongs to the organization they named: true in a members- or partners-only category unless the
+    address is at one of that organization's registered email domains, or an invitation or access code (chosen by
+    the organizers) was used. Such a registration is taken as pending, never confirmed automatically."""
+    if unlocked or eligibility not in MEMBERSHIP_ELIGIBILITIES:
+        return False
+    return not email_at_domains(email, organization_domains)
 
 
 def initial_status(seats: Seats, requires_approval: bool) -> str:

@@ -140,6 +140,15 @@ def require_admin(account: CurrentAccount) -> None:
         raise Forbidden("only administrators may do this")
 
 
+async def require_staff(account: CurrentAccount) -> None:
+    """Forbidden unless the account is an administrator or staff of a regional office (who keep the network's
+    organizations, e.g. their registered email domains)."""
+    if account.is_admin:
+        return
+    if not await sql.fetchval("SELECT 1 FROM office_staff WHERE account = $1 LIMIT 1", account.id):
+        raise Forbidden("only administrators and office staff may do this")
+
+
 async def create_account(email: str, name: str, password: str, *, is_admin: bool = False) -> int:
     """Create or reset an account (used by seeding and administration scripts; the CLI checks the password rules
     first, seeding sets the demo password it is given)."""

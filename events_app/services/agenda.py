@@ -37,6 +37,7 @@ from events_app.jobs import kick_outbox
 from events_app.services import agenda_cache, agenda_publish, calendar_updates, session_mail
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.services.agenda_bookings import promote_waiting
+from events_app.services.people import link_or_create, require_visible_person, visible_people
 from events_app.services.registrations import normalize_email
 
 SESSION_FIELDS = ("title", "kind", "abstract", "starts_at", "ends_at", "room_id", "track_id", "language",
@@ -167,24 +168,25 @@ async def ensure_agenda_person(person_id: int, guid: str | None = None) -> None:
                       person_id, uuid.UUID(guid) if guid else uuid.uuid4())
 
 
-async def _resolve_person(data: dict[str, Any], index: int) -> int:
-    """An existing person by id, or one found or created by email (name and organization as given)."""
+async def _resolve_person(account: CurrentAccount, data: dict[str, Any],
+                          index: int) -> tuple[int, int | None, str | None]:
+    """(person id, organization and name shown for this role): an existing person by id, when the account may see
+    them (a person outside its scope is 404, exactly like an unknown id), or one linked or created by email without
+    changing them. What the organizer gave (name, organization) is kept on the role row: the person's own profile
+    stays theirs, and linking by email shows the organizer nothing stored about them."""
     where = f"people[{index}]"
-    if data.get("person_id") is not None:
-        if not await sql.fetchval("SELECT 1 FROM person WHERE id = $1", data["person_id"]):
-            require([FieldError(f"{where}.person_id", "no person has this id")])
-        return data["person_id"]
-    if not data.get("email") or not str(data.get("name") or "").strip():
-        require([FieldError(where, "give either person_id, or email and name")])
-    email = normalize_email(data["email"], f"{where}.email")
     organization_id = data.get("organization_id")
     if organization_id is not None and not await sql.fetchval(
             "SELECT 1 FROM organization WHERE id = $1", organization_id):
         require([FieldError(f"{where}.organization_id", "no organization has this id: see GET /api/organizations")])
-    return await sql.fetchval(
-        """INSERT INTO person (email, name, organization, language, created_at) VALUES ($1, $2, $3, 'en', now())
-           ON CONFLICT (email) DO UPDATE SET organization = coalesce(EXCLUDED.organization, person.organization)
-           RETURNING id""", email, str(data["name"]).strip()[:200], organization_id)
+    if data.get("person_id") is not None:
+        await require_visible_person(account, data["person_id"])
+        return data["person_id"], organization_id, None
+    if not data.get("email") or not str(data.get("name") or "").strip():
+        require([FieldError(where, "give either person_id, or email and name")])
+    email = normalize_email(data["email"], f"{where}.email")
+    name = str(data["name"]).strip()[:200]
+    return await link_or_create(email, name, organization_id), organization_id, name
 
 
 # --------------------------------------------------------------------------- rooms and tracks
@@ -339,11 +341,12 @@ async def create_session(account: CurrentAccount, event_id: int, fields: dict[st
         room = await _room(event_id, session["room_id"])
         await _check_track(event_id, session["track_id"])
         require(validate_session(session, room["capacity"] if room else None))
-        people_ids = [(await _resolve_person(p, i), p.get("role") or "speaker") for i, p in enumerate(people)]
-        if len({pid for pid, _ in people_ids}) != len(people_ids):
+        people_ids = [(*(await _resolve_person(account, p, i)), p.get("role") or "speaker")
+                      for i, p in enumerate(people)]
+        if len({pid for pid, *_ in people_ids}) != len(people_ids):
             require([FieldError("people", "a person appears twice: give each person one role")])
         candidate = Slot(None, session["title"], session["starts_at"], session["ends_at"], session["room_id"],
-                         frozenset(pid for pid, _ in people_ids), session["status"])
+                         frozenset(pid for pid, *_ in people_ids), session["status"])
         others = await _nearby_slots(event_id, candidate.starts_at, candidate.ends_at, candidate.room_id,
                                      list(candidate.person_ids), None)
         _raise_conflicts(find_conflicts(candidate, others, event["starts_at"], event["ends_at"]), candidate, others,
@@ -357,8 +360,8 @@ async def create_session(account: CurrentAccount, event_id: int, fields: dict[st
             event_id, uuid.uuid4(), uuid.uuid4(), session["kind"], session["title"], session["abstract"],
             session["starts_at"], session["ends_at"], session["room_id"], session["track_id"], session["language"],
             session["online_url"], session["status"], session["requires_booking"], session["capacity"])
-        for position, (person_id, role) in enumerate(people_ids):
-            await _add_person_row(session_id, person_id, role, position)
+        for position, (person_id, organization_id, display_name, role) in enumerate(people_ids):
+            await _add_person_row(session_id, person_id, role, position, organization_id, display_name)
             if session["status"] == "published" and event["status"] == "published":
                 await session_mail.tell_person("session_role_added", person_id, session_id, METHOD_REQUEST)
         await log_change(event_id, session_id, "created", changes_between({}, session), 0, account)
@@ -367,10 +370,12 @@ async def create_session(account: CurrentAccount, event_id: int, fields: dict[st
     return await get_session(event_id, session_id, account)
 
 
-async def _add_person_row(session_id: int, person_id: int, role: str, position: int) -> None:
+async def _add_person_row(session_id: int, person_id: int, role: str, position: int,
+                          organization_id: int | None = None, display_name: str | None = None) -> None:
     await ensure_agenda_person(person_id)
-    await sql.execute("INSERT INTO agenda_session_person (session, person, role, position) VALUES ($1, $2, $3, $4)",
-                      session_id, person_id, role, position)
+    await sql.execute("INSERT INTO agenda_session_person (session, person, role, position, organization,"
+                      " display_name) VALUES ($1, $2, $3, $4, $5, $6)",
+                      session_id, person_id, role, position, organization_id, display_name)
 
 
 async def _locked_session(event_id: int, session_id: int) -> dict:
@@ -449,7 +454,7 @@ async def add_person(account: CurrentAccount, event_id: int, session_id: int, da
         await lock_agenda(event_id)
         event = await event_row(event_id)
         session = await _locked_session(event_id, session_id)
-        person_id = await _resolve_person(data, 0)
+        person_id, organization_id, display_name = await _resolve_person(account, data, 0)
         if await sql.fetchval("SELECT 1 FROM agenda_session_person WHERE session = $1 AND person = $2",
                               session_id, person_id):
             raise Conflict("this person is already in the session", "person_id")
@@ -461,9 +466,9 @@ async def add_person(account: CurrentAccount, event_id: int, session_id: int, da
         _raise_conflicts(found, candidate, others, event["timezone"])
         position = await sql.fetchval(
             "SELECT coalesce(max(position), -1) + 1 FROM agenda_session_person WHERE session = $1", session_id)
-        await _add_person_row(session_id, person_id, role, position)
+        await _add_person_row(session_id, person_id, role, position, organization_id, display_name)
         await sql.execute("UPDATE agenda_session SET updated_at = clock_timestamp() WHERE id = $1", session_id)
-        name = await sql.fetchval("SELECT name FROM person WHERE id = $1", person_id)
+        name = display_name or await sql.fetchval("SELECT name FROM person WHERE id = $1", person_id)
         await log_change(event_id, session_id, "person_added",
                          {"people": {"from": None, "to": {"person_id": person_id, "name": name, "role": role}}},
                          session["calendar_sequence"], account)
@@ -481,7 +486,8 @@ async def remove_person(account: CurrentAccount, event_id: int, session_id: int,
         session = await _locked_session(event_id, session_id)
         row = await sql.fetchrow(
             "DELETE FROM agenda_session_person sp USING person p WHERE sp.session = $1 AND sp.person = $2"
-            " AND p.id = sp.person RETURNING sp.role, p.name", session_id, person_id)
+            " AND p.id = sp.person RETURNING sp.role, coalesce(sp.display_name, p.name) AS name",
+            session_id, person_id)
         if row is None:
             raise NotFound("person in this session")
         await sql.execute("UPDATE agenda_session SET updated_at = clock_timestamp() WHERE id = $1", session_id)
@@ -499,10 +505,12 @@ _SESSION_SELECT = """
     SELECT s.*, r.name AS room_name, r.capacity AS room_capacity, t.name AS track_name, t.slug AS track_slug,
            t.color AS track_color, e.timezone,
            (SELECT count(*) FROM agenda_booking b WHERE b.session = s.id AND b.status = 'waitlisted') AS waiting,
-           coalesce((SELECT json_agg(json_build_object('person_id', p.id, 'name', p.name, 'role', sp.role,
+           coalesce((SELECT json_agg(json_build_object('person_id', p.id, 'name', coalesce(sp.display_name, p.name),
+                                                       'role', sp.role,
                                                        'organization', o.name) ORDER BY sp.position, sp.id)
                      FROM agenda_session_person sp JOIN person p ON p.id = sp.person
-                     LEFT JOIN organization o ON o.id = p.organization WHERE sp.session = s.id), '[]') AS people
+                     LEFT JOIN organization o ON o.id = coalesce(sp.organization, p.organization)
+                     WHERE sp.session = s.id), '[]') AS people
     FROM agenda_session s JOIN event e ON e.id = s.event
     LEFT JOIN agenda_room r ON r.id = s.room LEFT JOIN agenda_track t ON t.id = s.track
 """
@@ -627,7 +635,7 @@ async def affected_people(session_id: int) -> list[dict]:
            FROM agenda_booking b JOIN registration r ON r.id = b.registration JOIN person p ON p.id = r.person
            WHERE b.session = $1 AND b.status IN ('booked', 'waitlisted') AND r.status = 'confirmed'
            UNION ALL
-           SELECT p.id, p.email, p.name, p.language, NULL, sp.role
+           SELECT p.id, p.email, coalesce(sp.display_name, p.name), p.language, NULL, sp.role
            FROM agenda_session_person sp JOIN person p ON p.id = sp.person WHERE sp.session = $1
            ORDER BY 1""", session_id)
     people: dict[int, dict] = {}
@@ -641,8 +649,21 @@ async def affected_people(session_id: int) -> list[dict]:
 
 
 async def affected_for(account: CurrentAccount, event_id: int, session_id: int) -> list[dict]:
+    """affected_people for an organizer: the people the account may see (people.visible_people); people it named
+    by email or through a schedule file but may not see otherwise, only with the name given for the role."""
     await require_organizer(account, event_id)
     if not await sql.fetchval("SELECT 1 FROM agenda_session WHERE id = $1 AND event = $2", session_id, event_id):
         raise NotFound("session")
-    return await affected_people(session_id)
+    affected = await affected_people(session_id)
+    visible = await visible_people(account, [p["person_id"] for p in affected])
+    out = [p for p in affected if p["person_id"] in visible]
+    # People linked by email or by a schedule file are told too: shown with the name given for the role and
+    # nothing stored about them (not even the address, which a schedule file does not carry).
+    named = await sql.fetch("SELECT person, display_name, role FROM agenda_session_person WHERE session = $1"
+                            " AND display_name IS NOT NULL ORDER BY person", session_id)
+    for r in named:
+        if r["person"] not in visible:
+            out.append({"person_id": r["person"], "email": "", "name": r["display_name"], "language": "",
+                        "registration_id": None, "reasons": [r["role"]]})
+    return out
 

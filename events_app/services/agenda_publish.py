@@ -61,9 +61,11 @@ _LOAD_SESSIONS = """
 """
 # One flat query for everyone in the agenda (a correlated sub-select per session is ten times slower at 1,000).
 _LOAD_PEOPLE = """
-    SELECT sp.session, p.id AS person_id, p.name, sp.role, coalesce(o.name, '') AS organization, ap.guid
+    SELECT sp.session, p.id AS person_id, coalesce(sp.display_name, p.name) AS name, sp.role,
+           coalesce(o.name, '') AS organization, ap.guid
     FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session JOIN person p ON p.id = sp.person
-    LEFT JOIN organization o ON o.id = p.organization LEFT JOIN agenda_person ap ON ap.person = p.id
+    LEFT JOIN organization o ON o.id = coalesce(sp.organization, p.organization)
+    LEFT JOIN agenda_person ap ON ap.person = p.id
     WHERE s.event = $1 AND s.status IN ('published', 'cancelled')
     ORDER BY sp.session, sp.position, sp.id
 """

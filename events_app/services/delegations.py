@@ -15,6 +15,7 @@ from events_app.domain.registration import ACTIVE, check_delegation_seat
 from events_app.jobs import kick_outbox
 from events_app.services import audit, people, seats
 from events_app.services.accounts import CurrentAccount, require_organizer
+from events_app.services.people import link_or_create_person
 from events_app.services.registrations import (
     REGISTRATION_SELECT,
     _out,
@@ -37,7 +38,10 @@ async def _member_person(data: dict[str, Any], organization_id: int, event_id: i
     """The member's person (created if the address is new; an existing person is never changed) and what was typed
     for them, which their registration keeps."""
     person = validate_person({**data, "organization_id": organization_id})
-    person_id = await people.link_or_create(person["email"], person["name"], organization_id)
+    # Linked or created, never changed: an existing person's profile is theirs (the delegation names the
+    # organization they come with).
+    person_id = await link_or_create_person(person["email"], name=person["name"], organization_id=organization_id,
+                                            language=person["language"], timezone=person["timezone"])
     if await sql.fetchval("SELECT 1 FROM registration WHERE event = $1 AND person = $2 AND status = ANY($3::text[])",
                           event_id, person_id, list(ACTIVE)):
         raise Conflict(f"{person['email']} is already registered for this event", "email")

@@ -13,46 +13,48 @@ from events_app.settings import get_settings
 ORGANIZER_EMAIL = "organizer@example.org"
 
 ORGANIZATIONS = [
-    # (name, kind, country, membership status)
-    ("City of Malmö", "city", "SE", "active"),
-    ("Seoul Metropolitan Government", "metropolis", "KR", "active"),
-    ("City of Cape Town", "metropolis", "ZA", "active"),
-    ("Bogotá D.C.", "city", "CO", "active"),
-    ("Nairobi City County", "county", "KE", "active"),
-    ("Kyoto City", "city", "JP", "active"),
-    ("Nagano Prefecture", "prefecture", "JP", "active"),
-    ("Municipality of Curitiba", "municipality", "BR", "active"),
-    ("Région Île-de-France", "region", "FR", "active"),
-    ("City of Bonn", "city", "DE", "active"),
-    ("Town of Bad Honnef", "town", "DE", "lapsed"),
-    ("City of Vancouver", "city", "CA", "active"),
-    ("Greater Dhaka Metropolitan Area", "metropolis", "BD", "active"),
-    ("Federal Ministry for Housing, Urban Development and Building", "national_government", "DE", "none"),
-    ("United Nations Human Settlements Programme (UN-Habitat)", "international_agency", "KE", "none"),
-    ("Universidad de los Andes", "academic", "CO", "none"),
-    ("Lund University", "academic", "SE", "none"),
-    ("Nordic Urban Mobility AB", "company", "SE", "none"),
-    ("Clean Air Cities Foundation", "foundation", "NL", "none"),
-    ("Water Justice Network", "ngo", "IN", "none"),
-    ("Swedish Association of Local Authorities and Regions", "association", "SE", "none"),
+    # (name, kind, country, membership status, registered email domain: its staff's addresses)
+    ("City of Malmö", "city", "SE", "active", "malmo.example"),
+    ("Seoul Metropolitan Government", "metropolis", "KR", "active", "seoul.example"),
+    ("City of Cape Town", "metropolis", "ZA", "active", "capetown.example"),
+    ("Bogotá D.C.", "city", "CO", "active", "bogota.example"),
+    ("Nairobi City County", "county", "KE", "active", "nairobi.example"),
+    ("Kyoto City", "city", "JP", "active", "kyoto.example"),
+    ("Nagano Prefecture", "prefecture", "JP", "active", "nagano.example"),
+    ("Municipality of Curitiba", "municipality", "BR", "active", "curitiba.example"),
+    ("Région Île-de-France", "region", "FR", "active", "iledefrance.example"),
+    ("City of Bonn", "city", "DE", "active", "bonn.example"),
+    ("Town of Bad Honnef", "town", "DE", "lapsed", "bad-honnef.example"),
+    ("City of Vancouver", "city", "CA", "active", "vancouver.example"),
+    ("Greater Dhaka Metropolitan Area", "metropolis", "BD", "active", "dhaka.example"),
+    ("Federal Ministry for Housing, Urban Development and Building", "national_government", "DE", "none",
+     "bmwsb.example"),
+    ("United Nations Human Settlements Programme (UN-Habitat)", "international_agency", "KE", "none",
+     "unhabitat.example"),
+    ("Universidad de los Andes", "academic", "CO", "none", "uniandes.example"),
+    ("Lund University", "academic", "SE", "none", "lu.example"),
+    ("Nordic Urban Mobility AB", "company", "SE", "none", "num.example"),
+    ("Clean Air Cities Foundation", "foundation", "NL", "none", "cleanair.example"),
+    ("Water Justice Network", "ngo", "IN", "none", "waterjustice.example"),
+    ("Swedish Association of Local Authorities and Regions", "association", "SE", "none", "skr.example"),
 ]
 
 PEOPLE = [
     # (name, email, organization, category, language)
-    ("Katrin Stjernfeldt Jammeh", "k.jammeh@example.org", "City of Malmö", "speaker", "en"),
-    ("Ji-won Park", "jiwon.park@example.org", "Seoul Metropolitan Government", "delegate", "en"),
-    ("Thandiwe Nkosi", "t.nkosi@example.org", "City of Cape Town", "delegate", "en"),
-    ("Camila Rodríguez Ortiz", "camila.rodriguez@example.org", "Bogotá D.C.", "delegate", "es"),
-    ("Wanjiru Kamau", "w.kamau@example.org", "Nairobi City County", "speaker", "en"),
-    ("Haruto Yamamoto", "h.yamamoto@example.org", "Kyoto City", "delegate", "en"),
-    ("Ana Luiza Ferreira", "ana.ferreira@example.org", "Municipality of Curitiba", "delegate", "es"),
-    ("Claire Dubois", "c.dubois@example.org", "Région Île-de-France", "delegate", "en"),
-    ("Farhana Rahman", "f.rahman@example.org", "Greater Dhaka Metropolitan Area", "delegate", "en"),
-    ("Lukas Becker", "l.becker@example.org", "Federal Ministry for Housing, Urban Development and Building",
+    ("Katrin Stjernfeldt Jammeh", "k.jammeh@malmo.example", "City of Malmö", "speaker", "en"),
+    ("Ji-won Park", "jiwon.park@seoul.example", "Seoul Metropolitan Government", "delegate", "en"),
+    ("Thandiwe Nkosi", "t.nkosi@capetown.example", "City of Cape Town", "delegate", "en"),
+    ("Camila Rodríguez Ortiz", "camila.rodriguez@bogota.example", "Bogotá D.C.", "delegate", "es"),
+    ("Wanjiru Kamau", "w.kamau@nairobi.example", "Nairobi City County", "speaker", "en"),
+    ("Haruto Yamamoto", "h.yamamoto@kyoto.example", "Kyoto City", "delegate", "en"),
+    ("Ana Luiza Ferreira", "ana.ferreira@curitiba.example", "Municipality of Curitiba", "delegate", "es"),
+    ("Claire Dubois", "c.dubois@iledefrance.example", "Région Île-de-France", "delegate", "en"),
+    ("Farhana Rahman", "f.rahman@dhaka.example", "Greater Dhaka Metropolitan Area", "delegate", "en"),
+    ("Lukas Becker", "l.becker@bmwsb.example", "Federal Ministry for Housing, Urban Development and Building",
      "partner", "en"),
-    ("Amina Odhiambo", "a.odhiambo@example.org", "United Nations Human Settlements Programme (UN-Habitat)",
+    ("Amina Odhiambo", "a.odhiambo@unhabitat.example", "United Nations Human Settlements Programme (UN-Habitat)",
      "partner", "en"),
-    ("Santiago Herrera", "s.herrera@example.org", "Universidad de los Andes", "partner", "es"),
+    ("Santiago Herrera", "s.herrera@uniandes.example", "Universidad de los Andes", "partner", "es"),
     ("Erik Lindqvist", "e.lindqvist@example.org", None, "press", "en"),
 ]
 
@@ -69,10 +71,12 @@ async def seed(now: datetime | None = None) -> str:
         return "already loaded"
     org_ids: dict[str, int] = {}
     async with DB.transaction():
-        for name, kind, country, status in ORGANIZATIONS:
+        for name, kind, country, status, domain in ORGANIZATIONS:
             org_ids[name] = await sql.fetchval(
                 "INSERT INTO organization (name, kind, country, membership_status, created_at)"
                 " VALUES ($1, $2, $3, $4, now()) RETURNING id", name, kind, country, status)
+            await sql.execute("INSERT INTO organization_domain (organization, domain, created_at)"
+                              " VALUES ($1, $2, now())", org_ids[name], domain)
     organizer = accounts.CurrentAccount(account_id, ORGANIZER_EMAIL, "Congress Secretariat", False)
     malmo = ZoneInfo("Europe/Stockholm")
     year = now.astimezone(malmo).year + 1

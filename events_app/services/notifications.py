@@ -92,8 +92,10 @@ async def _session(session_id: int, event: dict) -> dict:
         " LEFT JOIN agenda_room r ON r.id = s.room LEFT JOIN agenda_track t ON t.id = s.track WHERE s.id = $1",
         session_id))
     people = [PersonInRole(r["name"], r["role"], r["organization"] or "") for r in await sql.fetch(
-        "SELECT p.name, sp.role, o.name AS organization FROM agenda_session_person sp JOIN person p"
-        " ON p.id = sp.person LEFT JOIN organization o ON o.id = p.organization WHERE sp.session = $1"
+        "SELECT coalesce(sp.display_name, p.name) AS name, sp.role, o.name AS organization"
+        " FROM agenda_session_person sp JOIN person p"
+        " ON p.id = sp.person LEFT JOIN organization o ON o.id = coalesce(sp.organization, p.organization)"
+        " WHERE sp.session = $1"
         " ORDER BY sp.position", session_id)]
     item = session_calendar_item(row, event, people, row["room_name"], row["track_name"])
     return row | {"item": item, "where": item.location}
@@ -103,7 +105,8 @@ REGISTRATIONS = """
     SELECT r.id, r.status, r.token_nonce, c.name AS category_name, r.registered_name AS name, p.email,
            CASE WHEN r.status = 'waitlisted' THEN (
                SELECT count(*) FROM registration w WHERE w.category = r.category
-                 AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position
+                 AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position,
+           c.eligibility AS category_eligibility
     FROM registration r JOIN person p ON p.id = r.person
     JOIN registration_category c ON c.id = r.category WHERE r.id = ANY($1::int[])"""
 

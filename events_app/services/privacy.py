@@ -145,6 +145,8 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
                           " reply_nonce = $4, reply_hash = NULL WHERE person = $1", person_id, now, new_nonce(),
                           new_nonce())
         await sql.execute("DELETE FROM person_calendar WHERE person = $1", person_id)
+        # The name an organizer typed for a session role is theirs too: the agenda shows the erased name instead.
+        await sql.execute("UPDATE agenda_session_person SET display_name = NULL WHERE person = $1", person_id)
         # The audit trail keeps what was done, not to whom by address.
         await sql.execute("UPDATE audit_log SET before = replace(before::text, $1, $2)::jsonb,"
                           " after = replace(after::text, $1, $2)::jsonb"

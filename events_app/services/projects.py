@@ -18,6 +18,7 @@ from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services import audit, meetings
 from events_app.services.accounts import CurrentAccount
+from events_app.services.people import link_or_create_person
 from events_app.services.registrations import normalize_email
 from events_app.settings import get_settings
 
@@ -196,16 +197,6 @@ def _person_fields(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return person
 
 
-async def _upsert_person(p: dict[str, Any], organization_id: int) -> int:
-    return await sql.fetchval(
-        """INSERT INTO person (email, name, organization, language, timezone, created_at)
-           VALUES ($1, $2, $3, $4, $5, now())
-           ON CONFLICT (email) DO UPDATE SET organization = coalesce(person.organization, EXCLUDED.organization),
-               language = EXCLUDED.language, timezone = coalesce(EXCLUDED.timezone, person.timezone)
-           RETURNING id""",
-        p["email"], p["name"], organization_id, p["language"], p["timezone"])
-
-
 async def add_member(account: CurrentAccount, project_id: int, organization_id: int,
                      contacts: list[dict[str, Any]]) -> dict:
     """Add an organization to the cohort, with its contact people (each receives the project's series)."""
@@ -230,7 +221,9 @@ async def add_member(account: CurrentAccount, project_id: int, organization_id: 
 
 async def _add_contact(project_id: int, organization_id: int, person: dict[str, Any]) -> int:
     """Call with the project row locked (so the duplicate check below cannot race)."""
-    person_id = await _upsert_person(person, organization_id)
+    # Linked or created, never changed: the organization is kept on the contact row, the rest is the person's own.
+    person_id = await link_or_create_person(person["email"], name=person["name"], organization_id=organization_id,
+                                            language=person["language"], timezone=person["timezone"])
     if await sql.fetchval("SELECT 1 FROM project_contact WHERE project = $1 AND person = $2 AND left_at IS NULL",
                           project_id, person_id):
         raise Conflict(f"{person['email']} is already a contact of this project", "email")

@@ -25,6 +25,7 @@ from events_app.domain.registration import (
     check_eligibility,
     check_registration_open,
     initial_status,
+    membership_unproven,
 )
 from events_app.domain.security import digest, manage_token, new_nonce
 from events_app.domain.vocab import LANGUAGES, is_time_zone
@@ -242,12 +243,15 @@ def request_hash(data: dict[str, Any]) -> str:
 
 
 def _context_columns(event: str, organization: str) -> str:
-    """What a registration is checked against besides seats: the event's questions, the named organization."""
+    """What a registration is checked against besides seats: the event's questions, the named organization (its
+    kind, membership and registered email domains)."""
     return f"""(SELECT coalesce(json_agg(json_build_object('code', q.code, 'label', q.label, 'kind', q.kind,
                                                             'required', q.required, 'options', q.options)
                                           ORDER BY q.position), '[]')
                 FROM question q WHERE q.event = {event}) AS questions,
-               (SELECT json_build_object('kind', o.kind, 'membership_status', o.membership_status)
+               (SELECT json_build_object('kind', o.kind, 'membership_status', o.membership_status,
+                                         'domains', (SELECT coalesce(json_agg(d.domain), '[]')
+                                                     FROM organization_domain d WHERE d.organization = o.id))
                 FROM organization o WHERE o.id = {organization}::int) AS organization"""
 
 
@@ -321,13 +325,17 @@ async def register(event_id: int, data: dict[str, Any], *, idempotency_key: str 
         org = json.loads(context["organization"]) if context["organization"] else None
         if person["organization_id"] is not None and org is None:
             require([FieldError("organization_id", "no organization has this id: see GET /api/organizations")])
+        unlocked = bool(extra.get("invitation") or extra.get("access_code"))
         check_eligibility(category["eligibility"], org["kind"] if org else None,
-                          org["membership_status"] if org else None, bool(extra.get("invitation")
-                                                                          or extra.get("access_code")))
+                          org["membership_status"] if org else None, unlocked)
+        # Naming an organization proves nothing: unless the address is at one of its registered domains, an
+        # organizer confirms the membership first (the registration waits as pending).
+        unproven = membership_unproven(category["eligibility"], unlocked, person["email"],
+                                       org["domains"] if org else [])
         answers, errors = validate_answers(json.loads(context["questions"]), data.get("answers") or {})
         require(errors)
         status = initial_status(Seats(event["capacity"], event["confirmed_count"], category["quota"],
-                                      category["confirmed_count"]), category["requires_approval"])
+                                      category["confirmed_count"]), category["requires_approval"] or unproven)
         row, token = await insert_registration(event_id, category["id"], person, status, answers=answers,
                                                extra=extra)
         if row["active"] is not None:

@@ -74,6 +74,7 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
         rooms = await _rooms(event_id, schedule, counts)
         tracks = await _tracks(event_id, schedule, counts)
         people = await _people(schedule, counts)
+        shown = await _shown_as(schedule, people)
         sessions: dict[str, ScheduleSession] = {}
         for s in schedule.sessions:
             if s.guid in sessions:
@@ -119,7 +120,7 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
                   a["track_id"], a["language"], a["online_url"], a["status"], seq) for sid, a, seq, _ in changed])
             relinked = [sid for sid, _, _, p in changed if p is not None]
             await sql.execute("DELETE FROM agenda_session_person WHERE session = ANY($1::int[])", relinked)
-            await _insert_links([(sid, p) for sid, _, _, p in changed if p is not None])
+            await _insert_links([(sid, p) for sid, _, _, p in changed if p is not None], shown)
         if new:
             rows = await sql.fetch(
                 """INSERT INTO agenda_session (event, guid, calendar_uid, calendar_sequence, kind, title, abstract,
@@ -137,7 +138,7 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
                 [a["language"] for _, a in new], [a["online_url"] for _, a in new])
             ids = {str(r["guid"]): r["id"] for r in rows}
             await _insert_links([(ids[s.guid], _one_role_each([(people[p.guid], p.role or "speaker")
-                                                               for p in s.persons])) for s, _ in new])
+                                                               for p in s.persons])) for s, _ in new], shown)
             logs += [(ids[s.guid], "created", changes_between({}, a, IMPORTED_FIELDS), 0) for s, a in new]
         if logs:
             await conn.executemany(
@@ -224,10 +225,12 @@ async def _people(schedule: Schedule, counts: dict) -> dict[str, int]:
         organizations = {r["name"].lower(): r["id"] for r in await sql.fetch(
             "SELECT DISTINCT ON (lower(name)) id, name FROM organization WHERE lower(name) = ANY($1::text[])"
             " ORDER BY lower(name), id", [p.organization.lower() for p in missing if p.organization])}
+        # Linked or created, never changed: an existing person keeps their name (the no-op update only makes
+        # RETURNING give their id).
         rows = await sql.fetch(
             """INSERT INTO person (email, name, organization, language, created_at)
                SELECT e, n, o, 'en', now() FROM unnest($1::text[], $2::text[], $3::int[]) AS x(e, n, o)
-               ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name RETURNING id, email""",
+               ON CONFLICT (email) DO UPDATE SET email = person.email RETURNING id, email""",
             [f"{p.guid}@speakers.invalid" for p in missing], [p.name[:200] for p in missing],
             [organizations.get(p.organization.lower()) for p in missing])
         by_email = {r["email"]: r["id"] for r in rows}
@@ -252,7 +255,24 @@ async def _links(event_id: int) -> dict[int, list[tuple[int, str]]]:
     return links
 
 
-async def _insert_links(entries: list[tuple[int, list[tuple[int, str]]]]) -> None:
+async def _shown_as(schedule: Schedule, people: dict[str, int]) -> dict[int, tuple[str, int | None]]:
+    """Per person, the name and organization (matched by name) the file gives them. They are kept on the role
+    rows the import writes, as an organizer adding a speaker by email does: a file names people, it does not
+    change them, and linking someone through a file shows the organizer nothing stored about them."""
+    first: dict[str, Any] = {}
+    for s in schedule.sessions:
+        for p in s.persons:
+            first.setdefault(p.guid, p)
+    names = sorted({p.organization.lower() for p in first.values() if p.organization})
+    organizations = {r["name"].lower(): r["id"] for r in await sql.fetch(
+        "SELECT DISTINCT ON (lower(name)) id, name FROM organization WHERE lower(name) = ANY($1::text[])"
+        " ORDER BY lower(name), id", names)} if names else {}
+    return {people[g]: (p.name[:200], organizations.get((p.organization or "").lower())) for g, p in first.items()
+            if g in people}
+
+
+async def _insert_links(entries: list[tuple[int, list[tuple[int, str]]]],
+                        shown: dict[int, tuple[str, int | None]]) -> None:
     sessions, persons, roles, positions = [], [], [], []
     for session_id, people in entries:
         seen = set()
@@ -266,9 +286,10 @@ async def _insert_links(entries: list[tuple[int, list[tuple[int, str]]]]) -> Non
             positions.append(position)
     if sessions:
         await sql.execute(
-            """INSERT INTO agenda_session_person (session, person, role, position)
-               SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::int[])""",
-            sessions, persons, roles, positions)
+            """INSERT INTO agenda_session_person (session, person, role, position, display_name, organization)
+               SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[])""",
+            sessions, persons, roles, positions, [shown.get(p, (None, None))[0] for p in persons],
+            [shown.get(p, (None, None))[1] for p in persons])
 
 
 async def _count_conflicts(event_id: int, event: dict) -> int:

@@ -235,6 +235,18 @@ class OrganizationOut(Struct):
     membership_status: MembershipStatus
 
 
+class OrganizationDomainsIn(Strict):
+    """The organization's email domains (the part after '@'); replaces the registered list."""
+
+    domains: Annotated[list[Annotated[str, Meta(max_length=253)]], Meta(max_length=50)]
+
+
+class OrganizationDomainsOut(Struct):
+    organization_id: int
+    name: str
+    domains: list[str]
+
+
 class HealthOut(Struct):
     status: str
     database: str

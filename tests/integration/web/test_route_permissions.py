@@ -10,6 +10,10 @@ Access rules:
   PROJECT  project P's coordinators and administrators; project Q's coordinator and event organizers 403
   ADMIN    administrators only; organizers and office staff 403
   PERSON   a person's session from their emailed access link (anonymous, a manage token or an account 401)
+  STAFF    administrators and staff of any regional office; organizers and coordinators 403
+
+Organizer scope (test_organizer_names_a_person_of_another_event): a person connected only to event B is, for event
+A's organizers and office staff, exactly like a person that does not exist, whether named by id or by address.
 """
 from __future__ import annotations
 
@@ -27,8 +31,9 @@ from events_app.services.accounts import CurrentAccount
 from events_app.settings import get_settings
 from events_app.web.app import create_app
 
-PUBLIC, TOKEN, ACCOUNT, EVENT, PROJECT, ADMIN = "public", "token", "account", "event", "project", "admin"
 PERSON = "person"
+PUBLIC, TOKEN, ACCOUNT, EVENT, PROJECT, ADMIN, STAFF = "public", "token", "account", "event", "project", "admin", \
+    "staff"
 UNKNOWN_ID = 987654
 
 
@@ -85,6 +90,8 @@ async def build() -> Scenario:
     b = await events.create_event(org_b, _event("Event B"))
     await events.add_category(org_b, b["id"], {"code": "delegate", "name": "Delegate"})
     await events.publish_event(org_b, b["id"])
+    await registrations.register(b["id"], {"email": "bea@event-b.example", "name": "Bea of Event B",
+                                           "language": "es", "category": "delegate", "consent": True})
 
     confirmed = await registrations.register(a["id"], {"email": "delegate@example.org", "name": "Dee Legate",
                                                        "category": "delegate", "consent": True})
@@ -141,7 +148,8 @@ async def build() -> Scenario:
     s.tokens[PERSON] = (await person_access.exchange(links[1]))["session"]
 
     s.ids.update(
-        event_id=a["id"], event_b=b["id"], category_id=press["id"], registration_id=pending["id"],
+        event_id=a["id"], event_b=b["id"],
+        person_b=await sql.fetchval("SELECT id FROM person WHERE email = 'bea@event-b.example'"), category_id=press["id"], registration_id=pending["id"],
         confirmed_id=confirmed["id"], delegation_id=delegation["id"], member_id=member["id"],
         announcement_id=announcement["id"], message_id=message, office_id=office, staff_account=staff.id,
         organization_id=org, organization2=org2, project_id=p["id"], person_id=contact, series_id=series["id"],
@@ -254,6 +262,8 @@ ROUTES = [
     R("DELETE", "/api/people/me/session", PERSON),
     # public lists, health, unsubscribe
     R("GET", "/api/organizations", PUBLIC),
+    R("GET", "/api/organizations/{organization_id:int}/domains", STAFF),
+    R("PUT", "/api/organizations/{organization_id:int}/domains", STAFF, lambda s: {"domains": ["kisumu.example"]}),
     R("GET", "/health", PUBLIC),
     R("GET", "/api/unsubscribe/{token:str}", TOKEN, params=lambda s: {"token": s.ids["unsubscribe_token"]}),
     R("POST", "/api/unsubscribe/{token:str}", TOKEN, params=lambda s: {"token": s.ids["unsubscribe_token"]}),
@@ -344,9 +354,9 @@ ROUTES = [
     R("GET", "/schema/{path:str}", PUBLIC, params=lambda s: {"path": "redoc"}, ok=(404,)),  # Litestar's not-found page
 ]
 ALLOWED = {EVENT: ["organizer_a", "staff", "admin"], PROJECT: ["coordinator", "admin"], ADMIN: ["admin"],
-           ACCOUNT: ["organizer_a", "admin"]}
+           ACCOUNT: ["organizer_a", "admin"], STAFF: ["staff", "admin"]}
 DENIED = {EVENT: ["organizer_b", "coordinator"], PROJECT: ["coordinator_q", "organizer_a", "staff"],
-          ADMIN: ["organizer_a", "staff", "coordinator"], ACCOUNT: []}
+          ADMIN: ["organizer_a", "staff", "coordinator"], ACCOUNT: [], STAFF: ["organizer_a", "coordinator"]}
 
 
 API_PREFIXES = ("/api", "/schema", "/health")
@@ -476,3 +486,27 @@ async def test_route_answers_each_caller_by_role(client, reset, route: Route):
             assert missing.status_code == 404, (role, missing.text)
         allowed = await call(client, route, s, role)
         assert allowed.status_code in route.ok, (role, allowed.text)
+
+
+@pytest.mark.parametrize("role", ["organizer_a", "staff"])
+async def test_organizer_names_a_person_of_another_event(client, reset, role):
+    """Event A's organizer (and its office's staff) name a person registered only for event B: by id it is 404
+    like an unknown id; by address the person is linked with the name given, and nothing stored about them
+    (their name, language) shows in the answer, the affected list or the public session."""
+    s = await fresh(reset)
+    people = f"/api/events/{s.ids['event_id']}/sessions/{s.ids['session_id']}/people"
+    by_id = await client.post(people, json={"person_id": s.ids["person_b"]}, headers=s.auth(role))
+    unknown = await client.post(people, json={"person_id": UNKNOWN_ID}, headers=s.auth(role))
+    assert (by_id.status_code, by_id.json()) == (404, unknown.json())
+    by_email = await client.post(people, json={"email": "bea@event-b.example", "name": "As Typed"},
+                                 headers=s.auth(role))
+    affected = await client.get(f"/api/events/{s.ids['event_id']}/sessions/{s.ids['session_id']}/affected",
+                                headers=s.auth(role))
+    public = await client.get(f"/api/events/{s.ids['event_id']}/sessions/{s.ids['session_id']}")
+    assert by_email.status_code == 201, by_email.text
+    assert [(p["email"], p["language"]) for p in affected.json() if p["person_id"] == s.ids["person_b"]] == [
+        ("", "")]
+    assert "As Typed" in affected.text
+    assert all("Bea of Event B" not in r.text for r in (by_email, affected, public))
+    assert await sql.fetchrow("SELECT name, language FROM person WHERE id = $1", s.ids["person_b"]) == (
+        "Bea of Event B", "es")

@@ -1,0 +1,305 @@
+"""Organizer scope and members-only categories, attacked over HTTP against the real stack (API and pages).
+
+An organizer of one event must learn nothing about, and change nothing of, a person who is connected only to
+another event: person ids and known addresses give nothing away. A members-only category must not trust an
+organization the registrant merely names.
+"""
+from __future__ import annotations
+
+from events_app.db import sql
+from events_app.services import accounts
+from tests.agenda_fixtures import add_session, congress
+from tests.fixtures import login, published_event
+from tests.integration.web.test_pages import csrf
+
+BEA = "bea.hidden@lagos.example"
+
+
+async def organization(name: str, kind: str = "city", membership: str = "active", domain: str | None = None) -> int:
+    org_id = await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
+                                " VALUES ($1, $2, 'NG', $3, now()) RETURNING id", name, kind, membership)
+    if domain:
+        await sql.execute("INSERT INTO organization_domain (organization, domain, created_at) VALUES ($1, $2, now())",
+                          org_id, domain)
+    return org_id
+
+
+async def person_of_event_b(client) -> tuple[int, dict]:
+    """Bea registers for event B (organized by someone else): her id, and organizer B's headers."""
+    organizer_b = await login(client, "organizer.b@example.org")
+    event_b = await published_event(client, organizer_b, title="Event B")
+    lagos = await organization("City of Lagos")
+    response = await client.post(f"/api/events/{event_b['id']}/registrations", json={
+        "email": BEA, "name": "Bea Hidden", "category": "delegate", "language": "es", "timezone": "Africa/Lagos",
+        "organization_id": lagos, "consent": True})
+    assert response.status_code == 201, response.text
+    return await sql.fetchval("SELECT id FROM person WHERE email = $1", BEA), organizer_b
+
+
+async def profile(email: str) -> tuple:
+    row = await sql.fetchrow("SELECT p.name, o.name AS organization, p.language, p.timezone FROM person p"
+                             " LEFT JOIN organization o ON o.id = p.organization WHERE p.email = $1", email)
+    return tuple(row)
+
+
+BEA_PROFILE = ("Bea Hidden", "City of Lagos", "es", "Africa/Lagos")
+
+
+# --------------------------------------------------------------------------- naming a person by id
+
+
+async def test_add_person_by_id_outside_scope_is_404_like_an_unknown_id(client, organizer):
+    bea, _ = await person_of_event_b(client)
+    c = await congress(client, organizer)
+    session = await add_session(client, organizer, c)
+    url = f"{c['base']}/sessions/{session['id']}/people"
+    outside = await client.post(url, json={"person_id": bea, "role": "speaker"}, headers=organizer)
+    unknown = await client.post(url, json={"person_id": bea + 1000, "role": "speaker"}, headers=organizer)
+    assert (outside.status_code, outside.json()) == (404, unknown.json())
+    assert await sql.fetchval("SELECT count(*) FROM agenda_session_person WHERE person = $1", bea) == 0
+
+
+async def test_create_session_with_person_id_outside_scope_is_404(client, organizer):
+    bea, _ = await person_of_event_b(client)
+    c = await congress(client, organizer)
+    response = await client.post(f"{c['base']}/sessions", headers=organizer, json={
+        "title": "Panel", "kind": "panel", "starts_at": "2027-10-29T10:00:00", "ends_at": "2027-10-29T11:00:00",
+        "people": [{"person_id": bea}]})
+    assert response.status_code == 404, response.text
+    assert await sql.fetchval("SELECT count(*) FROM agenda_session") == 0
+
+
+async def test_add_person_by_id_within_scope_shows_them_in_affected(client, organizer):
+    c = await congress(client, organizer)
+    registered = await client.post(f"{c['base']}/registrations", json={
+        "email": "kofi@accra.example", "name": "Kofi Mensah", "category": "delegate", "language": "es",
+        "consent": True})
+    kofi = await sql.fetchval("SELECT id FROM person WHERE email = 'kofi@accra.example'")
+    session = await add_session(client, organizer, c)
+    added = await client.post(f"{c['base']}/sessions/{session['id']}/people", json={"person_id": kofi},
+                              headers=organizer)
+    affected = await client.get(f"{c['base']}/sessions/{session['id']}/affected", headers=organizer)
+    assert (registered.status_code, added.status_code) == (201, 201)
+    assert [(p["name"], p["language"], p["reasons"]) for p in affected.json()] == [("Kofi Mensah", "es",
+                                                                                     ["speaker"])]
+
+
+async def test_affected_of_another_organizers_event_is_refused(client, organizer):
+    bea, organizer_b = await person_of_event_b(client)
+    c = await congress(client, organizer_b)
+    session = await add_session(client, organizer_b, c, people=[{"email": "x@y.example", "name": "X"}])
+    response = await client.get(f"{c['base']}/sessions/{session['id']}/affected", headers=organizer)
+    assert response.status_code == 403 and BEA not in response.text
+
+
+# --------------------------------------------------------------------------- naming a person by email
+
+
+async def test_add_speaker_by_email_links_without_changing_or_showing_the_profile(client, organizer):
+    bea, _ = await person_of_event_b(client)
+    other = await organization("City of Abuja")
+    c = await congress(client, organizer)
+    session = await add_session(client, organizer, c)
+    added = await client.post(f"{c['base']}/sessions/{session['id']}/people", headers=organizer, json={
+        "email": BEA.upper(), "name": "Typed By Organizer", "organization_id": other, "role": "moderator"})
+    affected = await client.get(f"{c['base']}/sessions/{session['id']}/affected", headers=organizer)
+    public = await client.get(f"{c['base']}/sessions/{session['id']}")
+    again_by_id = await client.post(f"{c['base']}/sessions/{session['id']}/people", json={"person_id": bea},
+                                    headers=organizer)
+    assert added.status_code == 201, added.text
+    assert [(p["person_id"], p["name"], p["organization"]) for p in added.json()["people"]] == [
+        (bea, "Typed By Organizer", "City of Abuja")]
+    assert [(p["person_id"], p["email"], p["name"], p["language"]) for p in affected.json()] == [
+        (bea, "", "Typed By Organizer", "")]
+    assert "Bea Hidden" not in affected.text + added.text + public.text and "Lagos" not in public.text
+    assert again_by_id.status_code == 404  # linking by address opened nothing
+    assert await profile(BEA) == BEA_PROFILE
+
+
+async def test_add_speaker_by_new_email_creates_the_person(client, organizer):
+    c = await congress(client, organizer)
+    session = await add_session(client, organizer, c, people=[{"email": "new@speakers.example", "name": "Nia New"}])
+    assert [p["name"] for p in session["people"]] == ["Nia New"]
+    assert await sql.fetchval("SELECT name FROM person WHERE email = 'new@speakers.example'") == "Nia New"
+
+
+async def test_project_contact_by_email_keeps_the_profile(client):
+    await person_of_event_b(client)
+    coordinator = await login(client, "coordinator@example.org")
+    abuja = await organization("City of Abuja")
+    project = (await client.post("/api/projects", json={"title": "Clean air"}, headers=coordinator)).json()
+    response = await client.post(f"/api/projects/{project['id']}/members", headers=coordinator, json={
+        "organization_id": abuja, "contacts": [{"email": BEA, "name": "Renamed", "language": "en",
+                                                "timezone": "UTC"}]})
+    assert response.status_code == 200, response.text
+    assert await profile(BEA) == BEA_PROFILE
+
+
+async def test_delegation_head_by_email_keeps_the_profile(client, organizer):
+    await person_of_event_b(client)
+    abuja = await organization("City of Abuja")
+    event = await published_event(client, organizer)
+    response = await client.post(f"/api/events/{event['id']}/delegations", headers=organizer, json={
+        "organization_id": abuja, "category": "delegate", "seats": 2, "head_email": BEA, "head_name": "Renamed",
+        "head_language": "en"})
+    assert response.status_code == 201, response.text
+    assert await profile(BEA) == BEA_PROFILE
+
+
+async def test_admin_people_lookup_is_refused_to_organizers(client, organizer):
+    await person_of_event_b(client)
+    response = await client.get("/api/admin/people", params={"email": BEA}, headers=organizer)
+    assert response.status_code == 403 and "Bea" not in response.text
+
+
+async def test_schedule_import_naming_a_guid_of_another_event_opens_nothing(client, organizer):
+    """A schedule file can name anyone by the guid public exports carry: the import shows the name in the file,
+    never the person's stored name, address or language."""
+    bea, organizer_b = await person_of_event_b(client)
+    b = await congress(client, organizer_b, title="Event B congress")  # Bea is registered for B's other event
+    session_b = await add_session(client, organizer_b, b)
+    added = await client.post(f"{b['base']}/sessions/{session_b['id']}/people", json={"person_id": bea},
+                              headers=organizer_b)
+    assert added.status_code == 201, added.text
+    document = (await client.get(f"{b['base']}/schedule.json")).json()
+    for day in document["schedule"]["conference"]["days"]:
+        for room in day["rooms"].values():
+            for event in room:
+                for person in event["persons"]:
+                    person["name"] = "Name In File"
+    c = await congress(client, organizer)
+    imported = await client.post(f"{c['base']}/schedule/import", json=document, headers=organizer)
+    session = await sql.fetchval("SELECT s.id FROM agenda_session s JOIN agenda_session_person sp"
+                                 " ON sp.session = s.id WHERE s.event = $1 AND sp.person = $2", c["id"], bea)
+    affected = await client.get(f"{c['base']}/sessions/{session}/affected", headers=organizer)
+    shown = await client.get(f"{c['base']}/sessions/{session}")
+    by_id = await client.post(f"{c['base']}/sessions/{session}/people", json={"person_id": bea}, headers=organizer)
+    assert imported.status_code == 200, imported.text
+    assert [(p["email"], p["name"], p["language"]) for p in affected.json()] == [("", "Name In File", "")]
+    assert "Bea Hidden" not in affected.text + shown.text and BEA not in affected.text
+    assert by_id.status_code == 404
+    assert await profile(BEA) == BEA_PROFILE
+
+
+# --------------------------------------------------------------------------- members only means members
+
+
+async def members_event(client, organizer) -> dict:
+    event = await published_event(client, organizer, categories=(("delegate", None), ("partner", None)))
+    delegate, partner = event["categories"]
+    await client.patch(f"/api/events/{event['id']}/categories/{delegate['id']}", json={"eligibility": "members"},
+                       headers=organizer)
+    await client.patch(f"/api/events/{event['id']}/categories/{partner['id']}", json={"eligibility": "partners"},
+                       headers=organizer)
+    return event
+
+
+async def register(client, event_id: int, email: str, organization_id: int, category: str = "delegate"):
+    return await client.post(f"/api/events/{event_id}/registrations", json={
+        "email": email, "name": "Someone", "category": category, "organization_id": organization_id,
+        "consent": True})
+
+
+async def test_members_only_with_a_claimed_organization_is_pending(client, organizer):
+    event = await members_event(client, organizer)
+    kisumu = await organization("City of Kisumu", domain="kisumu.example")
+    claimed = await register(client, event["id"], "impostor@mail.example", kisumu)
+    kinds = [r["kind"] for r in await sql.fetch("SELECT kind FROM outbox_message WHERE recipient = $1",
+                                                "impostor@mail.example")]
+    seats = (await client.get(f"/api/events/{event['id']}")).json()["categories"][0]["confirmed_count"]
+    assert (claimed.status_code, claimed.json()["status"], kinds, seats) == (
+        201, "pending", ["registration_received"], 0)
+
+
+async def test_members_only_at_a_registered_domain_is_admitted_at_once(client, organizer):
+    event = await members_event(client, organizer)
+    kisumu = await organization("City of Kisumu", domain="kisumu.example")
+    staff = await register(client, event["id"], "mayor@kisumu.example", kisumu)
+    department = await register(client, event["id"], "water@dept.KISUMU.example", kisumu)
+    lookalike = await register(client, event["id"], "x@notkisumu.example", kisumu)
+    assert [r.json()["status"] for r in (staff, department, lookalike)] == ["confirmed", "confirmed", "pending"]
+
+
+async def test_partners_only_with_another_organizations_domain_is_pending(client, organizer):
+    event = await members_event(client, organizer)
+    await organization("City of Kisumu", domain="kisumu.example")
+    agency = await organization("UN-Habitat", kind="international_agency", membership="none",
+                                domain="unhabitat.example")
+    response = await register(client, event["id"], "someone@kisumu.example", agency, category="partner")
+    assert response.json()["status"] == "pending"
+
+
+async def test_pending_membership_is_confirmed_by_the_organizers(client, organizer):
+    event = await members_event(client, organizer)
+    kisumu = await organization("City of Kisumu", domain="kisumu.example")
+    claimed = (await register(client, event["id"], "deputy@gmail.example", kisumu)).json()
+    approved = await client.post(f"/api/events/{event['id']}/registrations/{claimed['id']}/approve",
+                                 headers=organizer)
+    assert (approved.status_code, approved.json()["status"]) == (200, "confirmed")
+
+
+async def test_invitation_still_admits_without_a_domain(client, organizer):
+    event = await members_event(client, organizer)
+    kisumu = await organization("City of Kisumu")
+    code = await client.post(f"/api/events/{event['id']}/access-codes", json={"category": "delegate",
+                                                                             "max_uses": 1}, headers=organizer)
+    response = await client.post(f"/api/events/{event['id']}/registrations", json={
+        "email": "guest@mail.example", "name": "Guest", "category": "delegate", "access_code": code.json()["code"],
+        "organization_id": kisumu, "consent": True})
+    assert (response.status_code, response.json()["status"]) == (201, "confirmed")
+
+
+async def test_organization_domains_are_set_by_staff_and_refuse_public_mail(client, organizer):
+    kisumu = await organization("City of Kisumu")
+    staff_account = await accounts.create_account("staff@example.org", "Staff", "long enough password 1")
+    office = await sql.fetchval("INSERT INTO office (name, region, created_at) VALUES ('Africa', 'Africa', now())"
+                                " RETURNING id")
+    await sql.execute("INSERT INTO office_staff (office, account) VALUES ($1, $2)", office, staff_account)
+    staff = await login(client, "staff@example.org")
+    url = f"/api/organizations/{kisumu}/domains"
+    by_organizer = await client.put(url, json={"domains": ["kisumu.example"]}, headers=organizer)
+    public_mail = await client.put(url, json={"domains": ["kisumu.example", "Gmail.com"]}, headers=staff)
+    by_staff = await client.put(url, json={"domains": ["@Kisumu.Example", "county.kisumu.example"]}, headers=staff)
+    assert by_organizer.status_code == 403
+    assert (public_mail.status_code, public_mail.json()["errors"][0]["field"]) == (422, "domains[1]")
+    assert (by_staff.status_code, by_staff.json()["domains"]) == (200, ["county.kisumu.example", "kisumu.example"])
+    read = await client.get(url, headers=staff)
+    assert read.json()["domains"] == ["county.kisumu.example", "kisumu.example"]
+
+
+async def test_a_domain_belongs_to_one_organization(client):
+    admin = await login(client, "admin@example.org")
+    await sql.execute("UPDATE account SET is_admin = true WHERE email = 'admin@example.org'")
+    await organization("City of Kisumu", domain="kisumu.example")
+    other = await organization("Kisumu County")
+    response = await client.put(f"/api/organizations/{other}/domains", json={"domains": ["kisumu.example"]},
+                                headers=admin)
+    assert (response.status_code, response.json()["errors"][0]["field"]) == (422, "domains")
+
+
+# --------------------------------------------------------------------------- the registration pages
+
+
+async def test_register_form_says_which_categories_are_members_only(client, organizer):
+    event = await members_event(client, organizer)
+    url = f"/events/{event['id']}/register"
+    english = await client.get(url)
+    client.cookies.set("lang", "es")
+    spanish = await client.get(url)
+    assert "members only" in english.text and "partners only" in english.text
+    assert 'id="membership-hint"' in english.text and "registered for it" in english.text
+    assert "solo miembros" in spanish.text and "dominio registrado" in spanish.text
+
+
+async def test_register_form_with_a_claimed_organization_waits_for_approval(client, organizer):
+    event = await members_event(client, organizer)
+    kisumu = await organization("City of Kisumu", domain="kisumu.example")
+    url = f"/events/{event['id']}/register"
+    response = await client.post(url, data={
+        "_csrf_token": await csrf(client, url), "name": "Impostor", "email": "impostor@mail.example",
+        "category": "delegate", "organization_id": str(kisumu), "language": "en", "consent": "yes"})
+    assert response.status_code == 303
+    manage = await client.get(response.headers["location"])
+    assert 'id="membership-check"' in manage.text and "You are registered" not in manage.text
+    assert await sql.fetchval("SELECT status FROM registration r JOIN person p ON p.id = r.person"
+                              " WHERE p.email = 'impostor@mail.example'") == "pending"
