@@ -103,11 +103,14 @@ async def _scrub_messages(registration_ids: list[int], email: str, replacement: 
 
 
 async def _detach(registration_ids: list[int], now: datetime) -> None:
-    """Answers cleared and manage links made dead (a fresh random hash nobody holds the token for)."""
+    """Answers cleared and every link made dead: the manage link (a fresh random hash nobody holds the token for),
+    the view and feed links (new nonces, no digest until a link is built again)."""
     for reg_id in registration_ids:
         await sql.execute(
             "UPDATE registration SET answers = '{}'::jsonb, token_nonce = $2, token_hash = $3, anonymized_at = $4,"
-            " updated_at = $4 WHERE id = $1", reg_id, new_nonce(), digest(secrets.token_urlsafe(32)), now)
+            " view_nonce = $5, view_hash = NULL, feed_nonce = $6, feed_hash = NULL,"
+            " updated_at = $4 WHERE id = $1", reg_id, new_nonce(), digest(secrets.token_urlsafe(32)), now,
+            new_nonce(), new_nonce())
 
 
 async def erase(person_id: int, account: CurrentAccount | None = None, now: datetime | None = None) -> dict:

@@ -12,6 +12,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from events_app.db.engine import pool
 from events_app.settings import get_settings
+from events_app.web import access_log
 from events_app.web.controllers.admin import ADMIN_CONTROLLERS
 from events_app.web.controllers.agenda import AGENDA_CONTROLLERS, agenda_lifespan
 from events_app.web.controllers.auth import AuthController
@@ -51,6 +52,7 @@ def create_app() -> Litestar:
     settings = get_settings()
     settings.check_production()
     logging.basicConfig(level=logging.INFO)
+    access_log.install()  # no link token ever reaches an access log
     handlers = {
         **EXCEPTION_HANDLERS,
         asyncpg.exceptions.DataError: data_error,
