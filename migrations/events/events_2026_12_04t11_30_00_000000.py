@@ -4,7 +4,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-04T10:00:00:000000"
+ID = "2026-12-04T11:30:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "registration view and feed tokens"
 

@@ -8,7 +8,7 @@ page shows the new feed address.
 """
 from events_app.db.raw_migration import statements_migration
 
-ID = "2026-12-04T10:00:01:000000"
+ID = "2026-12-04T11:30:01:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "registration view and feed nonces"
 NONCE = "replace(gen_random_uuid()::text, '-', '')"
