@@ -230,7 +230,7 @@ async def _everywhere(client, organizer) -> tuple[int, dict]:
     assert invited.status_code == 201, invited.text
     other = await congress(client, organizer, title="Second forum")
     org = await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                             " VALUES ('City of Gdansk', 'city', 'PL', 'member', now()) RETURNING id")
+                             " VALUES ('City of Gdansk', 'city', 'PL', 'active', now()) RETURNING id")
     headed = await client.post(f"{other['base']}/delegations", headers=organizer, json={
         "organization_id": org, "category": "delegate", "seats": 2, "head_email": EMAIL, "head_name": NAME})
     assert headed.status_code == 201, headed.text
