@@ -1,5 +1,18 @@
 # The congress service: one image for the API, the Celery worker and beat, and the one-shot commands
 # (migrate, seed, create-organizer). docker-compose.yml picks the process with `command:`.
+
+# Stage 1: build the wheel. What the wheel carries (templates, catalogues, static files) is what production has;
+# tests/integration/test_wheel_install.py builds the same wheel and checks it is whole.
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY events_app ./events_app
+COPY workers ./workers
+RUN pip wheel --no-deps -w /dist .
+
+# Stage 2: the runtime image: the wheel with its pinned runtime dependencies only (no dev, test or embedded-server
+# extras), no source tree.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -7,11 +20,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# The package with its pinned runtime dependencies only (no dev, test or embedded-server extras).
-COPY pyproject.toml /tmp/src/
-COPY events_app /tmp/src/events_app
-COPY workers /tmp/src/workers
-RUN pip install /tmp/src && rm -rf /tmp/src
+COPY --from=build /dist /tmp/dist
+RUN pip install /tmp/dist/*.whl && rm -rf /tmp/dist
 
 # piccolo_conf.py and migrations/ are not part of the package: `python -m events_app.cli migrate` reads them from
 # the working directory.

@@ -301,15 +301,27 @@ def cmd_up(args: argparse.Namespace) -> int:
         children.stop()
 
 
+def only_unit_tests(pytest_args: list[str]) -> bool:
+    """True when every test path named is under tests/unit: those tests are pure and need no server."""
+    paths = [a for a in pytest_args if not a.startswith("-") and (ROOT / a.split("::")[0]).exists()]
+    unit = (ROOT / "tests" / "unit").resolve()
+    return bool(paths) and all((ROOT / a.split("::")[0]).resolve().is_relative_to(unit) for a in paths)
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     ensure_venv()
     install_signal_handlers()
     children = Children()
     base = Path(tempfile.mkdtemp(prefix="events-test-"))
+    pytest_args = list(args.pytest_args)
     try:
+        if only_unit_tests(pytest_args):
+            env = {**os.environ, "TEST_RUN_DIR": str(base)}  # pure tests: no server started, no database made
+            for name in ("DATABASE_URL", "REDIS_URL", "SMTP_URL"):
+                env.pop(name, None)
+            return subprocess.run([str(venv_python()), "-m", "pytest", *pytest_args], env=env, cwd=ROOT).returncode
         env = {**os.environ, **start_servers(children, base, durable=False), "TEST_RUN_DIR": str(base)}
         env.setdefault("SECRET_KEY", "test-secret-" + "x" * 32)
-        pytest_args = list(args.pytest_args)
         if not any(a.startswith("-n") for a in pytest_args):
             pytest_args = ["-n", os.environ.get("TEST_WORKERS", "2"), *pytest_args]
         return subprocess.run([str(venv_python()), "-m", "pytest", *pytest_args], env=env, cwd=ROOT).returncode

@@ -44,6 +44,9 @@ class Settings:
     login_lockout_after: int = 5
     login_lockout_base_seconds: float = 30
     login_lockout_max_seconds: float = 3600
+    # The mailbox whose plus-addresses (local+r<token>@domain) receive iMIP REPLYs; empty: each project's organizer
+    # address, else MAIL_FROM. Set it when one inbound route serves every project.
+    reply_mailbox: str = ""
 
     @property
     def production(self) -> bool:
@@ -80,6 +83,8 @@ class Settings:
             raise SettingsError("SECRET_KEY must be set to a random value of at least 32 characters in production")
         if self.debug:
             raise SettingsError("DEBUG must be off in production")
+        if self.reply_mailbox and "@" not in self.reply_mailbox.strip("@"):
+            raise SettingsError("REPLY_MAILBOX must be an email address such as events@example.org")
 
 
 def _env(name: str, default: str) -> str:
@@ -114,6 +119,7 @@ def load_settings() -> Settings:
         login_lockout_after=int(_env("LOGIN_LOCKOUT_AFTER", "5")),
         login_lockout_base_seconds=float(_env("LOGIN_LOCKOUT_BASE_SECONDS", "30")),
         login_lockout_max_seconds=float(_env("LOGIN_LOCKOUT_MAX_SECONDS", "3600")),
+        reply_mailbox=_env("REPLY_MAILBOX", "").lower(),
     )
 
 

@@ -3,7 +3,9 @@ address when someone presses Accept/Decline, and records them as RSVPs.
 
     INBOUND_SMTP_HOST=0.0.0.0 INBOUND_SMTP_PORT=2525 python -m workers.inbound
 
-Route the organizer addresses' mail here (an MX or a forwarding rule). Every message is answered 250 once it is
+Route the reply mailbox's mail here (an MX or a forwarding rule), including its plus-addresses: every invitee's
+invite names its own ORGANIZER `mailbox+r<token>@domain` (REPLY_MAILBOX, else the project's organizer address, else
+MAIL_FROM), and only a REPLY carrying such a token changes an answer. Every message is answered 250 once it is
 stored or rejected (rejections are logged and kept in meeting_inbound_reply, never bounced: a bounce would go to
 whoever forged the sender); a database outage answers 451 so the sending server retries later.
 """
@@ -27,7 +29,7 @@ class ReplyHandler:
     async def handle_DATA(self, server, session, envelope) -> str:
         raw = envelope.original_content or envelope.content
         try:
-            outcome = await meeting_rsvp.receive_reply(raw, envelope.mail_from or "")
+            outcome = await meeting_rsvp.receive_reply(raw, envelope.mail_from or "", list(envelope.rcpt_tos))
         except Exception:  # noqa: BLE001 - the sender retries on 4xx; nothing was recorded
             log.exception("could not process an inbound message from %s", envelope.mail_from)
             return "451 4.3.0 Temporary failure, please retry"

@@ -126,6 +126,10 @@ class MeetingInvitee(Table, db=DB, tablename="meeting_invitee"):
     token_hash = Varchar(length=64, unique=True, required=True)
     invited_at = Timestamptz(default=TimestamptzNow())
     withdrawn_at = Timestamptz(null=True, default=None)
+    # The per-recipient ORGANIZER address's token (domain/replies.py) derives from reply_nonce; a re-invited person
+    # keeps it, so their ORGANIZER never changes. reply_hash = digest(token), set once the token was first sent.
+    reply_nonce = Varchar(length=32, default="")
+    reply_hash = Varchar(length=64, null=True, default=None, index=True)
 
 
 class MeetingRsvp(Table, db=DB, tablename="meeting_rsvp"):
@@ -179,3 +183,7 @@ class InboundReply(Table, db=DB, tablename="meeting_inbound_reply"):
     partstat = Varchar(length=20, default="")
     outcome = Varchar(length=10, required=True)
     reason = Text(default="")
+    reason_code = Varchar(length=30, default="")  # a key of domain.replies.REJECTION_REASONS, empty if heard
+    # The series the reply is about (its UID) or, failing that, whose invitation's reply address it came to:
+    # the coordinators of that series' project see it.
+    series = ForeignKey(references=MeetingSeries, null=True, on_delete=OnDelete.cascade)

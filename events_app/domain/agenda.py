@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 from events_app.domain.errors import FieldError
 from events_app.domain.ical import CalendarItem
+from events_app.domain.vocab import SessionKind, SessionRole
 
-SESSION_KINDS = ("plenary", "panel", "workshop", "talk", "side_event", "site_visit", "networking", "break")
-ROLES = ("speaker", "moderator", "panelist")
+SESSION_KINDS = tuple(SessionKind)
+ROLES = tuple(SessionRole)
 SESSION_STATUSES = ("draft", "published", "cancelled")
 BOOKING_STATUSES = ("booked", "waitlisted", "cancelled")
 

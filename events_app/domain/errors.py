@@ -59,12 +59,6 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
-class ServiceUnavailable(DomainError):
-    def __init__(self, detail: str, retry_after: int = 5):
-        super().__init__(detail, [], 503, "Service unavailable")
-        self.retry_after = retry_after
-
-
 def require(errors: list[FieldError]) -> None:
     """Raise InvalidInput if any rule failed; lets validators collect every problem before answering."""
     if errors:

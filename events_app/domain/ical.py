@@ -23,7 +23,6 @@ PRODID = "-//Local Governments Network//Congress Manager 1.0//EN"
 
 METHOD_REQUEST = "REQUEST"
 METHOD_CANCEL = "CANCEL"
-METHOD_PUBLISH = "PUBLISH"
 
 
 @dataclass(frozen=True)

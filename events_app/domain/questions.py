@@ -5,10 +5,10 @@ from datetime import date
 from typing import Any
 
 from events_app.domain.errors import FieldError
-from events_app.domain.vocab import is_country
+from events_app.domain.vocab import QuestionKind, is_country
 
-QUESTION_KINDS = ("short_text", "long_text", "single_choice", "multiple_choice", "yes_no", "country", "date")
-CHOICE_KINDS = ("single_choice", "multiple_choice")
+QUESTION_KINDS = tuple(QuestionKind)
+CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
 
 
 def validate_question(code: str, label: str, kind: str, options: list[str]) -> list[FieldError]:

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from events_app.domain.errors import Conflict, FieldError, InvalidInput
-from events_app.domain.vocab import MEMBER_KINDS, PARTNER_KINDS
+from events_app.domain.vocab import MEMBER_KINDS, PARTNER_KINDS, RegistrationStatus
 
-SEAT_HOLDING = ("confirmed", "offered")
-ACTIVE = ("pending", "confirmed", "offered", "waitlisted")
+SEAT_HOLDING = (RegistrationStatus.CONFIRMED.value, RegistrationStatus.OFFERED.value)
+# Statuses that keep a person in an event (one active registration per person and event); the rest are final.
+ACTIVE = (RegistrationStatus.PENDING.value, *SEAT_HOLDING, RegistrationStatus.WAITLISTED.value)
 
 
 @dataclass(frozen=True)

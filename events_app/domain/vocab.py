@@ -1,24 +1,153 @@
-"""The fixed vocabularies of the network: organization kinds, event kinds, statuses, languages."""
+"""The fixed vocabularies of the network: organization kinds, event kinds, statuses, languages.
+
+Each vocabulary is one StrEnum. API schemas use the enums as field types, pages and templates iterate them, and the
+database's CHECK constraints list the same values (tests/integration/test_vocabulary.py compares them).
+"""
 from __future__ import annotations
 
 import functools
 import zoneinfo
+from enum import StrEnum
 
 import pycountry
 
-MEMBER_KINDS = ("city", "town", "metropolis", "region", "county", "prefecture", "municipality")
-PARTNER_KINDS = ("national_government", "international_agency", "academic", "company", "foundation", "ngo",
-                 "association")
-ORGANIZATION_KINDS = MEMBER_KINDS + PARTNER_KINDS
-MEMBERSHIP_STATUSES = ("active", "lapsed", "none")
 
-EVENT_KINDS = ("congress", "forum", "meeting", "webinar")
-EVENT_STATUSES = ("draft", "published", "cancelled")
 
-REGISTRATION_STATUSES = ("pending", "confirmed", "waitlisted", "cancelled", "rejected")
-ACTIVE_REGISTRATION_STATUSES = ("pending", "confirmed", "waitlisted")
+class OrganizationKind(StrEnum):
+    """Members are local governments; everyone else in the network is a partner."""
 
-ELIGIBILITIES = ("anyone", "members", "partners", "invitation")
+    CITY = "city"
+    TOWN = "town"
+    METROPOLIS = "metropolis"
+    REGION = "region"
+    COUNTY = "county"
+    PREFECTURE = "prefecture"
+    MUNICIPALITY = "municipality"
+    NATIONAL_GOVERNMENT = "national_government"
+    INTERNATIONAL_AGENCY = "international_agency"
+    ACADEMIC = "academic"
+    COMPANY = "company"
+    FOUNDATION = "foundation"
+    NGO = "ngo"
+    ASSOCIATION = "association"
+
+
+class MembershipStatus(StrEnum):
+    ACTIVE = "active"
+    LAPSED = "lapsed"
+    NONE = "none"
+
+
+class EventKind(StrEnum):
+    CONGRESS = "congress"
+    FORUM = "forum"
+    MEETING = "meeting"
+    WEBINAR = "webinar"
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class WaitlistMode(StrEnum):
+    AUTO = "auto"  # promote the next person at once
+    OFFER = "offer"  # send them a time-limited offer
+
+
+class Eligibility(StrEnum):
+    ANYONE = "anyone"
+    MEMBERS = "members"
+    PARTNERS = "partners"
+    INVITATION = "invitation"
+
+
+class RegistrationStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    OFFERED = "offered"  # holds a seat until the waiting-list offer expires
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+class QuestionKind(StrEnum):
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    YES_NO = "yes_no"
+    COUNTRY = "country"
+    DATE = "date"
+
+
+class SessionKind(StrEnum):
+    PLENARY = "plenary"
+    PANEL = "panel"
+    WORKSHOP = "workshop"
+    TALK = "talk"
+    SIDE_EVENT = "side_event"
+    SITE_VISIT = "site_visit"
+    NETWORKING = "networking"
+    BREAK = "break"
+
+
+class SessionStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class SessionRole(StrEnum):
+    SPEAKER = "speaker"
+    MODERATOR = "moderator"
+    PANELIST = "panelist"
+
+
+class BookingStatus(StrEnum):
+    BOOKED = "booked"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class MeetingMode(StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+class SeriesStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class PartStat(StrEnum):
+    """A meeting invitee's answer, as iCalendar writes it (RFC 5545 PARTSTAT)."""
+
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    TENTATIVE = "TENTATIVE"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class AnnouncementStatus(StrEnum):
+    DRAFT = "draft"
+    SENT = "sent"
+
+
+MEMBER_KINDS = (OrganizationKind.CITY, OrganizationKind.TOWN, OrganizationKind.METROPOLIS, OrganizationKind.REGION,
+                OrganizationKind.COUNTY, OrganizationKind.PREFECTURE, OrganizationKind.MUNICIPALITY)
+PARTNER_KINDS = tuple(kind for kind in OrganizationKind if kind not in MEMBER_KINDS)
+EVENT_KINDS = tuple(EventKind)
+REGISTRATION_STATUSES = tuple(RegistrationStatus)
+ELIGIBILITIES = tuple(Eligibility)
 
 LANGUAGES = ("en", "es")  # languages whose templates are complete
 

@@ -33,6 +33,12 @@ def _organizer(project: dict, settings: Settings) -> tuple[str, str]:
             project["organizer_name"] or settings.mail_from_name)
 
 
+def reply_mailbox(project: dict, settings: Settings) -> str:
+    """The mailbox whose plus-addresses receive this project's REPLYs: REPLY_MAILBOX when the deployment routes one
+    mailbox to the inbound endpoint, else the project's organizer address, else MAIL_FROM."""
+    return settings.reply_mailbox or _organizer(project, settings)[0]
+
+
 def master_item(series: dict, project: dict, agenda: list[dict], timing: SeriesTiming, occs: list[Occurrence],
                 sequence: int, settings: Settings) -> CalendarItem:
     start = wall_to_utc(timing.start_local, timing.tzid)

@@ -7,6 +7,7 @@ state under its own SEQUENCE, and a later change always carries a higher one.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 from email.headerregistry import Address
 from urllib.parse import urlencode
@@ -15,6 +16,8 @@ from zoneinfo import ZoneInfo
 from events_app.db import sql
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST, Attendee, itip_series_message
 from events_app.domain.meetings import Occurrence, location_text, purpose_token, remaining_timing
+from events_app.domain.replies import reply_address, reply_token
+from events_app.domain.security import digest, new_nonce
 from events_app.mail.message import build_message
 from events_app.mail.render import render
 from events_app.services import meeting_calendar
@@ -48,13 +51,28 @@ def _occurrence_view(occ: Occurrence, tzid: str, person_tz: str | None, rsvp_bas
     return view
 
 
+async def _reply_token(invitee, secret_key: str) -> str:
+    """The invitee's reply token; its digest is stored (once) so the inbound endpoint can find the invitation.
+    Invitations made before reply addresses existed get their nonce here, the first time one is sent."""
+    nonce = invitee["reply_nonce"]
+    if not nonce:
+        nonce = await sql.fetchval("UPDATE meeting_invitee SET reply_nonce = $2 WHERE id = $1 AND reply_nonce = ''"
+                                   " RETURNING reply_nonce", invitee["id"], new_nonce()) or await sql.fetchval(
+            "SELECT reply_nonce FROM meeting_invitee WHERE id = $1", invitee["id"])
+    token = reply_token(secret_key, nonce)
+    if invitee["reply_hash"] != digest(token):
+        await sql.execute("UPDATE meeting_invitee SET reply_hash = $2 WHERE id = $1", invitee["id"], digest(token))
+    return token
+
+
 async def compose(row: dict, settings: Settings, now: datetime | None = None) -> Outgoing:
     now = now or datetime.now(timezone.utc)
     payload = _payload(row)
     series, project, agenda, occs, names = await meeting_calendar.load(payload["series_id"])
     person = await sql.fetchrow("SELECT id, name, email, timezone FROM person WHERE id = $1", payload["person_id"])
-    invitee = await sql.fetchrow("SELECT token_nonce FROM meeting_invitee WHERE series = $1 AND person = $2"
-                                 " ORDER BY withdrawn_at IS NULL DESC, id DESC LIMIT 1", series["id"], person["id"])
+    invitee = await sql.fetchrow("SELECT id, token_nonce, reply_nonce, reply_hash FROM meeting_invitee"
+                                 " WHERE series = $1 AND person = $2 ORDER BY withdrawn_at IS NULL DESC, id DESC"
+                                 " LIMIT 1", series["id"], person["id"])
     feed_nonce = await sql.fetchval("SELECT token_nonce FROM person_calendar WHERE person = $1", person["id"])
     tzid = series["timezone"]
     rsvp_base = f"{settings.public_url}/rsvp/{purpose_token(settings.secret_key, 'rsvp', invitee['token_nonce'])}"
@@ -71,6 +89,10 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None) ->
         items = meeting_calendar.series_items(series, project, agenda, occs, names, sequence, settings)[:1]
     else:
         items = [meeting_calendar.override_item(series, project, agenda, occurrence, sequence, settings, names)]
+    # This recipient's own ORGANIZER (and From) address: a REPLY sent to it proves it came from this invitation.
+    reply_to = reply_address(meeting_calendar.reply_mailbox(project, settings),
+                             await _reply_token(invitee, settings.secret_key))
+    items = [replace(item, organizer_email=reply_to) for item in items]
     attendee = Attendee(person["email"], person["name"], rsvp=method == METHOD_REQUEST)
     calendar = itip_series_message(method, items, attendee, now) if method in (METHOD_REQUEST, METHOD_CANCEL) \
         else None
@@ -100,7 +122,8 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None) ->
     rendered = render(kind, language, context)
     domain = organizer_email.rsplit("@", 1)[-1]
     message_id = f"<outbox-{row['id']}@{domain}>"
-    data = build_message(rendered=rendered, sender=Address(organizer_name, addr_spec=organizer_email),
+    # From equals ORGANIZER (clients ignore updates from anyone else); the envelope sender stays the plain mailbox.
+    data = build_message(rendered=rendered, sender=Address(organizer_name, addr_spec=reply_to),
                          recipient=row["recipient"], recipient_name=person["name"], calendar=calendar,
                          method=method, message_id=message_id)
     return Outgoing(data, organizer_email, row["recipient"], message_id)

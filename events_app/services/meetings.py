@@ -37,6 +37,7 @@ from events_app.domain.meetings import (
 )
 from events_app.domain.security import digest, new_nonce
 from events_app.domain.meetings import purpose_token
+from events_app.domain.replies import reply_token
 from events_app.domain.vocab import is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services import audit, outbox
@@ -99,10 +100,16 @@ async def _ensure_person_calendar(person_id: int) -> None:
 async def _invite(series: dict, person_id: int, organization_id: int | None, reason: str) -> None:
     """Make the person an invitee (with an RSVP token) and queue the whole-series REQUEST."""
     nonce = new_nonce()
-    token = purpose_token(get_settings().secret_key, "rsvp", nonce)
+    secret = get_settings().secret_key
+    token = purpose_token(secret, "rsvp", nonce)
+    # A person invited again (left the cohort and came back) keeps their reply address: ORGANIZER stays the same.
+    reply_nonce = await sql.fetchval(
+        "SELECT reply_nonce FROM meeting_invitee WHERE series = $1 AND person = $2 AND reply_nonce <> ''"
+        " ORDER BY id DESC LIMIT 1", series["id"], person_id) or new_nonce()
     await sql.execute(
-        "INSERT INTO meeting_invitee (series, person, organization, token_nonce, token_hash, invited_at)"
-        " VALUES ($1, $2, $3, $4, $5, now())", series["id"], person_id, organization_id, nonce, digest(token))
+        "INSERT INTO meeting_invitee (series, person, organization, token_nonce, token_hash, invited_at,"
+        " reply_nonce, reply_hash) VALUES ($1, $2, $3, $4, $5, now(), $6, $7)", series["id"], person_id,
+        organization_id, nonce, digest(token), reply_nonce, digest(reply_token(secret, reply_nonce)))
     await _ensure_person_calendar(person_id)
     person = await sql.fetchrow("SELECT email, language FROM person WHERE id = $1", person_id)
     await outbox.enqueue("meeting_invitation", person["email"], language=person["language"],

@@ -245,8 +245,9 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
         await sql.execute("UPDATE project_contact SET left_at = $2 WHERE person = $1 AND left_at IS NULL",
                           person_id, now)
         await sql.execute("UPDATE meeting_invitee SET withdrawn_at = coalesce(withdrawn_at, $2), token_nonce = $3,"
-                          " token_hash = md5(random()::text || id::text) || md5(id::text || random()::text)"
-                          " WHERE person = $1", person_id, now, new_nonce())
+                          " token_hash = md5(random()::text || id::text) || md5(id::text || random()::text),"
+                          " reply_nonce = $4, reply_hash = NULL WHERE person = $1", person_id, now, new_nonce(),
+                          new_nonce())
         await sql.execute("DELETE FROM person_calendar WHERE person = $1", person_id)
         # Logs and texts (audit trail, agenda change log, outbox, inbound replies, meeting records) keep what was
         # done, not to whom.

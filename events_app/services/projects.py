@@ -11,6 +11,7 @@ from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, Forbidden, NotFound, require
 from events_app.domain.meetings import purpose_token
+from events_app.domain.replies import max_mailbox_local_length
 from events_app.domain.security import digest, new_nonce
 from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
@@ -29,6 +30,19 @@ async def require_coordinator(account: CurrentAccount, project_id: int) -> None:
         raise NotFound("pilot project")
     if not (row["mine"] or account.is_admin):
         raise Forbidden("your account does not coordinate this pilot project")
+
+
+REPLY_MAILBOX_TOO_LONG = ("the part before the @ is too long for calendar replies: they come back to a personal "
+                          "address built on it (name+r<code>@domain), so it may have at most "
+                          f"{max_mailbox_local_length()} characters")
+
+
+def reply_mailbox_errors(organizer_email: str) -> list[FieldError]:
+    """The organizer address is the mailbox of the project's reply addresses (unless REPLY_MAILBOX is set): its
+    local part must leave room for `+r<token>` within RFC 5321's 64 characters."""
+    if get_settings().reply_mailbox or len(organizer_email.rpartition("@")[0]) <= max_mailbox_local_length():
+        return []
+    return [FieldError("organizer_email", REPLY_MAILBOX_TOO_LONG)]
 
 
 def feed_url(nonce: str) -> str:
@@ -56,6 +70,7 @@ async def create_project(account: CurrentAccount, fields: dict[str, Any]) -> dic
     if organizer_email:
         try:
             organizer_email = normalize_email(organizer_email, "organizer_email")
+            errors += reply_mailbox_errors(organizer_email)
         except Exception as exc:  # InvalidInput: reported with the rest
             errors.extend(getattr(exc, "errors", []))
     require(errors)
@@ -86,6 +101,7 @@ async def update_project(account: CurrentAccount, project_id: int, changes: dict
     if changes.get("organizer_email"):
         try:
             changes["organizer_email"] = normalize_email(changes["organizer_email"], "organizer_email")
+            errors += reply_mailbox_errors(changes["organizer_email"])
         except Exception as exc:
             errors.extend(getattr(exc, "errors", []))
     require(errors)

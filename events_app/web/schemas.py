@@ -7,14 +7,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from events_app.domain.vocab import Eligibility, EventKind, QuestionKind, RegistrationStatus, WaitlistMode
+
 Text200 = Annotated[str, Meta(max_length=200)]
 Text300 = Annotated[str, Meta(max_length=300)]
 Text500 = Annotated[str, Meta(max_length=500)]
-EventKind = Literal["congress", "forum", "meeting", "webinar"]
-Eligibility = Literal["anyone", "members", "partners", "invitation"]
-WaitlistMode = Literal["auto", "offer"]
-QuestionKind = Literal["short_text", "long_text", "single_choice", "multiple_choice", "yes_no", "country", "date"]
-RegistrationStatus = Literal["pending", "confirmed", "offered", "waitlisted", "cancelled", "rejected"]
 
 
 class Strict(Struct, forbid_unknown_fields=True, kw_only=True):

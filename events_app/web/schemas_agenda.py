@@ -6,11 +6,10 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from events_app.domain.vocab import BookingStatus, SessionKind, SessionStatus
+from events_app.domain.vocab import SessionRole as Role
 from events_app.web.schemas import Strict, Text200, Text300, Text500, present
 
-SessionKind = Literal["plenary", "panel", "workshop", "talk", "side_event", "site_visit", "networking", "break"]
-Role = Literal["speaker", "moderator", "panelist"]
-SessionStatus = Literal["draft", "published", "cancelled"]
 Color = Annotated[str, Meta(pattern=r"^#[0-9a-f]{6}$", description="lower-case hex, e.g. #2e7d32")]
 Capacity = Annotated[int, Meta(ge=0)]
 Abstract = Annotated[str, Meta(max_length=20000)]
@@ -197,7 +196,7 @@ class AvailabilityOut(Struct):
 class BookingOut(Struct):
     session_id: int
     title: str
-    status: Literal["booked", "waitlisted", "cancelled"]
+    status: BookingStatus
     session_status: str
     starts_at: datetime
     ends_at: datetime

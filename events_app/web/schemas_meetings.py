@@ -6,10 +6,10 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from events_app.domain.vocab import MeetingMode as Mode
 from events_app.web.schemas import Strict, Text200, Text300, Text500
 
 Email = Annotated[str, Meta(max_length=320)]
-Mode = Literal["in_person", "online", "hybrid"]
 Answer = Literal["accepted", "declined", "tentative"]
 OccurrenceId = Annotated[str, Meta(max_length=16, description="original start in UTC, e.g. 20261006T120000Z")]
 
@@ -19,7 +19,9 @@ class ProjectCreate(Strict):
     theme: Text200 = ""
     description: Annotated[str, Meta(max_length=20000)] = ""
     coordinating_organization_id: int | None = None
-    organizer_email: Annotated[Email, Meta(description="ORGANIZER of the invites; iMIP REPLYs arrive here")] = ""
+    organizer_email: Annotated[Email, Meta(description="organizer mailbox of the invites: each invitee's ORGANIZER is "
+                                                       "its plus-address local+r<token>@domain, where iMIP REPLYs "
+                                                       "arrive (unless REPLY_MAILBOX is set)")] = ""
     organizer_name: Text200 = ""
 
 
@@ -88,6 +90,24 @@ class ProjectOut(Struct):
     coordinators: list[CoordinatorOut]
     members: list[MemberOut]
     created_at: datetime
+
+
+class InboundReplyOut(Struct):
+    """One iMIP message received about a series of the project: recorded as an answer or rejected, and why."""
+
+    id: int
+    received_at: datetime
+    series_id: int
+    series_title: str
+    sender: Annotated[str, Meta(description="the From address (anyone can write it: it proves nothing)")]
+    attendee: Annotated[str, Meta(description="the ATTENDEE as the reply wrote it")]
+    partstat: str
+    recurrence_id: datetime | None
+    outcome: Annotated[str, Meta(description="accepted (the answer counts) or rejected")]
+    reason_code: Annotated[str, Meta(description="why it was rejected: no-token, bad-token, other-series, "
+                                                 "other-invitee, withdrawn, unknown-uid, ...; empty if accepted")]
+    reason: str
+    explanation: Annotated[str, Meta(description="the reason code in a sentence")]
 
 
 class AgendaItem(Strict):

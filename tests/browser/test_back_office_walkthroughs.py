@@ -97,7 +97,7 @@ async def test_organizer_reads_the_change_log_and_sets_up_access(client, organiz
     await client.patch(f"/api/events/{event['id']}/sessions/{finance}", headers=organizer,
                        json={"starts_at": f"{day}T16:00:00", "ends_at": f"{day}T17:30:00"})
     await sql.execute("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                      " VALUES ('Incheon Metropolitan City', 'metropolis', 'KR', 'member', now())")
+                      " VALUES ('Incheon Metropolitan City', 'metropolis', 'KR', 'active', now())")
     base = f"/organizer/events/{event['id']}"
     await log_in(page, base)
 

@@ -5,6 +5,7 @@ Every invite, override and cancellation is read back from the Maildir, parsed wi
 checked by the shared validator (updates and cancellations against the first invite with --previous).
 """
 import os
+import re
 import smtplib
 import subprocess
 import sys
@@ -63,7 +64,9 @@ async def test_series_invite_override_and_cancel_reach_every_calendar(client, or
     assert local_starts(ics, "Asia/Seoul")[:3] == ["02-02 22:00", "03-02 22:00", "04-06 21:00"]
     assert local_starts(ics, "America/Sao_Paulo")[2:4] == ["04-06 09:00", "05-04 09:00"]
     assert local_starts(ics, "Africa/Johannesburg")[-1] == "12-07 15:00"
-    assert str(invite["From"]) == "Clean Air Pilot Team <cleanair@example.org>"
+    # ORGANIZER and From: the project's mailbox plus this recipient's reply token (replies prove their origin)
+    assert re.fullmatch(r"Clean Air Pilot Team <cleanair\+r[a-z2-7]{26}@example\.org>", str(invite["From"]))
+    assert str(master["ORGANIZER"]) == f"mailto:{invite['From'].addresses[0].addr_spec}"
     assert "/rsvp/" in invite.get_body(("plain",)).get_content()
     [spanish] = new_mail(maildir, "ana.souza@curitiba.example", seen_ana, 1)
     assert spanish["Subject"] == f"Invitación: {series['title']}"
@@ -176,26 +179,37 @@ async def wait_for_inbound(count: int) -> list[dict]:
     raise AssertionError(f"{count} inbound replies expected")
 
 
+async def reply_address_of(series_id: int, email: str) -> str:
+    """The personal ORGANIZER address of this invitee's invites (where their calendar sends its REPLY)."""
+    from events_app.domain.replies import reply_address, reply_token
+    from events_app.settings import get_settings
+
+    nonce = await sql.fetchval("SELECT i.reply_nonce FROM meeting_invitee i JOIN person p ON p.id = i.person"
+                               " WHERE i.series = $1 AND p.email = $2", series_id, email)
+    return reply_address("cleanair@example.org", reply_token(get_settings().secret_key, nonce))
+
+
 async def test_inbound_reply_records_partstat_and_rejects_strangers(client, organizer, inbound):
     port, log = inbound
     project = await project_with_cohort(client, organizer)
     series = await create_series(client, organizer, project["id"])
     uid = series["calendar_uid"]
-    send(port, reply(uid, SEOUL, "ACCEPTED"))
-    send(port, reply(uid, SEOUL, "DECLINED", recurrence_id="20270302T140000"))
+    personal = await reply_address_of(series["id"], SEOUL)
+    send(port, reply(uid, SEOUL, "ACCEPTED", organizer=personal))
+    send(port, reply(uid, SEOUL, "DECLINED", recurrence_id="20270302T140000", organizer=personal))
     await wait_for_inbound(2)
     before = [dict(r) for r in await sql.fetch("SELECT * FROM meeting_rsvp ORDER BY id")]
-    send(port, reply(uid, "stranger@elsewhere.example", "ACCEPTED"))
+    send(port, reply(uid, "stranger@elsewhere.example", "ACCEPTED"))  # to the plain organizer address
     send(port, reply(uid, SEOUL, "DECLINED", sender="mallory@elsewhere.example"))
-    send(port, reply(uid, SEOUL, "ACCEPTED", recurrence_id="20270303T140000"))
+    send(port, reply(uid, SEOUL, "ACCEPTED", recurrence_id="20270303T140000", organizer=personal))
     rows = await wait_for_inbound(5)
-    assert [(r["attendee"], r["outcome"]) for r in rows] == [
-        (SEOUL, "accepted"), (SEOUL, "accepted"), ("stranger@elsewhere.example", "rejected"),
-        (SEOUL, "rejected"), (SEOUL, "rejected")]
+    assert [(r["attendee"], r["outcome"], r["reason_code"]) for r in rows] == [
+        (SEOUL, "accepted", ""), (SEOUL, "accepted", ""), ("stranger@elsewhere.example", "rejected", "no-token"),
+        (SEOUL, "rejected", "no-token"), (SEOUL, "rejected", "bad-occurrence")]
     assert [dict(r) for r in await sql.fetch("SELECT * FROM meeting_rsvp ORDER BY id")] == before
     base = f"/api/meeting-series/{series['id']}/occurrences"
     march = (await client.get(f"{base}/20270302T130000Z/responses", headers=organizer)).json()
     feb = (await client.get(f"{base}/20270202T130000Z/responses", headers=organizer)).json()
     assert ({p["email"]: p["partstat"] for p in march["people"]}[SEOUL],
             {p["email"]: p["partstat"] for p in feb["people"]}[SEOUL]) == ("DECLINED", "ACCEPTED")
-    assert "stranger@elsewhere.example is not invited to this series" in log.read_text()
+    assert "sender=stranger@elsewhere.example" in log.read_text() and "no reply token" in log.read_text()

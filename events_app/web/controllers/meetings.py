@@ -17,6 +17,7 @@ from events_app.web.schemas_meetings import (
     AttendanceIn,
     ContactCreate,
     CoordinatorCreate,
+    InboundReplyOut,
     MemberCreate,
     MinutesIn,
     OccurrenceChange,
@@ -74,6 +75,11 @@ class ProjectController(Controller):
     @post("/{project_id:int}/coordinators", operation_id="addCoordinator", status_code=200)
     async def add_coordinator(self, project_id: FromPath[int], data: JSONBody[CoordinatorCreate], account: NamedDependency[CurrentAccount]) -> ProjectOut:
         return msgspec.convert(await projects.add_coordinator(account, project_id, data.email), ProjectOut)
+
+    @get("/{project_id:int}/inbound-replies", operation_id="listInboundReplies",
+         summary="Calendar replies received about the project's series: recorded or rejected, and why")
+    async def inbound_replies(self, project_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> list[InboundReplyOut]:
+        return msgspec.convert(await meeting_rsvp.inbound_replies(account, project_id), list[InboundReplyOut])
 
 
 class CohortController(Controller):

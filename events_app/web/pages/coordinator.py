@@ -183,8 +183,9 @@ class CoordinatorPages(Controller):
         series = await meetings.list_series(account, project_id)
         organizations = sorted(await people.list_organizations(), key=lambda o: o["name"])
         defaults = {"series.mode": "online", "series.timezone": "UTC", "series.duration_minutes": "60"}
+        replies = await meeting_rsvp.inbound_replies(account, project_id, limit=50)
         return page(request, "coordinator/project.html", status=status, account=account, project=project,
-                    series=series, organizations=organizations, languages=LANGUAGES, modes=MODES,
+                    series=series, replies=replies, organizations=organizations, languages=LANGUAGES, modes=MODES,
                     errors=errors or {}, values={**defaults, **(values or {})},
                     series_open=any(k.startswith("series.") for k in errors or {}))
 

@@ -158,7 +158,7 @@ async def test_invitation_api_takes_a_time_without_offset_as_the_event_zone(clie
 
 async def city(name: str = "Nairobi City County", country: str = "KE") -> int:
     return await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                              " VALUES ($1, 'county', $2, 'member', now()) RETURNING id", name, country)
+                              " VALUES ($1, 'county', $2, 'active', now()) RETURNING id", name, country)
 
 
 async def test_delegation_form_registers_the_head_and_sets_seats(client, organizer):

@@ -110,7 +110,7 @@ async def test_feed_shows_speaker_organization_and_name_changes(client, organize
     c, opening, lab, walk = await _agenda(client, organizer)
     await _served(client, c)
     recife = await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                                " VALUES ('City of Recife', 'city', 'BR', 'member', now()) RETURNING id")
+                                " VALUES ('City of Recife', 'city', 'BR', 'active', now()) RETURNING id")
     # The moderator registers as a delegate and gives her organization: the feed names it.
     registered = await client.post(f"{c['base']}/registrations", json={
         "email": ANA["email"], "name": ANA["name"], "category": "delegate", "consent": True,

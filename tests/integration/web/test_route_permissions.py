@@ -78,9 +78,9 @@ async def build() -> Scenario:
                                 " now()) RETURNING id")
     await sql.execute("INSERT INTO office_staff (office, account) VALUES ($1, $2)", office, staff.id)
     org = await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                             " VALUES ('City of Kisumu', 'city', 'KE', 'member', now()) RETURNING id")
+                             " VALUES ('City of Kisumu', 'city', 'KE', 'active', now()) RETURNING id")
     org2 = await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                              " VALUES ('City of Mombasa', 'city', 'KE', 'member', now()) RETURNING id")
+                              " VALUES ('City of Mombasa', 'city', 'KE', 'active', now()) RETURNING id")
 
     a = await events.create_event(org_a, _event("Event A"))
     await sql.execute("UPDATE event SET office = $2 WHERE id = $1", a["id"], office)
@@ -257,6 +257,7 @@ ROUTES = [
     R("POST", "/api/projects/{project_id:int}/contacts", PROJECT,
       lambda s: {"email": "second@kisumu.example", "name": "Second", "organization_id": s.ids["organization_id"]}),
     R("DELETE", "/api/projects/{project_id:int}/contacts/{person_id:int}", PROJECT),
+    R("GET", "/api/projects/{project_id:int}/inbound-replies", PROJECT),
     R("GET", "/api/projects/{project_id:int}/series", PROJECT),
     R("POST", "/api/projects/{project_id:int}/series", PROJECT,
       lambda s: {"title": "Kick-off", "mode": "online", "timezone": "UTC", "start": "2027-05-01T10:00:00",

@@ -1,0 +1,71 @@
+"""Errors the domain and services raise; the web layer turns each into a problem+json answer."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+@dataclass
+class DomainError(Exception):
+    """Base: `status` is the HTTP status the web layer uses, `title` a short stable summary."""
+
+    detail: str
+    errors: list[FieldError] = field(default_factory=list)
+    status: int = 400
+    title: str = "Bad request"
+    extra: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+class InvalidInput(DomainError):
+    def __init__(self, errors: list[FieldError], detail: str | None = None):
+        super().__init__(detail or "; ".join(f"{e.field}: {e.message}" for e in errors), errors, 422,
+                         "Invalid input")
+
+
+class NotFound(DomainError):
+    def __init__(self, what: str):
+        super().__init__(f"{what} not found", [], 404, "Not found")
+
+
+class Conflict(DomainError):
+    def __init__(self, detail: str, field_name: str | None = None, **extra):
+        errors = [FieldError(field_name, detail)] if field_name else []
+        super().__init__(detail, errors, 409, "Conflict", extra)
+
+
+class Unauthorized(DomainError):
+    def __init__(self, detail: str = "log in first: send 'Authorization: Bearer <token>' from POST /api/auth/login"):
+        super().__init__(detail, [], 401, "Unauthorized")
+
+
+class Forbidden(DomainError):
+    def __init__(self, detail: str = "your account does not organize this event"):
+        super().__init__(detail, [], 403, "Forbidden")
+
+
+class TooManyRequests(DomainError):
+    """429 with the seconds to wait, sent as Retry-After."""
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail, [], 429, "Too many requests", {"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(DomainError):
+    def __init__(self, detail: str, retry_after: int = 5):
+        super().__init__(detail, [], 503, "Service unavailable")
+        self.retry_after = retry_after
+
+
+def require(errors: list[FieldError]) -> None:
+    """Raise InvalidInput if any rule failed; lets validators collect every problem before answering."""
+    if errors:
+        raise InvalidInput(errors)

@@ -1,0 +1,271 @@
+"""iCalendar objects for invites (iTIP/iMIP, RFC 5546/6047) and feeds, built with icalendar.
+
+Every calendar object (an event, later a session or meeting series) is described by a CalendarItem that carries
+its stored UID and SEQUENCE; this module only turns items into bytes. DTSTAMP is passed in: for an invite it is
+the time the message is rendered, for a feed the time the item last changed (so unchanged feeds stay byte-equal).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import icalendar
+from icalendar import Calendar
+from icalendar import Event as VEvent
+from icalendar import vCalAddress, vRecur, vText
+
+from events_app.domain.timezones import vtimezone
+
+PRODID = "-//Local Governments Network//Congress Manager 1.0//EN"
+
+METHOD_REQUEST = "REQUEST"
+METHOD_CANCEL = "CANCEL"
+METHOD_PUBLISH = "PUBLISH"
+
+
+@dataclass(frozen=True)
+class Attendee:
+    email: str
+    name: str
+    partstat: str = "NEEDS-ACTION"
+    role: str = "REQ-PARTICIPANT"
+    rsvp: bool = True
+
+
+@dataclass(frozen=True)
+class CalendarItem:
+    uid: str
+    sequence: int
+    summary: str
+    starts_at: datetime  # aware
+    ends_at: datetime  # aware
+    tzid: str
+    organizer_email: str
+    organizer_name: str
+    description: str = ""
+    location: str = ""
+    url: str = ""
+    status: str = "CONFIRMED"  # CONFIRMED or TENTATIVE in a REQUEST; CANCELLED only with METHOD:CANCEL
+    categories: tuple[str, ...] = field(default_factory=tuple)
+    # Recurring items (meeting series): the master carries RRULE and EXDATE; an override carries RECURRENCE-ID
+    # (the occurrence's original start) and its own times. All empty for one-off items.
+    rrule: str = ""
+    exdates: tuple[datetime, ...] = field(default_factory=tuple)
+    recurrence_id: datetime | None = None
+
+
+def _address(email: str, name: str, **params) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    if name:
+        address.params["CN"] = name
+    for key, value in params.items():
+        address.params[key.replace("_", "-").upper()] = value
+    return address
+
+
+def _vevent(item: CalendarItem, dtstamp: datetime, *, cancelled: bool, attendee: Attendee | None,
+            with_organizer: bool) -> VEvent:
+    zone = ZoneInfo(item.tzid)
+    event = VEvent()
+    event.add("uid", item.uid)
+    event.add("dtstamp", dtstamp.astimezone(timezone.utc))
+    event.add("sequence", item.sequence)
+    event.add("dtstart", item.starts_at.astimezone(zone))
+    if item.ends_at > item.starts_at:  # a zero-length item has no DTEND (RFC 5545 3.6.1)
+        event.add("dtend", item.ends_at.astimezone(zone))
+    if item.recurrence_id is not None:
+        event.add("recurrence-id", item.recurrence_id.astimezone(zone))
+    if item.rrule:
+        event.add("rrule", vRecur.from_ical(item.rrule))
+    if item.exdates:
+        event.add("exdate", [d.astimezone(zone) for d in item.exdates])
+    event.add("summary", vText(item.summary))
+    if item.description:
+        event.add("description", vText(item.description))
+    if item.location:
+        event.add("location", vText(item.location))
+    if item.url:
+        event.add("url", item.url)
+    if item.categories:
+        event.add("categories", list(item.categories))
+    event.add("status", "CANCELLED" if cancelled else item.status)
+    event.add("transp", "OPAQUE")
+    if with_organizer:
+        event.add("organizer", _address(item.organizer_email, item.organizer_name))
+    if attendee is not None:
+        event.add("attendee", _address(attendee.email, attendee.name, role=attendee.role,
+                                       partstat=attendee.partstat, rsvp="TRUE" if attendee.rsvp else "FALSE"))
+    return event
+
+
+def _calendar(method: str | None, items: list[CalendarItem], name: str = "") -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
+    if name:
+        cal.add("name", name)
+        cal.add("x-wr-calname", name)
+    seen: set[tuple[str, int]] = set()
+    for item in items:
+        for year in sorted({item.starts_at.year, item.ends_at.year}):
+            if (item.tzid, year) not in seen and item.tzid != "UTC":
+                seen.add((item.tzid, year))
+        # one VTIMEZONE per TZID; it covers the year before and after the given one
+    for tzid in sorted({tzid for tzid, _ in seen}):
+        years = sorted(year for z, year in seen if z == tzid)
+        cal.add_component(vtimezone(tzid, years[len(years) // 2]))
+    return cal
+
+
+@functools.lru_cache(maxsize=256)
+def _itip_head(method: str, tzid: str, years: tuple[int, ...]) -> bytes:
+    """BEGIN:VCALENDAR, its properties and VTIMEZONE, serialised once: the same in every invite of an event."""
+    cal = _calendar(method, [_zone_probe(tzid, year) for year in years])
+    return cal.to_ical().removesuffix(_END_VCALENDAR)
+
+
+def _zone_probe(tzid: str, year: int) -> CalendarItem:
+    at = datetime(year, 7, 1, tzinfo=timezone.utc)
+    return CalendarItem(uid="", sequence=0, summary="", starts_at=at, ends_at=at, tzid=tzid, organizer_email="",
+                        organizer_name="")
+
+
+_END_VCALENDAR = b"END:VCALENDAR\r\n"
+
+
+# The properties of an invite's VEVENT that differ from one recipient to the next (the description may carry the
+# recipient's manage link); every other line is the same in all invites of one calendar object and method.
+_PER_RECIPIENT = frozenset({"DTSTAMP", "ATTENDEE", "DESCRIPTION"})
+
+
+def _property_lines(component) -> list[tuple[str, bytes]]:
+    """(name, folded content line) for each property of a component, in the order icalendar writes them."""
+    return [(name, component.content_line(name, value).to_ical() + b"\r\n")
+            for name, value in component.property_items(recursive=False) if name not in ("BEGIN", "END")]
+
+
+def _line_order(name: str) -> tuple[int, str]:
+    # icalendar's own order (Component.sorted_keys): the component's canonical order, then alphabetical
+    order = VEvent.canonical_order
+    return (order.index(name), "") if name in order else (len(order), name)
+
+
+@functools.lru_cache(maxsize=256)
+def _shared_lines(method: str, item: CalendarItem) -> tuple[tuple[str, bytes], ...]:
+    """The VEVENT lines every recipient's invite of `item` (with an empty description) shares, serialised once."""
+    vevent = _vevent(item, datetime(1970, 1, 1, tzinfo=timezone.utc), cancelled=method == METHOD_CANCEL,
+                     attendee=None, with_organizer=True)
+    return tuple(line for line in _property_lines(vevent) if line[0] not in _PER_RECIPIENT)
+
+
+@functools.lru_cache(maxsize=4)
+def _dtstamp_line(dtstamp: datetime) -> tuple[str, bytes]:
+    """DTSTAMP is written to the second: the messages built within one second share the line."""
+    stamp = VEvent()
+    stamp.add("dtstamp", dtstamp)
+    return _property_lines(stamp)[0]
+
+
+def itip_message(method: str, item: CalendarItem, attendee: Attendee, dtstamp: datetime) -> bytes:
+    """One iTIP object for one recipient: REQUEST (invite or update) or CANCEL, listing only that attendee.
+
+    The same bytes as one Calendar holding the VTIMEZONE and the VEVENT (_vevent() through icalendar). What all
+    recipients share -- the calendar's head with its VTIMEZONE, and every VEVENT line but DTSTAMP, ATTENDEE and
+    DESCRIPTION -- is serialised once per calendar object; per message only those three lines are.
+    """
+    if method not in (METHOD_REQUEST, METHOD_CANCEL):
+        raise ValueError(f"unsupported iTIP method {method}")
+    head = _itip_head(method, item.tzid, tuple(sorted({item.starts_at.year, item.ends_at.year})))
+    own = VEvent()
+    if item.description:
+        own.add("description", vText(item.description))
+    own.add("attendee", _address(attendee.email, attendee.name, role=attendee.role, partstat=attendee.partstat,
+                                 rsvp="TRUE" if attendee.rsvp else "FALSE"))
+    lines = sorted([*_shared_lines(method, replace(item, description="")), *_property_lines(own),
+                    _dtstamp_line(dtstamp.astimezone(timezone.utc).replace(microsecond=0))],
+                   key=lambda line: _line_order(line[0]))  # stable: lines of one name keep their order
+    return head + b"BEGIN:VEVENT\r\n" + b"".join(line for _, line in lines) + b"END:VEVENT\r\n" + _END_VCALENDAR
+
+
+def feed(items: list[CalendarItem], name: str, stamps: dict[str, datetime]) -> bytes:
+    """A subscription feed (no METHOD, no ORGANIZER/ATTENDEE): stamps[uid] is when that item last changed."""
+    cal = _calendar(None, items, name)
+    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    for item in items:
+        cal.add_component(_vevent(item, stamps[item.uid], cancelled=item.status == "CANCELLED", attendee=None,
+                                  with_organizer=False))
+    return cal.to_ical()
+
+
+def itip_series_message(method: str, items: list[CalendarItem], attendee: Attendee, dtstamp: datetime) -> bytes:
+    """One iTIP object for one recipient about one recurring calendar object: the master (RRULE, EXDATE) and/or
+    overrides (RECURRENCE-ID), all with the same UID. A CANCEL of only overrides cancels just those occurrences."""
+    if method not in (METHOD_REQUEST, METHOD_CANCEL):
+        raise ValueError(f"unsupported iTIP method {method}")
+    if not items or len({item.uid for item in items}) != 1:
+        raise ValueError("an iTIP message describes exactly one UID")
+    cal = _calendar(method, items)
+    for item in items:
+        cal.add_component(_vevent(item, dtstamp, cancelled=method == METHOD_CANCEL, attendee=attendee,
+                                  with_organizer=True))
+    return cal.to_ical()
+
+
+def feed_vevent(item: CalendarItem, dtstamp: datetime) -> bytes:
+    """One item's VEVENT exactly as feed() writes it, so callers can keep the pieces of unchanged items and
+    assemble a feed with feed_from_parts() without serialising every item again."""
+    return _vevent(item, dtstamp, cancelled=item.status == "CANCELLED", attendee=None,
+                   with_organizer=False).to_ical()
+
+
+# Bump when _vevent() changes what it writes for a feed in a way _feed_format()'s probe does not show: every
+# stored piece is then serialised again on first use.
+FEED_PIECE_FORMAT = 1
+
+
+@functools.cache
+def _feed_format() -> bytes:
+    """What, besides the item and DTSTAMP, decides a piece's bytes: the serialiser (icalendar's version, our
+    format number, and the bytes it writes for a probe that fills every field a feed shows)."""
+    at = datetime(2027, 3, 28, 0, 30, tzinfo=timezone.utc)
+    probe = CalendarItem(uid="probe", sequence=3, summary="Probe; a, b\\ c", starts_at=at,
+                         ends_at=at + timedelta(hours=2), tzid="Europe/Berlin", organizer_email="o@example.org",
+                         organizer_name="O", description="Ä line\nand " + "long " * 30, location="Hall, Bonn",
+                         url="https://example.org/x", categories=("Panel", "A, B"))
+    stamp = datetime(2027, 1, 1, tzinfo=timezone.utc)
+    return repr((FEED_PIECE_FORMAT, icalendar.__version__, feed_vevent(probe, stamp),
+                 feed_vevent(replace(probe, status="CANCELLED", ends_at=at), stamp))).encode()
+
+
+_FEED_FIELDS = tuple(f.name for f in fields(CalendarItem) if f.name not in ("organizer_email", "organizer_name"))
+
+
+def feed_piece_key(item: CalendarItem, dtstamp: datetime) -> bytes:
+    """A digest of everything feed_vevent(item, dtstamp) depends on: every field of the item but the organizer
+    (feeds do not show one), its times as wall clock in its zone (so a change of the zone's rules shows), DTSTAMP
+    and the serialiser. Equal keys give equal pieces, so a stored piece whose key equals the current one can be
+    served without serialising it again."""
+    zone = ZoneInfo(item.tzid)
+    local = tuple(d.astimezone(zone).isoformat() for d in (item.starts_at, item.ends_at, *item.exdates,
+                                                           *((item.recurrence_id,) if item.recurrence_id else ())))
+    values = tuple(getattr(item, name) for name in _FEED_FIELDS)
+    text = repr((values, local, dtstamp.astimezone(timezone.utc).isoformat()))
+    return hashlib.blake2b(_feed_format() + b"\0" + text.encode(), digest_size=20).digest()
+
+
+def feed_from_parts(items: list[CalendarItem], name: str, parts: list[bytes]) -> bytes:
+    """The same bytes as feed(items, name, stamps) when parts[i] == feed_vevent(items[i], stamps[items[i].uid]).
+    Only the items' zones and years are read here (for the VTIMEZONEs), so one item per zone and year will do."""
+    cal = _calendar(None, items, name)
+    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    return head[: -len(end)] + b"".join(parts) + end

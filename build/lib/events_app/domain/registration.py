@@ -1,0 +1,120 @@
+"""Who may register, what status a registration takes, and who moves up the waiting list.
+
+Pure: callers read counters under the event row's lock and pass them in; these functions decide. A seat is held by
+a registration that is confirmed or holds an open waiting-list offer (SEAT_HOLDING); `taken` counts those.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from events_app.domain.errors import Conflict, FieldError, InvalidInput
+from events_app.domain.vocab import MEMBER_KINDS, PARTNER_KINDS
+
+SEAT_HOLDING = ("confirmed", "offered")
+ACTIVE = ("pending", "confirmed", "offered", "waitlisted")
+
+
+@dataclass(frozen=True)
+class Seats:
+    """Counters read under the event row's lock."""
+
+    event_capacity: int | None
+    event_taken: int
+    category_quota: int | None
+    category_taken: int
+
+    @property
+    def available(self) -> bool:
+        event_ok = self.event_capacity is None or self.event_taken < self.event_capacity
+        category_ok = self.category_quota is None or self.category_taken < self.category_quota
+        return event_ok and category_ok
+
+
+def check_registration_open(status: str, opens_at: datetime | None, closes_at: datetime | None,
+                            now: datetime, field: str = "event") -> None:
+    """Raise Conflict unless registrations are accepted at `now` (used for the event and for a category)."""
+    if status != "published":
+        raise Conflict("this event is not open for registration (it is not published)", field)
+    if opens_at is not None and now < opens_at:
+        raise Conflict(f"registration opens at {opens_at.isoformat()}", field)
+    if closes_at is not None and now >= closes_at:
+        raise Conflict(f"registration closed at {closes_at.isoformat()}", field)
+
+
+def check_eligibility(eligibility: str, org_kind: str | None, membership_status: str | None,
+                      unlocked: bool) -> None:
+    """Raise InvalidInput naming organization_id (or invitation) unless the registrant may use the category.
+
+    An invitation or access code for the category (`unlocked`) admits anyone: the organizer chose them.
+    """
+    if unlocked or eligibility == "anyone":
+        return
+    if eligibility == "invitation":
+        raise InvalidInput([FieldError("invitation", "this category is by invitation only: register with the "
+                                                     "invitation link you received, or give an access code")])
+    if org_kind is None:
+        raise InvalidInput([FieldError("organization_id", f"this category is for {eligibility} of the network: "
+                                                          "give the id of your organization")])
+    if eligibility == "members":
+        if org_kind not in MEMBER_KINDS:
+            raise InvalidInput([FieldError("organization_id", "this category is for member governments; your "
+                                                              "organization is a partner: choose a partner category")])
+        if membership_status != "active":
+            raise InvalidInput([FieldError("organization_id", f"your organization's membership is "
+                                                              f"{membership_status}: only active members may use "
+                                                              "this category")])
+    elif eligibility == "partners" and org_kind not in PARTNER_KINDS:
+        raise InvalidInput([FieldError("organization_id", "this category is for partner organizations; member "
+                                                          "governments register as delegates")])
+
+
+def initial_status(seats: Seats, requires_approval: bool) -> str:
+    """pending when an organizer must approve first; confirmed when a seat is free; otherwise waitlisted."""
+    if requires_approval:
+        return "pending"
+    return "confirmed" if seats.available else "waitlisted"
+
+
+def status_after_approval(seats: Seats) -> str:
+    """Approval never exceeds a quota: past it, the approved registration joins the waiting list."""
+    return "confirmed" if seats.available else "waitlisted"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    registration_id: int
+    category_id: int
+
+
+def plan_promotions(event_capacity: int | None, event_taken: int, categories: dict[int, tuple[int | None, int]],
+                    waitlist: list[Waiting]) -> list[int]:
+    """Registrations to move up, in waiting-list order, so that no seat stays free while someone could take it.
+
+    `categories` maps category id to (quota, taken). Someone whose category is full does not block a person behind
+    them in another category with free seats.
+    """
+    taken = {cid: t for cid, (_, t) in categories.items()}
+    promoted: list[int] = []
+    for waiting in waitlist:
+        if event_capacity is not None and event_taken >= event_capacity:
+            break
+        quota = categories[waiting.category_id][0]
+        if quota is not None and taken[waiting.category_id] >= quota:
+            continue
+        promoted.append(waiting.registration_id)
+        taken[waiting.category_id] += 1
+        event_taken += 1
+    return promoted
+
+
+def check_quota(quota: int | None, taken: int, field: str = "quota") -> None:
+    if quota is not None and quota < taken:
+        raise InvalidInput([FieldError(field, f"{taken} seats are already taken; choose at least {taken}, or cancel "
+                                              "registrations first")])
+
+
+def check_delegation_seat(seat_quota: int, active_members: int) -> None:
+    if active_members >= seat_quota:
+        raise Conflict(f"all {seat_quota} seats of this delegation are used: substitute a member instead, or ask "
+                       "the organizers for more seats", "delegation")

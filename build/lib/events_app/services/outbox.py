@@ -1,0 +1,117 @@
+"""The outbox: messages written in the transaction of the change that causes them, sent later by a worker.
+
+Claiming leases rows (status 'sending' until lease_until) with FOR UPDATE SKIP LOCKED, so concurrent workers never
+take the same row; a worker that dies before marking a row sent leaves its lease to expire, and the row is sent
+again: a crash may resend, never lose. A worker whose batch takes longer than the lease renews it as it goes
+(renew()), so a live worker's rows are not taken by another; each claim increments `attempts`, which tells a
+worker whether a row it claimed is still its own.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from events_app.db import sql
+from events_app.settings import get_settings
+
+MAX_ATTEMPTS = 8
+# The columns of a new message, and the values every new message starts with (status .. message_id), for the
+# statements that write messages as part of a larger change (a registration's first message).
+COLUMNS = """(kind, event, registration, recipient, language, payload, calendar_method, calendar_sequence, status,
+              attempts, next_attempt_at, last_error, message_id, dedupe_key, created_at)"""
+NEW_ROW_DEFAULTS = "'pending', 0, now(), '', ''"
+
+
+async def enqueue(kind: str, recipient: str, *, event_id: int | None = None, registration_id: int | None = None,
+                  language: str = "en", payload: dict[str, Any] | None = None, calendar_method: str | None = None,
+                  calendar_sequence: int | None = None, dedupe_key: str | None = None) -> int | None:
+    """Write one message; call inside the transaction that makes the change.
+
+    With a dedupe_key the message is written at most once (None is returned when it already exists). Nothing is
+    written for reserved `.invalid` addresses (placeholders for imported speakers whose address is not known yet).
+    """
+    if recipient.endswith(".invalid"):
+        return None
+    return await sql.fetchval(
+        f"""INSERT INTO outbox_message {COLUMNS}
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, {NEW_ROW_DEFAULTS}, $9, now())
+           ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id""",
+        kind, event_id, registration_id, recipient, language, json.dumps(payload or {}, default=str),
+        calendar_method, calendar_sequence, dedupe_key,
+    )
+
+
+async def claim(limit: int) -> list[dict]:
+    """Lease up to `limit` due messages (pending, or sending with an expired lease) to this worker."""
+    rows = await sql.fetch(
+        """UPDATE outbox_message AS o SET status = 'sending', lease_until = now() + $2::interval,
+                  attempts = o.attempts + 1
+           WHERE o.id IN (SELECT id FROM outbox_message
+                          WHERE (status = 'pending' AND next_attempt_at <= now())
+                             OR (status = 'sending' AND lease_until < now())
+                          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING o.*""",
+        limit, timedelta(seconds=get_settings().outbox_lease_seconds),
+    )
+    return [dict(r) for r in sorted(rows, key=lambda r: r["id"])]
+
+
+async def renew(rows: list[dict]) -> set[int]:
+    """Extend the lease on claimed rows this worker still holds; returns their ids.
+
+    A row is still held if it is 'sending' with the attempt number our claim gave it: a row whose lease ran out and
+    that another worker claimed has a higher one, and belongs to that worker now.
+    """
+    if not rows:
+        return set()
+    renewed = await sql.fetch(
+        """UPDATE outbox_message AS o SET lease_until = now() + $3::interval
+           FROM unnest($1::int[], $2::int[]) AS held(id, attempts)
+           WHERE o.id = held.id AND o.attempts = held.attempts AND o.status = 'sending'
+           RETURNING o.id""",
+        [r["id"] for r in rows], [r["attempts"] for r in rows],
+        timedelta(seconds=get_settings().outbox_lease_seconds),
+    )
+    return {r["id"] for r in renewed}
+
+
+async def mark_sent(message_id: int, header_id: str) -> None:
+    await sql.execute(
+        "UPDATE outbox_message SET status = 'sent', sent_at = now(), lease_until = NULL, message_id = $2,"
+        " last_error = '' WHERE id = $1",
+        message_id, header_id,
+    )
+
+
+def backoff(attempts: int, base: float | None = None) -> timedelta:
+    """base, 2 base, 4 base, ... (base 30 s by default) capped at one hour."""
+    base = get_settings().outbox_retry_base_seconds if base is None else base
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+
+
+async def mark_retry(message_id: int, attempts: int, error: str) -> str:
+    """A temporary failure: try again later, or give up after MAX_ATTEMPTS. Returns the new status."""
+    if attempts >= MAX_ATTEMPTS:
+        await mark_failed(message_id, f"gave up after {attempts} attempts: {error}")
+        return "failed"
+    await sql.execute(
+        "UPDATE outbox_message SET status = 'pending', lease_until = NULL, next_attempt_at = $2, last_error = $3"
+        " WHERE id = $1",
+        message_id, datetime.now(timezone.utc) + backoff(attempts), error[:2000],
+    )
+    return "pending"
+
+
+async def mark_failed(message_id: int, error: str) -> None:
+    await sql.execute(
+        "UPDATE outbox_message SET status = 'failed', lease_until = NULL, last_error = $2 WHERE id = $1",
+        message_id, error[:2000],
+    )
+
+
+async def due_count() -> int:
+    return await sql.fetchval(
+        "SELECT count(*) FROM outbox_message WHERE (status = 'pending' AND next_attempt_at <= now())"
+        " OR (status = 'sending' AND lease_until < now())"
+    )

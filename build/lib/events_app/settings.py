@@ -1,0 +1,122 @@
+"""Settings read once from the environment.
+
+Every process (API, worker, beat, tests) reads the same variables, so one `.env` or compose file configures all.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+DEFAULT_SECRET = "dev-only-secret-change-me"
+
+
+class SettingsError(RuntimeError):
+    """The environment asks for something the service refuses to run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    redis_url: str
+    smtp_url: str
+    secret_key: str
+    public_url: str
+    mail_from: str
+    mail_from_name: str
+    demo_password: str
+    outbox_sweep_seconds: float
+    outbox_batch_size: int
+    outbox_lease_seconds: float
+    outbox_retry_base_seconds: float
+    db_pool_size: int
+    debug: bool
+    privacy_policy_version: str = "1"
+    retention_days: int = 365
+    # Abuse limits, "COUNT/SECONDS" per window (0/… or empty: off); counters live in Redis, shared by every process.
+    limit_login_ip: str = "20/60"
+    limit_register_ip: str = "300/60"
+    limit_register_email: str = "5/3600"
+    limit_resend_ip: str = "10/60"
+    limit_resend_email: str = "3/3600"
+    login_lockout_after: int = 5
+    login_lockout_base_seconds: float = 30
+    login_lockout_max_seconds: float = 3600
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def smtp_host(self) -> str:
+        return urlsplit(self.smtp_url).hostname or "127.0.0.1"
+
+    @property
+    def smtp_port(self) -> int:
+        return urlsplit(self.smtp_url).port or 25
+
+    @property
+    def smtp_credentials(self) -> tuple[str, str] | None:
+        parts = urlsplit(self.smtp_url)
+        if parts.username:
+            return parts.username, parts.password or ""
+        return None
+
+    @property
+    def smtp_starttls(self) -> bool:
+        return urlsplit(self.smtp_url).scheme == "smtp+starttls"
+
+    @property
+    def smtp_ssl(self) -> bool:
+        return urlsplit(self.smtp_url).scheme == "smtps"
+
+    def check_production(self) -> None:
+        """Refuse to serve real people with development shortcuts."""
+        if not self.production:
+            return
+        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+            raise SettingsError("SECRET_KEY must be set to a random value of at least 32 characters in production")
+        if self.debug:
+            raise SettingsError("DEBUG must be off in production")
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def load_settings() -> Settings:
+    return Settings(
+        env=_env("APP_ENV", "development"),
+        database_url=_env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/events"),
+        redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        smtp_url=_env("SMTP_URL", "smtp://127.0.0.1:1025"),
+        secret_key=_env("SECRET_KEY", DEFAULT_SECRET),
+        public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        mail_from=_env("MAIL_FROM", "events@example.org"),
+        mail_from_name=_env("MAIL_FROM_NAME", "Congress Team"),
+        demo_password=_env("DEMO_PASSWORD", "congress-demo"),
+        outbox_sweep_seconds=float(_env("OUTBOX_SWEEP_SECONDS", "30")),
+        outbox_batch_size=int(_env("OUTBOX_BATCH_SIZE", "50")),
+        outbox_lease_seconds=float(_env("OUTBOX_LEASE_SECONDS", "300")),
+        outbox_retry_base_seconds=float(_env("OUTBOX_RETRY_BASE_SECONDS", "30")),
+        db_pool_size=int(_env("DB_POOL_SIZE", "10")),
+        debug=_env("DEBUG", "0").lower() in {"1", "true", "yes"},
+        privacy_policy_version=_env("PRIVACY_POLICY_VERSION", "1"),
+        retention_days=int(_env("RETENTION_DAYS", "365")),
+        limit_login_ip=_env("RATE_LIMIT_LOGIN_PER_IP", "20/60"),
+        limit_register_ip=_env("RATE_LIMIT_REGISTER_PER_IP", "300/60"),
+        limit_register_email=_env("RATE_LIMIT_REGISTER_PER_EMAIL", "5/3600"),
+        limit_resend_ip=_env("RATE_LIMIT_RESEND_PER_IP", "10/60"),
+        limit_resend_email=_env("RATE_LIMIT_RESEND_PER_EMAIL", "3/3600"),
+        login_lockout_after=int(_env("LOGIN_LOCKOUT_AFTER", "5")),
+        login_lockout_base_seconds=float(_env("LOGIN_LOCKOUT_BASE_SECONDS", "30")),
+        login_lockout_max_seconds=float(_env("LOGIN_LOCKOUT_MAX_SECONDS", "3600")),
+    )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,233 @@
+"""The agenda over HTTP: organizers edit rooms, tracks and sessions; anyone reads the published agenda, its feeds
+and schedule exports (cached bytes with ETag / 304); delegates book sessions with their manage token."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any, Annotated, AsyncIterator
+
+import msgspec
+from litestar import Controller, Litestar, Response, delete, get, patch, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, RawBody
+
+from events_app.services import agenda, agenda_bookings, agenda_cache, agenda_publish, schedule_exchange
+from events_app.services.accounts import CurrentAccount
+from events_app.services.agenda_cache import Rendered, etag_matches
+from events_app.services.agenda_publish import AgendaFilter
+from events_app.settings import get_settings
+from events_app.web.auth import provide_account, provide_optional_account
+from events_app.web.schemas import present
+from events_app.web.schemas_agenda import (
+    AffectedOut,
+    AvailabilityOut,
+    BookingOut,
+    ChangeOut,
+    ConflictOut,
+    ImportOut,
+    PersonRef,
+    RoomCreate,
+    RoomOut,
+    RoomUpdate,
+    SessionCreate,
+    SessionKind,
+    SessionOut,
+    SessionStatus,
+    SessionUpdate,
+    TrackCreate,
+    TrackOut,
+    TrackUpdate,
+    session_fields,
+)
+
+ORGANIZER = {"account": Provide(provide_account)}
+ANYONE = {"account": Provide(provide_optional_account)}
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="if-none-match", required=False)]
+CACHE_CONTROL = "public, max-age=0, must-revalidate"
+
+
+def served(rendered: Rendered, if_none_match: str | None, filename: str | None = None) -> Response[bytes]:
+    """Cached bytes, or 304 Not Modified when the client already holds them (If-None-Match)."""
+    headers = {"ETag": rendered.etag, "Cache-Control": CACHE_CONTROL}
+    if etag_matches(if_none_match, rendered.etag):
+        return Response(content=b"", status_code=304, headers=headers)
+    if filename:
+        headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return Response(content=rendered.body, media_type=rendered.media_type, headers=headers)
+
+
+log = logging.getLogger(__name__)
+
+
+class RoomController(Controller):
+    path = "/api/events/{event_id:int}/rooms"
+    tags = ["agenda"]
+
+    @get("/", operation_id="listRooms", dependencies=ANYONE)
+    async def list_rooms(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount | None]) -> list[RoomOut]:
+        return msgspec.convert(await agenda.list_rooms(event_id, account), list[RoomOut])
+
+    @post("/", operation_id="createRoom", dependencies=ORGANIZER)
+    async def create_room(self, event_id: FromPath[int], data: JSONBody[RoomCreate], account: NamedDependency[CurrentAccount]) -> RoomOut:
+        return msgspec.convert(await agenda.create_room(account, event_id, present(data)), RoomOut)
+
+    @patch("/{room_id:int}", operation_id="updateRoom", dependencies=ORGANIZER)
+    async def update_room(self, event_id: FromPath[int], room_id: FromPath[int], data: JSONBody[RoomUpdate], account: NamedDependency[CurrentAccount]) -> RoomOut:
+        return msgspec.convert(await agenda.update_room(account, event_id, room_id, present(data)), RoomOut)
+
+
+class TrackController(Controller):
+    path = "/api/events/{event_id:int}/tracks"
+    tags = ["agenda"]
+
+    @get("/", operation_id="listTracks", dependencies=ANYONE)
+    async def list_tracks(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount | None]) -> list[TrackOut]:
+        return msgspec.convert(await agenda.list_tracks(event_id, account), list[TrackOut])
+
+    @post("/", operation_id="createTrack", dependencies=ORGANIZER)
+    async def create_track(self, event_id: FromPath[int], data: JSONBody[TrackCreate], account: NamedDependency[CurrentAccount]) -> TrackOut:
+        return msgspec.convert(await agenda.create_track(account, event_id, present(data)), TrackOut)
+
+    @patch("/{track_id:int}", operation_id="updateTrack", dependencies=ORGANIZER)
+    async def update_track(self, event_id: FromPath[int], track_id: FromPath[int], data: JSONBody[TrackUpdate], account: NamedDependency[CurrentAccount]) -> TrackOut:
+        return msgspec.convert(await agenda.update_track(account, event_id, track_id, present(data)), TrackOut)
+
+
+class SessionController(Controller):
+    """Sessions for organizers (every status), and one session with its live seats for anyone."""
+
+    path = "/api/events/{event_id:int}/sessions"
+    tags = ["agenda"]
+
+    @get("/", operation_id="listSessions", dependencies=ORGANIZER)
+    async def list_sessions(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount], status: FromQuery[SessionStatus | None] = None) -> list[SessionOut]:
+        return msgspec.convert(await agenda.list_sessions(account, event_id, status), list[SessionOut])
+
+    @post("/", operation_id="createSession", dependencies=ORGANIZER, summary="Add a session (409 lists conflicts)")
+    async def create_session(self, event_id: FromPath[int], data: JSONBody[SessionCreate], account: NamedDependency[CurrentAccount]) -> SessionOut:
+        return msgspec.convert(await agenda.create_session(account, event_id, session_fields(data)), SessionOut)
+
+    @get("/{session_id:int}", operation_id="getSession", dependencies=ANYONE)
+    async def get_session(self, event_id: FromPath[int], session_id: FromPath[int], account: NamedDependency[CurrentAccount | None]) -> SessionOut:
+        return msgspec.convert(await agenda.get_session(event_id, session_id, account), SessionOut)
+
+    @patch("/{session_id:int}", operation_id="updateSession", dependencies=ORGANIZER, summary="Change or move a session")
+    async def update_session(self, event_id: FromPath[int], session_id: FromPath[int], data: JSONBody[SessionUpdate], account: NamedDependency[CurrentAccount]) -> SessionOut:
+        return msgspec.convert(await agenda.update_session(account, event_id, session_id, session_fields(data)), SessionOut)
+
+    @post("/{session_id:int}/cancel", operation_id="cancelSession", status_code=200, dependencies=ORGANIZER)
+    async def cancel_session(self, event_id: FromPath[int], session_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> SessionOut:
+        return msgspec.convert(await agenda.cancel_session(account, event_id, session_id), SessionOut)
+
+    @post("/{session_id:int}/people", operation_id="addSessionPerson", dependencies=ORGANIZER)
+    async def add_person(self, event_id: FromPath[int], session_id: FromPath[int], data: JSONBody[PersonRef], account: NamedDependency[CurrentAccount]) -> SessionOut:
+        return msgspec.convert(await agenda.add_person(account, event_id, session_id, present(data)), SessionOut)
+
+    @delete("/{session_id:int}/people/{person_id:int}", operation_id="removeSessionPerson", status_code=200, dependencies=ORGANIZER)
+    async def remove_person(self, event_id: FromPath[int], session_id: FromPath[int], person_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> SessionOut:
+        return msgspec.convert(await agenda.remove_person(account, event_id, session_id, person_id), SessionOut)
+
+    @get("/{session_id:int}/affected", operation_id="listAffectedPeople", dependencies=ORGANIZER,
+         summary="Who must hear about a change of this session (bookers and people in roles)")
+    async def affected(self, event_id: FromPath[int], session_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> list[AffectedOut]:
+        return msgspec.convert(await agenda.affected_for(account, event_id, session_id), list[AffectedOut])
+
+
+class AgendaController(Controller):
+    """The published agenda: JSON, calendar feed, CSV; and the organizers' conflict list and change log."""
+
+    path = "/api/events/{event_id:int}"
+    tags = ["agenda"]
+
+    @get("/agenda", operation_id="getAgenda", summary="Public agenda (ETag, 304 on If-None-Match)")
+    async def get_agenda(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None, day: FromQuery[date | None] = None, track: FromQuery[str | None] = None,
+                         room: FromQuery[int | None] = None, kind: FromQuery[SessionKind | None] = None, person: FromQuery[int | None] = None) -> Response[dict[str, Any]]:
+        return served(await agenda_publish.agenda_json(event_id, AgendaFilter(day, track, room, kind, person)), if_none_match)
+
+    @get("/agenda/availability", operation_id="getAgendaAvailability", summary="Live seats of sessions that need booking")
+    async def availability(self, event_id: FromPath[int]) -> list[AvailabilityOut]:
+        return msgspec.convert(await agenda.availability(event_id), list[AvailabilityOut])
+
+    @get("/agenda/changes", operation_id="listAgendaChanges", dependencies=ORGANIZER)
+    async def changes(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount], after_id: FromQuery[int] = 0, limit: FromQuery[int] = 500) -> list[ChangeOut]:
+        return msgspec.convert(await agenda.list_changes(account, event_id, after_id, limit), list[ChangeOut])
+
+    @get("/conflicts", operation_id="listAgendaConflicts", dependencies=ORGANIZER)
+    async def conflicts(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> list[ConflictOut]:
+        return msgspec.convert(await agenda.conflicts(account, event_id), list[ConflictOut])
+
+    @get("/calendar.ics", operation_id="getAgendaFeed", summary="Every published session as an iCalendar feed")
+    async def calendar(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None) -> Response[bytes]:
+        return served(await agenda_publish.public_feed(event_id), if_none_match, f"event-{event_id}.ics")
+
+    @get("/agenda.csv", operation_id="getAgendaCsv")
+    async def csv(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None) -> Response[bytes]:
+        return served(await agenda_publish.agenda_csv(event_id), if_none_match, f"agenda-{event_id}.csv")
+
+
+class ScheduleController(Controller):
+    """frab schedule exchange: export for conference apps and video teams, import from pretalx, frab and others."""
+
+    path = "/api/events/{event_id:int}"
+    tags = ["schedule exchange"]
+
+    @get("/schedule.xml", operation_id="getScheduleXml")
+    async def schedule_xml(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None) -> Response[bytes]:
+        return served(await agenda_publish.schedule_xml(event_id), if_none_match)
+
+    @get("/schedule.json", operation_id="getScheduleJson")
+    async def schedule_json(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None) -> Response[dict[str, Any]]:
+        return served(await agenda_publish.schedule_json(event_id), if_none_match)
+
+    @post("/schedule/import", operation_id="importSchedule", status_code=200, dependencies=ORGANIZER, request_max_body_size=50_000_000,
+          summary="Import schedule.xml or schedule.json (re-import updates sessions in place, keyed on guid)")
+    async def import_schedule(self, event_id: FromPath[int], body: RawBody, account: NamedDependency[CurrentAccount], content_type: Annotated[str, HeaderParameter(name="content-type")] = "") -> ImportOut:
+        return msgspec.convert(await schedule_exchange.import_schedule(account, event_id, body, content_type), ImportOut)
+
+
+class PersonalAgendaController(Controller):
+    """The delegate's own agenda, reached with the secret token of the emailed manage link."""
+
+    path = "/api/registrations/{token:str}"
+    tags = ["personal agenda"]
+
+    @get("/agenda", operation_id="getPersonalAgenda")
+    async def personal_agenda(self, token: FromPath[str]) -> list[BookingOut]:
+        return msgspec.convert(await agenda_bookings.personal_agenda(token), list[BookingOut])
+
+    @put("/agenda/{session_id:int}", operation_id="bookSession", summary="Book a session (or join its waiting list)")
+    async def book(self, token: FromPath[str], session_id: FromPath[int]) -> BookingOut:
+        return msgspec.convert(await agenda_bookings.book(token, session_id), BookingOut)
+
+    @delete("/agenda/{session_id:int}", operation_id="dropSession", status_code=200)
+    async def drop(self, token: FromPath[str], session_id: FromPath[int]) -> BookingOut:
+        return msgspec.convert(await agenda_bookings.drop(token, session_id), BookingOut)
+
+    @get("/calendar.ics", operation_id="getPersonalFeed", summary="The delegate's event and booked sessions")
+    async def calendar(self, token: FromPath[str], if_none_match: IfNoneMatch = None) -> Response[bytes]:
+        return served(await agenda_publish.delegate_feed(token), if_none_match, "my-agenda.ics")
+
+
+AGENDA_CONTROLLERS = [RoomController, TrackController, SessionController, AgendaController, ScheduleController,
+                      PersonalAgendaController]
+
+
+@asynccontextmanager
+async def agenda_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """While the API runs, LISTEN for agenda changes so cached agenda views are served without a query."""
+    async with agenda_cache.listening(get_settings().database_url):
+        warming = asyncio.create_task(_warm())
+        try:
+            yield
+        finally:
+            warming.cancel()
+
+
+async def _warm() -> None:
+    try:
+        await agenda_publish.warm()
+    except Exception:  # a cold cache is slower, never wrong: startup must not fail over it
+        log.exception("could not warm the agenda cache")

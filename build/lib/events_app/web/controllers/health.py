@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from litestar import Controller, Response, get
+
+from events_app.services import health
+from events_app.web.schemas import HealthOut
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["health"]
+
+    @get("/", operation_id="health", summary="Database and broker status (503 when the database is down)")
+    async def health(self) -> Response[HealthOut]:
+        database, broker = await health.check()
+        ok = database == "ok"
+        body = HealthOut(status="ok" if ok and broker == "ok" else ("degraded" if ok else "down"),
+                         database=database, broker=broker)
+        return Response(body, status_code=200 if ok else 503)

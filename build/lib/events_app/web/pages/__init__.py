@@ -1,0 +1,167 @@
+"""Server-rendered pages for delegates, organizers and coordinators (Jinja2 templates, plain CSS, a little JS).
+
+Pages call the same services as the JSON API. Forms post with a CSRF token (Litestar's CSRF middleware, double
+submit: a signed cookie plus a hidden field); /api stays exempt because it authenticates with bearer tokens, never
+cookies. Every page carries a Content-Security-Policy without inline scripts or styles.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from litestar import Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from events_app.domain.errors import DomainError
+from events_app.domain.vocab import country_name
+from events_app.settings import get_settings
+from events_app.web.pages import i18n
+from events_app.web.pages.common import LoginRequired, is_page_path, page, secure_cookies
+from events_app.web.pages.access import AccessPages
+from events_app.web.pages.agenda import AgendaPages
+from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
+from events_app.web.pages.delegate import ManagePages, RegistrationPages
+from events_app.web.pages.organizer import AuthPages, OrganizerPages
+from events_app.web.pages.public import PublicPages
+
+log = logging.getLogger(__name__)
+WEB = Path(__file__).resolve().parent.parent
+TEMPLATES = WEB / "templates"
+STATIC = WEB / "static"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'; "
+    "object-src 'none'"
+)
+PAGE_HEADERS = {
+    b"content-security-policy": CONTENT_SECURITY_POLICY.encode(),
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"same-origin",  # manage and RSVP links carry secrets: never leak them to other sites
+    b"x-frame-options": b"SAMEORIGIN",
+    b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
+}
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+
+    @pass_context
+    def gettext(context, text: str, **values) -> str:
+        return i18n.translate(context.get("lang", i18n.DEFAULT_LANGUAGE), text, **values)
+
+    @pass_context
+    def date_filter(context, value, tzid=None) -> str:
+        return i18n.format_date(context.get("lang", i18n.DEFAULT_LANGUAGE), value, tzid)
+
+    @pass_context
+    def datetime_filter(context, value, tzid=None) -> str:
+        return i18n.format_datetime(context.get("lang", i18n.DEFAULT_LANGUAGE), value, tzid)
+
+    env.globals.update(_=gettext, ui_languages=i18n.UI_LANGUAGES, country_name=country_name)
+    env.filters.update(date=date_filter, datetime=datetime_filter, time=i18n.format_time)
+    return env
+
+
+def template_config() -> TemplateConfig:
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(_environment()))
+
+
+def csrf_config() -> CSRFConfig:
+    return CSRFConfig(secret=get_settings().secret_key, cookie_name="csrftoken", cookie_httponly=True,
+                      cookie_samesite="lax", cookie_secure=secure_cookies(),
+                      exclude=["^/api/", "^/api$", "^/schema", "^/swagger", "^/health", "^/static/"])
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    """Add the CSP and friends to every page response (not to the JSON API or its documentation UI, whose
+    renderer loads scripts from a CDN). A handler that sets its own CSP keeps it."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_page_path(scope["path"]):
+            await app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                for name, value in PAGE_HEADERS.items():
+                    if name not in present:
+                        headers.append((name, value))
+                if not static and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware
+
+
+def page_error(request: Request, exc: Exception) -> Response:
+    """Errors on pages as friendly HTML in the visitor's language (the API keeps problem+json)."""
+    if isinstance(exc, LoginRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(path=f"/login?next={quote(target)}", status_code=303)
+    if isinstance(exc, DomainError):
+        status, detail = exc.status, exc.detail
+    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        status, detail = 403, "This form has expired or was sent from another site. Go back, reload the page " \
+                              "and send it again."
+    elif isinstance(exc, NotFoundException):
+        status, detail = 404, "not found"
+    elif isinstance(exc, HTTPException):
+        status, detail = exc.status_code, str(exc.detail)
+    elif isinstance(exc, OSError) or type(exc).__module__.startswith("asyncpg"):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        status, detail = 503, "The service is briefly unavailable. Please try again in a moment."
+    else:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        status, detail = 500, "Something went wrong on our side; it has been logged. Please try again later."
+    titles = {400: "The request could not be understood", 401: "Please log in", 403: "Not allowed",
+              404: "Page not found", 405: "Not allowed", 409: "That is not possible right now", 410: "Gone",
+              422: "Please check what you entered", 500: "Something went wrong", 503: "Service unavailable"}
+    return page(request, "error.html", status=status, title=titles.get(status, "Error"), detail=detail,
+                status_code=status)
+
+
+def pages_or(api_handler):
+    """An exception handler that renders an HTML page on page paths and defers to the API's handler elsewhere."""
+
+    def handler(request: Request, exc: Exception) -> Response:
+        if is_page_path(request.url.path):
+            return page_error(request, exc)
+        return api_handler(request, exc)
+
+    return handler
+
+
+def login_redirect(request: Request, exc: LoginRequired) -> Response:
+    return page_error(request, exc)
+
+
+PAGE_CONTROLLERS = [PublicPages, RegistrationPages, ManagePages, AuthPages, OrganizerPages, AgendaPages,
+                    AccessPages, CoordinatorPages, RsvpPages]
+
+
+def page_routes() -> list:
+    return [*PAGE_CONTROLLERS,
+            create_static_files_router(path="/static", directories=[STATIC], name="static",
+                                       include_in_schema=False,
+                                       cache_control=CacheControlHeader(max_age=3600, public=True))]
+
+
+__all__ = ["page_routes", "template_config", "csrf_config", "security_headers", "pages_or", "login_redirect",
+           "LoginRequired", "Template"]

@@ -1,0 +1,240 @@
+"""Agenda pages: the organizer's grid (rooms by time) to create and move sessions with conflicts marked, and the
+delegate's session booking on the manage page."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from events_app.domain.agenda import LOGGED_FIELDS, SESSION_KINDS
+from events_app.domain.errors import DomainError, FieldError, InvalidInput, NotFound
+from events_app.services import agenda, events
+from events_app.services.accounts import CurrentAccount
+from events_app.web.pages.common import field_errors, form_data, int_or_none, page, provide_page_account, redirect
+
+ORGANIZER = {"account": Provide(provide_page_account)}
+SLOT = timedelta(minutes=30)
+MAX_ROWS = 48  # half-hour rows of one day; app.css has a class per row and span
+
+
+def event_days(event: dict) -> list[date]:
+    zone = ZoneInfo(event["timezone"])
+    first, last = event["starts_at"].astimezone(zone).date(), event["ends_at"].astimezone(zone).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def grid_layout(sessions: list[dict], rooms: list[dict], day: date, tzid: str) -> dict[str, Any]:
+    """Place the day's sessions on a grid of half-hour rows (row 1 is the room header) and one column per room
+    (column 1 holds the times; sessions without a room go in a last 'no room' column). Pure."""
+    zone = ZoneInfo(tzid)
+    todays = [s for s in sessions if s["starts_at"].astimezone(zone).date() == day and s["status"] != "cancelled"]
+    earliest = min([s["starts_at"].astimezone(zone) for s in todays], default=None)
+    latest = max([s["ends_at"].astimezone(zone) for s in todays], default=None)
+    start_hour = min(earliest.hour, 8) if earliest else 8
+    end_dt = latest if latest and latest.date() == day else None
+    end_hour = max(end_dt.hour + (1 if end_dt.minute else 0), 18) if end_dt else (24 if latest else 18)
+    start = datetime(day.year, day.month, day.day, start_hour, tzinfo=zone)
+    rows = min(int((end_hour - start_hour) * 2), MAX_ROWS)
+    columns = {room["id"]: i + 2 for i, room in enumerate(rooms)}
+    no_room = len(rooms) + 2
+    placed = []
+    for s in todays:
+        begin = s["starts_at"].astimezone(zone)
+        finish = min(s["ends_at"].astimezone(zone), start + rows * SLOT)
+        row = max(int((begin - start) / SLOT), 0) + 2
+        span = max(int(-(-(finish - begin) // SLOT)), 1)
+        span = min(span, rows + 2 - row) or 1
+        room_id = (s.get("room") or {}).get("id")
+        placed.append({**s, "row": row, "span": span, "column": columns.get(room_id, no_room)})
+    times = [(i + 2, (start + i * SLOT).strftime("%H:%M")) for i in range(rows)]
+    has_unplaced = any(p["column"] == no_room for p in placed)
+    return {"sessions": placed, "times": times, "columns": len(rooms) + (2 if has_unplaced else 1),
+            "no_room_column": no_room if has_unplaced else None}
+
+
+def session_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The session form's values for the agenda service (times are wall-clock in the event's zone)."""
+    fields: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for name in ("starts_at", "ends_at"):
+        if name in data:
+            try:
+                fields[name] = datetime.fromisoformat(data[name])
+            except ValueError:
+                errors.append(FieldError(name, "must be a date and time, e.g. 2026-10-06T09:30"))
+    if "room_id" in data:
+        fields["room_id"] = int_or_none(data["room_id"])
+    for name in ("title", "kind"):
+        if name in data:
+            fields[name] = data[name]
+    if "capacity" in data:
+        fields["capacity"] = int_or_none(data["capacity"])
+    if "title" in data:
+        fields["requires_booking"] = data.get("requires_booking") == "on"
+    if errors:
+        raise InvalidInput(errors)
+    return fields
+
+
+CHANGES_PER_PAGE = 100
+TIME_FIELDS = ("starts_at", "ends_at")
+
+
+def shown_value(field: str, value: Any, rooms: dict[int, str], tracks: dict[int, str]) -> dict[str, Any]:
+    """One side of a logged change, typed for the template: a time (shown in the event's zone), a word to
+    translate, or text as it is. Pure."""
+    if field in TIME_FIELDS and isinstance(value, str):
+        try:
+            return {"time": datetime.fromisoformat(value)}
+        except ValueError:
+            return {"text": value}
+    if value is None or value == "":
+        return {"word": {"room_id": "No room", "track_id": "No track"}.get(field, "none")}
+    if isinstance(value, bool):
+        return {"word": "Yes" if value else "No"}
+    if field == "room_id":
+        return {"text": rooms.get(value, f"#{value}")}
+    if field == "track_id":
+        return {"text": tracks.get(value, f"#{value}")}
+    if field in ("status", "registrations"):
+        return {"word": str(value)}
+    if field == "people" and isinstance(value, dict):
+        return {"text": f"{value.get('name', '')} ({value.get('role', '')})"}
+    if field == "kind":
+        return {"text": str(value).replace("_", " ")}
+    text = str(value)
+    return {"text": text if len(text) <= 160 else text[:159] + "…"}
+
+
+def change_rows(action: str, changes: dict[str, Any], rooms: dict[int, str],
+                tracks: dict[int, str]) -> list[dict[str, Any]]:
+    """A change-log entry's {field: {from, to}} as rows of (field, before, after); a new session shows only the
+    fields it was given (not its empty abstract or unset options). Pure."""
+    rows = []
+    order = {name: i for i, name in enumerate(LOGGED_FIELDS)}  # JSONB keeps no key order
+    for field, pair in sorted((changes or {}).items(), key=lambda item: (order.get(item[0], len(order)), item[0])):
+        if not isinstance(pair, dict):
+            continue
+        if action == "created" and (pair.get("to") in (None, "", False, []) or field == "abstract"):
+            continue
+        row = {"field": field, "from": shown_value(field, pair.get("from"), rooms, tracks),
+               "to": shown_value(field, pair.get("to"), rooms, tracks)}
+        if field == "registrations":
+            row["count"] = len(pair.get("ids") or [])
+        rows.append(row)
+    return rows
+
+
+class AgendaPages(Controller):
+    path = "/organizer/events/{event_id:int}/agenda"
+    include_in_schema = False
+    dependencies = ORGANIZER
+
+    async def _grid(self, request: Request, account: CurrentAccount, event_id: int, day: str | None = None, *,
+                    errors: dict | None = None, values: dict | None = None, attempted: list[dict] | None = None,
+                    moving: int | None = None, status: int = 200) -> Template:
+        event = await events.get_event(event_id, account)
+        rooms = await agenda.list_rooms(event_id, account)
+        sessions = await agenda.list_sessions(account, event_id)
+        conflicts = await agenda.conflicts(account, event_id)
+        days = event_days(event)
+        chosen = next((d for d in days if d.isoformat() == day), None)
+        if chosen is None and moving is not None:
+            moved = next((s for s in sessions if s["id"] == moving), None)
+            chosen = moved["starts_at"].date() if moved else None
+        chosen = chosen or days[0]
+        marked: dict[int, list[str]] = {}
+        for c in conflicts + (attempted or []):
+            for s in c["sessions"]:
+                marked.setdefault(s["id"], []).append(c["detail"])
+        if moving is not None and attempted:
+            marked.setdefault(moving, []).extend(c["detail"] for c in attempted)
+        layout = grid_layout(sessions, rooms, chosen, event["timezone"])
+        return page(request, "organizer/agenda.html", status=status, account=account, event=event, rooms=rooms,
+                    days=days, day=chosen, layout=layout, marked=marked, conflicts=conflicts,
+                    attempted=attempted or [], kinds=SESSION_KINDS, errors=errors or {},
+                    values=values or {"kind": "talk"}, sessions=sessions, agenda_enabled=True)
+
+    @get("/", name="agenda-grid")
+    async def grid(self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount],
+                   day: FromQuery[str | None] = None) -> Template:
+        return await self._grid(request, account, event_id, day)
+
+    @get("/changes", name="agenda-changes")
+    async def changes(self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount],
+                      before: FromQuery[int | None] = None) -> Template:
+        """The agenda's change log, newest first: who changed which session when, each field before -> after."""
+        event = await events.get_event(event_id, account)
+        entries = await agenda.recent_changes(account, event_id, before, CHANGES_PER_PAGE)
+        rooms = {r["id"]: r["name"] for r in await agenda.list_rooms(event_id, account)}
+        tracks = {t["id"]: t["name"] for t in await agenda.list_tracks(event_id, account)}
+        shown = [{**e, "rows": change_rows(e["action"], e["changes"], rooms, tracks)} for e in entries]
+        older = entries[-1]["id"] if len(entries) == CHANGES_PER_PAGE else None
+        return page(request, "organizer/agenda_changes.html", account=account, event=event, entries=shown,
+                    older=older, paged=before is not None)
+
+    @post("/rooms", name="agenda-room-create")
+    async def add_room(self, request: Request, event_id: FromPath[int],
+                       account: NamedDependency[CurrentAccount]) -> Response:
+        data = await form_data(request)
+        try:
+            await agenda.create_room(account, event_id, {"name": data.get("name", ""),
+                                                         "capacity": int_or_none(data.get("capacity"))})
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            return await self._grid(request, account, event_id, status=exc.status,
+                                    errors={f"room.{k}": v for k, v in field_errors(exc).items()})
+        return redirect(f"/organizer/events/{event_id}/agenda", "saved")
+
+    @post("/sessions", name="agenda-session-create")
+    async def add_session(self, request: Request, event_id: FromPath[int],
+                          account: NamedDependency[CurrentAccount]) -> Response:
+        data = await form_data(request)
+        try:
+            created = await agenda.create_session(account, event_id, session_fields(data))
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            day = data.get("starts_at", "")[:10] or None
+            return await self._grid(request, account, event_id, day, status=exc.status, errors=field_errors(exc),
+                                    values=data, attempted=exc.extra.get("conflicts", []))
+        return redirect(f"/organizer/events/{event_id}/agenda?day={created['starts_at'].date().isoformat()}",
+                        "saved")
+
+    @get("/sessions/{session_id:int}", name="agenda-session")
+    async def session(self, request: Request, event_id: FromPath[int], session_id: FromPath[int],
+                      account: NamedDependency[CurrentAccount]) -> Template:
+        event = await events.get_event(event_id, account)
+        found = await agenda.get_session(event_id, session_id, account)
+        rooms = await agenda.list_rooms(event_id, account)
+        zone = ZoneInfo(event["timezone"])
+        values = {"room_id": (found["room"] or {}).get("id", ""),
+                  "starts_at": found["starts_at"].astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+                  "ends_at": found["ends_at"].astimezone(zone).strftime("%Y-%m-%dT%H:%M")}
+        return page(request, "organizer/agenda_session.html", account=account, event=event, session=found,
+                    rooms=rooms, values=values, agenda_enabled=True)
+
+    @post("/sessions/{session_id:int}/move", name="agenda-session-move")
+    async def move(self, request: Request, event_id: FromPath[int], session_id: FromPath[int],
+                   account: NamedDependency[CurrentAccount]) -> Response:
+        """Move to another room and/or time. A clash is refused and shown on the grid, both sessions marked."""
+        data = await form_data(request)
+        try:
+            moved = await agenda.update_session(account, event_id, session_id, session_fields(data))
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            day = data.get("starts_at", "")[:10] or None
+            attempted = exc.extra.get("conflicts", [])
+            # A clash is shown on the grid itself; other problems at the top (the new-session form is not at fault)
+            errors = {} if attempted else {"_form": exc.detail}
+            return await self._grid(request, account, event_id, day, status=exc.status, errors=errors,
+                                    attempted=attempted, moving=session_id)
+        return redirect(f"/organizer/events/{event_id}/agenda?day={moved['starts_at'].date().isoformat()}",
+                        "saved")

@@ -1,0 +1,168 @@
+"""What every page handler shares: rendering with the visitor's language, the organizer's session cookie, form
+reading, field errors and redirects.
+
+Pages call the same services as the API. An organizer's session is the API's bearer-token session
+(services.accounts) kept in an HttpOnly cookie, so logging out anywhere ends both.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+
+from events_app.domain.errors import DomainError, Unauthorized
+from events_app.services import accounts
+from events_app.services.accounts import SESSION_LIFETIME, CurrentAccount
+from events_app.settings import get_settings
+from events_app.web.pages.i18n import LANG_COOKIE, choose_language
+
+SESSION_COOKIE = "session"
+NOT_PAGES = ("/api", "/schema", "/swagger", "/health")
+
+
+def is_page_path(path: str) -> bool:
+    """Everything outside the JSON API, its documentation and the health probe is a page."""
+    return not any(path == p or path.startswith(p + "/") for p in NOT_PAGES)
+
+
+def secure_cookies() -> bool:
+    return get_settings().public_url.startswith("https://")
+
+
+def language_of(request: Request) -> str:
+    return choose_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def page(request: Request, template: str, *, status: int = 200, cookies: list[Cookie] | None = None,
+         **context: Any) -> Template:
+    """Render a page in the visitor's language. `errors` maps field names to messages; `values` keeps input."""
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    context.setdefault("account", None)
+    context.setdefault("notice", notice_of(request))
+    return Template(template_name=template, status_code=status, cookies=cookies or [],
+                    context={"lang": language_of(request), "path": request.url.path, **context})
+
+
+# Notices after a redirect (Post/Redirect/Get): a known key in ?done=, never free text from the URL.
+NOTICES = {
+    "cancelled": "Your registration is cancelled.",
+    "accepted": "You accepted the offer: your seat is confirmed.",
+    "member-added": "The member is registered; they will receive an email.",
+    "substituted": "The seat now belongs to the new member; both people are told by email.",
+    "saved": "Saved.",
+    "published": "The event is published.",
+    "approved": "Registration approved.",
+    "rejected": "Registration rejected.",
+    "moved": "Registration moved to the other category.",
+    "reg-cancelled": "Registration cancelled.",
+    "released": "Pending calendar updates were sent.",
+    "resent": "The message is queued again.",
+    "sent": "The announcement is queued for sending.",
+    "logged-out": "You are logged out.",
+    "link-sent": "If this address is registered, the manage link is on its way to it.",
+    "created": "Created.",
+    "booked": "The session is in your agenda.",
+    "dropped": "The session is no longer in your agenda.",
+    "answers-saved": "Your answers are saved.",
+    "invited": "The invitation is on its way.",
+    "code-created": "The access code is ready to hand out.",
+    "delegation-created": "The delegation is created; its head receives their manage link by email.",
+    "seats-saved": "The seat quota is saved.",
+    "series-updated": "The series is changed; every invitee receives the updated invitation.",
+    "unchanged": "Nothing changed, so nothing was sent.",
+    "series-cancelled": "The series is cancelled; every invitee receives a calendar cancellation.",
+    "occurrence-moved": "The meeting is changed; every invitee receives the update.",
+    "occurrence-cancelled": "The meeting is cancelled; every invitee receives a calendar cancellation.",
+    "event-cancelled": "The event is cancelled; everyone registered receives a calendar cancellation.",
+}
+
+
+def notice_of(request: Request) -> str:
+    return NOTICES.get(request.query_params.get("done", ""), "")
+
+
+def redirect(path: str, done: str | None = None) -> Redirect:
+    if done:
+        path, hash_, fragment = path.partition("#")
+        path += ("&" if "?" in path else "?") + f"done={quote(done)}" + hash_ + fragment
+    return Redirect(path=path, status_code=303)
+
+
+def local_path(target: str | None, default: str = "/") -> str:
+    """Only a path on this site (no scheme, no host, no '//' trick) may be a redirect target."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def field_errors(exc: DomainError) -> dict[str, str]:
+    """A service error as {field: message}; errors not about one field go under '_form'."""
+    errors: dict[str, str] = {}
+    for error in exc.errors:
+        errors.setdefault(error.field or "_form", error.message)
+    if not errors:
+        errors["_form"] = exc.detail
+    return errors
+
+
+async def form_data(request: Request) -> dict[str, Any]:
+    """The submitted form as {name: value}, with repeated names (checkboxes) as lists under 'name[]'."""
+    form = await request.form()
+    data: dict[str, Any] = {}
+    for key in form.keys():
+        if key == "_csrf_token":
+            continue
+        values = form.getall(key)
+        if key.endswith("[]"):
+            data[key[:-2]] = [str(v) for v in values]
+        else:
+            data[key] = str(values[-1]).strip() if values else ""
+    return data
+
+
+# --------------------------------------------------------------------------- organizer session
+
+
+class LoginRequired(Exception):
+    """A page for organizers was opened without a valid session: the error handler sends them to /login."""
+
+
+def session_cookie(token: str) -> Cookie:
+    return Cookie(key=SESSION_COOKIE, value=token, path="/", httponly=True, samesite="lax",
+                  secure=secure_cookies(), max_age=int(SESSION_LIFETIME.total_seconds()))
+
+
+def expired_session_cookie() -> Cookie:
+    return Cookie(key=SESSION_COOKIE, value="", path="/", httponly=True, samesite="lax", secure=secure_cookies(),
+                  max_age=0)
+
+
+async def provide_page_account(request: Request) -> CurrentAccount:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise LoginRequired()
+    try:
+        return await accounts.authenticate(token)
+    except Unauthorized:
+        raise LoginRequired() from None
+
+
+async def optional_page_account(request: Request) -> CurrentAccount | None:
+    try:
+        return await provide_page_account(request)
+    except LoginRequired:
+        return None
+
+
+def int_or_none(value: Any) -> int | None:
+    try:
+        return int(str(value).strip()) if str(value).strip() != "" else None
+    except ValueError:
+        return None

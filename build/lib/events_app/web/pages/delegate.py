@@ -1,0 +1,287 @@
+"""The delegate's pages: the registration form, and the manage page reached from the emailed link."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pycountry
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from events_app.domain.errors import DomainError, InvalidInput, NotFound
+from events_app.domain.questions import validate_answers
+from events_app.domain.registration import ACTIVE
+from events_app.domain.vocab import LANGUAGES
+from events_app.services import agenda_bookings, agenda_publish, delegations, events, people, registrations
+from events_app.web.pages.common import field_errors, form_data, int_or_none, language_of, page, redirect
+
+
+def countries() -> list[tuple[str, str]]:
+    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+
+
+def answers_from_form(questions: list[dict], data: dict[str, Any]) -> dict[str, Any]:
+    """The form's answers in the shape the service validates: lists for multiple choice, booleans for yes/no."""
+    answers: dict[str, Any] = {}
+    for q in questions:
+        name = f"answers.{q['code']}"
+        if q["kind"] == "multiple_choice":
+            value: Any = data.get(name, [])
+            if isinstance(value, str):
+                value = [value] if value else []
+        elif q["kind"] == "yes_no":
+            value = {"yes": True, "no": False}.get(str(data.get(name, "")))
+        else:
+            value = data.get(name, "")
+        if value not in (None, "", []):
+            answers[q["code"]] = value
+    return answers
+
+
+def answer_values(questions: list[dict], answers: dict[str, Any]) -> dict[str, Any]:
+    """Stored answers as the form shows them (the inverse of answers_from_form)."""
+    values: dict[str, Any] = {}
+    for q in questions:
+        if q["code"] not in answers:
+            continue
+        value = answers[q["code"]]
+        if q["kind"] == "yes_no":
+            value = "yes" if value is True else "no" if value is False else ""
+        elif q["kind"] == "multiple_choice":
+            value = [str(v) for v in value] if isinstance(value, list) else []
+        else:
+            value = str(value)
+        values[f"answers.{q['code']}"] = value
+    return values
+
+
+def registration_payload(data: dict[str, Any], questions: list[dict], invitation: str | None) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "email": data.get("email", ""), "name": data.get("name", ""), "category": data.get("category", ""),
+        "organization_id": int_or_none(data.get("organization_id")),
+        "language": data.get("language") or "en", "timezone": data.get("timezone") or None,
+        "answers": answers_from_form(questions, data),
+        "consent": data.get("consent") in ("yes", "on", "true"),
+    }
+    if invitation:
+        payload["invitation_token"] = invitation
+    if data.get("access_code"):
+        payload["access_code"] = data["access_code"]
+    return payload
+
+
+def other_problems(event: dict, payload: dict[str, Any], found: dict[str, str]) -> dict[str, str]:
+    """The service stops at the first group of problems (the person's fields, then the category, then the
+    answers); the form shows every problem at once, so the pure checks of the rest run here too."""
+    problems: dict[str, str] = {}
+    if not payload.get("invitation_token") and not payload.get("category") and "category" not in found:
+        problems["category"] = "choose a category"
+    _, answer_errors = validate_answers(event["questions"], payload["answers"])
+    for error in answer_errors:
+        problems.setdefault(error.field, error.message)
+    return {k: v for k, v in problems.items() if k not in found}
+
+
+class RegistrationPages(Controller):
+    path = "/events/{event_id:int}/register"
+    include_in_schema = False
+
+    async def _form(self, request: Request, event_id: int, *, values: dict, errors: dict | None = None,
+                    invitation: str | None = None, status: int = 200) -> Template:
+        event = await events.get_event(event_id)
+        organizations = sorted(await people.list_organizations(), key=lambda o: o["name"])
+        return page(request, "delegate/register.html", status=status, event=event, errors=errors or {},
+                    values=values, invitation=invitation or "", organizations=organizations,
+                    countries=countries(), languages=LANGUAGES,
+                    access_codes=any(c["eligibility"] == "invitation" for c in event["categories"]))
+
+    @get("/", name="register-form")
+    async def form(self, request: Request, event_id: FromPath[int], invitation: FromQuery[str | None] = None,
+                   category: FromQuery[str | None] = None) -> Template:
+        values = {"category": category or "", "language": language_of(request),
+                  "idempotency_key": uuid.uuid4().hex}
+        return await self._form(request, event_id, values=values, invitation=invitation)
+
+    @post("/", name="register-submit")
+    async def submit(self, request: Request, event_id: FromPath[int],
+                     invitation: FromQuery[str | None] = None) -> Response:
+        data = await form_data(request)
+        invitation = data.get("invitation_token") or invitation
+        event = await events.get_event(event_id)
+        payload = registration_payload(data, event["questions"], invitation)
+        try:
+            result = await registrations.register(event_id, payload,
+                                                  idempotency_key=data.get("idempotency_key") or None)
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            errors = field_errors(exc)
+            if isinstance(exc, InvalidInput):
+                errors = {**errors, **other_problems(event, payload, errors)}
+            values = dict(data)
+            values["idempotency_key"] = uuid.uuid4().hex  # the corrected form is a new attempt
+            return await self._form(request, event_id, values=values, errors=errors,
+                                    invitation=invitation, status=exc.status if exc.status != 409 else 409)
+        return redirect(f"/manage/{result['manage_token']}", "registered")
+
+
+def clashes(sessions: list[dict], mine: dict[int, dict]) -> dict[int, str]:
+    """For each session not yet in the personal agenda, the title of a booked (or waited-for) session it overlaps:
+    shown before booking. Pure."""
+    held = [s for s in sessions if s["id"] in mine]
+    out = {}
+    for s in sessions:
+        if s["id"] in mine or s["status"] == "cancelled":
+            continue
+        other = next((h for h in held if h["starts_at"] < s["ends_at"] and s["starts_at"] < h["ends_at"]), None)
+        if other is not None:
+            out[s["id"]] = other["title"]
+    return out
+
+
+async def programme(event: dict, token: str) -> dict | None:
+    """The published sessions with the delegate's bookings, or None when the event has no agenda."""
+    try:
+        data = await agenda_publish.public_agenda_data(event["id"])
+    except NotFound:
+        return None
+    if not data.sessions:
+        return None
+    zone = ZoneInfo(event["timezone"])
+    rooms = {r["id"]: r["name"] for r in data.rooms}
+    mine = {b["session_id"]: b for b in await agenda_bookings.personal_agenda(token)}
+    sessions = [{"id": s["id"], "title": s["title"], "kind": s["kind"], "status": s["status"],
+                 "starts_at": s["starts_at"].astimezone(zone), "ends_at": s["ends_at"].astimezone(zone),
+                 "room": rooms.get(s["room"], ""), "requires_booking": s["requires_booking"],
+                 "people": [p["name"] for p in s["people"]]} for s in data.sessions]
+    return {"sessions": sessions, "mine": mine, "clashes": clashes(sessions, mine)}
+
+
+class ManagePages(Controller):
+    """Reached with the secret manage token: no login, the link is the key."""
+
+    path = "/manage/{token:str}"
+    include_in_schema = False
+
+    async def _page(self, request: Request, token: str, *, errors: dict | None = None, values: dict | None = None,
+                    template: str = "delegate/manage.html", status: int = 200) -> Template:
+        registration = await registrations.get_by_token(token)
+        event = await events.get_event(registration["event_id"])
+        delegation = None
+        try:
+            delegation = await delegations.for_head(token)
+        except DomainError:
+            pass  # not a head of delegation
+        return page(request, template, status=status, registration=registration, event=event,
+                    delegation=delegation, token=token, errors=errors or {}, values=values or {},
+                    just_registered=request.query_params.get("done") == "registered",
+                    programme=await programme(event, token))
+
+    @get("/", name="manage")
+    async def manage(self, request: Request, token: FromPath[str]) -> Template:
+        return await self._page(request, token)
+
+    @get("/cancel", name="manage-cancel-confirm")
+    async def confirm_cancel(self, request: Request, token: FromPath[str]) -> Template:
+        return await self._page(request, token, template="delegate/cancel.html")
+
+    @post("/cancel", name="manage-cancel")
+    async def cancel(self, request: Request, token: FromPath[str]) -> Response:
+        try:
+            await registrations.cancel_by_token(token)
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            return await self._page(request, token, errors=field_errors(exc), status=exc.status)
+        return redirect(f"/manage/{token}", "cancelled")
+
+    async def _answers_page(self, request: Request, token: str, *, errors: dict | None = None,
+                            values: dict | None = None, status: int = 200) -> Template:
+        registration = await registrations.get_by_token(token)
+        event = await events.get_event(registration["event_id"])
+        if values is None:
+            values = answer_values(event["questions"], registration["answers"] or {})
+        return page(request, "delegate/answers.html", status=status, registration=registration, event=event,
+                    token=token, errors=errors or {}, values=values, countries=countries(),
+                    editable=registration["status"] in ACTIVE)
+
+    @get("/answers", name="manage-answers")
+    async def answers_form(self, request: Request, token: FromPath[str]) -> Template:
+        return await self._answers_page(request, token)
+
+    @post("/answers", name="manage-answers-save")
+    async def save_answers(self, request: Request, token: FromPath[str]) -> Response:
+        data = await form_data(request)
+        registration = await registrations.get_by_token(token)
+        event = await events.get_event(registration["event_id"])
+        try:
+            await registrations.update_answers(token, answers_from_form(event["questions"], data))
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            errors = {("_form" if k == "status" else k): v for k, v in field_errors(exc).items()}
+            return await self._answers_page(request, token, errors=errors, values=data, status=exc.status)
+        return redirect(f"/manage/{token}#answers", "answers-saved")
+
+    @post("/accept-offer", name="manage-accept")
+    async def accept(self, request: Request, token: FromPath[str]) -> Response:
+        try:
+            await registrations.accept_offer(token)
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            return await self._page(request, token, errors=field_errors(exc), status=exc.status)
+        return redirect(f"/manage/{token}", "accepted")
+
+    @post("/sessions/{session_id:int}/book", name="manage-book")
+    async def book(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
+        try:
+            await agenda_bookings.book(token, session_id)
+        except DomainError as exc:
+            if isinstance(exc, NotFound) and exc.detail.startswith("registration"):
+                raise
+            return await self._page(request, token, errors={f"session-{session_id}": exc.detail},
+                                    status=exc.status)
+        return redirect(f"/manage/{token}#programme", "booked")
+
+    @post("/sessions/{session_id:int}/drop", name="manage-drop")
+    async def drop(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
+        try:
+            await agenda_bookings.drop(token, session_id)
+        except DomainError as exc:
+            if isinstance(exc, NotFound) and exc.detail.startswith("registration"):
+                raise
+            return await self._page(request, token, errors={f"session-{session_id}": exc.detail},
+                                    status=exc.status)
+        return redirect(f"/manage/{token}#programme", "dropped")
+
+    @post("/delegation/members", name="manage-add-member")
+    async def add_member(self, request: Request, token: FromPath[str]) -> Response:
+        data = await form_data(request)
+        member = {"email": data.get("email", ""), "name": data.get("name", ""),
+                  "language": data.get("language") or "en"}
+        try:
+            await delegations.add_member(token, member)
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            return await self._page(request, token, errors={f"member.{k}": v for k, v in field_errors(exc).items()},
+                                    values={f"member.{k}": v for k, v in member.items()}, status=exc.status)
+        return redirect(f"/manage/{token}", "member-added")
+
+    @post("/delegation/members/{registration_id:int}/substitute", name="manage-substitute")
+    async def substitute(self, request: Request, token: FromPath[str], registration_id: FromPath[int]) -> Response:
+        data = await form_data(request)
+        member = {"email": data.get("email", ""), "name": data.get("name", ""),
+                  "language": data.get("language") or "en"}
+        try:
+            await delegations.substitute(token, registration_id, member)
+        except DomainError as exc:
+            if isinstance(exc, NotFound) and exc.detail.startswith("registration"):
+                raise
+            prefix = f"sub{registration_id}."
+            return await self._page(request, token, errors={prefix + k: v for k, v in field_errors(exc).items()},
+                                    values={prefix + k: v for k, v in member.items()}, status=exc.status)
+        return redirect(f"/manage/{token}", "substituted")

@@ -1,0 +1,159 @@
+"""Public pages: upcoming events with filters, the event page, add-to-calendar, the language switch."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from events_app.domain.agenda import now_and_next
+from events_app.domain.errors import InvalidInput, NotFound
+from events_app.domain.events import location_text
+from events_app.domain.vocab import EVENT_KINDS, country_name
+from events_app.services import agenda_publish, event_calendar, events, registrations
+from events_app.services.accounts import CurrentAccount
+from events_app.settings import get_settings
+from events_app.web.pages.common import (
+    form_data,
+    local_path,
+    optional_page_account,
+    page,
+    redirect,
+    secure_cookies,
+)
+from events_app.web.pages.i18n import LANG_COOKIE, UI_LANGUAGES
+
+OPTIONAL_ACCOUNT = {"account": Provide(optional_page_account)}
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def filter_events(rows: list[dict], *, country: str | None, starts_from: date | None, until: date | None,
+                  q: str | None) -> list[dict]:
+    """The public list's filters beyond kind: country, a date range (event days overlapping it) and free text."""
+    out = []
+    for e in rows:
+        first, last = e["starts_at"].date(), e["ends_at"].date()
+        if country and (e["country"] or "") != country:
+            continue
+        if starts_from and last < starts_from:
+            continue
+        if until and first > until:
+            continue
+        if q and q.lower() not in f"{e['title']} {e['city']} {e['description']}".lower():
+            continue
+        out.append(e)
+    return out
+
+
+def google_calendar_link(event: dict) -> str:
+    """A prefilled 'add to Google Calendar' link (the event's own zone keeps the times right)."""
+    fmt = "%Y%m%dT%H%M%SZ"
+    start = event["starts_at"].astimezone(timezone.utc).strftime(fmt)
+    end = event["ends_at"].astimezone(timezone.utc).strftime(fmt)
+    where = location_text(event["venue_name"], event["venue_address"], event["city"],
+                          country_name(event["country"]), event["online_url"])
+    details = f"{get_settings().public_url}/events/{event['id']}"
+    query = urlencode({"action": "TEMPLATE", "text": event["title"], "dates": f"{start}/{end}",
+                       "ctz": event["timezone"], "location": where, "details": details})
+    return f"https://calendar.google.com/calendar/render?{query}"
+
+
+class PublicPages(Controller):
+    path = "/"
+    include_in_schema = False
+    dependencies = OPTIONAL_ACCOUNT
+
+    @get("/", name="home")
+    async def home(self, request: Request, account: NamedDependency[CurrentAccount | None],
+                   kind: FromQuery[str | None] = None, country: FromQuery[str | None] = None,
+                   starts_from: FromQuery[str | None] = None, until: FromQuery[str | None] = None,
+                   q: FromQuery[str | None] = None) -> Template:
+        kind = kind if kind in EVENT_KINDS else None
+        published = await events.list_published(kind, True)
+        countries = sorted({e["country"] for e in published if e["country"]}, key=country_name)
+        shown = filter_events(published, country=country or None, starts_from=_day(starts_from),
+                              until=_day(until), q=(q or "").strip() or None)
+        return page(request, "public/home.html", account=account, events=shown, kinds=EVENT_KINDS,
+                    countries=[(c, country_name(c)) for c in countries],
+                    values={"kind": kind or "", "country": country or "", "starts_from": starts_from or "",
+                            "until": until or "", "q": q or ""})
+
+    @get("/events/{event_id:int}", name="event")
+    async def event(self, request: Request, event_id: FromPath[int],
+                    account: NamedDependency[CurrentAccount | None]) -> Template:
+        event = await events.get_event(event_id, account)
+        where = location_text(event["venue_name"], event["venue_address"], event["city"],
+                              country_name(event["country"]), "")
+        ics = f"/events/{event_id}/calendar.ics"
+        webcal = get_settings().public_url.replace("https://", "webcal://").replace("http://", "webcal://") + ics
+        return page(request, "public/event.html", account=account, event=event, where=where,
+                    country=country_name(event["country"]), google_link=google_calendar_link(event),
+                    ics_link=ics, webcal_link=webcal)
+
+    @get("/events/{event_id:int}/agenda", name="agenda")
+    async def agenda(self, request: Request, event_id: FromPath[int], day: FromQuery[str | None] = None,
+                     track: FromQuery[str | None] = None, room: FromQuery[str | None] = None) -> Template:
+        """The programme by day, filtered by track and room, with what is on now and next during the event."""
+        data = await agenda_publish.public_agenda_data(event_id)
+        zone = ZoneInfo(data.event["timezone"])
+        days = sorted({s["starts_at"].astimezone(zone).date() for s in data.sessions})
+        chosen = _day(day) if _day(day) in days else (days[0] if days else None)
+        room_id = int(room) if room and room.isdigit() else None
+        track_ids = {t["slug"]: t["id"] for t in data.tracks}
+        shown = [s for s in data.sessions
+                 if s["starts_at"].astimezone(zone).date() == chosen
+                 and (not track or s["track"] == track_ids.get(track)) and (room_id is None or s["room"] == room_id)]
+        current, upcoming = now_and_next(data.sessions, datetime.now(timezone.utc))
+        return page(request, "public/agenda.html", event=data.event, days=days, day=chosen, sessions=shown,
+                    rooms={r["id"]: r for r in data.rooms}, tracks={t["id"]: t for t in data.tracks},
+                    room_list=data.rooms, track_list=data.tracks, values={"track": track or "", "room": room or ""},
+                    current=current, upcoming=upcoming)
+
+    @get("/events/{event_id:int}/sessions/{session_id:int}", name="session")
+    async def session(self, request: Request, event_id: FromPath[int], session_id: FromPath[int]) -> Template:
+        data = await agenda_publish.public_agenda_data(event_id)
+        found = next((s for s in data.sessions if s["id"] == session_id), None)
+        if found is None:
+            raise NotFound("session")
+        room = next((r for r in data.rooms if r["id"] == found["room"]), None)
+        track = next((t for t in data.tracks if t["id"] == found["track"]), None)
+        google = google_calendar_link({**data.event, "title": found["title"], "starts_at": found["starts_at"],
+                                       "ends_at": found["ends_at"]})
+        return page(request, "public/session.html", event=data.event, session=found, room=room, track=track,
+                    google_link=google)
+
+    @get("/events/{event_id:int}/calendar.ics", name="event-ics", media_type="text/calendar")
+    async def event_ics(self, event_id: FromPath[int]) -> Response:
+        return Response(await event_calendar.event_ics(event_id), media_type="text/calendar",
+                        headers={"Content-Disposition": f'attachment; filename="event-{event_id}.ics"'})
+
+    @post("/events/{event_id:int}/resend-link", name="resend-link")
+    async def resend_link(self, request: Request, event_id: FromPath[int],
+                          account: NamedDependency[CurrentAccount | None]) -> Response:
+        data = await form_data(request)
+        try:
+            await registrations.resend_link(event_id, data.get("email", ""))
+        except InvalidInput:
+            pass  # the same answer for every address: nobody learns who is registered
+        return redirect(f"/events/{event_id}", "link-sent")
+
+    @get("/language/{code:str}", name="language")
+    async def language(self, code: FromPath[str], next: FromQuery[str | None] = None) -> Redirect:
+        """Remember the chosen language for a year and go back to the page it was chosen on."""
+        target = local_path(next)
+        if code not in UI_LANGUAGES:
+            return Redirect(path=target, status_code=303)
+        cookie = Cookie(key=LANG_COOKIE, value=code, path="/", max_age=int(timedelta(days=365).total_seconds()),
+                        samesite="lax", secure=secure_cookies(), httponly=True)
+        return Redirect(path=target, status_code=303, cookies=[cookie])

@@ -1,0 +1,67 @@
+"""Inbound iMIP endpoint: a small SMTP server that receives the REPLYs calendar clients send to the ORGANIZER
+address when someone presses Accept/Decline, and records them as RSVPs.
+
+    INBOUND_SMTP_HOST=0.0.0.0 INBOUND_SMTP_PORT=2525 python -m workers.inbound
+
+Route the organizer addresses' mail here (an MX or a forwarding rule). Every message is answered 250 once it is
+stored or rejected (rejections are logged and kept in meeting_inbound_reply, never bounced: a bounce would go to
+whoever forged the sender); a database outage answers 451 so the sending server retries later.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+
+from aiosmtpd.smtp import SMTP
+
+from events_app.db.engine import DB, POOL_OPTIONS
+from events_app.services import meeting_rsvp
+
+log = logging.getLogger("workers.inbound")
+MAX_MESSAGE_BYTES = 5 * 1024 * 1024
+
+
+class ReplyHandler:
+    async def handle_DATA(self, server, session, envelope) -> str:
+        raw = envelope.original_content or envelope.content
+        try:
+            outcome = await meeting_rsvp.receive_reply(raw, envelope.mail_from or "")
+        except Exception:  # noqa: BLE001 - the sender retries on 4xx; nothing was recorded
+            log.exception("could not process an inbound message from %s", envelope.mail_from)
+            return "451 4.3.0 Temporary failure, please retry"
+        log.info("inbound message from %s: %d recorded, %d rejected", envelope.mail_from, outcome.accepted,
+                 len(outcome.rejected))
+        return "250 2.0.0 OK"
+
+
+async def serve(host: str, port: int) -> None:
+    await DB.start_connection_pool(min_size=1, max_size=4, **POOL_OPTIONS)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(ReplyHandler(), data_size_limit=MAX_MESSAGE_BYTES, enable_SMTPUTF8=True,
+                     hostname="imip-inbound"), host=host, port=port)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("inbound iMIP endpoint listening on %s:%s", host, port)
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        await server.wait_closed()
+        await DB.close_connection_pool()
+
+
+def main() -> None:
+    from events_app.settings import get_settings
+
+    get_settings().check_production()  # like the API and the workers: no development shortcuts in production
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve(os.environ.get("INBOUND_SMTP_HOST", "127.0.0.1"),
+                      int(os.environ.get("INBOUND_SMTP_PORT", "2525"))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Thin tasks: take ids (or nothing), do nothing twice, delegate to events_app.services."""
+from __future__ import annotations
+
+import logging
+import os
+
+from celery.signals import worker_process_shutdown
+
+from events_app.jobs import APPLY_RETENTION, DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
+from events_app.services import calendar_updates, privacy, registrations, reminders
+from workers import delivery, runtime
+from workers.celery_app import app
+
+log = logging.getLogger(__name__)
+
+
+@worker_process_shutdown.connect
+def _close_transport(**_):
+    delivery.close()
+
+
+@app.task(name=DISPATCH_OUTBOX, ignore_result=True)
+def dispatch_outbox() -> dict[str, int]:
+    counts = runtime.run(delivery.drain())
+    if any(counts.values()):
+        log.info("outbox dispatch in pid %s: %s", os.getpid(), counts)
+    return counts
+
+
+@app.task(name=EXPIRE_OFFERS, ignore_result=True)
+def expire_offers() -> int:
+    """Idempotent: an offer already expired and passed on is no longer 'offered', so a rerun does nothing."""
+    return runtime.run(registrations.expire_offers())
+
+
+@app.task(name=FLUSH_CALENDAR_UPDATES, ignore_result=True)
+def flush_calendar_updates() -> int:
+    """Idempotent: an update is closed in the transaction that writes its messages."""
+    return runtime.run(calendar_updates.flush_due())
+
+
+@app.task(name=SEND_REMINDERS, ignore_result=True)
+def send_reminders() -> int:
+    """Idempotent: each reminder has a de-duplication key (person, hours, start time)."""
+    return runtime.run(reminders.send_due())
+
+
+@app.task(name=APPLY_RETENTION, ignore_result=True)
+def apply_retention() -> int:
+    """Idempotent: an anonymized registration is never picked again."""
+    return runtime.run(privacy.apply_retention())
