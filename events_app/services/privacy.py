@@ -18,7 +18,7 @@ from events_app.domain.errors import NotFound
 from events_app.domain.registration import ACTIVE
 from events_app.domain.security import digest, new_nonce
 from events_app.jobs import kick_outbox
-from events_app.services import agenda, agenda_cache, audit, seats
+from events_app.services import audit, seats
 from events_app.services.accounts import CurrentAccount, require_admin
 from events_app.services.registrations import normalize_email, registration_by_token
 from events_app.settings import get_settings
@@ -198,26 +198,6 @@ async def _scrub_copies(email: str, name: str, replacement: str) -> None:
             f" WHERE {column} ~* $1 OR {column} ~* $3", email_re, replacement, text_name, ERASED_NAME)
 
 
-async def _leave_agenda(person_id: int, email: str, name: str) -> None:
-    """The person leaves every session they had a role in (the published agenda, its feeds and exports no longer
-    name them); the stored feed pieces of those sessions, and any piece naming them, are dropped (rebuilt on the
-    next read), and the events' agenda caches are told."""
-    events = [r["event"] for r in await sql.fetch(
-        "SELECT DISTINCT s.event FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session"
-        " WHERE sp.person = $1 ORDER BY s.event", person_id)]
-    for event_id in events:
-        await agenda.lock_agenda(event_id)
-    sessions = [r["session"] for r in await sql.fetch(
-        "DELETE FROM agenda_session_person WHERE person = $1 RETURNING session", person_id)]
-    await sql.execute("UPDATE agenda_session SET updated_at = clock_timestamp() WHERE id = ANY($1::int[])", sessions)
-    await sql.execute("DELETE FROM agenda_feed_piece WHERE session = ANY($1::int[])"
-                      " OR position(convert_to($2, 'UTF8') IN piece) > 0"
-                      " OR position(convert_to($3, 'UTF8') IN piece) > 0", sessions, email, name)
-    await sql.execute("DELETE FROM agenda_person WHERE person = $1", person_id)
-    for event_id in events:
-        agenda_cache.forget(event_id)
-
-
 async def erase(person_id: int, account: CurrentAccount | None = None, now: datetime | None = None) -> dict:
     """Anonymize a person everywhere. Their active registrations of events still ahead are cancelled first (the
     seat goes to the next in line); past ones stay as they were, for the counts. Idempotent."""
@@ -241,7 +221,6 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
         await _detach(registration_ids, now)
         await _scrub_messages(registration_ids, person["email"], replacement)
         await sql.execute("UPDATE invitation SET email = $2, name = '' WHERE email = $1", person["email"], replacement)
-        await _leave_agenda(person_id, person["email"], person["name"])
         await sql.execute("UPDATE project_contact SET left_at = $2 WHERE person = $1 AND left_at IS NULL",
                           person_id, now)
         await sql.execute("UPDATE meeting_invitee SET withdrawn_at = coalesce(withdrawn_at, $2), token_nonce = $3,"

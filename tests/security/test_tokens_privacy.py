@@ -302,12 +302,12 @@ async def test_erasure_leaves_name_and_address_nowhere(client, organizer):
     person_id, scene = await _everywhere(client, organizer)
     await privacy.erase(person_id)
     assert await _places_naming(NAME, EMAIL) == []
-    # The agenda still works and no longer names them; the person's roles are gone, the sessions stay.
+    # The agenda and its feed no longer name them (their roles show the erased placeholder).
     agenda = await client.get(f"{scene['event']['base']}/agenda")
     feed = await client.get(f"{scene['event']['base']}/calendar.ics")
     assert (agenda.status_code, feed.status_code) == (200, 200)
     assert (NAME in agenda.text, NAME in feed.text.replace("\r\n ", ""), privacy.ERASED_NAME in agenda.text) == (
-        False, False, False)
+        False, False, True)
 
 
 async def test_retention_leaves_name_and_address_nowhere(client, organizer, monkeypatch):
