@@ -79,3 +79,13 @@ async def delegate(client, c: dict, n: int = 0) -> str:
         "consent": True})
     assert response.status_code == 201, response.text
     return response.json()["manage_token"]
+
+
+async def feed_path(manage_token: str) -> str:
+    """The path of the delegate's personal feed (its own feed token, not the manage token)."""
+    from urllib.parse import urlsplit
+
+    from events_app.services import registration_links, registrations
+
+    registration = await registrations.registration_by_token(manage_token)
+    return urlsplit((await registration_links.ensure(registration["id"])).feed_url).path

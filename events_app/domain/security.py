@@ -73,3 +73,24 @@ def password_reset_token(secret_key: str, nonce: str) -> str:
     purpose only (a manage token with the same nonce would be a different string)."""
     mac = hmac.new(secret_key.encode(), b"password-reset:" + nonce.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+# Purposes of the least-power registration links: they travel in calendar invites and calendar apps' subscriptions
+# (forwarded, synced, shared), so they can read and never change anything. The manage token stays in email bodies.
+VIEW_PURPOSE = "registration-view"
+FEED_PURPOSE = "registration-feed"
+
+
+def purpose_token(secret_key: str, purpose: str, nonce: str) -> str:
+    """A link token for one purpose: HMAC of a stored nonce under the server secret, separated by purpose, so a
+    token made for one purpose is never valid for another and the database keeps only nonce and digest."""
+    mac = hmac.new(secret_key.encode(), f"{purpose}:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def view_token(secret_key: str, nonce: str) -> str:
+    """The read-only link of a registration (status and event), the one calendar invites carry."""
+    return purpose_token(secret_key, VIEW_PURPOSE, nonce)
+
+
+def feed_token(secret_key: str, nonce: str) -> str:
+    """The delegate's personal calendar feed (event and booked sessions): reads, never changes."""
+    return purpose_token(secret_key, FEED_PURPOSE, nonce)

@@ -13,7 +13,6 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -25,9 +24,8 @@ from events_app.domain.errors import NotFound
 from events_app.domain.ical import CalendarItem, feed_from_parts, feed_piece_key, feed_vevent
 from events_app.domain.schedule import Schedule, ScheduleRoom, ScheduleSession, ScheduleTrack, SchedulePerson
 from events_app.domain.schedule import acronym_for, build_json, build_xml
-from events_app.domain.security import digest
 from events_app.domain.spreadsheet import csv_bytes
-from events_app.services import agenda_cache
+from events_app.services import agenda_cache, registration_links
 from events_app.services.agenda_cache import Rendered
 from events_app.services.notifications import event_item
 from events_app.settings import get_settings
@@ -257,12 +255,9 @@ async def public_feed(event_id: int) -> Rendered:
 
 
 async def delegate_feed(token: str) -> Rendered:
-    """The delegate's event (same UID and SEQUENCE as the invites) and the sessions they booked. Per request:
+    """The delegate's personal feed, reached with the registration's feed token (not the manage token). The delegate's event (same UID and SEQUENCE as the invites) and the sessions they booked. Per request:
     a handful of items, their pieces shared with the public feed."""
-    registration = await sql.fetchrow("SELECT id, event, status FROM registration WHERE token_hash = $1",
-                                      digest(token))
-    if registration is None:
-        raise NotFound("registration")
+    registration = await registration_links.by_feed_token(token)  # the feed token: reads, never changes
     event = dict(await sql.fetchrow("SELECT * FROM event WHERE id = $1", registration["event"]))
     data = await public_agenda_data(event["id"]) if event["status"] == "published" else None
     item = event_item(event, get_settings(), event["calendar_sequence"])

@@ -13,7 +13,7 @@ from events_app.domain.errors import Conflict, FieldError, Forbidden, InvalidInp
 from events_app.domain.ical import METHOD_CANCEL
 from events_app.domain.registration import ACTIVE, check_delegation_seat
 from events_app.jobs import kick_outbox
-from events_app.services import audit, people, seats
+from events_app.services import audit, seats
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.services.people import link_or_create_person
 from events_app.services.registrations import (

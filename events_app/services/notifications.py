@@ -22,8 +22,7 @@ from events_app.domain.security import manage_token
 from events_app.domain.vocab import country_name
 from events_app.mail.message import build_message, sender_address
 from events_app.mail.render import render
-from events_app.services import person_access
-from events_app.services import account_mail
+from events_app.services import account_mail, person_access, registration_links
 from events_app.services.announcements import unsubscribe_token
 from events_app.settings import Settings, get_settings
 
@@ -102,7 +101,8 @@ async def _session(session_id: int, event: dict) -> dict:
 
 
 REGISTRATIONS = """
-    SELECT r.id, r.status, r.token_nonce, c.name AS category_name, r.registered_name AS name, p.email,
+    SELECT r.id, r.status, r.token_nonce, r.view_nonce, r.view_hash, r.feed_nonce, r.feed_hash, c.name AS category_name,
+           r.registered_name AS name, p.email,
            CASE WHEN r.status = 'waitlisted' THEN (
                SELECT count(*) FROM registration w WHERE w.category = r.category
                  AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position,
@@ -201,8 +201,12 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None, lo
                        organizer_email=organizer_email, organizer_name=organizer_name)
         calendar = itip_message(row["calendar_method"], item, Attendee(person["email"], person["name"]), now)
     elif row["calendar_method"]:
+        # The invite is forwarded, synced and shared with the calendar: it carries the read-only link only. The
+        # manage link (cancel, answers, personal data) stays in the email body.
+        view_url = (await registration_links.ensure(registration["id"], registration)).view_url \
+            if registration else ""
         item = event_item(event, settings, row["calendar_sequence"],
-                          f"Manage your registration: {links['manage_url']}" if links["manage_url"] else "")
+                          f"Your registration: {view_url}" if view_url else "")
         calendar = itip_message(row["calendar_method"], item, Attendee(person["email"], person["name"]), now)
     domain = organizer_email.rsplit("@", 1)[-1]
     message_id = f"<outbox-{row['id']}@{domain}>"  # one per outbox row: a resend after a crash keeps it

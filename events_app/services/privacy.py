@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from datetime import datetime, timedelta, timezone
 
@@ -61,7 +62,8 @@ async def export(person_id: int) -> dict:
            WHERE r.person = $1 ORDER BY r.id""", person_id)
     messages = await sql.fetch(
         """SELECT m.id, m.kind, m.event AS event_id, m.recipient, m.status, m.calendar_method, m.created_at,
-                  m.sent_at
+                  m.sent_at,
+                  m.last_error
            FROM outbox_message m
            WHERE m.recipient = $2 OR m.registration IN (SELECT id FROM registration WHERE person = $1)
            ORDER BY m.id""", person_id, person["email"])
@@ -80,11 +82,36 @@ async def export(person_id: int) -> dict:
                             " FROM meeting_rsvp WHERE person = $1 ORDER BY id", person_id)
     attendance = await sql.fetch("SELECT series AS series_id, recurrence_id FROM meeting_attendance"
                                  " WHERE person = $1 ORDER BY recurrence_id", person_id)
+    bookings = await sql.fetch(
+        """SELECT b.registration AS registration_id, s.event AS event_id, b.session AS session_id, s.title,
+                  s.starts_at, b.status, b.created_at, b.updated_at
+           FROM agenda_booking b JOIN registration r ON r.id = b.registration JOIN agenda_session s ON s.id = b.session
+           WHERE r.person = $1 ORDER BY b.id""", person_id)
+    roles = await sql.fetch(
+        """SELECT s.event AS event_id, sp.session AS session_id, s.title, s.starts_at, sp.role
+           FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session
+           WHERE sp.person = $1 ORDER BY sp.id""", person_id)
+    actions = await sql.fetch("SELECT id, series AS series_id, raised_at, title, due_date, done_at, created_at"
+                              " FROM meeting_action WHERE owner = $1 ORDER BY id", person_id)
+    replies = await sql.fetch(
+        """SELECT received_at, sender, calendar_uid, attendee, recurrence_id, partstat, outcome, reason
+           FROM meeting_inbound_reply WHERE lower(sender) = $1 OR attendee ILIKE '%' || $1 ORDER BY id""",
+        person["email"])
+    audit_entries = await sql.fetch(
+        """SELECT at, action, subject_type, subject_id, event, project, before, after FROM audit_log
+           WHERE (subject_type = 'person' AND subject_id = $1::text)
+              OR strpos(before::text, $2) > 0 OR strpos(after::text, $2) > 0 ORDER BY id""",
+        str(person_id), person["email"])
+    agenda_changes = await sql.fetch(
+        """SELECT event AS event_id, session AS session_id, action, changes, created_at FROM agenda_change
+           WHERE changes @? $1::jsonpath ORDER BY id""", f"$.** ? (@.person_id == {int(person_id)})")
     return {
         "exported_at": datetime.now(timezone.utc),
         "privacy_policy_version": get_settings().privacy_policy_version,
         "person": dict(person),
         "registrations": [dict(r) | {"answers": _json(r["answers"])} for r in registrations],
+        "session_bookings": [dict(b) for b in bookings],
+        "session_roles": [dict(r) for r in roles],
         "messages": [dict(m) for m in messages],
         "invitations": [dict(i) for i in invitations],
         "delegations_headed": [dict(d) for d in delegations],
@@ -92,6 +119,11 @@ async def export(person_id: int) -> dict:
         "meeting_invitations": [dict(m) for m in meetings],
         "meeting_answers": [dict(r) for r in rsvps],
         "meeting_attendance": [dict(a) for a in attendance],
+        "meeting_actions": [dict(a) for a in actions],
+        "inbound_replies": [dict(r) for r in replies],
+        "audit_entries": [dict(a) | {"before": _json(a["before"]), "after": _json(a["after"])}
+                          for a in audit_entries],
+        "agenda_changes": [dict(c) | {"changes": _json(c["changes"])} for c in agenda_changes],
     }
 
 
@@ -104,13 +136,69 @@ async def _scrub_messages(registration_ids: list[int], email: str, replacement: 
 
 
 async def _detach(registration_ids: list[int], now: datetime) -> None:
-    """Answers and the name typed at registration cleared, manage links made dead (a fresh random hash nobody holds
-    the token for). The registration's organization and language stay, for the counts."""
+    """Answers and the name typed at registration cleared, and every link made dead: the manage link (a fresh random
+    hash nobody holds the token for), the view and feed links (new nonces, no digest until a link is built again).
+    The registration's organization and language stay, for the counts."""
     for reg_id in registration_ids:
         await sql.execute(
             "UPDATE registration SET answers = '{}'::jsonb, token_nonce = $2, token_hash = $3, anonymized_at = $4,"
-            " registered_name = $5, registered_timezone = NULL, updated_at = $4 WHERE id = $1",
-            reg_id, new_nonce(), digest(secrets.token_urlsafe(32)), now, ERASED_NAME)
+            " registered_name = $5, registered_timezone = NULL,"
+            " view_nonce = $6, view_hash = NULL, feed_nonce = $7, feed_hash = NULL,"
+            " updated_at = $4 WHERE id = $1", reg_id, new_nonce(), digest(secrets.token_urlsafe(32)), now,
+            ERASED_NAME, new_nonce(), new_nonce())
+
+
+# Where copies of a person's name or address live besides the rows that point at them: logs and texts written
+# when something happened to them. Erasure rewrites each (the address everywhere; the name as a whole JSON value
+# or a whole word), so the logs keep what happened and lose whom it happened to. The test that erases a person and
+# then searches every text, JSON and bytea column of every table fails when a new place is not listed here.
+JSON_COPIES = (("audit_log", "before"), ("audit_log", "after"), ("agenda_change", "changes"),
+               ("calendar_update", "changes"), ("outbox_message", "payload"))
+TEXT_COPIES = (("outbox_message", "last_error"), ("meeting_inbound_reply", "sender"),
+               ("meeting_inbound_reply", "attendee"), ("meeting_inbound_reply", "reason"),
+               ("meeting_occurrence", "minutes"), ("meeting_agenda_item", "presenter"), ("meeting_action", "title"),
+               ("audit_log", "subject_id"))
+
+
+def _json_string(value: str) -> str:
+    """How `value` appears inside jsonb's text form (escaped, non-ASCII as is)."""
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+def _literal(text: str) -> str:
+    """A PostgreSQL regular expression (ARE) matching `text` literally."""
+    return re.sub(r"([^\w\s])", r"\\\1", text)
+
+
+def _word_pattern(text: str) -> str:
+    """`text` as whole words: no match inside a longer word (a short name never eats part of another)."""
+    return (r"\m" if re.match(r"\w", text) else "") + _literal(text) + (r"\M" if re.search(r"\w$", text) else "")
+
+
+NEVER = "never-" + secrets.token_hex(16)  # matches no stored text: stands in for a name too short to search for
+
+
+async def _scrub_copies(email: str, name: str, replacement: str) -> None:
+    """Rewrite the person's address and name (case-insensitively) wherever the system copied them into a log or a
+    text, where it stands as whole words."""
+    email_re = _literal(email)
+    searchable = len(name.strip()) >= 3
+    # In JSON: the name as a whole value, or as whole words inside a text value when it is a full name (a single
+    # word could also be a key: "Name" must not rewrite every "name" key).
+    json_name = ((_word_pattern(_json_string(name)) if " " in name.strip() else
+                  '"' + _literal(_json_string(name)) + '"') if searchable else NEVER)
+    text_name = _word_pattern(name) if searchable else NEVER
+    for table, column in JSON_COPIES:
+        # Table and column names come from the constants above, never from input.
+        await sql.execute(
+            f"UPDATE {table} SET {column} = regexp_replace(regexp_replace({column}::text, $1, $2, 'gi'),"
+            f" $3, $4, 'gi')::jsonb WHERE {column}::text ~* $1 OR {column}::text ~* $3",
+            email_re, _json_string(replacement), json_name,
+            ERASED_NAME if " " in name.strip() else f'"{ERASED_NAME}"')
+    for table, column in TEXT_COPIES:
+        await sql.execute(
+            f"UPDATE {table} SET {column} = regexp_replace(regexp_replace({column}, $1, $2, 'gi'), $3, $4, 'gi')"
+            f" WHERE {column} ~* $1 OR {column} ~* $3", email_re, replacement, text_name, ERASED_NAME)
 
 
 async def erase(person_id: int, account: CurrentAccount | None = None, now: datetime | None = None) -> dict:
@@ -118,7 +206,8 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
     seat goes to the next in line); past ones stay as they were, for the counts. Idempotent."""
     now = now or datetime.now(timezone.utc)
     async with DB.transaction():
-        person = await sql.fetchrow("SELECT id, email, erased_at FROM person WHERE id = $1 FOR UPDATE", person_id)
+        person = await sql.fetchrow("SELECT id, email, name, erased_at FROM person WHERE id = $1 FOR UPDATE",
+                                    person_id)
         if person is None:
             raise NotFound("person")
         if person["erased_at"] is not None:
@@ -129,15 +218,17 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
         for reg in upcoming:
             event = await seats.lock_event(reg["event"])
             await seats.cancel(reg["id"], event, "erased")
-        registration_ids = [r["id"] for r in await sql.fetch("SELECT id FROM registration WHERE person = $1",
-                                                             person_id)]
+        registrations = await sql.fetch("SELECT id, registered_name FROM registration WHERE person = $1", person_id)
+        registration_ids = [r["id"] for r in registrations]
+        # Every name this person went by: the profile's, and those typed at registration or for a session role.
+        names = {person["name"]} | {r["registered_name"] for r in registrations if r["registered_name"]} | {
+            r["display_name"] for r in await sql.fetch(
+                "SELECT display_name FROM agenda_session_person WHERE person = $1 AND display_name IS NOT NULL",
+                person_id)}
         replacement = _anonymous_email()
         await _detach(registration_ids, now)
         await _scrub_messages(registration_ids, person["email"], replacement)
         await sql.execute("UPDATE invitation SET email = $2, name = '' WHERE email = $1", person["email"], replacement)
-        await sql.execute("UPDATE meeting_inbound_reply SET sender = CASE WHEN sender = $1 THEN $2 ELSE sender END,"
-                          " attendee = CASE WHEN attendee ILIKE '%' || $1 THEN $2 ELSE attendee END"
-                          " WHERE sender = $1 OR attendee ILIKE '%' || $1", person["email"], replacement)
         await sql.execute("UPDATE project_contact SET left_at = $2 WHERE person = $1 AND left_at IS NULL",
                           person_id, now)
         await sql.execute("UPDATE meeting_invitee SET withdrawn_at = coalesce(withdrawn_at, $2), token_nonce = $3,"
@@ -147,11 +238,10 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
         await sql.execute("DELETE FROM person_calendar WHERE person = $1", person_id)
         # The name an organizer typed for a session role is theirs too: the agenda shows the erased name instead.
         await sql.execute("UPDATE agenda_session_person SET display_name = NULL WHERE person = $1", person_id)
-        # The audit trail keeps what was done, not to whom by address.
-        await sql.execute("UPDATE audit_log SET before = replace(before::text, $1, $2)::jsonb,"
-                          " after = replace(after::text, $1, $2)::jsonb"
-                          " WHERE before::text LIKE '%' || $1 || '%' OR after::text LIKE '%' || $1 || '%'",
-                          person["email"], replacement)
+        # Logs and texts (audit trail, agenda change log, outbox, inbound replies, meeting records) keep what was
+        # done, not to whom.
+        for name in sorted(names, key=len, reverse=True):  # a longer name first: it may contain a shorter one
+            await _scrub_copies(person["email"], name, replacement)
         await sql.execute("UPDATE person SET email = $2, name = $3, timezone = NULL, announcements_opt_out = true,"
                           " erased_at = $4 WHERE id = $1", person_id, replacement, ERASED_NAME, now)
         await audit.record(account, "person.erase", "person", person_id, None,
@@ -207,13 +297,16 @@ async def apply_retention(now: datetime | None = None, batch: int = 500) -> int:
             done += len(rows)
         if len(rows) < batch:
             break
-    # People who only ever registered for events past retention, and are in no project, keep nothing either.
+    # People who only ever registered (or spoke) at events past retention, and are in no project, keep nothing
+    # either: erase() reaches every copy of them, as it does for a request.
     leftovers = await sql.fetch(
         """SELECT p.id FROM person p WHERE p.erased_at IS NULL AND p.created_at < $1
            AND NOT EXISTS (SELECT 1 FROM registration r WHERE r.person = p.id)
            AND NOT EXISTS (SELECT 1 FROM project_contact c WHERE c.person = p.id)
            AND NOT EXISTS (SELECT 1 FROM meeting_invitee i WHERE i.person = p.id)
-           AND NOT EXISTS (SELECT 1 FROM delegation d WHERE d.head_person = p.id)""",
+           AND NOT EXISTS (SELECT 1 FROM delegation d WHERE d.head_person = p.id)
+           AND NOT EXISTS (SELECT 1 FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session
+                           JOIN event e ON e.id = s.event WHERE sp.person = p.id AND e.ends_at >= $1)""",
         cutoff)
     for p in leftovers:
         await erase(p["id"], None, now)

@@ -11,6 +11,7 @@ from litestar.openapi import OpenAPIConfig
 
 from events_app.db.engine import pool
 from events_app.settings import get_settings
+from events_app.web import access_log
 from events_app.web.controllers.admin import ADMIN_CONTROLLERS
 from events_app.web.controllers.agenda import AGENDA_CONTROLLERS, agenda_lifespan
 from events_app.web.controllers.auth import AuthController
@@ -60,6 +61,7 @@ def create_app() -> Litestar:
     settings.check_production()
     settings.trusted_proxy_networks  # noqa: B018 -- a TRUSTED_PROXIES entry that is no address stops the start
     logging.basicConfig(level=logging.INFO)
+    access_log.install()  # no link token ever reaches an access log
     handlers = {
         **EXCEPTION_HANDLERS,
         asyncpg.exceptions.DataError: data_error,

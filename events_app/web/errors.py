@@ -9,6 +9,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from events_app.domain.errors import DomainError, FieldError
 from events_app.domain.nesting import MAX_JSON_DEPTH, too_deep
+from events_app.web.access_log import redact_path
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -88,7 +89,7 @@ def http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.exception("unhandled error on %s %s", request.method, redact_path(request.url.path))
     return _problem(500, "Internal error", "something went wrong on our side; it has been logged")
 
 
@@ -125,13 +126,13 @@ def data_error(request: Request, exc: Exception) -> Response:
     """
     if any(isinstance(v, int) and not -INT4_MAX - 1 <= v <= INT4_MAX for v in request.path_params.values()):
         return _problem(404, "Not found", "nothing has this id")
-    log.info("rejected a value on %s %s: %s", request.method, request.url.path, exc)
+    log.info("rejected a value on %s %s: %s", request.method, redact_path(request.url.path), exc)
     return _problem(400, "Invalid input", "a value in the request is out of range or contains characters that "
                                           "cannot be stored (such as NUL)")
 
 
 def database_unavailable(request: Request, exc: Exception) -> Response:
-    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    log.warning("database unavailable on %s %s: %s", request.method, redact_path(request.url.path), exc)
     return Response({"type": "about:blank", "title": "Service unavailable", "status": 503,
                      "detail": "the database is not reachable; try again in a moment", "errors": []},
                     status_code=503, media_type=PROBLEM, headers={"Retry-After": "5"})

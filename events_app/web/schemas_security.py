@@ -74,6 +74,12 @@ class PersonalDataOut(Struct):
     meeting_invitations: list[dict[str, Any]]
     meeting_answers: list[dict[str, Any]]
     meeting_attendance: list[dict[str, Any]]
+    session_bookings: list[dict[str, Any]] = []
+    session_roles: list[dict[str, Any]] = []
+    meeting_actions: list[dict[str, Any]] = []
+    inbound_replies: list[dict[str, Any]] = []
+    audit_entries: list[dict[str, Any]] = []
+    agenda_changes: list[dict[str, Any]] = []
 
 
 # --------------------------------------------------------------------------- the person, by an emailed link

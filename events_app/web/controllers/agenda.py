@@ -47,11 +47,15 @@ ORGANIZER = {"account": Provide(provide_account)}
 ANYONE = {"account": Provide(provide_optional_account)}
 IfNoneMatch = Annotated[str | None, HeaderParameter(name="if-none-match", required=False)]
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
+# One person's feed: no shared cache (proxy, CDN) may keep it, and the subscriber's own client revalidates every
+# time (ETag / 304 still spares the body). no-store would forbid even that client copy and the 304s with it.
+PERSONAL_CACHE_CONTROL = "private, max-age=0, must-revalidate"
 
 
-def served(rendered: Rendered, if_none_match: str | None, filename: str | None = None) -> Response[bytes]:
+def served(rendered: Rendered, if_none_match: str | None, filename: str | None = None,
+           cache_control: str = CACHE_CONTROL) -> Response[bytes]:
     """Cached bytes, or 304 Not Modified when the client already holds them (If-None-Match)."""
-    headers = {"ETag": rendered.etag, "Cache-Control": CACHE_CONTROL}
+    headers = {"ETag": rendered.etag, "Cache-Control": cache_control}
     if etag_matches(if_none_match, rendered.etag):
         return Response(content=b"", status_code=304, headers=headers)
     if filename:
@@ -206,13 +210,24 @@ class PersonalAgendaController(Controller):
     async def drop(self, token: FromPath[str], session_id: FromPath[int]) -> BookingOut:
         return msgspec.convert(await agenda_bookings.drop(token, session_id), BookingOut)
 
+
+
+class PersonalFeedController(Controller):
+    """The delegate's calendar subscription, reached with the registration's feed token: it reads the event and the
+    booked sessions and can change nothing. (Feeds under the manage token, /api/registrations/{token}/calendar.ics,
+    are retired: a calendar app would have kept a link that can cancel the registration.)"""
+
+    path = "/api/my-agenda/{token:str}"
+    tags = ["personal agenda"]
+
     @get("/calendar.ics", operation_id="getPersonalFeed", summary="The delegate's event and booked sessions")
     async def calendar(self, token: FromPath[str], if_none_match: IfNoneMatch = None) -> Response[bytes]:
-        return served(await agenda_publish.delegate_feed(token), if_none_match, "my-agenda.ics")
+        return served(await agenda_publish.delegate_feed(token), if_none_match, "my-agenda.ics",
+                      cache_control=PERSONAL_CACHE_CONTROL)
 
 
 AGENDA_CONTROLLERS = [RoomController, TrackController, SessionController, AgendaController, ScheduleController,
-                      PersonalAgendaController]
+                      PersonalAgendaController, PersonalFeedController]
 
 
 @asynccontextmanager

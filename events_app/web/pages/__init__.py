@@ -22,6 +22,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from events_app.domain.errors import DomainError
+from events_app.web.access_log import redact_path
 from events_app.domain.vocab import country_name
 from events_app.settings import get_settings
 from events_app.web.pages import i18n
@@ -30,7 +31,7 @@ from events_app.web.pages.access import AccessPages
 from events_app.web.pages.accounts import PasswordChangePages, PasswordResetPages
 from events_app.web.pages.agenda import AgendaPages
 from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
-from events_app.web.pages.delegate import ManagePages, RegistrationPages
+from events_app.web.pages.delegate import ManagePages, RegistrationPages, ViewPage
 from events_app.web.pages.organizer import AuthPages, OrganizerPages
 from events_app.web.pages.person import AccessLinkPages, PersonPages
 from events_app.web.pages.public import PublicPages
@@ -145,10 +146,10 @@ def page_error(request: Request, exc: Exception) -> Response:
     elif isinstance(exc, HTTPException):
         status, detail = exc.status_code, str(exc.detail)
     elif isinstance(exc, OSError) or type(exc).__module__.startswith("asyncpg"):
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        log.warning("database unavailable on %s %s: %s", request.method, redact_path(request.url.path), exc)
         status, detail = 503, "The service is briefly unavailable. Please try again in a moment."
     else:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, redact_path(request.url.path))
         status, detail = 500, "Something went wrong on our side; it has been logged. Please try again later."
     titles = {400: "The request could not be understood", 401: "Please log in", 403: "Not allowed",
               404: "Page not found", 405: "Not allowed", 409: "That is not possible right now", 410: "Gone",
@@ -177,9 +178,9 @@ def login_redirect(request: Request, exc: LoginRequired) -> Response:
     return page_error(request, exc)
 
 
-PAGE_CONTROLLERS = [PublicPages, RegistrationPages, ManagePages, AuthPages, OrganizerPages, AgendaPages,
-                    AccessPages, CoordinatorPages, RsvpPages, AccessLinkPages, PersonPages,
-                    PasswordResetPages, PasswordChangePages]
+PAGE_CONTROLLERS = [PublicPages, RegistrationPages, ManagePages, ViewPage, AuthPages, OrganizerPages, AgendaPages,
+                    AccessPages, CoordinatorPages, RsvpPages, AccessLinkPages, PersonPages, PasswordResetPages,
+                    PasswordChangePages]
 
 
 def page_routes() -> list:

@@ -14,7 +14,15 @@ from events_app.domain.errors import DomainError, InvalidInput, NotFound
 from events_app.domain.questions import validate_answers
 from events_app.domain.registration import ACTIVE
 from events_app.domain.vocab import LANGUAGES
-from events_app.services import agenda_bookings, agenda_publish, delegations, events, people, registrations
+from events_app.services import (
+    agenda_bookings,
+    agenda_publish,
+    delegations,
+    events,
+    people,
+    registration_links,
+    registrations,
+)
 from events_app.web import abuse
 from events_app.web.pages.common import field_errors, form_data, int_or_none, language_of, page, redirect
 
@@ -161,6 +169,20 @@ async def programme(event: dict, token: str) -> dict | None:
     return {"sessions": sessions, "mine": mine, "clashes": clashes(sessions, mine)}
 
 
+class ViewPage(Controller):
+    """Reached with the registration's view token, the link calendar invites carry: shows the registration and
+    changes nothing (changes go through the manage link in the confirmation email)."""
+
+    path = "/view/{token:str}"
+    include_in_schema = False
+
+    @get("/", name="registration-view")
+    async def view(self, request: Request, token: FromPath[str]) -> Template:
+        registration = await registration_links.by_view_token(token)
+        event = await events.get_event(registration["event_id"])
+        return page(request, "delegate/view.html", registration=registration, event=event)
+
+
 class ManagePages(Controller):
     """Reached with the secret manage token: no login, the link is the key."""
 
@@ -176,8 +198,10 @@ class ManagePages(Controller):
             delegation = await delegations.for_head(token)
         except DomainError:
             pass  # not a head of delegation
+        links = await registration_links.ensure(registration["id"])
         return page(request, template, status=status, registration=registration, event=event,
                     delegation=delegation, token=token, errors=errors or {}, values=values or {},
+                    feed_url=links.feed_url,
                     just_registered=request.query_params.get("done") == "registered",
                     programme=await programme(event, token))
 

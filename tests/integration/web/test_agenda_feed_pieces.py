@@ -8,7 +8,7 @@ from events_app.db import sql
 from events_app.domain.agenda import PersonInRole, session_calendar_item
 from events_app.domain.ical import feed
 from events_app.services import agenda_cache, agenda_publish
-from tests.agenda_fixtures import add_session, congress, delegate
+from tests.agenda_fixtures import add_session, congress, delegate, feed_path
 from tests.fixtures import validate_ics
 from tests.integration.web.test_privacy import person_session
 
@@ -169,5 +169,5 @@ async def test_delegate_feed_uses_the_same_pieces(client, organizer):
     public = await _served(client, c)
     token = await delegate(client, c)
     await client.put(f"/api/registrations/{token}/agenda/{lab['id']}")
-    mine = (await client.get(f"/api/registrations/{token}/calendar.ics")).content
+    mine = (await client.get(await feed_path(token))).content
     assert await _stored(lab["id"]) in mine and await _stored(lab["id"]) in public

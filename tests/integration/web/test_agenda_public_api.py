@@ -4,7 +4,7 @@ import io
 
 import icalendar
 
-from tests.agenda_fixtures import add_session, congress, delegate
+from tests.agenda_fixtures import add_session, congress, delegate, feed_path
 from tests.fixtures import validate_ics
 
 
@@ -101,8 +101,8 @@ async def test_delegate_feed_has_event_and_booked_sessions_only(client, organize
     c, opening, lab, night = await _agenda(client, organizer)
     token = await delegate(client, c)
     await client.put(f"/api/registrations/{token}/agenda/{lab['id']}")
-    first = await client.get(f"/api/registrations/{token}/calendar.ics")
-    again = await client.get(f"/api/registrations/{token}/calendar.ics")
+    first = await client.get(await feed_path(token))
+    again = await client.get(await feed_path(token))
     uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(first.content).walk("VEVENT")]
     event_uid = str(await __import__("events_app.db.sql", fromlist=["x"]).fetchval(
         "SELECT calendar_uid FROM event WHERE id = $1", c["id"]))

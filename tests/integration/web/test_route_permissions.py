@@ -26,7 +26,16 @@ import pytest
 
 from events_app.db import sql
 from events_app.domain.security import digest, manage_token
-from events_app.services import announcements, delegations, events, meetings, person_access, projects, registrations
+from events_app.services import (
+    announcements,
+    delegations,
+    events,
+    meetings,
+    person_access,
+    projects,
+    registration_links,
+    registrations,
+)
 from events_app.services.accounts import CurrentAccount
 from events_app.settings import get_settings
 from events_app.web.app import create_app
@@ -156,8 +165,9 @@ async def build() -> Scenario:
         room_id=room["id"], track_id=track["id"], session_id=session["id"], workshop_id=workshop["id"],
         speaker_id=speaker, occurrence=occurrences[1]["id"], first_occurrence=occurrences[0]["id"], action_id=action["id"],
         later=(start + timedelta(hours=5)).isoformat(), later_end=(start + timedelta(hours=6)).isoformat(),
-        manage_token=confirmed["manage_token"], head_token=manage_token(key, head["token_nonce"]),
-        access_link=links[0],
+        manage_token=confirmed["manage_token"], access_link=links[0],
+        feed_token=(await registration_links.ensure(confirmed["id"])).feed_url.split("/")[-2],
+        head_token=manage_token(key, head["token_nonce"]),
         delegate_person=await sql.fetchval("SELECT person FROM registration WHERE id = $1", confirmed["id"]),
         rsvp_token=purpose_token(key, "rsvp", invitee["token_nonce"]),
         calendar_token=purpose_token(key, "person-feed", calendar["token_nonce"]),
@@ -344,7 +354,7 @@ ROUTES = [
     R("GET", E + "/schedule.json", PUBLIC),
     R("GET", E + "/schedule.xml", PUBLIC),
     R("GET", TOKEN_PATH + "/agenda", TOKEN),
-    R("GET", TOKEN_PATH + "/calendar.ics", TOKEN),
+    R("GET", "/api/my-agenda/{token:str}/calendar.ics", TOKEN, params=lambda s: {"token": s.ids["feed_token"]}),
     R("PUT", TOKEN_PATH + "/agenda/{session_id:int}", TOKEN),
     R("DELETE", TOKEN_PATH + "/agenda/{session_id:int}", TOKEN, params=lambda s: {"session_id": s.ids["workshop_id"]}),
     # the API documentation

@@ -22,3 +22,11 @@ def test_password_hash_is_argon2_and_verifies():
     hashed = hash_password("congress-demo")
     assert hashed.startswith("$argon2")
     assert (verify_password(hashed, "congress-demo"), verify_password(hashed, "wrong")) == (True, False)
+
+
+def test_link_tokens_differ_by_purpose():
+    from events_app.domain.security import feed_token, manage_token, view_token
+
+    tokens = {manage_token("secret", "n1"), view_token("secret", "n1"), feed_token("secret", "n1"),
+              view_token("secret", "n2"), view_token("other", "n1")}
+    assert (len(tokens), view_token("secret", "n1")) == (5, view_token("secret", "n1"))
