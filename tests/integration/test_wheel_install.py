@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -29,8 +30,15 @@ def _source_files(folder: str) -> list[str]:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
+    # The Dockerfile's build context: these files only (a build in the source tree would also leave build/ there).
+    source = work / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("events_app", "workers"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--disable-pip-version-check",
-                    "-w", str(work / "dist"), str(ROOT)], check=True, cwd=work)
+                    "-w", str(work / "dist"), str(source)], check=True, cwd=work)
     wheels = list((work / "dist").glob("events_app-*.whl"))
     assert len(wheels) == 1, wheels
     target = work / "site"
