@@ -146,7 +146,7 @@ def test_access_log_never_shows_tokens(db, tmp_path):
     """The real server (uvicorn, as manage.py and the Dockerfile run it) with its access log on."""
     log_path = tmp_path / "api.log"
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory", "--no-proxy-headers",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "info"],
                             cwd=ROOT, env={**os.environ, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
                             stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
