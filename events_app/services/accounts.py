@@ -120,6 +120,17 @@ async def authenticate(token: str) -> CurrentAccount:
     return CurrentAccount(row["id"], row["email"], row["name"], row["is_admin"])
 
 
+async def require_coordinator(account: CurrentAccount, project_id: int) -> None:
+    """NotFound for an unknown project, Forbidden unless the account coordinates it (administrators may all)."""
+    row = await sql.fetchrow(
+        "SELECT p.id, EXISTS(SELECT 1 FROM project_coordinator c WHERE c.project = p.id AND c.account = $2) AS mine"
+        " FROM pilot_project p WHERE p.id = $1", project_id, account.id)
+    if row is None:
+        raise NotFound("pilot project")
+    if not (row["mine"] or account.is_admin):
+        raise Forbidden("your account does not coordinate this pilot project")
+
+
 async def require_organizer(account: CurrentAccount, event_id: int) -> None:
     """NotFound for an unknown event, Forbidden unless the account may manage it: an organizer of the event, staff
     of the regional office the event belongs to, or an administrator."""
