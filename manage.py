@@ -112,7 +112,7 @@ class Children:
         return proc
 
     def stop(self) -> None:
-        for name, proc, sig in reversed(self.procs):
+        for _name, proc, sig in reversed(self.procs):
             if proc.poll() is None:
                 try:
                     proc.send_signal(sig)

@@ -13,9 +13,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import icalendar
-from icalendar import Calendar
+from icalendar import Calendar, vCalAddress, vRecur, vText
 from icalendar import Event as VEvent
-from icalendar import vCalAddress, vRecur, vText
 
 from events_app.domain.timezones import vtimezone
 

@@ -14,9 +14,9 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -196,10 +196,9 @@ def parse_rrule(text: str, tzid: str) -> Recurrence:
             errors.append("FREQ=YEARLY with a day needs one BYMONTH")
         if bymonthday and byday:
             errors.append("give BYMONTHDAY or BYDAY, not both")
-        if byday and bysetpos is None:
-            if len(byday) != 1 or ordinals == [] or ordinals[0] not in _ORDINALS:
-                errors.append("monthly and yearly rules take one numbered weekday: 1TU (first Tuesday) ... 4TU or "
-                              "-1TU (last)")
+        if byday and bysetpos is None and (len(byday) != 1 or ordinals == [] or ordinals[0] not in _ORDINALS):
+            errors.append("monthly and yearly rules take one numbered weekday: 1TU (first Tuesday) ... 4TU or "
+                          "-1TU (last)")
         if bysetpos is not None and (not byday or ordinals):
             errors.append("BYSETPOS needs a list of plain weekdays, e.g. BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1")
     if errors:

@@ -512,9 +512,9 @@ def _xml_session(event, day, day_start: datetime | None, room_name: str, zone: Z
         if name:
             persons.append(SchedulePerson(_guid(p.get("guid"), "person", p.get("id") or name.lower()), name,
                                           role=None, id=_int(p.get("id"))))
-    link = next((l.get("href") for l in event.iterfind("links/link")
-                 if (l.get("href") or "").startswith(("https://", "http://"))
-                 and "online" in (l.text or "").lower()), "")
+    link = next((a.get("href") for a in event.iterfind("links/link")
+                 if (a.get("href") or "").startswith(("https://", "http://"))
+                 and "online" in (a.text or "").lower()), "")
     numeric_id = _int(event.get("id")) or 0
     return ScheduleSession(
         guid=_guid(event.get("guid"), "session", numeric_id, starts_at.isoformat(), room_name, title),
@@ -623,9 +623,9 @@ def _json_session(event: Any, day: dict, room_name: str, zone: ZoneInfo) -> Sche
                                           role=p.get("role") if p.get("role") in ("speaker", "moderator",
                                                                                    "panelist") else None,
                                           organization=str(p.get("organization") or ""), id=_int(p.get("id"))))
-    link = next((l.get("url") for l in event.get("links") or [] if isinstance(l, dict)
-                 and str(l.get("url") or "").startswith(("https://", "http://"))
-                 and "online" in str(l.get("title") or "").lower()), "")
+    link = next((a.get("url") for a in event.get("links") or [] if isinstance(a, dict)
+                 and str(a.get("url") or "").startswith(("https://", "http://"))
+                 and "online" in str(a.get("title") or "").lower()), "")
     numeric_id = _int(event.get("id")) or 0
     track = event.get("track")
     language = event.get("language")

@@ -20,7 +20,6 @@ from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import DomainError, FieldError, Forbidden, InvalidInput, NotFound, Unauthorized
 from events_app.domain.passwords import password_problems
-from events_app.domain.text import clean_fields
 from events_app.domain.security import (
     digest,
     hash_password,
@@ -29,6 +28,7 @@ from events_app.domain.security import (
     password_reset_token,
     verify_password,
 )
+from events_app.domain.text import clean_fields
 from events_app.jobs import kick_outbox
 from events_app.services import limits, outbox
 from events_app.settings import get_settings

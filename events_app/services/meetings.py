@@ -19,27 +19,27 @@ from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.domain.meetings import (
+    Answer,
     Override,
     SeriesTiming,
     check_move,
     effective_partstat,
-    Answer,
     expand,
     find_occurrence,
     occurrence_key,
     occurrences,
     orphaned_keys,
     parse_rrule,
+    purpose_token,
     to_local,
     validate_series,
     validate_timing,
     wall_to_utc,
 )
-from events_app.domain.security import digest, new_nonce
-from events_app.domain.meetings import purpose_token
 from events_app.domain.replies import reply_token
-from events_app.domain.vocab import is_time_zone
+from events_app.domain.security import digest, new_nonce
 from events_app.domain.text import clean_fields, text_errors
+from events_app.domain.vocab import is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services import audit, outbox
 from events_app.services.accounts import CurrentAccount, require_coordinator

@@ -9,7 +9,7 @@ from typing import Any
 
 from events_app.db import sql
 from events_app.db.engine import DB
-from events_app.domain.errors import Conflict, FieldError, Forbidden, NotFound, require
+from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.meetings import purpose_token
 from events_app.domain.replies import max_mailbox_local_length
 from events_app.domain.security import digest, new_nonce
@@ -21,7 +21,6 @@ from events_app.services.accounts import CurrentAccount, require_coordinator
 from events_app.services.people import link_or_create_person
 from events_app.services.registrations import normalize_email
 from events_app.settings import get_settings
-
 
 REPLY_MAILBOX_TOO_LONG = ("the part before the @ is too long for calendar replies: they come back to a personal "
                           "address built on it (name+r<code>@domain), so it may have at most "
