@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -154,7 +155,7 @@ def parse_rrule(text: str, tzid: str) -> Recurrence:
             errors.append(f"{name} is not supported (Outlook cannot show it); use only {', '.join(_ALLOWED_PARTS)}")
         else:
             parts[name] = val
-    freq = parts.get("FREQ")
+    freq = parts.get("FREQ", "")
     if freq not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
         errors.append("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
     interval = _int(parts["INTERVAL"], "INTERVAL", 1, 99, errors) if "INTERVAL" in parts else 1
@@ -392,7 +393,7 @@ class ActionItem:
     done_at: datetime | None = None
     owner_person_id: int | None = None
     due_date: date | None = None
-    extra: dict = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def actions_for(actions: Iterable[ActionItem], occurrence_start: datetime) -> list[tuple[ActionItem, bool]]:
@@ -420,7 +421,7 @@ def purpose_token(secret_key: str, purpose: str, nonce: str) -> str:
 # --------------------------------------------------------------------------- series fields
 
 
-def validate_series(fields: dict) -> list[FieldError]:
+def validate_series(fields: dict[str, Any]) -> list[FieldError]:
     """Every problem with a complete set of series fields (after a change is merged), timing last."""
     errors: list[FieldError] = []
     if not str(fields.get("title") or "").strip():

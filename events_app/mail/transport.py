@@ -60,6 +60,7 @@ class SmtpTransport:
     def _connect(self) -> _SMTP | _SMTP_SSL:
         s = self.settings
         context = tls_context(s.smtp_tls_verify)
+        conn: _SMTP | _SMTP_SSL
         if s.smtp_ssl:
             conn = _SMTP_SSL(s.smtp_host, s.smtp_port, timeout=30, context=context)
         else:
