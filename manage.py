@@ -4,6 +4,7 @@
     python3 manage.py up      # venv + install, then PostgreSQL, Redis, SMTP sink, migrations, demo data,
                               # API, Celery worker and beat; Ctrl+C stops everything
     python3 manage.py test    # the whole test suite against embedded (or configured) servers
+    python3 manage.py lint    # static checks: ruff, mypy, import-linter (layers and import cycles)
     python3 manage.py migrate | seed | install
 
 DATABASE_URL, REDIS_URL and SMTP_URL select external servers; without them embedded ones are started as child
@@ -112,7 +113,7 @@ class Children:
         return proc
 
     def stop(self) -> None:
-        for name, proc, sig in reversed(self.procs):
+        for _name, proc, sig in reversed(self.procs):
             if proc.poll() is None:
                 try:
                     proc.send_signal(sig)
@@ -333,6 +334,27 @@ def cmd_test(args: argparse.Namespace) -> int:
         shutil.rmtree(base, ignore_errors=True)
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    """The static checks configured in pyproject.toml, each run even when an earlier one fails."""
+    ensure_venv()
+    bindir = venv_python().parent
+    checks = [
+        ("ruff", [str(bindir / "ruff"), "check", "."]),
+        ("mypy", [str(bindir / "mypy")]),
+        ("import-linter", [str(bindir / "lint-imports")]),
+    ]
+    failed = []
+    for name, argv in checks:
+        log(f"{name}: {' '.join(argv[1:]) or '(pyproject.toml)'}")
+        if subprocess.run(argv, cwd=ROOT).returncode != 0:
+            failed.append(name)
+    if failed:
+        log(f"failed: {', '.join(failed)}")
+        return 1
+    log("all static checks passed")
+    return 0
+
+
 def cmd_module(*module_args: str):
     def run(args: argparse.Namespace) -> int:
         ensure_venv()
@@ -356,6 +378,7 @@ def main() -> int:
     sub.add_parser("up", help="run the whole stack").set_defaults(func=cmd_up)
     test = sub.add_parser("test", help="run the test suite (extra arguments go to pytest)")
     test.set_defaults(func=cmd_test)
+    sub.add_parser("lint", help="ruff, mypy and import-linter (layers, no import cycles)").set_defaults(func=cmd_lint)
     sub.add_parser("install", help="create .venv and install").set_defaults(func=lambda a: ensure_venv() and 0)
     sub.add_parser("migrate", help="apply migrations").set_defaults(func=cmd_module("events_app.cli", "migrate"))
     sub.add_parser("seed", help="load demo data").set_defaults(func=cmd_module("events_app.cli", "seed"))

@@ -25,9 +25,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -264,7 +264,7 @@ def report(rows: list[tuple[str, Result, Result, float]], args) -> bool:
         print(f"{name:<28}{baseline.rate:>15,.0f} /s{http.rate:>9,.0f} /s{ratio:>8.2f}{'>= ' + str(TARGET):>8}"
               f"{http.percentile(0.5):>12.1f} / {http.percentile(0.99):<6.1f}{cpu:>14.2f}")
     print(line)
-    for name, baseline, http, _ in rows:
+    for name, _baseline, http, _ in rows:
         others = {s: n for s, n in http.statuses.items() if s != 201}
         if others:
             print(f"{name}: non-201 answers {others}; first: {http.first_error}")

@@ -15,9 +15,9 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from events_app.mail.message import Outgoing
 from events_app.mail.transport import PermanentFailure, SmtpTransport, TemporaryFailure, Withheld
 from events_app.services import notifications, outbox
-from events_app.services.notifications import Outgoing
 from events_app.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import uuid
 
 from piccolo.columns import (
+    JSONB,
     UUID,
     Boolean,
     Bytea,
     ForeignKey,
     Integer,
-    JSONB,
     OnDelete,
     Text,
     Timestamptz,

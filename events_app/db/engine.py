@@ -4,12 +4,13 @@ The API opens a pool in its lifespan; workers and scripts use one connection per
 """
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from piccolo.engine.postgres import PostgresEngine
 
 from events_app.settings import get_settings
+
 
 class Engine(PostgresEngine):
     """Piccolo's PostgreSQL engine without its check of the server version at construction, which opens a

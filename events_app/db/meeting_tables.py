@@ -8,12 +8,12 @@ from __future__ import annotations
 import uuid
 
 from piccolo.columns import (
+    JSONB,
     UUID,
     Boolean,
     Date,
     ForeignKey,
     Integer,
-    JSONB,
     OnDelete,
     Text,
     Timestamp,

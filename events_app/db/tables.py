@@ -4,12 +4,12 @@ from __future__ import annotations
 import uuid
 
 from piccolo.columns import (
+    JSONB,
     UUID,
     BigInt,
     Boolean,
     ForeignKey,
     Integer,
-    JSONB,
     OnDelete,
     Text,
     Timestamptz,

@@ -6,9 +6,9 @@ answered exactly like a person that does not exist, so sequential ids and known 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterable
 
 
 class Connection(StrEnum):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from events_app.domain.errors import FieldError
@@ -195,7 +196,7 @@ def find_conflicts(candidate: Slot, others: Iterable[Slot], event_starts: dateti
 
 def _overlapping_pairs(slots: list[Slot]) -> list[tuple[Slot, Slot]]:
     """Every overlapping pair, by a sweep over start times (n log n plus the pairs found)."""
-    pairs = []
+    pairs: list[tuple[Slot, Slot]] = []
     active: list[Slot] = []
     for slot in sorted(slots, key=lambda s: (s.starts_at, s.id or 0)):
         active = [a for a in active if a.ends_at > slot.starts_at]
@@ -346,7 +347,7 @@ def session_calendar_item(session: Mapping[str, Any], event: Mapping[str, Any],
 
 
 def now_and_next(sessions: Iterable[Mapping[str, Any]], now: datetime,
-                 horizon: timedelta = timedelta(hours=2)) -> tuple[list, list]:
+                 horizon: timedelta = timedelta(hours=2)) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
     """During the event: the sessions under way at `now`, and those starting within `horizon` (cancelled ones
     left out of both)."""
     live = [s for s in sessions if s["status"] != "cancelled"]

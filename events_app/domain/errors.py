@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class DomainError(Exception):
     errors: list[FieldError] = field(default_factory=list)
     status: int = 400
     title: str = "Bad request"
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.detail
@@ -36,7 +37,7 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
-    def __init__(self, detail: str, field_name: str | None = None, **extra):
+    def __init__(self, detail: str, field_name: str | None = None, **extra: Any):
         errors = [FieldError(field_name, detail)] if field_name else []
         super().__init__(detail, errors, 409, "Conflict", extra)
 

@@ -1,8 +1,9 @@
 """Rules for an event's own fields: what a valid event is and which changes its attendees must hear about."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from events_app.domain.errors import FieldError

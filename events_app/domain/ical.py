@@ -10,12 +10,12 @@ import functools
 import hashlib
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta, timezone
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import icalendar
-from icalendar import Calendar
+from icalendar import Calendar, vCalAddress, vRecur, vText
 from icalendar import Event as VEvent
-from icalendar import vCalAddress, vRecur, vText
 
 from events_app.domain.timezones import vtimezone
 
@@ -56,7 +56,7 @@ class CalendarItem:
     recurrence_id: datetime | None = None
 
 
-def _address(email: str, name: str, **params) -> vCalAddress:
+def _address(email: str, name: str, **params: str) -> vCalAddress:
     address = vCalAddress(f"mailto:{email}")
     if name:
         address.params["CN"] = name
@@ -126,7 +126,7 @@ def _calendar(method: str | None, items: list[CalendarItem], name: str = "") -> 
 def _itip_head(method: str, tzid: str, years: tuple[int, ...]) -> bytes:
     """BEGIN:VCALENDAR, its properties and VTIMEZONE, serialised once: the same in every invite of an event."""
     cal = _calendar(method, [_zone_probe(tzid, year) for year in years])
-    return cal.to_ical().removesuffix(_END_VCALENDAR)
+    return cast(bytes, cal.to_ical()).removesuffix(_END_VCALENDAR)
 
 
 def _zone_probe(tzid: str, year: int) -> CalendarItem:
@@ -143,7 +143,7 @@ _END_VCALENDAR = b"END:VCALENDAR\r\n"
 _PER_RECIPIENT = frozenset({"DTSTAMP", "ATTENDEE", "DESCRIPTION"})
 
 
-def _property_lines(component) -> list[tuple[str, bytes]]:
+def _property_lines(component: icalendar.cal.Component) -> list[tuple[str, bytes]]:
     """(name, folded content line) for each property of a component, in the order icalendar writes them."""
     return [(name, component.content_line(name, value).to_ical() + b"\r\n")
             for name, value in component.property_items(recursive=False) if name not in ("BEGIN", "END")]
@@ -200,7 +200,7 @@ def feed(items: list[CalendarItem], name: str, stamps: dict[str, datetime]) -> b
     for item in items:
         cal.add_component(_vevent(item, stamps[item.uid], cancelled=item.status == "CANCELLED", attendee=None,
                                   with_organizer=False))
-    return cal.to_ical()
+    return cast(bytes, cal.to_ical())
 
 
 def itip_series_message(method: str, items: list[CalendarItem], attendee: Attendee, dtstamp: datetime) -> bytes:
@@ -214,14 +214,14 @@ def itip_series_message(method: str, items: list[CalendarItem], attendee: Attend
     for item in items:
         cal.add_component(_vevent(item, dtstamp, cancelled=method == METHOD_CANCEL, attendee=attendee,
                                   with_organizer=True))
-    return cal.to_ical()
+    return cast(bytes, cal.to_ical())
 
 
 def feed_vevent(item: CalendarItem, dtstamp: datetime) -> bytes:
     """One item's VEVENT exactly as feed() writes it, so callers can keep the pieces of unchanged items and
     assemble a feed with feed_from_parts() without serialising every item again."""
-    return _vevent(item, dtstamp, cancelled=item.status == "CANCELLED", attendee=None,
-                   with_organizer=False).to_ical()
+    return cast(bytes, _vevent(item, dtstamp, cancelled=item.status == "CANCELLED", attendee=None,
+                               with_organizer=False).to_ical())
 
 
 # Bump when _vevent() changes what it writes for a feed in a way _feed_format()'s probe does not show: every
@@ -265,6 +265,6 @@ def feed_from_parts(items: list[CalendarItem], name: str, parts: list[bytes]) ->
     cal = _calendar(None, items, name)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
-    head = cal.to_ical()
+    head: bytes = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
     return head[: -len(end)] + b"".join(parts) + end

@@ -14,9 +14,10 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -154,7 +155,7 @@ def parse_rrule(text: str, tzid: str) -> Recurrence:
             errors.append(f"{name} is not supported (Outlook cannot show it); use only {', '.join(_ALLOWED_PARTS)}")
         else:
             parts[name] = val
-    freq = parts.get("FREQ")
+    freq = parts.get("FREQ", "")
     if freq not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
         errors.append("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
     interval = _int(parts["INTERVAL"], "INTERVAL", 1, 99, errors) if "INTERVAL" in parts else 1
@@ -196,10 +197,9 @@ def parse_rrule(text: str, tzid: str) -> Recurrence:
             errors.append("FREQ=YEARLY with a day needs one BYMONTH")
         if bymonthday and byday:
             errors.append("give BYMONTHDAY or BYDAY, not both")
-        if byday and bysetpos is None:
-            if len(byday) != 1 or ordinals == [] or ordinals[0] not in _ORDINALS:
-                errors.append("monthly and yearly rules take one numbered weekday: 1TU (first Tuesday) ... 4TU or "
-                              "-1TU (last)")
+        if byday and bysetpos is None and (len(byday) != 1 or ordinals == [] or ordinals[0] not in _ORDINALS):
+            errors.append("monthly and yearly rules take one numbered weekday: 1TU (first Tuesday) ... 4TU or "
+                          "-1TU (last)")
         if bysetpos is not None and (not byday or ordinals):
             errors.append("BYSETPOS needs a list of plain weekdays, e.g. BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1")
     if errors:
@@ -393,7 +393,7 @@ class ActionItem:
     done_at: datetime | None = None
     owner_person_id: int | None = None
     due_date: date | None = None
-    extra: dict = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def actions_for(actions: Iterable[ActionItem], occurrence_start: datetime) -> list[tuple[ActionItem, bool]]:
@@ -421,7 +421,7 @@ def purpose_token(secret_key: str, purpose: str, nonce: str) -> str:
 # --------------------------------------------------------------------------- series fields
 
 
-def validate_series(fields: dict) -> list[FieldError]:
+def validate_series(fields: dict[str, Any]) -> list[FieldError]:
     """Every problem with a complete set of series fields (after a change is merged), timing last."""
     errors: list[FieldError] = []
     if not str(fields.get("title") or "").strip():

@@ -67,7 +67,8 @@ def _check(kind: str, value: Any, options: list[str]) -> tuple[Any, str | None]:
     return None, "unknown question kind"
 
 
-def validate_answers(questions: list[dict], answers: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+def validate_answers(questions: list[dict[str, Any]],
+                     answers: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
     """Check answers against the event's questions: required ones present, each of the right shape, no strangers."""
     by_code = {q["code"]: q for q in questions}
     errors = [FieldError(f"answers.{code}", "no such question for this event") for code in answers

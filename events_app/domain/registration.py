@@ -6,9 +6,9 @@ a registration that is confirmed or holds an open waiting-list offer (SEAT_HOLDI
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Sequence
 
 from events_app.domain.errors import Conflict, FieldError, InvalidInput
 from events_app.domain.vocab import MEMBER_KINDS, PARTNER_KINDS, RegistrationStatus

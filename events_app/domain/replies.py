@@ -19,7 +19,7 @@ import re
 REPLY_PURPOSE = "imip-reply"
 TOKEN_BYTES = 16  # 128 bits
 TOKEN_LENGTH = 26  # base32 of 16 bytes without padding
-TOKEN_PREFIX = "r"
+TOKEN_PREFIX = "r"  # noqa: S105 - a marker letter in reply addresses, not a secret
 # `+r<26 base32 characters>` right before the @ (or at the end of a bare local part); case-insensitive.
 _TOKEN_IN_ADDRESS = re.compile(r"\+" + TOKEN_PREFIX + r"([a-z2-7]{26})@", re.IGNORECASE)
 

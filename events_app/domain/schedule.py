@@ -161,7 +161,7 @@ def build_json(schedule: Schedule) -> bytes:
     days = []
     for index, (day, sessions) in enumerate(days_of(schedule), start=1):
         day_start, day_end = _day_bounds(day, sessions, zone)
-        rooms: dict[str, list[dict]] = {}
+        rooms: dict[str, list[dict[str, Any]]] = {}
         for room in _rooms_in_order(schedule, sessions):
             rooms[room] = [_json_event(s, schedule, zone) for s in sessions if s.room == room]
         days.append({"index": index, "date": day.isoformat(), "day_start": day_start.isoformat(),
@@ -190,7 +190,7 @@ def build_json(schedule: Schedule) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
 
-def _json_event(s: ScheduleSession, schedule: Schedule, zone: ZoneInfo) -> dict:
+def _json_event(s: ScheduleSession, schedule: Schedule, zone: ZoneInfo) -> dict[str, Any]:
     return {
         "guid": s.guid,
         "id": s.id,
@@ -246,14 +246,15 @@ def build_xml(schedule: Schedule) -> bytes:
                                   start=day_start.isoformat(), end=day_end.isoformat())
         for room in _rooms_in_order(schedule, sessions):
             room_el = etree.SubElement(day_el, "room", name=room)
-            if room_guids.get(room):
-                room_el.set("guid", room_guids[room])
+            room_guid = room_guids.get(room)
+            if room_guid:
+                room_el.set("guid", room_guid)
             for s in (s for s in sessions if s.room == room):
                 _xml_event(room_el, s, schedule, zone)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _xml_event(parent, s: ScheduleSession, schedule: Schedule, zone: ZoneInfo) -> None:
+def _xml_event(parent: etree._Element, s: ScheduleSession, schedule: Schedule, zone: ZoneInfo) -> None:
     event = etree.SubElement(parent, "event", guid=s.guid, id=str(s.id))
     for tag, text in (("room", s.room), ("title", s.title), ("subtitle", ""), ("type", s.kind),
                       ("date", _iso(s.starts_at, zone)), ("start", s.starts_at.astimezone(zone).strftime("%H:%M")),
@@ -284,15 +285,15 @@ class _TextOnly(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._BLOCKS:
             self.parts.append("\n")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in self._BLOCKS:
             self.parts.append("\n")
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         self.parts.append(data)
 
 
@@ -413,7 +414,7 @@ def parse_xml(data: bytes) -> Schedule:
         line, column = exc.position if exc.position else (0, 0)
         raise ScheduleFormatError([(f"line {line}, column {column}", f"not well-formed XML: {exc.msg}")]) from None
     if root.tag != "schedule":
-        raise ScheduleFormatError([(f"line {root.sourceline}", f"the root element is <{root.tag}>, "
+        raise ScheduleFormatError([(f"line {root.sourceline}", f"the root element is <{str(root.tag)}>, "
                                                                "expected <schedule>")])
     problems: list[tuple[str, str]] = []
     conference = root.find("conference")
@@ -431,11 +432,12 @@ def parse_xml(data: bytes) -> Schedule:
     rooms: dict[str, ScheduleRoom] = {}
     for day in root.iter("day"):
         day_start = None
-        if day.get("start"):
+        start = day.get("start")
+        if start:
             try:
-                day_start = _aware(day.get("start"), zone)
+                day_start = _aware(start, zone)
             except ValueError:
-                problems.append((_where(day), f"day start {day.get('start')!r} is not a date-time"))
+                problems.append((_where(day), f"day start {start!r} is not a date-time"))
         for room in day.findall("room"):
             room_name = (room.get("name") or "").strip()
             if room_name and room_name not in rooms:
@@ -457,12 +459,13 @@ def parse_xml(data: bytes) -> Schedule:
                     rooms=list(rooms.values()), tracks=tracks)
 
 
-def _where(element) -> str:
+def _where(element: etree._Element | None) -> str:
     if element is None:
         return "schedule.xml"
-    label = element.tag
-    if element.get("guid"):
-        label += f" guid={element.get('guid')}"
+    label = str(element.tag)
+    guid = element.get("guid")
+    if guid:
+        label += f" guid={guid}"
     return f"line {element.sourceline} (<{label}>)"
 
 
@@ -485,7 +488,8 @@ def _date_of(value: str | None, sessions: list[ScheduleSession], zone: ZoneInfo,
     return date.today()
 
 
-def _xml_session(event, day, day_start: datetime | None, room_name: str, zone: ZoneInfo) -> ScheduleSession:
+def _xml_session(event: etree._Element, day: etree._Element, day_start: datetime | None, room_name: str,
+                 zone: ZoneInfo) -> ScheduleSession:
     title = (event.findtext("title") or "").strip()
     if not title:
         raise ValueError("<title> is missing or empty")
@@ -496,9 +500,9 @@ def _xml_session(event, day, day_start: datetime | None, room_name: str, zone: Z
             starts_at = _aware(date_text, zone)
         except ValueError:
             raise ValueError(f"<date> {date_text!r} is not a date-time like 2027-05-18T09:00:00+02:00") from None
-    elif start_text and day.get("date"):
+    elif start_text and (day_date := day.get("date")):
         try:
-            starts_at = _start_from_day(day.get("date"), start_text, day_start, zone)
+            starts_at = _start_from_day(day_date, start_text, day_start, zone)
         except ValueError:
             raise ValueError(f"<start> {start_text!r} is not HH:MM") from None
     else:
@@ -512,9 +516,9 @@ def _xml_session(event, day, day_start: datetime | None, room_name: str, zone: Z
         if name:
             persons.append(SchedulePerson(_guid(p.get("guid"), "person", p.get("id") or name.lower()), name,
                                           role=None, id=_int(p.get("id"))))
-    link = next((l.get("href") for l in event.iterfind("links/link")
-                 if (l.get("href") or "").startswith(("https://", "http://"))
-                 and "online" in (l.text or "").lower()), "")
+    link = next((a.get("href") for a in event.iterfind("links/link")
+                 if (a.get("href") or "").startswith(("https://", "http://"))
+                 and "online" in (a.text or "").lower()), "")
     numeric_id = _int(event.get("id")) or 0
     return ScheduleSession(
         guid=_guid(event.get("guid"), "session", numeric_id, starts_at.isoformat(), room_name, title),
@@ -538,7 +542,9 @@ def parse_json(data: bytes) -> Schedule:
             from None
     problems: list[tuple[str, str]] = []
     schedule = document.get("schedule") if isinstance(document, dict) else None
-    conference = schedule.get("conference") if isinstance(schedule, dict) else None
+    if not isinstance(schedule, dict):
+        schedule = {}
+    conference = schedule.get("conference")
     if not isinstance(conference, dict):
         raise ScheduleFormatError([("schedule.conference", "missing: expected {\"schedule\": {\"conference\": "
                                                            "{...}}}")])
@@ -587,7 +593,7 @@ def parse_json(data: bytes) -> Schedule:
                     tracks=tracks)
 
 
-def _json_session(event: Any, day: dict, room_name: str, zone: ZoneInfo) -> ScheduleSession:
+def _json_session(event: Any, day: dict[str, Any], room_name: str, zone: ZoneInfo) -> ScheduleSession:
     if not isinstance(event, dict):
         raise TypeError("expected an event object")
     title = str(event.get("title") or "").strip()
@@ -623,9 +629,9 @@ def _json_session(event: Any, day: dict, room_name: str, zone: ZoneInfo) -> Sche
                                           role=p.get("role") if p.get("role") in ("speaker", "moderator",
                                                                                    "panelist") else None,
                                           organization=str(p.get("organization") or ""), id=_int(p.get("id"))))
-    link = next((l.get("url") for l in event.get("links") or [] if isinstance(l, dict)
-                 and str(l.get("url") or "").startswith(("https://", "http://"))
-                 and "online" in str(l.get("title") or "").lower()), "")
+    link = next((a.get("url") for a in event.get("links") or [] if isinstance(a, dict)
+                 and str(a.get("url") or "").startswith(("https://", "http://"))
+                 and "online" in str(a.get("title") or "").lower()), "")
     numeric_id = _int(event.get("id")) or 0
     track = event.get("track")
     language = event.get("language")

@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -59,13 +60,13 @@ def access_link_token(secret_key: str, nonce: str) -> str:
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
-def access_link_state(found: bool, expires_at, used_at, now) -> str:
+def access_link_state(found: bool, expires_at: datetime | None, used_at: datetime | None, now: datetime) -> str:
     """'valid', 'used', 'expired' or 'unknown': what a person's access link can still do at `now`."""
     if not found:
         return "unknown"
     if used_at is not None:
         return "used"
-    if expires_at <= now:
+    if expires_at is None or expires_at <= now:
         return "expired"
     return "valid"
 def password_reset_token(secret_key: str, nonce: str) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import xlsxwriter
 
@@ -59,7 +60,7 @@ def xlsx_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, sheet: s
     return buffer.getvalue()
 
 
-def _write_cell(worksheet, row: int, col: int, value: Any) -> None:
+def _write_cell(worksheet: Any, row: int, col: int, value: Any) -> None:
     if isinstance(value, bool):
         worksheet.write_boolean(row, col, value)
     elif isinstance(value, (int, float)):

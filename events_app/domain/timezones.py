@@ -11,6 +11,7 @@ import calendar
 import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
@@ -56,14 +57,14 @@ def transitions(tzid: str, first_year: int, last_year: int) -> list[Transition]:
                     lo = mid
                 else:
                     hi = mid
-            hi = datetime.fromtimestamp(hi, timezone.utc)
-            local = hi.astimezone(tz)
-            found.append(Transition(hi, before, after, local.tzname() or "", after > before))
+            onset = datetime.fromtimestamp(hi, timezone.utc)
+            local = onset.astimezone(tz)
+            found.append(Transition(onset, before, after, local.tzname() or "", after > before))
         t, before = nxt, after
     return found
 
 
-def _yearly_rule(onset: datetime) -> dict:
+def _yearly_rule(onset: datetime) -> dict[str, Any]:
     """The RRULE parts that name this onset's day: nth (or last) weekday of its month."""
     weekday = _DAYS[onset.weekday()]
     last_day = calendar.monthrange(onset.year, onset.month)[1]
@@ -71,7 +72,7 @@ def _yearly_rule(onset: datetime) -> dict:
     return {"FREQ": "YEARLY", "BYMONTH": [onset.month], "BYDAY": [f"{nth}{weekday}"]}
 
 
-def _rule_day(year: int, rule: dict) -> int:
+def _rule_day(year: int, rule: dict[str, Any]) -> int:
     month = rule["BYMONTH"][0]
     spec = rule["BYDAY"][0]
     nth, weekday = int(spec[:-2]), _DAYS.index(spec[-2:])
@@ -80,7 +81,7 @@ def _rule_day(year: int, rule: dict) -> int:
     return days[nth - 1] if nth > 0 else days[nth]
 
 
-def _component(t: Transition):
+def _component(t: Transition) -> TimezoneDaylight | TimezoneStandard:
     component = TimezoneDaylight() if t.is_dst else TimezoneStandard()
     component.add("dtstart", t.local_onset)
     component.add("tzoffsetfrom", t.offset_from)
@@ -106,7 +107,7 @@ def vtimezone(tzid: str, year: int) -> Timezone:
         component.add("tzname", probe.tzname() or tzid)
         tz.add_component(component)
         return tz
-    groups: dict[tuple, list[Transition]] = {}
+    groups: dict[tuple[bool, timedelta, timedelta, int], list[Transition]] = {}
     for t in found:
         groups.setdefault((t.is_dst, t.offset_from, t.offset_to, t.local_onset.month), []).append(t)
     regular = all(len(g) >= 3 for g in groups.values()) and len(groups) <= 2
@@ -126,7 +127,7 @@ def vtimezone(tzid: str, year: int) -> Timezone:
             tz.add_component(_component(t))
         return tz
     for group in sorted(groups.values(), key=lambda g: g[0].at_utc):
-        component = _component(group[0])
-        component.add("rrule", vRecur(_yearly_rule(group[-1].local_onset)))
-        tz.add_component(component)
+        observance = _component(group[0])
+        observance.add("rrule", vRecur(_yearly_rule(group[-1].local_onset)))
+        tz.add_component(observance)
     return tz

@@ -12,7 +12,6 @@ from enum import StrEnum
 import pycountry
 
 
-
 class OrganizationKind(StrEnum):
     """Members are local governments; everyone else in the network is a partner."""
 

@@ -18,12 +18,23 @@ from __future__ import annotations
 import base64
 import functools
 import random
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.policy import Compat32
 from email.utils import formataddr, formatdate, make_msgid
 
 from events_app.domain.text import one_line
 from events_app.mail.render import Rendered
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One composed email, ready for SMTP."""
+
+    data: bytes  # the message as it goes over SMTP (build_message)
+    sender: str
+    recipient: str
+    message_id: str
 
 
 class MailPolicy(Compat32):

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
-from typing import Callable
+from collections.abc import Callable
 
 from events_app.settings import Settings
 
@@ -61,6 +60,7 @@ class SmtpTransport:
     def _connect(self) -> _SMTP | _SMTP_SSL:
         s = self.settings
         context = tls_context(s.smtp_tls_verify)
+        conn: _SMTP | _SMTP_SSL
         if s.smtp_ssl:
             conn = _SMTP_SSL(s.smtp_host, s.smtp_port, timeout=30, context=context)
         else:
@@ -114,13 +114,14 @@ class SmtpTransport:
                     raise TemporaryFailure(f"server disconnected: {exc}") from exc
             except smtplib.SMTPResponseException as exc:
                 self._reset()
-                text = f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace') if isinstance(exc.smtp_error, bytes) else exc.smtp_error}"
+                error = exc.smtp_error
+                text = f"{exc.smtp_code} {error.decode(errors='replace') if isinstance(error, bytes) else error}"
                 raise (PermanentFailure if exc.smtp_code >= 500 else TemporaryFailure)(text) from exc
             except smtplib.SMTPRecipientsRefused as exc:
                 self._reset()
                 code, reason = next(iter(exc.recipients.values()))
                 raise (PermanentFailure if code >= 500 else TemporaryFailure)(f"{code} {reason!r}") from exc
-            except (OSError, socket.timeout, smtplib.SMTPException) as exc:
+            except (TimeoutError, OSError, smtplib.SMTPException) as exc:
                 self.close()
                 raise TemporaryFailure(f"cannot reach the SMTP server: {exc}") from exc
 

@@ -20,7 +20,6 @@ from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import DomainError, FieldError, Forbidden, InvalidInput, NotFound, Unauthorized
 from events_app.domain.passwords import password_problems
-from events_app.domain.text import clean_fields
 from events_app.domain.security import (
     digest,
     hash_password,
@@ -29,6 +28,7 @@ from events_app.domain.security import (
     password_reset_token,
     verify_password,
 )
+from events_app.domain.text import clean_fields
 from events_app.jobs import kick_outbox
 from events_app.services import limits, outbox
 from events_app.settings import get_settings
@@ -118,6 +118,17 @@ async def authenticate(token: str) -> CurrentAccount:
     if row is None:
         raise Unauthorized("the token is unknown or expired: log in again at POST /api/auth/login")
     return CurrentAccount(row["id"], row["email"], row["name"], row["is_admin"])
+
+
+async def require_coordinator(account: CurrentAccount, project_id: int) -> None:
+    """NotFound for an unknown project, Forbidden unless the account coordinates it (administrators may all)."""
+    row = await sql.fetchrow(
+        "SELECT p.id, EXISTS(SELECT 1 FROM project_coordinator c WHERE c.project = p.id AND c.account = $2) AS mine"
+        " FROM pilot_project p WHERE p.id = $1", project_id, account.id)
+    if row is None:
+        raise NotFound("pilot project")
+    if not (row["mine"] or account.is_admin):
+        raise Forbidden("your account does not coordinate this pilot project")
 
 
 async def require_organizer(account: CurrentAccount, event_id: int) -> None:

@@ -13,9 +13,10 @@ import asyncio
 import hashlib
 import logging
 from collections import OrderedDict, defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable, Hashable
+from typing import Any
 
 import asyncpg
 
@@ -45,7 +46,7 @@ class Rendered:
     etag: str
 
     @classmethod
-    def of(cls, body: bytes, media_type: str) -> "Rendered":
+    def of(cls, body: bytes, media_type: str) -> Rendered:
         return cls(body, media_type, '"' + hashlib.sha256(body).hexdigest()[:40] + '"')
 
 
@@ -115,7 +116,8 @@ async def _listen_forever(dsn: str, ready: asyncio.Event) -> None:
         try:
             connection = await asyncpg.connect(dsn)
             lost = asyncio.Event()
-            connection.add_termination_listener(lambda _: lost.set())
+            # bound now: this round's event, not a later round's
+            connection.add_termination_listener(lambda _, lost=lost: lost.set())
             await connection.add_listener(CHANNEL, _on_notification)
             _tags.clear()
             _listening = True
@@ -145,7 +147,7 @@ async def listening(dsn: str) -> AsyncIterator[None]:
     task = asyncio.create_task(_listen_forever(dsn, ready))
     try:
         await asyncio.wait_for(ready.wait(), 5)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     try:
         yield
@@ -153,5 +155,5 @@ async def listening(dsn: str) -> AsyncIterator[None]:
         task.cancel()
         try:
             await task
-        except (asyncio.CancelledError, Exception):
+        except (asyncio.CancelledError, Exception):  # noqa: S110 - stopping: the listener's fate no longer matters
             pass

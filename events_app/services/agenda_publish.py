@@ -22,8 +22,16 @@ from events_app.db import sql
 from events_app.domain.agenda import PersonInRole, effective_capacity, session_calendar_item
 from events_app.domain.errors import NotFound
 from events_app.domain.ical import CalendarItem, feed_from_parts, feed_piece_key, feed_vevent
-from events_app.domain.schedule import Schedule, ScheduleRoom, ScheduleSession, ScheduleTrack, SchedulePerson
-from events_app.domain.schedule import acronym_for, build_json, build_xml
+from events_app.domain.schedule import (
+    Schedule,
+    SchedulePerson,
+    ScheduleRoom,
+    ScheduleSession,
+    ScheduleTrack,
+    acronym_for,
+    build_json,
+    build_xml,
+)
 from events_app.domain.spreadsheet import csv_bytes
 from events_app.services import agenda_cache, registration_links
 from events_app.services.agenda_cache import Rendered
@@ -202,7 +210,7 @@ async def _session_pieces(data: PublicAgenda, sessions: list[dict]) -> _Pieces:
     ids = [s["id"] for s in sessions]
     stored = {r["session"]: r["piece"] for r in await sql.fetch(_LOAD_PIECES, ids, keys)} if ids else {}
     entries, fresh = [], []
-    for s, item, key in zip(sessions, items, keys):
+    for s, item, key in zip(sessions, items, keys, strict=True):
         piece = stored.get(s["id"])
         if piece is None:
             piece = feed_vevent(item, s["updated_at"])
@@ -255,8 +263,9 @@ async def public_feed(event_id: int) -> Rendered:
 
 
 async def delegate_feed(token: str) -> Rendered:
-    """The delegate's personal feed, reached with the registration's feed token (not the manage token). The delegate's event (same UID and SEQUENCE as the invites) and the sessions they booked. Per request:
-    a handful of items, their pieces shared with the public feed."""
+    """The delegate's personal feed, reached with the registration's feed token (not the manage token). The
+    delegate's event (same UID and SEQUENCE as the invites) and the sessions they booked. Per request: a handful of
+    items, their pieces shared with the public feed."""
     registration = await registration_links.by_feed_token(token)  # the feed token: reads, never changes
     event = dict(await sql.fetchrow("SELECT * FROM event WHERE id = $1", registration["event"]))
     data = await public_agenda_data(event["id"]) if event["status"] == "published" else None

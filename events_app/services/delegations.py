@@ -25,7 +25,6 @@ from events_app.services.registrations import (
     validate_person,
 )
 
-
 MAX_SEATS = 100_000  # far above any delegation; keeps values within the database's integer column
 
 

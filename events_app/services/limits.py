@@ -15,7 +15,8 @@ import asyncio
 import hashlib
 import logging
 import math
-from typing import Any, Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -79,7 +80,7 @@ async def _guarded(what: str, call: Callable[[], Awaitable[T]], skipped: T) -> T
     Retry-After when it is busy, so that no request passes unchecked because the limiter was kept busy."""
     try:
         return await call()
-    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, RedisError, OSError) as exc:
         if redis_unreachable(exc):
             log.warning("%s skipped: Redis unreachable (%s)", what, exc)
             return skipped
@@ -122,7 +123,7 @@ async def hit(*checks: tuple[str, str, str, str]) -> None:
         None)
     if result is None:
         return
-    for (_, _, (count, _), what), n, ttl_ms in zip(counted, result[::2], result[1::2]):
+    for (_, _, (count, _), what), n, ttl_ms in zip(counted, result[::2], result[1::2], strict=True):
         if int(n) > count:
             wait = max(1, math.ceil(int(ttl_ms) / 1000))
             raise TooManyRequests(f"too many {what}; try again in {wait} s", wait)

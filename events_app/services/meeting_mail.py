@@ -17,11 +17,10 @@ from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST, Attendee, itip
 from events_app.domain.meetings import Occurrence, location_text, purpose_token, remaining_timing
 from events_app.domain.replies import reply_address, reply_token
 from events_app.domain.security import digest, new_nonce
-from events_app.mail.message import build_message, sender_address
+from events_app.mail.message import Outgoing, build_message, sender_address
 from events_app.mail.render import render
 from events_app.services import meeting_calendar
 from events_app.services.meetings import timing_of
-from events_app.services.notifications import Outgoing
 from events_app.settings import Settings
 
 UPCOMING_SHOWN = 12

@@ -33,8 +33,8 @@ from events_app.domain.meetings import (
 )
 from events_app.domain.replies import REJECTION_REASONS, tokens_in
 from events_app.domain.security import digest
+from events_app.services.accounts import require_coordinator
 from events_app.services.meetings import answers_of, occurrence_list, occurrence_out, series_row, timing_of
-from events_app.services.projects import require_coordinator
 
 log = logging.getLogger(__name__)
 

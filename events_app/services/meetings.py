@@ -19,30 +19,30 @@ from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.domain.meetings import (
+    Answer,
     Override,
     SeriesTiming,
     check_move,
     effective_partstat,
-    Answer,
     expand,
     find_occurrence,
     occurrence_key,
     occurrences,
     orphaned_keys,
     parse_rrule,
+    purpose_token,
     to_local,
     validate_series,
     validate_timing,
     wall_to_utc,
 )
-from events_app.domain.security import digest, new_nonce
-from events_app.domain.meetings import purpose_token
 from events_app.domain.replies import reply_token
-from events_app.domain.vocab import is_time_zone
+from events_app.domain.security import digest, new_nonce
 from events_app.domain.text import clean_fields, text_errors
+from events_app.domain.vocab import is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services import audit, outbox
-from events_app.services.accounts import CurrentAccount
+from events_app.services.accounts import CurrentAccount, require_coordinator
 from events_app.settings import get_settings
 
 SERIES_FIELDS = ("title", "description", "mode", "location", "online_url", "timezone", "start", "duration_minutes",
@@ -79,8 +79,6 @@ async def series_row(series_id: int, lock: bool = False) -> dict:
 
 
 async def require_series_coordinator(account: CurrentAccount, series_id: int) -> dict:
-    from events_app.services.projects import require_coordinator
-
     project_id = await sql.fetchval("SELECT project FROM meeting_series WHERE id = $1", series_id)
     if project_id is None:
         raise NotFound("meeting series")
@@ -250,8 +248,6 @@ async def _write_agenda(series_id: int, agenda: list[dict]) -> None:
 
 async def create_series(account: CurrentAccount, project_id: int, fields: dict[str, Any]) -> dict:
     """A new series: stored with a fresh UID at SEQUENCE 0 and sent as REQUEST to every active cohort contact."""
-    from events_app.services.projects import require_coordinator
-
     await require_coordinator(account, project_id)
     spec = _spec(clean_series_text(fields))
     async with DB.transaction():
@@ -405,8 +401,6 @@ async def get_series(account: CurrentAccount, series_id: int) -> dict:
 
 
 async def list_series(account: CurrentAccount, project_id: int) -> list[dict]:
-    from events_app.services.projects import require_coordinator
-
     await require_coordinator(account, project_id)
     rows = await sql.fetch("SELECT * FROM meeting_series WHERE project = $1 ORDER BY first_start, id", project_id)
     return [await series_out(dict(r)) for r in rows]

@@ -20,19 +20,11 @@ from events_app.domain.events import location_text
 from events_app.domain.ical import Attendee, CalendarItem, itip_message
 from events_app.domain.security import manage_token
 from events_app.domain.vocab import country_name
-from events_app.mail.message import build_message, sender_address
+from events_app.mail.message import Outgoing, build_message, sender_address
 from events_app.mail.render import render
-from events_app.services import account_mail, person_access, registration_links
+from events_app.services import account_mail, meeting_mail, person_access, registration_links
 from events_app.services.announcements import unsubscribe_token
 from events_app.settings import Settings, get_settings
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    data: bytes  # the message as it goes over SMTP (mail.message.build_message)
-    sender: str
-    recipient: str
-    message_id: str
 
 
 @functools.lru_cache(maxsize=256)  # the same few events and sessions over and over in a batch
@@ -134,8 +126,6 @@ async def load(rows: list[dict]) -> Loaded:
 async def compose(row: dict, settings: Settings, now: datetime | None = None, loaded: Loaded | None = None) -> Outgoing:
     """The email for one outbox row. `loaded` (from load() over the row's batch) spares the per-row queries."""
     if row["kind"].startswith("meeting_"):
-        from events_app.services import meeting_mail  # imports this module: loaded on first use
-
         return await meeting_mail.compose(row, settings, now)
     if row["kind"] == person_access.MAIL_KIND:
         return await _person_access_mail(row, settings)

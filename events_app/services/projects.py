@@ -9,7 +9,7 @@ from typing import Any
 
 from events_app.db import sql
 from events_app.db.engine import DB
-from events_app.domain.errors import Conflict, FieldError, Forbidden, NotFound, require
+from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.meetings import purpose_token
 from events_app.domain.replies import max_mailbox_local_length
 from events_app.domain.security import digest, new_nonce
@@ -17,22 +17,10 @@ from events_app.domain.text import text_errors
 from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services import audit, meetings
-from events_app.services.accounts import CurrentAccount
+from events_app.services.accounts import CurrentAccount, require_coordinator
 from events_app.services.people import link_or_create_person
 from events_app.services.registrations import normalize_email
 from events_app.settings import get_settings
-
-
-async def require_coordinator(account: CurrentAccount, project_id: int) -> None:
-    """NotFound for an unknown project, Forbidden unless the account coordinates it (administrators may all)."""
-    row = await sql.fetchrow(
-        "SELECT p.id, EXISTS(SELECT 1 FROM project_coordinator c WHERE c.project = p.id AND c.account = $2) AS mine"
-        " FROM pilot_project p WHERE p.id = $1", project_id, account.id)
-    if row is None:
-        raise NotFound("pilot project")
-    if not (row["mine"] or account.is_admin):
-        raise Forbidden("your account does not coordinate this pilot project")
-
 
 REPLY_MAILBOX_TOO_LONG = ("the part before the @ is too long for calendar replies: they come back to a personal "
                           "address built on it (name+r<code>@domain), so it may have at most "

@@ -15,9 +15,9 @@ from events_app.domain.registration import (
     check_quota,
     status_after_approval,
 )
-from events_app.domain.vocab import ELIGIBILITIES, REGISTRATION_STATUSES, country_name
 from events_app.domain.spreadsheet import csv_bytes, xlsx_bytes
 from events_app.domain.text import clean_fields
+from events_app.domain.vocab import ELIGIBILITIES, REGISTRATION_STATUSES, country_name
 from events_app.jobs import kick_outbox
 from events_app.services import audit, seats
 from events_app.services.accounts import CurrentAccount, require_organizer
@@ -74,7 +74,8 @@ async def reject(account: CurrentAccount, event_id: int, registration_id: int, r
         await sql.execute("UPDATE registration SET status = 'rejected', cancel_reason = 'rejected',"
                           " updated_at = now() WHERE id = $1", registration_id)
         await audit.record(account, "registration.reject", "registration", registration_id,
-                           {"status": reg["status"]}, {"status": "rejected", "reason": reason[:1000]}, event_id=event_id)
+                           {"status": reg["status"]}, {"status": "rejected", "reason": reason[:1000]},
+                           event_id=event_id)
         await seats.notify("registration_rejected", registration_id, payload={"reason": reason[:1000]})
     await kick_outbox()
     return await registration_out(registration_id)

@@ -16,7 +16,6 @@ from email_validator import EmailNotValidError, validate_email
 from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, InvalidInput, NotFound, require
-from events_app.domain.text import text_errors
 from events_app.domain.ical import METHOD_REQUEST
 from events_app.domain.questions import validate_answers
 from events_app.domain.registration import (
@@ -28,6 +27,7 @@ from events_app.domain.registration import (
     membership_unproven,
 )
 from events_app.domain.security import digest, manage_token, new_nonce
+from events_app.domain.text import text_errors
 from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services import outbox, questions, seats

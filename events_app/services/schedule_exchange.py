@@ -15,13 +15,13 @@ from events_app.db import sql
 from events_app.db.engine import DB, connection
 from events_app.domain.agenda import (
     LANGUAGE_RE,
+    Slot,
     all_conflicts,
     calendar_changed,
     change_action,
     changes_between,
     slugify,
     validate_session,
-    Slot,
 )
 from events_app.domain.errors import FieldError, InvalidInput
 from events_app.domain.schedule import Schedule, ScheduleFormatError, ScheduleSession, parse

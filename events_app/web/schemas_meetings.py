@@ -185,7 +185,8 @@ class OccurrenceOut(Struct):
 
 
 class OccurrenceChange(Strict):
-    starts_at: Annotated[datetime, Meta(description="without offset = wall-clock time in the series' zone")] | None = None
+    starts_at: Annotated[datetime, Meta(description="without offset = wall-clock time in the series' zone")] | None \
+        = None
     ends_at: datetime | None = None
     location: Text500 | None = None
     online_url: Text500 | None = None

@@ -11,9 +11,9 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import AsyncIterator, Iterator
 
 import pytest
 

@@ -69,9 +69,8 @@ async def test_registration_confirmation_and_cancellation_reach_the_calendar(db,
 
 async def test_mail_written_while_no_worker_runs_is_sent_by_the_next_one(db, maildir, tmp_path):
     """The outbox row outlives the kick: a worker started later drains it (beat's sweep does the same)."""
-    from tests.fixtures import start_worker, stop
-
     from events_app.services import outbox
+    from tests.fixtures import start_worker, stop
 
     recipient = f"late-{uuid.uuid4().hex[:8]}@example.org"
     event_id = await sql.fetchval(
@@ -83,7 +82,7 @@ async def test_mail_written_while_no_worker_runs_is_sent_by_the_next_one(db, mai
     await outbox.enqueue("registration_cancelled", recipient, event_id=event_id)
     worker = start_worker(tmp_path / "late-worker.log")
     try:
-        from events_app.jobs import send_now, DISPATCH_OUTBOX
+        from events_app.jobs import DISPATCH_OUTBOX, send_now
 
         send_now(DISPATCH_OUTBOX)
         [message] = wait_for_mail(maildir, recipient, 1)

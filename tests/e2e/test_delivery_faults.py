@@ -20,9 +20,9 @@ import subprocess
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -31,8 +31,17 @@ from aiosmtpd.controller import Controller
 
 from events_app.db import sql
 from events_app.services import accounts
-from tests.fixtures import (PASSWORD, event_body, free_port, published_event, start_api, start_beat, start_worker,
-                            stop, wait_for_port)
+from tests.fixtures import (
+    PASSWORD,
+    event_body,
+    free_port,
+    published_event,
+    start_api,
+    start_beat,
+    start_worker,
+    stop,
+    wait_for_port,
+)
 
 pytestmark = pytest.mark.worker
 
@@ -237,7 +246,7 @@ async def test_mail_refused_for_a_while_arrives_once_and_a_rejected_address_fail
         client, organizer, smtp_server, tmp_path):
     emails = recipients("busy", 8)
     [unknown] = recipients("unknown", 1)
-    reason = "550 5.1.1 <%s>: Recipient address rejected: User unknown in virtual mailbox table" % unknown
+    reason = f"550 5.1.1 <{unknown}>: Recipient address rejected: User unknown in virtual mailbox table"
     sink, smtp_url = smtp_server(refusing=True, reject={unknown: reason})
     event = await published_event(client, organizer)
     await register_all(client, event["id"], [*emails, unknown])

@@ -57,7 +57,7 @@ async def test_request_update_cancel_sequence(db, api_server, celery_worker, mai
     assert vobject.readOne(calendar_part(update).decode()).vevent.location.value.startswith("Cape Town City Hall")
     assert update["Subject"] == "Updated: Cape Town Water Resilience Forum"
     paths = []
-    for name, message in zip(("request", "update", "cancel"), (request, update, cancel)):
+    for name, message in zip(("request", "update", "cancel"), (request, update, cancel), strict=True):
         path = tmp_path / f"{name}.eml"
         path.write_bytes(message.path.read_bytes())
         paths.append(path)

@@ -20,7 +20,7 @@ import recurring_ical_events
 import vobject
 
 from events_app.db import sql
-from tests.fixtures import ROOT, calendar_part, read_mail, free_port, stop, validate_ics, wait_for_mail, wait_for_port
+from tests.fixtures import ROOT, calendar_part, free_port, read_mail, stop, validate_ics, wait_for_mail, wait_for_port
 from tests.integration.web.test_meetings_api import create_series, project_with_cohort
 
 SEOUL = "jiwon.park@seoul.example"

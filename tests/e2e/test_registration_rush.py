@@ -13,7 +13,7 @@ import random
 import subprocess
 import sys
 from collections import Counter
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -41,7 +41,7 @@ def servers(tmp_path_factory) -> Iterator[list[str]]:
                  "--timeout-keep-alive", "300"],
                 cwd=ROOT, env=env, stdout=open(logs / f"api{n}.log", "ab"), stderr=subprocess.STDOUT))
             urls.append(f"http://127.0.0.1:{port}")
-        for proc, url in zip(procs, urls):
+        for proc, url in zip(procs, urls, strict=True):
             wait_for_port(int(url.rsplit(":", 1)[1]), proc, timeout=60)
         yield urls
     finally:
@@ -167,7 +167,7 @@ async def test_cancellations_registrations_and_quota_changes_at_once_keep_every_
 
         responses = await fire(calls)
 
-        answers = dict(zip(calls, responses))
+        answers = dict(zip(calls, responses, strict=True))
         assert Counter(answers[c].status_code for c in cancels) == {200: 70}
         assert {answers[c].json()["status"] for c in cancels} == {"cancelled"}
         assert Counter(answers[c].status_code for c in registers) == {201: 100}

@@ -65,7 +65,7 @@ async def test_password_reset_by_email_end_to_end(client, celery_worker, maildir
     link = re.search(r"(http://\S+/password-reset/(\S+))", text)
     assert link, text
     reset_token = link.group(2)
-    assert "Reset your password" == str(message["Subject"])
+    assert str(message["Subject"]) == "Reset your password"
     # stored only as the nonce and the token's digest; the outbox row holds no link
     row = await sql.fetchrow("SELECT token_hash, token_nonce, expires_at - created_at AS lifetime"
                              " FROM password_reset")

@@ -15,12 +15,10 @@ import secrets
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import icalendar
-import pytest
 
 from events_app.db import sql
 from events_app.services import meeting_rsvp, notifications, privacy, registration_links, registrations

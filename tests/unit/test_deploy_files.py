@@ -38,7 +38,7 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
 
 
 def test_every_required_service_exists(services: dict) -> None:
-    assert REQUIRED_SERVICES <= services.keys()
+    assert services.keys() >= REQUIRED_SERVICES
 
 
 def test_app_services_share_the_image_and_the_environment(compose: dict, services: dict) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Any, Annotated, AsyncIterator
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Litestar, Response, delete, get, patch, post, put

@@ -16,6 +16,7 @@ from events_app.web.schemas_accounts import (
     PasswordResetRequestIn,
 )
 
+
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
@@ -25,7 +26,7 @@ class AuthController(Controller):
     async def login(self, request: Request, data: JSONBody[LoginIn]) -> LoginOut:
         client = await abuse.login(request, data.email)
         token, expires, account = await accounts.login(data.email, data.password, client=client)
-        return LoginOut(token=token, token_type="bearer", expires_at=expires, email=account.email, name=account.name)
+        return LoginOut(token=token, token_type="bearer", expires_at=expires, email=account.email, name=account.name)  # noqa: S106 - OAuth token type
 
     @post("/logout", operation_id="logout", status_code=204, dependencies=ORGANIZER)
     async def logout(self, request: Request, account: NamedDependency[CurrentAccount]) -> None:

@@ -17,6 +17,7 @@ from events_app.web.schemas import (
     present,
 )
 
+
 class CategoryController(Controller):
     path = "/api/events/{event_id:int}/categories"
     tags = ["registration setup"]

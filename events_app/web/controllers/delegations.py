@@ -19,6 +19,7 @@ from events_app.web.schemas import (
     present,
 )
 
+
 class DelegationController(Controller):
     path = "/api/events/{event_id:int}/delegations"
     tags = ["delegations"]

@@ -24,6 +24,7 @@ from events_app.web.schemas import (
     present,
 )
 
+
 def provide_filters(status: FromQuery[RegistrationStatus | None] = None, category: FromQuery[str | None] = None,
                     organization_id: FromQuery[int | None] = None, country: FromQuery[str | None] = None,
                     delegation_id: FromQuery[int | None] = None, q: FromQuery[str | None] = None) -> dict:

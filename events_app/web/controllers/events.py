@@ -16,6 +16,7 @@ from events_app.web.schemas import (
     present,
 )
 
+
 class EventController(Controller):
     path = "/api/events"
     tags = ["events"]

@@ -19,6 +19,7 @@ from events_app.web.schemas import (
     ReleaseOut,
 )
 
+
 class EventCalendarController(Controller):
     path = "/api/events/{event_id:int}"
     tags = ["calendar updates"]

@@ -48,7 +48,7 @@ class PersonAccessController(Controller):
           summary="Use the emailed link once: returns a short session for the /api/people/me routes")
     async def access(self, data: JSONBody[AccessIn]) -> PersonSessionOut:
         session = await person_access.exchange(data.token)
-        return PersonSessionOut(session=session["session"], token_type="bearer", expires_at=session["expires_at"])
+        return PersonSessionOut(session=session["session"], token_type="bearer", expires_at=session["expires_at"])  # noqa: S106 - OAuth token type
 
     @get("/me", operation_id="getMyProfile", dependencies=PERSON)
     async def me(self, person_id: NamedDependency[int]) -> PersonProfileOut:

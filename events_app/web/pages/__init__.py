@@ -22,14 +22,14 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from events_app.domain.errors import DomainError
-from events_app.web.access_log import redact_path
 from events_app.domain.vocab import country_name
 from events_app.settings import get_settings
+from events_app.web.access_log import redact_path
 from events_app.web.pages import i18n
-from events_app.web.pages.common import LoginRequired, is_page_path, page, secure_cookies
 from events_app.web.pages.access import AccessPages
 from events_app.web.pages.accounts import PasswordChangePages, PasswordResetPages
 from events_app.web.pages.agenda import AgendaPages
+from events_app.web.pages.common import LoginRequired, is_page_path, page, secure_cookies
 from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
 from events_app.web.pages.delegate import ManagePages, RegistrationPages, ViewPage
 from events_app.web.pages.organizer import AuthPages, OrganizerPages

@@ -125,7 +125,7 @@ async def form_data(request: Request) -> dict[str, Any]:
     """The submitted form as {name: value}, with repeated names (checkboxes) as lists under 'name[]'."""
     form = await request.form()
     data: dict[str, Any] = {}
-    for key in form.keys():
+    for key in form:
         if key == "_csrf_token":
             continue
         values = form.getall(key)

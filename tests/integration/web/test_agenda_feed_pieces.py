@@ -35,7 +35,7 @@ async def _from_scratch(event_id: int) -> bytes:
     items = [session_calendar_item(s, data.event, [PersonInRole(p["name"], p["role"], p["organization"])
                                                    for p in s["people"]],
                                    rooms.get(s["room"], ""), tracks.get(s["track"], "")) for s in data.sessions]
-    return feed(items, data.event["title"], {i.uid: s["updated_at"] for i, s in zip(items, data.sessions)})
+    return feed(items, data.event["title"], {i.uid: s["updated_at"] for i, s in zip(items, data.sessions, strict=True)})
 
 
 async def _served(client, c) -> bytes:

@@ -1,12 +1,11 @@
 """Invites checked with two independent parsers: icalendar and vobject (vobject reads our VTIMEZONE itself)."""
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 import vobject
-
-from dataclasses import replace
 
 from events_app.domain import ical
 from events_app.domain.ical import Attendee, CalendarItem, feed, feed_piece_key, feed_vevent, itip_message

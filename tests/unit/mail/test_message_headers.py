@@ -29,7 +29,7 @@ def _parse(value: str, *, calendar: bool = False):
 def test_message_headers_with_control_characters_hold_no_injected_field(value, calendar):
     data, parsed = _parse(value, calendar=calendar)
     header_block = data.split(b"\r\n\r\n", 1)[0]
-    assert [k for k in parsed.keys()] == EXPECTED
+    assert [k for k in parsed] == EXPECTED
     assert parsed.defects == []
     assert parsed["Bcc"] is None and parsed["X-Injected"] is None
     assert parsed.get_all("Subject") == [parsed["Subject"]]
