@@ -10,9 +10,6 @@ interval, one end (COUNT or UNTIL), weekly weekday lists, monthly/yearly "day N"
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -406,16 +403,6 @@ def actions_for(actions: Iterable[ActionItem], occurrence_start: datetime) -> li
         elif a.raised_at < occurrence_start and (a.done_at is None or a.done_at > occurrence_start):
             listed.append((a, True))
     return sorted(listed, key=lambda pair: (pair[0].raised_at, pair[0].id))
-
-
-# --------------------------------------------------------------------------- secrets in links
-
-
-def purpose_token(secret_key: str, purpose: str, nonce: str) -> str:
-    """A link token (RSVP, feeds): HMAC of a stored nonce under the server secret, separated by purpose, so the
-    database holds only the nonce and the token's digest (same scheme as the registration manage token)."""
-    mac = hmac.new(secret_key.encode(), f"{purpose}:{nonce}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 # --------------------------------------------------------------------------- series fields

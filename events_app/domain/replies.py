@@ -12,11 +12,10 @@ invitee of one series across every REQUEST and CANCEL (RFC 5546: the ORGANIZER o
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import re
 
-REPLY_PURPOSE = "imip-reply"
+from events_app.domain.security import REPLY_PURPOSE, purpose_mac
+
 TOKEN_BYTES = 16  # 128 bits
 TOKEN_LENGTH = 26  # base32 of 16 bytes without padding
 TOKEN_PREFIX = "r"  # noqa: S105 - a marker letter in reply addresses, not a secret
@@ -26,7 +25,7 @@ _TOKEN_IN_ADDRESS = re.compile(r"\+" + TOKEN_PREFIX + r"([a-z2-7]{26})@", re.IGN
 
 def reply_token(secret_key: str, nonce: str) -> str:
     """The reply token of one invitation: HMAC-SHA256 of its reply nonce, separated by purpose, first 128 bits."""
-    mac = hmac.new(secret_key.encode(), f"{REPLY_PURPOSE}:{nonce}".encode(), hashlib.sha256).digest()
+    mac = purpose_mac(secret_key, REPLY_PURPOSE, nonce)
     return base64.b32encode(mac[:TOKEN_BYTES]).decode().rstrip("=").lower()
 
 

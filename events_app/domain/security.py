@@ -37,14 +37,55 @@ def new_nonce() -> str:
     return secrets.token_hex(16)
 
 
-def manage_token(secret_key: str, nonce: str) -> str:
-    """The manage-link token of a registration: HMAC of its stored 128-bit nonce under the server secret.
+# --------------------------------------------------------------------------- link tokens (one scheme)
+# Every secret link is HMAC-SHA256(server secret, "<purpose>:<nonce>") of a stored random nonce: the database keeps
+# only the nonce and digest(token), so a leaked database reveals no working link, while workers can still put the
+# link into every email. The purpose separates the links: a token made for one purpose never works for another.
+# These strings are part of every link already sent: changing one breaks those links.
+MANAGE_PURPOSE = "manage"  # a registration's manage link (email bodies only)
+INVITATION_NONCE_PREFIX = "invitation:"  # invitation links: the manage purpose over "invitation:<nonce>"
+ACCESS_PURPOSE = "person-access"  # a person's emailed one-time access link
+PASSWORD_RESET_PURPOSE = "password-reset"  # an account's emailed password reset link
+RSVP_PURPOSE = "rsvp"  # a meeting invitee's RSVP link
+PERSON_FEED_PURPOSE = "person-feed"  # a person's meetings calendar feed
+PROJECT_FEED_PURPOSE = "project-feed"  # a pilot project's calendar feed
+REPLY_PURPOSE = "imip-reply"  # the per-invitee reply address of iMIP invites (base32, see domain.replies)
+UNSUBSCRIBE_PURPOSE = "unsubscribe"  # announcement unsubscribe links (hex, over the person id)
 
-    The database keeps only the nonce and digest(token), so a leaked database reveals no working link, while the
-    worker can still put the link into every email without the token being stored anywhere.
-    """
-    mac = hmac.new(secret_key.encode(), b"manage:" + nonce.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+def purpose_mac(secret_key: str, purpose: str, nonce: str) -> bytes:
+    """The one HMAC behind every link token: HMAC-SHA256 of "<purpose>:<nonce>" under the server secret."""
+    return hmac.new(secret_key.encode(), f"{purpose}:{nonce}".encode(), hashlib.sha256).digest()
+
+
+def purpose_token(secret_key: str, purpose: str, nonce: str) -> str:
+    """A link token for one purpose: purpose_mac, URL-safe base64 without padding (43 characters)."""
+    return base64.urlsafe_b64encode(purpose_mac(secret_key, purpose, nonce)).rstrip(b"=").decode()
+
+
+def manage_token(secret_key: str, nonce: str) -> str:
+    """The manage-link token of a registration, from its stored 128-bit nonce."""
+    return purpose_token(secret_key, MANAGE_PURPOSE, nonce)
+
+
+def invitation_token(secret_key: str, nonce: str) -> str:
+    """The token of an invitation link (invitation-only events), from the invitation's stored nonce."""
+    return purpose_token(secret_key, MANAGE_PURPOSE, INVITATION_NONCE_PREFIX + nonce)
+
+
+def rsvp_token(secret_key: str, nonce: str) -> str:
+    """A meeting invitee's RSVP link."""
+    return purpose_token(secret_key, RSVP_PURPOSE, nonce)
+
+
+def person_feed_token(secret_key: str, nonce: str) -> str:
+    """A person's meetings calendar feed: reads, never changes."""
+    return purpose_token(secret_key, PERSON_FEED_PURPOSE, nonce)
+
+
+def project_feed_token(secret_key: str, nonce: str) -> str:
+    """A pilot project's calendar feed: reads, never changes."""
+    return purpose_token(secret_key, PROJECT_FEED_PURPOSE, nonce)
 
 
 # --------------------------------------------------------------------------- person-wide access (emailed link)
@@ -56,8 +97,7 @@ PERSON_SESSION_MINUTES = 30  # how long the session it is exchanged for lasts
 def access_link_token(secret_key: str, nonce: str) -> str:
     """The token of a person's emailed access link: HMAC of its stored nonce (the database keeps the nonce and
     digest(token) only, like the manage link), under its own purpose so it never equals any other link's token."""
-    mac = hmac.new(secret_key.encode(), b"person-access:" + nonce.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    return purpose_token(secret_key, ACCESS_PURPOSE, nonce)
 
 
 def access_link_state(found: bool, expires_at: datetime | None, used_at: datetime | None, now: datetime) -> str:
@@ -72,19 +112,11 @@ def access_link_state(found: bool, expires_at: datetime | None, used_at: datetim
 def password_reset_token(secret_key: str, nonce: str) -> str:
     """The token of an emailed password reset link: HMAC of its stored nonce under the server secret, for this
     purpose only (a manage token with the same nonce would be a different string)."""
-    mac = hmac.new(secret_key.encode(), b"password-reset:" + nonce.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    return purpose_token(secret_key, PASSWORD_RESET_PURPOSE, nonce)
 # Purposes of the least-power registration links: they travel in calendar invites and calendar apps' subscriptions
 # (forwarded, synced, shared), so they can read and never change anything. The manage token stays in email bodies.
 VIEW_PURPOSE = "registration-view"
 FEED_PURPOSE = "registration-feed"
-
-
-def purpose_token(secret_key: str, purpose: str, nonce: str) -> str:
-    """A link token for one purpose: HMAC of a stored nonce under the server secret, separated by purpose, so a
-    token made for one purpose is never valid for another and the database keeps only nonce and digest."""
-    mac = hmac.new(secret_key.encode(), f"{purpose}:{nonce}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 def view_token(secret_key: str, nonce: str) -> str:

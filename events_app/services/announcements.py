@@ -6,7 +6,6 @@ unsubscribed from announcements are left out; every announcement carries List-Un
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
+from events_app.domain.security import UNSUBSCRIBE_PURPOSE, purpose_mac
 from events_app.domain.text import clean_fields
 from events_app.jobs import kick_outbox
 from events_app.services import audit
@@ -48,8 +48,8 @@ def _audience_clause(audience: dict[str, Any]) -> tuple[str, str | None]:
 
 
 def unsubscribe_token(person_id: int) -> str:
-    mac = hmac.new(get_settings().secret_key.encode(), f"unsubscribe:{person_id}".encode(), hashlib.sha256)
-    return f"{person_id}.{mac.hexdigest()[:32]}"
+    mac = purpose_mac(get_settings().secret_key, UNSUBSCRIBE_PURPOSE, str(person_id))
+    return f"{person_id}.{mac.hex()[:32]}"
 
 
 async def unsubscribe(token: str) -> None:

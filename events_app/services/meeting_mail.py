@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from events_app.db import sql
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST, Attendee, itip_series_message
-from events_app.domain.meetings import Occurrence, location_text, purpose_token, remaining_timing
+from events_app.domain.meetings import Occurrence, location_text, remaining_timing
 from events_app.domain.replies import reply_address, reply_token
-from events_app.domain.security import digest, new_nonce
+from events_app.domain.security import digest, new_nonce, person_feed_token, rsvp_token
 from events_app.mail.message import Outgoing, build_message, sender_address
 from events_app.mail.render import render
 from events_app.services import meeting_calendar
@@ -73,7 +73,7 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None) ->
                                  " LIMIT 1", series["id"], person["id"])
     feed_nonce = await sql.fetchval("SELECT token_nonce FROM person_calendar WHERE person = $1", person["id"])
     tzid = series["timezone"]
-    rsvp_base = f"{settings.public_url}/rsvp/{purpose_token(settings.secret_key, 'rsvp', invitee['token_nonce'])}"
+    rsvp_base = f"{settings.public_url}/rsvp/{rsvp_token(settings.secret_key, invitee['token_nonce'])}"
     sequence = row["calendar_sequence"] or 0
     method = row["calendar_method"]
     kind = row["kind"]
@@ -114,7 +114,7 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None) ->
         "rsvp": {"accept_url": f"{rsvp_base}?answer=accepted", "decline_url": f"{rsvp_base}?answer=declined",
                  "tentative_url": f"{rsvp_base}?answer=tentative", "page_url": rsvp_base},
         "feed_url": (f"{settings.public_url}/api/people/"
-                     f"{purpose_token(settings.secret_key, 'person-feed', feed_nonce)}/calendar.ics")
+                     f"{person_feed_token(settings.secret_key, feed_nonce)}/calendar.ics")
         if feed_nonce else "",
     }
     rendered = render(kind, language, context)

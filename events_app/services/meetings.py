@@ -30,14 +30,13 @@ from events_app.domain.meetings import (
     occurrences,
     orphaned_keys,
     parse_rrule,
-    purpose_token,
     to_local,
     validate_series,
     validate_timing,
     wall_to_utc,
 )
 from events_app.domain.replies import reply_token
-from events_app.domain.security import digest, new_nonce
+from events_app.domain.security import digest, new_nonce, person_feed_token, rsvp_token
 from events_app.domain.text import clean_fields, text_errors
 from events_app.domain.vocab import is_time_zone
 from events_app.jobs import kick_outbox
@@ -91,7 +90,7 @@ async def require_series_coordinator(account: CurrentAccount, series_id: int) ->
 
 async def _ensure_person_calendar(person_id: int) -> None:
     nonce = new_nonce()
-    token = purpose_token(get_settings().secret_key, "person-feed", nonce)
+    token = person_feed_token(get_settings().secret_key, nonce)
     await sql.execute("INSERT INTO person_calendar (person, token_nonce, token_hash) VALUES ($1, $2, $3)"
                       " ON CONFLICT (person) DO NOTHING", person_id, nonce, digest(token))
 
@@ -100,7 +99,7 @@ async def _invite(series: dict, person_id: int, organization_id: int | None, rea
     """Make the person an invitee (with an RSVP token) and queue the whole-series REQUEST."""
     nonce = new_nonce()
     secret = get_settings().secret_key
-    token = purpose_token(secret, "rsvp", nonce)
+    token = rsvp_token(secret, nonce)
     # A person invited again (left the cohort and came back) keeps their reply address: ORGANIZER stays the same.
     reply_nonce = await sql.fetchval(
         "SELECT reply_nonce FROM meeting_invitee WHERE series = $1 AND person = $2 AND reply_nonce <> ''"

@@ -18,7 +18,7 @@ from events_app.db import sql
 from events_app.domain.agenda import PersonInRole, session_calendar_item
 from events_app.domain.events import location_text
 from events_app.domain.ical import Attendee, CalendarItem, itip_message
-from events_app.domain.security import manage_token
+from events_app.domain.security import invitation_token, manage_token
 from events_app.domain.vocab import country_name
 from events_app.mail.message import Outgoing, build_message, sender_address
 from events_app.mail.render import render
@@ -149,7 +149,7 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None, lo
     if payload.get("invitation_id"):
         invitation = await sql.fetchrow("SELECT token_nonce, expires_at FROM invitation WHERE id = $1",
                                         payload["invitation_id"])
-        token = manage_token(settings.secret_key, "invitation:" + invitation["token_nonce"])
+        token = invitation_token(settings.secret_key, invitation["token_nonce"])
         links["invitation_url"] = f"{settings.public_url}/events/{event['id']}/register?invitation={token}"
         payload["invitation_expires_text"] = local_text(invitation["expires_at"], event["timezone"])
         payload["invitee_name"] = payload.get("name", "")

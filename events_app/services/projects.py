@@ -10,9 +10,8 @@ from typing import Any
 from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
-from events_app.domain.meetings import purpose_token
 from events_app.domain.replies import max_mailbox_local_length
-from events_app.domain.security import digest, new_nonce
+from events_app.domain.security import digest, new_nonce, project_feed_token
 from events_app.domain.text import text_errors
 from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
@@ -37,7 +36,7 @@ def reply_mailbox_errors(organizer_email: str) -> list[FieldError]:
 
 def feed_url(nonce: str) -> str:
     settings = get_settings()
-    return f"{settings.public_url}/api/projects/feeds/{purpose_token(settings.secret_key, 'project-feed', nonce)}" \
+    return f"{settings.public_url}/api/projects/feeds/{project_feed_token(settings.secret_key, nonce)}" \
            "/calendar.ics"
 
 
@@ -69,7 +68,7 @@ async def create_project(account: CurrentAccount, fields: dict[str, Any]) -> dic
             errors.extend(getattr(exc, "errors", []))
     require(errors)
     nonce = new_nonce()
-    token = purpose_token(get_settings().secret_key, "project-feed", nonce)
+    token = project_feed_token(get_settings().secret_key, nonce)
     async with DB.transaction():
         project_id = await sql.fetchval(
             """INSERT INTO pilot_project (title, theme, description, coordinating_organization, organizer_email,

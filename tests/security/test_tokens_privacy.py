@@ -254,10 +254,10 @@ async def _everywhere(client, organizer) -> tuple[int, dict]:
                                ("POST", "/actions", {"title": f"{NAME} sends the data", "owner_person_id": person_id})):
         response = await client.request(method, occ + path, headers=organizer, json=body)
         assert response.status_code in (200, 201), response.text
-    from events_app.domain.meetings import purpose_token
+    from events_app.domain.security import rsvp_token
 
     nonce = await sql.fetchval("SELECT token_nonce FROM meeting_invitee WHERE person = $1", person_id)
-    await meeting_rsvp.answer(purpose_token(get_settings().secret_key, "rsvp", nonce), "accepted", None)
+    await meeting_rsvp.answer(rsvp_token(get_settings().secret_key, nonce), "accepted", None)
     uid = await sql.fetchval("SELECT calendar_uid::text FROM meeting_series WHERE id = $1", series["id"])
     reply = (f"From: {NAME} <{EMAIL.upper()}>\r\nTo: meetings@example.org\r\nSubject: Accepted\r\n"
              "Content-Type: text/calendar; method=REPLY; charset=utf-8\r\n\r\n"

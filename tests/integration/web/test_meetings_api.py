@@ -10,7 +10,7 @@ import icalendar
 import recurring_ical_events
 
 from events_app.db import sql
-from events_app.domain.meetings import purpose_token
+from events_app.domain import security
 from events_app.domain.security import digest
 from tests.fixtures import login
 
@@ -71,7 +71,7 @@ async def rsvp_token(series_id: int, email: str) -> str:
 
     nonce = await sql.fetchval("SELECT i.token_nonce FROM meeting_invitee i JOIN person p ON p.id = i.person"
                                " WHERE i.series = $1 AND p.email = $2", series_id, email)
-    return purpose_token(get_settings().secret_key, "rsvp", nonce)
+    return security.rsvp_token(get_settings().secret_key, nonce)
 
 
 async def snapshot() -> dict:
@@ -307,7 +307,7 @@ async def test_feeds_expand_to_the_occurrences_the_api_lists(client, organizer):
 
     person = await sql.fetchrow("SELECT c.token_nonce FROM person_calendar c JOIN person p ON p.id = c.person"
                                 " WHERE p.email = 'jiwon.park@seoul.example'")
-    token = purpose_token(get_settings().secret_key, "person-feed", person["token_nonce"])
+    token = security.person_feed_token(get_settings().secret_key, person["token_nonce"])
     mine = await client.get(f"/api/people/{token}/calendar.ics")
     assert expanded(mine.content) == listed
     assert [d.astimezone(ZoneInfo("Asia/Seoul")).strftime("%m-%d %H:%M") for d in expanded(mine.content)[:3]] == [

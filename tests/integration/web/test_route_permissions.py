@@ -145,7 +145,7 @@ async def build() -> Scenario:
     from events_app.services import meeting_records
     action = await meeting_records.add_action(coord, series["id"], occurrences[0]["id"], {"title": "Send data"})
     invitee = await sql.fetchrow("SELECT token_nonce FROM meeting_invitee WHERE series = $1", series["id"])
-    from events_app.domain.meetings import purpose_token
+    from events_app.domain.security import person_feed_token, project_feed_token, rsvp_token
     key = get_settings().secret_key
     calendar = await sql.fetchrow("SELECT token_nonce FROM person_calendar LIMIT 1")
     feed_nonce = await sql.fetchval("SELECT feed_nonce FROM pilot_project WHERE id = $1", p["id"])
@@ -170,9 +170,9 @@ async def build() -> Scenario:
         feed_token=(await registration_links.ensure(confirmed["id"])).feed_url.split("/")[-2],
         head_token=manage_token(key, head["token_nonce"]),
         delegate_person=await sql.fetchval("SELECT person FROM registration WHERE id = $1", confirmed["id"]),
-        rsvp_token=purpose_token(key, "rsvp", invitee["token_nonce"]),
-        calendar_token=purpose_token(key, "person-feed", calendar["token_nonce"]),
-        project_feed_token=purpose_token(key, "project-feed", feed_nonce),
+        rsvp_token=rsvp_token(key, invitee["token_nonce"]),
+        calendar_token=person_feed_token(key, calendar["token_nonce"]),
+        project_feed_token=project_feed_token(key, feed_nonce),
         unsubscribe_token=announcements.unsubscribe_token(
             await sql.fetchval("SELECT person FROM registration WHERE id = $1", confirmed["id"])),
     )

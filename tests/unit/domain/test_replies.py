@@ -23,9 +23,9 @@ def test_reply_token_is_128_bit_lowercase_base32_and_stable():
 
 
 def test_reply_token_differs_from_other_purposes_of_the_same_nonce():
-    from events_app.domain.meetings import purpose_token
+    from events_app.domain.security import rsvp_token
 
-    assert reply_token(SECRET, "n" * 32) not in purpose_token(SECRET, "rsvp", "n" * 32).lower()
+    assert reply_token(SECRET, "n" * 32) not in rsvp_token(SECRET, "n" * 32).lower()
 
 
 def test_reply_address_is_a_plus_address_of_the_mailbox():

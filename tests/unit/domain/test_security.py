@@ -30,3 +30,43 @@ def test_link_tokens_differ_by_purpose():
     tokens = {manage_token("secret", "n1"), view_token("secret", "n1"), feed_token("secret", "n1"),
               view_token("secret", "n2"), view_token("other", "n1")}
     assert (len(tokens), view_token("secret", "n1")) == (5, view_token("secret", "n1"))
+
+
+def test_purpose_token_is_hmac_of_purpose_and_nonce():
+    import base64
+    import hashlib
+    import hmac
+
+    from events_app.domain.security import purpose_token
+
+    mac = hmac.new(b"secret", b"rsvp:n1", hashlib.sha256).digest()
+    assert purpose_token("secret", "rsvp", "n1") == base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def test_every_link_token_is_purpose_token_with_its_stored_prefix():
+    # Links already sent must keep working: each token is purpose_token under the exact purpose string it always had.
+    from events_app.domain import security as s
+    from events_app.domain.replies import reply_token
+
+    key, nonce = "k" * 32, "0123456789abcdef" * 2
+    made = {
+        "manage": s.manage_token(key, nonce), "manage:invitation": s.invitation_token(key, nonce),
+        "person-access": s.access_link_token(key, nonce), "password-reset": s.password_reset_token(key, nonce),
+        "registration-view": s.view_token(key, nonce), "registration-feed": s.feed_token(key, nonce),
+        "rsvp": s.rsvp_token(key, nonce), "person-feed": s.person_feed_token(key, nonce),
+        "project-feed": s.project_feed_token(key, nonce),
+    }
+    for purpose, token in made.items():
+        if purpose == "manage:invitation":
+            assert token == s.purpose_token(key, "manage", "invitation:" + nonce)
+        else:
+            assert token == s.purpose_token(key, purpose, nonce)
+    assert len(set(made.values())) == len(made)
+    assert made["manage"] == "zwx6ebZIri__Xb1Qetwk1sl38HdKqbzNtD9ge3H0y0s"  # a link sent before stays valid
+    assert reply_token(key, nonce) == base64_lower_prefix(s.purpose_mac(key, "imip-reply", nonce))
+
+
+def base64_lower_prefix(mac: bytes) -> str:
+    import base64
+
+    return base64.b32encode(mac[:16]).decode().rstrip("=").lower()
