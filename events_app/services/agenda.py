@@ -33,6 +33,7 @@ from events_app.domain.agenda import (
 )
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
+from events_app.domain.sequence import next_sequence
 from events_app.domain.text import clean_fields, text_errors
 from events_app.jobs import kick_outbox
 from events_app.services import agenda_cache, agenda_publish, calendar_updates, session_mail
@@ -420,7 +421,7 @@ async def update_session(account: CurrentAccount, event_id: int, session_id: int
                                          persons, session_id)
             _raise_conflicts(find_conflicts(candidate, others, event["starts_at"], event["ends_at"]), candidate,
                              others, event["timezone"])
-        sequence = before["calendar_sequence"] + (1 if calendar_changed(before, after) else 0)
+        sequence = next_sequence(before["calendar_sequence"], calendar_changed(before, after))
         await sql.execute(
             """UPDATE agenda_session SET kind = $2, title = $3, abstract = $4, starts_at = $5, ends_at = $6,
                    room = $7, track = $8, language = $9, online_url = $10, status = $11, requires_booking = $12,

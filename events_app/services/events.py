@@ -12,10 +12,11 @@ from events_app.db.engine import DB
 from events_app.db.tables import Event, EventOrganizer, RegistrationCategory
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.events import CALENDAR_FIELDS, DATETIME_FIELDS, calendar_changed, localize, validate_event
+from events_app.domain.sequence import next_sequence
 from events_app.domain.text import clean_fields
 from events_app.domain.vocab import ELIGIBILITIES
 from events_app.jobs import kick_outbox
-from events_app.services import agenda_publish, audit, calendar_updates, offices, questions, seats
+from events_app.services import agenda_publish, audit, calendar_sequence, calendar_updates, offices, questions, seats
 from events_app.services.accounts import CurrentAccount, require_organizer
 
 EVENT_FIELDS = ("title", "kind", "description", "timezone", "starts_at", "ends_at", "venue_name", "venue_address",
@@ -73,7 +74,7 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
         update = {k: merged[k] for k in EVENT_FIELDS if merged.get(k) != before.get(k)}
         if update:
             if calendar_changed(before, merged):
-                update["calendar_sequence"] = before["calendar_sequence"] + 1
+                update["calendar_sequence"] = next_sequence(before["calendar_sequence"], True)
                 if before["status"] == "published":  # drafts have no attendees to tell
                     await calendar_updates.record(
                         event_id, "event", event_id,
@@ -116,8 +117,8 @@ async def cancel_event(account: CurrentAccount, event_id: int) -> dict:
         row = await sql.fetchrow("SELECT status FROM event WHERE id = $1 FOR UPDATE", event_id)
         if row["status"] == "cancelled":
             raise Conflict("this event is already cancelled", "status")
-        await sql.execute("UPDATE event SET status = 'cancelled', calendar_sequence = calendar_sequence + 1,"
-                          " updated_at = now() WHERE id = $1", event_id)
+        await sql.execute(f"UPDATE event SET status = 'cancelled', {calendar_sequence.GROW}, updated_at = now()"
+                          " WHERE id = $1", event_id)
         await audit.record(account, "event.cancel", "event", event_id, {"status": row["status"]},
                            {"status": "cancelled"})
         if row["status"] == "published":

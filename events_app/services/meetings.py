@@ -40,7 +40,7 @@ from events_app.domain.security import digest, new_nonce, person_feed_token, rsv
 from events_app.domain.text import clean_fields, text_errors
 from events_app.domain.vocab import is_time_zone
 from events_app.jobs import kick_outbox
-from events_app.services import audit, outbox
+from events_app.services import audit, calendar_sequence, outbox
 from events_app.services.accounts import CurrentAccount, require_coordinator
 from events_app.settings import get_settings
 
@@ -129,8 +129,7 @@ async def _tell_invitees(series: dict, kind: str, method: str, sequence: int, **
 
 async def _bump(series_id: int) -> int:
     """Grow SEQUENCE (and the feed's DTSTAMP) with a change every invitee must hear about."""
-    return await sql.fetchval("UPDATE meeting_series SET calendar_sequence = calendar_sequence + 1,"
-                              " updated_at = now() WHERE id = $1 RETURNING calendar_sequence", series_id)
+    return await calendar_sequence.bump_series(series_id)
 
 
 async def invite_to_project_series(project_id: int, person_id: int, organization_id: int,

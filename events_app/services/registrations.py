@@ -30,7 +30,7 @@ from events_app.domain.security import digest, manage_token, new_nonce
 from events_app.domain.text import text_errors
 from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
-from events_app.services import outbox, questions, seats
+from events_app.services import calendar_sequence, outbox, questions, seats
 from events_app.settings import get_settings
 
 
@@ -128,6 +128,9 @@ async def _category(event_id: int, code: str, unlocked_category: int | None):
 # line is drawn here too, so places follow the order in which registrations took the lock. A REQUEST to someone who
 # had a registration for this event cancelled or rejected must carry a higher SEQUENCE than the CANCEL they got
 # (RFC 5546 2.1.4), hence the event's sequence grows first in that case.
+# (domain.sequence: a REQUEST to someone sent a CANCEL before grows the SEQUENCE first)
+_GROW_FOR_RETURNING_PERSON = calendar_sequence.grow_when(
+    calendar_sequence.cancelled_before("$1", "(SELECT id FROM who)"))
 _INSERT_REGISTRATION = f"""
     WITH {{who}},
     active AS (
@@ -147,10 +150,7 @@ _INSERT_REGISTRATION = f"""
         RETURNING id, status, created_at, waitlist_seq, consent_version, consent_at),
     ev AS (
         UPDATE event SET confirmed_count = confirmed_count + $12::int,
-                         calendar_sequence = calendar_sequence + CASE WHEN EXISTS (
-                             SELECT 1 FROM registration o, who WHERE o.event = $1 AND o.person = who.id
-                                                                 AND o.status IN ('cancelled', 'rejected'))
-                                                                 THEN 1 ELSE 0 END
+                         {_GROW_FOR_RETURNING_PERSON}
         WHERE id = $1 AND $12::int > 0 AND EXISTS (SELECT 1 FROM reg)
         RETURNING calendar_sequence),
     cat AS (

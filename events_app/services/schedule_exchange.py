@@ -24,6 +24,7 @@ from events_app.domain.agenda import (
     validate_session,
 )
 from events_app.domain.errors import FieldError, InvalidInput
+from events_app.domain.sequence import next_sequence
 from events_app.domain.schedule import Schedule, ScheduleFormatError, ScheduleSession, parse
 from events_app.services import agenda_cache, agenda_publish
 from events_app.services.accounts import CurrentAccount, require_organizer
@@ -106,7 +107,7 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
             if not diff:
                 counts["unchanged"] += 1
                 continue
-            sequence = before["calendar_sequence"] + (1 if calendar_changed(before, after) else 0)
+            sequence = next_sequence(before["calendar_sequence"], calendar_changed(before, after))
             changed.append((before["id"], after, sequence, new_people if "people" in diff else None))
             logs.append((before["id"], change_action(before, after), diff, sequence))
         counts["created"], counts["updated"] = len(new), len(changed)

@@ -11,7 +11,7 @@ from events_app.db import sql
 from events_app.domain.errors import NotFound
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.domain.registration import SEAT_HOLDING, Waiting, plan_promotions
-from events_app.services import agenda_bookings, outbox
+from events_app.services import agenda_bookings, calendar_sequence, outbox
 
 EVENT_LOCK = """SELECT id, title, status, registration_opens_at, registration_closes_at, capacity, confirmed_count,
                        calendar_sequence, waitlist_mode, offer_hours
@@ -51,21 +51,21 @@ async def next_waitlist_seq() -> int:
 # REQUEST). The outer SELECT sees the event row as it was before the CTE's update, hence coalesce(bumped, before).
 RECIPIENT = """SELECT r.event, r.person, p.email, r.registered_language AS language, NULL::int AS sequence
                FROM registration r JOIN person p ON p.id = r.person WHERE r.id = $1"""
-RECIPIENT_AND_REQUEST_SEQUENCE = """
+_CANCELLED_BEFORE = calendar_sequence.cancelled_before("(SELECT event FROM reg)", "(SELECT person FROM reg)")
+RECIPIENT_AND_REQUEST_SEQUENCE = f"""
     WITH reg AS (SELECT r.event, r.person, p.email, r.registered_language AS language
                  FROM registration r JOIN person p ON p.id = r.person WHERE r.id = $1),
-         bumped AS (UPDATE event SET calendar_sequence = calendar_sequence + 1
+         bumped AS (UPDATE event SET {calendar_sequence.GROW}
                     WHERE id = (SELECT event FROM reg)
-                      AND EXISTS (SELECT 1 FROM registration o, reg WHERE o.event = reg.event
-                                    AND o.person = reg.person AND o.status IN ('cancelled', 'rejected'))
+                      AND {_CANCELLED_BEFORE}
                     RETURNING calendar_sequence)
     SELECT reg.*, coalesce((SELECT calendar_sequence FROM bumped),
                            (SELECT calendar_sequence FROM event WHERE id = reg.event)) AS sequence
     FROM reg"""
-RECIPIENT_AND_CANCEL_SEQUENCE = """
+RECIPIENT_AND_CANCEL_SEQUENCE = f"""
     WITH reg AS (SELECT r.event, r.person, p.email, r.registered_language AS language
                  FROM registration r JOIN person p ON p.id = r.person WHERE r.id = $1),
-         bumped AS (UPDATE event SET calendar_sequence = calendar_sequence + 1 WHERE id = (SELECT event FROM reg)
+         bumped AS (UPDATE event SET {calendar_sequence.GROW} WHERE id = (SELECT event FROM reg)
                     RETURNING calendar_sequence)
     SELECT reg.*, (SELECT calendar_sequence FROM bumped) AS sequence FROM reg"""
 

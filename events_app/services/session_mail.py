@@ -8,22 +8,21 @@ caller's transaction, after it locked the session row.
 from __future__ import annotations
 
 from events_app.db import sql
-from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
-from events_app.services import outbox
+from events_app.domain.ical import METHOD_REQUEST
+from events_app.domain.sequence import invite_grows_sequence
+from events_app.services import calendar_sequence, outbox
 
 NOTIFY_CHANNEL = "agenda_changed"  # the agenda's cache listens here; a SEQUENCE is part of what it serves
 
 
 async def _bump(session_id: int) -> int:
-    row = await sql.fetchrow("UPDATE agenda_session SET calendar_sequence = calendar_sequence + 1,"
-                             " updated_at = clock_timestamp() WHERE id = $1 RETURNING calendar_sequence, event",
-                             session_id)
+    row = await calendar_sequence.bump_session(session_id)
     await sql.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(row["event"]))
     return row["calendar_sequence"]
 
 
 async def _sequence(session_id: int, invite: str | None, cancelled_before: bool) -> int | None:
-    if invite == METHOD_CANCEL or (invite == METHOD_REQUEST and cancelled_before):
+    if invite_grows_sequence(invite, cancelled_before):
         return await _bump(session_id)
     if invite == METHOD_REQUEST:
         return await sql.fetchval("SELECT calendar_sequence FROM agenda_session WHERE id = $1", session_id)
