@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from events_app.domain.errors import FieldError
 from events_app.domain.ical import CalendarItem
+from events_app.domain.registration import seat_free, seats_left
 from events_app.domain.vocab import SessionKind, SessionRole
 
 SESSION_KINDS = tuple(SessionKind)
@@ -241,16 +242,15 @@ def effective_capacity(session_capacity: int | None, room_capacity: int | None) 
 
 def booking_status(requires_booking: bool, capacity: int | None, booked_count: int) -> str:
     """'booked' while a place is free (or the session needs no booking), else 'waitlisted'."""
-    if not requires_booking or capacity is None or booked_count < capacity:
+    if not requires_booking or seat_free(capacity, booked_count):
         return "booked"
     return "waitlisted"
 
 
 def places_to_promote(requires_booking: bool, capacity: int | None, booked_count: int, waiting: int) -> int:
     """How many people at the head of the waiting list get a place now."""
-    if not requires_booking or capacity is None:
-        return waiting
-    return max(0, min(waiting, capacity - booked_count))
+    left = seats_left(capacity, booked_count) if requires_booking else None
+    return waiting if left is None else min(waiting, left)
 
 
 def bookable(session_status: str, registration_status: str) -> FieldError | None:

@@ -18,6 +18,22 @@ SEAT_HOLDING = (RegistrationStatus.CONFIRMED.value, RegistrationStatus.OFFERED.v
 ACTIVE = (RegistrationStatus.PENDING.value, *SEAT_HOLDING, RegistrationStatus.WAITLISTED.value)
 
 
+def seat_free(limit: int | None, taken: int) -> bool:
+    """The capacity check, for every limit (event capacity, category quota, session capacity, delegation seats):
+    a seat is free while fewer than `limit` are taken; no limit (None) means always."""
+    return limit is None or taken < limit
+
+
+def seats_left(limit: int | None, taken: int) -> int | None:
+    """Seats still free under a limit (never negative); None when there is no limit."""
+    return None if limit is None else max(limit - taken, 0)
+
+
+def limit_below_taken(limit: int | None, taken: int) -> bool:
+    """A new limit lower than the seats already taken (refused: nobody loses a confirmed seat to a smaller limit)."""
+    return limit is not None and limit < taken
+
+
 @dataclass(frozen=True)
 class Seats:
     """Counters read under the event row's lock."""
@@ -29,9 +45,8 @@ class Seats:
 
     @property
     def available(self) -> bool:
-        event_ok = self.event_capacity is None or self.event_taken < self.event_capacity
-        category_ok = self.category_quota is None or self.category_taken < self.category_quota
-        return event_ok and category_ok
+        return seat_free(self.event_capacity, self.event_taken) and seat_free(self.category_quota,
+                                                                               self.category_taken)
 
 
 def check_registration_open(status: str, opens_at: datetime | None, closes_at: datetime | None,
@@ -154,10 +169,9 @@ def plan_promotions(event_capacity: int | None, event_taken: int, categories: di
     taken = {cid: t for cid, (_, t) in categories.items()}
     promoted: list[int] = []
     for waiting in waitlist:
-        if event_capacity is not None and event_taken >= event_capacity:
+        if not seat_free(event_capacity, event_taken):
             break
-        quota = categories[waiting.category_id][0]
-        if quota is not None and taken[waiting.category_id] >= quota:
+        if not seat_free(categories[waiting.category_id][0], taken[waiting.category_id]):
             continue
         promoted.append(waiting.registration_id)
         taken[waiting.category_id] += 1
@@ -166,12 +180,12 @@ def plan_promotions(event_capacity: int | None, event_taken: int, categories: di
 
 
 def check_quota(quota: int | None, taken: int, field: str = "quota") -> None:
-    if quota is not None and quota < taken:
+    if limit_below_taken(quota, taken):
         raise InvalidInput([FieldError(field, f"{taken} seats are already taken; choose at least {taken}, or cancel "
                                               "registrations first")])
 
 
 def check_delegation_seat(seat_quota: int, active_members: int) -> None:
-    if active_members >= seat_quota:
+    if not seat_free(seat_quota, active_members):
         raise Conflict(f"all {seat_quota} seats of this delegation are used: substitute a member instead, or ask "
                        "the organizers for more seats", "delegation")

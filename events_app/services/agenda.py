@@ -33,6 +33,7 @@ from events_app.domain.agenda import (
 )
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
+from events_app.domain.registration import seats_left
 from events_app.domain.sequence import next_sequence
 from events_app.domain.text import clean_fields, text_errors
 from events_app.jobs import kick_outbox
@@ -521,9 +522,7 @@ _SESSION_SELECT = """
 def _session_out(row: dict) -> dict:
     tzid = row["timezone"]
     capacity = effective_capacity(row["capacity"], row["room_capacity"])
-    seats_left = None
-    if row["requires_booking"] and capacity is not None:
-        seats_left = max(capacity - row["booked_count"], 0)
+    left = seats_left(capacity, row["booked_count"]) if row["requires_booking"] else None
     people = row["people"] if isinstance(row["people"], list) else json.loads(row["people"])
     return {
         "id": row["id"], "event_id": row["event"], "guid": str(row["guid"]),
@@ -535,7 +534,7 @@ def _session_out(row: dict) -> dict:
                    "color": row["track_color"]} if row["track"] else None),
         "language": row["language"], "online_url": row["online_url"], "status": row["status"],
         "requires_booking": row["requires_booking"], "capacity": capacity, "booked_count": row["booked_count"],
-        "seats_left": seats_left, "waitlisted_count": row["waiting"],
+        "seats_left": left, "waitlisted_count": row["waiting"],
         "people": [{"person_id": p["person_id"], "name": p["name"], "role": p["role"],
                     "organization": p["organization"]} for p in people],
         "updated_at": row["updated_at"],
@@ -577,7 +576,7 @@ async def availability(event_id: int) -> list[dict]:
     for r in rows:
         capacity = effective_capacity(r["capacity"], r["room_capacity"])
         out.append({"session_id": r["id"], "capacity": capacity, "booked_count": r["booked_count"],
-                    "seats_left": None if capacity is None else max(capacity - r["booked_count"], 0),
+                    "seats_left": seats_left(capacity, r["booked_count"]),
                     "waitlisted_count": r["waiting"]})
     return out
 

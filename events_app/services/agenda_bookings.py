@@ -23,6 +23,14 @@ from events_app.services import session_mail
 ACTIVE = ("booked", "waitlisted")
 
 
+# A session's place counter changes only here (booked, cancelled, promoted, dropped with the registration).
+COUNT_BOOKINGS = "UPDATE agenda_session SET booked_count = booked_count + $2 WHERE id = $1"
+
+
+async def count_bookings(session_id: int, delta: int) -> None:
+    await sql.execute(COUNT_BOOKINGS, session_id, delta)
+
+
 async def _registration(token: str, lock: bool) -> dict:
     row = await sql.fetchrow("SELECT id, event, status FROM registration WHERE token_hash = $1"
                              + (" FOR UPDATE" if lock else ""), digest(token))
@@ -77,8 +85,7 @@ async def book(token: str, session_id: int) -> dict:
                    VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp())""",
                 session_id, registration["id"], status)
             if status == "booked":
-                await sql.execute("UPDATE agenda_session SET booked_count = booked_count + 1 WHERE id = $1",
-                                  session_id)
+                await count_bookings(session_id, 1)
                 await session_mail.tell_booker("session_booked", registration["id"], session_id, METHOD_REQUEST)
             else:
                 await session_mail.tell_booker("session_waitlisted", registration["id"], session_id)
@@ -102,7 +109,7 @@ async def drop(token: str, session_id: int) -> dict:
         await session_mail.tell_booker("session_dropped", registration["id"], session_id,
                                        METHOD_CANCEL if row["status"] == "booked" else None)
         if row["status"] == "booked":
-            await sql.execute("UPDATE agenda_session SET booked_count = booked_count - 1 WHERE id = $1", session_id)
+            await count_bookings(session_id, -1)
             await promote_waiting(session_id)
     await kick_outbox()
     return await _entry(registration["id"], session_id, row["id"])
@@ -129,8 +136,7 @@ async def promote_waiting(session_id: int) -> list[int]:
            WHERE id IN (SELECT id FROM agenda_booking WHERE session = $1 AND status = 'waitlisted'
                         ORDER BY id LIMIT $2)
            RETURNING id, registration""", session_id, count)
-    await sql.execute("UPDATE agenda_session SET booked_count = booked_count + $2 WHERE id = $1", session_id,
-                      len(rows))
+    await count_bookings(session_id, len(rows))
     promoted = [r["registration"] for r in sorted(rows, key=lambda r: r["id"])]
     for registration_id in promoted:
         await session_mail.tell_booker("session_promoted", registration_id, session_id, METHOD_REQUEST)
@@ -155,8 +161,7 @@ async def release_bookings(registration_id: int) -> None:
                           " WHERE session = $1 AND registration = $2 AND status = ANY($3::text[])",
                           row["session"], registration_id, list(ACTIVE))
         if row["status"] == "booked":
-            await sql.execute("UPDATE agenda_session SET booked_count = booked_count - 1 WHERE id = $1",
-                              row["session"])
+            await count_bookings(row["session"], -1)
             # The session leaves their calendar together with the event.
             await session_mail.tell_booker("session_dropped", registration_id, row["session"], METHOD_CANCEL)
             await promote_waiting(row["session"])

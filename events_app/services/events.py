@@ -12,6 +12,7 @@ from events_app.db.engine import DB
 from events_app.db.tables import Event, EventOrganizer, RegistrationCategory
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.events import CALENDAR_FIELDS, DATETIME_FIELDS, calendar_changed, localize, validate_event
+from events_app.domain.registration import limit_below_taken, seats_left
 from events_app.domain.sequence import next_sequence
 from events_app.domain.text import clean_fields
 from events_app.domain.vocab import ELIGIBILITIES
@@ -68,7 +69,7 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
                                {"office_id": changes["office_id"]})
         merged = _localized({**before, **{k: v for k, v in changes.items() if k in EVENT_FIELDS}})
         require(validate_event(merged))
-        if merged.get("capacity") is not None and merged["capacity"] < before["confirmed_count"]:
+        if limit_below_taken(merged.get("capacity"), before["confirmed_count"]):
             require([FieldError("capacity", f"{before['confirmed_count']} people are already confirmed; "
                                             "cancel registrations first or choose a capacity at least that high")])
         update = {k: merged[k] for k in EVENT_FIELDS if merged.get(k) != before.get(k)}
@@ -172,8 +173,8 @@ def _event_out(row: dict, categories: list[dict], now: datetime) -> dict:
     out["reminder_hours"] = json.loads(hours) if isinstance(hours, str) else hours
     for name in DATETIME_FIELDS:
         out[name] = row[name].astimezone(zone) if row[name] else None
-    seats_left = None if row["capacity"] is None else max(row["capacity"] - row["confirmed_count"], 0)
-    out["seats_left"] = seats_left
+    left_in_event = seats_left(row["capacity"], row["confirmed_count"])
+    out["seats_left"] = left_in_event
     out["confirmed_count"] = row["confirmed_count"]
     out["registration_open"] = (
         row["status"] == "published"
@@ -182,9 +183,9 @@ def _event_out(row: dict, categories: list[dict], now: datetime) -> dict:
     )
     out["categories"] = []
     for c in categories:
-        left = None if c["quota"] is None else max(c["quota"] - c["confirmed_count"], 0)
-        if seats_left is not None:
-            left = seats_left if left is None else min(left, seats_left)
+        left = seats_left(c["quota"], c["confirmed_count"])
+        if left_in_event is not None:
+            left = left_in_event if left is None else min(left, left_in_event)
         out["categories"].append({"id": c["id"], "code": c["code"], "name": c["name"], "quota": c["quota"],
                                   "seats_left": left, "requires_approval": c["requires_approval"],
                                   "eligibility": c["eligibility"], "confirmed_count": c["confirmed_count"],

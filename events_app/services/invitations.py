@@ -10,7 +10,8 @@ from events_app.db import sql
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, InvalidInput, NotFound, require
 from events_app.domain.events import localize
-from events_app.domain.security import digest, invitation_token, new_nonce
+from events_app.domain import security
+from events_app.domain.security import digest, new_nonce
 from events_app.domain.text import text_errors
 from events_app.domain.vocab import LANGUAGES
 from events_app.jobs import kick_outbox
@@ -24,7 +25,7 @@ MAX_USES = 1_000_000  # keeps values within the database's integer column
 
 
 def invitation_token(nonce: str) -> str:
-    return invitation_token(get_settings().secret_key, nonce)
+    return security.invitation_token(get_settings().secret_key, nonce)
 
 
 async def _category_id(event_id: int, code: str, errors: list[FieldError]) -> int | None:

@@ -13,6 +13,7 @@ from events_app.domain.registration import (
     SEAT_HOLDING,
     Seats,
     check_quota,
+    seat_free,
     status_after_approval,
 )
 from events_app.domain.spreadsheet import csv_bytes, xlsx_bytes
@@ -111,12 +112,9 @@ async def move(account: CurrentAccount, event_id: int, registration_id: int, cat
         if target["id"] == reg["category"]:
             return await registration_out(registration_id)
         if reg["status"] in SEAT_HOLDING:
-            if target["quota"] is not None and target["confirmed_count"] >= target["quota"]:
+            if not seat_free(target["quota"], target["confirmed_count"]):
                 raise Conflict(f"category {category_code!r} is full ({target['quota']} seats)", "category")
-            await sql.execute("UPDATE registration_category SET confirmed_count = confirmed_count - 1 WHERE id = $1",
-                              reg["category"])
-            await sql.execute("UPDATE registration_category SET confirmed_count = confirmed_count + 1 WHERE id = $1",
-                              target["id"])
+            await seats.move_seat(reg["category"], target["id"])
         await sql.execute("UPDATE registration SET category = $2, updated_at = now() WHERE id = $1",
                           registration_id, target["id"])
         await audit.record(account, "registration.move", "registration", registration_id,

@@ -149,12 +149,12 @@ _INSERT_REGISTRATION = f"""
         FROM who WHERE NOT EXISTS (SELECT 1 FROM active)
         RETURNING id, status, created_at, waitlist_seq, consent_version, consent_at),
     ev AS (
-        UPDATE event SET confirmed_count = confirmed_count + $12::int,
+        UPDATE event SET {seats.count_seats('$12::int')},
                          {_GROW_FOR_RETURNING_PERSON}
         WHERE id = $1 AND $12::int > 0 AND EXISTS (SELECT 1 FROM reg)
         RETURNING calendar_sequence),
     cat AS (
-        UPDATE registration_category SET confirmed_count = confirmed_count + $12::int
+        UPDATE registration_category SET {seats.count_seats('$12::int')}
         WHERE id = $2 AND $12::int > 0 AND EXISTS (SELECT 1 FROM reg)),
     msg AS (
         INSERT INTO outbox_message {outbox.COLUMNS}

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from events_app.db import sql
 from events_app.domain.errors import NotFound
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
-from events_app.domain.registration import SEAT_HOLDING, Waiting, plan_promotions
+from events_app.domain.registration import SEAT_HOLDING, Waiting, plan_promotions, seat_free
 from events_app.services import agenda_bookings, calendar_sequence, outbox
 
 EVENT_LOCK = """SELECT id, title, status, registration_opens_at, registration_closes_at, capacity, confirmed_count,
@@ -27,10 +27,22 @@ async def lock_event(event_id: int):
 
 # Each counter change is one statement (a data-modifying CTE): the event row's lock is held while it runs, so every
 # round trip saved there is time the next registrant of a busy event does not wait.
-TAKE_SEAT = """WITH event_seat AS (UPDATE event SET confirmed_count = confirmed_count + 1 WHERE id = $1)
-               UPDATE registration_category SET confirmed_count = confirmed_count + 1 WHERE id = $2"""
-FREE_SEAT = """WITH event_seat AS (UPDATE event SET confirmed_count = confirmed_count - 1 WHERE id = $1)
-               UPDATE registration_category SET confirmed_count = confirmed_count - 1 WHERE id = $2"""
+# The seat counters (event.confirmed_count, registration_category.confirmed_count) change only through these
+# statements and the registration statement (services.registrations), which embeds count_seats.
+
+
+def count_seats(delta: str) -> str:
+    """SET clause changing a seat counter by `delta`, a constant SQL expression ('1', '-1', a parameter)."""
+    return f"confirmed_count = confirmed_count + {delta}"
+
+
+TAKE_SEAT = f"""WITH event_seat AS (UPDATE event SET {count_seats('1')} WHERE id = $1)
+               UPDATE registration_category SET {count_seats('1')} WHERE id = $2"""
+FREE_SEAT = f"""WITH event_seat AS (UPDATE event SET {count_seats('-1')} WHERE id = $1)
+               UPDATE registration_category SET {count_seats('-1')} WHERE id = $2"""
+# A held seat changing category: the event-wide count stays, one category gives the seat to the other.
+MOVE_SEAT = f"""WITH old_seat AS (UPDATE registration_category SET {count_seats('-1')} WHERE id = $1)
+               UPDATE registration_category SET {count_seats('1')} WHERE id = $2"""
 
 
 async def take_seat(event_id: int, category_id: int) -> None:
@@ -39,6 +51,10 @@ async def take_seat(event_id: int, category_id: int) -> None:
 
 async def free_seat(event_id: int, category_id: int) -> None:
     await sql.execute(FREE_SEAT, event_id, category_id)
+
+
+async def move_seat(from_category_id: int, to_category_id: int) -> None:
+    await sql.execute(MOVE_SEAT, from_category_id, to_category_id)
 
 
 async def next_waitlist_seq() -> int:
@@ -83,11 +99,11 @@ async def notify(kind: str, registration_id: int, *, invite: str | None = None, 
 async def promote(event) -> list[int]:
     """Fill free seats from the waiting list in order; auto mode confirms, offer mode sends time-limited offers."""
     taken = await sql.fetchval("SELECT confirmed_count FROM event WHERE id = $1", event["id"])
-    if event["capacity"] is not None and taken >= event["capacity"]:
+    if not seat_free(event["capacity"], taken):
         return []
     categories = {r["id"]: (r["quota"], r["confirmed_count"]) for r in await sql.fetch(
         "SELECT id, quota, confirmed_count FROM registration_category WHERE event = $1", event["id"])}
-    free = sum(1 for quota, taken in categories.values() if quota is None or taken < quota)
+    free = sum(1 for quota, taken in categories.values() if seat_free(quota, taken))
     if not free:
         return []
     waiting = [Waiting(r["id"], r["category"]) for r in await sql.fetch(
