@@ -22,7 +22,7 @@ from events_app.domain.security import invitation_token, manage_token
 from events_app.domain.vocab import country_name
 from events_app.mail.message import Outgoing, build_message, sender_address
 from events_app.mail.render import render
-from events_app.services import account_mail, meeting_mail, person_access, registration_links
+from events_app.services import account_mail, meeting_mail, person_access, registration_links, waitlist
 from events_app.services.announcements import unsubscribe_token
 from events_app.settings import Settings, get_settings
 
@@ -92,12 +92,10 @@ async def _session(session_id: int, event: dict) -> dict:
     return row | {"item": item, "where": item.location}
 
 
-REGISTRATIONS = """
+REGISTRATIONS = f"""
     SELECT r.id, r.status, r.token_nonce, r.view_nonce, r.view_hash, r.feed_nonce, r.feed_hash, c.name AS category_name,
            r.registered_name AS name, p.email,
-           CASE WHEN r.status = 'waitlisted' THEN (
-               SELECT count(*) FROM registration w WHERE w.category = r.category
-                 AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position,
+           {waitlist.REGISTRATION_POSITION} AS waitlist_position,
            c.eligibility AS category_eligibility
     FROM registration r JOIN person p ON p.id = r.person
     JOIN registration_category c ON c.id = r.category WHERE r.id = ANY($1::int[])"""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from events_app.db import sql
 from events_app.domain.errors import NotFound
 from events_app.domain.security import digest, feed_token, new_nonce, view_token
+from events_app.services import waitlist
 from events_app.settings import get_settings
 
 # The columns ensure() reads; callers that already loaded them (the outbox batch) pass the row in.
@@ -67,10 +68,8 @@ async def by_view_token(token: str) -> dict:
     """What the read-only page shows: the registration's status and category, the name it is for, the event.
     Nothing that is not already in the invite (no email address, no answers, no bookings)."""
     row = await sql.fetchrow(
-        """SELECT r.id, r.event AS event_id, r.status, c.name AS category_name, p.name,
-                  CASE WHEN r.status = 'waitlisted' THEN (
-                      SELECT count(*) FROM registration w WHERE w.category = r.category AND w.status = 'waitlisted'
-                        AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position
+        f"""SELECT r.id, r.event AS event_id, r.status, c.name AS category_name, p.name,
+                  {waitlist.REGISTRATION_POSITION} AS waitlist_position
            FROM registration r JOIN person p ON p.id = r.person
            JOIN registration_category c ON c.id = r.category
            WHERE r.view_hash = $1""", digest(token))

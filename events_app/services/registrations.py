@@ -30,7 +30,7 @@ from events_app.domain.security import digest, manage_token, new_nonce
 from events_app.domain.text import text_errors
 from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
-from events_app.services import calendar_sequence, outbox, questions, seats
+from events_app.services import calendar_sequence, outbox, questions, seats, waitlist
 from events_app.settings import get_settings
 
 
@@ -147,7 +147,7 @@ _INSERT_REGISTRATION = f"""
                '', $11::text, CASE WHEN $11::text IS NULL THEN NULL ELSE now() END,
                $16::varchar, $17::int, $18::varchar, $19::varchar, now(), now()
         FROM who WHERE NOT EXISTS (SELECT 1 FROM active)
-        RETURNING id, status, created_at, waitlist_seq, consent_version, consent_at),
+        RETURNING id, status, category, created_at, waitlist_seq, consent_version, consent_at),
     ev AS (
         UPDATE event SET {seats.count_seats('$12::int')},
                          {_GROW_FOR_RETURNING_PERSON}
@@ -167,9 +167,7 @@ _INSERT_REGISTRATION = f"""
     SELECT who.id AS person_id, o.id AS organization_id, o.name AS organization_name,
            o.country AS organization_country, o.kind AS organization_kind, (SELECT id FROM active) AS active,
            reg.id, reg.status, reg.created_at, reg.consent_version, reg.consent_at,
-           CASE WHEN reg.status = 'waitlisted' THEN 1 + (
-               SELECT count(*) FROM registration w WHERE w.category = $2 AND w.status = 'waitlisted'
-                                                     AND w.waitlist_seq < reg.waitlist_seq) END AS waitlist_position
+           {waitlist.position('reg')} AS waitlist_position
     FROM who LEFT JOIN reg ON true LEFT JOIN organization o ON o.id = $17::int"""
 INSERT_FOR_PERSON = _INSERT_REGISTRATION.format(who="who AS (SELECT id, email FROM person WHERE id = $20)")
 # Insert if missing, never update: when the address is known, `created` is empty and `who` reads the stored row
@@ -472,12 +470,10 @@ async def expire_offers(now: datetime | None = None) -> int:
     return expired
 
 
-REGISTRATION_SELECT = """
+REGISTRATION_SELECT = f"""
     SELECT r.id, r.event AS event_id, r.status, r.created_at, r.updated_at, r.cancelled_at, r.cancel_reason,
            r.answers, r.offer_expires_at, r.delegation AS delegation_id, r.consent_version, r.consent_at,
-           CASE WHEN r.status = 'waitlisted' THEN (
-               SELECT count(*) FROM registration w WHERE w.category = r.category AND w.status = 'waitlisted'
-                 AND w.waitlist_seq <= r.waitlist_seq) END AS waitlist_position,
+           {waitlist.REGISTRATION_POSITION} AS waitlist_position,
            c.code AS category, c.name AS category_name,
            p.email, r.registered_name AS name, r.registered_language AS language,
            r.registered_timezone AS timezone,

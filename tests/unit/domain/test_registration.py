@@ -115,3 +115,11 @@ def test_delegation_seat_full_is_conflict():
     with pytest.raises(Conflict):
         check_delegation_seat(3, 3)
     check_delegation_seat(3, 2)
+
+
+def test_seat_free_is_the_one_capacity_check():
+    from events_app.domain.registration import limit_below_taken, seat_free, seats_left
+
+    assert (seat_free(None, 10**6), seat_free(3, 2), seat_free(3, 3), seat_free(0, 0)) == (True, True, False, False)
+    assert (seats_left(None, 4), seats_left(5, 2), seats_left(5, 7)) == (None, 3, 0)
+    assert (limit_below_taken(None, 9), limit_below_taken(4, 4), limit_below_taken(3, 4)) == (False, False, True)
