@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from events_app.domain.errors import FieldError
 from events_app.domain.ical import CalendarItem
 from events_app.domain.registration import seat_free, seats_left
+from events_app.domain.timespan import ranges_overlap
 from events_app.domain.vocab import SessionKind, SessionRole
 
 SESSION_KINDS = tuple(SessionKind)
@@ -162,7 +163,7 @@ class AgendaConflict:
 
 def overlaps(a: Slot, b: Slot) -> bool:
     """Back-to-back sessions (one ends when the next starts) do not overlap."""
-    return a.starts_at < b.ends_at and b.starts_at < a.ends_at
+    return ranges_overlap(a.starts_at, a.ends_at, b.starts_at, b.ends_at)
 
 
 def outside_event(slot: Slot, event_starts: datetime, event_ends: datetime) -> bool:
@@ -200,6 +201,7 @@ def _overlapping_pairs(slots: list[Slot]) -> list[tuple[Slot, Slot]]:
     pairs: list[tuple[Slot, Slot]] = []
     active: list[Slot] = []
     for slot in sorted(slots, key=lambda s: (s.starts_at, s.id or 0)):
+        # Sorted by start, so `a` (started no later) overlaps `slot` exactly when it is still running at its start.
         active = [a for a in active if a.ends_at > slot.starts_at]
         pairs.extend((a, slot) for a in active)
         active.append(slot)

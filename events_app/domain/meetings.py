@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 from events_app.domain.errors import FieldError, InvalidInput
+from events_app.domain.timespan import ranges_overlap
 from events_app.domain.vocab import is_time_zone
 
 MODES = ("in_person", "online", "hybrid")
@@ -322,7 +323,7 @@ def check_move(starts_at: datetime, ends_at: datetime, others: Sequence[Occurren
     if ends_at <= starts_at:
         errors.append(FieldError("ends_at", "must be after starts_at"))
     for o in others:
-        if o.key != key and not o.cancelled and o.starts_at < ends_at and starts_at < o.ends_at:
+        if o.key != key and not o.cancelled and ranges_overlap(o.starts_at, o.ends_at, starts_at, ends_at):
             errors.append(FieldError("starts_at", f"overlaps occurrence {o.key} of the same series; move or "
                                                   "cancel that one first"))
             break

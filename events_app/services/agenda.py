@@ -37,7 +37,7 @@ from events_app.domain.registration import seats_left
 from events_app.domain.sequence import next_sequence
 from events_app.domain.text import clean_fields, text_errors
 from events_app.jobs import kick_outbox
-from events_app.services import agenda_cache, agenda_publish, calendar_updates, session_mail
+from events_app.services import agenda_cache, agenda_publish, calendar_updates, session_mail, time_overlap
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.services.agenda_bookings import promote_waiting
 from events_app.services.people import link_or_create, require_visible_person, visible_people
@@ -122,14 +122,17 @@ def _raise_conflicts(conflicts: list[AgendaConflict], candidate: Slot, others: I
     raise Conflict(f"the session conflicts with the agenda: {names}", field, conflicts=listed)
 
 
+_OVERLAPS_2_3 = time_overlap.overlaps("s.starts_at", "s.ends_at", "$2", "$3")
+
+
 async def _nearby_slots(event_id: int, starts: datetime, ends: datetime, room_id: int | None,
                         person_ids: list[int], exclude: int | None) -> list[Slot]:
     """Sessions of the event that overlap [starts, ends) in the same room or with one of the people."""
     rows = await sql.fetch(
-        """SELECT s.id, s.title, s.starts_at, s.ends_at, s.room, s.status,
-                  coalesce(array_agg(sp.person) FILTER (WHERE sp.person IS NOT NULL), '{}') AS persons
+        f"""SELECT s.id, s.title, s.starts_at, s.ends_at, s.room, s.status,
+                  coalesce(array_agg(sp.person) FILTER (WHERE sp.person IS NOT NULL), '{{}}') AS persons
            FROM agenda_session s LEFT JOIN agenda_session_person sp ON sp.session = s.id
-           WHERE s.event = $1 AND s.status <> 'cancelled' AND s.starts_at < $3 AND s.ends_at > $2
+           WHERE s.event = $1 AND s.status <> 'cancelled' AND {_OVERLAPS_2_3}
              AND s.id <> coalesce($6::int, -1)
              AND (s.room = $4 OR EXISTS (SELECT 1 FROM agenda_session_person x
                                          WHERE x.session = s.id AND x.person = ANY($5::int[])))

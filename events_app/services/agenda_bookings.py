@@ -18,7 +18,7 @@ from events_app.domain.errors import Conflict, NotFound
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.domain.security import digest
 from events_app.jobs import kick_outbox
-from events_app.services import session_mail
+from events_app.services import session_mail, time_overlap
 
 ACTIVE = ("booked", "waitlisted")
 
@@ -65,10 +65,10 @@ async def book(token: str, session_id: int) -> dict:
             session_id, registration["id"], list(ACTIVE))
         if existing is None:
             overlapping = await sql.fetch(
-                """SELECT s.id, s.title, s.starts_at, s.ends_at, b.status FROM agenda_booking b
+                f"""SELECT s.id, s.title, s.starts_at, s.ends_at, b.status FROM agenda_booking b
                    JOIN agenda_session s ON s.id = b.session
                    WHERE b.registration = $1 AND b.status = ANY($2::text[]) AND s.status <> 'cancelled'
-                     AND s.starts_at < $4 AND s.ends_at > $3 ORDER BY s.starts_at""",
+                     AND {time_overlap.overlaps("s.starts_at", "s.ends_at", "$3", "$4")} ORDER BY s.starts_at""",
                 registration["id"], list(ACTIVE), session["starts_at"], session["ends_at"])
             if overlapping:
                 first = overlapping[0]

@@ -13,6 +13,7 @@ from litestar.response import Template
 from events_app.domain.errors import DomainError, InvalidInput, NotFound
 from events_app.domain.questions import validate_answers
 from events_app.domain.registration import ACTIVE
+from events_app.domain.timespan import ranges_overlap
 from events_app.domain.vocab import LANGUAGES
 from events_app.services import (
     agenda_bookings,
@@ -145,7 +146,8 @@ def clashes(sessions: list[dict], mine: dict[int, dict]) -> dict[int, str]:
     for s in sessions:
         if s["id"] in mine or s["status"] == "cancelled":
             continue
-        other = next((h for h in held if h["starts_at"] < s["ends_at"] and s["starts_at"] < h["ends_at"]), None)
+        other = next((h for h in held if ranges_overlap(h["starts_at"], h["ends_at"], s["starts_at"], s["ends_at"])),
+                     None)
         if other is not None:
             out[s["id"]] = other["title"]
     return out

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from events_app.domain.agenda import now_and_next
 from events_app.domain.errors import InvalidInput, NotFound
 from events_app.domain.events import location_text
+from events_app.domain.timespan import days_overlap
 from events_app.domain.vocab import EVENT_KINDS, country_name
 from events_app.services import agenda_publish, event_calendar, events, registrations
 from events_app.services.accounts import CurrentAccount
@@ -47,9 +48,7 @@ def filter_events(rows: list[dict], *, country: str | None, starts_from: date | 
         first, last = e["starts_at"].date(), e["ends_at"].date()
         if country and (e["country"] or "") != country:
             continue
-        if starts_from and last < starts_from:
-            continue
-        if until and first > until:
+        if not days_overlap(first, last, starts_from, until):
             continue
         if q and q.lower() not in f"{e['title']} {e['city']} {e['description']}".lower():
             continue
