@@ -3,6 +3,18 @@
 Who may see a person is decided by domain.access.may_see_person; the facts it needs (the person's connections to
 events and projects, each marked with whether the account manages it) are gathered here, in one query, so every
 service that lets an organizer, office staff or coordinator name a person asks the same question the same way.
+
+Merge policy of the person upsert (the only one; every way a person is named by email goes through it):
+- A person is found by email address (lower-cased; unique). When there is none, one is inserted with the name,
+  organization, language and time zone given by whoever named them.
+- An existing person is never changed by someone else's entry: not by a registration, a delegation or project
+  contact, a session role, a schedule import. Anyone may type any address, so what they typed about that person is
+  kept where it was typed (a registration keeps registered_name/organization/language/time zone; a session role its
+  display_name) and never overwrites what the person themselves gave. Insert if missing, never update.
+- A concurrent insert of the same address makes one statement see neither row; callers ask again.
+The SQL is person_ctes (one person) and LINK_OR_CREATE_MANY (a batch); the registration statement embeds
+person_ctes so that registering stays one statement. Changing a person's own data is a different use case
+(person_access: with a fresh emailed link), and so are the anonymous copies erasure/retention insert (privacy).
 """
 from __future__ import annotations
 
@@ -83,11 +95,29 @@ async def require_visible_person(account: CurrentAccount, person_id: int) -> Non
 # changed (their name, organization, language and time zone are theirs). In one statement the inserted row and the
 # existing one cannot both be returned; a concurrent insert of the same address (committed after this statement's
 # snapshot) returns nothing, and the caller asks again.
-LINK_OR_CREATE = """
-    WITH new AS (
+def person_ctes(email: str, name: str, organization: str, language: str, timezone: str) -> str:
+    """CTEs `created` (the inserted person, if the address was new) and `who` (id, email: the person with this
+    address, inserted or existing), for WITH. Arguments are SQL parameters ($n) written in code, never input."""
+    return f"""created AS (
         INSERT INTO person (email, name, organization, language, timezone, created_at)
-        VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (email) DO NOTHING RETURNING id)
-    SELECT id FROM new UNION ALL SELECT id FROM person WHERE email = $1 LIMIT 1"""
+        VALUES ({email}, {name}, {organization}, {language}, {timezone}, now())
+        ON CONFLICT (email) DO NOTHING RETURNING id, email),
+    who AS (SELECT id, email FROM created
+            UNION ALL SELECT id, email FROM person WHERE email = {email} AND NOT EXISTS (SELECT 1 FROM created))"""
+
+
+LINK_OR_CREATE = f"WITH {person_ctes('$1', '$2', '$3', '$4', '$5')}\n    SELECT id FROM who"
+
+# The same policy for a batch ($1 emails, $2 names, $3 organizations; language en, no time zone): every address's
+# person id, inserted when missing, existing people unchanged.
+LINK_OR_CREATE_MANY = """
+    WITH created AS (
+        INSERT INTO person (email, name, organization, language, timezone, created_at)
+        SELECT e, n, o, 'en', NULL, now() FROM unnest($1::text[], $2::text[], $3::int[]) AS x(e, n, o)
+        ON CONFLICT (email) DO NOTHING RETURNING id, email)
+    SELECT id, email FROM created
+    UNION ALL SELECT id, email FROM person WHERE email = ANY($1::text[])
+                                           AND email NOT IN (SELECT email FROM created)"""
 
 
 async def link_or_create_person(email: str, *, name: str | None = None, organization_id: int | None = None,
@@ -101,6 +131,22 @@ async def link_or_create_person(email: str, *, name: str | None = None, organiza
         if person_id is not None:
             return person_id
     raise RuntimeError(f"could not link or create the person with address {email!r}")  # pragma: no cover
+
+
+async def link_or_create_people(emails: list[str], names: list[str], organization_ids: list[int | None]
+                                ) -> dict[str, int]:
+    """{email: person id} for a batch of (already lower-cased) addresses, under the same policy."""
+    found: dict[str, int] = {}
+    for _ in range(3):
+        todo = [i for i, e in enumerate(emails) if e not in found]
+        if not todo:
+            return found
+        rows = await sql.fetch(LINK_OR_CREATE_MANY, [emails[i] for i in todo], [names[i] for i in todo],
+                               [organization_ids[i] for i in todo])
+        found |= {r["email"]: r["id"] for r in rows}
+    if any(e not in found for e in emails):  # pragma: no cover
+        raise RuntimeError("could not link or create every person of the batch")
+    return found
 
 
 async def link_or_create(email: str, name: str | None = None, organization_id: int | None = None) -> int:

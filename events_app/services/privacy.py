@@ -283,6 +283,8 @@ async def apply_retention(now: datetime | None = None, batch: int = 500) -> int:
                    FOR UPDATE OF r SKIP LOCKED""", cutoff, batch)
             for r in rows:
                 replacement = _anonymous_email()
+                # Not a person upsert (services.people's merge policy): a new anonymous row with an address no
+                # one has, so the kept registration points at no one; always inserted, never matched by email.
                 anon = await sql.fetchval(
                     "INSERT INTO person (email, name, organization, language, announcements_opt_out, erased_at,"
                     " created_at) VALUES ($1, $2, $3, $4, true, $5, $5) RETURNING id",

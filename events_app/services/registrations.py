@@ -30,7 +30,7 @@ from events_app.domain.security import digest, manage_token, new_nonce
 from events_app.domain.text import text_errors
 from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
-from events_app.services import calendar_sequence, outbox, questions, seats, waitlist
+from events_app.services import calendar_sequence, outbox, people, questions, seats, waitlist
 from events_app.settings import get_settings
 
 
@@ -173,13 +173,7 @@ INSERT_FOR_PERSON = _INSERT_REGISTRATION.format(who="who AS (SELECT id, email FR
 # Insert if missing, never update: when the address is known, `created` is empty and `who` reads the stored row
 # (visible to this statement's snapshot unless another transaction created it a moment ago: then no row comes
 # back and insert_registration runs the statement again).
-INSERT_WITH_PERSON = _INSERT_REGISTRATION.format(who="""
-    created AS (
-        INSERT INTO person (email, name, organization, language, timezone, created_at)
-        VALUES ($20, $16, $17, $18, $19, now())
-        ON CONFLICT (email) DO NOTHING RETURNING id, email),
-    who AS (SELECT id, email FROM created
-            UNION ALL SELECT id, email FROM person WHERE email = $20 AND NOT EXISTS (SELECT 1 FROM created))""")
+INSERT_WITH_PERSON = _INSERT_REGISTRATION.format(who=people.person_ctes("$20", "$16", "$17", "$18", "$19"))
 
 # The message a new registration gets, by its status: (kind, calendar method).
 FIRST_MESSAGE = {"confirmed": ("registration_confirmed", METHOD_REQUEST),

@@ -29,6 +29,7 @@ from events_app.domain.schedule import Schedule, ScheduleFormatError, ScheduleSe
 from events_app.services import agenda_cache, agenda_publish
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.services.agenda import event_row, lock_agenda
+from events_app.services.people import link_or_create_people
 
 IMPORTED_FIELDS = ("title", "kind", "abstract", "starts_at", "ends_at", "room_id", "track_id", "language",
                    "online_url", "status")
@@ -226,15 +227,10 @@ async def _people(schedule: Schedule, counts: dict) -> dict[str, int]:
         organizations = {r["name"].lower(): r["id"] for r in await sql.fetch(
             "SELECT DISTINCT ON (lower(name)) id, name FROM organization WHERE lower(name) = ANY($1::text[])"
             " ORDER BY lower(name), id", [p.organization.lower() for p in missing if p.organization])}
-        # Linked or created, never changed: an existing person keeps their name (the no-op update only makes
-        # RETURNING give their id).
-        rows = await sql.fetch(
-            """INSERT INTO person (email, name, organization, language, created_at)
-               SELECT e, n, o, 'en', now() FROM unnest($1::text[], $2::text[], $3::int[]) AS x(e, n, o)
-               ON CONFLICT (email) DO UPDATE SET email = person.email RETURNING id, email""",
+        # Linked or created, never changed (services.people's merge policy): an existing person keeps their name.
+        by_email = await link_or_create_people(
             [f"{p.guid}@speakers.invalid" for p in missing], [p.name[:200] for p in missing],
             [organizations.get(p.organization.lower()) for p in missing])
-        by_email = {r["email"]: r["id"] for r in rows}
         await sql.execute(
             """INSERT INTO agenda_person (person, guid) SELECT p, g FROM unnest($1::int[], $2::uuid[]) AS x(p, g)
                ON CONFLICT (person) DO NOTHING""",
