@@ -45,7 +45,7 @@ def new_nonce() -> str:
 MANAGE_PURPOSE = "manage"  # a registration's manage link (email bodies only)
 INVITATION_NONCE_PREFIX = "invitation:"  # invitation links: the manage purpose over "invitation:<nonce>"
 ACCESS_PURPOSE = "person-access"  # a person's emailed one-time access link
-PASSWORD_RESET_PURPOSE = "password-reset"  # an account's emailed password reset link
+PASSWORD_RESET_PURPOSE = "password-reset"  # noqa: S105 (a purpose label, not a password): reset links
 RSVP_PURPOSE = "rsvp"  # a meeting invitee's RSVP link
 PERSON_FEED_PURPOSE = "person-feed"  # a person's meetings calendar feed
 PROJECT_FEED_PURPOSE = "project-feed"  # a pilot project's calendar feed

@@ -8,7 +8,7 @@ from typing import Any
 
 def ranges_overlap(a_starts: Any, a_ends: Any, b_starts: Any, b_ends: Any) -> bool:
     """Whether [a_starts, a_ends) and [b_starts, b_ends) share a moment (datetimes, or any ordered values)."""
-    return a_starts < b_ends and b_starts < a_ends
+    return bool(a_starts < b_ends and b_starts < a_ends)
 
 
 def days_overlap(first: date, last: date, from_day: date | None, until_day: date | None) -> bool:

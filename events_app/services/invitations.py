@@ -8,9 +8,9 @@ from typing import Any
 
 from events_app.db import sql
 from events_app.db.engine import DB
+from events_app.domain import security
 from events_app.domain.errors import Conflict, FieldError, InvalidInput, NotFound, require
 from events_app.domain.events import localize
-from events_app.domain import security
 from events_app.domain.security import digest, new_nonce
 from events_app.domain.text import text_errors
 from events_app.domain.vocab import LANGUAGES

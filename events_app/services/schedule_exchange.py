@@ -24,8 +24,8 @@ from events_app.domain.agenda import (
     validate_session,
 )
 from events_app.domain.errors import FieldError, InvalidInput
-from events_app.domain.sequence import next_sequence
 from events_app.domain.schedule import Schedule, ScheduleFormatError, ScheduleSession, parse
+from events_app.domain.sequence import next_sequence
 from events_app.services import agenda_cache, agenda_publish
 from events_app.services.accounts import CurrentAccount, require_organizer
 from events_app.services.agenda import event_row, lock_agenda
