@@ -32,14 +32,26 @@ class InvalidInput(DomainError):
 
 
 class NotFound(DomainError):
-    def __init__(self, what: str):
-        super().__init__(f"{what} not found", [], 404, "Not found")
+    """404. `what` names the kind of thing that is missing ("event", "registration", "session"): callers that must
+    tell one missing thing from another test `exc.what`, never the message. `detail` replaces the default
+    "<what> not found" when the answer should say more (e.g. how to find the right id)."""
+
+    def __init__(self, what: str, detail: str | None = None):
+        super().__init__(detail or f"{what} not found", [], 404, "Not found")
+        self.what = what
 
 
 class Conflict(DomainError):
     def __init__(self, detail: str, field_name: str | None = None, **extra: Any):
         errors = [FieldError(field_name, detail)] if field_name else []
         super().__init__(detail, errors, 409, "Conflict", extra)
+
+
+class Gone(DomainError):
+    """410: what the link pointed to existed but is used up, expired or withdrawn; the detail says what to do."""
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None, extra: dict | None = None):
+        super().__init__(detail, errors or [], 410, "Gone", extra or {})
 
 
 class Unauthorized(DomainError):
@@ -61,7 +73,9 @@ class TooManyRequests(DomainError):
 
 
 class ServiceUnavailable(DomainError):
-    """503 with the seconds to wait, sent as Retry-After (e.g. the abuse limiter is too busy to count a request)."""
+    """503 with the seconds to wait, sent as Retry-After: a part the request needs is too busy to answer (the abuse
+    limiter's Redis pool). An unreachable database is not raised as this: web.errors recognises it from the driver's
+    own errors."""
 
     def __init__(self, detail: str, retry_after: int = 5):
         super().__init__(detail, [], 503, "Service unavailable")

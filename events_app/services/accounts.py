@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from events_app.db import sql
 from events_app.db.engine import DB
-from events_app.domain.errors import DomainError, FieldError, Forbidden, InvalidInput, NotFound, Unauthorized
+from events_app.domain.errors import FieldError, Forbidden, Gone, InvalidInput, NotFound, Unauthorized
 from events_app.domain.passwords import password_problems
 from events_app.domain.security import (
     digest,
@@ -228,9 +228,9 @@ async def request_password_reset(email: str, language: str = "en") -> None:
     await kick_outbox()
 
 
-def _reset_link_gone() -> DomainError:
-    return DomainError("this password reset link has expired or was already used; ask for a new one",
-                       [FieldError("token", "has expired or was already used")], 410, "Gone")
+def _reset_link_gone() -> Gone:
+    return Gone("this password reset link has expired or was already used; ask for a new one",
+                [FieldError("token", "has expired or was already used")])
 
 
 async def check_reset_token(token: str) -> str:

@@ -23,7 +23,7 @@ import icalendar
 
 from events_app.db import sql
 from events_app.db.engine import DB
-from events_app.domain.errors import Conflict, DomainError, NotFound
+from events_app.domain.errors import Conflict, Gone, NotFound
 from events_app.domain.meetings import (
     PARTSTATS,
     answer_partstat,
@@ -39,17 +39,12 @@ from events_app.services.meetings import answers_of, occurrence_list, occurrence
 log = logging.getLogger(__name__)
 
 
-class Gone(DomainError):
-    def __init__(self, detail: str):
-        super().__init__(detail, [], 410, "Gone")
-
-
 async def _invitee(token: str) -> dict:
     row = await sql.fetchrow(
         "SELECT i.*, p.name, p.email, p.timezone AS person_timezone FROM meeting_invitee i"
         " JOIN person p ON p.id = i.person WHERE i.token_hash = $1", digest(token))
     if row is None:
-        raise NotFound("invitation (the link is incomplete or not one of ours)")
+        raise NotFound("invitation", "invitation (the link is incomplete or not one of ours) not found")
     if row["withdrawn_at"] is not None:
         raise Gone("this invitation was withdrawn (you are no longer a contact of the project), so the link "
                    "no longer records answers")
@@ -83,7 +78,7 @@ async def answer(token: str, answer_text: str, occurrence: str | None, now: date
             try:
                 rid = find_occurrence(timing_of(series), occurrence)
             except LookupError:
-                raise NotFound(f"occurrence {occurrence} of this series") from None
+                raise NotFound("occurrence", f"occurrence {occurrence} of this series not found") from None
             occ = next(o for o in await occurrence_list(series) if o.key == occurrence)
             if occ.cancelled:
                 raise Conflict(f"the meeting {occurrence} is cancelled", "occurrence")

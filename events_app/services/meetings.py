@@ -436,8 +436,8 @@ def _occurrence(series: dict, key: str) -> datetime:
     try:
         return find_occurrence(timing_of(series), key)
     except LookupError:
-        raise NotFound(f"occurrence {key} of this series (list them with GET /api/meeting-series/"
-                       f"{series['id']}/occurrences)") from None
+        raise NotFound("occurrence", f"occurrence {key} of this series (list them with GET /api/meeting-series/"
+                                     f"{series['id']}/occurrences) not found") from None
 
 
 async def _recurring(series: dict) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from events_app.db import sql
 from events_app.db.engine import DB
-from events_app.domain.errors import DomainError, FieldError, NotFound, Unauthorized, require
+from events_app.domain.errors import FieldError, Gone, NotFound, Unauthorized, require
 from events_app.domain.security import (
     ACCESS_LINK_MINUTES,
     PERSON_SESSION_MINUTES,
@@ -35,15 +35,14 @@ SESSION_REQUIRED = ("this needs a fresh link: ask for one with POST /api/people/
                     "POST /api/people/access and send 'Authorization: Bearer <session>'")
 
 
-class LinkGone(DomainError):
+class LinkGone(Gone):
     """410: the access link was used or has expired; the answer says how to get a new one."""
 
     def __init__(self, state: str):
         reason = {"used": "this link has already been used", "expired": "this link has expired"}.get(
             state, "this link is not valid")
         super().__init__(f"{reason}; ask for a new one (it is emailed to the address on file and works once, "
-                         f"for {ACCESS_LINK_MINUTES} minutes)", [FieldError("token", reason)], 410, "Gone",
-                         {"state": state})
+                         f"for {ACCESS_LINK_MINUTES} minutes)", [FieldError("token", reason)], {"state": state})
 
 
 async def request_link(email: str, now: datetime | None = None) -> None:

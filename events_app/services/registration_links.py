@@ -74,7 +74,7 @@ async def by_view_token(token: str) -> dict:
            JOIN registration_category c ON c.id = r.category
            WHERE r.view_hash = $1""", digest(token))
     if row is None:
-        raise NotFound("registration (the link is incomplete or no longer valid)")
+        raise NotFound("registration", "registration (the link is incomplete or no longer valid) not found")
     return dict(row)
 
 

@@ -5,7 +5,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import asyncpg
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
@@ -30,23 +29,8 @@ from events_app.web.controllers.notifications import (
 from events_app.web.controllers.organizations import OrganizationController
 from events_app.web.controllers.people import PersonAccessController
 from events_app.web.controllers.registrations import RegistrationController
-from events_app.web.errors import (
-    EXCEPTION_HANDLERS,
-    MAX_BODY_BYTES,
-    data_error,
-    database_unavailable,
-    refuse_deep_json,
-    unexpected_error,
-)
-from events_app.web.pages import (
-    LoginRequired,
-    csrf_config,
-    login_redirect,
-    page_routes,
-    pages_or,
-    security_headers,
-    template_config,
-)
+from events_app.web.errors import MAX_BODY_BYTES, refuse_deep_json
+from events_app.web.pages import csrf_config, error_answer, page_routes, security_headers, template_config
 from events_app.web.schema_ui import LocalSwaggerUI
 
 
@@ -62,23 +46,6 @@ def create_app() -> Litestar:
     settings.trusted_proxy_networks  # noqa: B018 -- a TRUSTED_PROXIES entry that is no address stops the start
     logging.basicConfig(level=logging.INFO)
     access_log.install()  # no link token ever reaches an access log
-    handlers = {
-        **EXCEPTION_HANDLERS,
-        asyncpg.exceptions.DataError: data_error,
-        # The database is down, restarting or dropped our connection: 503 with Retry-After. asyncpg's pool
-        # discards a broken connection when it is released, so the next request opens a fresh one.
-        OSError: database_unavailable,
-        asyncpg.exceptions.PostgresConnectionError: database_unavailable,
-        asyncpg.exceptions.OperatorInterventionError: database_unavailable,  # shutdown, crash, starting up
-        asyncpg.exceptions.InterfaceError: database_unavailable,
-        # A connection cut mid-statement (e.g. by a server shutdown during COMMIT) leaves asyncpg's protocol in a
-        # state it reports as an internal error; the outcome is unknown, so the client retries (Idempotency-Key).
-        asyncpg.exceptions.InternalClientError: database_unavailable,
-        Exception: unexpected_error,
-    }
-    # Page paths get HTML error pages in the visitor's language; /api keeps problem+json.
-    handlers = {exc: pages_or(handler) for exc, handler in handlers.items()}
-    handlers[LoginRequired] = login_redirect
     return Litestar(
         route_handlers=[AuthController, EventController, CategoryController, QuestionController,
                         EventRegistrationController, DelegationController, InvitationController,
@@ -87,7 +54,11 @@ def create_app() -> Litestar:
                         HealthController,
                         *MEETING_CONTROLLERS, *AGENDA_CONTROLLERS, *ADMIN_CONTROLLERS, *page_routes()],
         lifespan=[lifespan, agenda_lifespan],
-        exception_handlers=handlers,
+        # One handler for every exception: web.errors classifies it (404, 4xx, 503 only when the database is
+        # unreachable, else a logged 500); pages render the answer as HTML in the visitor's language, /api as
+        # problem+json. asyncpg's pool discards a broken connection when it is released, so after an outage the
+        # next request opens a fresh one.
+        exception_handlers={Exception: error_answer},
         template_config=template_config(),
         csrf_config=csrf_config(),
         middleware=[security_headers],

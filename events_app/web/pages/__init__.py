@@ -6,7 +6,6 @@ cookies. Every page carries a Content-Security-Policy without inline scripts or 
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,22 +13,20 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from litestar import Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from events_app.domain.errors import DomainError
 from events_app.domain.vocab import country_name
 from events_app.settings import get_settings
-from events_app.web.access_log import redact_path
+from events_app.web.errors import answer_for, problem
 from events_app.web.pages import i18n
 from events_app.web.pages.access import AccessPages
 from events_app.web.pages.accounts import PasswordChangePages, PasswordResetPages
 from events_app.web.pages.agenda import AgendaPages
-from events_app.web.pages.common import LoginRequired, is_page_path, page, secure_cookies
+from events_app.web.pages.common import LoginRequired, Redisplay, is_page_path, page, secure_cookies
 from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
 from events_app.web.pages.delegate import ManagePages, RegistrationPages, ViewPage
 from events_app.web.pages.organizer import AuthPages, OrganizerPages
@@ -37,7 +34,6 @@ from events_app.web.pages.person import AccessLinkPages, PersonPages
 from events_app.web.pages.public import PublicPages
 from events_app.web.schema_ui import SCHEMA_CSP
 
-log = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"
 STATIC = WEB / "static"
@@ -131,51 +127,32 @@ def security_headers(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+TITLES = {400: "The request could not be understood", 401: "Please log in", 403: "Not allowed", 404: "Page not found",
+          405: "Not allowed", 409: "That is not possible right now", 410: "Gone", 413: "Too much at once",
+          422: "Please check what you entered", 429: "Too many attempts", 500: "Something went wrong",
+          503: "Service unavailable"}
+
+
 def page_error(request: Request, exc: Exception) -> Response:
-    """Errors on pages as friendly HTML in the visitor's language (the API keeps problem+json)."""
+    """Errors on pages as friendly HTML in the visitor's language, with the same status and Retry-After as the API
+    gives for the same exception (web.errors.answer_for decides both)."""
     if isinstance(exc, LoginRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(path=f"/login?next={quote(target)}", status_code=303)
-    if isinstance(exc, DomainError):
-        status, detail = exc.status, exc.detail
-    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
-        status, detail = 403, "This form has expired or was sent from another site. Go back, reload the page " \
-                              "and send it again."
-    elif isinstance(exc, NotFoundException):
-        status, detail = 404, "not found"
-    elif isinstance(exc, HTTPException):
-        status, detail = exc.status_code, str(exc.detail)
-    elif isinstance(exc, OSError) or type(exc).__module__.startswith("asyncpg"):
-        log.warning("database unavailable on %s %s: %s", request.method, redact_path(request.url.path), exc)
-        status, detail = 503, "The service is briefly unavailable. Please try again in a moment."
-    else:
-        log.exception("unhandled error on %s %s", request.method, redact_path(request.url.path))
-        status, detail = 500, "Something went wrong on our side; it has been logged. Please try again later."
-    titles = {400: "The request could not be understood", 401: "Please log in", 403: "Not allowed",
-              404: "Page not found", 405: "Not allowed", 409: "That is not possible right now", 410: "Gone",
-              422: "Please check what you entered", 429: "Too many attempts", 500: "Something went wrong",
-              503: "Service unavailable"}
-    response = page(request, "error.html", status=status, title=titles.get(status, "Error"), detail=detail,
-                    status_code=status)
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
+    answer = answer_for(request, exc)
+    response = page(request, "error.html", status=answer.status, title=TITLES.get(answer.status, "Error"),
+                    detail=answer.page_detail, status_code=answer.status)
+    response.headers.update(answer.headers or {})
     return response
 
 
-def pages_or(api_handler):
-    """An exception handler that renders an HTML page on page paths and defers to the API's handler elsewhere."""
-
-    def handler(request: Request, exc: Exception) -> Response:
-        if is_page_path(request.url.path):
-            return page_error(request, exc)
-        return api_handler(request, exc)
-
-    return handler
-
-
-def login_redirect(request: Request, exc: LoginRequired) -> Response:
-    return page_error(request, exc)
+def error_answer(request: Request, exc: Exception) -> Response:
+    """The app's one exception handler: an HTML page on page paths, problem+json elsewhere."""
+    if isinstance(exc, Redisplay):
+        return exc.response
+    if is_page_path(request.url.path) or isinstance(exc, LoginRequired):
+        return page_error(request, exc)
+    return problem(request, exc)
 
 
 PAGE_CONTROLLERS = [PublicPages, RegistrationPages, ManagePages, ViewPage, AuthPages, OrganizerPages, AgendaPages,
@@ -190,5 +167,5 @@ def page_routes() -> list:
                                        cache_control=CacheControlHeader(max_age=3600, public=True))]
 
 
-__all__ = ["page_routes", "template_config", "csrf_config", "security_headers", "pages_or", "login_redirect",
+__all__ = ["page_routes", "template_config", "csrf_config", "security_headers", "error_answer",
            "LoginRequired", "Template"]

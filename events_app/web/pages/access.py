@@ -9,19 +9,24 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Template
 
-from events_app.domain.errors import DomainError, FieldError, InvalidInput, NotFound
+from events_app.domain.errors import FieldError, InvalidInput
 from events_app.domain.vocab import LANGUAGES
 from events_app.services import delegations, events, invitations, people
 from events_app.services.accounts import CurrentAccount
-from events_app.web.pages.common import field_errors, form_data, int_or_none, page, provide_page_account, redirect
+from events_app.web.pages.common import (
+    field_errors,
+    form_data,
+    int_or_none,
+    page,
+    prefixed,
+    provide_page_account,
+    redirect,
+    redisplay_on,
+)
 from events_app.web.pages.organizer import parse_fields
 
 ORGANIZER = {"account": Provide(provide_page_account)}
 MAX_ORGANIZATIONS = 5000  # the delegation form lists every organization of the network
-
-
-def prefixed(prefix: str, errors: dict[str, str]) -> dict[str, str]:
-    return {f"{prefix}.{k}": v for k, v in errors.items()}
 
 
 def unprefixed(prefix: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -80,26 +85,18 @@ class AccessPages(Controller):
     async def invite(self, request: Request, event_id: FromPath[int],
                      account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        try:
+        async with redisplay_on(lambda exc: self._invitations(request, account, event_id, status=exc.status,
+                                                              values=data, errors=prefixed("invitation", exc))):
             await invitations.invite(account, event_id, invitation_fields(unprefixed("invitation", data)))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._invitations(request, account, event_id, status=exc.status, values=data,
-                                           errors=prefixed("invitation", field_errors(exc)))
         return redirect(f"/organizer/events/{event_id}/invitations#invitations", "invited")
 
     @post("/access-codes", name="access-code-create")
     async def create_code(self, request: Request, event_id: FromPath[int],
                           account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        try:
+        async with redisplay_on(lambda exc: self._invitations(request, account, event_id, status=exc.status,
+                                                              values=data, errors=prefixed("code", exc))):
             await invitations.create_code(account, event_id, code_fields(unprefixed("code", data)))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._invitations(request, account, event_id, status=exc.status, values=data,
-                                           errors=prefixed("code", field_errors(exc)))
         return redirect(f"/organizer/events/{event_id}/invitations#codes", "code-created")
 
     # ------------------------------------------------------------------- delegations
@@ -122,13 +119,9 @@ class AccessPages(Controller):
     async def create_delegation(self, request: Request, event_id: FromPath[int],
                                 account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        try:
+        async with redisplay_on(lambda exc: self._delegations(request, account, event_id, status=exc.status,
+                                                              values=data, errors=field_errors(exc))):
             created = await delegations.create(account, event_id, delegation_fields(data))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._delegations(request, account, event_id, status=exc.status, values=data,
-                                           errors=field_errors(exc))
         return redirect(f"/organizer/events/{event_id}/delegations#delegation-{created['id']}", "delegation-created")
 
     @post("/delegations/{delegation_id:int}/seats", name="delegation-seats")
@@ -136,15 +129,11 @@ class AccessPages(Controller):
                         account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
         key = f"delegation-{delegation_id}"
-        try:
+        async with redisplay_on(lambda exc: self._delegations(request, account, event_id, status=exc.status,
+                                                              errors=prefixed(key, exc),
+                                                              values={f"{key}.seats": data.get("seats", "")})):
             seats = int_or_none(data.get("seats"))
             if seats is None:
                 raise InvalidInput([FieldError("seats", "must be a whole number")])
             await delegations.set_seats(account, event_id, delegation_id, seats)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._delegations(request, account, event_id, status=exc.status,
-                                           errors=prefixed(key, field_errors(exc)),
-                                           values={f"{key}.seats": data.get("seats", "")})
         return redirect(f"/organizer/events/{event_id}/delegations#delegation-{delegation_id}", "seats-saved")

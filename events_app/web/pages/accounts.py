@@ -10,7 +10,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Template
 
-from events_app.domain.errors import DomainError
 from events_app.services import accounts
 from events_app.services.accounts import CurrentAccount
 from events_app.web import abuse
@@ -22,6 +21,7 @@ from events_app.web.pages.common import (
     page,
     provide_page_account,
     redirect,
+    redisplay_on,
 )
 
 ORGANIZER = {"account": Provide(provide_page_account)}
@@ -51,13 +51,9 @@ class PasswordResetPages(Controller):
     @post("/{token:str}", name="password-reset-submit")
     async def reset(self, request: Request, token: FromPath[str]) -> Response:
         data = await form_data(request)
-        try:
-            await accounts.reset_password(token, data.get("password", ""))
-        except DomainError as exc:
-            if exc.status == 410:
-                raise
-            return page(request, "organizer/password_reset.html", status=exc.status, token=token,
-                        errors=field_errors(exc))
+        async with redisplay_on(lambda exc: page(request, "organizer/password_reset.html", status=exc.status,
+                                                 token=token, errors=field_errors(exc))):
+            await accounts.reset_password(token, data.get("password", ""))  # a used or expired link: 410 page
         return redirect("/login", "password-reset")
 
 
@@ -73,11 +69,9 @@ class PasswordChangePages(Controller):
     @post("/", name="password-change")
     async def change(self, request: Request, account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        try:
+        async with redisplay_on(lambda exc: page(request, "organizer/password_change.html", status=exc.status,
+                                                 account=account, errors=field_errors(exc))):
             await accounts.change_password(account, data.get("current_password", ""),
                                            data.get("new_password", ""),
                                            keep_token=request.cookies.get(SESSION_COOKIE))
-        except DomainError as exc:
-            return page(request, "organizer/password_change.html", status=exc.status, account=account,
-                        errors=field_errors(exc))
         return redirect("/organizer", "password-changed")

@@ -2,6 +2,7 @@
 delegate's session booking on the manage page."""
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,10 +13,19 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from events_app.domain.agenda import LOGGED_FIELDS, SESSION_KINDS
-from events_app.domain.errors import DomainError, FieldError, InvalidInput, NotFound
+from events_app.domain.errors import DomainError, FieldError, InvalidInput
 from events_app.services import agenda, events
 from events_app.services.accounts import CurrentAccount
-from events_app.web.pages.common import field_errors, form_data, int_or_none, page, provide_page_account, redirect
+from events_app.web.pages.common import (
+    field_errors,
+    form_data,
+    int_or_none,
+    page,
+    prefixed,
+    provide_page_account,
+    redirect,
+    redisplay_on,
+)
 
 ORGANIZER = {"account": Provide(provide_page_account)}
 SLOT = timedelta(minutes=30)
@@ -182,28 +192,21 @@ class AgendaPages(Controller):
     async def add_room(self, request: Request, event_id: FromPath[int],
                        account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        try:
+        async with redisplay_on(lambda exc: self._grid(request, account, event_id, status=exc.status,
+                                                       errors=prefixed("room", exc))):
             await agenda.create_room(account, event_id, {"name": data.get("name", ""),
                                                          "capacity": int_or_none(data.get("capacity"))})
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._grid(request, account, event_id, status=exc.status,
-                                    errors={f"room.{k}": v for k, v in field_errors(exc).items()})
         return redirect(f"/organizer/events/{event_id}/agenda", "saved")
 
     @post("/sessions", name="agenda-session-create")
     async def add_session(self, request: Request, event_id: FromPath[int],
                           account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        try:
+        day = data.get("starts_at", "")[:10] or None
+        async with redisplay_on(lambda exc: self._grid(request, account, event_id, day, status=exc.status,
+                                                       errors=field_errors(exc), values=data,
+                                                       attempted=exc.extra.get("conflicts", []))):
             created = await agenda.create_session(account, event_id, session_fields(data))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            day = data.get("starts_at", "")[:10] or None
-            return await self._grid(request, account, event_id, day, status=exc.status, errors=field_errors(exc),
-                                    values=data, attempted=exc.extra.get("conflicts", []))
         return redirect(f"/organizer/events/{event_id}/agenda?day={created['starts_at'].date().isoformat()}",
                         "saved")
 
@@ -225,16 +228,16 @@ class AgendaPages(Controller):
                    account: NamedDependency[CurrentAccount]) -> Response:
         """Move to another room and/or time. A clash is refused and shown on the grid, both sessions marked."""
         data = await form_data(request)
-        try:
-            moved = await agenda.update_session(account, event_id, session_id, session_fields(data))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            day = data.get("starts_at", "")[:10] or None
+        day = data.get("starts_at", "")[:10] or None
+
+        def refused(exc: DomainError) -> Awaitable[Template]:
             attempted = exc.extra.get("conflicts", [])
             # A clash is shown on the grid itself; other problems at the top (the new-session form is not at fault)
             errors = {} if attempted else {"_form": exc.detail}
-            return await self._grid(request, account, event_id, day, status=exc.status, errors=errors,
-                                    attempted=attempted, moving=session_id)
+            return self._grid(request, account, event_id, day, status=exc.status, errors=errors,
+                              attempted=attempted, moving=session_id)
+
+        async with redisplay_on(refused):
+            moved = await agenda.update_session(account, event_id, session_id, session_fields(data))
         return redirect(f"/organizer/events/{event_id}/agenda?day={moved['starts_at'].date().isoformat()}",
                         "saved")

@@ -6,14 +6,17 @@ Pages call the same services as the API. An organizer's session is the API's bea
 """
 from __future__ import annotations
 
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
-from events_app.domain.errors import DomainError, Unauthorized
+from events_app.domain.errors import DomainError, Gone, NotFound, Unauthorized
 from events_app.services import accounts
 from events_app.services.accounts import SESSION_LIFETIME, CurrentAccount
 from events_app.settings import get_settings
@@ -119,6 +122,46 @@ def field_errors(exc: DomainError) -> dict[str, str]:
     if not errors:
         errors["_form"] = exc.detail
     return errors
+
+
+def prefixed(prefix: str, exc: DomainError) -> dict[str, str]:
+    """field_errors for one of a page's several forms, whose inputs are named `<prefix>.<field>`."""
+    return {f"{prefix}.{k}": v for k, v in field_errors(exc).items()}
+
+
+class Redisplay(Exception):
+    """Carries the page re-rendered for a refused form to the app's error handler, which sends it as it is."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+@asynccontextmanager
+async def redisplay_on(render: Callable[[DomainError], Response | Awaitable[Response]], *,
+                       url_names: Collection[str] | None = None) -> AsyncIterator[None]:
+    """Run a form's service call; a DomainError it raises re-renders the form through `render(exc)` (the handler
+    names the page it lands on and the errors it shows there, typically `status=exc.status` and
+    `errors=field_errors(exc)`).
+
+    What the URL itself names is not the form's fault and goes to the shared error page (web.errors decides its
+    status and text): a NotFound of the kinds in `url_names` (every NotFound when None), and a Gone link. Any other
+    exception (an unreachable database, a bug) passes through untouched to the same error page.
+
+        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, status=exc.status,
+                                                             errors=field_errors(exc))):
+            await events.publish_event(account, event_id)
+        return redirect(...)
+    """
+    try:
+        yield
+    except DomainError as exc:
+        if isinstance(exc, Gone) or (isinstance(exc, NotFound) and (url_names is None or exc.what in url_names)):
+            raise
+        response = render(exc)
+        if inspect.isawaitable(response):
+            response = await response
+        raise Redisplay(response) from exc
 
 
 async def form_data(request: Request) -> dict[str, Any]:

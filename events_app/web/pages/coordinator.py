@@ -2,6 +2,7 @@
 minutes and action items."""
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 from typing import Any
 
@@ -10,19 +11,24 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from events_app.domain.errors import DomainError, FieldError, InvalidInput, NotFound
+from events_app.domain.errors import DomainError, FieldError, InvalidInput
 from events_app.domain.meetings import validate_series
 from events_app.domain.vocab import LANGUAGES
 from events_app.services import meeting_records, meeting_rsvp, meetings, people, projects
 from events_app.services.accounts import CurrentAccount
-from events_app.web.pages.common import field_errors, form_data, int_or_none, page, provide_page_account, redirect
+from events_app.web.pages.common import (
+    field_errors,
+    form_data,
+    int_or_none,
+    page,
+    prefixed,
+    provide_page_account,
+    redirect,
+    redisplay_on,
+)
 
 COORDINATOR = {"account": Provide(provide_page_account)}
 MODES = ("in_person", "online", "hybrid")
-
-
-def _prefixed(prefix: str, exc: DomainError) -> dict[str, str]:
-    return {f"{prefix}.{k}": v for k, v in field_errors(exc).items()}
 
 
 SERIES_FORM = ("title", "description", "mode", "timezone", "start", "duration_minutes", "rrule", "location",
@@ -167,14 +173,12 @@ class CoordinatorPages(Controller):
     @post("/projects", name="project-create")
     async def create_project(self, request: Request, account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        try:
+        async with redisplay_on(lambda exc: self._projects_page(request, account, errors=field_errors(exc),
+                                                                values=data, status=exc.status)):
             project = await projects.create_project(account, {
                 "title": data.get("title", ""), "theme": data.get("theme", ""),
                 "description": data.get("description", ""), "organizer_email": data.get("organizer_email", ""),
                 "organizer_name": data.get("organizer_name", "")})
-        except DomainError as exc:
-            return await self._projects_page(request, account, errors=field_errors(exc), values=data,
-                                             status=exc.status)
         return redirect(f"/coordinator/projects/{project['id']}", "created")
 
     async def _project_page(self, request: Request, account: CurrentAccount, project_id: int, *,
@@ -203,34 +207,30 @@ class CoordinatorPages(Controller):
             contacts.append({"email": data.get("email", ""), "name": data.get("name", ""),
                              "language": data.get("language") or "en"})
         organization_id = int_or_none(data.get("organization_id"))
-        try:
+
+        def refused(exc: DomainError) -> Awaitable[Template]:
+            errors = {k.replace("contacts[0].", ""): v for k, v in field_errors(exc).items()}
+            return self._project_page(request, account, project_id, status=exc.status,
+                                      errors={f"member.{k}": v for k, v in errors.items()},
+                                      values={f"member.{k}": v for k, v in data.items()})
+
+        async with redisplay_on(refused):
             if organization_id is None:
                 raise InvalidInput([FieldError("organization_id", "choose an organization")])
             await projects.add_member(account, project_id, organization_id, contacts)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            errors = {k.replace("contacts[0].", ""): v for k, v in field_errors(exc).items()}
-            return await self._project_page(request, account, project_id, status=exc.status,
-                                            errors={f"member.{k}": v for k, v in errors.items()},
-                                            values={f"member.{k}": v for k, v in data.items()})
         return redirect(f"/coordinator/projects/{project_id}#cohort", "saved")
 
     @post("/projects/{project_id:int}/contacts", name="contact-add")
     async def add_contact(self, request: Request, project_id: FromPath[int],
                           account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        try:
+        org = data.get("organization_id", "")
+        async with redisplay_on(lambda exc: self._project_page(
+                request, account, project_id, status=exc.status, errors=prefixed(f"contact{org}", exc),
+                values={f"contact{org}.{k}": v for k, v in data.items()})):
             await projects.add_contact(account, project_id, {
                 "organization_id": int_or_none(data.get("organization_id")), "email": data.get("email", ""),
                 "name": data.get("name", ""), "language": data.get("language") or "en"})
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            org = data.get("organization_id", "")
-            return await self._project_page(request, account, project_id, status=exc.status,
-                                            errors=_prefixed(f"contact{org}", exc),
-                                            values={f"contact{org}.{k}": v for k, v in data.items()})
         return redirect(f"/coordinator/projects/{project_id}#cohort", "saved")
 
     @post("/projects/{project_id:int}/series", name="series-create")
@@ -239,7 +239,9 @@ class CoordinatorPages(Controller):
         data = await form_data(request)
         errors: list[FieldError] = []
         start, duration = start_and_duration(data, errors)
-        try:
+        async with redisplay_on(lambda exc: self._project_page(
+                request, account, project_id, status=exc.status, errors=prefixed("series", exc),
+                values={f"series.{k}": v for k, v in data.items()})):
             if errors:
                 raise InvalidInput(errors)
             series = await meetings.create_series(account, project_id, {
@@ -247,12 +249,6 @@ class CoordinatorPages(Controller):
                 "timezone": data.get("timezone", ""), "start": start, "duration_minutes": duration,
                 "rrule": data.get("rrule") or None, "description": data.get("description", ""),
                 "location": data.get("location", ""), "online_url": data.get("online_url", "")})
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._project_page(request, account, project_id, status=exc.status,
-                                            errors=_prefixed("series", exc),
-                                            values={f"series.{k}": v for k, v in data.items()})
         return redirect(f"/coordinator/series/{series['id']}", "created")
 
     async def _series_page(self, request: Request, account: CurrentAccount, series_id: int, *,
@@ -289,13 +285,9 @@ class CoordinatorPages(Controller):
         nothing when nothing changed)."""
         data = await form_data(request)
         before = await meetings.get_series(account, series_id)
-        try:
+        async with redisplay_on(lambda exc: self._series_form(request, account, series_id, status=exc.status,
+                                                              values=data, errors=form_errors(exc, SERIES_FORM))):
             after = await meetings.update_series(account, series_id, series_changes(data))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._series_form(request, account, series_id, status=exc.status, values=data,
-                                           errors=form_errors(exc, SERIES_FORM))
         done = "series-updated" if after["calendar_sequence"] != before["calendar_sequence"] else "unchanged"
         return redirect(f"/coordinator/series/{series_id}", done)
 
@@ -307,13 +299,9 @@ class CoordinatorPages(Controller):
     @post("/series/{series_id:int}/cancel", name="series-cancel")
     async def cancel_series(self, request: Request, series_id: FromPath[int],
                             account: NamedDependency[CurrentAccount]) -> Response:
-        try:
+        async with redisplay_on(lambda exc: self._series_page(request, account, series_id, status=exc.status,
+                                                              errors={"_form": exc.detail})):
             await meetings.cancel_series(account, series_id)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._series_page(request, account, series_id, status=exc.status,
-                                           errors={"_form": exc.detail})
         return redirect(f"/coordinator/series/{series_id}", "series-cancelled")
 
     async def _occurrence_page(self, request: Request, account: CurrentAccount, series_id: int, key: str, *,
@@ -339,15 +327,11 @@ class CoordinatorPages(Controller):
         """Move one meeting or change its place: every invitee gets a REQUEST for that occurrence."""
         data = await form_data(request)
         current = await meetings.get_occurrence(account, series_id, key)
-        try:
+        async with redisplay_on(lambda exc: self._occurrence_page(request, account, series_id, key,
+                                                                  status=exc.status, values=data,
+                                                                  errors=form_errors(exc, MOVE_FORM, "move."))):
             fields = {k.removeprefix("move."): v for k, v in data.items() if k.startswith("move.")}
             await meetings.move_occurrence(account, series_id, key, move_changes(fields, current))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._occurrence_page(request, account, series_id, key, status=exc.status,
-                                               errors=form_errors(exc, MOVE_FORM, "move."),
-                                               values=data)
         return redirect(f"/coordinator/series/{series_id}/occurrences/{key}#change", "occurrence-moved")
 
     @get("/series/{series_id:int}/occurrences/{key:str}/cancel", name="occurrence-cancel-confirm")
@@ -360,13 +344,9 @@ class CoordinatorPages(Controller):
     async def cancel_occurrence(self, request: Request, series_id: FromPath[int], key: FromPath[str],
                                 account: NamedDependency[CurrentAccount]) -> Response:
         """Cancel one meeting: every invitee gets a CANCEL for that occurrence; the series stays."""
-        try:
+        async with redisplay_on(lambda exc: self._occurrence_page(request, account, series_id, key,
+                                                                  status=exc.status, errors={"_form": exc.detail})):
             await meetings.cancel_occurrence(account, series_id, key)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._occurrence_page(request, account, series_id, key, status=exc.status,
-                                               errors={"_form": exc.detail})
         return redirect(f"/coordinator/series/{series_id}", "occurrence-cancelled")
 
     @get("/series/{series_id:int}/occurrences/{key:str}", name="occurrence")
@@ -397,16 +377,12 @@ class CoordinatorPages(Controller):
             due = date.fromisoformat(data["due_date"]) if data.get("due_date") else None
         except ValueError:
             due = None
-        try:
+        async with redisplay_on(lambda exc: self._occurrence_page(
+                request, account, series_id, key, status=exc.status, errors=prefixed("action", exc),
+                values={f"action.{k}": v for k, v in data.items()})):
             await meeting_records.add_action(account, series_id, key, {
                 "title": data.get("title", ""), "owner_person_id": int_or_none(data.get("owner_person_id")),
                 "due_date": due})
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._occurrence_page(request, account, series_id, key, status=exc.status,
-                                               errors=_prefixed("action", exc),
-                                               values={f"action.{k}": v for k, v in data.items()})
         return redirect(f"/coordinator/series/{series_id}/occurrences/{key}#actions", "saved")
 
     @post("/actions/{action_id:int}", name="action-update")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from events_app.domain.errors import DomainError, InvalidInput, NotFound
+from events_app.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from events_app.domain.questions import validate_answers
 from events_app.domain.registration import ACTIVE
 from events_app.domain.timespan import ranges_overlap
@@ -25,7 +26,16 @@ from events_app.services import (
     registrations,
 )
 from events_app.web import abuse
-from events_app.web.pages.common import field_errors, form_data, int_or_none, language_of, page, redirect
+from events_app.web.pages.common import (
+    field_errors,
+    form_data,
+    int_or_none,
+    language_of,
+    page,
+    prefixed,
+    redirect,
+    redisplay_on,
+)
 
 
 def countries() -> list[tuple[str, str]]:
@@ -122,19 +132,19 @@ class RegistrationPages(Controller):
         event = await events.get_event(event_id)
         payload = registration_payload(data, event["questions"], invitation)
         await abuse.registration(request, event_id, payload["email"])  # the API's limits: 429 page when over
-        try:
-            result = await registrations.register(event_id, payload,
-                                                  idempotency_key=data.get("idempotency_key") or None)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
+
+        def refused(exc: DomainError) -> Awaitable[Template]:
             errors = field_errors(exc)
             if isinstance(exc, InvalidInput):
                 errors = {**errors, **other_problems(event, payload, errors)}
             values = dict(data)
             values["idempotency_key"] = uuid.uuid4().hex  # the corrected form is a new attempt
-            return await self._form(request, event_id, values=values, errors=errors,
-                                    invitation=invitation, status=exc.status if exc.status != 409 else 409)
+            return self._form(request, event_id, values=values, errors=errors, invitation=invitation,
+                              status=exc.status)
+
+        async with redisplay_on(refused):
+            result = await registrations.register(event_id, payload,
+                                                  idempotency_key=data.get("idempotency_key") or None)
         return redirect(f"/manage/{result['manage_token']}", "registered")
 
 
@@ -198,8 +208,8 @@ class ManagePages(Controller):
         delegation = None
         try:
             delegation = await delegations.for_head(token)
-        except DomainError:
-            pass  # not a head of delegation
+        except Forbidden:
+            pass  # not a head of delegation (or no longer an active one)
         links = await registration_links.ensure(registration["id"])
         return page(request, template, status=status, registration=registration, event=event,
                     delegation=delegation, token=token, errors=errors or {}, values=values or {},
@@ -217,12 +227,8 @@ class ManagePages(Controller):
 
     @post("/cancel", name="manage-cancel")
     async def cancel(self, request: Request, token: FromPath[str]) -> Response:
-        try:
+        async with redisplay_on(lambda exc: self._page(request, token, errors=field_errors(exc), status=exc.status)):
             await registrations.cancel_by_token(token)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._page(request, token, errors=field_errors(exc), status=exc.status)
         return redirect(f"/manage/{token}", "cancelled")
 
     async def _answers_page(self, request: Request, token: str, *, errors: dict | None = None,
@@ -244,45 +250,31 @@ class ManagePages(Controller):
         data = await form_data(request)
         registration = await registrations.get_by_token(token)
         event = await events.get_event(registration["event_id"])
-        try:
+        async with redisplay_on(lambda exc: self._answers_page(
+                request, token, values=data, status=exc.status,
+                errors={("_form" if k == "status" else k): v for k, v in field_errors(exc).items()})):
             await registrations.update_answers(token, answers_from_form(event["questions"], data))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            errors = {("_form" if k == "status" else k): v for k, v in field_errors(exc).items()}
-            return await self._answers_page(request, token, errors=errors, values=data, status=exc.status)
         return redirect(f"/manage/{token}#answers", "answers-saved")
 
     @post("/accept-offer", name="manage-accept")
     async def accept(self, request: Request, token: FromPath[str]) -> Response:
-        try:
+        async with redisplay_on(lambda exc: self._page(request, token, errors=field_errors(exc), status=exc.status)):
             await registrations.accept_offer(token)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._page(request, token, errors=field_errors(exc), status=exc.status)
         return redirect(f"/manage/{token}", "accepted")
 
     @post("/sessions/{session_id:int}/book", name="manage-book")
     async def book(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
-        try:
+        # A missing session is shown beside the programme; a link that opens no registration is the error page.
+        async with redisplay_on(lambda exc: self._page(request, token, errors={f"session-{session_id}": exc.detail},
+                                                       status=exc.status), url_names=("registration",)):
             await agenda_bookings.book(token, session_id)
-        except DomainError as exc:
-            if isinstance(exc, NotFound) and exc.detail.startswith("registration"):
-                raise
-            return await self._page(request, token, errors={f"session-{session_id}": exc.detail},
-                                    status=exc.status)
         return redirect(f"/manage/{token}#programme", "booked")
 
     @post("/sessions/{session_id:int}/drop", name="manage-drop")
     async def drop(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
-        try:
+        async with redisplay_on(lambda exc: self._page(request, token, errors={f"session-{session_id}": exc.detail},
+                                                       status=exc.status), url_names=("registration",)):
             await agenda_bookings.drop(token, session_id)
-        except DomainError as exc:
-            if isinstance(exc, NotFound) and exc.detail.startswith("registration"):
-                raise
-            return await self._page(request, token, errors={f"session-{session_id}": exc.detail},
-                                    status=exc.status)
         return redirect(f"/manage/{token}#programme", "dropped")
 
     @post("/delegation/members", name="manage-add-member")
@@ -290,13 +282,10 @@ class ManagePages(Controller):
         data = await form_data(request)
         member = {"email": data.get("email", ""), "name": data.get("name", ""),
                   "language": data.get("language") or "en"}
-        try:
+        async with redisplay_on(lambda exc: self._page(request, token, errors=prefixed("member", exc),
+                                                       values={f"member.{k}": v for k, v in member.items()},
+                                                       status=exc.status)):
             await delegations.add_member(token, member)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._page(request, token, errors={f"member.{k}": v for k, v in field_errors(exc).items()},
-                                    values={f"member.{k}": v for k, v in member.items()}, status=exc.status)
         return redirect(f"/manage/{token}", "member-added")
 
     @post("/delegation/members/{registration_id:int}/substitute", name="manage-substitute")
@@ -304,12 +293,10 @@ class ManagePages(Controller):
         data = await form_data(request)
         member = {"email": data.get("email", ""), "name": data.get("name", ""),
                   "language": data.get("language") or "en"}
-        try:
+        prefix = f"sub{registration_id}"
+        # A member who is not in the delegation is shown on the form; a link that opens nothing is the error page.
+        async with redisplay_on(lambda exc: self._page(request, token, errors=prefixed(prefix, exc),
+                                                       values={f"{prefix}.{k}": v for k, v in member.items()},
+                                                       status=exc.status), url_names=("registration",)):
             await delegations.substitute(token, registration_id, member)
-        except DomainError as exc:
-            if isinstance(exc, NotFound) and exc.detail.startswith("registration"):
-                raise
-            prefix = f"sub{registration_id}."
-            return await self._page(request, token, errors={prefix + k: v for k, v in field_errors(exc).items()},
-                                    values={prefix + k: v for k, v in member.items()}, status=exc.status)
         return redirect(f"/manage/{token}", "substituted")

@@ -34,8 +34,10 @@ from events_app.web.pages.common import (
     form_data,
     local_path,
     page,
+    prefixed,
     provide_page_account,
     redirect,
+    redisplay_on,
     session_cookie,
 )
 from events_app.web.pages.delegate import countries
@@ -46,6 +48,7 @@ EVENT_TEXT = ("title", "kind", "timezone", "description", "venue_name", "venue_a
 EVENT_TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 EVENT_INTS = ("capacity", "offer_hours", "update_delay_minutes")
 OPTIONAL_INTS = ("capacity",)
+REGISTRATION_ACTIONS = {"approve": "approved", "reject": "rejected", "cancel": "reg-cancelled", "move": "moved"}
 
 
 def parse_fields(data: dict[str, Any], text: tuple = (), times: tuple = (), ints: tuple = (),
@@ -165,12 +168,11 @@ class OrganizerPages(Controller):
     @post("/events/new", name="event-create")
     async def create_event(self, request: Request, account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        try:
+        async with redisplay_on(lambda exc: page(request, "organizer/event_new.html", status=exc.status,
+                                                 account=account, values=data, errors=field_errors(exc),
+                                                 kinds=EVENT_KINDS, countries=countries())):
             fields = {k: v for k, v in event_form_fields(data).items() if v is not None}
             event = await events.create_event(account, fields)
-        except DomainError as exc:
-            return page(request, "organizer/event_new.html", status=exc.status, account=account, values=data,
-                        errors=field_errors(exc), kinds=EVENT_KINDS, countries=countries())
         return redirect(f"/organizer/events/{event['id']}", "created")
 
     async def _event_page(self, request: Request, account: CurrentAccount, event_id: int, *,
@@ -190,24 +192,17 @@ class OrganizerPages(Controller):
     async def update_event(self, request: Request, event_id: FromPath[int],
                            account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        try:
+        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, errors=field_errors(exc),
+                                                             values=data, status=exc.status)):
             await events.update_event(account, event_id, event_form_fields(data))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._event_page(request, account, event_id, errors=field_errors(exc), values=data,
-                                          status=exc.status)
         return redirect(f"/organizer/events/{event_id}", "saved")
 
     @post("/events/{event_id:int}/publish", name="event-publish")
     async def publish(self, request: Request, event_id: FromPath[int],
                       account: NamedDependency[CurrentAccount]) -> Response:
-        try:
+        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, errors=field_errors(exc),
+                                                             status=exc.status)):
             await events.publish_event(account, event_id)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._event_page(request, account, event_id, errors=field_errors(exc), status=exc.status)
         return redirect(f"/organizer/events/{event_id}", "published")
 
     @get("/events/{event_id:int}/cancel", name="event-cancel-confirm")
@@ -219,41 +214,30 @@ class OrganizerPages(Controller):
     @post("/events/{event_id:int}/cancel", name="event-cancel")
     async def cancel(self, request: Request, event_id: FromPath[int],
                      account: NamedDependency[CurrentAccount]) -> Response:
-        try:
+        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, errors=field_errors(exc),
+                                                             status=exc.status)):
             await events.cancel_event(account, event_id)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._event_page(request, account, event_id, errors=field_errors(exc), status=exc.status)
         return redirect(f"/organizer/events/{event_id}", "event-cancelled")
 
     @post("/events/{event_id:int}/categories", name="category-create")
     async def add_category(self, request: Request, event_id: FromPath[int],
                            account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        try:
+        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, status=exc.status,
+                                                             errors=prefixed("new-category", exc))):
             await events.add_category(account, event_id, category_fields(data))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._event_page(request, account, event_id, status=exc.status,
-                                          errors={f"new-category.{k}": v for k, v in field_errors(exc).items()})
         return redirect(f"/organizer/events/{event_id}#categories", "saved")
 
     @post("/events/{event_id:int}/categories/{category_id:int}", name="category-update")
     async def update_category(self, request: Request, event_id: FromPath[int], category_id: FromPath[int],
                               account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        try:
+        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, status=exc.status,
+                                                             errors=prefixed(f"category-{category_id}", exc)),
+                                url_names=("event",)):  # a missing category is shown on its form
             fields = category_fields(data)
             fields.pop("code", None)
             await registration_admin.update_category(account, event_id, category_id, fields)
-        except DomainError as exc:
-            if isinstance(exc, NotFound) and exc.detail.startswith("event"):
-                raise
-            return await self._event_page(request, account, event_id, status=exc.status,
-                                          errors={f"category-{category_id}.{k}": v
-                                                  for k, v in field_errors(exc).items()})
         return redirect(f"/organizer/events/{event_id}#categories", "saved")
 
     @post("/events/{event_id:int}/questions", name="question-create")
@@ -263,13 +247,9 @@ class OrganizerPages(Controller):
         fields = {"code": data.get("code", ""), "label": data.get("label", ""), "kind": data.get("kind", ""),
                   "required": data.get("required") == "on",
                   "options": [o.strip() for o in data.get("options", "").splitlines() if o.strip()]}
-        try:
+        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, status=exc.status,
+                                                             errors=prefixed("new-question", exc))):
             await questions.add(account, event_id, fields)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await self._event_page(request, account, event_id, status=exc.status,
-                                          errors={f"new-question.{k}": v for k, v in field_errors(exc).items()})
         return redirect(f"/organizer/events/{event_id}#questions", "saved")
 
     # ------------------------------------------------------------------- registrations
@@ -293,25 +273,25 @@ class OrganizerPages(Controller):
                                   action: FromPath[str], account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
         back = local_path(data.get("back"), f"/organizer/events/{event_id}/registrations")
-        try:
+        if action not in REGISTRATION_ACTIONS:
+            raise NotFound("action")
+
+        async def failed(exc: DomainError) -> Response:
+            event = await events.get_event(event_id, account)
+            return page(request, "organizer/action_failed.html", status=exc.status, account=account, event=event,
+                        message=exc.detail, back=back)
+
+        # A missing registration or category is the action's failure, shown with the way back to the list.
+        async with redisplay_on(failed, url_names=("event",)):
             if action == "approve":
                 await registration_admin.approve(account, event_id, registration_id)
             elif action == "reject":
                 await registration_admin.reject(account, event_id, registration_id, data.get("reason", ""))
             elif action == "cancel":
                 await registration_admin.cancel(account, event_id, registration_id)
-            elif action == "move":
-                await registration_admin.move(account, event_id, registration_id, data.get("category", ""))
             else:
-                raise NotFound("action")
-        except DomainError as exc:
-            if isinstance(exc, NotFound) and exc.detail.startswith(("event", "action")):
-                raise
-            event = await events.get_event(event_id, account)
-            return page(request, "organizer/action_failed.html", status=exc.status, account=account, event=event,
-                        message=exc.detail, back=back)
-        done = {"approve": "approved", "reject": "rejected", "cancel": "reg-cancelled", "move": "moved"}[action]
-        return redirect(back, done)
+                await registration_admin.move(account, event_id, registration_id, data.get("category", ""))
+        return redirect(back, REGISTRATION_ACTIONS[action])
 
     @get("/events/{event_id:int}/registrations/export/{fmt:str}", name="registrations-export")
     async def export(self, event_id: FromPath[int], fmt: FromPath[str], account: NamedDependency[CurrentAccount],
@@ -377,19 +357,19 @@ class OrganizerPages(Controller):
             errors.append(FieldError("subject", "must not be empty"))
         if not data.get("body"):
             errors.append(FieldError("body", "must not be empty"))
-        try:
-            if errors:
-                raise InvalidInput(errors)
-            created = await announcements.create(account, event_id, {"subject": data["subject"],
-                                                                     "body": data["body"], "audience": audience})
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
+
+        async def refused(exc: DomainError) -> Response:
             event = await events.get_event(event_id, account)
             errors_out = {k.replace("audience.value", "audience").replace("audience.kind", "audience"): v
                           for k, v in field_errors(exc).items()}
             return page(request, "organizer/announcement_new.html", status=exc.status, account=account,
                         event=event, values=data, errors=errors_out, audiences=announcements.AUDIENCES[:4])
+
+        async with redisplay_on(refused):
+            if errors:
+                raise InvalidInput(errors)
+            created = await announcements.create(account, event_id, {"subject": data["subject"],
+                                                                     "body": data["body"], "audience": audience})
         return redirect(f"/organizer/events/{event_id}/announcements/{created['id']}")
 
     @get("/events/{event_id:int}/announcements/{announcement_id:int}", name="announcement")
@@ -413,12 +393,12 @@ class OrganizerPages(Controller):
     @post("/events/{event_id:int}/announcements/{announcement_id:int}/send", name="announcement-send")
     async def send_announcement(self, request: Request, event_id: FromPath[int], announcement_id: FromPath[int],
                                 account: NamedDependency[CurrentAccount]) -> Response:
-        try:
-            await announcements.send(account, event_id, announcement_id)
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
+
+        async def failed(exc: DomainError) -> Response:
             event = await events.get_event(event_id, account)
             return page(request, "organizer/action_failed.html", status=exc.status, account=account, event=event,
                         message=exc.detail, back=f"/organizer/events/{event_id}/announcements/{announcement_id}")
+
+        async with redisplay_on(failed):
+            await announcements.send(account, event_id, announcement_id)
         return redirect(f"/organizer/events/{event_id}/announcements/{announcement_id}", "sent")

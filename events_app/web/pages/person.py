@@ -12,12 +12,20 @@ from litestar.datastructures import Cookie
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from events_app.domain.errors import DomainError, InvalidInput, Unauthorized
+from events_app.domain.errors import InvalidInput, Unauthorized
 from events_app.domain.security import ACCESS_LINK_MINUTES, PERSON_SESSION_MINUTES
 from events_app.domain.vocab import LANGUAGES
 from events_app.services import people, person_access
 from events_app.web import abuse
-from events_app.web.pages.common import field_errors, form_data, int_or_none, page, redirect, secure_cookies
+from events_app.web.pages.common import (
+    field_errors,
+    form_data,
+    int_or_none,
+    page,
+    redirect,
+    redisplay_on,
+    secure_cookies,
+)
 
 PERSON_COOKIE = "person_session"
 PERSON_PATH = "/me"
@@ -106,10 +114,9 @@ class PersonPages(Controller):
         changes = {"name": data.get("name", ""), "language": data.get("language") or "en",
                    "timezone": data.get("timezone") or None,
                    "organization_id": int_or_none(data.get("organization_id"))}
-        try:
+        async with redisplay_on(lambda exc: self._page(request, person_id, errors=field_errors(exc), values=data,
+                                                       status=exc.status)):
             await person_access.update_profile(person_id, changes)
-        except DomainError as exc:
-            return await self._page(request, person_id, errors=field_errors(exc), values=data, status=exc.status)
         return redirect(PERSON_PATH, "profile-saved")
 
     @get("/data.json", name="me-data")
