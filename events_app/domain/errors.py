@@ -50,7 +50,7 @@ class Conflict(DomainError):
 class Gone(DomainError):
     """410: what the link pointed to existed but is used up, expired or withdrawn; the detail says what to do."""
 
-    def __init__(self, detail: str, errors: list[FieldError] | None = None, extra: dict | None = None):
+    def __init__(self, detail: str, errors: list[FieldError] | None = None, extra: dict[str, Any] | None = None):
         super().__init__(detail, errors or [], 410, "Gone", extra or {})
 
 

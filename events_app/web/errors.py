@@ -17,9 +17,10 @@ import errno
 import logging
 import re
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
 
 import asyncpg
 from litestar import Request, Response

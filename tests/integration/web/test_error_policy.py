@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -165,11 +165,11 @@ OUTAGE_ROUTES = ("/api/events", "/api/events/1", "/api/events/99999999999", "/",
                  "/events/1/register", "/events/99999999999", "/organizer/events/1")
 
 
-def _answers(url: str, routes, cookies: dict | None = None) -> dict[str, tuple]:
+async def _answers(url: str, routes, cookies: dict | None = None) -> dict[str, tuple]:
     out = {}
-    with httpx.Client(base_url=url, cookies=cookies or {}, timeout=30) as c:
+    async with httpx.AsyncClient(base_url=url, cookies=cookies or {}, timeout=30) as c:
         for route in routes:
-            r = c.get(route)
+            r = await c.get(route)
             out[route] = (r.status_code, r.headers.get("retry-after"), r.headers["content-type"].split(";")[0])
     return out
 
@@ -181,11 +181,11 @@ def _kind(route: str) -> str:
 async def test_unreachable_database_is_503_with_retry_after_on_api_and_pages(relayed_api, client):
     relay, url, _ = relayed_api
     token, _, _ = await _login_token()
-    before = _answers(url, ["/api/events", "/events/99999999999"], {"session": token})
+    before = await _answers(url, ["/api/events", "/events/99999999999"], {"session": token})
     relay.cut()
-    during = _answers(url, OUTAGE_ROUTES, {"session": token})
-    with httpx.Client(base_url=url, cookies={"lang": "es"}, timeout=30) as c:
-        spanish = c.get("/events/1")
+    during = await _answers(url, OUTAGE_ROUTES, {"session": token})
+    async with httpx.AsyncClient(base_url=url, cookies={"lang": "es"}, timeout=30) as c:
+        spanish = await c.get("/events/1")
     assert before == {"/api/events": (200, None, "application/json"),
                       "/events/99999999999": (404, None, "text/html")}
     assert during == {route: (503, "5", _kind(route)) for route in OUTAGE_ROUTES}
@@ -200,10 +200,10 @@ async def test_database_error_that_is_no_outage_is_logged_500_not_503(relayed_ap
     try:
         async with holder.transaction():
             await holder.execute("LOCK TABLE event IN ACCESS EXCLUSIVE MODE")
-            locked = _answers(url, routes)
+            locked = await _answers(url, routes)
     finally:
         await holder.close()
-    free = _answers(url, routes)
+    free = await _answers(url, routes)
     assert locked == {route: (500, None, _kind(route)) for route in routes}
     assert free == {route: (200, None, "application/json" if route.startswith("/api") else "text/html")
                     for route in routes}

@@ -3,7 +3,6 @@ the client's, or our bug; NotFound names what is missing; every page text of the
 pages' form helper re-renders only what is the form's fault."""
 from __future__ import annotations
 
-import asyncio
 import errno
 import socket
 
@@ -13,8 +12,16 @@ from litestar import Response
 from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from events_app.domain.errors import Conflict, FieldError, Forbidden, Gone, InvalidInput, NotFound, \
-    ServiceUnavailable, TooManyRequests
+from events_app.domain.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+)
 from events_app.web import errors
 from events_app.web.errors import Cause, cause_of
 from events_app.web.pages import TITLES
@@ -36,7 +43,7 @@ OUTAGES = [
     ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"),
     OSError("Multiple exceptions: [Errno 111] Connect call failed ('::1', 1), [Errno 111] Connect call failed"),
     OSError(errno.EHOSTUNREACH, "No route to host"),
-    asyncio.TimeoutError(),  # connect or pool acquire that took too long
+    TimeoutError(),  # connect or pool acquire that took too long
     socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
     RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused."),
 ]
