@@ -127,7 +127,7 @@ def _cold_feed_in_new_process(event_id: int, env: dict) -> tuple[float, str]:
 
 async def _cold_feed(event_id: int) -> None:
     from events_app.db.engine import DB
-    from events_app.services import agenda_publish
+    from events_app.services.agenda import agenda_publish
 
     await DB.start_connection_pool(min_size=1, max_size=2)
     try:
@@ -192,7 +192,7 @@ async def run(server_url: str, workdir: Path) -> dict:
                    stdout=subprocess.DEVNULL)
     os.environ.update(env)
     from events_app.db.engine import DB
-    from events_app.services import accounts
+    from events_app.services.people import accounts
 
     await DB.start_connection_pool(min_size=1, max_size=4)
     await accounts.create_account("bench@example.org", "Bench", PASSWORD)
@@ -256,7 +256,7 @@ async def run(server_url: str, workdir: Path) -> dict:
         restarts = [_cold_feed_in_new_process(event["id"], env) for _ in range(3)]
         results["feed_cold_ms"] = [ms for ms, _ in restarts]
         from events_app.db import sql
-        from events_app.services import agenda_cache, agenda_publish
+        from events_app.services.agenda import agenda_cache, agenda_publish
 
         # Worst case: no stored piece is current (first build after the serialiser itself changed): every VEVENT
         # is serialised. Its bytes must equal those assembled from stored pieces.

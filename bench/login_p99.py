@@ -4,7 +4,7 @@ same p99 with no logins, measured in the same run in alternating rounds.
     .venv/bin/python bench/login_p99.py [--seconds 5] [--rounds 2] [--logins 8]
 
 Argon2 verification costs tens of milliseconds of CPU per login. It runs in worker threads, at most two at once
-(services/accounts.py), so logins queue for the hasher instead of stalling the event loop: the read's p99 should
+(services/people/accounts.py), so logins queue for the hasher instead of stalling the event loop: the read's p99 should
 stay in the same range with and without logins (before, 8 parallel logins pushed it from ~5 ms to 1.3-2 s).
 
 Without DATABASE_URL, embedded PostgreSQL, Redis and an SMTP sink are started as in `manage.py up`; the benchmark

@@ -59,7 +59,9 @@ async def seed(n: int) -> int:
     """An event with N confirmed registrations and their confirmation rows in the outbox. Returns the event id."""
     from datetime import datetime, timedelta, timezone
 
-    from events_app.services import accounts, events, registrations
+    from events_app.services.events import events
+    from events_app.services.people import accounts
+    from events_app.services.registration import registrations
 
     async def no_kick() -> None:  # nothing may wake a worker before the clock starts
         return None
@@ -92,7 +94,7 @@ async def seed(n: int) -> int:
 async def prerender() -> list[tuple[str, str, bytes]]:
     """Every outbox message composed as the worker would, to bytes, without touching the rows."""
     from events_app.db import sql
-    from events_app.services import notifications
+    from events_app.services.messaging import notifications
     from events_app.settings import get_settings
 
     settings = get_settings()

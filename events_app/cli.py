@@ -18,14 +18,14 @@ async def migrate() -> None:
 
 
 async def seed() -> None:
-    from events_app.services import demo
+    from events_app.services.events import demo
 
     summary = await demo.seed()
     print(f"demo data: {summary}")
 
 
 async def create_organizer(email: str, name: str, password: str, admin: bool) -> None:
-    from events_app.services import accounts
+    from events_app.services.people import accounts
 
     await accounts.create_account(email, name, password, is_admin=admin)
     print(f"account {email} ready")

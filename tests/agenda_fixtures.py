@@ -85,7 +85,7 @@ async def feed_path(manage_token: str) -> str:
     """The path of the delegate's personal feed (its own feed token, not the manage token)."""
     from urllib.parse import urlsplit
 
-    from events_app.services import registration_links, registrations
+    from events_app.services.registration import registration_links, registrations
 
     registration = await registrations.registration_by_token(manage_token)
     return urlsplit((await registration_links.ensure(registration["id"])).feed_url).path

@@ -17,7 +17,7 @@ import pytest
 
 from events_app.db import sql
 from events_app.db.engine import DB
-from events_app.services import accounts
+from events_app.services.people import accounts
 from events_app.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent

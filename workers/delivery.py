@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from events_app.mail.message import Outgoing
 from events_app.mail.transport import PermanentFailure, SmtpTransport, TemporaryFailure, Withheld
-from events_app.services import notifications, outbox
+from events_app.services.messaging import notifications
+from events_app.services.platform import outbox
 from events_app.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ import signal
 from aiosmtpd.smtp import SMTP
 
 from events_app.db.engine import DB, POOL_OPTIONS
-from events_app.services import meeting_rsvp
+from events_app.services.meetings import meeting_rsvp
 
 log = logging.getLogger("workers.inbound")
 MAX_MESSAGE_BYTES = 5 * 1024 * 1024

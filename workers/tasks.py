@@ -7,7 +7,10 @@ import os
 from celery.signals import worker_process_shutdown
 
 from events_app.jobs import APPLY_RETENTION, DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
-from events_app.services import calendar_updates, privacy, registrations, reminders
+from events_app.services.agenda import calendar_updates
+from events_app.services.messaging import reminders
+from events_app.services.privacy import privacy
+from events_app.services.registration import registrations
 from workers import delivery, runtime
 from workers.celery_app import app
 

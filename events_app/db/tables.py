@@ -207,7 +207,7 @@ class Registration(Table, db=DB):
     token_nonce = Varchar(length=32, required=True)
     token_hash = Varchar(length=64, unique=True, required=True)
     # Least-power links (read-only page, personal feed): nonce drawn by the database, digest written when the link
-    # is first built (services/registration_links.py).
+    # is first built (services/registration/registration_links.py).
     view_nonce = Varchar(length=32, null=True, default=None)
     view_hash = Varchar(length=64, unique=True, null=True, default=None)
     feed_nonce = Varchar(length=32, null=True, default=None)

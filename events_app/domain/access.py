@@ -1,8 +1,8 @@
 """Who may see a person: the one rule every organizer-, staff- and coordinator-facing use of a person obeys.
 
-Pure: services.people gathers the facts (the person's connections, each marked with whether the viewer manages the
-event or coordinates the project it belongs to) and this module decides. A person outside the viewer's scope is
-answered exactly like a person that does not exist, so sequential ids and known addresses give nothing away.
+Pure: services.people.people gathers the facts (the person's connections, each marked with whether the viewer
+manages the event or coordinates the project it belongs to) and this module decides. A person outside the viewer's
+scope is answered exactly like a person that does not exist, so sequential ids and known addresses give nothing away.
 """
 from __future__ import annotations
 

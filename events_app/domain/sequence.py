@@ -1,4 +1,5 @@
-"""When a calendar object's SEQUENCE grows (RFC 5546 2.1.4). The one rule; services.calendar_sequence applies it.
+"""When a calendar object's SEQUENCE grows (RFC 5546 2.1.4). The one rule; services.platform.calendar_sequence
+applies it.
 
 Every calendar object (event, agenda session, meeting series) keeps one SEQUENCE for life:
 - a change of time, place or status (domain.events/agenda.calendar_changed) grows it by one, so every copy in

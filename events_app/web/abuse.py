@@ -1,4 +1,4 @@
-"""The entry policy of the public write routes: per-client and per-target limits (counters in services.limits).
+"""The entry policy of the public write routes: per-client and per-target limits (counters in services.platform.limits).
 
 Pages and API call the same function for the same action, before the service does anything, so a form gets the
 same limits as the JSON route next to it (tests/security/test_entry.py checks each pair).
@@ -9,7 +9,7 @@ import ipaddress
 
 from litestar import Request
 
-from events_app.services import limits
+from events_app.services.platform import limits
 from events_app.settings import get_settings
 
 

@@ -6,8 +6,8 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 
 from events_app.domain.errors import Unauthorized
-from events_app.services import accounts
-from events_app.services.accounts import CurrentAccount
+from events_app.services.people import accounts
+from events_app.services.people.accounts import CurrentAccount
 
 
 def bearer_token(request: Request) -> str | None:

@@ -2,7 +2,7 @@
 
 The nonce is drawn by the database (gen_random_uuid: a strong random source), for existing rows now and for every
 row inserted later, whatever statement inserts it. The digest is written by the code that first builds the link
-(events_app.services.registration_links), the only place the server secret is known, so a link works from the
+(events_app.services.registration.registration_links), the only place the server secret is known, so a link works from the
 moment it exists. Feed subscriptions made with the manage token stop working: that route is gone, and the manage
 page shows the new feed address.
 """

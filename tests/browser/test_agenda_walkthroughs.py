@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.async_api import expect
 
-from events_app.services import accounts
+from events_app.services.people import accounts
 from tests.browser.conftest import snapshot
 from tests.fixtures import PASSWORD, published_event
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from events_app.services import accounts
+from events_app.services.people import accounts
 from tests.browser.conftest import snapshot
 from tests.fixtures import PASSWORD, published_event
 

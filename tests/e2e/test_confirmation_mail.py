@@ -19,7 +19,7 @@ pytestmark = pytest.mark.worker
 
 async def test_registration_confirmation_and_cancellation_reach_the_calendar(db, api_server, celery_worker, maildir,
                                                                              tmp_path):
-    from events_app.services import accounts
+    from events_app.services.people import accounts
 
     await accounts.create_account("organizer@example.org", "Secretariat", PASSWORD)
     recipient = f"delegate-{uuid.uuid4().hex[:8]}@example.org"
@@ -69,7 +69,7 @@ async def test_registration_confirmation_and_cancellation_reach_the_calendar(db,
 
 async def test_mail_written_while_no_worker_runs_is_sent_by_the_next_one(db, maildir, tmp_path):
     """The outbox row outlives the kick: a worker started later drains it (beat's sweep does the same)."""
-    from events_app.services import outbox
+    from events_app.services.platform import outbox
     from tests.fixtures import start_worker, stop
 
     recipient = f"late-{uuid.uuid4().hex[:8]}@example.org"

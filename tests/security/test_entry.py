@@ -19,7 +19,8 @@ from litestar import Request
 
 from events_app.db import sql
 from events_app.mail import transport as smtp_transport
-from events_app.services import accounts, limits
+from events_app.services.people import accounts
+from events_app.services.platform import limits
 from events_app.settings import get_settings
 from events_app.web import abuse
 from events_app.web import pages as web_pages

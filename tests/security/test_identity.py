@@ -10,7 +10,8 @@ import pytest
 
 from events_app.db import sql
 from events_app.domain.security import access_link_token
-from events_app.services import notifications, privacy
+from events_app.services.messaging import notifications
+from events_app.services.privacy import privacy
 from events_app.settings import get_settings
 from tests.fixtures import published_event
 
@@ -342,7 +343,7 @@ async def test_access_link_requests_are_rate_limited_per_client_and_per_email(cl
 
     import httpx
 
-    from events_app.services import limits
+    from events_app.services.platform import limits
     from events_app.web import abuse
     from events_app.web.app import create_app
 

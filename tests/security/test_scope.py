@@ -7,7 +7,7 @@ organization the registrant merely names.
 from __future__ import annotations
 
 from events_app.db import sql
-from events_app.services import accounts
+from events_app.services.people import accounts
 from tests.agenda_fixtures import add_session, congress
 from tests.fixtures import login, published_event
 from tests.integration.web.test_pages import csrf

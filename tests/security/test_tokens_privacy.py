@@ -21,7 +21,10 @@ import httpx
 import icalendar
 
 from events_app.db import sql
-from events_app.services import meeting_rsvp, notifications, privacy, registration_links, registrations
+from events_app.services.meetings import meeting_rsvp
+from events_app.services.messaging import notifications
+from events_app.services.privacy import privacy
+from events_app.services.registration import registration_links, registrations
 from events_app.settings import get_settings
 from tests.agenda_fixtures import add_session, congress, feed_path
 from tests.fixtures import ROOT, free_port, stop, wait_for_port

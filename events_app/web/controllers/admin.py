@@ -8,8 +8,9 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
-from events_app.services import audit, offices, privacy
-from events_app.services.accounts import CurrentAccount
+from events_app.services.people import audit, offices
+from events_app.services.people.accounts import CurrentAccount
+from events_app.services.privacy import privacy
 from events_app.web.auth import provide_account
 from events_app.web.schemas_security import (
     AuditEntryOut,

@@ -14,10 +14,12 @@ from litestar import Controller, Litestar, Response, delete, get, patch, post, p
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, RawBody
 
-from events_app.services import agenda, agenda_bookings, agenda_cache, agenda_publish, schedule_exchange
-from events_app.services.accounts import CurrentAccount
-from events_app.services.agenda_cache import Rendered, etag_matches
-from events_app.services.agenda_publish import AgendaFilter
+from events_app.services.agenda import agenda, agenda_cache, agenda_publish
+from events_app.services.agenda.agenda_cache import Rendered, etag_matches
+from events_app.services.agenda.agenda_publish import AgendaFilter
+from events_app.services.exchange import schedule_exchange
+from events_app.services.people.accounts import CurrentAccount
+from events_app.services.registration import agenda_bookings
 from events_app.settings import get_settings
 from events_app.web.auth import provide_account, provide_optional_account
 from events_app.web.schemas import present

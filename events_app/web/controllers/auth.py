@@ -4,8 +4,8 @@ from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from events_app.services import accounts
-from events_app.services.accounts import CurrentAccount
+from events_app.services.people import accounts
+from events_app.services.people.accounts import CurrentAccount
 from events_app.web import abuse
 from events_app.web.auth import NO_STORE, ORGANIZER, bearer_token
 from events_app.web.schemas import LoginIn, LoginOut

@@ -5,8 +5,8 @@ from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from events_app.services import delegations, invitations
-from events_app.services.accounts import CurrentAccount
+from events_app.services.people.accounts import CurrentAccount
+from events_app.services.registration import delegations, invitations
 from events_app.web.auth import ORGANIZER
 from events_app.web.schemas import (
     AccessCodeCreate,

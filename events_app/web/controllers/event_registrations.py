@@ -7,8 +7,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
-from events_app.services import registration_admin, registrations
-from events_app.services.accounts import CurrentAccount
+from events_app.services.people.accounts import CurrentAccount
+from events_app.services.registration import registration_admin, registrations
 from events_app.settings import get_settings
 from events_app.web import abuse
 from events_app.web.auth import NO_STORE, ORGANIZER

@@ -5,8 +5,8 @@ from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from events_app.services import events
-from events_app.services.accounts import CurrentAccount
+from events_app.services.events import events
+from events_app.services.people.accounts import CurrentAccount
 from events_app.web.auth import ORGANIZER, provide_optional_account
 from events_app.web.schemas import (
     EventCreate,

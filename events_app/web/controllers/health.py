@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from litestar import Controller, Response, get
 
-from events_app.services import health
+from events_app.services.platform import health
 from events_app.web.schemas import HealthOut
 
 

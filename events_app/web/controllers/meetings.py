@@ -6,8 +6,8 @@ from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from events_app.services import meeting_feeds, meeting_records, meeting_rsvp, meetings, projects
-from events_app.services.accounts import CurrentAccount
+from events_app.services.meetings import meeting_feeds, meeting_records, meeting_rsvp, meetings, projects
+from events_app.services.people.accounts import CurrentAccount
 from events_app.web.auth import ORGANIZER
 from events_app.web.schemas import present
 from events_app.web.schemas_meetings import (

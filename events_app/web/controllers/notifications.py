@@ -5,9 +5,11 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from events_app.services import announcements, calendar_updates, deliveries, events
-from events_app.services.accounts import CurrentAccount
-from events_app.services.notifications import preview
+from events_app.services.agenda import calendar_updates
+from events_app.services.events import events
+from events_app.services.messaging import announcements, deliveries
+from events_app.services.messaging.notifications import preview
+from events_app.services.people.accounts import CurrentAccount
 from events_app.web.auth import ORGANIZER
 from events_app.web.schemas import (
     AnnouncementCreate,

@@ -5,8 +5,8 @@ from litestar import Controller, get, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from events_app.services import people
-from events_app.services.accounts import CurrentAccount
+from events_app.services.people import people
+from events_app.services.people.accounts import CurrentAccount
 from events_app.web.auth import provide_account
 from events_app.web.schemas import OrganizationDomainsIn, OrganizationDomainsOut, OrganizationOut
 

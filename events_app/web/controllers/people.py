@@ -7,7 +7,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
-from events_app.services import person_access
+from events_app.services.privacy import person_access
 from events_app.web import abuse
 from events_app.web.auth import bearer_token
 from events_app.web.schemas import present

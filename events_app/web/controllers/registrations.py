@@ -4,7 +4,7 @@ import msgspec
 from litestar import Controller, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 
-from events_app.services import delegations, registrations
+from events_app.services.registration import delegations, registrations
 from events_app.web.auth import NO_STORE
 from events_app.web.schemas import AnswersIn, DelegationOut, MemberIn, RegistrationOut, present
 

@@ -11,8 +11,10 @@ from litestar.response import Template
 
 from events_app.domain.errors import FieldError, InvalidInput
 from events_app.domain.vocab import LANGUAGES
-from events_app.services import delegations, events, invitations, people
-from events_app.services.accounts import CurrentAccount
+from events_app.services.events import events
+from events_app.services.people import people
+from events_app.services.people.accounts import CurrentAccount
+from events_app.services.registration import delegations, invitations
 from events_app.web.pages.common import (
     field_errors,
     form_data,

@@ -10,8 +10,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Template
 
-from events_app.services import accounts
-from events_app.services.accounts import CurrentAccount
+from events_app.services.people import accounts
+from events_app.services.people.accounts import CurrentAccount
 from events_app.web import abuse
 from events_app.web.pages.common import (
     SESSION_COOKIE,

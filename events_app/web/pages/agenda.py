@@ -14,8 +14,9 @@ from litestar.response import Template
 
 from events_app.domain.agenda import LOGGED_FIELDS, SESSION_KINDS
 from events_app.domain.errors import DomainError, FieldError, InvalidInput
-from events_app.services import agenda, events
-from events_app.services.accounts import CurrentAccount
+from events_app.services.agenda import agenda
+from events_app.services.events import events
+from events_app.services.people.accounts import CurrentAccount
 from events_app.web.pages.common import (
     field_errors,
     form_data,

@@ -2,7 +2,7 @@
 reading, field errors and redirects.
 
 Pages call the same services as the API. An organizer's session is the API's bearer-token session
-(services.accounts) kept in an HttpOnly cookie, so logging out anywhere ends both.
+(services.people.accounts) kept in an HttpOnly cookie, so logging out anywhere ends both.
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from events_app.domain.errors import DomainError, Gone, NotFound, Unauthorized
-from events_app.services import accounts
-from events_app.services.accounts import SESSION_LIFETIME, CurrentAccount
+from events_app.services.people import accounts
+from events_app.services.people.accounts import SESSION_LIFETIME, CurrentAccount
 from events_app.settings import get_settings
 from events_app.web.pages.i18n import LANG_COOKIE, choose_language
 

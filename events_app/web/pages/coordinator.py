@@ -14,8 +14,9 @@ from litestar.response import Template
 from events_app.domain.errors import DomainError, FieldError, InvalidInput
 from events_app.domain.meetings import validate_series
 from events_app.domain.vocab import LANGUAGES
-from events_app.services import meeting_records, meeting_rsvp, meetings, people, projects
-from events_app.services.accounts import CurrentAccount
+from events_app.services.meetings import meeting_records, meeting_rsvp, meetings, projects
+from events_app.services.people import people
+from events_app.services.people.accounts import CurrentAccount
 from events_app.web.pages.common import (
     field_errors,
     form_data,

@@ -16,15 +16,10 @@ from events_app.domain.questions import validate_answers
 from events_app.domain.registration import ACTIVE
 from events_app.domain.timespan import ranges_overlap
 from events_app.domain.vocab import LANGUAGES
-from events_app.services import (
-    agenda_bookings,
-    agenda_publish,
-    delegations,
-    events,
-    people,
-    registration_links,
-    registrations,
-)
+from events_app.services.agenda import agenda_publish
+from events_app.services.events import events
+from events_app.services.people import people
+from events_app.services.registration import agenda_bookings, delegations, registration_links, registrations
 from events_app.web import abuse
 from events_app.web.pages.common import (
     field_errors,

@@ -14,18 +14,13 @@ from litestar.response import Redirect, Template
 from events_app.domain.errors import DomainError, FieldError, InvalidInput, NotFound, Unauthorized
 from events_app.domain.questions import QUESTION_KINDS
 from events_app.domain.vocab import ELIGIBILITIES, EVENT_KINDS, REGISTRATION_STATUSES, country_name
-from events_app.services import (
-    accounts,
-    announcements,
-    calendar_updates,
-    dashboard,
-    deliveries,
-    events,
-    questions,
-    registration_admin,
-)
-from events_app.services.accounts import CurrentAccount
-from events_app.services.notifications import preview
+from events_app.services.agenda import calendar_updates
+from events_app.services.events import dashboard, events
+from events_app.services.messaging import announcements, deliveries
+from events_app.services.messaging.notifications import preview
+from events_app.services.people import accounts
+from events_app.services.people.accounts import CurrentAccount
+from events_app.services.registration import questions, registration_admin
 from events_app.web import abuse
 from events_app.web.pages.common import (
     SESSION_COOKIE,

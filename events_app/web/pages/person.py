@@ -15,7 +15,8 @@ from litestar.response import Redirect, Template
 from events_app.domain.errors import InvalidInput, Unauthorized
 from events_app.domain.security import ACCESS_LINK_MINUTES, PERSON_SESSION_MINUTES
 from events_app.domain.vocab import LANGUAGES
-from events_app.services import people, person_access
+from events_app.services.people import people
+from events_app.services.privacy import person_access
 from events_app.web import abuse
 from events_app.web.pages.common import (
     field_errors,

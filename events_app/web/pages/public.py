@@ -16,8 +16,10 @@ from events_app.domain.errors import InvalidInput, NotFound
 from events_app.domain.events import location_text
 from events_app.domain.timespan import days_overlap
 from events_app.domain.vocab import EVENT_KINDS, country_name
-from events_app.services import agenda_publish, event_calendar, events, registrations
-from events_app.services.accounts import CurrentAccount
+from events_app.services.agenda import agenda_publish
+from events_app.services.events import event_calendar, events
+from events_app.services.people.accounts import CurrentAccount
+from events_app.services.registration import registrations
 from events_app.settings import get_settings
 from events_app.web import abuse
 from events_app.web.pages.common import (

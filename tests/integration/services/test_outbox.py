@@ -3,7 +3,7 @@ import asyncio
 
 from events_app.db import sql
 from events_app.db.engine import DB
-from events_app.services import outbox
+from events_app.services.platform import outbox
 
 
 async def fill(n: int) -> None:

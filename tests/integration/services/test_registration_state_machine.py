@@ -24,8 +24,10 @@ from hypothesis.stateful import (
 from events_app.db import sql
 from events_app.domain.errors import Conflict, InvalidInput
 from events_app.domain.registration import ACTIVE
-from events_app.services import accounts, events, registration_admin, registrations
-from events_app.services.accounts import CurrentAccount
+from events_app.services.events import events
+from events_app.services.people import accounts
+from events_app.services.people.accounts import CurrentAccount
+from events_app.services.registration import registration_admin, registrations
 
 CATEGORIES = ("delegate", "speaker")  # speaker requires approval
 TELLS_OF_A_SEAT = ("registration_confirmed", "registration_approved", "registration_promoted", "registration_offer")

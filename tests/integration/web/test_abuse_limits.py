@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from events_app.db import sql
-from events_app.services import accounts, limits
+from events_app.services.people import accounts
+from events_app.services.platform import limits
 from events_app.settings import get_settings
 from events_app.web import abuse
 from events_app.web.app import create_app

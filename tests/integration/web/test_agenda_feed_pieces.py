@@ -7,7 +7,7 @@ import icalendar
 from events_app.db import sql
 from events_app.domain.agenda import PersonInRole, session_calendar_item
 from events_app.domain.ical import feed
-from events_app.services import agenda_cache, agenda_publish
+from events_app.services.agenda import agenda_cache, agenda_publish
 from tests.agenda_fixtures import add_session, congress, delegate, feed_path
 from tests.fixtures import validate_ics
 from tests.integration.web.test_privacy import person_session

@@ -18,7 +18,7 @@ import asyncpg
 import httpx
 import pytest
 
-from events_app.services import accounts
+from events_app.services.people import accounts
 from tests.fixtures import PASSWORD, published_event, start_api, stop
 
 MISSING_IDS = (424242, 99999999999, 2**70)

@@ -4,8 +4,9 @@ import email.policy
 from datetime import datetime, timedelta, timezone
 
 from events_app.db import sql
-from events_app.services import calendar_updates, reminders
-from events_app.services.notifications import compose
+from events_app.services.agenda import calendar_updates
+from events_app.services.messaging import reminders
+from events_app.services.messaging.notifications import compose
 from events_app.settings import get_settings
 from tests.fixtures import published_event
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from events_app.services import accounts
+from events_app.services.people import accounts
 from tests.fixtures import PASSWORD, published_event
 
 TOKEN_RE = re.compile(r'name="_csrf_token" value="([^"]+)"')

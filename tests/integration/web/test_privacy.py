@@ -9,7 +9,7 @@ import pytest
 
 from events_app.db import sql
 from events_app.domain.security import access_link_token
-from events_app.services import privacy
+from events_app.services.privacy import privacy
 from events_app.settings import get_settings
 from tests.fixtures import login, published_event
 from tests.integration.web.test_route_permissions import PUBLIC, ROUTES, build, call

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import openpyxl
 
 from events_app.db import sql
-from events_app.services import registrations
+from events_app.services.registration import registrations
 from tests.fixtures import published_event
 
 
@@ -189,7 +189,7 @@ async def test_invitation_unlocks_an_invitation_only_category_once(client, organ
     invited = await client.post(f"/api/events/{event['id']}/invitations", json={
         "email": "mayor@example.org", "name": "Mayor", "category": "side-meeting"}, headers=organizer)
     nonce = await sql.fetchval("SELECT token_nonce FROM invitation")
-    from events_app.services.invitations import invitation_token
+    from events_app.services.registration.invitations import invitation_token
 
     token = invitation_token(nonce)
     without = await register(client, event["id"], "x", category="side-meeting")
@@ -207,7 +207,7 @@ async def test_expired_invitation_is_refused(client, organizer):
     await client.post(f"/api/events/{event['id']}/invitations", json={
         "email": "late@example.org", "category": "delegate"}, headers=organizer)
     await sql.execute("UPDATE invitation SET expires_at = now() - interval '1 minute'")
-    from events_app.services.invitations import invitation_token
+    from events_app.services.registration.invitations import invitation_token
 
     token = invitation_token(await sql.fetchval("SELECT token_nonce FROM invitation"))
     response = await register(client, event["id"], "late", invitation_token=token)

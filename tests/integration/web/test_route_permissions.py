@@ -27,17 +27,12 @@ import pytest
 
 from events_app.db import sql
 from events_app.domain.security import digest, manage_token
-from events_app.services import (
-    announcements,
-    delegations,
-    events,
-    meetings,
-    person_access,
-    projects,
-    registration_links,
-    registrations,
-)
-from events_app.services.accounts import CurrentAccount
+from events_app.services.events import events
+from events_app.services.meetings import meetings, projects
+from events_app.services.messaging import announcements
+from events_app.services.people.accounts import CurrentAccount
+from events_app.services.privacy import person_access
+from events_app.services.registration import delegations, registration_links, registrations
 from events_app.settings import get_settings
 from events_app.web.app import create_app
 
@@ -117,7 +112,8 @@ async def build() -> Scenario:
                                                                "audience": {"kind": "confirmed"}})
     message = await sql.fetchval("SELECT id FROM outbox_message WHERE event = $1 ORDER BY id LIMIT 1", a["id"])
 
-    from events_app.services import agenda, agenda_bookings
+    from events_app.services.agenda import agenda
+    from events_app.services.registration import agenda_bookings
     room = await agenda.create_room(org_a, a["id"], {"name": "Plenary hall", "capacity": 300})
     track = await agenda.create_track(org_a, a["id"], {"name": "Climate", "color": "#2e7d32"})
     start = datetime.fromisoformat(a["starts_at"]) if isinstance(a["starts_at"], str) else a["starts_at"]
@@ -142,7 +138,7 @@ async def build() -> Scenario:
         "start": datetime(2027, 3, 2, 14, 0), "duration_minutes": 60, "rrule": "FREQ=MONTHLY;COUNT=6",
         "online_url": "https://meet.example.org/p"})
     occurrences = await meetings.list_occurrences(coord, series["id"])
-    from events_app.services import meeting_records
+    from events_app.services.meetings import meeting_records
     action = await meeting_records.add_action(coord, series["id"], occurrences[0]["id"], {"title": "Send data"})
     invitee = await sql.fetchrow("SELECT token_nonce FROM meeting_invitee WHERE series = $1", series["id"])
     from events_app.domain.security import person_feed_token, project_feed_token, rsvp_token

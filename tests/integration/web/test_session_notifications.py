@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import icalendar
 
 from events_app.db import sql
-from events_app.services import reminders
-from events_app.services.notifications import compose
+from events_app.services.messaging import reminders
+from events_app.services.messaging.notifications import compose
 from events_app.settings import get_settings
 from tests.agenda_fixtures import add_session, congress, delegate
 from tests.fixtures import calendar_part, validate_ics

@@ -48,6 +48,6 @@ def test_every_rejection_reason_has_a_spanish_translation():
 
 
 def test_too_long_organizer_address_message_is_translated():
-    from events_app.services.projects import REPLY_MAILBOX_TOO_LONG
+    from events_app.services.meetings.projects import REPLY_MAILBOX_TOO_LONG
 
     assert REPLY_MAILBOX_TOO_LONG in catalog("es")

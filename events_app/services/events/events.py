@@ -1,0 +1,231 @@
+"""Events and their registration categories: create, change, publish, read."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from events_app.db import sql
+from events_app.db.engine import DB
+from events_app.db.tables import Event, EventOrganizer, RegistrationCategory
+from events_app.domain.errors import Conflict, FieldError, NotFound, require
+from events_app.domain.events import CALENDAR_FIELDS, DATETIME_FIELDS, calendar_changed, localize, validate_event
+from events_app.domain.registration import limit_below_taken, seats_left
+from events_app.domain.sequence import next_sequence
+from events_app.domain.text import clean_fields
+from events_app.domain.vocab import ELIGIBILITIES
+from events_app.jobs import kick_outbox
+from events_app.services.agenda import agenda_publish, calendar_updates
+from events_app.services.people import audit, offices
+from events_app.services.people.accounts import CurrentAccount, require_organizer
+from events_app.services.platform import calendar_sequence
+from events_app.services.registration import questions, seats
+
+EVENT_FIELDS = ("title", "kind", "description", "timezone", "starts_at", "ends_at", "venue_name", "venue_address",
+                "city", "country", "online_url", "registration_opens_at", "registration_closes_at", "capacity",
+                "organizer_email", "organizer_name", "waitlist_mode", "offer_hours", "update_delay_minutes",
+                "reminder_hours", "reply_to", "session_reminder_minutes")
+# Text fields under the one text rule (domain.text): single lines, and the one multi-line description.
+EVENT_LINES = ("title", "venue_name", "venue_address", "city", "online_url", "organizer_email", "organizer_name",
+               "reply_to", "timezone", "country")
+EVENT_TEXTS = ("description",)
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def _localized(fields: dict[str, Any]) -> dict[str, Any]:
+    tzid = fields.get("timezone") or "UTC"
+    try:
+        ZoneInfo(tzid)
+    except Exception:  # reported by validate_event; keep the values as given meanwhile
+        return fields
+    return {k: (localize(v, tzid) if k in DATETIME_FIELDS else v) for k, v in fields.items()}
+
+
+async def create_event(account: CurrentAccount, fields: dict[str, Any]) -> dict:
+    office_id = fields.get("office_id")
+    fields = clean_fields(fields, EVENT_LINES, EVENT_TEXTS)
+    fields = _localized({k: v for k, v in fields.items() if k in EVENT_FIELDS})
+    require(validate_event(fields))
+    await offices.check_assignable(account, office_id)
+    async with DB.transaction():
+        rows = await Event.insert(Event(**fields, status="draft", office=office_id)).returning(Event.id)
+        event_id = rows[0]["id"]
+        await EventOrganizer.insert(EventOrganizer(event=event_id, account=account.id, role="owner"))
+        await audit.record(account, "event.create", "event", event_id, None, {**fields, "office_id": office_id})
+    return await get_event(event_id, account)
+
+
+async def update_event(account: CurrentAccount, event_id: int, changes: dict[str, Any]) -> dict:
+    """Apply a partial change; a change of time, place or status grows the calendar SEQUENCE in the same
+    transaction (every attendee's copy is outdated from that moment)."""
+    await require_organizer(account, event_id)
+    changes = clean_fields(changes, EVENT_LINES, EVENT_TEXTS)
+    if "office_id" in changes:
+        await offices.check_assignable(account, changes["office_id"])
+    async with DB.transaction():
+        before = dict(await sql.fetchrow("SELECT * FROM event WHERE id = $1 FOR UPDATE", event_id))
+        if "office_id" in changes and changes["office_id"] != before["office"]:
+            await sql.execute("UPDATE event SET office = $2 WHERE id = $1", event_id, changes["office_id"])
+            await audit.record(account, "event.set_office", "event", event_id, {"office_id": before["office"]},
+                               {"office_id": changes["office_id"]})
+        merged = _localized({**before, **{k: v for k, v in changes.items() if k in EVENT_FIELDS}})
+        require(validate_event(merged))
+        if limit_below_taken(merged.get("capacity"), before["confirmed_count"]):
+            require([FieldError("capacity", f"{before['confirmed_count']} people are already confirmed; "
+                                            "cancel registrations first or choose a capacity at least that high")])
+        update = {k: merged[k] for k in EVENT_FIELDS if merged.get(k) != before.get(k)}
+        if update:
+            if calendar_changed(before, merged):
+                update["calendar_sequence"] = next_sequence(before["calendar_sequence"], True)
+                if before["status"] == "published":  # drafts have no attendees to tell
+                    await calendar_updates.record(
+                        event_id, "event", event_id,
+                        {"by": account.email, "fields": {k: [before.get(k), merged.get(k)] for k in CALENDAR_FIELDS
+                                                         if before.get(k) != merged.get(k)}},
+                        timedelta(minutes=merged["update_delay_minutes"]))
+            await audit.record(account, "event.update", "event", event_id,
+                               {k: before.get(k) for k in update}, dict(update))
+            update["updated_at"] = datetime.now(timezone.utc)
+            await Event.update({getattr(Event, k): v for k, v in update.items()}).where(Event.id == event_id)
+            if "capacity" in update:
+                await seats.promote(await seats.lock_event(event_id))  # a raised capacity serves the waiting list
+            if "timezone" in update or "venue_name" in update:  # shown in every session's feed piece
+                await agenda_publish.store_feed_pieces(event_id)
+    await kick_outbox()
+    return await get_event(event_id, account)
+
+
+async def publish_event(account: CurrentAccount, event_id: int) -> dict:
+    await require_organizer(account, event_id)
+    async with DB.transaction():
+        row = await sql.fetchrow("SELECT status FROM event WHERE id = $1 FOR UPDATE", event_id)
+        if row["status"] == "cancelled":
+            raise Conflict("a cancelled event cannot be published again", "status")
+        categories = await sql.fetchval("SELECT count(*) FROM registration_category WHERE event = $1", event_id)
+        if categories == 0:
+            raise Conflict("add at least one registration category before publishing "
+                           "(POST /api/events/{id}/categories)", "categories")
+        if row["status"] != "published":
+            await sql.execute("UPDATE event SET status = 'published', updated_at = now() WHERE id = $1", event_id)
+            await audit.record(account, "event.publish", "event", event_id, {"status": row["status"]},
+                               {"status": "published"})
+    return await get_event(event_id, account)
+
+
+async def cancel_event(account: CurrentAccount, event_id: int) -> dict:
+    """Cancel a published event: everyone holding its invite gets a METHOD:CANCEL right away."""
+    await require_organizer(account, event_id)
+    async with DB.transaction():
+        row = await sql.fetchrow("SELECT status FROM event WHERE id = $1 FOR UPDATE", event_id)
+        if row["status"] == "cancelled":
+            raise Conflict("this event is already cancelled", "status")
+        await sql.execute(f"UPDATE event SET status = 'cancelled', {calendar_sequence.GROW}, updated_at = now()"
+                          " WHERE id = $1", event_id)
+        await audit.record(account, "event.cancel", "event", event_id, {"status": row["status"]},
+                           {"status": "cancelled"})
+        if row["status"] == "published":
+            await calendar_updates.record(event_id, "event", event_id,
+                                          {"by": account.email, "fields": {"status": [row["status"], "cancelled"]}},
+                                          timedelta(0))
+    await calendar_updates.flush_due()
+    return await get_event(event_id, account)
+
+
+async def add_category(account: CurrentAccount, event_id: int, fields: dict[str, Any]) -> dict:
+    await require_organizer(account, event_id)
+    fields = clean_fields(fields, ("code", "name"))
+    errors = []
+    code = fields.get("code", "")
+    opens, closes = fields.get("opens_at"), fields.get("closes_at")
+    if opens and closes and closes <= opens:
+        errors.append(FieldError("closes_at", "must be after opens_at"))
+    if not CODE_RE.match(code):
+        errors.append(FieldError("code", "use 1-40 lower-case letters, digits, '-' or '_', e.g. 'delegate'"))
+    if not str(fields.get("name") or "").strip():
+        errors.append(FieldError("name", "must not be empty"))
+    if fields.get("quota") is not None and fields["quota"] < 0:
+        errors.append(FieldError("quota", "must be 0 or more, or null for no limit"))
+    if fields.get("eligibility", "anyone") not in ELIGIBILITIES:
+        errors.append(FieldError("eligibility", f"must be one of {', '.join(ELIGIBILITIES)}"))
+    require(errors)
+    async with DB.transaction():
+        await sql.execute("SELECT 1 FROM event WHERE id = $1 FOR UPDATE", event_id)
+        if await sql.fetchval("SELECT 1 FROM registration_category WHERE event = $1 AND code = $2", event_id, code):
+            raise Conflict(f"category code {code!r} is already used in this event", "code")
+        position = await sql.fetchval(
+            "SELECT coalesce(max(position), 0) + 1 FROM registration_category WHERE event = $1", event_id)
+        await RegistrationCategory.insert(RegistrationCategory(
+            event=event_id, code=code, name=fields["name"].strip(), quota=fields.get("quota"),
+            requires_approval=bool(fields.get("requires_approval", False)),
+            eligibility=fields.get("eligibility", "anyone"), position=position, confirmed_count=0,
+            opens_at=opens, closes_at=closes,
+        ))
+        await audit.record(account, "category.create", "category", code, None, fields, event_id=event_id)
+    return next(c for c in (await get_event(event_id, account))["categories"] if c["code"] == code)
+
+
+def _event_out(row: dict, categories: list[dict], now: datetime) -> dict:
+    zone = ZoneInfo(row["timezone"])
+    out = {"office_id": row.get("office")}
+    out |= {k: row[k] for k in ("id", "title", "kind", "description", "timezone", "venue_name", "venue_address",
+                               "city", "country", "online_url", "status", "capacity", "waitlist_mode",
+                               "offer_hours", "update_delay_minutes", "reply_to", "session_reminder_minutes")}
+    hours = row["reminder_hours"]
+    out["reminder_hours"] = json.loads(hours) if isinstance(hours, str) else hours
+    for name in DATETIME_FIELDS:
+        out[name] = row[name].astimezone(zone) if row[name] else None
+    left_in_event = seats_left(row["capacity"], row["confirmed_count"])
+    out["seats_left"] = left_in_event
+    out["confirmed_count"] = row["confirmed_count"]
+    out["registration_open"] = (
+        row["status"] == "published"
+        and (row["registration_opens_at"] is None or row["registration_opens_at"] <= now)
+        and (row["registration_closes_at"] is None or now < row["registration_closes_at"])
+    )
+    out["categories"] = []
+    for c in categories:
+        left = seats_left(c["quota"], c["confirmed_count"])
+        if left_in_event is not None:
+            left = left_in_event if left is None else min(left, left_in_event)
+        out["categories"].append({"id": c["id"], "code": c["code"], "name": c["name"], "quota": c["quota"],
+                                  "seats_left": left, "requires_approval": c["requires_approval"],
+                                  "eligibility": c["eligibility"], "confirmed_count": c["confirmed_count"],
+                                  "opens_at": c["opens_at"], "closes_at": c["closes_at"]})
+    return out
+
+
+async def _categories(event_ids: list[int]) -> dict[int, list[dict]]:
+    rows = await sql.fetch(
+        "SELECT * FROM registration_category WHERE event = ANY($1::int[]) ORDER BY position, id", event_ids)
+    grouped: dict[int, list[dict]] = {}
+    for r in rows:
+        grouped.setdefault(r["event"], []).append(dict(r))
+    return grouped
+
+
+async def get_event(event_id: int, account: CurrentAccount | None = None) -> dict:
+    """A published event for anyone; a draft or cancelled one only for its organizers (404 for others)."""
+    row = await sql.fetchrow("SELECT * FROM event WHERE id = $1", event_id)
+    if row is None:
+        raise NotFound("event")
+    if row["status"] != "published":
+        if account is None:
+            raise NotFound("event")
+        await require_organizer(account, event_id)
+    categories = await _categories([event_id])
+    out = _event_out(dict(row), categories.get(event_id, []), datetime.now(timezone.utc))
+    out["questions"] = await questions.for_event(event_id)
+    return out
+
+
+async def list_published(kind: str | None = None, upcoming_only: bool = True) -> list[dict]:
+    rows = await sql.fetch(
+        """SELECT * FROM event WHERE status = 'published' AND ($1::text IS NULL OR kind = $1)
+           AND (NOT $2 OR ends_at >= now()) ORDER BY starts_at, id""",
+        kind, upcoming_only,
+    )
+    categories = await _categories([r["id"] for r in rows])
+    now = datetime.now(timezone.utc)
+    return [_event_out(dict(r), categories.get(r["id"], []), now) | {"questions": []} for r in rows]

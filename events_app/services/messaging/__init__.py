@@ -1,0 +1,6 @@
+"""Telling people: turning an outbox row into the email that goes out (notifications, with account_mail for
+account messages; meeting rows are rendered by meetings.meeting_mail), announcements to an audience, reminders
+before an event, and the delivery log organizers read (deliveries).
+
+Imports platform, people, registration, privacy and meetings.
+"""
