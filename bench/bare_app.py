@@ -1,4 +1,5 @@
 """The baseline of bench/agenda.py: a bare Litestar app serving precomputed bytes, nothing else."""
+
 from __future__ import annotations
 
 import os

@@ -10,6 +10,7 @@ stay in the same range with and without logins (before, 8 parallel logins pushed
 Without DATABASE_URL, embedded PostgreSQL, Redis and an SMTP sink are started as in `manage.py up`; the benchmark
 works in a database of its own (created, migrated, dropped). One uvicorn process; loopback only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -113,29 +114,63 @@ def main() -> int:
         server_url = servers["DATABASE_URL"]
         database_url = with_database(server_url, BENCH_DATABASE)
         asyncio.run(recreate_database(server_url))
-        env = {**os.environ, **servers, "DATABASE_URL": database_url, "APP_ENV": "development",
-               "RATE_LIMIT_LOGIN_PER_IP": "10000000/60", "ORGANIZER_PASSWORD": PASSWORD}
+        env = {
+            **os.environ,
+            **servers,
+            "DATABASE_URL": database_url,
+            "APP_ENV": "development",
+            "RATE_LIMIT_LOGIN_PER_IP": "10000000/60",
+            "ORGANIZER_PASSWORD": PASSWORD,
+        }
         python = str(manage.venv_python())
-        subprocess.run([python, "-m", "events_app.cli", "migrate"], check=True, env=env, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run([python, "-m", "events_app.cli", "create-organizer", EMAIL, "Bench"], check=True, env=env,
-                       cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [python, "-m", "events_app.cli", "migrate"], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL
+        )
+        subprocess.run(
+            [python, "-m", "events_app.cli", "create-organizer", EMAIL, "Bench"],
+            check=True,
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
         port = manage.free_port()
-        api = children.start("api", [python, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
-                                     "--no-proxy-headers", "--host", "127.0.0.1", "--port", str(port),
-                                     "--log-level", "warning", "--no-access-log"],
-                             env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"}, log_file=base / "api.log")
+        api = children.start(
+            "api",
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "events_app.web.app:create_app",
+                "--factory",
+                "--no-proxy-headers",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
+            log_file=base / "api.log",
+        )
         manage.wait_port(port, "API", api, timeout=60)
         quiet, busy, count, seconds = asyncio.run(measure(f"http://127.0.0.1:{port}", args))
         print()
-        print(f"Login p99: GET /api/events from one client, {args.rounds} alternating rounds of {args.seconds:.0f} s, "
-              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"Login p99: GET /api/events from one client, {args.rounds} alternating rounds of {args.seconds:.0f} s, "
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        )
         print(f"{'phase':<26}{'reads':>8}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
         for name, values in (("no logins", quiet), (f"{args.logins} logins in flight", busy)):
-            print(f"{name:<26}{len(values):>8}{percentile(values, 50):>10.1f}{percentile(values, 99):>10.1f}"
-                  f"{max(values):>10.1f}")
-        print(f"p99 with logins / without: {percentile(busy, 99) / percentile(quiet, 99):.2f}; "
-              f"logins completed: {count} ({count / seconds:.1f}/s)")
+            print(
+                f"{name:<26}{len(values):>8}{percentile(values, 50):>10.1f}{percentile(values, 99):>10.1f}"
+                f"{max(values):>10.1f}"
+            )
+        print(
+            f"p99 with logins / without: {percentile(busy, 99) / percentile(quiet, 99):.2f}; "
+            f"logins completed: {count} ({count / seconds:.1f}/s)"
+        )
         asyncio.run(recreate_database(server_url, drop_only=True))
         return 0
     except KeyboardInterrupt:

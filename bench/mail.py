@@ -17,6 +17,7 @@ alternating rounds (the machine's load may change while it runs):
 
 Prints each round, the medians and the ratio worker / smtplib loop. Target: >= 0.5.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,11 @@ DATABASE = "events_bench"
 def start_sink(children: manage.Children, log_dir: Path) -> str:
     """aiosmtpd with its Sink handler: accepts every message and keeps nothing (no disk in either measurement)."""
     port = manage.free_port()
-    proc = children.start("smtp", [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-                                   "-c", "aiosmtpd.handlers.Sink"], log_file=log_dir / "smtp.log")
+    proc = children.start(
+        "smtp",
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"],
+        log_file=log_dir / "smtp.log",
+    )
     manage.wait_port(port, "SMTP sink", proc)
     return f"smtp://127.0.0.1:{port}"
 
@@ -71,21 +75,39 @@ async def seed(n: int) -> int:
     account_id = await accounts.create_account("bench@example.org", "Bench", "bench-password-1234")
     account = accounts.CurrentAccount(id=account_id, email="bench@example.org", name="Bench", is_admin=True)
     start = (datetime.now(timezone.utc) + timedelta(days=60)).replace(hour=7, minute=0, second=0, microsecond=0)
-    event = await events.create_event(account, {
-        "title": "World Forum of Local Governments", "kind": "congress", "timezone": "Asia/Seoul",
-        "starts_at": start, "ends_at": start + timedelta(days=2, hours=9), "venue_name": "Songdo Convensia",
-        "venue_address": "123 Central-ro, Yeonsu-gu", "city": "Incheon", "country": "KR",
-        "description": "Three days on resilient coastal cities.", "organizer_email": "forum@example.org",
-        "organizer_name": "Forum Secretariat"})
+    event = await events.create_event(
+        account,
+        {
+            "title": "World Forum of Local Governments",
+            "kind": "congress",
+            "timezone": "Asia/Seoul",
+            "starts_at": start,
+            "ends_at": start + timedelta(days=2, hours=9),
+            "venue_name": "Songdo Convensia",
+            "venue_address": "123 Central-ro, Yeonsu-gu",
+            "city": "Incheon",
+            "country": "KR",
+            "description": "Three days on resilient coastal cities.",
+            "organizer_email": "forum@example.org",
+            "organizer_name": "Forum Secretariat",
+        },
+    )
     await events.add_category(account, event["id"], {"code": "delegate", "name": "Delegate"})
     await events.publish_event(account, event["id"])
     limit = asyncio.Semaphore(8)
 
     async def one(i: int) -> None:
         async with limit:
-            await registrations.register(event["id"], {
-                "email": f"delegate{i:05d}@bench.example.org", "name": f"Delegate {i}", "category": "delegate",
-                "language": "es" if i % 5 == 0 else "en", "consent": True})
+            await registrations.register(
+                event["id"],
+                {
+                    "email": f"delegate{i:05d}@bench.example.org",
+                    "name": f"Delegate {i}",
+                    "category": "delegate",
+                    "language": "es" if i % 5 == 0 else "en",
+                    "consent": True,
+                },
+            )
 
     await asyncio.gather(*(one(i) for i in range(n)))
     return event["id"]
@@ -123,9 +145,26 @@ class Worker:
     def __init__(self, env: dict, log_dir: Path) -> None:
         self.log_file = log_dir / "worker.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--pool=solo", "--loglevel=INFO",
-             "--without-mingle", "--without-gossip", "--without-heartbeat", "-n", "bench@%h"],
-            cwd=ROOT, env=env, stdout=open(self.log_file, "ab"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers.celery_app",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+                "-n",
+                "bench@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=open(self.log_file, "ab"),
+            stderr=subprocess.STDOUT,
+        )
 
     async def ready(self) -> None:
         deadline = time.monotonic() + 60
@@ -139,8 +178,10 @@ class Worker:
         from events_app.db import sql
         from events_app.jobs import DISPATCH_OUTBOX, send_now
 
-        await sql.execute("UPDATE outbox_message SET status = 'pending', attempts = 0, next_attempt_at = now(),"
-                          " lease_until = NULL, sent_at = NULL")
+        await sql.execute(
+            "UPDATE outbox_message SET status = 'pending', attempts = 0, next_attempt_at = now(),"
+            " lease_until = NULL, sent_at = NULL"
+        )
         started = time.perf_counter()
         send_now(DISPATCH_OUTBOX)
         while True:
@@ -168,13 +209,19 @@ async def measure(args, env: dict, log_dir: Path) -> None:
     try:
         t = time.perf_counter()
         event_id = await seed(args.messages)
-        print(f"seeded event {event_id} with {args.messages} confirmed registrations and outbox rows"
-              f" in {time.perf_counter() - t:.1f} s", flush=True)
+        print(
+            f"seeded event {event_id} with {args.messages} confirmed registrations and outbox rows"
+            f" in {time.perf_counter() - t:.1f} s",
+            flush=True,
+        )
         t = time.perf_counter()
         messages = await prerender()
         size = sum(len(m[2]) for m in messages) / len(messages)
-        print(f"pre-rendered {len(messages)} messages ({size / 1024:.1f} KiB each on average)"
-              f" in {time.perf_counter() - t:.1f} s", flush=True)
+        print(
+            f"pre-rendered {len(messages)} messages ({size / 1024:.1f} KiB each on average)"
+            f" in {time.perf_counter() - t:.1f} s",
+            flush=True,
+        )
         await worker.ready()
         smtplib_loop(env["SMTP_URL"], messages[:50])  # warm the sink up
         # Rounds alternate so that both sides see the same changes of load on the machine; medians are reported.
@@ -182,8 +229,11 @@ async def measure(args, env: dict, log_dir: Path) -> None:
         for round_no in range(1, args.rounds + 1):
             loop_rates.append(smtplib_loop(env["SMTP_URL"], messages))
             worker_rates.append(await worker.drain(len(messages)))
-            print(f"round {round_no}: smtplib loop {loop_rates[-1]:7.1f}/s   worker {worker_rates[-1]:7.1f}/s"
-                  f"   ratio {worker_rates[-1] / loop_rates[-1]:.2f}", flush=True)
+            print(
+                f"round {round_no}: smtplib loop {loop_rates[-1]:7.1f}/s   worker {worker_rates[-1]:7.1f}/s"
+                f"   ratio {worker_rates[-1] / loop_rates[-1]:.2f}",
+                flush=True,
+            )
         baseline, rate = statistics.median(loop_rates), statistics.median(worker_rates)
         ratio = rate / baseline
         print(f"\nsmtplib loop, one connection   {baseline:8.1f} messages/s (median of {args.rounds})")
@@ -214,8 +264,13 @@ def main() -> int:
         env = {**os.environ, **servers, "SMTP_URL": smtp_url}
         env["DATABASE_URL"] = asyncio.run(fresh_database(servers["DATABASE_URL"]))
         env.setdefault("SECRET_KEY", "bench-secret-" + "x" * 32)
-        subprocess.run([sys.executable, "-m", "events_app.cli", "migrate"], check=True, cwd=ROOT, env=env,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "events_app.cli", "migrate"],
+            check=True,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
         os.environ.update(env)  # before events_app is imported: its settings are read once
         print(f"SMTP sink {smtp_url}; worker log in {logs}", flush=True)
         asyncio.run(measure(args, env, logs))

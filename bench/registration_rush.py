@@ -13,6 +13,7 @@ Without DATABASE_URL, embedded PostgreSQL, Redis and an SMTP sink are started as
 always works in a database of its own (created, migrated, dropped). No Celery worker runs: outbox rows wait, as they
 would while the broker is slow. Loopback only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -102,8 +103,11 @@ async def http_post(port: int, path: str, body: bytes, state: dict) -> tuple[int
     if state.get("writer") is None:
         state["reader"], state["writer"] = await asyncio.open_connection("127.0.0.1", port)
     reader, writer = state["reader"], state["writer"]
-    writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-                 f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
     status_line = await reader.readline()
     if not status_line:
         raise ConnectionError("the server closed the connection")
@@ -135,8 +139,7 @@ def registration_jobs(tag: str, targets: list[tuple[int, int]], count: int) -> I
 async def run_http(port: int, targets, args, tag: str) -> Result:
     async def one(job, result: Result, state: dict) -> None:
         event_id, _, email = job
-        body = json.dumps({"email": email, "name": "Bench Delegate", "category": "delegate",
-                           "consent": True}).encode()
+        body = json.dumps({"email": email, "name": "Bench Delegate", "category": "delegate", "consent": True}).encode()
         status, payload = await http_post(port, f"/api/events/{event_id}/registrations", body, state)
         result.statuses[status] = result.statuses.get(status, 0) + 1
         if status == 201:
@@ -171,12 +174,19 @@ async def run_baseline(pool, targets, args, tag: str) -> Result:
         async with pool.acquire() as conn, conn.transaction():
             event = await conn.fetchrow(LOCK, event_id)
             category = await conn.fetchrow(CATEGORY, category_id)
-            free = ((event["capacity"] is None or event["confirmed_count"] < event["capacity"])
-                    and (category["quota"] is None or category["confirmed_count"] < category["quota"]))
+            free = (event["capacity"] is None or event["confirmed_count"] < event["capacity"]) and (
+                category["quota"] is None or category["confirmed_count"] < category["quota"]
+            )
             person_id = await conn.fetchval(PERSON, email, "Bench Delegate")
-            registration_id = await conn.fetchval(REGISTRATION, event_id, person_id, category_id,
-                                                  "confirmed" if free else "waitlisted", secrets.token_hex(16),
-                                                  secrets.token_hex(32))
+            registration_id = await conn.fetchval(
+                REGISTRATION,
+                event_id,
+                person_id,
+                category_id,
+                "confirmed" if free else "waitlisted",
+                secrets.token_hex(16),
+                secrets.token_hex(32),
+            )
             if free:
                 await conn.execute(EVENT_COUNTER, event_id)
                 await conn.execute(CATEGORY_COUNTER, category_id)
@@ -203,7 +213,9 @@ class Api:
             self.state["reader"], self.state["writer"] = await asyncio.open_connection("127.0.0.1", self.port)
         self.state["writer"].write(
             f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{self.headers}"
-            f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+            f"Content-Length: {len(data)}\r\n\r\n".encode()
+            + data
+        )
         reader = self.state["reader"]
         status = int((await reader.readline()).split()[1])
         length = 0
@@ -217,19 +229,30 @@ class Api:
         return json.loads(payload) if payload else {}
 
     async def login(self) -> None:
-        token = (await self.call("POST", "/api/auth/login", {"email": "bench@example.org",
-                                                               "password": PASSWORD}))["token"]
+        token = (await self.call("POST", "/api/auth/login", {"email": "bench@example.org", "password": PASSWORD}))[
+            "token"
+        ]
         self.headers = f"Authorization: Bearer {token}\r\n"
 
     async def events(self, count: int, title: str) -> list[tuple[int, int]]:
         """`count` published events, each with one 'delegate' category without quota: (event id, category id)."""
         targets = []
         for n in range(count):
-            event = await self.call("POST", "/api/events", {
-                "title": f"{title} {n + 1}", "kind": "congress", "timezone": "Europe/Lisbon",
-                "starts_at": "2031-05-04T09:00:00", "ends_at": "2031-05-06T18:00:00", "venue_name": "Bench Hall"})
-            category = await self.call("POST", f"/api/events/{event['id']}/categories",
-                                       {"code": "delegate", "name": "Delegate"})
+            event = await self.call(
+                "POST",
+                "/api/events",
+                {
+                    "title": f"{title} {n + 1}",
+                    "kind": "congress",
+                    "timezone": "Europe/Lisbon",
+                    "starts_at": "2031-05-04T09:00:00",
+                    "ends_at": "2031-05-06T18:00:00",
+                    "venue_name": "Bench Hall",
+                },
+            )
+            category = await self.call(
+                "POST", f"/api/events/{event['id']}/categories", {"code": "delegate", "name": "Delegate"}
+            )
             await self.call("POST", f"/api/events/{event['id']}/publish")
             targets.append((event["id"], category["id"]))
         self.state["writer"].close()
@@ -249,27 +272,35 @@ async def recreate_database(server_url: str, drop_only: bool = False) -> None:
 def report(rows: list[tuple[str, Result, Result, float]], args) -> bool:
     line = "-" * 112
     print()
-    print(f"Registration rush: {args.concurrency} in flight, pool of {args.pool} connections, "
-          f"up to {args.requests} registrations or {args.seconds:.0f} s per side and scenario "
-          f"in {args.rounds} alternating rounds, fsync {'on' if args.durable else 'off'}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"Registration rush: {args.concurrency} in flight, pool of {args.pool} connections, "
+        f"up to {args.requests} registrations or {args.seconds:.0f} s per side and scenario "
+        f"in {args.rounds} alternating rounds, fsync {'on' if args.durable else 'off'}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print(line)
-    print(f"{'scenario':<28}{'asyncpg baseline':>18}{'HTTP API':>12}{'ratio':>8}{'target':>8}"
-          f"{'HTTP p50 / p99 ms':>20}{'API CPU ms/reg':>16}")
+    print(
+        f"{'scenario':<28}{'asyncpg baseline':>18}{'HTTP API':>12}{'ratio':>8}{'target':>8}"
+        f"{'HTTP p50 / p99 ms':>20}{'API CPU ms/reg':>16}"
+    )
     print(line)
     ok = True
     for name, baseline, http, cpu in rows:
         ratio = http.rate / baseline.rate if baseline.rate else 0.0
         ok &= ratio >= TARGET
-        print(f"{name:<28}{baseline.rate:>15,.0f} /s{http.rate:>9,.0f} /s{ratio:>8.2f}{'>= ' + str(TARGET):>8}"
-              f"{http.percentile(0.5):>12.1f} / {http.percentile(0.99):<6.1f}{cpu:>14.2f}")
+        print(
+            f"{name:<28}{baseline.rate:>15,.0f} /s{http.rate:>9,.0f} /s{ratio:>8.2f}{'>= ' + str(TARGET):>8}"
+            f"{http.percentile(0.5):>12.1f} / {http.percentile(0.99):<6.1f}{cpu:>14.2f}"
+        )
     print(line)
     for name, _baseline, http, _ in rows:
         others = {s: n for s, n in http.statuses.items() if s != 201}
         if others:
             print(f"{name}: non-201 answers {others}; first: {http.first_error}")
-    print(f"{'all scenarios at or above the target' if ok else 'BELOW TARGET'} "
-          f"(ratio = HTTP registrations/s divided by the baseline's, same database, same run)")
+    print(
+        f"{'all scenarios at or above the target' if ok else 'BELOW TARGET'} "
+        f"(ratio = HTTP registrations/s divided by the baseline's, same database, same run)"
+    )
     return ok
 
 
@@ -299,8 +330,9 @@ async def measure(args, database_url: str, port: int, api_pid: int) -> list[tupl
     api = Api(port)
     await api.login()
     pool = await asyncpg.create_pool(database_url, min_size=args.pool, max_size=args.pool)
-    per_round = argparse.Namespace(**{**vars(args), "requests": max(1, args.requests // args.rounds),
-                                      "seconds": args.seconds / args.rounds})
+    per_round = argparse.Namespace(
+        **{**vars(args), "requests": max(1, args.requests // args.rounds), "seconds": args.seconds / args.rounds}
+    )
     rows = []
     try:
         warm = await api.events(1, "Warm-up")
@@ -325,7 +357,8 @@ async def measure(args, database_url: str, port: int, api_pid: int) -> list[tupl
             baseline, http = merge(baselines), merge(https)
             stored = await pool.fetchval(
                 "SELECT count(*) FROM registration WHERE event = ANY($1::int[]) AND status = 'confirmed'",
-                [t[0] for t in http_targets])
+                [t[0] for t in http_targets],
+            )
             if stored != http.done:
                 raise SystemExit(f"{name}: {http.done} answers of 201 but {stored} confirmed rows")
             rows.append((name, baseline, http, cpu * 1000 / max(http.done, 1)))
@@ -343,8 +376,12 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=300, help="registrations before measuring")
     parser.add_argument("--pool", type=int, default=10, help="DB_POOL_SIZE of the API and the baseline's pool")
     parser.add_argument("--events", type=int, default=100, help="events in the spread scenario")
-    parser.add_argument("--no-fsync", dest="durable", action="store_false",
-                        help="embedded PostgreSQL without disk flushes (as in the tests)")
+    parser.add_argument(
+        "--no-fsync",
+        dest="durable",
+        action="store_false",
+        help="embedded PostgreSQL without disk flushes (as in the tests)",
+    )
     args = parser.parse_args()
 
     manage.ensure_venv()
@@ -358,20 +395,51 @@ def main() -> int:
         server_url = servers["DATABASE_URL"]
         database_url = with_database(server_url, BENCH_DATABASE)
         asyncio.run(recreate_database(server_url))
-        env = {**os.environ, **servers, "DATABASE_URL": database_url, "DB_POOL_SIZE": str(args.pool),
-               # The limits stay on (their Redis round trip is part of what is measured), high enough for one client.
-               "RATE_LIMIT_REGISTER_PER_IP": "10000000/60", "RATE_LIMIT_REGISTER_PER_EMAIL": "10000000/60",
-               "APP_ENV": "development", "ORGANIZER_PASSWORD": PASSWORD}
+        env = {
+            **os.environ,
+            **servers,
+            "DATABASE_URL": database_url,
+            "DB_POOL_SIZE": str(args.pool),
+            # The limits stay on (their Redis round trip is part of what is measured), high enough for one client.
+            "RATE_LIMIT_REGISTER_PER_IP": "10000000/60",
+            "RATE_LIMIT_REGISTER_PER_EMAIL": "10000000/60",
+            "APP_ENV": "development",
+            "ORGANIZER_PASSWORD": PASSWORD,
+        }
         python = str(manage.venv_python())
-        subprocess.run([python, "-m", "events_app.cli", "migrate"], check=True, env=env, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run([python, "-m", "events_app.cli", "create-organizer", "bench@example.org", "Bench"],
-                       check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [python, "-m", "events_app.cli", "migrate"], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL
+        )
+        subprocess.run(
+            [python, "-m", "events_app.cli", "create-organizer", "bench@example.org", "Bench"],
+            check=True,
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
         port = manage.free_port()
-        api = children.start("api", [python, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
-                                     "--no-proxy-headers", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-                                     "--log-level", "warning", "--no-access-log"],
-                             env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"}, log_file=base / "api.log")
+        api = children.start(
+            "api",
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "events_app.web.app:create_app",
+                "--factory",
+                "--no-proxy-headers",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
+            log_file=base / "api.log",
+        )
         manage.wait_port(port, "API", api, timeout=60)
         rows = asyncio.run(measure(args, database_url, port, api.pid))
         ok = report(rows, args)

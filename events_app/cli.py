@@ -1,4 +1,5 @@
 """Operational commands run by manage.py, the Dockerfile and docker compose: migrate, seed, create-organizer."""
+
 from __future__ import annotations
 
 import argparse

@@ -3,6 +3,7 @@
 The API never imports workers/: it sends tasks by name. A broker outage must not fail a request: the outbox row is
 already committed and Celery beat's sweep sends it later, so errors here are logged and swallowed.
 """
+
 from __future__ import annotations
 
 import functools

@@ -2,6 +2,7 @@
 
 Every process (API, worker, beat, tests) reads the same variables, so one `.env` or compose file configures all.
 """
+
 from __future__ import annotations
 
 import functools
@@ -122,8 +123,9 @@ def parse_networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Net
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise SettingsError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)") \
-                from None
+            raise SettingsError(
+                f"TRUSTED_PROXIES: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+            ) from None
     return tuple(networks)
 
 

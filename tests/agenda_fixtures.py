@@ -1,4 +1,5 @@
 """Helpers for the agenda tests: an event with rooms and tracks, sessions, delegates, and schema validators."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,34 +35,57 @@ def validate_schedule_json(data: bytes) -> None:
     path = SCHEMAS / "schedule.schema.json"
     if not path.exists():
         pytest.skip(f"{path} not available")
-    validator = jsonschema.Draft6Validator(json.loads(path.read_text()),
-                                          format_checker=jsonschema.Draft6Validator.FORMAT_CHECKER)
+    validator = jsonschema.Draft6Validator(
+        json.loads(path.read_text()), format_checker=jsonschema.Draft6Validator.FORMAT_CHECKER
+    )
     errors = sorted(validator.iter_errors(json.loads(data)), key=lambda e: list(e.absolute_path))
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:20])
 
 
 # A congress in Bonn over the end of summer time (clocks go back at 03:00 on Sunday 31 October 2027).
-CONGRESS = {"title": "World Congress on Local Climate Action", "kind": "congress", "timezone": "Europe/Berlin",
-            "starts_at": "2027-10-29T08:00:00", "ends_at": "2027-11-01T18:00:00", "venue_name": "World Conference Center",
-            "city": "Bonn", "country": "DE"}
+CONGRESS = {
+    "title": "World Congress on Local Climate Action",
+    "kind": "congress",
+    "timezone": "Europe/Berlin",
+    "starts_at": "2027-10-29T08:00:00",
+    "ends_at": "2027-11-01T18:00:00",
+    "venue_name": "World Conference Center",
+    "city": "Bonn",
+    "country": "DE",
+}
 
 
 async def congress(client, headers, **overrides) -> dict:
     """A published congress with two rooms (Plenary Hall 500, Room 2 with 3 seats) and two tracks."""
     event = await published_event(client, headers, **{**CONGRESS, **overrides})
     base = f"/api/events/{event['id']}"
-    rooms = [(await client.post(f"{base}/rooms", json=body, headers=headers)).json() for body in (
-        {"name": "Plenary Hall", "capacity": 500, "accessibility": "step-free; hearing loop"},
-        {"name": "Room 2", "capacity": 3})]
-    tracks = [(await client.post(f"{base}/tracks", json=body, headers=headers)).json() for body in (
-        {"name": "Nature-based development", "color": "#2e7d32"}, {"name": "Circular development", "color": "#ef6c00"})]
+    rooms = [
+        (await client.post(f"{base}/rooms", json=body, headers=headers)).json()
+        for body in (
+            {"name": "Plenary Hall", "capacity": 500, "accessibility": "step-free; hearing loop"},
+            {"name": "Room 2", "capacity": 3},
+        )
+    ]
+    tracks = [
+        (await client.post(f"{base}/tracks", json=body, headers=headers)).json()
+        for body in (
+            {"name": "Nature-based development", "color": "#2e7d32"},
+            {"name": "Circular development", "color": "#ef6c00"},
+        )
+    ]
     return {"event": event, "id": event["id"], "base": base, "rooms": rooms, "tracks": tracks}
 
 
 def session_body(c: dict, start: str = "2027-10-29T10:00:00", end: str = "2027-10-29T11:00:00", **overrides) -> dict:
-    body = {"title": "Nature-based solutions for flood-prone cities", "kind": "panel", "starts_at": start,
-            "ends_at": end, "room_id": c["rooms"][0]["id"], "track_id": c["tracks"][0]["id"],
-            "abstract": "Parks, wetlands, and permeable streets; lessons from Recife and Rotterdam."}
+    body = {
+        "title": "Nature-based solutions for flood-prone cities",
+        "kind": "panel",
+        "starts_at": start,
+        "ends_at": end,
+        "room_id": c["rooms"][0]["id"],
+        "track_id": c["tracks"][0]["id"],
+        "abstract": "Parks, wetlands, and permeable streets; lessons from Recife and Rotterdam.",
+    }
     body.update(overrides)
     return body
 
@@ -74,9 +98,15 @@ async def add_session(client, headers, c: dict, **overrides) -> dict:
 
 async def delegate(client, c: dict, n: int = 0) -> str:
     """A confirmed delegate's manage token."""
-    response = await client.post(f"{c['base']}/registrations", json={
-        "email": f"delegate{n}@city{n}.example.org", "name": f"Delegate {n}", "category": "delegate",
-        "consent": True})
+    response = await client.post(
+        f"{c['base']}/registrations",
+        json={
+            "email": f"delegate{n}@city{n}.example.org",
+            "name": f"Delegate {n}",
+            "category": "delegate",
+            "consent": True,
+        },
+    )
     assert response.status_code == 201, response.text
     return response.json()["manage_token"]
 

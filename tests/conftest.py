@@ -4,6 +4,7 @@
 runner (xdist worker) gets its own database and Redis database, so runners never see each other's rows or tasks.
 Tables are truncated before each test that uses the database.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,15 +33,22 @@ if SERVERS:
     SERVER_URL = os.environ["DATABASE_URL"]
     TEST_DATABASE = f"events_test_{RUNNER}"
     os.environ["DATABASE_URL"] = _with_path(SERVER_URL, f"/{TEST_DATABASE}")
-    os.environ["REDIS_URL"] = _with_path(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-                                         f"/{1 + RUNNER_NUMBER}")
+    os.environ["REDIS_URL"] = _with_path(
+        os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), f"/{1 + RUNNER_NUMBER}"
+    )
 os.environ.setdefault("SECRET_KEY", "test-secret-" + "x" * 32)
 os.environ.setdefault("OUTBOX_SWEEP_SECONDS", "2")
 # Tests log in and register from one address far more often than any person would: the abuse limits are raised
 # for the suite (tests/integration/web/test_abuse_limits.py checks them with low values of its own).
-for _limit in ("RATE_LIMIT_LOGIN_PER_IP", "RATE_LIMIT_REGISTER_PER_IP", "RATE_LIMIT_REGISTER_PER_EMAIL",
-               "RATE_LIMIT_RESEND_PER_IP", "RATE_LIMIT_RESEND_PER_EMAIL", "RATE_LIMIT_PERSON_LINK_PER_IP",
-               "RATE_LIMIT_PERSON_LINK_PER_EMAIL"):
+for _limit in (
+    "RATE_LIMIT_LOGIN_PER_IP",
+    "RATE_LIMIT_REGISTER_PER_IP",
+    "RATE_LIMIT_REGISTER_PER_EMAIL",
+    "RATE_LIMIT_RESEND_PER_IP",
+    "RATE_LIMIT_RESEND_PER_EMAIL",
+    "RATE_LIMIT_PERSON_LINK_PER_IP",
+    "RATE_LIMIT_PERSON_LINK_PER_EMAIL",
+):
     os.environ.setdefault(_limit, "1000000/60")
 os.environ.setdefault("LOGIN_LOCKOUT_AFTER", "1000")
 
@@ -59,8 +67,13 @@ def pytest_configure(config) -> None:
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         return  # the xdist controller runs no tests; each runner prepares its own database
     asyncio.run(_recreate_database())
-    subprocess.run([sys.executable, "-m", "events_app.cli", "migrate"], check=True, cwd=ROOT,
-                   env=os.environ.copy(), stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "events_app.cli", "migrate"],
+        check=True,
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+    )
 
 
 pytest_plugins = ["tests.fixtures"]
@@ -80,4 +93,5 @@ def pytest_collection_modifyitems(config, items) -> None:
         raise pytest.UsageError(
             f"{len(needs_servers)} selected tests (e.g. {needs_servers[0]}) need PostgreSQL, Redis and an SMTP "
             "server: run them with `python3 manage.py test` (it starts them), or set DATABASE_URL, REDIS_URL and "
-            "SMTP_URL")
+            "SMTP_URL"
+        )

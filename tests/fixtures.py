@@ -1,4 +1,5 @@
 """Fixtures: database truncation, HTTP clients, organizer accounts, and real processes (API, Celery worker)."""
+
 from __future__ import annotations
 
 import email
@@ -35,8 +36,7 @@ async def db_pool() -> AsyncIterator[None]:
 @pytest.fixture
 async def db(db_pool) -> AsyncIterator[None]:
     """An empty database (migrations applied once per runner)."""
-    tables = await sql.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-                             " AND tablename <> 'migration'")
+    tables = await sql.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migration'")
     await sql.execute(f"TRUNCATE {', '.join(t['tablename'] for t in tables)} RESTART IDENTITY CASCADE")
     yield
 
@@ -86,8 +86,11 @@ async def published_event(client, headers, *, categories=(("delegate", None),), 
     assert response.status_code == 201, response.text
     event = response.json()
     for code, quota in categories:
-        r = await client.post(f"/api/events/{event['id']}/categories",
-                              json={"code": code, "name": code.title(), "quota": quota}, headers=headers)
+        r = await client.post(
+            f"/api/events/{event['id']}/categories",
+            json={"code": code, "name": code.title(), "quota": quota},
+            headers=headers,
+        )
         assert r.status_code == 201, r.text
     r = await client.post(f"/api/events/{event['id']}/publish", headers=headers)
     assert r.status_code == 200, r.text
@@ -134,8 +137,19 @@ def maildir(tmp_path_factory) -> Iterator[Path]:
         return
     port = free_port()
     path = tmp_path_factory.mktemp("smtp") / "mail"
-    proc = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c",
-                             "aiosmtpd.handlers.Mailbox", str(path)])
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(path),
+        ]
+    )
     wait_for_port(port, proc)
     os.environ["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
     yield path
@@ -144,28 +158,71 @@ def maildir(tmp_path_factory) -> Iterator[Path]:
 
 def start_worker(log_path: Path, name: str = "w1", env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-mingle", "--without-gossip", "-n", f"{name}@%h"],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.celery_app",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            f"{name}@%h",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=open(log_path, "ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def start_beat(run_dir: Path, env: dict | None = None) -> subprocess.Popen:
     """Celery beat (the outbox sweep every OUTBOX_SWEEP_SECONDS) with its schedule file and log in run_dir."""
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel=INFO",
-         "--schedule", str(run_dir / "celerybeat-schedule")],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=open(run_dir / "beat.log", "ab"),
-        stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.celery_app",
+            "beat",
+            "--loglevel=INFO",
+            "--schedule",
+            str(run_dir / "celerybeat-schedule"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=open(run_dir / "beat.log", "ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def start_api(log_path: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
     """The API in its own uvicorn process, listening when this returns; gives the process and its base URL."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
-                             "--no-proxy-headers", "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "warning"],
-                            cwd=ROOT, env={**os.environ, "PUBLIC_URL": f"http://127.0.0.1:{port}", **(env or {})},
-                            stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "events_app.web.app:create_app",
+            "--factory",
+            "--no-proxy-headers",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PUBLIC_URL": f"http://127.0.0.1:{port}", **(env or {})},
+        stdout=open(log_path, "ab"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for_port(port, proc)
     except RuntimeError:

@@ -1,4 +1,5 @@
 """The Celery application: Redis broker, late acknowledgement, and beat's sweep of the outbox."""
+
 from __future__ import annotations
 
 from celery import Celery
@@ -31,4 +32,3 @@ app.conf.update(
         "apply-retention": {"task": APPLY_RETENTION, "schedule": 3600.0},
     },
 )
-

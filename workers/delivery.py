@@ -4,6 +4,7 @@ One worker process has one SMTP connection, used by one sender thread, while the
 message and writes to the database. See _send_batch() for how the two overlap without ever leaving more than one
 message sent but not marked.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -82,7 +83,7 @@ async def _send_batch(rows: list[dict], leased_at: float, settings, counts: dict
             if time.monotonic() - leased_at > settings.outbox_lease_seconds / 2:
                 # A slow batch renews its lease before half of it is gone, so no other worker takes these rows.
                 leased_at = time.monotonic()
-                held = await outbox.renew(rows[sending.index if sending else index:])
+                held = await outbox.renew(rows[sending.index if sending else index :])
             if row["id"] not in held:  # our lease ran out and another worker claimed the row: it is theirs now
                 log.warning("outbox %s: lease lost to another worker, leaving the row to it", row["id"])
                 continue
@@ -94,14 +95,15 @@ async def _send_batch(rows: list[dict], leased_at: float, settings, counts: dict
                 counts["retry" if status == "pending" else "failed"] += 1
                 continue
             previous = sending
-            sending = _start(index, row, outgoing, Future() if previous is not None else None,
-                             settings.outbox_lease_seconds)
+            sending = _start(
+                index, row, outgoing, Future() if previous is not None else None, settings.outbox_lease_seconds
+            )
             if previous is not None and not await _settle(previous, sending.gate, counts):
                 # The server is down: put the rest of the batch back with a backoff instead of trying each.
                 with contextlib.suppress(Exception):
                     await sending.outcome  # not sent: its gate stayed shut (or it could not connect either)
                 sending = None
-                for rest in rows[previous.index + 1:]:
+                for rest in rows[previous.index + 1 :]:
                     if rest["id"] in held:
                         await outbox.mark_retry(rest["id"], rest["attempts"] - 1, previous.error)
                 finished = True
@@ -156,8 +158,9 @@ def _start(index: int, row: dict, outgoing: Outgoing, gate: Future | None, timeo
         except Exception:  # no answer within the lease, or the loop gave up: send nothing
             return False
 
-    send = functools.partial(transport().send, outgoing.data, outgoing.sender, outgoing.recipient,
-                             ready if gate is not None else None)
+    send = functools.partial(
+        transport().send, outgoing.data, outgoing.sender, outgoing.recipient, ready if gate is not None else None
+    )
     return _Transaction(index, row, outgoing, asyncio.get_running_loop().run_in_executor(sender(), send), gate)
 
 
@@ -185,4 +188,3 @@ async def _outcome(tx: _Transaction, counts: dict[str, int]) -> str:
         status = await outbox.mark_retry(row["id"], row["attempts"], f"{type(exc).__name__}: {exc}")
         counts["retry" if status == "pending" else "failed"] += 1
         return status
-

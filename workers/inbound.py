@@ -9,6 +9,7 @@ MAIL_FROM), and only a REPLY carrying such a token changes an answer. Every mess
 stored or rejected (rejections are logged and kept in meeting_inbound_reply, never bounced: a bounce would go to
 whoever forged the sender); a database outage answers 451 so the sending server retries later.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,8 +34,12 @@ class ReplyHandler:
         except Exception:  # noqa: BLE001 - the sender retries on 4xx; nothing was recorded
             log.exception("could not process an inbound message from %s", envelope.mail_from)
             return "451 4.3.0 Temporary failure, please retry"
-        log.info("inbound message from %s: %d recorded, %d rejected", envelope.mail_from, outcome.accepted,
-                 len(outcome.rejected))
+        log.info(
+            "inbound message from %s: %d recorded, %d rejected",
+            envelope.mail_from,
+            outcome.accepted,
+            len(outcome.rejected),
+        )
         return "250 2.0.0 OK"
 
 
@@ -42,8 +47,10 @@ async def serve(host: str, port: int) -> None:
     await DB.start_connection_pool(min_size=1, max_size=4, **POOL_OPTIONS)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(ReplyHandler(), data_size_limit=MAX_MESSAGE_BYTES, enable_SMTPUTF8=True,
-                     hostname="imip-inbound"), host=host, port=port)
+        lambda: SMTP(ReplyHandler(), data_size_limit=MAX_MESSAGE_BYTES, enable_SMTPUTF8=True, hostname="imip-inbound"),
+        host=host,
+        port=port,
+    )
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -61,8 +68,9 @@ def main() -> None:
 
     get_settings().check_production()  # like the API and the workers: no development shortcuts in production
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(os.environ.get("INBOUND_SMTP_HOST", "127.0.0.1"),
-                      int(os.environ.get("INBOUND_SMTP_PORT", "2525"))))
+    asyncio.run(
+        serve(os.environ.get("INBOUND_SMTP_HOST", "127.0.0.1"), int(os.environ.get("INBOUND_SMTP_PORT", "2525")))
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Celery tasks are synchronous; running each on a fresh asyncio.run() loop would strand asyncpg connections on dead
 loops, so every task runs on this process's single loop, where the pool lives too.
 """
+
 from __future__ import annotations
 
 import asyncio

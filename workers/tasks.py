@@ -1,4 +1,5 @@
 """Thin tasks: take ids (or nothing), do nothing twice, delegate to events_app.services."""
+
 from __future__ import annotations
 
 import logging

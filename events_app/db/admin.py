@@ -1,4 +1,5 @@
 """Server-level chores for tests and benchmarks: naming and recreating a database on the same server."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit

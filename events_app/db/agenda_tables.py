@@ -2,6 +2,7 @@
 
 Rules about what values mean (conflicts, booking, which changes grow SEQUENCE) live in events_app.domain.agenda.
 """
+
 from __future__ import annotations
 
 import uuid

@@ -2,6 +2,7 @@
 
 The API opens a pool in its lifespan; workers and scripts use one connection per query unless they open a pool.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

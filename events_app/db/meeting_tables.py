@@ -3,6 +3,7 @@
 People and organizations are rows of the core app's `person` and `organization` tables. An occurrence is named by
 its original start in UTC (`recurrence_id`), which never changes when the occurrence moves.
 """
+
 from __future__ import annotations
 
 import uuid

@@ -3,6 +3,7 @@
 A source checkout keeps migrations/ beside the package. An installed package (the Docker image) has none there: it
 runs from the directory that holds piccolo_conf.py and migrations/, so look in the working directory instead.
 """
+
 from __future__ import annotations
 
 import os

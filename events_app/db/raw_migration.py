@@ -1,4 +1,5 @@
 """Hand-written migrations: statements Piccolo's column API cannot express (partial indexes, CHECKs, sequences)."""
+
 from __future__ import annotations
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -6,8 +7,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from events_app.db.engine import DB
 
 
-def statements_migration(migration_id: str, app_name: str, description: str,
-                         statements: list[str]) -> MigrationManager:
+def statements_migration(migration_id: str, app_name: str, description: str, statements: list[str]) -> MigrationManager:
     """A MigrationManager that runs `statements` in order, inside the migration's transaction."""
     manager = MigrationManager(migration_id=migration_id, app_name=app_name, description=description)
 

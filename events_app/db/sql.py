@@ -1,5 +1,6 @@
 """Plain SQL on Piccolo's connections, for statements the query builder cannot say (row locks, SKIP LOCKED,
 conditional updates). Inside DB.transaction() they join the transaction; outside they use the pool."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Piccolo tables. Rules about what values mean live in events_app.domain, not here."""
+
 from __future__ import annotations
 
 import uuid

@@ -4,6 +4,7 @@ Pure: services.people.people gathers the facts (the person's connections, each m
 manages the event or coordinates the project it belongs to) and this module decides. A person outside the viewer's
 scope is answered exactly like a person that does not exist, so sequential ids and known addresses give nothing away.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -14,20 +15,21 @@ from enum import StrEnum
 class Connection(StrEnum):
     """How a person is tied to an event or a pilot project."""
 
-    REGISTRATION = "registration"        # any registration (whatever its status) for the event
-    SESSION_ROLE = "session_role"        # speaker, moderator or panelist in one of the event's sessions
+    REGISTRATION = "registration"  # any registration (whatever its status) for the event
+    SESSION_ROLE = "session_role"  # speaker, moderator or panelist in one of the event's sessions
     # ... put there by an organizer who gave only an address or a schedule file (and the name to show): knowing an
     # address or a schedule guid must not open a profile, so this one grants nothing (the organizer sees what they
     # gave, kept on the role row)
     SESSION_ROLE_BY_EMAIL = "session_role_by_email"
     DELEGATION_HEAD = "delegation_head"  # head of one of the event's delegations
-    INVITATION = "invitation"            # invited by email to the event
+    INVITATION = "invitation"  # invited by email to the event
     PROJECT_CONTACT = "project_contact"  # contact person of the project's cohort (current or former)
     MEETING_INVITEE = "meeting_invitee"  # invited to one of the project's meeting series
 
 
-EVENT_CONNECTIONS = frozenset({Connection.REGISTRATION, Connection.SESSION_ROLE, Connection.DELEGATION_HEAD,
-                               Connection.INVITATION})
+EVENT_CONNECTIONS = frozenset(
+    {Connection.REGISTRATION, Connection.SESSION_ROLE, Connection.DELEGATION_HEAD, Connection.INVITATION}
+)
 PROJECT_CONNECTIONS = frozenset({Connection.PROJECT_CONTACT, Connection.MEETING_INVITEE})
 
 

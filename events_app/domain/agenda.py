@@ -1,5 +1,6 @@
 """Rules of the congress agenda: what a valid session is, which sessions conflict, how a booking is decided,
 which changes make calendar copies outdated, and how a session becomes a calendar item. Pure: no I/O."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,20 @@ BOOKING_STATUSES = ("booked", "waitlisted", "cancelled")
 # RFC 5545 3.8.7.4: SEQUENCE grows when the time or status changes; a new room changes whether people can
 # attend, so it counts too. The change log records every field, these decide SEQUENCE.
 CALENDAR_FIELDS = ("starts_at", "ends_at", "room_id", "status")
-LOGGED_FIELDS = ("title", "kind", "abstract", "starts_at", "ends_at", "room_id", "track_id", "language",
-                 "online_url", "status", "requires_booking", "capacity")
+LOGGED_FIELDS = (
+    "title",
+    "kind",
+    "abstract",
+    "starts_at",
+    "ends_at",
+    "room_id",
+    "track_id",
+    "language",
+    "online_url",
+    "status",
+    "requires_booking",
+    "capacity",
+)
 
 MAX_SESSION_LENGTH = timedelta(hours=24)
 TRACK_SLUG_RE = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
@@ -49,10 +62,14 @@ def localize_strict(value: datetime | None, tzid: str, name: str) -> tuple[datet
     if first.utcoffset() != second.utcoffset():
         offsets = ", ".join(sorted({_offset_text(first), _offset_text(second)}))
         if first.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != value:
-            return value, FieldError(name, f"{value.isoformat()} does not exist in {tzid} (the clocks skip it); "
-                                           "choose another time")
-        return value, FieldError(name, f"{value.isoformat()} happens twice in {tzid} (the clocks go back); "
-                                       f"send it with its UTC offset ({offsets})")
+            return value, FieldError(
+                name, f"{value.isoformat()} does not exist in {tzid} (the clocks skip it); choose another time"
+            )
+        return value, FieldError(
+            name,
+            f"{value.isoformat()} happens twice in {tzid} (the clocks go back); "
+            f"send it with its UTC offset ({offsets})",
+        )
     return first.astimezone(timezone.utc), None
 
 
@@ -101,8 +118,13 @@ def validate_session(fields: Mapping[str, Any], room_capacity: int | None = None
     booked = fields.get("booked_count") or 0
     limit = effective_capacity(capacity, room_capacity)
     if fields.get("requires_booking") and limit is not None and booked > limit:
-        errors.append(FieldError("capacity", f"{booked} people have booked this session; the room or capacity "
-                                             f"chosen holds {limit}: drop bookings first or choose a larger one"))
+        errors.append(
+            FieldError(
+                "capacity",
+                f"{booked} people have booked this session; the room or capacity "
+                f"chosen holds {limit}: drop bookings first or choose a larger one",
+            )
+        )
     return errors
 
 
@@ -120,8 +142,9 @@ def validate_track(fields: Mapping[str, Any]) -> list[FieldError]:
     if not str(fields.get("name") or "").strip():
         errors.append(FieldError("name", "must not be empty"))
     if not TRACK_SLUG_RE.match(fields.get("slug") or ""):
-        errors.append(FieldError("slug", "use lower-case letters, digits and '-', starting with a letter, "
-                                         "e.g. 'nature-based'"))
+        errors.append(
+            FieldError("slug", "use lower-case letters, digits and '-', starting with a letter, e.g. 'nature-based'")
+        )
     if not COLOR_RE.match(fields.get("color") or ""):
         errors.append(FieldError("color", "use a colour like '#2e7d32' (lower-case hex)"))
     return errors
@@ -170,29 +193,46 @@ def outside_event(slot: Slot, event_starts: datetime, event_ends: datetime) -> b
     return slot.starts_at < event_starts or slot.ends_at > event_ends
 
 
-def find_conflicts(candidate: Slot, others: Iterable[Slot], event_starts: datetime,
-                   event_ends: datetime) -> list[AgendaConflict]:
+def find_conflicts(
+    candidate: Slot, others: Iterable[Slot], event_starts: datetime, event_ends: datetime
+) -> list[AgendaConflict]:
     """The conflicts `candidate` would bring into the agenda: two sessions in one room at once, a person in two
     sessions at once, a session outside the event's dates. Cancelled sessions conflict with nothing."""
     if candidate.status == "cancelled":
         return []
     found: list[AgendaConflict] = []
     if outside_event(candidate, event_starts, event_ends):
-        found.append(AgendaConflict("outside_event", (candidate.id,),
-                                    f"'{candidate.title}' is outside the event's dates "
-                                    f"({event_starts.isoformat()} to {event_ends.isoformat()})"))
+        found.append(
+            AgendaConflict(
+                "outside_event",
+                (candidate.id,),
+                f"'{candidate.title}' is outside the event's dates "
+                f"({event_starts.isoformat()} to {event_ends.isoformat()})",
+            )
+        )
     for other in sorted(others, key=lambda s: (s.starts_at, s.id or 0)):
         if other.status == "cancelled" or (candidate.id is not None and other.id == candidate.id):
             continue
         if not overlaps(candidate, other):
             continue
         if candidate.room_id is not None and candidate.room_id == other.room_id:
-            found.append(AgendaConflict("room", (candidate.id, other.id),
-                                        f"the room is taken by '{other.title}' at that time",
-                                        room_id=candidate.room_id))
+            found.append(
+                AgendaConflict(
+                    "room",
+                    (candidate.id, other.id),
+                    f"the room is taken by '{other.title}' at that time",
+                    room_id=candidate.room_id,
+                )
+            )
         for person_id in sorted(candidate.person_ids & other.person_ids):
-            found.append(AgendaConflict("person", (candidate.id, other.id),
-                                        f"a person is also in '{other.title}' at that time", person_id=person_id))
+            found.append(
+                AgendaConflict(
+                    "person",
+                    (candidate.id, other.id),
+                    f"a person is also in '{other.title}' at that time",
+                    person_id=person_id,
+                )
+            )
     return found
 
 
@@ -221,12 +261,24 @@ def all_conflicts(slots: Iterable[Slot], event_starts: datetime, event_ends: dat
             by_person[person_id].append(slot)
     for room_id in sorted(by_room):
         for a, b in _overlapping_pairs(by_room[room_id]):
-            found.append(AgendaConflict("room", (a.id, b.id), f"'{a.title}' and '{b.title}' share the room at "
-                                                              "the same time", room_id=room_id))
+            found.append(
+                AgendaConflict(
+                    "room",
+                    (a.id, b.id),
+                    f"'{a.title}' and '{b.title}' share the room at the same time",
+                    room_id=room_id,
+                )
+            )
     for person_id in sorted(by_person):
         for a, b in _overlapping_pairs(by_person[person_id]):
-            found.append(AgendaConflict("person", (a.id, b.id), f"a person is in '{a.title}' and '{b.title}' at "
-                                                                "the same time", person_id=person_id))
+            found.append(
+                AgendaConflict(
+                    "person",
+                    (a.id, b.id),
+                    f"a person is in '{a.title}' and '{b.title}' at the same time",
+                    person_id=person_id,
+                )
+            )
     for slot in sorted(live, key=lambda s: (s.starts_at, s.id or 0)):
         if outside_event(slot, event_starts, event_ends):
             found.append(AgendaConflict("outside_event", (slot.id,), f"'{slot.title}' is outside the event's dates"))
@@ -257,11 +309,14 @@ def places_to_promote(requires_booking: bool, capacity: int | None, booked_count
 
 def bookable(session_status: str, registration_status: str) -> FieldError | None:
     if registration_status != "confirmed":
-        return FieldError("registration", f"only confirmed registrations may book sessions; this one is "
-                                          f"{registration_status}")
+        return FieldError(
+            "registration", f"only confirmed registrations may book sessions; this one is {registration_status}"
+        )
     if session_status != "published":
-        return FieldError("session", "this session is cancelled" if session_status == "cancelled"
-                          else "this session is not published yet")
+        return FieldError(
+            "session",
+            "this session is cancelled" if session_status == "cancelled" else "this session is not published yet",
+        )
     return None
 
 
@@ -274,11 +329,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def changes_between(before: Mapping[str, Any], after: Mapping[str, Any],
-                    fields: Iterable[str] = LOGGED_FIELDS) -> dict[str, dict[str, Any]]:
+def changes_between(
+    before: Mapping[str, Any], after: Mapping[str, Any], fields: Iterable[str] = LOGGED_FIELDS
+) -> dict[str, dict[str, Any]]:
     """{field: {"from": old, "to": new}} for every field that differs (times in UTC ISO 8601)."""
-    return {name: {"from": _jsonable(before.get(name)), "to": _jsonable(after.get(name))}
-            for name in fields if before.get(name) != after.get(name)}
+    return {
+        name: {"from": _jsonable(before.get(name)), "to": _jsonable(after.get(name))}
+        for name in fields
+        if before.get(name) != after.get(name)
+    }
 
 
 def calendar_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
@@ -324,9 +383,13 @@ def session_description(abstract: str, people: Iterable[PersonInRole], online_ur
     return "\n\n".join(parts)
 
 
-def session_calendar_item(session: Mapping[str, Any], event: Mapping[str, Any],
-                          people: Iterable[PersonInRole] = (), room_name: str = "",
-                          track_name: str = "") -> CalendarItem:
+def session_calendar_item(
+    session: Mapping[str, Any],
+    event: Mapping[str, Any],
+    people: Iterable[PersonInRole] = (),
+    room_name: str = "",
+    track_name: str = "",
+) -> CalendarItem:
     """A session as a calendar object: its stored UID and SEQUENCE, times in the event's zone, the room and venue
     as LOCATION. Used by feeds here and by session invites."""
     location = ", ".join(p for p in (room_name, event.get("venue_name") or "") if p)
@@ -348,8 +411,9 @@ def session_calendar_item(session: Mapping[str, Any], event: Mapping[str, Any],
     )
 
 
-def now_and_next(sessions: Iterable[Mapping[str, Any]], now: datetime,
-                 horizon: timedelta = timedelta(hours=2)) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+def now_and_next(
+    sessions: Iterable[Mapping[str, Any]], now: datetime, horizon: timedelta = timedelta(hours=2)
+) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
     """During the event: the sessions under way at `now`, and those starting within `horizon` (cancelled ones
     left out of both)."""
     live = [s for s in sessions if s["status"] != "cancelled"]

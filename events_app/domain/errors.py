@@ -1,4 +1,5 @@
 """Errors the domain and services raise; the web layer turns each into a problem+json answer."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,8 +28,7 @@ class DomainError(Exception):
 
 class InvalidInput(DomainError):
     def __init__(self, errors: list[FieldError], detail: str | None = None):
-        super().__init__(detail or "; ".join(f"{e.field}: {e.message}" for e in errors), errors, 422,
-                         "Invalid input")
+        super().__init__(detail or "; ".join(f"{e.field}: {e.message}" for e in errors), errors, 422, "Invalid input")
 
 
 class NotFound(DomainError):

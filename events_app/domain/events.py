@@ -1,4 +1,5 @@
 """Rules for an event's own fields: what a valid event is and which changes its attendees must hear about."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -11,8 +12,17 @@ from events_app.domain.vocab import EVENT_KINDS, is_country, is_time_zone
 
 # A change of any of these makes every registered person's calendar copy outdated (RFC 5545 3.8.7.4: SEQUENCE
 # grows on time and status changes; a new place changes whether people can attend, so it counts too).
-CALENDAR_FIELDS = ("starts_at", "ends_at", "timezone", "venue_name", "venue_address", "city", "country",
-                   "online_url", "status")
+CALENDAR_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "venue_name",
+    "venue_address",
+    "city",
+    "country",
+    "online_url",
+    "status",
+)
 
 DATETIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
@@ -33,8 +43,12 @@ def validate_event(fields: Mapping[str, Any]) -> list[FieldError]:
         errors.append(FieldError("kind", f"must be one of {', '.join(EVENT_KINDS)}"))
     tzid = fields.get("timezone") or ""
     if not is_time_zone(tzid):
-        errors.append(FieldError("timezone", f"unknown time zone {tzid!r}: use an IANA name such as "
-                                             "'Europe/Berlin' or 'America/Sao_Paulo'"))
+        errors.append(
+            FieldError(
+                "timezone",
+                f"unknown time zone {tzid!r}: use an IANA name such as 'Europe/Berlin' or 'America/Sao_Paulo'",
+            )
+        )
     starts, ends = fields.get("starts_at"), fields.get("ends_at")
     if starts and ends and ends <= starts:
         errors.append(FieldError("ends_at", "must be after starts_at"))
@@ -57,10 +71,10 @@ def validate_event(fields: Mapping[str, Any]) -> list[FieldError]:
     if delay is not None and not 0 <= delay <= 1440:
         errors.append(FieldError("update_delay_minutes", "must be between 0 and 1440 minutes"))
     hours = fields.get("reminder_hours")
-    if isinstance(hours, list) and (len(hours) > 5 or any(not isinstance(h, int) or not 1 <= h <= 720
-                                                          for h in hours)):
-        errors.append(FieldError("reminder_hours", "give at most 5 whole numbers of hours between 1 and 720, "
-                                                   "e.g. [24, 2]"))
+    if isinstance(hours, list) and (len(hours) > 5 or any(not isinstance(h, int) or not 1 <= h <= 720 for h in hours)):
+        errors.append(
+            FieldError("reminder_hours", "give at most 5 whole numbers of hours between 1 and 720, e.g. [24, 2]")
+        )
     reply_to = fields.get("reply_to") or ""
     if reply_to and ("@" not in reply_to or " " in reply_to.strip()):
         errors.append(FieldError("reply_to", "must be an email address"))

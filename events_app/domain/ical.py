@@ -4,6 +4,7 @@ Every calendar object (an event, later a session or meeting series) is described
 its stored UID and SEQUENCE; this module only turns items into bytes. DTSTAMP is passed in: for an invite it is
 the time the message is rendered, for a feed the time the item last changed (so unchanged feeds stay byte-equal).
 """
+
 from __future__ import annotations
 
 import functools
@@ -65,8 +66,9 @@ def _address(email: str, name: str, **params: str) -> vCalAddress:
     return address
 
 
-def _vevent(item: CalendarItem, dtstamp: datetime, *, cancelled: bool, attendee: Attendee | None,
-            with_organizer: bool) -> VEvent:
+def _vevent(
+    item: CalendarItem, dtstamp: datetime, *, cancelled: bool, attendee: Attendee | None, with_organizer: bool
+) -> VEvent:
     zone = ZoneInfo(item.tzid)
     event = VEvent()
     event.add("uid", item.uid)
@@ -95,8 +97,16 @@ def _vevent(item: CalendarItem, dtstamp: datetime, *, cancelled: bool, attendee:
     if with_organizer:
         event.add("organizer", _address(item.organizer_email, item.organizer_name))
     if attendee is not None:
-        event.add("attendee", _address(attendee.email, attendee.name, role=attendee.role,
-                                       partstat=attendee.partstat, rsvp="TRUE" if attendee.rsvp else "FALSE"))
+        event.add(
+            "attendee",
+            _address(
+                attendee.email,
+                attendee.name,
+                role=attendee.role,
+                partstat=attendee.partstat,
+                rsvp="TRUE" if attendee.rsvp else "FALSE",
+            ),
+        )
     return event
 
 
@@ -131,8 +141,9 @@ def _itip_head(method: str, tzid: str, years: tuple[int, ...]) -> bytes:
 
 def _zone_probe(tzid: str, year: int) -> CalendarItem:
     at = datetime(year, 7, 1, tzinfo=timezone.utc)
-    return CalendarItem(uid="", sequence=0, summary="", starts_at=at, ends_at=at, tzid=tzid, organizer_email="",
-                        organizer_name="")
+    return CalendarItem(
+        uid="", sequence=0, summary="", starts_at=at, ends_at=at, tzid=tzid, organizer_email="", organizer_name=""
+    )
 
 
 _END_VCALENDAR = b"END:VCALENDAR\r\n"
@@ -145,8 +156,11 @@ _PER_RECIPIENT = frozenset({"DTSTAMP", "ATTENDEE", "DESCRIPTION"})
 
 def _property_lines(component: icalendar.cal.Component) -> list[tuple[str, bytes]]:
     """(name, folded content line) for each property of a component, in the order icalendar writes them."""
-    return [(name, component.content_line(name, value).to_ical() + b"\r\n")
-            for name, value in component.property_items(recursive=False) if name not in ("BEGIN", "END")]
+    return [
+        (name, component.content_line(name, value).to_ical() + b"\r\n")
+        for name, value in component.property_items(recursive=False)
+        if name not in ("BEGIN", "END")
+    ]
 
 
 def _line_order(name: str) -> tuple[int, str]:
@@ -158,8 +172,13 @@ def _line_order(name: str) -> tuple[int, str]:
 @functools.lru_cache(maxsize=256)
 def _shared_lines(method: str, item: CalendarItem) -> tuple[tuple[str, bytes], ...]:
     """The VEVENT lines every recipient's invite of `item` (with an empty description) shares, serialised once."""
-    vevent = _vevent(item, datetime(1970, 1, 1, tzinfo=timezone.utc), cancelled=method == METHOD_CANCEL,
-                     attendee=None, with_organizer=True)
+    vevent = _vevent(
+        item,
+        datetime(1970, 1, 1, tzinfo=timezone.utc),
+        cancelled=method == METHOD_CANCEL,
+        attendee=None,
+        with_organizer=True,
+    )
     return tuple(line for line in _property_lines(vevent) if line[0] not in _PER_RECIPIENT)
 
 
@@ -184,11 +203,24 @@ def itip_message(method: str, item: CalendarItem, attendee: Attendee, dtstamp: d
     own = VEvent()
     if item.description:
         own.add("description", vText(item.description))
-    own.add("attendee", _address(attendee.email, attendee.name, role=attendee.role, partstat=attendee.partstat,
-                                 rsvp="TRUE" if attendee.rsvp else "FALSE"))
-    lines = sorted([*_shared_lines(method, replace(item, description="")), *_property_lines(own),
-                    _dtstamp_line(dtstamp.astimezone(timezone.utc).replace(microsecond=0))],
-                   key=lambda line: _line_order(line[0]))  # stable: lines of one name keep their order
+    own.add(
+        "attendee",
+        _address(
+            attendee.email,
+            attendee.name,
+            role=attendee.role,
+            partstat=attendee.partstat,
+            rsvp="TRUE" if attendee.rsvp else "FALSE",
+        ),
+    )
+    lines = sorted(
+        [
+            *_shared_lines(method, replace(item, description="")),
+            *_property_lines(own),
+            _dtstamp_line(dtstamp.astimezone(timezone.utc).replace(microsecond=0)),
+        ],
+        key=lambda line: _line_order(line[0]),
+    )  # stable: lines of one name keep their order
     return head + b"BEGIN:VEVENT\r\n" + b"".join(line for _, line in lines) + b"END:VEVENT\r\n" + _END_VCALENDAR
 
 
@@ -198,8 +230,9 @@ def feed(items: list[CalendarItem], name: str, stamps: dict[str, datetime]) -> b
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     for item in items:
-        cal.add_component(_vevent(item, stamps[item.uid], cancelled=item.status == "CANCELLED", attendee=None,
-                                  with_organizer=False))
+        cal.add_component(
+            _vevent(item, stamps[item.uid], cancelled=item.status == "CANCELLED", attendee=None, with_organizer=False)
+        )
     return cast(bytes, cal.to_ical())
 
 
@@ -212,16 +245,19 @@ def itip_series_message(method: str, items: list[CalendarItem], attendee: Attend
         raise ValueError("an iTIP message describes exactly one UID")
     cal = _calendar(method, items)
     for item in items:
-        cal.add_component(_vevent(item, dtstamp, cancelled=method == METHOD_CANCEL, attendee=attendee,
-                                  with_organizer=True))
+        cal.add_component(
+            _vevent(item, dtstamp, cancelled=method == METHOD_CANCEL, attendee=attendee, with_organizer=True)
+        )
     return cast(bytes, cal.to_ical())
 
 
 def feed_vevent(item: CalendarItem, dtstamp: datetime) -> bytes:
     """One item's VEVENT exactly as feed() writes it, so callers can keep the pieces of unchanged items and
     assemble a feed with feed_from_parts() without serialising every item again."""
-    return cast(bytes, _vevent(item, dtstamp, cancelled=item.status == "CANCELLED", attendee=None,
-                               with_organizer=False).to_ical())
+    return cast(
+        bytes,
+        _vevent(item, dtstamp, cancelled=item.status == "CANCELLED", attendee=None, with_organizer=False).to_ical(),
+    )
 
 
 # Bump when _vevent() changes what it writes for a feed in a way _feed_format()'s probe does not show: every
@@ -234,13 +270,29 @@ def _feed_format() -> bytes:
     """What, besides the item and DTSTAMP, decides a piece's bytes: the serialiser (icalendar's version, our
     format number, and the bytes it writes for a probe that fills every field a feed shows)."""
     at = datetime(2027, 3, 28, 0, 30, tzinfo=timezone.utc)
-    probe = CalendarItem(uid="probe", sequence=3, summary="Probe; a, b\\ c", starts_at=at,
-                         ends_at=at + timedelta(hours=2), tzid="Europe/Berlin", organizer_email="o@example.org",
-                         organizer_name="O", description="Ä line\nand " + "long " * 30, location="Hall, Bonn",
-                         url="https://example.org/x", categories=("Panel", "A, B"))
+    probe = CalendarItem(
+        uid="probe",
+        sequence=3,
+        summary="Probe; a, b\\ c",
+        starts_at=at,
+        ends_at=at + timedelta(hours=2),
+        tzid="Europe/Berlin",
+        organizer_email="o@example.org",
+        organizer_name="O",
+        description="Ä line\nand " + "long " * 30,
+        location="Hall, Bonn",
+        url="https://example.org/x",
+        categories=("Panel", "A, B"),
+    )
     stamp = datetime(2027, 1, 1, tzinfo=timezone.utc)
-    return repr((FEED_PIECE_FORMAT, icalendar.__version__, feed_vevent(probe, stamp),
-                 feed_vevent(replace(probe, status="CANCELLED", ends_at=at), stamp))).encode()
+    return repr(
+        (
+            FEED_PIECE_FORMAT,
+            icalendar.__version__,
+            feed_vevent(probe, stamp),
+            feed_vevent(replace(probe, status="CANCELLED", ends_at=at), stamp),
+        )
+    ).encode()
 
 
 _FEED_FIELDS = tuple(f.name for f in fields(CalendarItem) if f.name not in ("organizer_email", "organizer_name"))
@@ -252,8 +304,10 @@ def feed_piece_key(item: CalendarItem, dtstamp: datetime) -> bytes:
     and the serialiser. Equal keys give equal pieces, so a stored piece whose key equals the current one can be
     served without serialising it again."""
     zone = ZoneInfo(item.tzid)
-    local = tuple(d.astimezone(zone).isoformat() for d in (item.starts_at, item.ends_at, *item.exdates,
-                                                           *((item.recurrence_id,) if item.recurrence_id else ())))
+    local = tuple(
+        d.astimezone(zone).isoformat()
+        for d in (item.starts_at, item.ends_at, *item.exdates, *((item.recurrence_id,) if item.recurrence_id else ()))
+    )
     values = tuple(getattr(item, name) for name in _FEED_FIELDS)
     text = repr((values, local, dtstamp.astimezone(timezone.utc).isoformat()))
     return hashlib.blake2b(_feed_format() + b"\0" + text.encode(), digest_size=20).digest()

@@ -8,6 +8,7 @@ key like ``20261006T120000Z``; moving it changes its start, never its key.
 Only recurrence rules Outlook can represent are accepted (checklist E7): DAILY/WEEKLY/MONTHLY/YEARLY with an
 interval, one end (COUNT or UNTIL), weekly weekday lists, monthly/yearly "day N" or "Nth weekday" patterns.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,8 +49,15 @@ def occurrence_key(start_utc: datetime) -> str:
 def parse_occurrence_key(key: str, field_name: str = "occurrence") -> datetime:
     m = _KEY_RE.match(key or "")
     if m is None:
-        raise InvalidInput([FieldError(field_name, f"{key!r} is not an occurrence id: use the 'id' of an entry of "
-                                                   "GET /api/meeting-series/{id}/occurrences, e.g. 20261006T120000Z")])
+        raise InvalidInput(
+            [
+                FieldError(
+                    field_name,
+                    f"{key!r} is not an occurrence id: use the 'id' of an entry of "
+                    "GET /api/meeting-series/{id}/occurrences, e.g. 20261006T120000Z",
+                )
+            ]
+        )
     try:
         return datetime.strptime(m.group(1) + m.group(2), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
     except ValueError:
@@ -196,8 +204,9 @@ def parse_rrule(text: str, tzid: str) -> Recurrence:
         if bymonthday and byday:
             errors.append("give BYMONTHDAY or BYDAY, not both")
         if byday and bysetpos is None and (len(byday) != 1 or ordinals == [] or ordinals[0] not in _ORDINALS):
-            errors.append("monthly and yearly rules take one numbered weekday: 1TU (first Tuesday) ... 4TU or "
-                          "-1TU (last)")
+            errors.append(
+                "monthly and yearly rules take one numbered weekday: 1TU (first Tuesday) ... 4TU or -1TU (last)"
+            )
         if bysetpos is not None and (not byday or ordinals):
             errors.append("BYSETPOS needs a list of plain weekdays, e.g. BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1")
     if errors:
@@ -267,8 +276,13 @@ def validate_timing(timing: SeriesTiming, field_prefix: str = "") -> list[FieldE
     errors: list[FieldError] = []
     if not is_time_zone(timing.tzid):
         hint = " (Bonn uses Europe/Berlin)" if timing.tzid.lower().endswith("bonn") else ""
-        errors.append(FieldError("timezone", f"unknown time zone {timing.tzid!r}{hint}: use an IANA name such as "
-                                             "'Europe/Berlin', 'America/Sao_Paulo' or 'Asia/Seoul'"))
+        errors.append(
+            FieldError(
+                "timezone",
+                f"unknown time zone {timing.tzid!r}{hint}: use an IANA name such as "
+                "'Europe/Berlin', 'America/Sao_Paulo' or 'Asia/Seoul'",
+            )
+        )
         return errors
     minutes = timing.duration.total_seconds() / 60
     if not 0 < minutes <= MAX_DURATION_MINUTES:
@@ -280,18 +294,27 @@ def validate_timing(timing: SeriesTiming, field_prefix: str = "") -> list[FieldE
             errors.append(FieldError("rrule", "the rule yields no occurrence after the start: check UNTIL"))
         elif starts[0] != first:
             shown = starts[0].astimezone(ZoneInfo(timing.tzid)).strftime("%Y-%m-%d %H:%M")
-            errors.append(FieldError("start", f"the start is not an occurrence of the rule; the rule's first "
-                                              f"occurrence is {shown}: start the series there"))
+            errors.append(
+                FieldError(
+                    "start",
+                    f"the start is not an occurrence of the rule; the rule's first "
+                    f"occurrence is {shown}: start the series there",
+                )
+            )
         elif len(starts) > MAX_OCCURRENCES:
-            errors.append(FieldError("rrule", f"the rule yields more than {MAX_OCCURRENCES} occurrences: "
-                                              "lower COUNT or an earlier UNTIL"))
+            errors.append(
+                FieldError(
+                    "rrule", f"the rule yields more than {MAX_OCCURRENCES} occurrences: lower COUNT or an earlier UNTIL"
+                )
+            )
         elif starts[-1] - first > MAX_SPAN:
             errors.append(FieldError("rrule", "a series may span at most five years: use an earlier UNTIL"))
     return errors
 
 
-def occurrences(timing: SeriesTiming, overrides: Iterable[Override] = (),
-                host_rotation: Sequence[int] = ()) -> list[Occurrence]:
+def occurrences(
+    timing: SeriesTiming, overrides: Iterable[Override] = (), host_rotation: Sequence[int] = ()
+) -> list[Occurrence]:
     """Every occurrence with its override applied, in original order. Overrides for keys the series does not
     produce are ignored here (services refuse to create them)."""
     by_key = {occurrence_key(o.recurrence_id): o for o in overrides}
@@ -299,12 +322,24 @@ def occurrences(timing: SeriesTiming, overrides: Iterable[Override] = (),
     for index, start in enumerate(expand(timing)):
         key = occurrence_key(start)
         o = by_key.get(key)
-        occ = Occurrence(key, index, start, start, start + timing.duration,
-                         host_organization_id=host_rotation[index % len(host_rotation)] if host_rotation else None)
+        occ = Occurrence(
+            key,
+            index,
+            start,
+            start,
+            start + timing.duration,
+            host_organization_id=host_rotation[index % len(host_rotation)] if host_rotation else None,
+        )
         if o is not None:
-            occ = replace(occ, cancelled=o.cancelled, location=o.location, online_url=o.online_url,
-                          starts_at=o.starts_at or occ.starts_at, ends_at=o.ends_at or occ.ends_at,
-                          moved=o.starts_at is not None and (o.starts_at, o.ends_at) != (occ.starts_at, occ.ends_at))
+            occ = replace(
+                occ,
+                cancelled=o.cancelled,
+                location=o.location,
+                online_url=o.online_url,
+                starts_at=o.starts_at or occ.starts_at,
+                ends_at=o.ends_at or occ.ends_at,
+                moved=o.starts_at is not None and (o.starts_at, o.ends_at) != (occ.starts_at, occ.ends_at),
+            )
         result.append(occ)
     return result
 
@@ -324,8 +359,11 @@ def check_move(starts_at: datetime, ends_at: datetime, others: Sequence[Occurren
         errors.append(FieldError("ends_at", "must be after starts_at"))
     for o in others:
         if o.key != key and not o.cancelled and ranges_overlap(o.starts_at, o.ends_at, starts_at, ends_at):
-            errors.append(FieldError("starts_at", f"overlaps occurrence {o.key} of the same series; move or "
-                                                  "cancel that one first"))
+            errors.append(
+                FieldError(
+                    "starts_at", f"overlaps occurrence {o.key} of the same series; move or cancel that one first"
+                )
+            )
             break
     return errors
 
@@ -421,8 +459,12 @@ def validate_series(fields: dict[str, Any]) -> list[FieldError]:
     if mode in ("in_person", "hybrid") and not location.strip():
         errors.append(FieldError("location", f"a {mode.replace('_', ' ')} meeting needs a location"))
     if mode in ("online", "hybrid") and not online:
-        errors.append(FieldError("online_url", f"an {mode} meeting needs a join link" if mode == "online"
-                                 else "a hybrid meeting needs a join link"))
+        errors.append(
+            FieldError(
+                "online_url",
+                f"an {mode} meeting needs a join link" if mode == "online" else "a hybrid meeting needs a join link",
+            )
+        )
     if online and not online.startswith(("https://", "http://")):
         errors.append(FieldError("online_url", "must be an http(s) URL"))
     for i, item in enumerate(fields.get("agenda") or []):

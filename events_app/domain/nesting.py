@@ -4,6 +4,7 @@ Decoding a document nested thousands of levels deep exhausts the interpreter's r
 json module both raise RecursionError); no request of this service needs more than a few levels. The scan reads
 strings, brackets and the keys of the top-level object only, in one pass over the bytes.
 """
+
 from __future__ import annotations
 
 import re

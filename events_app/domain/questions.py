@@ -1,4 +1,5 @@
 """Custom registration questions and the validation of answers. Pure."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -67,12 +68,14 @@ def _check(kind: str, value: Any, options: list[str]) -> tuple[Any, str | None]:
     return None, "unknown question kind"
 
 
-def validate_answers(questions: list[dict[str, Any]],
-                     answers: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+def validate_answers(
+    questions: list[dict[str, Any]], answers: dict[str, Any]
+) -> tuple[dict[str, Any], list[FieldError]]:
     """Check answers against the event's questions: required ones present, each of the right shape, no strangers."""
     by_code = {q["code"]: q for q in questions}
-    errors = [FieldError(f"answers.{code}", "no such question for this event") for code in answers
-              if code not in by_code]
+    errors = [
+        FieldError(f"answers.{code}", "no such question for this event") for code in answers if code not in by_code
+    ]
     clean: dict[str, Any] = {}
     for q in questions:
         value = answers.get(q["code"])

@@ -3,6 +3,7 @@
 Pure: callers read counters under the event row's lock and pass them in; these functions decide. A seat is held by
 a registration that is confirmed or holds an open waiting-list offer (SEAT_HOLDING); `taken` counts those.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,12 +46,12 @@ class Seats:
 
     @property
     def available(self) -> bool:
-        return seat_free(self.event_capacity, self.event_taken) and seat_free(self.category_quota,
-                                                                               self.category_taken)
+        return seat_free(self.event_capacity, self.event_taken) and seat_free(self.category_quota, self.category_taken)
 
 
-def check_registration_open(status: str, opens_at: datetime | None, closes_at: datetime | None,
-                            now: datetime, field: str = "event") -> None:
+def check_registration_open(
+    status: str, opens_at: datetime | None, closes_at: datetime | None, now: datetime, field: str = "event"
+) -> None:
     """Raise Conflict unless registrations are accepted at `now` (used for the event and for a category)."""
     if status != "published":
         raise Conflict("this event is not open for registration (it is not published)", field)
@@ -60,8 +61,7 @@ def check_registration_open(status: str, opens_at: datetime | None, closes_at: d
         raise Conflict(f"registration closed at {closes_at.isoformat()}", field)
 
 
-def check_eligibility(eligibility: str, org_kind: str | None, membership_status: str | None,
-                      unlocked: bool) -> None:
+def check_eligibility(eligibility: str, org_kind: str | None, membership_status: str | None, unlocked: bool) -> None:
     """Raise InvalidInput naming organization_id (or invitation) unless the registrant may use the category.
 
     An invitation or access code for the category (`unlocked`) admits anyone: the organizer chose them.
@@ -69,32 +69,90 @@ def check_eligibility(eligibility: str, org_kind: str | None, membership_status:
     if unlocked or eligibility == "anyone":
         return
     if eligibility == "invitation":
-        raise InvalidInput([FieldError("invitation", "this category is by invitation only: register with the "
-                                                     "invitation link you received, or give an access code")])
+        raise InvalidInput(
+            [
+                FieldError(
+                    "invitation",
+                    "this category is by invitation only: register with the "
+                    "invitation link you received, or give an access code",
+                )
+            ]
+        )
     if org_kind is None:
-        raise InvalidInput([FieldError("organization_id", f"this category is for {eligibility} of the network: "
-                                                          "give the id of your organization")])
+        raise InvalidInput(
+            [
+                FieldError(
+                    "organization_id",
+                    f"this category is for {eligibility} of the network: give the id of your organization",
+                )
+            ]
+        )
     if eligibility == "members":
         if org_kind not in MEMBER_KINDS:
-            raise InvalidInput([FieldError("organization_id", "this category is for member governments; your "
-                                                              "organization is a partner: choose a partner category")])
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "organization_id",
+                        "this category is for member governments; your "
+                        "organization is a partner: choose a partner category",
+                    )
+                ]
+            )
         if membership_status != "active":
-            raise InvalidInput([FieldError("organization_id", f"your organization's membership is "
-                                                              f"{membership_status}: only active members may use "
-                                                              "this category")])
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "organization_id",
+                        f"your organization's membership is "
+                        f"{membership_status}: only active members may use "
+                        "this category",
+                    )
+                ]
+            )
     elif eligibility == "partners" and org_kind not in PARTNER_KINDS:
-        raise InvalidInput([FieldError("organization_id", "this category is for partner organizations; member "
-                                                          "governments register as delegates")])
+        raise InvalidInput(
+            [
+                FieldError(
+                    "organization_id",
+                    "this category is for partner organizations; member governments register as delegates",
+                )
+            ]
+        )
 
 
 # Categories whose eligibility rests on belonging to the organization a registrant names.
 MEMBERSHIP_ELIGIBILITIES = ("members", "partners")
 # Addresses anyone can get: registering one of these for an organization would prove nothing.
-OPEN_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com", "ymail.com",
-    "aol.com", "icloud.com", "me.com", "mac.com", "proton.me", "protonmail.com", "gmx.com", "gmx.net", "gmx.de",
-    "mail.com", "yandex.ru", "yandex.com", "mail.ru", "qq.com", "163.com", "126.com", "zoho.com", "web.de",
-})
+OPEN_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "ymail.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.net",
+        "gmx.de",
+        "mail.com",
+        "yandex.ru",
+        "yandex.com",
+        "mail.ru",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "zoho.com",
+        "web.de",
+    }
+)
 _DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])$")
 
 
@@ -110,11 +168,19 @@ def normalize_domains(values: Iterable[str], field: str = "domains") -> tuple[li
         except UnicodeError:
             pass  # refused below
         if not _DOMAIN.match(domain):
-            errors.append(FieldError(f"{field}[{i}]", f"{value!r} is not an email domain: give the part after "
-                                                       "'@', e.g. 'kisumu.go.ke'"))
+            errors.append(
+                FieldError(
+                    f"{field}[{i}]", f"{value!r} is not an email domain: give the part after '@', e.g. 'kisumu.go.ke'"
+                )
+            )
         elif domain in OPEN_MAIL_DOMAINS:
-            errors.append(FieldError(f"{field}[{i}]", f"{domain} is a public mail service: anyone can have an "
-                                                       "address there, so it cannot show membership"))
+            errors.append(
+                FieldError(
+                    f"{field}[{i}]",
+                    f"{domain} is a public mail service: anyone can have an "
+                    "address there, so it cannot show membership",
+                )
+            )
         else:
             clean.add(domain)
     return sorted(clean), errors
@@ -159,8 +225,9 @@ class Waiting:
     category_id: int
 
 
-def plan_promotions(event_capacity: int | None, event_taken: int, categories: dict[int, tuple[int | None, int]],
-                    waitlist: list[Waiting]) -> list[int]:
+def plan_promotions(
+    event_capacity: int | None, event_taken: int, categories: dict[int, tuple[int | None, int]], waitlist: list[Waiting]
+) -> list[int]:
     """Registrations to move up, in waiting-list order, so that no seat stays free while someone could take it.
 
     `categories` maps category id to (quota, taken). Someone whose category is full does not block a person behind
@@ -181,11 +248,19 @@ def plan_promotions(event_capacity: int | None, event_taken: int, categories: di
 
 def check_quota(quota: int | None, taken: int, field: str = "quota") -> None:
     if limit_below_taken(quota, taken):
-        raise InvalidInput([FieldError(field, f"{taken} seats are already taken; choose at least {taken}, or cancel "
-                                              "registrations first")])
+        raise InvalidInput(
+            [
+                FieldError(
+                    field, f"{taken} seats are already taken; choose at least {taken}, or cancel registrations first"
+                )
+            ]
+        )
 
 
 def check_delegation_seat(seat_quota: int, active_members: int) -> None:
     if not seat_free(seat_quota, active_members):
-        raise Conflict(f"all {seat_quota} seats of this delegation are used: substitute a member instead, or ask "
-                       "the organizers for more seats", "delegation")
+        raise Conflict(
+            f"all {seat_quota} seats of this delegation are used: substitute a member instead, or ask "
+            "the organizers for more seats",
+            "delegation",
+        )

@@ -9,6 +9,7 @@ that invitation. A From header or an ATTENDEE address proves nothing: anyone can
 The token is lowercase base32 (mail servers and clients may lowercase local parts) of 128 bits, stable for one
 invitee of one series across every REQUEST and CANCEL (RFC 5546: the ORGANIZER of an object does not change).
 """
+
 from __future__ import annotations
 
 import base64
@@ -64,7 +65,7 @@ REJECTION_REASONS: dict[str, str] = {
     "partstat": "The answer is not accept, decline or tentative.",
     "unknown-uid": "The reply is not about one of our meeting series.",
     "no-token": "The reply was not sent to a personal reply address of one of our invitations, so nothing proves "
-                "who sent it.",
+    "who sent it.",
     "bad-token": "The reply address is not one of our invitations' (wrong or altered).",
     "token-conflict": "The reply carries the reply addresses of different invitations.",
     "other-series": "The reply address belongs to an invitation to another meeting series.",

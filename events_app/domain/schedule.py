@@ -4,6 +4,7 @@ building them from an agenda and reading them back. Pure: bytes in, dataclasses 
 Readers accept what real exports contain (extra elements, HTML in abstracts, sessions past midnight, duplicate
 numeric ids) and key sessions on `guid`; a file that cannot be read raises ScheduleFormatError saying where.
 """
+
 from __future__ import annotations
 
 import json
@@ -164,8 +165,15 @@ def build_json(schedule: Schedule) -> bytes:
         rooms: dict[str, list[dict[str, Any]]] = {}
         for room in _rooms_in_order(schedule, sessions):
             rooms[room] = [_json_event(s, schedule, zone) for s in sessions if s.room == room]
-        days.append({"index": index, "date": day.isoformat(), "day_start": day_start.isoformat(),
-                     "day_end": day_end.isoformat(), "rooms": rooms})
+        days.append(
+            {
+                "index": index,
+                "date": day.isoformat(),
+                "day_start": day_start.isoformat(),
+                "day_end": day_end.isoformat(),
+                "rooms": rooms,
+            }
+        )
     conference: dict[str, Any] = {
         "acronym": schedule.acronym,
         "title": schedule.title,
@@ -178,15 +186,25 @@ def build_json(schedule: Schedule) -> bytes:
         conference["time_zone_name"] = schedule.tzid
     if schedule.url:
         conference["url"] = schedule.url
-    conference["tracks"] = [{"name": t.name, "slug": t.slug, **({"color": t.color} if t.color else {})}
-                            for t in schedule.tracks]
-    conference["rooms"] = [{"name": r.name, "guid": r.guid or str(uuid.uuid5(_NAMESPACE, f"room:{r.name}")),
-                            "capacity": r.capacity, "description": r.description or None}
-                           for r in schedule.rooms if room_guids.get(r.name) or r.name]
+    conference["tracks"] = [
+        {"name": t.name, "slug": t.slug, **({"color": t.color} if t.color else {})} for t in schedule.tracks
+    ]
+    conference["rooms"] = [
+        {
+            "name": r.name,
+            "guid": r.guid or str(uuid.uuid5(_NAMESPACE, f"room:{r.name}")),
+            "capacity": r.capacity,
+            "description": r.description or None,
+        }
+        for r in schedule.rooms
+        if room_guids.get(r.name) or r.name
+    ]
     conference["days"] = days
-    document = {"$schema": "https://c3voc.de/schedule/schema.json",
-                "generator": {"name": GENERATOR, "version": "1.0"},
-                "schedule": {"version": schedule.version, "conference": conference}}
+    document = {
+        "$schema": "https://c3voc.de/schedule/schema.json",
+        "generator": {"name": GENERATOR, "version": "1.0"},
+        "schedule": {"version": schedule.version, "conference": conference},
+    }
     return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
 
@@ -208,8 +226,15 @@ def _json_event(s: ScheduleSession, schedule: Schedule, zone: ZoneInfo) -> dict[
         "language": s.language,
         "abstract": s.abstract,
         "description": "",
-        "persons": [{"guid": p.guid, "name": p.name, "role": p.role or "speaker",
-                     **({"organization": p.organization} if p.organization else {})} for p in s.persons],
+        "persons": [
+            {
+                "guid": p.guid,
+                "name": p.name,
+                "role": p.role or "speaker",
+                **({"organization": p.organization} if p.organization else {}),
+            }
+            for p in s.persons
+        ],
         "links": [{"url": s.online_url, "title": "Online", "type": "web"}] if s.online_url else [],
         "attachments": [],
     }
@@ -226,9 +251,14 @@ def build_xml(schedule: Schedule) -> bytes:
     etree.SubElement(root, "version").text = schedule.version
     conference = etree.SubElement(root, "conference")
     days = days_of(schedule)
-    for tag, text in (("title", schedule.title), ("acronym", schedule.acronym),
-                      ("start", schedule.start.isoformat()), ("end", schedule.end.isoformat()),
-                      ("days", str(len(days))), ("timeslot_duration", "00:05")):
+    for tag, text in (
+        ("title", schedule.title),
+        ("acronym", schedule.acronym),
+        ("start", schedule.start.isoformat()),
+        ("end", schedule.end.isoformat()),
+        ("days", str(len(days))),
+        ("timeslot_duration", "00:05"),
+    ):
         etree.SubElement(conference, tag).text = text
     if schedule.url:
         etree.SubElement(conference, "url").text = schedule.url
@@ -242,8 +272,9 @@ def build_xml(schedule: Schedule) -> bytes:
     room_guids = {r.name: r.guid for r in schedule.rooms}
     for index, (day, sessions) in enumerate(days, start=1):
         day_start, day_end = _day_bounds(day, sessions, zone)
-        day_el = etree.SubElement(root, "day", index=str(index), date=day.isoformat(),
-                                  start=day_start.isoformat(), end=day_end.isoformat())
+        day_el = etree.SubElement(
+            root, "day", index=str(index), date=day.isoformat(), start=day_start.isoformat(), end=day_end.isoformat()
+        )
         for room in _rooms_in_order(schedule, sessions):
             room_el = etree.SubElement(day_el, "room", name=room)
             room_guid = room_guids.get(room)
@@ -256,11 +287,20 @@ def build_xml(schedule: Schedule) -> bytes:
 
 def _xml_event(parent: etree._Element, s: ScheduleSession, schedule: Schedule, zone: ZoneInfo) -> None:
     event = etree.SubElement(parent, "event", guid=s.guid, id=str(s.id))
-    for tag, text in (("room", s.room), ("title", s.title), ("subtitle", ""), ("type", s.kind),
-                      ("date", _iso(s.starts_at, zone)), ("start", s.starts_at.astimezone(zone).strftime("%H:%M")),
-                      ("duration", duration_text(s.starts_at, s.ends_at)), ("abstract", s.abstract),
-                      ("slug", session_slug(schedule.acronym, s.id, s.title)), ("track", s.track or ""),
-                      ("language", s.language), ("description", "")):
+    for tag, text in (
+        ("room", s.room),
+        ("title", s.title),
+        ("subtitle", ""),
+        ("type", s.kind),
+        ("date", _iso(s.starts_at, zone)),
+        ("start", s.starts_at.astimezone(zone).strftime("%H:%M")),
+        ("duration", duration_text(s.starts_at, s.ends_at)),
+        ("abstract", s.abstract),
+        ("slug", session_slug(schedule.acronym, s.id, s.title)),
+        ("track", s.track or ""),
+        ("language", s.language),
+        ("description", ""),
+    ):
         etree.SubElement(event, tag).text = text
     persons = etree.SubElement(event, "persons")
     for p in s.persons:
@@ -312,14 +352,38 @@ def plain_text(value: str | None) -> str:
 
 
 _KIND_SYNONYMS = {
-    "lecture": "talk", "talk": "talk", "lightning talk": "talk", "lightning": "talk", "presentation": "talk",
-    "keynote": "plenary", "plenary": "plenary", "opening": "plenary", "closing": "plenary",
-    "panel": "panel", "podium": "panel", "discussion": "panel", "panel discussion": "panel",
-    "workshop": "workshop", "hands-on": "workshop", "tutorial": "workshop", "training": "workshop",
-    "side event": "side_event", "side_event": "side_event", "meeting": "side_event", "bof": "side_event",
-    "site visit": "site_visit", "site_visit": "site_visit", "excursion": "site_visit", "tour": "site_visit",
-    "networking": "networking", "social": "networking", "reception": "networking",
-    "break": "break", "pause": "break", "lunch": "break", "coffee break": "break",
+    "lecture": "talk",
+    "talk": "talk",
+    "lightning talk": "talk",
+    "lightning": "talk",
+    "presentation": "talk",
+    "keynote": "plenary",
+    "plenary": "plenary",
+    "opening": "plenary",
+    "closing": "plenary",
+    "panel": "panel",
+    "podium": "panel",
+    "discussion": "panel",
+    "panel discussion": "panel",
+    "workshop": "workshop",
+    "hands-on": "workshop",
+    "tutorial": "workshop",
+    "training": "workshop",
+    "side event": "side_event",
+    "side_event": "side_event",
+    "meeting": "side_event",
+    "bof": "side_event",
+    "site visit": "site_visit",
+    "site_visit": "site_visit",
+    "excursion": "site_visit",
+    "tour": "site_visit",
+    "networking": "networking",
+    "social": "networking",
+    "reception": "networking",
+    "break": "break",
+    "pause": "break",
+    "lunch": "break",
+    "coffee break": "break",
 }
 
 
@@ -388,8 +452,11 @@ def repair_text_of(schedule: Schedule) -> Schedule:
     """A file someone else produced is repaired, not refused (domain.text): control characters in names and
     titles become spaces, line ends in abstracts become LF. Room and track names are repaired alike in the lists
     and in the sessions, so they still match. Changes the schedule in place and returns it."""
-    schedule.title, schedule.acronym, schedule.version = (repair_line(schedule.title),
-                                                          repair_line(schedule.acronym), repair_line(schedule.version))
+    schedule.title, schedule.acronym, schedule.version = (
+        repair_line(schedule.title),
+        repair_line(schedule.acronym),
+        repair_line(schedule.version),
+    )
     for room in schedule.rooms:
         room.name, room.description = repair_line(room.name), repair_text(room.description)
     for track in schedule.tracks:
@@ -406,16 +473,18 @@ def repair_text_of(schedule: Schedule) -> Schedule:
 
 
 def parse_xml(data: bytes) -> Schedule:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True,
-                             load_dtd=False)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True, load_dtd=False
+    )
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (0, 0)
         raise ScheduleFormatError([(f"line {line}, column {column}", f"not well-formed XML: {exc.msg}")]) from None
     if root.tag != "schedule":
-        raise ScheduleFormatError([(f"line {root.sourceline}", f"the root element is <{str(root.tag)}>, "
-                                                               "expected <schedule>")])
+        raise ScheduleFormatError(
+            [(f"line {root.sourceline}", f"the root element is <{str(root.tag)}>, expected <schedule>")]
+        )
     problems: list[tuple[str, str]] = []
     conference = root.find("conference")
     if conference is None:
@@ -426,8 +495,10 @@ def parse_xml(data: bytes) -> Schedule:
     except Exception:
         problems.append((_where(conference.find("time_zone_name")), f"unknown time zone {tzid!r}"))
         zone, tzid = ZoneInfo("UTC"), "UTC"
-    tracks = [ScheduleTrack(t.get("name") or (t.text or "").strip(), t.get("slug") or "", t.get("color"))
-              for t in conference.findall("track")]
+    tracks = [
+        ScheduleTrack(t.get("name") or (t.text or "").strip(), t.get("slug") or "", t.get("color"))
+        for t in conference.findall("track")
+    ]
     sessions: list[ScheduleSession] = []
     rooms: dict[str, ScheduleRoom] = {}
     for day in root.iter("day"):
@@ -451,12 +522,17 @@ def parse_xml(data: bytes) -> Schedule:
                     break
     if problems:
         raise ScheduleFormatError(problems)
-    return Schedule(title=(conference.findtext("title") or "").strip(),
-                    acronym=(conference.findtext("acronym") or "").strip(), tzid=tzid,
-                    start=_date_of(conference.findtext("start"), sessions, zone, first=True),
-                    end=_date_of(conference.findtext("end"), sessions, zone, first=False),
-                    version=(root.findtext("version") or "").strip(), sessions=sessions,
-                    rooms=list(rooms.values()), tracks=tracks)
+    return Schedule(
+        title=(conference.findtext("title") or "").strip(),
+        acronym=(conference.findtext("acronym") or "").strip(),
+        tzid=tzid,
+        start=_date_of(conference.findtext("start"), sessions, zone, first=True),
+        end=_date_of(conference.findtext("end"), sessions, zone, first=False),
+        version=(root.findtext("version") or "").strip(),
+        sessions=sessions,
+        rooms=list(rooms.values()),
+        tracks=tracks,
+    )
 
 
 def _where(element: etree._Element | None) -> str:
@@ -488,8 +564,9 @@ def _date_of(value: str | None, sessions: list[ScheduleSession], zone: ZoneInfo,
     return date.today()
 
 
-def _xml_session(event: etree._Element, day: etree._Element, day_start: datetime | None, room_name: str,
-                 zone: ZoneInfo) -> ScheduleSession:
+def _xml_session(
+    event: etree._Element, day: etree._Element, day_start: datetime | None, room_name: str, zone: ZoneInfo
+) -> ScheduleSession:
     title = (event.findtext("title") or "").strip()
     if not title:
         raise ValueError("<title> is missing or empty")
@@ -514,20 +591,34 @@ def _xml_session(event: etree._Element, day: etree._Element, day_start: datetime
     for p in event.iterfind("persons/person"):
         name = (p.text or "").strip()
         if name:
-            persons.append(SchedulePerson(_guid(p.get("guid"), "person", p.get("id") or name.lower()), name,
-                                          role=None, id=_int(p.get("id"))))
-    link = next((a.get("href") for a in event.iterfind("links/link")
-                 if (a.get("href") or "").startswith(("https://", "http://"))
-                 and "online" in (a.text or "").lower()), "")
+            persons.append(
+                SchedulePerson(
+                    _guid(p.get("guid"), "person", p.get("id") or name.lower()), name, role=None, id=_int(p.get("id"))
+                )
+            )
+    link = next(
+        (
+            a.get("href")
+            for a in event.iterfind("links/link")
+            if (a.get("href") or "").startswith(("https://", "http://")) and "online" in (a.text or "").lower()
+        ),
+        "",
+    )
     numeric_id = _int(event.get("id")) or 0
     return ScheduleSession(
         guid=_guid(event.get("guid"), "session", numeric_id, starts_at.isoformat(), room_name, title),
-        id=numeric_id, title=title[:300], kind=kind_of(event.findtext("type")), starts_at=starts_at,
-        ends_at=starts_at + duration, room=(event.findtext("room") or room_name).strip() or room_name,
+        id=numeric_id,
+        title=title[:300],
+        kind=kind_of(event.findtext("type")),
+        starts_at=starts_at,
+        ends_at=starts_at + duration,
+        room=(event.findtext("room") or room_name).strip() or room_name,
         track=(event.findtext("track") or "").strip() or None,
         language=((event.findtext("language") or "").strip() or "en")[:10],
         abstract=plain_text(event.findtext("abstract") or event.findtext("description")),
-        online_url=link or "", persons=persons)
+        online_url=link or "",
+        persons=persons,
+    )
 
 
 def parse_json(data: bytes) -> Schedule:
@@ -538,32 +629,36 @@ def parse_json(data: bytes) -> Schedule:
     except RecursionError:
         raise ScheduleFormatError([("body", "nested too deeply to be a schedule")]) from None
     except json.JSONDecodeError as exc:
-        raise ScheduleFormatError([(f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}")]) \
-            from None
+        raise ScheduleFormatError([(f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}")]) from None
     problems: list[tuple[str, str]] = []
     schedule = document.get("schedule") if isinstance(document, dict) else None
     if not isinstance(schedule, dict):
         schedule = {}
     conference = schedule.get("conference")
     if not isinstance(conference, dict):
-        raise ScheduleFormatError([("schedule.conference", "missing: expected {\"schedule\": {\"conference\": "
-                                                           "{...}}}")])
+        raise ScheduleFormatError([("schedule.conference", 'missing: expected {"schedule": {"conference": {...}}}')])
     tzid = conference.get("time_zone_name") or "UTC"
     try:
         zone = ZoneInfo(tzid)
     except Exception:
-        raise ScheduleFormatError([("schedule.conference.time_zone_name", f"unknown time zone {tzid!r}")]) \
-            from None
+        raise ScheduleFormatError([("schedule.conference.time_zone_name", f"unknown time zone {tzid!r}")]) from None
     days = conference.get("days")
     if not isinstance(days, list):
         raise ScheduleFormatError([("schedule.conference.days", "missing or not a list")])
     rooms: dict[str, ScheduleRoom] = {}
     for r in conference.get("rooms") or []:
         if isinstance(r, dict) and r.get("name"):
-            rooms[r["name"]] = ScheduleRoom(r["name"], _optional_guid(r.get("guid")), _int(r.get("capacity")),
-                                            r["description"] if isinstance(r.get("description"), str) else "")
-    tracks = [ScheduleTrack(t.get("name") or "", t.get("slug") or "", t.get("color"))
-              for t in conference.get("tracks") or [] if isinstance(t, dict) and t.get("name")]
+            rooms[r["name"]] = ScheduleRoom(
+                r["name"],
+                _optional_guid(r.get("guid")),
+                _int(r.get("capacity")),
+                r["description"] if isinstance(r.get("description"), str) else "",
+            )
+    tracks = [
+        ScheduleTrack(t.get("name") or "", t.get("slug") or "", t.get("color"))
+        for t in conference.get("tracks") or []
+        if isinstance(t, dict) and t.get("name")
+    ]
     sessions: list[ScheduleSession] = []
     for i, day in enumerate(days):
         where_day = f"schedule.conference.days[{i}]"
@@ -586,11 +681,17 @@ def parse_json(data: bytes) -> Schedule:
                     raise ScheduleFormatError(problems)
     if problems:
         raise ScheduleFormatError(problems)
-    return Schedule(title=str(conference.get("title") or ""), acronym=str(conference.get("acronym") or ""),
-                    tzid=tzid, start=_date_of(conference.get("start"), sessions, zone, first=True),
-                    end=_date_of(conference.get("end"), sessions, zone, first=False),
-                    version=str(schedule.get("version") or ""), sessions=sessions, rooms=list(rooms.values()),
-                    tracks=tracks)
+    return Schedule(
+        title=str(conference.get("title") or ""),
+        acronym=str(conference.get("acronym") or ""),
+        tzid=tzid,
+        start=_date_of(conference.get("start"), sessions, zone, first=True),
+        end=_date_of(conference.get("end"), sessions, zone, first=False),
+        version=str(schedule.get("version") or ""),
+        sessions=sessions,
+        rooms=list(rooms.values()),
+        tracks=tracks,
+    )
 
 
 def _json_session(event: Any, day: dict[str, Any], room_name: str, zone: ZoneInfo) -> ScheduleSession:
@@ -624,21 +725,39 @@ def _json_session(event: Any, day: dict[str, Any], room_name: str, zone: ZoneInf
             continue
         name = str(p.get("name") or p.get("public_name") or "").strip()
         if name:
-            persons.append(SchedulePerson(_guid(p.get("guid"), "person", p.get("id") or p.get("code") or
-                                                name.lower()), name,
-                                          role=p.get("role") if p.get("role") in ("speaker", "moderator",
-                                                                                   "panelist") else None,
-                                          organization=str(p.get("organization") or ""), id=_int(p.get("id"))))
-    link = next((a.get("url") for a in event.get("links") or [] if isinstance(a, dict)
-                 and str(a.get("url") or "").startswith(("https://", "http://"))
-                 and "online" in str(a.get("title") or "").lower()), "")
+            persons.append(
+                SchedulePerson(
+                    _guid(p.get("guid"), "person", p.get("id") or p.get("code") or name.lower()),
+                    name,
+                    role=p.get("role") if p.get("role") in ("speaker", "moderator", "panelist") else None,
+                    organization=str(p.get("organization") or ""),
+                    id=_int(p.get("id")),
+                )
+            )
+    link = next(
+        (
+            a.get("url")
+            for a in event.get("links") or []
+            if isinstance(a, dict)
+            and str(a.get("url") or "").startswith(("https://", "http://"))
+            and "online" in str(a.get("title") or "").lower()
+        ),
+        "",
+    )
     numeric_id = _int(event.get("id")) or 0
     track = event.get("track")
     language = event.get("language")
     return ScheduleSession(
         guid=_guid(event.get("guid"), "session", numeric_id, starts_at.isoformat(), room_name, title),
-        id=numeric_id, title=title[:300], kind=kind_of(event.get("type")), starts_at=starts_at, ends_at=ends_at,
-        room=str(event.get("room") or room_name), track=str(track).strip() if track else None,
+        id=numeric_id,
+        title=title[:300],
+        kind=kind_of(event.get("type")),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        room=str(event.get("room") or room_name),
+        track=str(track).strip() if track else None,
         language=(str(language).strip() if language else "en")[:10],
-        abstract=plain_text(event.get("abstract") or event.get("description")), online_url=link or "",
-        persons=persons)
+        abstract=plain_text(event.get("abstract") or event.get("description")),
+        online_url=link or "",
+        persons=persons,
+    )

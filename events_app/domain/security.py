@@ -1,4 +1,5 @@
 """Secrets: password hashing, bearer tokens and manage-link tokens. Pure computation, no storage."""
+
 from __future__ import annotations
 
 import base64
@@ -109,10 +110,14 @@ def access_link_state(found: bool, expires_at: datetime | None, used_at: datetim
     if expires_at is None or expires_at <= now:
         return "expired"
     return "valid"
+
+
 def password_reset_token(secret_key: str, nonce: str) -> str:
     """The token of an emailed password reset link: HMAC of its stored nonce under the server secret, for this
     purpose only (a manage token with the same nonce would be a different string)."""
     return purpose_token(secret_key, PASSWORD_RESET_PURPOSE, nonce)
+
+
 # Purposes of the least-power registration links: they travel in calendar invites and calendar apps' subscriptions
 # (forwarded, synced, shared), so they can read and never change anything. The manage token stays in email bodies.
 VIEW_PURPOSE = "registration-view"

@@ -9,6 +9,7 @@ Every calendar object (event, agenda session, meeting series) keeps one SEQUENCE
   cancelled booking) grows it, so the new invite outranks that CANCEL;
 - anything else (another REQUEST, a message without calendar) leaves it as it is.
 """
+
 from __future__ import annotations
 
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST

@@ -6,6 +6,7 @@ organizer's sheet. Such text gets a leading single quote, the prefix the OWASP g
 XLSX alike; XLSX cells are moreover written with their explicit type (never guessed), so no string becomes a
 formula or a link. Pure: the files are built in memory.
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,8 +30,9 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def csv_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, bom: bool = False,
-              lineterminator: str = "\r\n") -> bytes:
+def csv_bytes(
+    header: Sequence[Any], rows: Iterable[Sequence[Any]], *, bom: bool = False, lineterminator: str = "\r\n"
+) -> bytes:
     """A CSV file (UTF-8; with a byte-order mark when `bom`, so spreadsheet programs detect the encoding)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=lineterminator)

@@ -15,6 +15,7 @@ Typed input that breaks the rule is refused (422 naming the field): the person s
 Files someone else produced (schedule imports) and values stored before the rule are repaired instead (`repair_*`):
 each run of forbidden characters becomes one space.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,8 +77,9 @@ def is_line(value: str) -> bool:
     return _LINE_BAD.search(value) is None
 
 
-def text_errors(fields: Mapping[str, Any], lines: Iterable[str] = (), texts: Iterable[str] = (),
-                prefix: str = "") -> tuple[dict[str, Any], list[FieldError]]:
+def text_errors(
+    fields: Mapping[str, Any], lines: Iterable[str] = (), texts: Iterable[str] = (), prefix: str = ""
+) -> tuple[dict[str, Any], list[FieldError]]:
     """The fields with their text cleaned, and an error for each one that breaks the rule.
 
     Only fields present and holding a string are looked at; `prefix` names nested fields (e.g. 'people[0].').
@@ -96,8 +98,9 @@ def text_errors(fields: Mapping[str, Any], lines: Iterable[str] = (), texts: Ite
     return cleaned, errors
 
 
-def clean_fields(fields: Mapping[str, Any], lines: Iterable[str] = (), texts: Iterable[str] = (),
-                 prefix: str = "") -> dict[str, Any]:
+def clean_fields(
+    fields: Mapping[str, Any], lines: Iterable[str] = (), texts: Iterable[str] = (), prefix: str = ""
+) -> dict[str, Any]:
     """The fields with their text cleaned; InvalidInput (422) naming every field that breaks the rule."""
     cleaned, errors = text_errors(fields, lines, texts, prefix)
     if errors:
@@ -119,4 +122,3 @@ def clean_items(values: Iterable[Any], field: str) -> list[Any]:
     if errors:
         raise InvalidInput(errors)
     return out
-

@@ -1,5 +1,6 @@
 """Time ranges: the one overlap rule. Ranges are half-open, [starts, ends): back-to-back ranges (one ends when the
 next starts) do not overlap. services.platform.time_overlap writes the same rule as an SQL predicate."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -5,6 +5,7 @@ VTIMEZONE: libical rejects the COMMENT and Outlook mis-maps RDATE-style zones. H
 one yearly RRULE (e.g. BYMONTH=3;BYDAY=-1SU), checked against the real transitions; a zone whose rule cannot be
 written that way falls back to one sub-component per transition.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -76,8 +77,7 @@ def _rule_day(year: int, rule: dict[str, Any]) -> int:
     month = rule["BYMONTH"][0]
     spec = rule["BYDAY"][0]
     nth, weekday = int(spec[:-2]), _DAYS.index(spec[-2:])
-    days = [d for d in range(1, calendar.monthrange(year, month)[1] + 1)
-            if calendar.weekday(year, month, d) == weekday]
+    days = [d for d in range(1, calendar.monthrange(year, month)[1] + 1) if calendar.weekday(year, month, d) == weekday]
     return days[nth - 1] if nth > 0 else days[nth]
 
 

@@ -3,6 +3,7 @@
 Each vocabulary is one StrEnum. API schemas use the enums as field types, pages and templates iterate them, and the
 database's CHECK constraints list the same values (tests/integration/test_vocabulary.py compares them).
 """
+
 from __future__ import annotations
 
 import functools
@@ -141,8 +142,15 @@ class AnnouncementStatus(StrEnum):
     SENT = "sent"
 
 
-MEMBER_KINDS = (OrganizationKind.CITY, OrganizationKind.TOWN, OrganizationKind.METROPOLIS, OrganizationKind.REGION,
-                OrganizationKind.COUNTY, OrganizationKind.PREFECTURE, OrganizationKind.MUNICIPALITY)
+MEMBER_KINDS = (
+    OrganizationKind.CITY,
+    OrganizationKind.TOWN,
+    OrganizationKind.METROPOLIS,
+    OrganizationKind.REGION,
+    OrganizationKind.COUNTY,
+    OrganizationKind.PREFECTURE,
+    OrganizationKind.MUNICIPALITY,
+)
 PARTNER_KINDS = tuple(kind for kind in OrganizationKind if kind not in MEMBER_KINDS)
 EVENT_KINDS = tuple(EventKind)
 REGISTRATION_STATUSES = tuple(RegistrationStatus)

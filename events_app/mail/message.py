@@ -13,6 +13,7 @@ two), at a fraction of the cost of building and walking that tree for every mess
 encoding are still the email package's (the same policy's fold_binary the generator calls); bodies are base64 as
 email.encoders writes it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -45,8 +46,13 @@ class MailPolicy(Compat32):
     """
 
     def _fold(self, name, value, sanitize):
-        if (isinstance(value, str) and len(name) + len(value) + 2 <= (self.max_line_length or 78)
-                and value.isascii() and "\n" not in value and "\r" not in value):
+        if (
+            isinstance(value, str)
+            and len(name) + len(value) + 2 <= (self.max_line_length or 78)
+            and value.isascii()
+            and "\n" not in value
+            and "\r" not in value
+        ):
             return f"{name}: {value}{self.linesep}"
         return super()._fold(name, value, sanitize)
 
@@ -102,39 +108,72 @@ def _multipart(fields: list[tuple[str, str]], boundary: str, parts: list[bytes])
 
 
 def _text_part(subtype: str, text: str) -> bytes:
-    return _base64_part([("Content-Type", f'text/{subtype}; charset="utf-8"'), ("MIME-Version", "1.0"),
-                         ("Content-Transfer-Encoding", "base64")], text.encode("utf-8"))
+    return _base64_part(
+        [
+            ("Content-Type", f'text/{subtype}; charset="utf-8"'),
+            ("MIME-Version", "1.0"),
+            ("Content-Transfer-Encoding", "base64"),
+        ],
+        text.encode("utf-8"),
+    )
 
 
-def build_message(*, rendered: Rendered, sender: Address, recipient: str, recipient_name: str = "",
-                  calendar: bytes | None = None, method: str | None = None, reply_to: str | None = None,
-                  message_id: str | None = None, headers: dict[str, str] | None = None) -> bytes:
+def build_message(
+    *,
+    rendered: Rendered,
+    sender: Address,
+    recipient: str,
+    recipient_name: str = "",
+    calendar: bytes | None = None,
+    method: str | None = None,
+    reply_to: str | None = None,
+    message_id: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> bytes:
     """The whole message as it is handed to the SMTP server (CRLF line ends, 7-bit: every body part is base64)."""
     if calendar is not None and method is None:
         raise ValueError("a calendar part needs its iTIP method")
     alternatives = [_text_part("plain", rendered.text), _text_part("html", rendered.html)]
     if calendar is not None:
-        alternatives.append(_base64_part(
-            [("MIME-Version", "1.0"), ("Content-Transfer-Encoding", "base64"),
-             ("Content-Type", f'text/calendar; charset="utf-8"; method="{method}"')],
-            calendar))
-    top = [("Subject", header_value(rendered.subject)), ("From", address_header(sender.display_name,
-                                                                                 sender.addr_spec)),
-           ("To", address_header(recipient_name, recipient))]
+        alternatives.append(
+            _base64_part(
+                [
+                    ("MIME-Version", "1.0"),
+                    ("Content-Transfer-Encoding", "base64"),
+                    ("Content-Type", f'text/calendar; charset="utf-8"; method="{method}"'),
+                ],
+                calendar,
+            )
+        )
+    top = [
+        ("Subject", header_value(rendered.subject)),
+        ("From", address_header(sender.display_name, sender.addr_spec)),
+        ("To", address_header(recipient_name, recipient)),
+    ]
     if reply_to:
         top.append(("Reply-To", header_value(reply_to)))
-    top += [("Date", formatdate(localtime=False, usegmt=True)),
-            ("Message-ID", header_value(message_id or make_msgid(domain=sender.domain))),
-            *((header_value(name), header_value(value)) for name, value in (headers or {}).items())]
+    top += [
+        ("Date", formatdate(localtime=False, usegmt=True)),
+        ("Message-ID", header_value(message_id or make_msgid(domain=sender.domain))),
+        *((header_value(name), header_value(value)) for name, value in (headers or {}).items()),
+    ]
     alternative_boundary = _boundary("alt")
     alternative_type = ("Content-Type", f'multipart/alternative; boundary="{alternative_boundary}"')
     if calendar is None:
         return _multipart([alternative_type, ("MIME-Version", "1.0"), *top], alternative_boundary, alternatives)
     alternative = _multipart([alternative_type, ("MIME-Version", "1.0")], alternative_boundary, alternatives)
     attachment = _base64_part(
-        [("Content-Type", 'application/ics; name="invite.ics"'), ("MIME-Version", "1.0"),
-         ("Content-Transfer-Encoding", "base64"), ("Content-Disposition", 'attachment; filename="invite.ics"')],
-        calendar)
+        [
+            ("Content-Type", 'application/ics; name="invite.ics"'),
+            ("MIME-Version", "1.0"),
+            ("Content-Transfer-Encoding", "base64"),
+            ("Content-Disposition", 'attachment; filename="invite.ics"'),
+        ],
+        calendar,
+    )
     mixed_boundary = _boundary("mixed")
-    return _multipart([("Content-Type", f'multipart/mixed; boundary="{mixed_boundary}"'), ("MIME-Version", "1.0"),
-                       *top], mixed_boundary, [alternative, attachment])
+    return _multipart(
+        [("Content-Type", f'multipart/mixed; boundary="{mixed_boundary}"'), ("MIME-Version", "1.0"), *top],
+        mixed_boundary,
+        [alternative, attachment],
+    )

@@ -1,4 +1,5 @@
 """Jinja2 rendering of email bodies: templates/<language>/<kind>.{subject,txt,html}, English as the fallback."""
+
 from __future__ import annotations
 
 import functools
@@ -44,5 +45,8 @@ def _template(language: str, kind: str, ext: str):
 def render(kind: str, language: str, context: dict) -> Rendered:
     """Subject, plain text and HTML for one message kind in the recipient's language."""
     subject = _template(language, kind, "subject").render(context).strip().replace("\n", " ")
-    return Rendered(subject=subject, text=_template(language, kind, "txt").render(context),
-                    html=_template(language, kind, "html").render(context))
+    return Rendered(
+        subject=subject,
+        text=_template(language, kind, "txt").render(context),
+        html=_template(language, kind, "html").render(context),
+    )

@@ -1,4 +1,5 @@
 """SMTP delivery with one reused connection per worker process, and a clear temporary/permanent split."""
+
 from __future__ import annotations
 
 import smtplib

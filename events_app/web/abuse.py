@@ -3,6 +3,7 @@
 Pages and API call the same function for the same action, before the service does anything, so a form gets the
 same limits as the JSON route next to it (tests/security/test_entry.py checks each pair).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -32,8 +33,12 @@ def client_ip(request: Request) -> str:
     peer_address = _address(peer)
     if not trusted or peer_address is None or not any(peer_address in net for net in trusted):
         return peer
-    hops = [hop.strip() for value in request.headers.getall("x-forwarded-for", [])
-            for hop in value.split(",") if hop.strip()]
+    hops = [
+        hop.strip()
+        for value in request.headers.getall("x-forwarded-for", [])
+        for hop in value.split(",")
+        if hop.strip()
+    ]
     for hop in reversed(hops):
         address = _address(hop)
         if address is None:
@@ -54,30 +59,42 @@ async def login(request: Request, email: str) -> str:
 
 async def registration(request: Request, event_id: int, email: str) -> None:
     settings = get_settings()
-    await limits.hit(("register-ip", client_ip(request), settings.limit_register_ip,
-                      "registrations from your address"),
-                     ("register-email", f"{event_id}:{email}", settings.limit_register_email,
-                      "registration attempts for this email address"))
+    await limits.hit(
+        ("register-ip", client_ip(request), settings.limit_register_ip, "registrations from your address"),
+        (
+            "register-email",
+            f"{event_id}:{email}",
+            settings.limit_register_email,
+            "registration attempts for this email address",
+        ),
+    )
 
 
 async def resend_link(request: Request, event_id: int, email: str) -> None:
     settings = get_settings()
-    await limits.hit(("resend-ip", client_ip(request), settings.limit_resend_ip,
-                      "link requests from your address"),
-                     ("resend-email", f"{event_id}:{email}", settings.limit_resend_email,
-                      "link requests for this email address"))
+    await limits.hit(
+        ("resend-ip", client_ip(request), settings.limit_resend_ip, "link requests from your address"),
+        ("resend-email", f"{event_id}:{email}", settings.limit_resend_email, "link requests for this email address"),
+    )
 
 
 async def person_link(request: Request, email: str) -> None:
     """Requests for a person's emailed access link (export, erase, profile): per client and per address."""
     settings = get_settings()
-    await limits.hit(("person-link-ip", client_ip(request), settings.limit_person_link_ip,
-                      "link requests from your address"),
-                     ("person-link-email", email.strip().lower(), settings.limit_person_link_email,
-                      "link requests for this email address"))
+    await limits.hit(
+        ("person-link-ip", client_ip(request), settings.limit_person_link_ip, "link requests from your address"),
+        (
+            "person-link-email",
+            email.strip().lower(),
+            settings.limit_person_link_email,
+            "link requests for this email address",
+        ),
+    )
+
+
 async def password_reset(request: Request, email: str) -> None:
     settings = get_settings()
-    await limits.hit(("reset-ip", client_ip(request), settings.limit_reset_ip,
-                      "password reset requests from your address"),
-                     ("reset-email", email, settings.limit_reset_email,
-                      "password reset requests for this email address"))
+    await limits.hit(
+        ("reset-ip", client_ip(request), settings.limit_reset_ip, "password reset requests from your address"),
+        ("reset-email", email, settings.limit_reset_email, "password reset requests for this email address"),
+    )

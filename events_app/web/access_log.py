@@ -7,6 +7,7 @@ Two rules, so that routes added later are covered without a list to maintain: th
 prefix is replaced, and so is any path segment or query value that looks like a generated secret (20 or more
 URL-safe characters with a digit or an upper-case letter: base64url and hex tokens, never a word or slug).
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,8 +19,19 @@ ACCESS_LOGGER = "uvicorn.access"
 
 # Path prefixes whose next segment is a token, whatever it looks like.
 TOKEN_PREFIXES = (
-    "/manage/", "/view/", "/rsvp/", "/api/rsvp/", "/api/registrations/", "/api/my-agenda/", "/api/people/",
-    "/api/projects/feeds/", "/api/unsubscribe/", "/my-data/", "/api/my-data/", "/me/", "/api/me/",
+    "/manage/",
+    "/view/",
+    "/rsvp/",
+    "/api/rsvp/",
+    "/api/registrations/",
+    "/api/my-agenda/",
+    "/api/people/",
+    "/api/projects/feeds/",
+    "/api/unsubscribe/",
+    "/my-data/",
+    "/api/my-data/",
+    "/me/",
+    "/api/me/",
 )
 # Query parameters that carry a secret, whatever it looks like.
 SECRET_PARAMS = frozenset({"token", "invitation", "code", "access_code", "key", "secret", "password", "link"})
@@ -59,8 +71,7 @@ class RedactTokens(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(redact_path(a) if isinstance(a, str) and a.startswith("/") else a
-                                for a in record.args)
+            record.args = tuple(redact_path(a) if isinstance(a, str) and a.startswith("/") else a for a in record.args)
         elif isinstance(record.msg, str) and record.msg.startswith("/"):
             record.msg = redact_path(record.msg)
         return True

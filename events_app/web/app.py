@@ -1,4 +1,5 @@
 """The Litestar application factory."""
+
 from __future__ import annotations
 
 import logging
@@ -47,12 +48,27 @@ def create_app() -> Litestar:
     logging.basicConfig(level=logging.INFO)
     access_log.install()  # no link token ever reaches an access log
     return Litestar(
-        route_handlers=[AuthController, EventController, CategoryController, QuestionController,
-                        EventRegistrationController, DelegationController, InvitationController,
-                        RegistrationController, PersonAccessController, OrganizationController,
-                        EventCalendarController, AnnouncementController, DeliveryController, UnsubscribeController,
-                        HealthController,
-                        *MEETING_CONTROLLERS, *AGENDA_CONTROLLERS, *ADMIN_CONTROLLERS, *page_routes()],
+        route_handlers=[
+            AuthController,
+            EventController,
+            CategoryController,
+            QuestionController,
+            EventRegistrationController,
+            DelegationController,
+            InvitationController,
+            RegistrationController,
+            PersonAccessController,
+            OrganizationController,
+            EventCalendarController,
+            AnnouncementController,
+            DeliveryController,
+            UnsubscribeController,
+            HealthController,
+            *MEETING_CONTROLLERS,
+            *AGENDA_CONTROLLERS,
+            *ADMIN_CONTROLLERS,
+            *page_routes(),
+        ],
         lifespan=[lifespan, agenda_lifespan],
         # One handler for every exception: web.errors classifies it (404, 4xx, 503 only when the database is
         # unreachable, else a logged 500); pages render the answer as HTML in the visitor's language, /api as
@@ -65,10 +81,12 @@ def create_app() -> Litestar:
         before_request=refuse_deep_json,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
-            title="Congress and meeting service", version="0.1.0",
+            title="Congress and meeting service",
+            version="0.1.0",
             description="Congresses, registrations and pilot-project meetings for a network of local governments.",
             # Swagger UI from this project's static files (pinned, vendored): no third-party script on our origin.
-            path="/schema", render_plugins=[LocalSwaggerUI()],
+            path="/schema",
+            render_plugins=[LocalSwaggerUI()],
         ),
         debug=settings.debug,
     )

@@ -1,4 +1,5 @@
 """Bearer-token authentication as Litestar dependencies."""
+
 from __future__ import annotations
 
 from litestar import Request

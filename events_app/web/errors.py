@@ -11,6 +11,7 @@ an HTML page in the visitor's language (web.pages.page_error).
   refused or cut, pool acquire timeout, server shutting down or refusing connections.
 - Anything else, including every other database error, is our 500 and is logged with its traceback.
 """
+
 from __future__ import annotations
 
 import errno
@@ -49,18 +50,18 @@ _FIELD_PATTERNS = (
 
 
 class Cause(StrEnum):
-    REQUEST = "request"        # the client's: a DomainError, an HTTP error, a body that breaks the schema
+    REQUEST = "request"  # the client's: a DomainError, an HTTP error, a body that breaks the schema
     UNSTORABLE = "unstorable"  # a value PostgreSQL cannot take: an id beyond its column, NUL in text
-    OUTAGE = "outage"          # the database (or a required Redis) cannot be reached: 503, Retry-After
-    BUG = "bug"                # everything else: 500, logged
+    OUTAGE = "outage"  # the database (or a required Redis) cannot be reached: 503, Retry-After
+    BUG = "bug"  # everything else: 500, logged
 
 
 # The server ended or refused the connection: shutdown, crash, restart, too many clients, database dropped.
 _SERVER_GONE = (
     asyncpg.exceptions.PostgresConnectionError,  # connection does not exist / failure, rejected, client cannot connect
-    asyncpg.exceptions.AdminShutdownError,       # includes pg_terminate_backend of our connection
+    asyncpg.exceptions.AdminShutdownError,  # includes pg_terminate_backend of our connection
     asyncpg.exceptions.CrashShutdownError,
-    asyncpg.exceptions.CannotConnectNowError,    # starting up or shutting down
+    asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
     asyncpg.exceptions.DatabaseDroppedError,
     asyncpg.exceptions.IdleSessionTimeoutError,
     asyncpg.exceptions.TooManyConnectionsError,
@@ -69,13 +70,25 @@ _SERVER_GONE = (
     asyncpg.exceptions.InternalClientError,
 )
 _UNSTORABLE = (
-    asyncpg.exceptions.DataError,                # the server's class 22: out of range, invalid text, NUL...
-    asyncpg.exceptions._base.DataError,          # the driver's: a Python value it cannot encode (an int beyond int8)
+    asyncpg.exceptions.DataError,  # the server's class 22: out of range, invalid text, NUL...
+    asyncpg.exceptions._base.DataError,  # the driver's: a Python value it cannot encode (an int beyond int8)
     OverflowError,
 )
-_NETWORK_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.ETIMEDOUT,
-                             errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH, errno.EHOSTDOWN, errno.EPIPE,
-                             errno.ENOTCONN, errno.EADDRNOTAVAIL})
+_NETWORK_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.ETIMEDOUT,
+        errno.ENETUNREACH,
+        errno.ENETDOWN,
+        errno.EHOSTUNREACH,
+        errno.EHOSTDOWN,
+        errno.EPIPE,
+        errno.ENOTCONN,
+        errno.EADDRNOTAVAIL,
+    }
+)
 
 
 def _unreachable(exc: BaseException) -> bool:
@@ -116,8 +129,9 @@ PAGE_NOT_FOUND = {
 PAGE_MISSING = "We could not find what you are looking for."
 PAGE_UNAVAILABLE = "The service is briefly unavailable. Please try again in a moment."
 PAGE_BUG = "Something went wrong on our side; it has been logged. Please try again later."
-PAGE_UNSTORABLE = ("A value you sent is too large or contains characters that cannot be stored. Check what you "
-                   "entered and try again.")
+PAGE_UNSTORABLE = (
+    "A value you sent is too large or contains characters that cannot be stored. Check what you entered and try again."
+)
 PAGE_FORM_EXPIRED = "This form has expired or was sent from another site. Go back, reload the page and send it again."
 PAGE_TOO_DEEP = "What you sent is nested too deeply to be read."
 
@@ -150,15 +164,24 @@ def answer_for(request: Request, exc: BaseException) -> Answer:
     where = f"{request.method} {redact_path(request.url.path)}"
     if cause is Cause.OUTAGE:
         log.warning("database unavailable on %s: %s: %s", where, type(exc).__name__, exc)
-        return Answer(503, "Service unavailable", "the database is not reachable; try again in a moment",
-                      PAGE_UNAVAILABLE, retry_after=DATABASE_RETRY_AFTER)
+        return Answer(
+            503,
+            "Service unavailable",
+            "the database is not reachable; try again in a moment",
+            PAGE_UNAVAILABLE,
+            retry_after=DATABASE_RETRY_AFTER,
+        )
     if cause is Cause.UNSTORABLE:
         if _id_no_row_can_have(request.path_params):
             return Answer(404, "Not found", "nothing has this id", PAGE_MISSING)
         log.info("rejected a value on %s: %s", where, exc)
-        return Answer(400, "Invalid input", "a value in the request is out of range or contains characters that "
-                                            "cannot be stored (such as NUL)", PAGE_UNSTORABLE,
-                      [{"field": "body", "message": "out of range or not storable"}])
+        return Answer(
+            400,
+            "Invalid input",
+            "a value in the request is out of range or contains characters that cannot be stored (such as NUL)",
+            PAGE_UNSTORABLE,
+            [{"field": "body", "message": "out of range or not storable"}],
+        )
     if cause is Cause.BUG:
         log.error("unhandled error on %s", where, exc_info=exc)
         return Answer(500, "Internal error", "something went wrong on our side; it has been logged", PAGE_BUG)
@@ -169,8 +192,13 @@ def answer_for(request: Request, exc: BaseException) -> Answer:
     if isinstance(exc, HTTPException):
         return _http_answer(request, exc)
     log.info("refused a too deeply nested body on %s", where)  # RecursionError: a parser reached the limit
-    return Answer(400, "Invalid input", f"the body nests more than {MAX_JSON_DEPTH} levels deep", PAGE_TOO_DEEP,
-                  [{"field": "body", "message": f"nested more than {MAX_JSON_DEPTH} levels deep"}])
+    return Answer(
+        400,
+        "Invalid input",
+        f"the body nests more than {MAX_JSON_DEPTH} levels deep",
+        PAGE_TOO_DEEP,
+        [{"field": "body", "message": f"nested more than {MAX_JSON_DEPTH} levels deep"}],
+    )
 
 
 def _domain_answer(exc: DomainError) -> Answer:
@@ -180,9 +208,15 @@ def _domain_answer(exc: DomainError) -> Answer:
         page_detail = PAGE_UNAVAILABLE
     else:
         page_detail = exc.detail
-    return Answer(exc.status, exc.title, exc.detail, page_detail,
-                  [{"field": e.field, "message": e.message} for e in exc.errors],
-                  getattr(exc, "retry_after", None), exc.extra)
+    return Answer(
+        exc.status,
+        exc.title,
+        exc.detail,
+        page_detail,
+        [{"field": e.field, "message": e.message} for e in exc.errors],
+        getattr(exc, "retry_after", None),
+        exc.extra,
+    )
 
 
 def _field_of(message: str, key: str | None) -> str:
@@ -212,8 +246,7 @@ def _validation_answer(request: Request, exc: ValidationException) -> Answer:
     if not errors:
         errors = [{"field": _field_of(detail, None), "message": detail}]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    return Answer(422 if request.method in ("POST", "PATCH", "PUT") else 400, "Invalid input", summary, summary,
-                  errors)
+    return Answer(422 if request.method in ("POST", "PATCH", "PUT") else 400, "Invalid input", summary, summary, errors)
 
 
 def _is_malformed(text: str) -> bool:
@@ -221,8 +254,13 @@ def _is_malformed(text: str) -> bool:
 
 
 def _malformed() -> Answer:
-    return Answer(400, "Malformed request body", "the body is not valid JSON: check quotes, commas and brackets",
-                  "The request could not be understood", [{"field": "body", "message": "not valid JSON"}])
+    return Answer(
+        400,
+        "Malformed request body",
+        "the body is not valid JSON: check quotes, commas and brackets",
+        "The request could not be understood",
+        [{"field": "body", "message": "not valid JSON"}],
+    )
 
 
 def _http_answer(request: Request, exc: HTTPException) -> Answer:
@@ -230,10 +268,13 @@ def _http_answer(request: Request, exc: HTTPException) -> Answer:
         return _malformed()
     if exc.status_code == 413:
         limit = request.route_handler.resolve_request_max_body_size() or MAX_BODY_BYTES
-        detail = (f"the request body is larger than {limit:,} bytes: send less text (descriptions, minutes "
-                  "and answers have their own length limits)")
-        return Answer(413, "Request body too large", detail, detail,
-                      [{"field": "body", "message": f"at most {limit:,} bytes"}])
+        detail = (
+            f"the request body is larger than {limit:,} bytes: send less text (descriptions, minutes "
+            "and answers have their own length limits)"
+        )
+        return Answer(
+            413, "Request body too large", detail, detail, [{"field": "body", "message": f"at most {limit:,} bytes"}]
+        )
     if isinstance(exc, NotFoundException):
         return Answer(404, str(exc.detail) or "Not found", str(exc.detail), PAGE_MISSING)
     if isinstance(exc, PermissionDeniedException):
@@ -248,15 +289,23 @@ def problem(request: Request, exc: Exception) -> Response:
 
 
 def problem_response(answer: Answer) -> Response:
-    body = {"type": "about:blank", "title": answer.title, "status": answer.status, "detail": answer.detail,
-            "errors": answer.errors, **answer.extra}
+    body = {
+        "type": "about:blank",
+        "title": answer.title,
+        "status": answer.status,
+        "detail": answer.detail,
+        "errors": answer.errors,
+        **answer.extra,
+    }
     return Response(body, status_code=answer.status, media_type=PROBLEM, headers=answer.headers)
 
 
 class NestedTooDeep(DomainError):
     def __init__(self, field: str):
-        message = (f"nested more than {MAX_JSON_DEPTH} levels deep: send plain values or short lists (see /schema "
-                   "for what this field takes)")
+        message = (
+            f"nested more than {MAX_JSON_DEPTH} levels deep: send plain values or short lists (see /schema "
+            "for what this field takes)"
+        )
         super().__init__(f"{field}: {message}", [FieldError(field, message)], 400, "Invalid input")
 
 

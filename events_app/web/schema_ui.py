@@ -3,6 +3,7 @@
 The assets are swagger-ui-dist, pinned and vendored under web/static/vendor/swagger-ui (see VERSION and SHA256SUMS
 there); the page has no inline script (static/schema.js starts the UI), so its CSP allows scripts from 'self' only.
 """
+
 from __future__ import annotations
 
 import html

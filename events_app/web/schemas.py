@@ -1,4 +1,5 @@
 """Request and response bodies (msgspec). Unknown fields are refused so a typo never passes silently."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -64,8 +65,9 @@ class EventCreate(Strict):
     organizer_name: Text200 = ""
     waitlist_mode: WaitlistMode = "auto"
     offer_hours: int = 48
-    update_delay_minutes: Annotated[int, Meta(description="calendar changes within this window go out as one "
-                                                          "update per person")] = 10
+    update_delay_minutes: Annotated[
+        int, Meta(description="calendar changes within this window go out as one update per person")
+    ] = 10
     reminder_hours: list[int] = msgspec.field(default_factory=lambda: [24])
     reply_to: Annotated[str, Meta(max_length=320)] = ""
     session_reminder_minutes: Annotated[int, Meta(ge=0, le=1440)] = 30
@@ -183,8 +185,13 @@ class RegistrationCreate(Strict):
     email: Annotated[str, Meta(max_length=320)]
     name: Text200
     category: Annotated[str, Meta(max_length=40, description="a category code of the event")]
-    consent: Annotated[bool, Meta(description="true: the person accepts the privacy policy (its version is "
-                                              "recorded with the registration); required")]
+    consent: Annotated[
+        bool,
+        Meta(
+            description="true: the person accepts the privacy policy (its version is "
+            "recorded with the registration); required"
+        ),
+    ]
     organization_id: int | None = None
     language: Annotated[str, Meta(max_length=10)] = "en"
     timezone: Annotated[str, Meta(max_length=64)] | None = None
@@ -194,8 +201,13 @@ class RegistrationCreate(Strict):
 
 
 class AnswersIn(Strict):
-    answers: Annotated[dict[str, Any], Meta(description="every answer, by question code; a question left out "
-                                                       "loses its answer (required ones must be present)")]
+    answers: Annotated[
+        dict[str, Any],
+        Meta(
+            description="every answer, by question code; a question left out "
+            "loses its answer (required ones must be present)"
+        ),
+    ]
 
 
 class RegistrationOut(Struct):
@@ -391,8 +403,9 @@ class Audience(Strict):
 
 class AnnouncementCreate(Strict):
     subject: Text300
-    body: Annotated[str, Meta(min_length=1, max_length=20000, description="plain text; blank lines separate "
-                                                                           "paragraphs")]
+    body: Annotated[
+        str, Meta(min_length=1, max_length=20000, description="plain text; blank lines separate paragraphs")
+    ]
     audience: Audience
 
 

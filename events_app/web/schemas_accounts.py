@@ -1,4 +1,5 @@
 """Request bodies of the account routes: password change and reset."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal

@@ -1,4 +1,5 @@
 """Request and response bodies of the agenda (msgspec). Requests refuse unknown fields (Strict)."""
+
 from __future__ import annotations
 
 from datetime import datetime

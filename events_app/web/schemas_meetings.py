@@ -1,4 +1,5 @@
 """Request and response bodies of pilot projects and meeting series (msgspec)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -19,9 +20,14 @@ class ProjectCreate(Strict):
     theme: Text200 = ""
     description: Annotated[str, Meta(max_length=20000)] = ""
     coordinating_organization_id: int | None = None
-    organizer_email: Annotated[Email, Meta(description="organizer mailbox of the invites: each invitee's ORGANIZER is "
-                                                       "its plus-address local+r<token>@domain, where iMIP REPLYs "
-                                                       "arrive (unless REPLY_MAILBOX is set)")] = ""
+    organizer_email: Annotated[
+        Email,
+        Meta(
+            description="organizer mailbox of the invites: each invitee's ORGANIZER is "
+            "its plus-address local+r<token>@domain, where iMIP REPLYs "
+            "arrive (unless REPLY_MAILBOX is set)"
+        ),
+    ] = ""
     organizer_name: Text200 = ""
 
 
@@ -104,8 +110,13 @@ class InboundReplyOut(Struct):
     partstat: str
     recurrence_id: datetime | None
     outcome: Annotated[str, Meta(description="accepted (the answer counts) or rejected")]
-    reason_code: Annotated[str, Meta(description="why it was rejected: no-token, bad-token, other-series, "
-                                                 "other-invitee, withdrawn, unknown-uid, ...; empty if accepted")]
+    reason_code: Annotated[
+        str,
+        Meta(
+            description="why it was rejected: no-token, bad-token, other-series, "
+            "other-invitee, withdrawn, unknown-uid, ...; empty if accepted"
+        ),
+    ]
     reason: str
     explanation: Annotated[str, Meta(description="the reason code in a sentence")]
 
@@ -122,8 +133,13 @@ class SeriesCreate(Strict):
     timezone: Annotated[str, Meta(max_length=64, description="IANA zone of the wall-clock times, e.g. Europe/Berlin")]
     start: Annotated[datetime, Meta(description="first occurrence; without offset = wall-clock time in `timezone`")]
     duration_minutes: int
-    rrule: Annotated[str, Meta(max_length=300, description="e.g. FREQ=MONTHLY;BYDAY=1TU;UNTIL=20271231; "
-                                                           "omit for a one-off meeting")] | None = None
+    rrule: (
+        Annotated[
+            str,
+            Meta(max_length=300, description="e.g. FREQ=MONTHLY;BYDAY=1TU;UNTIL=20271231; omit for a one-off meeting"),
+        ]
+        | None
+    ) = None
     description: Annotated[str, Meta(max_length=20000)] = ""
     location: Text500 = ""
     online_url: Text500 = ""
@@ -185,8 +201,9 @@ class OccurrenceOut(Struct):
 
 
 class OccurrenceChange(Strict):
-    starts_at: Annotated[datetime, Meta(description="without offset = wall-clock time in the series' zone")] | None \
-        = None
+    starts_at: Annotated[datetime, Meta(description="without offset = wall-clock time in the series' zone")] | None = (
+        None
+    )
     ends_at: datetime | None = None
     location: Text500 | None = None
     online_url: Text500 | None = None

@@ -1,4 +1,5 @@
 """Bodies of the administration, audit and personal-data routes."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,6 +4,7 @@ The session installs what it needs: Chromium with apt-get when /usr/bin/chromium
 browser download is not used), and axe-core from npm into a cache under .run/. Screenshots and accessibility
 reports go to test-artifacts/ (git-ignored).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -26,8 +27,15 @@ SCREENSHOTS = ARTIFACTS / "screenshots"
 AXE_REPORTS = ARTIFACTS / "axe"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @contextmanager
@@ -43,8 +51,9 @@ def install_lock(name: str) -> Iterator[None]:
 
 
 def _run(argv: list[str], what: str) -> None:
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=900,
-                            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    result = subprocess.run(
+        argv, capture_output=True, text=True, timeout=900, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    )
     if result.returncode != 0:
         pytest.skip(f"cannot install {what}: {' '.join(argv)} failed: {result.stderr[-500:]}")
 
@@ -75,8 +84,19 @@ def axe_source() -> str:
         if not script.exists():
             if shutil.which("npm") is None:
                 apt_install("npm")
-            _run(["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--silent",
-                  f"axe-core@{AXE_VERSION}"], f"axe-core {AXE_VERSION}")
+            _run(
+                [
+                    "npm",
+                    "install",
+                    "--prefix",
+                    str(prefix),
+                    "--no-audit",
+                    "--no-fund",
+                    "--silent",
+                    f"axe-core@{AXE_VERSION}",
+                ],
+                f"axe-core {AXE_VERSION}",
+            )
     return script.read_text(encoding="utf-8")
 
 
@@ -85,8 +105,7 @@ async def browser(chromium_path) -> AsyncIterator:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        instance = await playwright.chromium.launch(executable_path=chromium_path, headless=True,
-                                                   args=CHROMIUM_ARGS)
+        instance = await playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         yield instance
         await instance.close()
 

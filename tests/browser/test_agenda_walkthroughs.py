@@ -1,5 +1,6 @@
 """Agenda walk-throughs in Chromium: a delegate books sessions and a clash is refused; an organizer moves a
 session on the grid into a clash, sees both sessions marked, then moves it where it fits."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -20,17 +21,29 @@ async def agenda_event(client, organizer) -> tuple[dict, dict, str]:
     day = (datetime.fromisoformat(event["starts_at"]).date() + timedelta(days=1)).isoformat()
     rooms = {}
     for name in ("Harbour Hall", "Lagoon Room"):
-        r = await client.post(f"/api/events/{event['id']}/rooms", json={"name": name, "capacity": 80},
-                              headers=organizer)
+        r = await client.post(
+            f"/api/events/{event['id']}/rooms", json={"name": name, "capacity": 80}, headers=organizer
+        )
         assert r.status_code == 201, r.text
         rooms[name] = r.json()["id"]
     sessions = {}
-    for title, room, start, end in (("Housing workshop", "Harbour Hall", "10:00", "11:30"),
-                                    ("Flood finance workshop", "Lagoon Room", "10:30", "12:00"),
-                                    ("Mayors' panel on sea walls", "Harbour Hall", "14:00", "15:00")):
-        r = await client.post(f"/api/events/{event['id']}/sessions", headers=organizer, json={
-            "title": title, "kind": "workshop" if "workshop" in title else "panel", "room_id": rooms[room],
-            "starts_at": f"{day}T{start}:00", "ends_at": f"{day}T{end}:00", "requires_booking": True})
+    for title, room, start, end in (
+        ("Housing workshop", "Harbour Hall", "10:00", "11:30"),
+        ("Flood finance workshop", "Lagoon Room", "10:30", "12:00"),
+        ("Mayors' panel on sea walls", "Harbour Hall", "14:00", "15:00"),
+    ):
+        r = await client.post(
+            f"/api/events/{event['id']}/sessions",
+            headers=organizer,
+            json={
+                "title": title,
+                "kind": "workshop" if "workshop" in title else "panel",
+                "room_id": rooms[room],
+                "starts_at": f"{day}T{start}:00",
+                "ends_at": f"{day}T{end}:00",
+                "requires_booking": True,
+            },
+        )
         assert r.status_code == 201, r.text
         sessions[title] = r.json()["id"]
     return event, {"rooms": rooms, "sessions": sessions}, day
@@ -38,9 +51,10 @@ async def agenda_event(client, organizer) -> tuple[dict, dict, str]:
 
 async def test_delegate_books_sessions_and_a_clash_is_refused(client, organizer, page, a11y):
     event, _, _ = await agenda_event(client, organizer)
-    created = await client.post(f"/api/events/{event['id']}/registrations",
-                                json={"email": "jiwon.park@example.org", "name": "Ji-won Park",
-                                      "category": "delegate", "consent": True})
+    created = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={"email": "jiwon.park@example.org", "name": "Ji-won Park", "category": "delegate", "consent": True},
+    )
     token = created.json()["manage_token"]
 
     await page.goto(f"/manage/{token}")

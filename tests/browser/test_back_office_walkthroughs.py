@@ -1,6 +1,7 @@
 """Back-office walk-throughs in Chromium: a coordinator changes a meeting series, moves and cancels one meeting and
 cancels the series; an organizer reads the agenda change log and sets up invitations, an access code and a
 delegation. Each page is checked with axe-core and photographed at desktop and phone widths."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,7 +53,8 @@ async def test_coordinator_changes_a_series_moves_and_cancels_meetings(client, o
     await page.get_by_label("Title").fill("Clean Air Pilot: monthly call at three")
     await page.get_by_role("button", name="Save and update every invitation").click()
     await expect(page.get_by_role("status").first).to_have_text(
-        "The series is changed; every invitee receives the updated invitation.")
+        "The series is changed; every invitee receives the updated invitation."
+    )
     await expect(page.get_by_role("heading", level=1)).to_have_text("Clean Air Pilot: monthly call at three")
     first = page.locator("tbody tr").first
     await expect(first).to_contain_text("15:00–16:30")
@@ -64,7 +66,8 @@ async def test_coordinator_changes_a_series_moves_and_cancels_meetings(client, o
     await page.get_by_label("Starts").fill("2027-03-03T10:00")
     await page.get_by_role("button", name="Save and tell every invitee").click()
     await expect(page.get_by_role("status").first).to_have_text(
-        "The meeting is changed; every invitee receives the update.")
+        "The meeting is changed; every invitee receives the update."
+    )
     await expect(page.get_by_role("heading", level=1)).to_contain_text("10:00")
     await snapshot(page, "occurrence")
 
@@ -72,7 +75,8 @@ async def test_coordinator_changes_a_series_moves_and_cancels_meetings(client, o
     await a11y("occurrence-cancel")
     await page.get_by_role("button", name="Yes, cancel this meeting").click()
     await expect(page.get_by_role("status").first).to_have_text(
-        "The meeting is cancelled; every invitee receives a calendar cancellation.")
+        "The meeting is cancelled; every invitee receives a calendar cancellation."
+    )
     await expect(page.locator("tbody tr").nth(1).locator(".badge")).to_have_text("cancelled")
 
     await page.get_by_role("link", name="Cancel the series…").click()
@@ -81,23 +85,31 @@ async def test_coordinator_changes_a_series_moves_and_cancels_meetings(client, o
     await snapshot(page, "series-cancel")
     await page.get_by_role("button", name="Yes, cancel the whole series").click()
     await expect(page.get_by_role("status").first).to_have_text(
-        "The series is cancelled; every invitee receives a calendar cancellation.")
+        "The series is cancelled; every invitee receives a calendar cancellation."
+    )
     await expect(page.get_by_role("link", name="Change the series")).to_have_count(0)
 
     sent = await outbox()
     assert sent[invitees:] == (
-        [("meeting_invitation", "REQUEST", 1)] * invitees + [("meeting_occurrence_changed", "REQUEST", 2)] * invitees
+        [("meeting_invitation", "REQUEST", 1)] * invitees
+        + [("meeting_occurrence_changed", "REQUEST", 2)] * invitees
         + [("meeting_occurrence_cancelled", "CANCEL", 3)] * invitees
-        + [("meeting_series_cancelled", "CANCEL", 4)] * invitees)
+        + [("meeting_series_cancelled", "CANCEL", 4)] * invitees
+    )
 
 
 async def test_organizer_reads_the_change_log_and_sets_up_access(client, organizer, page, a11y):
     event, ids, day = await agenda_event(client, organizer)
     finance = ids["sessions"]["Flood finance workshop"]
-    await client.patch(f"/api/events/{event['id']}/sessions/{finance}", headers=organizer,
-                       json={"starts_at": f"{day}T16:00:00", "ends_at": f"{day}T17:30:00"})
-    await sql.execute("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                      " VALUES ('Incheon Metropolitan City', 'metropolis', 'KR', 'active', now())")
+    await client.patch(
+        f"/api/events/{event['id']}/sessions/{finance}",
+        headers=organizer,
+        json={"starts_at": f"{day}T16:00:00", "ends_at": f"{day}T17:30:00"},
+    )
+    await sql.execute(
+        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
+        " VALUES ('Incheon Metropolitan City', 'metropolis', 'KR', 'active', now())"
+    )
     base = f"/organizer/events/{event['id']}"
     await log_in(page, base)
 
@@ -110,7 +122,9 @@ async def test_organizer_reads_the_change_log_and_sets_up_access(client, organiz
     await a11y("agenda-changes")
     await snapshot(page, "agenda-changes")
 
-    await page.get_by_role("navigation", name="Event sections").get_by_role("link", name="Invitations and codes").click()
+    await (
+        page.get_by_role("navigation", name="Event sections").get_by_role("link", name="Invitations and codes").click()
+    )
     await page.get_by_label("Email address").fill("mayor@incheon.example")
     await page.get_by_label("Name", exact=True).fill("Mayor Yoo")
     await page.get_by_role("button", name="Send the invitation").click()
@@ -129,13 +143,16 @@ async def test_organizer_reads_the_change_log_and_sets_up_access(client, organiz
     await snapshot(page, "invitations")
 
     await page.get_by_role("navigation", name="Event sections").get_by_role("link", name="Delegations").click()
-    await page.get_by_role("combobox", name="Organization").select_option(label="Incheon Metropolitan City (Korea, Republic of)")
+    await page.get_by_role("combobox", name="Organization").select_option(
+        label="Incheon Metropolitan City (Korea, Republic of)"
+    )
     await page.get_by_label("Seats").fill("4")
     await page.get_by_label("Head of delegation: full name").fill("Kim Min-jun")
     await page.get_by_label("Head of delegation: email address").fill("minjun.kim@incheon.example")
     await page.get_by_role("button", name="Create the delegation").click()
     await expect(page.get_by_role("status").first).to_have_text(
-        "The delegation is created; its head receives their manage link by email.")
+        "The delegation is created; its head receives their manage link by email."
+    )
     card = page.locator("li.card", has_text="Incheon Metropolitan City")
     await expect(card).to_contain_text("1 of 4 seats used; 3 left.")
     await card.get_by_label("Seats").fill("6")

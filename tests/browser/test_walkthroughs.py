@@ -1,5 +1,6 @@
 """Walk-throughs in Chromium: a delegate registers, changes their answers and cancels, an organizer approves, a
 visitor switches to Spanish. Every main page is checked with axe-core and photographed at desktop and phone widths."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,15 +14,31 @@ pytestmark = pytest.mark.browser
 
 
 async def test_delegate_registers_then_cancels_from_the_manage_page(client, organizer, page, a11y):
-    event = await published_event(client, organizer, title="World Congress of Local Governments",
-                                  categories=(("delegate", 120), ("press", 10)), description=(
-                                      "Three days on housing, climate and local finance.\n\n"
-                                      "Mayors, governors and partners from every region."))
-    await client.post(f"/api/events/{event['id']}/questions", headers=organizer, json={
-        "code": "dietary", "label": "Dietary needs", "kind": "single_choice", "required": True,
-        "options": ["None", "Vegetarian", "Vegan"]})
-    await client.post(f"/api/events/{event['id']}/questions", headers=organizer, json={
-        "code": "position", "label": "Your position", "kind": "short_text", "required": True})
+    event = await published_event(
+        client,
+        organizer,
+        title="World Congress of Local Governments",
+        categories=(("delegate", 120), ("press", 10)),
+        description=(
+            "Three days on housing, climate and local finance.\n\nMayors, governors and partners from every region."
+        ),
+    )
+    await client.post(
+        f"/api/events/{event['id']}/questions",
+        headers=organizer,
+        json={
+            "code": "dietary",
+            "label": "Dietary needs",
+            "kind": "single_choice",
+            "required": True,
+            "options": ["None", "Vegetarian", "Vegan"],
+        },
+    )
+    await client.post(
+        f"/api/events/{event['id']}/questions",
+        headers=organizer,
+        json={"code": "position", "label": "Your position", "kind": "short_text", "required": True},
+    )
 
     await page.goto("/")
     await page.keyboard.press("Tab")
@@ -93,13 +110,19 @@ async def test_delegate_registers_then_cancels_from_the_manage_page(client, orga
 
 
 async def test_organizer_logs_in_and_approves_a_pending_registration(client, organizer, page, a11y):
-    event = await published_event(client, organizer, title="Regional Forum on Water",
-                                  categories=(("delegate", None), ("partner", None)))
-    await client.patch(f"/api/events/{event['id']}/categories/{event['categories'][0]['id']}",
-                       json={"requires_approval": True}, headers=organizer)
+    event = await published_event(
+        client, organizer, title="Regional Forum on Water", categories=(("delegate", None), ("partner", None))
+    )
+    await client.patch(
+        f"/api/events/{event['id']}/categories/{event['categories'][0]['id']}",
+        json={"requires_approval": True},
+        headers=organizer,
+    )
     for name, email in (("Wanjiru Kamau", "w.kamau@example.org"), ("Haruto Yamamoto", "h.yamamoto@example.org")):
-        r = await client.post(f"/api/events/{event['id']}/registrations",
-                              json={"email": email, "name": name, "category": "delegate", "consent": True})
+        r = await client.post(
+            f"/api/events/{event['id']}/registrations",
+            json={"email": email, "name": name, "category": "delegate", "consent": True},
+        )
         assert r.json()["status"] == "pending"
     await accounts.create_account("organizer@example.org", "Olga Organizer", PASSWORD)
 

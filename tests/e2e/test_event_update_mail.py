@@ -3,6 +3,7 @@
 Real processes: the API in uvicorn, a Celery worker, Redis, PostgreSQL, the SMTP sink. Each later message is checked
 against the earlier one with the shared validator's --previous rules (same UID and ORGANIZER, SEQUENCE grown).
 """
+
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -23,24 +24,45 @@ async def test_request_update_cancel_sequence(db, api_server, celery_worker, mai
     recipient = f"moved-{uuid.uuid4().hex[:8]}@example.org"
     start = (datetime.now(timezone.utc) + timedelta(days=90)).replace(hour=6, minute=0, second=0, microsecond=0)
     async with httpx.AsyncClient(base_url=api_server, timeout=10) as http:
-        token = (await http.post("/api/auth/login", json={"email": "organizer@example.org",
-                                                          "password": PASSWORD})).json()["token"]
+        token = (
+            await http.post("/api/auth/login", json={"email": "organizer@example.org", "password": PASSWORD})
+        ).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
-        event = (await http.post("/api/events", json=event_body(
-            title="Cape Town Water Resilience Forum", timezone="Africa/Johannesburg", country="ZA",
-            city="Cape Town", venue_name="CTICC", starts_at=start.isoformat(),
-            ends_at=(start + timedelta(hours=8)).isoformat()), headers=auth)).json()
-        await http.post(f"/api/events/{event['id']}/categories", json={"code": "delegate", "name": "Delegate"},
-                        headers=auth)
+        event = (
+            await http.post(
+                "/api/events",
+                json=event_body(
+                    title="Cape Town Water Resilience Forum",
+                    timezone="Africa/Johannesburg",
+                    country="ZA",
+                    city="Cape Town",
+                    venue_name="CTICC",
+                    starts_at=start.isoformat(),
+                    ends_at=(start + timedelta(hours=8)).isoformat(),
+                ),
+                headers=auth,
+            )
+        ).json()
+        await http.post(
+            f"/api/events/{event['id']}/categories", json={"code": "delegate", "name": "Delegate"}, headers=auth
+        )
         await http.post(f"/api/events/{event['id']}/publish", headers=auth)
-        await http.post(f"/api/events/{event['id']}/registrations", json={
-            "email": recipient, "name": "Thandiwe Nkosi", "category": "delegate", "consent": True})
+        await http.post(
+            f"/api/events/{event['id']}/registrations",
+            json={"email": recipient, "name": "Thandiwe Nkosi", "category": "delegate", "consent": True},
+        )
         wait_for_mail(maildir, recipient, 1)
 
         moved = start + timedelta(days=1, hours=2)
-        await http.patch(f"/api/events/{event['id']}", json={
-            "starts_at": moved.isoformat(), "ends_at": (moved + timedelta(hours=8)).isoformat(),
-            "venue_name": "Cape Town City Hall"}, headers=auth)
+        await http.patch(
+            f"/api/events/{event['id']}",
+            json={
+                "starts_at": moved.isoformat(),
+                "ends_at": (moved + timedelta(hours=8)).isoformat(),
+                "venue_name": "Cape Town City Hall",
+            },
+            headers=auth,
+        )
         released = await http.post(f"/api/events/{event['id']}/calendar-updates/release", headers=auth)
         assert released.json() == {"messages": 1}
         wait_for_mail(maildir, recipient, 2)

@@ -7,6 +7,7 @@ and mailed exactly once.
 Each test starts its own PostgreSQL or Redis with manage.py's launcher code (it is standard-library only), so the
 servers the rest of the suite uses are never touched.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -52,8 +53,9 @@ class Restartable:
         if self.user:
             log_file.touch()
             shutil.chown(log_file, self.user, self.user)
-        self.proc = self.children.start(self.name, self.argv, stop_signal=self.signal, user=self.user, env=env,
-                                        log_file=log_file)
+        self.proc = self.children.start(
+            self.name, self.argv, stop_signal=self.signal, user=self.user, env=env, log_file=log_file
+        )
 
 
 @pytest.fixture
@@ -72,11 +74,26 @@ def private_servers() -> Iterator[tuple[object, Path]]:
 
 def start_api(env: dict, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
-                             "--no-proxy-headers", "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "warning"],
-                            cwd=ROOT, env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
-                            stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "events_app.web.app:create_app",
+            "--factory",
+            "--no-proxy-headers",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
+        stdout=open(log, "ab"),
+        stderr=subprocess.STDOUT,
+    )
     wait_for_port(port, proc)
     return proc, f"http://127.0.0.1:{port}"
 
@@ -84,13 +101,16 @@ def start_api(env: dict, log: Path) -> tuple[subprocess.Popen, str]:
 def prepare_database(env: dict) -> int:
     """Migrations, the demo data, and the id of its congress, open to everyone without limits."""
     for command in ("migrate", "seed"):
-        subprocess.run([sys.executable, "-m", "events_app.cli", command], check=True, cwd=ROOT, env=env,
-                       stdout=subprocess.DEVNULL)
-    code = ("import asyncio\nfrom events_app.db import sql\nasync def main():\n"
-            "    await sql.execute(\"UPDATE event SET capacity = NULL, registration_opens_at = NULL,"
-            " registration_closes_at = NULL WHERE id = 1\")\n"
-            "    await sql.execute(\"UPDATE registration_category SET quota = NULL, eligibility = 'anyone',"
-            " requires_approval = false WHERE event = 1\")\nasyncio.run(main())")
+        subprocess.run(
+            [sys.executable, "-m", "events_app.cli", command], check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+        )
+    code = (
+        "import asyncio\nfrom events_app.db import sql\nasync def main():\n"
+        '    await sql.execute("UPDATE event SET capacity = NULL, registration_opens_at = NULL,'
+        ' registration_closes_at = NULL WHERE id = 1")\n'
+        "    await sql.execute(\"UPDATE registration_category SET quota = NULL, eligibility = 'anyone',"
+        ' requires_approval = false WHERE event = 1")\nasyncio.run(main())'
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env)
     return 1
 
@@ -121,8 +141,11 @@ class Load:
     def register(self, http: httpx.Client, email: str, key: str) -> int:
         phase = self.phase
         try:
-            r = http.post(f"/api/events/{self.event_id}/registrations", headers={"Idempotency-Key": key},
-                          json={"email": email, "name": "Load Tester", "category": "speaker", "consent": True})
+            r = http.post(
+                f"/api/events/{self.event_id}/registrations",
+                headers={"Idempotency-Key": key},
+                json={"email": email, "name": "Load Tester", "category": "speaker", "consent": True},
+            )
         except httpx.HTTPError:
             return 0
         with self.lock:
@@ -167,13 +190,17 @@ class Load:
 
 
 def registrations_by_email(env: dict) -> dict[str, int]:
-    code = ("import asyncio, json\nfrom events_app.db import sql\n"
-            "rows = asyncio.run(sql.fetch(\"SELECT p.email, count(*) AS n FROM registration r JOIN person p"
-            " ON p.id = r.person WHERE p.email LIKE 'load-%' GROUP BY p.email\"))\n"
-            "print(json.dumps({r['email']: r['n'] for r in rows}))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import asyncio, json\nfrom events_app.db import sql\n"
+        'rows = asyncio.run(sql.fetch("SELECT p.email, count(*) AS n FROM registration r JOIN person p'
+        " ON p.id = r.person WHERE p.email LIKE 'load-%' GROUP BY p.email\"))\n"
+        "print(json.dumps({r['email']: r['n'] for r in rows}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
     import json
+
     return json.loads(out)
 
 
@@ -219,18 +246,39 @@ def test_redis_restart_registrations_go_on_and_mail_waits_for_the_broker(private
     # This test's own database on the suite's server, so other tests' truncation cannot touch its rows.
     name = f"events_resilience_{uuid.uuid4().hex[:8]}"
     server = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    subprocess.run([sys.executable, "-c", f"import asyncio, asyncpg\nasync def m():\n"
-                    f"    c = await asyncpg.connect('{server}/postgres')\n"
-                    f"    await c.execute('CREATE DATABASE \"{name}\"')\n    await c.close()\nasyncio.run(m())"],
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import asyncio, asyncpg\nasync def m():\n"
+            f"    c = await asyncpg.connect('{server}/postgres')\n"
+            f"    await c.execute('CREATE DATABASE \"{name}\"')\n    await c.close()\nasyncio.run(m())",
+        ],
+        check=True,
+        cwd=ROOT,
+    )
     env["DATABASE_URL"] = f"{server}/{name}"
     event_id = prepare_database(env)
     api, url = start_api(env, tmp_path / "api.log")
     worker = start_worker(tmp_path / "worker.log", "resilience", env=env)
     # Beat's outbox sweep sends what waited even if no request kicks the dispatcher after the broker is back.
-    beat = subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel=INFO",
-                             "--schedule", str(tmp_path / "beat-schedule")], cwd=ROOT, env=env,
-                            stdout=open(tmp_path / "beat.log", "ab"), stderr=subprocess.STDOUT)
+    beat = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.celery_app",
+            "beat",
+            "--loglevel=INFO",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=open(tmp_path / "beat.log", "ab"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         with Load(url, event_id, threads=2) as load:
             load.wait_for("before", 201, 5)
@@ -251,5 +299,6 @@ def test_redis_restart_registrations_go_on_and_mail_waits_for_the_broker(private
     assert {s for _, s, _, _ in load.answers} == {201}, load.summary()
     stored = registrations_by_email(env)
     assert set(stored) == set(load.registered) and set(stored.values()) == {1}
-    assert {email: len(read_mail(maildir, email)) for email in load.registered} == \
-           {email: 1 for email in load.registered}
+    assert {email: len(read_mail(maildir, email)) for email in load.registered} == {
+        email: 1 for email in load.registered
+    }

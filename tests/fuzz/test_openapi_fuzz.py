@@ -4,6 +4,7 @@ documented response matches its schema. Bounded (FUZZ_EXAMPLES per operation, de
 The server runs in its own process on its own database with the demo data, so ids in generated paths often name
 real rows and the fuzzer reaches the code behind the role checks.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,8 +29,14 @@ from tests.fixtures import free_port, stop, wait_for_port
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 CHECKS = [not_a_server_error, response_schema_conformance]
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.generate],
+)
 
 
 async def _fresh_database(name: str) -> None:
@@ -42,15 +49,31 @@ def fuzz_server(tmp_path_factory) -> Iterator[str]:
     asyncio.run(_fresh_database(name))
     env = {**os.environ, "DATABASE_URL": _with_path(SERVER_URL, f"/{name}")}
     for command in ("migrate", "seed"):
-        subprocess.run([sys.executable, "-m", "events_app.cli", command], check=True, cwd=ROOT, env=env,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "events_app.cli", command], check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+        )
     port = free_port()
     log = tmp_path_factory.mktemp("fuzz") / "api.log"
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory",
-                             "--no-proxy-headers", "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "warning"],
-                            cwd=ROOT, env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
-                            stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "events_app.web.app:create_app",
+            "--factory",
+            "--no-proxy-headers",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
+        stdout=open(log, "ab"),
+        stderr=subprocess.STDOUT,
+    )
     wait_for_port(port, proc)
     yield f"http://127.0.0.1:{port}"
     stop(proc)
@@ -59,8 +82,11 @@ def fuzz_server(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def organizer_token(fuzz_server) -> str:
-    response = requests.post(f"{fuzz_server}/api/auth/login", timeout=10, json={
-        "email": "organizer@example.org", "password": os.environ.get("DEMO_PASSWORD", "congress-demo")})
+    response = requests.post(
+        f"{fuzz_server}/api/auth/login",
+        timeout=10,
+        json={"email": "organizer@example.org", "password": os.environ.get("DEMO_PASSWORD", "congress-demo")},
+    )
     assert response.status_code == 200, response.text
     return response.json()["token"]
 
@@ -78,8 +104,9 @@ def test_anonymous_requests_never_fail_or_break_the_schema(case, fuzz_server):
 @schema.exclude(operation_id="logout").parametrize()
 @FUZZ
 def test_organizer_requests_never_fail_or_break_the_schema(case, fuzz_server, organizer_token):
-    case.call_and_validate(base_url=fuzz_server, checks=CHECKS, timeout=30,
-                           headers={"Authorization": f"Bearer {organizer_token}"})
+    case.call_and_validate(
+        base_url=fuzz_server, checks=CHECKS, timeout=30, headers={"Authorization": f"Bearer {organizer_token}"}
+    )
 
 
 def test_served_document_is_the_one_fuzzed(fuzz_server):

@@ -1,5 +1,6 @@
 """Production refuses development shortcuts: the API factory, uvicorn and the Celery worker and beat all stop at
 start-up with a default or short SECRET_KEY, or with DEBUG on."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,14 @@ UNSAFE = [
 
 
 def run(argv: list[str], **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "APP_ENV": "production", "DEBUG": "0", **env})
+    return subprocess.run(
+        argv,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "APP_ENV": "production", "DEBUG": "0", **env},
+    )
 
 
 @pytest.mark.parametrize(("env", "named"), UNSAFE)
@@ -41,8 +48,19 @@ def test_beat_refuses_a_default_secret():
 
 
 def test_uvicorn_refuses_to_serve_with_a_default_secret():
-    result = run([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory", "--no-proxy-headers",
-                  "--port", "0"], SECRET_KEY="")
+    result = run(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "events_app.web.app:create_app",
+            "--factory",
+            "--no-proxy-headers",
+            "--port",
+            "0",
+        ],
+        SECRET_KEY="",
+    )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 

@@ -1,5 +1,6 @@
 """Each vocabulary has one source, its StrEnum in events_app/domain/vocab.py: the database's CHECK constraint on
 every column that stores it lists exactly the enum's values, and the API schema offers exactly them."""
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,9 @@ async def _allowed_values() -> dict[tuple[str, str], set[str]]:
     found: dict[tuple[str, str], set[str]] = {}
     for row in await sql.fetch(CONSTRAINTS):
         # PostgreSQL prints `col IN ('a', 'b')` as `((col)::text = ANY ((ARRAY['a'::character varying, ...])::text[]))`
-        match = re.fullmatch(r"CHECK \(\(\(?(\w+)\)?(?:::text)? = ANY \(\(?ARRAY\[(.*)\]\)?(?:::text\[\])?\)\)\)",
-                             row["definition"])
+        match = re.fullmatch(
+            r"CHECK \(\(\(?(\w+)\)?(?:::text)? = ANY \(\(?ARRAY\[(.*)\]\)?(?:::text\[\])?\)\)\)", row["definition"]
+        )
         if match:
             found[(row["table_name"], match.group(1))] = set(re.findall(r"'([^']*)'", match.group(2)))
     return found

@@ -5,6 +5,7 @@ The Dockerfile installs this wheel, so a template, catalogue or static file the 
 be missing in production only (the source tree has them all). The installed copy runs in a separate interpreter
 whose import path holds the installed package and the dependencies, never the source tree.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,13 +38,41 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--disable-pip-version-check",
-                    "-w", str(work / "dist"), str(source)], check=True, cwd=work)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-w",
+            str(work / "dist"),
+            str(source),
+        ],
+        check=True,
+        cwd=work,
+    )
     wheels = list((work / "dist").glob("events_app-*.whl"))
     assert len(wheels) == 1, wheels
     target = work / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check",
-                    "--target", str(target), str(wheels[0])], check=True, cwd=work)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            str(wheels[0]),
+        ],
+        check=True,
+        cwd=work,
+    )
     return target
 
 
@@ -53,8 +82,14 @@ def _run_installed(target: Path, script: str) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), dependencies])}
     # -S: no site-packages processing, so the editable install's path hook (which points at the source tree) is
     # not loaded; -P: the working directory is not put on the path either.
-    done = subprocess.run([sys.executable, "-S", "-P", "-c", textwrap.dedent(script)], env=env, cwd=target.parent,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-S", "-P", "-c", textwrap.dedent(script)],
+        env=env,
+        cwd=target.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -68,7 +103,9 @@ def test_wheel_carries_every_template_catalogue_and_static_file(installed: Path)
 
 
 def test_installed_copy_renders_every_mail_kind_in_every_language(installed: Path) -> None:
-    result = _run_installed(installed, """
+    result = _run_installed(
+        installed,
+        """
         import json
         from pathlib import Path
         import jinja2
@@ -89,7 +126,8 @@ def test_installed_copy_renders_every_mail_kind_in_every_language(installed: Pat
                 rendered[f"{language}/{kind}"] = len(parts)
         print(json.dumps({"package": events_app.__file__, "templates": str(render.TEMPLATES),
                           "rendered": rendered}))
-    """)
+    """,
+    )
     assert result["package"].startswith(str(installed)), result["package"]
     source_kinds = {p.name.split(".")[0] for p in (PACKAGE / "mail" / "templates" / "en").iterdir()}
     from events_app.domain.vocab import LANGUAGES
@@ -101,7 +139,9 @@ def test_installed_copy_renders_every_mail_kind_in_every_language(installed: Pat
 
 
 def test_installed_copy_serves_a_page_in_spanish(installed: Path) -> None:
-    result = _run_installed(installed, """
+    result = _run_installed(
+        installed,
+        """
         import json
         import events_app
         from litestar.testing import TestClient
@@ -110,7 +150,8 @@ def test_installed_copy_serves_a_page_in_spanish(installed: Path) -> None:
         with TestClient(app=create_app()) as client:
             page = client.get("/login", headers={"accept-language": "es"}, cookies={"lang": "es"})
         print(json.dumps({"package": events_app.__file__, "status": page.status_code, "body": page.text}))
-    """)
+    """,
+    )
     assert result["package"].startswith(str(installed)), result["package"]
     assert result["status"] == 200
     assert "Iniciar sesión" in result["body"] and "Contraseña" in result["body"]
@@ -123,11 +164,18 @@ def test_installed_package_finds_migrations_in_the_working_directory(installed: 
     (app / "piccolo_conf.py").write_text((ROOT / "piccolo_conf.py").read_text())
     (app / "migrations").symlink_to(ROOT / "migrations")
     dependencies = sysconfig.get_paths()["purelib"]
-    probe = ("import json, events_app, piccolo_conf\n"
-             "from events_app.db.piccolo_app import APP_CONFIG\n"
-             "print(json.dumps([events_app.__file__, APP_CONFIG.resolved_migrations_folder_path]))\n")
-    done = subprocess.run([sys.executable, "-S", "-c", probe], cwd=app, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(installed), dependencies])})
+    probe = (
+        "import json, events_app, piccolo_conf\n"
+        "from events_app.db.piccolo_app import APP_CONFIG\n"
+        "print(json.dumps([events_app.__file__, APP_CONFIG.resolved_migrations_folder_path]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", probe],
+        cwd=app,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(installed), dependencies])},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     package, folder = json.loads(done.stdout.strip().splitlines()[-1])
     assert Path(package).is_relative_to(installed)

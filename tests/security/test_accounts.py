@@ -1,6 +1,7 @@
 """Organizer accounts against the real stack: password reset by email end to end (a real Celery worker and the
 SMTP sink), sessions ended on change and reset, password rules, the CLI's hidden prompt, and argon2 kept off the
 event loop with bounded concurrency."""
+
 from __future__ import annotations
 
 import asyncio
@@ -67,15 +68,14 @@ async def test_password_reset_by_email_end_to_end(client, celery_worker, maildir
     reset_token = link.group(2)
     assert str(message["Subject"]) == "Reset your password"
     # stored only as the nonce and the token's digest; the outbox row holds no link
-    row = await sql.fetchrow("SELECT token_hash, token_nonce, expires_at - created_at AS lifetime"
-                             " FROM password_reset")
+    row = await sql.fetchrow("SELECT token_hash, token_nonce, expires_at - created_at AS lifetime FROM password_reset")
     assert row["token_hash"] == digest(reset_token) and reset_token not in row["token_nonce"]
     assert row["lifetime"].total_seconds() == get_settings().password_reset_minutes * 60
-    outbox_text = await sql.fetchval("SELECT payload::text || recipient FROM outbox_message"
-                                     " WHERE kind = 'password_reset'")
+    outbox_text = await sql.fetchval(
+        "SELECT payload::text || recipient FROM outbox_message WHERE kind = 'password_reset'"
+    )
     assert reset_token not in outbox_text
-    assert await sql.fetchval("SELECT count(*) FROM outbox_message WHERE recipient = 'nobody-here@example.org'") \
-        == 0
+    assert await sql.fetchval("SELECT count(*) FROM outbox_message WHERE recipient = 'nobody-here@example.org'") == 0
 
     path = f"/password-reset/{reset_token}"
     form = await client.get(path)
@@ -127,11 +127,13 @@ async def test_password_change_ends_every_other_session(client):
     email = "changer@example.org"
     await accounts.create_account(email, "Chris Changer", PASSWORD)
     here, laptop, phone = [await api_login(client, email) for _ in range(3)]
-    wrong = await client.post("/api/auth/password", headers=bearer(here),
-                              json={"current_password": "not it", "new_password": NEW_PASSWORD})
+    wrong = await client.post(
+        "/api/auth/password", headers=bearer(here), json={"current_password": "not it", "new_password": NEW_PASSWORD}
+    )
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "current_password"
-    changed = await client.post("/api/auth/password", headers=bearer(here),
-                                json={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    changed = await client.post(
+        "/api/auth/password", headers=bearer(here), json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
     assert changed.status_code == 200 and changed.json() == {"other_sessions_ended": 2}
     assert [await session_works(client, t) for t in (here, laptop, phone)] == [True, False, False]
 
@@ -143,11 +145,13 @@ async def test_password_change_page_keeps_this_session_and_ends_the_others(clien
     token = await form_token(client, "/login")
     await client.post("/login", data={"email": email, "password": PASSWORD, "_csrf_token": token})
     token = await form_token(client, "/organizer/password")
-    common = await client.post("/organizer/password", data={"current_password": PASSWORD,
-                                                            "new_password": "password1234", "_csrf_token": token})
+    common = await client.post(
+        "/organizer/password", data={"current_password": PASSWORD, "new_password": "password1234", "_csrf_token": token}
+    )
     assert common.status_code == 422 and 'id="f-new_password-error"' in common.text
-    done = await client.post("/organizer/password", data={"current_password": PASSWORD,
-                                                          "new_password": NEW_PASSWORD, "_csrf_token": token})
+    done = await client.post(
+        "/organizer/password", data={"current_password": PASSWORD, "new_password": NEW_PASSWORD, "_csrf_token": token}
+    )
     assert (done.status_code, done.headers["location"]) == (303, "/organizer?done=password-changed")
     assert (await client.get("/organizer")).status_code == 200  # this browser stays logged in
     assert not await session_works(client, elsewhere)
@@ -156,19 +160,23 @@ async def test_password_change_page_keeps_this_session_and_ends_the_others(clien
 # --------------------------------------------------------------------------- password rules
 
 
-@pytest.mark.parametrize("password, problem", [
-    ("short words", "at least 12 characters"),
-    ("1q2w3e4r5t6y", "most common passwords"),
-    ("qwertyuiop123!", "most common passwords"),
-    ("Password2026!!", "most common passwords"),
-    ("aaaaaaaaaaaaaaaa", "repeats"),
-])
+@pytest.mark.parametrize(
+    "password, problem",
+    [
+        ("short words", "at least 12 characters"),
+        ("1q2w3e4r5t6y", "most common passwords"),
+        ("qwertyuiop123!", "most common passwords"),
+        ("Password2026!!", "most common passwords"),
+        ("aaaaaaaaaaaaaaaa", "repeats"),
+    ],
+)
 async def test_weak_or_common_passwords_are_refused_naming_the_field(client, password, problem):
     email = "rules@example.org"
     await accounts.create_account(email, "Rules", PASSWORD)
     token = await api_login(client, email)
-    response = await client.post("/api/auth/password", headers=bearer(token),
-                                 json={"current_password": PASSWORD, "new_password": password})
+    response = await client.post(
+        "/api/auth/password", headers=bearer(token), json={"current_password": PASSWORD, "new_password": password}
+    )
     assert response.status_code == 422
     error = response.json()["errors"][0]
     assert error["field"] == "new_password" and problem in error["message"]
@@ -227,9 +235,12 @@ async def test_argon2_runs_in_worker_threads_at_most_two_at_once(client, monkeyp
                 running -= 1
 
     monkeypatch.setattr(accounts, "verify_password", watched)
-    logins = [asyncio.create_task(client.post("/api/auth/login", json={"email": "parallel@example.org",
-                                                                        "password": PASSWORD}))
-              for _ in range(8)]
+    logins = [
+        asyncio.create_task(
+            client.post("/api/auth/login", json={"email": "parallel@example.org", "password": PASSWORD})
+        )
+        for _ in range(8)
+    ]
     await asyncio.sleep(0)
     cheap = await client.get("/health")
     finished_while_logins_ran = not all(t.done() for t in logins)
@@ -247,6 +258,7 @@ async def test_new_password_hashes_are_made_off_the_loop(client, monkeypatch):
     monkeypatch.setattr(accounts, "hash_password", lambda p: threads.append(threading.get_ident()) or real(p))
     await accounts.create_account("hashed@example.org", "Hashed", PASSWORD)
     token = await api_login(client, "hashed@example.org")
-    await client.post("/api/auth/password", headers=bearer(token),
-                      json={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    await client.post(
+        "/api/auth/password", headers=bearer(token), json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
     assert len(threads) == 2 and loop_thread not in threads

@@ -2,6 +2,7 @@
 request uses, the client address taken from X-Forwarded-For only behind a trusted proxy, a lockout a stranger
 cannot turn against an owner, limits that hold while Redis is busy; and transport and headers (SMTP TLS
 verification, the API documentation's own assets and CSP, HSTS, nosniff, no-store)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,18 +35,21 @@ TOKEN_RE = re.compile(r'name="_csrf_token" value="([^"]+)"')
 @pytest.fixture
 def limited(monkeypatch):
     """Settings for this test only (the suite runs with the limits raised)."""
+
     def apply(**values):
         settings = dataclasses.replace(get_settings(), **values)
         for module in (limits, abuse, accounts, web_pages):
             monkeypatch.setattr(module, "get_settings", lambda: settings)
         return settings
+
     return apply
 
 
 def client_from(ip: str) -> httpx.AsyncClient:
     """A separate app instance seen as coming from `ip` (the TCP peer)."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(), client=(ip, 40000)),
-                             base_url="http://testserver")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(), client=(ip, 40000)), base_url="http://testserver"
+    )
 
 
 async def clear_limits() -> None:
@@ -63,8 +67,12 @@ async def form_token(c: httpx.AsyncClient, url: str) -> str:
 
 
 def person(n) -> dict:
-    return {"email": f"rush{n}-{secrets.token_hex(3)}@example.org", "name": f"Rush {n}", "category": "delegate",
-            "consent": True}
+    return {
+        "email": f"rush{n}-{secrets.token_hex(3)}@example.org",
+        "name": f"Rush {n}",
+        "category": "delegate",
+        "consent": True,
+    }
 
 
 def first_refusal(statuses: list[int]) -> int | None:
@@ -80,15 +88,15 @@ async def test_registration_form_is_limited_like_the_api(client, organizer, limi
     url = f"/events/{event['id']}/register"
     await clear_limits()
     async with client_from("198.51.100.1") as api:
-        api_statuses = [(await api.post(f"/api/events/{event['id']}/registrations", json=person(i))).status_code
-                        for i in range(5)]
+        api_statuses = [
+            (await api.post(f"/api/events/{event['id']}/registrations", json=person(i))).status_code for i in range(5)
+        ]
     async with client_from("198.51.100.2") as browser:
         token = await form_token(browser, url)
         page_statuses = []
         for i in range(5):
             body = person(f"p{i}")
-            response = await browser.post(url, data={**body, "consent": "yes", "language": "en",
-                                                      "_csrf_token": token})
+            response = await browser.post(url, data={**body, "consent": "yes", "language": "en", "_csrf_token": token})
             page_statuses.append(response.status_code)
     assert api_statuses == [201, 201, 201, 429, 429]
     assert page_statuses == [303, 303, 303, 429, 429]
@@ -116,13 +124,24 @@ async def test_resend_link_form_is_limited_like_the_api(client, organizer, limit
     event = await published_event(client, organizer)
     await clear_limits()
     async with client_from("198.51.100.1") as api:
-        api_statuses = [(await api.post(f"/api/events/{event['id']}/registrations/resend-link",
-                                         json={"email": "target@example.org"})).status_code for _ in range(5)]
+        api_statuses = [
+            (
+                await api.post(
+                    f"/api/events/{event['id']}/registrations/resend-link", json={"email": "target@example.org"}
+                )
+            ).status_code
+            for _ in range(5)
+        ]
     async with client_from("198.51.100.2") as browser:
         token = await form_token(browser, f"/events/{event['id']}")
-        page_statuses = [(await browser.post(f"/events/{event['id']}/resend-link",
-                                             data={"email": "victim@example.org", "_csrf_token": token})).status_code
-                         for _ in range(5)]
+        page_statuses = [
+            (
+                await browser.post(
+                    f"/events/{event['id']}/resend-link", data={"email": "victim@example.org", "_csrf_token": token}
+                )
+            ).status_code
+            for _ in range(5)
+        ]
     assert api_statuses == [202, 202, 202, 429, 429]
     assert page_statuses == [303, 303, 303, 429, 429]
 
@@ -131,13 +150,18 @@ async def test_login_form_is_limited_like_the_api(client, limited):
     limited(limit_login_ip="4/60")
     await clear_limits()
     async with client_from("198.51.100.1") as api:
-        api_statuses = [(await api.post("/api/auth/login", json={"email": f"a{i}@example.org", "password": "x"}))
-                        .status_code for i in range(6)]
+        api_statuses = [
+            (await api.post("/api/auth/login", json={"email": f"a{i}@example.org", "password": "x"})).status_code
+            for i in range(6)
+        ]
     async with client_from("198.51.100.2") as browser:
         token = await form_token(browser, "/login")
-        page_statuses = [(await browser.post("/login", data={"email": f"b{i}@example.org", "password": "x",
-                                                             "_csrf_token": token})).status_code
-                         for i in range(6)]
+        page_statuses = [
+            (
+                await browser.post("/login", data={"email": f"b{i}@example.org", "password": "x", "_csrf_token": token})
+            ).status_code
+            for i in range(6)
+        ]
     assert api_statuses == [401, 401, 401, 401, 429, 429]
     assert page_statuses == [401, 401, 401, 401, 429, 429]
 
@@ -146,13 +170,18 @@ async def test_password_reset_form_is_limited_like_the_api(client, limited):
     limited(limit_reset_email="2/3600")
     await clear_limits()
     async with client_from("198.51.100.1") as api:
-        api_statuses = [(await api.post("/api/auth/password-reset", json={"email": "olga@example.org"}))
-                        .status_code for _ in range(4)]
+        api_statuses = [
+            (await api.post("/api/auth/password-reset", json={"email": "olga@example.org"})).status_code
+            for _ in range(4)
+        ]
     async with client_from("198.51.100.2") as browser:
         token = await form_token(browser, "/password-reset")
-        page_statuses = [(await browser.post("/password-reset", data={"email": "olga2@example.org",
-                                                                      "_csrf_token": token})).status_code
-                         for _ in range(4)]
+        page_statuses = [
+            (
+                await browser.post("/password-reset", data={"email": "olga2@example.org", "_csrf_token": token})
+            ).status_code
+            for _ in range(4)
+        ]
     assert api_statuses == [202, 202, 429, 429]
     assert page_statuses == [303, 303, 429, 429]
 
@@ -164,8 +193,16 @@ async def test_forwarded_for_is_ignored_without_a_trusted_proxy(client, limited)
     limited(limit_login_ip="2/60", trusted_proxies="")
     await clear_limits()
     async with client_from("198.51.100.1") as c:
-        statuses = [(await c.post("/api/auth/login", json={"email": "x@example.org", "password": "x"},
-                                  headers={"X-Forwarded-For": f"203.0.113.{i}"})).status_code for i in range(4)]
+        statuses = [
+            (
+                await c.post(
+                    "/api/auth/login",
+                    json={"email": "x@example.org", "password": "x"},
+                    headers={"X-Forwarded-For": f"203.0.113.{i}"},
+                )
+            ).status_code
+            for i in range(4)
+        ]
     assert statuses == [401, 401, 429, 429]  # a new made-up address per request changes nothing
 
 
@@ -174,15 +211,37 @@ async def test_forwarded_for_is_honoured_from_a_trusted_proxy_only(client, limit
     await clear_limits()
     async with client_from("192.0.2.7") as proxy:
         # every client behind the proxy has its own counter; what a client wrote to the left is not believed
-        spread = [(await proxy.post("/api/auth/login", json={"email": "x@example.org", "password": "x"},
-                                    headers={"X-Forwarded-For": f"198.18.0.{i}"})).status_code for i in range(4)]
-        one = [(await proxy.post("/api/auth/login", json={"email": "x@example.org", "password": "x"},
-                                 headers={"X-Forwarded-For": f"10.9.9.{i}, 198.18.1.1"})).status_code
-               for i in range(3)]
+        spread = [
+            (
+                await proxy.post(
+                    "/api/auth/login",
+                    json={"email": "x@example.org", "password": "x"},
+                    headers={"X-Forwarded-For": f"198.18.0.{i}"},
+                )
+            ).status_code
+            for i in range(4)
+        ]
+        one = [
+            (
+                await proxy.post(
+                    "/api/auth/login",
+                    json={"email": "x@example.org", "password": "x"},
+                    headers={"X-Forwarded-For": f"10.9.9.{i}, 198.18.1.1"},
+                )
+            ).status_code
+            for i in range(3)
+        ]
     async with client_from("203.0.113.9") as outsider:
-        spoofed = [(await outsider.post("/api/auth/login", json={"email": "x@example.org", "password": "x"},
-                                        headers={"X-Forwarded-For": f"198.18.2.{i}"})).status_code
-                   for i in range(3)]
+        spoofed = [
+            (
+                await outsider.post(
+                    "/api/auth/login",
+                    json={"email": "x@example.org", "password": "x"},
+                    headers={"X-Forwarded-For": f"198.18.2.{i}"},
+                )
+            ).status_code
+            for i in range(3)
+        ]
     assert spread == [401, 401, 401, 401]
     assert one == [401, 401, 429]
     assert spoofed == [401, 401, 429]
@@ -192,8 +251,16 @@ def test_client_address_walks_the_forwarded_chain_from_the_right(limited):
     limited(trusted_proxies="10.0.0.0/8")
 
     def Req(peer: str, xff: list[str]) -> Request:
-        return Request({"type": "http", "method": "GET", "path": "/", "query_string": b"",
-                        "headers": [(b"x-forwarded-for", v.encode()) for v in xff], "client": (peer, 1)})
+        return Request(
+            {
+                "type": "http",
+                "method": "GET",
+                "path": "/",
+                "query_string": b"",
+                "headers": [(b"x-forwarded-for", v.encode()) for v in xff],
+                "client": (peer, 1),
+            }
+        )
 
     assert abuse.client_ip(Req("10.0.0.1", ["6.6.6.6, 198.51.100.4, 10.0.0.3"])) == "198.51.100.4"
     assert abuse.client_ip(Req("10.0.0.1", ["6.6.6.6", "198.51.100.4"])) == "198.51.100.4"
@@ -203,13 +270,18 @@ def test_client_address_walks_the_forwarded_chain_from_the_right(limited):
 
 def test_every_uvicorn_start_ignores_proxy_headers():
     """uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told not to; every place that starts it says so."""
-    files = [ROOT / "manage.py", ROOT / "Dockerfile", ROOT / "docker-compose.yml",
-             *ROOT.glob("tests/**/*.py"), *ROOT.glob("bench/*.py")]
+    files = [
+        ROOT / "manage.py",
+        ROOT / "Dockerfile",
+        ROOT / "docker-compose.yml",
+        *ROOT.glob("tests/**/*.py"),
+        *ROOT.glob("bench/*.py"),
+    ]
     starts = []
     for path in files:
         text = path.read_text()
         for match in re.finditer(r'"uvicorn"', text):
-            command = text[match.start():text.find("]", match.start())]
+            command = text[match.start() : text.find("]", match.start())]
             if "create_app" in command:
                 starts.append((path.name, "--no-proxy-headers" in command))
     assert len(starts) >= 5
@@ -223,9 +295,16 @@ async def test_uvicorn_as_started_here_does_not_take_the_address_from_forwarded_
     proc, url = start_api(tmp_path / "api.log", env={"RATE_LIMIT_LOGIN_PER_IP": "2/60"})
     try:
         async with httpx.AsyncClient(base_url=url) as c:
-            statuses = [(await c.post("/api/auth/login", json={"email": "x@example.org", "password": "x"},
-                                      headers={"X-Forwarded-For": f"203.0.113.{i}"})).status_code
-                        for i in range(4)]
+            statuses = [
+                (
+                    await c.post(
+                        "/api/auth/login",
+                        json={"email": "x@example.org", "password": "x"},
+                        headers={"X-Forwarded-For": f"203.0.113.{i}"},
+                    )
+                ).status_code
+                for i in range(4)
+            ]
     finally:
         stop(proc)
         await limits.client().delete(limits._key("login-ip", "127.0.0.1"))
@@ -241,8 +320,10 @@ async def test_stranger_failures_from_elsewhere_do_not_lock_the_owner_out(client
     await accounts.create_account(email, "Owner", PASSWORD)
     await clear_limits()
     async with client_from("203.0.113.66") as stranger:
-        attack = [(await stranger.post("/api/auth/login", json={"email": email, "password": f"guess{i}"}))
-                  .status_code for i in range(6)]
+        attack = [
+            (await stranger.post("/api/auth/login", json={"email": email, "password": f"guess{i}"})).status_code
+            for i in range(6)
+        ]
         still_locked = await stranger.post("/api/auth/login", json={"email": email, "password": PASSWORD})
     async with client_from("198.51.100.20") as owner:
         token = await form_token(owner, "/login")
@@ -259,8 +340,9 @@ async def test_owner_failing_from_their_own_address_is_locked_there(client, limi
     email = f"owner-{secrets.token_hex(3)}@example.org"
     await clear_limits()
     async with client_from("198.51.100.21") as owner:
-        statuses = [(await owner.post("/api/auth/login", json={"email": email, "password": "x"})).status_code
-                    for _ in range(3)]
+        statuses = [
+            (await owner.post("/api/auth/login", json={"email": email, "password": "x"})).status_code for _ in range(3)
+        ]
     assert statuses == [401, 401, 429]
 
 
@@ -278,8 +360,9 @@ async def test_limits_hold_while_the_redis_pool_is_busy(client, organizer, limit
         async with client_from("198.51.100.3") as c:
             busy = await c.post(f"/api/events/{event['id']}/registrations", json=person("busy"))
             token = await form_token(c, f"/events/{event['id']}/register")
-            busy_page = await c.post(f"/events/{event['id']}/register",
-                                     data={**person("busy-page"), "consent": "yes", "_csrf_token": token})
+            busy_page = await c.post(
+                f"/events/{event['id']}/register", data={**person("busy-page"), "consent": "yes", "_csrf_token": token}
+            )
     finally:
         await pool.release(held)
     async with client_from("198.51.100.4") as c:
@@ -303,8 +386,9 @@ async def test_limits_skipped_and_logged_when_redis_is_unreachable(client, organ
     limits.log.addHandler(handler)
     try:
         async with client_from("198.51.100.5") as c:
-            statuses = [(await c.post(f"/api/events/{event['id']}/registrations", json=person(i))).status_code
-                        for i in range(3)]
+            statuses = [
+                (await c.post(f"/api/events/{event['id']}/registrations", json=person(i))).status_code for i in range(3)
+            ]
     finally:
         limits.log.removeHandler(handler)
     monkeypatch.setattr(limits, "_client", None)
@@ -324,8 +408,26 @@ def tls_smtp_server(tmp_path):
     from aiosmtpd.controller import Controller
 
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=localhost", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     received: list[bytes] = []
@@ -343,8 +445,9 @@ def tls_smtp_server(tmp_path):
 
 
 def _transport(port: int, **values) -> smtp_transport.SmtpTransport:
-    return smtp_transport.SmtpTransport(dataclasses.replace(get_settings(), smtp_url=f"smtps://127.0.0.1:{port}",
-                                                            **values))
+    return smtp_transport.SmtpTransport(
+        dataclasses.replace(get_settings(), smtp_url=f"smtps://127.0.0.1:{port}", **values)
+    )
 
 
 MESSAGE = b"Subject: hello\r\nFrom: events@example.org\r\nTo: ana@example.org\r\n\r\nhi\r\n"
@@ -417,8 +520,7 @@ async def test_answers_carrying_tokens_are_not_stored(client, organizer):
         "reset page": await client.get("/password-reset/no-such-link"),
         "login page": await client.get("/login"),
     }
-    assert {name: r.headers.get("cache-control") for name, r in checks.items()} == \
-           {name: "no-store" for name in checks}
+    assert {name: r.headers.get("cache-control") for name, r in checks.items()} == {name: "no-store" for name in checks}
 
 
 def test_installed_package_carries_the_documentation_assets_and_mail_templates():
@@ -429,7 +531,11 @@ def test_installed_package_carries_the_documentation_assets_and_mail_templates()
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     package = ROOT / "events_app"
     covered = {p for pattern in patterns["events_app"] for p in package.glob(pattern) if p.is_file()}
-    needed = {p for folder in ("web/static", "mail/templates", "web/templates")
-              for p in (package / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    needed = {
+        p
+        for folder in ("web/static", "mail/templates", "web/templates")
+        for p in (package / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     assert sorted(str(p.relative_to(package)) for p in needed - covered) == []
     assert package / "web/static/vendor/swagger-ui/swagger-ui-bundle.js" in covered

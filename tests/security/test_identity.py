@@ -2,6 +2,7 @@
 profile, announcements) need a single-use link mailed to the address on file; no unauthenticated request changes
 or reveals an existing person. Each test plays the attack against the real stack (API and pages, in process, on the
 runner's PostgreSQL and Redis)."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,11 @@ async def csrf(client, url: str) -> str:
 
 
 async def organization(name: str) -> int:
-    return await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                              " VALUES ($1, 'city', 'ES', 'active', now()) RETURNING id", name)
+    return await sql.fetchval(
+        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
+        " VALUES ($1, 'city', 'ES', 'active', now()) RETURNING id",
+        name,
+    )
 
 
 @pytest.fixture
@@ -37,37 +41,68 @@ async def owner(client, organizer) -> dict:
     """Inés registered for event A with a health answer, her organization, Spanish and her time zone; event B is
     open too."""
     event_a = await published_event(client, organizer, title="Event A")
-    r = await client.post(f"/api/events/{event_a['id']}/questions", headers=organizer,
-                          json={"code": "health", "label": "Health or access needs", "kind": "short_text"})
+    r = await client.post(
+        f"/api/events/{event_a['id']}/questions",
+        headers=organizer,
+        json={"code": "health", "label": "Health or access needs", "kind": "short_text"},
+    )
     assert r.status_code == 201, r.text
     org = await organization("Ciudad de Valencia")
-    created = await client.post(f"/api/events/{event_a['id']}/registrations", json={
-        "email": OWNER, "name": "Inés García", "category": "delegate", "consent": True, "language": "es",
-        "timezone": "Europe/Madrid", "organization_id": org, "answers": {"health": SECRET_ANSWER}})
+    created = await client.post(
+        f"/api/events/{event_a['id']}/registrations",
+        json={
+            "email": OWNER,
+            "name": "Inés García",
+            "category": "delegate",
+            "consent": True,
+            "language": "es",
+            "timezone": "Europe/Madrid",
+            "organization_id": org,
+            "answers": {"health": SECRET_ANSWER},
+        },
+    )
     assert created.status_code == 201, created.text
     event_b = await published_event(client, organizer, title="Event B")
-    person = await sql.fetchrow("SELECT id, name, organization, language, timezone FROM person WHERE email = $1",
-                                OWNER)
-    return {"event_a": event_a, "event_b": event_b, "registration": created.json(), "person": dict(person),
-            "organization": org}
+    person = await sql.fetchrow("SELECT id, name, organization, language, timezone FROM person WHERE email = $1", OWNER)
+    return {
+        "event_a": event_a,
+        "event_b": event_b,
+        "registration": created.json(),
+        "person": dict(person),
+        "organization": org,
+    }
 
 
 async def stranger_registers(client, owner: dict, **extra) -> dict:
-    r = await client.post(f"/api/events/{owner['event_b']['id']}/registrations", json={
-        "email": OWNER.upper(), "name": "Mallory Stranger", "category": "delegate", "consent": True,
-        "language": "en", **extra})
+    r = await client.post(
+        f"/api/events/{owner['event_b']['id']}/registrations",
+        json={
+            "email": OWNER.upper(),
+            "name": "Mallory Stranger",
+            "category": "delegate",
+            "consent": True,
+            "language": "en",
+            **extra,
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
 
 async def profile_of(email: str) -> dict:
-    return dict(await sql.fetchrow("SELECT id, name, organization, language, timezone, erased_at FROM person"
-                                   " WHERE email = $1", email))
+    return dict(
+        await sql.fetchrow(
+            "SELECT id, name, organization, language, timezone, erased_at FROM person WHERE email = $1", email
+        )
+    )
 
 
 async def access_links(email: str) -> list:
-    return await sql.fetch("SELECT l.token_nonce, l.used_at FROM person_access_link l JOIN person p"
-                           " ON p.id = l.person WHERE p.email = $1 ORDER BY l.id", email)
+    return await sql.fetch(
+        "SELECT l.token_nonce, l.used_at FROM person_access_link l JOIN person p"
+        " ON p.id = l.person WHERE p.email = $1 ORDER BY l.id",
+        email,
+    )
 
 
 async def link_token(email: str = OWNER) -> str:
@@ -101,8 +136,9 @@ async def test_stranger_registration_token_cannot_read_or_erase_the_person(clien
     assert own.status_code == 200 and page.status_code == 200
     assert SECRET_ANSWER not in own.text + page.text + old_export.text + export.text
     assert (await profile_of(OWNER))["erased_at"] is None
-    assert await sql.fetchval("SELECT status FROM registration WHERE id = $1",
-                              owner["registration"]["id"]) == "confirmed"
+    assert (
+        await sql.fetchval("SELECT status FROM registration WHERE id = $1", owner["registration"]["id"]) == "confirmed"
+    )
 
 
 async def test_registration_answer_shows_only_what_the_request_supplied(client, owner):
@@ -123,29 +159,43 @@ async def test_stranger_registration_leaves_the_profile_unchanged(client, owner,
     # The registration form too: it goes through the same service.
     event_c = await published_event(client, organizer, title="Event C")
     url = f"/events/{event_c['id']}/register"
-    form = await client.post(url, data={"_csrf_token": await csrf(client, url), "name": "Page Stranger",
-                                        "email": OWNER, "category": "delegate", "language": "en",
-                                        "organization_id": str(other_org), "consent": "yes"})
+    form = await client.post(
+        url,
+        data={
+            "_csrf_token": await csrf(client, url),
+            "name": "Page Stranger",
+            "email": OWNER,
+            "category": "delegate",
+            "language": "en",
+            "organization_id": str(other_org),
+            "consent": "yes",
+        },
+    )
     manage = await client.get(form.headers["location"])
 
     assert form.status_code == 303 and manage.status_code == 200
     assert "García" not in manage.text and "Page Stranger" in manage.text
     assert await profile_of(OWNER) == before
-    assert (before["name"], before["language"], before["timezone"], before["organization"]) == \
-           ("Inés García", "es", "Europe/Madrid", owner["organization"])
+    assert (before["name"], before["language"], before["timezone"], before["organization"]) == (
+        "Inés García",
+        "es",
+        "Europe/Madrid",
+        owner["organization"],
+    )
 
 
 async def test_registration_emails_use_what_was_registered(client, owner):
     created = await stranger_registers(client, owner)
     row = await sql.fetchrow("SELECT language FROM outbox_message WHERE registration = $1", created["id"])
-    own = await sql.fetchrow("SELECT language FROM outbox_message WHERE registration = $1",
-                             owner["registration"]["id"])
+    own = await sql.fetchrow("SELECT language FROM outbox_message WHERE registration = $1", owner["registration"]["id"])
     assert (row["language"], own["language"]) == ("en", "es")
 
 
 async def test_duplicate_registration_reveals_nothing_and_mails_the_address_on_file(client, owner):
-    again = await client.post(f"/api/events/{owner['event_a']['id']}/registrations", json={
-        "email": OWNER, "name": "Mallory Stranger", "category": "delegate", "consent": True})
+    again = await client.post(
+        f"/api/events/{owner['event_a']['id']}/registrations",
+        json={"email": OWNER, "name": "Mallory Stranger", "category": "delegate", "consent": True},
+    )
     assert again.status_code == 409
     for secret in ("García", "Valencia", SECRET_ANSWER, owner["registration"]["manage_token"], "Europe/Madrid"):
         assert secret not in again.text
@@ -156,22 +206,35 @@ async def test_duplicate_registration_reveals_nothing_and_mails_the_address_on_f
 async def test_delegation_member_add_and_substitution_leave_profiles_unchanged(client, owner, organizer):
     org = await organization("City of Kisumu")
     event = owner["event_b"]
-    r = await client.post(f"/api/events/{event['id']}/delegations", headers=organizer, json={
-        "organization_id": org, "category": "delegate", "seats": 3, "head_email": "head@kisumu.example",
-        "head_name": "Hadiza Odhiambo"})
+    r = await client.post(
+        f"/api/events/{event['id']}/delegations",
+        headers=organizer,
+        json={
+            "organization_id": org,
+            "category": "delegate",
+            "seats": 3,
+            "head_email": "head@kisumu.example",
+            "head_name": "Hadiza Odhiambo",
+        },
+    )
     assert r.status_code == 201, r.text
     head_nonce = await sql.fetchval("SELECT token_nonce FROM registration WHERE delegation = $1", r.json()["id"])
     from events_app.domain.security import manage_token
+
     head = manage_token(get_settings().secret_key, head_nonce)
     before = await profile_of(OWNER)
 
-    added = await client.post(f"/api/registrations/{head}/delegation/members",
-                              json={"email": OWNER, "name": "Renamed By Head", "language": "en"})
-    other = await client.post(f"/api/registrations/{head}/delegation/members",
-                              json={"email": "member@kisumu.example", "name": "Moses Wekesa"})
+    added = await client.post(
+        f"/api/registrations/{head}/delegation/members",
+        json={"email": OWNER, "name": "Renamed By Head", "language": "en"},
+    )
+    other = await client.post(
+        f"/api/registrations/{head}/delegation/members", json={"email": "member@kisumu.example", "name": "Moses Wekesa"}
+    )
     substituted = await client.post(
         f"/api/registrations/{head}/delegation/members/{other.json()['id']}/substitute",
-        json={"email": "ines.garcia@example.org", "name": "Also Renamed"})
+        json={"email": "ines.garcia@example.org", "name": "Also Renamed"},
+    )
 
     assert added.status_code == 201, added.text
     assert (added.json()["name"], added.json()["organization_id"]) == ("Renamed By Head", org)
@@ -194,8 +257,11 @@ async def test_access_link_request_answers_the_same_for_known_and_unknown_addres
     shown = [await client.get(p.headers["location"]) for p in (known_page, unknown_page)]
 
     assert known.status_code == unknown.status_code == 202 and known.content == unknown.content
-    assert (known_page.status_code, known_page.headers["location"]) == \
-           (unknown_page.status_code, unknown_page.headers["location"]) == (303, "/my-data?done=access-link-sent")
+    assert (
+        (known_page.status_code, known_page.headers["location"])
+        == (unknown_page.status_code, unknown_page.headers["location"])
+        == (303, "/my-data?done=access-link-sent")
+    )
     assert TOKEN_RE.sub("", shown[0].text) == TOKEN_RE.sub("", shown[1].text)
     rows = await sql.fetch("SELECT * FROM outbox_message WHERE kind = 'person_access_link' ORDER BY id")
     assert [r["recipient"] for r in rows] == [OWNER, OWNER]
@@ -208,6 +274,7 @@ async def test_access_link_request_answers_the_same_for_known_and_unknown_addres
 def _decoded(raw: str) -> str:
     import email
     import email.policy
+
     message = email.message_from_string(raw, policy=email.policy.default)
     return message.get_body(("plain",)).get_content()
 
@@ -218,8 +285,10 @@ async def test_access_link_mail_carries_a_working_link(client, owner):
     text = _decoded((await notifications.compose(dict(row), get_settings())).data.decode())
     token = LINK_RE.search(text).group(1)
     assert token == await link_token()
-    assert await sql.fetchval("SELECT count(*) FROM person_access_link WHERE token_hash = $1 OR token_nonce = $1",
-                              token) == 0  # stored only as nonce and digest
+    assert (
+        await sql.fetchval("SELECT count(*) FROM person_access_link WHERE token_hash = $1 OR token_nonce = $1", token)
+        == 0
+    )  # stored only as nonce and digest
     opened = await client.post("/api/people/access", json={"token": token})
     assert opened.status_code == 200, opened.text
     assert opened.headers["cache-control"] == "no-store"
@@ -284,15 +353,29 @@ async def test_erasure_and_profile_change_through_the_pages(client, owner):
     assert opened.status_code == 303
     me = await client.get("/me")
     form_token = TOKEN_RE.search(me.text).group(1)
-    saved = await client.post("/me/profile", data={"_csrf_token": form_token, "name": "Inés García Pérez",
-                                                   "language": "en", "timezone": "", "organization_id": ""})
+    saved = await client.post(
+        "/me/profile",
+        data={
+            "_csrf_token": form_token,
+            "name": "Inés García Pérez",
+            "language": "en",
+            "timezone": "",
+            "organization_id": "",
+        },
+    )
     assert saved.status_code == 303
     profile = await profile_of(OWNER)
-    assert (profile["name"], profile["language"], profile["timezone"], profile["organization"]) == \
-           ("Inés García Pérez", "en", None, None)
+    assert (profile["name"], profile["language"], profile["timezone"], profile["organization"]) == (
+        "Inés García Pérez",
+        "en",
+        None,
+        None,
+    )
     # The registration keeps what it was made with.
-    assert await sql.fetchval("SELECT registered_name FROM registration WHERE id = $1",
-                              owner["registration"]["id"]) == "Inés García"
+    assert (
+        await sql.fetchval("SELECT registered_name FROM registration WHERE id = $1", owner["registration"]["id"])
+        == "Inés García"
+    )
 
     download = await client.get("/me/data.json")
     assert download.status_code == 200 and SECRET_ANSWER in download.text
@@ -320,8 +403,13 @@ async def test_profile_change_and_stop_announcements_through_the_api(client, own
 
 async def test_person_routes_refuse_anonymous_and_registration_tokens(client, owner):
     token = owner["registration"]["manage_token"]
-    for method, path in (("GET", "/api/people/me"), ("PATCH", "/api/people/me"), ("GET", "/api/people/me/data"),
-                         ("POST", "/api/people/me/erase"), ("POST", "/api/people/me/stop-announcements")):
+    for method, path in (
+        ("GET", "/api/people/me"),
+        ("PATCH", "/api/people/me"),
+        ("GET", "/api/people/me/data"),
+        ("POST", "/api/people/me/erase"),
+        ("POST", "/api/people/me/stop-announcements"),
+    ):
         for headers in ({}, {"Authorization": f"Bearer {token}"}):
             kwargs = {"json": {"name": "X"}} if method == "PATCH" else {}
             r = await client.request(method, path, headers=headers, **kwargs)
@@ -352,34 +440,42 @@ async def test_access_link_requests_are_rate_limited_per_client_and_per_email(cl
     monkeypatch.setattr(abuse, "get_settings", lambda: settings)
 
     def client_from(ip: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(), client=(ip, 40000)),
-                                 base_url="http://testserver")
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(), client=(ip, 40000)), base_url="http://testserver"
+        )
 
     email = f"someone-{secrets.token_hex(4)}@example.org"
-    async with client_from(f"203.0.113.{secrets.randbelow(250)}-{secrets.token_hex(4)}") as one, \
-            client_from(f"203.0.113.{secrets.randbelow(250)}-{secrets.token_hex(4)}") as two:
-        per_email = [(await c.post("/api/people/access-link", json={"email": email})).status_code
-                     for c in (one, two, two)]
+    async with (
+        client_from(f"203.0.113.{secrets.randbelow(250)}-{secrets.token_hex(4)}") as one,
+        client_from(f"203.0.113.{secrets.randbelow(250)}-{secrets.token_hex(4)}") as two,
+    ):
+        per_email = [
+            (await c.post("/api/people/access-link", json={"email": email})).status_code for c in (one, two, two)
+        ]
         token = await csrf(two, "/my-data")
         page = await two.post("/my-data", data={"_csrf_token": token, "email": email})
-        per_client = [(await one.post("/api/people/access-link",
-                                      json={"email": f"x{i}-{secrets.token_hex(4)}@example.org"})).status_code
-                      for i in range(3)]
+        per_client = [
+            (
+                await one.post("/api/people/access-link", json={"email": f"x{i}-{secrets.token_hex(4)}@example.org"})
+            ).status_code
+            for i in range(3)
+        ]
     assert per_email == [202, 202, 429]
     assert page.status_code == 429
     assert per_client == [202, 202, 429]  # the first request of `one` counted too
 
 
-async def test_only_the_owners_mailbox_gets_a_link_through_the_real_worker(client, organizer, celery_worker,
-                                                                             maildir):
+async def test_only_the_owners_mailbox_gets_a_link_through_the_real_worker(client, organizer, celery_worker, maildir):
     import secrets
 
     from tests.fixtures import read_mail, wait_for_mail
 
     known, unknown = (f"{who}-{secrets.token_hex(4)}@example.org" for who in ("owner", "nobody"))
     event = await published_event(client, organizer)
-    r = await client.post(f"/api/events/{event['id']}/registrations",
-                          json={"email": known, "name": "Olga Owner", "category": "delegate", "consent": True})
+    r = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={"email": known, "name": "Olga Owner", "category": "delegate", "consent": True},
+    )
     assert r.status_code == 201, r.text
     for address in (unknown, known):
         assert (await client.post("/api/people/access-link", json={"email": address})).status_code == 202

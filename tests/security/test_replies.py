@@ -6,6 +6,7 @@ Real replies (Thunderbird and Gmail, tests/security/data/imip/) are replayed thr
 token, a wrong token, another invitee's token, a token of another series -- change nothing and are listed, with
 their reason, for the project's coordinators only.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -37,23 +38,35 @@ WEI_ALIAS = "wei.li@chengdu-gov.example"  # the same mailbox under an alias doma
 
 
 async def own_project(client, organizer) -> dict:
-    r = await client.post("/api/projects", headers=organizer, json={
-        "title": "Air Quality Pilot", "organizer_email": MAILBOX, "organizer_name": "Air Quality Pilot Team"})
+    r = await client.post(
+        "/api/projects",
+        headers=organizer,
+        json={"title": "Air Quality Pilot", "organizer_email": MAILBOX, "organizer_name": "Air Quality Pilot Team"},
+    )
     assert r.status_code == 201, r.text
     project = r.json()
-    for name, country, person, language in (("Lagos State", "NG", (AMARA, "Amara Okafor"), "en"),
-                                            ("Chengdu Municipality", "CN", (WEI, "Li Wei"), "es")):
+    for name, country, person, language in (
+        ("Lagos State", "NG", (AMARA, "Amara Okafor"), "en"),
+        ("Chengdu Municipality", "CN", (WEI, "Li Wei"), "es"),
+    ):
         org = await organization(name, country)
-        r = await client.post(f"/api/projects/{project['id']}/members", headers=organizer, json={
-            "organization_id": org, "contacts": [{"email": person[0], "name": person[1], "language": language}]})
+        r = await client.post(
+            f"/api/projects/{project['id']}/members",
+            headers=organizer,
+            json={"organization_id": org, "contacts": [{"email": person[0], "name": person[1], "language": language}]},
+        )
         assert r.status_code == 200, r.text
     return project
 
 
 async def address_of(series_id: int, email: str) -> str:
     """The personal reply address the invitee's invites name as ORGANIZER (and From)."""
-    nonce = await sql.fetchval("SELECT i.reply_nonce FROM meeting_invitee i JOIN person p ON p.id = i.person"
-                               " WHERE i.series = $1 AND p.email = $2", series_id, email)
+    nonce = await sql.fetchval(
+        "SELECT i.reply_nonce FROM meeting_invitee i JOIN person p ON p.id = i.person"
+        " WHERE i.series = $1 AND p.email = $2",
+        series_id,
+        email,
+    )
     return reply_address(MAILBOX, reply_token(get_settings().secret_key, nonce))
 
 
@@ -68,8 +81,11 @@ def rewrite(name: str, replacements: list[tuple[str, str]]) -> bytes:
             body = body.replace(old.encode(), new.encode())
         return match.group(1) + base64.encodebytes(body).replace(b"\n", b"\r\n")
 
-    raw = re.sub(rb'(filename="invite.ics"\r\nContent-Transfer-Encoding: base64\r\n\r\n)([A-Za-z0-9+/=\r\n]+?)(?=--)',
-                 attachment, raw)
+    raw = re.sub(
+        rb'(filename="invite.ics"\r\nContent-Transfer-Encoding: base64\r\n\r\n)([A-Za-z0-9+/=\r\n]+?)(?=--)',
+        attachment,
+        raw,
+    )
     for old, new in replacements:
         raw = raw.replace(old.encode(), new.encode())
     return raw
@@ -77,15 +93,27 @@ def rewrite(name: str, replacements: list[tuple[str, str]]) -> bytes:
 
 def thunderbird_reply(uid: str, to: str, attendee: str, sender: str | None = None) -> bytes:
     """Thunderbird's ACCEPTED reply to `to` (the ORGANIZER it was invited by), optionally From an alias."""
-    return rewrite(THUNDERBIRD, [("From: tine20admin@caldav.net", f"From: {sender or attendee}"),
-                                 ("tine20admin@caldav.net", attendee), ("l.kneschke@caldav.org", to),
-                                 ("4f0162146d61cb2c06cbe2abf94636f4526abe16", uid)])
+    return rewrite(
+        THUNDERBIRD,
+        [
+            ("From: tine20admin@caldav.net", f"From: {sender or attendee}"),
+            ("tine20admin@caldav.net", attendee),
+            ("l.kneschke@caldav.org", to),
+            ("4f0162146d61cb2c06cbe2abf94636f4526abe16", uid),
+        ],
+    )
 
 
 def gmail_reply(uid: str, to: str, attendee: str) -> bytes:
     """Gmail's TENTATIVE reply: From, Reply-To and ATTENDEE are the Google account's address."""
-    return rewrite(GMAIL, [("thomas.cataldo@blue-mind.net", to), ("tcataldo@gmail.com", attendee),
-                           ("14ef516ad2e6ce325d5c8efcf9d7ddbfa30f9d15", uid)])
+    return rewrite(
+        GMAIL,
+        [
+            ("thomas.cataldo@blue-mind.net", to),
+            ("tcataldo@gmail.com", attendee),
+            ("14ef516ad2e6ce325d5c8efcf9d7ddbfa30f9d15", uid),
+        ],
+    )
 
 
 def send(port: int, raw: bytes, rcpt: str, mail_from: str = "bounces@mail.example") -> None:
@@ -105,8 +133,10 @@ async def inbound_rows(count: int) -> list[dict]:
 
 async def answers() -> dict[str, str]:
     """Each person's answer for the whole series, by email."""
-    rows = await sql.fetch("SELECT p.email, s.title, r.partstat FROM meeting_rsvp r JOIN person p ON p.id = r.person"
-                           " JOIN meeting_series s ON s.id = r.series WHERE r.recurrence_id IS NULL")
+    rows = await sql.fetch(
+        "SELECT p.email, s.title, r.partstat FROM meeting_rsvp r JOIN person p ON p.id = r.person"
+        " JOIN meeting_series s ON s.id = r.series WHERE r.recurrence_id IS NULL"
+    )
     return {f"{r['email']} {r['title']}": r["partstat"] for r in rows}
 
 
@@ -133,8 +163,9 @@ async def genuine_accept(port: int, series: dict, email: str, seen: int) -> None
 
 
 @pytest.mark.worker
-async def test_invites_name_a_personal_reply_address_as_organizer_and_sender(client, organizer, celery_worker,
-                                                                              maildir, tmp_path):
+async def test_invites_name_a_personal_reply_address_as_organizer_and_sender(
+    client, organizer, celery_worker, maildir, tmp_path
+):
     seen_amara, seen_wei = len(read_mail(maildir, AMARA)), len(read_mail(maildir, WEI))
     project = await own_project(client, organizer)
     series = await create_series(client, organizer, project["id"])
@@ -174,7 +205,8 @@ async def test_genuine_replies_from_real_clients_are_recorded_for_the_token_invi
     rows = await inbound_rows(2)
     assert [(r["sender"], r["attendee"], r["partstat"], r["outcome"], r["series"]) for r in rows] == [
         ("a.okafor@lagos-gov.example", AMARA, "ACCEPTED", "accepted", series["id"]),
-        (WEI_ALIAS, WEI_ALIAS, "TENTATIVE", "accepted", series["id"])]
+        (WEI_ALIAS, WEI_ALIAS, "TENTATIVE", "accepted", series["id"]),
+    ]
     assert rows[1]["reason"] == f"for the invitation of {WEI}"
     title = series["title"]
     assert await answers() == {f"{AMARA} {title}": "ACCEPTED", f"{WEI} {title}": "TENTATIVE"}
@@ -189,13 +221,21 @@ async def test_forged_reply_without_token_changes_nothing(pilot, inbound):
     await genuine_accept(port, series, AMARA, 0)
     before = await rsvp_snapshot()
     # From and ATTENDEE are exactly the invited address; sent to the organizer's plain address, as anyone can
-    send(port, gmail_reply(series["calendar_uid"], MAILBOX, AMARA).replace(b"PARTSTAT=TENTATIVE", b"PARTSTAT=DECLINED"),
-         MAILBOX)
-    send(port, thunderbird_reply(series["calendar_uid"], MAILBOX, WEI).replace(b"PARTSTAT=ACCEPTED",
-                                                                               b"PARTSTAT=DECLINED"), MAILBOX)
+    send(
+        port,
+        gmail_reply(series["calendar_uid"], MAILBOX, AMARA).replace(b"PARTSTAT=TENTATIVE", b"PARTSTAT=DECLINED"),
+        MAILBOX,
+    )
+    send(
+        port,
+        thunderbird_reply(series["calendar_uid"], MAILBOX, WEI).replace(b"PARTSTAT=ACCEPTED", b"PARTSTAT=DECLINED"),
+        MAILBOX,
+    )
     rows = await inbound_rows(3)
     assert [(r["sender"], r["attendee"], r["outcome"], r["reason_code"], r["series"]) for r in rows[1:]] == [
-        (AMARA, AMARA, "rejected", "no-token", series["id"]), (WEI, WEI, "rejected", "no-token", series["id"])]
+        (AMARA, AMARA, "rejected", "no-token", series["id"]),
+        (WEI, WEI, "rejected", "no-token", series["id"]),
+    ]
     assert await rsvp_snapshot() == before
     assert await answers() == {f"{AMARA} {series['title']}": "ACCEPTED"}
     assert "no reply token" in log.read_text()
@@ -211,12 +251,15 @@ async def test_forged_reply_with_wrong_token_changes_nothing(pilot, inbound):
     altered = genuine.replace(token, ("b" if token[0] != "b" else "c") + token[1:])
     guessed = reply_address(MAILBOX, reply_token("not-our-secret-" + "x" * 32, "0" * 32))
     for address in (altered, guessed):
-        forged = thunderbird_reply(series["calendar_uid"], address, AMARA).replace(b"PARTSTAT=ACCEPTED",
-                                                                                   b"PARTSTAT=DECLINED")
+        forged = thunderbird_reply(series["calendar_uid"], address, AMARA).replace(
+            b"PARTSTAT=ACCEPTED", b"PARTSTAT=DECLINED"
+        )
         send(port, forged, address)
     rows = await inbound_rows(3)
     assert [(r["attendee"], r["outcome"], r["reason_code"]) for r in rows[1:]] == [
-        (AMARA, "rejected", "bad-token"), (AMARA, "rejected", "bad-token")]
+        (AMARA, "rejected", "bad-token"),
+        (AMARA, "rejected", "bad-token"),
+    ]
     assert await rsvp_snapshot() == before
 
 
@@ -231,7 +274,11 @@ async def test_forged_reply_with_another_invitees_token_changes_nothing(pilot, i
     send(port, forged, own)
     rows = await inbound_rows(2)
     assert (rows[1]["sender"], rows[1]["attendee"], rows[1]["outcome"], rows[1]["reason_code"]) == (
-        AMARA, AMARA, "rejected", "other-invitee")
+        AMARA,
+        AMARA,
+        "rejected",
+        "other-invitee",
+    )
     assert await rsvp_snapshot() == before
 
 
@@ -243,12 +290,12 @@ async def test_forged_reply_with_token_of_another_series_changes_nothing(client,
     before = await rsvp_snapshot()
     # AMARA's token of the first series, used for the second one's UID
     address = await address_of(first["id"], AMARA)
-    forged = thunderbird_reply(second["calendar_uid"], address, AMARA).replace(b"PARTSTAT=ACCEPTED",
-                                                                               b"PARTSTAT=DECLINED")
+    forged = thunderbird_reply(second["calendar_uid"], address, AMARA).replace(
+        b"PARTSTAT=ACCEPTED", b"PARTSTAT=DECLINED"
+    )
     send(port, forged, address)
     rows = await inbound_rows(2)
-    assert (rows[1]["outcome"], rows[1]["reason_code"], rows[1]["series"]) == ("rejected", "other-series",
-                                                                               second["id"])
+    assert (rows[1]["outcome"], rows[1]["reason_code"], rows[1]["series"]) == ("rejected", "other-series", second["id"])
     assert await rsvp_snapshot() == before
 
 
@@ -261,8 +308,11 @@ async def test_reply_of_a_withdrawn_invitation_changes_nothing(client, organizer
     r = await client.delete(f"/api/projects/{pilot['project']['id']}/contacts/{person}", headers=organizer)
     assert r.status_code == 200, r.text
     before = await rsvp_snapshot()
-    send(port, thunderbird_reply(series["calendar_uid"], address, AMARA).replace(b"PARTSTAT=ACCEPTED",
-                                                                                 b"PARTSTAT=DECLINED"), address)
+    send(
+        port,
+        thunderbird_reply(series["calendar_uid"], address, AMARA).replace(b"PARTSTAT=ACCEPTED", b"PARTSTAT=DECLINED"),
+        address,
+    )
     rows = await inbound_rows(2)
     assert (rows[1]["outcome"], rows[1]["reason_code"]) == ("rejected", "withdrawn")
     assert await rsvp_snapshot() == before
@@ -271,8 +321,9 @@ async def test_reply_of_a_withdrawn_invitation_changes_nothing(client, organizer
 # --------------------------------------------------------------------------- what coordinators see
 
 
-async def test_rejected_replies_are_listed_with_reason_for_the_projects_coordinators_only(client, organizer, pilot,
-                                                                                          inbound):
+async def test_rejected_replies_are_listed_with_reason_for_the_projects_coordinators_only(
+    client, organizer, pilot, inbound
+):
     port, _ = inbound
     series = pilot["series"]
     project_id = pilot["project"]["id"]
@@ -282,9 +333,13 @@ async def test_rejected_replies_are_listed_with_reason_for_the_projects_coordina
 
     listed = await client.get(f"/api/projects/{project_id}/inbound-replies", headers=organizer)
     assert listed.status_code == 200, listed.text
-    assert [(r["sender"], r["attendee"], r["partstat"], r["outcome"], r["reason_code"], r["series_id"])
-            for r in listed.json()] == [(WEI, WEI, "TENTATIVE", "rejected", "no-token", series["id"]),
-                                        (AMARA, AMARA, "ACCEPTED", "accepted", "", series["id"])]
+    assert [
+        (r["sender"], r["attendee"], r["partstat"], r["outcome"], r["reason_code"], r["series_id"])
+        for r in listed.json()
+    ] == [
+        (WEI, WEI, "TENTATIVE", "rejected", "no-token", series["id"]),
+        (AMARA, AMARA, "ACCEPTED", "accepted", "", series["id"]),
+    ]
     assert listed.json()[0]["explanation"].startswith("The reply was not sent to a personal reply address")
 
     stranger = await login(client, "other.coordinator@example.org")
@@ -300,16 +355,19 @@ async def test_rejected_replies_are_listed_with_reason_for_the_projects_coordina
     page = await client.get(f"/coordinator/projects/{project_id}")
     assert page.status_code == 200
     assert "Respuestas desde el calendario" in page.text
-    assert ("La respuesta no se envió a la dirección de respuesta personal de una de nuestras invitaciones"
-            in page.text)
+    assert "La respuesta no se envió a la dirección de respuesta personal de una de nuestras invitaciones" in page.text
     assert WEI in page.text and "rechazada" in page.text and "registrada" in page.text
 
 
 async def test_organizer_address_too_long_for_reply_addresses_is_refused(client, organizer):
-    long = await client.post("/api/projects", headers=organizer, json={
-        "title": "Long mailbox", "organizer_email": "x" * 37 + "@example.org"})
+    long = await client.post(
+        "/api/projects", headers=organizer, json={"title": "Long mailbox", "organizer_email": "x" * 37 + "@example.org"}
+    )
     assert long.status_code == 422, long.text
     assert [e["field"] for e in long.json()["errors"]] == ["organizer_email"]
-    fits = await client.post("/api/projects", headers=organizer, json={
-        "title": "Mailbox that fits", "organizer_email": "x" * 36 + "@example.org"})
+    fits = await client.post(
+        "/api/projects",
+        headers=organizer,
+        json={"title": "Mailbox that fits", "organizer_email": "x" * 36 + "@example.org"},
+    )
     assert fits.status_code == 201, fits.text

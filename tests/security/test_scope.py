@@ -4,6 +4,7 @@ An organizer of one event must learn nothing about, and change nothing of, a per
 another event: person ids and known addresses give nothing away. A members-only category must not trust an
 organization the registrant merely names.
 """
+
 from __future__ import annotations
 
 from events_app.db import sql
@@ -16,11 +17,17 @@ BEA = "bea.hidden@lagos.example"
 
 
 async def organization(name: str, kind: str = "city", membership: str = "active", domain: str | None = None) -> int:
-    org_id = await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                                " VALUES ($1, $2, 'NG', $3, now()) RETURNING id", name, kind, membership)
+    org_id = await sql.fetchval(
+        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
+        " VALUES ($1, $2, 'NG', $3, now()) RETURNING id",
+        name,
+        kind,
+        membership,
+    )
     if domain:
-        await sql.execute("INSERT INTO organization_domain (organization, domain, created_at) VALUES ($1, $2, now())",
-                          org_id, domain)
+        await sql.execute(
+            "INSERT INTO organization_domain (organization, domain, created_at) VALUES ($1, $2, now())", org_id, domain
+        )
     return org_id
 
 
@@ -29,16 +36,28 @@ async def person_of_event_b(client) -> tuple[int, dict]:
     organizer_b = await login(client, "organizer.b@example.org")
     event_b = await published_event(client, organizer_b, title="Event B")
     lagos = await organization("City of Lagos")
-    response = await client.post(f"/api/events/{event_b['id']}/registrations", json={
-        "email": BEA, "name": "Bea Hidden", "category": "delegate", "language": "es", "timezone": "Africa/Lagos",
-        "organization_id": lagos, "consent": True})
+    response = await client.post(
+        f"/api/events/{event_b['id']}/registrations",
+        json={
+            "email": BEA,
+            "name": "Bea Hidden",
+            "category": "delegate",
+            "language": "es",
+            "timezone": "Africa/Lagos",
+            "organization_id": lagos,
+            "consent": True,
+        },
+    )
     assert response.status_code == 201, response.text
     return await sql.fetchval("SELECT id FROM person WHERE email = $1", BEA), organizer_b
 
 
 async def profile(email: str) -> tuple:
-    row = await sql.fetchrow("SELECT p.name, o.name AS organization, p.language, p.timezone FROM person p"
-                             " LEFT JOIN organization o ON o.id = p.organization WHERE p.email = $1", email)
+    row = await sql.fetchrow(
+        "SELECT p.name, o.name AS organization, p.language, p.timezone FROM person p"
+        " LEFT JOIN organization o ON o.id = p.organization WHERE p.email = $1",
+        email,
+    )
     return tuple(row)
 
 
@@ -62,26 +81,41 @@ async def test_add_person_by_id_outside_scope_is_404_like_an_unknown_id(client, 
 async def test_create_session_with_person_id_outside_scope_is_404(client, organizer):
     bea, _ = await person_of_event_b(client)
     c = await congress(client, organizer)
-    response = await client.post(f"{c['base']}/sessions", headers=organizer, json={
-        "title": "Panel", "kind": "panel", "starts_at": "2027-10-29T10:00:00", "ends_at": "2027-10-29T11:00:00",
-        "people": [{"person_id": bea}]})
+    response = await client.post(
+        f"{c['base']}/sessions",
+        headers=organizer,
+        json={
+            "title": "Panel",
+            "kind": "panel",
+            "starts_at": "2027-10-29T10:00:00",
+            "ends_at": "2027-10-29T11:00:00",
+            "people": [{"person_id": bea}],
+        },
+    )
     assert response.status_code == 404, response.text
     assert await sql.fetchval("SELECT count(*) FROM agenda_session") == 0
 
 
 async def test_add_person_by_id_within_scope_shows_them_in_affected(client, organizer):
     c = await congress(client, organizer)
-    registered = await client.post(f"{c['base']}/registrations", json={
-        "email": "kofi@accra.example", "name": "Kofi Mensah", "category": "delegate", "language": "es",
-        "consent": True})
+    registered = await client.post(
+        f"{c['base']}/registrations",
+        json={
+            "email": "kofi@accra.example",
+            "name": "Kofi Mensah",
+            "category": "delegate",
+            "language": "es",
+            "consent": True,
+        },
+    )
     kofi = await sql.fetchval("SELECT id FROM person WHERE email = 'kofi@accra.example'")
     session = await add_session(client, organizer, c)
-    added = await client.post(f"{c['base']}/sessions/{session['id']}/people", json={"person_id": kofi},
-                              headers=organizer)
+    added = await client.post(
+        f"{c['base']}/sessions/{session['id']}/people", json={"person_id": kofi}, headers=organizer
+    )
     affected = await client.get(f"{c['base']}/sessions/{session['id']}/affected", headers=organizer)
     assert (registered.status_code, added.status_code) == (201, 201)
-    assert [(p["name"], p["language"], p["reasons"]) for p in affected.json()] == [("Kofi Mensah", "es",
-                                                                                     ["speaker"])]
+    assert [(p["name"], p["language"], p["reasons"]) for p in affected.json()] == [("Kofi Mensah", "es", ["speaker"])]
 
 
 async def test_affected_of_another_organizers_event_is_refused(client, organizer):
@@ -100,17 +134,23 @@ async def test_add_speaker_by_email_links_without_changing_or_showing_the_profil
     other = await organization("City of Abuja")
     c = await congress(client, organizer)
     session = await add_session(client, organizer, c)
-    added = await client.post(f"{c['base']}/sessions/{session['id']}/people", headers=organizer, json={
-        "email": BEA.upper(), "name": "Typed By Organizer", "organization_id": other, "role": "moderator"})
+    added = await client.post(
+        f"{c['base']}/sessions/{session['id']}/people",
+        headers=organizer,
+        json={"email": BEA.upper(), "name": "Typed By Organizer", "organization_id": other, "role": "moderator"},
+    )
     affected = await client.get(f"{c['base']}/sessions/{session['id']}/affected", headers=organizer)
     public = await client.get(f"{c['base']}/sessions/{session['id']}")
-    again_by_id = await client.post(f"{c['base']}/sessions/{session['id']}/people", json={"person_id": bea},
-                                    headers=organizer)
+    again_by_id = await client.post(
+        f"{c['base']}/sessions/{session['id']}/people", json={"person_id": bea}, headers=organizer
+    )
     assert added.status_code == 201, added.text
     assert [(p["person_id"], p["name"], p["organization"]) for p in added.json()["people"]] == [
-        (bea, "Typed By Organizer", "City of Abuja")]
+        (bea, "Typed By Organizer", "City of Abuja")
+    ]
     assert [(p["person_id"], p["email"], p["name"], p["language"]) for p in affected.json()] == [
-        (bea, "", "Typed By Organizer", "")]
+        (bea, "", "Typed By Organizer", "")
+    ]
     assert "Bea Hidden" not in affected.text + added.text + public.text and "Lagos" not in public.text
     assert again_by_id.status_code == 404  # linking by address opened nothing
     assert await profile(BEA) == BEA_PROFILE
@@ -128,9 +168,14 @@ async def test_project_contact_by_email_keeps_the_profile(client):
     coordinator = await login(client, "coordinator@example.org")
     abuja = await organization("City of Abuja")
     project = (await client.post("/api/projects", json={"title": "Clean air"}, headers=coordinator)).json()
-    response = await client.post(f"/api/projects/{project['id']}/members", headers=coordinator, json={
-        "organization_id": abuja, "contacts": [{"email": BEA, "name": "Renamed", "language": "en",
-                                                "timezone": "UTC"}]})
+    response = await client.post(
+        f"/api/projects/{project['id']}/members",
+        headers=coordinator,
+        json={
+            "organization_id": abuja,
+            "contacts": [{"email": BEA, "name": "Renamed", "language": "en", "timezone": "UTC"}],
+        },
+    )
     assert response.status_code == 200, response.text
     assert await profile(BEA) == BEA_PROFILE
 
@@ -139,9 +184,18 @@ async def test_delegation_head_by_email_keeps_the_profile(client, organizer):
     await person_of_event_b(client)
     abuja = await organization("City of Abuja")
     event = await published_event(client, organizer)
-    response = await client.post(f"/api/events/{event['id']}/delegations", headers=organizer, json={
-        "organization_id": abuja, "category": "delegate", "seats": 2, "head_email": BEA, "head_name": "Renamed",
-        "head_language": "en"})
+    response = await client.post(
+        f"/api/events/{event['id']}/delegations",
+        headers=organizer,
+        json={
+            "organization_id": abuja,
+            "category": "delegate",
+            "seats": 2,
+            "head_email": BEA,
+            "head_name": "Renamed",
+            "head_language": "en",
+        },
+    )
     assert response.status_code == 201, response.text
     assert await profile(BEA) == BEA_PROFILE
 
@@ -158,8 +212,9 @@ async def test_schedule_import_naming_a_guid_of_another_event_opens_nothing(clie
     bea, organizer_b = await person_of_event_b(client)
     b = await congress(client, organizer_b, title="Event B congress")  # Bea is registered for B's other event
     session_b = await add_session(client, organizer_b, b)
-    added = await client.post(f"{b['base']}/sessions/{session_b['id']}/people", json={"person_id": bea},
-                              headers=organizer_b)
+    added = await client.post(
+        f"{b['base']}/sessions/{session_b['id']}/people", json={"person_id": bea}, headers=organizer_b
+    )
     assert added.status_code == 201, added.text
     document = (await client.get(f"{b['base']}/schedule.json")).json()
     for day in document["schedule"]["conference"]["days"]:
@@ -169,8 +224,12 @@ async def test_schedule_import_naming_a_guid_of_another_event_opens_nothing(clie
                     person["name"] = "Name In File"
     c = await congress(client, organizer)
     imported = await client.post(f"{c['base']}/schedule/import", json=document, headers=organizer)
-    session = await sql.fetchval("SELECT s.id FROM agenda_session s JOIN agenda_session_person sp"
-                                 " ON sp.session = s.id WHERE s.event = $1 AND sp.person = $2", c["id"], bea)
+    session = await sql.fetchval(
+        "SELECT s.id FROM agenda_session s JOIN agenda_session_person sp"
+        " ON sp.session = s.id WHERE s.event = $1 AND sp.person = $2",
+        c["id"],
+        bea,
+    )
     affected = await client.get(f"{c['base']}/sessions/{session}/affected", headers=organizer)
     shown = await client.get(f"{c['base']}/sessions/{session}")
     by_id = await client.post(f"{c['base']}/sessions/{session}/people", json={"person_id": bea}, headers=organizer)
@@ -187,28 +246,43 @@ async def test_schedule_import_naming_a_guid_of_another_event_opens_nothing(clie
 async def members_event(client, organizer) -> dict:
     event = await published_event(client, organizer, categories=(("delegate", None), ("partner", None)))
     delegate, partner = event["categories"]
-    await client.patch(f"/api/events/{event['id']}/categories/{delegate['id']}", json={"eligibility": "members"},
-                       headers=organizer)
-    await client.patch(f"/api/events/{event['id']}/categories/{partner['id']}", json={"eligibility": "partners"},
-                       headers=organizer)
+    await client.patch(
+        f"/api/events/{event['id']}/categories/{delegate['id']}", json={"eligibility": "members"}, headers=organizer
+    )
+    await client.patch(
+        f"/api/events/{event['id']}/categories/{partner['id']}", json={"eligibility": "partners"}, headers=organizer
+    )
     return event
 
 
 async def register(client, event_id: int, email: str, organization_id: int, category: str = "delegate"):
-    return await client.post(f"/api/events/{event_id}/registrations", json={
-        "email": email, "name": "Someone", "category": category, "organization_id": organization_id,
-        "consent": True})
+    return await client.post(
+        f"/api/events/{event_id}/registrations",
+        json={
+            "email": email,
+            "name": "Someone",
+            "category": category,
+            "organization_id": organization_id,
+            "consent": True,
+        },
+    )
 
 
 async def test_members_only_with_a_claimed_organization_is_pending(client, organizer):
     event = await members_event(client, organizer)
     kisumu = await organization("City of Kisumu", domain="kisumu.example")
     claimed = await register(client, event["id"], "impostor@mail.example", kisumu)
-    kinds = [r["kind"] for r in await sql.fetch("SELECT kind FROM outbox_message WHERE recipient = $1",
-                                                "impostor@mail.example")]
+    kinds = [
+        r["kind"]
+        for r in await sql.fetch("SELECT kind FROM outbox_message WHERE recipient = $1", "impostor@mail.example")
+    ]
     seats = (await client.get(f"/api/events/{event['id']}")).json()["categories"][0]["confirmed_count"]
     assert (claimed.status_code, claimed.json()["status"], kinds, seats) == (
-        201, "pending", ["registration_received"], 0)
+        201,
+        "pending",
+        ["registration_received"],
+        0,
+    )
 
 
 async def test_members_only_at_a_registered_domain_is_admitted_at_once(client, organizer):
@@ -223,8 +297,9 @@ async def test_members_only_at_a_registered_domain_is_admitted_at_once(client, o
 async def test_partners_only_with_another_organizations_domain_is_pending(client, organizer):
     event = await members_event(client, organizer)
     await organization("City of Kisumu", domain="kisumu.example")
-    agency = await organization("UN-Habitat", kind="international_agency", membership="none",
-                                domain="unhabitat.example")
+    agency = await organization(
+        "UN-Habitat", kind="international_agency", membership="none", domain="unhabitat.example"
+    )
     response = await register(client, event["id"], "someone@kisumu.example", agency, category="partner")
     assert response.json()["status"] == "pending"
 
@@ -233,27 +308,36 @@ async def test_pending_membership_is_confirmed_by_the_organizers(client, organiz
     event = await members_event(client, organizer)
     kisumu = await organization("City of Kisumu", domain="kisumu.example")
     claimed = (await register(client, event["id"], "deputy@gmail.example", kisumu)).json()
-    approved = await client.post(f"/api/events/{event['id']}/registrations/{claimed['id']}/approve",
-                                 headers=organizer)
+    approved = await client.post(f"/api/events/{event['id']}/registrations/{claimed['id']}/approve", headers=organizer)
     assert (approved.status_code, approved.json()["status"]) == (200, "confirmed")
 
 
 async def test_invitation_still_admits_without_a_domain(client, organizer):
     event = await members_event(client, organizer)
     kisumu = await organization("City of Kisumu")
-    code = await client.post(f"/api/events/{event['id']}/access-codes", json={"category": "delegate",
-                                                                             "max_uses": 1}, headers=organizer)
-    response = await client.post(f"/api/events/{event['id']}/registrations", json={
-        "email": "guest@mail.example", "name": "Guest", "category": "delegate", "access_code": code.json()["code"],
-        "organization_id": kisumu, "consent": True})
+    code = await client.post(
+        f"/api/events/{event['id']}/access-codes", json={"category": "delegate", "max_uses": 1}, headers=organizer
+    )
+    response = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={
+            "email": "guest@mail.example",
+            "name": "Guest",
+            "category": "delegate",
+            "access_code": code.json()["code"],
+            "organization_id": kisumu,
+            "consent": True,
+        },
+    )
     assert (response.status_code, response.json()["status"]) == (201, "confirmed")
 
 
 async def test_organization_domains_are_set_by_staff_and_refuse_public_mail(client, organizer):
     kisumu = await organization("City of Kisumu")
     staff_account = await accounts.create_account("staff@example.org", "Staff", "long enough password 1")
-    office = await sql.fetchval("INSERT INTO office (name, region, created_at) VALUES ('Africa', 'Africa', now())"
-                                " RETURNING id")
+    office = await sql.fetchval(
+        "INSERT INTO office (name, region, created_at) VALUES ('Africa', 'Africa', now()) RETURNING id"
+    )
     await sql.execute("INSERT INTO office_staff (office, account) VALUES ($1, $2)", office, staff_account)
     staff = await login(client, "staff@example.org")
     url = f"/api/organizations/{kisumu}/domains"
@@ -272,8 +356,9 @@ async def test_a_domain_belongs_to_one_organization(client):
     await sql.execute("UPDATE account SET is_admin = true WHERE email = 'admin@example.org'")
     await organization("City of Kisumu", domain="kisumu.example")
     other = await organization("Kisumu County")
-    response = await client.put(f"/api/organizations/{other}/domains", json={"domains": ["kisumu.example"]},
-                                headers=admin)
+    response = await client.put(
+        f"/api/organizations/{other}/domains", json={"domains": ["kisumu.example"]}, headers=admin
+    )
     assert (response.status_code, response.json()["errors"][0]["field"]) == (422, "domains")
 
 
@@ -295,11 +380,24 @@ async def test_register_form_with_a_claimed_organization_waits_for_approval(clie
     event = await members_event(client, organizer)
     kisumu = await organization("City of Kisumu", domain="kisumu.example")
     url = f"/events/{event['id']}/register"
-    response = await client.post(url, data={
-        "_csrf_token": await csrf(client, url), "name": "Impostor", "email": "impostor@mail.example",
-        "category": "delegate", "organization_id": str(kisumu), "language": "en", "consent": "yes"})
+    response = await client.post(
+        url,
+        data={
+            "_csrf_token": await csrf(client, url),
+            "name": "Impostor",
+            "email": "impostor@mail.example",
+            "category": "delegate",
+            "organization_id": str(kisumu),
+            "language": "en",
+            "consent": "yes",
+        },
+    )
     assert response.status_code == 303
     manage = await client.get(response.headers["location"])
     assert 'id="membership-check"' in manage.text and "You are registered" not in manage.text
-    assert await sql.fetchval("SELECT status FROM registration r JOIN person p ON p.id = r.person"
-                              " WHERE p.email = 'impostor@mail.example'") == "pending"
+    assert (
+        await sql.fetchval(
+            "SELECT status FROM registration r JOIN person p ON p.id = r.person WHERE p.email = 'impostor@mail.example'"
+        )
+        == "pending"
+    )

@@ -4,6 +4,7 @@ Each test here fails when the protection it checks is removed: the manage link b
 a feed reachable with the manage token or publicly cacheable, an access log that prints a token, an export or an
 erasure (request or retention) that misses a place where the person's name or address is kept.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,8 +48,12 @@ async def _registered(client, organizer) -> tuple[dict, str]:
 
 async def _composed_confirmation(manage_token: str) -> email.message.EmailMessage:
     registration = await registrations.registration_by_token(manage_token)
-    row = dict(await sql.fetchrow("SELECT * FROM outbox_message WHERE registration = $1 AND kind ="
-                                  " 'registration_confirmed'", registration["id"]))
+    row = dict(
+        await sql.fetchrow(
+            "SELECT * FROM outbox_message WHERE registration = $1 AND kind = 'registration_confirmed'",
+            registration["id"],
+        )
+    )
     outgoing = await notifications.compose(row, get_settings())
     return email.message_from_bytes(outgoing.data, policy=email.policy.default)
 
@@ -72,14 +77,21 @@ async def test_invite_description_carries_view_link_not_manage_link(client, orga
     view_url = re.search(r"https?://\S+/view/\S+", description).group(0)
     body = message.get_body(("plain",)).get_content()
     assert (manage in description, "/manage/" in description, manage in unfolded.replace("\r\n ", "")) == (
-        False, False, False)
+        False,
+        False,
+        False,
+    )
     assert f"/manage/{manage}" in body  # the email body (not the invite) keeps the manage link
 
     view_token = urlsplit(view_url).path.split("/")[2]
     page = await client.get(f"/view/{view_token}")
     assert page.status_code == 200
-    assert (NAME in page.text, "confirmation email" in page.text, "<form" in page.text,
-            EMAIL in page.text) == (True, True, False, False)
+    assert (NAME in page.text, "confirmation email" in page.text, "<form" in page.text, EMAIL in page.text) == (
+        True,
+        True,
+        False,
+        False,
+    )
     # The view token opens nothing that changes or reveals more.
     assert (await client.get(f"/manage/{view_token}")).status_code == 404
     assert (await client.delete(f"/api/registrations/{view_token}")).status_code == 404
@@ -106,8 +118,11 @@ async def test_personal_feed_uses_its_own_token_and_is_private(client, organizer
     feed_token = path.split("/")[3]
     feed = await client.get(path)
     public = await client.get(f"{c['base']}/calendar.ics")
-    assert (manage_page.status_code, path in manage_page.text, f"/api/registrations/{manage}/calendar.ics"
-            in manage_page.text) == (200, True, False)
+    assert (
+        manage_page.status_code,
+        path in manage_page.text,
+        f"/api/registrations/{manage}/calendar.ics" in manage_page.text,
+    ) == (200, True, False)
     assert (feed.status_code, feed.headers["content-type"].split(";")[0]) == (200, "text/calendar")
     cache = [d.strip() for d in feed.headers["cache-control"].split(",")]
     assert ("private" in cache, "public" in cache) == (True, False)
@@ -147,16 +162,41 @@ def test_access_log_never_shows_tokens(db, tmp_path):
     """The real server (uvicorn, as manage.py and the Dockerfile run it) with its access log on."""
     log_path = tmp_path / "api.log"
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "events_app.web.app:create_app", "--factory", "--no-proxy-headers",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "info"],
-                            cwd=ROOT, env={**os.environ, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
-                            stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "events_app.web.app:create_app",
+            "--factory",
+            "--no-proxy-headers",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "info",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
+        stdout=open(log_path, "ab"),
+        stderr=subprocess.STDOUT,
+    )
     tokens = [secrets.token_urlsafe(32) for _ in range(9)] + ["short", "abc123"]
-    paths = [f"/manage/{tokens[0]}", f"/manage/{tokens[1]}/cancel", f"/view/{tokens[2]}",
-             f"/api/registrations/{tokens[3]}/agenda", f"/api/my-agenda/{tokens[4]}/calendar.ics",
-             f"/rsvp/{tokens[5]}?answer=accepted", f"/api/people/{tokens[6]}/calendar.ics",
-             f"/api/projects/feeds/{tokens[7]}/calendar.ics", f"/events/1/register?invitation={tokens[8]}",
-             f"/api/unsubscribe/{tokens[9]}", f"/api/rsvp/{tokens[10]}", "/api/events?token=abc123"]
+    paths = [
+        f"/manage/{tokens[0]}",
+        f"/manage/{tokens[1]}/cancel",
+        f"/view/{tokens[2]}",
+        f"/api/registrations/{tokens[3]}/agenda",
+        f"/api/my-agenda/{tokens[4]}/calendar.ics",
+        f"/rsvp/{tokens[5]}?answer=accepted",
+        f"/api/people/{tokens[6]}/calendar.ics",
+        f"/api/projects/feeds/{tokens[7]}/calendar.ics",
+        f"/events/1/register?invitation={tokens[8]}",
+        f"/api/unsubscribe/{tokens[9]}",
+        f"/api/rsvp/{tokens[10]}",
+        "/api/events?token=abc123",
+    ]
     try:
         wait_for_port(port, proc)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
@@ -184,7 +224,8 @@ async def _places_naming(*needles: str) -> list[str]:
            WHERE table_schema = 'public' AND data_type NOT IN ('integer', 'bigint', 'smallint', 'boolean', 'date',
                  'timestamp with time zone', 'timestamp without time zone', 'numeric', 'double precision', 'uuid',
                  'real', 'interval')
-           ORDER BY table_name, column_name""")
+           ORDER BY table_name, column_name"""
+    )
     assert len(columns) > 40
     found = []
     for col in columns:
@@ -192,8 +233,10 @@ async def _places_naming(*needles: str) -> list[str]:
         for needle in needles:
             if col["data_type"] == "bytea":
                 # iCalendar pieces fold long lines (CRLF + space): unfold before searching.
-                query = (f"SELECT count(*) FROM {table} WHERE strpos(replace(lower(encode({column}, 'escape')),"
-                         f" '\\015\\012 ', ''), lower($1)) > 0")
+                query = (
+                    f"SELECT count(*) FROM {table} WHERE strpos(replace(lower(encode({column}, 'escape')),"
+                    f" '\\015\\012 ', ''), lower($1)) > 0"
+                )
             else:
                 query = f"SELECT count(*) FROM {table} WHERE {column}::text ILIKE '%' || $1 || '%'"
             if await sql.fetchval(query, needle):
@@ -208,53 +251,88 @@ async def _everywhere(client, organizer) -> tuple[int, dict]:
     action item, inbound replies, the outbox and its delivery errors, audit entries."""
     c = await congress(client, organizer)
     base = c["base"]
-    question = await client.post(f"{base}/questions", headers=organizer,
-                                 json={"code": "diet", "label": "Diet", "kind": "short_text"})
+    question = await client.post(
+        f"{base}/questions", headers=organizer, json={"code": "diet", "label": "Diet", "kind": "short_text"}
+    )
     assert question.status_code == 201, question.text
-    registered = await client.post(f"{base}/registrations", json=_register_body(
-        answers={"diet": f"Vegetarian ({NAME})"}))
+    registered = await client.post(
+        f"{base}/registrations", json=_register_body(answers={"diet": f"Vegetarian ({NAME})"})
+    )
     assert registered.status_code == 201, registered.text
     manage = registered.json()["manage_token"]
     spoken = await add_session(client, organizer, c, people=[{"role": "speaker", "email": EMAIL, "name": NAME}])
-    workshop = await add_session(client, organizer, c, title="Workshop", start="2027-10-29T14:00:00",
-                                 end="2027-10-29T15:00:00", requires_booking=True)
-    panel = await add_session(client, organizer, c, title="Panel", start="2027-10-30T10:00:00",
-                              end="2027-10-30T11:00:00")
-    moderated = await client.post(f"{base}/sessions/{panel['id']}/people", headers=organizer,
-                                  json={"role": "moderator", "email": EMAIL, "name": NAME})
+    workshop = await add_session(
+        client,
+        organizer,
+        c,
+        title="Workshop",
+        start="2027-10-29T14:00:00",
+        end="2027-10-29T15:00:00",
+        requires_booking=True,
+    )
+    panel = await add_session(
+        client, organizer, c, title="Panel", start="2027-10-30T10:00:00", end="2027-10-30T11:00:00"
+    )
+    moderated = await client.post(
+        f"{base}/sessions/{panel['id']}/people",
+        headers=organizer,
+        json={"role": "moderator", "email": EMAIL, "name": NAME},
+    )
     assert moderated.status_code in (200, 201), moderated.text
     booked = await client.put(f"/api/registrations/{manage}/agenda/{workshop['id']}")
     assert booked.status_code == 200, booked.text
     await client.patch(f"{base}/sessions/{spoken['id']}", headers=organizer, json={"title": "Flood-prone cities"})
-    invited = await client.post(f"{base}/invitations", headers=organizer,
-                                json={"email": EMAIL, "name": NAME, "category": "delegate"})
+    invited = await client.post(
+        f"{base}/invitations", headers=organizer, json={"email": EMAIL, "name": NAME, "category": "delegate"}
+    )
     assert invited.status_code == 201, invited.text
     other = await congress(client, organizer, title="Second forum")
-    org = await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                             " VALUES ('City of Gdansk', 'city', 'PL', 'active', now()) RETURNING id")
-    headed = await client.post(f"{other['base']}/delegations", headers=organizer, json={
-        "organization_id": org, "category": "delegate", "seats": 2, "head_email": EMAIL, "head_name": NAME})
+    org = await sql.fetchval(
+        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
+        " VALUES ('City of Gdansk', 'city', 'PL', 'active', now()) RETURNING id"
+    )
+    headed = await client.post(
+        f"{other['base']}/delegations",
+        headers=organizer,
+        json={"organization_id": org, "category": "delegate", "seats": 2, "head_email": EMAIL, "head_name": NAME},
+    )
     assert headed.status_code == 201, headed.text
 
     project = (await client.post("/api/projects", headers=organizer, json={"title": "Clean air"})).json()
-    member = await client.post(f"/api/projects/{project['id']}/members", headers=organizer,
-                               json={"organization_id": org})
+    member = await client.post(
+        f"/api/projects/{project['id']}/members", headers=organizer, json={"organization_id": org}
+    )
     assert member.status_code in (200, 201), member.text
-    contact = await client.post(f"/api/projects/{project['id']}/contacts", headers=organizer,
-                                json={"email": EMAIL, "name": NAME, "organization_id": org})
+    contact = await client.post(
+        f"/api/projects/{project['id']}/contacts",
+        headers=organizer,
+        json={"email": EMAIL, "name": NAME, "organization_id": org},
+    )
     assert contact.status_code in (200, 201), contact.text
-    series = await client.post(f"/api/projects/{project['id']}/series", headers=organizer, json={
-        "title": "Monthly call", "mode": "online", "timezone": "Europe/Warsaw", "start": "2027-05-04T10:00:00",
-        "duration_minutes": 60, "rrule": "FREQ=MONTHLY;COUNT=3", "online_url": "https://meet.example.org/a",
-        "agenda": [{"title": "Air quality data", "presenter": NAME}]})
+    series = await client.post(
+        f"/api/projects/{project['id']}/series",
+        headers=organizer,
+        json={
+            "title": "Monthly call",
+            "mode": "online",
+            "timezone": "Europe/Warsaw",
+            "start": "2027-05-04T10:00:00",
+            "duration_minutes": 60,
+            "rrule": "FREQ=MONTHLY;COUNT=3",
+            "online_url": "https://meet.example.org/a",
+            "agenda": [{"title": "Air quality data", "presenter": NAME}],
+        },
+    )
     assert series.status_code == 201, series.text
     series = series.json()
     person_id = await sql.fetchval("SELECT id FROM person WHERE email = $1", EMAIL)
     occurrences = (await client.get(f"/api/meeting-series/{series['id']}/occurrences", headers=organizer)).json()
     occ = f"/api/meeting-series/{series['id']}/occurrences/{occurrences[0]['id']}"
-    for method, path, body in (("PUT", "/minutes", {"minutes": f"{NAME} presented the data. Thanks, {NAME}!"}),
-                               ("PUT", "/attendance", {"person_ids": [person_id]}),
-                               ("POST", "/actions", {"title": f"{NAME} sends the data", "owner_person_id": person_id})):
+    for method, path, body in (
+        ("PUT", "/minutes", {"minutes": f"{NAME} presented the data. Thanks, {NAME}!"}),
+        ("PUT", "/attendance", {"person_ids": [person_id]}),
+        ("POST", "/actions", {"title": f"{NAME} sends the data", "owner_person_id": person_id}),
+    ):
         response = await client.request(method, occ + path, headers=organizer, json=body)
         assert response.status_code in (200, 201), response.text
     from events_app.domain.security import rsvp_token
@@ -262,16 +340,21 @@ async def _everywhere(client, organizer) -> tuple[int, dict]:
     nonce = await sql.fetchval("SELECT token_nonce FROM meeting_invitee WHERE person = $1", person_id)
     await meeting_rsvp.answer(rsvp_token(get_settings().secret_key, nonce), "accepted", None)
     uid = await sql.fetchval("SELECT calendar_uid::text FROM meeting_series WHERE id = $1", series["id"])
-    reply = (f"From: {NAME} <{EMAIL.upper()}>\r\nTo: meetings@example.org\r\nSubject: Accepted\r\n"
-             "Content-Type: text/calendar; method=REPLY; charset=utf-8\r\n\r\n"
-             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n"
-             f"UID:{uid}\r\nDTSTAMP:20270401T100000Z\r\n"
-             f"ATTENDEE;PARTSTAT=ACCEPTED;CN={NAME}:mailto:{EMAIL}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    reply = (
+        f"From: {NAME} <{EMAIL.upper()}>\r\nTo: meetings@example.org\r\nSubject: Accepted\r\n"
+        "Content-Type: text/calendar; method=REPLY; charset=utf-8\r\n\r\n"
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20270401T100000Z\r\n"
+        f"ATTENDEE;PARTSTAT=ACCEPTED;CN={NAME}:mailto:{EMAIL}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
     await meeting_rsvp.receive_reply(reply.encode())
     await meeting_rsvp.receive_reply(f"From: {NAME} <{EMAIL}>\r\nSubject: thanks\r\n\r\nSee you".encode())
     # What a delivery failure leaves on the outbox row (the SMTP server's answer names the mailbox).
-    await sql.execute("UPDATE outbox_message SET last_error = $2 WHERE recipient = $1",
-                      EMAIL, f"550 5.1.1 <{EMAIL}>: mailbox unavailable")
+    await sql.execute(
+        "UPDATE outbox_message SET last_error = $2 WHERE recipient = $1",
+        EMAIL,
+        f"550 5.1.1 <{EMAIL}>: mailbox unavailable",
+    )
     # Last, as a person's change (here their organization, set by the cohort) drops the pieces naming them.
     assert (await client.get(f"{base}/calendar.ics")).status_code == 200  # stores the feed pieces
     assert (await client.get(await feed_path(manage))).status_code == 200
@@ -282,9 +365,19 @@ async def test_everywhere_scenario_really_names_the_person_everywhere(client, or
     """The arrangement of the erasure test: the person is in each place it lists (else erasure proves nothing)."""
     person_id, _ = await _everywhere(client, organizer)
     tables = {p.split(".")[0] for p in await _places_naming(NAME, EMAIL)}
-    assert {"person", "registration", "invitation", "outbox_message", "audit_log", "agenda_change",
-            "agenda_feed_piece", "meeting_inbound_reply", "meeting_occurrence", "meeting_agenda_item",
-            "meeting_action"} <= tables, tables
+    assert {
+        "person",
+        "registration",
+        "invitation",
+        "outbox_message",
+        "audit_log",
+        "agenda_change",
+        "agenda_feed_piece",
+        "meeting_inbound_reply",
+        "meeting_occurrence",
+        "meeting_agenda_item",
+        "meeting_action",
+    } <= tables, tables
 
 
 async def test_export_covers_every_place_of_the_person(client, organizer):
@@ -308,23 +401,29 @@ async def test_erasure_leaves_name_and_address_nowhere(client, organizer):
     feed = await client.get(f"{scene['event']['base']}/calendar.ics")
     assert (agenda.status_code, feed.status_code) == (200, 200)
     assert (NAME in agenda.text, NAME in feed.text.replace("\r\n ", ""), privacy.ERASED_NAME in agenda.text) == (
-        False, False, True)
+        False,
+        False,
+        True,
+    )
 
 
 async def test_retention_leaves_name_and_address_nowhere(client, organizer, monkeypatch):
     c = await congress(client, organizer)
-    question = await client.post(f"{c['base']}/questions", headers=organizer,
-                                 json={"code": "diet", "label": "Diet", "kind": "short_text"})
+    question = await client.post(
+        f"{c['base']}/questions", headers=organizer, json={"code": "diet", "label": "Diet", "kind": "short_text"}
+    )
     assert question.status_code == 201, question.text
-    registered = await client.post(f"{c['base']}/registrations", json=_register_body(
-        answers={"diet": f"Vegetarian ({NAME})"}))
+    registered = await client.post(
+        f"{c['base']}/registrations", json=_register_body(answers={"diet": f"Vegetarian ({NAME})"})
+    )
     assert registered.status_code == 201, registered.text
     await add_session(client, organizer, c, people=[{"role": "speaker", "email": EMAIL, "name": NAME}])
     assert (await client.get(f"{c['base']}/calendar.ics")).status_code == 200
     assert await _places_naming(NAME, EMAIL) != []
     ended = datetime.now(timezone.utc) - timedelta(days=400)
-    await sql.execute("UPDATE event SET starts_at = $2, ends_at = $3 WHERE id = $1", c["id"],
-                      ended - timedelta(days=1), ended)
+    await sql.execute(
+        "UPDATE event SET starts_at = $2, ends_at = $3 WHERE id = $1", c["id"], ended - timedelta(days=1), ended
+    )
     await sql.execute("UPDATE person SET created_at = $1", ended - timedelta(days=30))
     settings = dataclasses.replace(get_settings(), retention_days=365)
     monkeypatch.setattr(privacy, "get_settings", lambda: settings)

@@ -4,6 +4,7 @@ The compose file is parsed with PyYAML (anchors and merge keys resolved as compo
 the Dockerfile's instructions are read line by line. tests/integration/test_wheel_install.py installs
 the wheel the Dockerfile builds and checks what it carries.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = {"migrate", "api", "worker", "beat", "inbound", "seed"}
 REQUIRED_SERVICES = {"db", "redis", "mailpit"} | APP_SERVICES
-UVICORN = ["uvicorn", "events_app.web.app:create_app", "--factory", "--no-proxy-headers", "--host", "0.0.0.0",
-           "--port", "8000"]
+UVICORN = [
+    "uvicorn",
+    "events_app.web.app:create_app",
+    "--factory",
+    "--no-proxy-headers",
+    "--host",
+    "0.0.0.0",
+    "--port",
+    "8000",
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +42,11 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) pairs, continuation lines joined and comments dropped."""
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
     lines = [line.strip() for line in text.splitlines()]
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
-            for line in lines if line and not line.startswith("#")]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
+        for line in lines
+        if line and not line.startswith("#")
+    ]
 
 
 def test_every_required_service_exists(services: dict) -> None:
@@ -43,8 +55,17 @@ def test_every_required_service_exists(services: dict) -> None:
 
 def test_app_services_share_the_image_and_the_environment(compose: dict, services: dict) -> None:
     shared = compose["x-app-env"]
-    assert {"APP_ENV", "DATABASE_URL", "REDIS_URL", "SMTP_URL", "SECRET_KEY", "PUBLIC_URL", "MAIL_FROM",
-            "MAIL_FROM_NAME", "DEMO_PASSWORD"} <= shared.keys()
+    assert {
+        "APP_ENV",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SMTP_URL",
+        "SECRET_KEY",
+        "PUBLIC_URL",
+        "MAIL_FROM",
+        "MAIL_FROM_NAME",
+        "DEMO_PASSWORD",
+    } <= shared.keys()
     assert shared["DATABASE_URL"] == "postgresql://events:events@db:5432/events"
     assert shared["REDIS_URL"] == "redis://redis:6379/0"
     assert "smtp://mailpit:1025" in shared["SMTP_URL"]
@@ -55,8 +76,10 @@ def test_app_services_share_the_image_and_the_environment(compose: dict, service
     for name in users:
         env = services[name]["environment"]
         assert isinstance(env, dict), name
-        own = {"seed": {"APP_ENV": "development"},
-               "inbound": {"INBOUND_SMTP_HOST": "0.0.0.0", "INBOUND_SMTP_PORT": "2525"}}
+        own = {
+            "seed": {"APP_ENV": "development"},
+            "inbound": {"INBOUND_SMTP_HOST": "0.0.0.0", "INBOUND_SMTP_PORT": "2525"},
+        }
         expected = {**shared, **own.get(name, {})}
         assert env == expected, name
 

@@ -7,6 +7,7 @@ has read until a notification for that event arrives, so a cached read costs no 
 sends that notification in its transaction (delivered at commit); a trigger does the same for changes of the event
 row. Losing the listening connection drops every trusted tag, so the cache falls back to reading tags.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -7,6 +7,7 @@ nor a restart makes it serialise a whole programme again. Feeds carry each sessi
 so unchanged data gives byte-identical feeds. The public views hold no personal data beyond the names and
 organizations of people in roles.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -83,18 +84,31 @@ async def _load(event_id: int, published_only: bool = True) -> PublicAgenda:
     if event is None or (published_only and event["status"] != "published"):
         raise NotFound("event")
     version = await sql.fetchval("SELECT version FROM agenda_state WHERE event = $1", event_id) or 0
-    rooms = [dict(r) for r in await sql.fetch(
-        "SELECT id, name, capacity, accessibility, guid FROM agenda_room WHERE event = $1 ORDER BY position, id",
-        event_id)]
-    tracks = [dict(r) for r in await sql.fetch(
-        "SELECT id, name, slug, color FROM agenda_track WHERE event = $1 ORDER BY position, id", event_id)]
+    rooms = [
+        dict(r)
+        for r in await sql.fetch(
+            "SELECT id, name, capacity, accessibility, guid FROM agenda_room WHERE event = $1 ORDER BY position, id",
+            event_id,
+        )
+    ]
+    tracks = [
+        dict(r)
+        for r in await sql.fetch(
+            "SELECT id, name, slug, color FROM agenda_track WHERE event = $1 ORDER BY position, id", event_id
+        )
+    ]
     people: dict[int, list[dict]] = {}
     for row in await sql.fetch(_LOAD_PEOPLE, event_id):
         people.setdefault(row["session"], []).append(
-            {"person_id": row["person_id"], "name": row["name"], "role": row["role"],
-             "organization": row["organization"], "guid": row["guid"]})
-    sessions = [{**dict(row), "people": people.get(row["id"], [])}
-                for row in await sql.fetch(_LOAD_SESSIONS, event_id)]
+            {
+                "person_id": row["person_id"],
+                "name": row["name"],
+                "role": row["role"],
+                "organization": row["organization"],
+                "guid": row["guid"],
+            }
+        )
+    sessions = [{**dict(row), "people": people.get(row["id"], [])} for row in await sql.fetch(_LOAD_SESSIONS, event_id)]
     return PublicAgenda(dict(event), version, rooms, tracks, sessions)
 
 
@@ -119,14 +133,30 @@ def _session_json(s: dict, event: dict, rooms: dict, tracks: dict, base_url: str
     start, end = s["starts_at"].astimezone(zone), s["ends_at"].astimezone(zone)
     room, track = rooms.get(s["room"]), tracks.get(s["track"])
     return {
-        "id": s["id"], "guid": str(s["guid"]), "calendar_uid": str(s["calendar_uid"]),
-        "calendar_sequence": s["calendar_sequence"], "title": s["title"], "kind": s["kind"], "status": s["status"],
-        "day": start.date().isoformat(), "starts_at": start.isoformat(), "ends_at": end.isoformat(),
+        "id": s["id"],
+        "guid": str(s["guid"]),
+        "calendar_uid": str(s["calendar_uid"]),
+        "calendar_sequence": s["calendar_sequence"],
+        "title": s["title"],
+        "kind": s["kind"],
+        "status": s["status"],
+        "day": start.date().isoformat(),
+        "starts_at": start.isoformat(),
+        "ends_at": end.isoformat(),
         "room": {"id": room["id"], "name": room["name"]} if room else None,
         "track": {"slug": track["slug"], "name": track["name"], "color": track["color"]} if track else None,
-        "language": s["language"], "online_url": s["online_url"], "abstract": s["abstract"],
-        "people": [{"person_id": p["person_id"], "name": p["name"], "organization": p["organization"] or None,
-                    "role": p["role"]} for p in s["people"]],
+        "language": s["language"],
+        "online_url": s["online_url"],
+        "abstract": s["abstract"],
+        "people": [
+            {
+                "person_id": p["person_id"],
+                "name": p["name"],
+                "organization": p["organization"] or None,
+                "role": p["role"],
+            }
+            for p in s["people"]
+        ],
         "requires_booking": s["requires_booking"],
         "capacity": effective_capacity(s["capacity"], s["room_capacity"]),
         "url": f"{base_url}/api/events/{event['id']}/sessions/{s['id']}",
@@ -149,6 +179,7 @@ def _matches(s: dict, f: AgendaFilter, zone: ZoneInfo, track_ids: dict[str, int]
 
 async def agenda_json(event_id: int, f: AgendaFilter) -> Rendered:
     """The public agenda (published and cancelled sessions; times with their UTC offset), filtered."""
+
     async def build() -> Rendered:
         data = await public_agenda_data(event_id)
         event = data.event
@@ -158,15 +189,24 @@ async def agenda_json(event_id: int, f: AgendaFilter) -> Rendered:
         track_ids = {t["slug"]: t["id"] for t in data.tracks}
         base_url = get_settings().public_url
         body = {
-            "event": {"id": event["id"], "title": event["title"], "timezone": event["timezone"],
-                      "starts_at": event["starts_at"].astimezone(zone).isoformat(),
-                      "ends_at": event["ends_at"].astimezone(zone).isoformat()},
+            "event": {
+                "id": event["id"],
+                "title": event["title"],
+                "timezone": event["timezone"],
+                "starts_at": event["starts_at"].astimezone(zone).isoformat(),
+                "ends_at": event["ends_at"].astimezone(zone).isoformat(),
+            },
             "version": data.version,
-            "rooms": [{"id": r["id"], "name": r["name"], "capacity": r["capacity"],
-                       "accessibility": r["accessibility"]} for r in data.rooms],
+            "rooms": [
+                {"id": r["id"], "name": r["name"], "capacity": r["capacity"], "accessibility": r["accessibility"]}
+                for r in data.rooms
+            ],
             "tracks": [{"slug": t["slug"], "name": t["name"], "color": t["color"]} for t in data.tracks],
-            "sessions": [_session_json(s, event, rooms, tracks, base_url) for s in data.sessions
-                         if _matches(s, f, zone, track_ids)],
+            "sessions": [
+                _session_json(s, event, rooms, tracks, base_url)
+                for s in data.sessions
+                if _matches(s, f, zone, track_ids)
+            ],
         }
         return Rendered.of(msgspec.json.encode(body), JSON)
 
@@ -256,6 +296,7 @@ def assemble_feed(name: str, entries: list[tuple[CalendarItem, bytes]]) -> bytes
 
 async def public_feed(event_id: int) -> Rendered:
     """Every published session (cancelled ones as STATUS:CANCELLED, so subscribers drop them)."""
+
     async def build() -> Rendered:
         data = await public_agenda_data(event_id)
         return Rendered.of(assemble_feed(data.event["title"], await _session_items(data, data.sessions)), ICS)
@@ -277,8 +318,12 @@ async def delegate_feed(token: str) -> Rendered:
         item = dataclasses.replace(item, status="TENTATIVE")
     entries = [(item, feed_vevent(item, event["updated_at"]))]
     if data is not None and registration["status"] == "confirmed":
-        booked = {r["session"] for r in await sql.fetch(
-            "SELECT session FROM agenda_booking WHERE registration = $1 AND status = 'booked'", registration["id"])}
+        booked = {
+            r["session"]
+            for r in await sql.fetch(
+                "SELECT session FROM agenda_booking WHERE registration = $1 AND status = 'booked'", registration["id"]
+            )
+        }
         entries += await _session_items(data, [s for s in data.sessions if s["id"] in booked])
     return Rendered.of(assemble_feed(event["title"], entries), ICS)
 
@@ -300,23 +345,41 @@ def schedule_of(data: PublicAgenda) -> Schedule:
             continue
         room = rooms.get(s["room"])
         track = tracks.get(s["track"])
-        sessions.append(ScheduleSession(
-            guid=str(s["guid"]), id=s["id"], title=s["title"], kind=s["kind"], starts_at=s["starts_at"],
-            ends_at=s["ends_at"], room=room["name"] if room else "Unassigned",
-            track=track["name"] if track else None, language=s["language"], abstract=s["abstract"],
-            online_url=s["online_url"], url=f"{base_url}/api/events/{event['id']}/sessions/{s['id']}",
-            persons=[SchedulePerson(str(p["guid"]), p["name"], p["role"], p["organization"], p["person_id"])
-                     for p in s["people"]]))
-    schedule_rooms = [ScheduleRoom(r["name"], str(r["guid"]), r["capacity"], r["accessibility"])
-                      for r in data.rooms]
+        sessions.append(
+            ScheduleSession(
+                guid=str(s["guid"]),
+                id=s["id"],
+                title=s["title"],
+                kind=s["kind"],
+                starts_at=s["starts_at"],
+                ends_at=s["ends_at"],
+                room=room["name"] if room else "Unassigned",
+                track=track["name"] if track else None,
+                language=s["language"],
+                abstract=s["abstract"],
+                online_url=s["online_url"],
+                url=f"{base_url}/api/events/{event['id']}/sessions/{s['id']}",
+                persons=[
+                    SchedulePerson(str(p["guid"]), p["name"], p["role"], p["organization"], p["person_id"])
+                    for p in s["people"]
+                ],
+            )
+        )
+    schedule_rooms = [ScheduleRoom(r["name"], str(r["guid"]), r["capacity"], r["accessibility"]) for r in data.rooms]
     if any(s.room == "Unassigned" for s in sessions) and "Unassigned" not in {r.name for r in schedule_rooms}:
         schedule_rooms.append(ScheduleRoom("Unassigned"))
     return Schedule(
-        title=event["title"], acronym=acronym, tzid=event["timezone"],
-        start=event["starts_at"].astimezone(zone).date(), end=event["ends_at"].astimezone(zone).date(),
-        version=f"v{data.version}", sessions=sessions, rooms=schedule_rooms,
+        title=event["title"],
+        acronym=acronym,
+        tzid=event["timezone"],
+        start=event["starts_at"].astimezone(zone).date(),
+        end=event["ends_at"].astimezone(zone).date(),
+        version=f"v{data.version}",
+        sessions=sessions,
+        rooms=schedule_rooms,
         tracks=[ScheduleTrack(t["name"], t["slug"], t["color"]) for t in data.tracks],
-        url=f"{base_url}/api/events/{event['id']}/agenda")
+        url=f"{base_url}/api/events/{event['id']}/agenda",
+    )
 
 
 async def schedule_xml(event_id: int) -> Rendered:
@@ -333,9 +396,26 @@ async def schedule_json(event_id: int) -> Rendered:
     return await agenda_cache.get(event_id, "schedule.json", build)
 
 
-CSV_COLUMNS = ("id", "guid", "status", "day", "starts_at", "ends_at", "duration_minutes", "title", "kind", "room",
-               "track", "language", "speakers", "moderators", "panelists", "requires_booking", "capacity",
-               "online_url")
+CSV_COLUMNS = (
+    "id",
+    "guid",
+    "status",
+    "day",
+    "starts_at",
+    "ends_at",
+    "duration_minutes",
+    "title",
+    "kind",
+    "room",
+    "track",
+    "language",
+    "speakers",
+    "moderators",
+    "panelists",
+    "requires_booking",
+    "capacity",
+    "online_url",
+)
 
 
 async def agenda_csv(event_id: int) -> Rendered:
@@ -347,15 +427,36 @@ async def agenda_csv(event_id: int) -> Rendered:
         rows = []
         for s in data.sessions:
             start, end = s["starts_at"].astimezone(zone), s["ends_at"].astimezone(zone)
-            names = {role: "; ".join(f"{p['name']} ({p['organization']})" if p["organization"] else p["name"]
-                                     for p in s["people"] if p["role"] == role)
-                     for role in ("speaker", "moderator", "panelist")}
-            rows.append((
-                s["id"], str(s["guid"]), s["status"], start.date().isoformat(), start.isoformat(), end.isoformat(),
-                int((s["ends_at"] - s["starts_at"]).total_seconds() // 60), s["title"], s["kind"],
-                rooms.get(s["room"], ""), tracks.get(s["track"], ""), s["language"], names["speaker"],
-                names["moderator"], names["panelist"], s["requires_booking"],
-                effective_capacity(s["capacity"], s["room_capacity"]), s["online_url"]))
+            names = {
+                role: "; ".join(
+                    f"{p['name']} ({p['organization']})" if p["organization"] else p["name"]
+                    for p in s["people"]
+                    if p["role"] == role
+                )
+                for role in ("speaker", "moderator", "panelist")
+            }
+            rows.append(
+                (
+                    s["id"],
+                    str(s["guid"]),
+                    s["status"],
+                    start.date().isoformat(),
+                    start.isoformat(),
+                    end.isoformat(),
+                    int((s["ends_at"] - s["starts_at"]).total_seconds() // 60),
+                    s["title"],
+                    s["kind"],
+                    rooms.get(s["room"], ""),
+                    tracks.get(s["track"], ""),
+                    s["language"],
+                    names["speaker"],
+                    names["moderator"],
+                    names["panelist"],
+                    s["requires_booking"],
+                    effective_capacity(s["capacity"], s["room_capacity"]),
+                    s["online_url"],
+                )
+            )
         return Rendered.of(csv_bytes(CSV_COLUMNS, rows), CSV)
 
     return await agenda_cache.get(event_id, "csv", build)
@@ -367,7 +468,9 @@ async def warm(limit: int = 50) -> int:
     sessions; this spares even that)."""
     rows = await sql.fetch(
         "SELECT e.id FROM event e WHERE e.status = 'published' AND e.ends_at > now()"
-        " AND EXISTS (SELECT 1 FROM agenda_session s WHERE s.event = e.id) ORDER BY e.starts_at LIMIT $1", limit)
+        " AND EXISTS (SELECT 1 FROM agenda_session s WHERE s.event = e.id) ORDER BY e.starts_at LIMIT $1",
+        limit,
+    )
     for row in rows:
         await public_feed(row["id"])
         await agenda_json(row["id"], AgendaFilter())

@@ -5,6 +5,7 @@ The SEQUENCE grows in the transaction of the change (services.events.events); th
 update due after the event's update window, so a burst of edits goes out as one message per person. Flushing writes
 the outbox rows and closes the update in one transaction, so a retried task cannot send twice or bump anything.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,9 @@ from events_app.services.platform import outbox
 from events_app.services.registration import session_mail
 
 
-async def record(event_id: int, subject: str, subject_id: int, change: dict, delay: timedelta,
-                 now: datetime | None = None) -> None:
+async def record(
+    event_id: int, subject: str, subject_id: int, change: dict, delay: timedelta, now: datetime | None = None
+) -> None:
     """Inside the change's transaction: open a pending update for this object, or add the change to the open one."""
     now = now or datetime.now(timezone.utc)
     await sql.execute(
@@ -28,7 +30,13 @@ async def record(event_id: int, subject: str, subject_id: int, change: dict, del
            VALUES ($1, $2, $3, jsonb_build_array($4::jsonb), $5, $6)
            ON CONFLICT (subject, subject_id) WHERE done_at IS NULL
            DO UPDATE SET changes = calendar_update.changes || EXCLUDED.changes""",
-        event_id, subject, subject_id, json.dumps(change, default=str), now + delay, now)
+        event_id,
+        subject,
+        subject_id,
+        json.dumps(change, default=str),
+        now + delay,
+        now,
+    )
 
 
 async def _event_recipients(event_id: int) -> list:
@@ -36,7 +44,9 @@ async def _event_recipients(event_id: int) -> list:
     return await sql.fetch(
         "SELECT r.id, p.email, r.registered_language AS language FROM registration r"
         " JOIN person p ON p.id = r.person"
-        " WHERE r.event = $1 AND r.status = 'confirmed' ORDER BY r.id", event_id)
+        " WHERE r.event = $1 AND r.status = 'confirmed' ORDER BY r.id",
+        event_id,
+    )
 
 
 def _changes(update) -> list:
@@ -44,35 +54,48 @@ def _changes(update) -> list:
 
 
 async def _flush_one(update) -> int:
-    event = await sql.fetchrow("SELECT id, status, calendar_sequence FROM event WHERE id = $1 FOR UPDATE",
-                               update["event"])
+    event = await sql.fetchrow(
+        "SELECT id, status, calendar_sequence FROM event WHERE id = $1 FOR UPDATE", update["event"]
+    )
     count = 0
     if update["subject"] == "event":
         cancelled = event["status"] == "cancelled"
         for person in await _event_recipients(event["id"]):
-            await outbox.enqueue("event_cancelled" if cancelled else "event_updated", person["email"],
-                                 event_id=event["id"], registration_id=person["id"], language=person["language"],
-                                 payload={"changes": _changes(update)},
-                                 calendar_method=METHOD_CANCEL if cancelled else METHOD_REQUEST,
-                                 calendar_sequence=event["calendar_sequence"],
-                                 dedupe_key=f"calendar-update:{update['id']}:{person['id']}")
+            await outbox.enqueue(
+                "event_cancelled" if cancelled else "event_updated",
+                person["email"],
+                event_id=event["id"],
+                registration_id=person["id"],
+                language=person["language"],
+                payload={"changes": _changes(update)},
+                calendar_method=METHOD_CANCEL if cancelled else METHOD_REQUEST,
+                calendar_sequence=event["calendar_sequence"],
+                dedupe_key=f"calendar-update:{update['id']}:{person['id']}",
+            )
             count += 1
     else:
-        session = await sql.fetchrow("SELECT status, calendar_sequence FROM agenda_session WHERE id = $1 FOR UPDATE",
-                                     update["subject_id"])
+        session = await sql.fetchrow(
+            "SELECT status, calendar_sequence FROM agenda_session WHERE id = $1 FOR UPDATE", update["subject_id"]
+        )
         cancelled = session["status"] == "cancelled"
         for person in await session_mail.holders(update["subject_id"]):
-            await outbox.enqueue("session_cancelled" if cancelled else "session_updated", person["email"],
-                                 event_id=event["id"], registration_id=person["registration_id"],
-                                 language=person["language"],
-                                 payload={"session_id": update["subject_id"], "person_id": person["person_id"],
-                                          "changes": _changes(update)},
-                                 calendar_method=METHOD_CANCEL if cancelled else METHOD_REQUEST,
-                                 calendar_sequence=session["calendar_sequence"],
-                                 dedupe_key=f"calendar-update:{update['id']}:p{person['person_id']}")
+            await outbox.enqueue(
+                "session_cancelled" if cancelled else "session_updated",
+                person["email"],
+                event_id=event["id"],
+                registration_id=person["registration_id"],
+                language=person["language"],
+                payload={
+                    "session_id": update["subject_id"],
+                    "person_id": person["person_id"],
+                    "changes": _changes(update),
+                },
+                calendar_method=METHOD_CANCEL if cancelled else METHOD_REQUEST,
+                calendar_sequence=session["calendar_sequence"],
+                dedupe_key=f"calendar-update:{update['id']}:p{person['person_id']}",
+            )
             count += 1
-    await sql.execute("UPDATE calendar_update SET done_at = now(), recipients = $2 WHERE id = $1",
-                      update["id"], count)
+    await sql.execute("UPDATE calendar_update SET done_at = now(), recipients = $2 WHERE id = $1", update["id"], count)
     return count
 
 
@@ -84,7 +107,9 @@ async def flush_due(now: datetime | None = None) -> int:
         async with DB.transaction():
             update = await sql.fetchrow(
                 "SELECT * FROM calendar_update WHERE done_at IS NULL AND due_at <= $1 ORDER BY due_at"
-                " LIMIT 1 FOR UPDATE SKIP LOCKED", now)
+                " LIMIT 1 FOR UPDATE SKIP LOCKED",
+                now,
+            )
             if update is None:
                 break
             written += await _flush_one(update)
@@ -104,6 +129,9 @@ async def pending(account: CurrentAccount, event_id: int) -> list[dict]:
     await require_organizer(account, event_id)
     rows = await sql.fetch(
         "SELECT id, subject, subject_id, changes, due_at, created_at, done_at, recipients FROM calendar_update"
-        " WHERE event = $1 ORDER BY done_at NULLS FIRST, created_at DESC LIMIT 200", event_id)
-    return [dict(r) | {"changes": json.loads(r["changes"]) if isinstance(r["changes"], str) else r["changes"]}
-            for r in rows]
+        " WHERE event = $1 ORDER BY done_at NULLS FIRST, created_at DESC LIMIT 200",
+        event_id,
+    )
+    return [
+        dict(r) | {"changes": json.loads(r["changes"]) if isinstance(r["changes"], str) else r["changes"]} for r in rows
+    ]

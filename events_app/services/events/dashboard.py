@@ -1,4 +1,5 @@
 """The organizer's dashboard: the events an account organizes, with registration and mail counts."""
+
 from __future__ import annotations
 
 from events_app.db import sql
@@ -21,5 +22,7 @@ async def organized_events(account: CurrentAccount) -> list[dict]:
            FROM event e LEFT JOIN registration r ON r.event = e.id
            WHERE $2 OR EXISTS(SELECT 1 FROM event_organizer o WHERE o.event = e.id AND o.account = $1)
            GROUP BY e.id ORDER BY e.ends_at < now(), e.starts_at, e.id""",
-        account.id, account.is_admin)
+        account.id,
+        account.is_admin,
+    )
     return [dict(r) for r in rows]

@@ -1,4 +1,5 @@
 """One event as a calendar file for "add to calendar": the same UID, SEQUENCE and times as every invite."""
+
 from __future__ import annotations
 
 from dataclasses import replace

@@ -1,4 +1,5 @@
 """Events and their registration categories: create, change, publish, read."""
+
 from __future__ import annotations
 
 import json
@@ -23,13 +24,43 @@ from events_app.services.people.accounts import CurrentAccount, require_organize
 from events_app.services.platform import calendar_sequence
 from events_app.services.registration import questions, seats
 
-EVENT_FIELDS = ("title", "kind", "description", "timezone", "starts_at", "ends_at", "venue_name", "venue_address",
-                "city", "country", "online_url", "registration_opens_at", "registration_closes_at", "capacity",
-                "organizer_email", "organizer_name", "waitlist_mode", "offer_hours", "update_delay_minutes",
-                "reminder_hours", "reply_to", "session_reminder_minutes")
+EVENT_FIELDS = (
+    "title",
+    "kind",
+    "description",
+    "timezone",
+    "starts_at",
+    "ends_at",
+    "venue_name",
+    "venue_address",
+    "city",
+    "country",
+    "online_url",
+    "registration_opens_at",
+    "registration_closes_at",
+    "capacity",
+    "organizer_email",
+    "organizer_name",
+    "waitlist_mode",
+    "offer_hours",
+    "update_delay_minutes",
+    "reminder_hours",
+    "reply_to",
+    "session_reminder_minutes",
+)
 # Text fields under the one text rule (domain.text): single lines, and the one multi-line description.
-EVENT_LINES = ("title", "venue_name", "venue_address", "city", "online_url", "organizer_email", "organizer_name",
-               "reply_to", "timezone", "country")
+EVENT_LINES = (
+    "title",
+    "venue_name",
+    "venue_address",
+    "city",
+    "online_url",
+    "organizer_email",
+    "organizer_name",
+    "reply_to",
+    "timezone",
+    "country",
+)
 EVENT_TEXTS = ("description",)
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -68,25 +99,48 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
         before = dict(await sql.fetchrow("SELECT * FROM event WHERE id = $1 FOR UPDATE", event_id))
         if "office_id" in changes and changes["office_id"] != before["office"]:
             await sql.execute("UPDATE event SET office = $2 WHERE id = $1", event_id, changes["office_id"])
-            await audit.record(account, "event.set_office", "event", event_id, {"office_id": before["office"]},
-                               {"office_id": changes["office_id"]})
+            await audit.record(
+                account,
+                "event.set_office",
+                "event",
+                event_id,
+                {"office_id": before["office"]},
+                {"office_id": changes["office_id"]},
+            )
         merged = _localized({**before, **{k: v for k, v in changes.items() if k in EVENT_FIELDS}})
         require(validate_event(merged))
         if limit_below_taken(merged.get("capacity"), before["confirmed_count"]):
-            require([FieldError("capacity", f"{before['confirmed_count']} people are already confirmed; "
-                                            "cancel registrations first or choose a capacity at least that high")])
+            require(
+                [
+                    FieldError(
+                        "capacity",
+                        f"{before['confirmed_count']} people are already confirmed; "
+                        "cancel registrations first or choose a capacity at least that high",
+                    )
+                ]
+            )
         update = {k: merged[k] for k in EVENT_FIELDS if merged.get(k) != before.get(k)}
         if update:
             if calendar_changed(before, merged):
                 update["calendar_sequence"] = next_sequence(before["calendar_sequence"], True)
                 if before["status"] == "published":  # drafts have no attendees to tell
                     await calendar_updates.record(
-                        event_id, "event", event_id,
-                        {"by": account.email, "fields": {k: [before.get(k), merged.get(k)] for k in CALENDAR_FIELDS
-                                                         if before.get(k) != merged.get(k)}},
-                        timedelta(minutes=merged["update_delay_minutes"]))
-            await audit.record(account, "event.update", "event", event_id,
-                               {k: before.get(k) for k in update}, dict(update))
+                        event_id,
+                        "event",
+                        event_id,
+                        {
+                            "by": account.email,
+                            "fields": {
+                                k: [before.get(k), merged.get(k)]
+                                for k in CALENDAR_FIELDS
+                                if before.get(k) != merged.get(k)
+                            },
+                        },
+                        timedelta(minutes=merged["update_delay_minutes"]),
+                    )
+            await audit.record(
+                account, "event.update", "event", event_id, {k: before.get(k) for k in update}, dict(update)
+            )
             update["updated_at"] = datetime.now(timezone.utc)
             await Event.update({getattr(Event, k): v for k, v in update.items()}).where(Event.id == event_id)
             if "capacity" in update:
@@ -105,12 +159,15 @@ async def publish_event(account: CurrentAccount, event_id: int) -> dict:
             raise Conflict("a cancelled event cannot be published again", "status")
         categories = await sql.fetchval("SELECT count(*) FROM registration_category WHERE event = $1", event_id)
         if categories == 0:
-            raise Conflict("add at least one registration category before publishing "
-                           "(POST /api/events/{id}/categories)", "categories")
+            raise Conflict(
+                "add at least one registration category before publishing (POST /api/events/{id}/categories)",
+                "categories",
+            )
         if row["status"] != "published":
             await sql.execute("UPDATE event SET status = 'published', updated_at = now() WHERE id = $1", event_id)
-            await audit.record(account, "event.publish", "event", event_id, {"status": row["status"]},
-                               {"status": "published"})
+            await audit.record(
+                account, "event.publish", "event", event_id, {"status": row["status"]}, {"status": "published"}
+            )
     return await get_event(event_id, account)
 
 
@@ -121,14 +178,21 @@ async def cancel_event(account: CurrentAccount, event_id: int) -> dict:
         row = await sql.fetchrow("SELECT status FROM event WHERE id = $1 FOR UPDATE", event_id)
         if row["status"] == "cancelled":
             raise Conflict("this event is already cancelled", "status")
-        await sql.execute(f"UPDATE event SET status = 'cancelled', {calendar_sequence.GROW}, updated_at = now()"
-                          " WHERE id = $1", event_id)
-        await audit.record(account, "event.cancel", "event", event_id, {"status": row["status"]},
-                           {"status": "cancelled"})
+        await sql.execute(
+            f"UPDATE event SET status = 'cancelled', {calendar_sequence.GROW}, updated_at = now() WHERE id = $1",
+            event_id,
+        )
+        await audit.record(
+            account, "event.cancel", "event", event_id, {"status": row["status"]}, {"status": "cancelled"}
+        )
         if row["status"] == "published":
-            await calendar_updates.record(event_id, "event", event_id,
-                                          {"by": account.email, "fields": {"status": [row["status"], "cancelled"]}},
-                                          timedelta(0))
+            await calendar_updates.record(
+                event_id,
+                "event",
+                event_id,
+                {"by": account.email, "fields": {"status": [row["status"], "cancelled"]}},
+                timedelta(0),
+            )
     await calendar_updates.flush_due()
     return await get_event(event_id, account)
 
@@ -155,13 +219,22 @@ async def add_category(account: CurrentAccount, event_id: int, fields: dict[str,
         if await sql.fetchval("SELECT 1 FROM registration_category WHERE event = $1 AND code = $2", event_id, code):
             raise Conflict(f"category code {code!r} is already used in this event", "code")
         position = await sql.fetchval(
-            "SELECT coalesce(max(position), 0) + 1 FROM registration_category WHERE event = $1", event_id)
-        await RegistrationCategory.insert(RegistrationCategory(
-            event=event_id, code=code, name=fields["name"].strip(), quota=fields.get("quota"),
-            requires_approval=bool(fields.get("requires_approval", False)),
-            eligibility=fields.get("eligibility", "anyone"), position=position, confirmed_count=0,
-            opens_at=opens, closes_at=closes,
-        ))
+            "SELECT coalesce(max(position), 0) + 1 FROM registration_category WHERE event = $1", event_id
+        )
+        await RegistrationCategory.insert(
+            RegistrationCategory(
+                event=event_id,
+                code=code,
+                name=fields["name"].strip(),
+                quota=fields.get("quota"),
+                requires_approval=bool(fields.get("requires_approval", False)),
+                eligibility=fields.get("eligibility", "anyone"),
+                position=position,
+                confirmed_count=0,
+                opens_at=opens,
+                closes_at=closes,
+            )
+        )
         await audit.record(account, "category.create", "category", code, None, fields, event_id=event_id)
     return next(c for c in (await get_event(event_id, account))["categories"] if c["code"] == code)
 
@@ -169,9 +242,28 @@ async def add_category(account: CurrentAccount, event_id: int, fields: dict[str,
 def _event_out(row: dict, categories: list[dict], now: datetime) -> dict:
     zone = ZoneInfo(row["timezone"])
     out = {"office_id": row.get("office")}
-    out |= {k: row[k] for k in ("id", "title", "kind", "description", "timezone", "venue_name", "venue_address",
-                               "city", "country", "online_url", "status", "capacity", "waitlist_mode",
-                               "offer_hours", "update_delay_minutes", "reply_to", "session_reminder_minutes")}
+    out |= {
+        k: row[k]
+        for k in (
+            "id",
+            "title",
+            "kind",
+            "description",
+            "timezone",
+            "venue_name",
+            "venue_address",
+            "city",
+            "country",
+            "online_url",
+            "status",
+            "capacity",
+            "waitlist_mode",
+            "offer_hours",
+            "update_delay_minutes",
+            "reply_to",
+            "session_reminder_minutes",
+        )
+    }
     hours = row["reminder_hours"]
     out["reminder_hours"] = json.loads(hours) if isinstance(hours, str) else hours
     for name in DATETIME_FIELDS:
@@ -189,16 +281,27 @@ def _event_out(row: dict, categories: list[dict], now: datetime) -> dict:
         left = seats_left(c["quota"], c["confirmed_count"])
         if left_in_event is not None:
             left = left_in_event if left is None else min(left, left_in_event)
-        out["categories"].append({"id": c["id"], "code": c["code"], "name": c["name"], "quota": c["quota"],
-                                  "seats_left": left, "requires_approval": c["requires_approval"],
-                                  "eligibility": c["eligibility"], "confirmed_count": c["confirmed_count"],
-                                  "opens_at": c["opens_at"], "closes_at": c["closes_at"]})
+        out["categories"].append(
+            {
+                "id": c["id"],
+                "code": c["code"],
+                "name": c["name"],
+                "quota": c["quota"],
+                "seats_left": left,
+                "requires_approval": c["requires_approval"],
+                "eligibility": c["eligibility"],
+                "confirmed_count": c["confirmed_count"],
+                "opens_at": c["opens_at"],
+                "closes_at": c["closes_at"],
+            }
+        )
     return out
 
 
 async def _categories(event_ids: list[int]) -> dict[int, list[dict]]:
     rows = await sql.fetch(
-        "SELECT * FROM registration_category WHERE event = ANY($1::int[]) ORDER BY position, id", event_ids)
+        "SELECT * FROM registration_category WHERE event = ANY($1::int[]) ORDER BY position, id", event_ids
+    )
     grouped: dict[int, list[dict]] = {}
     for r in rows:
         grouped.setdefault(r["event"], []).append(dict(r))
@@ -224,7 +327,8 @@ async def list_published(kind: str | None = None, upcoming_only: bool = True) ->
     rows = await sql.fetch(
         """SELECT * FROM event WHERE status = 'published' AND ($1::text IS NULL OR kind = $1)
            AND (NOT $2 OR ends_at >= now()) ORDER BY starts_at, id""",
-        kind, upcoming_only,
+        kind,
+        upcoming_only,
     )
     categories = await _categories([r["id"] for r in rows])
     now = datetime.now(timezone.utc)

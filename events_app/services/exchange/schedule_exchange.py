@@ -5,6 +5,7 @@ identity and calendar UID, and its SEQUENCE grows), new guids are created, sessi
 as they are. Rooms and tracks are matched by name, people by their guid. One transaction: a file is imported whole
 or not at all. The file may bring conflicts; they are imported and listed by GET /api/events/{id}/conflicts.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,18 @@ from events_app.services.agenda.agenda import event_row, lock_agenda
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.people.people import link_or_create_people
 
-IMPORTED_FIELDS = ("title", "kind", "abstract", "starts_at", "ends_at", "room_id", "track_id", "language",
-                   "online_url", "status")
+IMPORTED_FIELDS = (
+    "title",
+    "kind",
+    "abstract",
+    "starts_at",
+    "ends_at",
+    "room_id",
+    "track_id",
+    "language",
+    "online_url",
+    "status",
+)
 ACTOR = "schedule import"
 TRACK_COLORS = ("#2e7d32", "#1565c0", "#c62828", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#ad1457")
 
@@ -49,18 +60,31 @@ def _read(data: bytes, content_type: str) -> Schedule:
     try:
         schedule = parse(data, content_type)
     except ScheduleFormatError as exc:
-        raise InvalidInput([FieldError(where, what) for where, what in exc.problems],
-                           detail="the schedule cannot be read: " + str(exc)) from None
+        raise InvalidInput(
+            [FieldError(where, what) for where, what in exc.problems], detail="the schedule cannot be read: " + str(exc)
+        ) from None
     errors = []
     for s in schedule.sessions:
         s.room = s.room.strip()[:200] or "Unassigned"
-        fields = {"title": s.title, "kind": s.kind, "starts_at": s.starts_at, "ends_at": s.ends_at,
-                  "language": _language(s.language), "online_url": s.online_url, "status": "published"}
-        errors += [FieldError(f"session guid={s.guid} ({s.title[:60]!r}).{e.field}", e.message)
-                   for e in validate_session(fields)]
+        fields = {
+            "title": s.title,
+            "kind": s.kind,
+            "starts_at": s.starts_at,
+            "ends_at": s.ends_at,
+            "language": _language(s.language),
+            "online_url": s.online_url,
+            "status": "published",
+        }
+        errors += [
+            FieldError(f"session guid={s.guid} ({s.title[:60]!r}).{e.field}", e.message)
+            for e in validate_session(fields)
+        ]
     if errors:
-        raise InvalidInput(errors[:20], detail="the schedule has sessions that cannot be imported: "
-                                               + "; ".join(f"{e.field}: {e.message}" for e in errors[:5]))
+        raise InvalidInput(
+            errors[:20],
+            detail="the schedule has sessions that cannot be imported: "
+            + "; ".join(f"{e.field}: {e.message}" for e in errors[:5]),
+        )
     return schedule
 
 
@@ -68,8 +92,16 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
     """Import or re-import a schedule into the event. Answers what was created, updated and left unchanged."""
     await require_organizer(account, event_id)
     schedule = _read(data, content_type)
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "not_in_file": 0, "duplicates_skipped": 0,
-              "rooms_created": 0, "tracks_created": 0, "people_created": 0}
+    counts = {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "not_in_file": 0,
+        "duplicates_skipped": 0,
+        "rooms_created": 0,
+        "tracks_created": 0,
+        "people_created": 0,
+    }
     async with DB.transaction():
         await lock_agenda(event_id)
         event = await event_row(event_id)
@@ -83,15 +115,26 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
                 counts["duplicates_skipped"] += 1
             else:
                 sessions[s.guid] = s
-        existing = {str(r["guid"]): dict(r) for r in await sql.fetch(
-            "SELECT * FROM agenda_session WHERE event = $1 FOR UPDATE", event_id)}
+        existing = {
+            str(r["guid"]): dict(r)
+            for r in await sql.fetch("SELECT * FROM agenda_session WHERE event = $1 FOR UPDATE", event_id)
+        }
         links = await _links(event_id)
         counts["not_in_file"] = len(set(existing) - set(sessions))
         new, changed, logs = [], [], []
         for guid, s in sessions.items():
-            after = {"title": s.title, "kind": s.kind, "abstract": s.abstract, "starts_at": s.starts_at,
-                     "ends_at": s.ends_at, "room_id": rooms[s.room], "track_id": tracks.get(s.track),
-                     "language": _language(s.language), "online_url": s.online_url, "status": "published"}
+            after = {
+                "title": s.title,
+                "kind": s.kind,
+                "abstract": s.abstract,
+                "starts_at": s.starts_at,
+                "ends_at": s.ends_at,
+                "room_id": rooms[s.room],
+                "track_id": tracks.get(s.track),
+                "language": _language(s.language),
+                "online_url": s.online_url,
+                "status": "published",
+            }
             before = existing.get(guid)
             if before is None:
                 new.append((s, after))
@@ -100,8 +143,9 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
             after["status"] = before["status"]  # a file does not revive a cancelled session nor publish a draft
             old_people = links.get(before["id"], [])
             roles = {pid: role for pid, role in old_people}
-            new_people = _one_role_each([(people[p.guid], p.role or roles.get(people[p.guid], "speaker"))
-                                         for p in s.persons])
+            new_people = _one_role_each(
+                [(people[p.guid], p.role or roles.get(people[p.guid], "speaker")) for p in s.persons]
+            )
             diff = changes_between(before, after, IMPORTED_FIELDS)
             if old_people != new_people:
                 diff["people"] = {"from": [list(x) for x in old_people], "to": [list(x) for x in new_people]}
@@ -118,8 +162,24 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
                 """UPDATE agenda_session SET title = $2, kind = $3, abstract = $4, starts_at = $5, ends_at = $6,
                        room = $7, track = $8, language = $9, online_url = $10, status = $11,
                        calendar_sequence = $12, updated_at = clock_timestamp() WHERE id = $1""",
-                [(sid, a["title"], a["kind"], a["abstract"], a["starts_at"], a["ends_at"], a["room_id"],
-                  a["track_id"], a["language"], a["online_url"], a["status"], seq) for sid, a, seq, _ in changed])
+                [
+                    (
+                        sid,
+                        a["title"],
+                        a["kind"],
+                        a["abstract"],
+                        a["starts_at"],
+                        a["ends_at"],
+                        a["room_id"],
+                        a["track_id"],
+                        a["language"],
+                        a["online_url"],
+                        a["status"],
+                        seq,
+                    )
+                    for sid, a, seq, _ in changed
+                ],
+            )
             relinked = [sid for sid, _, _, p in changed if p is not None]
             await sql.execute("DELETE FROM agenda_session_person WHERE session = ANY($1::int[])", relinked)
             await _insert_links([(sid, p) for sid, _, _, p in changed if p is not None], shown)
@@ -134,21 +194,37 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
                                $7::timestamptz[], $8::int[], $9::int[], $10::text[], $11::text[])
                         AS x(g, k, t, a, st, en, r, tr, l, o)
                    RETURNING id, guid""",
-                event_id, [uuid.UUID(s.guid) for s, _ in new], [a["kind"] for _, a in new],
-                [a["title"] for _, a in new], [a["abstract"] for _, a in new], [a["starts_at"] for _, a in new],
-                [a["ends_at"] for _, a in new], [a["room_id"] for _, a in new], [a["track_id"] for _, a in new],
-                [a["language"] for _, a in new], [a["online_url"] for _, a in new])
+                event_id,
+                [uuid.UUID(s.guid) for s, _ in new],
+                [a["kind"] for _, a in new],
+                [a["title"] for _, a in new],
+                [a["abstract"] for _, a in new],
+                [a["starts_at"] for _, a in new],
+                [a["ends_at"] for _, a in new],
+                [a["room_id"] for _, a in new],
+                [a["track_id"] for _, a in new],
+                [a["language"] for _, a in new],
+                [a["online_url"] for _, a in new],
+            )
             ids = {str(r["guid"]): r["id"] for r in rows}
-            await _insert_links([(ids[s.guid], _one_role_each([(people[p.guid], p.role or "speaker")
-                                                               for p in s.persons])) for s, _ in new], shown)
+            await _insert_links(
+                [
+                    (ids[s.guid], _one_role_each([(people[p.guid], p.role or "speaker") for p in s.persons]))
+                    for s, _ in new
+                ],
+                shown,
+            )
             logs += [(ids[s.guid], "created", changes_between({}, a, IMPORTED_FIELDS), 0) for s, a in new]
         if logs:
             await conn.executemany(
                 """INSERT INTO agenda_change (event, session, action, changes, calendar_sequence, account, actor,
                                               created_at)
                    VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, clock_timestamp())""",
-                [(event_id, sid, action, json.dumps(diff), seq, account.id, f"{ACTOR} by {account.email}")
-                 for sid, action, diff, seq in logs])
+                [
+                    (event_id, sid, action, json.dumps(diff), seq, account.id, f"{ACTOR} by {account.email}")
+                    for sid, action, diff, seq in logs
+                ],
+            )
         counts["conflicts"] = await _count_conflicts(event_id, event)
         if new or changed:  # an import touches many sessions: write their feed pieces now, not on the next read
             await agenda_publish.store_feed_pieces(event_id)
@@ -165,8 +241,7 @@ def _one_role_each(people: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 async def _rooms(event_id: int, schedule: Schedule, counts: dict) -> dict[str, int]:
-    rooms = {r["name"]: r["id"] for r in await sql.fetch("SELECT id, name FROM agenda_room WHERE event = $1",
-                                                         event_id)}
+    rooms = {r["name"]: r["id"] for r in await sql.fetch("SELECT id, name FROM agenda_room WHERE event = $1", event_id)}
     described = {r.name: r for r in schedule.rooms}
     for name in dict.fromkeys([r.name for r in schedule.rooms] + [s.room for s in schedule.sessions]):
         if name in rooms or not name:
@@ -179,7 +254,12 @@ async def _rooms(event_id: int, schedule: Schedule, counts: dict) -> dict[str, i
             """INSERT INTO agenda_room (event, name, capacity, accessibility, guid, position)
                VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(position), 0) + 1 FROM agenda_room WHERE event = $1))
                RETURNING id""",
-            event_id, name[:200], info.capacity if info else None, (info.description if info else "") or "", guid)
+            event_id,
+            name[:200],
+            info.capacity if info else None,
+            (info.description if info else "") or "",
+            guid,
+        )
         counts["rooms_created"] += 1
     return rooms
 
@@ -206,7 +286,12 @@ async def _tracks(event_id: int, schedule: Schedule, counts: dict) -> dict[str |
         tracks[name] = await sql.fetchval(
             """INSERT INTO agenda_track (event, name, slug, color, position)
                VALUES ($1, $2, $3, $4, (SELECT coalesce(max(position), 0) + 1 FROM agenda_track WHERE event = $1))
-               RETURNING id""", event_id, name[:200], slug, color)
+               RETURNING id""",
+            event_id,
+            name[:200],
+            slug,
+            color,
+        )
         counts["tracks_created"] += 1
     return tracks
 
@@ -220,21 +305,34 @@ async def _people(schedule: Schedule, counts: dict) -> dict[str, int]:
             wanted.setdefault(p.guid, p)
     if not wanted:
         return {}
-    known = {str(r["guid"]): r["person"] for r in await sql.fetch(
-        "SELECT guid, person FROM agenda_person WHERE guid = ANY($1::uuid[])", [uuid.UUID(g) for g in wanted])}
+    known = {
+        str(r["guid"]): r["person"]
+        for r in await sql.fetch(
+            "SELECT guid, person FROM agenda_person WHERE guid = ANY($1::uuid[])", [uuid.UUID(g) for g in wanted]
+        )
+    }
     missing = [p for g, p in wanted.items() if g not in known]
     if missing:
-        organizations = {r["name"].lower(): r["id"] for r in await sql.fetch(
-            "SELECT DISTINCT ON (lower(name)) id, name FROM organization WHERE lower(name) = ANY($1::text[])"
-            " ORDER BY lower(name), id", [p.organization.lower() for p in missing if p.organization])}
+        organizations = {
+            r["name"].lower(): r["id"]
+            for r in await sql.fetch(
+                "SELECT DISTINCT ON (lower(name)) id, name FROM organization WHERE lower(name) = ANY($1::text[])"
+                " ORDER BY lower(name), id",
+                [p.organization.lower() for p in missing if p.organization],
+            )
+        }
         # Linked or created, never changed (services.people.people's merge policy): an existing person keeps their name.
         by_email = await link_or_create_people(
-            [f"{p.guid}@speakers.invalid" for p in missing], [p.name[:200] for p in missing],
-            [organizations.get(p.organization.lower()) for p in missing])
+            [f"{p.guid}@speakers.invalid" for p in missing],
+            [p.name[:200] for p in missing],
+            [organizations.get(p.organization.lower()) for p in missing],
+        )
         await sql.execute(
             """INSERT INTO agenda_person (person, guid) SELECT p, g FROM unnest($1::int[], $2::uuid[]) AS x(p, g)
                ON CONFLICT (person) DO NOTHING""",
-            [by_email[f"{p.guid}@speakers.invalid"] for p in missing], [uuid.UUID(p.guid) for p in missing])
+            [by_email[f"{p.guid}@speakers.invalid"] for p in missing],
+            [uuid.UUID(p.guid) for p in missing],
+        )
         for p in missing:
             known[p.guid] = by_email[f"{p.guid}@speakers.invalid"]
         counts["people_created"] = len(missing)
@@ -245,7 +343,8 @@ async def _links(event_id: int) -> dict[int, list[tuple[int, str]]]:
     rows = await sql.fetch(
         """SELECT sp.session, sp.person, sp.role FROM agenda_session_person sp
            JOIN agenda_session s ON s.id = sp.session WHERE s.event = $1 ORDER BY sp.session, sp.position, sp.id""",
-        event_id)
+        event_id,
+    )
     links: dict[int, list[tuple[int, str]]] = {}
     for r in rows:
         links.setdefault(r["session"], []).append((r["person"], r["role"]))
@@ -261,15 +360,28 @@ async def _shown_as(schedule: Schedule, people: dict[str, int]) -> dict[int, tup
         for p in s.persons:
             first.setdefault(p.guid, p)
     names = sorted({p.organization.lower() for p in first.values() if p.organization})
-    organizations = {r["name"].lower(): r["id"] for r in await sql.fetch(
-        "SELECT DISTINCT ON (lower(name)) id, name FROM organization WHERE lower(name) = ANY($1::text[])"
-        " ORDER BY lower(name), id", names)} if names else {}
-    return {people[g]: (p.name[:200], organizations.get((p.organization or "").lower())) for g, p in first.items()
-            if g in people}
+    organizations = (
+        {
+            r["name"].lower(): r["id"]
+            for r in await sql.fetch(
+                "SELECT DISTINCT ON (lower(name)) id, name FROM organization WHERE lower(name) = ANY($1::text[])"
+                " ORDER BY lower(name), id",
+                names,
+            )
+        }
+        if names
+        else {}
+    )
+    return {
+        people[g]: (p.name[:200], organizations.get((p.organization or "").lower()))
+        for g, p in first.items()
+        if g in people
+    }
 
 
-async def _insert_links(entries: list[tuple[int, list[tuple[int, str]]]],
-                        shown: dict[int, tuple[str, int | None]]) -> None:
+async def _insert_links(
+    entries: list[tuple[int, list[tuple[int, str]]]], shown: dict[int, tuple[str, int | None]]
+) -> None:
     sessions, persons, roles, positions = [], [], [], []
     for session_id, people in entries:
         seen = set()
@@ -285,8 +397,13 @@ async def _insert_links(entries: list[tuple[int, list[tuple[int, str]]]],
         await sql.execute(
             """INSERT INTO agenda_session_person (session, person, role, position, display_name, organization)
                SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[])""",
-            sessions, persons, roles, positions, [shown.get(p, (None, None))[0] for p in persons],
-            [shown.get(p, (None, None))[1] for p in persons])
+            sessions,
+            persons,
+            roles,
+            positions,
+            [shown.get(p, (None, None))[0] for p in persons],
+            [shown.get(p, (None, None))[1] for p in persons],
+        )
 
 
 async def _count_conflicts(event_id: int, event: dict) -> int:
@@ -294,7 +411,11 @@ async def _count_conflicts(event_id: int, event: dict) -> int:
         """SELECT s.id, s.title, s.starts_at, s.ends_at, s.room, s.status,
                   coalesce(array_agg(sp.person) FILTER (WHERE sp.person IS NOT NULL), '{}') AS persons
            FROM agenda_session s LEFT JOIN agenda_session_person sp ON sp.session = s.id
-           WHERE s.event = $1 AND s.status <> 'cancelled' GROUP BY s.id""", event_id)
-    slots = [Slot(r["id"], r["title"], r["starts_at"], r["ends_at"], r["room"], frozenset(r["persons"]), r["status"])
-             for r in rows]
+           WHERE s.event = $1 AND s.status <> 'cancelled' GROUP BY s.id""",
+        event_id,
+    )
+    slots = [
+        Slot(r["id"], r["title"], r["starts_at"], r["ends_at"], r["room"], frozenset(r["persons"]), r["status"])
+        for r in rows
+    ]
     return len(all_conflicts(slots, event["starts_at"], event["ends_at"]))

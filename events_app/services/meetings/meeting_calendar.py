@@ -4,6 +4,7 @@ One UID per series; the master VEVENT carries the RRULE and an EXDATE per cancel
 (or relocated) occurrence is an override VEVENT with RECURRENCE-ID = its original start. Invites and feeds are
 built from the same functions so their UIDs, SEQUENCEs and times cannot drift apart.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -22,15 +23,18 @@ def _description(series: dict, agenda: list[dict], host: str = "") -> str:
     if host:
         parts.append(f"Host: {host}")
     if agenda:
-        lines = [f"{i}. {a['title']}" + (f" ({a['duration_minutes']} min)" if a.get("duration_minutes") else "")
-                 + (f" - {a['presenter']}" if a.get("presenter") else "") for i, a in enumerate(agenda, start=1)]
+        lines = [
+            f"{i}. {a['title']}"
+            + (f" ({a['duration_minutes']} min)" if a.get("duration_minutes") else "")
+            + (f" - {a['presenter']}" if a.get("presenter") else "")
+            for i, a in enumerate(agenda, start=1)
+        ]
         parts.append("Agenda:\n" + "\n".join(lines))
     return "\n\n".join(parts)
 
 
 def _organizer(project: dict, settings: Settings) -> tuple[str, str]:
-    return (project["organizer_email"] or settings.mail_from,
-            project["organizer_name"] or settings.mail_from_name)
+    return (project["organizer_email"] or settings.mail_from, project["organizer_name"] or settings.mail_from_name)
 
 
 def reply_mailbox(project: dict, settings: Settings) -> str:
@@ -39,34 +43,63 @@ def reply_mailbox(project: dict, settings: Settings) -> str:
     return settings.reply_mailbox or _organizer(project, settings)[0]
 
 
-def master_item(series: dict, project: dict, agenda: list[dict], timing: SeriesTiming, occs: list[Occurrence],
-                sequence: int, settings: Settings) -> CalendarItem:
+def master_item(
+    series: dict,
+    project: dict,
+    agenda: list[dict],
+    timing: SeriesTiming,
+    occs: list[Occurrence],
+    sequence: int,
+    settings: Settings,
+) -> CalendarItem:
     start = wall_to_utc(timing.start_local, timing.tzid)
-    exdates = tuple(o.recurrence_id for o in occs if o.cancelled and o.recurrence_id >= start) \
-        if timing.rrule else ()
+    exdates = tuple(o.recurrence_id for o in occs if o.cancelled and o.recurrence_id >= start) if timing.rrule else ()
     email, name = _organizer(project, settings)
     return CalendarItem(
-        uid=str(series["calendar_uid"]), sequence=sequence, summary=series["title"], starts_at=start,
-        ends_at=start + timing.duration, tzid=timing.tzid, organizer_email=email, organizer_name=name,
+        uid=str(series["calendar_uid"]),
+        sequence=sequence,
+        summary=series["title"],
+        starts_at=start,
+        ends_at=start + timing.duration,
+        tzid=timing.tzid,
+        organizer_email=email,
+        organizer_name=name,
         description=_description(series, agenda),
         location=location_text(series["mode"], series["location"], series["online_url"]),
         url=series["online_url"] if series["mode"] != "in_person" else "",
         status="CANCELLED" if series["status"] == "cancelled" else "CONFIRMED",
-        rrule=timing.rrule or "", exdates=exdates)
+        rrule=timing.rrule or "",
+        exdates=exdates,
+    )
 
 
-def override_item(series: dict, project: dict, agenda: list[dict], occ: Occurrence, sequence: int,
-                  settings: Settings, host_names: dict[int, str]) -> CalendarItem:
+def override_item(
+    series: dict,
+    project: dict,
+    agenda: list[dict],
+    occ: Occurrence,
+    sequence: int,
+    settings: Settings,
+    host_names: dict[int, str],
+) -> CalendarItem:
     email, name = _organizer(project, settings)
     online = occ.online_url if occ.online_url is not None else series["online_url"]
     place = occ.location if occ.location is not None else series["location"]
     view = {**series, "online_url": online}
     return CalendarItem(
-        uid=str(series["calendar_uid"]), sequence=sequence, summary=series["title"], starts_at=occ.starts_at,
-        ends_at=occ.ends_at, tzid=series["timezone"], organizer_email=email, organizer_name=name,
+        uid=str(series["calendar_uid"]),
+        sequence=sequence,
+        summary=series["title"],
+        starts_at=occ.starts_at,
+        ends_at=occ.ends_at,
+        tzid=series["timezone"],
+        organizer_email=email,
+        organizer_name=name,
         description=_description(view, agenda, host_names.get(occ.host_organization_id or 0, "")),
-        location=location_text(series["mode"], place, online), url=online if series["mode"] != "in_person" else "",
-        recurrence_id=occ.recurrence_id)
+        location=location_text(series["mode"], place, online),
+        url=online if series["mode"] != "in_person" else "",
+        recurrence_id=occ.recurrence_id,
+    )
 
 
 def is_override(occ: Occurrence) -> bool:
@@ -77,25 +110,43 @@ async def load(series_id: int) -> tuple[dict, dict, list[dict], list[Occurrence]
     """Series row, project row, agenda, occurrences (with overrides) and host organization names."""
     series = dict(await sql.fetchrow("SELECT * FROM meeting_series WHERE id = $1", series_id))
     project = dict(await sql.fetchrow("SELECT * FROM pilot_project WHERE id = $1", series["project"]))
-    agenda = [dict(r) for r in await sql.fetch(
-        "SELECT title, duration_minutes, presenter FROM meeting_agenda_item WHERE series = $1 ORDER BY position",
-        series_id)]
+    agenda = [
+        dict(r)
+        for r in await sql.fetch(
+            "SELECT title, duration_minutes, presenter FROM meeting_agenda_item WHERE series = $1 ORDER BY position",
+            series_id,
+        )
+    ]
     rotation = _host_rotation(series)
     occs = occurrences(timing_of(series), await load_overrides(series_id), rotation)
-    names = {r["id"]: r["name"] for r in await sql.fetch("SELECT id, name FROM organization WHERE id = ANY($1)",
-                                                         rotation)} if rotation else {}
+    names = (
+        {r["id"]: r["name"] for r in await sql.fetch("SELECT id, name FROM organization WHERE id = ANY($1)", rotation)}
+        if rotation
+        else {}
+    )
     return series, project, agenda, occs, names
 
 
-def series_items(series: dict, project: dict, agenda: list[dict], occs: list[Occurrence], names: dict[int, str],
-                 sequence: int, settings: Settings, timing: SeriesTiming | None = None) -> list[CalendarItem]:
+def series_items(
+    series: dict,
+    project: dict,
+    agenda: list[dict],
+    occs: list[Occurrence],
+    names: dict[int, str],
+    sequence: int,
+    settings: Settings,
+    timing: SeriesTiming | None = None,
+) -> list[CalendarItem]:
     """Master plus overrides; with `timing` (the remaining part for a joiner) only what lies within it."""
     timing = timing or timing_of(series)
     start = wall_to_utc(timing.start_local, timing.tzid)
     items = [master_item(series, project, agenda, timing, occs, sequence, settings)]
     if timing.rrule:
-        items += [override_item(series, project, agenda, o, sequence, settings, names)
-                  for o in occs if is_override(o) and o.recurrence_id >= start]
+        items += [
+            override_item(series, project, agenda, o, sequence, settings, names)
+            for o in occs
+            if is_override(o) and o.recurrence_id >= start
+        ]
     return items
 
 

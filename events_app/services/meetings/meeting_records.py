@@ -1,4 +1,5 @@
 """What happened at each occurrence: attendance, minutes and action items, and the attendance report."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -25,15 +26,35 @@ async def _action_items(series_id: int) -> list[ActionItem]:
     rows = await sql.fetch(
         """SELECT a.*, p.name AS owner_name, o.name AS owner_organization FROM meeting_action a
            LEFT JOIN person p ON p.id = a.owner LEFT JOIN organization o ON o.id = p.organization
-           WHERE a.series = $1 ORDER BY a.id""", series_id)
-    return [ActionItem(r["id"], r["title"], r["raised_at"], r["done_at"], r["owner"], r["due_date"],
-                       {"owner_name": r["owner_name"], "owner_organization": r["owner_organization"]}) for r in rows]
+           WHERE a.series = $1 ORDER BY a.id""",
+        series_id,
+    )
+    return [
+        ActionItem(
+            r["id"],
+            r["title"],
+            r["raised_at"],
+            r["done_at"],
+            r["owner"],
+            r["due_date"],
+            {"owner_name": r["owner_name"], "owner_organization": r["owner_organization"]},
+        )
+        for r in rows
+    ]
 
 
 def _action_out(a: ActionItem, carried_over: bool | None = None) -> dict:
-    out = {"id": a.id, "title": a.title, "raised_in": occurrence_key(a.raised_at), "owner_person_id": a.owner_person_id,
-           "owner_name": a.extra.get("owner_name"), "owner_organization": a.extra.get("owner_organization"),
-           "due_date": a.due_date, "done": a.done_at is not None, "done_at": a.done_at}
+    out = {
+        "id": a.id,
+        "title": a.title,
+        "raised_in": occurrence_key(a.raised_at),
+        "owner_person_id": a.owner_person_id,
+        "owner_name": a.extra.get("owner_name"),
+        "owner_organization": a.extra.get("owner_organization"),
+        "due_date": a.due_date,
+        "done": a.done_at is not None,
+        "done_at": a.done_at,
+    }
     if carried_over is not None:
         out["carried_over"] = carried_over
     return out
@@ -44,17 +65,34 @@ async def record(account: CurrentAccount, series_id: int, key: str) -> dict:
     series = await require_series_coordinator(account, series_id)
     rid = _occurrence(series, key)
     occ = next(o for o in await occurrence_list(series) if o.key == key)
-    minutes = await sql.fetchval("SELECT minutes FROM meeting_occurrence WHERE series = $1 AND recurrence_id = $2",
-                                 series_id, rid) or ""
+    minutes = (
+        await sql.fetchval(
+            "SELECT minutes FROM meeting_occurrence WHERE series = $1 AND recurrence_id = $2", series_id, rid
+        )
+        or ""
+    )
     present = await sql.fetch(
         """SELECT p.id, p.name, o.id AS organization_id, o.name AS organization_name FROM meeting_attendance a
            JOIN person p ON p.id = a.person LEFT JOIN organization o ON o.id = a.organization
-           WHERE a.series = $1 AND a.recurrence_id = $2 ORDER BY o.name, p.name""", series_id, rid)
+           WHERE a.series = $1 AND a.recurrence_id = $2 ORDER BY o.name, p.name""",
+        series_id,
+        rid,
+    )
     actions = actions_for(await _action_items(series_id), rid)
-    return {"occurrence": occurrence_out(series, occ), "minutes": minutes,
-            "attendance": [{"person_id": p["id"], "name": p["name"], "organization_id": p["organization_id"],
-                            "organization_name": p["organization_name"]} for p in present],
-            "actions": [_action_out(a, carried) for a, carried in actions]}
+    return {
+        "occurrence": occurrence_out(series, occ),
+        "minutes": minutes,
+        "attendance": [
+            {
+                "person_id": p["id"],
+                "name": p["name"],
+                "organization_id": p["organization_id"],
+                "organization_name": p["organization_name"],
+            }
+            for p in present
+        ],
+        "actions": [_action_out(a, carried) for a, carried in actions],
+    }
 
 
 async def set_minutes(account: CurrentAccount, series_id: int, key: str, minutes: str) -> dict:
@@ -62,15 +100,26 @@ async def set_minutes(account: CurrentAccount, series_id: int, key: str, minutes
     minutes = clean_fields({"minutes": minutes}, texts=("minutes",))["minutes"]
     rid = _occurrence(series, key)
     async with DB.transaction():
-        before = await sql.fetchval("SELECT minutes FROM meeting_occurrence WHERE series = $1 AND recurrence_id = $2",
-                                    series_id, rid)
+        before = await sql.fetchval(
+            "SELECT minutes FROM meeting_occurrence WHERE series = $1 AND recurrence_id = $2", series_id, rid
+        )
         await sql.execute(
             """INSERT INTO meeting_occurrence (series, recurrence_id, cancelled, sequence, minutes, updated_at)
                VALUES ($1, $2, false, 0, $3, now())
                ON CONFLICT (series, recurrence_id) DO UPDATE SET minutes = EXCLUDED.minutes, updated_at = now()""",
-            series_id, rid, minutes)
-        await audit.record(account, "occurrence.minutes", "occurrence", f"{series_id}/{key}", {"minutes": before},
-                           {"minutes": minutes}, project_id=series["project"])
+            series_id,
+            rid,
+            minutes,
+        )
+        await audit.record(
+            account,
+            "occurrence.minutes",
+            "occurrence",
+            f"{series_id}/{key}",
+            {"minutes": before},
+            {"minutes": minutes},
+            project_id=series["project"],
+        )
     return await record(account, series_id, key)
 
 
@@ -79,23 +128,44 @@ async def set_attendance(account: CurrentAccount, series_id: int, key: str, pers
     organization they were invited for."""
     series = await require_series_coordinator(account, series_id)
     rid = _occurrence(series, key)
-    invited = {r["person"]: r["organization"] for r in await sql.fetch(
-        "SELECT DISTINCT ON (person) person, organization FROM meeting_invitee WHERE series = $1"
-        " ORDER BY person, invited_at DESC", series_id)}
+    invited = {
+        r["person"]: r["organization"]
+        for r in await sql.fetch(
+            "SELECT DISTINCT ON (person) person, organization FROM meeting_invitee WHERE series = $1"
+            " ORDER BY person, invited_at DESC",
+            series_id,
+        )
+    }
     strangers = sorted(set(person_ids) - set(invited))
     if strangers:
         require([FieldError("person_ids", f"people {strangers} were never invited to this series")])
     async with DB.transaction():
         await series_row(series_id, lock=True)
-        before = [r["person"] for r in await sql.fetch(
-            "DELETE FROM meeting_attendance WHERE series = $1 AND recurrence_id = $2 RETURNING person",
-            series_id, rid)]
-        await audit.record(account, "occurrence.attendance", "occurrence", f"{series_id}/{key}",
-                           {"person_ids": sorted(before)}, {"person_ids": sorted(set(person_ids))},
-                           project_id=series["project"])
+        before = [
+            r["person"]
+            for r in await sql.fetch(
+                "DELETE FROM meeting_attendance WHERE series = $1 AND recurrence_id = $2 RETURNING person",
+                series_id,
+                rid,
+            )
+        ]
+        await audit.record(
+            account,
+            "occurrence.attendance",
+            "occurrence",
+            f"{series_id}/{key}",
+            {"person_ids": sorted(before)},
+            {"person_ids": sorted(set(person_ids))},
+            project_id=series["project"],
+        )
         for person_id in sorted(set(person_ids)):
-            await sql.execute("INSERT INTO meeting_attendance (series, recurrence_id, person, organization)"
-                              " VALUES ($1, $2, $3, $4)", series_id, rid, person_id, invited[person_id])
+            await sql.execute(
+                "INSERT INTO meeting_attendance (series, recurrence_id, person, organization) VALUES ($1, $2, $3, $4)",
+                series_id,
+                rid,
+                person_id,
+                invited[person_id],
+            )
     return await record(account, series_id, key)
 
 
@@ -107,17 +177,30 @@ async def add_action(account: CurrentAccount, series_id: int, key: str, fields: 
     if not title:
         errors.append(FieldError("title", "must not be empty"))
     owner = fields.get("owner_person_id")
-    if owner is not None and not await sql.fetchval("SELECT 1 FROM meeting_invitee WHERE series = $1 AND person = $2",
-                                                    series_id, owner):
+    if owner is not None and not await sql.fetchval(
+        "SELECT 1 FROM meeting_invitee WHERE series = $1 AND person = $2", series_id, owner
+    ):
         errors.append(FieldError("owner_person_id", "the owner must be someone invited to this series"))
     require(errors)
     async with DB.transaction():
         action_id = await sql.fetchval(
             "INSERT INTO meeting_action (series, raised_at, title, owner, due_date, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, now()) RETURNING id", series_id, rid, title, owner, fields.get("due_date"))
-        await audit.record(account, "action.create", "meeting_action", action_id, None,
-                           {"title": title, "owner": owner, "due_date": fields.get("due_date")},
-                           project_id=series["project"])
+            " VALUES ($1, $2, $3, $4, $5, now()) RETURNING id",
+            series_id,
+            rid,
+            title,
+            owner,
+            fields.get("due_date"),
+        )
+        await audit.record(
+            account,
+            "action.create",
+            "meeting_action",
+            action_id,
+            None,
+            {"title": title, "owner": owner, "due_date": fields.get("due_date")},
+            project_id=series["project"],
+        )
     return await get_action(account, action_id)
 
 
@@ -129,8 +212,9 @@ async def get_action(account: CurrentAccount, action_id: int) -> dict:
     return _action_out(next(a for a in await _action_items(series_id) if a.id == action_id))
 
 
-async def update_action(account: CurrentAccount, action_id: int, changes: dict[str, Any],
-                        now: datetime | None = None) -> dict:
+async def update_action(
+    account: CurrentAccount, action_id: int, changes: dict[str, Any], now: datetime | None = None
+) -> dict:
     """Mark done (it stops carrying over from the next occurrence on) or reopen; change title, owner, due date."""
     await get_action(account, action_id)
     changes = clean_fields(changes, ("title",))
@@ -142,14 +226,28 @@ async def update_action(account: CurrentAccount, action_id: int, changes: dict[s
         done_at = row["done_at"]
         if "done" in changes:
             done_at = (done_at or now) if changes["done"] else None
-        after = {"title": str(changes.get("title", row["title"])).strip(),
-                 "due_date": changes.get("due_date", row["due_date"]), "done_at": done_at}
-        await sql.execute("UPDATE meeting_action SET title = $2, due_date = $3, done_at = $4 WHERE id = $1",
-                          action_id, after["title"], after["due_date"], done_at)
+        after = {
+            "title": str(changes.get("title", row["title"])).strip(),
+            "due_date": changes.get("due_date", row["due_date"]),
+            "done_at": done_at,
+        }
+        await sql.execute(
+            "UPDATE meeting_action SET title = $2, due_date = $3, done_at = $4 WHERE id = $1",
+            action_id,
+            after["title"],
+            after["due_date"],
+            done_at,
+        )
         project_id = await sql.fetchval("SELECT project FROM meeting_series WHERE id = $1", row["series"])
-        await audit.record(account, "action.update", "meeting_action", action_id,
-                           {"title": row["title"], "due_date": row["due_date"], "done_at": row["done_at"]}, after,
-                           project_id=project_id)
+        await audit.record(
+            account,
+            "action.update",
+            "meeting_action",
+            action_id,
+            {"title": row["title"], "due_date": row["due_date"], "done_at": row["done_at"]},
+            after,
+            project_id=project_id,
+        )
     return await get_action(account, action_id)
 
 
@@ -160,13 +258,16 @@ async def attendance_csv(account: CurrentAccount, series_id: int) -> bytes:
     occs = [o for o in await occurrence_list(series) if not o.cancelled]
     rows = await sql.fetch(
         "SELECT a.recurrence_id, a.organization, count(*) AS n FROM meeting_attendance a WHERE a.series = $1"
-        " GROUP BY a.recurrence_id, a.organization", series_id)
+        " GROUP BY a.recurrence_id, a.organization",
+        series_id,
+    )
     held = [o for o in occs if any(r["recurrence_id"] == o.recurrence_id for r in rows)]
     orgs = await sql.fetch(
         """SELECT DISTINCT o.id, o.name, o.country FROM organization o WHERE o.id IN (
                SELECT organization FROM meeting_invitee WHERE series = $1
                UNION SELECT organization FROM meeting_attendance WHERE series = $1) ORDER BY o.name, o.id""",
-        series_id)
+        series_id,
+    )
     counts = {(r["recurrence_id"], r["organization"]): r["n"] for r in rows}
     zone_day = [o.starts_at.astimezone(_zone(series["timezone"])).strftime("%Y-%m-%d") for o in held]
     table = []
@@ -175,12 +276,21 @@ async def attendance_csv(account: CurrentAccount, series_id: int) -> bytes:
         attended = sum(1 for n in per if n)
         rate = f"{attended / len(held):.2f}" if held else ""
         table.append([org["id"], org["name"], org["country"], *per, attended, len(held), rate])
-    return csv_bytes(["organization_id", "organization", "country", *zone_day, "meetings_attended", "meetings_held",
-                      "attendance_rate"], table)
+    return csv_bytes(
+        [
+            "organization_id",
+            "organization",
+            "country",
+            *zone_day,
+            "meetings_attended",
+            "meetings_held",
+            "attendance_rate",
+        ],
+        table,
+    )
 
 
 def _zone(tzid: str):
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(tzid)
-

@@ -9,6 +9,7 @@ A REPLY proves its origin by the reply token of the per-recipient ORGANIZER addr
 (domain/replies.py), never by its From header or ATTENDEE: the answer goes to the token's invitee, so an ATTENDEE
 written with an alias of the invited address still counts, and a message without a valid token changes nothing.
 """
+
 from __future__ import annotations
 
 import email
@@ -42,12 +43,16 @@ log = logging.getLogger(__name__)
 async def _invitee(token: str) -> dict:
     row = await sql.fetchrow(
         "SELECT i.*, p.name, p.email, p.timezone AS person_timezone FROM meeting_invitee i"
-        " JOIN person p ON p.id = i.person WHERE i.token_hash = $1", digest(token))
+        " JOIN person p ON p.id = i.person WHERE i.token_hash = $1",
+        digest(token),
+    )
     if row is None:
         raise NotFound("invitation", "invitation (the link is incomplete or not one of ours) not found")
     if row["withdrawn_at"] is not None:
-        raise Gone("this invitation was withdrawn (you are no longer a contact of the project), so the link "
-                   "no longer records answers")
+        raise Gone(
+            "this invitation was withdrawn (you are no longer a contact of the project), so the link "
+            "no longer records answers"
+        )
     return dict(row)
 
 
@@ -57,11 +62,22 @@ async def view(token: str) -> dict:
     series = await series_row(invitee["series"])
     answers = (await answers_of(series["id"])).get(invitee["person"], [])
     series_answer = max((a for a in answers if a.recurrence_id is None), key=lambda a: a.answered_at, default=None)
-    occs = [{**occurrence_out(series, o, invitee["person_timezone"]),
-             "partstat": effective_partstat(answers, o.recurrence_id)} for o in await occurrence_list(series)]
-    return {"series_id": series["id"], "title": series["title"], "status": series["status"],
-            "timezone": series["timezone"], "name": invitee["name"],
-            "series_partstat": series_answer.partstat if series_answer else "NEEDS-ACTION", "occurrences": occs}
+    occs = [
+        {
+            **occurrence_out(series, o, invitee["person_timezone"]),
+            "partstat": effective_partstat(answers, o.recurrence_id),
+        }
+        for o in await occurrence_list(series)
+    ]
+    return {
+        "series_id": series["id"],
+        "title": series["title"],
+        "status": series["status"],
+        "timezone": series["timezone"],
+        "name": invitee["name"],
+        "series_partstat": series_answer.partstat if series_answer else "NEEDS-ACTION",
+        "occurrences": occs,
+    }
 
 
 async def answer(token: str, answer_text: str, occurrence: str | None, now: datetime | None = None) -> dict:
@@ -86,8 +102,9 @@ async def answer(token: str, answer_text: str, occurrence: str | None, now: date
     return await view(token)
 
 
-async def _record(series_id: int, person_id: int, rid: datetime | None, partstat: str, source: str,
-                  answered_at: datetime) -> bool:
+async def _record(
+    series_id: int, person_id: int, rid: datetime | None, partstat: str, source: str, answered_at: datetime
+) -> bool:
     """Upsert unless a newer answer for the same scope exists. Returns True if stored."""
     stored = await sql.fetchval(
         """INSERT INTO meeting_rsvp (series, person, recurrence_id, partstat, source, answered_at)
@@ -95,7 +112,14 @@ async def _record(series_id: int, person_id: int, rid: datetime | None, partstat
            ON CONFLICT (series, person, recurrence_id) DO UPDATE SET partstat = EXCLUDED.partstat,
                source = EXCLUDED.source, answered_at = EXCLUDED.answered_at
            WHERE meeting_rsvp.answered_at <= EXCLUDED.answered_at
-           RETURNING id""", series_id, person_id, rid, partstat, source, answered_at)
+           RETURNING id""",
+        series_id,
+        person_id,
+        rid,
+        partstat,
+        source,
+        answered_at,
+    )
     return stored is not None
 
 
@@ -139,7 +163,8 @@ def calendar_parts(raw: bytes) -> tuple[str, list[str], list[bytes]]:
         if part.is_multipart():
             continue
         if part.get_content_type() in ("text/calendar", "application/ics") or (
-                (part.get_filename() or "").lower().endswith(".ics")):
+            (part.get_filename() or "").lower().endswith(".ics")
+        ):
             parts.append(part.get_payload(decode=True) or b"")
     return sender, recipients, parts[:1]  # clients attach the same object twice (inline + file): the first counts
 
@@ -155,10 +180,12 @@ async def _proof(addresses: list[str]) -> Proof:
         row = await sql.fetchrow(
             "SELECT i.series, i.person, i.withdrawn_at, p.email FROM meeting_invitee i JOIN person p"
             " ON p.id = i.person WHERE i.reply_hash = $1 ORDER BY i.withdrawn_at IS NULL DESC, i.id DESC LIMIT 1",
-            digest(token))
+            digest(token),
+        )
         if row is not None:
-            found[(row["series"], row["person"])] = Invitation(row["series"], row["person"], row["email"],
-                                                               row["withdrawn_at"] is not None)
+            found[(row["series"], row["person"])] = Invitation(
+                row["series"], row["person"], row["email"], row["withdrawn_at"] is not None
+            )
     if not found:
         return Proof(None, "bad-token")
     if len(found) > 1:
@@ -166,18 +193,34 @@ async def _proof(addresses: list[str]) -> Proof:
     return Proof(next(iter(found.values())), "")
 
 
-async def _log(sender: str, uid: str, attendee: str, rid: datetime | None, partstat: str, outcome: str,
-               reason: str = "", code: str = "", series_id: int | None = None) -> None:
+async def _log(
+    sender: str,
+    uid: str,
+    attendee: str,
+    rid: datetime | None,
+    partstat: str,
+    outcome: str,
+    reason: str = "",
+    code: str = "",
+    series_id: int | None = None,
+) -> None:
     await sql.execute(
         "INSERT INTO meeting_inbound_reply (received_at, sender, calendar_uid, attendee, recurrence_id, partstat,"
         " outcome, reason, reason_code, series) VALUES (now(), $1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        sender[:320], uid[:255], attendee[:320], rid, partstat[:20], outcome, reason, code, series_id)
+        sender[:320],
+        uid[:255],
+        attendee[:320],
+        rid,
+        partstat[:20],
+        outcome,
+        reason,
+        code,
+        series_id,
+    )
     if outcome == "rejected":
-        log.warning("iMIP REPLY rejected: sender=%s uid=%s attendee=%s: %s (%s)", sender, uid, attendee, reason,
-                    code)
+        log.warning("iMIP REPLY rejected: sender=%s uid=%s attendee=%s: %s (%s)", sender, uid, attendee, reason, code)
     else:
-        log.info("iMIP REPLY recorded: uid=%s attendee=%s recurrence-id=%s partstat=%s", uid, attendee, rid,
-                 partstat)
+        log.info("iMIP REPLY recorded: uid=%s attendee=%s recurrence-id=%s partstat=%s", uid, attendee, rid, partstat)
 
 
 def _organizers(cal) -> list[str]:
@@ -189,8 +232,9 @@ def _organizers(cal) -> list[str]:
     return found
 
 
-async def receive_reply(raw: bytes, envelope_sender: str = "", recipients: list[str] | None = None,
-                        now: datetime | None = None) -> ReplyOutcome:
+async def receive_reply(
+    raw: bytes, envelope_sender: str = "", recipients: list[str] | None = None, now: datetime | None = None
+) -> ReplyOutcome:
     """Process one inbound mail: each VEVENT of a METHOD:REPLY is recorded or rejected (and logged).
 
     `recipients` are the envelope's RCPT TO addresses. The answer counts only with a valid reply token in them,
@@ -216,8 +260,7 @@ async def receive_reply(raw: bytes, envelope_sender: str = "", recipients: list[
         return ReplyOutcome(0, ["no-calendar"])
     method = str(cal.get("METHOD", "")).upper()
     if method != "REPLY":
-        await _log(sender, "", "", None, "", "rejected", f"METHOD:{method or '-'} is not REPLY", "not-reply",
-                   series_id)
+        await _log(sender, "", "", None, "", "rejected", f"METHOD:{method or '-'} is not REPLY", "not-reply", series_id)
         return ReplyOutcome(0, ["not-reply"])
     accepted, rejected = 0, []
     for vevent in cal.walk("VEVENT"):
@@ -240,14 +283,16 @@ async def _reply_event(vevent, sender: str, proof: Proof, now: datetime) -> str:
         value = vevent["RECURRENCE-ID"].dt
         rid = value.astimezone(timezone.utc) if isinstance(value, datetime) and value.tzinfo else None
     stamp = vevent.get("DTSTAMP")
-    answered_at = min(stamp.dt.astimezone(timezone.utc), now) if stamp is not None and isinstance(
-        stamp.dt, datetime) and stamp.dt.tzinfo else now
+    answered_at = (
+        min(stamp.dt.astimezone(timezone.utc), now)
+        if stamp is not None and isinstance(stamp.dt, datetime) and stamp.dt.tzinfo
+        else now
+    )
     invitation = proof.invitation
     series_id = invitation.series_id if invitation else None
 
     async def reject(code: str, detail: str = "") -> str:
-        await _log(sender, uid, attendee, rid, partstat, "rejected", detail or REJECTION_REASONS[code], code,
-                   series_id)
+        await _log(sender, uid, attendee, rid, partstat, "rejected", detail or REJECTION_REASONS[code], code, series_id)
         return code
 
     if len(attendees) != 1:
@@ -264,10 +309,14 @@ async def _reply_event(vevent, sender: str, proof: Proof, now: datetime) -> str:
             return await reject("unknown-uid", "UID is not one of our meeting series")
         series_id = uid_series
         if invitation is None:
-            return await reject(proof.code, {
-                "no-token": f"no reply token: not sent to a reply address of an invitation (From {sender})",
-                "bad-token": "the reply token is not one of our invitations'",
-                "token-conflict": "reply tokens of different invitations"}[proof.code])
+            return await reject(
+                proof.code,
+                {
+                    "no-token": f"no reply token: not sent to a reply address of an invitation (From {sender})",
+                    "bad-token": "the reply token is not one of our invitations'",
+                    "token-conflict": "reply tokens of different invitations",
+                }[proof.code],
+            )
         if invitation.series_id != uid_series:
             return await reject("other-series", "the reply token belongs to an invitation to another series")
         series = await series_row(uid_series, lock=True)
@@ -275,18 +324,23 @@ async def _reply_event(vevent, sender: str, proof: Proof, now: datetime) -> str:
             return await reject("withdrawn", f"the invitation of {invitation.email} was withdrawn")
         named = await sql.fetchval(
             "SELECT i.person FROM meeting_invitee i JOIN person p ON p.id = i.person WHERE i.series = $1"
-            " AND p.email = $2 AND i.withdrawn_at IS NULL", uid_series, attendee)
+            " AND p.email = $2 AND i.withdrawn_at IS NULL",
+            uid_series,
+            attendee,
+        )
         if named is not None and named != invitation.person_id:
-            return await reject("other-invitee", f"the reply token is {invitation.email}'s, the ATTENDEE {attendee}"
-                                                 " is another invitee")
+            return await reject(
+                "other-invitee", f"the reply token is {invitation.email}'s, the ATTENDEE {attendee} is another invitee"
+            )
         if series["status"] == "cancelled":
             return await reject("cancelled", "the series is cancelled")
         if rid is not None:
             try:
                 rid = find_occurrence(timing_of(series), occurrence_key(rid))
             except LookupError:
-                return await reject("bad-occurrence",
-                                    f"RECURRENCE-ID {occurrence_key(rid)} is not an occurrence of this series")
+                return await reject(
+                    "bad-occurrence", f"RECURRENCE-ID {occurrence_key(rid)} is not an occurrence of this series"
+                )
         stored = await _record(uid_series, invitation.person_id, rid, partstat, "imip", answered_at)
         notes = [] if stored else ["older than the stored answer"]
         if attendee != invitation.email:
@@ -305,5 +359,8 @@ async def inbound_replies(account, project_id: int, limit: int = 200) -> list[di
         """SELECT r.id, r.received_at, r.sender, r.attendee, r.partstat, r.recurrence_id, r.outcome, r.reason,
                   r.reason_code, r.series AS series_id, s.title AS series_title
            FROM meeting_inbound_reply r JOIN meeting_series s ON s.id = r.series
-           WHERE s.project = $1 ORDER BY r.received_at DESC, r.id DESC LIMIT $2""", project_id, limit)
+           WHERE s.project = $1 ORDER BY r.received_at DESC, r.id DESC LIMIT $2""",
+        project_id,
+        limit,
+    )
     return [{**dict(r), "explanation": REJECTION_REASONS.get(r["reason_code"], "")} for r in rows]

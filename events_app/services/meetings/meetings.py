@@ -8,6 +8,7 @@ Mail kinds: meeting_invitation (REQUEST, whole series: new, updated, or the rema
 meeting_occurrence_changed (REQUEST, one override with RECURRENCE-ID), meeting_occurrence_cancelled (CANCEL for one
 occurrence), meeting_series_cancelled (CANCEL for the whole series: cancelled, or the person left the cohort).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -45,8 +46,19 @@ from events_app.services.people.accounts import CurrentAccount, require_coordina
 from events_app.services.platform import calendar_sequence, outbox
 from events_app.settings import get_settings
 
-SERIES_FIELDS = ("title", "description", "mode", "location", "online_url", "timezone", "start", "duration_minutes",
-                 "rrule", "agenda", "host_rotation")
+SERIES_FIELDS = (
+    "title",
+    "description",
+    "mode",
+    "location",
+    "online_url",
+    "timezone",
+    "start",
+    "duration_minutes",
+    "rrule",
+    "agenda",
+    "host_rotation",
+)
 TIMING_FIELDS = ("timezone", "start_local", "duration_minutes", "rrule")
 
 
@@ -54,25 +66,34 @@ TIMING_FIELDS = ("timezone", "start_local", "duration_minutes", "rrule")
 
 
 def timing_of(series: dict) -> SeriesTiming:
-    return SeriesTiming(series["start_local"], series["timezone"], timedelta(minutes=series["duration_minutes"]),
-                        series["rrule"])
+    return SeriesTiming(
+        series["start_local"], series["timezone"], timedelta(minutes=series["duration_minutes"]), series["rrule"]
+    )
 
 
 def override_of(row: dict) -> Override:
-    return Override(row["recurrence_id"], row["starts_at"], row["ends_at"], row["location"], row["online_url"],
-                    row["cancelled"], row["sequence"])
+    return Override(
+        row["recurrence_id"],
+        row["starts_at"],
+        row["ends_at"],
+        row["location"],
+        row["online_url"],
+        row["cancelled"],
+        row["sequence"],
+    )
 
 
 async def load_overrides(series_id: int) -> list[Override]:
     rows = await sql.fetch(
         "SELECT * FROM meeting_occurrence WHERE series = $1 AND (cancelled OR starts_at IS NOT NULL"
-        " OR location IS NOT NULL OR online_url IS NOT NULL) ORDER BY recurrence_id", series_id)
+        " OR location IS NOT NULL OR online_url IS NOT NULL) ORDER BY recurrence_id",
+        series_id,
+    )
     return [override_of(dict(r)) for r in rows]
 
 
 async def series_row(series_id: int, lock: bool = False) -> dict:
-    row = await sql.fetchrow("SELECT * FROM meeting_series WHERE id = $1" + (" FOR UPDATE" if lock else ""),
-                             series_id)
+    row = await sql.fetchrow("SELECT * FROM meeting_series WHERE id = $1" + (" FOR UPDATE" if lock else ""), series_id)
     if row is None:
         raise NotFound("meeting series")
     return dict(row)
@@ -92,8 +113,13 @@ async def require_series_coordinator(account: CurrentAccount, series_id: int) ->
 async def _ensure_person_calendar(person_id: int) -> None:
     nonce = new_nonce()
     token = person_feed_token(get_settings().secret_key, nonce)
-    await sql.execute("INSERT INTO person_calendar (person, token_nonce, token_hash) VALUES ($1, $2, $3)"
-                      " ON CONFLICT (person) DO NOTHING", person_id, nonce, digest(token))
+    await sql.execute(
+        "INSERT INTO person_calendar (person, token_nonce, token_hash) VALUES ($1, $2, $3)"
+        " ON CONFLICT (person) DO NOTHING",
+        person_id,
+        nonce,
+        digest(token),
+    )
 
 
 async def _invite(series: dict, person_id: int, organization_id: int | None, reason: str) -> None:
@@ -102,29 +128,53 @@ async def _invite(series: dict, person_id: int, organization_id: int | None, rea
     secret = get_settings().secret_key
     token = rsvp_token(secret, nonce)
     # A person invited again (left the cohort and came back) keeps their reply address: ORGANIZER stays the same.
-    reply_nonce = await sql.fetchval(
-        "SELECT reply_nonce FROM meeting_invitee WHERE series = $1 AND person = $2 AND reply_nonce <> ''"
-        " ORDER BY id DESC LIMIT 1", series["id"], person_id) or new_nonce()
+    reply_nonce = (
+        await sql.fetchval(
+            "SELECT reply_nonce FROM meeting_invitee WHERE series = $1 AND person = $2 AND reply_nonce <> ''"
+            " ORDER BY id DESC LIMIT 1",
+            series["id"],
+            person_id,
+        )
+        or new_nonce()
+    )
     await sql.execute(
         "INSERT INTO meeting_invitee (series, person, organization, token_nonce, token_hash, invited_at,"
-        " reply_nonce, reply_hash) VALUES ($1, $2, $3, $4, $5, now(), $6, $7)", series["id"], person_id,
-        organization_id, nonce, digest(token), reply_nonce, digest(reply_token(secret, reply_nonce)))
+        " reply_nonce, reply_hash) VALUES ($1, $2, $3, $4, $5, now(), $6, $7)",
+        series["id"],
+        person_id,
+        organization_id,
+        nonce,
+        digest(token),
+        reply_nonce,
+        digest(reply_token(secret, reply_nonce)),
+    )
     await _ensure_person_calendar(person_id)
     person = await sql.fetchrow("SELECT email, language FROM person WHERE id = $1", person_id)
-    await outbox.enqueue("meeting_invitation", person["email"], language=person["language"],
-                         payload={"series_id": series["id"], "person_id": person_id, "reason": reason,
-                                  "remaining": reason == "joined"},
-                         calendar_method=METHOD_REQUEST, calendar_sequence=series["calendar_sequence"])
+    await outbox.enqueue(
+        "meeting_invitation",
+        person["email"],
+        language=person["language"],
+        payload={"series_id": series["id"], "person_id": person_id, "reason": reason, "remaining": reason == "joined"},
+        calendar_method=METHOD_REQUEST,
+        calendar_sequence=series["calendar_sequence"],
+    )
 
 
 async def _tell_invitees(series: dict, kind: str, method: str, sequence: int, **payload: Any) -> int:
     people = await sql.fetch(
         "SELECT p.id, p.email, p.language FROM meeting_invitee i JOIN person p ON p.id = i.person"
-        " WHERE i.series = $1 AND i.withdrawn_at IS NULL ORDER BY p.id", series["id"])
+        " WHERE i.series = $1 AND i.withdrawn_at IS NULL ORDER BY p.id",
+        series["id"],
+    )
     for p in people:
-        await outbox.enqueue(kind, p["email"], language=p["language"],
-                             payload={"series_id": series["id"], "person_id": p["id"], **payload},
-                             calendar_method=method, calendar_sequence=sequence)
+        await outbox.enqueue(
+            kind,
+            p["email"],
+            language=p["language"],
+            payload={"series_id": series["id"], "person_id": p["id"], **payload},
+            calendar_method=method,
+            calendar_sequence=sequence,
+        )
     return len(people)
 
 
@@ -133,16 +183,23 @@ async def _bump(series_id: int) -> int:
     return await calendar_sequence.bump_series(series_id)
 
 
-async def invite_to_project_series(project_id: int, person_id: int, organization_id: int,
-                                   now: datetime | None = None) -> None:
+async def invite_to_project_series(
+    project_id: int, person_id: int, organization_id: int, now: datetime | None = None
+) -> None:
     """A contact joined: invite them to every active series that still has an occurrence ahead."""
     now = now or datetime.now(timezone.utc)
-    ids = await sql.fetch("SELECT id FROM meeting_series WHERE project = $1 AND status = 'active' AND last_end > $2"
-                          " ORDER BY id", project_id, now)
+    ids = await sql.fetch(
+        "SELECT id FROM meeting_series WHERE project = $1 AND status = 'active' AND last_end > $2 ORDER BY id",
+        project_id,
+        now,
+    )
     for r in ids:
         series = await series_row(r["id"], lock=True)
-        if await sql.fetchval("SELECT 1 FROM meeting_invitee WHERE series = $1 AND person = $2"
-                              " AND withdrawn_at IS NULL", series["id"], person_id):
+        if await sql.fetchval(
+            "SELECT 1 FROM meeting_invitee WHERE series = $1 AND person = $2 AND withdrawn_at IS NULL",
+            series["id"],
+            person_id,
+        ):
             continue
         await _invite(series, person_id, organization_id, "joined")
 
@@ -152,18 +209,30 @@ async def withdraw_from_project_series(project_id: int, person_id: int, now: dat
     now = now or datetime.now(timezone.utc)
     rows = await sql.fetch(
         "SELECT s.id FROM meeting_series s JOIN meeting_invitee i ON i.series = s.id AND i.person = $2"
-        " AND i.withdrawn_at IS NULL WHERE s.project = $1 ORDER BY s.id", project_id, person_id)
+        " AND i.withdrawn_at IS NULL WHERE s.project = $1 ORDER BY s.id",
+        project_id,
+        person_id,
+    )
     for r in rows:
         series = await series_row(r["id"], lock=True)
-        await sql.execute("UPDATE meeting_invitee SET withdrawn_at = now() WHERE series = $1 AND person = $2"
-                          " AND withdrawn_at IS NULL", series["id"], person_id)
+        await sql.execute(
+            "UPDATE meeting_invitee SET withdrawn_at = now() WHERE series = $1 AND person = $2"
+            " AND withdrawn_at IS NULL",
+            series["id"],
+            person_id,
+        )
         if series["status"] != "active" or series["last_end"] <= now:
             continue
         sequence = await _bump(series["id"])  # the CANCEL outranks every REQUEST sent before (RFC 5546 2.1.4)
         person = await sql.fetchrow("SELECT email, language FROM person WHERE id = $1", person_id)
-        await outbox.enqueue("meeting_series_cancelled", person["email"], language=person["language"],
-                             payload={"series_id": series["id"], "person_id": person_id, "reason": "removed"},
-                             calendar_method=METHOD_CANCEL, calendar_sequence=sequence)
+        await outbox.enqueue(
+            "meeting_series_cancelled",
+            person["email"],
+            language=person["language"],
+            payload={"series_id": series["id"], "person_id": person_id, "reason": "removed"},
+            calendar_method=METHOD_CANCEL,
+            calendar_sequence=sequence,
+        )
 
 
 # --------------------------------------------------------------------------- series
@@ -190,14 +259,22 @@ def _spec(fields: dict[str, Any]) -> dict[str, Any]:
     """Validated, stored form of a series: wall-clock start in its zone, canonical RRULE, first/last instants."""
     errors = validate_series(fields)
     tzid = fields.get("timezone") or ""
-    spec = {k: fields.get(k) for k in ("title", "description", "mode", "location", "online_url", "timezone",
-                                       "duration_minutes")}
+    spec = {
+        k: fields.get(k)
+        for k in ("title", "description", "mode", "location", "online_url", "timezone", "duration_minutes")
+    }
     spec["title"] = str(spec["title"] or "").strip()
     spec["description"] = spec["description"] or ""
     spec["location"] = (spec["location"] or "").strip()
     spec["online_url"] = spec["online_url"] or ""
-    spec["agenda"] = [{"title": str(a.get("title") or "").strip(), "duration_minutes": a.get("duration_minutes"),
-                       "presenter": a.get("presenter") or ""} for a in fields.get("agenda") or []]
+    spec["agenda"] = [
+        {
+            "title": str(a.get("title") or "").strip(),
+            "duration_minutes": a.get("duration_minutes"),
+            "presenter": a.get("presenter") or "",
+        }
+        for a in fields.get("agenda") or []
+    ]
     spec["host_rotation"] = list(fields.get("host_rotation") or [])
     if not is_time_zone(tzid):
         errors += validate_timing(SeriesTiming(datetime(2000, 1, 1), tzid, timedelta(minutes=1)))
@@ -229,20 +306,36 @@ def _spec(fields: dict[str, Any]) -> dict[str, Any]:
 async def _check_hosts(project_id: int, host_rotation: list[int]) -> None:
     if not host_rotation:
         return
-    members = {r["organization"] for r in await sql.fetch(
-        "SELECT organization FROM project_member WHERE project = $1 AND left_at IS NULL", project_id)}
+    members = {
+        r["organization"]
+        for r in await sql.fetch(
+            "SELECT organization FROM project_member WHERE project = $1 AND left_at IS NULL", project_id
+        )
+    }
     strangers = [h for h in host_rotation if h not in members]
     if strangers:
-        require([FieldError("host_rotation", f"organizations {strangers} are not in the cohort: hosts rotate "
-                                             "among cohort organizations")])
+        require(
+            [
+                FieldError(
+                    "host_rotation",
+                    f"organizations {strangers} are not in the cohort: hosts rotate among cohort organizations",
+                )
+            ]
+        )
 
 
 async def _write_agenda(series_id: int, agenda: list[dict]) -> None:
     await sql.execute("DELETE FROM meeting_agenda_item WHERE series = $1", series_id)
     for position, item in enumerate(agenda, start=1):
-        await sql.execute("INSERT INTO meeting_agenda_item (series, position, title, duration_minutes, presenter)"
-                          " VALUES ($1, $2, $3, $4, $5)", series_id, position, item["title"].strip(),
-                          item.get("duration_minutes"), item.get("presenter") or "")
+        await sql.execute(
+            "INSERT INTO meeting_agenda_item (series, position, title, duration_minutes, presenter)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            series_id,
+            position,
+            item["title"].strip(),
+            item.get("duration_minutes"),
+            item.get("presenter") or "",
+        )
 
 
 async def create_series(account: CurrentAccount, project_id: int, fields: dict[str, Any]) -> dict:
@@ -258,14 +351,27 @@ async def create_series(account: CurrentAccount, project_id: int, fields: dict[s
                    calendar_sequence, created_at, updated_at)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'active', gen_random_uuid(),
                    0, now(), now()) RETURNING id""",
-            project_id, spec["title"], spec["description"], spec["mode"], spec["location"], spec["online_url"],
-            spec["timezone"], spec["start_local"], spec["duration_minutes"], spec["rrule"], spec["first_start"],
-            spec["last_end"], _json(spec["host_rotation"]))
+            project_id,
+            spec["title"],
+            spec["description"],
+            spec["mode"],
+            spec["location"],
+            spec["online_url"],
+            spec["timezone"],
+            spec["start_local"],
+            spec["duration_minutes"],
+            spec["rrule"],
+            spec["first_start"],
+            spec["last_end"],
+            _json(spec["host_rotation"]),
+        )
         await _write_agenda(series_id, spec["agenda"])
         await audit.record(account, "series.create", "meeting_series", series_id, None, spec, project_id=project_id)
         series = await series_row(series_id)
-        contacts = await sql.fetch("SELECT person, organization FROM project_contact WHERE project = $1"
-                                   " AND left_at IS NULL ORDER BY person", project_id)
+        contacts = await sql.fetch(
+            "SELECT person, organization FROM project_contact WHERE project = $1 AND left_at IS NULL ORDER BY person",
+            project_id,
+        )
         for c in contacts:
             await _invite(series, c["person"], c["organization"], "new")
     await kick_outbox()
@@ -279,14 +385,18 @@ def _json(value: Any) -> str:
 
 
 async def _agenda(series_id: int) -> list[dict]:
-    rows = await sql.fetch("SELECT title, duration_minutes, presenter FROM meeting_agenda_item WHERE series = $1"
-                           " ORDER BY position", series_id)
+    rows = await sql.fetch(
+        "SELECT title, duration_minutes, presenter FROM meeting_agenda_item WHERE series = $1 ORDER BY position",
+        series_id,
+    )
     return [dict(r) for r in rows]
 
 
 def _stored_as_fields(series: dict, agenda: list[dict]) -> dict[str, Any]:
-    fields = {k: series[k] for k in ("title", "description", "mode", "location", "online_url", "timezone",
-                                     "duration_minutes", "rrule")}
+    fields = {
+        k: series[k]
+        for k in ("title", "description", "mode", "location", "online_url", "timezone", "duration_minutes", "rrule")
+    }
     fields["start"] = series["start_local"]
     fields["agenda"] = agenda
     fields["host_rotation"] = _host_rotation(series)
@@ -324,25 +434,45 @@ async def update_series(account: CurrentAccount, series_id: int, changes: dict[s
         after_fields = {k: after[k] for k in before}
         if after_fields == before:
             return await get_series(account, series_id)
-        old_timing, new_timing = timing_of(series), SeriesTiming(
-            spec["start_local"], spec["timezone"], timedelta(minutes=spec["duration_minutes"]), spec["rrule"])
+        old_timing, new_timing = (
+            timing_of(series),
+            SeriesTiming(
+                spec["start_local"], spec["timezone"], timedelta(minutes=spec["duration_minutes"]), spec["rrule"]
+            ),
+        )
         if old_timing != new_timing:
             await _drop_orphans(series_id, old_timing, new_timing)
         await sql.execute(
             """UPDATE meeting_series SET title = $2, description = $3, mode = $4, location = $5, online_url = $6,
                    timezone = $7, start_local = $8, duration_minutes = $9, rrule = $10, first_start = $11,
                    last_end = $12, host_rotation = $13::jsonb WHERE id = $1""",
-            series_id, spec["title"], spec["description"], spec["mode"], spec["location"], spec["online_url"],
-            spec["timezone"], spec["start_local"], spec["duration_minutes"], spec["rrule"], spec["first_start"],
-            spec["last_end"], _json(spec["host_rotation"]))
+            series_id,
+            spec["title"],
+            spec["description"],
+            spec["mode"],
+            spec["location"],
+            spec["online_url"],
+            spec["timezone"],
+            spec["start_local"],
+            spec["duration_minutes"],
+            spec["rrule"],
+            spec["first_start"],
+            spec["last_end"],
+            _json(spec["host_rotation"]),
+        )
         if spec["agenda"] != agenda:
             await _write_agenda(series_id, spec["agenda"])
-        await audit.record(account, "series.update", "meeting_series", series_id, *audit.changed(before, after_fields),
-                           project_id=series["project"])
+        await audit.record(
+            account,
+            "series.update",
+            "meeting_series",
+            series_id,
+            *audit.changed(before, after_fields),
+            project_id=series["project"],
+        )
         sequence = await _bump(series_id)
         series = await series_row(series_id)
-        await _tell_invitees(series, "meeting_invitation", METHOD_REQUEST, sequence, reason="updated",
-                             remaining=False)
+        await _tell_invitees(series, "meeting_invitation", METHOD_REQUEST, sequence, reason="updated", remaining=False)
     await kick_outbox()
     return await get_series(account, series_id)
 
@@ -351,17 +481,26 @@ async def _drop_orphans(series_id: int, old: SeriesTiming, new: SeriesTiming) ->
     recorded = await sql.fetch(
         """SELECT recurrence_id FROM meeting_occurrence WHERE series = $1 AND minutes <> ''
            UNION SELECT recurrence_id FROM meeting_attendance WHERE series = $1
-           UNION SELECT raised_at FROM meeting_action WHERE series = $1""", series_id)
+           UNION SELECT raised_at FROM meeting_action WHERE series = $1""",
+        series_id,
+    )
     lost = orphaned_keys(old, new, [occurrence_key(r[0]) for r in recorded])
     if lost:
-        raise Conflict(f"occurrences {', '.join(lost)} have minutes, attendance or actions and would disappear "
-                       "with this change of time or rule; end this series with UNTIL and create a new one",
-                       "rrule", occurrences=lost)
+        raise Conflict(
+            f"occurrences {', '.join(lost)} have minutes, attendance or actions and would disappear "
+            "with this change of time or rule; end this series with UNTIL and create a new one",
+            "rrule",
+            occurrences=lost,
+        )
     keep = expand(new)
-    await sql.execute("DELETE FROM meeting_occurrence WHERE series = $1 AND NOT (recurrence_id = ANY($2))",
-                      series_id, keep)
-    await sql.execute("DELETE FROM meeting_rsvp WHERE series = $1 AND recurrence_id IS NOT NULL"
-                      " AND NOT (recurrence_id = ANY($2))", series_id, keep)
+    await sql.execute(
+        "DELETE FROM meeting_occurrence WHERE series = $1 AND NOT (recurrence_id = ANY($2))", series_id, keep
+    )
+    await sql.execute(
+        "DELETE FROM meeting_rsvp WHERE series = $1 AND recurrence_id IS NOT NULL AND NOT (recurrence_id = ANY($2))",
+        series_id,
+        keep,
+    )
 
 
 async def cancel_series(account: CurrentAccount, series_id: int) -> dict:
@@ -371,8 +510,15 @@ async def cancel_series(account: CurrentAccount, series_id: int) -> dict:
         if series["status"] == "cancelled":
             raise Conflict("this series is already cancelled", "status")
         await sql.execute("UPDATE meeting_series SET status = 'cancelled' WHERE id = $1", series_id)
-        await audit.record(account, "series.cancel", "meeting_series", series_id, {"status": series["status"]},
-                           {"status": "cancelled"}, project_id=series["project"])
+        await audit.record(
+            account,
+            "series.cancel",
+            "meeting_series",
+            series_id,
+            {"status": series["status"]},
+            {"status": "cancelled"},
+            project_id=series["project"],
+        )
         sequence = await _bump(series_id)
         await _tell_invitees(series, "meeting_series_cancelled", METHOD_CANCEL, sequence, reason="cancelled")
     await kick_outbox()
@@ -383,15 +529,26 @@ async def series_out(series: dict) -> dict:
     agenda = await _agenda(series["id"])
     timing = timing_of(series)
     return {
-        "id": series["id"], "project_id": series["project"], "title": series["title"],
-        "description": series["description"], "mode": series["mode"], "location": series["location"],
-        "online_url": series["online_url"], "timezone": series["timezone"],
+        "id": series["id"],
+        "project_id": series["project"],
+        "title": series["title"],
+        "description": series["description"],
+        "mode": series["mode"],
+        "location": series["location"],
+        "online_url": series["online_url"],
+        "timezone": series["timezone"],
         "start": to_local(wall_to_utc(series["start_local"], series["timezone"]), series["timezone"]),
-        "duration_minutes": series["duration_minutes"], "rrule": series["rrule"], "status": series["status"],
-        "calendar_uid": str(series["calendar_uid"]), "calendar_sequence": series["calendar_sequence"],
-        "agenda": agenda, "host_rotation": _host_rotation(series), "occurrence_count": len(expand(timing)),
-        "invitee_count": await sql.fetchval("SELECT count(*) FROM meeting_invitee WHERE series = $1"
-                                            " AND withdrawn_at IS NULL", series["id"]),
+        "duration_minutes": series["duration_minutes"],
+        "rrule": series["rrule"],
+        "status": series["status"],
+        "calendar_uid": str(series["calendar_uid"]),
+        "calendar_sequence": series["calendar_sequence"],
+        "agenda": agenda,
+        "host_rotation": _host_rotation(series),
+        "occurrence_count": len(expand(timing)),
+        "invitee_count": await sql.fetchval(
+            "SELECT count(*) FROM meeting_invitee WHERE series = $1 AND withdrawn_at IS NULL", series["id"]
+        ),
     }
 
 
@@ -415,9 +572,11 @@ async def occurrence_list(series: dict) -> list:
 def occurrence_out(series: dict, occ, tzid: str | None = None) -> dict:
     zone = tzid or series["timezone"]
     return {
-        "id": occ.key, "index": occ.index,
+        "id": occ.key,
+        "index": occ.index,
         "original_start": to_local(occ.recurrence_id, zone),
-        "starts_at": to_local(occ.starts_at, zone), "ends_at": to_local(occ.ends_at, zone),
+        "starts_at": to_local(occ.starts_at, zone),
+        "ends_at": to_local(occ.ends_at, zone),
         "status": "cancelled" if occ.cancelled else ("moved" if occ.moved else "scheduled"),
         "location": occ.location if occ.location is not None else series["location"],
         "online_url": occ.online_url if occ.online_url is not None else series["online_url"],
@@ -437,16 +596,22 @@ def _occurrence(series: dict, key: str) -> datetime:
     try:
         return find_occurrence(timing_of(series), key)
     except LookupError:
-        raise NotFound("occurrence", f"occurrence {key} of this series (list them with GET /api/meeting-series/"
-                                     f"{series['id']}/occurrences) not found") from None
+        raise NotFound(
+            "occurrence",
+            f"occurrence {key} of this series (list them with GET /api/meeting-series/"
+            f"{series['id']}/occurrences) not found",
+        ) from None
 
 
 async def _recurring(series: dict) -> None:
     if series["status"] == "cancelled":
         raise Conflict("this series is cancelled", "status")
     if not series["rrule"]:
-        raise Conflict("this is a one-off meeting: change it with PATCH /api/meeting-series/{id} or cancel it "
-                       "with POST /api/meeting-series/{id}/cancel", "occurrence")
+        raise Conflict(
+            "this is a one-off meeting: change it with PATCH /api/meeting-series/{id} or cancel it "
+            "with POST /api/meeting-series/{id}/cancel",
+            "occurrence",
+        )
 
 
 async def move_occurrence(account: CurrentAccount, series_id: int, key: str, changes: dict[str, Any]) -> dict:
@@ -487,13 +652,24 @@ async def move_occurrence(account: CurrentAccount, series_id: int, key: str, cha
                    location = coalesce(EXCLUDED.location, meeting_occurrence.location),
                    online_url = coalesce(EXCLUDED.online_url, meeting_occurrence.online_url),
                    sequence = EXCLUDED.sequence, updated_at = now()""",
-            series_id, rid, starts if moved else None, ends if moved else None, changes.get("location"),
-            url, sequence)
+            series_id,
+            rid,
+            starts if moved else None,
+            ends if moved else None,
+            changes.get("location"),
+            url,
+            sequence,
+        )
         await _tell_invitees(series, "meeting_occurrence_changed", METHOD_REQUEST, sequence, occurrence=key)
-        await audit.record(account, "occurrence.move", "meeting_occurrence", f"{series_id}/{key}",
-                           {"starts_at": current.starts_at, "ends_at": current.ends_at},
-                           {"starts_at": starts, "ends_at": ends, "location": changes.get("location"),
-                            "online_url": url}, project_id=series["project"])
+        await audit.record(
+            account,
+            "occurrence.move",
+            "meeting_occurrence",
+            f"{series_id}/{key}",
+            {"starts_at": current.starts_at, "ends_at": current.ends_at},
+            {"starts_at": starts, "ends_at": ends, "location": changes.get("location"), "online_url": url},
+            project_id=series["project"],
+        )
     await kick_outbox()
     return await get_occurrence(account, series_id, key)
 
@@ -505,18 +681,30 @@ async def cancel_occurrence(account: CurrentAccount, series_id: int, key: str) -
         series = await series_row(series_id, lock=True)
         await _recurring(series)
         rid = _occurrence(series, key)
-        if await sql.fetchval("SELECT cancelled FROM meeting_occurrence WHERE series = $1 AND recurrence_id = $2",
-                              series_id, rid):
+        if await sql.fetchval(
+            "SELECT cancelled FROM meeting_occurrence WHERE series = $1 AND recurrence_id = $2", series_id, rid
+        ):
             raise Conflict(f"occurrence {key} is already cancelled", "occurrence")
         sequence = await _bump(series_id)
         await sql.execute(
             """INSERT INTO meeting_occurrence (series, recurrence_id, cancelled, sequence, minutes, updated_at)
                VALUES ($1, $2, true, $3, '', now())
                ON CONFLICT (series, recurrence_id) DO UPDATE SET cancelled = true, sequence = EXCLUDED.sequence,
-                   updated_at = now()""", series_id, rid, sequence)
+                   updated_at = now()""",
+            series_id,
+            rid,
+            sequence,
+        )
         await _tell_invitees(series, "meeting_occurrence_cancelled", METHOD_CANCEL, sequence, occurrence=key)
-        await audit.record(account, "occurrence.cancel", "meeting_occurrence", f"{series_id}/{key}",
-                           {"cancelled": False}, {"cancelled": True}, project_id=series["project"])
+        await audit.record(
+            account,
+            "occurrence.cancel",
+            "meeting_occurrence",
+            f"{series_id}/{key}",
+            {"cancelled": False},
+            {"cancelled": True},
+            project_id=series["project"],
+        )
     await kick_outbox()
     return await get_occurrence(account, series_id, key)
 
@@ -529,8 +717,9 @@ async def get_occurrence(account: CurrentAccount, series_id: int, key: str) -> d
 
 
 async def answers_of(series_id: int) -> dict[int, list[Answer]]:
-    rows = await sql.fetch("SELECT person, partstat, answered_at, recurrence_id FROM meeting_rsvp WHERE series = $1",
-                           series_id)
+    rows = await sql.fetch(
+        "SELECT person, partstat, answered_at, recurrence_id FROM meeting_rsvp WHERE series = $1", series_id
+    )
     answers: dict[int, list[Answer]] = {}
     for r in rows:
         answers.setdefault(r["person"], []).append(Answer(r["partstat"], r["answered_at"], r["recurrence_id"]))
@@ -545,12 +734,23 @@ async def responses(account: CurrentAccount, series_id: int, key: str) -> dict:
     people = await sql.fetch(
         """SELECT p.id, p.name, p.email, o.id AS organization_id, o.name AS organization_name
            FROM meeting_invitee i JOIN person p ON p.id = i.person LEFT JOIN organization o ON o.id = i.organization
-           WHERE i.series = $1 AND i.withdrawn_at IS NULL ORDER BY o.name, p.name""", series_id)
-    listed = [{"person_id": p["id"], "name": p["name"], "email": p["email"],
-               "organization_id": p["organization_id"], "organization_name": p["organization_name"],
-               "partstat": effective_partstat(answers.get(p["id"], []), rid)} for p in people]
-    counts = {s: sum(1 for p in listed if p["partstat"] == s)
-              for s in ("ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION")}
+           WHERE i.series = $1 AND i.withdrawn_at IS NULL ORDER BY o.name, p.name""",
+        series_id,
+    )
+    listed = [
+        {
+            "person_id": p["id"],
+            "name": p["name"],
+            "email": p["email"],
+            "organization_id": p["organization_id"],
+            "organization_name": p["organization_name"],
+            "partstat": effective_partstat(answers.get(p["id"], []), rid),
+        }
+        for p in people
+    ]
+    counts = {
+        s: sum(1 for p in listed if p["partstat"] == s) for s in ("ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION")
+    }
     occ = next(o for o in await occurrence_list(series) if o.key == key)
     return {"occurrence": occurrence_out(series, occ), "counts": counts, "people": listed}
 

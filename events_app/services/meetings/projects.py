@@ -3,6 +3,7 @@
 A contact who joins receives every active series of the project (the part still ahead); one who leaves receives a
 CANCEL for each, in the same transaction as the change (see services.meetings.meetings for the calendar side).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,9 +23,11 @@ from events_app.services.people.people import link_or_create_person
 from events_app.services.registration.registrations import normalize_email
 from events_app.settings import get_settings
 
-REPLY_MAILBOX_TOO_LONG = ("the part before the @ is too long for calendar replies: they come back to a personal "
-                          "address built on it (name+r<code>@domain), so it may have at most "
-                          f"{max_mailbox_local_length()} characters")
+REPLY_MAILBOX_TOO_LONG = (
+    "the part before the @ is too long for calendar replies: they come back to a personal "
+    "address built on it (name+r<code>@domain), so it may have at most "
+    f"{max_mailbox_local_length()} characters"
+)
 
 
 def reply_mailbox_errors(organizer_email: str) -> list[FieldError]:
@@ -37,8 +40,7 @@ def reply_mailbox_errors(organizer_email: str) -> list[FieldError]:
 
 def feed_url(nonce: str) -> str:
     settings = get_settings()
-    return f"{settings.public_url}/api/projects/feeds/{project_feed_token(settings.secret_key, nonce)}" \
-           "/calendar.ics"
+    return f"{settings.public_url}/api/projects/feeds/{project_feed_token(settings.secret_key, nonce)}/calendar.ics"
 
 
 async def _organization_exists(organization_id: int | None, field: str) -> list[FieldError]:
@@ -75,15 +77,32 @@ async def create_project(account: CurrentAccount, fields: dict[str, Any]) -> dic
             """INSERT INTO pilot_project (title, theme, description, coordinating_organization, organizer_email,
                                           organizer_name, feed_nonce, feed_hash, created_at, updated_at)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now()) RETURNING id""",
-            title, fields.get("theme") or "", fields.get("description") or "", org_id, organizer_email,
-            fields.get("organizer_name") or "", nonce, digest(token))
-        await sql.execute("INSERT INTO project_coordinator (project, account, role) VALUES ($1, $2, 'owner')",
-                          project_id, account.id)
+            title,
+            fields.get("theme") or "",
+            fields.get("description") or "",
+            org_id,
+            organizer_email,
+            fields.get("organizer_name") or "",
+            nonce,
+            digest(token),
+        )
+        await sql.execute(
+            "INSERT INTO project_coordinator (project, account, role) VALUES ($1, $2, 'owner')", project_id, account.id
+        )
         if org_id is not None:
-            await sql.execute("INSERT INTO project_member (project, organization, joined_at) VALUES ($1, $2, now())",
-                              project_id, org_id)
-        await audit.record(account, "project.create", "project", project_id, None,
-                           {"title": title, "coordinating_organization_id": org_id, "organizer_email": organizer_email})
+            await sql.execute(
+                "INSERT INTO project_member (project, organization, joined_at) VALUES ($1, $2, now())",
+                project_id,
+                org_id,
+            )
+        await audit.record(
+            account,
+            "project.create",
+            "project",
+            project_id,
+            None,
+            {"title": title, "coordinating_organization_id": org_id, "organizer_email": organizer_email},
+        )
     return await get_project(account, project_id)
 
 
@@ -105,8 +124,9 @@ async def update_project(account: CurrentAccount, project_id: int, changes: dict
         assignments = ", ".join(f"{k} = ${i + 2}" for i, k in enumerate(sets))
         async with DB.transaction():
             before = dict(await sql.fetchrow("SELECT * FROM pilot_project WHERE id = $1 FOR UPDATE", project_id))
-            await sql.execute(f"UPDATE pilot_project SET {assignments}, updated_at = now() WHERE id = $1",
-                              project_id, *sets.values())
+            await sql.execute(
+                f"UPDATE pilot_project SET {assignments}, updated_at = now() WHERE id = $1", project_id, *sets.values()
+            )
             await audit.record(account, "project.update", "project", project_id, *audit.changed(before, sets))
     return await get_project(account, project_id)
 
@@ -116,28 +136,53 @@ async def get_project(account: CurrentAccount, project_id: int) -> dict:
     row = dict(await sql.fetchrow("SELECT * FROM pilot_project WHERE id = $1", project_id))
     coordinators = await sql.fetch(
         "SELECT a.id, a.email, a.name, c.role FROM project_coordinator c JOIN account a ON a.id = c.account"
-        " WHERE c.project = $1 ORDER BY c.id", project_id)
+        " WHERE c.project = $1 ORDER BY c.id",
+        project_id,
+    )
     members = await sql.fetch(
         """SELECT o.id, o.name, o.kind, o.country, m.joined_at FROM project_member m
            JOIN organization o ON o.id = m.organization WHERE m.project = $1 AND m.left_at IS NULL
-           ORDER BY o.name""", project_id)
+           ORDER BY o.name""",
+        project_id,
+    )
     contacts = await sql.fetch(
         """SELECT p.id, p.email, p.name, p.language, p.timezone, c.organization, c.joined_at FROM project_contact c
            JOIN person p ON p.id = c.person WHERE c.project = $1 AND c.left_at IS NULL ORDER BY p.name""",
-        project_id)
+        project_id,
+    )
     by_org: dict[int, list[dict]] = {}
     for c in contacts:
         by_org.setdefault(c["organization"], []).append(
-            {"person_id": c["id"], "email": c["email"], "name": c["name"], "language": c["language"],
-             "timezone": c["timezone"], "joined_at": c["joined_at"]})
+            {
+                "person_id": c["id"],
+                "email": c["email"],
+                "name": c["name"],
+                "language": c["language"],
+                "timezone": c["timezone"],
+                "joined_at": c["joined_at"],
+            }
+        )
     return {
-        "id": row["id"], "title": row["title"], "theme": row["theme"], "description": row["description"],
+        "id": row["id"],
+        "title": row["title"],
+        "theme": row["theme"],
+        "description": row["description"],
         "coordinating_organization_id": row["coordinating_organization"],
-        "organizer_email": row["organizer_email"], "organizer_name": row["organizer_name"],
+        "organizer_email": row["organizer_email"],
+        "organizer_name": row["organizer_name"],
         "feed_url": feed_url(row["feed_nonce"]),
         "coordinators": [dict(c) for c in coordinators],
-        "members": [{"organization_id": m["id"], "name": m["name"], "kind": m["kind"], "country": m["country"],
-                     "joined_at": m["joined_at"], "contacts": by_org.get(m["id"], [])} for m in members],
+        "members": [
+            {
+                "organization_id": m["id"],
+                "name": m["name"],
+                "kind": m["kind"],
+                "country": m["country"],
+                "joined_at": m["joined_at"],
+                "contacts": by_org.get(m["id"], []),
+            }
+            for m in members
+        ],
         "created_at": row["created_at"],
     }
 
@@ -146,7 +191,9 @@ async def list_projects(account: CurrentAccount) -> list[dict]:
     rows = await sql.fetch(
         """SELECT p.id FROM pilot_project p WHERE $2 OR EXISTS(
                SELECT 1 FROM project_coordinator c WHERE c.project = p.id AND c.account = $1) ORDER BY p.id""",
-        account.id, account.is_admin)
+        account.id,
+        account.is_admin,
+    )
     return [await get_project(account, r["id"]) for r in rows]
 
 
@@ -156,11 +203,16 @@ async def add_coordinator(account: CurrentAccount, project_id: int, email: str) 
     if other is None:
         require([FieldError("email", "no active account has this email; create the account first")])
     async with DB.transaction():
-        added = await sql.execute("INSERT INTO project_coordinator (project, account, role)"
-                                  " VALUES ($1, $2, 'coordinator') ON CONFLICT DO NOTHING", project_id, other)
+        added = await sql.execute(
+            "INSERT INTO project_coordinator (project, account, role)"
+            " VALUES ($1, $2, 'coordinator') ON CONFLICT DO NOTHING",
+            project_id,
+            other,
+        )
         if added != "INSERT 0 0":
-            await audit.record(account, "project.add_coordinator", "project", project_id, None,
-                               {"coordinator": email.strip().lower()})
+            await audit.record(
+                account, "project.add_coordinator", "project", project_id, None, {"coordinator": email.strip().lower()}
+            )
     return await get_project(account, project_id)
 
 
@@ -179,30 +231,49 @@ def _person_fields(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         errors.append(FieldError(f"{prefix}language", f"must be one of {', '.join(LANGUAGES)}"))
     person["timezone"] = data.get("timezone")
     if person["timezone"] and not is_time_zone(person["timezone"]):
-        errors.append(FieldError(f"{prefix}timezone", f"unknown time zone {person['timezone']!r}: use an IANA "
-                                                      "name such as 'Africa/Johannesburg'"))
+        errors.append(
+            FieldError(
+                f"{prefix}timezone",
+                f"unknown time zone {person['timezone']!r}: use an IANA name such as 'Africa/Johannesburg'",
+            )
+        )
     require(errors)
     return person
 
 
-async def add_member(account: CurrentAccount, project_id: int, organization_id: int,
-                     contacts: list[dict[str, Any]]) -> dict:
+async def add_member(
+    account: CurrentAccount, project_id: int, organization_id: int, contacts: list[dict[str, Any]]
+) -> dict:
     """Add an organization to the cohort, with its contact people (each receives the project's series)."""
     await require_coordinator(account, project_id)
     require(await _organization_exists(organization_id, "organization_id"))
     people = [_person_fields(c, f"contacts[{i}].") for i, c in enumerate(contacts)]
     async with DB.transaction():
         await sql.execute("SELECT 1 FROM pilot_project WHERE id = $1 FOR UPDATE", project_id)
-        if await sql.fetchval("SELECT 1 FROM project_member WHERE project = $1 AND organization = $2"
-                              " AND left_at IS NULL", project_id, organization_id):
-            raise Conflict("this organization is already in the cohort; add contacts with POST "
-                           "/api/projects/{id}/contacts", "organization_id")
-        await sql.execute("INSERT INTO project_member (project, organization, joined_at) VALUES ($1, $2, now())",
-                          project_id, organization_id)
+        if await sql.fetchval(
+            "SELECT 1 FROM project_member WHERE project = $1 AND organization = $2 AND left_at IS NULL",
+            project_id,
+            organization_id,
+        ):
+            raise Conflict(
+                "this organization is already in the cohort; add contacts with POST /api/projects/{id}/contacts",
+                "organization_id",
+            )
+        await sql.execute(
+            "INSERT INTO project_member (project, organization, joined_at) VALUES ($1, $2, now())",
+            project_id,
+            organization_id,
+        )
         for person in people:
             await _add_contact(project_id, organization_id, person)
-        await audit.record(account, "project.add_member", "project", project_id, None,
-                           {"organization_id": organization_id, "contacts": [p["email"] for p in people]})
+        await audit.record(
+            account,
+            "project.add_member",
+            "project",
+            project_id,
+            None,
+            {"organization_id": organization_id, "contacts": [p["email"] for p in people]},
+        )
     await kick_outbox()
     return await get_project(account, project_id)
 
@@ -210,13 +281,23 @@ async def add_member(account: CurrentAccount, project_id: int, organization_id: 
 async def _add_contact(project_id: int, organization_id: int, person: dict[str, Any]) -> int:
     """Call with the project row locked (so the duplicate check below cannot race)."""
     # Linked or created, never changed: the organization is kept on the contact row, the rest is the person's own.
-    person_id = await link_or_create_person(person["email"], name=person["name"], organization_id=organization_id,
-                                            language=person["language"], timezone=person["timezone"])
-    if await sql.fetchval("SELECT 1 FROM project_contact WHERE project = $1 AND person = $2 AND left_at IS NULL",
-                          project_id, person_id):
+    person_id = await link_or_create_person(
+        person["email"],
+        name=person["name"],
+        organization_id=organization_id,
+        language=person["language"],
+        timezone=person["timezone"],
+    )
+    if await sql.fetchval(
+        "SELECT 1 FROM project_contact WHERE project = $1 AND person = $2 AND left_at IS NULL", project_id, person_id
+    ):
         raise Conflict(f"{person['email']} is already a contact of this project", "email")
-    await sql.execute("INSERT INTO project_contact (project, person, organization, joined_at)"
-                      " VALUES ($1, $2, $3, now())", project_id, person_id, organization_id)
+    await sql.execute(
+        "INSERT INTO project_contact (project, person, organization, joined_at) VALUES ($1, $2, $3, now())",
+        project_id,
+        person_id,
+        organization_id,
+    )
     await meetings.invite_to_project_series(project_id, person_id, organization_id)
     return person_id
 
@@ -228,13 +309,28 @@ async def add_contact(account: CurrentAccount, project_id: int, data: dict[str, 
     organization_id = data.get("organization_id")
     async with DB.transaction():
         await sql.execute("SELECT 1 FROM pilot_project WHERE id = $1 FOR UPDATE", project_id)
-        if not await sql.fetchval("SELECT 1 FROM project_member WHERE project = $1 AND organization = $2"
-                                  " AND left_at IS NULL", project_id, organization_id):
-            require([FieldError("organization_id", "this organization is not in the cohort: add it first with "
-                                                   "POST /api/projects/{id}/members")])
+        if not await sql.fetchval(
+            "SELECT 1 FROM project_member WHERE project = $1 AND organization = $2 AND left_at IS NULL",
+            project_id,
+            organization_id,
+        ):
+            require(
+                [
+                    FieldError(
+                        "organization_id",
+                        "this organization is not in the cohort: add it first with POST /api/projects/{id}/members",
+                    )
+                ]
+            )
         await _add_contact(project_id, organization_id, person)
-        await audit.record(account, "project.add_contact", "project", project_id, None,
-                           {"organization_id": organization_id, "email": person["email"]})
+        await audit.record(
+            account,
+            "project.add_contact",
+            "project",
+            project_id,
+            None,
+            {"organization_id": organization_id, "email": person["email"]},
+        )
     await kick_outbox()
     return await get_project(account, project_id)
 
@@ -244,8 +340,11 @@ async def remove_contact(account: CurrentAccount, project_id: int, person_id: in
     await require_coordinator(account, project_id)
     async with DB.transaction():
         await sql.execute("SELECT 1 FROM pilot_project WHERE id = $1 FOR UPDATE", project_id)
-        updated = await sql.execute("UPDATE project_contact SET left_at = now() WHERE project = $1 AND person = $2"
-                                    " AND left_at IS NULL", project_id, person_id)
+        updated = await sql.execute(
+            "UPDATE project_contact SET left_at = now() WHERE project = $1 AND person = $2 AND left_at IS NULL",
+            project_id,
+            person_id,
+        )
         if updated == "UPDATE 0":
             raise NotFound("contact of this project")
         await meetings.withdraw_from_project_series(project_id, person_id)
@@ -259,16 +358,28 @@ async def remove_member(account: CurrentAccount, project_id: int, organization_i
     await require_coordinator(account, project_id)
     async with DB.transaction():
         await sql.execute("SELECT 1 FROM pilot_project WHERE id = $1 FOR UPDATE", project_id)
-        updated = await sql.execute("UPDATE project_member SET left_at = now() WHERE project = $1"
-                                    " AND organization = $2 AND left_at IS NULL", project_id, organization_id)
+        updated = await sql.execute(
+            "UPDATE project_member SET left_at = now() WHERE project = $1 AND organization = $2 AND left_at IS NULL",
+            project_id,
+            organization_id,
+        )
         if updated == "UPDATE 0":
             raise NotFound("organization in this cohort")
-        people = await sql.fetch("UPDATE project_contact SET left_at = now() WHERE project = $1"
-                                 " AND organization = $2 AND left_at IS NULL RETURNING person",
-                                 project_id, organization_id)
+        people = await sql.fetch(
+            "UPDATE project_contact SET left_at = now() WHERE project = $1"
+            " AND organization = $2 AND left_at IS NULL RETURNING person",
+            project_id,
+            organization_id,
+        )
         for p in people:
             await meetings.withdraw_from_project_series(project_id, p["person"])
-        await audit.record(account, "project.remove_member", "project", project_id,
-                           {"organization_id": organization_id, "contacts": [p["person"] for p in people]}, None)
+        await audit.record(
+            account,
+            "project.remove_member",
+            "project",
+            project_id,
+            {"organization_id": organization_id, "contacts": [p["person"] for p in people]},
+            None,
+        )
     await kick_outbox()
     return await get_project(account, project_id)

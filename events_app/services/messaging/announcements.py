@@ -4,6 +4,7 @@ Sending writes one outbox row per recipient in a single INSERT ... SELECT (5,000
 second), de-duplicated per announcement and person; workers deliver them like every other message. People who
 unsubscribed from announcements are left out; every announcement carries List-Unsubscribe.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -26,12 +27,12 @@ AUDIENCES = ("confirmed", "category", "delegation", "waitlist", "session")
 _AUDIENCE_SQL = {
     "confirmed": "r.status = 'confirmed'",
     "category": "r.status = 'confirmed' AND r.category = (SELECT id FROM registration_category"
-                " WHERE event = $1 AND code = $2)",
+    " WHERE event = $1 AND code = $2)",
     "delegation": "r.status = ANY(ARRAY['confirmed', 'pending', 'waitlisted', 'offered'])"
-                  " AND r.delegation = $2::text::int",
+    " AND r.delegation = $2::text::int",
     "waitlist": "r.status IN ('waitlisted', 'offered')",
     "session": "r.status = 'confirmed' AND r.id IN (SELECT registration FROM agenda_booking"
-               " WHERE session = $2::text::int AND status = 'booked')",
+    " WHERE session = $2::text::int AND status = 'booked')",
 }
 
 
@@ -62,10 +63,13 @@ async def unsubscribe(token: str) -> None:
 async def _recipients_query(event_id: int, audience: dict[str, Any]) -> tuple[str, list]:
     clause, value = _audience_clause(audience)
     if audience["kind"] == "session" and not await sql.fetchval(
-            "SELECT 1 FROM agenda_session WHERE id = $1 AND event = $2", int(audience["value"]), event_id):
+        "SELECT 1 FROM agenda_session WHERE id = $1 AND event = $2", int(audience["value"]), event_id
+    ):
         require([FieldError("audience.value", "no session with this id in this event")])
-    query = (" FROM registration r JOIN person p ON p.id = r.person WHERE r.event = $1 AND NOT"
-             f" p.announcements_opt_out AND {clause}")
+    query = (
+        " FROM registration r JOIN person p ON p.id = r.person WHERE r.event = $1 AND NOT"
+        f" p.announcements_opt_out AND {clause}"
+    )
     return query, [event_id] + ([value] if "$2" in clause else [])
 
 
@@ -78,9 +82,22 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
         announcement_id = await sql.fetchval(
             "INSERT INTO announcement (event, subject, body, audience, status, recipients, created_by, created_at)"
             " VALUES ($1, $2, $3, $4::jsonb, 'draft', $5, $6, now()) RETURNING id",
-            event_id, data["subject"].strip(), data["body"], json.dumps(data["audience"]), count, account.id)
-        await audit.record(account, "announcement.create", "announcement", announcement_id, None,
-                           {"subject": data["subject"].strip(), "audience": data["audience"]}, event_id=event_id)
+            event_id,
+            data["subject"].strip(),
+            data["body"],
+            json.dumps(data["audience"]),
+            count,
+            account.id,
+        )
+        await audit.record(
+            account,
+            "announcement.create",
+            "announcement",
+            announcement_id,
+            None,
+            {"subject": data["subject"].strip(), "audience": data["audience"]},
+            event_id=event_id,
+        )
     return await get(account, event_id, announcement_id)
 
 
@@ -110,17 +127,30 @@ async def send(account: CurrentAccount, event_id: int, announcement_id: int) -> 
                        jsonb_build_object('announcement_id', ${n + 1}::int), 'pending', 0, now(), '', '',
                        'announcement:' || ${n + 1}::int || ':' || p.id, now() {query}
                 ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING""",
-            *args, announcement_id)
+            *args,
+            announcement_id,
+        )
         count = int(status.split()[-1])
-        await sql.execute("UPDATE announcement SET status = 'sent', sent_at = now(), recipients = $2 WHERE id = $1",
-                          announcement_id, count)
-        await audit.record(account, "announcement.send", "announcement", announcement_id, {"status": "draft"},
-                           {"status": "sent", "recipients": count}, event_id=event_id)
+        await sql.execute(
+            "UPDATE announcement SET status = 'sent', sent_at = now(), recipients = $2 WHERE id = $1",
+            announcement_id,
+            count,
+        )
+        await audit.record(
+            account,
+            "announcement.send",
+            "announcement",
+            announcement_id,
+            {"status": "draft"},
+            {"status": "sent", "recipients": count},
+            event_id=event_id,
+        )
     await kick_outbox()
     return await get(account, event_id, announcement_id)
 
 
 async def sample_recipient(event_id: int, audience: dict[str, Any]):
     query, args = await _recipients_query(event_id, audience)
-    return await sql.fetchrow("SELECT r.id, p.email, r.registered_language AS language" + query
-                              + " ORDER BY r.id LIMIT 1", *args)
+    return await sql.fetchrow(
+        "SELECT r.id, p.email, r.registered_language AS language" + query + " ORDER BY r.id LIMIT 1", *args
+    )

@@ -3,6 +3,7 @@
 The de-duplication key contains the event's start, so a moved event is reminded at its new time, and a task that
 runs twice writes nothing the second time.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,21 +25,34 @@ def due_hours(starts_at: datetime, reminder_hours: list[int], now: datetime) -> 
 async def send_due(now: datetime | None = None) -> int:
     now = now or datetime.now(timezone.utc)
     written = 0
-    events = await sql.fetch("SELECT id, starts_at, reminder_hours FROM event WHERE status = 'published'"
-                             " AND starts_at > $1 AND starts_at <= $2", now, now + HORIZON)
+    events = await sql.fetch(
+        "SELECT id, starts_at, reminder_hours FROM event WHERE status = 'published'"
+        " AND starts_at > $1 AND starts_at <= $2",
+        now,
+        now + HORIZON,
+    )
     for event in events:
-        hours = json.loads(event["reminder_hours"]) if isinstance(event["reminder_hours"], str) \
-            else event["reminder_hours"]
+        hours = (
+            json.loads(event["reminder_hours"]) if isinstance(event["reminder_hours"], str) else event["reminder_hours"]
+        )
         for h in due_hours(event["starts_at"], hours or [], now):
             async with DB.transaction():
                 for person in await sql.fetch(
-                        "SELECT r.id, p.email, r.registered_language AS language FROM registration r"
-                        " JOIN person p ON p.id = r.person"
-                        " WHERE r.event = $1 AND r.status = 'confirmed'", event["id"]):
+                    "SELECT r.id, p.email, r.registered_language AS language FROM registration r"
+                    " JOIN person p ON p.id = r.person"
+                    " WHERE r.event = $1 AND r.status = 'confirmed'",
+                    event["id"],
+                ):
                     key = f"reminder:{person['id']}:{h}:{event['starts_at'].isoformat()}"
-                    if await outbox.enqueue("event_reminder", person["email"], event_id=event["id"],
-                                            registration_id=person["id"], language=person["language"],
-                                            payload={"hours": h}, dedupe_key=key):
+                    if await outbox.enqueue(
+                        "event_reminder",
+                        person["email"],
+                        event_id=event["id"],
+                        registration_id=person["id"],
+                        language=person["language"],
+                        payload={"hours": h},
+                        dedupe_key=key,
+                    ):
                         written += 1
     written += await _session_reminders(now)
     if written:
@@ -57,12 +71,19 @@ async def _session_reminders(now: datetime) -> int:
            JOIN person p ON p.id = r.person
            WHERE e.status = 'published' AND s.status = 'published' AND e.session_reminder_minutes > 0
              AND s.starts_at > $1 AND s.starts_at - make_interval(mins => e.session_reminder_minutes) <= $1""",
-        now)
+        now,
+    )
     async with DB.transaction():
         for row in rows:
             key = f"session-reminder:{row['registration']}:{row['session']}:{row['starts_at'].isoformat()}"
-            if await outbox.enqueue("session_reminder", row["email"], event_id=row["event"],
-                                    registration_id=row["registration"], language=row["language"],
-                                    payload={"session_id": row["session"]}, dedupe_key=key):
+            if await outbox.enqueue(
+                "session_reminder",
+                row["email"],
+                event_id=row["event"],
+                registration_id=row["registration"],
+                language=row["language"],
+                payload={"session_id": row["session"]},
+                dedupe_key=key,
+            ):
                 written += 1
     return written

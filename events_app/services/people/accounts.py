@@ -6,6 +6,7 @@ instead of stalling the event loop and every other request with it. Those thread
 priority (nice +10, inherited by any thread argon2 starts), so on a machine with few cores the event loop gets the
 CPU first and other requests stay fast while logins wait their turn.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -55,14 +56,15 @@ def hashing_threads() -> ThreadPoolExecutor:
     (the rest wait in the queue); their own, so no other work inherits their low priority."""
     global _hasher
     if _hasher is None or _hasher[0] != os.getpid():  # threads do not survive a fork
-        _hasher = (os.getpid(), ThreadPoolExecutor(max_workers=ARGON2_THREADS, thread_name_prefix="argon2",
-                                                   initializer=_lower_priority))
+        _hasher = (
+            os.getpid(),
+            ThreadPoolExecutor(max_workers=ARGON2_THREADS, thread_name_prefix="argon2", initializer=_lower_priority),
+        )
     return _hasher[1]
 
 
 async def verify_off_loop(password_hash: str, password: str) -> bool:
-    return await asyncio.get_running_loop().run_in_executor(hashing_threads(), verify_password, password_hash,
-                                                            password)
+    return await asyncio.get_running_loop().run_in_executor(hashing_threads(), verify_password, password_hash, password)
 
 
 async def hash_off_loop(password: str) -> str:
@@ -100,7 +102,9 @@ async def login(email: str, password: str, *, client: str) -> tuple[str, datetim
     expires = datetime.now(timezone.utc) + SESSION_LIFETIME
     await sql.execute(
         "INSERT INTO auth_session (token_hash, account, created_at, expires_at) VALUES ($1, $2, now(), $3)",
-        digest(token), row["id"], expires,
+        digest(token),
+        row["id"],
+        expires,
     )
     return token, expires, CurrentAccount(row["id"], row["email"], row["name"], row["is_admin"])
 
@@ -124,7 +128,10 @@ async def require_coordinator(account: CurrentAccount, project_id: int) -> None:
     """NotFound for an unknown project, Forbidden unless the account coordinates it (administrators may all)."""
     row = await sql.fetchrow(
         "SELECT p.id, EXISTS(SELECT 1 FROM project_coordinator c WHERE c.project = p.id AND c.account = $2) AS mine"
-        " FROM pilot_project p WHERE p.id = $1", project_id, account.id)
+        " FROM pilot_project p WHERE p.id = $1",
+        project_id,
+        account.id,
+    )
     if row is None:
         raise NotFound("pilot project")
     if not (row["mine"] or account.is_admin):
@@ -138,7 +145,8 @@ async def require_organizer(account: CurrentAccount, event_id: int) -> None:
         "SELECT e.id, EXISTS(SELECT 1 FROM event_organizer o WHERE o.event = e.id AND o.account = $2)"
         " OR EXISTS(SELECT 1 FROM office_staff s WHERE s.office = e.office AND s.account = $2) AS mine"
         " FROM event e WHERE e.id = $1",
-        event_id, account.id,
+        event_id,
+        account.id,
     )
     if row is None:
         raise NotFound("event")
@@ -171,15 +179,19 @@ async def create_account(email: str, name: str, password: str, *, is_admin: bool
            ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, password_hash = EXCLUDED.password_hash,
                                              is_admin = EXCLUDED.is_admin, is_active = true
            RETURNING id""",
-        email.strip().lower(), name, password_hash, is_admin,
+        email.strip().lower(),
+        name,
+        password_hash,
+        is_admin,
     )
 
 
 # --------------------------------------------------------------------------- password change and reset
 
 
-async def change_password(account: CurrentAccount, current_password: str, new_password: str, *,
-                          keep_token: str | None = None) -> int:
+async def change_password(
+    account: CurrentAccount, current_password: str, new_password: str, *, keep_token: str | None = None
+) -> int:
     """Set a new password after checking the current one. Every other session of the account ends (the one whose
     token is `keep_token` stays, so the organizer who changed it is not logged out); outstanding reset links die.
     Returns the number of sessions ended."""
@@ -199,10 +211,12 @@ async def change_password(account: CurrentAccount, current_password: str, new_pa
 async def _set_password(account_id: int, password_hash: str, keep_token: str | None) -> int:
     """Inside a transaction: the new hash, every session but `keep_token`'s ended, reset links used up."""
     await sql.execute("UPDATE account SET password_hash = $2 WHERE id = $1", account_id, password_hash)
-    await sql.execute("UPDATE password_reset SET used_at = now() WHERE account = $1 AND used_at IS NULL",
-                      account_id)
-    status = await sql.execute("DELETE FROM auth_session WHERE account = $1 AND token_hash <> $2",
-                               account_id, digest(keep_token) if keep_token else "")
+    await sql.execute("UPDATE password_reset SET used_at = now() WHERE account = $1 AND used_at IS NULL", account_id)
+    status = await sql.execute(
+        "DELETE FROM auth_session WHERE account = $1 AND token_hash <> $2",
+        account_id,
+        digest(keep_token) if keep_token else "",
+    )
     return int(status.split()[-1])
 
 
@@ -222,15 +236,25 @@ async def request_password_reset(email: str, language: str = "en") -> None:
         reset_id = await sql.fetchval(
             """INSERT INTO password_reset (account, token_nonce, token_hash, created_at, expires_at)
                VALUES ($1, $2, $3, now(), now() + $4::interval) RETURNING id""",
-            account["id"], nonce, digest(token), timedelta(minutes=settings.password_reset_minutes))
-        await outbox.enqueue("password_reset", account["email"], language=language if language in ("en", "es")
-                             else "en", payload={"reset_id": reset_id})
+            account["id"],
+            nonce,
+            digest(token),
+            timedelta(minutes=settings.password_reset_minutes),
+        )
+        await outbox.enqueue(
+            "password_reset",
+            account["email"],
+            language=language if language in ("en", "es") else "en",
+            payload={"reset_id": reset_id},
+        )
     await kick_outbox()
 
 
 def _reset_link_gone() -> Gone:
-    return Gone("this password reset link has expired or was already used; ask for a new one",
-                [FieldError("token", "has expired or was already used")])
+    return Gone(
+        "this password reset link has expired or was already used; ask for a new one",
+        [FieldError("token", "has expired or was already used")],
+    )
 
 
 async def check_reset_token(token: str) -> str:
@@ -238,7 +262,8 @@ async def check_reset_token(token: str) -> str:
     email = await sql.fetchval(
         """SELECT a.email FROM password_reset r JOIN account a ON a.id = r.account
            WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now() AND a.is_active""",
-        digest(token))
+        digest(token),
+    )
     if email is None:
         raise _reset_link_gone()
     return email
@@ -254,7 +279,8 @@ async def reset_password(token: str, new_password: str) -> None:
         account_id = await sql.fetchval(
             """UPDATE password_reset SET used_at = now()
                WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING account""",
-            digest(token))
+            digest(token),
+        )
         if account_id is None:  # used by a concurrent request in the meantime
             raise _reset_link_gone()
         ended = await _set_password(account_id, password_hash, None)

@@ -3,6 +3,7 @@
 Administrators create offices and name their staff; an event belongs to at most one office, chosen by an
 administrator or by staff of that office.
 """
+
 from __future__ import annotations
 
 from events_app.db import sql
@@ -19,7 +20,10 @@ async def check_assignable(account: CurrentAccount, office_id: int | None) -> No
         return
     row = await sql.fetchrow(
         "SELECT o.id, EXISTS(SELECT 1 FROM office_staff s WHERE s.office = o.id AND s.account = $2) AS staff"
-        " FROM office o WHERE o.id = $1", office_id, account.id)
+        " FROM office o WHERE o.id = $1",
+        office_id,
+        account.id,
+    )
     if row is None:
         require([FieldError("office_id", "no office has this id: see GET /api/admin/offices")])
     if not (row["staff"] or account.is_admin):
@@ -30,8 +34,11 @@ async def office_out(office_id: int) -> dict:
     row = await sql.fetchrow("SELECT id, name, region, created_at FROM office WHERE id = $1", office_id)
     if row is None:
         raise NotFound("office")
-    staff = await sql.fetch("SELECT a.id, a.email, a.name FROM office_staff s JOIN account a ON a.id = s.account"
-                            " WHERE s.office = $1 ORDER BY a.email", office_id)
+    staff = await sql.fetch(
+        "SELECT a.id, a.email, a.name FROM office_staff s JOIN account a ON a.id = s.account"
+        " WHERE s.office = $1 ORDER BY a.email",
+        office_id,
+    )
     events = await sql.fetch("SELECT id FROM event WHERE office = $1 ORDER BY starts_at, id", office_id)
     return {**dict(row), "staff": [dict(s) for s in staff], "event_ids": [e["id"] for e in events]}
 
@@ -40,7 +47,10 @@ async def list_offices(account: CurrentAccount) -> list[dict]:
     """Administrators see every office; staff see their own."""
     rows = await sql.fetch(
         "SELECT o.id FROM office o WHERE $2 OR EXISTS(SELECT 1 FROM office_staff s WHERE s.office = o.id"
-        " AND s.account = $1) ORDER BY o.name", account.id, account.is_admin)
+        " AND s.account = $1) ORDER BY o.name",
+        account.id,
+        account.is_admin,
+    )
     return [await office_out(r["id"]) for r in rows]
 
 
@@ -52,8 +62,9 @@ async def create_office(account: CurrentAccount, name: str, region: str) -> dict
     async with DB.transaction():
         if await sql.fetchval("SELECT 1 FROM office WHERE name = $1", name):
             raise Conflict(f"an office named {name!r} exists already", "name")
-        office_id = await sql.fetchval("INSERT INTO office (name, region, created_at) VALUES ($1, $2, now())"
-                                       " RETURNING id", name, region.strip())
+        office_id = await sql.fetchval(
+            "INSERT INTO office (name, region, created_at) VALUES ($1, $2, now()) RETURNING id", name, region.strip()
+        )
         await audit.record(account, "office.create", "office", office_id, None, {"name": name, "region": region})
     return await office_out(office_id)
 
@@ -65,8 +76,9 @@ async def add_staff(account: CurrentAccount, office_id: int, email: str) -> dict
     if other is None:
         require([FieldError("email", "no active account has this email; create the account first")])
     async with DB.transaction():
-        added = await sql.execute("INSERT INTO office_staff (office, account) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                                  office_id, other)
+        added = await sql.execute(
+            "INSERT INTO office_staff (office, account) VALUES ($1, $2) ON CONFLICT DO NOTHING", office_id, other
+        )
         if added != "INSERT 0 0":
             await audit.record(account, "office.add_staff", "office", office_id, None, {"account": email.lower()})
     return await office_out(office_id)
@@ -75,8 +87,9 @@ async def add_staff(account: CurrentAccount, office_id: int, email: str) -> dict
 async def remove_staff(account: CurrentAccount, office_id: int, account_id: int) -> dict:
     require_admin(account)
     async with DB.transaction():
-        removed = await sql.execute("DELETE FROM office_staff WHERE office = $1 AND account = $2",
-                                    office_id, account_id)
+        removed = await sql.execute(
+            "DELETE FROM office_staff WHERE office = $1 AND account = $2", office_id, account_id
+        )
         if removed == "DELETE 0":
             raise NotFound("staff member of this office")
         await audit.record(account, "office.remove_staff", "office", office_id, {"account_id": account_id}, None)

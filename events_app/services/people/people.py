@@ -16,6 +16,7 @@ The SQL is person_ctes (one person) and LINK_OR_CREATE_MANY (a batch); the regis
 person_ctes so that registering stays one statement. Changing a person's own data is a different use case
 (person_access: with a fresh emailed link), and so are the anonymous copies erasure/retention insert (privacy).
 """
+
 from __future__ import annotations
 
 from events_app.db import sql
@@ -32,7 +33,10 @@ async def list_organizations(country: str | None = None, q: str | None = None, l
         """SELECT id, name, kind, country, membership_status FROM organization
            WHERE ($1::text IS NULL OR country = upper($1)) AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%')
            ORDER BY name LIMIT $3""",
-        country, q, max(0, limit))
+        country,
+        q,
+        max(0, limit),
+    )
     return [dict(r) for r in rows]
 
 
@@ -91,6 +95,7 @@ async def require_visible_person(account: CurrentAccount, person_id: int) -> Non
 
 # --------------------------------------------------------------------------- linking people by email
 
+
 # link_or_create_person: the person with this address, inserted when there is none; an existing person is never
 # changed (their name, organization, language and time zone are theirs). In one statement the inserted row and the
 # existing one cannot both be returned; a concurrent insert of the same address (committed after this statement's
@@ -120,8 +125,14 @@ LINK_OR_CREATE_MANY = """
                                            AND email NOT IN (SELECT email FROM created)"""
 
 
-async def link_or_create_person(email: str, *, name: str | None = None, organization_id: int | None = None,
-                                language: str = "en", timezone: str | None = None) -> int:
+async def link_or_create_person(
+    email: str,
+    *,
+    name: str | None = None,
+    organization_id: int | None = None,
+    language: str = "en",
+    timezone: str | None = None,
+) -> int:
     """The id of the person with this (already validated) address; a new person gets the given name,
     organization, language and time zone, an existing one keeps theirs."""
     email = email.strip().lower()
@@ -133,16 +144,21 @@ async def link_or_create_person(email: str, *, name: str | None = None, organiza
     raise RuntimeError(f"could not link or create the person with address {email!r}")  # pragma: no cover
 
 
-async def link_or_create_people(emails: list[str], names: list[str], organization_ids: list[int | None]
-                                ) -> dict[str, int]:
+async def link_or_create_people(
+    emails: list[str], names: list[str], organization_ids: list[int | None]
+) -> dict[str, int]:
     """{email: person id} for a batch of (already lower-cased) addresses, under the same policy."""
     found: dict[str, int] = {}
     for _ in range(3):
         todo = [i for i, e in enumerate(emails) if e not in found]
         if not todo:
             return found
-        rows = await sql.fetch(LINK_OR_CREATE_MANY, [emails[i] for i in todo], [names[i] for i in todo],
-                               [organization_ids[i] for i in todo])
+        rows = await sql.fetch(
+            LINK_OR_CREATE_MANY,
+            [emails[i] for i in todo],
+            [names[i] for i in todo],
+            [organization_ids[i] for i in todo],
+        )
         found |= {r["email"]: r["id"] for r in rows}
     if any(e not in found for e in emails):  # pragma: no cover
         raise RuntimeError("could not link or create every person of the batch")
@@ -168,7 +184,9 @@ async def _domains_out(organization_id: int) -> dict:
         """SELECT o.id, o.name, coalesce(array_agg(d.domain ORDER BY d.domain) FILTER (WHERE d.domain IS NOT NULL),
                                          '{}') AS domains
            FROM organization o LEFT JOIN organization_domain d ON d.organization = o.id WHERE o.id = $1
-           GROUP BY o.id""", organization_id)
+           GROUP BY o.id""",
+        organization_id,
+    )
     if row is None:
         raise NotFound("organization")
     return {"organization_id": row["id"], "name": row["name"], "domains": list(row["domains"])}
@@ -187,12 +205,32 @@ async def set_organization_domains(account: CurrentAccount, organization_id: int
         before = await _domains_out(organization_id)
         taken = await sql.fetch(
             "SELECT d.domain, o.name FROM organization_domain d JOIN organization o ON o.id = d.organization"
-            " WHERE d.domain = ANY($1::text[]) AND d.organization <> $2 ORDER BY d.domain", clean, organization_id)
-        require([FieldError("domains", f"{r['domain']} is already registered for {r['name']}: an address belongs "
-                                       "to one organization") for r in taken])
+            " WHERE d.domain = ANY($1::text[]) AND d.organization <> $2 ORDER BY d.domain",
+            clean,
+            organization_id,
+        )
+        require(
+            [
+                FieldError(
+                    "domains",
+                    f"{r['domain']} is already registered for {r['name']}: an address belongs to one organization",
+                )
+                for r in taken
+            ]
+        )
         await sql.execute("DELETE FROM organization_domain WHERE organization = $1", organization_id)
-        await sql.execute("INSERT INTO organization_domain (organization, domain, created_at)"
-                          " SELECT $1, d, now() FROM unnest($2::text[]) AS x(d)", organization_id, clean)
-        await audit.record(account, "organization.set_domains", "organization", organization_id,
-                           {"domains": before["domains"]}, {"domains": clean})
+        await sql.execute(
+            "INSERT INTO organization_domain (organization, domain, created_at)"
+            " SELECT $1, d, now() FROM unnest($2::text[]) AS x(d)",
+            organization_id,
+            clean,
+        )
+        await audit.record(
+            account,
+            "organization.set_domains",
+            "organization",
+            organization_id,
+            {"domains": before["domains"]},
+            {"domains": clean},
+        )
     return await _domains_out(organization_id)

@@ -3,6 +3,7 @@
 Fragments are constants (no input is ever formatted into them); statements that grow the SEQUENCE as part of a
 larger statement (the registration statement, seats.notify) embed GROW / grow_when so they stay one round trip.
 """
+
 from __future__ import annotations
 
 from events_app.db import sql
@@ -20,13 +21,16 @@ def grow_when(condition: str) -> str:
 def cancelled_before(event: str, person: str) -> str:
     """SQL condition: the person was sent a CANCEL for the event before (a cancelled or rejected registration).
     `event` and `person` are SQL expressions written in code (column names, parameters), never input."""
-    return (f"EXISTS (SELECT 1 FROM registration o WHERE o.event = {event} AND o.person = {person}"
-            " AND o.status IN ('cancelled', 'rejected'))")
+    return (
+        f"EXISTS (SELECT 1 FROM registration o WHERE o.event = {event} AND o.person = {person}"
+        " AND o.status IN ('cancelled', 'rejected'))"
+    )
 
 
 BUMP_EVENT = f"UPDATE event SET {GROW}, updated_at = now() WHERE id = $1 RETURNING calendar_sequence"
-BUMP_SESSION = (f"UPDATE agenda_session SET {GROW}, updated_at = clock_timestamp() WHERE id = $1"
-                " RETURNING calendar_sequence, event")
+BUMP_SESSION = (
+    f"UPDATE agenda_session SET {GROW}, updated_at = clock_timestamp() WHERE id = $1 RETURNING calendar_sequence, event"
+)
 BUMP_SERIES = f"UPDATE meeting_series SET {GROW}, updated_at = now() WHERE id = $1 RETURNING calendar_sequence"
 
 
@@ -42,4 +46,3 @@ async def bump_session(session_id: int):
 async def bump_series(series_id: int) -> int:
     """Grow a meeting series' SEQUENCE (and the feed's DTSTAMP through updated_at)."""
     return await sql.fetchval(BUMP_SERIES, series_id)
-

@@ -1,4 +1,5 @@
 """Readiness of the database and the broker, each checked with a short timeout."""
+
 from __future__ import annotations
 
 import asyncio

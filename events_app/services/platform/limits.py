@@ -9,6 +9,7 @@ must not stop registrations. When Redis is only busy (every pooled connection in
 still hold: the request waits for a connection up to RATE_LIMIT_REDIS_WAIT_SECONDS and is then refused with 503,
 so a flood cannot switch the limits off by keeping the limiter busy.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -58,9 +59,13 @@ def client() -> aioredis.Redis:
     if _client is None or _client[0] is not loop:
         settings = get_settings()
         pool = aioredis.BlockingConnectionPool.from_url(
-            settings.redis_url, max_connections=settings.limits_pool_size,
-            timeout=settings.limits_pool_wait_seconds, socket_timeout=settings.limits_pool_wait_seconds,
-            socket_connect_timeout=0.5, health_check_interval=30)
+            settings.redis_url,
+            max_connections=settings.limits_pool_size,
+            timeout=settings.limits_pool_wait_seconds,
+            socket_timeout=settings.limits_pool_wait_seconds,
+            socket_connect_timeout=0.5,
+            health_check_interval=30,
+        )
         _client = (loop, aioredis.Redis(connection_pool=pool))
     return _client[1]
 
@@ -112,15 +117,17 @@ def _windows_script():
 async def hit(*checks: tuple[str, str, str, str]) -> None:
     """Count one request against each (kind, target, limit spec, what) in one round trip; TooManyRequests (429,
     Retry-After) naming the first limit the request is over."""
-    counted = [(kind, target, limit, what) for kind, target, spec, what in checks
-               if (limit := parse(spec)) is not None]
+    counted = [(kind, target, limit, what) for kind, target, spec, what in checks if (limit := parse(spec)) is not None]
     if not counted:
         return
     result = await _guarded(
         f"rate limits {', '.join(c[0] for c in counted)}",
-        lambda: _windows_script()(keys=[_key(kind, target) for kind, target, _, _ in counted],
-                                  args=[int(seconds * 1000) for _, _, (_, seconds), _ in counted]),
-        None)
+        lambda: _windows_script()(
+            keys=[_key(kind, target) for kind, target, _, _ in counted],
+            args=[int(seconds * 1000) for _, _, (_, seconds), _ in counted],
+        ),
+        None,
+    )
     if result is None:
         return
     for (_, _, (count, _), what), n, ttl_ms in zip(counted, result[::2], result[1::2], strict=True):
@@ -176,5 +183,6 @@ async def login_failed(email: str, client_address: str) -> None:
 
 async def login_succeeded(email: str, client_address: str) -> None:
     pair = _pair(email, client_address)
-    await _guarded("login failure reset",
-                   lambda: client().delete(_key("login-fail", pair), _key("login-lock", pair)), None)
+    await _guarded(
+        "login failure reset", lambda: client().delete(_key("login-fail", pair), _key("login-lock", pair)), None
+    )

@@ -6,6 +6,7 @@ again: a crash may resend, never lose. A worker whose batch takes longer than th
 (renew()), so a live worker's rows are not taken by another; each claim increments `attempts`, which tells a
 worker whether a row it claimed is still its own.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,18 @@ COLUMNS = """(kind, event, registration, recipient, language, payload, calendar_
 NEW_ROW_DEFAULTS = "'pending', 0, now(), '', ''"
 
 
-async def enqueue(kind: str, recipient: str, *, event_id: int | None = None, registration_id: int | None = None,
-                  language: str = "en", payload: dict[str, Any] | None = None, calendar_method: str | None = None,
-                  calendar_sequence: int | None = None, dedupe_key: str | None = None) -> int | None:
+async def enqueue(
+    kind: str,
+    recipient: str,
+    *,
+    event_id: int | None = None,
+    registration_id: int | None = None,
+    language: str = "en",
+    payload: dict[str, Any] | None = None,
+    calendar_method: str | None = None,
+    calendar_sequence: int | None = None,
+    dedupe_key: str | None = None,
+) -> int | None:
     """Write one message; call inside the transaction that makes the change.
 
     With a dedupe_key the message is written at most once (None is returned when it already exists). Nothing is
@@ -37,8 +47,15 @@ async def enqueue(kind: str, recipient: str, *, event_id: int | None = None, reg
         f"""INSERT INTO outbox_message {COLUMNS}
            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, {NEW_ROW_DEFAULTS}, $9, now())
            ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id""",
-        kind, event_id, registration_id, recipient, language, json.dumps(payload or {}, default=str),
-        calendar_method, calendar_sequence, dedupe_key,
+        kind,
+        event_id,
+        registration_id,
+        recipient,
+        language,
+        json.dumps(payload or {}, default=str),
+        calendar_method,
+        calendar_sequence,
+        dedupe_key,
     )
 
 
@@ -52,7 +69,8 @@ async def claim(limit: int) -> list[dict]:
                              OR (status = 'sending' AND lease_until < now())
                           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
            RETURNING o.*""",
-        limit, timedelta(seconds=get_settings().outbox_lease_seconds),
+        limit,
+        timedelta(seconds=get_settings().outbox_lease_seconds),
     )
     return [dict(r) for r in sorted(rows, key=lambda r: r["id"])]
 
@@ -70,7 +88,8 @@ async def renew(rows: list[dict]) -> set[int]:
            FROM unnest($1::int[], $2::int[]) AS held(id, attempts)
            WHERE o.id = held.id AND o.attempts = held.attempts AND o.status = 'sending'
            RETURNING o.id""",
-        [r["id"] for r in rows], [r["attempts"] for r in rows],
+        [r["id"] for r in rows],
+        [r["attempts"] for r in rows],
         timedelta(seconds=get_settings().outbox_lease_seconds),
     )
     return {r["id"] for r in renewed}
@@ -80,7 +99,8 @@ async def mark_sent(message_id: int, header_id: str) -> None:
     await sql.execute(
         "UPDATE outbox_message SET status = 'sent', sent_at = now(), lease_until = NULL, message_id = $2,"
         " last_error = '' WHERE id = $1",
-        message_id, header_id,
+        message_id,
+        header_id,
     )
 
 
@@ -98,7 +118,9 @@ async def mark_retry(message_id: int, attempts: int, error: str) -> str:
     await sql.execute(
         "UPDATE outbox_message SET status = 'pending', lease_until = NULL, next_attempt_at = $2, last_error = $3"
         " WHERE id = $1",
-        message_id, datetime.now(timezone.utc) + backoff(attempts), error[:2000],
+        message_id,
+        datetime.now(timezone.utc) + backoff(attempts),
+        error[:2000],
     )
     return "pending"
 
@@ -106,7 +128,8 @@ async def mark_retry(message_id: int, attempts: int, error: str) -> str:
 async def mark_failed(message_id: int, error: str) -> None:
     await sql.execute(
         "UPDATE outbox_message SET status = 'failed', lease_until = NULL, last_error = $2 WHERE id = $1",
-        message_id, error[:2000],
+        message_id,
+        error[:2000],
     )
 
 

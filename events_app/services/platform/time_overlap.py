@@ -2,6 +2,7 @@
 
 Written as two comparisons (not tstzrange &&) so the planner keeps using the plain indexes on starts_at/ends_at.
 """
+
 from __future__ import annotations
 
 

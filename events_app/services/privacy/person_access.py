@@ -7,6 +7,7 @@ outbox message with a link valid ACCESS_LINK_MINUTES; opening the link changes n
 exchange() marks it used, in one conditional UPDATE so it works once, and returns a session token valid
 PERSON_SESSION_MINUTES. Links and sessions are stored as digests only (links as nonce + digest, like manage links).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -32,8 +33,10 @@ from events_app.services.registration.registrations import normalize_email
 from events_app.settings import get_settings
 
 MAIL_KIND = "person_access_link"
-SESSION_REQUIRED = ("this needs a fresh link: ask for one with POST /api/people/access-link, then exchange it with "
-                    "POST /api/people/access and send 'Authorization: Bearer <session>'")
+SESSION_REQUIRED = (
+    "this needs a fresh link: ask for one with POST /api/people/access-link, then exchange it with "
+    "POST /api/people/access and send 'Authorization: Bearer <session>'"
+)
 
 
 class LinkGone(Gone):
@@ -41,9 +44,14 @@ class LinkGone(Gone):
 
     def __init__(self, state: str):
         reason = {"used": "this link has already been used", "expired": "this link has expired"}.get(
-            state, "this link is not valid")
-        super().__init__(f"{reason}; ask for a new one (it is emailed to the address on file and works once, "
-                         f"for {ACCESS_LINK_MINUTES} minutes)", [FieldError("token", reason)], {"state": state})
+            state, "this link is not valid"
+        )
+        super().__init__(
+            f"{reason}; ask for a new one (it is emailed to the address on file and works once, "
+            f"for {ACCESS_LINK_MINUTES} minutes)",
+            [FieldError("token", reason)],
+            {"state": state},
+        )
 
 
 async def request_link(email: str, now: datetime | None = None) -> None:
@@ -52,8 +60,7 @@ async def request_link(email: str, now: datetime | None = None) -> None:
     now = now or datetime.now(timezone.utc)
     address = normalize_email(email)
     async with DB.transaction():
-        person = await sql.fetchrow("SELECT id, language FROM person WHERE email = $1 AND erased_at IS NULL",
-                                    address)
+        person = await sql.fetchrow("SELECT id, language FROM person WHERE email = $1 AND erased_at IS NULL", address)
         if person is not None:
             await _write_link(person, address, now)
     await kick_outbox()  # for unknown addresses too, so the answer takes about as long
@@ -64,17 +71,24 @@ async def _write_link(person, address: str, now: datetime) -> None:
     nonce = new_nonce()
     link_id = await sql.fetchval(
         "INSERT INTO person_access_link (person, token_nonce, token_hash, expires_at, created_at)"
-        " VALUES ($1, $2, $3, $4, $5) RETURNING id", person["id"], nonce,
-        digest(access_link_token(get_settings().secret_key, nonce)), now + timedelta(minutes=ACCESS_LINK_MINUTES),
-        now)
+        " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        person["id"],
+        nonce,
+        digest(access_link_token(get_settings().secret_key, nonce)),
+        now + timedelta(minutes=ACCESS_LINK_MINUTES),
+        now,
+    )
     await outbox.enqueue(MAIL_KIND, address, language=person["language"] or "en", payload={"link_id": link_id})
 
 
 async def link_state(token: str, now: datetime | None = None) -> str:
     """What the link can still do ('valid', 'used', 'expired', 'unknown'), without using it."""
     now = now or datetime.now(timezone.utc)
-    row = await sql.fetchrow("SELECT l.expires_at, l.used_at FROM person_access_link l JOIN person p"
-                             " ON p.id = l.person AND p.erased_at IS NULL WHERE l.token_hash = $1", digest(token))
+    row = await sql.fetchrow(
+        "SELECT l.expires_at, l.used_at FROM person_access_link l JOIN person p"
+        " ON p.id = l.person AND p.erased_at IS NULL WHERE l.token_hash = $1",
+        digest(token),
+    )
     return access_link_state(row is not None, row and row["expires_at"], row and row["used_at"], now)
 
 
@@ -86,14 +100,22 @@ async def exchange(token: str, now: datetime | None = None) -> dict:
         person_id = await sql.fetchval(
             "UPDATE person_access_link l SET used_at = $2 FROM person p"
             " WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2 AND p.id = l.person"
-            " AND p.erased_at IS NULL RETURNING l.person", digest(token), now)
+            " AND p.erased_at IS NULL RETURNING l.person",
+            digest(token),
+            now,
+        )
         if person_id is None:
             raise LinkGone(await link_state(token, now))
         session = new_bearer_token()
         expires = now + timedelta(minutes=PERSON_SESSION_MINUTES)
         await sql.execute("DELETE FROM person_session WHERE expires_at < $1", now)
-        await sql.execute("INSERT INTO person_session (person, token_hash, created_at, expires_at)"
-                          " VALUES ($1, $2, $3, $4)", person_id, digest(session), now, expires)
+        await sql.execute(
+            "INSERT INTO person_session (person, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            person_id,
+            digest(session),
+            now,
+            expires,
+        )
     return {"session": session, "expires_at": expires}
 
 
@@ -103,10 +125,12 @@ async def authenticate(session: str | None, now: datetime | None = None) -> int:
         raise Unauthorized(SESSION_REQUIRED)
     person_id = await sql.fetchval(
         "SELECT s.person FROM person_session s JOIN person p ON p.id = s.person AND p.erased_at IS NULL"
-        " WHERE s.token_hash = $1 AND s.expires_at > $2", digest(session), now or datetime.now(timezone.utc))
+        " WHERE s.token_hash = $1 AND s.expires_at > $2",
+        digest(session),
+        now or datetime.now(timezone.utc),
+    )
     if person_id is None:
-        raise Unauthorized("this session has ended or is not valid: ask for a new link (POST "
-                           "/api/people/access-link)")
+        raise Unauthorized("this session has ended or is not valid: ask for a new link (POST /api/people/access-link)")
     return person_id
 
 
@@ -119,14 +143,18 @@ async def profile(person_id: int) -> dict:
     row = await sql.fetchrow(
         """SELECT p.email, p.name, p.language, p.timezone, p.announcements_opt_out, o.id AS organization_id,
                   o.name AS organization_name
-           FROM person p LEFT JOIN organization o ON o.id = p.organization WHERE p.id = $1""", person_id)
+           FROM person p LEFT JOIN organization o ON o.id = p.organization WHERE p.id = $1""",
+        person_id,
+    )
     if row is None:
         raise NotFound("person")
     registrations = await sql.fetch(
         """SELECT r.id, r.event AS event_id, e.title AS event_title, e.starts_at AS event_starts_at, r.status,
                   c.name AS category_name
            FROM registration r JOIN event e ON e.id = r.event JOIN registration_category c ON c.id = r.category
-           WHERE r.person = $1 ORDER BY e.starts_at DESC, r.id""", person_id)
+           WHERE r.person = $1 ORDER BY e.starts_at DESC, r.id""",
+        person_id,
+    )
     return dict(row) | {"registrations": [dict(r) for r in registrations]}
 
 
@@ -149,8 +177,11 @@ async def update_profile(person_id: int, data: dict[str, Any]) -> dict:
     if "timezone" in data:
         tz = data["timezone"] or None
         if tz and not is_time_zone(tz):
-            errors.append(FieldError("timezone", f"unknown time zone {tz!r}: use an IANA name such as "
-                                                 "'Asia/Seoul', or leave it empty"))
+            errors.append(
+                FieldError(
+                    "timezone", f"unknown time zone {tz!r}: use an IANA name such as 'Asia/Seoul', or leave it empty"
+                )
+            )
         changes["timezone"] = tz
     if "organization_id" in data:
         org = data["organization_id"]
@@ -164,8 +195,16 @@ async def update_profile(person_id: int, data: dict[str, Any]) -> dict:
             " language = CASE WHEN $4 THEN $5 ELSE language END,"
             " timezone = CASE WHEN $6 THEN $7 ELSE timezone END,"
             " organization = CASE WHEN $8 THEN $9::int ELSE organization END WHERE id = $1",
-            person_id, "name" in changes, changes.get("name"), "language" in changes, changes.get("language"),
-            "timezone" in changes, changes.get("timezone"), "organization" in changes, changes.get("organization"))
+            person_id,
+            "name" in changes,
+            changes.get("name"),
+            "language" in changes,
+            changes.get("language"),
+            "timezone" in changes,
+            changes.get("timezone"),
+            "organization" in changes,
+            changes.get("organization"),
+        )
     return await profile(person_id)
 
 
@@ -191,11 +230,15 @@ async def link_for_mail(link_id: int) -> dict | None:
     (the person was erased) or already used."""
     row = await sql.fetchrow(
         "SELECT l.token_nonce, l.expires_at, l.used_at, p.name FROM person_access_link l"
-        " JOIN person p ON p.id = l.person WHERE l.id = $1", link_id)
+        " JOIN person p ON p.id = l.person WHERE l.id = $1",
+        link_id,
+    )
     if row is None or row["used_at"] is not None:
         return None
     settings = get_settings()
-    return {"access_url": f"{settings.public_url}/my-data/{access_link_token(settings.secret_key, row['token_nonce'])}",
-            "expires_at": row["expires_at"], "name": row["name"], "minutes": ACCESS_LINK_MINUTES}
-
-
+    return {
+        "access_url": f"{settings.public_url}/my-data/{access_link_token(settings.secret_key, row['token_nonce'])}",
+        "expires_at": row["expires_at"],
+        "name": row["name"],
+        "minutes": ACCESS_LINK_MINUTES,
+    }

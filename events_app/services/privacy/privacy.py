@@ -4,6 +4,7 @@ Erasure anonymizes instead of deleting, so every count (registrations per catego
 right: the person keeps their organization and language, loses name, email, time zone, answers and links.
 Registrations of events that ended more than RETENTION_DAYS ago are detached from their person the same way.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,7 @@ def _json(value):
 
 async def find_person(account: CurrentAccount, email: str) -> dict:
     require_admin(account)
-    row = await sql.fetchrow("SELECT id, email, name, erased_at FROM person WHERE email = $1",
-                             normalize_email(email))
+    row = await sql.fetchrow("SELECT id, email, name, erased_at FROM person WHERE email = $1", normalize_email(email))
     if row is None:
         raise NotFound("person")
     return dict(row)
@@ -51,7 +51,9 @@ async def export(person_id: int) -> dict:
     person = await sql.fetchrow(
         """SELECT p.id, p.email, p.name, p.language, p.timezone, p.announcements_opt_out, p.created_at, p.erased_at,
                   o.id AS organization_id, o.name AS organization_name, o.country AS organization_country
-           FROM person p LEFT JOIN organization o ON o.id = p.organization WHERE p.id = $1""", person_id)
+           FROM person p LEFT JOIN organization o ON o.id = p.organization WHERE p.id = $1""",
+        person_id,
+    )
     if person is None:
         raise NotFound("person")
     registrations = await sql.fetch(
@@ -60,52 +62,83 @@ async def export(person_id: int) -> dict:
                   r.registered_language, r.registered_timezone, r.consent_version, r.consent_at, r.created_at,
                   r.updated_at, r.cancelled_at, r.cancel_reason, r.delegation AS delegation_id
            FROM registration r JOIN event e ON e.id = r.event JOIN registration_category c ON c.id = r.category
-           WHERE r.person = $1 ORDER BY r.id""", person_id)
+           WHERE r.person = $1 ORDER BY r.id""",
+        person_id,
+    )
     messages = await sql.fetch(
         """SELECT m.id, m.kind, m.event AS event_id, m.recipient, m.status, m.calendar_method, m.created_at,
                   m.sent_at,
                   m.last_error
            FROM outbox_message m
            WHERE m.recipient = $2 OR m.registration IN (SELECT id FROM registration WHERE person = $1)
-           ORDER BY m.id""", person_id, person["email"])
-    invitations = await sql.fetch("SELECT id, event AS event_id, email, name, expires_at, used_at, created_at"
-                                  " FROM invitation WHERE email = $1 ORDER BY id", person["email"])
-    delegations = await sql.fetch("SELECT id, event AS event_id, organization AS organization_id, seat_quota"
-                                  " FROM delegation WHERE head_person = $1 ORDER BY id", person_id)
+           ORDER BY m.id""",
+        person_id,
+        person["email"],
+    )
+    invitations = await sql.fetch(
+        "SELECT id, event AS event_id, email, name, expires_at, used_at, created_at"
+        " FROM invitation WHERE email = $1 ORDER BY id",
+        person["email"],
+    )
+    delegations = await sql.fetch(
+        "SELECT id, event AS event_id, organization AS organization_id, seat_quota"
+        " FROM delegation WHERE head_person = $1 ORDER BY id",
+        person_id,
+    )
     projects = await sql.fetch(
         """SELECT c.project AS project_id, p.title, c.organization AS organization_id, c.joined_at, c.left_at
            FROM project_contact c JOIN pilot_project p ON p.id = c.project WHERE c.person = $1 ORDER BY c.id""",
-        person_id)
+        person_id,
+    )
     meetings = await sql.fetch(
         """SELECT i.series AS series_id, s.title, i.invited_at, i.withdrawn_at FROM meeting_invitee i
-           JOIN meeting_series s ON s.id = i.series WHERE i.person = $1 ORDER BY i.id""", person_id)
-    rsvps = await sql.fetch("SELECT series AS series_id, recurrence_id, partstat, source, answered_at"
-                            " FROM meeting_rsvp WHERE person = $1 ORDER BY id", person_id)
-    attendance = await sql.fetch("SELECT series AS series_id, recurrence_id FROM meeting_attendance"
-                                 " WHERE person = $1 ORDER BY recurrence_id", person_id)
+           JOIN meeting_series s ON s.id = i.series WHERE i.person = $1 ORDER BY i.id""",
+        person_id,
+    )
+    rsvps = await sql.fetch(
+        "SELECT series AS series_id, recurrence_id, partstat, source, answered_at"
+        " FROM meeting_rsvp WHERE person = $1 ORDER BY id",
+        person_id,
+    )
+    attendance = await sql.fetch(
+        "SELECT series AS series_id, recurrence_id FROM meeting_attendance WHERE person = $1 ORDER BY recurrence_id",
+        person_id,
+    )
     bookings = await sql.fetch(
         """SELECT b.registration AS registration_id, s.event AS event_id, b.session AS session_id, s.title,
                   s.starts_at, b.status, b.created_at, b.updated_at
            FROM agenda_booking b JOIN registration r ON r.id = b.registration JOIN agenda_session s ON s.id = b.session
-           WHERE r.person = $1 ORDER BY b.id""", person_id)
+           WHERE r.person = $1 ORDER BY b.id""",
+        person_id,
+    )
     roles = await sql.fetch(
         """SELECT s.event AS event_id, sp.session AS session_id, s.title, s.starts_at, sp.role
            FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session
-           WHERE sp.person = $1 ORDER BY sp.id""", person_id)
-    actions = await sql.fetch("SELECT id, series AS series_id, raised_at, title, due_date, done_at, created_at"
-                              " FROM meeting_action WHERE owner = $1 ORDER BY id", person_id)
+           WHERE sp.person = $1 ORDER BY sp.id""",
+        person_id,
+    )
+    actions = await sql.fetch(
+        "SELECT id, series AS series_id, raised_at, title, due_date, done_at, created_at"
+        " FROM meeting_action WHERE owner = $1 ORDER BY id",
+        person_id,
+    )
     replies = await sql.fetch(
         """SELECT received_at, sender, calendar_uid, attendee, recurrence_id, partstat, outcome, reason
            FROM meeting_inbound_reply WHERE lower(sender) = $1 OR attendee ILIKE '%' || $1 ORDER BY id""",
-        person["email"])
+        person["email"],
+    )
     audit_entries = await sql.fetch(
         """SELECT at, action, subject_type, subject_id, event, project, before, after FROM audit_log
            WHERE (subject_type = 'person' AND subject_id = $1::text)
               OR strpos(before::text, $2) > 0 OR strpos(after::text, $2) > 0 ORDER BY id""",
-        str(person_id), person["email"])
+        str(person_id),
+        person["email"],
+    )
     agenda_changes = await sql.fetch(
         """SELECT event AS event_id, session AS session_id, action, changes, created_at FROM agenda_change
-           WHERE changes @? $1::jsonpath ORDER BY id""", f"$.** ? (@.person_id == {int(person_id)})")
+           WHERE changes @? $1::jsonpath ORDER BY id""",
+        f"$.** ? (@.person_id == {int(person_id)})",
+    )
     return {
         "exported_at": datetime.now(timezone.utc),
         "privacy_policy_version": get_settings().privacy_policy_version,
@@ -122,18 +155,25 @@ async def export(person_id: int) -> dict:
         "meeting_attendance": [dict(a) for a in attendance],
         "meeting_actions": [dict(a) for a in actions],
         "inbound_replies": [dict(r) for r in replies],
-        "audit_entries": [dict(a) | {"before": _json(a["before"]), "after": _json(a["after"])}
-                          for a in audit_entries],
+        "audit_entries": [dict(a) | {"before": _json(a["before"]), "after": _json(a["after"])} for a in audit_entries],
         "agenda_changes": [dict(c) | {"changes": _json(c["changes"])} for c in agenda_changes],
     }
 
 
 async def _scrub_messages(registration_ids: list[int], email: str, replacement: str) -> None:
     """Unsent mail to the person is dropped; the delivery log of sent mail keeps its rows without the address."""
-    await sql.execute("DELETE FROM outbox_message WHERE status = 'pending'"
-                      " AND (registration = ANY($1::int[]) OR recipient = $2)", registration_ids, email)
-    await sql.execute("UPDATE outbox_message SET recipient = $3, payload = '{}'::jsonb, last_error = ''"
-                      " WHERE registration = ANY($1::int[]) OR recipient = $2", registration_ids, email, replacement)
+    await sql.execute(
+        "DELETE FROM outbox_message WHERE status = 'pending' AND (registration = ANY($1::int[]) OR recipient = $2)",
+        registration_ids,
+        email,
+    )
+    await sql.execute(
+        "UPDATE outbox_message SET recipient = $3, payload = '{}'::jsonb, last_error = ''"
+        " WHERE registration = ANY($1::int[]) OR recipient = $2",
+        registration_ids,
+        email,
+        replacement,
+    )
 
 
 async def _detach(registration_ids: list[int], now: datetime) -> None:
@@ -145,20 +185,38 @@ async def _detach(registration_ids: list[int], now: datetime) -> None:
             "UPDATE registration SET answers = '{}'::jsonb, token_nonce = $2, token_hash = $3, anonymized_at = $4,"
             " registered_name = $5, registered_timezone = NULL,"
             " view_nonce = $6, view_hash = NULL, feed_nonce = $7, feed_hash = NULL,"
-            " updated_at = $4 WHERE id = $1", reg_id, new_nonce(), digest(secrets.token_urlsafe(32)), now,
-            ERASED_NAME, new_nonce(), new_nonce())
+            " updated_at = $4 WHERE id = $1",
+            reg_id,
+            new_nonce(),
+            digest(secrets.token_urlsafe(32)),
+            now,
+            ERASED_NAME,
+            new_nonce(),
+            new_nonce(),
+        )
 
 
 # Where copies of a person's name or address live besides the rows that point at them: logs and texts written
 # when something happened to them. Erasure rewrites each (the address everywhere; the name as a whole JSON value
 # or a whole word), so the logs keep what happened and lose whom it happened to. The test that erases a person and
 # then searches every text, JSON and bytea column of every table fails when a new place is not listed here.
-JSON_COPIES = (("audit_log", "before"), ("audit_log", "after"), ("agenda_change", "changes"),
-               ("calendar_update", "changes"), ("outbox_message", "payload"))
-TEXT_COPIES = (("outbox_message", "last_error"), ("meeting_inbound_reply", "sender"),
-               ("meeting_inbound_reply", "attendee"), ("meeting_inbound_reply", "reason"),
-               ("meeting_occurrence", "minutes"), ("meeting_agenda_item", "presenter"), ("meeting_action", "title"),
-               ("audit_log", "subject_id"))
+JSON_COPIES = (
+    ("audit_log", "before"),
+    ("audit_log", "after"),
+    ("agenda_change", "changes"),
+    ("calendar_update", "changes"),
+    ("outbox_message", "payload"),
+)
+TEXT_COPIES = (
+    ("outbox_message", "last_error"),
+    ("meeting_inbound_reply", "sender"),
+    ("meeting_inbound_reply", "attendee"),
+    ("meeting_inbound_reply", "reason"),
+    ("meeting_occurrence", "minutes"),
+    ("meeting_agenda_item", "presenter"),
+    ("meeting_action", "title"),
+    ("audit_log", "subject_id"),
+)
 
 
 def _json_string(value: str) -> str:
@@ -186,20 +244,31 @@ async def _scrub_copies(email: str, name: str, replacement: str) -> None:
     searchable = len(name.strip()) >= 3
     # In JSON: the name as a whole value, or as whole words inside a text value when it is a full name (a single
     # word could also be a key: "Name" must not rewrite every "name" key).
-    json_name = ((_word_pattern(_json_string(name)) if " " in name.strip() else
-                  '"' + _literal(_json_string(name)) + '"') if searchable else NEVER)
+    json_name = (
+        (_word_pattern(_json_string(name)) if " " in name.strip() else '"' + _literal(_json_string(name)) + '"')
+        if searchable
+        else NEVER
+    )
     text_name = _word_pattern(name) if searchable else NEVER
     for table, column in JSON_COPIES:
         # Table and column names come from the constants above, never from input.
         await sql.execute(
             f"UPDATE {table} SET {column} = regexp_replace(regexp_replace({column}::text, $1, $2, 'gi'),"
             f" $3, $4, 'gi')::jsonb WHERE {column}::text ~* $1 OR {column}::text ~* $3",
-            email_re, _json_string(replacement), json_name,
-            ERASED_NAME if " " in name.strip() else f'"{ERASED_NAME}"')
+            email_re,
+            _json_string(replacement),
+            json_name,
+            ERASED_NAME if " " in name.strip() else f'"{ERASED_NAME}"',
+        )
     for table, column in TEXT_COPIES:
         await sql.execute(
             f"UPDATE {table} SET {column} = regexp_replace(regexp_replace({column}, $1, $2, 'gi'), $3, $4, 'gi')"
-            f" WHERE {column} ~* $1 OR {column} ~* $3", email_re, replacement, text_name, ERASED_NAME)
+            f" WHERE {column} ~* $1 OR {column} ~* $3",
+            email_re,
+            replacement,
+            text_name,
+            ERASED_NAME,
+        )
 
 
 async def erase(person_id: int, account: CurrentAccount | None = None, now: datetime | None = None) -> dict:
@@ -207,35 +276,51 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
     seat goes to the next in line); past ones stay as they were, for the counts. Idempotent."""
     now = now or datetime.now(timezone.utc)
     async with DB.transaction():
-        person = await sql.fetchrow("SELECT id, email, name, erased_at FROM person WHERE id = $1 FOR UPDATE",
-                                    person_id)
+        person = await sql.fetchrow("SELECT id, email, name, erased_at FROM person WHERE id = $1 FOR UPDATE", person_id)
         if person is None:
             raise NotFound("person")
         if person["erased_at"] is not None:
             return {"person_id": person_id, "status": "erased", "erased_at": person["erased_at"]}
         upcoming = await sql.fetch(
             "SELECT r.id, r.event FROM registration r JOIN event e ON e.id = r.event WHERE r.person = $1"
-            " AND r.status = ANY($2::text[]) AND e.ends_at > $3 ORDER BY r.event", person_id, list(ACTIVE), now)
+            " AND r.status = ANY($2::text[]) AND e.ends_at > $3 ORDER BY r.event",
+            person_id,
+            list(ACTIVE),
+            now,
+        )
         for reg in upcoming:
             event = await seats.lock_event(reg["event"])
             await seats.cancel(reg["id"], event, "erased")
         registrations = await sql.fetch("SELECT id, registered_name FROM registration WHERE person = $1", person_id)
         registration_ids = [r["id"] for r in registrations]
         # Every name this person went by: the profile's, and those typed at registration or for a session role.
-        names = {person["name"]} | {r["registered_name"] for r in registrations if r["registered_name"]} | {
-            r["display_name"] for r in await sql.fetch(
-                "SELECT display_name FROM agenda_session_person WHERE person = $1 AND display_name IS NOT NULL",
-                person_id)}
+        names = (
+            {person["name"]}
+            | {r["registered_name"] for r in registrations if r["registered_name"]}
+            | {
+                r["display_name"]
+                for r in await sql.fetch(
+                    "SELECT display_name FROM agenda_session_person WHERE person = $1 AND display_name IS NOT NULL",
+                    person_id,
+                )
+            }
+        )
         replacement = _anonymous_email()
         await _detach(registration_ids, now)
         await _scrub_messages(registration_ids, person["email"], replacement)
         await sql.execute("UPDATE invitation SET email = $2, name = '' WHERE email = $1", person["email"], replacement)
-        await sql.execute("UPDATE project_contact SET left_at = $2 WHERE person = $1 AND left_at IS NULL",
-                          person_id, now)
-        await sql.execute("UPDATE meeting_invitee SET withdrawn_at = coalesce(withdrawn_at, $2), token_nonce = $3,"
-                          " token_hash = md5(random()::text || id::text) || md5(id::text || random()::text),"
-                          " reply_nonce = $4, reply_hash = NULL WHERE person = $1", person_id, now, new_nonce(),
-                          new_nonce())
+        await sql.execute(
+            "UPDATE project_contact SET left_at = $2 WHERE person = $1 AND left_at IS NULL", person_id, now
+        )
+        await sql.execute(
+            "UPDATE meeting_invitee SET withdrawn_at = coalesce(withdrawn_at, $2), token_nonce = $3,"
+            " token_hash = md5(random()::text || id::text) || md5(id::text || random()::text),"
+            " reply_nonce = $4, reply_hash = NULL WHERE person = $1",
+            person_id,
+            now,
+            new_nonce(),
+            new_nonce(),
+        )
         await sql.execute("DELETE FROM person_calendar WHERE person = $1", person_id)
         # The name an organizer typed for a session role is theirs too: the agenda shows the erased name instead.
         await sql.execute("UPDATE agenda_session_person SET display_name = NULL WHERE person = $1", person_id)
@@ -243,11 +328,26 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
         # done, not to whom.
         for name in sorted(names, key=len, reverse=True):  # a longer name first: it may contain a shorter one
             await _scrub_copies(person["email"], name, replacement)
-        await sql.execute("UPDATE person SET email = $2, name = $3, timezone = NULL, announcements_opt_out = true,"
-                          " erased_at = $4 WHERE id = $1", person_id, replacement, ERASED_NAME, now)
-        await audit.record(account, "person.erase", "person", person_id, None,
-                           {"registrations": len(registration_ids), "cancelled": len(upcoming),
-                            "by": "administrator" if account else "the person"})
+        await sql.execute(
+            "UPDATE person SET email = $2, name = $3, timezone = NULL, announcements_opt_out = true,"
+            " erased_at = $4 WHERE id = $1",
+            person_id,
+            replacement,
+            ERASED_NAME,
+            now,
+        )
+        await audit.record(
+            account,
+            "person.erase",
+            "person",
+            person_id,
+            None,
+            {
+                "registrations": len(registration_ids),
+                "cancelled": len(upcoming),
+                "by": "administrator" if account else "the person",
+            },
+        )
     await kick_outbox()
     return {"person_id": person_id, "status": "erased", "erased_at": now}
 
@@ -281,7 +381,10 @@ async def apply_retention(now: datetime | None = None, batch: int = 500) -> int:
                 """SELECT r.id, r.event, r.person, p.email, p.organization, p.language FROM registration r
                    JOIN event e ON e.id = r.event JOIN person p ON p.id = r.person
                    WHERE e.ends_at < $1 AND r.anonymized_at IS NULL ORDER BY r.id LIMIT $2
-                   FOR UPDATE OF r SKIP LOCKED""", cutoff, batch)
+                   FOR UPDATE OF r SKIP LOCKED""",
+                cutoff,
+                batch,
+            )
             for r in rows:
                 replacement = _anonymous_email()
                 # Not a person upsert (services.people.people's merge policy): a new anonymous row with an address no
@@ -289,13 +392,26 @@ async def apply_retention(now: datetime | None = None, batch: int = 500) -> int:
                 anon = await sql.fetchval(
                     "INSERT INTO person (email, name, organization, language, announcements_opt_out, erased_at,"
                     " created_at) VALUES ($1, $2, $3, $4, true, $5, $5) RETURNING id",
-                    replacement, ERASED_NAME, r["organization"], r["language"], now)
+                    replacement,
+                    ERASED_NAME,
+                    r["organization"],
+                    r["language"],
+                    now,
+                )
                 await sql.execute("UPDATE registration SET person = $2 WHERE id = $1", r["id"], anon)
-                await sql.execute("UPDATE delegation SET head_person = $3 WHERE event = $1 AND head_person = $2",
-                                  r["event"], r["person"], anon)
+                await sql.execute(
+                    "UPDATE delegation SET head_person = $3 WHERE event = $1 AND head_person = $2",
+                    r["event"],
+                    r["person"],
+                    anon,
+                )
                 await sql.execute("DELETE FROM outbox_message WHERE status = 'pending' AND registration = $1", r["id"])
-                await sql.execute("UPDATE outbox_message SET recipient = $2, payload = '{}'::jsonb, last_error = ''"
-                                  " WHERE registration = $1", r["id"], replacement)
+                await sql.execute(
+                    "UPDATE outbox_message SET recipient = $2, payload = '{}'::jsonb, last_error = ''"
+                    " WHERE registration = $1",
+                    r["id"],
+                    replacement,
+                )
             await _detach([r["id"] for r in rows], now)
             done += len(rows)
         if len(rows) < batch:
@@ -310,7 +426,8 @@ async def apply_retention(now: datetime | None = None, batch: int = 500) -> int:
            AND NOT EXISTS (SELECT 1 FROM delegation d WHERE d.head_person = p.id)
            AND NOT EXISTS (SELECT 1 FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session
                            JOIN event e ON e.id = s.event WHERE sp.person = p.id AND e.ends_at >= $1)""",
-        cutoff)
+        cutoff,
+    )
     for p in leftovers:
         await erase(p["id"], None, now)
     if done:

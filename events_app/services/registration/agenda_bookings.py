@@ -5,6 +5,7 @@ change of its seats, so its booked_count is read and written under it and no ses
 waiting list is served in booking-id order, which under that lock is the order in which bookings arrived. The
 registration row lock keeps one delegate's concurrent bookings from overlapping each other.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,10 @@ async def count_bookings(session_id: int, delta: int) -> None:
 
 
 async def _registration(token: str, lock: bool) -> dict:
-    row = await sql.fetchrow("SELECT id, event, status FROM registration WHERE token_hash = $1"
-                             + (" FOR UPDATE" if lock else ""), digest(token))
+    row = await sql.fetchrow(
+        "SELECT id, event, status FROM registration WHERE token_hash = $1" + (" FOR UPDATE" if lock else ""),
+        digest(token),
+    )
     if row is None:
         raise NotFound("registration")
     return dict(row)
@@ -45,7 +48,10 @@ async def _locked_session(event_id: int, session_id: int) -> dict:
         """SELECT s.id, s.title, s.starts_at, s.ends_at, s.status, s.requires_booking, s.capacity, s.booked_count,
                   r.capacity AS room_capacity
            FROM agenda_session s LEFT JOIN agenda_room r ON r.id = s.room
-           WHERE s.id = $1 AND s.event = $2 FOR UPDATE OF s""", session_id, event_id)
+           WHERE s.id = $1 AND s.event = $2 FOR UPDATE OF s""",
+        session_id,
+        event_id,
+    )
     if row is None:
         raise NotFound("session")
     return dict(row)
@@ -63,28 +69,47 @@ async def book(token: str, session_id: int) -> dict:
             raise Conflict(problem.message, problem.field)
         existing = await sql.fetchval(
             "SELECT id FROM agenda_booking WHERE session = $1 AND registration = $2 AND status = ANY($3::text[])",
-            session_id, registration["id"], list(ACTIVE))
+            session_id,
+            registration["id"],
+            list(ACTIVE),
+        )
         if existing is None:
             overlapping = await sql.fetch(
                 f"""SELECT s.id, s.title, s.starts_at, s.ends_at, b.status FROM agenda_booking b
                    JOIN agenda_session s ON s.id = b.session
                    WHERE b.registration = $1 AND b.status = ANY($2::text[]) AND s.status <> 'cancelled'
                      AND {time_overlap.overlaps("s.starts_at", "s.ends_at", "$3", "$4")} ORDER BY s.starts_at""",
-                registration["id"], list(ACTIVE), session["starts_at"], session["ends_at"])
+                registration["id"],
+                list(ACTIVE),
+                session["starts_at"],
+                session["ends_at"],
+            )
             if overlapping:
                 first = overlapping[0]
                 how = "you have booked" if first["status"] == "booked" else "whose waiting list you are on"
-                raise Conflict(f"this session overlaps '{first['title']}', which {how}: drop it first",
-                               "session_id", conflicts=[{"id": r["id"], "title": r["title"],
-                                                         "starts_at": r["starts_at"].isoformat(),
-                                                         "ends_at": r["ends_at"].isoformat(),
-                                                         "status": r["status"]} for r in overlapping])
+                raise Conflict(
+                    f"this session overlaps '{first['title']}', which {how}: drop it first",
+                    "session_id",
+                    conflicts=[
+                        {
+                            "id": r["id"],
+                            "title": r["title"],
+                            "starts_at": r["starts_at"].isoformat(),
+                            "ends_at": r["ends_at"].isoformat(),
+                            "status": r["status"],
+                        }
+                        for r in overlapping
+                    ],
+                )
             capacity = effective_capacity(session["capacity"], session["room_capacity"])
             status = booking_status(session["requires_booking"], capacity, session["booked_count"])
             await sql.execute(
                 """INSERT INTO agenda_booking (session, registration, status, created_at, updated_at)
                    VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp())""",
-                session_id, registration["id"], status)
+                session_id,
+                registration["id"],
+                status,
+            )
             if status == "booked":
                 await count_bookings(session_id, 1)
                 await session_mail.tell_booker("session_booked", registration["id"], session_id, METHOD_REQUEST)
@@ -101,14 +126,20 @@ async def drop(token: str, session_id: int) -> dict:
         await _locked_session(registration["event"], session_id)
         row = await sql.fetchrow(
             "SELECT id, status FROM agenda_booking WHERE session = $1 AND registration = $2"
-            " AND status = ANY($3::text[]) FOR UPDATE", session_id, registration["id"], list(ACTIVE))
+            " AND status = ANY($3::text[]) FOR UPDATE",
+            session_id,
+            registration["id"],
+            list(ACTIVE),
+        )
         if row is None:
             raise NotFound("booking of this session")
-        await sql.execute("UPDATE agenda_booking SET status = 'cancelled', updated_at = clock_timestamp()"
-                          " WHERE id = $1", row["id"])
+        await sql.execute(
+            "UPDATE agenda_booking SET status = 'cancelled', updated_at = clock_timestamp() WHERE id = $1", row["id"]
+        )
         # The CANCEL first: whoever moves up then gets a REQUEST numbered above it.
-        await session_mail.tell_booker("session_dropped", registration["id"], session_id,
-                                       METHOD_CANCEL if row["status"] == "booked" else None)
+        await session_mail.tell_booker(
+            "session_dropped", registration["id"], session_id, METHOD_CANCEL if row["status"] == "booked" else None
+        )
         if row["status"] == "booked":
             await count_bookings(session_id, -1)
             await promote_waiting(session_id)
@@ -122,21 +153,30 @@ async def promote_waiting(session_id: int) -> list[int]:
     session = await sql.fetchrow(
         """SELECT s.event, s.status, s.requires_booking, s.capacity, s.booked_count, r.capacity AS room_capacity,
                   s.calendar_sequence
-           FROM agenda_session s LEFT JOIN agenda_room r ON r.id = s.room WHERE s.id = $1""", session_id)
+           FROM agenda_session s LEFT JOIN agenda_room r ON r.id = s.room WHERE s.id = $1""",
+        session_id,
+    )
     if session["status"] != "published":
         return []
     waiting = await sql.fetchval(
-        "SELECT count(*) FROM agenda_booking WHERE session = $1 AND status = 'waitlisted'", session_id)
-    count = places_to_promote(session["requires_booking"],
-                              effective_capacity(session["capacity"], session["room_capacity"]),
-                              session["booked_count"], waiting)
+        "SELECT count(*) FROM agenda_booking WHERE session = $1 AND status = 'waitlisted'", session_id
+    )
+    count = places_to_promote(
+        session["requires_booking"],
+        effective_capacity(session["capacity"], session["room_capacity"]),
+        session["booked_count"],
+        waiting,
+    )
     if count == 0:
         return []
     rows = await sql.fetch(
         """UPDATE agenda_booking SET status = 'booked', updated_at = clock_timestamp()
            WHERE id IN (SELECT id FROM agenda_booking WHERE session = $1 AND status = 'waitlisted'
                         ORDER BY id LIMIT $2)
-           RETURNING id, registration""", session_id, count)
+           RETURNING id, registration""",
+        session_id,
+        count,
+    )
     await count_bookings(session_id, len(rows))
     promoted = [r["registration"] for r in sorted(rows, key=lambda r: r["id"])]
     for registration_id in promoted:
@@ -144,9 +184,11 @@ async def promote_waiting(session_id: int) -> list[int]:
     await sql.execute(
         """INSERT INTO agenda_change (event, session, action, changes, calendar_sequence, actor, created_at)
            VALUES ($1, $2, 'waitlist_promoted', $3::jsonb, $4, 'waiting list', clock_timestamp())""",
-        session["event"], session_id,
+        session["event"],
+        session_id,
         json.dumps({"registrations": {"from": "waitlisted", "to": "booked", "ids": promoted}}),
-        session["calendar_sequence"])
+        session["calendar_sequence"],
+    )
     return promoted
 
 
@@ -155,12 +197,19 @@ async def release_bookings(registration_id: int) -> None:
     promote the waiting lists. Runs in the caller's transaction, after it locked the registration."""
     rows = await sql.fetch(
         "SELECT b.session, b.status FROM agenda_booking b WHERE b.registration = $1 AND b.status = ANY($2::text[])"
-        " ORDER BY b.session", registration_id, list(ACTIVE))
+        " ORDER BY b.session",
+        registration_id,
+        list(ACTIVE),
+    )
     for row in rows:
         await sql.execute("SELECT 1 FROM agenda_session WHERE id = $1 FOR UPDATE", row["session"])
-        await sql.execute("UPDATE agenda_booking SET status = 'cancelled', updated_at = clock_timestamp()"
-                          " WHERE session = $1 AND registration = $2 AND status = ANY($3::text[])",
-                          row["session"], registration_id, list(ACTIVE))
+        await sql.execute(
+            "UPDATE agenda_booking SET status = 'cancelled', updated_at = clock_timestamp()"
+            " WHERE session = $1 AND registration = $2 AND status = ANY($3::text[])",
+            row["session"],
+            registration_id,
+            list(ACTIVE),
+        )
         if row["status"] == "booked":
             await count_bookings(row["session"], -1)
             # The session leaves their calendar together with the event.
@@ -180,17 +229,26 @@ _ENTRY_SELECT = """
 
 def _entry_out(row: Any) -> dict:
     zone = ZoneInfo(row["timezone"])
-    return {"session_id": row["session_id"], "title": row["title"], "status": row["status"],
-            "session_status": row["session_status"], "starts_at": row["starts_at"].astimezone(zone),
-            "ends_at": row["ends_at"].astimezone(zone), "waitlist_position": row["waitlist_position"],
-            "booked_at": row["created_at"]}
+    return {
+        "session_id": row["session_id"],
+        "title": row["title"],
+        "status": row["status"],
+        "session_status": row["session_status"],
+        "starts_at": row["starts_at"].astimezone(zone),
+        "ends_at": row["ends_at"].astimezone(zone),
+        "waitlist_position": row["waitlist_position"],
+        "booked_at": row["created_at"],
+    }
 
 
 async def _entry(registration_id: int, session_id: int, booking_id: int | None = None) -> dict:
     if booking_id is None:
-        row = await sql.fetchrow(_ENTRY_SELECT + " WHERE b.registration = $1 AND b.session = $2"
-                                                 " AND b.status = ANY($3::text[])",
-                                 registration_id, session_id, list(ACTIVE))
+        row = await sql.fetchrow(
+            _ENTRY_SELECT + " WHERE b.registration = $1 AND b.session = $2 AND b.status = ANY($3::text[])",
+            registration_id,
+            session_id,
+            list(ACTIVE),
+        )
     else:
         row = await sql.fetchrow(_ENTRY_SELECT + " WHERE b.id = $1", booking_id)
     return _entry_out(row)
@@ -199,7 +257,9 @@ async def _entry(registration_id: int, session_id: int, booking_id: int | None =
 async def personal_agenda(token: str) -> list[dict]:
     """The delegate's booked and waiting sessions, by start time, with their place on each waiting list."""
     registration = await _registration(token, lock=False)
-    rows = await sql.fetch(_ENTRY_SELECT + " WHERE b.registration = $1 AND b.status = ANY($2::text[])"
-                                           " ORDER BY s.starts_at, s.id", registration["id"], list(ACTIVE))
+    rows = await sql.fetch(
+        _ENTRY_SELECT + " WHERE b.registration = $1 AND b.status = ANY($2::text[]) ORDER BY s.starts_at, s.id",
+        registration["id"],
+        list(ACTIVE),
+    )
     return [_entry_out(r) for r in rows]
-

@@ -3,6 +3,7 @@
 Members' seats count against the delegation's seat quota and, like everyone's, against the category and the event.
 A substitution hands a member's place (seat, or place in line) to another person without ever freeing it.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,8 +31,11 @@ MAX_SEATS = 100_000  # far above any delegation; keeps values within the databas
 
 
 async def _active_members(delegation_id: int) -> int:
-    return await sql.fetchval("SELECT count(*) FROM registration WHERE delegation = $1 AND status = ANY($2::text[])",
-                              delegation_id, list(ACTIVE))
+    return await sql.fetchval(
+        "SELECT count(*) FROM registration WHERE delegation = $1 AND status = ANY($2::text[])",
+        delegation_id,
+        list(ACTIVE),
+    )
 
 
 async def _member_person(data: dict[str, Any], organization_id: int, event_id: int) -> tuple[int, dict[str, Any]]:
@@ -40,10 +44,19 @@ async def _member_person(data: dict[str, Any], organization_id: int, event_id: i
     person = validate_person({**data, "organization_id": organization_id})
     # Linked or created, never changed: an existing person's profile is theirs (the delegation names the
     # organization they come with).
-    person_id = await link_or_create_person(person["email"], name=person["name"], organization_id=organization_id,
-                                            language=person["language"], timezone=person["timezone"])
-    if await sql.fetchval("SELECT 1 FROM registration WHERE event = $1 AND person = $2 AND status = ANY($3::text[])",
-                          event_id, person_id, list(ACTIVE)):
+    person_id = await link_or_create_person(
+        person["email"],
+        name=person["name"],
+        organization_id=organization_id,
+        language=person["language"],
+        timezone=person["timezone"],
+    )
+    if await sql.fetchval(
+        "SELECT 1 FROM registration WHERE event = $1 AND person = $2 AND status = ANY($3::text[])",
+        event_id,
+        person_id,
+        list(ACTIVE),
+    ):
         raise Conflict(f"{person['email']} is already registered for this event", "email")
     return person_id, person
 
@@ -58,8 +71,11 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
         later.append(FieldError("seats", "a delegation has at least one seat (its head)"))
     elif data["seats"] > MAX_SEATS:
         later.append(FieldError("seats", f"must be at most {MAX_SEATS}"))
-    head = {"email": data.get("head_email") or "", "name": data.get("head_name") or "",
-            "language": data.get("head_language") or "en"}
+    head = {
+        "email": data.get("head_email") or "",
+        "name": data.get("head_name") or "",
+        "language": data.get("head_language") or "en",
+    }
     try:
         validate_person(head)
     except InvalidInput as exc:
@@ -70,10 +86,12 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
         org = await sql.fetchrow("SELECT id FROM organization WHERE id = $1", data.get("organization_id"))
         if org is None:
             chosen = data.get("organization_id") is not None
-            errors.append(FieldError("organization_id",
-                                     "no organization has this id" if chosen else "choose an organization"))
-        category = await sql.fetchrow("SELECT * FROM registration_category WHERE event = $1 AND code = $2",
-                                      event_id, data.get("category") or "")
+            errors.append(
+                FieldError("organization_id", "no organization has this id" if chosen else "choose an organization")
+            )
+        category = await sql.fetchrow(
+            "SELECT * FROM registration_category WHERE event = $1 AND code = $2", event_id, data.get("category") or ""
+        )
         if category is None:
             errors.append(FieldError("category", f"unknown category {data.get('category')!r} in this event"))
         errors.extend(later)
@@ -86,20 +104,37 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
             raise Conflict(exc.detail, "head_email") from None
         delegation_id = await sql.fetchval(
             "INSERT INTO delegation (event, organization, category, seat_quota, head_person, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, now()) RETURNING id", event_id, org["id"], category["id"], data["seats"],
-            head_id)
+            " VALUES ($1, $2, $3, $4, $5, now()) RETURNING id",
+            event_id,
+            org["id"],
+            category["id"],
+            data["seats"],
+            head_id,
+        )
         await create_registration(event, category, head_id, head_person, answers={}, delegation_id=delegation_id)
-        await audit.record(account, "delegation.create", "delegation", delegation_id, None,
-                           {"organization_id": org["id"], "category": data["category"], "seats": data["seats"],
-                            "head_email": head_person["email"]}, event_id=event_id)
+        await audit.record(
+            account,
+            "delegation.create",
+            "delegation",
+            delegation_id,
+            None,
+            {
+                "organization_id": org["id"],
+                "category": data["category"],
+                "seats": data["seats"],
+                "head_email": head_person["email"],
+            },
+            event_id=event_id,
+        )
     await kick_outbox()
     return await delegation_out(delegation_id)
 
 
 async def _delegation_of_head(token: str):
     reg = await registration_by_token(token)
-    delegation = await sql.fetchrow("SELECT * FROM delegation WHERE event = $1 AND head_person = $2",
-                                    reg["event"], reg["person"])
+    delegation = await sql.fetchrow(
+        "SELECT * FROM delegation WHERE event = $1 AND head_person = $2", reg["event"], reg["person"]
+    )
     if delegation is None:
         raise Forbidden("this manage link does not belong to a head of delegation")
     if reg["status"] not in ACTIVE:
@@ -119,8 +154,9 @@ async def add_member(token: str, data: dict[str, Any]) -> dict:
         check_delegation_seat(delegation["seat_quota"], await _active_members(delegation["id"]))
         person_id, person = await _member_person(data, delegation["organization"], delegation["event"])
         category = await sql.fetchrow("SELECT * FROM registration_category WHERE id = $1", delegation["category"])
-        registration_id, _, _ = await create_registration(event, category, person_id, person, answers={},
-                                                          delegation_id=delegation["id"])
+        registration_id, _, _ = await create_registration(
+            event, category, person_id, person, answers={}, delegation_id=delegation["id"]
+        )
     await kick_outbox()
     return await registration_out(registration_id)
 
@@ -130,8 +166,9 @@ async def substitute(token: str, registration_id: int, data: dict[str, Any]) -> 
     delegation = await _delegation_of_head(token)
     async with DB.transaction():
         event = await seats.lock_event(delegation["event"])
-        old = await sql.fetchrow("SELECT * FROM registration WHERE id = $1 AND delegation = $2 FOR UPDATE",
-                                 registration_id, delegation["id"])
+        old = await sql.fetchrow(
+            "SELECT * FROM registration WHERE id = $1 AND delegation = $2 FOR UPDATE", registration_id, delegation["id"]
+        )
         if old is None:
             raise NotFound("delegation member")
         if old["status"] not in ACTIVE:
@@ -140,10 +177,14 @@ async def substitute(token: str, registration_id: int, data: dict[str, Any]) -> 
             raise Conflict("the head of delegation cannot be substituted here; ask the organizers", "registration")
         person_id, person = await _member_person(data, delegation["organization"], delegation["event"])
         category = await sql.fetchrow("SELECT * FROM registration_category WHERE id = $1", old["category"])
-        await sql.execute("UPDATE registration SET status = 'cancelled', cancel_reason = 'substituted',"
-                          " cancelled_at = now(), updated_at = now() WHERE id = $1", registration_id)
-        await seats.notify("registration_substituted", registration_id,
-                           invite=METHOD_CANCEL if old["status"] == "confirmed" else None)
+        await sql.execute(
+            "UPDATE registration SET status = 'cancelled', cancel_reason = 'substituted',"
+            " cancelled_at = now(), updated_at = now() WHERE id = $1",
+            registration_id,
+        )
+        await seats.notify(
+            "registration_substituted", registration_id, invite=METHOD_CANCEL if old["status"] == "confirmed" else None
+        )
         # The new person inherits the old status and place in line; counters do not change.
         new_id, _, _ = await _inherit(event, category, person_id, person, delegation["id"], old)
     await kick_outbox()
@@ -154,9 +195,16 @@ async def _inherit(event, category, person_id: int, person: dict[str, Any], dele
     status = old["status"]
     if status == "confirmed":
         await seats.free_seat(event["id"], category["id"])  # create_registration takes it again for the newcomer
-    return await create_registration(event, category, person_id, person, answers={},
-                                      delegation_id=delegation_id, status=status,
-                                      waitlist_seq=old["waitlist_seq"])
+    return await create_registration(
+        event,
+        category,
+        person_id,
+        person,
+        answers={},
+        delegation_id=delegation_id,
+        status=status,
+        waitlist_seq=old["waitlist_seq"],
+    )
 
 
 async def delegation_out(delegation_id: int) -> dict:
@@ -167,18 +215,26 @@ async def delegation_out(delegation_id: int) -> dict:
                               AND h.person = d.head_person ORDER BY h.id DESC LIMIT 1), '') AS head_name
            FROM delegation d JOIN organization o ON o.id = d.organization
            JOIN registration_category c ON c.id = d.category JOIN person p ON p.id = d.head_person
-           WHERE d.id = $1""", delegation_id)
-    members = [_out(r) for r in await sql.fetch(REGISTRATION_SELECT + " WHERE r.delegation = $1 ORDER BY r.id",
-                                                delegation_id)]
+           WHERE d.id = $1""",
+        delegation_id,
+    )
+    members = [
+        _out(r) for r in await sql.fetch(REGISTRATION_SELECT + " WHERE r.delegation = $1 ORDER BY r.id", delegation_id)
+    ]
     active = sum(1 for m in members if m["status"] in ACTIVE)
     return dict(row) | {"seats_used": active, "seats_left": row["seat_quota"] - active, "members": members}
 
 
 async def list_for_event(account: CurrentAccount, event_id: int) -> list[dict]:
     await require_organizer(account, event_id)
-    return [await delegation_out(r["id"]) for r in await sql.fetch(
-        "SELECT d.id FROM delegation d JOIN organization o ON o.id = d.organization WHERE d.event = $1"
-        " ORDER BY o.country, o.name", event_id)]
+    return [
+        await delegation_out(r["id"])
+        for r in await sql.fetch(
+            "SELECT d.id FROM delegation d JOIN organization o ON o.id = d.organization WHERE d.event = $1"
+            " ORDER BY o.country, o.name",
+            event_id,
+        )
+    ]
 
 
 async def set_seats(account: CurrentAccount, event_id: int, delegation_id: int, seat_quota: int) -> dict:
@@ -192,8 +248,19 @@ async def set_seats(account: CurrentAccount, event_id: int, delegation_id: int, 
             require([FieldError("seats", f"{used} members are registered; choose at least {max(used, 1)}")])
         if seat_quota > MAX_SEATS:
             require([FieldError("seats", f"must be at most {MAX_SEATS}")])
-        old = await sql.fetchval("UPDATE delegation d SET seat_quota = $2 FROM delegation o"
-                                 " WHERE d.id = $1 AND o.id = d.id RETURNING o.seat_quota", delegation_id, seat_quota)
-        await audit.record(account, "delegation.set_seats", "delegation", delegation_id, {"seats": old},
-                           {"seats": seat_quota}, event_id=event_id)
+        old = await sql.fetchval(
+            "UPDATE delegation d SET seat_quota = $2 FROM delegation o"
+            " WHERE d.id = $1 AND o.id = d.id RETURNING o.seat_quota",
+            delegation_id,
+            seat_quota,
+        )
+        await audit.record(
+            account,
+            "delegation.set_seats",
+            "delegation",
+            delegation_id,
+            {"seats": old},
+            {"seats": seat_quota},
+            event_id=event_id,
+        )
     return await delegation_out(delegation_id)

@@ -1,4 +1,5 @@
 """Invitations (single-use, expiring links sent by email) and access codes (handed out, limited uses)."""
+
 from __future__ import annotations
 
 import re
@@ -31,13 +32,19 @@ def invitation_token(nonce: str) -> str:
 
 async def _category_id(event_id: int, code: str, errors: list[FieldError]) -> int | None:
     """The category's id, or None with a problem added to `errors`."""
-    category_id = await sql.fetchval("SELECT id FROM registration_category WHERE event = $1 AND code = $2",
-                                     event_id, code)
+    category_id = await sql.fetchval(
+        "SELECT id FROM registration_category WHERE event = $1 AND code = $2", event_id, code
+    )
     if category_id is None:
-        codes = [r["code"] for r in await sql.fetch(
-            "SELECT code FROM registration_category WHERE event = $1 ORDER BY position", event_id)]
-        errors.append(FieldError("category", f"unknown category {code!r} in this event: choose one of "
-                                             f"{', '.join(codes)}"))
+        codes = [
+            r["code"]
+            for r in await sql.fetch(
+                "SELECT code FROM registration_category WHERE event = $1 ORDER BY position", event_id
+            )
+        ]
+        errors.append(
+            FieldError("category", f"unknown category {code!r} in this event: choose one of {', '.join(codes)}")
+        )
     return category_id
 
 
@@ -71,27 +78,48 @@ async def invite(account: CurrentAccount, event_id: int, data: dict[str, Any], n
         nonce = new_nonce()
         invitation_id = await sql.fetchval(
             "INSERT INTO invitation (event, category, email, name, token_nonce, token_hash, expires_at, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING id", event_id, category_id, email,
-            (data.get("name") or "").strip(), nonce, digest(invitation_token(nonce)), expires)
-        await outbox.enqueue("invitation", email, event_id=event_id, language=language,
-                             payload={"invitation_id": invitation_id, "name": (data.get("name") or "").strip()})
-        await audit.record(account, "invitation.create", "invitation", invitation_id, None,
-                           {"email": email, "category": data["category"], "expires_at": expires}, event_id=event_id)
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING id",
+            event_id,
+            category_id,
+            email,
+            (data.get("name") or "").strip(),
+            nonce,
+            digest(invitation_token(nonce)),
+            expires,
+        )
+        await outbox.enqueue(
+            "invitation",
+            email,
+            event_id=event_id,
+            language=language,
+            payload={"invitation_id": invitation_id, "name": (data.get("name") or "").strip()},
+        )
+        await audit.record(
+            account,
+            "invitation.create",
+            "invitation",
+            invitation_id,
+            None,
+            {"email": email, "category": data["category"], "expires_at": expires},
+            event_id=event_id,
+        )
     await kick_outbox()
-    return {"id": invitation_id, "email": email, "category": data["category"], "expires_at": expires,
-            "used_at": None}
+    return {"id": invitation_id, "email": email, "category": data["category"], "expires_at": expires, "used_at": None}
 
 
 async def list_invitations(account: CurrentAccount, event_id: int) -> list[dict]:
     await require_organizer(account, event_id)
-    rows = await sql.fetch("SELECT i.id, i.email, c.code AS category, i.expires_at, i.used_at FROM invitation i"
-                           " JOIN registration_category c ON c.id = i.category WHERE i.event = $1 ORDER BY i.id",
-                           event_id)
+    rows = await sql.fetch(
+        "SELECT i.id, i.email, c.code AS category, i.expires_at, i.used_at FROM invitation i"
+        " JOIN registration_category c ON c.id = i.category WHERE i.event = $1 ORDER BY i.id",
+        event_id,
+    )
     return [dict(r) for r in rows]
 
 
-async def create_code(account: CurrentAccount, event_id: int, data: dict[str, Any],
-                      now: datetime | None = None) -> dict:
+async def create_code(
+    account: CurrentAccount, event_id: int, data: dict[str, Any], now: datetime | None = None
+) -> dict:
     """A code that unlocks a category `max_uses` times, until it expires (if given; a time without offset is
     wall-clock time in the event's zone). Without a code, a random one is made."""
     now = now or datetime.now(timezone.utc)
@@ -111,22 +139,43 @@ async def create_code(account: CurrentAccount, event_id: int, data: dict[str, An
     category_id = await _category_id(event_id, data.get("category") or "", errors)
     require(errors)
     async with DB.transaction():
-        if await sql.fetchval("SELECT 1 FROM access_code WHERE event = $1 AND upper(code) = upper($2)",
-                              event_id, code):
+        if await sql.fetchval("SELECT 1 FROM access_code WHERE event = $1 AND upper(code) = upper($2)", event_id, code):
             raise Conflict(f"code {code!r} already exists for this event", "code")
         code_id = await sql.fetchval(
             "INSERT INTO access_code (event, category, code, max_uses, uses, expires_at, created_at)"
-            " VALUES ($1, $2, $3, $4, 0, $5, now()) RETURNING id", event_id, category_id, code, max_uses, expires)
-        await audit.record(account, "access_code.create", "access_code", code_id, None,
-                           {"code": code, "category": data["category"], "max_uses": max_uses}, event_id=event_id)
-    return {"id": code_id, "code": code, "category": data["category"], "max_uses": max_uses, "uses": 0,
-            "expires_at": expires}
+            " VALUES ($1, $2, $3, $4, 0, $5, now()) RETURNING id",
+            event_id,
+            category_id,
+            code,
+            max_uses,
+            expires,
+        )
+        await audit.record(
+            account,
+            "access_code.create",
+            "access_code",
+            code_id,
+            None,
+            {"code": code, "category": data["category"], "max_uses": max_uses},
+            event_id=event_id,
+        )
+    return {
+        "id": code_id,
+        "code": code,
+        "category": data["category"],
+        "max_uses": max_uses,
+        "uses": 0,
+        "expires_at": expires,
+    }
 
 
 async def list_codes(account: CurrentAccount, event_id: int) -> list[dict]:
     """The event's access codes with how often each was used."""
     await require_organizer(account, event_id)
-    rows = await sql.fetch("SELECT a.id, a.code, c.code AS category, a.max_uses, a.uses, a.expires_at"
-                           " FROM access_code a JOIN registration_category c ON c.id = a.category"
-                           " WHERE a.event = $1 ORDER BY a.id", event_id)
+    rows = await sql.fetch(
+        "SELECT a.id, a.code, c.code AS category, a.max_uses, a.uses, a.expires_at"
+        " FROM access_code a JOIN registration_category c ON c.id = a.category"
+        " WHERE a.event = $1 ORDER BY a.id",
+        event_id,
+    )
     return [dict(r) for r in rows]

@@ -1,4 +1,5 @@
 """An event's custom registration questions."""
+
 from __future__ import annotations
 
 import json
@@ -33,13 +34,20 @@ async def add(account: CurrentAccount, event_id: int, data: dict[str, Any]) -> d
             " VALUES ($1, $2, $3, $4, $5, $6::jsonb,"
             " (SELECT coalesce(max(position), 0) + 1 FROM question WHERE event = $1))"
             " RETURNING id, code, label, kind, required, options, position",
-            event_id, data["code"], data["label"].strip(), data["kind"], bool(data.get("required")),
-            json.dumps(options))
+            event_id,
+            data["code"],
+            data["label"].strip(),
+            data["kind"],
+            bool(data.get("required")),
+            json.dumps(options),
+        )
         await audit.record(account, "question.create", "question", row["id"], None, dict(row), event_id=event_id)
     return _out(row)
 
 
 async def for_event(event_id: int) -> list[dict]:
-    rows = await sql.fetch("SELECT id, code, label, kind, required, options, position FROM question"
-                           " WHERE event = $1 ORDER BY position", event_id)
+    rows = await sql.fetch(
+        "SELECT id, code, label, kind, required, options, position FROM question WHERE event = $1 ORDER BY position",
+        event_id,
+    )
     return [_out(r) for r in rows]

@@ -1,4 +1,5 @@
 """What organizers do with registrations: find, count, approve, reject, move, cancel, export; change quotas."""
+
 from __future__ import annotations
 
 from datetime import timezone
@@ -27,16 +28,18 @@ from events_app.services.registration.registrations import REGISTRATION_SELECT, 
 
 
 async def _registration(event_id: int, registration_id: int):
-    reg = await sql.fetchrow("SELECT id, status, category, person FROM registration WHERE id = $1 AND event = $2"
-                             " FOR UPDATE", registration_id, event_id)
+    reg = await sql.fetchrow(
+        "SELECT id, status, category, person FROM registration WHERE id = $1 AND event = $2 FOR UPDATE",
+        registration_id,
+        event_id,
+    )
     if reg is None:
         raise NotFound("registration")
     return reg
 
 
 async def _seats_for(event, category_id: int) -> Seats:
-    category = await sql.fetchrow("SELECT quota, confirmed_count FROM registration_category WHERE id = $1",
-                                  category_id)
+    category = await sql.fetchrow("SELECT quota, confirmed_count FROM registration_category WHERE id = $1", category_id)
     taken = await sql.fetchval("SELECT confirmed_count FROM event WHERE id = $1", event["id"])
     return Seats(event["capacity"], taken, category["quota"], category["confirmed_count"])
 
@@ -49,16 +52,27 @@ async def approve(account: CurrentAccount, event_id: int, registration_id: int) 
         if reg["status"] != "pending":
             raise Conflict(f"only pending registrations can be approved; this one is {reg['status']}", "status")
         status = status_after_approval(await _seats_for(event, reg["category"]))
-        await audit.record(account, "registration.approve", "registration", registration_id,
-                           {"status": "pending"}, {"status": status}, event_id=event_id)
+        await audit.record(
+            account,
+            "registration.approve",
+            "registration",
+            registration_id,
+            {"status": "pending"},
+            {"status": status},
+            event_id=event_id,
+        )
         if status == "confirmed":
-            await sql.execute("UPDATE registration SET status = 'confirmed', updated_at = now() WHERE id = $1",
-                              registration_id)
+            await sql.execute(
+                "UPDATE registration SET status = 'confirmed', updated_at = now() WHERE id = $1", registration_id
+            )
             await seats.take_seat(event_id, reg["category"])
             await seats.notify("registration_approved", registration_id, invite=METHOD_REQUEST)
         else:
-            await sql.execute("UPDATE registration SET status = 'waitlisted', waitlist_seq = $2, updated_at = now()"
-                              " WHERE id = $1", registration_id, await seats.next_waitlist_seq())
+            await sql.execute(
+                "UPDATE registration SET status = 'waitlisted', waitlist_seq = $2, updated_at = now() WHERE id = $1",
+                registration_id,
+                await seats.next_waitlist_seq(),
+            )
             await seats.notify("registration_waitlisted", registration_id, payload={"approved": True})
     await kick_outbox()
     return await registration_out(registration_id)
@@ -71,13 +85,24 @@ async def reject(account: CurrentAccount, event_id: int, registration_id: int, r
         await seats.lock_event(event_id)
         reg = await _registration(event_id, registration_id)
         if reg["status"] not in ("pending", "waitlisted"):
-            raise Conflict(f"only pending or waitlisted registrations can be rejected; this one is {reg['status']}"
-                           " (cancel it instead)", "status")
-        await sql.execute("UPDATE registration SET status = 'rejected', cancel_reason = 'rejected',"
-                          " updated_at = now() WHERE id = $1", registration_id)
-        await audit.record(account, "registration.reject", "registration", registration_id,
-                           {"status": reg["status"]}, {"status": "rejected", "reason": reason[:1000]},
-                           event_id=event_id)
+            raise Conflict(
+                f"only pending or waitlisted registrations can be rejected; this one is {reg['status']}"
+                " (cancel it instead)",
+                "status",
+            )
+        await sql.execute(
+            "UPDATE registration SET status = 'rejected', cancel_reason = 'rejected', updated_at = now() WHERE id = $1",
+            registration_id,
+        )
+        await audit.record(
+            account,
+            "registration.reject",
+            "registration",
+            registration_id,
+            {"status": reg["status"]},
+            {"status": "rejected", "reason": reason[:1000]},
+            event_id=event_id,
+        )
         await seats.notify("registration_rejected", registration_id, payload={"reason": reason[:1000]})
     await kick_outbox()
     return await registration_out(registration_id)
@@ -92,8 +117,15 @@ async def cancel(account: CurrentAccount, event_id: int, registration_id: int) -
         if reg["status"] not in ACTIVE:
             raise Conflict(f"this registration is already {reg['status']}", "status")
         await seats.cancel(registration_id, event, "by_organizer")
-        await audit.record(account, "registration.cancel", "registration", registration_id,
-                           {"status": reg["status"]}, {"status": "cancelled"}, event_id=event_id)
+        await audit.record(
+            account,
+            "registration.cancel",
+            "registration",
+            registration_id,
+            {"status": reg["status"]},
+            {"status": "cancelled"},
+            event_id=event_id,
+        )
     await kick_outbox()
     return await registration_out(registration_id)
 
@@ -104,8 +136,11 @@ async def move(account: CurrentAccount, event_id: int, registration_id: int, cat
     async with DB.transaction():
         event = await seats.lock_event(event_id)
         reg = await _registration(event_id, registration_id)
-        target = await sql.fetchrow("SELECT id, quota, confirmed_count FROM registration_category"
-                                    " WHERE event = $1 AND code = $2", event_id, category_code)
+        target = await sql.fetchrow(
+            "SELECT id, quota, confirmed_count FROM registration_category WHERE event = $1 AND code = $2",
+            event_id,
+            category_code,
+        )
         if target is None:
             require([FieldError("category", f"unknown category {category_code!r} in this event")])
         if reg["status"] not in ACTIVE:
@@ -116,11 +151,18 @@ async def move(account: CurrentAccount, event_id: int, registration_id: int, cat
             if not seat_free(target["quota"], target["confirmed_count"]):
                 raise Conflict(f"category {category_code!r} is full ({target['quota']} seats)", "category")
             await seats.move_seat(reg["category"], target["id"])
-        await sql.execute("UPDATE registration SET category = $2, updated_at = now() WHERE id = $1",
-                          registration_id, target["id"])
-        await audit.record(account, "registration.move", "registration", registration_id,
-                           {"category_id": reg["category"]}, {"category_id": target["id"], "category": category_code},
-                           event_id=event_id)
+        await sql.execute(
+            "UPDATE registration SET category = $2, updated_at = now() WHERE id = $1", registration_id, target["id"]
+        )
+        await audit.record(
+            account,
+            "registration.move",
+            "registration",
+            registration_id,
+            {"category_id": reg["category"]},
+            {"category_id": target["id"], "category": category_code},
+            event_id=event_id,
+        )
         await seats.promote(event)  # the seat left behind may serve someone waiting in the old category
     await kick_outbox()
     return await registration_out(registration_id)
@@ -132,8 +174,9 @@ async def update_category(account: CurrentAccount, event_id: int, category_id: i
     changes = clean_fields(changes, ("name",))
     async with DB.transaction():
         event = await seats.lock_event(event_id)
-        current = await sql.fetchrow("SELECT * FROM registration_category WHERE id = $1 AND event = $2",
-                                     category_id, event_id)
+        current = await sql.fetchrow(
+            "SELECT * FROM registration_category WHERE id = $1 AND event = $2", category_id, event_id
+        )
         if current is None:
             raise NotFound("category")
         merged = {**dict(current), **changes}
@@ -144,10 +187,23 @@ async def update_category(account: CurrentAccount, event_id: int, category_id: i
             require([FieldError("closes_at", "must be after opens_at")])
         await sql.execute(
             "UPDATE registration_category SET name = $2, quota = $3, requires_approval = $4, eligibility = $5,"
-            " opens_at = $6, closes_at = $7 WHERE id = $1", category_id, merged["name"], merged["quota"],
-            merged["requires_approval"], merged["eligibility"], merged["opens_at"], merged["closes_at"])
-        await audit.record(account, "category.update", "category", category_id,
-                           *audit.changed(dict(current), {k: merged[k] for k in changes}), event_id=event_id)
+            " opens_at = $6, closes_at = $7 WHERE id = $1",
+            category_id,
+            merged["name"],
+            merged["quota"],
+            merged["requires_approval"],
+            merged["eligibility"],
+            merged["opens_at"],
+            merged["closes_at"],
+        )
+        await audit.record(
+            account,
+            "category.update",
+            "category",
+            category_id,
+            *audit.changed(dict(current), {k: merged[k] for k in changes}),
+            event_id=event_id,
+        )
         await seats.promote(event)
     await kick_outbox()
 
@@ -159,7 +215,7 @@ FILTERS = {
     "country": "o.country = upper(${})",
     "delegation_id": "r.delegation = ${}",
     "q": "(r.registered_name ILIKE '%' || ${} || '%' OR p.email ILIKE '%' || ${} || '%'"
-         " OR o.name ILIKE '%' || ${} || '%')",
+    " OR o.name ILIKE '%' || ${} || '%')",
 }
 
 
@@ -172,8 +228,13 @@ async def search(account: CurrentAccount, event_id: int, filters: dict[str, Any]
         if filters.get(name) not in (None, ""):
             args.append(filters[name])
             clauses.append(clause.replace("${}", f"${len(args)}"))
-    rows = await sql.fetch(REGISTRATION_SELECT + " WHERE " + " AND ".join(clauses) +
-                           " ORDER BY r.status, r.waitlist_seq NULLS FIRST, r.id", *args)
+    rows = await sql.fetch(
+        REGISTRATION_SELECT
+        + " WHERE "
+        + " AND ".join(clauses)
+        + " ORDER BY r.status, r.waitlist_seq NULLS FIRST, r.id",
+        *args,
+    )
     return [_out(r) for r in rows]
 
 
@@ -189,40 +250,76 @@ async def counts(account: CurrentAccount, event_id: int) -> dict:
                   count(*) FILTER (WHERE r.status = 'cancelled') AS cancelled,
                   count(*) FILTER (WHERE r.status = 'rejected') AS rejected
            FROM registration_category c LEFT JOIN registration r ON r.category = c.id
-           WHERE c.event = $1 GROUP BY c.id ORDER BY c.position""", event_id)
+           WHERE c.event = $1 GROUP BY c.id ORDER BY c.position""",
+        event_id,
+    )
     by_org = await sql.fetch(
         """SELECT o.id AS organization_id, o.name, o.kind, o.country, count(*) AS active,
                   count(*) FILTER (WHERE r.status = 'confirmed') AS confirmed
            FROM registration r JOIN organization o ON o.id = r.registered_organization
            WHERE r.event = $1 AND r.status = ANY($2::text[]) GROUP BY o.id ORDER BY active DESC, o.name""",
-        event_id, list(ACTIVE))
+        event_id,
+        list(ACTIVE),
+    )
     by_country = await sql.fetch(
         """SELECT o.country, count(*) AS active, count(*) FILTER (WHERE r.status = 'confirmed') AS confirmed
            FROM registration r JOIN organization o ON o.id = r.registered_organization
            WHERE r.event = $1 AND r.status = ANY($2::text[]) GROUP BY o.country ORDER BY active DESC, o.country""",
-        event_id, list(ACTIVE))
-    return {"categories": [dict(r) for r in by_category], "organizations": [dict(r) for r in by_org],
-            "countries": [dict(r) | {"country_name": country_name(r["country"])} for r in by_country]}
+        event_id,
+        list(ACTIVE),
+    )
+    return {
+        "categories": [dict(r) for r in by_category],
+        "organizations": [dict(r) for r in by_org],
+        "countries": [dict(r) | {"country_name": country_name(r["country"])} for r in by_country],
+    }
 
 
-EXPORT_COLUMNS = ["id", "name", "email", "status", "waitlist_position", "category", "organization_name",
-                  "organization_kind", "organization_country", "delegation", "language", "created_at"]
+EXPORT_COLUMNS = [
+    "id",
+    "name",
+    "email",
+    "status",
+    "waitlist_position",
+    "category",
+    "organization_name",
+    "organization_kind",
+    "organization_country",
+    "delegation",
+    "language",
+    "created_at",
+]
 
 
 async def export_rows(account: CurrentAccount, event_id: int, filters: dict[str, Any]) -> tuple[list[str], list]:
     rows = await search(account, event_id, filters)
-    questions = [r["code"] for r in await sql.fetch("SELECT code FROM question WHERE event = $1 ORDER BY position",
-                                                    event_id)]
-    delegations = {r["id"]: r["name"] for r in await sql.fetch(
-        "SELECT d.id, o.name FROM delegation d JOIN organization o ON o.id = d.organization WHERE d.event = $1",
-        event_id)}
+    questions = [
+        r["code"] for r in await sql.fetch("SELECT code FROM question WHERE event = $1 ORDER BY position", event_id)
+    ]
+    delegations = {
+        r["id"]: r["name"]
+        for r in await sql.fetch(
+            "SELECT d.id, o.name FROM delegation d JOIN organization o ON o.id = d.organization WHERE d.event = $1",
+            event_id,
+        )
+    }
     header = EXPORT_COLUMNS + [f"answer: {q}" for q in questions]
     table = []
     for r in rows:
-        line = [r["id"], r["name"], r["email"], r["status"], r["waitlist_position"], r["category"],
-                r["organization_name"], r["organization_kind"], r["organization_country"],
-                delegations.get(r["delegation_id"], ""), r["language"],
-                r["created_at"].astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")]
+        line = [
+            r["id"],
+            r["name"],
+            r["email"],
+            r["status"],
+            r["waitlist_position"],
+            r["category"],
+            r["organization_name"],
+            r["organization_kind"],
+            r["organization_country"],
+            delegations.get(r["delegation_id"], ""),
+            r["language"],
+            r["created_at"].astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        ]
         for q in questions:
             value = (r["answers"] or {}).get(q, "")
             line.append("; ".join(value) if isinstance(value, list) else value)

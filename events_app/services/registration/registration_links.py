@@ -8,6 +8,7 @@ the nonces for every new registration (column default) and stores the token's di
 built here, the only place the secret is known; a lookup is by digest. Erasure draws new nonces and clears the
 digests, so every link handed out before is dead.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,13 +49,24 @@ async def ensure(registration_id: int, row: dict | None = None) -> Links:
         view_nonce, feed_nonce = row["view_nonce"] or new_nonce(), row["feed_nonce"] or new_nonce()
         view, feed = view_token(settings.secret_key, view_nonce), feed_token(settings.secret_key, feed_nonce)
         if (view_nonce, digest(view), feed_nonce, digest(feed)) == (
-                row["view_nonce"], row["view_hash"], row["feed_nonce"], row["feed_hash"]):
+            row["view_nonce"],
+            row["view_hash"],
+            row["feed_nonce"],
+            row["feed_hash"],
+        ):
             break
         written = await sql.fetchval(
             "UPDATE registration SET view_nonce = $2, view_hash = $3, feed_nonce = $4, feed_hash = $5"
             " WHERE id = $1 AND view_nonce IS NOT DISTINCT FROM $6 AND feed_nonce IS NOT DISTINCT FROM $7"
-            " RETURNING id", registration_id, view_nonce, digest(view), feed_nonce, digest(feed),
-            row["view_nonce"], row["feed_nonce"])
+            " RETURNING id",
+            registration_id,
+            view_nonce,
+            digest(view),
+            feed_nonce,
+            digest(feed),
+            row["view_nonce"],
+            row["feed_nonce"],
+        )
         if written is not None:
             break
         row = None
@@ -72,7 +84,9 @@ async def by_view_token(token: str) -> dict:
                   {waitlist.REGISTRATION_POSITION} AS waitlist_position
            FROM registration r JOIN person p ON p.id = r.person
            JOIN registration_category c ON c.id = r.category
-           WHERE r.view_hash = $1""", digest(token))
+           WHERE r.view_hash = $1""",
+        digest(token),
+    )
     if row is None:
         raise NotFound("registration", "registration (the link is incomplete or no longer valid) not found")
     return dict(row)

@@ -3,6 +3,7 @@
 Each change is one transaction under the event row's lock (services.registration.seats), with its outbox message; the
 dispatcher is kicked after commit.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -80,20 +81,32 @@ async def _unlock(event_id: int, data: dict[str, Any], now: datetime) -> tuple[i
     if data.get("invitation_token"):
         inv = await sql.fetchrow(
             "SELECT id, category, email, expires_at, used_at FROM invitation"
-            " WHERE token_hash = $1 AND event = $2 FOR UPDATE", digest(data["invitation_token"]), event_id)
+            " WHERE token_hash = $1 AND event = $2 FOR UPDATE",
+            digest(data["invitation_token"]),
+            event_id,
+        )
         if inv is None:
             require([FieldError("invitation_token", "this invitation link is not valid for this event")])
         if inv["used_at"] is not None:
             require([FieldError("invitation_token", "this invitation has already been used")])
         if inv["expires_at"] <= now:
-            require([FieldError("invitation_token", f"this invitation expired at {inv['expires_at'].isoformat()}; "
-                                                    "ask the organizers for a new one")])
+            require(
+                [
+                    FieldError(
+                        "invitation_token",
+                        f"this invitation expired at {inv['expires_at'].isoformat()}; ask the organizers for a new one",
+                    )
+                ]
+            )
         await sql.execute("UPDATE invitation SET used_at = $2 WHERE id = $1", inv["id"], now)
         return inv["category"], {"invitation": inv["id"]}
     if data.get("access_code"):
         code = await sql.fetchrow(
             "SELECT id, category, max_uses, uses, expires_at FROM access_code"
-            " WHERE event = $1 AND upper(code) = upper($2) FOR UPDATE", event_id, data["access_code"])
+            " WHERE event = $1 AND upper(code) = upper($2) FOR UPDATE",
+            event_id,
+            data["access_code"],
+        )
         if code is None:
             require([FieldError("access_code", "unknown access code for this event")])
         if code["expires_at"] is not None and code["expires_at"] <= now:
@@ -108,15 +121,19 @@ async def _unlock(event_id: int, data: dict[str, Any], now: datetime) -> tuple[i
 async def _category(event_id: int, code: str, unlocked_category: int | None):
     if not code and unlocked_category is not None:
         return await sql.fetchrow("SELECT * FROM registration_category WHERE id = $1", unlocked_category)
-    category = await sql.fetchrow("SELECT * FROM registration_category WHERE event = $1 AND code = $2",
-                                  event_id, code)
+    category = await sql.fetchrow("SELECT * FROM registration_category WHERE event = $1 AND code = $2", event_id, code)
     if category is None:
-        codes = [r["code"] for r in await sql.fetch(
-            "SELECT code FROM registration_category WHERE event = $1 ORDER BY position", event_id)]
+        codes = [
+            r["code"]
+            for r in await sql.fetch(
+                "SELECT code FROM registration_category WHERE event = $1 ORDER BY position", event_id
+            )
+        ]
         require([FieldError("category", f"unknown category {code!r}: choose one of {', '.join(codes)}")])
     if unlocked_category is not None and category["id"] != unlocked_category:
-        require([FieldError("category", "your invitation or code is for another category: leave 'category' out "
-                                        "to use it")])
+        require(
+            [FieldError("category", "your invitation or code is for another category: leave 'category' out to use it")]
+        )
     return category
 
 
@@ -132,7 +149,8 @@ async def _category(event_id: int, code: str, unlocked_category: int | None):
 # (RFC 5546 2.1.4), hence the event's sequence grows first in that case.
 # (domain.sequence: a REQUEST to someone sent a CANCEL before grows the SEQUENCE first)
 _GROW_FOR_RETURNING_PERSON = calendar_sequence.grow_when(
-    calendar_sequence.cancelled_before("$1", "(SELECT id FROM who)"))
+    calendar_sequence.cancelled_before("$1", "(SELECT id FROM who)")
+)
 _INSERT_REGISTRATION = f"""
     WITH {{who}},
     active AS (
@@ -151,12 +169,12 @@ _INSERT_REGISTRATION = f"""
         FROM who WHERE NOT EXISTS (SELECT 1 FROM active)
         RETURNING id, status, category, created_at, waitlist_seq, consent_version, consent_at),
     ev AS (
-        UPDATE event SET {seats.count_seats('$12::int')},
+        UPDATE event SET {seats.count_seats("$12::int")},
                          {_GROW_FOR_RETURNING_PERSON}
         WHERE id = $1 AND $12::int > 0 AND EXISTS (SELECT 1 FROM reg)
         RETURNING calendar_sequence),
     cat AS (
-        UPDATE registration_category SET {seats.count_seats('$12::int')}
+        UPDATE registration_category SET {seats.count_seats("$12::int")}
         WHERE id = $2 AND $12::int > 0 AND EXISTS (SELECT 1 FROM reg)),
     msg AS (
         INSERT INTO outbox_message {outbox.COLUMNS}
@@ -169,7 +187,7 @@ _INSERT_REGISTRATION = f"""
     SELECT who.id AS person_id, o.id AS organization_id, o.name AS organization_name,
            o.country AS organization_country, o.kind AS organization_kind, (SELECT id FROM active) AS active,
            reg.id, reg.status, reg.created_at, reg.consent_version, reg.consent_at,
-           {waitlist.position('reg')} AS waitlist_position
+           {waitlist.position("reg")} AS waitlist_position
     FROM who LEFT JOIN reg ON true LEFT JOIN organization o ON o.id = $17::int"""
 INSERT_FOR_PERSON = _INSERT_REGISTRATION.format(who="who AS (SELECT id, email FROM person WHERE id = $20)")
 # Insert if missing, never update: when the address is known, `created` is empty and `who` reads the stored row
@@ -178,14 +196,25 @@ INSERT_FOR_PERSON = _INSERT_REGISTRATION.format(who="who AS (SELECT id, email FR
 INSERT_WITH_PERSON = _INSERT_REGISTRATION.format(who=people.person_ctes("$20", "$16", "$17", "$18", "$19"))
 
 # The message a new registration gets, by its status: (kind, calendar method).
-FIRST_MESSAGE = {"confirmed": ("registration_confirmed", METHOD_REQUEST),
-                 "waitlisted": ("registration_waitlisted", None)}
+FIRST_MESSAGE = {
+    "confirmed": ("registration_confirmed", METHOD_REQUEST),
+    "waitlisted": ("registration_waitlisted", None),
+}
 RECEIVED = ("registration_received", None)
 
 
-async def insert_registration(event_id: int, category_id: int, person: dict[str, Any], status: str, *,
-                              answers: dict, person_id: int | None = None, delegation_id: int | None = None,
-                              extra: dict | None = None, waitlist_seq: int | None = None):
+async def insert_registration(
+    event_id: int,
+    category_id: int,
+    person: dict[str, Any],
+    status: str,
+    *,
+    answers: dict,
+    person_id: int | None = None,
+    delegation_id: int | None = None,
+    extra: dict | None = None,
+    waitlist_seq: int | None = None,
+):
     """Insert a registration under the held event lock with its seat (if confirmed) and its first message.
 
     `person` holds the validated fields of the request (validate_person), stored on the registration; the person is
@@ -198,9 +227,24 @@ async def insert_registration(event_id: int, category_id: int, person: dict[str,
     token = manage_token(get_settings().secret_key, nonce)
     extra = extra or {}
     kind, method = FIRST_MESSAGE.get(status, RECEIVED)
-    args = (event_id, category_id, status, nonce, digest(token), json.dumps(answers), delegation_id,
-            extra.get("invitation"), extra.get("access_code"), waitlist_seq, extra.get("consent_version"),
-            1 if status == "confirmed" else 0, kind, method, list(ACTIVE), *_snapshot_args(person))
+    args = (
+        event_id,
+        category_id,
+        status,
+        nonce,
+        digest(token),
+        json.dumps(answers),
+        delegation_id,
+        extra.get("invitation"),
+        extra.get("access_code"),
+        waitlist_seq,
+        extra.get("consent_version"),
+        1 if status == "confirmed" else 0,
+        kind,
+        method,
+        list(ACTIVE),
+        *_snapshot_args(person),
+    )
     try:
         if person_id is not None:
             return await sql.fetchrow(INSERT_FOR_PERSON, *args, person_id), token
@@ -212,9 +256,18 @@ async def insert_registration(event_id: int, category_id: int, person: dict[str,
         raise Conflict("this person is already registered for this event", "email") from None
 
 
-async def create_registration(event, category, person_id: int, person: dict[str, Any], *, answers: dict,
-                              delegation_id: int | None = None, extra: dict | None = None,
-                              status: str | None = None, waitlist_seq: int | None = None) -> tuple[int, str, str]:
+async def create_registration(
+    event,
+    category,
+    person_id: int,
+    person: dict[str, Any],
+    *,
+    answers: dict,
+    delegation_id: int | None = None,
+    extra: dict | None = None,
+    status: str | None = None,
+    waitlist_seq: int | None = None,
+) -> tuple[int, str, str]:
     """Insert a registration of the person `person_id` under the held event lock, take its seat or place it in line,
     write its message. `person` holds what was typed for this registration (validate_person), kept on it. `event`
     and `category` are rows read after the lock was taken (seats.lock_event, then the category).
@@ -222,11 +275,21 @@ async def create_registration(event, category, person_id: int, person: dict[str,
     Returns (registration id, manage token, status).
     """
     if status is None:  # both rows were read under the event lock: their counters are current
-        status = initial_status(Seats(event["capacity"], event["confirmed_count"], category["quota"],
-                                      category["confirmed_count"]), category["requires_approval"])
-    row, token = await insert_registration(event["id"], category["id"], person, status, answers=answers,
-                                           person_id=person_id, delegation_id=delegation_id, extra=extra,
-                                           waitlist_seq=waitlist_seq)
+        status = initial_status(
+            Seats(event["capacity"], event["confirmed_count"], category["quota"], category["confirmed_count"]),
+            category["requires_approval"],
+        )
+    row, token = await insert_registration(
+        event["id"],
+        category["id"],
+        person,
+        status,
+        answers=answers,
+        person_id=person_id,
+        delegation_id=delegation_id,
+        extra=extra,
+        waitlist_seq=waitlist_seq,
+    )
     if row["active"] is not None:
         raise Conflict(f"{person['email']} is already registered for this event", "email")
     return row["id"], token, status
@@ -275,8 +338,9 @@ async def _lock_for(event_id: int, data: dict[str, Any], person: dict[str, Any],
         if row is not None:
             event = {k: v for k, v in row.items() if not k.startswith("cat_")}
             category = {k[4:]: v for k, v in row.items() if k.startswith("cat_")}
-            check_registration_open(event["status"], event["registration_opens_at"],
-                                    event["registration_closes_at"], now)
+            check_registration_open(
+                event["status"], event["registration_opens_at"], event["registration_closes_at"], now
+            )
             return event, category, event, {}
     # With an invitation or an access code, or a category this event does not have: lock, then look up.
     event = dict(await seats.lock_event(event_id))
@@ -287,8 +351,9 @@ async def _lock_for(event_id: int, data: dict[str, Any], person: dict[str, Any],
     return event, category, context, extra
 
 
-async def register(event_id: int, data: dict[str, Any], *, idempotency_key: str | None = None,
-                   now: datetime | None = None) -> dict:
+async def register(
+    event_id: int, data: dict[str, Any], *, idempotency_key: str | None = None, now: datetime | None = None
+) -> dict:
     """Register a person. Returns the registration with its manage token (the only time the token is shown).
 
     With an Idempotency-Key, a retry returns the registration the first request created and creates nothing. A
@@ -296,9 +361,17 @@ async def register(event_id: int, data: dict[str, Any], *, idempotency_key: str 
     """
     now = now or datetime.now(timezone.utc)
     policy = get_settings().privacy_policy_version
-    consent = [] if data.get("consent") is True else [FieldError(
-        "consent", f"accept the privacy policy (version {policy}) by sending \"consent\": true; we keep your data "
-                   "only to run this event")]
+    consent = (
+        []
+        if data.get("consent") is True
+        else [
+            FieldError(
+                "consent",
+                f'accept the privacy policy (version {policy}) by sending "consent": true; we keep your data '
+                "only to run this event",
+            )
+        ]
+    )
     try:
         person = validate_person(data)
     except InvalidInput as exc:  # report the person's fields and consent together
@@ -320,53 +393,82 @@ async def register(event_id: int, data: dict[str, Any], *, idempotency_key: str 
         if person["organization_id"] is not None and org is None:
             require([FieldError("organization_id", "no organization has this id: see GET /api/organizations")])
         unlocked = bool(extra.get("invitation") or extra.get("access_code"))
-        check_eligibility(category["eligibility"], org["kind"] if org else None,
-                          org["membership_status"] if org else None, unlocked)
+        check_eligibility(
+            category["eligibility"], org["kind"] if org else None, org["membership_status"] if org else None, unlocked
+        )
         # Naming an organization proves nothing: unless the address is at one of its registered domains, an
         # organizer confirms the membership first (the registration waits as pending).
-        unproven = membership_unproven(category["eligibility"], unlocked, person["email"],
-                                       org["domains"] if org else [])
+        unproven = membership_unproven(
+            category["eligibility"], unlocked, person["email"], org["domains"] if org else []
+        )
         answers, errors = validate_answers(json.loads(context["questions"]), data.get("answers") or {})
         require(errors)
-        status = initial_status(Seats(event["capacity"], event["confirmed_count"], category["quota"],
-                                      category["confirmed_count"]), category["requires_approval"] or unproven)
-        row, token = await insert_registration(event_id, category["id"], person, status, answers=answers,
-                                               extra=extra)
+        status = initial_status(
+            Seats(event["capacity"], event["confirmed_count"], category["quota"], category["confirmed_count"]),
+            category["requires_approval"] or unproven,
+        )
+        row, token = await insert_registration(event_id, category["id"], person, status, answers=answers, extra=extra)
         if row["active"] is not None:
             # Never reveal the link to whoever asked: send it to the address on file.
             await seats.notify("manage_link", row["active"])
         elif idempotency_key:
             await sql.execute(
                 "INSERT INTO idempotency_key (scope, key, request_hash, registration, created_at)"
-                " VALUES ($1, $2, $3, $4, now())", scope, idempotency_key, request_hash(data), row["id"])
+                " VALUES ($1, $2, $3, $4, now())",
+                scope,
+                idempotency_key,
+                request_hash(data),
+                row["id"],
+            )
     await kick_outbox()
     if row["active"] is not None:
-        raise Conflict("this email address is already registered for this event; we have emailed the manage link "
-                       "to it again", "email")
+        raise Conflict(
+            "this email address is already registered for this event; we have emailed the manage link to it again",
+            "email",
+        )
     # The answer is built from what this request wrote and read under the lock (the same fields as
     # registration_out, which a test checks), saving a round trip per registration. It shows only what the request
     # itself supplied: nothing stored about an existing person.
     return {
-        "id": row["id"], "event_id": event_id, "status": row["status"], "created_at": row["created_at"],
-        "updated_at": row["created_at"], "cancelled_at": None, "cancel_reason": "", "answers": answers,
-        "offer_expires_at": None, "delegation_id": None, "consent_version": row["consent_version"],
-        "consent_at": row["consent_at"], "waitlist_position": row["waitlist_position"],
-        "category": category["code"], "category_name": category["name"], "email": person["email"],
-        "name": person["name"], "language": person["language"], "timezone": person["timezone"],
-        "organization_id": row["organization_id"], "organization_name": row["organization_name"],
-        "organization_country": row["organization_country"], "organization_kind": row["organization_kind"],
-        "event_title": event["title"], "manage_token": token,
+        "id": row["id"],
+        "event_id": event_id,
+        "status": row["status"],
+        "created_at": row["created_at"],
+        "updated_at": row["created_at"],
+        "cancelled_at": None,
+        "cancel_reason": "",
+        "answers": answers,
+        "offer_expires_at": None,
+        "delegation_id": None,
+        "consent_version": row["consent_version"],
+        "consent_at": row["consent_at"],
+        "waitlist_position": row["waitlist_position"],
+        "category": category["code"],
+        "category_name": category["name"],
+        "email": person["email"],
+        "name": person["name"],
+        "language": person["language"],
+        "timezone": person["timezone"],
+        "organization_id": row["organization_id"],
+        "organization_name": row["organization_name"],
+        "organization_country": row["organization_country"],
+        "organization_kind": row["organization_kind"],
+        "event_title": event["title"],
+        "manage_token": token,
     }
 
 
 async def _replay(scope: str, key: str, hashed: str) -> dict | None:
-    row = await sql.fetchrow("SELECT request_hash, registration FROM idempotency_key WHERE scope = $1 AND key = $2",
-                             scope, key)
+    row = await sql.fetchrow(
+        "SELECT request_hash, registration FROM idempotency_key WHERE scope = $1 AND key = $2", scope, key
+    )
     if row is None:
         return None
     if row["request_hash"] != hashed:
-        raise Conflict("this Idempotency-Key was used for a different request: use a new key for a new "
-                       "registration", "Idempotency-Key")
+        raise Conflict(
+            "this Idempotency-Key was used for a different request: use a new key for a new registration",
+            "Idempotency-Key",
+        )
     result = await registration_out(row["registration"])
     nonce = await sql.fetchval("SELECT token_nonce FROM registration WHERE id = $1", row["registration"])
     result["manage_token"] = manage_token(get_settings().secret_key, nonce)
@@ -374,8 +476,7 @@ async def _replay(scope: str, key: str, hashed: str) -> dict | None:
 
 
 async def registration_by_token(token: str):
-    row = await sql.fetchrow("SELECT id, event, person, status FROM registration WHERE token_hash = $1",
-                             digest(token))
+    row = await sql.fetchrow("SELECT id, event, person, status FROM registration WHERE token_hash = $1", digest(token))
     if row is None:
         raise NotFound("registration")
     return row
@@ -409,8 +510,10 @@ async def accept_offer(token: str, now: datetime | None = None) -> dict:
             raise Conflict(f"there is no open offer for this registration (it is {reg['status']})", "status")
         if reg["offer_expires_at"] <= now:
             raise Conflict("this offer has expired and passed to the next person", "status")
-        await sql.execute("UPDATE registration SET status = 'confirmed', offer_expires_at = NULL, updated_at = now()"
-                          " WHERE id = $1", found["id"])
+        await sql.execute(
+            "UPDATE registration SET status = 'confirmed', offer_expires_at = NULL, updated_at = now() WHERE id = $1",
+            found["id"],
+        )
         await seats.notify("registration_confirmed", found["id"], invite=METHOD_REQUEST)
     await kick_outbox()
     return await registration_out(found["id"])
@@ -432,8 +535,11 @@ async def update_answers(token: str, answers: dict[str, Any]) -> dict:
             raise Conflict(f"this registration is {status}; its answers can no longer be changed", "status")
         clean, errors = validate_answers(await questions.for_event(found["event"]), answers or {})
         require(errors)
-        await sql.execute("UPDATE registration SET answers = $2::jsonb, updated_at = now() WHERE id = $1",
-                          found["id"], json.dumps(clean))
+        await sql.execute(
+            "UPDATE registration SET answers = $2::jsonb, updated_at = now() WHERE id = $1",
+            found["id"],
+            json.dumps(clean),
+        )
     return await registration_out(found["id"])
 
 
@@ -443,7 +549,11 @@ async def resend_link(event_id: int, email: str) -> None:
     async with DB.transaction():
         reg_id = await sql.fetchval(
             "SELECT r.id FROM registration r JOIN person p ON p.id = r.person WHERE r.event = $1 AND p.email = $2"
-            " AND r.status = ANY($3::text[])", event_id, normalized, list(ACTIVE))
+            " AND r.status = ANY($3::text[])",
+            event_id,
+            normalized,
+            list(ACTIVE),
+        )
         if reg_id is not None:
             await seats.notify("manage_link", reg_id)
     await kick_outbox()
@@ -453,12 +563,20 @@ async def expire_offers(now: datetime | None = None) -> int:
     """Beat task: offers past their time pass to the next person in line. Returns how many expired."""
     now = now or datetime.now(timezone.utc)
     expired = 0
-    for event_id in [r["event"] for r in await sql.fetch(
-            "SELECT DISTINCT event FROM registration WHERE status = 'offered' AND offer_expires_at <= $1", now)]:
+    for event_id in [
+        r["event"]
+        for r in await sql.fetch(
+            "SELECT DISTINCT event FROM registration WHERE status = 'offered' AND offer_expires_at <= $1", now
+        )
+    ]:
         async with DB.transaction():
             event = await seats.lock_event(event_id)
-            for reg in await sql.fetch("SELECT id FROM registration WHERE event = $1 AND status = 'offered'"
-                                       " AND offer_expires_at <= $2 ORDER BY id", event_id, now):
+            for reg in await sql.fetch(
+                "SELECT id FROM registration WHERE event = $1 AND status = 'offered'"
+                " AND offer_expires_at <= $2 ORDER BY id",
+                event_id,
+                now,
+            ):
                 await seats.cancel(reg["id"], event, "offer_expired", kind="registration_offer_expired")
                 expired += 1
     if expired:

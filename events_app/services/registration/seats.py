@@ -3,6 +3,7 @@
 Every function here runs inside the caller's transaction, after `lock_event`. Lock order everywhere: the event
 row first, then its registrations; so two transactions on one event never deadlock and counters never drift.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -37,13 +38,13 @@ def count_seats(delta: str) -> str:
     return f"confirmed_count = confirmed_count + {delta}"
 
 
-TAKE_SEAT = f"""WITH event_seat AS (UPDATE event SET {count_seats('1')} WHERE id = $1)
-               UPDATE registration_category SET {count_seats('1')} WHERE id = $2"""
-FREE_SEAT = f"""WITH event_seat AS (UPDATE event SET {count_seats('-1')} WHERE id = $1)
-               UPDATE registration_category SET {count_seats('-1')} WHERE id = $2"""
+TAKE_SEAT = f"""WITH event_seat AS (UPDATE event SET {count_seats("1")} WHERE id = $1)
+               UPDATE registration_category SET {count_seats("1")} WHERE id = $2"""
+FREE_SEAT = f"""WITH event_seat AS (UPDATE event SET {count_seats("-1")} WHERE id = $1)
+               UPDATE registration_category SET {count_seats("-1")} WHERE id = $2"""
 # A held seat changing category: the event-wide count stays, one category gives the seat to the other.
-MOVE_SEAT = f"""WITH old_seat AS (UPDATE registration_category SET {count_seats('-1')} WHERE id = $1)
-               UPDATE registration_category SET {count_seats('1')} WHERE id = $2"""
+MOVE_SEAT = f"""WITH old_seat AS (UPDATE registration_category SET {count_seats("-1")} WHERE id = $1)
+               UPDATE registration_category SET {count_seats("1")} WHERE id = $2"""
 
 
 async def take_seat(event_id: int, category_id: int) -> None:
@@ -90,11 +91,19 @@ RECIPIENT_AND_CANCEL_SEQUENCE = f"""
 async def notify(kind: str, registration_id: int, *, invite: str | None = None, payload: dict | None = None) -> None:
     """Write the outbox message about a registration; invite=REQUEST or CANCEL attaches the event's calendar."""
     query = {METHOD_REQUEST: RECIPIENT_AND_REQUEST_SEQUENCE, METHOD_CANCEL: RECIPIENT_AND_CANCEL_SEQUENCE}.get(
-        invite, RECIPIENT)
+        invite, RECIPIENT
+    )
     reg = await sql.fetchrow(query, registration_id)
-    await outbox.enqueue(kind, reg["email"], event_id=reg["event"], registration_id=registration_id,
-                         language=reg["language"], payload=payload, calendar_method=invite,
-                         calendar_sequence=reg["sequence"])
+    await outbox.enqueue(
+        kind,
+        reg["email"],
+        event_id=reg["event"],
+        registration_id=registration_id,
+        language=reg["language"],
+        payload=payload,
+        calendar_method=invite,
+        calendar_sequence=reg["sequence"],
+    )
 
 
 async def promote(event) -> list[int]:
@@ -102,26 +111,39 @@ async def promote(event) -> list[int]:
     taken = await sql.fetchval("SELECT confirmed_count FROM event WHERE id = $1", event["id"])
     if not seat_free(event["capacity"], taken):
         return []
-    categories = {r["id"]: (r["quota"], r["confirmed_count"]) for r in await sql.fetch(
-        "SELECT id, quota, confirmed_count FROM registration_category WHERE event = $1", event["id"])}
+    categories = {
+        r["id"]: (r["quota"], r["confirmed_count"])
+        for r in await sql.fetch(
+            "SELECT id, quota, confirmed_count FROM registration_category WHERE event = $1", event["id"]
+        )
+    }
     free = sum(1 for quota, taken in categories.values() if seat_free(quota, taken))
     if not free:
         return []
-    waiting = [Waiting(r["id"], r["category"]) for r in await sql.fetch(
-        "SELECT id, category FROM registration WHERE event = $1 AND status = 'waitlisted'"
-        " ORDER BY waitlist_seq LIMIT 2000", event["id"])]
+    waiting = [
+        Waiting(r["id"], r["category"])
+        for r in await sql.fetch(
+            "SELECT id, category FROM registration WHERE event = $1 AND status = 'waitlisted'"
+            " ORDER BY waitlist_seq LIMIT 2000",
+            event["id"],
+        )
+    ]
     chosen = plan_promotions(event["capacity"], taken, categories, waiting)
     category_of = {w.registration_id: w.category_id for w in waiting}
     for registration_id in chosen:
         await take_seat(event["id"], category_of[registration_id])
         if event["waitlist_mode"] == "offer":
             expires = datetime.now(timezone.utc) + timedelta(hours=event["offer_hours"])
-            await sql.execute("UPDATE registration SET status = 'offered', offer_expires_at = $2, updated_at = now()"
-                              " WHERE id = $1", registration_id, expires)
+            await sql.execute(
+                "UPDATE registration SET status = 'offered', offer_expires_at = $2, updated_at = now() WHERE id = $1",
+                registration_id,
+                expires,
+            )
             await notify("registration_offer", registration_id, payload={"offer_expires_at": expires.isoformat()})
         else:
-            await sql.execute("UPDATE registration SET status = 'confirmed', updated_at = now() WHERE id = $1",
-                              registration_id)
+            await sql.execute(
+                "UPDATE registration SET status = 'confirmed', updated_at = now() WHERE id = $1", registration_id
+            )
             await notify("registration_promoted", registration_id, invite=METHOD_REQUEST)
     return chosen
 
@@ -129,8 +151,12 @@ async def promote(event) -> list[int]:
 async def cancel(registration_id: int, event, reason: str, kind: str = "registration_cancelled") -> None:
     """Cancel an active registration: free its seat, remove it from calendars, promote the next in line."""
     reg = await sql.fetchrow("SELECT status, category FROM registration WHERE id = $1 FOR UPDATE", registration_id)
-    await sql.execute("UPDATE registration SET status = 'cancelled', cancel_reason = $2, cancelled_at = now(),"
-                      " offer_expires_at = NULL, updated_at = now() WHERE id = $1", registration_id, reason)
+    await sql.execute(
+        "UPDATE registration SET status = 'cancelled', cancel_reason = $2, cancelled_at = now(),"
+        " offer_expires_at = NULL, updated_at = now() WHERE id = $1",
+        registration_id,
+        reason,
+    )
     if reg["status"] in SEAT_HOLDING:
         await free_seat(event["id"], reg["category"])
     await agenda_bookings.release_bookings(registration_id)  # its session places go to their waiting lists

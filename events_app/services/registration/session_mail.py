@@ -5,6 +5,7 @@ As for events, a CANCEL to one person grows the session's SEQUENCE (RFC 5546 2.1
 before), and a REQUEST to someone who was sent a CANCEL earlier is numbered above it. All of this runs in the
 caller's transaction, after it locked the session row.
 """
+
 from __future__ import annotations
 
 from events_app.db import sql
@@ -31,15 +32,29 @@ async def _sequence(session_id: int, invite: str | None, cancelled_before: bool)
 
 async def tell_booker(kind: str, registration_id: int, session_id: int, invite: str | None = None) -> None:
     """Tell a delegate about their booking of a session (booked, waitlisted, promoted, dropped)."""
-    reg = await sql.fetchrow("SELECT r.event, p.email, r.registered_language AS language FROM registration r"
-                             " JOIN person p ON p.id = r.person WHERE r.id = $1", registration_id)
-    cancelled_before = bool(await sql.fetchval(
-        "SELECT 1 FROM agenda_booking WHERE session = $1 AND registration = $2 AND status = 'cancelled' LIMIT 1",
-        session_id, registration_id))
+    reg = await sql.fetchrow(
+        "SELECT r.event, p.email, r.registered_language AS language FROM registration r"
+        " JOIN person p ON p.id = r.person WHERE r.id = $1",
+        registration_id,
+    )
+    cancelled_before = bool(
+        await sql.fetchval(
+            "SELECT 1 FROM agenda_booking WHERE session = $1 AND registration = $2 AND status = 'cancelled' LIMIT 1",
+            session_id,
+            registration_id,
+        )
+    )
     sequence = await _sequence(session_id, invite, cancelled_before and kind != "session_dropped")
-    await outbox.enqueue(kind, reg["email"], event_id=reg["event"], registration_id=registration_id,
-                         language=reg["language"], payload={"session_id": session_id}, calendar_method=invite,
-                         calendar_sequence=sequence)
+    await outbox.enqueue(
+        kind,
+        reg["email"],
+        event_id=reg["event"],
+        registration_id=registration_id,
+        language=reg["language"],
+        payload={"session_id": session_id},
+        calendar_method=invite,
+        calendar_sequence=sequence,
+    )
 
 
 async def tell_person(kind: str, person_id: int, session_id: int, invite: str) -> None:
@@ -47,9 +62,15 @@ async def tell_person(kind: str, person_id: int, session_id: int, invite: str) -
     person = await sql.fetchrow("SELECT email, language FROM person WHERE id = $1", person_id)
     event_id = await sql.fetchval("SELECT event FROM agenda_session WHERE id = $1", session_id)
     sequence = await _sequence(session_id, invite, False)
-    await outbox.enqueue(kind, person["email"], event_id=event_id, language=person["language"],
-                         payload={"session_id": session_id, "person_id": person_id}, calendar_method=invite,
-                         calendar_sequence=sequence)
+    await outbox.enqueue(
+        kind,
+        person["email"],
+        event_id=event_id,
+        language=person["language"],
+        payload={"session_id": session_id, "person_id": person_id},
+        calendar_method=invite,
+        calendar_sequence=sequence,
+    )
 
 
 async def holders(session_id: int) -> list:
@@ -61,4 +82,6 @@ async def holders(session_id: int) -> list:
                  UNION ALL
                  SELECT sp.person, NULL FROM agenda_session_person sp WHERE sp.session = $1) AS b
            JOIN person p ON p.id = b.person
-           ORDER BY p.id, b.registration NULLS LAST""", session_id)
+           ORDER BY p.id, b.registration NULLS LAST""",
+        session_id,
+    )

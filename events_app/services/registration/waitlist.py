@@ -6,15 +6,18 @@ A waitlisted registration's place in line is 1 + the waitlisted registrations of
 Counting only the earlier ones keeps the expression right inside the registration statement too, where the row
 being inserted is not yet visible to the statement itself.
 """
+
 from __future__ import annotations
 
 
 def position(alias: str) -> str:
     """SQL: the waiting-list position of registration `alias` (a row with status, category and waitlist_seq),
     NULL unless it is waitlisted. `alias` is a table alias written in code, never input."""
-    return (f"CASE WHEN {alias}.status = 'waitlisted' THEN 1 + ("
-            f"SELECT count(*) FROM registration w WHERE w.category = {alias}.category AND w.status = 'waitlisted'"
-            f" AND w.waitlist_seq < {alias}.waitlist_seq) END")
+    return (
+        f"CASE WHEN {alias}.status = 'waitlisted' THEN 1 + ("
+        f"SELECT count(*) FROM registration w WHERE w.category = {alias}.category AND w.status = 'waitlisted'"
+        f" AND w.waitlist_seq < {alias}.waitlist_seq) END"
+    )
 
 
 REGISTRATION_POSITION = position("r")  # for queries over `registration r`

@@ -1,5 +1,6 @@
 """The agenda over HTTP: organizers edit rooms, tracks and sessions; anyone reads the published agenda, its feeds
 and schedule exports (cached bytes with ETag / 304); delegates book sessions with their manage token."""
+
 from __future__ import annotations
 
 import asyncio
@@ -54,8 +55,9 @@ CACHE_CONTROL = "public, max-age=0, must-revalidate"
 PERSONAL_CACHE_CONTROL = "private, max-age=0, must-revalidate"
 
 
-def served(rendered: Rendered, if_none_match: str | None, filename: str | None = None,
-           cache_control: str = CACHE_CONTROL) -> Response[bytes]:
+def served(
+    rendered: Rendered, if_none_match: str | None, filename: str | None = None, cache_control: str = CACHE_CONTROL
+) -> Response[bytes]:
     """Cached bytes, or 304 Not Modified when the client already holds them (If-None-Match)."""
     headers = {"ETag": rendered.etag, "Cache-Control": cache_control}
     if etag_matches(if_none_match, rendered.etag):
@@ -73,15 +75,25 @@ class RoomController(Controller):
     tags = ["agenda"]
 
     @get("/", operation_id="listRooms", dependencies=ANYONE)
-    async def list_rooms(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount | None]) -> list[RoomOut]:
+    async def list_rooms(
+        self, event_id: FromPath[int], account: NamedDependency[CurrentAccount | None]
+    ) -> list[RoomOut]:
         return msgspec.convert(await agenda.list_rooms(event_id, account), list[RoomOut])
 
     @post("/", operation_id="createRoom", dependencies=ORGANIZER)
-    async def create_room(self, event_id: FromPath[int], data: JSONBody[RoomCreate], account: NamedDependency[CurrentAccount]) -> RoomOut:
+    async def create_room(
+        self, event_id: FromPath[int], data: JSONBody[RoomCreate], account: NamedDependency[CurrentAccount]
+    ) -> RoomOut:
         return msgspec.convert(await agenda.create_room(account, event_id, present(data)), RoomOut)
 
     @patch("/{room_id:int}", operation_id="updateRoom", dependencies=ORGANIZER)
-    async def update_room(self, event_id: FromPath[int], room_id: FromPath[int], data: JSONBody[RoomUpdate], account: NamedDependency[CurrentAccount]) -> RoomOut:
+    async def update_room(
+        self,
+        event_id: FromPath[int],
+        room_id: FromPath[int],
+        data: JSONBody[RoomUpdate],
+        account: NamedDependency[CurrentAccount],
+    ) -> RoomOut:
         return msgspec.convert(await agenda.update_room(account, event_id, room_id, present(data)), RoomOut)
 
 
@@ -90,15 +102,25 @@ class TrackController(Controller):
     tags = ["agenda"]
 
     @get("/", operation_id="listTracks", dependencies=ANYONE)
-    async def list_tracks(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount | None]) -> list[TrackOut]:
+    async def list_tracks(
+        self, event_id: FromPath[int], account: NamedDependency[CurrentAccount | None]
+    ) -> list[TrackOut]:
         return msgspec.convert(await agenda.list_tracks(event_id, account), list[TrackOut])
 
     @post("/", operation_id="createTrack", dependencies=ORGANIZER)
-    async def create_track(self, event_id: FromPath[int], data: JSONBody[TrackCreate], account: NamedDependency[CurrentAccount]) -> TrackOut:
+    async def create_track(
+        self, event_id: FromPath[int], data: JSONBody[TrackCreate], account: NamedDependency[CurrentAccount]
+    ) -> TrackOut:
         return msgspec.convert(await agenda.create_track(account, event_id, present(data)), TrackOut)
 
     @patch("/{track_id:int}", operation_id="updateTrack", dependencies=ORGANIZER)
-    async def update_track(self, event_id: FromPath[int], track_id: FromPath[int], data: JSONBody[TrackUpdate], account: NamedDependency[CurrentAccount]) -> TrackOut:
+    async def update_track(
+        self,
+        event_id: FromPath[int],
+        track_id: FromPath[int],
+        data: JSONBody[TrackUpdate],
+        account: NamedDependency[CurrentAccount],
+    ) -> TrackOut:
         return msgspec.convert(await agenda.update_track(account, event_id, track_id, present(data)), TrackOut)
 
 
@@ -109,36 +131,80 @@ class SessionController(Controller):
     tags = ["agenda"]
 
     @get("/", operation_id="listSessions", dependencies=ORGANIZER)
-    async def list_sessions(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount], status: FromQuery[SessionStatus | None] = None) -> list[SessionOut]:
+    async def list_sessions(
+        self,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+        status: FromQuery[SessionStatus | None] = None,
+    ) -> list[SessionOut]:
         return msgspec.convert(await agenda.list_sessions(account, event_id, status), list[SessionOut])
 
     @post("/", operation_id="createSession", dependencies=ORGANIZER, summary="Add a session (409 lists conflicts)")
-    async def create_session(self, event_id: FromPath[int], data: JSONBody[SessionCreate], account: NamedDependency[CurrentAccount]) -> SessionOut:
+    async def create_session(
+        self, event_id: FromPath[int], data: JSONBody[SessionCreate], account: NamedDependency[CurrentAccount]
+    ) -> SessionOut:
         return msgspec.convert(await agenda.create_session(account, event_id, session_fields(data)), SessionOut)
 
     @get("/{session_id:int}", operation_id="getSession", dependencies=ANYONE)
-    async def get_session(self, event_id: FromPath[int], session_id: FromPath[int], account: NamedDependency[CurrentAccount | None]) -> SessionOut:
+    async def get_session(
+        self, event_id: FromPath[int], session_id: FromPath[int], account: NamedDependency[CurrentAccount | None]
+    ) -> SessionOut:
         return msgspec.convert(await agenda.get_session(event_id, session_id, account), SessionOut)
 
-    @patch("/{session_id:int}", operation_id="updateSession", dependencies=ORGANIZER, summary="Change or move a session")
-    async def update_session(self, event_id: FromPath[int], session_id: FromPath[int], data: JSONBody[SessionUpdate], account: NamedDependency[CurrentAccount]) -> SessionOut:
-        return msgspec.convert(await agenda.update_session(account, event_id, session_id, session_fields(data)), SessionOut)
+    @patch(
+        "/{session_id:int}", operation_id="updateSession", dependencies=ORGANIZER, summary="Change or move a session"
+    )
+    async def update_session(
+        self,
+        event_id: FromPath[int],
+        session_id: FromPath[int],
+        data: JSONBody[SessionUpdate],
+        account: NamedDependency[CurrentAccount],
+    ) -> SessionOut:
+        return msgspec.convert(
+            await agenda.update_session(account, event_id, session_id, session_fields(data)), SessionOut
+        )
 
     @post("/{session_id:int}/cancel", operation_id="cancelSession", status_code=200, dependencies=ORGANIZER)
-    async def cancel_session(self, event_id: FromPath[int], session_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> SessionOut:
+    async def cancel_session(
+        self, event_id: FromPath[int], session_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> SessionOut:
         return msgspec.convert(await agenda.cancel_session(account, event_id, session_id), SessionOut)
 
     @post("/{session_id:int}/people", operation_id="addSessionPerson", dependencies=ORGANIZER)
-    async def add_person(self, event_id: FromPath[int], session_id: FromPath[int], data: JSONBody[PersonRef], account: NamedDependency[CurrentAccount]) -> SessionOut:
+    async def add_person(
+        self,
+        event_id: FromPath[int],
+        session_id: FromPath[int],
+        data: JSONBody[PersonRef],
+        account: NamedDependency[CurrentAccount],
+    ) -> SessionOut:
         return msgspec.convert(await agenda.add_person(account, event_id, session_id, present(data)), SessionOut)
 
-    @delete("/{session_id:int}/people/{person_id:int}", operation_id="removeSessionPerson", status_code=200, dependencies=ORGANIZER)
-    async def remove_person(self, event_id: FromPath[int], session_id: FromPath[int], person_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> SessionOut:
+    @delete(
+        "/{session_id:int}/people/{person_id:int}",
+        operation_id="removeSessionPerson",
+        status_code=200,
+        dependencies=ORGANIZER,
+    )
+    async def remove_person(
+        self,
+        event_id: FromPath[int],
+        session_id: FromPath[int],
+        person_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> SessionOut:
         return msgspec.convert(await agenda.remove_person(account, event_id, session_id, person_id), SessionOut)
 
-    @get("/{session_id:int}/affected", operation_id="listAffectedPeople", dependencies=ORGANIZER,
-         summary="Who must hear about a change of this session (bookers and people in roles)")
-    async def affected(self, event_id: FromPath[int], session_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> list[AffectedOut]:
+    @get(
+        "/{session_id:int}/affected",
+        operation_id="listAffectedPeople",
+        dependencies=ORGANIZER,
+        summary="Who must hear about a change of this session (bookers and people in roles)",
+    )
+    async def affected(
+        self, event_id: FromPath[int], session_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> list[AffectedOut]:
         return msgspec.convert(await agenda.affected_for(account, event_id, session_id), list[AffectedOut])
 
 
@@ -149,16 +215,34 @@ class AgendaController(Controller):
     tags = ["agenda"]
 
     @get("/agenda", operation_id="getAgenda", summary="Public agenda (ETag, 304 on If-None-Match)")
-    async def get_agenda(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None, day: FromQuery[date | None] = None, track: FromQuery[str | None] = None,
-                         room: FromQuery[int | None] = None, kind: FromQuery[SessionKind | None] = None, person: FromQuery[int | None] = None) -> Response[dict[str, Any]]:
-        return served(await agenda_publish.agenda_json(event_id, AgendaFilter(day, track, room, kind, person)), if_none_match)
+    async def get_agenda(
+        self,
+        event_id: FromPath[int],
+        if_none_match: IfNoneMatch = None,
+        day: FromQuery[date | None] = None,
+        track: FromQuery[str | None] = None,
+        room: FromQuery[int | None] = None,
+        kind: FromQuery[SessionKind | None] = None,
+        person: FromQuery[int | None] = None,
+    ) -> Response[dict[str, Any]]:
+        return served(
+            await agenda_publish.agenda_json(event_id, AgendaFilter(day, track, room, kind, person)), if_none_match
+        )
 
-    @get("/agenda/availability", operation_id="getAgendaAvailability", summary="Live seats of sessions that need booking")
+    @get(
+        "/agenda/availability", operation_id="getAgendaAvailability", summary="Live seats of sessions that need booking"
+    )
     async def availability(self, event_id: FromPath[int]) -> list[AvailabilityOut]:
         return msgspec.convert(await agenda.availability(event_id), list[AvailabilityOut])
 
     @get("/agenda/changes", operation_id="listAgendaChanges", dependencies=ORGANIZER)
-    async def changes(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount], after_id: FromQuery[int] = 0, limit: FromQuery[int] = 500) -> list[ChangeOut]:
+    async def changes(
+        self,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+        after_id: FromQuery[int] = 0,
+        limit: FromQuery[int] = 500,
+    ) -> list[ChangeOut]:
         return msgspec.convert(await agenda.list_changes(account, event_id, after_id, limit), list[ChangeOut])
 
     @get("/conflicts", operation_id="listAgendaConflicts", dependencies=ORGANIZER)
@@ -185,13 +269,29 @@ class ScheduleController(Controller):
         return served(await agenda_publish.schedule_xml(event_id), if_none_match)
 
     @get("/schedule.json", operation_id="getScheduleJson")
-    async def schedule_json(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None) -> Response[dict[str, Any]]:
+    async def schedule_json(
+        self, event_id: FromPath[int], if_none_match: IfNoneMatch = None
+    ) -> Response[dict[str, Any]]:
         return served(await agenda_publish.schedule_json(event_id), if_none_match)
 
-    @post("/schedule/import", operation_id="importSchedule", status_code=200, dependencies=ORGANIZER, request_max_body_size=50_000_000,
-          summary="Import schedule.xml or schedule.json (re-import updates sessions in place, keyed on guid)")
-    async def import_schedule(self, event_id: FromPath[int], body: RawBody, account: NamedDependency[CurrentAccount], content_type: Annotated[str, HeaderParameter(name="content-type")] = "") -> ImportOut:
-        return msgspec.convert(await schedule_exchange.import_schedule(account, event_id, body, content_type), ImportOut)
+    @post(
+        "/schedule/import",
+        operation_id="importSchedule",
+        status_code=200,
+        dependencies=ORGANIZER,
+        request_max_body_size=50_000_000,
+        summary="Import schedule.xml or schedule.json (re-import updates sessions in place, keyed on guid)",
+    )
+    async def import_schedule(
+        self,
+        event_id: FromPath[int],
+        body: RawBody,
+        account: NamedDependency[CurrentAccount],
+        content_type: Annotated[str, HeaderParameter(name="content-type")] = "",
+    ) -> ImportOut:
+        return msgspec.convert(
+            await schedule_exchange.import_schedule(account, event_id, body, content_type), ImportOut
+        )
 
 
 class PersonalAgendaController(Controller):
@@ -213,7 +313,6 @@ class PersonalAgendaController(Controller):
         return msgspec.convert(await agenda_bookings.drop(token, session_id), BookingOut)
 
 
-
 class PersonalFeedController(Controller):
     """The delegate's calendar subscription, reached with the registration's feed token: it reads the event and the
     booked sessions and can change nothing. (Feeds under the manage token, /api/registrations/{token}/calendar.ics,
@@ -224,12 +323,23 @@ class PersonalFeedController(Controller):
 
     @get("/calendar.ics", operation_id="getPersonalFeed", summary="The delegate's event and booked sessions")
     async def calendar(self, token: FromPath[str], if_none_match: IfNoneMatch = None) -> Response[bytes]:
-        return served(await agenda_publish.delegate_feed(token), if_none_match, "my-agenda.ics",
-                      cache_control=PERSONAL_CACHE_CONTROL)
+        return served(
+            await agenda_publish.delegate_feed(token),
+            if_none_match,
+            "my-agenda.ics",
+            cache_control=PERSONAL_CACHE_CONTROL,
+        )
 
 
-AGENDA_CONTROLLERS = [RoomController, TrackController, SessionController, AgendaController, ScheduleController,
-                      PersonalAgendaController, PersonalFeedController]
+AGENDA_CONTROLLERS = [
+    RoomController,
+    TrackController,
+    SessionController,
+    AgendaController,
+    ScheduleController,
+    PersonalAgendaController,
+    PersonalFeedController,
+]
 
 
 @asynccontextmanager

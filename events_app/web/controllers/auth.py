@@ -32,21 +32,36 @@ class AuthController(Controller):
     async def logout(self, request: Request, account: NamedDependency[CurrentAccount]) -> None:
         await accounts.logout(bearer_token(request) or "")
 
-    @post("/password", operation_id="changePassword", status_code=200, dependencies=ORGANIZER,
-          summary="Change your password; every other session of the account is logged out")
-    async def change_password(self, request: Request, data: JSONBody[PasswordChangeIn],
-                              account: NamedDependency[CurrentAccount]) -> PasswordChangeOut:
-        ended = await accounts.change_password(account, data.current_password, data.new_password,
-                                               keep_token=bearer_token(request))
+    @post(
+        "/password",
+        operation_id="changePassword",
+        status_code=200,
+        dependencies=ORGANIZER,
+        summary="Change your password; every other session of the account is logged out",
+    )
+    async def change_password(
+        self, request: Request, data: JSONBody[PasswordChangeIn], account: NamedDependency[CurrentAccount]
+    ) -> PasswordChangeOut:
+        ended = await accounts.change_password(
+            account, data.current_password, data.new_password, keep_token=bearer_token(request)
+        )
         return PasswordChangeOut(other_sessions_ended=ended)
 
-    @post("/password-reset", operation_id="requestPasswordReset", status_code=202,
-          summary="Email a password reset link to an organizer account (answers 202 for any address)")
+    @post(
+        "/password-reset",
+        operation_id="requestPasswordReset",
+        status_code=202,
+        summary="Email a password reset link to an organizer account (answers 202 for any address)",
+    )
     async def request_reset(self, request: Request, data: JSONBody[PasswordResetRequestIn]) -> None:
         await abuse.password_reset(request, data.email)
         await accounts.request_password_reset(data.email, data.language)
 
-    @post("/password-reset/confirm", operation_id="resetPassword", status_code=204,
-          summary="Set a new password with the emailed link's token; every session of the account is logged out")
+    @post(
+        "/password-reset/confirm",
+        operation_id="resetPassword",
+        status_code=204,
+        summary="Set a new password with the emailed link's token; every session of the account is logged out",
+    )
     async def reset(self, data: JSONBody[PasswordResetIn]) -> None:
         await accounts.reset_password(data.token, data.password)

@@ -25,14 +25,23 @@ class CategoryController(Controller):
     dependencies = ORGANIZER
 
     @post("/", operation_id="createCategory")
-    async def create_category(self, event_id: FromPath[int], data: JSONBody[CategoryCreate],
-                              account: NamedDependency[CurrentAccount]) -> CategoryOut:
+    async def create_category(
+        self, event_id: FromPath[int], data: JSONBody[CategoryCreate], account: NamedDependency[CurrentAccount]
+    ) -> CategoryOut:
         return msgspec.convert(await events.add_category(account, event_id, present(data)), CategoryOut)
 
-    @patch("/{category_id:int}", operation_id="updateCategory",
-           summary="Change a category; a raised quota promotes from the waiting list at once")
-    async def update_category(self, event_id: FromPath[int], category_id: FromPath[int],
-                              data: JSONBody[CategoryUpdate], account: NamedDependency[CurrentAccount]) -> CategoryOut:
+    @patch(
+        "/{category_id:int}",
+        operation_id="updateCategory",
+        summary="Change a category; a raised quota promotes from the waiting list at once",
+    )
+    async def update_category(
+        self,
+        event_id: FromPath[int],
+        category_id: FromPath[int],
+        data: JSONBody[CategoryUpdate],
+        account: NamedDependency[CurrentAccount],
+    ) -> CategoryOut:
         await registration_admin.update_category(account, event_id, category_id, present(data))
         event = await events.get_event(event_id, account)
         return msgspec.convert(next(c for c in event["categories"] if c["id"] == category_id), CategoryOut)
@@ -43,8 +52,9 @@ class QuestionController(Controller):
     tags = ["registration setup"]
 
     @post("/", operation_id="createQuestion", dependencies=ORGANIZER)
-    async def create_question(self, event_id: FromPath[int], data: JSONBody[QuestionCreate],
-                              account: NamedDependency[CurrentAccount]) -> QuestionOut:
+    async def create_question(
+        self, event_id: FromPath[int], data: JSONBody[QuestionCreate], account: NamedDependency[CurrentAccount]
+    ) -> QuestionOut:
         return msgspec.convert(await questions.add(account, event_id, present(data)), QuestionOut)
 
     @get("/", operation_id="listQuestions", summary="The event's registration questions (public)")

@@ -22,8 +22,9 @@ class EventController(Controller):
     tags = ["events"]
 
     @get("/", operation_id="listEvents", summary="Published upcoming events")
-    async def list_events(self, kind: FromQuery[EventKind | None] = None,
-                          include_past: FromQuery[bool] = False) -> list[EventOut]:
+    async def list_events(
+        self, kind: FromQuery[EventKind | None] = None, include_past: FromQuery[bool] = False
+    ) -> list[EventOut]:
         return msgspec.convert(await events.list_published(kind, not include_past), list[EventOut])
 
     @post("/", operation_id="createEvent", dependencies=ORGANIZER, summary="Create a draft event")
@@ -35,7 +36,9 @@ class EventController(Controller):
         return msgspec.convert(await events.get_event(event_id, account), EventOut)
 
     @patch("/{event_id:int}", operation_id="updateEvent", dependencies=ORGANIZER)
-    async def update_event(self, event_id: FromPath[int], data: JSONBody[EventUpdate], account: NamedDependency[CurrentAccount]) -> EventOut:
+    async def update_event(
+        self, event_id: FromPath[int], data: JSONBody[EventUpdate], account: NamedDependency[CurrentAccount]
+    ) -> EventOut:
         return msgspec.convert(await events.update_event(account, event_id, present(data)), EventOut)
 
     @post("/{event_id:int}/publish", operation_id="publishEvent", status_code=200, dependencies=ORGANIZER)

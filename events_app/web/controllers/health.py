@@ -14,6 +14,7 @@ class HealthController(Controller):
     async def health(self) -> Response[HealthOut]:
         database, broker = await health.check()
         ok = database == "ok"
-        body = HealthOut(status="ok" if ok and broker == "ok" else ("degraded" if ok else "down"),
-                         database=database, broker=broker)
+        body = HealthOut(
+            status="ok" if ok and broker == "ok" else ("degraded" if ok else "down"), database=database, broker=broker
+        )
         return Response(body, status_code=200 if ok else 503)

@@ -1,4 +1,5 @@
 """Pilot projects, their cohort, meeting series, occurrences, records, RSVPs and calendar feeds."""
+
 from __future__ import annotations
 
 import msgspec
@@ -47,8 +48,11 @@ def _series_fields(data: SeriesCreate | SeriesUpdate) -> dict:
 
 
 def _calendar(body: bytes, filename: str) -> Response:
-    return Response(body, media_type=CALENDAR, headers={"Content-Disposition": f'inline; filename="{filename}"',
-                                                        "Cache-Control": "private, max-age=300"})
+    return Response(
+        body,
+        media_type=CALENDAR,
+        headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, max-age=300"},
+    )
 
 
 class ProjectController(Controller):
@@ -57,7 +61,9 @@ class ProjectController(Controller):
     dependencies = COORDINATOR
 
     @post("/", operation_id="createProject", summary="Create a pilot project (you become its coordinator)")
-    async def create_project(self, data: JSONBody[ProjectCreate], account: NamedDependency[CurrentAccount]) -> ProjectOut:
+    async def create_project(
+        self, data: JSONBody[ProjectCreate], account: NamedDependency[CurrentAccount]
+    ) -> ProjectOut:
         return msgspec.convert(await projects.create_project(account, present(data)), ProjectOut)
 
     @get("/", operation_id="listProjects", summary="The pilot projects you coordinate")
@@ -69,16 +75,25 @@ class ProjectController(Controller):
         return msgspec.convert(await projects.get_project(account, project_id), ProjectOut)
 
     @patch("/{project_id:int}", operation_id="updateProject")
-    async def update_project(self, project_id: FromPath[int], data: JSONBody[ProjectUpdate], account: NamedDependency[CurrentAccount]) -> ProjectOut:
+    async def update_project(
+        self, project_id: FromPath[int], data: JSONBody[ProjectUpdate], account: NamedDependency[CurrentAccount]
+    ) -> ProjectOut:
         return msgspec.convert(await projects.update_project(account, project_id, present(data)), ProjectOut)
 
     @post("/{project_id:int}/coordinators", operation_id="addCoordinator", status_code=200)
-    async def add_coordinator(self, project_id: FromPath[int], data: JSONBody[CoordinatorCreate], account: NamedDependency[CurrentAccount]) -> ProjectOut:
+    async def add_coordinator(
+        self, project_id: FromPath[int], data: JSONBody[CoordinatorCreate], account: NamedDependency[CurrentAccount]
+    ) -> ProjectOut:
         return msgspec.convert(await projects.add_coordinator(account, project_id, data.email), ProjectOut)
 
-    @get("/{project_id:int}/inbound-replies", operation_id="listInboundReplies",
-         summary="Calendar replies received about the project's series: recorded or rejected, and why")
-    async def inbound_replies(self, project_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> list[InboundReplyOut]:
+    @get(
+        "/{project_id:int}/inbound-replies",
+        operation_id="listInboundReplies",
+        summary="Calendar replies received about the project's series: recorded or rejected, and why",
+    )
+    async def inbound_replies(
+        self, project_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> list[InboundReplyOut]:
         return msgspec.convert(await meeting_rsvp.inbound_replies(account, project_id), list[InboundReplyOut])
 
 
@@ -90,20 +105,30 @@ class CohortController(Controller):
     dependencies = COORDINATOR
 
     @post("/members", operation_id="addCohortMember", status_code=200)
-    async def add_member(self, project_id: FromPath[int], data: JSONBody[MemberCreate], account: NamedDependency[CurrentAccount]) -> ProjectOut:
+    async def add_member(
+        self, project_id: FromPath[int], data: JSONBody[MemberCreate], account: NamedDependency[CurrentAccount]
+    ) -> ProjectOut:
         contacts = [msgspec.structs.asdict(c) for c in data.contacts]
-        return msgspec.convert(await projects.add_member(account, project_id, data.organization_id, contacts), ProjectOut)
+        return msgspec.convert(
+            await projects.add_member(account, project_id, data.organization_id, contacts), ProjectOut
+        )
 
     @delete("/members/{organization_id:int}", operation_id="removeCohortMember", status_code=200)
-    async def remove_member(self, project_id: FromPath[int], organization_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> ProjectOut:
+    async def remove_member(
+        self, project_id: FromPath[int], organization_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> ProjectOut:
         return msgspec.convert(await projects.remove_member(account, project_id, organization_id), ProjectOut)
 
     @post("/contacts", operation_id="addContact", status_code=200)
-    async def add_contact(self, project_id: FromPath[int], data: JSONBody[ContactCreate], account: NamedDependency[CurrentAccount]) -> ProjectOut:
+    async def add_contact(
+        self, project_id: FromPath[int], data: JSONBody[ContactCreate], account: NamedDependency[CurrentAccount]
+    ) -> ProjectOut:
         return msgspec.convert(await projects.add_contact(account, project_id, present(data)), ProjectOut)
 
     @delete("/contacts/{person_id:int}", operation_id="removeContact", status_code=200)
-    async def remove_contact(self, project_id: FromPath[int], person_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> ProjectOut:
+    async def remove_contact(
+        self, project_id: FromPath[int], person_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> ProjectOut:
         return msgspec.convert(await projects.remove_contact(account, project_id, person_id), ProjectOut)
 
 
@@ -113,7 +138,9 @@ class ProjectSeriesController(Controller):
     dependencies = COORDINATOR
 
     @post("/", operation_id="createMeetingSeries", summary="Create a one-off meeting or a recurring series")
-    async def create_series(self, project_id: FromPath[int], data: JSONBody[SeriesCreate], account: NamedDependency[CurrentAccount]) -> SeriesOut:
+    async def create_series(
+        self, project_id: FromPath[int], data: JSONBody[SeriesCreate], account: NamedDependency[CurrentAccount]
+    ) -> SeriesOut:
         return msgspec.convert(await meetings.create_series(account, project_id, _series_fields(data)), SeriesOut)
 
     @get("/", operation_id="listMeetingSeries")
@@ -131,18 +158,27 @@ class MeetingSeriesController(Controller):
         return msgspec.convert(await meetings.get_series(account, series_id), SeriesOut)
 
     @patch("/{series_id:int}", operation_id="updateMeetingSeries", summary="Change the whole series")
-    async def update_series(self, series_id: FromPath[int], data: JSONBody[SeriesUpdate], account: NamedDependency[CurrentAccount]) -> SeriesOut:
+    async def update_series(
+        self, series_id: FromPath[int], data: JSONBody[SeriesUpdate], account: NamedDependency[CurrentAccount]
+    ) -> SeriesOut:
         return msgspec.convert(await meetings.update_series(account, series_id, _series_fields(data)), SeriesOut)
 
     @post("/{series_id:int}/cancel", operation_id="cancelMeetingSeries", status_code=200)
     async def cancel_series(self, series_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> SeriesOut:
         return msgspec.convert(await meetings.cancel_series(account, series_id), SeriesOut)
 
-    @get("/{series_id:int}/attendance.csv", operation_id="attendanceReport", media_type="text/csv",
-         summary="Attendance per organization across the series (CSV)")
+    @get(
+        "/{series_id:int}/attendance.csv",
+        operation_id="attendanceReport",
+        media_type="text/csv",
+        summary="Attendance per organization across the series (CSV)",
+    )
     async def attendance_csv(self, series_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> Response:
-        return Response(await meeting_records.attendance_csv(account, series_id), media_type="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="attendance-series-{series_id}.csv"'})
+        return Response(
+            await meeting_records.attendance_csv(account, series_id),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="attendance-series-{series_id}.csv"'},
+        )
 
 
 class OccurrenceController(Controller):
@@ -153,41 +189,82 @@ class OccurrenceController(Controller):
     dependencies = COORDINATOR
 
     @get("/", operation_id="listOccurrences", summary="Every occurrence, with moves and cancellations")
-    async def list_occurrences(self, series_id: FromPath[int], account: NamedDependency[CurrentAccount],
-                               timezone: FromQuery[str | None] = None) -> list[OccurrenceOut]:
+    async def list_occurrences(
+        self, series_id: FromPath[int], account: NamedDependency[CurrentAccount], timezone: FromQuery[str | None] = None
+    ) -> list[OccurrenceOut]:
         return msgspec.convert(await meetings.list_occurrences(account, series_id, timezone), list[OccurrenceOut])
 
     @get("/{occurrence:str}", operation_id="getOccurrence")
-    async def get_occurrence(self, series_id: FromPath[int], occurrence: FromPath[str], account: NamedDependency[CurrentAccount]) -> OccurrenceOut:
+    async def get_occurrence(
+        self, series_id: FromPath[int], occurrence: FromPath[str], account: NamedDependency[CurrentAccount]
+    ) -> OccurrenceOut:
         return msgspec.convert(await meetings.get_occurrence(account, series_id, occurrence), OccurrenceOut)
 
     @patch("/{occurrence:str}", operation_id="moveOccurrence", summary="Move one occurrence or change its place")
-    async def move_occurrence(self, series_id: FromPath[int], occurrence: FromPath[str], data: JSONBody[OccurrenceChange], account: NamedDependency[CurrentAccount]) -> OccurrenceOut:
-        return msgspec.convert(await meetings.move_occurrence(account, series_id, occurrence, present(data)), OccurrenceOut)
+    async def move_occurrence(
+        self,
+        series_id: FromPath[int],
+        occurrence: FromPath[str],
+        data: JSONBody[OccurrenceChange],
+        account: NamedDependency[CurrentAccount],
+    ) -> OccurrenceOut:
+        return msgspec.convert(
+            await meetings.move_occurrence(account, series_id, occurrence, present(data)), OccurrenceOut
+        )
 
     @delete("/{occurrence:str}", operation_id="cancelOccurrence", status_code=200, summary="Cancel one occurrence")
-    async def cancel_occurrence(self, series_id: FromPath[int], occurrence: FromPath[str], account: NamedDependency[CurrentAccount]) -> OccurrenceOut:
+    async def cancel_occurrence(
+        self, series_id: FromPath[int], occurrence: FromPath[str], account: NamedDependency[CurrentAccount]
+    ) -> OccurrenceOut:
         return msgspec.convert(await meetings.cancel_occurrence(account, series_id, occurrence), OccurrenceOut)
 
     @get("/{occurrence:str}/responses", operation_id="occurrenceResponses", summary="Who is coming")
-    async def responses(self, series_id: FromPath[int], occurrence: FromPath[str], account: NamedDependency[CurrentAccount]) -> ResponsesOut:
+    async def responses(
+        self, series_id: FromPath[int], occurrence: FromPath[str], account: NamedDependency[CurrentAccount]
+    ) -> ResponsesOut:
         return msgspec.convert(await meetings.responses(account, series_id, occurrence), ResponsesOut)
 
     @get("/{occurrence:str}/record", operation_id="occurrenceRecord", summary="Minutes, attendance, actions")
-    async def record(self, series_id: FromPath[int], occurrence: FromPath[str], account: NamedDependency[CurrentAccount]) -> OccurrenceRecordOut:
+    async def record(
+        self, series_id: FromPath[int], occurrence: FromPath[str], account: NamedDependency[CurrentAccount]
+    ) -> OccurrenceRecordOut:
         return msgspec.convert(await meeting_records.record(account, series_id, occurrence), OccurrenceRecordOut)
 
     @put("/{occurrence:str}/minutes", operation_id="setMinutes")
-    async def set_minutes(self, series_id: FromPath[int], occurrence: FromPath[str], data: JSONBody[MinutesIn], account: NamedDependency[CurrentAccount]) -> OccurrenceRecordOut:
-        return msgspec.convert(await meeting_records.set_minutes(account, series_id, occurrence, data.minutes), OccurrenceRecordOut)
+    async def set_minutes(
+        self,
+        series_id: FromPath[int],
+        occurrence: FromPath[str],
+        data: JSONBody[MinutesIn],
+        account: NamedDependency[CurrentAccount],
+    ) -> OccurrenceRecordOut:
+        return msgspec.convert(
+            await meeting_records.set_minutes(account, series_id, occurrence, data.minutes), OccurrenceRecordOut
+        )
 
     @put("/{occurrence:str}/attendance", operation_id="setAttendance")
-    async def set_attendance(self, series_id: FromPath[int], occurrence: FromPath[str], data: JSONBody[AttendanceIn], account: NamedDependency[CurrentAccount]) -> OccurrenceRecordOut:
-        return msgspec.convert(await meeting_records.set_attendance(account, series_id, occurrence, data.person_ids), OccurrenceRecordOut)
+    async def set_attendance(
+        self,
+        series_id: FromPath[int],
+        occurrence: FromPath[str],
+        data: JSONBody[AttendanceIn],
+        account: NamedDependency[CurrentAccount],
+    ) -> OccurrenceRecordOut:
+        return msgspec.convert(
+            await meeting_records.set_attendance(account, series_id, occurrence, data.person_ids), OccurrenceRecordOut
+        )
 
     @post("/{occurrence:str}/actions", operation_id="addAction")
-    async def add_action(self, series_id: FromPath[int], occurrence: FromPath[str], data: JSONBody[ActionCreate], account: NamedDependency[CurrentAccount]) -> ActionOut:
-        return msgspec.convert(await meeting_records.add_action(account, series_id, occurrence, present(data)), ActionOut)
+    async def add_action(
+        self,
+        series_id: FromPath[int],
+        occurrence: FromPath[str],
+        data: JSONBody[ActionCreate],
+        account: NamedDependency[CurrentAccount],
+    ) -> ActionOut:
+        return msgspec.convert(
+            await meeting_records.add_action(account, series_id, occurrence, present(data)), ActionOut
+        )
 
 
 class ActionController(Controller):
@@ -200,7 +277,9 @@ class ActionController(Controller):
         return msgspec.convert(await meeting_records.get_action(account, action_id), ActionOut)
 
     @patch("/{action_id:int}", operation_id="updateAction", summary="Mark done (stops carrying over) or edit")
-    async def update_action(self, action_id: FromPath[int], data: JSONBody[ActionUpdate], account: NamedDependency[CurrentAccount]) -> ActionOut:
+    async def update_action(
+        self, action_id: FromPath[int], data: JSONBody[ActionUpdate], account: NamedDependency[CurrentAccount]
+    ) -> ActionOut:
         return msgspec.convert(await meeting_records.update_action(account, action_id, present(data)), ActionOut)
 
 
@@ -235,5 +314,13 @@ class CalendarFeedController(Controller):
 
 
 # The RSVP page the emails link to (/rsvp/{token}) is rendered by the page layer (web/pages/coordinator.py).
-MEETING_CONTROLLERS = [ProjectController, CohortController, ProjectSeriesController, MeetingSeriesController,
-                       OccurrenceController, ActionController, RsvpController, CalendarFeedController]
+MEETING_CONTROLLERS = [
+    ProjectController,
+    CohortController,
+    ProjectSeriesController,
+    MeetingSeriesController,
+    OccurrenceController,
+    ActionController,
+    RsvpController,
+    CalendarFeedController,
+]

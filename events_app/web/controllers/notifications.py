@@ -27,19 +27,31 @@ class EventCalendarController(Controller):
     tags = ["calendar updates"]
     dependencies = ORGANIZER
 
-    @post("/cancel", operation_id="cancelEvent", status_code=200,
-          summary="Cancel the event: everyone holding its invite gets a METHOD:CANCEL")
+    @post(
+        "/cancel",
+        operation_id="cancelEvent",
+        status_code=200,
+        summary="Cancel the event: everyone holding its invite gets a METHOD:CANCEL",
+    )
     async def cancel(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> EventOut:
         return msgspec.convert(await events.cancel_event(account, event_id), EventOut)
 
-    @get("/calendar-updates", operation_id="listCalendarUpdates",
-         summary="Pending and sent calendar updates (changes wait for the event's update window)")
-    async def pending(self, event_id: FromPath[int],
-                      account: NamedDependency[CurrentAccount]) -> list[CalendarUpdateOut]:
+    @get(
+        "/calendar-updates",
+        operation_id="listCalendarUpdates",
+        summary="Pending and sent calendar updates (changes wait for the event's update window)",
+    )
+    async def pending(
+        self, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> list[CalendarUpdateOut]:
         return msgspec.convert(await calendar_updates.pending(account, event_id), list[CalendarUpdateOut])
 
-    @post("/calendar-updates/release", operation_id="releaseCalendarUpdates", status_code=200,
-          summary="Send pending calendar updates now")
+    @post(
+        "/calendar-updates/release",
+        operation_id="releaseCalendarUpdates",
+        status_code=200,
+        summary="Send pending calendar updates now",
+    )
     async def release(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> ReleaseOut:
         return ReleaseOut(messages=await calendar_updates.release(account, event_id))
 
@@ -50,21 +62,32 @@ class AnnouncementController(Controller):
     dependencies = ORGANIZER
 
     @post("/", operation_id="createAnnouncement", summary="Draft an announcement to an audience")
-    async def create(self, event_id: FromPath[int], data: JSONBody[AnnouncementCreate],
-                     account: NamedDependency[CurrentAccount]) -> AnnouncementOut:
-        return msgspec.convert(await announcements.create(account, event_id, msgspec.to_builtins(data)),
-                               AnnouncementOut)
+    async def create(
+        self, event_id: FromPath[int], data: JSONBody[AnnouncementCreate], account: NamedDependency[CurrentAccount]
+    ) -> AnnouncementOut:
+        return msgspec.convert(
+            await announcements.create(account, event_id, msgspec.to_builtins(data)), AnnouncementOut
+        )
 
-    @get("/{announcement_id:int}/preview", operation_id="previewAnnouncement",
-         summary="The email as its first recipient will see it")
-    async def preview(self, event_id: FromPath[int], announcement_id: FromPath[int],
-                      account: NamedDependency[CurrentAccount]) -> PreviewOut:
+    @get(
+        "/{announcement_id:int}/preview",
+        operation_id="previewAnnouncement",
+        summary="The email as its first recipient will see it",
+    )
+    async def preview(
+        self, event_id: FromPath[int], announcement_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> PreviewOut:
         return msgspec.convert(await preview(account, event_id, announcement_id), PreviewOut)
 
-    @post("/{announcement_id:int}/send", operation_id="sendAnnouncement", status_code=202,
-          summary="Queue one email per recipient; workers deliver them")
-    async def send(self, event_id: FromPath[int], announcement_id: FromPath[int],
-                   account: NamedDependency[CurrentAccount]) -> AnnouncementOut:
+    @post(
+        "/{announcement_id:int}/send",
+        operation_id="sendAnnouncement",
+        status_code=202,
+        summary="Queue one email per recipient; workers deliver them",
+    )
+    async def send(
+        self, event_id: FromPath[int], announcement_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> AnnouncementOut:
         return msgspec.convert(await announcements.send(account, event_id, announcement_id), AnnouncementOut)
 
 
@@ -74,14 +97,19 @@ class DeliveryController(Controller):
     dependencies = ORGANIZER
 
     @get("/", operation_id="listDeliveries", summary="What was sent to whom and when, and what failed and why")
-    async def list_deliveries(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount],
-                              status: FromQuery[str | None] = None,
-                              recipient: FromQuery[str | None] = None) -> list[DeliveryOut]:
+    async def list_deliveries(
+        self,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+        status: FromQuery[str | None] = None,
+        recipient: FromQuery[str | None] = None,
+    ) -> list[DeliveryOut]:
         return msgspec.convert(await deliveries.log(account, event_id, status, recipient), list[DeliveryOut])
 
     @post("/{message_id:int}/resend", operation_id="resendDelivery", status_code=202)
-    async def resend(self, event_id: FromPath[int], message_id: FromPath[int],
-                     account: NamedDependency[CurrentAccount]) -> DeliveryOut:
+    async def resend(
+        self, event_id: FromPath[int], message_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> DeliveryOut:
         return msgspec.convert(await deliveries.resend(account, event_id, message_id), DeliveryOut)
 
 
@@ -89,8 +117,9 @@ class UnsubscribeController(Controller):
     path = "/api/unsubscribe/{token:str}"
     tags = ["announcements"]
 
-    @post("/", operation_id="unsubscribe", status_code=200,
-          summary="One-click unsubscribe from announcements (RFC 8058)")
+    @post(
+        "/", operation_id="unsubscribe", status_code=200, summary="One-click unsubscribe from announcements (RFC 8058)"
+    )
     async def unsubscribe(self, token: FromPath[str]) -> dict[str, str]:
         await announcements.unsubscribe(token)
         return {"status": "unsubscribed"}

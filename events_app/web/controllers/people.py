@@ -1,4 +1,5 @@
 """Person-wide actions, by a single-use link emailed to the address on file and the short session it opens."""
+
 from __future__ import annotations
 
 import msgspec
@@ -36,16 +37,24 @@ class PersonAccessController(Controller):
     tags = ["people"]
     cache_control = NO_STORE
 
-    @post("/access-link", operation_id="requestAccessLink", status_code=202,
-          summary="Email a single-use link to see, change, export or erase your personal data",
-          description="Answers 202 whether or not the address is known; the link goes only to that address, works "
-                      "once and expires after 30 minutes.")
+    @post(
+        "/access-link",
+        operation_id="requestAccessLink",
+        status_code=202,
+        summary="Email a single-use link to see, change, export or erase your personal data",
+        description="Answers 202 whether or not the address is known; the link goes only to that address, works "
+        "once and expires after 30 minutes.",
+    )
     async def request_link(self, request: Request, data: JSONBody[AccessLinkIn]) -> None:
         await abuse.person_link(request, data.email)
         await person_access.request_link(data.email)
 
-    @post("/access", operation_id="useAccessLink", status_code=200,
-          summary="Use the emailed link once: returns a short session for the /api/people/me routes")
+    @post(
+        "/access",
+        operation_id="useAccessLink",
+        status_code=200,
+        summary="Use the emailed link once: returns a short session for the /api/people/me routes",
+    )
     async def access(self, data: JSONBody[AccessIn]) -> PersonSessionOut:
         session = await person_access.exchange(data.token)
         return PersonSessionOut(session=session["session"], token_type="bearer", expires_at=session["expires_at"])  # noqa: S106 - OAuth token type
@@ -54,8 +63,12 @@ class PersonAccessController(Controller):
     async def me(self, person_id: NamedDependency[int]) -> PersonProfileOut:
         return msgspec.convert(await person_access.profile(person_id), PersonProfileOut)
 
-    @patch("/me", operation_id="updateMyProfile", dependencies=PERSON,
-           summary="Change your name, organization, language or time zone")
+    @patch(
+        "/me",
+        operation_id="updateMyProfile",
+        dependencies=PERSON,
+        summary="Change your name, organization, language or time zone",
+    )
     async def update(self, person_id: NamedDependency[int], data: JSONBody[PersonProfileUpdate]) -> PersonProfileOut:
         return msgspec.convert(await person_access.update_profile(person_id, present(data)), PersonProfileOut)
 
@@ -63,13 +76,23 @@ class PersonAccessController(Controller):
     async def my_data(self, person_id: NamedDependency[int]) -> PersonalDataOut:
         return msgspec.convert(await person_access.export(person_id), PersonalDataOut)
 
-    @post("/me/erase", operation_id="eraseMyData", status_code=200, dependencies=PERSON,
-          summary="Erase your personal data: every registration is anonymized (upcoming ones cancelled)")
+    @post(
+        "/me/erase",
+        operation_id="eraseMyData",
+        status_code=200,
+        dependencies=PERSON,
+        summary="Erase your personal data: every registration is anonymized (upcoming ones cancelled)",
+    )
     async def erase(self, person_id: NamedDependency[int]) -> ErasureOut:
         return msgspec.convert(await person_access.erase(person_id), ErasureOut)
 
-    @post("/me/stop-announcements", operation_id="stopAllAnnouncements", status_code=200, dependencies=PERSON,
-          summary="Receive no more announcements from any event")
+    @post(
+        "/me/stop-announcements",
+        operation_id="stopAllAnnouncements",
+        status_code=200,
+        dependencies=PERSON,
+        summary="Receive no more announcements from any event",
+    )
     async def stop_announcements(self, person_id: NamedDependency[int]) -> PersonProfileOut:
         return msgspec.convert(await person_access.stop_announcements(person_id), PersonProfileOut)
 

@@ -26,13 +26,20 @@ class RegistrationController(Controller):
     async def cancel_registration(self, token: FromPath[str]) -> RegistrationOut:
         return msgspec.convert(await registrations.cancel_by_token(token), RegistrationOut)
 
-    @put("/answers", operation_id="updateMyAnswers",
-         summary="Replace your answers to the event's questions (checked as at registration)")
+    @put(
+        "/answers",
+        operation_id="updateMyAnswers",
+        summary="Replace your answers to the event's questions (checked as at registration)",
+    )
     async def update_answers(self, token: FromPath[str], data: JSONBody[AnswersIn]) -> RegistrationOut:
         return msgspec.convert(await registrations.update_answers(token, data.answers), RegistrationOut)
 
-    @post("/accept-offer", operation_id="acceptOffer", status_code=200,
-          summary="Take up a waiting-list offer before it expires")
+    @post(
+        "/accept-offer",
+        operation_id="acceptOffer",
+        status_code=200,
+        summary="Take up a waiting-list offer before it expires",
+    )
     async def accept_offer(self, token: FromPath[str]) -> RegistrationOut:
         return msgspec.convert(await registrations.accept_offer(token), RegistrationOut)
 
@@ -44,8 +51,12 @@ class RegistrationController(Controller):
     async def add_member(self, token: FromPath[str], data: JSONBody[MemberIn]) -> RegistrationOut:
         return msgspec.convert(await delegations.add_member(token, present(data)), RegistrationOut)
 
-    @post("/delegation/members/{registration_id:int}/substitute", operation_id="substituteDelegationMember",
-          summary="Give a member's seat to another person without freeing it")
-    async def substitute(self, token: FromPath[str], registration_id: FromPath[int],
-                         data: JSONBody[MemberIn]) -> RegistrationOut:
+    @post(
+        "/delegation/members/{registration_id:int}/substitute",
+        operation_id="substituteDelegationMember",
+        summary="Give a member's seat to another person without freeing it",
+    )
+    async def substitute(
+        self, token: FromPath[str], registration_id: FromPath[int], data: JSONBody[MemberIn]
+    ) -> RegistrationOut:
         return msgspec.convert(await delegations.substitute(token, registration_id, present(data)), RegistrationOut)

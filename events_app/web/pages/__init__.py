@@ -4,6 +4,7 @@ Pages call the same services as the JSON API. Forms post with a CSRF token (Lite
 submit: a signed cookie plus a hidden field); /api stays exempt because it authenticates with bearer tokens, never
 cookies. Every page carries a Content-Security-Policy without inline scripts or styles.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,8 +54,9 @@ PAGE_HEADERS = {
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
+    )
 
     @pass_context
     def gettext(context, text: str, **values) -> str:
@@ -78,9 +80,14 @@ def template_config() -> TemplateConfig:
 
 
 def csrf_config() -> CSRFConfig:
-    return CSRFConfig(secret=get_settings().secret_key, cookie_name="csrftoken", cookie_httponly=True,
-                      cookie_samesite="lax", cookie_secure=secure_cookies(),
-                      exclude=["^/api/", "^/api$", "^/schema", "^/swagger", "^/health", "^/static/"])
+    return CSRFConfig(
+        secret=get_settings().secret_key,
+        cookie_name="csrftoken",
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        cookie_secure=secure_cookies(),
+        exclude=["^/api/", "^/api$", "^/schema", "^/swagger", "^/health", "^/static/"],
+    )
 
 
 HSTS = b"max-age=31536000"
@@ -127,10 +134,20 @@ def security_headers(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-TITLES = {400: "The request could not be understood", 401: "Please log in", 403: "Not allowed", 404: "Page not found",
-          405: "Not allowed", 409: "That is not possible right now", 410: "Gone", 413: "Too much at once",
-          422: "Please check what you entered", 429: "Too many attempts", 500: "Something went wrong",
-          503: "Service unavailable"}
+TITLES = {
+    400: "The request could not be understood",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed",
+    409: "That is not possible right now",
+    410: "Gone",
+    413: "Too much at once",
+    422: "Please check what you entered",
+    429: "Too many attempts",
+    500: "Something went wrong",
+    503: "Service unavailable",
+}
 
 
 def page_error(request: Request, exc: Exception) -> Response:
@@ -140,8 +157,14 @@ def page_error(request: Request, exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(path=f"/login?next={quote(target)}", status_code=303)
     answer = answer_for(request, exc)
-    response = page(request, "error.html", status=answer.status, title=TITLES.get(answer.status, "Error"),
-                    detail=answer.page_detail, status_code=answer.status)
+    response = page(
+        request,
+        "error.html",
+        status=answer.status,
+        title=TITLES.get(answer.status, "Error"),
+        detail=answer.page_detail,
+        status_code=answer.status,
+    )
     response.headers.update(answer.headers or {})
     return response
 
@@ -155,17 +178,43 @@ def error_answer(request: Request, exc: Exception) -> Response:
     return problem(request, exc)
 
 
-PAGE_CONTROLLERS = [PublicPages, RegistrationPages, ManagePages, ViewPage, AuthPages, OrganizerPages, AgendaPages,
-                    AccessPages, CoordinatorPages, RsvpPages, AccessLinkPages, PersonPages, PasswordResetPages,
-                    PasswordChangePages]
+PAGE_CONTROLLERS = [
+    PublicPages,
+    RegistrationPages,
+    ManagePages,
+    ViewPage,
+    AuthPages,
+    OrganizerPages,
+    AgendaPages,
+    AccessPages,
+    CoordinatorPages,
+    RsvpPages,
+    AccessLinkPages,
+    PersonPages,
+    PasswordResetPages,
+    PasswordChangePages,
+]
 
 
 def page_routes() -> list:
-    return [*PAGE_CONTROLLERS,
-            create_static_files_router(path="/static", directories=[STATIC], name="static",
-                                       include_in_schema=False,
-                                       cache_control=CacheControlHeader(max_age=3600, public=True))]
+    return [
+        *PAGE_CONTROLLERS,
+        create_static_files_router(
+            path="/static",
+            directories=[STATIC],
+            name="static",
+            include_in_schema=False,
+            cache_control=CacheControlHeader(max_age=3600, public=True),
+        ),
+    ]
 
 
-__all__ = ["page_routes", "template_config", "csrf_config", "security_headers", "error_answer",
-           "LoginRequired", "Template"]
+__all__ = [
+    "page_routes",
+    "template_config",
+    "csrf_config",
+    "security_headers",
+    "error_answer",
+    "LoginRequired",
+    "Template",
+]

@@ -3,6 +3,7 @@
 The same services and the same entry policy as the API's /api/auth routes (web.abuse for the request's limits).
 Every answer here is no-store (the page middleware's default), and the reset link's token never leaves the path.
 """
+
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
@@ -51,8 +52,11 @@ class PasswordResetPages(Controller):
     @post("/{token:str}", name="password-reset-submit")
     async def reset(self, request: Request, token: FromPath[str]) -> Response:
         data = await form_data(request)
-        async with redisplay_on(lambda exc: page(request, "organizer/password_reset.html", status=exc.status,
-                                                 token=token, errors=field_errors(exc))):
+        async with redisplay_on(
+            lambda exc: page(
+                request, "organizer/password_reset.html", status=exc.status, token=token, errors=field_errors(exc)
+            )
+        ):
             await accounts.reset_password(token, data.get("password", ""))  # a used or expired link: 410 page
         return redirect("/login", "password-reset")
 
@@ -69,9 +73,15 @@ class PasswordChangePages(Controller):
     @post("/", name="password-change")
     async def change(self, request: Request, account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        async with redisplay_on(lambda exc: page(request, "organizer/password_change.html", status=exc.status,
-                                                 account=account, errors=field_errors(exc))):
-            await accounts.change_password(account, data.get("current_password", ""),
-                                           data.get("new_password", ""),
-                                           keep_token=request.cookies.get(SESSION_COOKIE))
+        async with redisplay_on(
+            lambda exc: page(
+                request, "organizer/password_change.html", status=exc.status, account=account, errors=field_errors(exc)
+            )
+        ):
+            await accounts.change_password(
+                account,
+                data.get("current_password", ""),
+                data.get("new_password", ""),
+                keep_token=request.cookies.get(SESSION_COOKIE),
+            )
         return redirect("/organizer", "password-changed")

@@ -1,5 +1,6 @@
 """Agenda pages: the organizer's grid (rooms by time) to create and move sessions with conflicts marked, and the
 delegate's session booking on the manage page."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable
@@ -64,8 +65,12 @@ def grid_layout(sessions: list[dict], rooms: list[dict], day: date, tzid: str) -
         placed.append({**s, "row": row, "span": span, "column": columns.get(room_id, no_room)})
     times = [(i + 2, (start + i * SLOT).strftime("%H:%M")) for i in range(rows)]
     has_unplaced = any(p["column"] == no_room for p in placed)
-    return {"sessions": placed, "times": times, "columns": len(rooms) + (2 if has_unplaced else 1),
-            "no_room_column": no_room if has_unplaced else None}
+    return {
+        "sessions": placed,
+        "times": times,
+        "columns": len(rooms) + (2 if has_unplaced else 1),
+        "no_room_column": no_room if has_unplaced else None,
+    }
 
 
 def session_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -122,8 +127,9 @@ def shown_value(field: str, value: Any, rooms: dict[int, str], tracks: dict[int,
     return {"text": text if len(text) <= 160 else text[:159] + "…"}
 
 
-def change_rows(action: str, changes: dict[str, Any], rooms: dict[int, str],
-                tracks: dict[int, str]) -> list[dict[str, Any]]:
+def change_rows(
+    action: str, changes: dict[str, Any], rooms: dict[int, str], tracks: dict[int, str]
+) -> list[dict[str, Any]]:
     """A change-log entry's {field: {from, to}} as rows of (field, before, after); a new session shows only the
     fields it was given (not its empty abstract or unset options). Pure."""
     rows = []
@@ -133,8 +139,11 @@ def change_rows(action: str, changes: dict[str, Any], rooms: dict[int, str],
             continue
         if action == "created" and (pair.get("to") in (None, "", False, []) or field == "abstract"):
             continue
-        row = {"field": field, "from": shown_value(field, pair.get("from"), rooms, tracks),
-               "to": shown_value(field, pair.get("to"), rooms, tracks)}
+        row = {
+            "field": field,
+            "from": shown_value(field, pair.get("from"), rooms, tracks),
+            "to": shown_value(field, pair.get("to"), rooms, tracks),
+        }
         if field == "registrations":
             row["count"] = len(pair.get("ids") or [])
         rows.append(row)
@@ -146,9 +155,19 @@ class AgendaPages(Controller):
     include_in_schema = False
     dependencies = ORGANIZER
 
-    async def _grid(self, request: Request, account: CurrentAccount, event_id: int, day: str | None = None, *,
-                    errors: dict | None = None, values: dict | None = None, attempted: list[dict] | None = None,
-                    moving: int | None = None, status: int = 200) -> Template:
+    async def _grid(
+        self,
+        request: Request,
+        account: CurrentAccount,
+        event_id: int,
+        day: str | None = None,
+        *,
+        errors: dict | None = None,
+        values: dict | None = None,
+        attempted: list[dict] | None = None,
+        moving: int | None = None,
+        status: int = 200,
+    ) -> Template:
         event = await events.get_event(event_id, account)
         rooms = await agenda.list_rooms(event_id, account)
         sessions = await agenda.list_sessions(account, event_id)
@@ -166,19 +185,44 @@ class AgendaPages(Controller):
         if moving is not None and attempted:
             marked.setdefault(moving, []).extend(c["detail"] for c in attempted)
         layout = grid_layout(sessions, rooms, chosen, event["timezone"])
-        return page(request, "organizer/agenda.html", status=status, account=account, event=event, rooms=rooms,
-                    days=days, day=chosen, layout=layout, marked=marked, conflicts=conflicts,
-                    attempted=attempted or [], kinds=SESSION_KINDS, errors=errors or {},
-                    values=values or {"kind": "talk"}, sessions=sessions, agenda_enabled=True)
+        return page(
+            request,
+            "organizer/agenda.html",
+            status=status,
+            account=account,
+            event=event,
+            rooms=rooms,
+            days=days,
+            day=chosen,
+            layout=layout,
+            marked=marked,
+            conflicts=conflicts,
+            attempted=attempted or [],
+            kinds=SESSION_KINDS,
+            errors=errors or {},
+            values=values or {"kind": "talk"},
+            sessions=sessions,
+            agenda_enabled=True,
+        )
 
     @get("/", name="agenda-grid")
-    async def grid(self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount],
-                   day: FromQuery[str | None] = None) -> Template:
+    async def grid(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+        day: FromQuery[str | None] = None,
+    ) -> Template:
         return await self._grid(request, account, event_id, day)
 
     @get("/changes", name="agenda-changes")
-    async def changes(self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount],
-                      before: FromQuery[int | None] = None) -> Template:
+    async def changes(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+        before: FromQuery[int | None] = None,
+    ) -> Template:
         """The agenda's change log, newest first: who changed which session when, each field before -> after."""
         event = await events.get_event(event_id, account)
         entries = await agenda.recent_changes(account, event_id, before, CHANGES_PER_PAGE)
@@ -186,47 +230,86 @@ class AgendaPages(Controller):
         tracks = {t["id"]: t["name"] for t in await agenda.list_tracks(event_id, account)}
         shown = [{**e, "rows": change_rows(e["action"], e["changes"], rooms, tracks)} for e in entries]
         older = entries[-1]["id"] if len(entries) == CHANGES_PER_PAGE else None
-        return page(request, "organizer/agenda_changes.html", account=account, event=event, entries=shown,
-                    older=older, paged=before is not None)
+        return page(
+            request,
+            "organizer/agenda_changes.html",
+            account=account,
+            event=event,
+            entries=shown,
+            older=older,
+            paged=before is not None,
+        )
 
     @post("/rooms", name="agenda-room-create")
-    async def add_room(self, request: Request, event_id: FromPath[int],
-                       account: NamedDependency[CurrentAccount]) -> Response:
+    async def add_room(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
         data = await form_data(request)
-        async with redisplay_on(lambda exc: self._grid(request, account, event_id, status=exc.status,
-                                                       errors=prefixed("room", exc))):
-            await agenda.create_room(account, event_id, {"name": data.get("name", ""),
-                                                         "capacity": int_or_none(data.get("capacity"))})
+        async with redisplay_on(
+            lambda exc: self._grid(request, account, event_id, status=exc.status, errors=prefixed("room", exc))
+        ):
+            await agenda.create_room(
+                account, event_id, {"name": data.get("name", ""), "capacity": int_or_none(data.get("capacity"))}
+            )
         return redirect(f"/organizer/events/{event_id}/agenda", "saved")
 
     @post("/sessions", name="agenda-session-create")
-    async def add_session(self, request: Request, event_id: FromPath[int],
-                          account: NamedDependency[CurrentAccount]) -> Response:
+    async def add_session(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
         data = await form_data(request)
         day = data.get("starts_at", "")[:10] or None
-        async with redisplay_on(lambda exc: self._grid(request, account, event_id, day, status=exc.status,
-                                                       errors=field_errors(exc), values=data,
-                                                       attempted=exc.extra.get("conflicts", []))):
+        async with redisplay_on(
+            lambda exc: self._grid(
+                request,
+                account,
+                event_id,
+                day,
+                status=exc.status,
+                errors=field_errors(exc),
+                values=data,
+                attempted=exc.extra.get("conflicts", []),
+            )
+        ):
             created = await agenda.create_session(account, event_id, session_fields(data))
-        return redirect(f"/organizer/events/{event_id}/agenda?day={created['starts_at'].date().isoformat()}",
-                        "saved")
+        return redirect(f"/organizer/events/{event_id}/agenda?day={created['starts_at'].date().isoformat()}", "saved")
 
     @get("/sessions/{session_id:int}", name="agenda-session")
-    async def session(self, request: Request, event_id: FromPath[int], session_id: FromPath[int],
-                      account: NamedDependency[CurrentAccount]) -> Template:
+    async def session(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        session_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Template:
         event = await events.get_event(event_id, account)
         found = await agenda.get_session(event_id, session_id, account)
         rooms = await agenda.list_rooms(event_id, account)
         zone = ZoneInfo(event["timezone"])
-        values = {"room_id": (found["room"] or {}).get("id", ""),
-                  "starts_at": found["starts_at"].astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
-                  "ends_at": found["ends_at"].astimezone(zone).strftime("%Y-%m-%dT%H:%M")}
-        return page(request, "organizer/agenda_session.html", account=account, event=event, session=found,
-                    rooms=rooms, values=values, agenda_enabled=True)
+        values = {
+            "room_id": (found["room"] or {}).get("id", ""),
+            "starts_at": found["starts_at"].astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": found["ends_at"].astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        }
+        return page(
+            request,
+            "organizer/agenda_session.html",
+            account=account,
+            event=event,
+            session=found,
+            rooms=rooms,
+            values=values,
+            agenda_enabled=True,
+        )
 
     @post("/sessions/{session_id:int}/move", name="agenda-session-move")
-    async def move(self, request: Request, event_id: FromPath[int], session_id: FromPath[int],
-                   account: NamedDependency[CurrentAccount]) -> Response:
+    async def move(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        session_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
         """Move to another room and/or time. A clash is refused and shown on the grid, both sessions marked."""
         data = await form_data(request)
         day = data.get("starts_at", "")[:10] or None
@@ -235,10 +318,17 @@ class AgendaPages(Controller):
             attempted = exc.extra.get("conflicts", [])
             # A clash is shown on the grid itself; other problems at the top (the new-session form is not at fault)
             errors = {} if attempted else {"_form": exc.detail}
-            return self._grid(request, account, event_id, day, status=exc.status, errors=errors,
-                              attempted=attempted, moving=session_id)
+            return self._grid(
+                request,
+                account,
+                event_id,
+                day,
+                status=exc.status,
+                errors=errors,
+                attempted=attempted,
+                moving=session_id,
+            )
 
         async with redisplay_on(refused):
             moved = await agenda.update_session(account, event_id, session_id, session_fields(data))
-        return redirect(f"/organizer/events/{event_id}/agenda?day={moved['starts_at'].date().isoformat()}",
-                        "saved")
+        return redirect(f"/organizer/events/{event_id}/agenda?day={moved['starts_at'].date().isoformat()}", "saved")

@@ -4,6 +4,7 @@ reading, field errors and redirects.
 Pages call the same services as the API. An organizer's session is the API's bearer-token session
 (services.people.accounts) kept in an HttpOnly cookie, so logging out anywhere ends both.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -39,15 +40,20 @@ def language_of(request: Request) -> str:
     return choose_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
-def page(request: Request, template: str, *, status: int = 200, cookies: list[Cookie] | None = None,
-         **context: Any) -> Template:
+def page(
+    request: Request, template: str, *, status: int = 200, cookies: list[Cookie] | None = None, **context: Any
+) -> Template:
     """Render a page in the visitor's language. `errors` maps field names to messages; `values` keeps input."""
     context.setdefault("errors", {})
     context.setdefault("values", {})
     context.setdefault("account", None)
     context.setdefault("notice", notice_of(request))
-    return Template(template_name=template, status_code=status, cookies=cookies or [],
-                    context={"lang": language_of(request), "path": request.url.path, **context})
+    return Template(
+        template_name=template,
+        status_code=status,
+        cookies=cookies or [],
+        context={"lang": language_of(request), "path": request.url.path, **context},
+    )
 
 
 # Notices after a redirect (Post/Redirect/Get): a known key in ?done=, never free text from the URL.
@@ -138,8 +144,9 @@ class Redisplay(Exception):
 
 
 @asynccontextmanager
-async def redisplay_on(render: Callable[[DomainError], Response | Awaitable[Response]], *,
-                       url_names: Collection[str] | None = None) -> AsyncIterator[None]:
+async def redisplay_on(
+    render: Callable[[DomainError], Response | Awaitable[Response]], *, url_names: Collection[str] | None = None
+) -> AsyncIterator[None]:
     """Run a form's service call; a DomainError it raises re-renders the form through `render(exc)` (the handler
     names the page it lands on and the errors it shows there, typically `status=exc.status` and
     `errors=field_errors(exc)`).
@@ -187,13 +194,21 @@ class LoginRequired(Exception):
 
 
 def session_cookie(token: str) -> Cookie:
-    return Cookie(key=SESSION_COOKIE, value=token, path="/", httponly=True, samesite="lax",
-                  secure=secure_cookies(), max_age=int(SESSION_LIFETIME.total_seconds()))
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(),
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+    )
 
 
 def expired_session_cookie() -> Cookie:
-    return Cookie(key=SESSION_COOKIE, value="", path="/", httponly=True, samesite="lax", secure=secure_cookies(),
-                  max_age=0)
+    return Cookie(
+        key=SESSION_COOKIE, value="", path="/", httponly=True, samesite="lax", secure=secure_cookies(), max_age=0
+    )
 
 
 async def provide_page_account(request: Request) -> CurrentAccount:

@@ -1,4 +1,5 @@
 """The delegate's pages: the registration form, and the manage page reached from the emailed link."""
+
 from __future__ import annotations
 
 import uuid
@@ -74,9 +75,12 @@ def answer_values(questions: list[dict], answers: dict[str, Any]) -> dict[str, A
 
 def registration_payload(data: dict[str, Any], questions: list[dict], invitation: str | None) -> dict[str, Any]:
     payload: dict[str, Any] = {
-        "email": data.get("email", ""), "name": data.get("name", ""), "category": data.get("category", ""),
+        "email": data.get("email", ""),
+        "name": data.get("name", ""),
+        "category": data.get("category", ""),
         "organization_id": int_or_none(data.get("organization_id")),
-        "language": data.get("language") or "en", "timezone": data.get("timezone") or None,
+        "language": data.get("language") or "en",
+        "timezone": data.get("timezone") or None,
         "answers": answers_from_form(questions, data),
         "consent": data.get("consent") in ("yes", "on", "true"),
     }
@@ -103,25 +107,47 @@ class RegistrationPages(Controller):
     path = "/events/{event_id:int}/register"
     include_in_schema = False
 
-    async def _form(self, request: Request, event_id: int, *, values: dict, errors: dict | None = None,
-                    invitation: str | None = None, status: int = 200) -> Template:
+    async def _form(
+        self,
+        request: Request,
+        event_id: int,
+        *,
+        values: dict,
+        errors: dict | None = None,
+        invitation: str | None = None,
+        status: int = 200,
+    ) -> Template:
         event = await events.get_event(event_id)
         organizations = sorted(await people.list_organizations(), key=lambda o: o["name"])
-        return page(request, "delegate/register.html", status=status, event=event, errors=errors or {},
-                    values=values, invitation=invitation or "", organizations=organizations,
-                    countries=countries(), languages=LANGUAGES,
-                    access_codes=any(c["eligibility"] == "invitation" for c in event["categories"]))
+        return page(
+            request,
+            "delegate/register.html",
+            status=status,
+            event=event,
+            errors=errors or {},
+            values=values,
+            invitation=invitation or "",
+            organizations=organizations,
+            countries=countries(),
+            languages=LANGUAGES,
+            access_codes=any(c["eligibility"] == "invitation" for c in event["categories"]),
+        )
 
     @get("/", name="register-form")
-    async def form(self, request: Request, event_id: FromPath[int], invitation: FromQuery[str | None] = None,
-                   category: FromQuery[str | None] = None) -> Template:
-        values = {"category": category or "", "language": language_of(request),
-                  "idempotency_key": uuid.uuid4().hex}
+    async def form(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        invitation: FromQuery[str | None] = None,
+        category: FromQuery[str | None] = None,
+    ) -> Template:
+        values = {"category": category or "", "language": language_of(request), "idempotency_key": uuid.uuid4().hex}
         return await self._form(request, event_id, values=values, invitation=invitation)
 
     @post("/", name="register-submit")
-    async def submit(self, request: Request, event_id: FromPath[int],
-                     invitation: FromQuery[str | None] = None) -> Response:
+    async def submit(
+        self, request: Request, event_id: FromPath[int], invitation: FromQuery[str | None] = None
+    ) -> Response:
         data = await form_data(request)
         invitation = data.get("invitation_token") or invitation
         event = await events.get_event(event_id)
@@ -134,12 +160,12 @@ class RegistrationPages(Controller):
                 errors = {**errors, **other_problems(event, payload, errors)}
             values = dict(data)
             values["idempotency_key"] = uuid.uuid4().hex  # the corrected form is a new attempt
-            return self._form(request, event_id, values=values, errors=errors, invitation=invitation,
-                              status=exc.status)
+            return self._form(request, event_id, values=values, errors=errors, invitation=invitation, status=exc.status)
 
         async with redisplay_on(refused):
-            result = await registrations.register(event_id, payload,
-                                                  idempotency_key=data.get("idempotency_key") or None)
+            result = await registrations.register(
+                event_id, payload, idempotency_key=data.get("idempotency_key") or None
+            )
         return redirect(f"/manage/{result['manage_token']}", "registered")
 
 
@@ -151,8 +177,9 @@ def clashes(sessions: list[dict], mine: dict[int, dict]) -> dict[int, str]:
     for s in sessions:
         if s["id"] in mine or s["status"] == "cancelled":
             continue
-        other = next((h for h in held if ranges_overlap(h["starts_at"], h["ends_at"], s["starts_at"], s["ends_at"])),
-                     None)
+        other = next(
+            (h for h in held if ranges_overlap(h["starts_at"], h["ends_at"], s["starts_at"], s["ends_at"])), None
+        )
         if other is not None:
             out[s["id"]] = other["title"]
     return out
@@ -169,10 +196,20 @@ async def programme(event: dict, token: str) -> dict | None:
     zone = ZoneInfo(event["timezone"])
     rooms = {r["id"]: r["name"] for r in data.rooms}
     mine = {b["session_id"]: b for b in await agenda_bookings.personal_agenda(token)}
-    sessions = [{"id": s["id"], "title": s["title"], "kind": s["kind"], "status": s["status"],
-                 "starts_at": s["starts_at"].astimezone(zone), "ends_at": s["ends_at"].astimezone(zone),
-                 "room": rooms.get(s["room"], ""), "requires_booking": s["requires_booking"],
-                 "people": [p["name"] for p in s["people"]]} for s in data.sessions]
+    sessions = [
+        {
+            "id": s["id"],
+            "title": s["title"],
+            "kind": s["kind"],
+            "status": s["status"],
+            "starts_at": s["starts_at"].astimezone(zone),
+            "ends_at": s["ends_at"].astimezone(zone),
+            "room": rooms.get(s["room"], ""),
+            "requires_booking": s["requires_booking"],
+            "people": [p["name"] for p in s["people"]],
+        }
+        for s in data.sessions
+    ]
     return {"sessions": sessions, "mine": mine, "clashes": clashes(sessions, mine)}
 
 
@@ -196,8 +233,16 @@ class ManagePages(Controller):
     path = "/manage/{token:str}"
     include_in_schema = False
 
-    async def _page(self, request: Request, token: str, *, errors: dict | None = None, values: dict | None = None,
-                    template: str = "delegate/manage.html", status: int = 200) -> Template:
+    async def _page(
+        self,
+        request: Request,
+        token: str,
+        *,
+        errors: dict | None = None,
+        values: dict | None = None,
+        template: str = "delegate/manage.html",
+        status: int = 200,
+    ) -> Template:
         registration = await registrations.get_by_token(token)
         event = await events.get_event(registration["event_id"])
         delegation = None
@@ -206,11 +251,20 @@ class ManagePages(Controller):
         except Forbidden:
             pass  # not a head of delegation (or no longer an active one)
         links = await registration_links.ensure(registration["id"])
-        return page(request, template, status=status, registration=registration, event=event,
-                    delegation=delegation, token=token, errors=errors or {}, values=values or {},
-                    feed_url=links.feed_url,
-                    just_registered=request.query_params.get("done") == "registered",
-                    programme=await programme(event, token))
+        return page(
+            request,
+            template,
+            status=status,
+            registration=registration,
+            event=event,
+            delegation=delegation,
+            token=token,
+            errors=errors or {},
+            values=values or {},
+            feed_url=links.feed_url,
+            just_registered=request.query_params.get("done") == "registered",
+            programme=await programme(event, token),
+        )
 
     @get("/", name="manage")
     async def manage(self, request: Request, token: FromPath[str]) -> Template:
@@ -226,15 +280,25 @@ class ManagePages(Controller):
             await registrations.cancel_by_token(token)
         return redirect(f"/manage/{token}", "cancelled")
 
-    async def _answers_page(self, request: Request, token: str, *, errors: dict | None = None,
-                            values: dict | None = None, status: int = 200) -> Template:
+    async def _answers_page(
+        self, request: Request, token: str, *, errors: dict | None = None, values: dict | None = None, status: int = 200
+    ) -> Template:
         registration = await registrations.get_by_token(token)
         event = await events.get_event(registration["event_id"])
         if values is None:
             values = answer_values(event["questions"], registration["answers"] or {})
-        return page(request, "delegate/answers.html", status=status, registration=registration, event=event,
-                    token=token, errors=errors or {}, values=values, countries=countries(),
-                    editable=registration["status"] in ACTIVE)
+        return page(
+            request,
+            "delegate/answers.html",
+            status=status,
+            registration=registration,
+            event=event,
+            token=token,
+            errors=errors or {},
+            values=values,
+            countries=countries(),
+            editable=registration["status"] in ACTIVE,
+        )
 
     @get("/answers", name="manage-answers")
     async def answers_form(self, request: Request, token: FromPath[str]) -> Template:
@@ -245,9 +309,15 @@ class ManagePages(Controller):
         data = await form_data(request)
         registration = await registrations.get_by_token(token)
         event = await events.get_event(registration["event_id"])
-        async with redisplay_on(lambda exc: self._answers_page(
-                request, token, values=data, status=exc.status,
-                errors={("_form" if k == "status" else k): v for k, v in field_errors(exc).items()})):
+        async with redisplay_on(
+            lambda exc: self._answers_page(
+                request,
+                token,
+                values=data,
+                status=exc.status,
+                errors={("_form" if k == "status" else k): v for k, v in field_errors(exc).items()},
+            )
+        ):
             await registrations.update_answers(token, answers_from_form(event["questions"], data))
         return redirect(f"/manage/{token}#answers", "answers-saved")
 
@@ -260,38 +330,61 @@ class ManagePages(Controller):
     @post("/sessions/{session_id:int}/book", name="manage-book")
     async def book(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
         # A missing session is shown beside the programme; a link that opens no registration is the error page.
-        async with redisplay_on(lambda exc: self._page(request, token, errors={f"session-{session_id}": exc.detail},
-                                                       status=exc.status), url_names=("registration",)):
+        async with redisplay_on(
+            lambda exc: self._page(request, token, errors={f"session-{session_id}": exc.detail}, status=exc.status),
+            url_names=("registration",),
+        ):
             await agenda_bookings.book(token, session_id)
         return redirect(f"/manage/{token}#programme", "booked")
 
     @post("/sessions/{session_id:int}/drop", name="manage-drop")
     async def drop(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
-        async with redisplay_on(lambda exc: self._page(request, token, errors={f"session-{session_id}": exc.detail},
-                                                       status=exc.status), url_names=("registration",)):
+        async with redisplay_on(
+            lambda exc: self._page(request, token, errors={f"session-{session_id}": exc.detail}, status=exc.status),
+            url_names=("registration",),
+        ):
             await agenda_bookings.drop(token, session_id)
         return redirect(f"/manage/{token}#programme", "dropped")
 
     @post("/delegation/members", name="manage-add-member")
     async def add_member(self, request: Request, token: FromPath[str]) -> Response:
         data = await form_data(request)
-        member = {"email": data.get("email", ""), "name": data.get("name", ""),
-                  "language": data.get("language") or "en"}
-        async with redisplay_on(lambda exc: self._page(request, token, errors=prefixed("member", exc),
-                                                       values={f"member.{k}": v for k, v in member.items()},
-                                                       status=exc.status)):
+        member = {
+            "email": data.get("email", ""),
+            "name": data.get("name", ""),
+            "language": data.get("language") or "en",
+        }
+        async with redisplay_on(
+            lambda exc: self._page(
+                request,
+                token,
+                errors=prefixed("member", exc),
+                values={f"member.{k}": v for k, v in member.items()},
+                status=exc.status,
+            )
+        ):
             await delegations.add_member(token, member)
         return redirect(f"/manage/{token}", "member-added")
 
     @post("/delegation/members/{registration_id:int}/substitute", name="manage-substitute")
     async def substitute(self, request: Request, token: FromPath[str], registration_id: FromPath[int]) -> Response:
         data = await form_data(request)
-        member = {"email": data.get("email", ""), "name": data.get("name", ""),
-                  "language": data.get("language") or "en"}
+        member = {
+            "email": data.get("email", ""),
+            "name": data.get("name", ""),
+            "language": data.get("language") or "en",
+        }
         prefix = f"sub{registration_id}"
         # A member who is not in the delegation is shown on the form; a link that opens nothing is the error page.
-        async with redisplay_on(lambda exc: self._page(request, token, errors=prefixed(prefix, exc),
-                                                       values={f"{prefix}.{k}": v for k, v in member.items()},
-                                                       status=exc.status), url_names=("registration",)):
+        async with redisplay_on(
+            lambda exc: self._page(
+                request,
+                token,
+                errors=prefixed(prefix, exc),
+                values={f"{prefix}.{k}": v for k, v in member.items()},
+                status=exc.status,
+            ),
+            url_names=("registration",),
+        ):
             await delegations.substitute(token, registration_id, member)
         return redirect(f"/manage/{token}", "substituted")

@@ -4,6 +4,7 @@ A catalog maps the English text to its translation; a string missing from it sho
 str.format names (`{count} seats left`). The chosen language lives in the `lang` cookie; without it the browser's
 Accept-Language decides.
 """
+
 from __future__ import annotations
 
 import functools
@@ -42,8 +43,20 @@ def choose_language(cookie: str | None, accept_language: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 

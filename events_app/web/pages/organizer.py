@@ -1,5 +1,6 @@
 """The organizer's back office: login, dashboard, event and category editing, registrations, calendar updates,
 the delivery log and announcements. Every change is a POST form (CSRF-checked) followed by a redirect."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -38,16 +39,29 @@ from events_app.web.pages.common import (
 from events_app.web.pages.delegate import countries
 
 ORGANIZER = {"account": Provide(provide_page_account)}
-EVENT_TEXT = ("title", "kind", "timezone", "description", "venue_name", "venue_address", "city", "online_url",
-              "organizer_email", "organizer_name", "waitlist_mode", "reply_to")
+EVENT_TEXT = (
+    "title",
+    "kind",
+    "timezone",
+    "description",
+    "venue_name",
+    "venue_address",
+    "city",
+    "online_url",
+    "organizer_email",
+    "organizer_name",
+    "waitlist_mode",
+    "reply_to",
+)
 EVENT_TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 EVENT_INTS = ("capacity", "offer_hours", "update_delay_minutes")
 OPTIONAL_INTS = ("capacity",)
 REGISTRATION_ACTIONS = {"approve": "approved", "reject": "rejected", "cancel": "reg-cancelled", "move": "moved"}
 
 
-def parse_fields(data: dict[str, Any], text: tuple = (), times: tuple = (), ints: tuple = (),
-                 optional: tuple = ()) -> tuple[dict[str, Any], list[FieldError]]:
+def parse_fields(
+    data: dict[str, Any], text: tuple = (), times: tuple = (), ints: tuple = (), optional: tuple = ()
+) -> tuple[dict[str, Any], list[FieldError]]:
     """Form strings to service values: datetime-local (wall-clock time, the service applies the zone), whole
     numbers; blank optional fields become None. Every unreadable field is reported at once."""
     fields: dict[str, Any] = {}
@@ -106,8 +120,9 @@ def event_values(event: dict) -> dict[str, Any]:
 
 
 def category_fields(data: dict[str, Any]) -> dict[str, Any]:
-    fields, errors = parse_fields(data, ("code", "name", "eligibility"), ("opens_at", "closes_at"), ("quota",),
-                                  ("quota",))
+    fields, errors = parse_fields(
+        data, ("code", "name", "eligibility"), ("opens_at", "closes_at"), ("quota",), ("quota",)
+    )
     fields["requires_approval"] = data.get("requires_approval") == "on"
     if errors:
         raise InvalidInput(errors)
@@ -130,9 +145,13 @@ class AuthPages(Controller):
         try:
             token, _, _ = await accounts.login(data.get("email", ""), data.get("password", ""), client=client)
         except Unauthorized:
-            return page(request, "organizer/login.html", status=401,
-                        errors={"_form": "Email or password is wrong."},
-                        values={"email": data.get("email", ""), "next": target})
+            return page(
+                request,
+                "organizer/login.html",
+                status=401,
+                errors={"_form": "Email or password is wrong."},
+                values={"email": data.get("email", ""), "next": target},
+            )
         return Redirect(path=target, status_code=303, cookies=[session_cookie(token)])
 
     @post("/logout", name="logout")
@@ -150,122 +169,217 @@ class OrganizerPages(Controller):
 
     @get("/", name="dashboard")
     async def dashboard(self, request: Request, account: NamedDependency[CurrentAccount]) -> Template:
-        return page(request, "organizer/dashboard.html", account=account,
-                    events=await dashboard.organized_events(account))
+        return page(
+            request, "organizer/dashboard.html", account=account, events=await dashboard.organized_events(account)
+        )
 
     @get("/events/new", name="event-new")
     async def new_event(self, request: Request, account: NamedDependency[CurrentAccount]) -> Template:
-        values = {"kind": "congress", "timezone": "Europe/Berlin", "waitlist_mode": "auto", "offer_hours": 48,
-                  "update_delay_minutes": 10, "reminder_hours": "24"}
-        return page(request, "organizer/event_new.html", account=account, values=values, kinds=EVENT_KINDS,
-                    countries=countries())
+        values = {
+            "kind": "congress",
+            "timezone": "Europe/Berlin",
+            "waitlist_mode": "auto",
+            "offer_hours": 48,
+            "update_delay_minutes": 10,
+            "reminder_hours": "24",
+        }
+        return page(
+            request,
+            "organizer/event_new.html",
+            account=account,
+            values=values,
+            kinds=EVENT_KINDS,
+            countries=countries(),
+        )
 
     @post("/events/new", name="event-create")
     async def create_event(self, request: Request, account: NamedDependency[CurrentAccount]) -> Response:
         data = await form_data(request)
-        async with redisplay_on(lambda exc: page(request, "organizer/event_new.html", status=exc.status,
-                                                 account=account, values=data, errors=field_errors(exc),
-                                                 kinds=EVENT_KINDS, countries=countries())):
+        async with redisplay_on(
+            lambda exc: page(
+                request,
+                "organizer/event_new.html",
+                status=exc.status,
+                account=account,
+                values=data,
+                errors=field_errors(exc),
+                kinds=EVENT_KINDS,
+                countries=countries(),
+            )
+        ):
             fields = {k: v for k, v in event_form_fields(data).items() if v is not None}
             event = await events.create_event(account, fields)
         return redirect(f"/organizer/events/{event['id']}", "created")
 
-    async def _event_page(self, request: Request, account: CurrentAccount, event_id: int, *,
-                          errors: dict | None = None, values: dict | None = None, status: int = 200) -> Template:
+    async def _event_page(
+        self,
+        request: Request,
+        account: CurrentAccount,
+        event_id: int,
+        *,
+        errors: dict | None = None,
+        values: dict | None = None,
+        status: int = 200,
+    ) -> Template:
         event = await events.get_event(event_id, account)
         counts = await registration_admin.counts(account, event_id)
-        return page(request, "organizer/event.html", status=status, account=account, event=event, counts=counts,
-                    values=values or event_values(event), errors=errors or {}, kinds=EVENT_KINDS,
-                    countries=countries(), eligibilities=ELIGIBILITIES, question_kinds=QUESTION_KINDS)
+        return page(
+            request,
+            "organizer/event.html",
+            status=status,
+            account=account,
+            event=event,
+            counts=counts,
+            values=values or event_values(event),
+            errors=errors or {},
+            kinds=EVENT_KINDS,
+            countries=countries(),
+            eligibilities=ELIGIBILITIES,
+            question_kinds=QUESTION_KINDS,
+        )
 
     @get("/events/{event_id:int}", name="event-edit")
-    async def event(self, request: Request, event_id: FromPath[int],
-                    account: NamedDependency[CurrentAccount]) -> Template:
+    async def event(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Template:
         return await self._event_page(request, account, event_id)
 
     @post("/events/{event_id:int}", name="event-update")
-    async def update_event(self, request: Request, event_id: FromPath[int],
-                           account: NamedDependency[CurrentAccount]) -> Response:
+    async def update_event(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
         data = await form_data(request)
-        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, errors=field_errors(exc),
-                                                             values=data, status=exc.status)):
+        async with redisplay_on(
+            lambda exc: self._event_page(
+                request, account, event_id, errors=field_errors(exc), values=data, status=exc.status
+            )
+        ):
             await events.update_event(account, event_id, event_form_fields(data))
         return redirect(f"/organizer/events/{event_id}", "saved")
 
     @post("/events/{event_id:int}/publish", name="event-publish")
-    async def publish(self, request: Request, event_id: FromPath[int],
-                      account: NamedDependency[CurrentAccount]) -> Response:
-        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, errors=field_errors(exc),
-                                                             status=exc.status)):
+    async def publish(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
+        async with redisplay_on(
+            lambda exc: self._event_page(request, account, event_id, errors=field_errors(exc), status=exc.status)
+        ):
             await events.publish_event(account, event_id)
         return redirect(f"/organizer/events/{event_id}", "published")
 
     @get("/events/{event_id:int}/cancel", name="event-cancel-confirm")
-    async def confirm_cancel(self, request: Request, event_id: FromPath[int],
-                             account: NamedDependency[CurrentAccount]) -> Template:
+    async def confirm_cancel(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Template:
         event = await events.get_event(event_id, account)
         return page(request, "organizer/event_cancel.html", account=account, event=event)
 
     @post("/events/{event_id:int}/cancel", name="event-cancel")
-    async def cancel(self, request: Request, event_id: FromPath[int],
-                     account: NamedDependency[CurrentAccount]) -> Response:
-        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, errors=field_errors(exc),
-                                                             status=exc.status)):
+    async def cancel(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
+        async with redisplay_on(
+            lambda exc: self._event_page(request, account, event_id, errors=field_errors(exc), status=exc.status)
+        ):
             await events.cancel_event(account, event_id)
         return redirect(f"/organizer/events/{event_id}", "event-cancelled")
 
     @post("/events/{event_id:int}/categories", name="category-create")
-    async def add_category(self, request: Request, event_id: FromPath[int],
-                           account: NamedDependency[CurrentAccount]) -> Response:
+    async def add_category(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
         data = await form_data(request)
-        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, status=exc.status,
-                                                             errors=prefixed("new-category", exc))):
+        async with redisplay_on(
+            lambda exc: self._event_page(
+                request, account, event_id, status=exc.status, errors=prefixed("new-category", exc)
+            )
+        ):
             await events.add_category(account, event_id, category_fields(data))
         return redirect(f"/organizer/events/{event_id}#categories", "saved")
 
     @post("/events/{event_id:int}/categories/{category_id:int}", name="category-update")
-    async def update_category(self, request: Request, event_id: FromPath[int], category_id: FromPath[int],
-                              account: NamedDependency[CurrentAccount]) -> Response:
+    async def update_category(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        category_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
         data = await form_data(request)
-        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, status=exc.status,
-                                                             errors=prefixed(f"category-{category_id}", exc)),
-                                url_names=("event",)):  # a missing category is shown on its form
+        async with redisplay_on(
+            lambda exc: self._event_page(
+                request, account, event_id, status=exc.status, errors=prefixed(f"category-{category_id}", exc)
+            ),
+            url_names=("event",),
+        ):  # a missing category is shown on its form
             fields = category_fields(data)
             fields.pop("code", None)
             await registration_admin.update_category(account, event_id, category_id, fields)
         return redirect(f"/organizer/events/{event_id}#categories", "saved")
 
     @post("/events/{event_id:int}/questions", name="question-create")
-    async def add_question(self, request: Request, event_id: FromPath[int],
-                           account: NamedDependency[CurrentAccount]) -> Response:
+    async def add_question(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
         data = await form_data(request)
-        fields = {"code": data.get("code", ""), "label": data.get("label", ""), "kind": data.get("kind", ""),
-                  "required": data.get("required") == "on",
-                  "options": [o.strip() for o in data.get("options", "").splitlines() if o.strip()]}
-        async with redisplay_on(lambda exc: self._event_page(request, account, event_id, status=exc.status,
-                                                             errors=prefixed("new-question", exc))):
+        fields = {
+            "code": data.get("code", ""),
+            "label": data.get("label", ""),
+            "kind": data.get("kind", ""),
+            "required": data.get("required") == "on",
+            "options": [o.strip() for o in data.get("options", "").splitlines() if o.strip()],
+        }
+        async with redisplay_on(
+            lambda exc: self._event_page(
+                request, account, event_id, status=exc.status, errors=prefixed("new-question", exc)
+            )
+        ):
             await questions.add(account, event_id, fields)
         return redirect(f"/organizer/events/{event_id}#questions", "saved")
 
     # ------------------------------------------------------------------- registrations
 
     @get("/events/{event_id:int}/registrations", name="registrations")
-    async def registrations(self, request: Request, event_id: FromPath[int],
-                            account: NamedDependency[CurrentAccount], status: FromQuery[str | None] = None,
-                            category: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
-                            country: FromQuery[str | None] = None) -> Template:
-        filters = {"status": status or None, "category": category or None, "q": (q or "").strip() or None,
-                   "country": country or None}
+    async def registrations(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+        status: FromQuery[str | None] = None,
+        category: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+        country: FromQuery[str | None] = None,
+    ) -> Template:
+        filters = {
+            "status": status or None,
+            "category": category or None,
+            "q": (q or "").strip() or None,
+            "country": country or None,
+        }
         event = await events.get_event(event_id, account)
         rows = await registration_admin.search(account, event_id, filters)
         query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
-        return page(request, "organizer/registrations.html", account=account, event=event, rows=rows,
-                    statuses=REGISTRATION_STATUSES + ("offered",), values={k: v or "" for k, v in filters.items()},
-                    export_query=query, country_name=country_name)
+        return page(
+            request,
+            "organizer/registrations.html",
+            account=account,
+            event=event,
+            rows=rows,
+            statuses=REGISTRATION_STATUSES + ("offered",),
+            values={k: v or "" for k, v in filters.items()},
+            export_query=query,
+            country_name=country_name,
+        )
 
     @post("/events/{event_id:int}/registrations/{registration_id:int}/{action:str}", name="registration-action")
-    async def registration_action(self, request: Request, event_id: FromPath[int], registration_id: FromPath[int],
-                                  action: FromPath[str], account: NamedDependency[CurrentAccount]) -> Response:
+    async def registration_action(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        registration_id: FromPath[int],
+        action: FromPath[str],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
         data = await form_data(request)
         back = local_path(data.get("back"), f"/organizer/events/{event_id}/registrations")
         if action not in REGISTRATION_ACTIONS:
@@ -273,8 +387,15 @@ class OrganizerPages(Controller):
 
         async def failed(exc: DomainError) -> Response:
             event = await events.get_event(event_id, account)
-            return page(request, "organizer/action_failed.html", status=exc.status, account=account, event=event,
-                        message=exc.detail, back=back)
+            return page(
+                request,
+                "organizer/action_failed.html",
+                status=exc.status,
+                account=account,
+                event=event,
+                message=exc.detail,
+                back=back,
+            )
 
         # A missing registration or category is the action's failure, shown with the way back to the list.
         async with redisplay_on(failed, url_names=("event",)):
@@ -289,9 +410,16 @@ class OrganizerPages(Controller):
         return redirect(back, REGISTRATION_ACTIONS[action])
 
     @get("/events/{event_id:int}/registrations/export/{fmt:str}", name="registrations-export")
-    async def export(self, event_id: FromPath[int], fmt: FromPath[str], account: NamedDependency[CurrentAccount],
-                     status: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
-                     q: FromQuery[str | None] = None, country: FromQuery[str | None] = None) -> Response:
+    async def export(
+        self,
+        event_id: FromPath[int],
+        fmt: FromPath[str],
+        account: NamedDependency[CurrentAccount],
+        status: FromQuery[str | None] = None,
+        category: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+        country: FromQuery[str | None] = None,
+    ) -> Response:
         filters = {"status": status or None, "category": category or None, "q": q or None, "country": country or None}
         header, table = await registration_admin.export_rows(account, event_id, filters)
         if fmt == "csv":
@@ -301,18 +429,28 @@ class OrganizerPages(Controller):
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
             raise NotFound("export format")
-        return Response(body, media_type=media, headers={
-            "Content-Disposition": f'attachment; filename="registrations-{event_id}.{fmt}"'})
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="registrations-{event_id}.{fmt}"'},
+        )
 
     # ------------------------------------------------------------------- telling people
 
     @get("/events/{event_id:int}/updates", name="calendar-updates")
-    async def updates(self, request: Request, event_id: FromPath[int],
-                      account: NamedDependency[CurrentAccount]) -> Template:
+    async def updates(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Template:
         event = await events.get_event(event_id, account)
         rows = await calendar_updates.pending(account, event_id)
-        return page(request, "organizer/updates.html", account=account, event=event, updates=rows,
-                    waiting=sum(1 for r in rows if r["done_at"] is None))
+        return page(
+            request,
+            "organizer/updates.html",
+            account=account,
+            event=event,
+            updates=rows,
+            waiting=sum(1 for r in rows if r["done_at"] is None),
+        )
 
     @post("/events/{event_id:int}/updates/release", name="calendar-updates-release")
     async def release(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> Response:
@@ -320,30 +458,51 @@ class OrganizerPages(Controller):
         return redirect(f"/organizer/events/{event_id}/updates", "released")
 
     @get("/events/{event_id:int}/deliveries", name="deliveries")
-    async def deliveries(self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount],
-                         status: FromQuery[str | None] = None, recipient: FromQuery[str | None] = None) -> Template:
+    async def deliveries(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+        status: FromQuery[str | None] = None,
+        recipient: FromQuery[str | None] = None,
+    ) -> Template:
         event = await events.get_event(event_id, account)
         rows = await deliveries.log(account, event_id, status or None, (recipient or "").strip() or None, 300)
-        return page(request, "organizer/deliveries.html", account=account, event=event, rows=rows,
-                    values={"status": status or "", "recipient": recipient or ""},
-                    statuses=("pending", "sending", "sent", "failed"))
+        return page(
+            request,
+            "organizer/deliveries.html",
+            account=account,
+            event=event,
+            rows=rows,
+            values={"status": status or "", "recipient": recipient or ""},
+            statuses=("pending", "sending", "sent", "failed"),
+        )
 
     @post("/events/{event_id:int}/deliveries/{message_id:int}/resend", name="delivery-resend")
-    async def resend(self, event_id: FromPath[int], message_id: FromPath[int],
-                     account: NamedDependency[CurrentAccount]) -> Response:
+    async def resend(
+        self, event_id: FromPath[int], message_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
         await deliveries.resend(account, event_id, message_id)
         return redirect(f"/organizer/events/{event_id}/deliveries", "resent")
 
     @get("/events/{event_id:int}/announcements/new", name="announcement-new")
-    async def new_announcement(self, request: Request, event_id: FromPath[int],
-                               account: NamedDependency[CurrentAccount]) -> Template:
+    async def new_announcement(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Template:
         event = await events.get_event(event_id, account)
-        return page(request, "organizer/announcement_new.html", account=account, event=event,
-                    values={"audience": "confirmed"}, audiences=announcements.AUDIENCES[:4])
+        return page(
+            request,
+            "organizer/announcement_new.html",
+            account=account,
+            event=event,
+            values={"audience": "confirmed"},
+            audiences=announcements.AUDIENCES[:4],
+        )
 
     @post("/events/{event_id:int}/announcements/new", name="announcement-create")
-    async def create_announcement(self, request: Request, event_id: FromPath[int],
-                                  account: NamedDependency[CurrentAccount]) -> Response:
+    async def create_announcement(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
         data = await form_data(request)
         kind = data.get("audience", "confirmed")
         audience = {"kind": kind, "value": data.get(f"audience_value_{kind}") or None}
@@ -355,44 +514,79 @@ class OrganizerPages(Controller):
 
         async def refused(exc: DomainError) -> Response:
             event = await events.get_event(event_id, account)
-            errors_out = {k.replace("audience.value", "audience").replace("audience.kind", "audience"): v
-                          for k, v in field_errors(exc).items()}
-            return page(request, "organizer/announcement_new.html", status=exc.status, account=account,
-                        event=event, values=data, errors=errors_out, audiences=announcements.AUDIENCES[:4])
+            errors_out = {
+                k.replace("audience.value", "audience").replace("audience.kind", "audience"): v
+                for k, v in field_errors(exc).items()
+            }
+            return page(
+                request,
+                "organizer/announcement_new.html",
+                status=exc.status,
+                account=account,
+                event=event,
+                values=data,
+                errors=errors_out,
+                audiences=announcements.AUDIENCES[:4],
+            )
 
         async with redisplay_on(refused):
             if errors:
                 raise InvalidInput(errors)
-            created = await announcements.create(account, event_id, {"subject": data["subject"],
-                                                                     "body": data["body"], "audience": audience})
+            created = await announcements.create(
+                account, event_id, {"subject": data["subject"], "body": data["body"], "audience": audience}
+            )
         return redirect(f"/organizer/events/{event_id}/announcements/{created['id']}")
 
     @get("/events/{event_id:int}/announcements/{announcement_id:int}", name="announcement")
-    async def announcement(self, request: Request, event_id: FromPath[int], announcement_id: FromPath[int],
-                           account: NamedDependency[CurrentAccount]) -> Template:
+    async def announcement(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        announcement_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Template:
         event = await events.get_event(event_id, account)
         item = await announcements.get(account, event_id, announcement_id)
         shown = await preview(account, event_id, announcement_id)
-        return page(request, "organizer/announcement.html", account=account, event=event, announcement=item,
-                    preview=shown)
+        return page(
+            request, "organizer/announcement.html", account=account, event=event, announcement=item, preview=shown
+        )
 
     @get("/events/{event_id:int}/announcements/{announcement_id:int}/preview.html", name="announcement-html")
-    async def announcement_html(self, event_id: FromPath[int], announcement_id: FromPath[int],
-                                account: NamedDependency[CurrentAccount]) -> Response:
+    async def announcement_html(
+        self, event_id: FromPath[int], announcement_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
         """The email's HTML as sent, shown in a sandboxed frame: its own inline styles, no scripts, no requests."""
         shown = await preview(account, event_id, announcement_id)
-        return Response(shown["html"] or "<p></p>", media_type="text/html", headers={
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
-            "X-Frame-Options": "SAMEORIGIN"})
+        return Response(
+            shown["html"] or "<p></p>",
+            media_type="text/html",
+            headers={
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+                "X-Frame-Options": "SAMEORIGIN",
+            },
+        )
 
     @post("/events/{event_id:int}/announcements/{announcement_id:int}/send", name="announcement-send")
-    async def send_announcement(self, request: Request, event_id: FromPath[int], announcement_id: FromPath[int],
-                                account: NamedDependency[CurrentAccount]) -> Response:
+    async def send_announcement(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        announcement_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
 
         async def failed(exc: DomainError) -> Response:
             event = await events.get_event(event_id, account)
-            return page(request, "organizer/action_failed.html", status=exc.status, account=account, event=event,
-                        message=exc.detail, back=f"/organizer/events/{event_id}/announcements/{announcement_id}")
+            return page(
+                request,
+                "organizer/action_failed.html",
+                status=exc.status,
+                account=account,
+                event=event,
+                message=exc.detail,
+                back=f"/organizer/events/{event_id}/announcements/{announcement_id}",
+            )
 
         async with redisplay_on(failed):
             await announcements.send(account, event_id, announcement_id)

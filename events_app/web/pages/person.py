@@ -1,6 +1,7 @@
 """The person's own pages: ask for an emailed access link (/my-data), use it once (/my-data/<token>), then see
 and change the profile, download or erase everything, stop all announcements (/me), for a short session kept in an
 HttpOnly cookie. The same services and limits as the API (controllers.people)."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,15 @@ PERSON_PATH = "/me"
 
 
 def person_cookie(token: str, max_age: int) -> Cookie:
-    return Cookie(key=PERSON_COOKIE, value=token, path=PERSON_PATH, httponly=True, samesite="strict",
-                  secure=secure_cookies(), max_age=max_age)
+    return Cookie(
+        key=PERSON_COOKIE,
+        value=token,
+        path=PERSON_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(),
+        max_age=max_age,
+    )
 
 
 class AccessLinkPages(Controller):
@@ -56,23 +64,41 @@ class AccessLinkPages(Controller):
             await abuse.person_link(request, email)
             await person_access.request_link(email)
         except InvalidInput as exc:  # about what was typed only: the same for known and unknown addresses
-            return page(request, "person/request.html", status=422, errors=field_errors(exc),
-                        values={"email": email}, minutes=ACCESS_LINK_MINUTES)
+            return page(
+                request,
+                "person/request.html",
+                status=422,
+                errors=field_errors(exc),
+                values={"email": email},
+                minutes=ACCESS_LINK_MINUTES,
+            )
         return redirect("/my-data", "access-link-sent")
 
     @get("/{token:str}", name="my-data-link")
     async def link(self, request: Request, token: FromPath[str]) -> Template:
         state = await person_access.link_state(token)
-        return page(request, "person/link.html", status={"valid": 200, "unknown": 404}.get(state, 410),
-                    state=state, token=token, minutes=PERSON_SESSION_MINUTES)
+        return page(
+            request,
+            "person/link.html",
+            status={"valid": 200, "unknown": 404}.get(state, 410),
+            state=state,
+            token=token,
+            minutes=PERSON_SESSION_MINUTES,
+        )
 
     @post("/{token:str}", name="my-data-open")
     async def open(self, request: Request, token: FromPath[str]) -> Response:
         try:
             session = await person_access.exchange(token)
         except person_access.LinkGone as exc:
-            return page(request, "person/link.html", status=404 if exc.extra["state"] == "unknown" else 410,
-                        state=exc.extra["state"], token=token, minutes=PERSON_SESSION_MINUTES)
+            return page(
+                request,
+                "person/link.html",
+                status=404 if exc.extra["state"] == "unknown" else 410,
+                state=exc.extra["state"],
+                token=token,
+                minutes=PERSON_SESSION_MINUTES,
+            )
         seconds = int((session["expires_at"] - datetime.now(timezone.utc)).total_seconds())
         return Redirect(path=PERSON_PATH, status_code=303, cookies=[person_cookie(session["session"], seconds)])
 
@@ -89,15 +115,35 @@ class PersonPages(Controller):
         except Unauthorized:
             return None
 
-    async def _page(self, request: Request, person_id: int, *, errors: dict | None = None,
-                    values: dict | None = None, status: int = 200, template: str = "person/me.html") -> Template:
+    async def _page(
+        self,
+        request: Request,
+        person_id: int,
+        *,
+        errors: dict | None = None,
+        values: dict | None = None,
+        status: int = 200,
+        template: str = "person/me.html",
+    ) -> Template:
         profile = await person_access.profile(person_id)
         if values is None:
-            values = {"name": profile["name"], "language": profile["language"],
-                      "timezone": profile["timezone"] or "", "organization_id": profile["organization_id"] or ""}
+            values = {
+                "name": profile["name"],
+                "language": profile["language"],
+                "timezone": profile["timezone"] or "",
+                "organization_id": profile["organization_id"] or "",
+            }
         organizations = sorted(await people.list_organizations(), key=lambda o: o["name"])
-        return page(request, template, status=status, profile=profile, errors=errors or {}, values=values,
-                    languages=LANGUAGES, organizations=organizations)
+        return page(
+            request,
+            template,
+            status=status,
+            profile=profile,
+            errors=errors or {},
+            values=values,
+            languages=LANGUAGES,
+            organizations=organizations,
+        )
 
     @get("/", name="me")
     async def me(self, request: Request) -> Response:
@@ -112,11 +158,15 @@ class PersonPages(Controller):
         if person_id is None:
             return redirect("/my-data", "person-session-ended")
         data = await form_data(request)
-        changes = {"name": data.get("name", ""), "language": data.get("language") or "en",
-                   "timezone": data.get("timezone") or None,
-                   "organization_id": int_or_none(data.get("organization_id"))}
-        async with redisplay_on(lambda exc: self._page(request, person_id, errors=field_errors(exc), values=data,
-                                                       status=exc.status)):
+        changes = {
+            "name": data.get("name", ""),
+            "language": data.get("language") or "en",
+            "timezone": data.get("timezone") or None,
+            "organization_id": int_or_none(data.get("organization_id")),
+        }
+        async with redisplay_on(
+            lambda exc: self._page(request, person_id, errors=field_errors(exc), values=data, status=exc.status)
+        ):
             await person_access.update_profile(person_id, changes)
         return redirect(PERSON_PATH, "profile-saved")
 
@@ -126,9 +176,11 @@ class PersonPages(Controller):
         if person_id is None:
             return redirect("/my-data", "person-session-ended")
         exported = await person_access.export(person_id)
-        return Response(json.dumps(msgspec.to_builtins(exported), ensure_ascii=False, indent=2),
-                        media_type="application/json",
-                        headers={"Content-Disposition": 'attachment; filename="my-data.json"'})
+        return Response(
+            json.dumps(msgspec.to_builtins(exported), ensure_ascii=False, indent=2),
+            media_type="application/json",
+            headers={"Content-Disposition": 'attachment; filename="my-data.json"'},
+        )
 
     @post("/stop-announcements", name="me-stop-announcements")
     async def stop_announcements(self, request: Request) -> Response:

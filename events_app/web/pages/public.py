@@ -1,4 +1,5 @@
 """Public pages: upcoming events with filters, the event page, add-to-calendar, the language switch."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -42,8 +43,9 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def filter_events(rows: list[dict], *, country: str | None, starts_from: date | None, until: date | None,
-                  q: str | None) -> list[dict]:
+def filter_events(
+    rows: list[dict], *, country: str | None, starts_from: date | None, until: date | None, q: str | None
+) -> list[dict]:
     """The public list's filters beyond kind: country, a date range (event days overlapping it) and free text."""
     out = []
     for e in rows:
@@ -63,11 +65,20 @@ def google_calendar_link(event: dict) -> str:
     fmt = "%Y%m%dT%H%M%SZ"
     start = event["starts_at"].astimezone(timezone.utc).strftime(fmt)
     end = event["ends_at"].astimezone(timezone.utc).strftime(fmt)
-    where = location_text(event["venue_name"], event["venue_address"], event["city"],
-                          country_name(event["country"]), event["online_url"])
+    where = location_text(
+        event["venue_name"], event["venue_address"], event["city"], country_name(event["country"]), event["online_url"]
+    )
     details = f"{get_settings().public_url}/events/{event['id']}"
-    query = urlencode({"action": "TEMPLATE", "text": event["title"], "dates": f"{start}/{end}",
-                       "ctz": event["timezone"], "location": where, "details": details})
+    query = urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": event["title"],
+            "dates": f"{start}/{end}",
+            "ctz": event["timezone"],
+            "location": where,
+            "details": details,
+        }
+    )
     return f"https://calendar.google.com/calendar/render?{query}"
 
 
@@ -77,35 +88,73 @@ class PublicPages(Controller):
     dependencies = OPTIONAL_ACCOUNT
 
     @get("/", name="home")
-    async def home(self, request: Request, account: NamedDependency[CurrentAccount | None],
-                   kind: FromQuery[str | None] = None, country: FromQuery[str | None] = None,
-                   starts_from: FromQuery[str | None] = None, until: FromQuery[str | None] = None,
-                   q: FromQuery[str | None] = None) -> Template:
+    async def home(
+        self,
+        request: Request,
+        account: NamedDependency[CurrentAccount | None],
+        kind: FromQuery[str | None] = None,
+        country: FromQuery[str | None] = None,
+        starts_from: FromQuery[str | None] = None,
+        until: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+    ) -> Template:
         kind = kind if kind in EVENT_KINDS else None
         published = await events.list_published(kind, True)
         countries = sorted({e["country"] for e in published if e["country"]}, key=country_name)
-        shown = filter_events(published, country=country or None, starts_from=_day(starts_from),
-                              until=_day(until), q=(q or "").strip() or None)
-        return page(request, "public/home.html", account=account, events=shown, kinds=EVENT_KINDS,
-                    countries=[(c, country_name(c)) for c in countries],
-                    values={"kind": kind or "", "country": country or "", "starts_from": starts_from or "",
-                            "until": until or "", "q": q or ""})
+        shown = filter_events(
+            published,
+            country=country or None,
+            starts_from=_day(starts_from),
+            until=_day(until),
+            q=(q or "").strip() or None,
+        )
+        return page(
+            request,
+            "public/home.html",
+            account=account,
+            events=shown,
+            kinds=EVENT_KINDS,
+            countries=[(c, country_name(c)) for c in countries],
+            values={
+                "kind": kind or "",
+                "country": country or "",
+                "starts_from": starts_from or "",
+                "until": until or "",
+                "q": q or "",
+            },
+        )
 
     @get("/events/{event_id:int}", name="event")
-    async def event(self, request: Request, event_id: FromPath[int],
-                    account: NamedDependency[CurrentAccount | None]) -> Template:
+    async def event(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount | None]
+    ) -> Template:
         event = await events.get_event(event_id, account)
-        where = location_text(event["venue_name"], event["venue_address"], event["city"],
-                              country_name(event["country"]), "")
+        where = location_text(
+            event["venue_name"], event["venue_address"], event["city"], country_name(event["country"]), ""
+        )
         ics = f"/events/{event_id}/calendar.ics"
         webcal = get_settings().public_url.replace("https://", "webcal://").replace("http://", "webcal://") + ics
-        return page(request, "public/event.html", account=account, event=event, where=where,
-                    country=country_name(event["country"]), google_link=google_calendar_link(event),
-                    ics_link=ics, webcal_link=webcal)
+        return page(
+            request,
+            "public/event.html",
+            account=account,
+            event=event,
+            where=where,
+            country=country_name(event["country"]),
+            google_link=google_calendar_link(event),
+            ics_link=ics,
+            webcal_link=webcal,
+        )
 
     @get("/events/{event_id:int}/agenda", name="agenda")
-    async def agenda(self, request: Request, event_id: FromPath[int], day: FromQuery[str | None] = None,
-                     track: FromQuery[str | None] = None, room: FromQuery[str | None] = None) -> Template:
+    async def agenda(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        day: FromQuery[str | None] = None,
+        track: FromQuery[str | None] = None,
+        room: FromQuery[str | None] = None,
+    ) -> Template:
         """The programme by day, filtered by track and room, with what is on now and next during the event."""
         data = await agenda_publish.public_agenda_data(event_id)
         zone = ZoneInfo(data.event["timezone"])
@@ -113,14 +162,29 @@ class PublicPages(Controller):
         chosen = _day(day) if _day(day) in days else (days[0] if days else None)
         room_id = int(room) if room and room.isdigit() else None
         track_ids = {t["slug"]: t["id"] for t in data.tracks}
-        shown = [s for s in data.sessions
-                 if s["starts_at"].astimezone(zone).date() == chosen
-                 and (not track or s["track"] == track_ids.get(track)) and (room_id is None or s["room"] == room_id)]
+        shown = [
+            s
+            for s in data.sessions
+            if s["starts_at"].astimezone(zone).date() == chosen
+            and (not track or s["track"] == track_ids.get(track))
+            and (room_id is None or s["room"] == room_id)
+        ]
         current, upcoming = now_and_next(data.sessions, datetime.now(timezone.utc))
-        return page(request, "public/agenda.html", event=data.event, days=days, day=chosen, sessions=shown,
-                    rooms={r["id"]: r for r in data.rooms}, tracks={t["id"]: t for t in data.tracks},
-                    room_list=data.rooms, track_list=data.tracks, values={"track": track or "", "room": room or ""},
-                    current=current, upcoming=upcoming)
+        return page(
+            request,
+            "public/agenda.html",
+            event=data.event,
+            days=days,
+            day=chosen,
+            sessions=shown,
+            rooms={r["id"]: r for r in data.rooms},
+            tracks={t["id"]: t for t in data.tracks},
+            room_list=data.rooms,
+            track_list=data.tracks,
+            values={"track": track or "", "room": room or ""},
+            current=current,
+            upcoming=upcoming,
+        )
 
     @get("/events/{event_id:int}/sessions/{session_id:int}", name="session")
     async def session(self, request: Request, event_id: FromPath[int], session_id: FromPath[int]) -> Template:
@@ -130,19 +194,25 @@ class PublicPages(Controller):
             raise NotFound("session")
         room = next((r for r in data.rooms if r["id"] == found["room"]), None)
         track = next((t for t in data.tracks if t["id"] == found["track"]), None)
-        google = google_calendar_link({**data.event, "title": found["title"], "starts_at": found["starts_at"],
-                                       "ends_at": found["ends_at"]})
-        return page(request, "public/session.html", event=data.event, session=found, room=room, track=track,
-                    google_link=google)
+        google = google_calendar_link(
+            {**data.event, "title": found["title"], "starts_at": found["starts_at"], "ends_at": found["ends_at"]}
+        )
+        return page(
+            request, "public/session.html", event=data.event, session=found, room=room, track=track, google_link=google
+        )
 
     @get("/events/{event_id:int}/calendar.ics", name="event-ics", media_type="text/calendar")
     async def event_ics(self, event_id: FromPath[int]) -> Response:
-        return Response(await event_calendar.event_ics(event_id), media_type="text/calendar",
-                        headers={"Content-Disposition": f'attachment; filename="event-{event_id}.ics"'})
+        return Response(
+            await event_calendar.event_ics(event_id),
+            media_type="text/calendar",
+            headers={"Content-Disposition": f'attachment; filename="event-{event_id}.ics"'},
+        )
 
     @post("/events/{event_id:int}/resend-link", name="resend-link")
-    async def resend_link(self, request: Request, event_id: FromPath[int],
-                          account: NamedDependency[CurrentAccount | None]) -> Response:
+    async def resend_link(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount | None]
+    ) -> Response:
         data = await form_data(request)
         await abuse.resend_link(request, event_id, data.get("email", ""))  # the API's limits: 429 page when over
         try:
@@ -157,6 +227,13 @@ class PublicPages(Controller):
         target = local_path(next)
         if code not in UI_LANGUAGES:
             return Redirect(path=target, status_code=303)
-        cookie = Cookie(key=LANG_COOKIE, value=code, path="/", max_age=int(timedelta(days=365).total_seconds()),
-                        samesite="lax", secure=secure_cookies(), httponly=True)
+        cookie = Cookie(
+            key=LANG_COOKIE,
+            value=code,
+            path="/",
+            max_age=int(timedelta(days=365).total_seconds()),
+            samesite="lax",
+            secure=secure_cookies(),
+            httponly=True,
+        )
         return Redirect(path=target, status_code=303, cookies=[cookie])

@@ -1,4 +1,5 @@
 """The outbox's leasing rules against real PostgreSQL: concurrent claims never share a row, leases expire."""
+
 import asyncio
 
 from events_app.db import sql
@@ -48,12 +49,14 @@ async def test_retry_backs_off_and_gives_up(db):
 async def test_renewing_keeps_rows_still_held_and_drops_rows_claimed_again(db):
     await fill(2)
     mine = await outbox.claim(10)
-    await sql.execute("UPDATE outbox_message SET lease_until = now() - interval '1 second' WHERE id = $1",
-                      mine[0]["id"])
+    await sql.execute(
+        "UPDATE outbox_message SET lease_until = now() - interval '1 second' WHERE id = $1", mine[0]["id"]
+    )
     theirs = await outbox.claim(10)  # another worker takes the row whose lease ran out
     kept = await outbox.renew(mine)
-    leases = await sql.fetch("SELECT id, lease_until > now() + interval '1 minute' AS renewed FROM outbox_message"
-                             " ORDER BY id")
+    leases = await sql.fetch(
+        "SELECT id, lease_until > now() + interval '1 minute' AS renewed FROM outbox_message ORDER BY id"
+    )
     assert ([r["id"] for r in theirs], kept) == ([mine[0]["id"]], {mine[1]["id"]})
     assert [r["renewed"] for r in leases] == [True, True]
     assert await outbox.renew(theirs) == {mine[0]["id"]}

@@ -4,6 +4,7 @@ database through the service functions; every invariant of seats and waiting lis
 Hypothesis is synchronous and the database pool lives on the test session's event loop, so the state machine runs
 in a worker thread and hands each coroutine to that loop.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,29 +35,44 @@ TELLS_OF_A_SEAT = ("registration_confirmed", "registration_approved", "registrat
 
 
 async def truncate_all_but_accounts() -> None:
-    tables = await sql.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-                             " AND tablename NOT IN ('migration', 'account')")
+    tables = await sql.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('migration', 'account')"
+    )
     await sql.execute(f"TRUNCATE {', '.join(t['tablename'] for t in tables)} RESTART IDENTITY CASCADE")
 
 
 async def snapshot(event_id: int) -> tuple:
     """Everything a refused operation must leave as it was."""
     return (
-        tuple(await sql.fetch("SELECT id, person, category, status, waitlist_seq, offer_expires_at"
-                              " FROM registration WHERE event = $1 ORDER BY id", event_id)),
-        tuple(await sql.fetch("SELECT id, quota, confirmed_count, requires_approval FROM registration_category"
-                              " WHERE event = $1 ORDER BY id", event_id)),
-        tuple(await sql.fetch("SELECT capacity, confirmed_count, calendar_sequence FROM event WHERE id = $1",
-                              event_id)),
+        tuple(
+            await sql.fetch(
+                "SELECT id, person, category, status, waitlist_seq, offer_expires_at"
+                " FROM registration WHERE event = $1 ORDER BY id",
+                event_id,
+            )
+        ),
+        tuple(
+            await sql.fetch(
+                "SELECT id, quota, confirmed_count, requires_approval FROM registration_category"
+                " WHERE event = $1 ORDER BY id",
+                event_id,
+            )
+        ),
+        tuple(
+            await sql.fetch("SELECT capacity, confirmed_count, calendar_sequence FROM event WHERE id = $1", event_id)
+        ),
     )
 
 
 async def seat_free(event_id: int, category_id: int) -> bool:
     row = await sql.fetchrow(
         "SELECT e.capacity, e.confirmed_count AS event_taken, c.quota, c.confirmed_count AS taken"
-        " FROM event e JOIN registration_category c ON c.event = e.id WHERE c.id = $1", category_id)
-    return ((row["capacity"] is None or row["event_taken"] < row["capacity"])
-            and (row["quota"] is None or row["taken"] < row["quota"]))
+        " FROM event e JOIN registration_category c ON c.event = e.id WHERE c.id = $1",
+        category_id,
+    )
+    return (row["capacity"] is None or row["event_taken"] < row["capacity"]) and (
+        row["quota"] is None or row["taken"] < row["quota"]
+    )
 
 
 async def check_invariants(account: CurrentAccount, event_id: int, waitlist_mode: str) -> None:
@@ -66,7 +82,9 @@ async def check_invariants(account: CurrentAccount, event_id: int, waitlist_mode
                   count(r.id) FILTER (WHERE r.status IN ('confirmed', 'offered')) AS holding,
                   count(r.id) FILTER (WHERE r.status = 'waitlisted') AS waiting
            FROM registration_category c LEFT JOIN registration r ON r.category = c.id
-           WHERE c.event = $1 GROUP BY c.id ORDER BY c.id""", event_id)
+           WHERE c.event = $1 GROUP BY c.id ORDER BY c.id""",
+        event_id,
+    )
     holding = sum(c["holding"] for c in categories)
     assert event["confirmed_count"] == holding, "event counter drifted from the seat-holding rows"
     assert event["capacity"] is None or holding <= event["capacity"], "event capacity exceeded"
@@ -80,17 +98,23 @@ async def check_invariants(account: CurrentAccount, event_id: int, waitlist_mode
         assert [r["waitlist_position"] for r in listed] == list(range(1, c["waiting"] + 1))
     seqs = await sql.fetchrow(
         "SELECT count(*) AS waiting, count(DISTINCT waitlist_seq) AS seqs FROM registration"
-        " WHERE event = $1 AND status = 'waitlisted'", event_id)
+        " WHERE event = $1 AND status = 'waitlisted'",
+        event_id,
+    )
     assert seqs["waiting"] == seqs["seqs"], "two waiting registrations share a place in line"
     offers = await sql.fetchrow(
         "SELECT count(*) AS offered, count(offer_expires_at) AS with_expiry FROM registration"
-        " WHERE event = $1 AND status = 'offered'", event_id)
+        " WHERE event = $1 AND status = 'offered'",
+        event_id,
+    )
     assert offers["offered"] == offers["with_expiry"]
     assert waitlist_mode == "offer" or offers["offered"] == 0, "an offer in automatic mode"
     untold = await sql.fetchval(
         """SELECT count(*) FROM registration r WHERE r.event = $1 AND r.status IN ('confirmed', 'offered')
            AND NOT EXISTS (SELECT 1 FROM outbox_message m WHERE m.registration = r.id AND m.kind = ANY($2::text[]))""",
-        event_id, list(TELLS_OF_A_SEAT))
+        event_id,
+        list(TELLS_OF_A_SEAT),
+    )
     assert untold == 0, "someone holds a seat and was never told"
 
 
@@ -109,21 +133,41 @@ class RegistrationMachine(RuleBasedStateMachine):
     def run(self, coro):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
-    @initialize(capacity=st.none() | st.integers(2, 6), delegate_quota=st.integers(0, 3),
-                speaker_quota=st.integers(0, 2), waitlist_mode=st.sampled_from(["auto", "offer"]),
-                first=st.lists(st.sampled_from(CATEGORIES), max_size=8))
+    @initialize(
+        capacity=st.none() | st.integers(2, 6),
+        delegate_quota=st.integers(0, 3),
+        speaker_quota=st.integers(0, 2),
+        waitlist_mode=st.sampled_from(["auto", "offer"]),
+        first=st.lists(st.sampled_from(CATEGORIES), max_size=8),
+    )
     def open_event(self, capacity, delegate_quota, speaker_quota, waitlist_mode, first) -> None:
         """An event with an open and an approval category, and the registrations of its first people."""
         self.run(truncate_all_but_accounts())
         start = datetime.now(timezone.utc) + timedelta(days=30)
-        created = self.run(events.create_event(self.account, {
-            "title": "Assembly", "kind": "congress", "timezone": "Europe/Madrid", "starts_at": start,
-            "ends_at": start + timedelta(days=2), "capacity": capacity, "waitlist_mode": waitlist_mode}))
+        created = self.run(
+            events.create_event(
+                self.account,
+                {
+                    "title": "Assembly",
+                    "kind": "congress",
+                    "timezone": "Europe/Madrid",
+                    "starts_at": start,
+                    "ends_at": start + timedelta(days=2),
+                    "capacity": capacity,
+                    "waitlist_mode": waitlist_mode,
+                },
+            )
+        )
         self.event_id, self.waitlist_mode = created["id"], waitlist_mode
         self.category_ids = {}
         for code, quota in (("delegate", delegate_quota), ("speaker", speaker_quota)):
-            category = self.run(events.add_category(self.account, self.event_id, {
-                "code": code, "name": code.title(), "quota": quota, "requires_approval": code == "speaker"}))
+            category = self.run(
+                events.add_category(
+                    self.account,
+                    self.event_id,
+                    {"code": code, "name": code.title(), "quota": quota, "requires_approval": code == "speaker"},
+                )
+            )
             self.category_ids[code] = category["id"]
         self.run(events.publish_event(self.account, self.event_id))
         self.tokens.clear()
@@ -150,10 +194,15 @@ class RegistrationMachine(RuleBasedStateMachine):
         else:
             person = f"person-{len(self.people)}@example.org"
             self.people.append(person)
-        active = self.run(sql.fetchval(
-            "SELECT count(*) FROM registration r JOIN person p ON p.id = r.person"
-            " WHERE r.event = $1 AND p.email = $2 AND r.status = ANY($3::text[])",
-            self.event_id, person, list(ACTIVE)))
+        active = self.run(
+            sql.fetchval(
+                "SELECT count(*) FROM registration r JOIN person p ON p.id = r.person"
+                " WHERE r.event = $1 AND p.email = $2 AND r.status = ANY($3::text[])",
+                self.event_id,
+                person,
+                list(ACTIVE),
+            )
+        )
         body = {"email": person, "name": person.split("@")[0].title(), "category": category, "consent": True}
         if active:
             # A second active registration is refused; the manage link goes to the address on file.
@@ -167,8 +216,7 @@ class RegistrationMachine(RuleBasedStateMachine):
 
     def pick(self, data, statuses: tuple[str, ...]) -> tuple[int, str]:
         """A registration: about half the time one in `statuses` (when there is one), otherwise any."""
-        rows = self.run(sql.fetch("SELECT id, status FROM registration WHERE event = $1 ORDER BY id",
-                                  self.event_id))
+        rows = self.run(sql.fetch("SELECT id, status FROM registration WHERE event = $1 ORDER BY id", self.event_id))
         status = {r["id"]: r["status"] for r in rows}
         fitting = [i for i, s in status.items() if s in statuses]
         choice = st.sampled_from(list(status))
@@ -218,22 +266,27 @@ class RegistrationMachine(RuleBasedStateMachine):
         assert self.run(registrations.accept_offer(self.tokens[registration]))["status"] == "confirmed"
 
     def quota(self, category: str) -> tuple[int | None, int]:
-        row = self.run(sql.fetchrow("SELECT quota, confirmed_count FROM registration_category WHERE id = $1",
-                                    self.category_ids[category]))
+        row = self.run(
+            sql.fetchrow(
+                "SELECT quota, confirmed_count FROM registration_category WHERE id = $1", self.category_ids[category]
+            )
+        )
         return row["quota"], row["confirmed_count"]
 
     @rule(category=st.sampled_from(CATEGORIES), by=st.integers(1, 3))
     def raise_quota(self, category, by):
         new = self.quota(category)[0] + by
-        self.run(registration_admin.update_category(self.account, self.event_id, self.category_ids[category],
-                                                    {"quota": new}))
+        self.run(
+            registration_admin.update_category(self.account, self.event_id, self.category_ids[category], {"quota": new})
+        )
         assert self.quota(category)[0] == new
 
     @rule(category=st.sampled_from(CATEGORIES), to=st.integers(0, 4))
     def lower_quota(self, category, to):
         _, taken = self.quota(category)
-        change = registration_admin.update_category(self.account, self.event_id, self.category_ids[category],
-                                                    {"quota": to})
+        change = registration_admin.update_category(
+            self.account, self.event_id, self.category_ids[category], {"quota": to}
+        )
         if to < taken:
             self.refused(InvalidInput, change)
             return
@@ -254,7 +307,12 @@ async def test_random_sequences_of_registration_moves_keep_every_invariant(db):
     RegistrationMachine.account = CurrentAccount(account_id, "organizer@example.org", "Organizer", False)
     RegistrationMachine.loop = asyncio.get_running_loop()
     # No explain phase: it reruns a failing case many times against the database for little extra insight.
-    config = settings(max_examples=25, stateful_step_count=20, deadline=None, database=None,
-                      phases=[Phase.explicit, Phase.generate, Phase.shrink],
-                      suppress_health_check=[HealthCheck.too_slow])
+    config = settings(
+        max_examples=25,
+        stateful_step_count=20,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     await asyncio.to_thread(run_state_machine_as_test, RegistrationMachine, settings=config)

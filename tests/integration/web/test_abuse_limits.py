@@ -1,5 +1,6 @@
 """Abuse limits against the runner's real Redis: per address and per target, 429 with Retry-After, login lockout
 with a growing backoff, shared by every app instance, and registrations going on when Redis is unreachable."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,18 +21,21 @@ from tests.fixtures import PASSWORD, published_event
 @pytest.fixture
 def limited(monkeypatch):
     """Low limits for this test (the suite runs with them raised)."""
+
     def apply(**values):
         settings = dataclasses.replace(get_settings(), **values)
         monkeypatch.setattr(limits, "get_settings", lambda: settings)
         monkeypatch.setattr(abuse, "get_settings", lambda: settings)
         return settings
+
     return apply
 
 
 def client_from(ip: str) -> httpx.AsyncClient:
     """A separate app instance (as a second API process would be), seen as coming from `ip`."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(), client=(ip, 40000)),
-                             base_url="http://testserver")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(), client=(ip, 40000)), base_url="http://testserver"
+    )
 
 
 def new_ip() -> str:
@@ -39,8 +43,12 @@ def new_ip() -> str:
 
 
 def person(n: int | str) -> dict:
-    return {"email": f"rush{n}-{secrets.token_hex(3)}@example.org", "name": f"Rush {n}", "category": "delegate",
-            "consent": True}
+    return {
+        "email": f"rush{n}-{secrets.token_hex(3)}@example.org",
+        "name": f"Rush {n}",
+        "category": "delegate",
+        "consent": True,
+    }
 
 
 async def test_registration_limit_per_address_is_shared_between_app_instances(client, organizer, limited):
@@ -48,8 +56,10 @@ async def test_registration_limit_per_address_is_shared_between_app_instances(cl
     event = await published_event(client, organizer)
     ip = new_ip()
     async with client_from(ip) as first, client_from(ip) as second, client_from(new_ip()) as elsewhere:
-        statuses = [(await c.post(f"/api/events/{event['id']}/registrations", json=person(i))).status_code
-                    for i, c in enumerate([first, second, first, second])]
+        statuses = [
+            (await c.post(f"/api/events/{event['id']}/registrations", json=person(i))).status_code
+            for i, c in enumerate([first, second, first, second])
+        ]
         refused = await first.post(f"/api/events/{event['id']}/registrations", json=person("x"))
         other = await elsewhere.post(f"/api/events/{event['id']}/registrations", json=person("y"))
     assert statuses == [201, 201, 201, 429]
@@ -66,8 +76,7 @@ async def test_registration_limit_per_email_stops_mail_bombing_through_duplicate
     event = await published_event(client, organizer)
     body = person("dup")
     async with client_from(new_ip()) as c:
-        statuses = [(await c.post(f"/api/events/{event['id']}/registrations", json=body)).status_code
-                    for _ in range(4)]
+        statuses = [(await c.post(f"/api/events/{event['id']}/registrations", json=body)).status_code for _ in range(4)]
     assert statuses == [201, 409, 429, 429]
     assert await sql.fetchval("SELECT count(*) FROM outbox_message WHERE kind = 'manage_link'") == 1
 
@@ -86,8 +95,10 @@ async def test_resend_link_limited_per_email_and_per_address(client, organizer, 
 async def test_login_limit_per_address(client, limited):
     limited(limit_login_ip="2/60")
     async with client_from(new_ip()) as c:
-        statuses = [(await c.post("/api/auth/login", json={"email": f"a{i}@example.org", "password": "x"}))
-                    .status_code for i in range(3)]
+        statuses = [
+            (await c.post("/api/auth/login", json={"email": f"a{i}@example.org", "password": "x"})).status_code
+            for i in range(3)
+        ]
     assert statuses == [401, 401, 429]
 
 
@@ -97,8 +108,9 @@ async def test_login_lockout_backs_off_exponentially_and_success_resets_it(clien
     await accounts.create_account(email, "Locked", PASSWORD)
     ip = new_ip()
     async with client_from(ip) as c:
-        wrong = [(await c.post("/api/auth/login", json={"email": email, "password": "nope"})).status_code
-                 for _ in range(3)]
+        wrong = [
+            (await c.post("/api/auth/login", json={"email": email, "password": "nope"})).status_code for _ in range(3)
+        ]
         locked = await c.post("/api/auth/login", json={"email": email, "password": PASSWORD})
     assert wrong == [401, 401, 401]
     assert locked.status_code == 429
@@ -116,8 +128,9 @@ async def test_unknown_emails_lock_like_known_ones(client, limited):
     limited(login_lockout_after=2)
     email = f"ghost-{secrets.token_hex(3)}@example.org"
     async with client_from(new_ip()) as c:
-        statuses = [(await c.post("/api/auth/login", json={"email": email, "password": "x"})).status_code
-                    for _ in range(3)]
+        statuses = [
+            (await c.post("/api/auth/login", json={"email": email, "password": "x"})).status_code for _ in range(3)
+        ]
     assert statuses == [401, 401, 429]
 
 
@@ -125,16 +138,25 @@ async def test_redis_unreachable_registrations_go_on(client, organizer, limited,
     limited(limit_register_ip="1/60", limit_register_email="1/60")
     event = await published_event(client, organizer)
     monkeypatch.setattr(limits, "_client", None)
-    monkeypatch.setattr(limits, "get_settings",
-                        lambda: dataclasses.replace(get_settings(), redis_url="redis://127.0.0.1:1/0",
-                                                    limit_register_ip="1/60", limit_register_email="1/60"))
+    monkeypatch.setattr(
+        limits,
+        "get_settings",
+        lambda: dataclasses.replace(
+            get_settings(), redis_url="redis://127.0.0.1:1/0", limit_register_ip="1/60", limit_register_email="1/60"
+        ),
+    )
     async with client_from(new_ip()) as c:
-        statuses = [(await c.post(f"/api/events/{event['id']}/registrations", json=person(i))).status_code
-                    for i in range(3)]
+        statuses = [
+            (await c.post(f"/api/events/{event['id']}/registrations", json=person(i))).status_code for i in range(3)
+        ]
     monkeypatch.setattr(limits, "_client", None)
     assert statuses == [201, 201, 201]
 
 
 def test_limit_specs_parse():
-    assert (limits.parse("20/60"), limits.parse("0/60"), limits.parse(""), limits.parse("5")) == \
-           ((20, 60.0), None, None, (5, 60.0))
+    assert (limits.parse("20/60"), limits.parse("0/60"), limits.parse(""), limits.parse("5")) == (
+        (20, 60.0),
+        None,
+        None,
+        (5, 60.0),
+    )

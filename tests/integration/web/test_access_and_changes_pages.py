@@ -1,6 +1,7 @@
 """The organizer's back-office pages for the agenda change log, invitations, access codes and delegations, over
 HTTP against PostgreSQL: what they show, errors next to fields with input kept, and refused input changing
 nothing."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -22,14 +23,17 @@ async def counts(*tables: str) -> dict[str, int]:
 async def test_change_log_shows_who_changed_which_session_before_and_after_in_the_event_zone(client, organizer):
     event, ids, day = await agenda_event(client, organizer)
     finance = ids["sessions"]["Flood finance workshop"]
-    moved = await client.patch(f"/api/events/{event['id']}/sessions/{finance}", headers=organizer, json={
-        "starts_at": f"{day}T16:00:00", "ends_at": f"{day}T17:30:00", "room_id": ids["rooms"]["Harbour Hall"]})
+    moved = await client.patch(
+        f"/api/events/{event['id']}/sessions/{finance}",
+        headers=organizer,
+        json={"starts_at": f"{day}T16:00:00", "ends_at": f"{day}T17:30:00", "room_id": ids["rooms"]["Harbour Hall"]},
+    )
     assert moved.status_code == 200, moved.text
     await page_login(client)
     page = await client.get(f"/organizer/events/{event['id']}/agenda/changes")
     assert page.status_code == 200
     text = page.text
-    latest = text[text.index('id="change-'):text.index("</tr>", text.index('id="change-'))]
+    latest = text[text.index('id="change-') : text.index("</tr>", text.index('id="change-'))]
     seoul = "Asia/Seoul"
 
     def local(hhmm: str) -> str:
@@ -37,8 +41,9 @@ async def test_change_log_shows_who_changed_which_session_before_and_after_in_th
 
     assert "Session moved" in latest and "organizer@example.org" in latest
     assert f'href="/organizer/events/{event["id"]}/agenda/sessions/{finance}">Flood finance workshop</a>' in latest
-    assert (f'<span class="change-from">{local("10:30")}</span> → <span class="change-to">{local("16:00")}</span>'
-            in latest)
+    assert (
+        f'<span class="change-from">{local("10:30")}</span> → <span class="change-to">{local("16:00")}</span>' in latest
+    )
     assert '<span class="change-from">Lagoon Room</span> → <span class="change-to">Harbour Hall</span>' in latest
     assert "calendar version 1" in latest
     assert text.index("Session moved") < text.index("Session created")  # newest first
@@ -52,7 +57,9 @@ async def test_change_log_pages_back_through_long_histories(client, organizer):
     event = await published_event(client, organizer)
     await sql.execute(
         "INSERT INTO agenda_change (event, action, changes, actor, created_at)"
-        " SELECT $1, 'updated', '{}'::jsonb, 'import ' || n, now() FROM generate_series(1, 130) n", event["id"])
+        " SELECT $1, 'updated', '{}'::jsonb, 'import ' || n, now() FROM generate_series(1, 130) n",
+        event["id"],
+    )
     await page_login(client)
     url = f"/organizer/events/{event['id']}/agenda/changes"
     first = await client.get(url)
@@ -79,10 +86,17 @@ async def test_invitation_form_sends_an_invitation_that_expires_in_the_event_zon
     event = await published_event(client, organizer, categories=(("delegate", None), ("speaker", 5)))
     await page_login(client)
     url = f"/organizer/events/{event['id']}/invitations"
-    response = await client.post(url, data={
-        "_csrf_token": await csrf(client, url), "invitation.email": "Mayor@Example.org",
-        "invitation.name": "Mayor Park", "invitation.category": "speaker", "invitation.language": "es",
-        "invitation.expires_at": "2030-01-15T18:00"})
+    response = await client.post(
+        url,
+        data={
+            "_csrf_token": await csrf(client, url),
+            "invitation.email": "Mayor@Example.org",
+            "invitation.name": "Mayor Park",
+            "invitation.category": "speaker",
+            "invitation.language": "es",
+            "invitation.expires_at": "2030-01-15T18:00",
+        },
+    )
     assert (response.status_code, response.headers["location"]) == (303, f"{url}?done=invited#invitations")
     row = await sql.fetchrow("SELECT email, name, expires_at FROM invitation")
     assert tuple(row) == ("mayor@example.org", "Mayor Park", datetime(2030, 1, 15, 9, tzinfo=timezone.utc))
@@ -98,18 +112,30 @@ async def test_invitation_form_shows_every_problem_next_to_its_field_and_keeps_i
     await page_login(client)
     url = f"/organizer/events/{event['id']}/invitations"
     before = await counts("invitation", "outbox_message")
-    response = await client.post(url, data={
-        "_csrf_token": await csrf(client, url), "invitation.email": "mayor-at-example.org",
-        "invitation.name": "Mayor Park", "invitation.category": "observer", "invitation.language": "es",
-        "invitation.expires_at": "2020-01-15T18:00"})
+    response = await client.post(
+        url,
+        data={
+            "_csrf_token": await csrf(client, url),
+            "invitation.email": "mayor-at-example.org",
+            "invitation.name": "Mayor Park",
+            "invitation.category": "observer",
+            "invitation.language": "es",
+            "invitation.expires_at": "2020-01-15T18:00",
+        },
+    )
     assert response.status_code == 422
     for field in ("email", "category", "expires_at"):
         assert f'id="f-invitation-{field}-error"' in response.text, field
     assert 'value="mayor-at-example.org"' in response.text and 'value="Mayor Park"' in response.text
-    unreadable = await client.post(url, data={"_csrf_token": TOKEN_RE.search(response.text).group(1),
-                                              "invitation.email": "mayor@example.org",
-                                              "invitation.category": "delegate",
-                                              "invitation.expires_at": "soon"})
+    unreadable = await client.post(
+        url,
+        data={
+            "_csrf_token": TOKEN_RE.search(response.text).group(1),
+            "invitation.email": "mayor@example.org",
+            "invitation.category": "delegate",
+            "invitation.expires_at": "soon",
+        },
+    )
     assert unreadable.status_code == 422 and 'id="f-invitation-expires_at-error"' in unreadable.text
     assert await counts("invitation", "outbox_message") == before
 
@@ -119,21 +145,33 @@ async def test_access_code_form_creates_codes_and_refuses_duplicates_next_to_the
     await page_login(client)
     url = f"/organizer/events/{event['id']}/invitations"
     token = await csrf(client, url)
-    response = await client.post(f"/organizer/events/{event['id']}/access-codes", data={
-        "_csrf_token": token, "code.category": "partner", "code.max_uses": "3", "code.code": "UNHABITAT-27",
-        "code.expires_at": ""})
+    response = await client.post(
+        f"/organizer/events/{event['id']}/access-codes",
+        data={
+            "_csrf_token": token,
+            "code.category": "partner",
+            "code.max_uses": "3",
+            "code.code": "UNHABITAT-27",
+            "code.expires_at": "",
+        },
+    )
     assert (response.status_code, response.headers["location"]) == (303, f"{url}?done=code-created#codes")
     page = await client.get(url)
     assert "UNHABITAT-27" in page.text and "0 of 3" in page.text and "no end" in page.text
     listed = await client.get(f"/api/events/{event['id']}/access-codes", headers=organizer)
     assert [(c["code"], c["category"], c["max_uses"], c["uses"]) for c in listed.json()] == [
-        ("UNHABITAT-27", "partner", 3, 0)]
-    duplicate = await client.post(f"/organizer/events/{event['id']}/access-codes", data={
-        "_csrf_token": token, "code.category": "partner", "code.max_uses": "3", "code.code": "unhabitat-27"})
+        ("UNHABITAT-27", "partner", 3, 0)
+    ]
+    duplicate = await client.post(
+        f"/organizer/events/{event['id']}/access-codes",
+        data={"_csrf_token": token, "code.category": "partner", "code.max_uses": "3", "code.code": "unhabitat-27"},
+    )
     assert duplicate.status_code == 409 and 'id="f-code-code-error"' in duplicate.text
     assert 'value="unhabitat-27"' in duplicate.text
-    bad = await client.post(f"/organizer/events/{event['id']}/access-codes", data={
-        "_csrf_token": token, "code.category": "partner", "code.max_uses": "0", "code.code": "no"})
+    bad = await client.post(
+        f"/organizer/events/{event['id']}/access-codes",
+        data={"_csrf_token": token, "code.category": "partner", "code.max_uses": "0", "code.code": "no"},
+    )
     assert bad.status_code == 422
     assert 'id="f-code-max_uses-error"' in bad.text and 'id="f-code-code-error"' in bad.text
     assert await sql.fetchval("SELECT count(*) FROM access_code") == 1
@@ -141,15 +179,24 @@ async def test_access_code_form_creates_codes_and_refuses_duplicates_next_to_the
 
 async def test_invitation_api_takes_a_time_without_offset_as_the_event_zone(client, organizer):
     event = await published_event(client, organizer)
-    response = await client.post(f"/api/events/{event['id']}/invitations", headers=organizer, json={
-        "email": "guest@example.org", "category": "delegate", "expires_at": "2030-01-15T18:00:00"})
+    response = await client.post(
+        f"/api/events/{event['id']}/invitations",
+        headers=organizer,
+        json={"email": "guest@example.org", "category": "delegate", "expires_at": "2030-01-15T18:00:00"},
+    )
     assert response.status_code == 201, response.text
     assert datetime.fromisoformat(response.json()["expires_at"]) == datetime(2030, 1, 15, 9, tzinfo=timezone.utc)
-    late = await client.post(f"/api/events/{event['id']}/access-codes", headers=organizer, json={
-        "category": "delegate", "max_uses": 2, "expires_at": (datetime.now() - timedelta(days=400)).isoformat()})
+    late = await client.post(
+        f"/api/events/{event['id']}/access-codes",
+        headers=organizer,
+        json={"category": "delegate", "max_uses": 2, "expires_at": (datetime.now() - timedelta(days=400)).isoformat()},
+    )
     assert (late.status_code, [e["field"] for e in late.json()["errors"]]) == (422, ["expires_at"])
-    wrong = await client.post(f"/api/events/{event['id']}/invitations", headers=organizer, json={
-        "email": "guest", "category": "nope", "language": "fr"})
+    wrong = await client.post(
+        f"/api/events/{event['id']}/invitations",
+        headers=organizer,
+        json={"email": "guest", "category": "nope", "language": "fr"},
+    )
     assert sorted(e["field"] for e in wrong.json()["errors"]) == ["category", "email", "language"]
 
 
@@ -157,8 +204,12 @@ async def test_invitation_api_takes_a_time_without_offset_as_the_event_zone(clie
 
 
 async def city(name: str = "Nairobi City County", country: str = "KE") -> int:
-    return await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                              " VALUES ($1, 'county', $2, 'active', now()) RETURNING id", name, country)
+    return await sql.fetchval(
+        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
+        " VALUES ($1, 'county', $2, 'active', now()) RETURNING id",
+        name,
+        country,
+    )
 
 
 async def test_delegation_form_registers_the_head_and_sets_seats(client, organizer):
@@ -167,16 +218,28 @@ async def test_delegation_form_registers_the_head_and_sets_seats(client, organiz
     await page_login(client)
     url = f"/organizer/events/{event['id']}/delegations"
     token = await csrf(client, url)
-    response = await client.post(url, data={
-        "_csrf_token": token, "organization_id": str(nairobi), "category": "delegate", "seats": "3",
-        "head_name": "Wanjiru Kamau", "head_email": "w.kamau@nairobi.example", "head_language": "en"})
+    response = await client.post(
+        url,
+        data={
+            "_csrf_token": token,
+            "organization_id": str(nairobi),
+            "category": "delegate",
+            "seats": "3",
+            "head_name": "Wanjiru Kamau",
+            "head_email": "w.kamau@nairobi.example",
+            "head_language": "en",
+        },
+    )
     delegation_id = await sql.fetchval("SELECT id FROM delegation")
     assert (response.status_code, response.headers["location"]) == (
-        303, f"{url}?done=delegation-created#delegation-{delegation_id}")
+        303,
+        f"{url}?done=delegation-created#delegation-{delegation_id}",
+    )
     head = await sql.fetchrow("SELECT r.status, p.email FROM registration r JOIN person p ON p.id = r.person")
     assert tuple(head) == ("confirmed", "w.kamau@nairobi.example")
     assert await sql.fetchval("SELECT kind FROM outbox_message WHERE recipient = 'w.kamau@nairobi.example'") == (
-        "registration_confirmed")
+        "registration_confirmed"
+    )
     page = await client.get(url)
     assert "Nairobi City County" in page.text and "1 of 3 seats used; 2 left." in page.text
 
@@ -203,30 +266,57 @@ async def test_delegation_form_shows_every_problem_next_to_its_field_and_creates
     await page_login(client)
     url = f"/organizer/events/{event['id']}/delegations"
     before = await counts("delegation", "registration", "person", "outbox_message")
-    response = await client.post(url, data={
-        "_csrf_token": await csrf(client, url), "organization_id": "", "category": "delegate", "seats": "0",
-        "head_name": "Wanjiru Kamau", "head_email": "wanjiru@", "head_language": "en"})
+    response = await client.post(
+        url,
+        data={
+            "_csrf_token": await csrf(client, url),
+            "organization_id": "",
+            "category": "delegate",
+            "seats": "0",
+            "head_name": "Wanjiru Kamau",
+            "head_email": "wanjiru@",
+            "head_language": "en",
+        },
+    )
     assert response.status_code == 422
     for field in ("organization_id", "seats", "head_email"):
         assert f'id="f-{field}-error"' in response.text, field
     assert 'value="Wanjiru Kamau"' in response.text and 'value="wanjiru@"' in response.text
-    api = await client.post(f"/api/events/{event['id']}/delegations", headers=organizer, json={
-        "organization_id": 999999, "category": "nope", "seats": 0, "head_email": "x", "head_name": ""})
+    api = await client.post(
+        f"/api/events/{event['id']}/delegations",
+        headers=organizer,
+        json={"organization_id": 999999, "category": "nope", "seats": 0, "head_email": "x", "head_name": ""},
+    )
     assert api.status_code == 422
     assert [e["field"] for e in api.json()["errors"]] == [
-        "organization_id", "category", "seats", "head_email", "head_name"]
+        "organization_id",
+        "category",
+        "seats",
+        "head_email",
+        "head_name",
+    ]
     assert await counts("delegation", "registration", "person", "outbox_message") == before
 
 
 async def test_a_head_already_registered_is_named_on_the_head_email_field(client, organizer):
     event = await published_event(client, organizer)
     nairobi = await city()
-    await client.post(f"/api/events/{event['id']}/registrations", json={
-        "email": "w.kamau@nairobi.example", "name": "Wanjiru Kamau", "category": "delegate", "consent": True})
+    await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={"email": "w.kamau@nairobi.example", "name": "Wanjiru Kamau", "category": "delegate", "consent": True},
+    )
     await page_login(client)
     url = f"/organizer/events/{event['id']}/delegations"
-    response = await client.post(url, data={
-        "_csrf_token": await csrf(client, url), "organization_id": str(nairobi), "category": "delegate",
-        "seats": "2", "head_name": "Wanjiru Kamau", "head_email": "w.kamau@nairobi.example"})
+    response = await client.post(
+        url,
+        data={
+            "_csrf_token": await csrf(client, url),
+            "organization_id": str(nairobi),
+            "category": "delegate",
+            "seats": "2",
+            "head_name": "Wanjiru Kamau",
+            "head_email": "w.kamau@nairobi.example",
+        },
+    )
     assert response.status_code == 409 and 'id="f-head_email-error"' in response.text
     assert await sql.fetchval("SELECT count(*) FROM delegation") == 0

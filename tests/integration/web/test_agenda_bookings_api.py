@@ -1,5 +1,6 @@
 """Delegates book sessions with their manage token: capacity, waiting lists promoted in order, overlaps refused,
 and no session overbooked under concurrency."""
+
 import asyncio
 
 from events_app.db import sql
@@ -7,8 +8,16 @@ from tests.agenda_fixtures import add_session, congress, delegate
 
 
 async def _small_session(client, organizer, c, **overrides):
-    return await add_session(client, organizer, c, room_id=c["rooms"][1]["id"], requires_booking=True,
-                             kind="workshop", title="Circular procurement lab", **overrides)
+    return await add_session(
+        client,
+        organizer,
+        c,
+        room_id=c["rooms"][1]["id"],
+        requires_booking=True,
+        kind="workshop",
+        title="Circular procurement lab",
+        **overrides,
+    )
 
 
 async def test_booking_confirmed_delegate_gets_a_place(client, organizer):
@@ -28,8 +37,11 @@ async def test_full_session_waitlists_and_dropping_promotes_first_in_line(client
     answers = [(await client.put(f"/api/registrations/{t}/agenda/{session['id']}")).json() for t in tokens]
     dropped = await client.delete(f"/api/registrations/{tokens[0]}/agenda/{session['id']}")
     after = [(await client.get(f"/api/registrations/{t}/agenda")).json() for t in tokens[1:]]
-    assert [(a["status"], a["waitlist_position"]) for a in answers] == [("booked", None), ("waitlisted", 1),
-                                                                         ("waitlisted", 2)]
+    assert [(a["status"], a["waitlist_position"]) for a in answers] == [
+        ("booked", None),
+        ("waitlisted", 1),
+        ("waitlisted", 2),
+    ]
     assert dropped.json()["status"] == "cancelled"
     assert [(a[0]["status"], a[0]["waitlist_position"]) for a in after] == [("booked", None), ("waitlisted", 1)]
 
@@ -43,15 +55,26 @@ async def test_overlapping_booking_is_409_naming_the_booked_session(client, orga
     response = await client.put(f"/api/registrations/{token}/agenda/{other['id']}")
     body = response.json()
     assert (response.status_code, "Opening plenary" in body["detail"], body["conflicts"][0]["id"]) == (
-        409, True, first["id"])
+        409,
+        True,
+        first["id"],
+    )
 
 
 async def test_pending_registration_cannot_book(client, organizer):
-    c = await congress(client, organizer, )
-    await client.post(f"{c['base']}/categories", json={"code": "press", "name": "Press", "requires_approval": True},
-                      headers=organizer)
-    token = (await client.post(f"{c['base']}/registrations", json={
-        "email": "press@example.org", "name": "Press", "category": "press", "consent": True})).json()["manage_token"]
+    c = await congress(
+        client,
+        organizer,
+    )
+    await client.post(
+        f"{c['base']}/categories", json={"code": "press", "name": "Press", "requires_approval": True}, headers=organizer
+    )
+    token = (
+        await client.post(
+            f"{c['base']}/registrations",
+            json={"email": "press@example.org", "name": "Press", "category": "press", "consent": True},
+        )
+    ).json()["manage_token"]
     session = await _small_session(client, organizer, c)
     response = await client.put(f"/api/registrations/{token}/agenda/{session['id']}")
     assert (response.status_code, response.json()["errors"][0]["field"]) == (409, "registration")
@@ -91,15 +114,18 @@ async def test_cancelling_registration_frees_its_place(client, organizer):
 
 async def test_affected_people_are_bookers_and_people_in_roles(client, organizer):
     c = await congress(client, organizer)
-    session = await _small_session(client, organizer, c, people=[
-        {"email": "ana.lima@recife.example.org", "name": "Ana Lima", "role": "moderator"}])
+    session = await _small_session(
+        client, organizer, c, people=[{"email": "ana.lima@recife.example.org", "name": "Ana Lima", "role": "moderator"}]
+    )
     token = await delegate(client, c, 7)
     await client.put(f"/api/registrations/{token}/agenda/{session['id']}")
     affected = (await client.get(f"{c['base']}/sessions/{session['id']}/affected", headers=organizer)).json()
     # The moderator was named by email only: she is listed with the name the organizer gave, nothing stored about
     # her (tests/security/test_scope.py); the booker is connected to the event by her registration.
     assert sorted((a["email"], a["name"], a["reasons"]) for a in affected) == [
-        ("", "Ana Lima", ["moderator"]), ("delegate7@city7.example.org", "Delegate 7", ["booked"])]
+        ("", "Ana Lima", ["moderator"]),
+        ("delegate7@city7.example.org", "Delegate 7", ["booked"]),
+    ]
 
 
 async def test_concurrent_bookings_never_overbook_and_waitlist_the_rest_in_order(client, organizer):
@@ -122,10 +148,11 @@ async def test_concurrent_bookings_against_separate_server_never_overbook(client
     session = await _small_session(client, organizer, c)
     tokens = [await delegate(client, c, n) for n in range(30)]
     async with httpx.AsyncClient(base_url=api_server, timeout=30) as remote:
-        answers = await asyncio.gather(*(remote.put(f"/api/registrations/{t}/agenda/{session['id']}")
-                                         for t in tokens))
-    booked = await sql.fetchval("SELECT count(*) FROM agenda_booking WHERE session = $1 AND status = 'booked'",
-                                session["id"])
-    waiting = await sql.fetch("SELECT id FROM agenda_booking WHERE session = $1 AND status = 'waitlisted'"
-                              " ORDER BY id", session["id"])
+        answers = await asyncio.gather(*(remote.put(f"/api/registrations/{t}/agenda/{session['id']}") for t in tokens))
+    booked = await sql.fetchval(
+        "SELECT count(*) FROM agenda_booking WHERE session = $1 AND status = 'booked'", session["id"]
+    )
+    waiting = await sql.fetch(
+        "SELECT id FROM agenda_booking WHERE session = $1 AND status = 'waitlisted' ORDER BY id", session["id"]
+    )
     assert ([a.status_code for a in answers], booked, len(waiting)) == ([200] * 30, 3, 27)

@@ -1,5 +1,6 @@
 """A delegate changes their answers to the event's questions: over the API (PUT /api/registrations/{token}/answers)
 and on the manage page's form, against PostgreSQL. The same checks as at registration; nothing half-written."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,19 @@ from tests.fixtures import published_event
 from tests.integration.web.test_pages import TOKEN_RE, csrf
 
 QUESTIONS = (
-    {"code": "dietary", "label": "Dietary needs", "kind": "single_choice", "required": True,
-     "options": ["None", "Vegetarian", "Vegan"]},
-    {"code": "topics", "label": "Topics of interest", "kind": "multiple_choice",
-     "options": ["Housing", "Climate", "Local finance"]},
+    {
+        "code": "dietary",
+        "label": "Dietary needs",
+        "kind": "single_choice",
+        "required": True,
+        "options": ["None", "Vegetarian", "Vegan"],
+    },
+    {
+        "code": "topics",
+        "label": "Topics of interest",
+        "kind": "multiple_choice",
+        "options": ["Housing", "Climate", "Local finance"],
+    },
     {"code": "interpretation", "label": "I need interpretation", "kind": "yes_no"},
     {"code": "arrival", "label": "Arrival date", "kind": "date"},
 )
@@ -25,9 +35,16 @@ async def registered(client, organizer, answers: dict | None = None) -> tuple[di
     for question in QUESTIONS:
         r = await client.post(f"/api/events/{event['id']}/questions", headers=organizer, json=question)
         assert r.status_code == 201, r.text
-    r = await client.post(f"/api/events/{event['id']}/registrations", json={
-        "email": "ana.ferreira@example.org", "name": "Ana Ferreira", "category": "delegate", "consent": True,
-        "answers": FIRST if answers is None else answers})
+    r = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={
+            "email": "ana.ferreira@example.org",
+            "name": "Ana Ferreira",
+            "category": "delegate",
+            "consent": True,
+            "answers": FIRST if answers is None else answers,
+        },
+    )
     assert r.status_code == 201, r.text
     return event, r.json()["manage_token"]
 
@@ -42,8 +59,10 @@ async def stored_answers() -> tuple[dict, object]:
 
 async def test_answers_are_replaced_and_what_is_left_out_is_removed(client, organizer):
     _, token = await registered(client, organizer)
-    response = await client.put(f"/api/registrations/{token}/answers", json={"answers": {
-        "dietary": "Vegan", "topics": ["Climate", "Local finance"], "interpretation": True}})
+    response = await client.put(
+        f"/api/registrations/{token}/answers",
+        json={"answers": {"dietary": "Vegan", "topics": ["Climate", "Local finance"], "interpretation": True}},
+    )
     assert response.status_code == 200, response.text
     expected = {"dietary": "Vegan", "topics": ["Climate", "Local finance"], "interpretation": True}
     assert response.json()["answers"] == expected
@@ -58,20 +77,35 @@ async def test_a_missing_required_answer_is_refused_and_changes_nothing(client, 
     response = await client.put(f"/api/registrations/{token}/answers", json={"answers": {"topics": ["Climate"]}})
     assert response.status_code == 422
     assert [(e["field"], e["message"]) for e in response.json()["errors"]] == [
-        ("answers.dietary", "'Dietary needs' is required")]
+        ("answers.dietary", "'Dietary needs' is required")
+    ]
     assert await stored_answers() == before
 
 
 async def test_invalid_answers_are_each_named_and_change_nothing(client, organizer):
     _, token = await registered(client, organizer)
     before = await stored_answers()
-    response = await client.put(f"/api/registrations/{token}/answers", json={"answers": {
-        "dietary": "Carnivore", "topics": ["Climate", "Sailing"], "arrival": "next Tuesday", "shoe_size": "42"}})
+    response = await client.put(
+        f"/api/registrations/{token}/answers",
+        json={
+            "answers": {
+                "dietary": "Carnivore",
+                "topics": ["Climate", "Sailing"],
+                "arrival": "next Tuesday",
+                "shoe_size": "42",
+            }
+        },
+    )
     assert response.status_code == 422
     assert sorted(e["field"] for e in response.json()["errors"]) == [
-        "answers.arrival", "answers.dietary", "answers.shoe_size", "answers.topics"]
+        "answers.arrival",
+        "answers.dietary",
+        "answers.shoe_size",
+        "answers.topics",
+    ]
     assert next(e["message"] for e in response.json()["errors"] if e["field"] == "answers.dietary") == (
-        "must be one of: None, Vegetarian, Vegan")
+        "must be one of: None, Vegetarian, Vegan"
+    )
     assert await stored_answers() == before
 
 
@@ -81,8 +115,9 @@ async def test_a_cancelled_registration_cannot_change_its_answers(client, organi
     before = await stored_answers()
     response = await client.put(f"/api/registrations/{token}/answers", json={"answers": {"dietary": "Vegan"}})
     assert response.status_code == 409
-    assert response.json()["errors"] == [{"field": "status", "message": "this registration is cancelled; its "
-                                                                         "answers can no longer be changed"}]
+    assert response.json()["errors"] == [
+        {"field": "status", "message": "this registration is cancelled; its answers can no longer be changed"}
+    ]
     assert await stored_answers() == before
 
 
@@ -115,9 +150,15 @@ async def test_answer_form_shows_errors_next_to_the_field_and_keeps_input(client
     _, token = await registered(client, organizer)
     before = await stored_answers()
     url = f"/manage/{token}/answers"
-    response = await client.post(url, data={"_csrf_token": await csrf(client, url),
-                                            "answers.topics[]": ["Climate", "Local finance"],
-                                            "answers.interpretation": "yes", "answers.arrival": "2026-13-40"})
+    response = await client.post(
+        url,
+        data={
+            "_csrf_token": await csrf(client, url),
+            "answers.topics[]": ["Climate", "Local finance"],
+            "answers.interpretation": "yes",
+            "answers.arrival": "2026-13-40",
+        },
+    )
     assert response.status_code == 422
     assert 'id="f-answers-dietary-error"' in response.text and "&#39;Dietary needs&#39; is required" in response.text
     assert 'id="f-answers-arrival-error"' in response.text
@@ -132,10 +173,10 @@ async def test_answer_form_shows_errors_next_to_the_field_and_keeps_input(client
 async def test_answer_form_saves_and_returns_to_the_manage_page(client, organizer):
     _, token = await registered(client, organizer)
     url = f"/manage/{token}/answers"
-    response = await client.post(url, data={"_csrf_token": await csrf(client, url), "answers.dietary": "Vegan",
-                                            "answers.interpretation": "no"})
-    assert (response.status_code, response.headers["location"]) == (
-        303, f"/manage/{token}?done=answers-saved#answers")
+    response = await client.post(
+        url, data={"_csrf_token": await csrf(client, url), "answers.dietary": "Vegan", "answers.interpretation": "no"}
+    )
+    assert (response.status_code, response.headers["location"]) == (303, f"/manage/{token}?done=answers-saved#answers")
     assert (await stored_answers())[0] == {"dietary": "Vegan", "interpretation": False}
     manage = await client.get(response.headers["location"])
     assert "Your answers are saved." in manage.text and "Vegan" in manage.text

@@ -5,6 +5,7 @@
   relay to the real server, and the relay is cut (open connections closed, new ones refused).
 - A database error that is no outage (a lock timeout) is a logged 500 on both, never a 503.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,12 +23,28 @@ from events_app.services.people import accounts
 from tests.fixtures import PASSWORD, published_event, start_api, stop
 
 MISSING_IDS = (424242, 99999999999, 2**70)
-API_ROUTES = ("/api/events/{id}", "/api/events/{id}/registrations", "/api/events/{id}/sessions",
-              "/api/events/{id}/agenda", "/api/events/{id}/calendar.ics", "/api/projects/{id}",
-              "/api/meeting-series/{id}", "/api/events/{event}/sessions/{id}")
-PAGE_ROUTES = ("/events/{id}", "/events/{id}/register", "/events/{id}/agenda", "/events/{id}/calendar.ics",
-               "/organizer/events/{id}", "/organizer/events/{id}/registrations", "/organizer/events/{id}/agenda",
-               "/coordinator/projects/{id}", "/coordinator/series/{id}", "/events/{event}/sessions/{id}")
+API_ROUTES = (
+    "/api/events/{id}",
+    "/api/events/{id}/registrations",
+    "/api/events/{id}/sessions",
+    "/api/events/{id}/agenda",
+    "/api/events/{id}/calendar.ics",
+    "/api/projects/{id}",
+    "/api/meeting-series/{id}",
+    "/api/events/{event}/sessions/{id}",
+)
+PAGE_ROUTES = (
+    "/events/{id}",
+    "/events/{id}/register",
+    "/events/{id}/agenda",
+    "/events/{id}/calendar.ics",
+    "/organizer/events/{id}",
+    "/organizer/events/{id}/registrations",
+    "/organizer/events/{id}/agenda",
+    "/coordinator/projects/{id}",
+    "/coordinator/series/{id}",
+    "/events/{event}/sessions/{id}",
+)
 
 
 async def _organizer_session(client) -> dict[str, str]:
@@ -49,8 +66,10 @@ async def test_missing_ids_small_and_64_bit_are_404_on_api_and_pages(client):
         for route in PAGE_ROUTES:
             response = await client.get(route.format(id=missing, event=event["id"]))
             answers[route, missing] = (response.status_code, response.headers["content-type"].split(";")[0])
-    assert answers == ({(r, m): (404, "application/problem+json") for r in API_ROUTES for m in MISSING_IDS}
-                       | {(r, m): (404, "text/html") for r in PAGE_ROUTES for m in MISSING_IDS})
+    assert answers == (
+        {(r, m): (404, "application/problem+json") for r in API_ROUTES for m in MISSING_IDS}
+        | {(r, m): (404, "text/html") for r in PAGE_ROUTES for m in MISSING_IDS}
+    )
 
 
 async def test_missing_event_page_says_so_in_the_visitors_language(client):
@@ -161,8 +180,16 @@ def relayed_api(db, tmp_path) -> Iterator[tuple[Relay, str, Path]]:
         relay.cut()
 
 
-OUTAGE_ROUTES = ("/api/events", "/api/events/1", "/api/events/99999999999", "/", "/events/1",
-                 "/events/1/register", "/events/99999999999", "/organizer/events/1")
+OUTAGE_ROUTES = (
+    "/api/events",
+    "/api/events/1",
+    "/api/events/99999999999",
+    "/",
+    "/events/1",
+    "/events/1/register",
+    "/events/99999999999",
+    "/organizer/events/1",
+)
 
 
 async def _answers(url: str, routes, cookies: dict | None = None) -> dict[str, tuple]:
@@ -186,8 +213,7 @@ async def test_unreachable_database_is_503_with_retry_after_on_api_and_pages(rel
     during = await _answers(url, OUTAGE_ROUTES, {"session": token})
     async with httpx.AsyncClient(base_url=url, cookies={"lang": "es"}, timeout=30) as c:
         spanish = await c.get("/events/1")
-    assert before == {"/api/events": (200, None, "application/json"),
-                      "/events/99999999999": (404, None, "text/html")}
+    assert before == {"/api/events": (200, None, "application/json"), "/events/99999999999": (404, None, "text/html")}
     assert during == {route: (503, "5", _kind(route)) for route in OUTAGE_ROUTES}
     assert "El servicio no está disponible por un momento." in spanish.text
 
@@ -205,8 +231,9 @@ async def test_database_error_that_is_no_outage_is_logged_500_not_503(relayed_ap
         await holder.close()
     free = await _answers(url, routes)
     assert locked == {route: (500, None, _kind(route)) for route in routes}
-    assert free == {route: (200, None, "application/json" if route.startswith("/api") else "text/html")
-                    for route in routes}
+    assert free == {
+        route: (200, None, "application/json" if route.startswith("/api") else "text/html") for route in routes
+    }
     assert "LockNotAvailableError" in log.read_text()
 
 

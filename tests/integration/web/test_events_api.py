@@ -8,8 +8,11 @@ async def test_create_event_without_token_is_401(client):
 
 
 async def test_create_event_returns_draft_in_event_zone(client, organizer):
-    response = await client.post("/api/events", json=event_body(starts_at="2027-03-10T09:00:00",
-                                                               ends_at="2027-03-11T17:00:00"), headers=organizer)
+    response = await client.post(
+        "/api/events",
+        json=event_body(starts_at="2027-03-10T09:00:00", ends_at="2027-03-11T17:00:00"),
+        headers=organizer,
+    )
     assert response.status_code == 201
     body = response.json()
     assert (body["status"], body["starts_at"], body["categories"]) == ("draft", "2027-03-10T09:00:00+09:00", [])
@@ -32,8 +35,9 @@ async def test_patch_by_another_organizer_is_403(client, organizer):
 
 async def test_patch_end_before_start_is_422_and_changes_nothing(client, organizer):
     event = (await client.post("/api/events", json=event_body(), headers=organizer)).json()
-    response = await client.patch(f"/api/events/{event['id']}", json={"ends_at": event["starts_at"],
-                                                                       "title": "Changed"}, headers=organizer)
+    response = await client.patch(
+        f"/api/events/{event['id']}", json={"ends_at": event["starts_at"], "title": "Changed"}, headers=organizer
+    )
     after = (await client.get(f"/api/events/{event['id']}", headers=organizer)).json()
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "ends_at", "message": "must be after starts_at"}]
@@ -66,8 +70,9 @@ async def test_published_events_are_listed_anonymously(client, organizer):
 
 
 async def test_malformed_json_is_400_problem(client, organizer):
-    response = await client.post("/api/events", content=b'{"title": "x",', headers={
-        **organizer, "content-type": "application/json"})
+    response = await client.post(
+        "/api/events", content=b'{"title": "x",', headers={**organizer, "content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["title"] == "Malformed request body"
 
@@ -92,8 +97,9 @@ async def test_unknown_time_zone_is_422_naming_it(client, organizer):
 
 async def test_duplicate_category_code_is_409(client, organizer):
     event = await published_event(client, organizer)
-    response = await client.post(f"/api/events/{event['id']}/categories", json={"code": "delegate", "name": "D"},
-                                 headers=organizer)
+    response = await client.post(
+        f"/api/events/{event['id']}/categories", json={"code": "delegate", "name": "D"}, headers=organizer
+    )
     assert (response.status_code, response.json()["errors"][0]["field"]) == (409, "code")
 
 

@@ -1,5 +1,6 @@
 """Pilot projects and meeting series through the API against PostgreSQL: roles, series and occurrences, the
 outbox messages each change writes, RSVPs, records, feeds, and bad input that must change nothing."""
+
 import csv
 import io
 import re
@@ -33,22 +34,40 @@ CONTACTS = {
 
 
 async def organization(name: str, country: str, kind: str = "city") -> int:
-    return await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                              " VALUES ($1, $2, $3, 'active', now()) RETURNING id", name, kind, country)
+    return await sql.fetchval(
+        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
+        " VALUES ($1, $2, $3, 'active', now()) RETURNING id",
+        name,
+        kind,
+        country,
+    )
 
 
 async def project_with_cohort(client, headers) -> dict:
     bonn = await organization("City of Bonn", "DE")
-    r = await client.post("/api/projects", headers=headers, json={
-        "title": "Clean Air Pilot", "theme": "air quality", "coordinating_organization_id": bonn,
-        "organizer_email": "cleanair@example.org", "organizer_name": "Clean Air Pilot Team"})
+    r = await client.post(
+        "/api/projects",
+        headers=headers,
+        json={
+            "title": "Clean Air Pilot",
+            "theme": "air quality",
+            "coordinating_organization_id": bonn,
+            "organizer_email": "cleanair@example.org",
+            "organizer_name": "Clean Air Pilot Team",
+        },
+    )
     assert r.status_code == 201, r.text
     project = r.json()
     for name, (country, people) in CONTACTS.items():
         org = await organization(name, country)
-        r = await client.post(f"/api/projects/{project['id']}/members", headers=headers, json={
-            "organization_id": org, "contacts": [{"email": e, "name": n, "timezone": tz, "language": lang}
-                                                 for e, n, tz, lang in people]})
+        r = await client.post(
+            f"/api/projects/{project['id']}/members",
+            headers=headers,
+            json={
+                "organization_id": org,
+                "contacts": [{"email": e, "name": n, "timezone": tz, "language": lang} for e, n, tz, lang in people],
+            },
+        )
         assert r.status_code == 200, r.text
         project = r.json()
     return project
@@ -61,22 +80,32 @@ async def create_series(client, headers, project_id, **overrides) -> dict:
 
 
 async def outbox_rows() -> list[tuple]:
-    rows = await sql.fetch("SELECT kind, recipient, calendar_method, calendar_sequence FROM outbox_message"
-                           " ORDER BY id")
+    rows = await sql.fetch("SELECT kind, recipient, calendar_method, calendar_sequence FROM outbox_message ORDER BY id")
     return [tuple(r) for r in rows]
 
 
 async def rsvp_token(series_id: int, email: str) -> str:
     from events_app.settings import get_settings
 
-    nonce = await sql.fetchval("SELECT i.token_nonce FROM meeting_invitee i JOIN person p ON p.id = i.person"
-                               " WHERE i.series = $1 AND p.email = $2", series_id, email)
+    nonce = await sql.fetchval(
+        "SELECT i.token_nonce FROM meeting_invitee i JOIN person p ON p.id = i.person"
+        " WHERE i.series = $1 AND p.email = $2",
+        series_id,
+        email,
+    )
     return security.rsvp_token(get_settings().secret_key, nonce)
 
 
 async def snapshot() -> dict:
-    tables = ["meeting_series", "meeting_occurrence", "meeting_rsvp", "outbox_message", "meeting_invitee",
-              "meeting_action", "meeting_attendance"]
+    tables = [
+        "meeting_series",
+        "meeting_occurrence",
+        "meeting_rsvp",
+        "outbox_message",
+        "meeting_invitee",
+        "meeting_action",
+        "meeting_attendance",
+    ]
     return {t: [dict(r) for r in await sql.fetch(f"SELECT * FROM {t} ORDER BY id")] for t in tables}
 
 
@@ -91,8 +120,9 @@ async def test_project_routes_need_a_coordinator(client, organizer):
     assert (await client.get("/api/projects/999999", headers=other)).status_code == 404
     r = await client.post(f"/api/projects/{project['id']}/series", headers=other, json=SERIES)
     assert r.status_code == 403
-    added = await client.post(f"/api/projects/{project['id']}/coordinators", headers=organizer,
-                              json={"email": "someone.else@example.org"})
+    added = await client.post(
+        f"/api/projects/{project['id']}/coordinators", headers=organizer, json={"email": "someone.else@example.org"}
+    )
     assert added.status_code == 200
     assert (await client.get(f"/api/projects/{project['id']}", headers=other)).status_code == 200
 
@@ -105,11 +135,13 @@ async def test_create_series_sends_one_request_per_contact_with_dst_correct_occu
     series = await create_series(client, organizer, project["id"])
     assert (series["calendar_sequence"], series["occurrence_count"], series["invitee_count"]) == (0, 11, 3)
     assert sorted(await outbox_rows()) == sorted(
-        ("meeting_invitation", email, "REQUEST", 0) for _, (_, people) in CONTACTS.items() for email, *_ in people)
+        ("meeting_invitation", email, "REQUEST", 0) for _, (_, people) in CONTACTS.items() for email, *_ in people
+    )
     occs = (await client.get(f"/api/meeting-series/{series['id']}/occurrences", headers=organizer)).json()
     assert [o["starts_at"] for o in occs[1:3]] == ["2027-03-02T14:00:00+01:00", "2027-04-06T14:00:00+02:00"]
-    seoul = (await client.get(f"/api/meeting-series/{series['id']}/occurrences?timezone=Asia/Seoul",
-                              headers=organizer)).json()
+    seoul = (
+        await client.get(f"/api/meeting-series/{series['id']}/occurrences?timezone=Asia/Seoul", headers=organizer)
+    ).json()
     assert [o["starts_at"] for o in seoul[1:3]] == ["2027-03-02T22:00:00+09:00", "2027-04-06T21:00:00+09:00"]
 
 
@@ -117,46 +149,58 @@ async def test_move_and_cancel_occurrence_grow_sequence_and_tell_every_invitee(c
     project = await project_with_cohort(client, organizer)
     series = await create_series(client, organizer, project["id"])
     base = f"/api/meeting-series/{series['id']}/occurrences"
-    moved = await client.patch(f"{base}/20270302T130000Z", headers=organizer,
-                               json={"starts_at": "2027-03-03T10:00:00"})
+    moved = await client.patch(f"{base}/20270302T130000Z", headers=organizer, json={"starts_at": "2027-03-03T10:00:00"})
     assert moved.status_code == 200, moved.text
     assert (moved.json()["status"], moved.json()["starts_at"], moved.json()["ends_at"]) == (
-        "moved", "2027-03-03T10:00:00+01:00", "2027-03-03T11:30:00+01:00")
+        "moved",
+        "2027-03-03T10:00:00+01:00",
+        "2027-03-03T11:30:00+01:00",
+    )
     cancelled = await client.delete(f"{base}/20270406T120000Z", headers=organizer)
     assert cancelled.json()["status"] == "cancelled"
     rows = await outbox_rows()
     assert sorted(r[0:1] + r[2:] for r in rows[3:]) == sorted(
-        [("meeting_occurrence_changed", "REQUEST", 1)] * 3 + [("meeting_occurrence_cancelled", "CANCEL", 2)] * 3)
+        [("meeting_occurrence_changed", "REQUEST", 1)] * 3 + [("meeting_occurrence_cancelled", "CANCEL", 2)] * 3
+    )
     again = await client.delete(f"{base}/20270406T120000Z", headers=organizer)
     assert again.status_code == 409
 
 
 async def test_bad_input_is_refused_and_changes_nothing(client, organizer):
     project = await project_with_cohort(client, organizer)
-    bad_rule = await client.post(f"/api/projects/{project['id']}/series", headers=organizer,
-                                 json={**SERIES, "rrule": "FREQ=MONTHLY;BYDAY=1TU;BYHOUR=9"})
+    bad_rule = await client.post(
+        f"/api/projects/{project['id']}/series",
+        headers=organizer,
+        json={**SERIES, "rrule": "FREQ=MONTHLY;BYDAY=1TU;BYHOUR=9"},
+    )
     assert bad_rule.status_code == 422
     assert [e["field"] for e in bad_rule.json()["errors"]] == ["rrule"]
-    bonn = await client.post(f"/api/projects/{project['id']}/series", headers=organizer,
-                             json={**SERIES, "timezone": "Europe/Bonn"})
+    bonn = await client.post(
+        f"/api/projects/{project['id']}/series", headers=organizer, json={**SERIES, "timezone": "Europe/Bonn"}
+    )
     assert (bonn.status_code, bonn.json()["errors"][0]["field"]) == (422, "timezone")
     assert await sql.fetchval("SELECT count(*) FROM meeting_series") == 0
     series = await create_series(client, organizer, project["id"])
     before = await snapshot()
     base = f"/api/meeting-series/{series['id']}"
-    assert (await client.patch(f"{base}/occurrences/20270303T130000Z", headers=organizer,
-                               json={"starts_at": "2027-03-04T10:00:00"})).status_code == 404
+    assert (
+        await client.patch(
+            f"{base}/occurrences/20270303T130000Z", headers=organizer, json={"starts_at": "2027-03-04T10:00:00"}
+        )
+    ).status_code == 404
     assert (await client.delete(f"{base}/occurrences/2027-03-02", headers=organizer)).status_code == 422
     assert (await client.patch(base, headers=organizer, json={"rrule": "FREQ=YEARLY;BYDAY=1TU"})).status_code == 422
-    overlap = await client.patch(f"{base}/occurrences/20270302T130000Z", headers=organizer,
-                                 json={"starts_at": "2027-04-06T14:30:00"})
+    overlap = await client.patch(
+        f"{base}/occurrences/20270302T130000Z", headers=organizer, json={"starts_at": "2027-04-06T14:30:00"}
+    )
     assert overlap.status_code == 422
     forged = await client.post("/api/rsvp/forged-token-value", json={"answer": "accepted"})
     assert forged.status_code == 404
     token = await rsvp_token(series["id"], "ana.souza@curitiba.example")
     assert (await client.post(f"/api/rsvp/{token}", json={"answer": "maybe"})).status_code == 422
-    assert (await client.post(f"/api/rsvp/{token}", json={"answer": "accepted",
-                                                          "occurrence": "20270303T130000Z"})).status_code == 404
+    assert (
+        await client.post(f"/api/rsvp/{token}", json={"answer": "accepted", "occurrence": "20270303T130000Z"})
+    ).status_code == 404
     assert await snapshot() == before
 
 
@@ -186,13 +230,23 @@ async def test_joiner_gets_the_series_and_leaver_gets_a_cancel(client, organizer
     series = await create_series(client, organizer, project["id"])
     kyoto = await organization("Kyoto City", "JP")
     await client.post(f"/api/projects/{project['id']}/members", headers=organizer, json={"organization_id": kyoto})
-    joined = await client.post(f"/api/projects/{project['id']}/contacts", headers=organizer, json={
-        "organization_id": kyoto, "email": "Haruto.Sato@kyoto.example", "name": "Sato Haruto",
-        "timezone": "Asia/Tokyo"})
+    joined = await client.post(
+        f"/api/projects/{project['id']}/contacts",
+        headers=organizer,
+        json={
+            "organization_id": kyoto,
+            "email": "Haruto.Sato@kyoto.example",
+            "name": "Sato Haruto",
+            "timezone": "Asia/Tokyo",
+        },
+    )
     assert joined.status_code == 200, joined.text
     assert (await outbox_rows())[-1] == ("meeting_invitation", "haruto.sato@kyoto.example", "REQUEST", 0)
-    duplicate = await client.post(f"/api/projects/{project['id']}/contacts", headers=organizer, json={
-        "organization_id": kyoto, "email": "haruto.sato@kyoto.example", "name": "Sato Haruto"})
+    duplicate = await client.post(
+        f"/api/projects/{project['id']}/contacts",
+        headers=organizer,
+        json={"organization_id": kyoto, "email": "haruto.sato@kyoto.example", "name": "Sato Haruto"},
+    )
     assert duplicate.status_code == 409
     token = await rsvp_token(series["id"], "thabo.nkosi@capetown.example")
     person_id = await sql.fetchval("SELECT id FROM person WHERE email = 'thabo.nkosi@capetown.example'")
@@ -224,14 +278,17 @@ async def test_rsvp_links_record_partstat_per_occurrence_and_series(client, orga
     assert march["counts"] == {"ACCEPTED": 0, "DECLINED": 1, "TENTATIVE": 1, "NEEDS-ACTION": 1}
     feb = (await client.get(f"{base}/20270202T130000Z/responses", headers=organizer)).json()
     assert {p["email"]: p["partstat"] for p in feb["people"]} == {
-        "ana.souza@curitiba.example": "ACCEPTED", "thabo.nkosi@capetown.example": "NEEDS-ACTION",
-        "jiwon.park@seoul.example": "NEEDS-ACTION"}
+        "ana.souza@curitiba.example": "ACCEPTED",
+        "thabo.nkosi@capetown.example": "NEEDS-ACTION",
+        "jiwon.park@seoul.example": "NEEDS-ACTION",
+    }
     page = await client.get(f"/rsvp/{ana}?answer=declined&occurrence=20270406T120000Z")
     assert page.status_code == 200 and "<form" in page.text
     assert (await client.get(f"/api/rsvp/{ana}")).json()["occurrences"][2]["partstat"] == "ACCEPTED"
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)  # the page's CSRF token
-    posted = await client.post(f"/rsvp/{ana}", data={"answer": "declined", "occurrence": "20270406T120000Z",
-                                                     "_csrf_token": token})
+    posted = await client.post(
+        f"/rsvp/{ana}", data={"answer": "declined", "occurrence": "20270406T120000Z", "_csrf_token": token}
+    )
     assert posted.status_code == 200
     assert (await client.get(f"/api/rsvp/{ana}")).json()["occurrences"][2]["partstat"] == "DECLINED"
 
@@ -245,16 +302,28 @@ async def test_actions_carry_over_and_attendance_report_per_organization(client,
     base = f"/api/meeting-series/{series['id']}/occurrences"
     people = {r["email"]: r["id"] for r in await sql.fetch("SELECT id, email FROM person")}
     feb, mar, apr = "20270202T130000Z", "20270302T130000Z", "20270406T120000Z"
-    await client.put(f"{base}/{feb}/attendance", headers=organizer, json={"person_ids": [
-        people["ana.souza@curitiba.example"], people["jiwon.park@seoul.example"]]})
-    await client.put(f"{base}/{mar}/attendance", headers=organizer, json={"person_ids": [
-        people["ana.souza@curitiba.example"]]})
+    await client.put(
+        f"{base}/{feb}/attendance",
+        headers=organizer,
+        json={"person_ids": [people["ana.souza@curitiba.example"], people["jiwon.park@seoul.example"]]},
+    )
+    await client.put(
+        f"{base}/{mar}/attendance", headers=organizer, json={"person_ids": [people["ana.souza@curitiba.example"]]}
+    )
     stranger = await client.put(f"{base}/{mar}/attendance", headers=organizer, json={"person_ids": [999999]})
     assert stranger.status_code == 422
     await client.put(f"{base}/{feb}/minutes", headers=organizer, json={"minutes": "Agreed on sensor locations."})
-    a1 = (await client.post(f"{base}/{feb}/actions", headers=organizer, json={
-        "title": "Share sensor data", "owner_person_id": people["jiwon.park@seoul.example"],
-        "due_date": "2027-02-28"})).json()
+    a1 = (
+        await client.post(
+            f"{base}/{feb}/actions",
+            headers=organizer,
+            json={
+                "title": "Share sensor data",
+                "owner_person_id": people["jiwon.park@seoul.example"],
+                "due_date": "2027-02-28",
+            },
+        )
+    ).json()
     a2 = (await client.post(f"{base}/{feb}/actions", headers=organizer, json={"title": "Draft the report"})).json()
     done = await client.patch(f"/api/meeting-actions/{a2['id']}", headers=organizer, json={"done": True})
     assert done.json()["done"] is True
@@ -264,20 +333,41 @@ async def test_actions_carry_over_and_attendance_report_per_organization(client,
     assert feb_record["minutes"] == "Agreed on sensor locations."
     assert [a["id"] for a in feb_record["actions"]] == [a1["id"], a2["id"]]
     assert [a["organization_name"] for a in feb_record["attendance"]] == [
-        "Municipality of Curitiba", "Seoul Metropolitan Government"]
-    audited = [r["action"] for r in await sql.fetch(
-        "SELECT action FROM audit_log WHERE subject_type IN ('occurrence', 'meeting_action') ORDER BY id")]
-    assert audited == ["occurrence.attendance", "occurrence.attendance", "occurrence.minutes", "action.create",
-                       "action.create", "action.update"]
+        "Municipality of Curitiba",
+        "Seoul Metropolitan Government",
+    ]
+    audited = [
+        r["action"]
+        for r in await sql.fetch(
+            "SELECT action FROM audit_log WHERE subject_type IN ('occurrence', 'meeting_action') ORDER BY id"
+        )
+    ]
+    assert audited == [
+        "occurrence.attendance",
+        "occurrence.attendance",
+        "occurrence.minutes",
+        "action.create",
+        "action.create",
+        "action.update",
+    ]
     report = await client.get(f"/api/meeting-series/{series['id']}/attendance.csv", headers=organizer)
     assert report.headers["content-type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(report.text)))
-    assert table[0] == ["organization_id", "organization", "country", "2027-02-02", "2027-03-02",
-                        "meetings_attended", "meetings_held", "attendance_rate"]
+    assert table[0] == [
+        "organization_id",
+        "organization",
+        "country",
+        "2027-02-02",
+        "2027-03-02",
+        "meetings_attended",
+        "meetings_held",
+        "attendance_rate",
+    ]
     assert [row[1:] for row in table[1:]] == [
         ["City of Cape Town", "ZA", "0", "0", "0", "2", "0.00"],
         ["Municipality of Curitiba", "BR", "1", "1", "2", "2", "1.00"],
-        ["Seoul Metropolitan Government", "KR", "1", "0", "1", "2", "0.50"]]
+        ["Seoul Metropolitan Government", "KR", "1", "0", "1", "2", "0.50"],
+    ]
     del apr
 
 
@@ -296,8 +386,11 @@ async def test_feeds_expand_to_the_occurrences_the_api_lists(client, organizer):
     base = f"/api/meeting-series/{series['id']}/occurrences"
     await client.patch(f"{base}/20270302T130000Z", headers=organizer, json={"starts_at": "2027-03-03T09:30:00"})
     await client.delete(f"{base}/20270406T120000Z", headers=organizer)
-    listed = [datetime.fromisoformat(o["starts_at"]) for o in
-              (await client.get(base, headers=organizer)).json() if o["status"] != "cancelled"]
+    listed = [
+        datetime.fromisoformat(o["starts_at"])
+        for o in (await client.get(base, headers=organizer)).json()
+        if o["status"] != "cancelled"
+    ]
     feed = await client.get(project["feed_url"].split("testserver")[-1].replace("http://127.0.0.1:8000", ""))
     assert feed.status_code == 200, feed.text
     assert feed.headers["content-type"] == "text/calendar; charset=utf-8"
@@ -305,12 +398,17 @@ async def test_feeds_expand_to_the_occurrences_the_api_lists(client, organizer):
     assert b"ATTENDEE" not in feed.content and b"ORGANIZER" not in feed.content
     from events_app.settings import get_settings
 
-    person = await sql.fetchrow("SELECT c.token_nonce FROM person_calendar c JOIN person p ON p.id = c.person"
-                                " WHERE p.email = 'jiwon.park@seoul.example'")
+    person = await sql.fetchrow(
+        "SELECT c.token_nonce FROM person_calendar c JOIN person p ON p.id = c.person"
+        " WHERE p.email = 'jiwon.park@seoul.example'"
+    )
     token = security.person_feed_token(get_settings().secret_key, person["token_nonce"])
     mine = await client.get(f"/api/people/{token}/calendar.ics")
     assert expanded(mine.content) == listed
     assert [d.astimezone(ZoneInfo("Asia/Seoul")).strftime("%m-%d %H:%M") for d in expanded(mine.content)[:3]] == [
-        "02-02 22:00", "03-03 17:30", "05-04 21:00"]
+        "02-02 22:00",
+        "03-03 17:30",
+        "05-04 21:00",
+    ]
     assert (await client.get("/api/people/not-a-token/calendar.ics")).status_code == 404
     assert await sql.fetchval("SELECT count(*) FROM person_calendar WHERE token_hash = $1", digest(token)) == 1

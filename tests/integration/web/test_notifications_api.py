@@ -1,4 +1,5 @@
 """Who hears about which change, once: event updates, cancellations, reminders, announcements, delivery log."""
+
 import email
 import email.policy
 from datetime import datetime, timedelta, timezone
@@ -12,14 +13,18 @@ from tests.fixtures import published_event
 
 
 async def register(client, event_id: int, name: str) -> dict:
-    response = await client.post(f"/api/events/{event_id}/registrations", json={
-        "email": f"{name}@example.org", "name": name.title(), "category": "delegate", "consent": True})
+    response = await client.post(
+        f"/api/events/{event_id}/registrations",
+        json={"email": f"{name}@example.org", "name": name.title(), "category": "delegate", "consent": True},
+    )
     return response.json()
 
 
 async def messages(kind: str) -> list[tuple[str, str | None, int | None]]:
-    rows = await sql.fetch("SELECT recipient, calendar_method, calendar_sequence FROM outbox_message"
-                           " WHERE kind = $1 ORDER BY recipient", kind)
+    rows = await sql.fetch(
+        "SELECT recipient, calendar_method, calendar_sequence FROM outbox_message WHERE kind = $1 ORDER BY recipient",
+        kind,
+    )
     return [tuple(r) for r in rows]
 
 
@@ -41,8 +46,10 @@ async def test_changes_in_the_window_collapse_into_one_update_per_confirmed_pers
     again = await calendar_updates.flush_due(datetime.now(timezone.utc) + timedelta(days=1))
     assert (len(pending), len(pending[0]["changes"]), before_release) == (1, 2, [])
     assert released == {"messages": 2} and again == 0
-    assert await messages("event_updated") == [("ana@example.org", "REQUEST", sequence),
-                                              ("bo@example.org", "REQUEST", sequence)]
+    assert await messages("event_updated") == [
+        ("ana@example.org", "REQUEST", sequence),
+        ("bo@example.org", "REQUEST", sequence),
+    ]
 
 
 async def test_update_waits_for_the_window(client, organizer):
@@ -56,11 +63,24 @@ async def test_update_waits_for_the_window(client, organizer):
 
 
 async def test_changes_to_a_draft_tell_nobody(client, organizer):
-    created = (await client.post("/api/events", json={
-        "title": "Draft", "kind": "webinar", "timezone": "UTC", "starts_at": "2027-01-01T10:00:00Z",
-        "ends_at": "2027-01-01T11:00:00Z"}, headers=organizer)).json()
-    await client.patch(f"/api/events/{created['id']}", json={"starts_at": "2027-01-02T10:00:00Z",
-                                                              "ends_at": "2027-01-02T11:00:00Z"}, headers=organizer)
+    created = (
+        await client.post(
+            "/api/events",
+            json={
+                "title": "Draft",
+                "kind": "webinar",
+                "timezone": "UTC",
+                "starts_at": "2027-01-01T10:00:00Z",
+                "ends_at": "2027-01-01T11:00:00Z",
+            },
+            headers=organizer,
+        )
+    ).json()
+    await client.patch(
+        f"/api/events/{created['id']}",
+        json={"starts_at": "2027-01-02T10:00:00Z", "ends_at": "2027-01-02T11:00:00Z"},
+        headers=organizer,
+    )
     assert await sql.fetchval("SELECT count(*) FROM calendar_update") == 0
 
 
@@ -69,23 +89,33 @@ async def test_cancelling_the_event_sends_cancel_with_a_higher_sequence_at_once(
     await register(client, event["id"], "ana")
     response = await client.post(f"/api/events/{event['id']}/cancel", headers=organizer)
     again = await client.post(f"/api/events/{event['id']}/cancel", headers=organizer)
-    register_after = await client.post(f"/api/events/{event['id']}/registrations", json={
-        "email": "late@example.org", "name": "Late", "category": "delegate", "consent": True})
+    register_after = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={"email": "late@example.org", "name": "Late", "category": "delegate", "consent": True},
+    )
     assert (response.json()["status"], again.status_code, register_after.status_code) == ("cancelled", 409, 409)
     assert await messages("event_cancelled") == [("ana@example.org", "CANCEL", 1)]
 
 
 async def test_reminder_is_sent_once_to_confirmed_and_again_after_a_move(client, organizer):
     start = datetime.now(timezone.utc) + timedelta(hours=20)
-    event = await published_event(client, organizer, categories=(("delegate", 1),),
-                                  starts_at=start.isoformat(), ends_at=(start + timedelta(hours=3)).isoformat())
+    event = await published_event(
+        client,
+        organizer,
+        categories=(("delegate", 1),),
+        starts_at=start.isoformat(),
+        ends_at=(start + timedelta(hours=3)).isoformat(),
+    )
     await register(client, event["id"], "ana")
     await register(client, event["id"], "bo")  # waitlisted: no reminder
     first = await reminders.send_due()
     second = await reminders.send_due()
     moved = start + timedelta(hours=2)
-    await client.patch(f"/api/events/{event['id']}", json={
-        "starts_at": moved.isoformat(), "ends_at": (moved + timedelta(hours=3)).isoformat()}, headers=organizer)
+    await client.patch(
+        f"/api/events/{event['id']}",
+        json={"starts_at": moved.isoformat(), "ends_at": (moved + timedelta(hours=3)).isoformat()},
+        headers=organizer,
+    )
     after_move = await reminders.send_due()
     assert (first, second, after_move) == (1, 0, 1)
     assert [r[0] for r in await messages("event_reminder")] == ["ana@example.org", "ana@example.org"]
@@ -110,19 +140,31 @@ async def test_announcement_to_5000_confirmed_goes_through_the_outbox(client, or
            INSERT INTO registration (event, person, category, status, token_nonce, token_hash, answers,
                                      cancel_reason, created_at, updated_at)
            SELECT $1, id, $2, 'confirmed', md5(id::text), md5('t' || id::text), '{}'::jsonb, '', now(), now()
-           FROM people""", event["id"], category)
-    created = await client.post(f"/api/events/{event['id']}/announcements", json={
-        "subject": "Shuttle buses from the airport", "body": "Buses leave every 20 minutes.\n\nLook for the sign.",
-        "audience": {"kind": "confirmed"}}, headers=organizer)
-    preview = (await client.get(f"/api/events/{event['id']}/announcements/{created.json()['id']}/preview",
-                                headers=organizer)).json()
-    sent = await client.post(f"/api/events/{event['id']}/announcements/{created.json()['id']}/send",
-                             headers=organizer)
-    twice = await client.post(f"/api/events/{event['id']}/announcements/{created.json()['id']}/send",
-                              headers=organizer)
+           FROM people""",
+        event["id"],
+        category,
+    )
+    created = await client.post(
+        f"/api/events/{event['id']}/announcements",
+        json={
+            "subject": "Shuttle buses from the airport",
+            "body": "Buses leave every 20 minutes.\n\nLook for the sign.",
+            "audience": {"kind": "confirmed"},
+        },
+        headers=organizer,
+    )
+    preview = (
+        await client.get(f"/api/events/{event['id']}/announcements/{created.json()['id']}/preview", headers=organizer)
+    ).json()
+    sent = await client.post(f"/api/events/{event['id']}/announcements/{created.json()['id']}/send", headers=organizer)
+    twice = await client.post(f"/api/events/{event['id']}/announcements/{created.json()['id']}/send", headers=organizer)
     queued = await sql.fetchval("SELECT count(*) FROM outbox_message WHERE kind = 'announcement'")
     assert (created.json()["recipients"], sent.json()["recipients"], queued, twice.status_code) == (
-        5000, 5000, 5000, 409)
+        5000,
+        5000,
+        5000,
+        409,
+    )
     assert preview["subject"] == "Shuttle buses from the airport" and "<p>Look for the sign.</p>" in preview["html"]
     assert "Unsubscribe" in preview["text"]
 
@@ -130,40 +172,50 @@ async def test_announcement_to_5000_confirmed_goes_through_the_outbox(client, or
 async def test_announcement_email_has_list_unsubscribe_and_reply_to(client, organizer):
     event = await published_event(client, organizer, reply_to="help@example.org")
     reg = await register(client, event["id"], "ana")
-    created = (await client.post(f"/api/events/{event['id']}/announcements", json={
-        "subject": "Welcome", "body": "See you in Incheon.", "audience": {"kind": "category", "value": "delegate"}},
-        headers=organizer)).json()
+    created = (
+        await client.post(
+            f"/api/events/{event['id']}/announcements",
+            json={
+                "subject": "Welcome",
+                "body": "See you in Incheon.",
+                "audience": {"kind": "category", "value": "delegate"},
+            },
+            headers=organizer,
+        )
+    ).json()
     await client.post(f"/api/events/{event['id']}/announcements/{created['id']}/send", headers=organizer)
     row = dict(await sql.fetchrow("SELECT * FROM outbox_message WHERE kind = 'announcement'"))
-    message = email.message_from_bytes((await compose(row, get_settings())).data,
-                                       policy=email.policy.default)
+    message = email.message_from_bytes((await compose(row, get_settings())).data, policy=email.policy.default)
     unsubscribe = message["List-Unsubscribe"].strip("<>").split("/api/")[1]
     result = await client.post(f"/api/{unsubscribe}")
     forged = await client.post("/api/unsubscribe/1.0000")
     opted_out = await sql.fetchval("SELECT announcements_opt_out FROM person WHERE email = 'ana@example.org'")
-    assert (message["Reply-To"], message["List-Unsubscribe-Post"]) == ("help@example.org",
-                                                                       "List-Unsubscribe=One-Click")
+    assert (message["Reply-To"], message["List-Unsubscribe-Post"]) == ("help@example.org", "List-Unsubscribe=One-Click")
     assert (result.status_code, forged.status_code, opted_out, reg["status"]) == (200, 404, True, "confirmed")
 
 
 async def test_announcement_audience_must_be_named(client, organizer):
     event = await published_event(client, organizer)
-    response = await client.post(f"/api/events/{event['id']}/announcements", json={
-        "subject": "x", "body": "y", "audience": {"kind": "category"}}, headers=organizer)
+    response = await client.post(
+        f"/api/events/{event['id']}/announcements",
+        json={"subject": "x", "body": "y", "audience": {"kind": "category"}},
+        headers=organizer,
+    )
     assert (response.status_code, response.json()["errors"][0]["field"]) == (422, "audience.value")
 
 
 async def test_delivery_log_shows_failures_and_resends(client, organizer):
     event = await published_event(client, organizer)
     await register(client, event["id"], "ana")
-    await sql.execute("UPDATE outbox_message SET status = 'failed', attempts = 8,"
-                      " last_error = '550 5.1.1 mailbox unavailable'")
-    log = (await client.get(f"/api/events/{event['id']}/deliveries", params={"status": "failed"},
-                            headers=organizer)).json()
+    await sql.execute(
+        "UPDATE outbox_message SET status = 'failed', attempts = 8, last_error = '550 5.1.1 mailbox unavailable'"
+    )
+    log = (
+        await client.get(f"/api/events/{event['id']}/deliveries", params={"status": "failed"}, headers=organizer)
+    ).json()
     resent = await client.post(f"/api/events/{event['id']}/deliveries/{log[0]['id']}/resend", headers=organizer)
     assert [(d["recipient"], d["last_error"]) for d in log] == [("ana@example.org", "550 5.1.1 mailbox unavailable")]
     assert (resent.status_code, resent.json()["status"], resent.json()["attempts"]) == (202, "pending", 0)
-    assert await sql.fetchval("SELECT action FROM audit_log WHERE subject_type = 'outbox_message'") == \
-        "delivery.resend"
+    assert await sql.fetchval("SELECT action FROM audit_log WHERE subject_type = 'outbox_message'") == "delivery.resend"
     stranger = await client.get(f"/api/events/{event['id']}/deliveries")
     assert stranger.status_code == 401

@@ -1,4 +1,5 @@
 """The server-rendered pages over HTTP (in process): forms, errors next to fields, CSRF, CSP, sessions, language."""
+
 from __future__ import annotations
 
 import re
@@ -21,15 +22,22 @@ async def csrf(client, url: str) -> str:
 async def page_login(client, email: str = "organizer@example.org") -> None:
     await accounts.create_account(email, "Olga Organizer", PASSWORD)
     token = await csrf(client, "/login")
-    response = await client.post("/login", data={"email": email, "password": PASSWORD, "next": "/organizer",
-                                                 "_csrf_token": token})
+    response = await client.post(
+        "/login", data={"email": email, "password": PASSWORD, "next": "/organizer", "_csrf_token": token}
+    )
     assert response.status_code == 303 and response.headers["location"] == "/organizer"
 
 
 async def test_home_lists_published_events_with_filters(client, organizer):
     await published_event(client, organizer, title="Forum on Resilient Coastal Cities", country="KR")
-    await published_event(client, organizer, title="Webinar on Nature-based Solutions", kind="webinar",
-                          country="BR", timezone="America/Sao_Paulo")
+    await published_event(
+        client,
+        organizer,
+        title="Webinar on Nature-based Solutions",
+        kind="webinar",
+        country="BR",
+        timezone="America/Sao_Paulo",
+    )
     page = await client.get("/")
     assert page.status_code == 200
     assert "Forum on Resilient Coastal Cities" in page.text and "Webinar on Nature-based Solutions" in page.text
@@ -65,13 +73,29 @@ async def test_pages_carry_csp_and_no_inline_script(client, organizer):
 
 async def test_registration_form_shows_errors_next_to_fields_and_keeps_input(client, organizer):
     event = await published_event(client, organizer)
-    await client.post(f"/api/events/{event['id']}/questions", headers=organizer,
-                      json={"code": "dietary", "label": "Dietary needs", "kind": "single_choice", "required": True,
-                            "options": ["none", "vegetarian", "vegan"]})
+    await client.post(
+        f"/api/events/{event['id']}/questions",
+        headers=organizer,
+        json={
+            "code": "dietary",
+            "label": "Dietary needs",
+            "kind": "single_choice",
+            "required": True,
+            "options": ["none", "vegetarian", "vegan"],
+        },
+    )
     url = f"/events/{event['id']}/register"
     token = await csrf(client, url)
-    response = await client.post(url, data={"_csrf_token": token, "name": "Ana Ferreira", "email": "not-an-email",
-                                            "category": "delegate", "language": "es"})
+    response = await client.post(
+        url,
+        data={
+            "_csrf_token": token,
+            "name": "Ana Ferreira",
+            "email": "not-an-email",
+            "category": "delegate",
+            "language": "es",
+        },
+    )
     assert response.status_code == 422
     assert 'id="f-email-error"' in response.text and 'aria-invalid="true"' in response.text
     assert 'id="f-answers-dietary-error"' in response.text
@@ -84,9 +108,17 @@ async def test_registration_through_the_form_lands_on_the_manage_page(client, or
     event = await published_event(client, organizer)
     url = f"/events/{event['id']}/register"
     token = await csrf(client, url)
-    response = await client.post(url, data={"_csrf_token": token, "name": "Ana Ferreira",
-                                            "email": "ana@example.org", "category": "delegate", "language": "en",
-                                            "consent": "yes"})
+    response = await client.post(
+        url,
+        data={
+            "_csrf_token": token,
+            "name": "Ana Ferreira",
+            "email": "ana@example.org",
+            "category": "delegate",
+            "language": "en",
+            "consent": "yes",
+        },
+    )
     assert response.status_code == 303
     manage = await client.get(response.headers["location"])
     assert manage.status_code == 200 and "You are registered" in manage.text and "ana@example.org" in manage.text
@@ -95,8 +127,9 @@ async def test_registration_through_the_form_lands_on_the_manage_page(client, or
 async def test_form_post_without_csrf_token_is_refused(client, organizer):
     event = await published_event(client, organizer)
     await client.get(f"/events/{event['id']}/register")  # the cookie alone is not enough
-    response = await client.post(f"/events/{event['id']}/register",
-                                 data={"name": "Eve", "email": "eve@example.org", "category": "delegate"})
+    response = await client.post(
+        f"/events/{event['id']}/register", data={"name": "Eve", "email": "eve@example.org", "category": "delegate"}
+    )
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("text/html")
     listing = await client.get(f"/api/events/{event['id']}/registrations", headers=organizer)
@@ -105,8 +138,10 @@ async def test_form_post_without_csrf_token_is_refused(client, organizer):
 
 async def test_api_stays_exempt_from_csrf(client, organizer):
     event = await published_event(client, organizer)
-    response = await client.post(f"/api/events/{event['id']}/registrations",
-                                 json={"email": "ana@example.org", "name": "Ana", "category": "delegate", "consent": True})
+    response = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={"email": "ana@example.org", "name": "Ana", "category": "delegate", "consent": True},
+    )
     assert response.status_code == 201
 
 
@@ -115,11 +150,13 @@ async def test_organizer_pages_need_login_and_session_cookie_is_safe(client):
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/organizer"
     await accounts.create_account("organizer@example.org", "Olga", PASSWORD)
     token = await csrf(client, "/login")
-    wrong = await client.post("/login", data={"email": "organizer@example.org", "password": "nope",
-                                              "_csrf_token": token})
+    wrong = await client.post(
+        "/login", data={"email": "organizer@example.org", "password": "nope", "_csrf_token": token}
+    )
     assert wrong.status_code == 401 and "Email or password is wrong" in wrong.text
-    ok = await client.post("/login", data={"email": "organizer@example.org", "password": PASSWORD,
-                                           "_csrf_token": token})
+    ok = await client.post(
+        "/login", data={"email": "organizer@example.org", "password": PASSWORD, "_csrf_token": token}
+    )
     cookie = ok.headers["set-cookie"]
     assert "session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
     dashboard = await client.get("/organizer")
@@ -131,10 +168,15 @@ async def test_organizer_pages_need_login_and_session_cookie_is_safe(client):
 
 async def test_organizer_approves_a_pending_registration(client, organizer):
     event = await published_event(client, organizer)
-    await client.patch(f"/api/events/{event['id']}/categories/{event['categories'][0]['id']}",
-                       json={"requires_approval": True}, headers=organizer)
-    created = await client.post(f"/api/events/{event['id']}/registrations",
-                                json={"email": "ana@example.org", "name": "Ana", "category": "delegate", "consent": True})
+    await client.patch(
+        f"/api/events/{event['id']}/categories/{event['categories'][0]['id']}",
+        json={"requires_approval": True},
+        headers=organizer,
+    )
+    created = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={"email": "ana@example.org", "name": "Ana", "category": "delegate", "consent": True},
+    )
     assert created.json()["status"] == "pending"
     await page_login(client)
     url = f"/organizer/events/{event['id']}/registrations"
@@ -192,9 +234,15 @@ async def test_moving_a_session_into_a_clash_is_refused_and_marked(client, organ
     url = f"/organizer/events/{event['id']}/agenda"
     token = await csrf(client, url)
     finance = ids["sessions"]["Flood finance workshop"]
-    response = await client.post(f"{url}/sessions/{finance}/move", data={
-        "_csrf_token": token, "room_id": str(ids["rooms"]["Harbour Hall"]), "starts_at": f"{day}T10:30",
-        "ends_at": f"{day}T12:00"})
+    response = await client.post(
+        f"{url}/sessions/{finance}/move",
+        data={
+            "_csrf_token": token,
+            "room_id": str(ids["rooms"]["Harbour Hall"]),
+            "starts_at": f"{day}T10:30",
+            "ends_at": f"{day}T12:00",
+        },
+    )
     assert response.status_code == 409
     assert response.text.count("data-conflict") == 2
     session = await client.get(f"/api/events/{event['id']}/sessions/{finance}")
@@ -205,15 +253,19 @@ async def test_a_delegate_booking_that_clashes_is_refused(client, organizer):
     from tests.browser.test_agenda_walkthroughs import agenda_event
 
     event, ids, _ = await agenda_event(client, organizer)
-    created = await client.post(f"/api/events/{event['id']}/registrations",
-                                json={"email": "ana@example.org", "name": "Ana", "category": "delegate", "consent": True})
+    created = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={"email": "ana@example.org", "name": "Ana", "category": "delegate", "consent": True},
+    )
     manage = f"/manage/{created.json()['manage_token']}"
     token = await csrf(client, manage)
-    booked = await client.post(f"{manage}/sessions/{ids['sessions']['Housing workshop']}/book",
-                               data={"_csrf_token": token})
+    booked = await client.post(
+        f"{manage}/sessions/{ids['sessions']['Housing workshop']}/book", data={"_csrf_token": token}
+    )
     assert booked.status_code == 303
     page = await client.get(manage)
     assert "Clashes with Housing workshop" in page.text
-    clash = await client.post(f"{manage}/sessions/{ids['sessions']['Flood finance workshop']}/book",
-                              data={"_csrf_token": token})
+    clash = await client.post(
+        f"{manage}/sessions/{ids['sessions']['Flood finance workshop']}/book", data={"_csrf_token": token}
+    )
     assert clash.status_code == 409 and "overlaps" in clash.text

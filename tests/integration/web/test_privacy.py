@@ -1,5 +1,6 @@
 """Personal data: consent with the policy version, export, erasure that keeps counts, retention, and public pages
 that show nobody's personal data."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,8 +22,9 @@ def body(email: str = "ines.garcia@example.org", **extra) -> dict:
 
 async def test_registration_without_consent_is_refused_naming_consent(client, organizer):
     event = await published_event(client, organizer)
-    missing = await client.post(f"/api/events/{event['id']}/registrations",
-                                json={k: v for k, v in body().items() if k != "consent"})
+    missing = await client.post(
+        f"/api/events/{event['id']}/registrations", json={k: v for k, v in body().items() if k != "consent"}
+    )
     refused = await client.post(f"/api/events/{event['id']}/registrations", json=body(consent=False))
     assert (missing.status_code, refused.status_code) == (422, 422)
     assert [e["field"] for e in missing.json()["errors"]] == ["consent"]
@@ -41,10 +43,14 @@ async def test_consent_is_recorded_with_the_policy_version(client, organizer):
 async def person_session(client, email: str = "ines.garcia@example.org") -> dict[str, str]:
     """Ask for the emailed access link and use it, as the owner of the address does; the session's headers."""
     assert (await client.post("/api/people/access-link", json={"email": email})).status_code == 202
-    nonce = await sql.fetchval("SELECT l.token_nonce FROM person_access_link l JOIN person p ON p.id = l.person"
-                               " WHERE p.email = $1 ORDER BY l.id DESC LIMIT 1", email)
-    opened = await client.post("/api/people/access",
-                               json={"token": access_link_token(get_settings().secret_key, nonce)})
+    nonce = await sql.fetchval(
+        "SELECT l.token_nonce FROM person_access_link l JOIN person p ON p.id = l.person"
+        " WHERE p.email = $1 ORDER BY l.id DESC LIMIT 1",
+        email,
+    )
+    opened = await client.post(
+        "/api/people/access", json={"token": access_link_token(get_settings().secret_key, nonce)}
+    )
     assert opened.status_code == 200, opened.text
     return {"Authorization": f"Bearer {opened.json()['session']}"}
 
@@ -56,8 +62,9 @@ async def test_export_by_emailed_link_holds_the_persons_data(client, organizer):
     assert data.status_code == 200
     exported = data.json()
     assert (exported["person"]["email"], exported["person"]["name"]) == ("ines.garcia@example.org", "Inés García")
-    assert [(r["event_id"], r["status"], r["consent_version"]) for r in exported["registrations"]] == \
-           [(event["id"], "confirmed", get_settings().privacy_policy_version)]
+    assert [(r["event_id"], r["status"], r["consent_version"]) for r in exported["registrations"]] == [
+        (event["id"], "confirmed", get_settings().privacy_policy_version)
+    ]
     assert [m["kind"] for m in exported["messages"]] == ["registration_confirmed", "person_access_link"]
 
 
@@ -78,15 +85,18 @@ async def test_admin_export_and_erase_are_for_administrators_only(client, organi
 
 async def test_erasure_anonymizes_everywhere_keeps_counts_and_frees_the_seat(client, organizer):
     event = await published_event(client, organizer, categories=(("delegate", 1),))
-    created = (await client.post(f"/api/events/{event['id']}/registrations",
-                                 json=body(answers={}))).json()
-    waiting = (await client.post(f"/api/events/{event['id']}/registrations",
-                                 json=body("next@example.org", name="Next In Line"))).json()
+    created = (await client.post(f"/api/events/{event['id']}/registrations", json=body(answers={}))).json()
+    waiting = (
+        await client.post(
+            f"/api/events/{event['id']}/registrations", json=body("next@example.org", name="Next In Line")
+        )
+    ).json()
     token = created["manage_token"]
     erased = await client.post("/api/people/me/erase", headers=await person_session(client))
     assert erased.status_code == 200
-    person = await sql.fetchrow("SELECT p.* FROM person p JOIN registration r ON r.person = p.id WHERE r.id = $1",
-                                created["id"])
+    person = await sql.fetchrow(
+        "SELECT p.* FROM person p JOIN registration r ON r.person = p.id WHERE r.id = $1", created["id"]
+    )
     assert person["email"].endswith("@erased.invalid") and person["name"] == privacy.ERASED_NAME
     assert person["erased_at"] is not None
     # The registration row stays (counts), cancelled because the event is ahead; the seat went to the next person.
@@ -94,8 +104,11 @@ async def test_erasure_anonymizes_everywhere_keeps_counts_and_frees_the_seat(cli
     assert statuses == {created["id"]: "cancelled", waiting["id"]: "confirmed"}
     assert (await client.get(f"/api/registrations/{token}")).status_code == 404
     assert await sql.fetchval("SELECT count(*) FROM outbox_message WHERE recipient = 'ines.garcia@example.org'") == 0
-    rows = [r for t in ("outbox_message", "audit_log", "invitation", "person", "registration")
-            for r in await sql.fetch(f"SELECT * FROM {t}")]
+    rows = [
+        r
+        for t in ("outbox_message", "audit_log", "invitation", "person", "registration")
+        for r in await sql.fetch(f"SELECT * FROM {t}")
+    ]
     dump = " ".join(str(dict(r)) for r in rows)
     assert "ines.garcia" not in dump.lower() and "García" not in dump
     again = await privacy.erase(person["id"])
@@ -107,11 +120,15 @@ async def test_retention_anonymizes_registrations_of_long_past_events_only(clien
     future = await published_event(client, organizer, title="Next forum")
     old = (await client.post(f"/api/events/{past['id']}/registrations", json=body())).json()
     keep = (await client.post(f"/api/events/{future['id']}/registrations", json=body())).json()
-    other = (await client.post(f"/api/events/{past['id']}/registrations",
-                               json=body("only.past@example.org", name="Only Past"))).json()
+    other = (
+        await client.post(
+            f"/api/events/{past['id']}/registrations", json=body("only.past@example.org", name="Only Past")
+        )
+    ).json()
     ended = datetime.now(timezone.utc) - timedelta(days=400)
-    await sql.execute("UPDATE event SET starts_at = $2, ends_at = $3 WHERE id = $1", past["id"],
-                      ended - timedelta(days=1), ended)
+    await sql.execute(
+        "UPDATE event SET starts_at = $2, ends_at = $3 WHERE id = $1", past["id"], ended - timedelta(days=1), ended
+    )
     await sql.execute("UPDATE person SET created_at = $1", ended - timedelta(days=30))
     settings = dataclasses.replace(get_settings(), retention_days=365)
     monkeypatch.setattr(privacy, "get_settings", lambda: settings)
@@ -122,8 +139,12 @@ async def test_retention_anonymizes_registrations_of_long_past_events_only(clien
 
     counts_after = await client.get(f"/api/events/{past['id']}/registrations/counts", headers=organizer)
     assert counts_after.json() == counts_before.json()
-    rows = {r["id"]: r for r in await sql.fetch(
-        "SELECT r.id, r.anonymized_at, p.email FROM registration r JOIN person p ON p.id = r.person")}
+    rows = {
+        r["id"]: r
+        for r in await sql.fetch(
+            "SELECT r.id, r.anonymized_at, p.email FROM registration r JOIN person p ON p.id = r.person"
+        )
+    }
     assert rows[old["id"]]["email"].endswith("@erased.invalid") and rows[old["id"]]["anonymized_at"]
     assert rows[other["id"]]["email"].endswith("@erased.invalid")
     assert (rows[keep["id"]]["email"], rows[keep["id"]]["anonymized_at"]) == ("ines.garcia@example.org", None)
@@ -132,15 +153,17 @@ async def test_retention_anonymizes_registrations_of_long_past_events_only(clien
     assert (await client.get(f"/api/registrations/{keep['manage_token']}")).status_code == 200
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if r.access == PUBLIC and r.method == "GET"],
-                         ids=lambda r: r.path)
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.access == PUBLIC and r.method == "GET"], ids=lambda r: r.path)
 async def test_public_routes_show_no_personal_data(client, db, route):
     s = await build()
     # Speakers' names (and organizations) are public by design; nobody's email is, nor anyone else's name.
-    people = await sql.fetch("SELECT email, name, EXISTS(SELECT 1 FROM agenda_session_person sp"
-                             " WHERE sp.person = p.id) AS speaker FROM person p")
+    people = await sql.fetch(
+        "SELECT email, name, EXISTS(SELECT 1 FROM agenda_session_person sp"
+        " WHERE sp.person = p.id) AS speaker FROM person p"
+    )
     response = await call(client, route, s)
     text = response.text.lower()
-    leaked = [p["email"] for p in people
-              if p["email"].lower() in text or (not p["speaker"] and p["name"].lower() in text)]
+    leaked = [
+        p["email"] for p in people if p["email"].lower() in text or (not p["speaker"] and p["name"].lower() in text)
+    ]
     assert response.status_code in route.ok and leaked == []

@@ -1,4 +1,5 @@
 """The public programme page (by day, filtered by track and room, now and next) and session pages with speakers."""
+
 from datetime import datetime, timedelta, timezone
 
 from events_app.domain.agenda import now_and_next
@@ -7,15 +8,25 @@ from tests.agenda_fixtures import add_session, congress
 
 async def test_programme_by_day_with_track_and_room_filters(client, organizer):
     c = await congress(client, organizer)
-    await add_session(client, organizer, c, people=[{"email": "ana.lima@recife.example.org", "name": "Ana Lima",
-                                                     "role": "moderator"}])
-    await add_session(client, organizer, c, title="Circular procurement lab", kind="workshop",
-                      start="2027-10-30T09:00:00", end="2027-10-30T10:30:00", room_id=c["rooms"][1]["id"],
-                      track_id=c["tracks"][1]["id"])
+    await add_session(
+        client, organizer, c, people=[{"email": "ana.lima@recife.example.org", "name": "Ana Lima", "role": "moderator"}]
+    )
+    await add_session(
+        client,
+        organizer,
+        c,
+        title="Circular procurement lab",
+        kind="workshop",
+        start="2027-10-30T09:00:00",
+        end="2027-10-30T10:30:00",
+        room_id=c["rooms"][1]["id"],
+        track_id=c["tracks"][1]["id"],
+    )
     first_day = await client.get(f"/events/{c['id']}/agenda")
     second_day = await client.get(f"/events/{c['id']}/agenda", params={"day": "2027-10-30"})
-    other_track = await client.get(f"/events/{c['id']}/agenda", params={"day": "2027-10-30",
-                                                                        "track": c["tracks"][0]["slug"]})
+    other_track = await client.get(
+        f"/events/{c['id']}/agenda", params={"day": "2027-10-30", "track": c["tracks"][0]["slug"]}
+    )
     assert first_day.status_code == 200
     assert "Nature-based solutions for flood-prone cities" in first_day.text and "Ana Lima" in first_day.text
     assert "ana.lima@recife.example.org" not in first_day.text  # names and organizations only
@@ -25,8 +36,9 @@ async def test_programme_by_day_with_track_and_room_filters(client, organizer):
 
 async def test_session_page_shows_speakers_and_calendar_links(client, organizer):
     c = await congress(client, organizer)
-    session = await add_session(client, organizer, c, people=[
-        {"email": "ana.lima@recife.example.org", "name": "Ana Lima", "role": "speaker"}])
+    session = await add_session(
+        client, organizer, c, people=[{"email": "ana.lima@recife.example.org", "name": "Ana Lima", "role": "speaker"}]
+    )
     response = await client.get(f"/events/{c['id']}/sessions/{session['id']}")
     missing = await client.get(f"/events/{c['id']}/sessions/999999")
     assert response.status_code == 200 and "Ana Lima" in response.text
@@ -37,7 +49,12 @@ async def test_session_page_shows_speakers_and_calendar_links(client, organizer)
 def test_now_and_next_during_the_event():
     at = datetime(2027, 10, 29, 10, 30, tzinfo=timezone.utc)
     sessions = [
-        {"id": 1, "status": "published", "starts_at": at - timedelta(minutes=30), "ends_at": at + timedelta(minutes=30)},
+        {
+            "id": 1,
+            "status": "published",
+            "starts_at": at - timedelta(minutes=30),
+            "ends_at": at + timedelta(minutes=30),
+        },
         {"id": 2, "status": "published", "starts_at": at + timedelta(hours=1), "ends_at": at + timedelta(hours=2)},
         {"id": 3, "status": "cancelled", "starts_at": at + timedelta(minutes=30), "ends_at": at + timedelta(hours=1)},
         {"id": 4, "status": "published", "starts_at": at + timedelta(hours=5), "ends_at": at + timedelta(hours=6)},

@@ -15,6 +15,7 @@ Access rules:
 Organizer scope (test_organizer_names_a_person_of_another_event): a person connected only to event B is, for event
 A's organizers and office staff, exactly like a person that does not exist, whether named by id or by address.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -37,8 +38,15 @@ from events_app.settings import get_settings
 from events_app.web.app import create_app
 
 PERSON = "person"
-PUBLIC, TOKEN, ACCOUNT, EVENT, PROJECT, ADMIN, STAFF = "public", "token", "account", "event", "project", "admin", \
-    "staff"
+PUBLIC, TOKEN, ACCOUNT, EVENT, PROJECT, ADMIN, STAFF = (
+    "public",
+    "token",
+    "account",
+    "event",
+    "project",
+    "admin",
+    "staff",
+)
 UNKNOWN_ID = 987654
 
 
@@ -55,18 +63,34 @@ async def _account(s: Scenario, role: str, *, admin: bool = False) -> CurrentAcc
     email = f"{role}@example.org"
     account_id = await sql.fetchval(
         "INSERT INTO account (email, name, password_hash, is_admin, is_active, created_at)"
-        " VALUES ($1, $2, 'not-a-login', $3, true, now()) RETURNING id", email, role.title(), admin)
+        " VALUES ($1, $2, 'not-a-login', $3, true, now()) RETURNING id",
+        email,
+        role.title(),
+        admin,
+    )
     token = secrets.token_urlsafe(16)
-    await sql.execute("INSERT INTO auth_session (token_hash, account, created_at, expires_at)"
-                      " VALUES ($1, $2, now(), now() + interval '1 hour')", digest(token), account_id)
+    await sql.execute(
+        "INSERT INTO auth_session (token_hash, account, created_at, expires_at)"
+        " VALUES ($1, $2, now(), now() + interval '1 hour')",
+        digest(token),
+        account_id,
+    )
     s.tokens[role] = token
     return CurrentAccount(account_id, email, role.title(), admin)
 
 
 def _event(title: str, **extra) -> dict:
     start = datetime.now(timezone.utc) + timedelta(days=40)
-    return {"title": title, "kind": "forum", "timezone": "Africa/Nairobi", "starts_at": start,
-            "ends_at": start + timedelta(days=1), "city": "Nairobi", "country": "KE", **extra}
+    return {
+        "title": title,
+        "kind": "forum",
+        "timezone": "Africa/Nairobi",
+        "starts_at": start,
+        "ends_at": start + timedelta(days=1),
+        "city": "Nairobi",
+        "country": "KE",
+        **extra,
+    }
 
 
 async def build() -> Scenario:
@@ -78,13 +102,18 @@ async def build() -> Scenario:
     staff = await _account(s, "staff")
     coord = await _account(s, "coordinator")
     coord_q = await _account(s, "coordinator_q")
-    office = await sql.fetchval("INSERT INTO office (name, region, created_at) VALUES ('East Africa', 'Africa',"
-                                " now()) RETURNING id")
+    office = await sql.fetchval(
+        "INSERT INTO office (name, region, created_at) VALUES ('East Africa', 'Africa', now()) RETURNING id"
+    )
     await sql.execute("INSERT INTO office_staff (office, account) VALUES ($1, $2)", office, staff.id)
-    org = await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                             " VALUES ('City of Kisumu', 'city', 'KE', 'active', now()) RETURNING id")
-    org2 = await sql.fetchval("INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                              " VALUES ('City of Mombasa', 'city', 'KE', 'active', now()) RETURNING id")
+    org = await sql.fetchval(
+        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
+        " VALUES ('City of Kisumu', 'city', 'KE', 'active', now()) RETURNING id"
+    )
+    org2 = await sql.fetchval(
+        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
+        " VALUES ('City of Mombasa', 'city', 'KE', 'active', now()) RETURNING id"
+    )
 
     a = await events.create_event(org_a, _event("Event A"))
     await sql.execute("UPDATE event SET office = $2 WHERE id = $1", a["id"], office)
@@ -95,36 +124,76 @@ async def build() -> Scenario:
     b = await events.create_event(org_b, _event("Event B"))
     await events.add_category(org_b, b["id"], {"code": "delegate", "name": "Delegate"})
     await events.publish_event(org_b, b["id"])
-    await registrations.register(b["id"], {"email": "bea@event-b.example", "name": "Bea of Event B",
-                                           "language": "es", "category": "delegate", "consent": True})
+    await registrations.register(
+        b["id"],
+        {
+            "email": "bea@event-b.example",
+            "name": "Bea of Event B",
+            "language": "es",
+            "category": "delegate",
+            "consent": True,
+        },
+    )
 
-    confirmed = await registrations.register(a["id"], {"email": "delegate@example.org", "name": "Dee Legate",
-                                                       "category": "delegate", "consent": True})
-    pending = await registrations.register(a["id"], {"email": "press@example.org", "name": "Pat Press",
-                                                     "category": "press", "consent": True})
-    delegation = await delegations.create(org_a, a["id"], {"organization_id": org, "category": "delegate",
-                                                           "seats": 3, "head_email": "head@kisumu.example",
-                                                           "head_name": "Hadiza Odhiambo"})
+    confirmed = await registrations.register(
+        a["id"], {"email": "delegate@example.org", "name": "Dee Legate", "category": "delegate", "consent": True}
+    )
+    pending = await registrations.register(
+        a["id"], {"email": "press@example.org", "name": "Pat Press", "category": "press", "consent": True}
+    )
+    delegation = await delegations.create(
+        org_a,
+        a["id"],
+        {
+            "organization_id": org,
+            "category": "delegate",
+            "seats": 3,
+            "head_email": "head@kisumu.example",
+            "head_name": "Hadiza Odhiambo",
+        },
+    )
     head = await sql.fetchrow("SELECT id, token_nonce FROM registration WHERE delegation = $1", delegation["id"])
-    member = await delegations.add_member(manage_token(get_settings().secret_key, head["token_nonce"]),
-                                          {"email": "member@kisumu.example", "name": "Moses Wekesa"})
-    announcement = await announcements.create(org_a, a["id"], {"subject": "Welcome", "body": "Hello",
-                                                               "audience": {"kind": "confirmed"}})
+    member = await delegations.add_member(
+        manage_token(get_settings().secret_key, head["token_nonce"]),
+        {"email": "member@kisumu.example", "name": "Moses Wekesa"},
+    )
+    announcement = await announcements.create(
+        org_a, a["id"], {"subject": "Welcome", "body": "Hello", "audience": {"kind": "confirmed"}}
+    )
     message = await sql.fetchval("SELECT id FROM outbox_message WHERE event = $1 ORDER BY id LIMIT 1", a["id"])
 
     from events_app.services.agenda import agenda
     from events_app.services.registration import agenda_bookings
+
     room = await agenda.create_room(org_a, a["id"], {"name": "Plenary hall", "capacity": 300})
     track = await agenda.create_track(org_a, a["id"], {"name": "Climate", "color": "#2e7d32"})
     start = datetime.fromisoformat(a["starts_at"]) if isinstance(a["starts_at"], str) else a["starts_at"]
-    session = await agenda.create_session(org_a, a["id"], {
-        "title": "Opening plenary", "kind": "plenary", "starts_at": start + timedelta(hours=1),
-        "ends_at": start + timedelta(hours=2), "room_id": room["id"], "track_id": track["id"],
-        "requires_booking": True, "people": [{"role": "speaker", "email": "speaker@example.org",
-                                              "name": "Wanjiru Kamau"}]})
-    workshop = await agenda.create_session(org_a, a["id"], {
-        "title": "Workshop", "kind": "workshop", "starts_at": start + timedelta(hours=3),
-        "ends_at": start + timedelta(hours=4), "room_id": room["id"], "requires_booking": True})
+    session = await agenda.create_session(
+        org_a,
+        a["id"],
+        {
+            "title": "Opening plenary",
+            "kind": "plenary",
+            "starts_at": start + timedelta(hours=1),
+            "ends_at": start + timedelta(hours=2),
+            "room_id": room["id"],
+            "track_id": track["id"],
+            "requires_booking": True,
+            "people": [{"role": "speaker", "email": "speaker@example.org", "name": "Wanjiru Kamau"}],
+        },
+    )
+    workshop = await agenda.create_session(
+        org_a,
+        a["id"],
+        {
+            "title": "Workshop",
+            "kind": "workshop",
+            "starts_at": start + timedelta(hours=3),
+            "ends_at": start + timedelta(hours=4),
+            "room_id": room["id"],
+            "requires_booking": True,
+        },
+    )
     await agenda_bookings.book(confirmed["manage_token"], workshop["id"])
     speaker = await sql.fetchval("SELECT id FROM person WHERE email = 'speaker@example.org'")
 
@@ -133,36 +202,71 @@ async def build() -> Scenario:
     await projects.add_member(coord, p["id"], org, [{"email": "contact@kisumu.example", "name": "Achieng Otieno"}])
     await projects.add_member(coord, p["id"], org2, [])
     contact = await sql.fetchval("SELECT person FROM project_contact WHERE project = $1", p["id"])
-    series = await meetings.create_series(coord, p["id"], {
-        "title": "Monthly call", "mode": "online", "timezone": "Africa/Nairobi",
-        "start": datetime(2027, 3, 2, 14, 0), "duration_minutes": 60, "rrule": "FREQ=MONTHLY;COUNT=6",
-        "online_url": "https://meet.example.org/p"})
+    series = await meetings.create_series(
+        coord,
+        p["id"],
+        {
+            "title": "Monthly call",
+            "mode": "online",
+            "timezone": "Africa/Nairobi",
+            "start": datetime(2027, 3, 2, 14, 0),
+            "duration_minutes": 60,
+            "rrule": "FREQ=MONTHLY;COUNT=6",
+            "online_url": "https://meet.example.org/p",
+        },
+    )
     occurrences = await meetings.list_occurrences(coord, series["id"])
     from events_app.services.meetings import meeting_records
+
     action = await meeting_records.add_action(coord, series["id"], occurrences[0]["id"], {"title": "Send data"})
     invitee = await sql.fetchrow("SELECT token_nonce FROM meeting_invitee WHERE series = $1", series["id"])
     from events_app.domain.security import person_feed_token, project_feed_token, rsvp_token
+
     key = get_settings().secret_key
     calendar = await sql.fetchrow("SELECT token_nonce FROM person_calendar LIMIT 1")
     feed_nonce = await sql.fetchval("SELECT feed_nonce FROM pilot_project WHERE id = $1", p["id"])
     from events_app.domain.security import access_link_token
+
     links = []
     for _ in range(2):
         await person_access.request_link("delegate@example.org")
-        links.append(access_link_token(key, await sql.fetchval(
-            "SELECT token_nonce FROM person_access_link ORDER BY id DESC LIMIT 1")))
+        links.append(
+            access_link_token(
+                key, await sql.fetchval("SELECT token_nonce FROM person_access_link ORDER BY id DESC LIMIT 1")
+            )
+        )
     s.tokens[PERSON] = (await person_access.exchange(links[1]))["session"]
 
     s.ids.update(
-        event_id=a["id"], event_b=b["id"],
-        person_b=await sql.fetchval("SELECT id FROM person WHERE email = 'bea@event-b.example'"), category_id=press["id"], registration_id=pending["id"],
-        confirmed_id=confirmed["id"], delegation_id=delegation["id"], member_id=member["id"],
-        announcement_id=announcement["id"], message_id=message, office_id=office, staff_account=staff.id,
-        organization_id=org, organization2=org2, project_id=p["id"], person_id=contact, series_id=series["id"],
-        room_id=room["id"], track_id=track["id"], session_id=session["id"], workshop_id=workshop["id"],
-        speaker_id=speaker, occurrence=occurrences[1]["id"], first_occurrence=occurrences[0]["id"], action_id=action["id"],
-        later=(start + timedelta(hours=5)).isoformat(), later_end=(start + timedelta(hours=6)).isoformat(),
-        manage_token=confirmed["manage_token"], access_link=links[0],
+        event_id=a["id"],
+        event_b=b["id"],
+        person_b=await sql.fetchval("SELECT id FROM person WHERE email = 'bea@event-b.example'"),
+        category_id=press["id"],
+        registration_id=pending["id"],
+        confirmed_id=confirmed["id"],
+        delegation_id=delegation["id"],
+        member_id=member["id"],
+        announcement_id=announcement["id"],
+        message_id=message,
+        office_id=office,
+        staff_account=staff.id,
+        organization_id=org,
+        organization2=org2,
+        project_id=p["id"],
+        person_id=contact,
+        series_id=series["id"],
+        room_id=room["id"],
+        track_id=track["id"],
+        session_id=session["id"],
+        workshop_id=workshop["id"],
+        speaker_id=speaker,
+        occurrence=occurrences[1]["id"],
+        first_occurrence=occurrences[0]["id"],
+        action_id=action["id"],
+        later=(start + timedelta(hours=5)).isoformat(),
+        later_end=(start + timedelta(hours=6)).isoformat(),
+        manage_token=confirmed["manage_token"],
+        access_link=links[0],
         feed_token=(await registration_links.ensure(confirmed["id"])).feed_url.split("/")[-2],
         head_token=manage_token(key, head["token_nonce"]),
         delegate_person=await sql.fetchval("SELECT person FROM registration WHERE id = $1", confirmed["id"]),
@@ -170,7 +274,8 @@ async def build() -> Scenario:
         calendar_token=person_feed_token(key, calendar["token_nonce"]),
         project_feed_token=project_feed_token(key, feed_nonce),
         unsubscribe_token=announcements.unsubscribe_token(
-            await sql.fetchval("SELECT person FROM registration WHERE id = $1", confirmed["id"])),
+            await sql.fetchval("SELECT person FROM registration WHERE id = $1", confirmed["id"])
+        ),
     )
     return s
 
@@ -199,17 +304,33 @@ SCHEDULE = "schedule.json"  # the event's own exported schedule, imported again 
 
 ROUTES = [
     # auth
-    R("POST", "/api/auth/login", PUBLIC, lambda s: {"email": "nobody@example.org", "password": "x"}, ok=(401,)),  # wrong password: open to all
+    R(
+        "POST", "/api/auth/login", PUBLIC, lambda s: {"email": "nobody@example.org", "password": "x"}, ok=(401,)
+    ),  # wrong password: open to all
     R("POST", "/api/auth/logout", ACCOUNT),
-    R("POST", "/api/auth/password", ACCOUNT, lambda s: {"current_password": "not it", "new_password": "x" * 20},
-      ok=(422,)),  # the scenario's accounts have no password: a logged-in caller reaches the check
+    R(
+        "POST",
+        "/api/auth/password",
+        ACCOUNT,
+        lambda s: {"current_password": "not it", "new_password": "x" * 20},
+        ok=(422,),
+    ),  # the scenario's accounts have no password: a logged-in caller reaches the check
     R("POST", "/api/auth/password-reset", PUBLIC, lambda s: {"email": "nobody@example.org"}),
-    R("POST", "/api/auth/password-reset/confirm", PUBLIC,
-      lambda s: {"token": "no-such-link", "password": "a long new passphrase"}, ok=(410,)),
+    R(
+        "POST",
+        "/api/auth/password-reset/confirm",
+        PUBLIC,
+        lambda s: {"token": "no-such-link", "password": "a long new passphrase"},
+        ok=(410,),
+    ),
     # events
     R("GET", "/api/events", PUBLIC),
-    R("POST", "/api/events", ACCOUNT, lambda s: {**{k: (v.isoformat() if isinstance(v, datetime) else v)
-                                                   for k, v in _event("New").items()}}),
+    R(
+        "POST",
+        "/api/events",
+        ACCOUNT,
+        lambda s: {**{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in _event("New").items()}},
+    ),
     R("GET", E, PUBLIC),
     R("PATCH", E, EVENT, lambda s: {"title": "Event A, renamed"}),
     R("POST", E + "/publish", EVENT),
@@ -219,8 +340,12 @@ ROUTES = [
     R("GET", E + "/questions", PUBLIC),
     R("POST", E + "/questions", EVENT, lambda s: {"code": "diet", "label": "Diet", "kind": "short_text"}),
     # registrations, organizer side
-    R("POST", E + "/registrations", PUBLIC, lambda s: {"email": "new@example.org", "name": "New Person",
-                                                       "category": "delegate", "consent": True}),
+    R(
+        "POST",
+        E + "/registrations",
+        PUBLIC,
+        lambda s: {"email": "new@example.org", "name": "New Person", "category": "delegate", "consent": True},
+    ),
     R("POST", E + "/registrations/resend-link", PUBLIC, lambda s: {"email": "delegate@example.org"}),
     R("GET", E + "/registrations", EVENT),
     R("GET", E + "/registrations/counts", EVENT),
@@ -231,9 +356,18 @@ ROUTES = [
     R("POST", E + "/registrations/{registration_id:int}/move", EVENT, lambda s: {"category": "speaker"}),
     R("POST", E + "/registrations/{registration_id:int}/cancel", EVENT),
     R("GET", E + "/delegations", EVENT),
-    R("POST", E + "/delegations", EVENT, lambda s: {"organization_id": s.ids["organization2"], "category": "delegate",
-                                                    "seats": 2, "head_email": "head@mombasa.example",
-                                                    "head_name": "Mombasa Head"}),
+    R(
+        "POST",
+        E + "/delegations",
+        EVENT,
+        lambda s: {
+            "organization_id": s.ids["organization2"],
+            "category": "delegate",
+            "seats": 2,
+            "head_email": "head@mombasa.example",
+            "head_name": "Mombasa Head",
+        },
+    ),
     R("PATCH", E + "/delegations/{delegation_id:int}", EVENT, lambda s: {"seats": 5}),
     R("POST", E + "/invitations", EVENT, lambda s: {"email": "guest@example.org", "category": "speaker"}),
     R("GET", E + "/invitations", EVENT),
@@ -241,8 +375,12 @@ ROUTES = [
     R("GET", E + "/access-codes", EVENT),
     R("GET", E + "/calendar-updates", EVENT),
     R("POST", E + "/calendar-updates/release", EVENT),
-    R("POST", E + "/announcements", EVENT, lambda s: {"subject": "Hi", "body": "Hello",
-                                                      "audience": {"kind": "confirmed"}}),
+    R(
+        "POST",
+        E + "/announcements",
+        EVENT,
+        lambda s: {"subject": "Hi", "body": "Hello", "audience": {"kind": "confirmed"}},
+    ),
     R("GET", E + "/announcements/{announcement_id:int}/preview", EVENT),
     R("POST", E + "/announcements/{announcement_id:int}/send", EVENT),
     R("GET", E + "/deliveries", EVENT),
@@ -252,11 +390,20 @@ ROUTES = [
     R("DELETE", TOKEN_PATH, TOKEN),
     R("POST", TOKEN_PATH + "/accept-offer", TOKEN, ok=(409,)),  # no offer open: the token was accepted
     R("GET", TOKEN_PATH + "/delegation", TOKEN, params=HEAD),
-    R("POST", TOKEN_PATH + "/delegation/members", TOKEN, lambda s: {"email": "two@kisumu.example", "name": "Two"},
-      params=HEAD),
-    R("POST", TOKEN_PATH + "/delegation/members/{registration_id:int}/substitute", TOKEN,
-      lambda s: {"email": "sub@kisumu.example", "name": "Substitute"},
-      params=lambda s: {"token": s.ids["head_token"], "registration_id": s.ids["member_id"]}),
+    R(
+        "POST",
+        TOKEN_PATH + "/delegation/members",
+        TOKEN,
+        lambda s: {"email": "two@kisumu.example", "name": "Two"},
+        params=HEAD,
+    ),
+    R(
+        "POST",
+        TOKEN_PATH + "/delegation/members/{registration_id:int}/substitute",
+        TOKEN,
+        lambda s: {"email": "sub@kisumu.example", "name": "Substitute"},
+        params=lambda s: {"token": s.ids["head_token"], "registration_id": s.ids["member_id"]},
+    ),
     R("PUT", TOKEN_PATH + "/answers", TOKEN, lambda s: {"answers": {}}),
     # the person, by a single-use link emailed to the address on file and the short session it opens
     R("POST", "/api/people/access-link", PUBLIC, lambda s: {"email": "delegate@example.org"}),
@@ -280,17 +427,36 @@ ROUTES = [
     R("GET", "/api/projects/{project_id:int}", PROJECT),
     R("PATCH", "/api/projects/{project_id:int}", PROJECT, lambda s: {"theme": "clean air"}),
     R("POST", "/api/projects/{project_id:int}/coordinators", PROJECT, lambda s: {"email": "organizer_a@example.org"}),
-    R("POST", "/api/projects/{project_id:int}/members", PROJECT, lambda s: {"organization_id": s.ids["organization2"]},
-      ok=(409,)),  # already in the cohort: the role check passed
+    R(
+        "POST",
+        "/api/projects/{project_id:int}/members",
+        PROJECT,
+        lambda s: {"organization_id": s.ids["organization2"]},
+        ok=(409,),
+    ),  # already in the cohort: the role check passed
     R("DELETE", "/api/projects/{project_id:int}/members/{organization_id:int}", PROJECT),
-    R("POST", "/api/projects/{project_id:int}/contacts", PROJECT,
-      lambda s: {"email": "second@kisumu.example", "name": "Second", "organization_id": s.ids["organization_id"]}),
+    R(
+        "POST",
+        "/api/projects/{project_id:int}/contacts",
+        PROJECT,
+        lambda s: {"email": "second@kisumu.example", "name": "Second", "organization_id": s.ids["organization_id"]},
+    ),
     R("DELETE", "/api/projects/{project_id:int}/contacts/{person_id:int}", PROJECT),
     R("GET", "/api/projects/{project_id:int}/inbound-replies", PROJECT),
     R("GET", "/api/projects/{project_id:int}/series", PROJECT),
-    R("POST", "/api/projects/{project_id:int}/series", PROJECT,
-      lambda s: {"title": "Kick-off", "mode": "online", "timezone": "UTC", "start": "2027-05-01T10:00:00",
-                 "duration_minutes": 60, "online_url": "https://meet.example.org/k"}),
+    R(
+        "POST",
+        "/api/projects/{project_id:int}/series",
+        PROJECT,
+        lambda s: {
+            "title": "Kick-off",
+            "mode": "online",
+            "timezone": "UTC",
+            "start": "2027-05-01T10:00:00",
+            "duration_minutes": 60,
+            "online_url": "https://meet.example.org/k",
+        },
+    ),
     R("GET", S, PROJECT),
     R("PATCH", S, PROJECT, lambda s: {"title": "Monthly call (renamed)"}),
     R("POST", S + "/cancel", PROJECT),
@@ -307,22 +473,44 @@ ROUTES = [
     R("GET", "/api/meeting-actions/{action_id:int}", PROJECT),
     R("PATCH", "/api/meeting-actions/{action_id:int}", PROJECT, lambda s: {"done": True}),
     R("GET", "/api/rsvp/{token:str}", TOKEN, params=lambda s: {"token": s.ids["rsvp_token"]}),
-    R("POST", "/api/rsvp/{token:str}", TOKEN, lambda s: {"answer": "accepted"},
-      params=lambda s: {"token": s.ids["rsvp_token"]}),
+    R(
+        "POST",
+        "/api/rsvp/{token:str}",
+        TOKEN,
+        lambda s: {"answer": "accepted"},
+        params=lambda s: {"token": s.ids["rsvp_token"]},
+    ),
     R("GET", "/api/people/{token:str}/calendar.ics", TOKEN, params=lambda s: {"token": s.ids["calendar_token"]}),
-    R("GET", "/api/projects/feeds/{token:str}/calendar.ics", TOKEN,
-      params=lambda s: {"token": s.ids["project_feed_token"]}),
+    R(
+        "GET",
+        "/api/projects/feeds/{token:str}/calendar.ics",
+        TOKEN,
+        params=lambda s: {"token": s.ids["project_feed_token"]},
+    ),
     # administration
     R("GET", "/api/admin/offices", ACCOUNT),
     R("POST", "/api/admin/offices", ADMIN, lambda s: {"name": "Latin America", "region": "Americas"}),
     R("POST", "/api/admin/offices/{office_id:int}/staff", ADMIN, lambda s: {"email": "organizer_b@example.org"}),
-    R("DELETE", "/api/admin/offices/{office_id:int}/staff/{account_id:int}", ADMIN,
-      params=lambda s: {"account_id": s.ids["staff_account"]}),
+    R(
+        "DELETE",
+        "/api/admin/offices/{office_id:int}/staff/{account_id:int}",
+        ADMIN,
+        params=lambda s: {"account_id": s.ids["staff_account"]},
+    ),
     R("GET", "/api/admin/audit-log", ADMIN),
     R("GET", "/api/admin/people", ADMIN, query={"email": "delegate@example.org"}),
-    R("GET", "/api/admin/people/{person_id:int}/export", ADMIN, params=lambda s: {"person_id": s.ids["delegate_person"]}),
-    R("POST", "/api/admin/people/{person_id:int}/erase", ADMIN,
-      params=lambda s: {"person_id": s.ids["delegate_person"]}),
+    R(
+        "GET",
+        "/api/admin/people/{person_id:int}/export",
+        ADMIN,
+        params=lambda s: {"person_id": s.ids["delegate_person"]},
+    ),
+    R(
+        "POST",
+        "/api/admin/people/{person_id:int}/erase",
+        ADMIN,
+        params=lambda s: {"person_id": s.ids["delegate_person"]},
+    ),
     # the agenda: organizers edit it, everyone reads it, delegates book sessions with their manage link
     R("GET", E + "/rooms", PUBLIC),  # of a published event; drafts only for its organizers
     R("POST", E + "/rooms", EVENT, lambda s: {"name": "Room B", "capacity": 40}),
@@ -331,15 +519,32 @@ ROUTES = [
     R("POST", E + "/tracks", EVENT, lambda s: {"name": "Finance", "color": "#1565c0"}),
     R("PATCH", E + "/tracks/{track_id:int}", EVENT, lambda s: {"name": "Climate action"}),
     R("GET", E + "/sessions", EVENT),
-    R("POST", E + "/sessions", EVENT, lambda s: {"title": "Side event", "kind": "side_event",
-                                                 "starts_at": s.ids["later"], "ends_at": s.ids["later_end"]}),
+    R(
+        "POST",
+        E + "/sessions",
+        EVENT,
+        lambda s: {
+            "title": "Side event",
+            "kind": "side_event",
+            "starts_at": s.ids["later"],
+            "ends_at": s.ids["later_end"],
+        },
+    ),
     R("GET", E + "/sessions/{session_id:int}", PUBLIC),
     R("PATCH", E + "/sessions/{session_id:int}", EVENT, lambda s: {"title": "Opening plenary (live)"}),
     R("POST", E + "/sessions/{session_id:int}/cancel", EVENT),
-    R("POST", E + "/sessions/{session_id:int}/people", EVENT,
-      lambda s: {"role": "moderator", "email": "mod@example.org", "name": "Amani Njoroge"}),
-    R("DELETE", E + "/sessions/{session_id:int}/people/{person_id:int}", EVENT,
-      params=lambda s: {"person_id": s.ids["speaker_id"]}),
+    R(
+        "POST",
+        E + "/sessions/{session_id:int}/people",
+        EVENT,
+        lambda s: {"role": "moderator", "email": "mod@example.org", "name": "Amani Njoroge"},
+    ),
+    R(
+        "DELETE",
+        E + "/sessions/{session_id:int}/people/{person_id:int}",
+        EVENT,
+        params=lambda s: {"person_id": s.ids["speaker_id"]},
+    ),
     R("GET", E + "/sessions/{session_id:int}/affected", EVENT),
     R("GET", E + "/agenda/changes", EVENT),
     R("GET", E + "/conflicts", EVENT),
@@ -360,10 +565,20 @@ ROUTES = [
     R("GET", "/schema/swagger", PUBLIC),
     R("GET", "/schema/{path:str}", PUBLIC, params=lambda s: {"path": "redoc"}, ok=(404,)),  # Litestar's not-found page
 ]
-ALLOWED = {EVENT: ["organizer_a", "staff", "admin"], PROJECT: ["coordinator", "admin"], ADMIN: ["admin"],
-           ACCOUNT: ["organizer_a", "admin"], STAFF: ["staff", "admin"]}
-DENIED = {EVENT: ["organizer_b", "coordinator"], PROJECT: ["coordinator_q", "organizer_a", "staff"],
-          ADMIN: ["organizer_a", "staff", "coordinator"], ACCOUNT: [], STAFF: ["organizer_a", "coordinator"]}
+ALLOWED = {
+    EVENT: ["organizer_a", "staff", "admin"],
+    PROJECT: ["coordinator", "admin"],
+    ADMIN: ["admin"],
+    ACCOUNT: ["organizer_a", "admin"],
+    STAFF: ["staff", "admin"],
+}
+DENIED = {
+    EVENT: ["organizer_b", "coordinator"],
+    PROJECT: ["coordinator_q", "organizer_a", "staff"],
+    ADMIN: ["organizer_a", "staff", "coordinator"],
+    ACCOUNT: [],
+    STAFF: ["organizer_a", "coordinator"],
+}
 
 
 API_PREFIXES = ("/api", "/schema", "/health")
@@ -382,9 +597,13 @@ def app_routes() -> set[tuple[str, str]]:
 
 
 def page_routes() -> list[tuple[str, str]]:
-    return sorted((method, route.path) for route in create_app().routes
-                  if route.path.startswith(("/organizer", "/coordinator"))
-                  for method in getattr(route, "methods", None) or () if method in ("GET", "POST"))
+    return sorted(
+        (method, route.path)
+        for route in create_app().routes
+        if route.path.startswith(("/organizer", "/coordinator"))
+        for method in getattr(route, "methods", None) or ()
+        if method in ("GET", "POST")
+    )
 
 
 async def test_back_office_pages_need_a_login(client):
@@ -397,11 +616,12 @@ async def test_back_office_pages_need_a_login(client):
         while "{" in concrete:
             start, end = concrete.index("{"), concrete.index("}")
             kind = concrete[start:end].split(":")[-1]
-            concrete = concrete[:start] + ("1" if kind == "int" else "csv") + concrete[end + 1:]
+            concrete = concrete[:start] + ("1" if kind == "int" else "csv") + concrete[end + 1 :]
         response = await client.request(method, concrete, follow_redirects=False)
         if method == "GET":
-            assert (response.status_code, response.headers.get("location", "").split("?")[0]) == (303, "/login"), \
+            assert (response.status_code, response.headers.get("location", "").split("?")[0]) == (303, "/login"), (
                 concrete
+            )
         else:
             assert response.status_code == 403, concrete
 
@@ -412,17 +632,18 @@ def url(route: Route, s: Scenario, *, unknown: bool = False) -> str:
     first = True
     while "{" in path:
         start, end = path.index("{"), path.index("}")
-        name, _, kind = path[start + 1:end].partition(":")
+        name, _, kind = path[start + 1 : end].partition(":")
         value = values[name]
         if unknown and first:
             value = "no-such-token-" + "x" * 20 if kind == "str" else UNKNOWN_ID
         first = False
-        path = path[:start] + str(value) + path[end + 1:]
+        path = path[:start] + str(value) + path[end + 1 :]
     return path
 
 
-async def call(client, route: Route, s: Scenario, role: str | None = None, *, headers: dict | None = None,
-               unknown: bool = False):
+async def call(
+    client, route: Route, s: Scenario, role: str | None = None, *, headers: dict | None = None, unknown: bool = False
+):
     kwargs: dict[str, Any] = {"headers": {**s.auth(role), **(headers or {})}}
     body = route.body(s) if callable(route.body) else route.body
     if body == SCHEDULE:
@@ -447,9 +668,11 @@ async def fresh(db_reset) -> Scenario:
 @pytest.fixture
 def reset(db):
     async def truncate() -> None:
-        tables = await sql.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-                                 " AND tablename <> 'migration'")
+        tables = await sql.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migration'"
+        )
         await sql.execute(f"TRUNCATE {', '.join(t['tablename'] for t in tables)} RESTART IDENTITY CASCADE")
+
     return truncate
 
 
@@ -505,15 +728,18 @@ async def test_organizer_names_a_person_of_another_event(client, reset, role):
     by_id = await client.post(people, json={"person_id": s.ids["person_b"]}, headers=s.auth(role))
     unknown = await client.post(people, json={"person_id": UNKNOWN_ID}, headers=s.auth(role))
     assert (by_id.status_code, by_id.json()) == (404, unknown.json())
-    by_email = await client.post(people, json={"email": "bea@event-b.example", "name": "As Typed"},
-                                 headers=s.auth(role))
-    affected = await client.get(f"/api/events/{s.ids['event_id']}/sessions/{s.ids['session_id']}/affected",
-                                headers=s.auth(role))
+    by_email = await client.post(
+        people, json={"email": "bea@event-b.example", "name": "As Typed"}, headers=s.auth(role)
+    )
+    affected = await client.get(
+        f"/api/events/{s.ids['event_id']}/sessions/{s.ids['session_id']}/affected", headers=s.auth(role)
+    )
     public = await client.get(f"/api/events/{s.ids['event_id']}/sessions/{s.ids['session_id']}")
     assert by_email.status_code == 201, by_email.text
-    assert [(p["email"], p["language"]) for p in affected.json() if p["person_id"] == s.ids["person_b"]] == [
-        ("", "")]
+    assert [(p["email"], p["language"]) for p in affected.json() if p["person_id"] == s.ids["person_b"]] == [("", "")]
     assert "As Typed" in affected.text
     assert all("Bea of Event B" not in r.text for r in (by_email, affected, public))
     assert await sql.fetchrow("SELECT name, language FROM person WHERE id = $1", s.ids["person_b"]) == (
-        "Bea of Event B", "es")
+        "Bea of Event B",
+        "es",
+    )

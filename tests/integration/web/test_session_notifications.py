@@ -1,5 +1,6 @@
 """Session messages: booked, waitlisted, dropped, promoted, moved, cancelled, reminded; speakers added and removed.
 Each goes to exactly the people holding the session's invite, with the session's UID and a growing SEQUENCE."""
+
 import email
 import email.policy
 from datetime import datetime, timedelta, timezone
@@ -15,15 +16,22 @@ from tests.fixtures import calendar_part, validate_ics
 
 
 async def mail(kind: str) -> list[tuple[str, str | None, int | None]]:
-    rows = await sql.fetch("SELECT recipient, calendar_method, calendar_sequence FROM outbox_message WHERE kind = $1"
-                           " ORDER BY id", kind)
+    rows = await sql.fetch(
+        "SELECT recipient, calendar_method, calendar_sequence FROM outbox_message WHERE kind = $1 ORDER BY id", kind
+    )
     return [tuple(r) for r in rows]
 
 
 async def full_session(client, organizer, c) -> dict:
-    return await add_session(client, organizer, c, room_id=c["rooms"][1]["id"], requires_booking=True, capacity=1,
-                             people=[{"email": "ana.lima@recife.example.org", "name": "Ana Lima",
-                                      "role": "moderator"}])
+    return await add_session(
+        client,
+        organizer,
+        c,
+        room_id=c["rooms"][1]["id"],
+        requires_booking=True,
+        capacity=1,
+        people=[{"email": "ana.lima@recife.example.org", "name": "Ana Lima", "role": "moderator"}],
+    )
 
 
 async def test_booking_dropping_and_promotion_carry_the_session_invite(client, organizer):
@@ -53,18 +61,24 @@ async def test_rebooking_after_a_drop_is_numbered_above_the_cancel(client, organ
 async def test_moving_a_session_updates_bookers_and_speakers_only(client, organizer):
     c = await congress(client, organizer)
     session = await full_session(client, organizer, c)
-    other = await add_session(client, organizer, c, title="Another panel", start="2027-10-29T14:00:00",
-                              end="2027-10-29T15:00:00")
+    other = await add_session(
+        client, organizer, c, title="Another panel", start="2027-10-29T14:00:00", end="2027-10-29T15:00:00"
+    )
     booked, waiting, elsewhere = [await delegate(client, c, n) for n in (1, 2, 3)]
     await client.put(f"/api/registrations/{booked}/agenda/{session['id']}")
     await client.put(f"/api/registrations/{waiting}/agenda/{session['id']}")
     await client.put(f"/api/registrations/{elsewhere}/agenda/{other['id']}")
-    moved = await client.patch(f"{c['base']}/sessions/{session['id']}", json={
-        "starts_at": "2027-10-29T16:00:00", "ends_at": "2027-10-29T17:00:00"}, headers=organizer)
+    moved = await client.patch(
+        f"{c['base']}/sessions/{session['id']}",
+        json={"starts_at": "2027-10-29T16:00:00", "ends_at": "2027-10-29T17:00:00"},
+        headers=organizer,
+    )
     await client.post(f"{c['base']}/calendar-updates/release", headers=organizer)
     assert moved.status_code == 200
-    assert sorted(await mail("session_updated")) == [("ana.lima@recife.example.org", "REQUEST", 1),
-                                                     ("delegate1@city1.example.org", "REQUEST", 1)]
+    assert sorted(await mail("session_updated")) == [
+        ("ana.lima@recife.example.org", "REQUEST", 1),
+        ("delegate1@city1.example.org", "REQUEST", 1),
+    ]
 
 
 async def test_cancelling_a_session_sends_cancel_to_its_holders(client, organizer):
@@ -74,8 +88,10 @@ async def test_cancelling_a_session_sends_cancel_to_its_holders(client, organize
     await client.put(f"/api/registrations/{token}/agenda/{session['id']}")
     await client.post(f"{c['base']}/sessions/{session['id']}/cancel", headers=organizer)
     await client.post(f"{c['base']}/calendar-updates/release", headers=organizer)
-    assert sorted(await mail("session_cancelled")) == [("ana.lima@recife.example.org", "CANCEL", 1),
-                                                       ("delegate1@city1.example.org", "CANCEL", 1)]
+    assert sorted(await mail("session_cancelled")) == [
+        ("ana.lima@recife.example.org", "CANCEL", 1),
+        ("delegate1@city1.example.org", "CANCEL", 1),
+    ]
 
 
 async def test_cancelling_the_registration_removes_booked_sessions_from_the_calendar(client, organizer):
@@ -98,11 +114,13 @@ async def test_removing_a_speaker_sends_them_a_cancel(client, organizer):
 
 async def test_session_reminder_once_per_booked_place(client, organizer):
     start = datetime.now(timezone.utc) + timedelta(days=2)
-    c = await congress(client, organizer, timezone="UTC", starts_at=start.isoformat(),
-                       ends_at=(start + timedelta(days=2)).isoformat())
+    c = await congress(
+        client, organizer, timezone="UTC", starts_at=start.isoformat(), ends_at=(start + timedelta(days=2)).isoformat()
+    )
     begins = start + timedelta(hours=3)
-    session = await add_session(client, organizer, c, start=begins.isoformat(),
-                                end=(begins + timedelta(hours=1)).isoformat())
+    session = await add_session(
+        client, organizer, c, start=begins.isoformat(), end=(begins + timedelta(hours=1)).isoformat()
+    )
     token = await delegate(client, c, 1)
     await client.put(f"/api/registrations/{token}/agenda/{session['id']}")
     early = await reminders.send_due(begins - timedelta(hours=1))
@@ -138,8 +156,13 @@ async def test_announcement_to_a_sessions_attendees(client, organizer):
     booked = await delegate(client, c, 1)
     await delegate(client, c, 2)
     await client.put(f"/api/registrations/{booked}/agenda/{session['id']}")
-    created = await client.post(f"{c['base']}/announcements", json={
-        "subject": "Room change", "body": "Meet in Room 2.", "audience": {"kind": "session",
-                                                                         "value": str(session["id"])}},
-        headers=organizer)
+    created = await client.post(
+        f"{c['base']}/announcements",
+        json={
+            "subject": "Room change",
+            "body": "Meet in Room 2.",
+            "audience": {"kind": "session", "value": str(session["id"])},
+        },
+        headers=organizer,
+    )
     assert created.json()["recipients"] == 1

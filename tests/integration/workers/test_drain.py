@@ -5,6 +5,7 @@ sent while the next message's envelope goes out. The server here checks, at ever
 accepted before is already marked sent in the database: a worker killed at any moment can have at most one
 message sent but not marked.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -39,8 +40,10 @@ class Checking:
     async def handle_DATA(self, server, session, envelope):
         if self.connection is None:  # this handler runs on the server's own event loop, in its own thread
             self.connection = await asyncpg.connect(get_settings().database_url)
-        sent = {r["message_id"] for r in await self.connection.fetch(
-            "SELECT message_id FROM outbox_message WHERE status = 'sent'")}
+        sent = {
+            r["message_id"]
+            for r in await self.connection.fetch("SELECT message_id FROM outbox_message WHERE status = 'sent'")
+        }
         self.unmarked_at_data.append([mid for mid in self.accepted if mid not in sent])
         self.accepted.append(str(BytesHeaderParser().parsebytes(envelope.content)["Message-ID"]))
         return "250 OK queued"
@@ -71,9 +74,10 @@ def smtp_server():
 
 async def register(client, event_id: int, emails: list[str]) -> None:
     for address in emails:
-        response = await client.post(f"/api/events/{event_id}/registrations",
-                                     json={"email": address, "name": "Delegate", "category": "delegate",
-                                           "consent": True})
+        response = await client.post(
+            f"/api/events/{event_id}/registrations",
+            json={"email": address, "name": "Delegate", "category": "delegate", "consent": True},
+        )
         assert response.status_code == 201, response.text
 
 
@@ -97,7 +101,8 @@ async def test_drain_marks_each_message_sent_before_the_next_one_is_handed_over(
 
 
 async def test_a_refused_recipient_fails_alone_and_the_rest_are_sent_and_marked_in_order(
-        client, organizer, smtp_server):
+    client, organizer, smtp_server
+):
     refused = "unknown@example.org"
     server = smtp_server(Checking(reject={refused: "550 5.1.1 User unknown"}))
     event = await published_event(client, organizer)

@@ -1,4 +1,5 @@
 """Who may see a person: one pure rule for organizers, office staff, coordinators and administrators."""
+
 import pytest
 
 from events_app.domain.access import Connection, Link, may_see_person
@@ -12,15 +13,27 @@ def test_may_see_person_without_connections_is_false():
     assert may_see_person(False, []) is False
 
 
-@pytest.mark.parametrize("kind", [Connection.REGISTRATION, Connection.SESSION_ROLE, Connection.DELEGATION_HEAD,
-                                  Connection.INVITATION, Connection.PROJECT_CONTACT, Connection.MEETING_INVITEE])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        Connection.REGISTRATION,
+        Connection.SESSION_ROLE,
+        Connection.DELEGATION_HEAD,
+        Connection.INVITATION,
+        Connection.PROJECT_CONTACT,
+        Connection.MEETING_INVITEE,
+    ],
+)
 def test_may_see_person_through_what_one_manages(kind):
     assert (may_see_person(False, [Link(kind, True)]), may_see_person(False, [Link(kind, False)])) == (True, False)
 
 
 def test_may_see_person_other_events_connections_give_nothing():
-    links = [Link(Connection.REGISTRATION, False), Link(Connection.SESSION_ROLE, False),
-             Link(Connection.PROJECT_CONTACT, False)]
+    links = [
+        Link(Connection.REGISTRATION, False),
+        Link(Connection.SESSION_ROLE, False),
+        Link(Connection.PROJECT_CONTACT, False),
+    ]
     assert may_see_person(False, links) is False
 
 

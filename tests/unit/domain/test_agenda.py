@@ -60,8 +60,14 @@ def test_find_conflicts_cancelled_candidate_has_none():
 
 
 def test_all_conflicts_lists_every_pair_once():
-    slots = [slot(1, 10, hours=3), slot(2, 10.5), slot(3, 12), slot(4, 13), slot(5, 10, room=2, persons=[9]),
-             slot(6, 10.5, room=3, persons=[9])]
+    slots = [
+        slot(1, 10, hours=3),
+        slot(2, 10.5),
+        slot(3, 12),
+        slot(4, 13),
+        slot(5, 10, room=2, persons=[9]),
+        slot(6, 10.5, room=3, persons=[9]),
+    ]
     found = all_conflicts(slots, *EVENT)
     assert [(c.rule, c.session_ids) for c in found] == [("room", (1, 2)), ("room", (1, 3)), ("person", (5, 6))]
 
@@ -93,77 +99,142 @@ def test_localize_strict_keeps_given_offset():
 
 
 def test_validate_session_reports_each_problem():
-    errors = validate_session({"title": " ", "kind": "party", "starts_at": DAY, "ends_at": DAY, "language": "english",
-                               "online_url": "ftp://x", "capacity": 50}, room_capacity=40)
+    errors = validate_session(
+        {
+            "title": " ",
+            "kind": "party",
+            "starts_at": DAY,
+            "ends_at": DAY,
+            "language": "english",
+            "online_url": "ftp://x",
+            "capacity": 50,
+        },
+        room_capacity=40,
+    )
     assert [e.field for e in errors] == ["title", "kind", "ends_at", "language", "online_url", "capacity"]
 
 
 def test_validate_session_capacity_below_bookings_is_refused():
-    errors = validate_session({"title": "T", "kind": "talk", "starts_at": DAY, "ends_at": DAY + timedelta(hours=1),
-                               "language": "en", "requires_booking": True, "capacity": 2, "booked_count": 3})
+    errors = validate_session(
+        {
+            "title": "T",
+            "kind": "talk",
+            "starts_at": DAY,
+            "ends_at": DAY + timedelta(hours=1),
+            "language": "en",
+            "requires_booking": True,
+            "capacity": 2,
+            "booked_count": 3,
+        }
+    )
     assert [e.field for e in errors] == ["capacity"]
 
 
 def test_effective_capacity_is_never_above_room():
-    assert (effective_capacity(None, 30), effective_capacity(50, 30), effective_capacity(20, 30),
-            effective_capacity(None, None)) == (30, 30, 20, None)
+    assert (
+        effective_capacity(None, 30),
+        effective_capacity(50, 30),
+        effective_capacity(20, 30),
+        effective_capacity(None, None),
+    ) == (30, 30, 20, None)
 
 
 def test_booking_status_waitlists_when_full():
-    assert (booking_status(True, 2, 1), booking_status(True, 2, 2), booking_status(False, 2, 5),
-            booking_status(True, None, 100)) == ("booked", "waitlisted", "booked", "booked")
+    assert (
+        booking_status(True, 2, 1),
+        booking_status(True, 2, 2),
+        booking_status(False, 2, 5),
+        booking_status(True, None, 100),
+    ) == ("booked", "waitlisted", "booked", "booked")
 
 
 def test_places_to_promote_fills_free_places_only():
-    assert (places_to_promote(True, 3, 1, 5), places_to_promote(True, 3, 3, 5), places_to_promote(True, 3, 1, 1),
-            places_to_promote(False, 3, 3, 2)) == (2, 0, 1, 2)
+    assert (
+        places_to_promote(True, 3, 1, 5),
+        places_to_promote(True, 3, 3, 5),
+        places_to_promote(True, 3, 1, 1),
+        places_to_promote(False, 3, 3, 2),
+    ) == (2, 0, 1, 2)
 
 
 def test_bookable_needs_confirmed_registration_and_published_session():
-    assert [bookable("published", "confirmed"), bookable("published", "pending").field,
-            bookable("cancelled", "confirmed").field, bookable("draft", "confirmed").field] == \
-        [None, "registration", "session", "session"]
+    assert [
+        bookable("published", "confirmed"),
+        bookable("published", "pending").field,
+        bookable("cancelled", "confirmed").field,
+        bookable("draft", "confirmed").field,
+    ] == [None, "registration", "session", "session"]
 
 
 def test_calendar_changed_on_time_room_or_status_only():
     before = {"starts_at": DAY, "ends_at": DAY, "room_id": 1, "status": "published", "title": "A"}
-    assert [calendar_changed(before, {**before, "title": "B"}), calendar_changed(before, {**before, "room_id": 2}),
-            calendar_changed(before, {**before, "status": "cancelled"})] == [False, True, True]
+    assert [
+        calendar_changed(before, {**before, "title": "B"}),
+        calendar_changed(before, {**before, "room_id": 2}),
+        calendar_changed(before, {**before, "status": "cancelled"}),
+    ] == [False, True, True]
 
 
 def test_change_action_names_moves_and_cancellations():
     before = {"starts_at": DAY, "room_id": 1, "status": "published"}
-    assert [change_action(None, before), change_action(before, {**before, "room_id": 2}),
-            change_action(before, {**before, "status": "cancelled"}),
-            change_action(before, {**before, "title": "x"})] == ["created", "moved", "cancelled", "updated"]
+    assert [
+        change_action(None, before),
+        change_action(before, {**before, "room_id": 2}),
+        change_action(before, {**before, "status": "cancelled"}),
+        change_action(before, {**before, "title": "x"}),
+    ] == ["created", "moved", "cancelled", "updated"]
 
 
 def test_changes_between_records_from_and_to_in_utc():
     later = DAY + timedelta(hours=1)
     assert changes_between({"starts_at": DAY, "title": "A"}, {"starts_at": later, "title": "A"}) == {
-        "starts_at": {"from": "2027-05-31T22:00:00+00:00", "to": "2027-05-31T23:00:00+00:00"}}
+        "starts_at": {"from": "2027-05-31T22:00:00+00:00", "to": "2027-05-31T23:00:00+00:00"}
+    }
 
 
 def _session(**overrides):
-    row = {"calendar_uid": "7d0c5a8e-1111-4a4a-8888-000000000001", "calendar_sequence": 2, "title": "Nature-based",
-           "starts_at": DAY + timedelta(hours=9), "ends_at": DAY + timedelta(hours=10), "status": "published",
-           "abstract": "Parks, wetlands", "online_url": "https://stream.example.org/1", "kind": "panel"}
+    row = {
+        "calendar_uid": "7d0c5a8e-1111-4a4a-8888-000000000001",
+        "calendar_sequence": 2,
+        "title": "Nature-based",
+        "starts_at": DAY + timedelta(hours=9),
+        "ends_at": DAY + timedelta(hours=10),
+        "status": "published",
+        "abstract": "Parks, wetlands",
+        "online_url": "https://stream.example.org/1",
+        "kind": "panel",
+    }
     row.update(overrides)
     return row
 
 
-EVENT_ROW = {"timezone": "Europe/Berlin", "venue_name": "World Conference Center", "organizer_email": "x@example.org",
-             "organizer_name": "Secretariat"}
+EVENT_ROW = {
+    "timezone": "Europe/Berlin",
+    "venue_name": "World Conference Center",
+    "organizer_email": "x@example.org",
+    "organizer_name": "Secretariat",
+}
 
 
 def test_session_calendar_item_carries_uid_sequence_location_and_people():
-    item = session_calendar_item(_session(), EVENT_ROW, [PersonInRole("Ana Lima", "moderator", "City of Recife")],
-                                 "Hall A", "Nature-based development")
+    item = session_calendar_item(
+        _session(),
+        EVENT_ROW,
+        [PersonInRole("Ana Lima", "moderator", "City of Recife")],
+        "Hall A",
+        "Nature-based development",
+    )
     assert (item.uid, item.sequence, item.location, item.categories, item.status) == (
-        "7d0c5a8e-1111-4a4a-8888-000000000001", 2, "Hall A, World Conference Center",
-        ("Panel", "Nature-based development"), "CONFIRMED")
-    assert item.description == "Parks, wetlands\n\nModerators: Ana Lima (City of Recife)\n\n" \
-                               "Online: https://stream.example.org/1"
+        "7d0c5a8e-1111-4a4a-8888-000000000001",
+        2,
+        "Hall A, World Conference Center",
+        ("Panel", "Nature-based development"),
+        "CONFIRMED",
+    )
+    assert (
+        item.description == "Parks, wetlands\n\nModerators: Ana Lima (City of Recife)\n\n"
+        "Online: https://stream.example.org/1"
+    )
 
 
 def test_cancelled_session_is_cancelled_in_feed():
@@ -174,9 +245,19 @@ def test_cancelled_session_is_cancelled_in_feed():
 
 
 def test_feed_from_parts_equals_feed():
-    items = [session_calendar_item(_session(calendar_uid=f"7d0c5a8e-1111-4a4a-8888-00000000000{i}",
-                                            starts_at=DAY + timedelta(hours=i), ends_at=DAY + timedelta(hours=i + 1)),
-                                   EVENT_ROW, [], "Hall A") for i in range(5)]
+    items = [
+        session_calendar_item(
+            _session(
+                calendar_uid=f"7d0c5a8e-1111-4a4a-8888-00000000000{i}",
+                starts_at=DAY + timedelta(hours=i),
+                ends_at=DAY + timedelta(hours=i + 1),
+            ),
+            EVENT_ROW,
+            [],
+            "Hall A",
+        )
+        for i in range(5)
+    ]
     stamp = datetime(2027, 1, 1, tzinfo=timezone.utc)
     stamps = {i.uid: stamp for i in items}
     assert feed_from_parts(items, "Agenda", [feed_vevent(i, stamp) for i in items]) == feed(items, "Agenda", stamps)

@@ -1,4 +1,5 @@
 """frab schedule.xml / schedule.json: our exports validate against voc/schedule's schemas; real-world files import."""
+
 import json
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -29,27 +30,67 @@ UTC = timezone.utc
 def schedule(**overrides) -> Schedule:
     start = datetime(2027, 10, 30, 9, 0, tzinfo=ZONE)
     sessions = [
-        ScheduleSession("0f6a8a48-4a7d-4d4e-9f6b-2b1d1f3a0001", 1, "Opening plenary", "plenary", start,
-                        start + timedelta(hours=1, minutes=30), "Hall A", "Resilient", "en",
-                        "Welcome & <goals>", "https://stream.example.org/a", "https://congress.example.org/s/1",
-                        [SchedulePerson("5a0d7f0e-0000-4000-8000-000000000001", "Ana Lima", "moderator",
-                                        "City of Recife", 11)]),
+        ScheduleSession(
+            "0f6a8a48-4a7d-4d4e-9f6b-2b1d1f3a0001",
+            1,
+            "Opening plenary",
+            "plenary",
+            start,
+            start + timedelta(hours=1, minutes=30),
+            "Hall A",
+            "Resilient",
+            "en",
+            "Welcome & <goals>",
+            "https://stream.example.org/a",
+            "https://congress.example.org/s/1",
+            [SchedulePerson("5a0d7f0e-0000-4000-8000-000000000001", "Ana Lima", "moderator", "City of Recife", 11)],
+        ),
         # 23:30 to 01:00: past midnight; stays on its starting day
-        ScheduleSession("0f6a8a48-4a7d-4d4e-9f6b-2b1d1f3a0002", 2, "Night walk: urban heat", "site_visit",
-                        start.replace(hour=23, minute=30), start.replace(hour=23, minute=30) + timedelta(hours=1.5),
-                        "Courtyard", None, "es", "", "", "https://congress.example.org/s/2"),
+        ScheduleSession(
+            "0f6a8a48-4a7d-4d4e-9f6b-2b1d1f3a0002",
+            2,
+            "Night walk: urban heat",
+            "site_visit",
+            start.replace(hour=23, minute=30),
+            start.replace(hour=23, minute=30) + timedelta(hours=1.5),
+            "Courtyard",
+            None,
+            "es",
+            "",
+            "",
+            "https://congress.example.org/s/2",
+        ),
         # 31 October: clocks go back at 03:00, so 02:00-04:00 wall clock lasts three hours
-        ScheduleSession("0f6a8a48-4a7d-4d4e-9f6b-2b1d1f3a0003", 3, "Circular economy lab", "workshop",
-                        datetime(2027, 10, 31, 2, 0, tzinfo=ZONE), datetime(2027, 10, 31, 4, 0, tzinfo=ZONE),
-                        "Hall A", "Circular", "en", "", "", "https://congress.example.org/s/3"),
+        ScheduleSession(
+            "0f6a8a48-4a7d-4d4e-9f6b-2b1d1f3a0003",
+            3,
+            "Circular economy lab",
+            "workshop",
+            datetime(2027, 10, 31, 2, 0, tzinfo=ZONE),
+            datetime(2027, 10, 31, 4, 0, tzinfo=ZONE),
+            "Hall A",
+            "Circular",
+            "en",
+            "",
+            "",
+            "https://congress.example.org/s/3",
+        ),
     ]
-    values = dict(title="World Congress on Local Climate Action", acronym=acronym_for("World Congress", 7),
-                  tzid="Europe/Berlin", start=date(2027, 10, 30), end=date(2027, 11, 1), version="v3",
-                  sessions=sessions, rooms=[ScheduleRoom("Hall A", "8e9c3b2a-0000-4000-8000-00000000000a", 800),
-                                            ScheduleRoom("Courtyard", "8e9c3b2a-0000-4000-8000-00000000000b")],
-                  tracks=[ScheduleTrack("Resilient", "resilient", "#1565c0"),
-                          ScheduleTrack("Circular", "circular", "#ef6c00")],
-                  url="https://congress.example.org/agenda")
+    values = dict(
+        title="World Congress on Local Climate Action",
+        acronym=acronym_for("World Congress", 7),
+        tzid="Europe/Berlin",
+        start=date(2027, 10, 30),
+        end=date(2027, 11, 1),
+        version="v3",
+        sessions=sessions,
+        rooms=[
+            ScheduleRoom("Hall A", "8e9c3b2a-0000-4000-8000-00000000000a", 800),
+            ScheduleRoom("Courtyard", "8e9c3b2a-0000-4000-8000-00000000000b"),
+        ],
+        tracks=[ScheduleTrack("Resilient", "resilient", "#1565c0"), ScheduleTrack("Circular", "circular", "#ef6c00")],
+        url="https://congress.example.org/agenda",
+    )
     values.update(overrides)
     return Schedule(**values)
 
@@ -65,14 +106,20 @@ def test_build_json_validates_against_schema():
 def test_build_json_duration_counts_real_time_across_dst_change():
     days = json.loads(build_json(schedule()))["schedule"]["conference"]["days"]
     lab = days[1]["rooms"]["Hall A"][0]
-    assert (lab["date"], lab["duration"], lab["end"]) == ("2027-10-31T02:00:00+02:00", "03:00",
-                                                          "2027-10-31T04:00:00+01:00")
+    assert (lab["date"], lab["duration"], lab["end"]) == (
+        "2027-10-31T02:00:00+02:00",
+        "03:00",
+        "2027-10-31T04:00:00+01:00",
+    )
 
 
 def test_days_of_keeps_session_past_midnight_on_its_day():
     days = days_of(schedule())
     assert [(d.isoformat(), [s.id for s in ss]) for d, ss in days] == [
-        ("2027-10-30", [1, 2]), ("2027-10-31", [3]), ("2027-11-01", [])]
+        ("2027-10-30", [1, 2]),
+        ("2027-10-31", [3]),
+        ("2027-11-01", []),
+    ]
 
 
 def test_build_xml_day_end_covers_session_past_midnight():
@@ -86,8 +133,18 @@ def test_build_xml_day_end_covers_session_past_midnight():
 def test_export_then_parse_gives_same_sessions(build):
     original = schedule()
     parsed = parse(build(original))
-    key = lambda s: (s.guid, s.starts_at.astimezone(UTC), s.ends_at.astimezone(UTC), s.room, s.title, s.kind, s.track, s.language,
-                     [(p.guid, p.name) for p in s.persons], s.online_url)
+    key = lambda s: (
+        s.guid,
+        s.starts_at.astimezone(UTC),
+        s.ends_at.astimezone(UTC),
+        s.room,
+        s.title,
+        s.kind,
+        s.track,
+        s.language,
+        [(p.guid, p.name) for p in s.persons],
+        s.online_url,
+    )
     assert sorted(map(key, parsed.sessions)) == sorted(map(key, original.sessions))
 
 
@@ -122,13 +179,17 @@ FRAB_STYLE = b"""<?xml version="1.0" encoding="utf-8"?>
 def test_parse_frab_style_xml_tolerates_extras_and_duplicate_ids():
     parsed = parse(FRAB_STYLE)
     assert [(s.guid[-4:], s.id, s.title, s.kind, s.track) for s in parsed.sessions] == [
-        ("5555", 10, "First", "talk", "Ethics"), ("6666", 10, "Late (same numeric id)", "workshop", None)]
+        ("5555", 10, "First", "talk", "Ethics"),
+        ("6666", 10, "Late (same numeric id)", "workshop", None),
+    ]
 
 
 def test_parse_xml_start_before_day_start_is_past_midnight():
     late = parse(FRAB_STYLE).sessions[1]
-    assert (late.starts_at.astimezone(ZONE).isoformat(), late.ends_at.astimezone(ZONE).isoformat()) == ("2019-12-28T01:30:00+01:00",
-                                                                      "2019-12-28T02:15:00+01:00")
+    assert (late.starts_at.astimezone(ZONE).isoformat(), late.ends_at.astimezone(ZONE).isoformat()) == (
+        "2019-12-28T01:30:00+01:00",
+        "2019-12-28T02:15:00+01:00",
+    )
 
 
 def test_parse_xml_html_abstract_becomes_text():
@@ -145,8 +206,12 @@ def test_parse_xml_session_without_date_says_which_line():
     broken = FRAB_STYLE.replace(b"<date>2019-12-27T11:00:00+01:00</date><start>11:00</start>", b"")
     with pytest.raises(ScheduleFormatError) as caught:
         parse(broken)
-    assert caught.value.problems == [("line 9 (<event guid=11111111-2222-4333-8444-555555555555>)",
-                                      "neither <date> (a date-time) nor <start> with the day's date")]
+    assert caught.value.problems == [
+        (
+            "line 9 (<event guid=11111111-2222-4333-8444-555555555555>)",
+            "neither <date> (a date-time) nor <start> with the day's date",
+        )
+    ]
 
 
 def test_parse_malformed_json_says_line_and_column():
@@ -161,28 +226,73 @@ def test_parse_json_bad_duration_names_json_path():
     del document["schedule"]["conference"]["days"][0]["rooms"]["Hall A"][0]["end"]
     with pytest.raises(ScheduleFormatError) as caught:
         parse(json.dumps(document).encode())
-    assert caught.value.problems == [("schedule.conference.days[0].rooms['Hall A'][0]",
-                                      "duration 'ninety' is not HH:MM or HH:MM:SS")]
+    assert caught.value.problems == [
+        ("schedule.conference.days[0].rooms['Hall A'][0]", "duration 'ninety' is not HH:MM or HH:MM:SS")
+    ]
 
 
 def test_parse_json_pretalx_style_null_fields_and_missing_guid():
-    document = {"schedule": {"version": "0.3", "conference": {
-        "acronym": "pycon", "title": "PyCon", "start": "2027-05-01", "end": "2027-05-01", "daysCount": 1,
-        "timeslot_duration": "00:05", "time_zone_name": "America/Sao_Paulo", "days": [{
-            "index": 1, "date": "2027-05-01", "day_start": "2027-05-01T04:00:00-03:00",
-            "day_end": "2027-05-02T03:59:00-03:00", "rooms": {"Auditorio": [{
-                "id": 3, "code": None, "date": "2027-05-01T10:00:00-03:00", "start": "10:00", "duration": "00:30",
-                "room": "Auditorio", "title": "Keynote", "type": "Keynote", "track": None, "language": None,
-                "abstract": None, "persons": [{"public_name": "Rosa", "id": 4}], "links": []}]}}]}}}
+    document = {
+        "schedule": {
+            "version": "0.3",
+            "conference": {
+                "acronym": "pycon",
+                "title": "PyCon",
+                "start": "2027-05-01",
+                "end": "2027-05-01",
+                "daysCount": 1,
+                "timeslot_duration": "00:05",
+                "time_zone_name": "America/Sao_Paulo",
+                "days": [
+                    {
+                        "index": 1,
+                        "date": "2027-05-01",
+                        "day_start": "2027-05-01T04:00:00-03:00",
+                        "day_end": "2027-05-02T03:59:00-03:00",
+                        "rooms": {
+                            "Auditorio": [
+                                {
+                                    "id": 3,
+                                    "code": None,
+                                    "date": "2027-05-01T10:00:00-03:00",
+                                    "start": "10:00",
+                                    "duration": "00:30",
+                                    "room": "Auditorio",
+                                    "title": "Keynote",
+                                    "type": "Keynote",
+                                    "track": None,
+                                    "language": None,
+                                    "abstract": None,
+                                    "persons": [{"public_name": "Rosa", "id": 4}],
+                                    "links": [],
+                                }
+                            ]
+                        },
+                    }
+                ],
+            },
+        }
+    }
     session = parse(json.dumps(document).encode()).sessions[0]
     again = parse(json.dumps(document).encode()).sessions[0]
     assert (session.kind, session.language, session.abstract, session.persons[0].name, session.guid) == (
-        "plenary", "en", "", "Rosa", again.guid)
+        "plenary",
+        "en",
+        "",
+        "Rosa",
+        again.guid,
+    )
 
 
 def test_kind_of_maps_producer_types():
     assert [kind_of(t) for t in ("Lecture", "lightning talk", "Podium", "side event", None, "Mystery")] == [
-        "talk", "talk", "panel", "side_event", "talk", "talk"]
+        "talk",
+        "talk",
+        "panel",
+        "side_event",
+        "talk",
+        "talk",
+    ]
 
 
 def test_plain_text_leaves_plain_comparisons_alone():

@@ -1,4 +1,5 @@
 """Invites checked with two independent parsers: icalendar and vobject (vobject reads our VTIMEZONE itself)."""
+
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -16,11 +17,18 @@ STAMP = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 
 def item(tzid="Europe/Stockholm", start=datetime(2027, 5, 18, 9, 0), hours=8, sequence=0, **kw) -> CalendarItem:
     zone = ZoneInfo(tzid)
-    return CalendarItem(uid="6f1c2a9e-0000-4000-8000-000000000001", sequence=sequence,
-                        summary="World Congress; plenary, day 1", starts_at=start.replace(tzinfo=zone),
-                        ends_at=start.replace(tzinfo=zone) + timedelta(hours=hours), tzid=tzid,
-                        organizer_email="congress@example.org", organizer_name="Secretariat, World Congress",
-                        location="Malmö Live, Dag Hammarskjölds torg 4, Malmö", **kw)
+    return CalendarItem(
+        uid="6f1c2a9e-0000-4000-8000-000000000001",
+        sequence=sequence,
+        summary="World Congress; plenary, day 1",
+        starts_at=start.replace(tzinfo=zone),
+        ends_at=start.replace(tzinfo=zone) + timedelta(hours=hours),
+        tzid=tzid,
+        organizer_email="congress@example.org",
+        organizer_name="Secretariat, World Congress",
+        location="Malmö Live, Dag Hammarskjölds torg 4, Malmö",
+        **kw,
+    )
 
 
 ATTENDEE = Attendee("jiwon.park@example.org", "Park, Ji-won")
@@ -30,7 +38,11 @@ def test_request_parses_in_icalendar_with_itip_fields():
     cal = icalendar.Calendar.from_ical(itip_message("REQUEST", item(sequence=3), ATTENDEE, STAMP))
     event = cal.walk("VEVENT")[0]
     assert (str(cal["METHOD"]), str(event["UID"]), int(event["SEQUENCE"]), str(event["STATUS"])) == (
-        "REQUEST", "6f1c2a9e-0000-4000-8000-000000000001", 3, "CONFIRMED")
+        "REQUEST",
+        "6f1c2a9e-0000-4000-8000-000000000001",
+        3,
+        "CONFIRMED",
+    )
     assert str(event["ORGANIZER"]) == "mailto:congress@example.org"
     assert event["ORGANIZER"].params["CN"] == "Secretariat, World Congress"
     assert event["ATTENDEE"].params["RSVP"] == "TRUE"
@@ -85,13 +97,18 @@ def test_vtimezone_gives_the_true_instant_in_an_independent_parser(tzid, local):
 def test_vtimezone_uses_yearly_rules_not_rdate_lists():
     text = vtimezone("Europe/Stockholm", 2027).to_ical().decode()
     assert ("RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in text, "RDATE" in text, "COMMENT" in text) == (
-        True, False, False)
+        True,
+        False,
+        False,
+    )
 
 
 def test_transitions_are_exact_to_the_second():
     changes = transitions("Europe/Stockholm", 2027, 2027)
-    assert [t.at_utc for t in changes] == [datetime(2027, 3, 28, 1, 0, tzinfo=timezone.utc),
-                                          datetime(2027, 10, 31, 1, 0, tzinfo=timezone.utc)]
+    assert [t.at_utc for t in changes] == [
+        datetime(2027, 3, 28, 1, 0, tzinfo=timezone.utc),
+        datetime(2027, 10, 31, 1, 0, tzinfo=timezone.utc),
+    ]
 
 
 def test_feed_has_no_method_organizer_or_attendee_and_is_stable():
@@ -108,12 +125,22 @@ def test_feed_piece_key_is_the_same_for_the_same_item_and_stamp():
     assert feed_piece_key(item(), STAMP) == feed_piece_key(item(), STAMP)
 
 
-@pytest.mark.parametrize("change", [
-    {"summary": "World Congress; plenary, day 2"}, {"sequence": 1}, {"description": "Speakers: Ana Lima"},
-    {"location": "Malmö Live"}, {"url": "https://example.org/live"}, {"status": "CANCELLED"},
-    {"categories": ("Plenary",)}, {"starts_at": datetime(2027, 5, 18, 8, 0, tzinfo=timezone.utc)},
-    {"ends_at": datetime(2027, 5, 18, 18, 0, tzinfo=timezone.utc)}, {"tzid": "Europe/Oslo"},
-    {"uid": "6f1c2a9e-0000-4000-8000-000000000002"}])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"summary": "World Congress; plenary, day 2"},
+        {"sequence": 1},
+        {"description": "Speakers: Ana Lima"},
+        {"location": "Malmö Live"},
+        {"url": "https://example.org/live"},
+        {"status": "CANCELLED"},
+        {"categories": ("Plenary",)},
+        {"starts_at": datetime(2027, 5, 18, 8, 0, tzinfo=timezone.utc)},
+        {"ends_at": datetime(2027, 5, 18, 18, 0, tzinfo=timezone.utc)},
+        {"tzid": "Europe/Oslo"},
+        {"uid": "6f1c2a9e-0000-4000-8000-000000000002"},
+    ],
+)
 def test_feed_piece_key_changes_with_everything_the_piece_shows(change):
     changed = replace(item(), **change)
     assert feed_vevent(changed, STAMP) != feed_vevent(item(), STAMP)
@@ -136,20 +163,36 @@ def test_feed_piece_key_changes_when_the_zone_rules_give_another_wall_clock_time
 
 
 @pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
-@pytest.mark.parametrize("extra", [
-    {}, {"description": "Ñandú; tres días, en Malmö\\n" * 12}, {"url": "https://example.org/e/1", "categories": ("A", "B,c")},
-    {"hours": 0, "status": "TENTATIVE", "description": "d"}, {"tzid": "UTC", "start": datetime(2027, 12, 31, 23, 0)},
-    {"rrule": "FREQ=WEEKLY;COUNT=3", "exdates": (datetime(2027, 5, 25, 7, 0, tzinfo=timezone.utc),),
-     "recurrence_id": datetime(2027, 6, 1, 7, 0, tzinfo=timezone.utc)},
-])
-@pytest.mark.parametrize("attendee", [ATTENDEE, Attendee("x@example.org", ""),
-                                      Attendee("l@example.org", "李小龍 " * 10, partstat="ACCEPTED", rsvp=False)])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"description": "Ñandú; tres días, en Malmö\\n" * 12},
+        {"url": "https://example.org/e/1", "categories": ("A", "B,c")},
+        {"hours": 0, "status": "TENTATIVE", "description": "d"},
+        {"tzid": "UTC", "start": datetime(2027, 12, 31, 23, 0)},
+        {
+            "rrule": "FREQ=WEEKLY;COUNT=3",
+            "exdates": (datetime(2027, 5, 25, 7, 0, tzinfo=timezone.utc),),
+            "recurrence_id": datetime(2027, 6, 1, 7, 0, tzinfo=timezone.utc),
+        },
+    ],
+)
+@pytest.mark.parametrize(
+    "attendee",
+    [
+        ATTENDEE,
+        Attendee("x@example.org", ""),
+        Attendee("l@example.org", "李小龍 " * 10, partstat="ACCEPTED", rsvp=False),
+    ],
+)
 def test_invite_bytes_equal_one_calendar_serialised_whole(method, extra, attendee):
     """itip_message serialises the lines all recipients share once; the result is what icalendar writes for the
     whole calendar, line for line and in the same order."""
     the_item = item(**extra)
     stamp = STAMP.replace(microsecond=123456).astimezone(ZoneInfo("Asia/Seoul"))  # written as UTC, to the second
     whole = ical._calendar(method, [the_item])
-    whole.add_component(ical._vevent(the_item, stamp, cancelled=method == "CANCEL", attendee=attendee,
-                                     with_organizer=True))
+    whole.add_component(
+        ical._vevent(the_item, stamp, cancelled=method == "CANCEL", attendee=attendee, with_organizer=True)
+    )
     assert itip_message(method, the_item, attendee, stamp) == whole.to_ical()

@@ -4,10 +4,20 @@ from events_app.domain.errors import FieldError
 from events_app.domain.questions import validate_answers, validate_question
 
 QUESTIONS = [
-    {"code": "diet", "label": "Dietary needs", "kind": "single_choice", "required": True,
-     "options": ["none", "vegetarian", "vegan", "halal"]},
-    {"code": "topics", "label": "Topics", "kind": "multiple_choice", "required": False,
-     "options": ["circular", "resilient", "nature-based"]},
+    {
+        "code": "diet",
+        "label": "Dietary needs",
+        "kind": "single_choice",
+        "required": True,
+        "options": ["none", "vegetarian", "vegan", "halal"],
+    },
+    {
+        "code": "topics",
+        "label": "Topics",
+        "kind": "multiple_choice",
+        "required": False,
+        "options": ["circular", "resilient", "nature-based"],
+    },
     {"code": "site_visit", "label": "Site visit", "kind": "yes_no", "required": False, "options": []},
     {"code": "passport_country", "label": "Passport country", "kind": "country", "required": False, "options": []},
     {"code": "arrival", "label": "Arrival date", "kind": "date", "required": False, "options": []},
@@ -16,9 +26,17 @@ QUESTIONS = [
 
 
 def test_valid_answers_are_cleaned():
-    clean, errors = validate_answers(QUESTIONS, {"diet": "vegan", "topics": ["circular"], "site_visit": True,
-                                                 "passport_country": "KE", "arrival": "2027-05-17",
-                                                 "bio": "  Planner  "})
+    clean, errors = validate_answers(
+        QUESTIONS,
+        {
+            "diet": "vegan",
+            "topics": ["circular"],
+            "site_visit": True,
+            "passport_country": "KE",
+            "arrival": "2027-05-17",
+            "bio": "  Planner  ",
+        },
+    )
     assert errors == []
     assert clean["bio"] == "Planner"
 
@@ -30,8 +48,14 @@ def test_missing_required_answer_names_the_question():
 
 @pytest.mark.parametrize(
     ("code", "value"),
-    [("diet", "pescatarian"), ("topics", ["circular", "circular"]), ("site_visit", "yes"),
-     ("passport_country", "Kenya"), ("arrival", "17/05/2027"), ("bio", 42)],
+    [
+        ("diet", "pescatarian"),
+        ("topics", ["circular", "circular"]),
+        ("site_visit", "yes"),
+        ("passport_country", "Kenya"),
+        ("arrival", "17/05/2027"),
+        ("bio", 42),
+    ],
 )
 def test_invalid_answer_names_the_question(code, value):
     _, errors = validate_answers(QUESTIONS, {"diet": "none", code: value})

@@ -60,7 +60,9 @@ def test_check_registration_open_within_window():
 
 def test_status_after_approval_never_exceeds_the_quota():
     assert (status_after_approval(Seats(5, 4, 2, 1)), status_after_approval(Seats(5, 4, 2, 2))) == (
-        "confirmed", "waitlisted")
+        "confirmed",
+        "waitlisted",
+    )
 
 
 def test_plan_promotions_fills_free_seats_in_order_across_categories():

@@ -1,4 +1,5 @@
 """The per-recipient reply address: its token, how it is written and found again, and the reasons' translations."""
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,9 @@ def test_reply_address_is_a_plus_address_of_the_mailbox():
 def test_tokens_are_found_in_any_case_and_form_of_address():
     token = reply_token(SECRET, "a" * 32)
     address = reply_address("cleanair@example.org", token)
-    assert tokens_in([f"Clean Air <{address.upper()}>", f"mailto:{address}", "other@example.org",
-                      f"x+r{token}@elsewhere.example"]) == [token]
+    assert tokens_in(
+        [f"Clean Air <{address.upper()}>", f"mailto:{address}", "other@example.org", f"x+r{token}@elsewhere.example"]
+    ) == [token]
     assert tokens_in(["cleanair@example.org", "cleanair+r123@example.org", "mailto:", ""]) == []
 
 

@@ -27,8 +27,13 @@ def test_password_hash_is_argon2_and_verifies():
 def test_link_tokens_differ_by_purpose():
     from events_app.domain.security import feed_token, manage_token, view_token
 
-    tokens = {manage_token("secret", "n1"), view_token("secret", "n1"), feed_token("secret", "n1"),
-              view_token("secret", "n2"), view_token("other", "n1")}
+    tokens = {
+        manage_token("secret", "n1"),
+        view_token("secret", "n1"),
+        feed_token("secret", "n1"),
+        view_token("secret", "n2"),
+        view_token("other", "n1"),
+    }
     assert (len(tokens), view_token("secret", "n1")) == (5, view_token("secret", "n1"))
 
 
@@ -50,10 +55,14 @@ def test_every_link_token_is_purpose_token_with_its_stored_prefix():
 
     key, nonce = "k" * 32, "0123456789abcdef" * 2
     made = {
-        "manage": s.manage_token(key, nonce), "manage:invitation": s.invitation_token(key, nonce),
-        "person-access": s.access_link_token(key, nonce), "password-reset": s.password_reset_token(key, nonce),
-        "registration-view": s.view_token(key, nonce), "registration-feed": s.feed_token(key, nonce),
-        "rsvp": s.rsvp_token(key, nonce), "person-feed": s.person_feed_token(key, nonce),
+        "manage": s.manage_token(key, nonce),
+        "manage:invitation": s.invitation_token(key, nonce),
+        "person-access": s.access_link_token(key, nonce),
+        "password-reset": s.password_reset_token(key, nonce),
+        "registration-view": s.view_token(key, nonce),
+        "registration-feed": s.feed_token(key, nonce),
+        "rsvp": s.rsvp_token(key, nonce),
+        "person-feed": s.person_feed_token(key, nonce),
         "project-feed": s.project_feed_token(key, nonce),
     }
     for purpose, token in made.items():

@@ -1,5 +1,6 @@
 """The one text rule (domain.text), the spreadsheet neutralising (domain.spreadsheet) and the JSON nesting scan
 (domain.nesting), without a database."""
+
 import csv
 import io
 import json
@@ -65,8 +66,11 @@ def test_repaired_values_pass_the_rule():
 
 def test_clean_fields_names_every_field_that_breaks_the_rule():
     with pytest.raises(InvalidInput) as caught:
-        clean_fields({"title": "A\nB", "city": "ok", "venue_name": "x\x00", "description": "a\x1b"},
-                     ("title", "city", "venue_name"), ("description",))
+        clean_fields(
+            {"title": "A\nB", "city": "ok", "venue_name": "x\x00", "description": "a\x1b"},
+            ("title", "city", "venue_name"),
+            ("description",),
+        )
     assert caught.value.status == 422
     assert [e.field for e in caught.value.errors] == ["title", "venue_name", "description"]
     assert caught.value.errors[0].message == LINE_MESSAGE
@@ -74,8 +78,11 @@ def test_clean_fields_names_every_field_that_breaks_the_rule():
 
 def test_clean_fields_returns_cleaned_copy_and_ignores_absent_and_non_text():
     fields = {"title": "  Forum  ", "capacity": 3, "description": "a\r\nb"}
-    assert clean_fields(fields, ("title", "city", "capacity"), ("description",)) == \
-        {"title": "Forum", "capacity": 3, "description": "a\nb"}
+    assert clean_fields(fields, ("title", "city", "capacity"), ("description",)) == {
+        "title": "Forum",
+        "capacity": 3,
+        "description": "a\nb",
+    }
     assert fields["title"] == "  Forum  "
 
 

@@ -39,21 +39,34 @@ def test_html_is_escaped():
 def test_message_layout_is_mixed_alternative_with_inline_calendar_and_attachment():
     rendered = render("registration_confirmed", "en", CONTEXT)
     ics = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
-    message = build_message(rendered=rendered, sender=Address("Secretariat", addr_spec="congress@example.org"),
-                            recipient="c@example.org", recipient_name="Camila", calendar=ics, method="REQUEST",
-                            message_id="<outbox-1@example.org>")
+    message = build_message(
+        rendered=rendered,
+        sender=Address("Secretariat", addr_spec="congress@example.org"),
+        recipient="c@example.org",
+        recipient_name="Camila",
+        calendar=ics,
+        method="REQUEST",
+        message_id="<outbox-1@example.org>",
+    )
     parsed = email.message_from_bytes(message, policy=email.policy.default)
     layout = [(p.get_content_type(), p.get_param("method")) for p in parsed.walk()]
-    assert layout == [("multipart/mixed", None), ("multipart/alternative", None), ("text/plain", None),
-                      ("text/html", None), ("text/calendar", "REQUEST"), ("application/ics", None)]
+    assert layout == [
+        ("multipart/mixed", None),
+        ("multipart/alternative", None),
+        ("text/plain", None),
+        ("text/html", None),
+        ("text/calendar", "REQUEST"),
+        ("application/ics", None),
+    ]
     attachment = list(parsed.walk())[-1]
     assert (attachment.get_filename(), attachment.get_payload(decode=True)) == ("invite.ics", ics)
     assert parsed["Message-ID"] == "<outbox-1@example.org>"
     assert len(parsed.get_all("MIME-Version")) == 1  # RFC 2045 4: once per message header
 
 
-def email_package_message(rendered, sender, recipient, recipient_name, calendar, method, reply_to, message_id,
-                          headers, boundaries, date):
+def email_package_message(
+    rendered, sender, recipient, recipient_name, calendar, method, reply_to, message_id, headers, boundaries, date
+):
     """The same layout built as a tree of email package parts, as build_message did before it wrote bytes."""
     alternative = MIMEMultipart("alternative", boundary=boundaries["alt"], policy=POLICY)
     alternative.attach(MIMEText(rendered.text, "plain", "utf-8"))
@@ -82,17 +95,35 @@ def email_package_message(rendered, sender, recipient, recipient_name, calendar,
 
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("name", ["Camila", "Rodríguez, Camila", 'Jean "JJ" Dupont', "李小龍 " * 12, ""])
-@pytest.mark.parametrize("calendar", [None, b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n",
-                                      "BEGIN:VCALENDAR\r\nSUMMARY:Ñandú\r\n".encode() * 40, b"BEGIN:VCALENDAR"])
+@pytest.mark.parametrize(
+    "calendar",
+    [
+        None,
+        b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n",
+        "BEGIN:VCALENDAR\r\nSUMMARY:Ñandú\r\n".encode() * 40,
+        b"BEGIN:VCALENDAR",
+    ],
+)
 def test_message_bytes_equal_the_email_packages_for_the_same_layout(language, name, calendar):
     rendered = render("registration_confirmed", language, {**CONTEXT, "person": {"name": name, "email": "c@x.org"}})
-    sender = Address("Secretariat of the World Congress of Local and Regional Governments, Malmö",
-                     addr_spec="congress@example.org")
-    headers = {"List-Unsubscribe": "<https://example.org/api/unsubscribe/" + "a" * 90 + ">",
-               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    kwargs = dict(rendered=rendered, sender=sender, recipient="c@example.org", recipient_name=name,
-                  calendar=calendar, method="REQUEST", reply_to="Programme <programme@example.org>",
-                  message_id="<outbox-7@example.org>", headers=headers)
+    sender = Address(
+        "Secretariat of the World Congress of Local and Regional Governments, Malmö", addr_spec="congress@example.org"
+    )
+    headers = {
+        "List-Unsubscribe": "<https://example.org/api/unsubscribe/" + "a" * 90 + ">",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    kwargs = dict(
+        rendered=rendered,
+        sender=sender,
+        recipient="c@example.org",
+        recipient_name=name,
+        calendar=calendar,
+        method="REQUEST",
+        reply_to="Programme <programme@example.org>",
+        message_id="<outbox-7@example.org>",
+        headers=headers,
+    )
     data = build_message(**kwargs)
     # boundaries are random ("=_alt_<hex>", "=_mixed_<hex>"), the Date is the clock's: take both from the message
     boundaries = {value.split("_")[1]: value for value in re.findall(r'boundary="([^"]+)"', data.decode("ascii"))}

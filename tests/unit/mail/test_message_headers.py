@@ -1,5 +1,6 @@
 """Mail headers built from stored values that hold CR, LF, NUL or other control characters: exactly the expected
 header fields come out, none injected, and each value reads back as one line."""
+
 import email
 import email.policy
 
@@ -8,19 +9,41 @@ import pytest
 from events_app.mail.message import build_message, sender_address
 from events_app.mail.render import Rendered
 
-EVIL = ["Ana\r\nBcc: victim@example.org", "Ana\nX-Injected: 1", "Ana\rSubject: spoof", "Ana\x00Bcc: v@example.org",
-        "Ana\u2028Bcc: v@example.org", "Ana\x85Bcc: v@example.org", "Ana\r\n\r\n<html>body</html>"]
-EXPECTED = ["Content-Type", "MIME-Version", "Subject", "From", "To", "Reply-To", "Date", "Message-ID",
-            "List-Unsubscribe"]
+EVIL = [
+    "Ana\r\nBcc: victim@example.org",
+    "Ana\nX-Injected: 1",
+    "Ana\rSubject: spoof",
+    "Ana\x00Bcc: v@example.org",
+    "Ana\u2028Bcc: v@example.org",
+    "Ana\x85Bcc: v@example.org",
+    "Ana\r\n\r\n<html>body</html>",
+]
+EXPECTED = [
+    "Content-Type",
+    "MIME-Version",
+    "Subject",
+    "From",
+    "To",
+    "Reply-To",
+    "Date",
+    "Message-ID",
+    "List-Unsubscribe",
+]
 
 
 def _parse(value: str, *, calendar: bool = False):
     rendered = Rendered(subject=f"Confirmed: {value}", text="text", html="<p>html</p>")
-    data = build_message(rendered=rendered, sender=sender_address(value, "congress@example.org"),
-                         recipient="ana@example.org", recipient_name=value,
-                         calendar=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n" if calendar else None,
-                         method="REQUEST" if calendar else None, reply_to=f"reply@example.org{value[3:]}",
-                         message_id="<m-1@example.org>", headers={"List-Unsubscribe": f"<https://x.org/u>{value}"})
+    data = build_message(
+        rendered=rendered,
+        sender=sender_address(value, "congress@example.org"),
+        recipient="ana@example.org",
+        recipient_name=value,
+        calendar=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n" if calendar else None,
+        method="REQUEST" if calendar else None,
+        reply_to=f"reply@example.org{value[3:]}",
+        message_id="<m-1@example.org>",
+        headers={"List-Unsubscribe": f"<https://x.org/u>{value}"},
+    )
     return data, email.message_from_bytes(data, policy=email.policy.default)
 
 
@@ -44,5 +67,7 @@ def test_message_headers_with_control_characters_hold_no_injected_field(value, c
 
 
 def test_sender_address_with_line_break_in_the_name_is_one_line():
-    assert sender_address("Secretariat\r\nBcc: x@example.org", "congress@example.org").display_name == \
-        "Secretariat Bcc: x@example.org"
+    assert (
+        sender_address("Secretariat\r\nBcc: x@example.org", "congress@example.org").display_name
+        == "Secretariat Bcc: x@example.org"
+    )

@@ -1,4 +1,5 @@
 """Every text the pages show has its Spanish translation, with the same placeholders."""
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,7 @@ from events_app.web.pages import common
 from events_app.web.pages.i18n import MONTHS, WEEKDAYS, catalog, choose_language, format_date, translate
 
 WEB = Path(__file__).resolve().parents[3] / "events_app" / "web"
-LITERAL = re.compile(r'''_\(\s*"((?:[^"\\]|\\.)*)"|_\(\s*'((?:[^'\\]|\\.)*)'\s*[,)]''')
+LITERAL = re.compile(r"""_\(\s*"((?:[^"\\]|\\.)*)"|_\(\s*'((?:[^'\\]|\\.)*)'\s*[,)]""")
 
 
 def template_strings() -> set[str]:
@@ -32,8 +33,15 @@ def test_every_template_text_has_a_spanish_translation():
 
 
 def test_notices_vocabularies_and_dates_are_translated():
-    words = (set(common.NOTICES.values()) | set(EVENT_KINDS) | set(REGISTRATION_STATUSES) | set(ELIGIBILITIES)
-             | set(QUESTION_KINDS) | set(MONTHS) | set(WEEKDAYS))
+    words = (
+        set(common.NOTICES.values())
+        | set(EVENT_KINDS)
+        | set(REGISTRATION_STATUSES)
+        | set(ELIGIBILITIES)
+        | set(QUESTION_KINDS)
+        | set(MONTHS)
+        | set(WEEKDAYS)
+    )
     assert sorted(words - catalog("es").keys()) == []
 
 

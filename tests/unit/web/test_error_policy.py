@@ -1,6 +1,7 @@
 """The one error policy, without servers: which exceptions are an outage (503), a value the database cannot take,
 the client's, or our bug; NotFound names what is missing; every page text of the policy is translated; and the
 pages' form helper re-renders only what is the form's fault."""
+
 from __future__ import annotations
 
 import errno
@@ -49,7 +50,7 @@ OUTAGES = [
 ]
 UNSTORABLE = [
     pg.NumericValueOutOfRangeError("integer out of range"),
-    pg.CharacterNotInRepertoireError("invalid byte sequence for encoding \"UTF8\": 0x00"),
+    pg.CharacterNotInRepertoireError('invalid byte sequence for encoding "UTF8": 0x00'),
     pg.DataError("invalid input syntax"),
     asyncpg.exceptions._base.DataError("invalid input for query argument $1: 99999999999 (value out of int32 range)"),
 ]
@@ -67,9 +68,16 @@ BUGS = [
     RuntimeError("boom"),
 ]
 REQUESTS = [
-    NotFound("event"), InvalidInput([FieldError("title", "must not be empty")]), Conflict("full"), Forbidden(),
-    Gone("used"), TooManyRequests("slow down", 30), ServiceUnavailable("busy", 1), NotFoundException(),
-    PermissionDeniedException("CSRF token verification failed"), ValidationException("bad"),
+    NotFound("event"),
+    InvalidInput([FieldError("title", "must not be empty")]),
+    Conflict("full"),
+    Forbidden(),
+    Gone("used"),
+    TooManyRequests("slow down", 30),
+    ServiceUnavailable("busy", 1),
+    NotFoundException(),
+    PermissionDeniedException("CSRF token verification failed"),
+    ValidationException("bad"),
     RecursionError("too deep"),
 ]
 
@@ -103,13 +111,17 @@ def test_not_found_names_what_is_missing_apart_from_its_message():
 
 
 def test_every_page_text_of_the_error_policy_has_a_spanish_translation():
-    texts = ({v for k, v in vars(errors).items() if k.startswith("PAGE_") and isinstance(v, str)}
-             | set(errors.PAGE_NOT_FOUND.values()) | set(TITLES.values()))
+    texts = (
+        {v for k, v in vars(errors).items() if k.startswith("PAGE_") and isinstance(v, str)}
+        | set(errors.PAGE_NOT_FOUND.values())
+        | set(TITLES.values())
+    )
     assert sorted(texts - catalog("es").keys()) == []
 
 
 async def _submit(exc: Exception, **options) -> str:
     """Run a failing call inside redisplay_on; say whether the form was re-rendered or the error passed on."""
+
     def render(error):
         return Response(error.detail, status_code=error.status)
 
