@@ -1,0 +1,306 @@
+"""Composing emails as a pure step: plain data in, message bytes out.
+
+services/ load what a message is about (outbox row, event, registration, links computed with the secret key) into
+the dataclasses below; the functions here render the templates, build the iTIP calendar and write the message. They
+read no database and no settings: what they need from the configuration comes in a MailSettings. So every kind of
+email is built in tests/unit/mail from hand-made data.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from email.headerregistry import Address
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from events_app.domain.events import location_text
+from events_app.domain.ical import Attendee, CalendarItem, itip_message
+from events_app.domain.vocab import country_name
+from events_app.mail.message import Outgoing, build_message, sender_address
+from events_app.mail.render import render
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The configuration values composition reads: the public address of the site and the default sender."""
+
+    public_url: str
+    mail_from: str
+    mail_from_name: str
+    password_reset_minutes: int = 0
+
+
+@functools.lru_cache(maxsize=256)  # the same few events and sessions over and over in a batch
+def when_text(starts: datetime, ends: datetime, tzid: str) -> str:
+    zone = ZoneInfo(tzid)
+    a, b = starts.astimezone(zone), ends.astimezone(zone)
+    end = b.strftime("%H:%M") if a.date() == b.date() else b.strftime("%Y-%m-%d %H:%M")
+    return f"{a.strftime('%Y-%m-%d %H:%M')} – {end} ({tzid}, UTC{a.strftime('%z')[:3]}:{a.strftime('%z')[3:]})"
+
+
+def local_text(value: datetime | str | None, tzid: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = value.astimezone(ZoneInfo(tzid))
+    return f"{local.strftime('%Y-%m-%d %H:%M')} ({tzid})"
+
+
+def event_item(
+    event: Mapping[str, Any], settings: MailSettings, sequence: int, extra_description: str = ""
+) -> CalendarItem:
+    """The calendar object of an event, as every invite, update, cancellation and feed shows it."""
+    where = location_text(
+        event["venue_name"], event["venue_address"], event["city"], country_name(event["country"]), event["online_url"]
+    )
+    description = "\n\n".join(
+        p
+        for p in (
+            event["description"],
+            (f"Online: {event['online_url']}" if event["online_url"] and where != event["online_url"] else ""),
+            extra_description,
+        )
+        if p
+    )
+    return CalendarItem(
+        uid=f"{event['calendar_uid']}",
+        sequence=sequence,
+        summary=event["title"],
+        starts_at=event["starts_at"],
+        ends_at=event["ends_at"],
+        tzid=event["timezone"],
+        organizer_email=event["organizer_email"] or settings.mail_from,
+        organizer_name=event["organizer_name"] or settings.mail_from_name,
+        description=description,
+        location=where,
+        url=f"{settings.public_url}/events/{event['id']}",
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _address(name: str, email: str) -> Address:
+    return sender_address(name, email)  # parsed once: the messages of a batch mostly share their sender
+
+
+def _message_id(outbox_id: int, sender_email: str) -> str:
+    domain = sender_email.rsplit("@", 1)[-1]
+    return f"<outbox-{outbox_id}@{domain}>"  # one per outbox row: a resend after a crash keeps it
+
+
+# ----------------------------------------------------------------------------- event, registration and session mail
+
+
+@dataclass(frozen=True)
+class SessionMail:
+    """A session an email is about: what the body shows and its calendar object (SEQUENCE set from the row)."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    item: CalendarItem
+
+
+@dataclass(frozen=True)
+class InvitationMail:
+    url: str
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AnnouncementMail:
+    subject: str
+    body: str
+    unsubscribe_url: str
+
+
+@dataclass(frozen=True)
+class EventMail:
+    """Everything one event-related outbox row's email shows (registration, invitation, session, announcement)."""
+
+    outbox_id: int
+    kind: str
+    language: str
+    recipient: str
+    calendar_method: str | None
+    calendar_sequence: int | None
+    event: Mapping[str, Any]  # the event row
+    person_name: str
+    person_email: str
+    payload: Mapping[str, Any] = field(default_factory=dict)  # the outbox row's payload, as enqueued
+    registration: Mapping[str, Any] = field(default_factory=dict)  # empty when about no registration
+    manage_url: str = ""
+    view_url: str = ""  # the read-only registration link an event invite carries
+    invitation: InvitationMail | None = None
+    session: SessionMail | None = None
+    announcement: AnnouncementMail | None = None
+
+
+def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -> Outgoing:
+    """The email of one event-related outbox row; `now` is the calendar's DTSTAMP."""
+    event = mail.event
+    payload: dict[str, Any] = dict(mail.payload)
+    person = {"name": mail.person_name, "email": mail.person_email}
+    headers: dict[str, str] = {}
+    if mail.invitation is not None:
+        payload["invitation_expires_text"] = local_text(mail.invitation.expires_at, event["timezone"])
+        payload["invitee_name"] = payload.get("name", "")
+    if mail.announcement is not None:
+        announcement = mail.announcement
+        payload["announcement"] = {
+            "subject": announcement.subject,
+            "body": announcement.body,
+            "paragraphs": [p.strip() for p in announcement.body.split("\n\n") if p.strip()],
+        }
+        payload["unsubscribe_url"] = announcement.unsubscribe_url
+        headers["List-Unsubscribe"] = f"<{announcement.unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    organizer_email = event["organizer_email"] or settings.mail_from
+    organizer_name = event["organizer_name"] or settings.mail_from_name
+    event_view = {
+        "title": event["title"],
+        "when": when_text(event["starts_at"], event["ends_at"], event["timezone"]),
+        "where": location_text(
+            event["venue_name"],
+            event["venue_address"],
+            event["city"],
+            country_name(event["country"]),
+            event["online_url"],
+        ),
+        "online_url": event["online_url"],
+    }
+    session = mail.session
+    if session is not None:
+        payload["session"] = {
+            "title": session.title,
+            "where": session.item.location,
+            "when": when_text(session.starts_at, session.ends_at, event["timezone"]),
+        }
+    context = {
+        "approved": False,
+        "reason": "",
+        **payload,
+        "person": person,
+        "event": event_view,
+        "registration": dict(mail.registration),
+        "manage_url": mail.manage_url,
+        "invitation_url": mail.invitation.url if mail.invitation is not None else "",
+        "organizer_name": organizer_name,
+        "language": mail.language,
+        "has_calendar": mail.calendar_method is not None,
+        "subject": "",
+        "offer_expires_text": local_text(payload.get("offer_expires_at"), event["timezone"]),
+    }
+    rendered = render(mail.kind, mail.language, context)
+    calendar = None
+    if mail.calendar_method and session is not None:
+        item = replace(
+            session.item,
+            sequence=mail.calendar_sequence,  # type: ignore[arg-type]  # set on every row with a calendar_method
+            organizer_email=organizer_email,
+            organizer_name=organizer_name,
+        )
+        calendar = itip_message(mail.calendar_method, item, Attendee(person["email"], person["name"]), now)
+    elif mail.calendar_method:
+        # The invite is forwarded, synced and shared with the calendar: it carries the read-only link only. The
+        # manage link (cancel, answers, personal data) stays in the email body.
+        item = event_item(
+            event,
+            settings,
+            mail.calendar_sequence,  # type: ignore[arg-type]  # set on every row with a calendar_method
+            f"Your registration: {mail.view_url}" if mail.view_url else "",
+        )
+        calendar = itip_message(mail.calendar_method, item, Attendee(person["email"], person["name"]), now)
+    message_id = _message_id(mail.outbox_id, organizer_email)
+    data = build_message(
+        rendered=rendered,
+        sender=_address(organizer_name, organizer_email),
+        recipient=mail.recipient,
+        recipient_name=person["name"],
+        calendar=calendar,
+        method=mail.calendar_method,
+        message_id=message_id,
+        reply_to=event["reply_to"] or None,
+        headers=headers,
+    )
+    return Outgoing(data, organizer_email, mail.recipient, message_id)
+
+
+# ----------------------------------------------------------------------------- mail about a person, not an event
+
+
+@dataclass(frozen=True)
+class PersonAccessMail:
+    """The single-use link to act on one's whole person (export, erase, profile)."""
+
+    outbox_id: int
+    kind: str
+    language: str
+    recipient: str
+    name: str
+    access_url: str
+    minutes: int
+    expires_at: datetime | str | None
+
+
+def compose_person_access_mail(mail: PersonAccessMail, settings: MailSettings) -> Outgoing:
+    context = {
+        "person": {"name": mail.name, "email": mail.recipient},
+        "access_url": mail.access_url,
+        "minutes": mail.minutes,
+        "expires_text": local_text(mail.expires_at, "UTC"),
+        "organizer_name": settings.mail_from_name,
+        "language": mail.language,
+        "subject": "",
+    }
+    message_id = _message_id(mail.outbox_id, settings.mail_from)
+    data = build_message(
+        rendered=render(mail.kind, mail.language, context),
+        sender=_address(settings.mail_from_name, settings.mail_from),
+        recipient=mail.recipient,
+        recipient_name=mail.name,
+        calendar=None,
+        method=None,
+        message_id=message_id,
+        reply_to=None,
+        headers={},
+    )
+    return Outgoing(data, settings.mail_from, mail.recipient, message_id)
+
+
+@dataclass(frozen=True)
+class PasswordResetMail:
+    """A password reset: `reset_url` holds the token when the request is still the live one (`live`)."""
+
+    outbox_id: int
+    kind: str
+    language: str
+    recipient: str
+    name: str
+    reset_url: str
+    live: bool
+
+
+def compose_password_reset_mail(mail: PasswordResetMail, settings: MailSettings) -> Outgoing:
+    rendered = render(
+        mail.kind,
+        mail.language,
+        {
+            "name": mail.name,
+            "reset_url": mail.reset_url,
+            "live": mail.live,
+            "minutes": settings.password_reset_minutes,
+            "sender_name": settings.mail_from_name,
+            "language": mail.language,
+            "subject": "",
+        },
+    )
+    message_id = _message_id(mail.outbox_id, settings.mail_from)
+    sender = Address(display_name=settings.mail_from_name, addr_spec=settings.mail_from)
+    data = build_message(
+        rendered=rendered, sender=sender, recipient=mail.recipient, recipient_name=mail.name, message_id=message_id
+    )
+    return Outgoing(data, settings.mail_from, mail.recipient, message_id)
