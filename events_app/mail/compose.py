@@ -14,10 +14,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.headerregistry import Address
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from events_app.domain.events import location_text
-from events_app.domain.ical import Attendee, CalendarItem, itip_message
+from events_app.domain.ical import (
+    METHOD_CANCEL,
+    METHOD_REQUEST,
+    Attendee,
+    CalendarItem,
+    itip_message,
+    itip_series_message,
+)
+from events_app.domain.meetings import Occurrence
+from events_app.domain.meetings import location_text as meeting_location_text
 from events_app.domain.vocab import country_name
 from events_app.mail.message import Outgoing, build_message, sender_address
 from events_app.mail.render import render
@@ -304,3 +314,119 @@ def compose_password_reset_mail(mail: PasswordResetMail, settings: MailSettings)
         rendered=rendered, sender=sender, recipient=mail.recipient, recipient_name=mail.name, message_id=message_id
     )
     return Outgoing(data, settings.mail_from, mail.recipient, message_id)
+
+
+# ----------------------------------------------------------------------------- meeting series
+
+
+UPCOMING_SHOWN = 12  # occurrences a meeting email lists
+
+
+def meeting_when(start: datetime, end: datetime, tzid: str) -> str:
+    zone = ZoneInfo(tzid)
+    a, b = start.astimezone(zone), end.astimezone(zone)
+    offset = a.strftime("%z")
+    return f"{a.strftime('%a %Y-%m-%d %H:%M')}–{b.strftime('%H:%M')} ({tzid}, UTC{offset[:3]}:{offset[3:]})"
+
+
+def _occurrence_view(occ: Occurrence, tzid: str, person_tz: str | None, rsvp_base: str) -> dict[str, Any]:
+    view = {
+        "id": occ.key,
+        "when": meeting_when(occ.starts_at, occ.ends_at, tzid),
+        "when_local": "",
+        "cancelled": occ.cancelled,
+        "moved": occ.moved,
+        "accept_url": f"{rsvp_base}?{urlencode({'answer': 'accepted', 'occurrence': occ.key})}",
+        "decline_url": f"{rsvp_base}?{urlencode({'answer': 'declined', 'occurrence': occ.key})}",
+        "tentative_url": f"{rsvp_base}?{urlencode({'answer': 'tentative', 'occurrence': occ.key})}",
+    }
+    if person_tz and person_tz != tzid:
+        view["when_local"] = meeting_when(occ.starts_at, occ.ends_at, person_tz)
+    return view
+
+
+@dataclass(frozen=True)
+class MeetingMail:
+    """One meeting outbox row's email: the series as it is now, the calendar objects to send (their ORGANIZER is
+    the recipient's own reply address, `reply_to`), and the recipient's links."""
+
+    outbox_id: int
+    kind: str  # as it is sent (an occurrence change whose occurrence is gone goes out as the whole invitation)
+    language: str
+    recipient: str
+    calendar_method: str | None
+    person_name: str
+    person_email: str
+    person_timezone: str | None
+    project_title: str
+    series: Mapping[str, Any]  # the series row: title, mode, timezone, location, online_url, description, rrule
+    agenda: Any  # the series' agenda as the templates list it
+    occurrences: tuple[Occurrence, ...]
+    occurrence: Occurrence | None  # the one occurrence the message is about, if any
+    items: tuple[CalendarItem, ...]  # the calendar objects of the iMIP part
+    reason: str
+    rsvp_base: str
+    feed_url: str
+    reply_to: str  # From and ORGANIZER
+    organizer_email: str  # the envelope sender
+    organizer_name: str
+
+
+def compose_meeting_mail(mail: MeetingMail, now: datetime) -> Outgoing:
+    """The email of one meeting outbox row, with its REQUEST or CANCEL for the series or one occurrence."""
+    method = mail.calendar_method
+    attendee = Attendee(mail.person_email, mail.person_name, rsvp=method == METHOD_REQUEST)
+    calendar = (
+        itip_series_message(method, list(mail.items), attendee, now)
+        if method in (METHOD_REQUEST, METHOD_CANCEL)
+        else None
+    )
+    series, tzid, rsvp_base = mail.series, mail.series["timezone"], mail.rsvp_base
+    upcoming = [
+        _occurrence_view(o, tzid, mail.person_timezone, rsvp_base)
+        for o in mail.occurrences
+        if o.ends_at > now and not o.cancelled
+    ][:UPCOMING_SHOWN]
+    context = {
+        "language": mail.language,
+        "subject": "",
+        "organizer_name": mail.organizer_name,
+        "has_calendar": calendar is not None,
+        "person": {"name": mail.person_name, "email": mail.person_email},
+        "project": {"title": mail.project_title},
+        "series": {
+            "title": series["title"],
+            "mode": series["mode"],
+            "timezone": tzid,
+            "where": meeting_location_text(series["mode"], series["location"], series["online_url"]),
+            "online_url": series["online_url"] if series["mode"] != "in_person" else "",
+            "description": series["description"],
+            "agenda": mail.agenda,
+            "recurring": bool(series["rrule"]),
+        },
+        "reason": mail.reason,
+        "occurrences": upcoming,
+        "occurrence": (
+            _occurrence_view(mail.occurrence, tzid, mail.person_timezone, rsvp_base) if mail.occurrence else None
+        ),
+        "rsvp": {
+            "accept_url": f"{rsvp_base}?answer=accepted",
+            "decline_url": f"{rsvp_base}?answer=declined",
+            "tentative_url": f"{rsvp_base}?answer=tentative",
+            "page_url": rsvp_base,
+        },
+        "feed_url": mail.feed_url,
+    }
+    rendered = render(mail.kind, mail.language, context)
+    message_id = _message_id(mail.outbox_id, mail.organizer_email)
+    # From equals ORGANIZER (clients ignore updates from anyone else); the envelope sender stays the plain mailbox.
+    data = build_message(
+        rendered=rendered,
+        sender=sender_address(mail.organizer_name, mail.reply_to),
+        recipient=mail.recipient,
+        recipient_name=mail.person_name,
+        calendar=calendar,
+        method=method,
+        message_id=message_id,
+    )
+    return Outgoing(data, mail.organizer_email, mail.recipient, message_id)
