@@ -93,7 +93,7 @@ def test_event_mail_without_organizer_is_sent_from_the_default_sender():
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_invitation_mail_shows_the_invitee_and_the_expiry(language):
+def test_invitation_mail_shows_the_invitee_the_expiry_and_the_link(language):
     mail = _mail(
         "invitation",
         language,
@@ -107,6 +107,10 @@ def test_invitation_mail_shows_the_invitee_and_the_expiry(language):
     message = parse(compose_event_mail(mail, SETTINGS, NOW).data)
     text = message.get_body(("plain",)).get_content()
     assert "Ana" in text and "2027-05-01 10:00 (Europe/Madrid)" in text
+    # The personal link is the point of the invitation: in the text and as the HTML's link.
+    link = "https://events.example.org/events/7/register?invitation=abc"
+    assert link in text
+    assert f'href="{link}"' in message.get_body(("html",)).get_content()
     assert message["Subject"].endswith("Congreso Mundial")
 
 
