@@ -29,7 +29,7 @@ from events_app.web.pages.i18n import (
 )
 
 WEB = Path(__file__).resolve().parents[3] / "events_app" / "web"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 TRANSLATED = [code for code in UI_LANGUAGES if code != DEFAULT_LANGUAGE]
 
 
@@ -56,6 +56,7 @@ def test_extraction_finds_the_template_texts():
     texts = page_strings()
     assert len(texts) > 300
     assert "{count} seats left" in texts
+    assert set(common.NOTICES.values()) <= texts  # marked with N_ in the page modules
 
 
 def test_every_language_has_a_catalogue():
