@@ -114,3 +114,17 @@ def test_datetimes_are_shown_in_the_events_zone():
 def test_numbers_follow_the_language():
     assert format_number("en", 12345.5) == "12,345.5"
     assert format_number("es", 12345.5) == "12.345,5"
+
+
+def test_page_environment_translates_through_jinjas_i18n_extension():
+    from events_app.web.pages import _environment
+
+    template = _environment().from_string(
+        '{{ _("{count} seats left", count=3) }} | {% trans %}Saved.{% endtrans %} | {{ day|date }} | {{ at|time("UTC") }}'
+    )
+    day, at = date(2026, 10, 6), datetime(2026, 10, 6, 14, 5, tzinfo=timezone.utc)
+    assert (
+        template.render(lang="es", day=day, at=at)
+        == "quedan 3 plazas | Guardado. | martes, 6 de octubre de 2026 | 14:05"
+    )
+    assert template.render(lang="en", day=day, at=at) == "3 seats left | Saved. | Tuesday, 6 October 2026 | 14:05"
