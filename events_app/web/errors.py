@@ -120,8 +120,8 @@ def cause_of(exc: BaseException) -> Cause:
 # --------------------------------------------------------------------------- answers
 
 
-# What pages say (English source texts; es.json translates them). The API keeps its own detail, which names the
-# field or the route to use.
+# What pages say (English source texts; the gettext catalogues under web/locales translate them). The API keeps its
+# own detail, which names the field or the route to use.
 PAGE_NOT_FOUND = {
     "event": "We could not find this event.",
     "registration": "We could not find this registration: check the link in your email.",

@@ -53,25 +53,48 @@ PAGE_HEADERS = {
 }
 
 
+def _language(context) -> str:
+    return context.get("lang", i18n.DEFAULT_LANGUAGE)
+
+
 def _environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
 
+    # Jinja's i18n extension: `_`, `gettext`, `ngettext` and {% trans %} translate through the request language's
+    # gettext catalogue (the page context's `lang`). `_("{count} seats left", count=3)` fills str.format names.
     @pass_context
     def gettext(context, text: str, **values) -> str:
-        return i18n.translate(context.get("lang", i18n.DEFAULT_LANGUAGE), text, **values)
+        return i18n.translate(_language(context), text, **values)
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, n: int, **values) -> str:
+        return i18n.ntranslate(_language(context), singular, plural, n, **values)
 
     @pass_context
     def date_filter(context, value, tzid=None) -> str:
-        return i18n.format_date(context.get("lang", i18n.DEFAULT_LANGUAGE), value, tzid)
+        return i18n.format_date(_language(context), value, tzid)
 
     @pass_context
     def datetime_filter(context, value, tzid=None) -> str:
-        return i18n.format_datetime(context.get("lang", i18n.DEFAULT_LANGUAGE), value, tzid)
+        return i18n.format_datetime(_language(context), value, tzid)
 
-    env.globals.update(_=gettext, ui_languages=i18n.UI_LANGUAGES, country_name=country_name)
-    env.filters.update(date=date_filter, datetime=datetime_filter, time=i18n.format_time)
+    @pass_context
+    def time_filter(context, value, tzid=None) -> str:
+        return i18n.format_time(value, tzid, _language(context))
+
+    @pass_context
+    def number_filter(context, value) -> str:
+        return i18n.format_number(_language(context), value)
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
+    env.globals.update(ui_languages=i18n.UI_LANGUAGES, country_name=country_name)
+    env.filters.update(date=date_filter, datetime=datetime_filter, time=time_filter, number=number_filter)
     return env
 
 

@@ -21,7 +21,7 @@ from events_app.domain.errors import DomainError, Gone, NotFound, Unauthorized
 from events_app.services.people import accounts
 from events_app.services.people.accounts import SESSION_LIFETIME, CurrentAccount
 from events_app.settings import get_settings
-from events_app.web.pages.i18n import LANG_COOKIE, choose_language
+from events_app.web.pages.i18n import LANG_COOKIE, N_, choose_language
 
 SESSION_COOKIE = "session"
 NOT_PAGES = ("/api", "/schema", "/swagger", "/health")
@@ -56,46 +56,47 @@ def page(
     )
 
 
-# Notices after a redirect (Post/Redirect/Get): a known key in ?done=, never free text from the URL.
+# Notices after a redirect (Post/Redirect/Get): a known key in ?done=, never free text from the URL. N_ marks them
+# for the catalogue check; the page translates them when it shows them.
 NOTICES = {
-    "cancelled": "Your registration is cancelled.",
-    "accepted": "You accepted the offer: your seat is confirmed.",
-    "member-added": "The member is registered; they will receive an email.",
-    "substituted": "The seat now belongs to the new member; both people are told by email.",
-    "saved": "Saved.",
-    "published": "The event is published.",
-    "approved": "Registration approved.",
-    "rejected": "Registration rejected.",
-    "moved": "Registration moved to the other category.",
-    "reg-cancelled": "Registration cancelled.",
-    "released": "Pending calendar updates were sent.",
-    "resent": "The message is queued again.",
-    "sent": "The announcement is queued for sending.",
-    "logged-out": "You are logged out.",
-    "link-sent": "If this address is registered, the manage link is on its way to it.",
-    "created": "Created.",
-    "booked": "The session is in your agenda.",
-    "dropped": "The session is no longer in your agenda.",
-    "answers-saved": "Your answers are saved.",
-    "invited": "The invitation is on its way.",
-    "code-created": "The access code is ready to hand out.",
-    "delegation-created": "The delegation is created; its head receives their manage link by email.",
-    "seats-saved": "The seat quota is saved.",
-    "series-updated": "The series is changed; every invitee receives the updated invitation.",
-    "unchanged": "Nothing changed, so nothing was sent.",
-    "series-cancelled": "The series is cancelled; every invitee receives a calendar cancellation.",
-    "occurrence-moved": "The meeting is changed; every invitee receives the update.",
-    "occurrence-cancelled": "The meeting is cancelled; every invitee receives a calendar cancellation.",
-    "event-cancelled": "The event is cancelled; everyone registered receives a calendar cancellation.",
-    "access-link-sent": "If we know this address, a link is on its way to it. It works once, for 30 minutes.",
-    "person-session-ended": "Your session has ended. Ask for a new link to continue.",
-    "profile-saved": "Your details are saved.",
-    "announcements-stopped": "You will receive no more announcements.",
-    "erased": "Your personal data is erased.",
-    "person-logged-out": "You are logged out of your personal data.",
-    "reset-sent": "If this address belongs to an organizer account, a link to choose a new password is on its way.",
-    "password-reset": "Your new password is saved and every session was logged out. Log in with it.",
-    "password-changed": "Your new password is saved; your other sessions were logged out.",
+    "cancelled": N_("Your registration is cancelled."),
+    "accepted": N_("You accepted the offer: your seat is confirmed."),
+    "member-added": N_("The member is registered; they will receive an email."),
+    "substituted": N_("The seat now belongs to the new member; both people are told by email."),
+    "saved": N_("Saved."),
+    "published": N_("The event is published."),
+    "approved": N_("Registration approved."),
+    "rejected": N_("Registration rejected."),
+    "moved": N_("Registration moved to the other category."),
+    "reg-cancelled": N_("Registration cancelled."),
+    "released": N_("Pending calendar updates were sent."),
+    "resent": N_("The message is queued again."),
+    "sent": N_("The announcement is queued for sending."),
+    "logged-out": N_("You are logged out."),
+    "link-sent": N_("If this address is registered, the manage link is on its way to it."),
+    "created": N_("Created."),
+    "booked": N_("The session is in your agenda."),
+    "dropped": N_("The session is no longer in your agenda."),
+    "answers-saved": N_("Your answers are saved."),
+    "invited": N_("The invitation is on its way."),
+    "code-created": N_("The access code is ready to hand out."),
+    "delegation-created": N_("The delegation is created; its head receives their manage link by email."),
+    "seats-saved": N_("The seat quota is saved."),
+    "series-updated": N_("The series is changed; every invitee receives the updated invitation."),
+    "unchanged": N_("Nothing changed, so nothing was sent."),
+    "series-cancelled": N_("The series is cancelled; every invitee receives a calendar cancellation."),
+    "occurrence-moved": N_("The meeting is changed; every invitee receives the update."),
+    "occurrence-cancelled": N_("The meeting is cancelled; every invitee receives a calendar cancellation."),
+    "event-cancelled": N_("The event is cancelled; everyone registered receives a calendar cancellation."),
+    "access-link-sent": N_("If we know this address, a link is on its way to it. It works once, for 30 minutes."),
+    "person-session-ended": N_("Your session has ended. Ask for a new link to continue."),
+    "profile-saved": N_("Your details are saved."),
+    "announcements-stopped": N_("You will receive no more announcements."),
+    "erased": N_("Your personal data is erased."),
+    "person-logged-out": N_("You are logged out of your personal data."),
+    "reset-sent": N_("If this address belongs to an organizer account, a link to choose a new password is on its way."),
+    "password-reset": N_("Your new password is saved and every session was logged out. Log in with it."),
+    "password-changed": N_("Your new password is saved; your other sessions were logged out."),
 }
 
 
