@@ -48,6 +48,8 @@ for _limit in (
     "RATE_LIMIT_RESEND_PER_EMAIL",
     "RATE_LIMIT_PERSON_LINK_PER_IP",
     "RATE_LIMIT_PERSON_LINK_PER_EMAIL",
+    "RATE_LIMIT_PASSWORD_RESET_PER_IP",
+    "RATE_LIMIT_PASSWORD_RESET_PER_EMAIL",
 ):
     os.environ.setdefault(_limit, "1000000/60")
 os.environ.setdefault("LOGIN_LOCKOUT_AFTER", "1000")
