@@ -19,7 +19,7 @@ import signal
 
 from aiosmtpd.smtp import SMTP
 
-from events_app.db.engine import DB, POOL_OPTIONS
+from events_app.db.engine import DB
 from events_app.services.meetings import meeting_rsvp
 
 log = logging.getLogger("workers.inbound")
@@ -44,7 +44,7 @@ class ReplyHandler:
 
 
 async def serve(host: str, port: int) -> None:
-    await DB.start_connection_pool(min_size=1, max_size=4, **POOL_OPTIONS)
+    await DB.start_connection_pool(min_size=1, max_size=4)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: SMTP(ReplyHandler(), data_size_limit=MAX_MESSAGE_BYTES, enable_SMTPUTF8=True, hostname="imip-inbound"),

@@ -11,7 +11,7 @@ import os
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from events_app.db.engine import DB, POOL_OPTIONS
+from events_app.db.engine import DB
 
 T = TypeVar("T")
 POOL_SIZE = 4
@@ -22,7 +22,7 @@ _pid: int | None = None
 
 async def _with_pool(coro: Awaitable[T]) -> T:
     if DB.pool is None:
-        await DB.start_connection_pool(min_size=1, max_size=POOL_SIZE, **POOL_OPTIONS)
+        await DB.start_connection_pool(min_size=1, max_size=POOL_SIZE)
     return await coro
 
 

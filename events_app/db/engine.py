@@ -5,8 +5,11 @@ The API opens a pool in its lifespan; workers and scripts use one connection per
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
@@ -22,6 +25,16 @@ class Engine(PostgresEngine):
     async def check_version(self) -> None:
         return None
 
+    async def get_new_connection(self) -> Any:
+        """A connection outside the pool (scripts, workers without a pool), with the same codecs as the pool's."""
+        connection = await super().get_new_connection()
+        await set_codecs(connection)
+        return connection
+
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        """Every pool gets the JSON codecs and the cheap reset, whoever opens it (API, workers, tests, benchmarks)."""
+        await super().start_connection_pool(**{**POOL_OPTIONS, **kwargs})
+
 
 DB = Engine(config={"dsn": get_settings().database_url}, log_queries=False)
 
@@ -34,6 +47,17 @@ def connection():
     return tx.connection
 
 
+# Values that JSON cannot say (datetimes, UUIDs, decimals) are stored as their text, as the service always has.
+_encode_json = functools.partial(json.dumps, default=str)
+
+
+async def set_codecs(connection: Any) -> None:
+    """json and jsonb columns arrive as Python values and are written from Python values: no json.loads/json.dumps
+    around queries. (Piccolo's query builder serialises JSON itself, so runtime SQL goes through named queries.)"""
+    for type_name in ("json", "jsonb"):
+        await connection.set_type_codec(type_name, encoder=_encode_json, decoder=json.loads, schema="pg_catalog")
+
+
 async def keep_session(connection) -> None:
     """Pool reset: nothing beyond what asyncpg always does (roll back an open transaction).
 
@@ -43,13 +67,13 @@ async def keep_session(connection) -> None:
     """
 
 
-POOL_OPTIONS = {"reset": keep_session}
+POOL_OPTIONS: dict[str, Any] = {"reset": keep_session, "init": set_codecs}
 
 
 @asynccontextmanager
 async def pool(max_size: int | None = None) -> AsyncIterator[None]:
     size = max_size or get_settings().db_pool_size
-    await DB.start_connection_pool(min_size=1, max_size=size, **POOL_OPTIONS)
+    await DB.start_connection_pool(min_size=1, max_size=size)
     try:
         yield
     finally:

@@ -8,7 +8,8 @@ from typing import Any
 from events_app.db.engine import DB
 
 
-async def _run(method: str, query: str, args: tuple) -> Any:
+async def run(method: str, query: str, args: tuple) -> Any:
+    """`method` of asyncpg's connection on the transaction in progress, else on a pooled (or a new) connection."""
     tx = DB.current_transaction.get()
     if tx is not None:
         return await getattr(tx.connection, method)(query, *args)
@@ -23,16 +24,16 @@ async def _run(method: str, query: str, args: tuple) -> Any:
 
 
 async def fetch(query: str, *args: Any) -> list:
-    return await _run("fetch", query, args)
+    return await run("fetch", query, args)
 
 
 async def fetchrow(query: str, *args: Any):
-    return await _run("fetchrow", query, args)
+    return await run("fetchrow", query, args)
 
 
 async def fetchval(query: str, *args: Any) -> Any:
-    return await _run("fetchval", query, args)
+    return await run("fetchval", query, args)
 
 
 async def execute(query: str, *args: Any) -> str:
-    return await _run("execute", query, args)
+    return await run("execute", query, args)

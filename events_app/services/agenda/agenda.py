@@ -120,7 +120,7 @@ async def log_change(
         event_id,
         session_id,
         action,
-        json.dumps(changes),
+        changes,
         sequence,
         account.id if account else None,
         actor or (account.email if account else ""),

@@ -33,7 +33,7 @@ async def record(
         event_id,
         subject,
         subject_id,
-        json.dumps(change, default=str),
+        change,
         now + delay,
         now,
     )

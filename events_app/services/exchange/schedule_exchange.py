@@ -221,7 +221,7 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
                                               created_at)
                    VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, clock_timestamp())""",
                 [
-                    (event_id, sid, action, json.dumps(diff), seq, account.id, f"{ACTOR} by {account.email}")
+                    (event_id, sid, action, diff, seq, account.id, f"{ACTOR} by {account.email}")
                     for sid, action, diff, seq in logs
                 ],
             )

@@ -363,7 +363,7 @@ async def create_series(account: CurrentAccount, project_id: int, fields: dict[s
             spec["rrule"],
             spec["first_start"],
             spec["last_end"],
-            _json(spec["host_rotation"]),
+            spec["host_rotation"],
         )
         await _write_agenda(series_id, spec["agenda"])
         await audit.record(account, "series.create", "meeting_series", series_id, None, spec, project_id=project_id)
@@ -376,12 +376,6 @@ async def create_series(account: CurrentAccount, project_id: int, fields: dict[s
             await _invite(series, c["person"], c["organization"], "new")
     await kick_outbox()
     return await get_series(account, series_id)
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 async def _agenda(series_id: int) -> list[dict]:
@@ -458,7 +452,7 @@ async def update_series(account: CurrentAccount, series_id: int, changes: dict[s
             spec["rrule"],
             spec["first_start"],
             spec["last_end"],
-            _json(spec["host_rotation"]),
+            spec["host_rotation"],
         )
         if spec["agenda"] != agenda:
             await _write_agenda(series_id, spec["agenda"])

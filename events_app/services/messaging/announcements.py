@@ -85,7 +85,7 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
             event_id,
             data["subject"].strip(),
             data["body"],
-            json.dumps(data["audience"]),
+            data["audience"],
             count,
             account.id,
         )

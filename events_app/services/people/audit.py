@@ -46,8 +46,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(_plain(value), default=str)
+def _json(value: Any) -> Any:
+    return None if value is None else _plain(value)
 
 
 async def record(

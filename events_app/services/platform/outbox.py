@@ -52,7 +52,7 @@ async def enqueue(
         registration_id,
         recipient,
         language,
-        json.dumps(payload or {}, default=str),
+        payload or {},
         calendar_method,
         calendar_sequence,
         dedupe_key,

@@ -186,7 +186,7 @@ async def promote_waiting(session_id: int) -> list[int]:
            VALUES ($1, $2, 'waitlist_promoted', $3::jsonb, $4, 'waiting list', clock_timestamp())""",
         session["event"],
         session_id,
-        json.dumps({"registrations": {"from": "waitlisted", "to": "booked", "ids": promoted}}),
+        {"registrations": {"from": "waitlisted", "to": "booked", "ids": promoted}},
         session["calendar_sequence"],
     )
     return promoted

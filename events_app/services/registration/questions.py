@@ -39,7 +39,7 @@ async def add(account: CurrentAccount, event_id: int, data: dict[str, Any]) -> d
             data["label"].strip(),
             data["kind"],
             bool(data.get("required")),
-            json.dumps(options),
+            options,
         )
         await audit.record(account, "question.create", "question", row["id"], None, dict(row), event_id=event_id)
     return _out(row)

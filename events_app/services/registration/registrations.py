@@ -233,7 +233,7 @@ async def insert_registration(
         status,
         nonce,
         digest(token),
-        json.dumps(answers),
+        answers,
         delegation_id,
         extra.get("invitation"),
         extra.get("access_code"),
@@ -389,7 +389,7 @@ async def register(
         event, category, context, extra = await _lock_for(event_id, data, person, now)
         extra["consent_version"] = policy
         check_registration_open("published", category["opens_at"], category["closes_at"], now, "category")
-        org = json.loads(context["organization"]) if context["organization"] else None
+        org = context["organization"]
         if person["organization_id"] is not None and org is None:
             require([FieldError("organization_id", "no organization has this id: see GET /api/organizations")])
         unlocked = bool(extra.get("invitation") or extra.get("access_code"))
@@ -401,7 +401,7 @@ async def register(
         unproven = membership_unproven(
             category["eligibility"], unlocked, person["email"], org["domains"] if org else []
         )
-        answers, errors = validate_answers(json.loads(context["questions"]), data.get("answers") or {})
+        answers, errors = validate_answers(context["questions"], data.get("answers") or {})
         require(errors)
         status = initial_status(
             Seats(event["capacity"], event["confirmed_count"], category["quota"], category["confirmed_count"]),
@@ -538,7 +538,7 @@ async def update_answers(token: str, answers: dict[str, Any]) -> dict:
         await sql.execute(
             "UPDATE registration SET answers = $2::jsonb, updated_at = now() WHERE id = $1",
             found["id"],
-            json.dumps(clean),
+            clean,
         )
     return await registration_out(found["id"])
 
