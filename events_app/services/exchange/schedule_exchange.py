@@ -8,7 +8,6 @@ or not at all. The file may bring conflicts; they are imported and listed by GET
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 

@@ -9,7 +9,6 @@ worker whether a row it claimed is still its own.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 

@@ -8,7 +8,6 @@ registration row lock keeps one delegate's concurrent bookings from overlapping 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from zoneinfo import ZoneInfo
 

@@ -13,6 +13,49 @@ from events_app.db import queries
 SERVICES = Path(queries.__file__).resolve().parent.parent / "services"
 QUERY_FILES = sorted(SERVICES.glob("*/queries.sql"))
 INLINE_SQL = re.compile(r"\b(?:sql\.(?:fetch|fetchrow|fetchval|execute|run)|connection\(\)\.\w+)\(")
+# Modules whose SQL has not yet moved to their capability's queries.sql. The list only shrinks: a module that
+# sends no inline SQL must leave it (the test below says so), and no new module may join it.
+NOT_YET_MOVED = {
+    "agenda/agenda.py",
+    "agenda/agenda_cache.py",
+    "agenda/agenda_publish.py",
+    "agenda/calendar_updates.py",
+    "events/dashboard.py",
+    "events/demo.py",
+    "events/event_calendar.py",
+    "events/events.py",
+    "exchange/schedule_exchange.py",
+    "meetings/meeting_calendar.py",
+    "meetings/meeting_feeds.py",
+    "meetings/meeting_mail.py",
+    "meetings/meeting_records.py",
+    "meetings/meeting_rsvp.py",
+    "meetings/meetings.py",
+    "meetings/projects.py",
+    "messaging/account_mail.py",
+    "messaging/announcements.py",
+    "messaging/deliveries.py",
+    "messaging/notifications.py",
+    "messaging/reminders.py",
+    "people/accounts.py",
+    "people/audit.py",
+    "people/offices.py",
+    "people/people.py",
+    "platform/calendar_sequence.py",
+    "platform/health.py",
+    "platform/outbox.py",
+    "privacy/person_access.py",
+    "privacy/privacy.py",
+    "registration/agenda_bookings.py",
+    "registration/delegations.py",
+    "registration/invitations.py",
+    "registration/questions.py",
+    "registration/registration_admin.py",
+    "registration/registration_links.py",
+    "registration/registrations.py",
+    "registration/seats.py",
+    "registration/session_mail.py",
+}
 
 
 @pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.parent.name)
@@ -29,8 +72,12 @@ def test_query_file_loads_with_names_purposes_and_parameters(path):
 @pytest.mark.parametrize("module", sorted(SERVICES.rglob("*.py")), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_service_module_sends_no_inline_sql(module):
     found = INLINE_SQL.findall(module.read_text())
+    name = str(module.relative_to(SERVICES))
 
-    assert found == [], f"{module.name} sends SQL written inline; give it a name in its capability's queries.sql"
+    if name in NOT_YET_MOVED:
+        assert found, f"{name} sends no inline SQL any more: remove it from NOT_YET_MOVED"
+    else:
+        assert found == [], f"{name} sends SQL written inline; give it a name in its capability's queries.sql"
 
 
 def test_missing_parameter_is_refused_before_the_database():
