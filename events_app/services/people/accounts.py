@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import FieldError, Forbidden, Gone, InvalidInput, NotFound, Unauthorized
 from events_app.domain.passwords import password_problems
@@ -31,10 +31,12 @@ from events_app.domain.security import (
 )
 from events_app.domain.text import clean_fields
 from events_app.jobs import kick_outbox
+from events_app.services.people.rows import AccountRow, LoginAccount
 from events_app.services.platform import limits, outbox
 from events_app.settings import get_settings
 
 log = logging.getLogger(__name__)
+Q = queries.load(__file__, rows=(AccountRow, LoginAccount))
 SESSION_LIFETIME = timedelta(hours=12)
 ARGON2_THREADS = 2
 # Verifying against a real hash when the email is unknown keeps both answers equally slow.
@@ -90,48 +92,31 @@ async def login(email: str, password: str, *, client: str) -> tuple[str, datetim
     """A bearer token for a right password. `client` is the caller's address as web.abuse.login() decided it
     (which also refuses while this email is locked for that address): failures are counted per email and address,
     and lock that pair for a growing time (429), for known and unknown emails alike."""
-    row = await sql.fetchrow(
-        "SELECT id, email, name, is_admin, password_hash FROM account WHERE email = $1 AND is_active",
-        email.strip().lower(),
-    )
-    if not await verify_off_loop(row["password_hash"] if row else _DUMMY_HASH, password) or row is None:
+    row = await Q.account_for_login(email=email.strip().lower())
+    if not await verify_off_loop(row.password_hash if row else _DUMMY_HASH, password) or row is None:
         await limits.login_failed(email, client)
         raise Unauthorized("email or password is wrong")
     await limits.login_succeeded(email, client)
     token = new_bearer_token()
     expires = datetime.now(timezone.utc) + SESSION_LIFETIME
-    await sql.execute(
-        "INSERT INTO auth_session (token_hash, account, created_at, expires_at) VALUES ($1, $2, now(), $3)",
-        digest(token),
-        row["id"],
-        expires,
-    )
-    return token, expires, CurrentAccount(row["id"], row["email"], row["name"], row["is_admin"])
+    await Q.start_account_session(token_hash=digest(token), account_id=row.id, expires_at=expires)
+    return token, expires, CurrentAccount(row.id, row.email, row.name, row.is_admin)
 
 
 async def logout(token: str) -> None:
-    await sql.execute("DELETE FROM auth_session WHERE token_hash = $1", digest(token))
+    await Q.end_account_session(token_hash=digest(token))
 
 
 async def authenticate(token: str) -> CurrentAccount:
-    row = await sql.fetchrow(
-        """SELECT a.id, a.email, a.name, a.is_admin FROM auth_session s JOIN account a ON a.id = s.account
-           WHERE s.token_hash = $1 AND s.expires_at > now() AND a.is_active""",
-        digest(token),
-    )
+    row = await Q.account_for_session(token_hash=digest(token))
     if row is None:
         raise Unauthorized("the token is unknown or expired: log in again at POST /api/auth/login")
-    return CurrentAccount(row["id"], row["email"], row["name"], row["is_admin"])
+    return CurrentAccount(row.id, row.email, row.name, row.is_admin)
 
 
 async def require_coordinator(account: CurrentAccount, project_id: int) -> None:
     """NotFound for an unknown project, Forbidden unless the account coordinates it (administrators may all)."""
-    row = await sql.fetchrow(
-        "SELECT p.id, EXISTS(SELECT 1 FROM project_coordinator c WHERE c.project = p.id AND c.account = $2) AS mine"
-        " FROM pilot_project p WHERE p.id = $1",
-        project_id,
-        account.id,
-    )
+    row = await Q.project_coordination(project_id=project_id, account_id=account.id)
     if row is None:
         raise NotFound("pilot project")
     if not (row["mine"] or account.is_admin):
@@ -141,13 +126,7 @@ async def require_coordinator(account: CurrentAccount, project_id: int) -> None:
 async def require_organizer(account: CurrentAccount, event_id: int) -> None:
     """NotFound for an unknown event, Forbidden unless the account may manage it: an organizer of the event, staff
     of the regional office the event belongs to, or an administrator."""
-    row = await sql.fetchrow(
-        "SELECT e.id, EXISTS(SELECT 1 FROM event_organizer o WHERE o.event = e.id AND o.account = $2)"
-        " OR EXISTS(SELECT 1 FROM office_staff s WHERE s.office = e.office AND s.account = $2) AS mine"
-        " FROM event e WHERE e.id = $1",
-        event_id,
-        account.id,
-    )
+    row = await Q.event_management(event_id=event_id, account_id=account.id)
     if row is None:
         raise NotFound("event")
     if not (row["mine"] or account.is_admin):
@@ -164,7 +143,7 @@ async def require_staff(account: CurrentAccount) -> None:
     organizations, e.g. their registered email domains)."""
     if account.is_admin:
         return
-    if not await sql.fetchval("SELECT 1 FROM office_staff WHERE account = $1 LIMIT 1", account.id):
+    if not await Q.is_office_staff(account_id=account.id):
         raise Forbidden("only administrators and office staff may do this")
 
 
@@ -173,16 +152,8 @@ async def create_account(email: str, name: str, password: str, *, is_admin: bool
     first, seeding sets the demo password it is given)."""
     name = clean_fields({"name": name}, ("name",))["name"]
     password_hash = await hash_off_loop(password)
-    return await sql.fetchval(
-        """INSERT INTO account (email, name, password_hash, is_admin, is_active, created_at)
-           VALUES ($1, $2, $3, $4, true, now())
-           ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, password_hash = EXCLUDED.password_hash,
-                                             is_admin = EXCLUDED.is_admin, is_active = true
-           RETURNING id""",
-        email.strip().lower(),
-        name,
-        password_hash,
-        is_admin,
+    return await Q.create_or_reset_account(
+        email=email.strip().lower(), name=name, password_hash=password_hash, is_admin=is_admin
     )
 
 
@@ -195,7 +166,7 @@ async def change_password(
     """Set a new password after checking the current one. Every other session of the account ends (the one whose
     token is `keep_token` stays, so the organizer who changed it is not logged out); outstanding reset links die.
     Returns the number of sessions ended."""
-    row = await sql.fetchrow("SELECT password_hash FROM account WHERE id = $1 AND is_active", account.id)
+    row = await Q.active_account_password_hash(account_id=account.id)
     if row is None:
         raise Unauthorized()
     if not await verify_off_loop(row["password_hash"], current_password):
@@ -210,12 +181,10 @@ async def change_password(
 
 async def _set_password(account_id: int, password_hash: str, keep_token: str | None) -> int:
     """Inside a transaction: the new hash, every session but `keep_token`'s ended, reset links used up."""
-    await sql.execute("UPDATE account SET password_hash = $2 WHERE id = $1", account_id, password_hash)
-    await sql.execute("UPDATE password_reset SET used_at = now() WHERE account = $1 AND used_at IS NULL", account_id)
-    status = await sql.execute(
-        "DELETE FROM auth_session WHERE account = $1 AND token_hash <> $2",
-        account_id,
-        digest(keep_token) if keep_token else "",
+    await Q.set_account_password(account_id=account_id, password_hash=password_hash)
+    await Q.use_up_password_resets(account_id=account_id)
+    status = await Q.end_other_account_sessions(
+        account_id=account_id, keep_token_hash=digest(keep_token) if keep_token else ""
     )
     return int(status.split()[-1])
 
@@ -226,20 +195,18 @@ async def request_password_reset(email: str, language: str = "en") -> None:
     replaces older links."""
     settings = get_settings()
     address = email.strip().lower()
-    account = await sql.fetchrow("SELECT id, email FROM account WHERE email = $1 AND is_active", address)
+    account = await Q.active_account_by_email(email=address)
     if account is None:
         return
     nonce = new_nonce()
     token = password_reset_token(settings.secret_key, nonce)
     async with DB.transaction():
-        await sql.execute("DELETE FROM password_reset WHERE account = $1", account["id"])
-        reset_id = await sql.fetchval(
-            """INSERT INTO password_reset (account, token_nonce, token_hash, created_at, expires_at)
-               VALUES ($1, $2, $3, now(), now() + $4::interval) RETURNING id""",
-            account["id"],
-            nonce,
-            digest(token),
-            timedelta(minutes=settings.password_reset_minutes),
+        await Q.delete_password_resets(account_id=account["id"])
+        reset_id = await Q.insert_password_reset(
+            account_id=account["id"],
+            token_nonce=nonce,
+            token_hash=digest(token),
+            lifetime=timedelta(minutes=settings.password_reset_minutes),
         )
         await outbox.enqueue(
             "password_reset",
@@ -259,11 +226,7 @@ def _reset_link_gone() -> Gone:
 
 async def check_reset_token(token: str) -> str:
     """The email of the account a live reset link belongs to; 410 if the link is unknown, used or expired."""
-    email = await sql.fetchval(
-        """SELECT a.email FROM password_reset r JOIN account a ON a.id = r.account
-           WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now() AND a.is_active""",
-        digest(token),
-    )
+    email = await Q.live_reset_link_email(token_hash=digest(token))
     if email is None:
         raise _reset_link_gone()
     return email
@@ -276,11 +239,7 @@ async def reset_password(token: str, new_password: str) -> None:
     check_new_password(new_password, "password", email)
     password_hash = await hash_off_loop(new_password)
     async with DB.transaction():
-        account_id = await sql.fetchval(
-            """UPDATE password_reset SET used_at = now()
-               WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING account""",
-            digest(token),
-        )
+        account_id = await Q.use_reset_link(token_hash=digest(token))
         if account_id is None:  # used by a concurrent request in the meantime
             raise _reset_link_gone()
         ended = await _set_password(account_id, password_hash, None)

@@ -12,8 +12,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from events_app.db import sql
+import msgspec
+
+from events_app.db import queries
 from events_app.services.people.accounts import CurrentAccount, require_admin
+
+Q = queries.load(__file__)
 
 # Never copied into the trail, whatever a caller passes.
 SECRET_KEYS = {
@@ -30,6 +34,8 @@ SECRET_KEYS = {
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, msgspec.Struct):  # a typed row
+        value = msgspec.structs.asdict(value)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items() if str(k) not in SECRET_KEYS}
     if isinstance(value, (list, tuple, set)):
@@ -39,7 +45,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (UUID, Decimal)):
         return str(value)
     if isinstance(value, str) and value[:1] in "[{":
-        try:  # JSONB columns arrive as text from asyncpg
+        try:  # JSON text a caller read elsewhere (e.g. through the ORM) is stored as the value it stands for
             return json.loads(value)
         except ValueError:
             return value
@@ -66,19 +72,16 @@ async def record(
         event_id = int(subject_id)
     if subject_type == "project" and project_id is None:
         project_id = int(subject_id)
-    await sql.execute(
-        """INSERT INTO audit_log (at, account, account_email, action, subject_type, subject_id, event, project,
-                                  before, after)
-           VALUES (clock_timestamp(), $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)""",
-        account.id if account else None,
-        account.email if account else "",
-        action,
-        subject_type,
-        "" if subject_id is None else str(subject_id),
-        event_id,
-        project_id,
-        _json(before),
-        _json(after),
+    await Q.record_audit_entry(
+        account_id=account.id if account else None,
+        account_email=account.email if account else "",
+        action=action,
+        subject_type=subject_type,
+        subject_id="" if subject_id is None else str(subject_id),
+        event_id=event_id,
+        project_id=project_id,
+        before=_json(before),
+        after=_json(after),
     )
 
 
@@ -100,26 +103,12 @@ async def entries(
 ) -> list[dict]:
     """Newest first; page with before_id (the smallest id of the previous page). Administrators only."""
     require_admin(account)
-    rows = await sql.fetch(
-        """SELECT id, at, account AS account_id, account_email, action, subject_type, subject_id, event AS event_id,
-                  project AS project_id, before, after
-           FROM audit_log
-           WHERE ($1::int IS NULL OR event = $1) AND ($2::int IS NULL OR project = $2)
-             AND ($3::text IS NULL OR account_email = lower($3)) AND ($4::text IS NULL OR action LIKE $4 || '%')
-             AND ($5::bigint IS NULL OR id < $5)
-           ORDER BY id DESC LIMIT $6""",
-        event_id,
-        project_id,
-        actor,
-        action,
-        before_id,
-        max(1, min(limit, 500)),
+    rows = await Q.audit_entries(
+        event_id=event_id,
+        project_id=project_id,
+        actor=actor,
+        action=action,
+        before_id=before_id,
+        page_size=max(1, min(limit, 500)),
     )
-    out = []
-    for r in rows:
-        item = dict(r)
-        for key in ("before", "after"):
-            if isinstance(item[key], str):
-                item[key] = json.loads(item[key])
-        out.append(item)
-    return out
+    return [dict(r) for r in rows]

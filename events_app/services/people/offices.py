@@ -6,24 +6,21 @@ administrator or by staff of that office.
 
 from __future__ import annotations
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.text import clean_fields
 from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount, require_admin
 
+Q = queries.load(__file__)
+
 
 async def check_assignable(account: CurrentAccount, office_id: int | None) -> None:
     """An event may be put in an office by administrators and by that office's staff (422 otherwise)."""
     if office_id is None:
         return
-    row = await sql.fetchrow(
-        "SELECT o.id, EXISTS(SELECT 1 FROM office_staff s WHERE s.office = o.id AND s.account = $2) AS staff"
-        " FROM office o WHERE o.id = $1",
-        office_id,
-        account.id,
-    )
+    row = await Q.office_assignability(office_id=office_id, account_id=account.id)
     if row is None:
         require([FieldError("office_id", "no office has this id: see GET /api/admin/offices")])
     if not (row["staff"] or account.is_admin):
@@ -31,26 +28,17 @@ async def check_assignable(account: CurrentAccount, office_id: int | None) -> No
 
 
 async def office_out(office_id: int) -> dict:
-    row = await sql.fetchrow("SELECT id, name, region, created_at FROM office WHERE id = $1", office_id)
+    row = await Q.office_by_id(office_id=office_id)
     if row is None:
         raise NotFound("office")
-    staff = await sql.fetch(
-        "SELECT a.id, a.email, a.name FROM office_staff s JOIN account a ON a.id = s.account"
-        " WHERE s.office = $1 ORDER BY a.email",
-        office_id,
-    )
-    events = await sql.fetch("SELECT id FROM event WHERE office = $1 ORDER BY starts_at, id", office_id)
+    staff = await Q.office_staff(office_id=office_id)
+    events = await Q.office_event_ids(office_id=office_id)
     return {**dict(row), "staff": [dict(s) for s in staff], "event_ids": [e["id"] for e in events]}
 
 
 async def list_offices(account: CurrentAccount) -> list[dict]:
     """Administrators see every office; staff see their own."""
-    rows = await sql.fetch(
-        "SELECT o.id FROM office o WHERE $2 OR EXISTS(SELECT 1 FROM office_staff s WHERE s.office = o.id"
-        " AND s.account = $1) ORDER BY o.name",
-        account.id,
-        account.is_admin,
-    )
+    rows = await Q.offices_visible_to(account_id=account.id, is_admin=account.is_admin)
     return [await office_out(r["id"]) for r in rows]
 
 
@@ -60,11 +48,9 @@ async def create_office(account: CurrentAccount, name: str, region: str) -> dict
     name, region = cleaned["name"], cleaned["region"]
     require([FieldError("name", "must not be empty")] if not name else [])
     async with DB.transaction():
-        if await sql.fetchval("SELECT 1 FROM office WHERE name = $1", name):
+        if await Q.office_name_taken(name=name):
             raise Conflict(f"an office named {name!r} exists already", "name")
-        office_id = await sql.fetchval(
-            "INSERT INTO office (name, region, created_at) VALUES ($1, $2, now()) RETURNING id", name, region.strip()
-        )
+        office_id = await Q.create_office(name=name, region=region.strip())
         await audit.record(account, "office.create", "office", office_id, None, {"name": name, "region": region})
     return await office_out(office_id)
 
@@ -72,13 +58,11 @@ async def create_office(account: CurrentAccount, name: str, region: str) -> dict
 async def add_staff(account: CurrentAccount, office_id: int, email: str) -> dict:
     require_admin(account)
     await office_out(office_id)
-    other = await sql.fetchval("SELECT id FROM account WHERE email = $1 AND is_active", email.strip().lower())
+    other = await Q.active_account_id_by_email(email=email.strip().lower())
     if other is None:
         require([FieldError("email", "no active account has this email; create the account first")])
     async with DB.transaction():
-        added = await sql.execute(
-            "INSERT INTO office_staff (office, account) VALUES ($1, $2) ON CONFLICT DO NOTHING", office_id, other
-        )
+        added = await Q.add_office_staff(office_id=office_id, account_id=other)
         if added != "INSERT 0 0":
             await audit.record(account, "office.add_staff", "office", office_id, None, {"account": email.lower()})
     return await office_out(office_id)
@@ -87,9 +71,7 @@ async def add_staff(account: CurrentAccount, office_id: int, email: str) -> dict
 async def remove_staff(account: CurrentAccount, office_id: int, account_id: int) -> dict:
     require_admin(account)
     async with DB.transaction():
-        removed = await sql.execute(
-            "DELETE FROM office_staff WHERE office = $1 AND account = $2", office_id, account_id
-        )
+        removed = await Q.remove_office_staff(office_id=office_id, account_id=account_id)
         if removed == "DELETE 0":
             raise NotFound("staff member of this office")
         await audit.record(account, "office.remove_staff", "office", office_id, {"account_id": account_id}, None)

@@ -1,12 +1,14 @@
 """The SQL that applies domain.sequence: the one form of SEQUENCE growth, per table, used by every writer.
 
-Fragments are constants (no input is ever formatted into them); statements that grow the SEQUENCE as part of a
-larger statement (the registration statement, seats.notify) embed GROW / grow_when so they stay one round trip.
+bump_event/bump_session/bump_series run the named queries of platform/queries.sql. A statement that grows the
+SEQUENCE as part of a larger statement (the registration statement, seats.notify) writes the growth in its own
+queries.sql exactly as GROW / grow_when / cancelled_before give it, so it stays one round trip;
+tests/unit/db/test_shared_sql_rules.py reads every queries.sql and fails on any other form of the rule.
 """
 
 from __future__ import annotations
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.domain.sequence import SEQUENCE_STEP
 
 # SET clause: grow by one step (a change of time, place or status, or a CANCEL).
@@ -27,22 +29,18 @@ def cancelled_before(event: str, person: str) -> str:
     )
 
 
-BUMP_EVENT = f"UPDATE event SET {GROW}, updated_at = now() WHERE id = $1 RETURNING calendar_sequence"
-BUMP_SESSION = (
-    f"UPDATE agenda_session SET {GROW}, updated_at = clock_timestamp() WHERE id = $1 RETURNING calendar_sequence, event"
-)
-BUMP_SERIES = f"UPDATE meeting_series SET {GROW}, updated_at = now() WHERE id = $1 RETURNING calendar_sequence"
+Q = queries.load(__file__)
 
 
 async def bump_event(event_id: int) -> int:
-    return await sql.fetchval(BUMP_EVENT, event_id)
+    return await Q.bump_event_sequence(event_id=event_id)
 
 
 async def bump_session(session_id: int):
     """Grow an agenda session's SEQUENCE; returns the row (calendar_sequence, event)."""
-    return await sql.fetchrow(BUMP_SESSION, session_id)
+    return await Q.bump_session_sequence(session_id=session_id)
 
 
 async def bump_series(series_id: int) -> int:
     """Grow a meeting series' SEQUENCE (and the feed's DTSTAMP through updated_at)."""
-    return await sql.fetchval(BUMP_SERIES, series_id)
+    return await Q.bump_series_sequence(series_id=series_id)

@@ -6,14 +6,16 @@ import asyncio
 
 import redis.asyncio as redis
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.settings import get_settings
+
+Q = queries.load(__file__)
 
 
 async def check() -> tuple[str, str]:
     async def database() -> str:
         try:
-            await asyncio.wait_for(sql.fetchval("SELECT 1"), 2)
+            await asyncio.wait_for(Q.database_answers(), 2)
             return "ok"
         except Exception as exc:
             return f"unavailable: {type(exc).__name__}"

@@ -12,12 +12,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.settings import get_settings
 
+Q = queries.load(__file__)
 MAX_ATTEMPTS = 8
-# The columns of a new message, and the values every new message starts with (status .. message_id), for the
-# statements that write messages as part of a larger change (a registration's first message).
+# The columns of a new message, and the values every new message starts with (status .. message_id), as
+# enqueue_message in platform/queries.sql writes them, for statements that write messages as part of a larger
+# change (a registration's first message).
 COLUMNS = """(kind, event, registration, recipient, language, payload, calendar_method, calendar_sequence, status,
               attempts, next_attempt_at, last_error, message_id, dedupe_key, created_at)"""
 NEW_ROW_DEFAULTS = "'pending', 0, now(), '', ''"
@@ -42,35 +44,22 @@ async def enqueue(
     """
     if recipient.endswith(".invalid"):
         return None
-    return await sql.fetchval(
-        f"""INSERT INTO outbox_message {COLUMNS}
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, {NEW_ROW_DEFAULTS}, $9, now())
-           ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id""",
-        kind,
-        event_id,
-        registration_id,
-        recipient,
-        language,
-        payload or {},
-        calendar_method,
-        calendar_sequence,
-        dedupe_key,
+    return await Q.enqueue_message(
+        kind=kind,
+        event_id=event_id,
+        registration_id=registration_id,
+        recipient=recipient,
+        language=language,
+        payload=payload or {},
+        calendar_method=calendar_method,
+        calendar_sequence=calendar_sequence,
+        dedupe_key=dedupe_key,
     )
 
 
 async def claim(limit: int) -> list[dict]:
     """Lease up to `limit` due messages (pending, or sending with an expired lease) to this worker."""
-    rows = await sql.fetch(
-        """UPDATE outbox_message AS o SET status = 'sending', lease_until = now() + $2::interval,
-                  attempts = o.attempts + 1
-           WHERE o.id IN (SELECT id FROM outbox_message
-                          WHERE (status = 'pending' AND next_attempt_at <= now())
-                             OR (status = 'sending' AND lease_until < now())
-                          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING o.*""",
-        limit,
-        timedelta(seconds=get_settings().outbox_lease_seconds),
-    )
+    rows = await Q.claim_due_messages(batch_size=limit, lease=timedelta(seconds=get_settings().outbox_lease_seconds))
     return [dict(r) for r in sorted(rows, key=lambda r: r["id"])]
 
 
@@ -82,25 +71,16 @@ async def renew(rows: list[dict]) -> set[int]:
     """
     if not rows:
         return set()
-    renewed = await sql.fetch(
-        """UPDATE outbox_message AS o SET lease_until = now() + $3::interval
-           FROM unnest($1::int[], $2::int[]) AS held(id, attempts)
-           WHERE o.id = held.id AND o.attempts = held.attempts AND o.status = 'sending'
-           RETURNING o.id""",
-        [r["id"] for r in rows],
-        [r["attempts"] for r in rows],
-        timedelta(seconds=get_settings().outbox_lease_seconds),
+    renewed = await Q.renew_leases(
+        ids=[r["id"] for r in rows],
+        attempts=[r["attempts"] for r in rows],
+        lease=timedelta(seconds=get_settings().outbox_lease_seconds),
     )
     return {r["id"] for r in renewed}
 
 
 async def mark_sent(message_id: int, header_id: str) -> None:
-    await sql.execute(
-        "UPDATE outbox_message SET status = 'sent', sent_at = now(), lease_until = NULL, message_id = $2,"
-        " last_error = '' WHERE id = $1",
-        message_id,
-        header_id,
-    )
+    await Q.mark_message_sent(message_id=message_id, header_id=header_id)
 
 
 def backoff(attempts: int, base: float | None = None) -> timedelta:
@@ -114,26 +94,15 @@ async def mark_retry(message_id: int, attempts: int, error: str) -> str:
     if attempts >= MAX_ATTEMPTS:
         await mark_failed(message_id, f"gave up after {attempts} attempts: {error}")
         return "failed"
-    await sql.execute(
-        "UPDATE outbox_message SET status = 'pending', lease_until = NULL, next_attempt_at = $2, last_error = $3"
-        " WHERE id = $1",
-        message_id,
-        datetime.now(timezone.utc) + backoff(attempts),
-        error[:2000],
+    await Q.mark_message_retry(
+        message_id=message_id, next_attempt_at=datetime.now(timezone.utc) + backoff(attempts), error=error[:2000]
     )
     return "pending"
 
 
 async def mark_failed(message_id: int, error: str) -> None:
-    await sql.execute(
-        "UPDATE outbox_message SET status = 'failed', lease_until = NULL, last_error = $2 WHERE id = $1",
-        message_id,
-        error[:2000],
-    )
+    await Q.mark_message_failed(message_id=message_id, error=error[:2000])
 
 
 async def due_count() -> int:
-    return await sql.fetchval(
-        "SELECT count(*) FROM outbox_message WHERE (status = 'pending' AND next_attempt_at <= now())"
-        " OR (status = 'sending' AND lease_until < now())"
-    )
+    return await Q.due_message_count()
