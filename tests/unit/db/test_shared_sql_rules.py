@@ -1,0 +1,226 @@
+"""Shared rules keep one text: where a rule's SQL must sit inside several named queries (to keep a hot path one
+statement), every copy is the same expression, and the queries that carry it are the ones listed here.
+
+Each rule below reads every services/*/queries.sql, finds each statement applying the rule, and checks (1) that
+the copy is the rule's one form, and (2) which queries apply it, per capability. A query that starts applying a
+rule must be added to its rule's EXPECTED mapping (one line per capability), so a new copy is reviewed, and a
+copy that drifts from the form fails here instead of in someone's calendar.
+
+Comparisons ignore layout (runs of whitespace, spaces inside parentheses) and, for fragments that take
+parameters, the parameters' names (each statement names its own; the same parameter must stand in the same
+places).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from events_app.db import queries
+from events_app.domain.sequence import SEQUENCE_STEP
+from events_app.services.platform import calendar_sequence
+
+SERVICES = Path(queries.__file__).resolve().parent.parent / "services"
+_NAME = re.compile(r"^--\s*name:\s*([A-Za-z_]\w*)", re.M)
+_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def normalized(text: str) -> str:
+    """SQL text without its layout: one space between words, none just inside parentheses."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", text))
+
+
+def anonymous(text: str) -> str:
+    """Parameters renamed :p1, :p2, ... in the order they first appear, so copies compare whatever they call them."""
+    names: dict[str, str] = {}
+    return _PARAMETER.sub(lambda m: names.setdefault(m.group(1), f":p{len(names) + 1}"), text)
+
+
+def statements() -> dict[tuple[str, str], str]:
+    """{(capability, query name): normalized SQL} over every queries.sql (comment lines left out)."""
+    found: dict[tuple[str, str], str] = {}
+    for path in sorted(SERVICES.glob("*/queries.sql")):
+        blocks = _NAME.split(path.read_text())
+        for name, body in zip(blocks[1::2], blocks[2::2], strict=True):
+            lines = [line for line in body.splitlines()[1:] if not line.lstrip().startswith("--")]
+            found[(path.parent.name, name)] = normalized("\n".join(lines))
+    return found
+
+
+def by_capability(keys) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for capability, name in keys:
+        out.setdefault(capability, set()).add(name)
+    return out
+
+
+ALL = statements()
+
+
+def test_the_statements_are_found():
+    assert ("platform", "bump_event_sequence") in ALL
+    assert ("people", "link_or_create_person") in ALL
+
+
+# --------------------------------------------------------------------------- calendar SEQUENCE growth
+#
+# domain.sequence: a SEQUENCE grows by SEQUENCE_STEP, unconditionally (a change of time/place/status, a CANCEL:
+# calendar_sequence.GROW) or, for a REQUEST to someone sent a CANCEL before, on the condition
+# calendar_sequence.cancelled_before(event, person) (calendar_sequence.grow_when). Nothing else may grow it.
+
+SEQUENCE_GROWTH_EXPECTED = {
+    "platform": {"bump_event_sequence", "bump_session_sequence", "bump_series_sequence"},
+}
+_GROWTH = re.compile(r"\bcalendar_sequence\s*=\s*calendar_sequence\b")
+
+
+def _template(fragment: str, *holes: str) -> re.Pattern[str]:
+    """A regular expression for `fragment` (normalized) where each hole string may be any SQL expression."""
+    pattern = re.escape(normalized(fragment))
+    for hole in holes:
+        pattern = pattern.replace(re.escape(hole), "(.+?)")
+    return re.compile(pattern)
+
+
+_GROW = normalized(calendar_sequence.GROW)
+_GROW_WHEN = normalized(calendar_sequence.grow_when("\x00COND\x00"))
+_WHEN_PREFIX, _WHEN_SUFFIX = _GROW_WHEN.split("\x00COND\x00")
+_CANCELLED_BEFORE = _template(calendar_sequence.cancelled_before("\x00E\x00", "\x00P\x00"), "\x00E\x00", "\x00P\x00")
+
+
+def sequence_growth_problems(sql: str) -> list[str]:
+    """What is wrong with each SEQUENCE growth in a statement ([] when every one has the rule's form)."""
+    problems = []
+    for match in _GROWTH.finditer(sql):
+        rest = sql[match.start() :]
+        if rest.startswith(_GROW) and not re.match(r"\s*[-+*/|]", rest[len(_GROW) :]):
+            continue
+        if rest.startswith(_WHEN_PREFIX) and _WHEN_SUFFIX in rest:
+            condition = rest[len(_WHEN_PREFIX) : rest.index(_WHEN_SUFFIX)]
+            if _CANCELLED_BEFORE.fullmatch(condition):
+                continue
+            problems.append(f"grows on a condition other than calendar_sequence.cancelled_before: {condition}")
+            continue
+        problems.append(f"grows other than by calendar_sequence.GROW / grow_when: {rest[:120]}")
+    return problems
+
+
+def test_the_rule_grows_by_one_step():
+    grow, grow_when = _GROW, _GROW_WHEN
+
+    assert grow == f"calendar_sequence = calendar_sequence + {SEQUENCE_STEP}"
+    assert grow_when.endswith(f"THEN {SEQUENCE_STEP} ELSE 0 END")
+
+
+def test_every_sequence_growth_has_the_one_form():
+    problems = {key: p for key, sql in ALL.items() if (p := sequence_growth_problems(sql))}
+
+    assert problems == {}
+
+
+def test_the_queries_that_grow_a_sequence_are_the_expected_ones():
+    growing = [key for key, sql in ALL.items() if _GROWTH.search(sql)]
+
+    assert by_capability(growing) == SEQUENCE_GROWTH_EXPECTED
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE event SET calendar_sequence = calendar_sequence + 2 WHERE id = :id",
+        "UPDATE event SET calendar_sequence = calendar_sequence + 1 + 1 WHERE id = :id",
+        "UPDATE event SET calendar_sequence = calendar_sequence + CASE WHEN :x THEN 1 ELSE 0 END",
+        "UPDATE event SET calendar_sequence = calendar_sequence + CASE WHEN EXISTS (SELECT 1 FROM registration o"
+        " WHERE o.event = :e AND o.person = :p AND o.status IN ('cancelled')) THEN 1 ELSE 0 END",
+    ],
+)
+def test_a_divergent_growth_is_caught(sql):
+    assert sequence_growth_problems(normalized(sql))
+
+
+def test_the_forms_of_the_rule_pass():
+    grow = f"UPDATE event SET {calendar_sequence.GROW}, updated_at = now() WHERE id = :id"
+    when = calendar_sequence.grow_when(calendar_sequence.cancelled_before(":event_id", "(SELECT id FROM who)"))
+
+    assert sequence_growth_problems(normalized(grow)) == []
+    assert sequence_growth_problems(normalized(f"UPDATE event SET {when} WHERE id = :event_id")) == []
+
+
+# --------------------------------------------------------------------------- the person upsert
+#
+# services.people.people: a person is found by email, inserted when missing with what the caller gave, and never
+# updated by someone else's entry. One form for one person (link_or_create_person: the CTEs `created` and `who`,
+# which the registration statement may embed) and one for a batch (link_or_create_people, only in people). Any
+# other insert into person must be listed, with its reason, in PERSON_INSERTS_NOT_AN_UPSERT.
+
+PERSON_UPSERT_EXPECTED = {
+    "people": {"link_or_create_person"},
+}
+PERSON_BATCH_UPSERT = ("people", "link_or_create_people")
+PERSON_INSERTS_NOT_AN_UPSERT = {
+    # Retention's anonymous copy of a person: a fresh address no one has, always inserted, never matched by email.
+    ("privacy", "insert_anonymous_person"),
+}
+_PERSON_INSERT = re.compile(r"\bINSERT INTO person\s*\(", re.I)
+_UPSERT_CTES = re.compile(
+    r"created AS \(INSERT INTO person \(.*?\) VALUES \(.*?\) ON CONFLICT .*?\),"
+    r" who AS \(.*?NOT EXISTS \(SELECT 1 FROM created\)\)"
+)
+
+
+def _upsert_ctes(sql: str) -> str | None:
+    found = _UPSERT_CTES.search(sql)
+    return anonymous(found.group(0)) if found else None
+
+
+CANONICAL_UPSERT = _upsert_ctes(ALL[("people", "link_or_create_person")])
+
+
+def test_the_upsert_inserts_if_missing_and_never_updates():
+    assert CANONICAL_UPSERT is not None
+    assert "ON CONFLICT (email) DO NOTHING RETURNING id, email" in CANONICAL_UPSERT
+    assert "DO UPDATE" not in CANONICAL_UPSERT
+    batch = ALL[PERSON_BATCH_UPSERT]
+    assert "ON CONFLICT (email) DO NOTHING RETURNING id, email" in batch and "DO UPDATE" not in batch
+
+
+def test_the_python_copy_of_the_upsert_matches_the_named_query():
+    """person_ctes serves statements not yet moved to a queries.sql; while it exists, it is the same text."""
+    from events_app.services.people import people
+
+    if not hasattr(people, "person_ctes"):
+        pytest.skip("every statement embedding the upsert has moved to a queries.sql")
+    python_copy = normalized("WITH " + people.person_ctes(":email", ":name", ":organization", ":language", ":tz"))
+
+    assert _upsert_ctes(python_copy) == CANONICAL_UPSERT
+
+
+def test_every_insert_into_person_is_the_upsert_or_listed():
+    upserts, problems = [], {}
+    for key, sql in ALL.items():
+        if not _PERSON_INSERT.search(sql) or key == PERSON_BATCH_UPSERT or key in PERSON_INSERTS_NOT_AN_UPSERT:
+            continue
+        if _upsert_ctes(sql) == CANONICAL_UPSERT and len(_PERSON_INSERT.findall(sql)) == 1:
+            upserts.append(key)
+        else:
+            problems[key] = "inserts into person other than as link_or_create_person's CTEs"
+
+    assert problems == {}
+    assert by_capability(upserts) == PERSON_UPSERT_EXPECTED
+
+
+def test_the_listed_person_inserts_are_plain_inserts():
+    for key in PERSON_INSERTS_NOT_AN_UPSERT:
+        if key[0] not in {c for c, _ in ALL}:
+            continue  # that capability has not moved its SQL yet
+        assert key in ALL, f"{key} is listed but no such query exists"
+        assert _PERSON_INSERT.search(ALL[key]) and "ON CONFLICT" not in ALL[key], key
+
+
+def test_a_divergent_upsert_copy_is_caught():
+    copy = ALL[("people", "link_or_create_person")].replace("DO NOTHING", "DO UPDATE SET name = EXCLUDED.name")
+
+    assert _upsert_ctes(copy) != CANONICAL_UPSERT
