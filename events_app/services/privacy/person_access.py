@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import FieldError, Gone, NotFound, Unauthorized, require
 from events_app.domain.security import (
@@ -29,9 +29,11 @@ from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services.platform import outbox
 from events_app.services.privacy import privacy
+from events_app.services.privacy.rows import AccessPerson
 from events_app.services.registration.registrations import normalize_email
 from events_app.settings import get_settings
 
+Q = queries.load(__file__, rows=(AccessPerson,))
 MAIL_KIND = "person_access_link"
 SESSION_REQUIRED = (
     "this needs a fresh link: ask for one with POST /api/people/access-link, then exchange it with "
@@ -60,35 +62,29 @@ async def request_link(email: str, now: datetime | None = None) -> None:
     now = now or datetime.now(timezone.utc)
     address = normalize_email(email)
     async with DB.transaction():
-        person = await sql.fetchrow("SELECT id, language FROM person WHERE email = $1 AND erased_at IS NULL", address)
+        person = await Q.person_for_access_link(email=address)
         if person is not None:
             await _write_link(person, address, now)
     await kick_outbox()  # for unknown addresses too, so the answer takes about as long
 
 
-async def _write_link(person, address: str, now: datetime) -> None:
+async def _write_link(person: AccessPerson, address: str, now: datetime) -> None:
     """The link (its nonce and digest) and the message that carries it, in the caller's transaction."""
     nonce = new_nonce()
-    link_id = await sql.fetchval(
-        "INSERT INTO person_access_link (person, token_nonce, token_hash, expires_at, created_at)"
-        " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        person["id"],
-        nonce,
-        digest(access_link_token(get_settings().secret_key, nonce)),
-        now + timedelta(minutes=ACCESS_LINK_MINUTES),
-        now,
+    link_id = await Q.insert_access_link(
+        person_id=person.id,
+        token_nonce=nonce,
+        token_hash=digest(access_link_token(get_settings().secret_key, nonce)),
+        expires_at=now + timedelta(minutes=ACCESS_LINK_MINUTES),
+        created_at=now,
     )
-    await outbox.enqueue(MAIL_KIND, address, language=person["language"] or "en", payload={"link_id": link_id})
+    await outbox.enqueue(MAIL_KIND, address, language=person.language or "en", payload={"link_id": link_id})
 
 
 async def link_state(token: str, now: datetime | None = None) -> str:
     """What the link can still do ('valid', 'used', 'expired', 'unknown'), without using it."""
     now = now or datetime.now(timezone.utc)
-    row = await sql.fetchrow(
-        "SELECT l.expires_at, l.used_at FROM person_access_link l JOIN person p"
-        " ON p.id = l.person AND p.erased_at IS NULL WHERE l.token_hash = $1",
-        digest(token),
-    )
+    row = await Q.access_link_by_token(token_hash=digest(token))
     return access_link_state(row is not None, row and row["expires_at"], row and row["used_at"], now)
 
 
@@ -97,24 +93,14 @@ async def exchange(token: str, now: datetime | None = None) -> dict:
     with a message saying how to get a new one."""
     now = now or datetime.now(timezone.utc)
     async with DB.transaction():
-        person_id = await sql.fetchval(
-            "UPDATE person_access_link l SET used_at = $2 FROM person p"
-            " WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2 AND p.id = l.person"
-            " AND p.erased_at IS NULL RETURNING l.person",
-            digest(token),
-            now,
-        )
+        person_id = await Q.use_access_link(token_hash=digest(token), now=now)
         if person_id is None:
             raise LinkGone(await link_state(token, now))
         session = new_bearer_token()
         expires = now + timedelta(minutes=PERSON_SESSION_MINUTES)
-        await sql.execute("DELETE FROM person_session WHERE expires_at < $1", now)
-        await sql.execute(
-            "INSERT INTO person_session (person, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-            person_id,
-            digest(session),
-            now,
-            expires,
+        await Q.delete_expired_person_sessions(now=now)
+        await Q.start_person_session(
+            person_id=person_id, token_hash=digest(session), created_at=now, expires_at=expires
         )
     return {"session": session, "expires_at": expires}
 
@@ -123,38 +109,22 @@ async def authenticate(session: str | None, now: datetime | None = None) -> int:
     """The person id of a live session; 401 otherwise."""
     if not session:
         raise Unauthorized(SESSION_REQUIRED)
-    person_id = await sql.fetchval(
-        "SELECT s.person FROM person_session s JOIN person p ON p.id = s.person AND p.erased_at IS NULL"
-        " WHERE s.token_hash = $1 AND s.expires_at > $2",
-        digest(session),
-        now or datetime.now(timezone.utc),
-    )
+    person_id = await Q.person_for_session(token_hash=digest(session), now=now or datetime.now(timezone.utc))
     if person_id is None:
         raise Unauthorized("this session has ended or is not valid: ask for a new link (POST /api/people/access-link)")
     return person_id
 
 
 async def end_session(session: str) -> None:
-    await sql.execute("DELETE FROM person_session WHERE token_hash = $1", digest(session))
+    await Q.end_person_session(token_hash=digest(session))
 
 
 async def profile(person_id: int) -> dict:
     """The person's profile and a summary of their registrations (what they can see with their session)."""
-    row = await sql.fetchrow(
-        """SELECT p.email, p.name, p.language, p.timezone, p.announcements_opt_out, o.id AS organization_id,
-                  o.name AS organization_name
-           FROM person p LEFT JOIN organization o ON o.id = p.organization WHERE p.id = $1""",
-        person_id,
-    )
+    row = await Q.person_profile(person_id=person_id)
     if row is None:
         raise NotFound("person")
-    registrations = await sql.fetch(
-        """SELECT r.id, r.event AS event_id, e.title AS event_title, e.starts_at AS event_starts_at, r.status,
-                  c.name AS category_name
-           FROM registration r JOIN event e ON e.id = r.event JOIN registration_category c ON c.id = r.category
-           WHERE r.person = $1 ORDER BY e.starts_at DESC, r.id""",
-        person_id,
-    )
+    registrations = await Q.person_registration_summary(person_id=person_id)
     return dict(row) | {"registrations": [dict(r) for r in registrations]}
 
 
@@ -185,25 +155,21 @@ async def update_profile(person_id: int, data: dict[str, Any]) -> dict:
         changes["timezone"] = tz
     if "organization_id" in data:
         org = data["organization_id"]
-        if org is not None and not await sql.fetchval("SELECT 1 FROM organization WHERE id = $1", org):
+        if org is not None and not await Q.organization_exists(organization_id=org):
             errors.append(FieldError("organization_id", "no organization has this id: see GET /api/organizations"))
         changes["organization"] = org
     require(errors)
     if changes:
-        await sql.execute(
-            "UPDATE person SET name = CASE WHEN $2 THEN $3 ELSE name END,"
-            " language = CASE WHEN $4 THEN $5 ELSE language END,"
-            " timezone = CASE WHEN $6 THEN $7 ELSE timezone END,"
-            " organization = CASE WHEN $8 THEN $9::int ELSE organization END WHERE id = $1",
-            person_id,
-            "name" in changes,
-            changes.get("name"),
-            "language" in changes,
-            changes.get("language"),
-            "timezone" in changes,
-            changes.get("timezone"),
-            "organization" in changes,
-            changes.get("organization"),
+        await Q.update_person_profile(
+            person_id=person_id,
+            set_name="name" in changes,
+            name=changes.get("name"),
+            set_language="language" in changes,
+            language=changes.get("language"),
+            set_timezone="timezone" in changes,
+            timezone=changes.get("timezone"),
+            set_organization="organization" in changes,
+            organization_id=changes.get("organization"),
         )
     return await profile(person_id)
 
@@ -215,24 +181,20 @@ async def export(person_id: int) -> dict:
 async def erase(person_id: int) -> dict:
     """Erase the person (services.privacy.privacy.erase); their sessions and links end with it."""
     result = await privacy.erase(person_id)
-    await sql.execute("DELETE FROM person_session WHERE person = $1", person_id)
-    await sql.execute("DELETE FROM person_access_link WHERE person = $1", person_id)
+    await Q.delete_person_sessions(person_id=person_id)
+    await Q.delete_person_access_links(person_id=person_id)
     return result
 
 
 async def stop_announcements(person_id: int) -> dict:
-    await sql.execute("UPDATE person SET announcements_opt_out = true WHERE id = $1", person_id)
+    await Q.stop_person_announcements(person_id=person_id)
     return await profile(person_id)
 
 
 async def link_for_mail(link_id: int) -> dict | None:
     """What the access-link email shows: the link, when it expires, the person's name. None once the link is gone
     (the person was erased) or already used."""
-    row = await sql.fetchrow(
-        "SELECT l.token_nonce, l.expires_at, l.used_at, p.name FROM person_access_link l"
-        " JOIN person p ON p.id = l.person WHERE l.id = $1",
-        link_id,
-    )
+    row = await Q.access_link_for_mail(link_id=link_id)
     if row is None or row["used_at"] is not None:
         return None
     settings = get_settings()

@@ -37,8 +37,6 @@ NOT_YET_MOVED = {
     "messaging/deliveries.py",
     "messaging/notifications.py",
     "messaging/reminders.py",
-    "privacy/person_access.py",
-    "privacy/privacy.py",
     "registration/agenda_bookings.py",
     "registration/delegations.py",
     "registration/invitations.py",
