@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.domain.security import password_reset_token
 from events_app.mail.compose import PasswordResetMail
 from events_app.settings import Settings
 
+Q = queries.load(__file__)
 ACCOUNT_KINDS = frozenset({"password_reset"})
 
 
@@ -22,11 +23,7 @@ async def load(row: dict, settings: Settings) -> PasswordResetMail:
     """What one account message shows: the account's name and the reset link (live or the plain form)."""
     payload = row.get("payload") or {}
     payload = json.loads(payload) if isinstance(payload, str) else payload
-    reset = await sql.fetchrow(
-        """SELECT r.token_nonce, a.name FROM password_reset r JOIN account a ON a.id = r.account
-           WHERE r.id = $1""",
-        payload["reset_id"],
-    )
+    reset = await Q.password_reset_for_mail(reset_id=payload["reset_id"])
     if reset is None:  # replaced by a newer request: that one's message carries the live link
         nonce, name = "", ""
     else:

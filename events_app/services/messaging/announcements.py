@@ -11,7 +11,7 @@ import hmac
 import json
 from typing import Any
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.security import UNSUBSCRIBE_PURPOSE, purpose_mac
@@ -21,22 +21,13 @@ from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.settings import get_settings
 
+Q = queries.load(__file__)
 AUDIENCES = ("confirmed", "category", "delegation", "waitlist", "session")
 
-# Each audience is a WHERE clause over registration r joined to person p; $1 is the event, $2 the audience value.
-_AUDIENCE_SQL = {
-    "confirmed": "r.status = 'confirmed'",
-    "category": "r.status = 'confirmed' AND r.category = (SELECT id FROM registration_category"
-    " WHERE event = $1 AND code = $2)",
-    "delegation": "r.status = ANY(ARRAY['confirmed', 'pending', 'waitlisted', 'offered'])"
-    " AND r.delegation = $2::text::int",
-    "waitlist": "r.status IN ('waitlisted', 'offered')",
-    "session": "r.status = 'confirmed' AND r.id IN (SELECT registration FROM agenda_booking"
-    " WHERE session = $2::text::int AND status = 'booked')",
-}
 
-
-def _audience_clause(audience: dict[str, Any]) -> tuple[str, str | None]:
+def _audience(audience: dict[str, Any]) -> dict[str, Any]:
+    """The audience as the parameters of its predicate in queries.sql (audience_kind, audience_code: a category's
+    code, audience_id: a delegation's or session's id); 422 naming the field when it is incomplete."""
     kind = audience.get("kind")
     if kind not in AUDIENCES:
         require([FieldError("audience.kind", f"must be one of {', '.join(AUDIENCES)}")])
@@ -45,7 +36,11 @@ def _audience_clause(audience: dict[str, Any]) -> tuple[str, str | None]:
         require([FieldError("audience.value", f"name the {kind} (its code or id)")])
     if kind in ("delegation", "session") and not str(value).isdigit():
         require([FieldError("audience.value", f"give the {kind}'s numeric id")])
-    return _AUDIENCE_SQL[kind], None if value is None else str(value)
+    return {
+        "audience_kind": kind,
+        "audience_code": str(value) if kind == "category" else None,
+        "audience_id": int(str(value)) if kind in ("delegation", "session") else None,
+    }
 
 
 def unsubscribe_token(person_id: int) -> str:
@@ -57,37 +52,31 @@ async def unsubscribe(token: str) -> None:
     person_id, _, _ = token.partition(".")
     if not person_id.isdigit() or not hmac.compare_digest(unsubscribe_token(int(person_id)), token):
         raise NotFound("subscription")
-    await sql.execute("UPDATE person SET announcements_opt_out = true WHERE id = $1", int(person_id))
+    await Q.opt_out_of_announcements(person_id=int(person_id))
 
 
-async def _recipients_query(event_id: int, audience: dict[str, Any]) -> tuple[str, list]:
-    clause, value = _audience_clause(audience)
-    if audience["kind"] == "session" and not await sql.fetchval(
-        "SELECT 1 FROM agenda_session WHERE id = $1 AND event = $2", int(audience["value"]), event_id
+async def _audience_of(event_id: int, audience: dict[str, Any]) -> dict[str, Any]:
+    """The parameters naming the event's audience, checked (a session must be one of this event's)."""
+    params = _audience(audience)
+    if params["audience_kind"] == "session" and not await Q.session_in_event(
+        session_id=params["audience_id"], event_id=event_id
     ):
         require([FieldError("audience.value", "no session with this id in this event")])
-    query = (
-        " FROM registration r JOIN person p ON p.id = r.person WHERE r.event = $1 AND NOT"
-        f" p.announcements_opt_out AND {clause}"
-    )
-    return query, [event_id] + ([value] if "$2" in clause else [])
+    return {"event_id": event_id, **params}
 
 
 async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -> dict:
     await require_organizer(account, event_id)
     data = clean_fields(data, ("subject",), ("body",))
-    query, args = await _recipients_query(event_id, data["audience"])
-    count = await sql.fetchval("SELECT count(*)" + query, *args)
+    count = await Q.audience_count(**await _audience_of(event_id, data["audience"]))
     async with DB.transaction():
-        announcement_id = await sql.fetchval(
-            "INSERT INTO announcement (event, subject, body, audience, status, recipients, created_by, created_at)"
-            " VALUES ($1, $2, $3, $4::jsonb, 'draft', $5, $6, now()) RETURNING id",
-            event_id,
-            data["subject"].strip(),
-            data["body"],
-            data["audience"],
-            count,
-            account.id,
+        announcement_id = await Q.insert_announcement(
+            event_id=event_id,
+            subject=data["subject"].strip(),
+            body=data["body"],
+            audience=data["audience"],
+            recipients=count,
+            created_by=account.id,
         )
         await audit.record(
             account,
@@ -103,7 +92,7 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
 
 async def get(account: CurrentAccount, event_id: int, announcement_id: int) -> dict:
     await require_organizer(account, event_id)
-    row = await sql.fetchrow("SELECT * FROM announcement WHERE id = $1 AND event = $2", announcement_id, event_id)
+    row = await Q.announcement_by_id(announcement_id=announcement_id, event_id=event_id)
     if row is None:
         raise NotFound("announcement")
     out = dict(row)
@@ -116,26 +105,12 @@ async def send(account: CurrentAccount, event_id: int, announcement_id: int) -> 
     announcement = await get(account, event_id, announcement_id)
     if announcement["status"] == "sent":
         raise Conflict("this announcement has already been sent", "status")
-    query, args = await _recipients_query(event_id, announcement["audience"])
-    n = len(args)
+    audience = await _audience_of(event_id, announcement["audience"])
     async with DB.transaction():
-        await sql.execute("SELECT 1 FROM announcement WHERE id = $1 FOR UPDATE", announcement_id)
-        status = await sql.execute(
-            f"""INSERT INTO outbox_message (kind, event, registration, recipient, language, payload, status, attempts,
-                                            next_attempt_at, last_error, message_id, dedupe_key, created_at)
-                SELECT 'announcement', r.event, r.id, p.email, r.registered_language,
-                       jsonb_build_object('announcement_id', ${n + 1}::int), 'pending', 0, now(), '', '',
-                       'announcement:' || ${n + 1}::int || ':' || p.id, now() {query}
-                ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING""",
-            *args,
-            announcement_id,
-        )
+        await Q.lock_announcement(announcement_id=announcement_id)
+        status = await Q.queue_announcement(**audience, announcement_id=announcement_id)
         count = int(status.split()[-1])
-        await sql.execute(
-            "UPDATE announcement SET status = 'sent', sent_at = now(), recipients = $2 WHERE id = $1",
-            announcement_id,
-            count,
-        )
+        await Q.mark_announcement_sent(announcement_id=announcement_id, recipients=count)
         await audit.record(
             account,
             "announcement.send",
@@ -150,7 +125,4 @@ async def send(account: CurrentAccount, event_id: int, announcement_id: int) -> 
 
 
 async def sample_recipient(event_id: int, audience: dict[str, Any]):
-    query, args = await _recipients_query(event_id, audience)
-    return await sql.fetchrow(
-        "SELECT r.id, p.email, r.registered_language AS language" + query + " ORDER BY r.id LIMIT 1", *args
-    )
+    return await Q.sample_audience_recipient(**await _audience_of(event_id, audience))

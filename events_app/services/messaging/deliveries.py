@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.domain.errors import NotFound
 from events_app.jobs import kick_outbox
 from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 
-COLUMNS = (
-    "id, kind, recipient, status, attempts, last_error, calendar_method, calendar_sequence, message_id,"
-    " created_at, sent_at, next_attempt_at"
-)
+Q = queries.load(__file__)
 
 
 async def log(
     account: CurrentAccount, event_id: int, status: str | None = None, recipient: str | None = None, limit: int = 500
 ) -> list[dict]:
     await require_organizer(account, event_id)
-    rows = await sql.fetch(
-        f"SELECT {COLUMNS} FROM outbox_message WHERE event = $1 AND ($2::text IS NULL OR status = $2)"
-        " AND ($3::text IS NULL OR recipient = lower($3)) ORDER BY id DESC LIMIT $4",
-        event_id,
-        status,
-        recipient,
-        min(max(limit, 1), 5000),
+    rows = await Q.delivery_log(
+        event_id=event_id, status=status, recipient=recipient, row_limit=min(max(limit, 1), 5000)
     )
     return [dict(r) for r in rows]
 
@@ -32,24 +24,14 @@ async def log(
 async def resend(account: CurrentAccount, event_id: int, message_id: int) -> dict:
     """A failed message is retried from scratch; a sent one is sent again as a new message (same content)."""
     await require_organizer(account, event_id)
-    row = await sql.fetchrow("SELECT status FROM outbox_message WHERE id = $1 AND event = $2", message_id, event_id)
+    row = await Q.message_status(message_id=message_id, event_id=event_id)
     if row is None:
         raise NotFound("message")
     if row["status"] in ("failed", "pending"):
-        await sql.execute(
-            "UPDATE outbox_message SET status = 'pending', attempts = 0, next_attempt_at = now(),"
-            " last_error = '' WHERE id = $1",
-            message_id,
-        )
+        await Q.retry_message(message_id=message_id)
         new_id = message_id
     else:
-        new_id = await sql.fetchval(
-            """INSERT INTO outbox_message (kind, event, registration, recipient, language, payload, calendar_method,
-                   calendar_sequence, status, attempts, next_attempt_at, last_error, message_id, created_at)
-               SELECT kind, event, registration, recipient, language, payload, calendar_method, calendar_sequence,
-                      'pending', 0, now(), '', '', now() FROM outbox_message WHERE id = $1 RETURNING id""",
-            message_id,
-        )
+        new_id = await Q.copy_message_for_resend(message_id=message_id)
     await audit.record(
         account,
         "delivery.resend",
@@ -60,4 +42,4 @@ async def resend(account: CurrentAccount, event_id: int, message_id: int) -> dic
         event_id=event_id,
     )
     await kick_outbox()
-    return dict(await sql.fetchrow(f"SELECT {COLUMNS} FROM outbox_message WHERE id = $1", new_id))
+    return dict(await Q.delivery_by_id(message_id=new_id))

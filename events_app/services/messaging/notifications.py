@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.domain.agenda import PersonInRole, session_calendar_item
 from events_app.domain.ical import CalendarItem
 from events_app.domain.security import invitation_token, manage_token
@@ -24,8 +24,10 @@ from events_app.services.meetings import meeting_mail
 from events_app.services.messaging import account_mail
 from events_app.services.messaging.announcements import unsubscribe_token
 from events_app.services.privacy import person_access
-from events_app.services.registration import registration_links, waitlist
+from events_app.services.registration import registration_links
 from events_app.settings import Settings, get_settings
+
+Q = queries.load(__file__)
 
 
 def mail_settings(settings: Settings) -> MailSettings:
@@ -50,35 +52,13 @@ def _payload(row: dict) -> dict:
 
 async def _session(session_id: int, event: dict) -> mail_compose.SessionMail:
     """A session's calendar object and what its emails show (title, time, room)."""
-    row = dict(
-        await sql.fetchrow(
-            "SELECT s.*, coalesce(r.name, '') AS room_name, coalesce(t.name, '') AS track_name FROM agenda_session s"
-            " LEFT JOIN agenda_room r ON r.id = s.room LEFT JOIN agenda_track t ON t.id = s.track WHERE s.id = $1",
-            session_id,
-        )
-    )
+    row = dict(await Q.session_for_mail(session_id=session_id))
     people = [
         PersonInRole(r["name"], r["role"], r["organization"] or "")
-        for r in await sql.fetch(
-            "SELECT coalesce(sp.display_name, p.name) AS name, sp.role, o.name AS organization"
-            " FROM agenda_session_person sp JOIN person p"
-            " ON p.id = sp.person LEFT JOIN organization o ON o.id = coalesce(sp.organization, p.organization)"
-            " WHERE sp.session = $1"
-            " ORDER BY sp.position",
-            session_id,
-        )
+        for r in await Q.session_people_for_mail(session_id=session_id)
     ]
     item = session_calendar_item(row, event, people, row["room_name"], row["track_name"])
     return mail_compose.SessionMail(title=row["title"], starts_at=row["starts_at"], ends_at=row["ends_at"], item=item)
-
-
-REGISTRATIONS = f"""
-    SELECT r.id, r.status, r.token_nonce, r.view_nonce, r.view_hash, r.feed_nonce, r.feed_hash, c.name AS category_name,
-           r.registered_name AS name, p.email,
-           {waitlist.REGISTRATION_POSITION} AS waitlist_position,
-           c.eligibility AS category_eligibility
-    FROM registration r JOIN person p ON p.id = r.person
-    JOIN registration_category c ON c.id = r.category WHERE r.id = ANY($1::int[])"""
 
 
 @dataclass
@@ -94,11 +74,11 @@ async def load(rows: list[dict]) -> Loaded:
     registration_ids = sorted({r["registration"] for r in rows if r["registration"] is not None})
     loaded = Loaded()
     if event_ids:
-        loaded.events = {
-            e["id"]: dict(e) for e in await sql.fetch("SELECT * FROM event WHERE id = ANY($1::int[])", event_ids)
-        }
+        loaded.events = {e["id"]: dict(e) for e in await Q.events_for_mail(event_ids=event_ids)}
     if registration_ids:
-        loaded.registrations = {r["id"]: dict(r) for r in await sql.fetch(REGISTRATIONS, registration_ids)}
+        loaded.registrations = {
+            r["id"]: dict(r) for r in await Q.registrations_for_mail(registration_ids=registration_ids)
+        }
     return loaded
 
 
@@ -134,21 +114,19 @@ async def load_event_mail(row: dict, settings: Settings, loaded: Loaded | None =
         manage_url = f"{settings.public_url}/manage/{manage_token(settings.secret_key, reg['token_nonce'])}"
     invitation = None
     if payload.get("invitation_id"):
-        found = await sql.fetchrow(
-            "SELECT token_nonce, expires_at FROM invitation WHERE id = $1", payload["invitation_id"]
-        )
+        found = await Q.invitation_for_mail(invitation_id=payload["invitation_id"])
         token = invitation_token(settings.secret_key, found["token_nonce"])
         invitation = mail_compose.InvitationMail(
             url=f"{settings.public_url}/events/{event['id']}/register?invitation={token}",
             expires_at=found["expires_at"],
         )
     if payload.get("person_id") and row["registration"] is None:
-        person_name = await sql.fetchval("SELECT name FROM person WHERE id = $1", payload["person_id"]) or ""
+        person_name = await Q.person_name(person_id=payload["person_id"]) or ""
     session = await _session(payload["session_id"], event) if payload.get("session_id") else None
     announcement = None
     if row["kind"] == "announcement":
-        found = await sql.fetchrow("SELECT subject, body FROM announcement WHERE id = $1", payload["announcement_id"])
-        person_id = await sql.fetchval("SELECT person FROM registration WHERE id = $1", row["registration"])
+        found = await Q.announcement_for_mail(announcement_id=payload["announcement_id"])
+        person_id = await Q.registration_person(registration_id=row["registration"])
         announcement = mail_compose.AnnouncementMail(
             subject=found["subject"],
             body=found["body"],

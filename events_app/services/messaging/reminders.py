@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.jobs import kick_outbox
 from events_app.services.platform import outbox
 
+Q = queries.load(__file__)
 HORIZON = timedelta(days=31)  # the longest reminder anyone may ask for (720 hours), plus a day
 
 
@@ -25,24 +26,14 @@ def due_hours(starts_at: datetime, reminder_hours: list[int], now: datetime) -> 
 async def send_due(now: datetime | None = None) -> int:
     now = now or datetime.now(timezone.utc)
     written = 0
-    events = await sql.fetch(
-        "SELECT id, starts_at, reminder_hours FROM event WHERE status = 'published'"
-        " AND starts_at > $1 AND starts_at <= $2",
-        now,
-        now + HORIZON,
-    )
+    events = await Q.events_due_for_reminders(now=now, horizon_end=now + HORIZON)
     for event in events:
         hours = (
             json.loads(event["reminder_hours"]) if isinstance(event["reminder_hours"], str) else event["reminder_hours"]
         )
         for h in due_hours(event["starts_at"], hours or [], now):
             async with DB.transaction():
-                for person in await sql.fetch(
-                    "SELECT r.id, p.email, r.registered_language AS language FROM registration r"
-                    " JOIN person p ON p.id = r.person"
-                    " WHERE r.event = $1 AND r.status = 'confirmed'",
-                    event["id"],
-                ):
+                for person in await Q.confirmed_recipients(event_id=event["id"]):
                     key = f"reminder:{person['id']}:{h}:{event['starts_at'].isoformat()}"
                     if await outbox.enqueue(
                         "event_reminder",
@@ -63,16 +54,7 @@ async def send_due(now: datetime | None = None) -> int:
 async def _session_reminders(now: datetime) -> int:
     """Before each booked session (event.session_reminder_minutes): booked places of confirmed registrations."""
     written = 0
-    rows = await sql.fetch(
-        """SELECT b.registration, b.session, s.starts_at, s.event, p.email, r.registered_language AS language
-           FROM agenda_session s JOIN event e ON e.id = s.event
-           JOIN agenda_booking b ON b.session = s.id AND b.status = 'booked'
-           JOIN registration r ON r.id = b.registration AND r.status = 'confirmed'
-           JOIN person p ON p.id = r.person
-           WHERE e.status = 'published' AND s.status = 'published' AND e.session_reminder_minutes > 0
-             AND s.starts_at > $1 AND s.starts_at - make_interval(mins => e.session_reminder_minutes) <= $1""",
-        now,
-    )
+    rows = await Q.session_reminders_due(now=now)
     async with DB.transaction():
         for row in rows:
             key = f"session-reminder:{row['registration']}:{row['session']}:{row['starts_at'].isoformat()}"
