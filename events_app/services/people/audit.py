@@ -111,4 +111,11 @@ async def entries(
         before_id=before_id,
         page_size=max(1, min(limit, 500)),
     )
-    return [dict(r) for r in rows]
+    out = []
+    for r in rows:
+        item = dict(r)
+        for key in ("before", "after"):
+            if isinstance(item[key], str):
+                item[key] = json.loads(item[key])
+        out.append(item)
+    return out

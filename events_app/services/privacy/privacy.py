@@ -36,6 +36,11 @@ def _anonymous_email() -> str:
     return f"anon-{secrets.token_hex(12)}@{ERASED_DOMAIN}"
 
 
+def _json(value):
+    """A JSON column's value; text for a value the ORM wrote as JSON text."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 async def find_person(account: CurrentAccount, email: str) -> dict:
     require_admin(account)
     row = await Q.person_by_email(email=normalize_email(email))
@@ -68,7 +73,7 @@ async def export(person_id: int) -> dict:
         "exported_at": datetime.now(timezone.utc),
         "privacy_policy_version": get_settings().privacy_policy_version,
         "person": dict(person),
-        "registrations": [dict(r) for r in registrations],
+        "registrations": [dict(r) | {"answers": _json(r["answers"])} for r in registrations],
         "session_bookings": [dict(b) for b in bookings],
         "session_roles": [dict(r) for r in roles],
         "messages": [dict(m) for m in messages],
@@ -80,8 +85,8 @@ async def export(person_id: int) -> dict:
         "meeting_attendance": [dict(a) for a in attendance],
         "meeting_actions": [dict(a) for a in actions],
         "inbound_replies": [dict(r) for r in replies],
-        "audit_entries": [dict(a) for a in audit_entries],
-        "agenda_changes": [dict(c) for c in agenda_changes],
+        "audit_entries": [dict(a) | {"before": _json(a["before"]), "after": _json(a["after"])} for a in audit_entries],
+        "agenda_changes": [dict(c) | {"changes": _json(c["changes"])} for c in agenda_changes],
     }
 
 
