@@ -224,3 +224,75 @@ def test_a_divergent_upsert_copy_is_caught():
     copy = ALL[("people", "link_or_create_person")].replace("DO NOTHING", "DO UPDATE SET name = EXCLUDED.name")
 
     assert _upsert_ctes(copy) != CANONICAL_UPSERT
+
+
+# --------------------------------------------------------------------------- the waiting-list position
+#
+# services.registration.waitlist: one expression for a waitlisted registration's place in line. Statements over
+# `registration r` carry it as waitlist.REGISTRATION_POSITION gives it.
+
+WAITLIST_POSITION_EXPECTED = {
+    "messaging": {"registrations_for_mail"},
+}
+_POSITION = re.compile(
+    r"CASE WHEN (\w+)\.status = 'waitlisted' THEN 1 \+ \(SELECT count\(\*\) FROM registration w .*? END"
+)
+
+
+def _positions() -> dict[tuple[str, str], list[str]]:
+    return {key: [m.group(0) for m in _POSITION.finditer(sql)] for key, sql in ALL.items()}
+
+
+def test_every_waitlist_position_is_the_one_expression():
+    from events_app.services.registration import waitlist
+
+    found = {key: copies for key, copies in _positions().items() if copies}
+    forms = {
+        _POSITION.sub(lambda m: m.group(0).replace(f"{m.group(1)}.", "<alias>."), c)
+        for cs in found.values()
+        for c in cs
+    }
+    if hasattr(waitlist, "position"):  # the Python form, while statements not yet moved compose it
+        forms.add(normalized(waitlist.position("<alias>")))
+
+    assert len(forms) == 1, forms
+    assert by_capability(found) == WAITLIST_POSITION_EXPECTED
+
+
+# --------------------------------------------------------------------------- an announcement's audience
+#
+# services.messaging.announcements: who an announcement reaches is one predicate (by audience kind), the same in
+# the count shown before sending, the messages written when sending, and the preview's sample recipient.
+
+AUDIENCE_EXPECTED = {"messaging": {"audience_count", "queue_announcement", "sample_audience_recipient"}}
+_AUDIENCE = re.compile(r"FROM registration r JOIN person p ON p\.id = r\.person WHERE .*?:audience_kind.*? END")
+
+
+def test_every_audience_predicate_is_the_same():
+    found = {key: m.group(0) for key, sql in ALL.items() if (m := _AUDIENCE.search(sql))}
+
+    assert by_capability(found) == AUDIENCE_EXPECTED
+    assert len(set(found.values())) == 1, found
+
+
+# --------------------------------------------------------------------------- erasure's rewrite of copies
+#
+# services.privacy.privacy: each place a person's address and name are copied to (JSON_COPIES, TEXT_COPIES) has
+# its statement scrub_<table>_<column>, all of one form per kind (JSON or text).
+
+
+def _scrub_form(sql: str, table: str, column: str) -> str:
+    return sql.replace(f"UPDATE {table} SET {column} =", "UPDATE <t> SET <c> =").replace(f"{column}", "<c>")
+
+
+def test_every_listed_copy_has_its_rewrite_and_one_form():
+    from events_app.services.privacy import privacy
+
+    scrubs = {name for capability, name in ALL if capability == "privacy" and name.startswith("scrub_")}
+    places = {"json": privacy.JSON_COPIES, "text": privacy.TEXT_COPIES}
+    listed = {f"scrub_{table}_{column}" for copies in places.values() for table, column in copies}
+
+    assert scrubs - {"scrub_sent_messages", "scrub_registration_messages"} == listed
+    for kind, copies in places.items():
+        forms = {_scrub_form(ALL[("privacy", f"scrub_{t}_{c}")], t, c) for t, c in copies}
+        assert len(forms) == 1, (kind, forms)
