@@ -20,7 +20,7 @@ import pytest
 
 from events_app.db import queries
 from events_app.domain.sequence import SEQUENCE_STEP
-from events_app.services.platform import calendar_sequence
+from events_app.services.platform import calendar_sequence, time_overlap
 
 SERVICES = Path(queries.__file__).resolve().parent.parent / "services"
 _NAME = re.compile(r"^--\s*name:\s*([A-Za-z_]\w*)", re.M)
@@ -296,3 +296,55 @@ def test_every_listed_copy_has_its_rewrite_and_one_form():
     for kind, copies in places.items():
         forms = {_scrub_form(ALL[("privacy", f"scrub_{t}_{c}")], t, c) for t, c in copies}
         assert len(forms) == 1, (kind, forms)
+
+
+# --------------------------------------------------------------------------- time overlap
+#
+# domain.timespan.ranges_overlap as SQL (platform.time_overlap.overlaps): [a_starts, a_ends) and [b_starts, b_ends)
+# overlap when (a_starts < b_ends AND b_starts < a_ends): half-open, two plain comparisons (so the indexes on
+# starts_at/ends_at serve), never tstzrange && or OVERLAPS.
+
+TIME_OVERLAP_EXPECTED: dict[str, set[str]] = {}
+_OPERAND = r"[\w.:]+"
+_COMPARISON_PAIR = re.compile(rf"\(({_OPERAND}) (<=?) ({_OPERAND}) AND ({_OPERAND}) (<=?) ({_OPERAND})\)")
+_RANGE_OPERATORS = re.compile(r"\btstzrange\s*\(|&&|\bOVERLAPS\b", re.I)
+
+
+def time_overlap_uses(sql: str) -> tuple[int, list[str]]:
+    """How many overlap tests the statement makes, and what differs from the rule's form in them."""
+    uses, problems = 0, []
+    for a_starts, op1, b_ends, b_starts, op2, a_ends in _COMPARISON_PAIR.findall(sql):
+        operands = (a_starts, b_ends, b_starts, a_ends)
+        if not any("starts" in o or "ends" in o for o in operands):
+            continue
+        uses += 1
+        form = normalized(time_overlap.overlaps(*operands))
+        swapped = any("end" in o for o in (a_starts, b_starts)) or any("start" in o for o in (b_ends, a_ends))
+        if (op1, op2) != ("<", "<") or swapped:
+            problems.append(f"not the half-open overlap {form}")
+    if _RANGE_OPERATORS.search(sql):
+        problems.append("uses a range operator instead of time_overlap.overlaps")
+    return uses, problems
+
+
+def test_every_time_overlap_has_the_one_form():
+    problems = {key: p for key, sql in ALL.items() if (p := time_overlap_uses(sql)[1])}
+    overlapping = [key for key, sql in ALL.items() if time_overlap_uses(sql)[0]]
+
+    assert problems == {}
+    assert by_capability(overlapping) == TIME_OVERLAP_EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("sql", "uses", "wrong"),
+    [
+        (f"SELECT 1 FROM agenda_session s WHERE {time_overlap.overlaps('s.starts_at', 's.ends_at', ':a', ':b')}", 1, 0),
+        ("SELECT 1 FROM agenda_session s WHERE (s.starts_at <= :ends_at AND :starts_at <= s.ends_at)", 1, 1),
+        ("SELECT 1 FROM agenda_session s WHERE (s.ends_at < :starts_at AND :ends_at < s.starts_at)", 1, 1),
+        ("SELECT 1 FROM agenda_session s WHERE tstzrange(s.starts_at, s.ends_at) && tstzrange(:a, :b)", 0, 1),
+    ],
+)
+def test_time_overlap_forms_are_told_apart(sql, uses, wrong):
+    found, problems = time_overlap_uses(normalized(sql))
+
+    assert (found, len(problems)) == (uses, wrong)
