@@ -9,17 +9,22 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from events_app.db import sql
+import msgspec
+
+from events_app.db import queries
 from events_app.domain.ical import CalendarItem, feed
 from events_app.domain.meetings import Occurrence, SeriesTiming, location_text, occurrences, wall_to_utc
-from events_app.services.meetings.meetings import _host_rotation, load_overrides, timing_of
+from events_app.services.meetings.meetings import _agenda, _host_rotation, load_overrides, timing_of
+from events_app.services.meetings.rows import ROWS, ProjectRow, SeriesRow
 from events_app.settings import Settings
 
+Q = queries.load(__file__, rows=ROWS)
 
-def _description(series: dict, agenda: list[dict], host: str = "") -> str:
-    parts = [series["description"]] if series["description"] else []
-    if series["online_url"] and series["mode"] != "in_person":
-        parts.append(f"Join online: {series['online_url']}")
+
+def _description(series: SeriesRow, agenda: list[dict], host: str = "") -> str:
+    parts = [series.description] if series.description else []
+    if series.online_url and series.mode != "in_person":
+        parts.append(f"Join online: {series.online_url}")
     if host:
         parts.append(f"Host: {host}")
     if agenda:
@@ -33,19 +38,19 @@ def _description(series: dict, agenda: list[dict], host: str = "") -> str:
     return "\n\n".join(parts)
 
 
-def _organizer(project: dict, settings: Settings) -> tuple[str, str]:
-    return (project["organizer_email"] or settings.mail_from, project["organizer_name"] or settings.mail_from_name)
+def _organizer(project: ProjectRow, settings: Settings) -> tuple[str, str]:
+    return (project.organizer_email or settings.mail_from, project.organizer_name or settings.mail_from_name)
 
 
-def reply_mailbox(project: dict, settings: Settings) -> str:
+def reply_mailbox(project: ProjectRow, settings: Settings) -> str:
     """The mailbox whose plus-addresses receive this project's REPLYs: REPLY_MAILBOX when the deployment routes one
     mailbox to the inbound endpoint, else the project's organizer address, else MAIL_FROM."""
     return settings.reply_mailbox or _organizer(project, settings)[0]
 
 
 def master_item(
-    series: dict,
-    project: dict,
+    series: SeriesRow,
+    project: ProjectRow,
     agenda: list[dict],
     timing: SeriesTiming,
     occs: list[Occurrence],
@@ -56,26 +61,26 @@ def master_item(
     exdates = tuple(o.recurrence_id for o in occs if o.cancelled and o.recurrence_id >= start) if timing.rrule else ()
     email, name = _organizer(project, settings)
     return CalendarItem(
-        uid=str(series["calendar_uid"]),
+        uid=str(series.calendar_uid),
         sequence=sequence,
-        summary=series["title"],
+        summary=series.title,
         starts_at=start,
         ends_at=start + timing.duration,
         tzid=timing.tzid,
         organizer_email=email,
         organizer_name=name,
         description=_description(series, agenda),
-        location=location_text(series["mode"], series["location"], series["online_url"]),
-        url=series["online_url"] if series["mode"] != "in_person" else "",
-        status="CANCELLED" if series["status"] == "cancelled" else "CONFIRMED",
+        location=location_text(series.mode, series.location, series.online_url),
+        url=series.online_url if series.mode != "in_person" else "",
+        status="CANCELLED" if series.status == "cancelled" else "CONFIRMED",
         rrule=timing.rrule or "",
         exdates=exdates,
     )
 
 
 def override_item(
-    series: dict,
-    project: dict,
+    series: SeriesRow,
+    project: ProjectRow,
     agenda: list[dict],
     occ: Occurrence,
     sequence: int,
@@ -83,21 +88,21 @@ def override_item(
     host_names: dict[int, str],
 ) -> CalendarItem:
     email, name = _organizer(project, settings)
-    online = occ.online_url if occ.online_url is not None else series["online_url"]
-    place = occ.location if occ.location is not None else series["location"]
-    view = {**series, "online_url": online}
+    online = occ.online_url if occ.online_url is not None else series.online_url
+    place = occ.location if occ.location is not None else series.location
+    view = msgspec.structs.replace(series, online_url=online)
     return CalendarItem(
-        uid=str(series["calendar_uid"]),
+        uid=str(series.calendar_uid),
         sequence=sequence,
-        summary=series["title"],
+        summary=series.title,
         starts_at=occ.starts_at,
         ends_at=occ.ends_at,
-        tzid=series["timezone"],
+        tzid=series.timezone,
         organizer_email=email,
         organizer_name=name,
         description=_description(view, agenda, host_names.get(occ.host_organization_id or 0, "")),
-        location=location_text(series["mode"], place, online),
-        url=online if series["mode"] != "in_person" else "",
+        location=location_text(series.mode, place, online),
+        url=online if series.mode != "in_person" else "",
         recurrence_id=occ.recurrence_id,
     )
 
@@ -106,30 +111,20 @@ def is_override(occ: Occurrence) -> bool:
     return not occ.cancelled and (occ.moved or occ.location is not None or occ.online_url is not None)
 
 
-async def load(series_id: int) -> tuple[dict, dict, list[dict], list[Occurrence], dict[int, str]]:
+async def load(series_id: int) -> tuple[SeriesRow, ProjectRow, list[dict], list[Occurrence], dict[int, str]]:
     """Series row, project row, agenda, occurrences (with overrides) and host organization names."""
-    series = dict(await sql.fetchrow("SELECT * FROM meeting_series WHERE id = $1", series_id))
-    project = dict(await sql.fetchrow("SELECT * FROM pilot_project WHERE id = $1", series["project"]))
-    agenda = [
-        dict(r)
-        for r in await sql.fetch(
-            "SELECT title, duration_minutes, presenter FROM meeting_agenda_item WHERE series = $1 ORDER BY position",
-            series_id,
-        )
-    ]
+    series = await Q.series_by_id(series_id=series_id)
+    project = await Q.project_by_id(project_id=series.project)
+    agenda = await _agenda(series_id)
     rotation = _host_rotation(series)
     occs = occurrences(timing_of(series), await load_overrides(series_id), rotation)
-    names = (
-        {r["id"]: r["name"] for r in await sql.fetch("SELECT id, name FROM organization WHERE id = ANY($1)", rotation)}
-        if rotation
-        else {}
-    )
+    names = {r["id"]: r["name"] for r in await Q.organization_names(organization_ids=rotation)} if rotation else {}
     return series, project, agenda, occs, names
 
 
 def series_items(
-    series: dict,
-    project: dict,
+    series: SeriesRow,
+    project: ProjectRow,
     agenda: list[dict],
     occs: list[Occurrence],
     names: dict[int, str],
@@ -156,6 +151,6 @@ async def feed_bytes(series_ids: list[int], name: str, settings: Settings) -> by
     stamps: dict[str, datetime] = {}
     for series_id in series_ids:
         series, project, agenda, occs, names = await load(series_id)
-        items += series_items(series, project, agenda, occs, names, series["calendar_sequence"], settings)
-        stamps[str(series["calendar_uid"])] = series["updated_at"].astimezone(timezone.utc)
+        items += series_items(series, project, agenda, occs, names, series.calendar_sequence, settings)
+        stamps[str(series.calendar_uid)] = series.updated_at.astimezone(timezone.utc)
     return feed(items, name, stamps)

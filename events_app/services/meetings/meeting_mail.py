@@ -11,7 +11,7 @@ import json
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.domain.meetings import remaining_timing
 from events_app.domain.replies import reply_address, reply_token
 from events_app.domain.security import digest, new_nonce, person_feed_token, rsvp_token
@@ -19,7 +19,10 @@ from events_app.mail.compose import MeetingMail, compose_meeting_mail
 from events_app.mail.message import Outgoing
 from events_app.services.meetings import meeting_calendar
 from events_app.services.meetings.meetings import timing_of
+from events_app.services.meetings.rows import ROWS
 from events_app.settings import Settings
+
+Q = queries.load(__file__, rows=ROWS)
 
 
 def _payload(row: dict) -> dict:
@@ -32,14 +35,11 @@ async def _reply_token(invitee, secret_key: str) -> str:
     Invitations made before reply addresses existed get their nonce here, the first time one is sent."""
     nonce = invitee["reply_nonce"]
     if not nonce:
-        nonce = await sql.fetchval(
-            "UPDATE meeting_invitee SET reply_nonce = $2 WHERE id = $1 AND reply_nonce = '' RETURNING reply_nonce",
-            invitee["id"],
-            new_nonce(),
-        ) or await sql.fetchval("SELECT reply_nonce FROM meeting_invitee WHERE id = $1", invitee["id"])
+        claimed = await Q.claim_reply_nonce(invitee_id=invitee["id"], reply_nonce=new_nonce())
+        nonce = claimed or await Q.reply_nonce_of(invitee_id=invitee["id"])
     token = reply_token(secret_key, nonce)
     if invitee["reply_hash"] != digest(token):
-        await sql.execute("UPDATE meeting_invitee SET reply_hash = $2 WHERE id = $1", invitee["id"], digest(token))
+        await Q.set_reply_hash(invitee_id=invitee["id"], reply_hash=digest(token))
     return token
 
 
@@ -47,15 +47,9 @@ async def load(row: dict, settings: Settings, now: datetime) -> MeetingMail:
     """What one meeting outbox row's email shows, read now; the recipient's reply address stored on first use."""
     payload = _payload(row)
     series, project, agenda, occs, names = await meeting_calendar.load(payload["series_id"])
-    person = await sql.fetchrow("SELECT id, name, email, timezone FROM person WHERE id = $1", payload["person_id"])
-    invitee = await sql.fetchrow(
-        "SELECT id, token_nonce, reply_nonce, reply_hash FROM meeting_invitee"
-        " WHERE series = $1 AND person = $2 ORDER BY withdrawn_at IS NULL DESC, id DESC"
-        " LIMIT 1",
-        series["id"],
-        person["id"],
-    )
-    feed_nonce = await sql.fetchval("SELECT token_nonce FROM person_calendar WHERE person = $1", person["id"])
+    person = await Q.mail_recipient(person_id=payload["person_id"])
+    invitee = await Q.latest_invitation(series_id=series.id, person_id=person["id"])
+    feed_nonce = await Q.person_calendar_nonce(person_id=person["id"])
     rsvp_base = f"{settings.public_url}/rsvp/{rsvp_token(settings.secret_key, invitee['token_nonce'])}"
     sequence = row["calendar_sequence"] or 0
     kind = row["kind"]
@@ -82,8 +76,8 @@ async def load(row: dict, settings: Settings, now: datetime) -> MeetingMail:
         person_name=person["name"],
         person_email=person["email"],
         person_timezone=person["timezone"],
-        project_title=project["title"],
-        series=series,
+        project_title=project.title,
+        series=series.as_dict(),
         agenda=agenda,
         occurrences=tuple(occs),
         occurrence=occurrence,
@@ -94,8 +88,8 @@ async def load(row: dict, settings: Settings, now: datetime) -> MeetingMail:
         if feed_nonce
         else "",
         reply_to=reply_to,
-        organizer_email=project["organizer_email"] or settings.mail_from,
-        organizer_name=project["organizer_name"] or settings.mail_from_name,
+        organizer_email=project.organizer_email or settings.mail_from,
+        organizer_name=project.organizer_name or settings.mail_from_name,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import FieldError, NotFound, require
 from events_app.domain.meetings import ActionItem, actions_for, occurrence_key
@@ -18,26 +18,24 @@ from events_app.services.meetings.meetings import (
     require_series_coordinator,
     series_row,
 )
+from events_app.services.meetings.rows import ROWS
 from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount
 
+Q = queries.load(__file__, rows=ROWS)
+
 
 async def _action_items(series_id: int) -> list[ActionItem]:
-    rows = await sql.fetch(
-        """SELECT a.*, p.name AS owner_name, o.name AS owner_organization FROM meeting_action a
-           LEFT JOIN person p ON p.id = a.owner LEFT JOIN organization o ON o.id = p.organization
-           WHERE a.series = $1 ORDER BY a.id""",
-        series_id,
-    )
+    rows = await Q.action_items_of_series(series_id=series_id)
     return [
         ActionItem(
-            r["id"],
-            r["title"],
-            r["raised_at"],
-            r["done_at"],
-            r["owner"],
-            r["due_date"],
-            {"owner_name": r["owner_name"], "owner_organization": r["owner_organization"]},
+            r.id,
+            r.title,
+            r.raised_at,
+            r.done_at,
+            r.owner,
+            r.due_date,
+            {"owner_name": r.owner_name, "owner_organization": r.owner_organization},
         )
         for r in rows
     ]
@@ -65,19 +63,8 @@ async def record(account: CurrentAccount, series_id: int, key: str) -> dict:
     series = await require_series_coordinator(account, series_id)
     rid = _occurrence(series, key)
     occ = next(o for o in await occurrence_list(series) if o.key == key)
-    minutes = (
-        await sql.fetchval(
-            "SELECT minutes FROM meeting_occurrence WHERE series = $1 AND recurrence_id = $2", series_id, rid
-        )
-        or ""
-    )
-    present = await sql.fetch(
-        """SELECT p.id, p.name, o.id AS organization_id, o.name AS organization_name FROM meeting_attendance a
-           JOIN person p ON p.id = a.person LEFT JOIN organization o ON o.id = a.organization
-           WHERE a.series = $1 AND a.recurrence_id = $2 ORDER BY o.name, p.name""",
-        series_id,
-        rid,
-    )
+    minutes = await Q.occurrence_minutes(series_id=series_id, recurrence_id=rid) or ""
+    present = await Q.attendance_of_occurrence(series_id=series_id, recurrence_id=rid)
     actions = actions_for(await _action_items(series_id), rid)
     return {
         "occurrence": occurrence_out(series, occ),
@@ -100,17 +87,8 @@ async def set_minutes(account: CurrentAccount, series_id: int, key: str, minutes
     minutes = clean_fields({"minutes": minutes}, texts=("minutes",))["minutes"]
     rid = _occurrence(series, key)
     async with DB.transaction():
-        before = await sql.fetchval(
-            "SELECT minutes FROM meeting_occurrence WHERE series = $1 AND recurrence_id = $2", series_id, rid
-        )
-        await sql.execute(
-            """INSERT INTO meeting_occurrence (series, recurrence_id, cancelled, sequence, minutes, updated_at)
-               VALUES ($1, $2, false, 0, $3, now())
-               ON CONFLICT (series, recurrence_id) DO UPDATE SET minutes = EXCLUDED.minutes, updated_at = now()""",
-            series_id,
-            rid,
-            minutes,
-        )
+        before = await Q.occurrence_minutes(series_id=series_id, recurrence_id=rid)
+        await Q.save_occurrence_minutes(series_id=series_id, recurrence_id=rid, minutes=minutes)
         await audit.record(
             account,
             "occurrence.minutes",
@@ -118,7 +96,7 @@ async def set_minutes(account: CurrentAccount, series_id: int, key: str, minutes
             f"{series_id}/{key}",
             {"minutes": before},
             {"minutes": minutes},
-            project_id=series["project"],
+            project_id=series.project,
         )
     return await record(account, series_id, key)
 
@@ -128,27 +106,13 @@ async def set_attendance(account: CurrentAccount, series_id: int, key: str, pers
     organization they were invited for."""
     series = await require_series_coordinator(account, series_id)
     rid = _occurrence(series, key)
-    invited = {
-        r["person"]: r["organization"]
-        for r in await sql.fetch(
-            "SELECT DISTINCT ON (person) person, organization FROM meeting_invitee WHERE series = $1"
-            " ORDER BY person, invited_at DESC",
-            series_id,
-        )
-    }
+    invited = {r["person"]: r["organization"] for r in await Q.invited_organizations(series_id=series_id)}
     strangers = sorted(set(person_ids) - set(invited))
     if strangers:
         require([FieldError("person_ids", f"people {strangers} were never invited to this series")])
     async with DB.transaction():
         await series_row(series_id, lock=True)
-        before = [
-            r["person"]
-            for r in await sql.fetch(
-                "DELETE FROM meeting_attendance WHERE series = $1 AND recurrence_id = $2 RETURNING person",
-                series_id,
-                rid,
-            )
-        ]
+        before = [r["person"] for r in await Q.clear_attendance(series_id=series_id, recurrence_id=rid)]
         await audit.record(
             account,
             "occurrence.attendance",
@@ -156,15 +120,12 @@ async def set_attendance(account: CurrentAccount, series_id: int, key: str, pers
             f"{series_id}/{key}",
             {"person_ids": sorted(before)},
             {"person_ids": sorted(set(person_ids))},
-            project_id=series["project"],
+            project_id=series.project,
         )
-        for person_id in sorted(set(person_ids)):
-            await sql.execute(
-                "INSERT INTO meeting_attendance (series, recurrence_id, person, organization) VALUES ($1, $2, $3, $4)",
-                series_id,
-                rid,
-                person_id,
-                invited[person_id],
+        if person_ids:
+            await Q.add_attendance.many(
+                {"series_id": series_id, "recurrence_id": rid, "person_id": p, "organization_id": invited[p]}
+                for p in sorted(set(person_ids))
             )
     return await record(account, series_id, key)
 
@@ -177,20 +138,12 @@ async def add_action(account: CurrentAccount, series_id: int, key: str, fields: 
     if not title:
         errors.append(FieldError("title", "must not be empty"))
     owner = fields.get("owner_person_id")
-    if owner is not None and not await sql.fetchval(
-        "SELECT 1 FROM meeting_invitee WHERE series = $1 AND person = $2", series_id, owner
-    ):
+    if owner is not None and not await Q.was_ever_invited(series_id=series_id, person_id=owner):
         errors.append(FieldError("owner_person_id", "the owner must be someone invited to this series"))
     require(errors)
     async with DB.transaction():
-        action_id = await sql.fetchval(
-            "INSERT INTO meeting_action (series, raised_at, title, owner, due_date, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, now()) RETURNING id",
-            series_id,
-            rid,
-            title,
-            owner,
-            fields.get("due_date"),
+        action_id = await Q.insert_action(
+            series_id=series_id, raised_at=rid, title=title, owner=owner, due_date=fields.get("due_date")
         )
         await audit.record(
             account,
@@ -199,13 +152,13 @@ async def add_action(account: CurrentAccount, series_id: int, key: str, fields: 
             action_id,
             None,
             {"title": title, "owner": owner, "due_date": fields.get("due_date")},
-            project_id=series["project"],
+            project_id=series.project,
         )
     return await get_action(account, action_id)
 
 
 async def get_action(account: CurrentAccount, action_id: int) -> dict:
-    series_id = await sql.fetchval("SELECT series FROM meeting_action WHERE id = $1", action_id)
+    series_id = await Q.series_of_action(action_id=action_id)
     if series_id is None:
         raise NotFound("action item")
     await require_series_coordinator(account, series_id)
@@ -222,29 +175,23 @@ async def update_action(
     if "title" in changes and not str(changes["title"] or "").strip():
         require([FieldError("title", "must not be empty")])
     async with DB.transaction():
-        row = await sql.fetchrow("SELECT * FROM meeting_action WHERE id = $1 FOR UPDATE", action_id)
-        done_at = row["done_at"]
+        row = await Q.action_for_update(action_id=action_id)
+        done_at = row.done_at
         if "done" in changes:
             done_at = (done_at or now) if changes["done"] else None
         after = {
-            "title": str(changes.get("title", row["title"])).strip(),
-            "due_date": changes.get("due_date", row["due_date"]),
+            "title": str(changes.get("title", row.title)).strip(),
+            "due_date": changes.get("due_date", row.due_date),
             "done_at": done_at,
         }
-        await sql.execute(
-            "UPDATE meeting_action SET title = $2, due_date = $3, done_at = $4 WHERE id = $1",
-            action_id,
-            after["title"],
-            after["due_date"],
-            done_at,
-        )
-        project_id = await sql.fetchval("SELECT project FROM meeting_series WHERE id = $1", row["series"])
+        await Q.write_action(action_id=action_id, title=after["title"], due_date=after["due_date"], done_at=done_at)
+        project_id = await Q.project_of_series(series_id=row.series)
         await audit.record(
             account,
             "action.update",
             "meeting_action",
             action_id,
-            {"title": row["title"], "due_date": row["due_date"], "done_at": row["done_at"]},
+            {"title": row.title, "due_date": row.due_date, "done_at": row.done_at},
             after,
             project_id=project_id,
         )
@@ -256,20 +203,11 @@ async def attendance_csv(account: CurrentAccount, series_id: int) -> bytes:
     attendance recorded), the number of occurrences attended and the share of them."""
     series = await require_series_coordinator(account, series_id)
     occs = [o for o in await occurrence_list(series) if not o.cancelled]
-    rows = await sql.fetch(
-        "SELECT a.recurrence_id, a.organization, count(*) AS n FROM meeting_attendance a WHERE a.series = $1"
-        " GROUP BY a.recurrence_id, a.organization",
-        series_id,
-    )
+    rows = await Q.attendance_counts(series_id=series_id)
     held = [o for o in occs if any(r["recurrence_id"] == o.recurrence_id for r in rows)]
-    orgs = await sql.fetch(
-        """SELECT DISTINCT o.id, o.name, o.country FROM organization o WHERE o.id IN (
-               SELECT organization FROM meeting_invitee WHERE series = $1
-               UNION SELECT organization FROM meeting_attendance WHERE series = $1) ORDER BY o.name, o.id""",
-        series_id,
-    )
+    orgs = await Q.series_organizations(series_id=series_id)
     counts = {(r["recurrence_id"], r["organization"]): r["n"] for r in rows}
-    zone_day = [o.starts_at.astimezone(_zone(series["timezone"])).strftime("%Y-%m-%d") for o in held]
+    zone_day = [o.starts_at.astimezone(_zone(series.timezone)).strftime("%Y-%m-%d") for o in held]
     table = []
     for org in orgs:
         per = [counts.get((o.recurrence_id, org["id"]), 0) for o in held]

@@ -22,7 +22,7 @@ from email.utils import parseaddr
 
 import icalendar
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, Gone, NotFound
 from events_app.domain.meetings import (
@@ -35,46 +35,44 @@ from events_app.domain.meetings import (
 from events_app.domain.replies import REJECTION_REASONS, tokens_in
 from events_app.domain.security import digest
 from events_app.services.meetings.meetings import answers_of, occurrence_list, occurrence_out, series_row, timing_of
+from events_app.services.meetings.rows import ROWS, InvitationRow
 from events_app.services.people.accounts import require_coordinator
 
 log = logging.getLogger(__name__)
+Q = queries.load(__file__, rows=ROWS)
 
 
-async def _invitee(token: str) -> dict:
-    row = await sql.fetchrow(
-        "SELECT i.*, p.name, p.email, p.timezone AS person_timezone FROM meeting_invitee i"
-        " JOIN person p ON p.id = i.person WHERE i.token_hash = $1",
-        digest(token),
-    )
+async def _invitee(token: str) -> InvitationRow:
+    row = await Q.invitation_by_token_hash(token_hash=digest(token))
     if row is None:
         raise NotFound("invitation", "invitation (the link is incomplete or not one of ours) not found")
-    if row["withdrawn_at"] is not None:
+    if row.withdrawn_at is not None:
         raise Gone(
             "this invitation was withdrawn (you are no longer a contact of the project), so the link "
             "no longer records answers"
         )
-    return dict(row)
+    return row
 
 
 async def view(token: str) -> dict:
     """What the invitee sees: the series, its occurrences and their own answer to each."""
     invitee = await _invitee(token)
-    series = await series_row(invitee["series"])
-    answers = (await answers_of(series["id"])).get(invitee["person"], [])
+    series = await series_row(invitee.series)
+    answers = (await answers_of(series.id)).get(invitee.person, [])
     series_answer = max((a for a in answers if a.recurrence_id is None), key=lambda a: a.answered_at, default=None)
     occs = [
         {
-            **occurrence_out(series, o, invitee["person_timezone"]),
+            **occurrence_out(series, o, invitee.person_timezone),
             "partstat": effective_partstat(answers, o.recurrence_id),
         }
         for o in await occurrence_list(series)
     ]
     return {
-        "series_id": series["id"],
-        "title": series["title"],
-        "status": series["status"],
-        "timezone": series["timezone"],
-        "name": invitee["name"],
+        "series_id": series.id,
+        "title": series.title,
+        "status": series.status,
+        "timezone": series.timezone,
+        "name": invitee.name,
         "series_partstat": series_answer.partstat if series_answer else "NEEDS-ACTION",
         "occurrences": occs,
     }
@@ -86,8 +84,8 @@ async def answer(token: str, answer_text: str, occurrence: str | None, now: date
     partstat = answer_partstat(answer_text)
     invitee = await _invitee(token)
     async with DB.transaction():
-        series = await series_row(invitee["series"], lock=True)
-        if series["status"] == "cancelled":
+        series = await series_row(invitee.series, lock=True)
+        if series.status == "cancelled":
             raise Conflict("this meeting series is cancelled", "status")
         rid = None
         if occurrence:
@@ -98,7 +96,7 @@ async def answer(token: str, answer_text: str, occurrence: str | None, now: date
             occ = next(o for o in await occurrence_list(series) if o.key == occurrence)
             if occ.cancelled:
                 raise Conflict(f"the meeting {occurrence} is cancelled", "occurrence")
-        await _record(series["id"], invitee["person"], rid, partstat, "link", now)
+        await _record(series.id, invitee.person, rid, partstat, "link", now)
     return await view(token)
 
 
@@ -106,19 +104,13 @@ async def _record(
     series_id: int, person_id: int, rid: datetime | None, partstat: str, source: str, answered_at: datetime
 ) -> bool:
     """Upsert unless a newer answer for the same scope exists. Returns True if stored."""
-    stored = await sql.fetchval(
-        """INSERT INTO meeting_rsvp (series, person, recurrence_id, partstat, source, answered_at)
-           VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (series, person, recurrence_id) DO UPDATE SET partstat = EXCLUDED.partstat,
-               source = EXCLUDED.source, answered_at = EXCLUDED.answered_at
-           WHERE meeting_rsvp.answered_at <= EXCLUDED.answered_at
-           RETURNING id""",
-        series_id,
-        person_id,
-        rid,
-        partstat,
-        source,
-        answered_at,
+    stored = await Q.record_answer(
+        series_id=series_id,
+        person_id=person_id,
+        recurrence_id=rid,
+        partstat=partstat,
+        source=source,
+        answered_at=answered_at,
     )
     return stored is not None
 
@@ -177,11 +169,7 @@ async def _proof(addresses: list[str]) -> Proof:
         return Proof(None, "no-token")
     found: dict[tuple[int, int], Invitation] = {}
     for token in tokens:
-        row = await sql.fetchrow(
-            "SELECT i.series, i.person, i.withdrawn_at, p.email FROM meeting_invitee i JOIN person p"
-            " ON p.id = i.person WHERE i.reply_hash = $1 ORDER BY i.withdrawn_at IS NULL DESC, i.id DESC LIMIT 1",
-            digest(token),
-        )
+        row = await Q.invitation_by_reply_hash(reply_hash=digest(token))
         if row is not None:
             found[(row["series"], row["person"])] = Invitation(
                 row["series"], row["person"], row["email"], row["withdrawn_at"] is not None
@@ -204,18 +192,16 @@ async def _log(
     code: str = "",
     series_id: int | None = None,
 ) -> None:
-    await sql.execute(
-        "INSERT INTO meeting_inbound_reply (received_at, sender, calendar_uid, attendee, recurrence_id, partstat,"
-        " outcome, reason, reason_code, series) VALUES (now(), $1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        sender[:320],
-        uid[:255],
-        attendee[:320],
-        rid,
-        partstat[:20],
-        outcome,
-        reason,
-        code,
-        series_id,
+    await Q.log_inbound_reply(
+        sender=sender[:320],
+        calendar_uid=uid[:255],
+        attendee=attendee[:320],
+        recurrence_id=rid,
+        partstat=partstat[:20],
+        outcome=outcome,
+        reason=reason,
+        reason_code=code,
+        series_id=series_id,
     )
     if outcome == "rejected":
         log.warning("iMIP REPLY rejected: sender=%s uid=%s attendee=%s: %s (%s)", sender, uid, attendee, reason, code)
@@ -304,7 +290,7 @@ async def _reply_event(vevent, sender: str, proof: Proof, now: datetime) -> str:
     except ValueError:
         return await reject("unknown-uid", "UID is not one of our meeting series")
     async with DB.transaction():
-        uid_series = await sql.fetchval("SELECT id FROM meeting_series WHERE calendar_uid = $1::uuid", uid)
+        uid_series = await Q.series_id_by_uid(calendar_uid=uid)
         if uid_series is None:
             return await reject("unknown-uid", "UID is not one of our meeting series")
         series_id = uid_series
@@ -322,17 +308,12 @@ async def _reply_event(vevent, sender: str, proof: Proof, now: datetime) -> str:
         series = await series_row(uid_series, lock=True)
         if invitation.withdrawn:
             return await reject("withdrawn", f"the invitation of {invitation.email} was withdrawn")
-        named = await sql.fetchval(
-            "SELECT i.person FROM meeting_invitee i JOIN person p ON p.id = i.person WHERE i.series = $1"
-            " AND p.email = $2 AND i.withdrawn_at IS NULL",
-            uid_series,
-            attendee,
-        )
+        named = await Q.active_invitee_with_address(series_id=uid_series, email=attendee)
         if named is not None and named != invitation.person_id:
             return await reject(
                 "other-invitee", f"the reply token is {invitation.email}'s, the ATTENDEE {attendee} is another invitee"
             )
-        if series["status"] == "cancelled":
+        if series.status == "cancelled":
             return await reject("cancelled", "the series is cancelled")
         if rid is not None:
             try:
@@ -355,12 +336,5 @@ async def _reply_event(vevent, sender: str, proof: Proof, now: datetime) -> str:
 async def inbound_replies(account, project_id: int, limit: int = 200) -> list[dict]:
     """The newest inbound replies about the project's series (heard or not, with why), for its coordinators."""
     await require_coordinator(account, project_id)
-    rows = await sql.fetch(
-        """SELECT r.id, r.received_at, r.sender, r.attendee, r.partstat, r.recurrence_id, r.outcome, r.reason,
-                  r.reason_code, r.series AS series_id, s.title AS series_title
-           FROM meeting_inbound_reply r JOIN meeting_series s ON s.id = r.series
-           WHERE s.project = $1 ORDER BY r.received_at DESC, r.id DESC LIMIT $2""",
-        project_id,
-        limit,
-    )
+    rows = await Q.inbound_replies_of_project(project_id=project_id, row_limit=limit)
     return [{**dict(r), "explanation": REJECTION_REASONS.get(r["reason_code"], "")} for r in rows]

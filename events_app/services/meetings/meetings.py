@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
@@ -41,10 +41,13 @@ from events_app.domain.security import digest, new_nonce, person_feed_token, rsv
 from events_app.domain.text import clean_fields, text_errors
 from events_app.domain.vocab import is_time_zone
 from events_app.jobs import kick_outbox
+from events_app.services.meetings.rows import ROWS, SeriesRow
 from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount, require_coordinator
 from events_app.services.platform import calendar_sequence, outbox
 from events_app.settings import get_settings
+
+Q = queries.load(__file__, rows=ROWS)
 
 SERIES_FIELDS = (
     "title",
@@ -65,42 +68,24 @@ TIMING_FIELDS = ("timezone", "start_local", "duration_minutes", "rrule")
 # --------------------------------------------------------------------------- loading
 
 
-def timing_of(series: dict) -> SeriesTiming:
-    return SeriesTiming(
-        series["start_local"], series["timezone"], timedelta(minutes=series["duration_minutes"]), series["rrule"]
-    )
-
-
-def override_of(row: dict) -> Override:
-    return Override(
-        row["recurrence_id"],
-        row["starts_at"],
-        row["ends_at"],
-        row["location"],
-        row["online_url"],
-        row["cancelled"],
-        row["sequence"],
-    )
+def timing_of(series: SeriesRow) -> SeriesTiming:
+    return SeriesTiming(series.start_local, series.timezone, timedelta(minutes=series.duration_minutes), series.rrule)
 
 
 async def load_overrides(series_id: int) -> list[Override]:
-    rows = await sql.fetch(
-        "SELECT * FROM meeting_occurrence WHERE series = $1 AND (cancelled OR starts_at IS NOT NULL"
-        " OR location IS NOT NULL OR online_url IS NOT NULL) ORDER BY recurrence_id",
-        series_id,
-    )
-    return [override_of(dict(r)) for r in rows]
+    return await Q.overrides_of_series(series_id=series_id)
 
 
-async def series_row(series_id: int, lock: bool = False) -> dict:
-    row = await sql.fetchrow("SELECT * FROM meeting_series WHERE id = $1" + (" FOR UPDATE" if lock else ""), series_id)
+async def series_row(series_id: int, lock: bool = False) -> SeriesRow:
+    query = Q.series_for_update if lock else Q.series_by_id
+    row = await query(series_id=series_id)
     if row is None:
         raise NotFound("meeting series")
-    return dict(row)
+    return row
 
 
-async def require_series_coordinator(account: CurrentAccount, series_id: int) -> dict:
-    project_id = await sql.fetchval("SELECT project FROM meeting_series WHERE id = $1", series_id)
+async def require_series_coordinator(account: CurrentAccount, series_id: int) -> SeriesRow:
+    project_id = await Q.project_of_series(series_id=series_id)
     if project_id is None:
         raise NotFound("meeting series")
     await require_coordinator(account, project_id)
@@ -113,65 +98,45 @@ async def require_series_coordinator(account: CurrentAccount, series_id: int) ->
 async def _ensure_person_calendar(person_id: int) -> None:
     nonce = new_nonce()
     token = person_feed_token(get_settings().secret_key, nonce)
-    await sql.execute(
-        "INSERT INTO person_calendar (person, token_nonce, token_hash) VALUES ($1, $2, $3)"
-        " ON CONFLICT (person) DO NOTHING",
-        person_id,
-        nonce,
-        digest(token),
-    )
+    await Q.ensure_person_calendar(person_id=person_id, token_nonce=nonce, token_hash=digest(token))
 
 
-async def _invite(series: dict, person_id: int, organization_id: int | None, reason: str) -> None:
+async def _invite(series: SeriesRow, person_id: int, organization_id: int | None, reason: str) -> None:
     """Make the person an invitee (with an RSVP token) and queue the whole-series REQUEST."""
     nonce = new_nonce()
     secret = get_settings().secret_key
     token = rsvp_token(secret, nonce)
     # A person invited again (left the cohort and came back) keeps their reply address: ORGANIZER stays the same.
-    reply_nonce = (
-        await sql.fetchval(
-            "SELECT reply_nonce FROM meeting_invitee WHERE series = $1 AND person = $2 AND reply_nonce <> ''"
-            " ORDER BY id DESC LIMIT 1",
-            series["id"],
-            person_id,
-        )
-        or new_nonce()
-    )
-    await sql.execute(
-        "INSERT INTO meeting_invitee (series, person, organization, token_nonce, token_hash, invited_at,"
-        " reply_nonce, reply_hash) VALUES ($1, $2, $3, $4, $5, now(), $6, $7)",
-        series["id"],
-        person_id,
-        organization_id,
-        nonce,
-        digest(token),
-        reply_nonce,
-        digest(reply_token(secret, reply_nonce)),
+    reply_nonce = await Q.kept_reply_nonce(series_id=series.id, person_id=person_id) or new_nonce()
+    await Q.add_invitee(
+        series_id=series.id,
+        person_id=person_id,
+        organization_id=organization_id,
+        token_nonce=nonce,
+        token_hash=digest(token),
+        reply_nonce=reply_nonce,
+        reply_hash=digest(reply_token(secret, reply_nonce)),
     )
     await _ensure_person_calendar(person_id)
-    person = await sql.fetchrow("SELECT email, language FROM person WHERE id = $1", person_id)
+    person = await Q.person_address(person_id=person_id)
     await outbox.enqueue(
         "meeting_invitation",
         person["email"],
         language=person["language"],
-        payload={"series_id": series["id"], "person_id": person_id, "reason": reason, "remaining": reason == "joined"},
+        payload={"series_id": series.id, "person_id": person_id, "reason": reason, "remaining": reason == "joined"},
         calendar_method=METHOD_REQUEST,
-        calendar_sequence=series["calendar_sequence"],
+        calendar_sequence=series.calendar_sequence,
     )
 
 
-async def _tell_invitees(series: dict, kind: str, method: str, sequence: int, **payload: Any) -> int:
-    people = await sql.fetch(
-        "SELECT p.id, p.email, p.language FROM meeting_invitee i JOIN person p ON p.id = i.person"
-        " WHERE i.series = $1 AND i.withdrawn_at IS NULL ORDER BY p.id",
-        series["id"],
-    )
+async def _tell_invitees(series: SeriesRow, kind: str, method: str, sequence: int, **payload: Any) -> int:
+    people = await Q.active_invitee_addresses(series_id=series.id)
     for p in people:
         await outbox.enqueue(
             kind,
             p["email"],
             language=p["language"],
-            payload={"series_id": series["id"], "person_id": p["id"], **payload},
+            payload={"series_id": series.id, "person_id": p["id"], **payload},
             calendar_method=method,
             calendar_sequence=sequence,
         )
@@ -188,18 +153,10 @@ async def invite_to_project_series(
 ) -> None:
     """A contact joined: invite them to every active series that still has an occurrence ahead."""
     now = now or datetime.now(timezone.utc)
-    ids = await sql.fetch(
-        "SELECT id FROM meeting_series WHERE project = $1 AND status = 'active' AND last_end > $2 ORDER BY id",
-        project_id,
-        now,
-    )
+    ids = await Q.active_series_ahead(project_id=project_id, now=now)
     for r in ids:
         series = await series_row(r["id"], lock=True)
-        if await sql.fetchval(
-            "SELECT 1 FROM meeting_invitee WHERE series = $1 AND person = $2 AND withdrawn_at IS NULL",
-            series["id"],
-            person_id,
-        ):
+        if await Q.is_active_invitee(series_id=series.id, person_id=person_id):
             continue
         await _invite(series, person_id, organization_id, "joined")
 
@@ -207,29 +164,19 @@ async def invite_to_project_series(
 async def withdraw_from_project_series(project_id: int, person_id: int, now: datetime | None = None) -> None:
     """A contact left: withdraw them from every series; those still ahead send them a CANCEL."""
     now = now or datetime.now(timezone.utc)
-    rows = await sql.fetch(
-        "SELECT s.id FROM meeting_series s JOIN meeting_invitee i ON i.series = s.id AND i.person = $2"
-        " AND i.withdrawn_at IS NULL WHERE s.project = $1 ORDER BY s.id",
-        project_id,
-        person_id,
-    )
+    rows = await Q.series_with_active_invitee(project_id=project_id, person_id=person_id)
     for r in rows:
         series = await series_row(r["id"], lock=True)
-        await sql.execute(
-            "UPDATE meeting_invitee SET withdrawn_at = now() WHERE series = $1 AND person = $2"
-            " AND withdrawn_at IS NULL",
-            series["id"],
-            person_id,
-        )
-        if series["status"] != "active" or series["last_end"] <= now:
+        await Q.withdraw_invitee(series_id=series.id, person_id=person_id)
+        if series.status != "active" or series.last_end <= now:
             continue
-        sequence = await _bump(series["id"])  # the CANCEL outranks every REQUEST sent before (RFC 5546 2.1.4)
-        person = await sql.fetchrow("SELECT email, language FROM person WHERE id = $1", person_id)
+        sequence = await _bump(series.id)  # the CANCEL outranks every REQUEST sent before (RFC 5546 2.1.4)
+        person = await Q.person_address(person_id=person_id)
         await outbox.enqueue(
             "meeting_series_cancelled",
             person["email"],
             language=person["language"],
-            payload={"series_id": series["id"], "person_id": person_id, "reason": "removed"},
+            payload={"series_id": series.id, "person_id": person_id, "reason": "removed"},
             calendar_method=METHOD_CANCEL,
             calendar_sequence=sequence,
         )
@@ -306,12 +253,7 @@ def _spec(fields: dict[str, Any]) -> dict[str, Any]:
 async def _check_hosts(project_id: int, host_rotation: list[int]) -> None:
     if not host_rotation:
         return
-    members = {
-        r["organization"]
-        for r in await sql.fetch(
-            "SELECT organization FROM project_member WHERE project = $1 AND left_at IS NULL", project_id
-        )
-    }
+    members = {r["organization"] for r in await Q.active_member_organizations(project_id=project_id)}
     strangers = [h for h in host_rotation if h not in members]
     if strangers:
         require(
@@ -325,16 +267,17 @@ async def _check_hosts(project_id: int, host_rotation: list[int]) -> None:
 
 
 async def _write_agenda(series_id: int, agenda: list[dict]) -> None:
-    await sql.execute("DELETE FROM meeting_agenda_item WHERE series = $1", series_id)
-    for position, item in enumerate(agenda, start=1):
-        await sql.execute(
-            "INSERT INTO meeting_agenda_item (series, position, title, duration_minutes, presenter)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            series_id,
-            position,
-            item["title"].strip(),
-            item.get("duration_minutes"),
-            item.get("presenter") or "",
+    await Q.delete_agenda(series_id=series_id)
+    if agenda:
+        await Q.add_agenda_item.many(
+            {
+                "series_id": series_id,
+                "position": position,
+                "title": item["title"].strip(),
+                "duration_minutes": item.get("duration_minutes"),
+                "presenter": item.get("presenter") or "",
+            }
+            for position, item in enumerate(agenda, start=1)
         )
 
 
@@ -343,65 +286,57 @@ async def create_series(account: CurrentAccount, project_id: int, fields: dict[s
     await require_coordinator(account, project_id)
     spec = _spec(clean_series_text(fields))
     async with DB.transaction():
-        await sql.execute("SELECT 1 FROM pilot_project WHERE id = $1 FOR UPDATE", project_id)
+        await Q.lock_project(project_id=project_id)
         await _check_hosts(project_id, spec["host_rotation"])
-        series_id = await sql.fetchval(
-            """INSERT INTO meeting_series (project, title, description, mode, location, online_url, timezone,
-                   start_local, duration_minutes, rrule, first_start, last_end, host_rotation, status, calendar_uid,
-                   calendar_sequence, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'active', gen_random_uuid(),
-                   0, now(), now()) RETURNING id""",
-            project_id,
-            spec["title"],
-            spec["description"],
-            spec["mode"],
-            spec["location"],
-            spec["online_url"],
-            spec["timezone"],
-            spec["start_local"],
-            spec["duration_minutes"],
-            spec["rrule"],
-            spec["first_start"],
-            spec["last_end"],
-            spec["host_rotation"],
-        )
+        series_id = await Q.insert_series(project_id=project_id, **_series_columns(spec))
         await _write_agenda(series_id, spec["agenda"])
         await audit.record(account, "series.create", "meeting_series", series_id, None, spec, project_id=project_id)
         series = await series_row(series_id)
-        contacts = await sql.fetch(
-            "SELECT person, organization FROM project_contact WHERE project = $1 AND left_at IS NULL ORDER BY person",
-            project_id,
-        )
+        contacts = await Q.active_contacts(project_id=project_id)
         for c in contacts:
             await _invite(series, c["person"], c["organization"], "new")
     await kick_outbox()
     return await get_series(account, series_id)
 
 
+def _series_columns(spec: dict[str, Any]) -> dict[str, Any]:
+    """The stored columns of a validated series spec (_spec), as the insert and update queries take them."""
+    return {
+        k: spec[k]
+        for k in (
+            "title",
+            "description",
+            "mode",
+            "location",
+            "online_url",
+            "timezone",
+            "start_local",
+            "duration_minutes",
+            "rrule",
+            "first_start",
+            "last_end",
+            "host_rotation",
+        )
+    }
+
+
 async def _agenda(series_id: int) -> list[dict]:
-    rows = await sql.fetch(
-        "SELECT title, duration_minutes, presenter FROM meeting_agenda_item WHERE series = $1 ORDER BY position",
-        series_id,
-    )
-    return [dict(r) for r in rows]
+    return [dict(r) for r in await Q.agenda_of_series(series_id=series_id)]
 
 
-def _stored_as_fields(series: dict, agenda: list[dict]) -> dict[str, Any]:
+def _stored_as_fields(series: SeriesRow, agenda: list[dict]) -> dict[str, Any]:
     fields = {
-        k: series[k]
+        k: getattr(series, k)
         for k in ("title", "description", "mode", "location", "online_url", "timezone", "duration_minutes", "rrule")
     }
-    fields["start"] = series["start_local"]
+    fields["start"] = series.start_local
     fields["agenda"] = agenda
     fields["host_rotation"] = _host_rotation(series)
     return fields
 
 
-def _host_rotation(series: dict) -> list[int]:
-    import json
-
-    value = series["host_rotation"]
-    return json.loads(value) if isinstance(value, str) else list(value or [])
+def _host_rotation(series: SeriesRow) -> list[int]:
+    return list(series.host_rotation or [])
 
 
 async def update_series(account: CurrentAccount, series_id: int, changes: dict[str, Any]) -> dict:
@@ -415,15 +350,15 @@ async def update_series(account: CurrentAccount, series_id: int, changes: dict[s
     changes = clean_series_text(changes)
     async with DB.transaction():
         series = await series_row(series_id, lock=True)
-        if series["status"] == "cancelled":
+        if series.status == "cancelled":
             raise Conflict("this series is cancelled; create a new one", "status")
         agenda = await _agenda(series_id)
         before = _stored_as_fields(series, agenda)
         if "timezone" in changes and "start" not in changes:
-            changes = {**changes, "start": series["start_local"]}  # same wall-clock time in the new zone
+            changes = {**changes, "start": series.start_local}  # same wall-clock time in the new zone
         merged = {**before, **{k: v for k, v in changes.items() if k in SERIES_FIELDS}}
         spec = _spec(merged)
-        await _check_hosts(series["project"], spec["host_rotation"])
+        await _check_hosts(series.project, spec["host_rotation"])
         after = {**spec, "start": spec["start_local"]}
         after_fields = {k: after[k] for k in before}
         if after_fields == before:
@@ -436,24 +371,7 @@ async def update_series(account: CurrentAccount, series_id: int, changes: dict[s
         )
         if old_timing != new_timing:
             await _drop_orphans(series_id, old_timing, new_timing)
-        await sql.execute(
-            """UPDATE meeting_series SET title = $2, description = $3, mode = $4, location = $5, online_url = $6,
-                   timezone = $7, start_local = $8, duration_minutes = $9, rrule = $10, first_start = $11,
-                   last_end = $12, host_rotation = $13::jsonb WHERE id = $1""",
-            series_id,
-            spec["title"],
-            spec["description"],
-            spec["mode"],
-            spec["location"],
-            spec["online_url"],
-            spec["timezone"],
-            spec["start_local"],
-            spec["duration_minutes"],
-            spec["rrule"],
-            spec["first_start"],
-            spec["last_end"],
-            spec["host_rotation"],
-        )
+        await Q.write_series(series_id=series_id, **_series_columns(spec))
         if spec["agenda"] != agenda:
             await _write_agenda(series_id, spec["agenda"])
         await audit.record(
@@ -462,7 +380,7 @@ async def update_series(account: CurrentAccount, series_id: int, changes: dict[s
             "meeting_series",
             series_id,
             *audit.changed(before, after_fields),
-            project_id=series["project"],
+            project_id=series.project,
         )
         sequence = await _bump(series_id)
         series = await series_row(series_id)
@@ -472,12 +390,7 @@ async def update_series(account: CurrentAccount, series_id: int, changes: dict[s
 
 
 async def _drop_orphans(series_id: int, old: SeriesTiming, new: SeriesTiming) -> None:
-    recorded = await sql.fetch(
-        """SELECT recurrence_id FROM meeting_occurrence WHERE series = $1 AND minutes <> ''
-           UNION SELECT recurrence_id FROM meeting_attendance WHERE series = $1
-           UNION SELECT raised_at FROM meeting_action WHERE series = $1""",
-        series_id,
-    )
+    recorded = await Q.recorded_occurrence_starts(series_id=series_id)
     lost = orphaned_keys(old, new, [occurrence_key(r[0]) for r in recorded])
     if lost:
         raise Conflict(
@@ -487,31 +400,25 @@ async def _drop_orphans(series_id: int, old: SeriesTiming, new: SeriesTiming) ->
             occurrences=lost,
         )
     keep = expand(new)
-    await sql.execute(
-        "DELETE FROM meeting_occurrence WHERE series = $1 AND NOT (recurrence_id = ANY($2))", series_id, keep
-    )
-    await sql.execute(
-        "DELETE FROM meeting_rsvp WHERE series = $1 AND recurrence_id IS NOT NULL AND NOT (recurrence_id = ANY($2))",
-        series_id,
-        keep,
-    )
+    await Q.delete_orphan_occurrences(series_id=series_id, keep=keep)
+    await Q.delete_orphan_answers(series_id=series_id, keep=keep)
 
 
 async def cancel_series(account: CurrentAccount, series_id: int) -> dict:
     await require_series_coordinator(account, series_id)
     async with DB.transaction():
         series = await series_row(series_id, lock=True)
-        if series["status"] == "cancelled":
+        if series.status == "cancelled":
             raise Conflict("this series is already cancelled", "status")
-        await sql.execute("UPDATE meeting_series SET status = 'cancelled' WHERE id = $1", series_id)
+        await Q.mark_series_cancelled(series_id=series_id)
         await audit.record(
             account,
             "series.cancel",
             "meeting_series",
             series_id,
-            {"status": series["status"]},
+            {"status": series.status},
             {"status": "cancelled"},
-            project_id=series["project"],
+            project_id=series.project,
         )
         sequence = await _bump(series_id)
         await _tell_invitees(series, "meeting_series_cancelled", METHOD_CANCEL, sequence, reason="cancelled")
@@ -519,30 +426,28 @@ async def cancel_series(account: CurrentAccount, series_id: int) -> dict:
     return await get_series(account, series_id)
 
 
-async def series_out(series: dict) -> dict:
-    agenda = await _agenda(series["id"])
+async def series_out(series: SeriesRow) -> dict:
+    agenda = await _agenda(series.id)
     timing = timing_of(series)
     return {
-        "id": series["id"],
-        "project_id": series["project"],
-        "title": series["title"],
-        "description": series["description"],
-        "mode": series["mode"],
-        "location": series["location"],
-        "online_url": series["online_url"],
-        "timezone": series["timezone"],
-        "start": to_local(wall_to_utc(series["start_local"], series["timezone"]), series["timezone"]),
-        "duration_minutes": series["duration_minutes"],
-        "rrule": series["rrule"],
-        "status": series["status"],
-        "calendar_uid": str(series["calendar_uid"]),
-        "calendar_sequence": series["calendar_sequence"],
+        "id": series.id,
+        "project_id": series.project,
+        "title": series.title,
+        "description": series.description,
+        "mode": series.mode,
+        "location": series.location,
+        "online_url": series.online_url,
+        "timezone": series.timezone,
+        "start": to_local(wall_to_utc(series.start_local, series.timezone), series.timezone),
+        "duration_minutes": series.duration_minutes,
+        "rrule": series.rrule,
+        "status": series.status,
+        "calendar_uid": str(series.calendar_uid),
+        "calendar_sequence": series.calendar_sequence,
         "agenda": agenda,
         "host_rotation": _host_rotation(series),
         "occurrence_count": len(expand(timing)),
-        "invitee_count": await sql.fetchval(
-            "SELECT count(*) FROM meeting_invitee WHERE series = $1 AND withdrawn_at IS NULL", series["id"]
-        ),
+        "invitee_count": await Q.active_invitee_count(series_id=series.id),
     }
 
 
@@ -552,19 +457,19 @@ async def get_series(account: CurrentAccount, series_id: int) -> dict:
 
 async def list_series(account: CurrentAccount, project_id: int) -> list[dict]:
     await require_coordinator(account, project_id)
-    rows = await sql.fetch("SELECT * FROM meeting_series WHERE project = $1 ORDER BY first_start, id", project_id)
-    return [await series_out(dict(r)) for r in rows]
+    rows = await Q.series_of_project(project_id=project_id)
+    return [await series_out(r) for r in rows]
 
 
 # --------------------------------------------------------------------------- occurrences
 
 
-async def occurrence_list(series: dict) -> list:
-    return occurrences(timing_of(series), await load_overrides(series["id"]), _host_rotation(series))
+async def occurrence_list(series: SeriesRow) -> list:
+    return occurrences(timing_of(series), await load_overrides(series.id), _host_rotation(series))
 
 
-def occurrence_out(series: dict, occ, tzid: str | None = None) -> dict:
-    zone = tzid or series["timezone"]
+def occurrence_out(series: SeriesRow, occ, tzid: str | None = None) -> dict:
+    zone = tzid or series.timezone
     return {
         "id": occ.key,
         "index": occ.index,
@@ -572,8 +477,8 @@ def occurrence_out(series: dict, occ, tzid: str | None = None) -> dict:
         "starts_at": to_local(occ.starts_at, zone),
         "ends_at": to_local(occ.ends_at, zone),
         "status": "cancelled" if occ.cancelled else ("moved" if occ.moved else "scheduled"),
-        "location": occ.location if occ.location is not None else series["location"],
-        "online_url": occ.online_url if occ.online_url is not None else series["online_url"],
+        "location": occ.location if occ.location is not None else series.location,
+        "online_url": occ.online_url if occ.online_url is not None else series.online_url,
         "host_organization_id": occ.host_organization_id,
     }
 
@@ -586,21 +491,21 @@ async def list_occurrences(account: CurrentAccount, series_id: int, tzid: str | 
     return [occurrence_out(series, o, tzid) for o in await occurrence_list(series)]
 
 
-def _occurrence(series: dict, key: str) -> datetime:
+def _occurrence(series: SeriesRow, key: str) -> datetime:
     try:
         return find_occurrence(timing_of(series), key)
     except LookupError:
         raise NotFound(
             "occurrence",
             f"occurrence {key} of this series (list them with GET /api/meeting-series/"
-            f"{series['id']}/occurrences) not found",
+            f"{series.id}/occurrences) not found",
         ) from None
 
 
-async def _recurring(series: dict) -> None:
-    if series["status"] == "cancelled":
+async def _recurring(series: SeriesRow) -> None:
+    if series.status == "cancelled":
         raise Conflict("this series is cancelled", "status")
-    if not series["rrule"]:
+    if not series.rrule:
         raise Conflict(
             "this is a one-off meeting: change it with PATCH /api/meeting-series/{id} or cancel it "
             "with POST /api/meeting-series/{id}/cancel",
@@ -622,7 +527,7 @@ async def move_occurrence(account: CurrentAccount, series_id: int, key: str, cha
         current = next(o for o in await occurrence_list(series) if o.key == key)
         if current.cancelled:
             raise Conflict(f"occurrence {key} is cancelled", "occurrence")
-        tzid = series["timezone"]
+        tzid = series.timezone
         starts = to_local(changes["starts_at"], tzid) if changes.get("starts_at") else current.starts_at
         if changes.get("ends_at"):
             ends = to_local(changes["ends_at"], tzid)
@@ -636,23 +541,15 @@ async def move_occurrence(account: CurrentAccount, series_id: int, key: str, cha
             errors.append(FieldError("online_url", "must be an http(s) URL"))
         require(errors)
         sequence = await _bump(series_id)
-        moved = (starts, ends) != (rid, rid + timedelta(minutes=series["duration_minutes"]))
-        await sql.execute(
-            """INSERT INTO meeting_occurrence (series, recurrence_id, starts_at, ends_at, location, online_url,
-                   cancelled, sequence, minutes, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, false, $7, '', now())
-               ON CONFLICT (series, recurrence_id) DO UPDATE SET starts_at = EXCLUDED.starts_at,
-                   ends_at = EXCLUDED.ends_at,
-                   location = coalesce(EXCLUDED.location, meeting_occurrence.location),
-                   online_url = coalesce(EXCLUDED.online_url, meeting_occurrence.online_url),
-                   sequence = EXCLUDED.sequence, updated_at = now()""",
-            series_id,
-            rid,
-            starts if moved else None,
-            ends if moved else None,
-            changes.get("location"),
-            url,
-            sequence,
+        moved = (starts, ends) != (rid, rid + timedelta(minutes=series.duration_minutes))
+        await Q.save_occurrence_move(
+            series_id=series_id,
+            recurrence_id=rid,
+            starts_at=starts if moved else None,
+            ends_at=ends if moved else None,
+            location=changes.get("location"),
+            online_url=url,
+            sequence=sequence,
         )
         await _tell_invitees(series, "meeting_occurrence_changed", METHOD_REQUEST, sequence, occurrence=key)
         await audit.record(
@@ -662,7 +559,7 @@ async def move_occurrence(account: CurrentAccount, series_id: int, key: str, cha
             f"{series_id}/{key}",
             {"starts_at": current.starts_at, "ends_at": current.ends_at},
             {"starts_at": starts, "ends_at": ends, "location": changes.get("location"), "online_url": url},
-            project_id=series["project"],
+            project_id=series.project,
         )
     await kick_outbox()
     return await get_occurrence(account, series_id, key)
@@ -675,20 +572,10 @@ async def cancel_occurrence(account: CurrentAccount, series_id: int, key: str) -
         series = await series_row(series_id, lock=True)
         await _recurring(series)
         rid = _occurrence(series, key)
-        if await sql.fetchval(
-            "SELECT cancelled FROM meeting_occurrence WHERE series = $1 AND recurrence_id = $2", series_id, rid
-        ):
+        if await Q.occurrence_cancelled(series_id=series_id, recurrence_id=rid):
             raise Conflict(f"occurrence {key} is already cancelled", "occurrence")
         sequence = await _bump(series_id)
-        await sql.execute(
-            """INSERT INTO meeting_occurrence (series, recurrence_id, cancelled, sequence, minutes, updated_at)
-               VALUES ($1, $2, true, $3, '', now())
-               ON CONFLICT (series, recurrence_id) DO UPDATE SET cancelled = true, sequence = EXCLUDED.sequence,
-                   updated_at = now()""",
-            series_id,
-            rid,
-            sequence,
-        )
+        await Q.save_occurrence_cancel(series_id=series_id, recurrence_id=rid, sequence=sequence)
         await _tell_invitees(series, "meeting_occurrence_cancelled", METHOD_CANCEL, sequence, occurrence=key)
         await audit.record(
             account,
@@ -697,7 +584,7 @@ async def cancel_occurrence(account: CurrentAccount, series_id: int, key: str) -
             f"{series_id}/{key}",
             {"cancelled": False},
             {"cancelled": True},
-            project_id=series["project"],
+            project_id=series.project,
         )
     await kick_outbox()
     return await get_occurrence(account, series_id, key)
@@ -711,9 +598,7 @@ async def get_occurrence(account: CurrentAccount, series_id: int, key: str) -> d
 
 
 async def answers_of(series_id: int) -> dict[int, list[Answer]]:
-    rows = await sql.fetch(
-        "SELECT person, partstat, answered_at, recurrence_id FROM meeting_rsvp WHERE series = $1", series_id
-    )
+    rows = await Q.answers_of_series(series_id=series_id)
     answers: dict[int, list[Answer]] = {}
     for r in rows:
         answers.setdefault(r["person"], []).append(Answer(r["partstat"], r["answered_at"], r["recurrence_id"]))
@@ -725,12 +610,7 @@ async def responses(account: CurrentAccount, series_id: int, key: str) -> dict:
     series = await require_series_coordinator(account, series_id)
     rid = _occurrence(series, key)
     answers = await answers_of(series_id)
-    people = await sql.fetch(
-        """SELECT p.id, p.name, p.email, o.id AS organization_id, o.name AS organization_name
-           FROM meeting_invitee i JOIN person p ON p.id = i.person LEFT JOIN organization o ON o.id = i.organization
-           WHERE i.series = $1 AND i.withdrawn_at IS NULL ORDER BY o.name, p.name""",
-        series_id,
-    )
+    people = await Q.active_invitees_by_organization(series_id=series_id)
     listed = [
         {
             "person_id": p["id"],

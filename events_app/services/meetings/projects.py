@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.replies import max_mailbox_local_length
@@ -17,11 +17,14 @@ from events_app.domain.text import text_errors
 from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services.meetings import meetings
+from events_app.services.meetings.rows import ROWS
 from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount, require_coordinator
 from events_app.services.people.people import link_or_create_person
 from events_app.services.registration.registrations import normalize_email
 from events_app.settings import get_settings
+
+Q = queries.load(__file__, rows=ROWS)
 
 REPLY_MAILBOX_TOO_LONG = (
     "the part before the @ is too long for calendar replies: they come back to a personal "
@@ -46,7 +49,7 @@ def feed_url(nonce: str) -> str:
 async def _organization_exists(organization_id: int | None, field: str) -> list[FieldError]:
     if organization_id is None:
         return []
-    if await sql.fetchval("SELECT 1 FROM organization WHERE id = $1", organization_id):
+    if await Q.organization_exists(organization_id=organization_id):
         return []
     return [FieldError(field, "no organization has this id: see GET /api/organizations")]
 
@@ -73,28 +76,19 @@ async def create_project(account: CurrentAccount, fields: dict[str, Any]) -> dic
     nonce = new_nonce()
     token = project_feed_token(get_settings().secret_key, nonce)
     async with DB.transaction():
-        project_id = await sql.fetchval(
-            """INSERT INTO pilot_project (title, theme, description, coordinating_organization, organizer_email,
-                                          organizer_name, feed_nonce, feed_hash, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now()) RETURNING id""",
-            title,
-            fields.get("theme") or "",
-            fields.get("description") or "",
-            org_id,
-            organizer_email,
-            fields.get("organizer_name") or "",
-            nonce,
-            digest(token),
+        project_id = await Q.insert_project(
+            title=title,
+            theme=fields.get("theme") or "",
+            description=fields.get("description") or "",
+            coordinating_organization=org_id,
+            organizer_email=organizer_email,
+            organizer_name=fields.get("organizer_name") or "",
+            feed_nonce=nonce,
+            feed_hash=digest(token),
         )
-        await sql.execute(
-            "INSERT INTO project_coordinator (project, account, role) VALUES ($1, $2, 'owner')", project_id, account.id
-        )
+        await Q.add_project_owner(project_id=project_id, account_id=account.id)
         if org_id is not None:
-            await sql.execute(
-                "INSERT INTO project_member (project, organization, joined_at) VALUES ($1, $2, now())",
-                project_id,
-                org_id,
-            )
+            await Q.add_project_member(project_id=project_id, organization_id=org_id)
         await audit.record(
             account,
             "project.create",
@@ -121,35 +115,20 @@ async def update_project(account: CurrentAccount, project_id: int, changes: dict
     allowed = ("title", "theme", "description", "organizer_email", "organizer_name")
     sets = {k: v for k, v in changes.items() if k in allowed}
     if sets:
-        assignments = ", ".join(f"{k} = ${i + 2}" for i, k in enumerate(sets))
         async with DB.transaction():
-            before = dict(await sql.fetchrow("SELECT * FROM pilot_project WHERE id = $1 FOR UPDATE", project_id))
-            await sql.execute(
-                f"UPDATE pilot_project SET {assignments}, updated_at = now() WHERE id = $1", project_id, *sets.values()
-            )
+            before = (await Q.project_for_update(project_id=project_id)).as_dict()
+            # Fields not changed are written back as they are (the row is locked).
+            await Q.write_project_fields(project_id=project_id, **{k: sets.get(k, before[k]) for k in allowed})
             await audit.record(account, "project.update", "project", project_id, *audit.changed(before, sets))
     return await get_project(account, project_id)
 
 
 async def get_project(account: CurrentAccount, project_id: int) -> dict:
     await require_coordinator(account, project_id)
-    row = dict(await sql.fetchrow("SELECT * FROM pilot_project WHERE id = $1", project_id))
-    coordinators = await sql.fetch(
-        "SELECT a.id, a.email, a.name, c.role FROM project_coordinator c JOIN account a ON a.id = c.account"
-        " WHERE c.project = $1 ORDER BY c.id",
-        project_id,
-    )
-    members = await sql.fetch(
-        """SELECT o.id, o.name, o.kind, o.country, m.joined_at FROM project_member m
-           JOIN organization o ON o.id = m.organization WHERE m.project = $1 AND m.left_at IS NULL
-           ORDER BY o.name""",
-        project_id,
-    )
-    contacts = await sql.fetch(
-        """SELECT p.id, p.email, p.name, p.language, p.timezone, c.organization, c.joined_at FROM project_contact c
-           JOIN person p ON p.id = c.person WHERE c.project = $1 AND c.left_at IS NULL ORDER BY p.name""",
-        project_id,
-    )
+    row = await Q.project_by_id(project_id=project_id)
+    coordinators = await Q.project_coordinators(project_id=project_id)
+    members = await Q.project_active_members(project_id=project_id)
+    contacts = await Q.project_active_contacts(project_id=project_id)
     by_org: dict[int, list[dict]] = {}
     for c in contacts:
         by_org.setdefault(c["organization"], []).append(
@@ -163,14 +142,14 @@ async def get_project(account: CurrentAccount, project_id: int) -> dict:
             }
         )
     return {
-        "id": row["id"],
-        "title": row["title"],
-        "theme": row["theme"],
-        "description": row["description"],
-        "coordinating_organization_id": row["coordinating_organization"],
-        "organizer_email": row["organizer_email"],
-        "organizer_name": row["organizer_name"],
-        "feed_url": feed_url(row["feed_nonce"]),
+        "id": row.id,
+        "title": row.title,
+        "theme": row.theme,
+        "description": row.description,
+        "coordinating_organization_id": row.coordinating_organization,
+        "organizer_email": row.organizer_email,
+        "organizer_name": row.organizer_name,
+        "feed_url": feed_url(row.feed_nonce),
         "coordinators": [dict(c) for c in coordinators],
         "members": [
             {
@@ -183,32 +162,22 @@ async def get_project(account: CurrentAccount, project_id: int) -> dict:
             }
             for m in members
         ],
-        "created_at": row["created_at"],
+        "created_at": row.created_at,
     }
 
 
 async def list_projects(account: CurrentAccount) -> list[dict]:
-    rows = await sql.fetch(
-        """SELECT p.id FROM pilot_project p WHERE $2 OR EXISTS(
-               SELECT 1 FROM project_coordinator c WHERE c.project = p.id AND c.account = $1) ORDER BY p.id""",
-        account.id,
-        account.is_admin,
-    )
+    rows = await Q.projects_visible_to(account_id=account.id, is_admin=account.is_admin)
     return [await get_project(account, r["id"]) for r in rows]
 
 
 async def add_coordinator(account: CurrentAccount, project_id: int, email: str) -> dict:
     await require_coordinator(account, project_id)
-    other = await sql.fetchval("SELECT id FROM account WHERE email = $1 AND is_active", email.strip().lower())
+    other = await Q.active_account_by_email(email=email.strip().lower())
     if other is None:
         require([FieldError("email", "no active account has this email; create the account first")])
     async with DB.transaction():
-        added = await sql.execute(
-            "INSERT INTO project_coordinator (project, account, role)"
-            " VALUES ($1, $2, 'coordinator') ON CONFLICT DO NOTHING",
-            project_id,
-            other,
-        )
+        added = await Q.add_project_coordinator(project_id=project_id, account_id=other)
         if added != "INSERT 0 0":
             await audit.record(
                 account, "project.add_coordinator", "project", project_id, None, {"coordinator": email.strip().lower()}
@@ -249,21 +218,13 @@ async def add_member(
     require(await _organization_exists(organization_id, "organization_id"))
     people = [_person_fields(c, f"contacts[{i}].") for i, c in enumerate(contacts)]
     async with DB.transaction():
-        await sql.execute("SELECT 1 FROM pilot_project WHERE id = $1 FOR UPDATE", project_id)
-        if await sql.fetchval(
-            "SELECT 1 FROM project_member WHERE project = $1 AND organization = $2 AND left_at IS NULL",
-            project_id,
-            organization_id,
-        ):
+        await Q.lock_project(project_id=project_id)
+        if await Q.is_active_member(project_id=project_id, organization_id=organization_id):
             raise Conflict(
                 "this organization is already in the cohort; add contacts with POST /api/projects/{id}/contacts",
                 "organization_id",
             )
-        await sql.execute(
-            "INSERT INTO project_member (project, organization, joined_at) VALUES ($1, $2, now())",
-            project_id,
-            organization_id,
-        )
+        await Q.add_project_member(project_id=project_id, organization_id=organization_id)
         for person in people:
             await _add_contact(project_id, organization_id, person)
         await audit.record(
@@ -288,16 +249,9 @@ async def _add_contact(project_id: int, organization_id: int, person: dict[str, 
         language=person["language"],
         timezone=person["timezone"],
     )
-    if await sql.fetchval(
-        "SELECT 1 FROM project_contact WHERE project = $1 AND person = $2 AND left_at IS NULL", project_id, person_id
-    ):
+    if await Q.is_active_contact(project_id=project_id, person_id=person_id):
         raise Conflict(f"{person['email']} is already a contact of this project", "email")
-    await sql.execute(
-        "INSERT INTO project_contact (project, person, organization, joined_at) VALUES ($1, $2, $3, now())",
-        project_id,
-        person_id,
-        organization_id,
-    )
+    await Q.add_project_contact(project_id=project_id, person_id=person_id, organization_id=organization_id)
     await meetings.invite_to_project_series(project_id, person_id, organization_id)
     return person_id
 
@@ -308,12 +262,8 @@ async def add_contact(account: CurrentAccount, project_id: int, data: dict[str, 
     person = _person_fields(data)
     organization_id = data.get("organization_id")
     async with DB.transaction():
-        await sql.execute("SELECT 1 FROM pilot_project WHERE id = $1 FOR UPDATE", project_id)
-        if not await sql.fetchval(
-            "SELECT 1 FROM project_member WHERE project = $1 AND organization = $2 AND left_at IS NULL",
-            project_id,
-            organization_id,
-        ):
+        await Q.lock_project(project_id=project_id)
+        if not await Q.is_active_member(project_id=project_id, organization_id=organization_id):
             require(
                 [
                     FieldError(
@@ -339,12 +289,8 @@ async def remove_contact(account: CurrentAccount, project_id: int, person_id: in
     """A contact leaves: withdrawn from every series of the project, each sending them a CANCEL."""
     await require_coordinator(account, project_id)
     async with DB.transaction():
-        await sql.execute("SELECT 1 FROM pilot_project WHERE id = $1 FOR UPDATE", project_id)
-        updated = await sql.execute(
-            "UPDATE project_contact SET left_at = now() WHERE project = $1 AND person = $2 AND left_at IS NULL",
-            project_id,
-            person_id,
-        )
+        await Q.lock_project(project_id=project_id)
+        updated = await Q.contact_leaves(project_id=project_id, person_id=person_id)
         if updated == "UPDATE 0":
             raise NotFound("contact of this project")
         await meetings.withdraw_from_project_series(project_id, person_id)
@@ -357,20 +303,11 @@ async def remove_member(account: CurrentAccount, project_id: int, organization_i
     """An organization leaves the cohort with all its contacts (each receives CANCELs)."""
     await require_coordinator(account, project_id)
     async with DB.transaction():
-        await sql.execute("SELECT 1 FROM pilot_project WHERE id = $1 FOR UPDATE", project_id)
-        updated = await sql.execute(
-            "UPDATE project_member SET left_at = now() WHERE project = $1 AND organization = $2 AND left_at IS NULL",
-            project_id,
-            organization_id,
-        )
+        await Q.lock_project(project_id=project_id)
+        updated = await Q.member_leaves(project_id=project_id, organization_id=organization_id)
         if updated == "UPDATE 0":
             raise NotFound("organization in this cohort")
-        people = await sql.fetch(
-            "UPDATE project_contact SET left_at = now() WHERE project = $1"
-            " AND organization = $2 AND left_at IS NULL RETURNING person",
-            project_id,
-            organization_id,
-        )
+        people = await Q.member_contacts_leave(project_id=project_id, organization_id=organization_id)
         for p in people:
             await meetings.withdraw_from_project_series(project_id, p["person"])
         await audit.record(
