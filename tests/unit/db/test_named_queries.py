@@ -46,15 +46,6 @@ NOT_YET_MOVED = {
     "platform/outbox.py",
     "privacy/person_access.py",
     "privacy/privacy.py",
-    "registration/agenda_bookings.py",
-    "registration/delegations.py",
-    "registration/invitations.py",
-    "registration/questions.py",
-    "registration/registration_admin.py",
-    "registration/registration_links.py",
-    "registration/registrations.py",
-    "registration/seats.py",
-    "registration/session_mail.py",
 }
 
 
