@@ -177,3 +177,14 @@ def test_a_divergent_copy_is_found():
     assert position.uses(f"SELECT {drifted} FROM registration r") == (1, 0)
     assert position.uses(f"SELECT {' '.join(waitlist.position('r').split())} FROM registration r") == (1, 1)
     assert sequence.uses("UPDATE event SET calendar_sequence = calendar_sequence + 2") == (1, 0)
+
+
+def test_both_registration_statements_differ_only_in_how_they_find_the_person():
+    """The registration statement is written twice (the person by id, or by address: linked or created); past the
+    CTEs that find the person, the two must be the same text."""
+    by_id = STATEMENTS["registration.insert_registration_for_person"]
+    by_address = STATEMENTS["registration.insert_registration_with_person"]
+
+    assert by_id.startswith("WITH who AS (SELECT id, email FROM person WHERE id = :person_id), active AS (")
+    assert by_address.startswith("WITH created AS (")
+    assert by_id[by_id.index(" active AS (") :] == by_address[by_address.index(" active AS (") :]
