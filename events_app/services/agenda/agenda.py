@@ -257,7 +257,8 @@ async def update_room(account: CurrentAccount, event_id: int, room_id: int, chan
     async with DB.transaction():
         await lock_agenda(event_id)
         before = await _room(event_id, room_id)
-        assert before is not None  # noqa: S101 - _room refuses an unknown id
+        if before is None:  # not reached: _room refuses an unknown id
+            raise NotFound("room")
         merged = {**msgspec.structs.asdict(before), **changes}
         merged["name"] = str(merged.get("name") or "").strip()
         require(validate_room(merged))
