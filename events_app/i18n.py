@@ -47,16 +47,19 @@ def translations(path: Path, language: str) -> NullTranslations:
 @functools.cache
 def catalog(path: Path, language: str) -> dict[str, str]:
     """The catalogue's translated entries as English text -> translation (for checks and tests); an entry with a
-    context is keyed "context\\x04text", as gettext stores it."""
+    context is keyed "context\\x04text", as gettext stores it; a plural entry gives its singular and its plural."""
     if language == DEFAULT_LANGUAGE or not path.exists():
         return {}
     with path.open("rb") as po:
         parsed = read_po(po)
-    return {
-        (f"{m.context}\x04{m.id}" if m.context else m.id): m.string
-        for m in parsed
-        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string
-    }
+    entries: dict[str, str] = {}
+    for m in parsed:
+        ids, strings = (m.id, m.string) if isinstance(m.id, tuple) else ((m.id,), (m.string,))
+        if not ids[0] or not all(isinstance(s, str) and s for s in strings):
+            continue
+        for english, translated in zip(ids, (strings[0], strings[-1]), strict=False):  # singular, plural
+            entries[f"{m.context}\x04{english}" if m.context else english] = translated
+    return entries
 
 
 def locale(language: str) -> Locale:

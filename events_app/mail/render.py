@@ -11,6 +11,7 @@ is markup and the values are escaped. The language is the context's `language`.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from gettext import NullTranslations
 from pathlib import Path
@@ -47,14 +48,16 @@ def catalog(language: str) -> dict[str, str]:
 
 
 def _fill(text: str, language: str, autoescape: bool, values: dict) -> str:
+    # In HTML parts the text is markup written by us (template or catalogue, never input) and the values are escaped
+    # by Markup.format, as Jinja's own i18n extension does.
     if not values:
-        return Markup(text) if autoescape else text
+        return Markup(text) if autoescape else text  # noqa: S704
     shown = {
         k: i18n.format_number(language, v) if isinstance(v, int | float) and not isinstance(v, bool) else v
         for k, v in values.items()
     }
     if autoescape:
-        return Markup(text).format(**shown)  # the text is markup from the template or catalogue; values are escaped
+        return Markup(text).format(**shown)  # noqa: S704
     return text.format(**shown)
 
 
@@ -63,7 +66,7 @@ def translate(language: str, text: str, **values) -> str:
     return _fill(translations(language).gettext(text), language, False, values)
 
 
-def translator(language: str):
+def translator(language: str) -> Callable[..., str]:
     """`_` for code that writes reader-visible text outside templates (calendar descriptions)."""
     return functools.partial(translate, language)
 

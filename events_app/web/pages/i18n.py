@@ -17,7 +17,15 @@ from gettext import NullTranslations
 from pathlib import Path
 
 from events_app import i18n as shared
-from events_app.i18n import DEFAULT_LANGUAGE, LOCALE_OF, format_date, format_datetime, format_number, format_time, locale
+from events_app.i18n import (
+    DEFAULT_LANGUAGE,
+    LOCALE_OF,
+    format_date,
+    format_datetime,
+    format_number,
+    format_time,
+    locale,
+)
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 UI_LANGUAGES = {"en": "English", "es": "Español"}
