@@ -54,11 +54,13 @@ def catalog(path: Path, language: str) -> dict[str, str]:
         parsed = read_po(po)
     entries: dict[str, str] = {}
     for m in parsed:
-        ids, strings = (m.id, m.string) if isinstance(m.id, tuple) else ((m.id,), (m.string,))
-        if not ids[0] or not all(isinstance(s, str) and s for s in strings):
+        ids = list(m.id) if isinstance(m.id, tuple | list) else [m.id]
+        strings = list(m.string) if isinstance(m.string, tuple | list) else [m.string]
+        if not ids[0] or not strings or not all(isinstance(s, str) and s for s in strings):
             continue
         for english, translated in zip(ids, (strings[0], strings[-1]), strict=False):  # singular, plural
-            entries[f"{m.context}\x04{english}" if m.context else english] = translated
+            if isinstance(english, str) and isinstance(translated, str):
+                entries[f"{m.context}\x04{english}" if m.context else english] = translated
     return entries
 
 
