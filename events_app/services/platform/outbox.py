@@ -94,6 +94,21 @@ async def renew(rows: list[dict]) -> set[int]:
     return {r["id"] for r in renewed}
 
 
+async def release(rows: list[dict]) -> None:
+    """Give back claimed rows this worker did not send (its batch was cut short by a lost database connection): due
+    again at once, the attempt not counted. Only rows it still holds are touched (see renew)."""
+    if not rows:
+        return
+    await sql.execute(
+        """UPDATE outbox_message AS o SET status = 'pending', lease_until = NULL, attempts = o.attempts - 1,
+                  next_attempt_at = now()
+           FROM unnest($1::int[], $2::int[]) AS held(id, attempts)
+           WHERE o.id = held.id AND o.attempts = held.attempts AND o.status = 'sending'""",
+        [r["id"] for r in rows],
+        [r["attempts"] for r in rows],
+    )
+
+
 async def mark_sent(message_id: int, header_id: str) -> None:
     await sql.execute(
         "UPDATE outbox_message SET status = 'sent', sent_at = now(), lease_until = NULL, message_id = $2,"
