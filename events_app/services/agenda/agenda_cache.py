@@ -21,8 +21,9 @@ from typing import Any
 
 import asyncpg
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.domain.errors import NotFound
+from events_app.services.agenda.rows import ROWS
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,7 @@ _tags: dict[int, str] = {}
 _generation: defaultdict[int, int] = defaultdict(int)
 _listening = False
 
-_TAG_SQL = """SELECT e.status, e.updated_at, a.version, a.updated_at AS agenda_updated_at
-              FROM event e LEFT JOIN agenda_state a ON a.event = e.id WHERE e.id = $1"""
+Q = queries.load(__file__, rows=ROWS)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ async def tag(event_id: int) -> str | None:
     if _listening and event_id in _tags:
         return _tags[event_id]
     generation = _generation[event_id]
-    row = await sql.fetchrow(_TAG_SQL, event_id)
+    row = await Q.agenda_tag(event_id=event_id)
     if row is None:
         return None
     agenda_at = row["agenda_updated_at"].timestamp() if row["agenda_updated_at"] else 0

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import msgspec
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.domain.agenda import PersonInRole, effective_capacity, session_calendar_item
 from events_app.domain.errors import NotFound
 from events_app.domain.ical import CalendarItem, feed_from_parts, feed_piece_key, feed_vevent
@@ -36,6 +36,7 @@ from events_app.domain.schedule import (
 from events_app.domain.spreadsheet import csv_bytes
 from events_app.services.agenda import agenda_cache
 from events_app.services.agenda.agenda_cache import Rendered
+from events_app.services.agenda.rows import ROWS
 from events_app.services.messaging.notifications import event_item
 from events_app.services.registration import registration_links
 from events_app.settings import get_settings
@@ -46,6 +47,7 @@ XML = "application/xml; charset=utf-8"
 CSV = "text/csv"
 
 log = logging.getLogger(__name__)
+Q = queries.load(__file__, rows=ROWS)
 
 
 @dataclass(frozen=True)
@@ -59,46 +61,15 @@ class PublicAgenda:
     sessions: list[dict]  # published and cancelled, by start time
 
 
-_LOAD_SESSIONS = """
-    SELECT s.id, s.guid, s.calendar_uid, s.calendar_sequence, s.kind, s.title, s.abstract, s.starts_at, s.ends_at,
-           s.room, s.track, s.language, s.online_url, s.status, s.requires_booking, s.capacity, s.updated_at,
-           r.capacity AS room_capacity
-    FROM agenda_session s LEFT JOIN agenda_room r ON r.id = s.room
-    WHERE s.event = $1 AND s.status IN ('published', 'cancelled')
-    ORDER BY s.starts_at, s.id
-"""
-# One flat query for everyone in the agenda (a correlated sub-select per session is ten times slower at 1,000).
-_LOAD_PEOPLE = """
-    SELECT sp.session, p.id AS person_id, coalesce(sp.display_name, p.name) AS name, sp.role,
-           coalesce(o.name, '') AS organization, ap.guid
-    FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session JOIN person p ON p.id = sp.person
-    LEFT JOIN organization o ON o.id = coalesce(sp.organization, p.organization)
-    LEFT JOIN agenda_person ap ON ap.person = p.id
-    WHERE s.event = $1 AND s.status IN ('published', 'cancelled')
-    ORDER BY sp.session, sp.position, sp.id
-"""
-
-
 async def _load(event_id: int, published_only: bool = True) -> PublicAgenda:
-    event = await sql.fetchrow("SELECT * FROM event WHERE id = $1", event_id)
-    if event is None or (published_only and event["status"] != "published"):
+    event = await Q.event_by_id(event_id=event_id)
+    if event is None or (published_only and event.status != "published"):
         raise NotFound("event")
-    version = await sql.fetchval("SELECT version FROM agenda_state WHERE event = $1", event_id) or 0
-    rooms = [
-        dict(r)
-        for r in await sql.fetch(
-            "SELECT id, name, capacity, accessibility, guid FROM agenda_room WHERE event = $1 ORDER BY position, id",
-            event_id,
-        )
-    ]
-    tracks = [
-        dict(r)
-        for r in await sql.fetch(
-            "SELECT id, name, slug, color FROM agenda_track WHERE event = $1 ORDER BY position, id", event_id
-        )
-    ]
+    version = await Q.agenda_version(event_id=event_id) or 0
+    rooms = [dict(r) for r in await Q.public_rooms(event_id=event_id)]
+    tracks = [dict(r) for r in await Q.public_tracks(event_id=event_id)]
     people: dict[int, list[dict]] = {}
-    for row in await sql.fetch(_LOAD_PEOPLE, event_id):
+    for row in await Q.public_people(event_id=event_id):
         people.setdefault(row["session"], []).append(
             {
                 "person_id": row["person_id"],
@@ -108,8 +79,10 @@ async def _load(event_id: int, published_only: bool = True) -> PublicAgenda:
                 "guid": row["guid"],
             }
         )
-    sessions = [{**dict(row), "people": people.get(row["id"], [])} for row in await sql.fetch(_LOAD_SESSIONS, event_id)]
-    return PublicAgenda(dict(event), version, rooms, tracks, sessions)
+    sessions = [
+        {**dict(row), "people": people.get(row["id"], [])} for row in await Q.public_sessions(event_id=event_id)
+    ]
+    return PublicAgenda(event.as_dict(), version, rooms, tracks, sessions)
 
 
 async def public_agenda_data(event_id: int) -> PublicAgenda:
@@ -216,19 +189,6 @@ async def agenda_json(event_id: int, f: AgendaFilter) -> Rendered:
 # --------------------------------------------------------------------------- calendar feeds
 
 
-# Only pieces whose stored key is the current one come back: a stale piece is never even read.
-_LOAD_PIECES = """
-    SELECT p.session, p.piece FROM agenda_feed_piece p
-    JOIN unnest($1::int[], $2::bytea[]) AS w(session, key) ON p.session = w.session AND p.key = w.key
-"""
-# In session order, so that two processes storing overlapping sets lock rows in the same order.
-_STORE_PIECES = """
-    INSERT INTO agenda_feed_piece (session, key, piece)
-    SELECT s, k, p FROM unnest($1::int[], $2::bytea[], $3::bytea[]) AS x(s, k, p) ORDER BY s
-    ON CONFLICT (session) DO UPDATE SET key = EXCLUDED.key, piece = EXCLUDED.piece
-"""
-
-
 @dataclass(frozen=True)
 class _Pieces:
     entries: list[tuple[CalendarItem, bytes]]  # in the order of the sessions asked for
@@ -249,7 +209,7 @@ async def _session_pieces(data: PublicAgenda, sessions: list[dict]) -> _Pieces:
         items.append(item)
         keys.append(feed_piece_key(item, s["updated_at"]))
     ids = [s["id"] for s in sessions]
-    stored = {r["session"]: r["piece"] for r in await sql.fetch(_LOAD_PIECES, ids, keys)} if ids else {}
+    stored = {r["session"]: r["piece"] for r in await Q.current_feed_pieces(session_ids=ids, keys=keys)} if ids else {}
     entries, fresh = [], []
     for s, item, key in zip(sessions, items, keys, strict=True):
         piece = stored.get(s["id"])
@@ -262,7 +222,9 @@ async def _session_pieces(data: PublicAgenda, sessions: list[dict]) -> _Pieces:
 
 async def _store_pieces(fresh: list[tuple[int, bytes, bytes]]) -> None:
     if fresh:
-        await sql.execute(_STORE_PIECES, [f[0] for f in fresh], [f[1] for f in fresh], [f[2] for f in fresh])
+        await Q.store_feed_pieces(
+            session_ids=[f[0] for f in fresh], keys=[f[1] for f in fresh], pieces=[f[2] for f in fresh]
+        )
 
 
 async def _session_items(data: PublicAgenda, sessions: list[dict]) -> list[tuple[CalendarItem, bytes]]:
@@ -309,7 +271,7 @@ async def delegate_feed(token: str) -> Rendered:
     delegate's event (same UID and SEQUENCE as the invites) and the sessions they booked. Per request: a handful of
     items, their pieces shared with the public feed."""
     registration = await registration_links.by_feed_token(token)  # the feed token: reads, never changes
-    event = dict(await sql.fetchrow("SELECT * FROM event WHERE id = $1", registration["event"]))
+    event = (await Q.event_by_id(event_id=registration["event"])).as_dict()
     data = await public_agenda_data(event["id"]) if event["status"] == "published" else None
     item = event_item(event, get_settings(), event["calendar_sequence"])
     if registration["status"] == "cancelled" or event["status"] == "cancelled":
@@ -318,12 +280,7 @@ async def delegate_feed(token: str) -> Rendered:
         item = dataclasses.replace(item, status="TENTATIVE")
     entries = [(item, feed_vevent(item, event["updated_at"]))]
     if data is not None and registration["status"] == "confirmed":
-        booked = {
-            r["session"]
-            for r in await sql.fetch(
-                "SELECT session FROM agenda_booking WHERE registration = $1 AND status = 'booked'", registration["id"]
-            )
-        }
+        booked = {r["session"] for r in await Q.booked_session_ids(registration_id=registration["id"])}
         entries += await _session_items(data, [s for s in data.sessions if s["id"] in booked])
     return Rendered.of(assemble_feed(event["title"], entries), ICS)
 
@@ -466,11 +423,7 @@ async def warm(limit: int = 50) -> int:
     """Build the public agenda and feed of the next published events, so that the first requests after a restart
     are served from this process's cache (a feed build from stored pieces takes tens of milliseconds for 1,000
     sessions; this spares even that)."""
-    rows = await sql.fetch(
-        "SELECT e.id FROM event e WHERE e.status = 'published' AND e.ends_at > now()"
-        " AND EXISTS (SELECT 1 FROM agenda_session s WHERE s.event = e.id) ORDER BY e.starts_at LIMIT $1",
-        limit,
-    )
+    rows = await Q.events_to_warm(limit=limit)
     for row in rows:
         await public_feed(row["id"])
         await agenda_json(row["id"], AgendaFilter())

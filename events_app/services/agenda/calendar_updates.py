@@ -8,16 +8,18 @@ the outbox rows and closes the update in one transaction, so a retried task cann
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.jobs import kick_outbox
+from events_app.services.agenda.rows import ROWS, CalendarUpdateRow
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.platform import outbox
 from events_app.services.registration import session_mail
+
+Q = queries.load(__file__, rows=ROWS)
 
 
 async def record(
@@ -25,40 +27,20 @@ async def record(
 ) -> None:
     """Inside the change's transaction: open a pending update for this object, or add the change to the open one."""
     now = now or datetime.now(timezone.utc)
-    await sql.execute(
-        """INSERT INTO calendar_update (event, subject, subject_id, changes, due_at, created_at)
-           VALUES ($1, $2, $3, jsonb_build_array($4::jsonb), $5, $6)
-           ON CONFLICT (subject, subject_id) WHERE done_at IS NULL
-           DO UPDATE SET changes = calendar_update.changes || EXCLUDED.changes""",
-        event_id,
-        subject,
-        subject_id,
-        change,
-        now + delay,
-        now,
+    await Q.record_calendar_update(
+        event_id=event_id, subject=subject, subject_id=subject_id, change=change, due_at=now + delay, created_at=now
     )
 
 
 async def _event_recipients(event_id: int) -> list:
     """Everyone whose calendar holds the event: confirmed registrations (they received the REQUEST)."""
-    return await sql.fetch(
-        "SELECT r.id, p.email, r.registered_language AS language FROM registration r"
-        " JOIN person p ON p.id = r.person"
-        " WHERE r.event = $1 AND r.status = 'confirmed' ORDER BY r.id",
-        event_id,
-    )
+    return await Q.event_invite_holders(event_id=event_id)
 
 
-def _changes(update) -> list:
-    return update["changes"] if isinstance(update["changes"], list) else json.loads(update["changes"])
-
-
-async def _flush_one(update) -> int:
-    event = await sql.fetchrow(
-        "SELECT id, status, calendar_sequence FROM event WHERE id = $1 FOR UPDATE", update["event"]
-    )
+async def _flush_one(update: CalendarUpdateRow) -> int:
+    event = await Q.event_sequence_for_update(event_id=update.event)
     count = 0
-    if update["subject"] == "event":
+    if update.subject == "event":
         cancelled = event["status"] == "cancelled"
         for person in await _event_recipients(event["id"]):
             await outbox.enqueue(
@@ -67,18 +49,16 @@ async def _flush_one(update) -> int:
                 event_id=event["id"],
                 registration_id=person["id"],
                 language=person["language"],
-                payload={"changes": _changes(update)},
+                payload={"changes": update.changes},
                 calendar_method=METHOD_CANCEL if cancelled else METHOD_REQUEST,
                 calendar_sequence=event["calendar_sequence"],
-                dedupe_key=f"calendar-update:{update['id']}:{person['id']}",
+                dedupe_key=f"calendar-update:{update.id}:{person['id']}",
             )
             count += 1
     else:
-        session = await sql.fetchrow(
-            "SELECT status, calendar_sequence FROM agenda_session WHERE id = $1 FOR UPDATE", update["subject_id"]
-        )
+        session = await Q.session_sequence_for_update(session_id=update.subject_id)
         cancelled = session["status"] == "cancelled"
-        for person in await session_mail.holders(update["subject_id"]):
+        for person in await session_mail.holders(update.subject_id):
             await outbox.enqueue(
                 "session_cancelled" if cancelled else "session_updated",
                 person["email"],
@@ -86,16 +66,16 @@ async def _flush_one(update) -> int:
                 registration_id=person["registration_id"],
                 language=person["language"],
                 payload={
-                    "session_id": update["subject_id"],
+                    "session_id": update.subject_id,
                     "person_id": person["person_id"],
-                    "changes": _changes(update),
+                    "changes": update.changes,
                 },
                 calendar_method=METHOD_CANCEL if cancelled else METHOD_REQUEST,
                 calendar_sequence=session["calendar_sequence"],
-                dedupe_key=f"calendar-update:{update['id']}:p{person['person_id']}",
+                dedupe_key=f"calendar-update:{update.id}:p{person['person_id']}",
             )
             count += 1
-    await sql.execute("UPDATE calendar_update SET done_at = now(), recipients = $2 WHERE id = $1", update["id"], count)
+    await Q.close_calendar_update(update_id=update.id, recipients=count)
     return count
 
 
@@ -105,11 +85,7 @@ async def flush_due(now: datetime | None = None) -> int:
     written = 0
     while True:
         async with DB.transaction():
-            update = await sql.fetchrow(
-                "SELECT * FROM calendar_update WHERE done_at IS NULL AND due_at <= $1 ORDER BY due_at"
-                " LIMIT 1 FOR UPDATE SKIP LOCKED",
-                now,
-            )
+            update = await Q.next_due_calendar_update(now=now)
             if update is None:
                 break
             written += await _flush_one(update)
@@ -121,17 +97,10 @@ async def flush_due(now: datetime | None = None) -> int:
 async def release(account: CurrentAccount, event_id: int) -> int:
     """Organizer: send the event's pending updates now instead of at the end of the window."""
     await require_organizer(account, event_id)
-    await sql.execute("UPDATE calendar_update SET due_at = now() WHERE event = $1 AND done_at IS NULL", event_id)
+    await Q.release_calendar_updates(event_id=event_id)
     return await flush_due()
 
 
 async def pending(account: CurrentAccount, event_id: int) -> list[dict]:
     await require_organizer(account, event_id)
-    rows = await sql.fetch(
-        "SELECT id, subject, subject_id, changes, due_at, created_at, done_at, recipients FROM calendar_update"
-        " WHERE event = $1 ORDER BY done_at NULLS FIRST, created_at DESC LIMIT 200",
-        event_id,
-    )
-    return [
-        dict(r) | {"changes": json.loads(r["changes"]) if isinstance(r["changes"], str) else r["changes"]} for r in rows
-    ]
+    return [dict(r) for r in await Q.calendar_updates_of_event(event_id=event_id)]

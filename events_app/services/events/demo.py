@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.services.events import events
+from events_app.services.events.rows import ROWS
 from events_app.services.people import accounts
 from events_app.services.registration import registrations
 from events_app.settings import get_settings
@@ -82,6 +83,7 @@ PEOPLE = [
 ]
 
 CONGRESS_TITLE = "World Congress of Local Governments 2027"
+Q = queries.load(__file__, rows=ROWS)
 
 
 async def seed(now: datetime | None = None) -> str:
@@ -90,24 +92,13 @@ async def seed(now: datetime | None = None) -> str:
         raise RuntimeError("demo data is never loaded in production (APP_ENV=production)")
     now = now or datetime.now(timezone.utc)
     account_id = await accounts.create_account(ORGANIZER_EMAIL, "Congress Secretariat", settings.demo_password)
-    if await sql.fetchval("SELECT 1 FROM event WHERE title = $1", CONGRESS_TITLE):
+    if await Q.event_titled(title=CONGRESS_TITLE):
         return "already loaded"
     org_ids: dict[str, int] = {}
     async with DB.transaction():
         for name, kind, country, status, domain in ORGANIZATIONS:
-            org_ids[name] = await sql.fetchval(
-                "INSERT INTO organization (name, kind, country, membership_status, created_at)"
-                " VALUES ($1, $2, $3, $4, now()) RETURNING id",
-                name,
-                kind,
-                country,
-                status,
-            )
-            await sql.execute(
-                "INSERT INTO organization_domain (organization, domain, created_at) VALUES ($1, $2, now())",
-                org_ids[name],
-                domain,
-            )
+            org_ids[name] = await Q.insert_organization(name=name, kind=kind, country=country, membership_status=status)
+            await Q.add_organization_domain(organization_id=org_ids[name], domain=domain)
     organizer = accounts.CurrentAccount(account_id, ORGANIZER_EMAIL, "Congress Secretariat", False)
     malmo = ZoneInfo("Europe/Stockholm")
     year = now.astimezone(malmo).year + 1

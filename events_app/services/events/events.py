@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
-from events_app.db.tables import Event, EventOrganizer, RegistrationCategory
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.events import CALENDAR_FIELDS, DATETIME_FIELDS, calendar_changed, localize, validate_event
 from events_app.domain.registration import limit_below_taken, seats_left
@@ -19,9 +18,9 @@ from events_app.domain.text import clean_fields
 from events_app.domain.vocab import ELIGIBILITIES
 from events_app.jobs import kick_outbox
 from events_app.services.agenda import agenda_publish, calendar_updates
+from events_app.services.events.rows import ROWS, CategoryRow, EventRow
 from events_app.services.people import audit, offices
 from events_app.services.people.accounts import CurrentAccount, require_organizer
-from events_app.services.platform import calendar_sequence
 from events_app.services.registration import questions, seats
 
 EVENT_FIELDS = (
@@ -62,7 +61,28 @@ EVENT_LINES = (
     "country",
 )
 EVENT_TEXTS = ("description",)
+# What a new event has for the fields it is created without (the event table's defaults).
+EVENT_DEFAULTS: dict[str, Any] = {
+    "description": "",
+    "venue_name": "",
+    "venue_address": "",
+    "city": "",
+    "country": None,
+    "online_url": "",
+    "registration_opens_at": None,
+    "registration_closes_at": None,
+    "capacity": None,
+    "organizer_email": "",
+    "organizer_name": "",
+    "waitlist_mode": "auto",
+    "offer_hours": 48,
+    "update_delay_minutes": 10,
+    "reminder_hours": [24],
+    "reply_to": "",
+    "session_reminder_minutes": 30,
+}
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+Q = queries.load(__file__, rows=ROWS)
 
 
 def _localized(fields: dict[str, Any]) -> dict[str, Any]:
@@ -81,9 +101,12 @@ async def create_event(account: CurrentAccount, fields: dict[str, Any]) -> dict:
     require(validate_event(fields))
     await offices.check_assignable(account, office_id)
     async with DB.transaction():
-        rows = await Event.insert(Event(**fields, status="draft", office=office_id)).returning(Event.id)
-        event_id = rows[0]["id"]
-        await EventOrganizer.insert(EventOrganizer(event=event_id, account=account.id, role="owner"))
+        event_id = await Q.create_event(
+            **{name: fields.get(name, EVENT_DEFAULTS.get(name)) for name in EVENT_FIELDS},
+            office_id=office_id,
+            calendar_uid=uuid.uuid4(),
+            owner_id=account.id,
+        )
         await audit.record(account, "event.create", "event", event_id, None, {**fields, "office_id": office_id})
     return await get_event(event_id, account)
 
@@ -96,9 +119,9 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
     if "office_id" in changes:
         await offices.check_assignable(account, changes["office_id"])
     async with DB.transaction():
-        before = dict(await sql.fetchrow("SELECT * FROM event WHERE id = $1 FOR UPDATE", event_id))
+        before = (await Q.event_for_update(event_id=event_id)).as_dict()
         if "office_id" in changes and changes["office_id"] != before["office"]:
-            await sql.execute("UPDATE event SET office = $2 WHERE id = $1", event_id, changes["office_id"])
+            await Q.set_event_office(event_id=event_id, office_id=changes["office_id"])
             await audit.record(
                 account,
                 "event.set_office",
@@ -142,7 +165,10 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
                 account, "event.update", "event", event_id, {k: before.get(k) for k in update}, dict(update)
             )
             update["updated_at"] = datetime.now(timezone.utc)
-            await Event.update({getattr(Event, k): v for k, v in update.items()}).where(Event.id == event_id)
+            await Q.update_event(
+                event_id=event_id,
+                **{k: update.get(k, before[k]) for k in (*EVENT_FIELDS, "calendar_sequence", "updated_at")},
+            )
             if "capacity" in update:
                 await seats.promote(await seats.lock_event(event_id))  # a raised capacity serves the waiting list
             if "timezone" in update or "venue_name" in update:  # shown in every session's feed piece
@@ -154,20 +180,18 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
 async def publish_event(account: CurrentAccount, event_id: int) -> dict:
     await require_organizer(account, event_id)
     async with DB.transaction():
-        row = await sql.fetchrow("SELECT status FROM event WHERE id = $1 FOR UPDATE", event_id)
-        if row["status"] == "cancelled":
+        status = await Q.event_status_for_update(event_id=event_id)
+        if status == "cancelled":
             raise Conflict("a cancelled event cannot be published again", "status")
-        categories = await sql.fetchval("SELECT count(*) FROM registration_category WHERE event = $1", event_id)
+        categories = await Q.category_count(event_id=event_id)
         if categories == 0:
             raise Conflict(
                 "add at least one registration category before publishing (POST /api/events/{id}/categories)",
                 "categories",
             )
-        if row["status"] != "published":
-            await sql.execute("UPDATE event SET status = 'published', updated_at = now() WHERE id = $1", event_id)
-            await audit.record(
-                account, "event.publish", "event", event_id, {"status": row["status"]}, {"status": "published"}
-            )
+        if status != "published":
+            await Q.publish_event(event_id=event_id)
+            await audit.record(account, "event.publish", "event", event_id, {"status": status}, {"status": "published"})
     return await get_event(event_id, account)
 
 
@@ -175,22 +199,17 @@ async def cancel_event(account: CurrentAccount, event_id: int) -> dict:
     """Cancel a published event: everyone holding its invite gets a METHOD:CANCEL right away."""
     await require_organizer(account, event_id)
     async with DB.transaction():
-        row = await sql.fetchrow("SELECT status FROM event WHERE id = $1 FOR UPDATE", event_id)
-        if row["status"] == "cancelled":
+        status = await Q.event_status_for_update(event_id=event_id)
+        if status == "cancelled":
             raise Conflict("this event is already cancelled", "status")
-        await sql.execute(
-            f"UPDATE event SET status = 'cancelled', {calendar_sequence.GROW}, updated_at = now() WHERE id = $1",
-            event_id,
-        )
-        await audit.record(
-            account, "event.cancel", "event", event_id, {"status": row["status"]}, {"status": "cancelled"}
-        )
-        if row["status"] == "published":
+        await Q.cancel_event(event_id=event_id)
+        await audit.record(account, "event.cancel", "event", event_id, {"status": status}, {"status": "cancelled"})
+        if status == "published":
             await calendar_updates.record(
                 event_id,
                 "event",
                 event_id,
-                {"by": account.email, "fields": {"status": [row["status"], "cancelled"]}},
+                {"by": account.email, "fields": {"status": [status, "cancelled"]}},
                 timedelta(0),
             )
     await calendar_updates.flush_due()
@@ -215,35 +234,28 @@ async def add_category(account: CurrentAccount, event_id: int, fields: dict[str,
         errors.append(FieldError("eligibility", f"must be one of {', '.join(ELIGIBILITIES)}"))
     require(errors)
     async with DB.transaction():
-        await sql.execute("SELECT 1 FROM event WHERE id = $1 FOR UPDATE", event_id)
-        if await sql.fetchval("SELECT 1 FROM registration_category WHERE event = $1 AND code = $2", event_id, code):
+        await Q.lock_event(event_id=event_id)
+        if await Q.category_code_taken(event_id=event_id, code=code):
             raise Conflict(f"category code {code!r} is already used in this event", "code")
-        position = await sql.fetchval(
-            "SELECT coalesce(max(position), 0) + 1 FROM registration_category WHERE event = $1", event_id
-        )
-        await RegistrationCategory.insert(
-            RegistrationCategory(
-                event=event_id,
-                code=code,
-                name=fields["name"].strip(),
-                quota=fields.get("quota"),
-                requires_approval=bool(fields.get("requires_approval", False)),
-                eligibility=fields.get("eligibility", "anyone"),
-                position=position,
-                confirmed_count=0,
-                opens_at=opens,
-                closes_at=closes,
-            )
+        await Q.insert_category(
+            event_id=event_id,
+            code=code,
+            name=fields["name"].strip(),
+            quota=fields.get("quota"),
+            requires_approval=bool(fields.get("requires_approval", False)),
+            eligibility=fields.get("eligibility", "anyone"),
+            opens_at=opens,
+            closes_at=closes,
         )
         await audit.record(account, "category.create", "category", code, None, fields, event_id=event_id)
     return next(c for c in (await get_event(event_id, account))["categories"] if c["code"] == code)
 
 
-def _event_out(row: dict, categories: list[dict], now: datetime) -> dict:
-    zone = ZoneInfo(row["timezone"])
-    out = {"office_id": row.get("office")}
+def _event_out(row: EventRow, categories: list[CategoryRow], now: datetime) -> dict:
+    zone = ZoneInfo(row.timezone)
+    out: dict[str, Any] = {"office_id": row.office}
     out |= {
-        k: row[k]
+        k: getattr(row, k)
         for k in (
             "id",
             "title",
@@ -264,72 +276,64 @@ def _event_out(row: dict, categories: list[dict], now: datetime) -> dict:
             "session_reminder_minutes",
         )
     }
-    hours = row["reminder_hours"]
-    out["reminder_hours"] = json.loads(hours) if isinstance(hours, str) else hours
+    out["reminder_hours"] = row.reminder_hours
     for name in DATETIME_FIELDS:
-        out[name] = row[name].astimezone(zone) if row[name] else None
-    left_in_event = seats_left(row["capacity"], row["confirmed_count"])
+        value = getattr(row, name)
+        out[name] = value.astimezone(zone) if value else None
+    left_in_event = seats_left(row.capacity, row.confirmed_count)
     out["seats_left"] = left_in_event
-    out["confirmed_count"] = row["confirmed_count"]
+    out["confirmed_count"] = row.confirmed_count
     out["registration_open"] = (
-        row["status"] == "published"
-        and (row["registration_opens_at"] is None or row["registration_opens_at"] <= now)
-        and (row["registration_closes_at"] is None or now < row["registration_closes_at"])
+        row.status == "published"
+        and (row.registration_opens_at is None or row.registration_opens_at <= now)
+        and (row.registration_closes_at is None or now < row.registration_closes_at)
     )
     out["categories"] = []
     for c in categories:
-        left = seats_left(c["quota"], c["confirmed_count"])
+        left = seats_left(c.quota, c.confirmed_count)
         if left_in_event is not None:
             left = left_in_event if left is None else min(left, left_in_event)
         out["categories"].append(
             {
-                "id": c["id"],
-                "code": c["code"],
-                "name": c["name"],
-                "quota": c["quota"],
+                "id": c.id,
+                "code": c.code,
+                "name": c.name,
+                "quota": c.quota,
                 "seats_left": left,
-                "requires_approval": c["requires_approval"],
-                "eligibility": c["eligibility"],
-                "confirmed_count": c["confirmed_count"],
-                "opens_at": c["opens_at"],
-                "closes_at": c["closes_at"],
+                "requires_approval": c.requires_approval,
+                "eligibility": c.eligibility,
+                "confirmed_count": c.confirmed_count,
+                "opens_at": c.opens_at,
+                "closes_at": c.closes_at,
             }
         )
     return out
 
 
-async def _categories(event_ids: list[int]) -> dict[int, list[dict]]:
-    rows = await sql.fetch(
-        "SELECT * FROM registration_category WHERE event = ANY($1::int[]) ORDER BY position, id", event_ids
-    )
-    grouped: dict[int, list[dict]] = {}
-    for r in rows:
-        grouped.setdefault(r["event"], []).append(dict(r))
+async def _categories(event_ids: list[int]) -> dict[int, list[CategoryRow]]:
+    grouped: dict[int, list[CategoryRow]] = {}
+    for c in await Q.categories_of_events(event_ids=event_ids):
+        grouped.setdefault(c.event, []).append(c)
     return grouped
 
 
 async def get_event(event_id: int, account: CurrentAccount | None = None) -> dict:
     """A published event for anyone; a draft or cancelled one only for its organizers (404 for others)."""
-    row = await sql.fetchrow("SELECT * FROM event WHERE id = $1", event_id)
+    row = await Q.event_by_id(event_id=event_id)
     if row is None:
         raise NotFound("event")
-    if row["status"] != "published":
+    if row.status != "published":
         if account is None:
             raise NotFound("event")
         await require_organizer(account, event_id)
     categories = await _categories([event_id])
-    out = _event_out(dict(row), categories.get(event_id, []), datetime.now(timezone.utc))
+    out = _event_out(row, categories.get(event_id, []), datetime.now(timezone.utc))
     out["questions"] = await questions.for_event(event_id)
     return out
 
 
 async def list_published(kind: str | None = None, upcoming_only: bool = True) -> list[dict]:
-    rows = await sql.fetch(
-        """SELECT * FROM event WHERE status = 'published' AND ($1::text IS NULL OR kind = $1)
-           AND (NOT $2 OR ends_at >= now()) ORDER BY starts_at, id""",
-        kind,
-        upcoming_only,
-    )
-    categories = await _categories([r["id"] for r in rows])
+    rows = await Q.published_events(kind=kind, upcoming_only=upcoming_only)
+    categories = await _categories([r.id for r in rows])
     now = datetime.now(timezone.utc)
-    return [_event_out(dict(r), categories.get(r["id"], []), now) | {"questions": []} for r in rows]
+    return [_event_out(r, categories.get(r.id, []), now) | {"questions": []} for r in rows]

@@ -11,11 +11,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from events_app.db import sql
-from events_app.db.engine import DB, connection
+from events_app.db import queries
+from events_app.db.engine import DB
 from events_app.domain.agenda import (
     LANGUAGE_RE,
-    Slot,
     all_conflicts,
     calendar_changed,
     change_action,
@@ -26,8 +25,10 @@ from events_app.domain.agenda import (
 from events_app.domain.errors import FieldError, InvalidInput
 from events_app.domain.schedule import Schedule, ScheduleFormatError, ScheduleSession, parse
 from events_app.domain.sequence import next_sequence
-from events_app.services.agenda import agenda_cache, agenda_publish
+from events_app.services.agenda import agenda, agenda_cache, agenda_publish
 from events_app.services.agenda.agenda import event_row, lock_agenda
+from events_app.services.agenda.rows import EventRow
+from events_app.services.exchange.rows import ROWS, SessionRow
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.people.people import link_or_create_people
 
@@ -45,6 +46,7 @@ IMPORTED_FIELDS = (
 )
 ACTOR = "schedule import"
 TRACK_COLORS = ("#2e7d32", "#1565c0", "#c62828", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#ad1457")
+Q = queries.load(__file__, rows=ROWS)
 
 
 def _language(value: str) -> str:
@@ -114,9 +116,8 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
                 counts["duplicates_skipped"] += 1
             else:
                 sessions[s.guid] = s
-        existing = {
-            str(r["guid"]): dict(r)
-            for r in await sql.fetch("SELECT * FROM agenda_session WHERE event = $1 FOR UPDATE", event_id)
+        existing: dict[str, SessionRow] = {
+            str(r.guid): r for r in await Q.sessions_of_event_for_update(event_id=event_id)
         }
         links = await _links(event_id)
         counts["not_in_file"] = len(set(existing) - set(sessions))
@@ -134,11 +135,11 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
                 "online_url": s.online_url,
                 "status": "published",
             }
-            before = existing.get(guid)
-            if before is None:
+            row = existing.get(guid)
+            if row is None:
                 new.append((s, after))
                 continue
-            before = {**before, "room_id": before["room"], "track_id": before["track"]}
+            before = row.fields()
             after["status"] = before["status"]  # a file does not revive a cancelled session nor publish a draft
             old_people = links.get(before["id"], [])
             roles = {pid: role for pid, role in old_people}
@@ -155,55 +156,42 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
             changed.append((before["id"], after, sequence, new_people if "people" in diff else None))
             logs.append((before["id"], change_action(before, after), diff, sequence))
         counts["created"], counts["updated"] = len(new), len(changed)
-        conn = connection()
         if changed:
-            await conn.executemany(
-                """UPDATE agenda_session SET title = $2, kind = $3, abstract = $4, starts_at = $5, ends_at = $6,
-                       room = $7, track = $8, language = $9, online_url = $10, status = $11,
-                       calendar_sequence = $12, updated_at = clock_timestamp() WHERE id = $1""",
+            await Q.update_imported_session.many(
                 [
-                    (
-                        sid,
-                        a["title"],
-                        a["kind"],
-                        a["abstract"],
-                        a["starts_at"],
-                        a["ends_at"],
-                        a["room_id"],
-                        a["track_id"],
-                        a["language"],
-                        a["online_url"],
-                        a["status"],
-                        seq,
-                    )
+                    {
+                        "session_id": sid,
+                        "title": a["title"],
+                        "kind": a["kind"],
+                        "abstract": a["abstract"],
+                        "starts_at": a["starts_at"],
+                        "ends_at": a["ends_at"],
+                        "room_id": a["room_id"],
+                        "track_id": a["track_id"],
+                        "language": a["language"],
+                        "online_url": a["online_url"],
+                        "status": a["status"],
+                        "calendar_sequence": seq,
+                    }
                     for sid, a, seq, _ in changed
-                ],
+                ]
             )
             relinked = [sid for sid, _, _, p in changed if p is not None]
-            await sql.execute("DELETE FROM agenda_session_person WHERE session = ANY($1::int[])", relinked)
+            await Q.remove_people_of_sessions(session_ids=relinked)
             await _insert_links([(sid, p) for sid, _, _, p in changed if p is not None], shown)
         if new:
-            rows = await sql.fetch(
-                """INSERT INTO agenda_session (event, guid, calendar_uid, calendar_sequence, kind, title, abstract,
-                                               starts_at, ends_at, room, track, language, online_url, status,
-                                               requires_booking, capacity, booked_count, created_at, updated_at)
-                   SELECT $1, g, gen_random_uuid(), 0, k, t, a, st, en, r, tr, l, o, 'published', false, NULL, 0,
-                          clock_timestamp(), clock_timestamp()
-                   FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-                               $7::timestamptz[], $8::int[], $9::int[], $10::text[], $11::text[])
-                        AS x(g, k, t, a, st, en, r, tr, l, o)
-                   RETURNING id, guid""",
-                event_id,
-                [uuid.UUID(s.guid) for s, _ in new],
-                [a["kind"] for _, a in new],
-                [a["title"] for _, a in new],
-                [a["abstract"] for _, a in new],
-                [a["starts_at"] for _, a in new],
-                [a["ends_at"] for _, a in new],
-                [a["room_id"] for _, a in new],
-                [a["track_id"] for _, a in new],
-                [a["language"] for _, a in new],
-                [a["online_url"] for _, a in new],
+            rows = await Q.insert_imported_sessions(
+                event_id=event_id,
+                guids=[uuid.UUID(s.guid) for s, _ in new],
+                kinds=[a["kind"] for _, a in new],
+                titles=[a["title"] for _, a in new],
+                abstracts=[a["abstract"] for _, a in new],
+                starts_ats=[a["starts_at"] for _, a in new],
+                ends_ats=[a["ends_at"] for _, a in new],
+                room_ids=[a["room_id"] for _, a in new],
+                track_ids=[a["track_id"] for _, a in new],
+                languages=[a["language"] for _, a in new],
+                online_urls=[a["online_url"] for _, a in new],
             )
             ids = {str(r["guid"]): r["id"] for r in rows}
             await _insert_links(
@@ -215,14 +203,19 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
             )
             logs += [(ids[s.guid], "created", changes_between({}, a, IMPORTED_FIELDS), 0) for s, a in new]
         if logs:
-            await conn.executemany(
-                """INSERT INTO agenda_change (event, session, action, changes, calendar_sequence, account, actor,
-                                              created_at)
-                   VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, clock_timestamp())""",
+            await agenda.log_changes(
                 [
-                    (event_id, sid, action, diff, seq, account.id, f"{ACTOR} by {account.email}")
+                    {
+                        "event_id": event_id,
+                        "session_id": sid,
+                        "action": action,
+                        "changes": diff,
+                        "calendar_sequence": seq,
+                        "account_id": account.id,
+                        "actor": f"{ACTOR} by {account.email}",
+                    }
                     for sid, action, diff, seq in logs
-                ],
+                ]
             )
         counts["conflicts"] = await _count_conflicts(event_id, event)
         if new or changed:  # an import touches many sessions: write their feed pieces now, not on the next read
@@ -240,31 +233,24 @@ def _one_role_each(people: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 async def _rooms(event_id: int, schedule: Schedule, counts: dict) -> dict[str, int]:
-    rooms = {r["name"]: r["id"] for r in await sql.fetch("SELECT id, name FROM agenda_room WHERE event = $1", event_id)}
+    rooms = {r["name"]: r["id"] for r in await Q.room_ids_by_name(event_id=event_id)}
     described = {r.name: r for r in schedule.rooms}
     for name in dict.fromkeys([r.name for r in schedule.rooms] + [s.room for s in schedule.sessions]):
         if name in rooms or not name:
             continue
         info = described.get(name)
         guid = uuid.UUID(info.guid) if info and info.guid else uuid.uuid4()
-        if await sql.fetchval("SELECT 1 FROM agenda_room WHERE guid = $1", guid):
+        if await Q.room_guid_taken(guid=guid):
             guid = uuid.uuid4()  # the same file imported into another event: rooms are that event's own
-        rooms[name] = await sql.fetchval(
-            """INSERT INTO agenda_room (event, name, capacity, accessibility, guid, position)
-               VALUES ($1, $2, $3, $4, $5, (SELECT coalesce(max(position), 0) + 1 FROM agenda_room WHERE event = $1))
-               RETURNING id""",
-            event_id,
-            name[:200],
-            info.capacity if info else None,
-            (info.description if info else "") or "",
-            guid,
+        rooms[name] = await agenda.insert_room(
+            event_id, name[:200], info.capacity if info else None, (info.description if info else "") or "", guid
         )
         counts["rooms_created"] += 1
     return rooms
 
 
 async def _tracks(event_id: int, schedule: Schedule, counts: dict) -> dict[str | None, int]:
-    rows = await sql.fetch("SELECT id, name, slug FROM agenda_track WHERE event = $1", event_id)
+    rows = await Q.track_ids_by_name(event_id=event_id)
     tracks: dict[str | None, int] = {r["name"]: r["id"] for r in rows}
     slugs = {r["slug"] for r in rows}
     described = {t.name: t for t in schedule.tracks}
@@ -282,15 +268,7 @@ async def _tracks(event_id: int, schedule: Schedule, counts: dict) -> dict[str |
         color = (info.color or "").lower() if info else ""
         if len(color) != 7 or not color.startswith("#"):
             color = TRACK_COLORS[len(tracks) % len(TRACK_COLORS)]
-        tracks[name] = await sql.fetchval(
-            """INSERT INTO agenda_track (event, name, slug, color, position)
-               VALUES ($1, $2, $3, $4, (SELECT coalesce(max(position), 0) + 1 FROM agenda_track WHERE event = $1))
-               RETURNING id""",
-            event_id,
-            name[:200],
-            slug,
-            color,
-        )
+        tracks[name] = await agenda.insert_track(event_id, name[:200], slug, color)
         counts["tracks_created"] += 1
     return tracks
 
@@ -304,20 +282,13 @@ async def _people(schedule: Schedule, counts: dict) -> dict[str, int]:
             wanted.setdefault(p.guid, p)
     if not wanted:
         return {}
-    known = {
-        str(r["guid"]): r["person"]
-        for r in await sql.fetch(
-            "SELECT guid, person FROM agenda_person WHERE guid = ANY($1::uuid[])", [uuid.UUID(g) for g in wanted]
-        )
-    }
+    known = {str(r["guid"]): r["person"] for r in await Q.agenda_people_by_guid(guids=[uuid.UUID(g) for g in wanted])}
     missing = [p for g, p in wanted.items() if g not in known]
     if missing:
         organizations = {
             r["name"].lower(): r["id"]
-            for r in await sql.fetch(
-                "SELECT DISTINCT ON (lower(name)) id, name FROM organization WHERE lower(name) = ANY($1::text[])"
-                " ORDER BY lower(name), id",
-                [p.organization.lower() for p in missing if p.organization],
+            for r in await Q.organizations_by_name(
+                lower_names=[p.organization.lower() for p in missing if p.organization]
             )
         }
         # Linked or created, never changed (services.people.people's merge policy): an existing person keeps their name.
@@ -326,11 +297,8 @@ async def _people(schedule: Schedule, counts: dict) -> dict[str, int]:
             [p.name[:200] for p in missing],
             [organizations.get(p.organization.lower()) for p in missing],
         )
-        await sql.execute(
-            """INSERT INTO agenda_person (person, guid) SELECT p, g FROM unnest($1::int[], $2::uuid[]) AS x(p, g)
-               ON CONFLICT (person) DO NOTHING""",
-            [by_email[f"{p.guid}@speakers.invalid"] for p in missing],
-            [uuid.UUID(p.guid) for p in missing],
+        await agenda.ensure_agenda_people(
+            [by_email[f"{p.guid}@speakers.invalid"] for p in missing], [uuid.UUID(p.guid) for p in missing]
         )
         for p in missing:
             known[p.guid] = by_email[f"{p.guid}@speakers.invalid"]
@@ -339,11 +307,7 @@ async def _people(schedule: Schedule, counts: dict) -> dict[str, int]:
 
 
 async def _links(event_id: int) -> dict[int, list[tuple[int, str]]]:
-    rows = await sql.fetch(
-        """SELECT sp.session, sp.person, sp.role FROM agenda_session_person sp
-           JOIN agenda_session s ON s.id = sp.session WHERE s.event = $1 ORDER BY sp.session, sp.position, sp.id""",
-        event_id,
-    )
+    rows = await Q.session_links_of_event(event_id=event_id)
     links: dict[int, list[tuple[int, str]]] = {}
     for r in rows:
         links.setdefault(r["session"], []).append((r["person"], r["role"]))
@@ -360,16 +324,7 @@ async def _shown_as(schedule: Schedule, people: dict[str, int]) -> dict[int, tup
             first.setdefault(p.guid, p)
     names = sorted({p.organization.lower() for p in first.values() if p.organization})
     organizations = (
-        {
-            r["name"].lower(): r["id"]
-            for r in await sql.fetch(
-                "SELECT DISTINCT ON (lower(name)) id, name FROM organization WHERE lower(name) = ANY($1::text[])"
-                " ORDER BY lower(name), id",
-                names,
-            )
-        }
-        if names
-        else {}
+        {r["name"].lower(): r["id"] for r in await Q.organizations_by_name(lower_names=names)} if names else {}
     )
     return {
         people[g]: (p.name[:200], organizations.get((p.organization or "").lower()))
@@ -393,28 +348,16 @@ async def _insert_links(
             roles.append(role)
             positions.append(position)
     if sessions:
-        await sql.execute(
-            """INSERT INTO agenda_session_person (session, person, role, position, display_name, organization)
-               SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::int[], $5::text[], $6::int[])""",
-            sessions,
-            persons,
-            roles,
-            positions,
-            [shown.get(p, (None, None))[0] for p in persons],
-            [shown.get(p, (None, None))[1] for p in persons],
+        await Q.add_session_people(
+            session_ids=sessions,
+            person_ids=persons,
+            roles=roles,
+            positions=positions,
+            display_names=[shown.get(p, (None, None))[0] for p in persons],
+            organization_ids=[shown.get(p, (None, None))[1] for p in persons],
         )
 
 
-async def _count_conflicts(event_id: int, event: dict) -> int:
-    rows = await sql.fetch(
-        """SELECT s.id, s.title, s.starts_at, s.ends_at, s.room, s.status,
-                  coalesce(array_agg(sp.person) FILTER (WHERE sp.person IS NOT NULL), '{}') AS persons
-           FROM agenda_session s LEFT JOIN agenda_session_person sp ON sp.session = s.id
-           WHERE s.event = $1 AND s.status <> 'cancelled' GROUP BY s.id""",
-        event_id,
-    )
-    slots = [
-        Slot(r["id"], r["title"], r["starts_at"], r["ends_at"], r["room"], frozenset(r["persons"]), r["status"])
-        for r in rows
-    ]
-    return len(all_conflicts(slots, event["starts_at"], event["ends_at"]))
+async def _count_conflicts(event_id: int, event: EventRow) -> int:
+    slots = await agenda.event_slots(event_id)
+    return len(all_conflicts(slots, event.starts_at, event.ends_at))

@@ -8,52 +8,41 @@ registration row lock keeps one delegate's concurrent bookings from overlapping 
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.agenda import bookable, booking_status, effective_capacity, places_to_promote
 from events_app.domain.errors import Conflict, NotFound
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.domain.security import digest
 from events_app.jobs import kick_outbox
-from events_app.services.platform import time_overlap
 from events_app.services.registration import session_mail
+from events_app.services.registration.rows import ALL_ROWS, BookingEntry, LockedSession
+
+Q = queries.load(__file__, rows=ALL_ROWS)
 
 ACTIVE = ("booked", "waitlisted")
 
 
 # A session's place counter changes only here (booked, cancelled, promoted, dropped with the registration).
-COUNT_BOOKINGS = "UPDATE agenda_session SET booked_count = booked_count + $2 WHERE id = $1"
-
-
 async def count_bookings(session_id: int, delta: int) -> None:
-    await sql.execute(COUNT_BOOKINGS, session_id, delta)
+    await Q.count_bookings(session_id=session_id, delta=delta)
 
 
 async def _registration(token: str, lock: bool) -> dict:
-    row = await sql.fetchrow(
-        "SELECT id, event, status FROM registration WHERE token_hash = $1" + (" FOR UPDATE" if lock else ""),
-        digest(token),
-    )
+    find = Q.lock_booking_registration if lock else Q.booking_registration
+    row = await find(token_hash=digest(token))
     if row is None:
         raise NotFound("registration")
     return dict(row)
 
 
-async def _locked_session(event_id: int, session_id: int) -> dict:
-    row = await sql.fetchrow(
-        """SELECT s.id, s.title, s.starts_at, s.ends_at, s.status, s.requires_booking, s.capacity, s.booked_count,
-                  r.capacity AS room_capacity
-           FROM agenda_session s LEFT JOIN agenda_room r ON r.id = s.room
-           WHERE s.id = $1 AND s.event = $2 FOR UPDATE OF s""",
-        session_id,
-        event_id,
-    )
+async def _locked_session(event_id: int, session_id: int) -> LockedSession:
+    row = await Q.lock_session_for_booking(session_id=session_id, event_id=event_id)
     if row is None:
         raise NotFound("session")
-    return dict(row)
+    return row
 
 
 async def book(token: str, session_id: int) -> dict:
@@ -63,25 +52,18 @@ async def book(token: str, session_id: int) -> dict:
     async with DB.transaction():
         registration = await _registration(token, lock=True)
         session = await _locked_session(registration["event"], session_id)
-        problem = bookable(session["status"], registration["status"])
+        problem = bookable(session.status, registration["status"])
         if problem is not None:
             raise Conflict(problem.message, problem.field)
-        existing = await sql.fetchval(
-            "SELECT id FROM agenda_booking WHERE session = $1 AND registration = $2 AND status = ANY($3::text[])",
-            session_id,
-            registration["id"],
-            list(ACTIVE),
+        existing = await Q.active_booking_id(
+            session_id=session_id, registration_id=registration["id"], active_statuses=list(ACTIVE)
         )
         if existing is None:
-            overlapping = await sql.fetch(
-                f"""SELECT s.id, s.title, s.starts_at, s.ends_at, b.status FROM agenda_booking b
-                   JOIN agenda_session s ON s.id = b.session
-                   WHERE b.registration = $1 AND b.status = ANY($2::text[]) AND s.status <> 'cancelled'
-                     AND {time_overlap.overlaps("s.starts_at", "s.ends_at", "$3", "$4")} ORDER BY s.starts_at""",
-                registration["id"],
-                list(ACTIVE),
-                session["starts_at"],
-                session["ends_at"],
+            overlapping = await Q.overlapping_bookings(
+                registration_id=registration["id"],
+                active_statuses=list(ACTIVE),
+                starts_at=session.starts_at,
+                ends_at=session.ends_at,
             )
             if overlapping:
                 first = overlapping[0]
@@ -100,15 +82,9 @@ async def book(token: str, session_id: int) -> dict:
                         for r in overlapping
                     ],
                 )
-            capacity = effective_capacity(session["capacity"], session["room_capacity"])
-            status = booking_status(session["requires_booking"], capacity, session["booked_count"])
-            await sql.execute(
-                """INSERT INTO agenda_booking (session, registration, status, created_at, updated_at)
-                   VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp())""",
-                session_id,
-                registration["id"],
-                status,
-            )
+            capacity = effective_capacity(session.capacity, session.room_capacity)
+            status = booking_status(session.requires_booking, capacity, session.booked_count)
+            await Q.insert_booking(session_id=session_id, registration_id=registration["id"], status=status)
             if status == "booked":
                 await count_bookings(session_id, 1)
                 await session_mail.tell_booker("session_booked", registration["id"], session_id, METHOD_REQUEST)
@@ -123,18 +99,12 @@ async def drop(token: str, session_id: int) -> dict:
     async with DB.transaction():
         registration = await _registration(token, lock=True)
         await _locked_session(registration["event"], session_id)
-        row = await sql.fetchrow(
-            "SELECT id, status FROM agenda_booking WHERE session = $1 AND registration = $2"
-            " AND status = ANY($3::text[]) FOR UPDATE",
-            session_id,
-            registration["id"],
-            list(ACTIVE),
+        row = await Q.lock_active_booking(
+            session_id=session_id, registration_id=registration["id"], active_statuses=list(ACTIVE)
         )
         if row is None:
             raise NotFound("booking of this session")
-        await sql.execute(
-            "UPDATE agenda_booking SET status = 'cancelled', updated_at = clock_timestamp() WHERE id = $1", row["id"]
-        )
+        await Q.cancel_booking(booking_id=row["id"])
         # The CANCEL first: whoever moves up then gets a REQUEST numbered above it.
         await session_mail.tell_booker(
             "session_dropped", registration["id"], session_id, METHOD_CANCEL if row["status"] == "booked" else None
@@ -149,17 +119,10 @@ async def drop(token: str, session_id: int) -> dict:
 async def promote_waiting(session_id: int) -> list[int]:
     """Give free places to the head of the waiting list, in order (the caller holds the session row's lock).
     Returns the promoted registrations; each promotion is in the change log for the notifications."""
-    session = await sql.fetchrow(
-        """SELECT s.event, s.status, s.requires_booking, s.capacity, s.booked_count, r.capacity AS room_capacity,
-                  s.calendar_sequence
-           FROM agenda_session s LEFT JOIN agenda_room r ON r.id = s.room WHERE s.id = $1""",
-        session_id,
-    )
+    session = await Q.session_for_promotion(session_id=session_id)
     if session["status"] != "published":
         return []
-    waiting = await sql.fetchval(
-        "SELECT count(*) FROM agenda_booking WHERE session = $1 AND status = 'waitlisted'", session_id
-    )
+    waiting = await Q.count_session_waiting(session_id=session_id)
     count = places_to_promote(
         session["requires_booking"],
         effective_capacity(session["capacity"], session["room_capacity"]),
@@ -168,25 +131,16 @@ async def promote_waiting(session_id: int) -> list[int]:
     )
     if count == 0:
         return []
-    rows = await sql.fetch(
-        """UPDATE agenda_booking SET status = 'booked', updated_at = clock_timestamp()
-           WHERE id IN (SELECT id FROM agenda_booking WHERE session = $1 AND status = 'waitlisted'
-                        ORDER BY id LIMIT $2)
-           RETURNING id, registration""",
-        session_id,
-        count,
-    )
+    rows = await Q.promote_session_waiting(session_id=session_id, places=count)
     await count_bookings(session_id, len(rows))
     promoted = [r["registration"] for r in sorted(rows, key=lambda r: r["id"])]
     for registration_id in promoted:
         await session_mail.tell_booker("session_promoted", registration_id, session_id, METHOD_REQUEST)
-    await sql.execute(
-        """INSERT INTO agenda_change (event, session, action, changes, calendar_sequence, actor, created_at)
-           VALUES ($1, $2, 'waitlist_promoted', $3::jsonb, $4, 'waiting list', clock_timestamp())""",
-        session["event"],
-        session_id,
-        {"registrations": {"from": "waitlisted", "to": "booked", "ids": promoted}},
-        session["calendar_sequence"],
+    await Q.record_session_promotions(
+        event_id=session["event"],
+        session_id=session_id,
+        changes={"registrations": {"from": "waitlisted", "to": "booked", "ids": promoted}},
+        calendar_sequence=session["calendar_sequence"],
     )
     return promoted
 
@@ -194,20 +148,11 @@ async def promote_waiting(session_id: int) -> list[int]:
 async def release_bookings(registration_id: int) -> None:
     """A registration ends: free its places (in session-id order, so concurrent releases cannot deadlock) and
     promote the waiting lists. Runs in the caller's transaction, after it locked the registration."""
-    rows = await sql.fetch(
-        "SELECT b.session, b.status FROM agenda_booking b WHERE b.registration = $1 AND b.status = ANY($2::text[])"
-        " ORDER BY b.session",
-        registration_id,
-        list(ACTIVE),
-    )
+    rows = await Q.active_bookings_of_registration(registration_id=registration_id, active_statuses=list(ACTIVE))
     for row in rows:
-        await sql.execute("SELECT 1 FROM agenda_session WHERE id = $1 FOR UPDATE", row["session"])
-        await sql.execute(
-            "UPDATE agenda_booking SET status = 'cancelled', updated_at = clock_timestamp()"
-            " WHERE session = $1 AND registration = $2 AND status = ANY($3::text[])",
-            row["session"],
-            registration_id,
-            list(ACTIVE),
+        await Q.lock_session(session_id=row["session"])
+        await Q.cancel_registration_bookings_of_session(
+            session_id=row["session"], registration_id=registration_id, active_statuses=list(ACTIVE)
         )
         if row["status"] == "booked":
             await count_bookings(row["session"], -1)
@@ -216,49 +161,32 @@ async def release_bookings(registration_id: int) -> None:
             await promote_waiting(row["session"])
 
 
-_ENTRY_SELECT = """
-    SELECT b.id, b.session AS session_id, b.status, b.created_at, s.title, s.starts_at, s.ends_at,
-           s.status AS session_status, e.timezone,
-           CASE WHEN b.status = 'waitlisted' THEN
-               (SELECT count(*) FROM agenda_booking w WHERE w.session = b.session AND w.status = 'waitlisted'
-                                                        AND w.id <= b.id) END AS waitlist_position
-    FROM agenda_booking b JOIN agenda_session s ON s.id = b.session JOIN event e ON e.id = s.event
-"""
-
-
-def _entry_out(row: Any) -> dict:
-    zone = ZoneInfo(row["timezone"])
+def _entry_out(row: BookingEntry) -> dict:
+    zone = ZoneInfo(row.timezone)
     return {
-        "session_id": row["session_id"],
-        "title": row["title"],
-        "status": row["status"],
-        "session_status": row["session_status"],
-        "starts_at": row["starts_at"].astimezone(zone),
-        "ends_at": row["ends_at"].astimezone(zone),
-        "waitlist_position": row["waitlist_position"],
-        "booked_at": row["created_at"],
+        "session_id": row.session_id,
+        "title": row.title,
+        "status": row.status,
+        "session_status": row.session_status,
+        "starts_at": row.starts_at.astimezone(zone),
+        "ends_at": row.ends_at.astimezone(zone),
+        "waitlist_position": row.waitlist_position,
+        "booked_at": row.created_at,
     }
 
 
 async def _entry(registration_id: int, session_id: int, booking_id: int | None = None) -> dict:
     if booking_id is None:
-        row = await sql.fetchrow(
-            _ENTRY_SELECT + " WHERE b.registration = $1 AND b.session = $2 AND b.status = ANY($3::text[])",
-            registration_id,
-            session_id,
-            list(ACTIVE),
+        row = await Q.booking_entry(
+            registration_id=registration_id, session_id=session_id, active_statuses=list(ACTIVE)
         )
     else:
-        row = await sql.fetchrow(_ENTRY_SELECT + " WHERE b.id = $1", booking_id)
+        row = await Q.booking_entry_by_id(booking_id=booking_id)
     return _entry_out(row)
 
 
 async def personal_agenda(token: str) -> list[dict]:
     """The delegate's booked and waiting sessions, by start time, with their place on each waiting list."""
     registration = await _registration(token, lock=False)
-    rows = await sql.fetch(
-        _ENTRY_SELECT + " WHERE b.registration = $1 AND b.status = ANY($2::text[]) ORDER BY s.starts_at, s.id",
-        registration["id"],
-        list(ACTIVE),
-    )
+    rows = await Q.personal_agenda(registration_id=registration["id"], active_statuses=list(ACTIVE))
     return [_entry_out(r) for r in rows]

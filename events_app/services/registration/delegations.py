@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, require
 from events_app.domain.ical import METHOD_CANCEL
@@ -19,23 +19,20 @@ from events_app.services.people.accounts import CurrentAccount, require_organize
 from events_app.services.people.people import link_or_create_person
 from events_app.services.registration import seats
 from events_app.services.registration.registrations import (
-    REGISTRATION_SELECT,
-    _out,
     create_registration,
     registration_by_token,
     registration_out,
     validate_person,
 )
+from events_app.services.registration.rows import ALL_ROWS, Category, Delegation, LockedEvent
+
+Q = queries.load(__file__, rows=ALL_ROWS)
 
 MAX_SEATS = 100_000  # far above any delegation; keeps values within the database's integer column
 
 
 async def _active_members(delegation_id: int) -> int:
-    return await sql.fetchval(
-        "SELECT count(*) FROM registration WHERE delegation = $1 AND status = ANY($2::text[])",
-        delegation_id,
-        list(ACTIVE),
-    )
+    return await Q.count_active_members(delegation_id=delegation_id, active_statuses=list(ACTIVE))
 
 
 async def _member_person(data: dict[str, Any], organization_id: int, event_id: int) -> tuple[int, dict[str, Any]]:
@@ -51,12 +48,7 @@ async def _member_person(data: dict[str, Any], organization_id: int, event_id: i
         language=person["language"],
         timezone=person["timezone"],
     )
-    if await sql.fetchval(
-        "SELECT 1 FROM registration WHERE event = $1 AND person = $2 AND status = ANY($3::text[])",
-        event_id,
-        person_id,
-        list(ACTIVE),
-    ):
+    if await Q.person_registered(event_id=event_id, person_id=person_id, active_statuses=list(ACTIVE)):
         raise Conflict(f"{person['email']} is already registered for this event", "email")
     return person_id, person
 
@@ -83,33 +75,29 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
     async with DB.transaction():
         event = await seats.lock_event(event_id)
         errors: list[FieldError] = []
-        org = await sql.fetchrow("SELECT id FROM organization WHERE id = $1", data.get("organization_id"))
-        if org is None:
+        org_id = await Q.organization_exists(organization_id=data.get("organization_id"))
+        if org_id is None:
             chosen = data.get("organization_id") is not None
             errors.append(
                 FieldError("organization_id", "no organization has this id" if chosen else "choose an organization")
             )
-        category = await sql.fetchrow(
-            "SELECT * FROM registration_category WHERE event = $1 AND code = $2", event_id, data.get("category") or ""
-        )
+        category = await Q.category_by_code(event_id=event_id, code=data.get("category") or "")
         if category is None:
             errors.append(FieldError("category", f"unknown category {data.get('category')!r} in this event"))
         errors.extend(later)
         require(errors)
-        if await sql.fetchval("SELECT 1 FROM delegation WHERE event = $1 AND organization = $2", event_id, org["id"]):
+        if await Q.organization_has_delegation(event_id=event_id, organization_id=org_id):
             raise Conflict("this organization already has a delegation at this event", "organization_id")
         try:
-            head_id, head_person = await _member_person(head, org["id"], event_id)
+            head_id, head_person = await _member_person(head, org_id, event_id)
         except Conflict as exc:
             raise Conflict(exc.detail, "head_email") from None
-        delegation_id = await sql.fetchval(
-            "INSERT INTO delegation (event, organization, category, seat_quota, head_person, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, now()) RETURNING id",
-            event_id,
-            org["id"],
-            category["id"],
-            data["seats"],
-            head_id,
+        delegation_id = await Q.insert_delegation(
+            event_id=event_id,
+            organization_id=org_id,
+            category_id=category.id,
+            seat_quota=data["seats"],
+            head_person_id=head_id,
         )
         await create_registration(event, category, head_id, head_person, answers={}, delegation_id=delegation_id)
         await audit.record(
@@ -119,7 +107,7 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
             delegation_id,
             None,
             {
-                "organization_id": org["id"],
+                "organization_id": org_id,
                 "category": data["category"],
                 "seats": data["seats"],
                 "head_email": head_person["email"],
@@ -130,11 +118,9 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
     return await delegation_out(delegation_id)
 
 
-async def _delegation_of_head(token: str):
+async def _delegation_of_head(token: str) -> Delegation:
     reg = await registration_by_token(token)
-    delegation = await sql.fetchrow(
-        "SELECT * FROM delegation WHERE event = $1 AND head_person = $2", reg["event"], reg["person"]
-    )
+    delegation = await Q.delegation_of_head(event_id=reg["event"], person_id=reg["person"])
     if delegation is None:
         raise Forbidden("this manage link does not belong to a head of delegation")
     if reg["status"] not in ACTIVE:
@@ -143,19 +129,19 @@ async def _delegation_of_head(token: str):
 
 
 async def for_head(token: str) -> dict:
-    return await delegation_out((await _delegation_of_head(token))["id"])
+    return await delegation_out((await _delegation_of_head(token)).id)
 
 
 async def add_member(token: str, data: dict[str, Any]) -> dict:
     """Head of delegation: register a member in one of the delegation's seats."""
     delegation = await _delegation_of_head(token)
     async with DB.transaction():
-        event = await seats.lock_event(delegation["event"])
-        check_delegation_seat(delegation["seat_quota"], await _active_members(delegation["id"]))
-        person_id, person = await _member_person(data, delegation["organization"], delegation["event"])
-        category = await sql.fetchrow("SELECT * FROM registration_category WHERE id = $1", delegation["category"])
+        event = await seats.lock_event(delegation.event)
+        check_delegation_seat(delegation.seat_quota, await _active_members(delegation.id))
+        person_id, person = await _member_person(data, delegation.organization, delegation.event)
+        category = await Q.category_by_id(category_id=delegation.category)
         registration_id, _, _ = await create_registration(
-            event, category, person_id, person, answers={}, delegation_id=delegation["id"]
+            event, category, person_id, person, answers={}, delegation_id=delegation.id
         )
     await kick_outbox()
     return await registration_out(registration_id)
@@ -165,36 +151,32 @@ async def substitute(token: str, registration_id: int, data: dict[str, Any]) -> 
     """Head of delegation: give a member's place to someone else. The seat never becomes free in between."""
     delegation = await _delegation_of_head(token)
     async with DB.transaction():
-        event = await seats.lock_event(delegation["event"])
-        old = await sql.fetchrow(
-            "SELECT * FROM registration WHERE id = $1 AND delegation = $2 FOR UPDATE", registration_id, delegation["id"]
-        )
+        event = await seats.lock_event(delegation.event)
+        old = await Q.lock_delegation_member(registration_id=registration_id, delegation_id=delegation.id)
         if old is None:
             raise NotFound("delegation member")
         if old["status"] not in ACTIVE:
             raise Conflict(f"this member's registration is {old['status']}; add a member instead", "status")
-        if old["person"] == delegation["head_person"]:
+        if old["person"] == delegation.head_person:
             raise Conflict("the head of delegation cannot be substituted here; ask the organizers", "registration")
-        person_id, person = await _member_person(data, delegation["organization"], delegation["event"])
-        category = await sql.fetchrow("SELECT * FROM registration_category WHERE id = $1", old["category"])
-        await sql.execute(
-            "UPDATE registration SET status = 'cancelled', cancel_reason = 'substituted',"
-            " cancelled_at = now(), updated_at = now() WHERE id = $1",
-            registration_id,
-        )
+        person_id, person = await _member_person(data, delegation.organization, delegation.event)
+        category = await Q.category_by_id(category_id=old["category"])
+        await Q.cancel_substituted(registration_id=registration_id)
         await seats.notify(
             "registration_substituted", registration_id, invite=METHOD_CANCEL if old["status"] == "confirmed" else None
         )
         # The new person inherits the old status and place in line; counters do not change.
-        new_id, _, _ = await _inherit(event, category, person_id, person, delegation["id"], old)
+        new_id, _, _ = await _inherit(event, category, person_id, person, delegation.id, old)
     await kick_outbox()
     return await registration_out(new_id)
 
 
-async def _inherit(event, category, person_id: int, person: dict[str, Any], delegation_id: int, old):
+async def _inherit(
+    event: LockedEvent, category: Category, person_id: int, person: dict[str, Any], delegation_id: int, old
+):
     status = old["status"]
     if status == "confirmed":
-        await seats.free_seat(event["id"], category["id"])  # create_registration takes it again for the newcomer
+        await seats.free_seat(event.id, category.id)  # create_registration takes it again for the newcomer
     return await create_registration(
         event,
         category,
@@ -208,52 +190,29 @@ async def _inherit(event, category, person_id: int, person: dict[str, Any], dele
 
 
 async def delegation_out(delegation_id: int) -> dict:
-    row = await sql.fetchrow(
-        """SELECT d.id, d.event AS event_id, d.seat_quota, o.id AS organization_id, o.name AS organization_name,
-                  o.country AS organization_country, c.code AS category, p.email AS head_email,
-                  coalesce((SELECT h.registered_name FROM registration h WHERE h.delegation = d.id
-                              AND h.person = d.head_person ORDER BY h.id DESC LIMIT 1), '') AS head_name
-           FROM delegation d JOIN organization o ON o.id = d.organization
-           JOIN registration_category c ON c.id = d.category JOIN person p ON p.id = d.head_person
-           WHERE d.id = $1""",
-        delegation_id,
-    )
-    members = [
-        _out(r) for r in await sql.fetch(REGISTRATION_SELECT + " WHERE r.delegation = $1 ORDER BY r.id", delegation_id)
-    ]
+    row = await Q.delegation_out(delegation_id=delegation_id)
+    members = [dict(r) for r in await Q.delegation_members(delegation_id=delegation_id)]
     active = sum(1 for m in members if m["status"] in ACTIVE)
     return dict(row) | {"seats_used": active, "seats_left": row["seat_quota"] - active, "members": members}
 
 
 async def list_for_event(account: CurrentAccount, event_id: int) -> list[dict]:
     await require_organizer(account, event_id)
-    return [
-        await delegation_out(r["id"])
-        for r in await sql.fetch(
-            "SELECT d.id FROM delegation d JOIN organization o ON o.id = d.organization WHERE d.event = $1"
-            " ORDER BY o.country, o.name",
-            event_id,
-        )
-    ]
+    return [await delegation_out(r["id"]) for r in await Q.event_delegation_ids(event_id=event_id)]
 
 
 async def set_seats(account: CurrentAccount, event_id: int, delegation_id: int, seat_quota: int) -> dict:
     await require_organizer(account, event_id)
     async with DB.transaction():
         await seats.lock_event(event_id)
-        if not await sql.fetchval("SELECT 1 FROM delegation WHERE id = $1 AND event = $2", delegation_id, event_id):
+        if not await Q.delegation_in_event(delegation_id=delegation_id, event_id=event_id):
             raise NotFound("delegation")
         used = await _active_members(delegation_id)
         if seat_quota < max(used, 1):
             require([FieldError("seats", f"{used} members are registered; choose at least {max(used, 1)}")])
         if seat_quota > MAX_SEATS:
             require([FieldError("seats", f"must be at most {MAX_SEATS}")])
-        old = await sql.fetchval(
-            "UPDATE delegation d SET seat_quota = $2 FROM delegation o"
-            " WHERE d.id = $1 AND o.id = d.id RETURNING o.seat_quota",
-            delegation_id,
-            seat_quota,
-        )
+        old = await Q.set_delegation_seats(delegation_id=delegation_id, seat_quota=seat_quota)
         await audit.record(
             account,
             "delegation.set_seats",

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain import security
 from events_app.domain.errors import Conflict, FieldError, InvalidInput, NotFound, require
@@ -20,7 +20,10 @@ from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.platform import outbox
 from events_app.services.registration.registrations import normalize_email
+from events_app.services.registration.rows import ALL_ROWS
 from events_app.settings import get_settings
+
+Q = queries.load(__file__, rows=ALL_ROWS)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9-]{4,40}$")
 MAX_USES = 1_000_000  # keeps values within the database's integer column
@@ -32,16 +35,9 @@ def invitation_token(nonce: str) -> str:
 
 async def _category_id(event_id: int, code: str, errors: list[FieldError]) -> int | None:
     """The category's id, or None with a problem added to `errors`."""
-    category_id = await sql.fetchval(
-        "SELECT id FROM registration_category WHERE event = $1 AND code = $2", event_id, code
-    )
+    category_id = await Q.category_id_by_code(event_id=event_id, code=code)
     if category_id is None:
-        codes = [
-            r["code"]
-            for r in await sql.fetch(
-                "SELECT code FROM registration_category WHERE event = $1 ORDER BY position", event_id
-            )
-        ]
+        codes = [r["code"] for r in await Q.category_codes(event_id=event_id)]
         errors.append(
             FieldError("category", f"unknown category {code!r} in this event: choose one of {', '.join(codes)}")
         )
@@ -49,7 +45,7 @@ async def _category_id(event_id: int, code: str, errors: list[FieldError]) -> in
 
 
 async def _event_zone(event_id: int) -> str:
-    tzid = await sql.fetchval("SELECT timezone FROM event WHERE id = $1", event_id)
+    tzid = await Q.event_timezone(event_id=event_id)
     if tzid is None:
         raise NotFound("event")
     return tzid
@@ -76,16 +72,14 @@ async def invite(account: CurrentAccount, event_id: int, data: dict[str, Any], n
     require(errors)
     async with DB.transaction():
         nonce = new_nonce()
-        invitation_id = await sql.fetchval(
-            "INSERT INTO invitation (event, category, email, name, token_nonce, token_hash, expires_at, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING id",
-            event_id,
-            category_id,
-            email,
-            (data.get("name") or "").strip(),
-            nonce,
-            digest(invitation_token(nonce)),
-            expires,
+        invitation_id = await Q.insert_invitation(
+            event_id=event_id,
+            category_id=category_id,
+            email=email,
+            name=(data.get("name") or "").strip(),
+            token_nonce=nonce,
+            token_hash=digest(invitation_token(nonce)),
+            expires_at=expires,
         )
         await outbox.enqueue(
             "invitation",
@@ -109,12 +103,7 @@ async def invite(account: CurrentAccount, event_id: int, data: dict[str, Any], n
 
 async def list_invitations(account: CurrentAccount, event_id: int) -> list[dict]:
     await require_organizer(account, event_id)
-    rows = await sql.fetch(
-        "SELECT i.id, i.email, c.code AS category, i.expires_at, i.used_at FROM invitation i"
-        " JOIN registration_category c ON c.id = i.category WHERE i.event = $1 ORDER BY i.id",
-        event_id,
-    )
-    return [dict(r) for r in rows]
+    return [dict(r) for r in await Q.event_invitations(event_id=event_id)]
 
 
 async def create_code(
@@ -139,16 +128,10 @@ async def create_code(
     category_id = await _category_id(event_id, data.get("category") or "", errors)
     require(errors)
     async with DB.transaction():
-        if await sql.fetchval("SELECT 1 FROM access_code WHERE event = $1 AND upper(code) = upper($2)", event_id, code):
+        if await Q.access_code_taken(event_id=event_id, code=code):
             raise Conflict(f"code {code!r} already exists for this event", "code")
-        code_id = await sql.fetchval(
-            "INSERT INTO access_code (event, category, code, max_uses, uses, expires_at, created_at)"
-            " VALUES ($1, $2, $3, $4, 0, $5, now()) RETURNING id",
-            event_id,
-            category_id,
-            code,
-            max_uses,
-            expires,
+        code_id = await Q.insert_access_code(
+            event_id=event_id, category_id=category_id, code=code, max_uses=max_uses, expires_at=expires
         )
         await audit.record(
             account,
@@ -172,10 +155,4 @@ async def create_code(
 async def list_codes(account: CurrentAccount, event_id: int) -> list[dict]:
     """The event's access codes with how often each was used."""
     await require_organizer(account, event_id)
-    rows = await sql.fetch(
-        "SELECT a.id, a.code, c.code AS category, a.max_uses, a.uses, a.expires_at"
-        " FROM access_code a JOIN registration_category c ON c.id = a.category"
-        " WHERE a.event = $1 ORDER BY a.id",
-        event_id,
-    )
-    return [dict(r) for r in rows]
+    return [dict(r) for r in await Q.event_access_codes(event_id=event_id)]

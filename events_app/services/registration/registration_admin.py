@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
-from events_app.db import sql
+import msgspec
+
+from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.ical import METHOD_REQUEST
@@ -24,24 +26,23 @@ from events_app.jobs import kick_outbox
 from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.registration import seats
-from events_app.services.registration.registrations import REGISTRATION_SELECT, _out, registration_out
+from events_app.services.registration.registrations import registration_out
+from events_app.services.registration.rows import ALL_ROWS, LockedEvent
+
+Q = queries.load(__file__, rows=ALL_ROWS)
 
 
 async def _registration(event_id: int, registration_id: int):
-    reg = await sql.fetchrow(
-        "SELECT id, status, category, person FROM registration WHERE id = $1 AND event = $2 FOR UPDATE",
-        registration_id,
-        event_id,
-    )
+    reg = await Q.lock_event_registration(registration_id=registration_id, event_id=event_id)
     if reg is None:
         raise NotFound("registration")
     return reg
 
 
-async def _seats_for(event, category_id: int) -> Seats:
-    category = await sql.fetchrow("SELECT quota, confirmed_count FROM registration_category WHERE id = $1", category_id)
-    taken = await sql.fetchval("SELECT confirmed_count FROM event WHERE id = $1", event["id"])
-    return Seats(event["capacity"], taken, category["quota"], category["confirmed_count"])
+async def _seats_for(event: LockedEvent, category_id: int) -> Seats:
+    category = await Q.category_seats(category_id=category_id)
+    taken = await Q.event_seats_taken(event_id=event.id)
+    return Seats(event.capacity, taken, category["quota"], category["confirmed_count"])
 
 
 async def approve(account: CurrentAccount, event_id: int, registration_id: int) -> dict:
@@ -62,17 +63,11 @@ async def approve(account: CurrentAccount, event_id: int, registration_id: int) 
             event_id=event_id,
         )
         if status == "confirmed":
-            await sql.execute(
-                "UPDATE registration SET status = 'confirmed', updated_at = now() WHERE id = $1", registration_id
-            )
+            await Q.confirm_registration(registration_id=registration_id)
             await seats.take_seat(event_id, reg["category"])
             await seats.notify("registration_approved", registration_id, invite=METHOD_REQUEST)
         else:
-            await sql.execute(
-                "UPDATE registration SET status = 'waitlisted', waitlist_seq = $2, updated_at = now() WHERE id = $1",
-                registration_id,
-                await seats.next_waitlist_seq(),
-            )
+            await Q.waitlist_registration(registration_id=registration_id, waitlist_seq=await seats.next_waitlist_seq())
             await seats.notify("registration_waitlisted", registration_id, payload={"approved": True})
     await kick_outbox()
     return await registration_out(registration_id)
@@ -90,10 +85,7 @@ async def reject(account: CurrentAccount, event_id: int, registration_id: int, r
                 " (cancel it instead)",
                 "status",
             )
-        await sql.execute(
-            "UPDATE registration SET status = 'rejected', cancel_reason = 'rejected', updated_at = now() WHERE id = $1",
-            registration_id,
-        )
+        await Q.reject_registration(registration_id=registration_id)
         await audit.record(
             account,
             "registration.reject",
@@ -136,11 +128,7 @@ async def move(account: CurrentAccount, event_id: int, registration_id: int, cat
     async with DB.transaction():
         event = await seats.lock_event(event_id)
         reg = await _registration(event_id, registration_id)
-        target = await sql.fetchrow(
-            "SELECT id, quota, confirmed_count FROM registration_category WHERE event = $1 AND code = $2",
-            event_id,
-            category_code,
-        )
+        target = await Q.category_seats_by_code(event_id=event_id, code=category_code)
         if target is None:
             require([FieldError("category", f"unknown category {category_code!r} in this event")])
         if reg["status"] not in ACTIVE:
@@ -151,9 +139,7 @@ async def move(account: CurrentAccount, event_id: int, registration_id: int, cat
             if not seat_free(target["quota"], target["confirmed_count"]):
                 raise Conflict(f"category {category_code!r} is full ({target['quota']} seats)", "category")
             await seats.move_seat(reg["category"], target["id"])
-        await sql.execute(
-            "UPDATE registration SET category = $2, updated_at = now() WHERE id = $1", registration_id, target["id"]
-        )
+        await Q.set_registration_category(registration_id=registration_id, category_id=target["id"])
         await audit.record(
             account,
             "registration.move",
@@ -174,100 +160,55 @@ async def update_category(account: CurrentAccount, event_id: int, category_id: i
     changes = clean_fields(changes, ("name",))
     async with DB.transaction():
         event = await seats.lock_event(event_id)
-        current = await sql.fetchrow(
-            "SELECT * FROM registration_category WHERE id = $1 AND event = $2", category_id, event_id
-        )
-        if current is None:
+        found = await Q.event_category(category_id=category_id, event_id=event_id)
+        if found is None:
             raise NotFound("category")
-        merged = {**dict(current), **changes}
+        current = msgspec.structs.asdict(found)
+        merged = {**current, **changes}
         check_quota(merged["quota"], current["confirmed_count"])
         if merged["eligibility"] not in ELIGIBILITIES:
             require([FieldError("eligibility", f"must be one of {', '.join(ELIGIBILITIES)}")])
         if merged["opens_at"] and merged["closes_at"] and merged["closes_at"] <= merged["opens_at"]:
             require([FieldError("closes_at", "must be after opens_at")])
-        await sql.execute(
-            "UPDATE registration_category SET name = $2, quota = $3, requires_approval = $4, eligibility = $5,"
-            " opens_at = $6, closes_at = $7 WHERE id = $1",
-            category_id,
-            merged["name"],
-            merged["quota"],
-            merged["requires_approval"],
-            merged["eligibility"],
-            merged["opens_at"],
-            merged["closes_at"],
+        await Q.update_category(
+            category_id=category_id,
+            name=merged["name"],
+            quota=merged["quota"],
+            requires_approval=merged["requires_approval"],
+            eligibility=merged["eligibility"],
+            opens_at=merged["opens_at"],
+            closes_at=merged["closes_at"],
         )
         await audit.record(
             account,
             "category.update",
             "category",
             category_id,
-            *audit.changed(dict(current), {k: merged[k] for k in changes}),
+            *audit.changed(current, {k: merged[k] for k in changes}),
             event_id=event_id,
         )
         await seats.promote(event)
     await kick_outbox()
 
 
-FILTERS = {
-    "status": "r.status = ${}",
-    "category": "c.code = ${}",
-    "organization_id": "o.id = ${}",
-    "country": "o.country = upper(${})",
-    "delegation_id": "r.delegation = ${}",
-    "q": "(r.registered_name ILIKE '%' || ${} || '%' OR p.email ILIKE '%' || ${} || '%'"
-    " OR o.name ILIKE '%' || ${} || '%')",
-}
+# The organizer's list filters: search_registrations takes each one as a parameter (NULL matches all).
+FILTERS = ("status", "category", "organization_id", "country", "delegation_id", "q")
 
 
 async def search(account: CurrentAccount, event_id: int, filters: dict[str, Any]) -> list[dict]:
     await require_organizer(account, event_id)
     if filters.get("status") and filters["status"] not in REGISTRATION_STATUSES + ("offered",):
         require([FieldError("status", f"must be one of {', '.join(REGISTRATION_STATUSES + ('offered',))}")])
-    clauses, args = ["r.event = $1"], [event_id]
-    for name, clause in FILTERS.items():
-        if filters.get(name) not in (None, ""):
-            args.append(filters[name])
-            clauses.append(clause.replace("${}", f"${len(args)}"))
-    rows = await sql.fetch(
-        REGISTRATION_SELECT
-        + " WHERE "
-        + " AND ".join(clauses)
-        + " ORDER BY r.status, r.waitlist_seq NULLS FIRST, r.id",
-        *args,
-    )
-    return [_out(r) for r in rows]
+    given = {name: None if filters.get(name) in (None, "") else filters[name] for name in FILTERS}
+    return [dict(r) for r in await Q.search_registrations(event_id=event_id, **given)]
 
 
 async def counts(account: CurrentAccount, event_id: int) -> dict:
     """Registrations per category and status, per organization and per country (active ones)."""
     await require_organizer(account, event_id)
-    by_category = await sql.fetch(
-        """SELECT c.code, c.name, c.quota, c.confirmed_count AS seats_taken,
-                  count(*) FILTER (WHERE r.status = 'confirmed') AS confirmed,
-                  count(*) FILTER (WHERE r.status = 'offered') AS offered,
-                  count(*) FILTER (WHERE r.status = 'pending') AS pending,
-                  count(*) FILTER (WHERE r.status = 'waitlisted') AS waitlisted,
-                  count(*) FILTER (WHERE r.status = 'cancelled') AS cancelled,
-                  count(*) FILTER (WHERE r.status = 'rejected') AS rejected
-           FROM registration_category c LEFT JOIN registration r ON r.category = c.id
-           WHERE c.event = $1 GROUP BY c.id ORDER BY c.position""",
-        event_id,
-    )
-    by_org = await sql.fetch(
-        """SELECT o.id AS organization_id, o.name, o.kind, o.country, count(*) AS active,
-                  count(*) FILTER (WHERE r.status = 'confirmed') AS confirmed
-           FROM registration r JOIN organization o ON o.id = r.registered_organization
-           WHERE r.event = $1 AND r.status = ANY($2::text[]) GROUP BY o.id ORDER BY active DESC, o.name""",
-        event_id,
-        list(ACTIVE),
-    )
-    by_country = await sql.fetch(
-        """SELECT o.country, count(*) AS active, count(*) FILTER (WHERE r.status = 'confirmed') AS confirmed
-           FROM registration r JOIN organization o ON o.id = r.registered_organization
-           WHERE r.event = $1 AND r.status = ANY($2::text[]) GROUP BY o.country ORDER BY active DESC, o.country""",
-        event_id,
-        list(ACTIVE),
-    )
+    by_category = await Q.registrations_by_category(event_id=event_id)
+    by_org = await Q.active_registrations_by_organization(event_id=event_id, active_statuses=list(ACTIVE))
+    by_country = await Q.active_registrations_by_country(event_id=event_id, active_statuses=list(ACTIVE))
     return {
         "categories": [dict(r) for r in by_category],
         "organizations": [dict(r) for r in by_org],
@@ -293,16 +234,8 @@ EXPORT_COLUMNS = [
 
 async def export_rows(account: CurrentAccount, event_id: int, filters: dict[str, Any]) -> tuple[list[str], list]:
     rows = await search(account, event_id, filters)
-    questions = [
-        r["code"] for r in await sql.fetch("SELECT code FROM question WHERE event = $1 ORDER BY position", event_id)
-    ]
-    delegations = {
-        r["id"]: r["name"]
-        for r in await sql.fetch(
-            "SELECT d.id, o.name FROM delegation d JOIN organization o ON o.id = d.organization WHERE d.event = $1",
-            event_id,
-        )
-    }
+    questions = [r["code"] for r in await Q.question_codes(event_id=event_id)]
+    delegations = {r["id"]: r["name"] for r in await Q.delegation_names(event_id=event_id)}
     header = EXPORT_COLUMNS + [f"answer: {q}" for q in questions]
     table = []
     for r in rows:

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.domain.errors import NotFound
 from events_app.domain.security import digest, feed_token, new_nonce, view_token
-from events_app.services.registration import waitlist
+from events_app.services.registration.rows import ALL_ROWS
 from events_app.settings import get_settings
 
-# The columns ensure() reads; callers that already loaded them (the outbox batch) pass the row in.
-COLUMNS = "view_nonce, view_hash, feed_nonce, feed_hash"
+Q = queries.load(__file__, rows=ALL_ROWS)
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,12 @@ def feed_path(token: str) -> str:
 
 async def ensure(registration_id: int, row: dict | None = None) -> Links:
     """The registration's view and feed links, storing their digests the first time (or after the secret key
-    changed). Writes only when a digest is missing or stale: one UPDATE per registration in its lifetime."""
+    changed). Writes only when a digest is missing or stale: one UPDATE per registration in its lifetime.
+    Callers that already loaded view_nonce, view_hash, feed_nonce and feed_hash (the outbox batch) pass the row in."""
     settings = get_settings()
     for _ in range(3):  # a concurrent first build wins; the next round reads what it wrote
         if row is None:
-            row = await sql.fetchrow(f"SELECT {COLUMNS} FROM registration WHERE id = $1", registration_id)
+            row = await Q.registration_link_digests(registration_id=registration_id)
             if row is None:
                 raise NotFound("registration")
         view_nonce, feed_nonce = row["view_nonce"] or new_nonce(), row["feed_nonce"] or new_nonce()
@@ -55,17 +55,14 @@ async def ensure(registration_id: int, row: dict | None = None) -> Links:
             row["feed_hash"],
         ):
             break
-        written = await sql.fetchval(
-            "UPDATE registration SET view_nonce = $2, view_hash = $3, feed_nonce = $4, feed_hash = $5"
-            " WHERE id = $1 AND view_nonce IS NOT DISTINCT FROM $6 AND feed_nonce IS NOT DISTINCT FROM $7"
-            " RETURNING id",
-            registration_id,
-            view_nonce,
-            digest(view),
-            feed_nonce,
-            digest(feed),
-            row["view_nonce"],
-            row["feed_nonce"],
+        written = await Q.store_link_digests(
+            registration_id=registration_id,
+            view_nonce=view_nonce,
+            view_hash=digest(view),
+            feed_nonce=feed_nonce,
+            feed_hash=digest(feed),
+            old_view_nonce=row["view_nonce"],
+            old_feed_nonce=row["feed_nonce"],
         )
         if written is not None:
             break
@@ -79,14 +76,7 @@ async def ensure(registration_id: int, row: dict | None = None) -> Links:
 async def by_view_token(token: str) -> dict:
     """What the read-only page shows: the registration's status and category, the name it is for, the event.
     Nothing that is not already in the invite (no email address, no answers, no bookings)."""
-    row = await sql.fetchrow(
-        f"""SELECT r.id, r.event AS event_id, r.status, c.name AS category_name, p.name,
-                  {waitlist.REGISTRATION_POSITION} AS waitlist_position
-           FROM registration r JOIN person p ON p.id = r.person
-           JOIN registration_category c ON c.id = r.category
-           WHERE r.view_hash = $1""",
-        digest(token),
-    )
+    row = await Q.registration_by_view_hash(view_hash=digest(token))
     if row is None:
         raise NotFound("registration", "registration (the link is incomplete or no longer valid) not found")
     return dict(row)
@@ -94,7 +84,7 @@ async def by_view_token(token: str) -> dict:
 
 async def by_feed_token(token: str) -> dict:
     """The registration a personal feed is for (id, event, status)."""
-    row = await sql.fetchrow("SELECT id, event, status FROM registration WHERE feed_hash = $1", digest(token))
+    row = await Q.registration_by_feed_hash(feed_hash=digest(token))
     if row is None:
         raise NotFound("calendar feed")
     return dict(row)

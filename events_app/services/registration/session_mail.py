@@ -8,17 +8,20 @@ caller's transaction, after it locked the session row.
 
 from __future__ import annotations
 
-from events_app.db import sql
+from events_app.db import queries
 from events_app.domain.ical import METHOD_REQUEST
 from events_app.domain.sequence import invite_grows_sequence
 from events_app.services.platform import calendar_sequence, outbox
+from events_app.services.registration.rows import ALL_ROWS
+
+Q = queries.load(__file__, rows=ALL_ROWS)
 
 NOTIFY_CHANNEL = "agenda_changed"  # the agenda's cache listens here; a SEQUENCE is part of what it serves
 
 
 async def _bump(session_id: int) -> int:
     row = await calendar_sequence.bump_session(session_id)
-    await sql.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(row["event"]))
+    await Q.notify_channel(channel=NOTIFY_CHANNEL, payload=str(row["event"]))
     return row["calendar_sequence"]
 
 
@@ -26,24 +29,14 @@ async def _sequence(session_id: int, invite: str | None, cancelled_before: bool)
     if invite_grows_sequence(invite, cancelled_before):
         return await _bump(session_id)
     if invite == METHOD_REQUEST:
-        return await sql.fetchval("SELECT calendar_sequence FROM agenda_session WHERE id = $1", session_id)
+        return await Q.session_sequence(session_id=session_id)
     return None
 
 
 async def tell_booker(kind: str, registration_id: int, session_id: int, invite: str | None = None) -> None:
     """Tell a delegate about their booking of a session (booked, waitlisted, promoted, dropped)."""
-    reg = await sql.fetchrow(
-        "SELECT r.event, p.email, r.registered_language AS language FROM registration r"
-        " JOIN person p ON p.id = r.person WHERE r.id = $1",
-        registration_id,
-    )
-    cancelled_before = bool(
-        await sql.fetchval(
-            "SELECT 1 FROM agenda_booking WHERE session = $1 AND registration = $2 AND status = 'cancelled' LIMIT 1",
-            session_id,
-            registration_id,
-        )
-    )
+    reg = await Q.booker(registration_id=registration_id)
+    cancelled_before = bool(await Q.booking_cancelled_before(session_id=session_id, registration_id=registration_id))
     sequence = await _sequence(session_id, invite, cancelled_before and kind != "session_dropped")
     await outbox.enqueue(
         kind,
@@ -59,8 +52,8 @@ async def tell_booker(kind: str, registration_id: int, session_id: int, invite: 
 
 async def tell_person(kind: str, person_id: int, session_id: int, invite: str) -> None:
     """Tell a speaker, moderator or panelist that they were added to (REQUEST) or removed from (CANCEL) a session."""
-    person = await sql.fetchrow("SELECT email, language FROM person WHERE id = $1", person_id)
-    event_id = await sql.fetchval("SELECT event FROM agenda_session WHERE id = $1", session_id)
+    person = await Q.person_address(person_id=person_id)
+    event_id = await Q.session_event(session_id=session_id)
     sequence = await _sequence(session_id, invite, False)
     await outbox.enqueue(
         kind,
@@ -75,13 +68,4 @@ async def tell_person(kind: str, person_id: int, session_id: int, invite: str) -
 
 async def holders(session_id: int) -> list:
     """Everyone holding the session's invite: booked delegates (of confirmed registrations) and people in roles."""
-    return await sql.fetch(
-        """SELECT DISTINCT ON (p.id) p.id AS person_id, p.email, p.language, b.registration AS registration_id
-           FROM (SELECT r.person, b.registration FROM agenda_booking b JOIN registration r ON r.id = b.registration
-                 WHERE b.session = $1 AND b.status = 'booked' AND r.status = 'confirmed'
-                 UNION ALL
-                 SELECT sp.person, NULL FROM agenda_session_person sp WHERE sp.session = $1) AS b
-           JOIN person p ON p.id = b.person
-           ORDER BY p.id, b.registration NULLS LAST""",
-        session_id,
-    )
+    return await Q.session_invite_holders(session_id=session_id)

@@ -72,7 +72,14 @@ def test_the_statements_are_found():
 # calendar_sequence.cancelled_before(event, person) (calendar_sequence.grow_when). Nothing else may grow it.
 
 SEQUENCE_GROWTH_EXPECTED = {
+    "events": {"cancel_event"},
     "platform": {"bump_event_sequence", "bump_session_sequence", "bump_series_sequence"},
+    "registration": {
+        "insert_registration_for_person",
+        "insert_registration_with_person",
+        "recipient_and_cancel_sequence",
+        "recipient_and_request_sequence",
+    },
 }
 _GROWTH = re.compile(r"\bcalendar_sequence\s*=\s*calendar_sequence\b")
 
@@ -158,6 +165,7 @@ def test_the_forms_of_the_rule_pass():
 
 PERSON_UPSERT_EXPECTED = {
     "people": {"link_or_create_person"},
+    "registration": {"insert_registration_with_person"},
 }
 PERSON_BATCH_UPSERT = ("people", "link_or_create_people")
 PERSON_INSERTS_NOT_AN_UPSERT = {
@@ -233,6 +241,14 @@ def test_a_divergent_upsert_copy_is_caught():
 
 WAITLIST_POSITION_EXPECTED = {
     "messaging": {"registrations_for_mail"},
+    "registration": {
+        "delegation_members",
+        "insert_registration_for_person",
+        "insert_registration_with_person",
+        "registration_by_view_hash",
+        "registration_out",
+        "search_registrations",
+    },
 }
 _POSITION = re.compile(
     r"CASE WHEN (\w+)\.status = 'waitlisted' THEN 1 \+ \(SELECT count\(\*\) FROM registration w .*? END"
@@ -304,7 +320,10 @@ def test_every_listed_copy_has_its_rewrite_and_one_form():
 # overlap when (a_starts < b_ends AND b_starts < a_ends): half-open, two plain comparisons (so the indexes on
 # starts_at/ends_at serve), never tstzrange && or OVERLAPS.
 
-TIME_OVERLAP_EXPECTED: dict[str, set[str]] = {}
+TIME_OVERLAP_EXPECTED: dict[str, set[str]] = {
+    "agenda": {"nearby_slots"},
+    "registration": {"overlapping_bookings"},
+}
 _OPERAND = r"[\w.:]+"
 _COMPARISON_PAIR = re.compile(rf"\(({_OPERAND}) (<=?) ({_OPERAND}) AND ({_OPERAND}) (<=?) ({_OPERAND})\)")
 _RANGE_OPERATORS = re.compile(r"\btstzrange\s*\(|&&|\bOVERLAPS\b", re.I)
@@ -348,3 +367,56 @@ def test_time_overlap_forms_are_told_apart(sql, uses, wrong):
     found, problems = time_overlap_uses(normalized(sql))
 
     assert (found, len(problems)) == (uses, wrong)
+
+
+# --------------------------------------------------------------------------- seat counters
+#
+# services.registration.seats: a seat counter moves by one step (take_seat, free_seat, move_seat); the registration
+# statements take their seat in the same statement, with the same expression.
+
+SEAT_COUNTER_EXPECTED = {
+    "registration": {
+        "free_seat",
+        "insert_registration_for_person",
+        "insert_registration_with_person",
+        "move_seat",
+        "take_seat",
+    },
+}
+_SEAT_CHANGE = re.compile(r"(?:\bSET|,)\s*confirmed_count\s*=")
+_SEAT_FORM = re.compile(r"(?:\bSET|,) confirmed_count = confirmed_count \+ (?:1|-1|:\w+::int)(?=[ ,)]|$)")
+
+
+def seat_counter_problems(sql: str) -> int:
+    """How many seat-counter changes in the statement are not the rule's form."""
+    return len(_SEAT_CHANGE.findall(sql)) - len(_SEAT_FORM.findall(sql))
+
+
+def test_every_seat_counter_change_has_the_one_form():
+    changing = [key for key, sql in ALL.items() if _SEAT_CHANGE.search(sql)]
+
+    assert {key: n for key in changing if (n := seat_counter_problems(ALL[key]))} == {}
+    assert by_capability(changing) == SEAT_COUNTER_EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("sql", "wrong"),
+    [
+        ("UPDATE event SET confirmed_count = confirmed_count + 1 WHERE id = :e", 0),
+        ("UPDATE event SET confirmed_count = confirmed_count + 2 WHERE id = :e", 1),
+        ("UPDATE event SET confirmed_count = :n WHERE id = :e", 1),
+    ],
+)
+def test_seat_counter_forms_are_told_apart(sql, wrong):
+    assert seat_counter_problems(normalized(sql)) == wrong
+
+
+def test_both_registration_statements_differ_only_in_how_they_find_the_person():
+    """The registration statement is written twice (the person by id, or by address: linked or created); past the
+    CTEs that find the person, the two must be the same text."""
+    by_id = ALL[("registration", "insert_registration_for_person")]
+    by_address = ALL[("registration", "insert_registration_with_person")]
+
+    assert by_id.startswith("WITH who AS (SELECT id, email FROM person WHERE id = :person_id), active AS (")
+    assert by_address.startswith("WITH created AS (")
+    assert by_id[by_id.index(" active AS (") :] == by_address[by_address.index(" active AS (") :]

@@ -1,0 +1,758 @@
+-- The registration capability's SQL: registrations and their links, seats and the waiting list, organizers' work
+-- on registrations, questions, invitations and access codes, delegations, session bookings and their messages.
+--
+-- Shared rules written out here keep the text of their one home, and tests/unit/db/test_shared_sql_rules.py fails
+-- when a copy drifts: the seat counter change (count_seats: `confirmed_count = confirmed_count + <delta>`), the
+-- waiting-list position (services/registration/waitlist.py), the calendar SEQUENCE growth and "was sent a CANCEL
+-- before" (services/platform/calendar_sequence.py), the person upsert (services/people/people.py person_ctes), the
+-- outbox row (services/platform/outbox.py) and the time overlap (services/platform/time_overlap.py).
+
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- seats: the event lock, seat counters, promotion from the waiting list, cancellation, messages
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- name: lock_event(event_id)^
+-- record_class: LockedEvent
+-- Lock the event row (first, before any of its registrations) and read what seat changes need.
+SELECT id, title, status, registration_opens_at, registration_closes_at, capacity, confirmed_count,
+       calendar_sequence, waitlist_mode, offer_hours
+FROM event WHERE id = :event_id FOR UPDATE;
+
+-- name: take_seat(event_id, category_id)!
+-- One seat more on the event's and the category's counters, in one statement (the event lock is held).
+WITH event_seat AS (UPDATE event SET confirmed_count = confirmed_count + 1 WHERE id = :event_id)
+UPDATE registration_category SET confirmed_count = confirmed_count + 1 WHERE id = :category_id;
+
+-- name: free_seat(event_id, category_id)!
+-- One seat less on the event's and the category's counters, in one statement (the event lock is held).
+WITH event_seat AS (UPDATE event SET confirmed_count = confirmed_count + -1 WHERE id = :event_id)
+UPDATE registration_category SET confirmed_count = confirmed_count + -1 WHERE id = :category_id;
+
+-- name: move_seat(from_category_id, to_category_id)!
+-- A held seat changes category: the event-wide count stays, one category gives the seat to the other.
+WITH old_seat AS (UPDATE registration_category SET confirmed_count = confirmed_count + -1 WHERE id = :from_category_id)
+UPDATE registration_category SET confirmed_count = confirmed_count + 1 WHERE id = :to_category_id;
+
+-- name: next_waitlist_seq()$
+-- Draw the next place in line (one sequence for every event, so places follow the order of the event lock).
+SELECT nextval('registration_waitlist_order');
+
+-- name: recipient(registration_id)^
+-- record_class: MessageRecipient
+-- The recipient of a message about a registration, without a calendar invite.
+SELECT r.event, r.person, p.email, r.registered_language AS language, NULL::int AS sequence
+FROM registration r JOIN person p ON p.id = r.person WHERE r.id = :registration_id;
+
+-- name: recipient_and_request_sequence(registration_id)^
+-- record_class: MessageRecipient
+-- The recipient and the SEQUENCE of a REQUEST, grown first when they were sent a CANCEL for the event before.
+-- The outer SELECT sees the event row as it was before the CTE's update, hence coalesce(bumped, before).
+WITH reg AS (SELECT r.event, r.person, p.email, r.registered_language AS language
+             FROM registration r JOIN person p ON p.id = r.person WHERE r.id = :registration_id),
+     bumped AS (UPDATE event SET calendar_sequence = calendar_sequence + 1
+                WHERE id = (SELECT event FROM reg)
+                  AND EXISTS (SELECT 1 FROM registration o WHERE o.event = (SELECT event FROM reg) AND o.person = (SELECT person FROM reg) AND o.status IN ('cancelled', 'rejected'))
+                RETURNING calendar_sequence)
+SELECT reg.*, coalesce((SELECT calendar_sequence FROM bumped),
+                       (SELECT calendar_sequence FROM event WHERE id = reg.event)) AS sequence
+FROM reg;
+
+-- name: recipient_and_cancel_sequence(registration_id)^
+-- record_class: MessageRecipient
+-- The recipient and the SEQUENCE of a CANCEL, which always grows it (RFC 5546 2.1.4: above every earlier REQUEST).
+WITH reg AS (SELECT r.event, r.person, p.email, r.registered_language AS language
+             FROM registration r JOIN person p ON p.id = r.person WHERE r.id = :registration_id),
+     bumped AS (UPDATE event SET calendar_sequence = calendar_sequence + 1 WHERE id = (SELECT event FROM reg)
+                RETURNING calendar_sequence)
+SELECT reg.*, (SELECT calendar_sequence FROM bumped) AS sequence FROM reg;
+
+-- name: event_seats_taken(event_id)$
+-- The event's seats taken now (its counter, current under the held event lock).
+SELECT confirmed_count FROM event WHERE id = :event_id;
+
+-- name: category_seats_of_event(event_id)
+-- Every category of the event with its quota and seats taken, for promotion.
+SELECT id, quota, confirmed_count FROM registration_category WHERE event = :event_id;
+
+-- name: waiting_registrations(event_id)
+-- The event's waiting list in order (the first 2000), for promotion.
+SELECT id, category FROM registration WHERE event = :event_id AND status = 'waitlisted'
+ORDER BY waitlist_seq LIMIT 2000;
+
+-- name: offer_seat(registration_id, offer_expires_at)!
+-- A registration from the waiting list gets a time-limited offer of a held seat.
+UPDATE registration SET status = 'offered', offer_expires_at = :offer_expires_at, updated_at = now()
+WHERE id = :registration_id;
+
+-- name: confirm_registration(registration_id)!
+-- A registration becomes confirmed (promoted from the waiting list, or approved).
+UPDATE registration SET status = 'confirmed', updated_at = now() WHERE id = :registration_id;
+
+-- name: lock_registration_status(registration_id)^
+-- Lock a registration (after its event) and read its status and category, before cancelling it.
+SELECT status, category FROM registration WHERE id = :registration_id FOR UPDATE;
+
+-- name: cancel_registration(registration_id, reason)!
+-- Cancel a registration with its reason; an open offer ends with it.
+UPDATE registration SET status = 'cancelled', cancel_reason = :reason, cancelled_at = now(),
+       offer_expires_at = NULL, updated_at = now()
+WHERE id = :registration_id;
+
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- registrations: register, read, cancel, accept an offer, answers, the manage link again, expired offers
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- name: invitation_for_use(token_hash, event_id)^
+-- Lock the invitation a registration uses (by its token's digest) and read what decides whether it is valid.
+SELECT id, category, email, expires_at, used_at FROM invitation
+WHERE token_hash = :token_hash AND event = :event_id FOR UPDATE;
+
+-- name: mark_invitation_used(invitation_id, used_at)!
+-- An invitation is used up by the registration made with it.
+UPDATE invitation SET used_at = :used_at WHERE id = :invitation_id;
+
+-- name: access_code_for_use(event_id, code)^
+-- Lock the access code a registration uses (case-insensitive) and read what decides whether it is valid.
+SELECT id, category, max_uses, uses, expires_at FROM access_code
+WHERE event = :event_id AND upper(code) = upper(:code) FOR UPDATE;
+
+-- name: count_access_code_use(access_code_id)!
+-- An access code is used once more.
+UPDATE access_code SET uses = uses + 1 WHERE id = :access_code_id;
+
+-- name: category_by_id(category_id)^
+-- record_class: Category
+-- A registration category by id.
+SELECT * FROM registration_category WHERE id = :category_id;
+
+-- name: category_by_code(event_id, code)^
+-- record_class: Category
+-- A registration category of an event by its code.
+SELECT * FROM registration_category WHERE event = :event_id AND code = :code;
+
+-- name: category_codes(event_id)
+-- The event's category codes in display order, for the message naming the valid ones.
+SELECT code FROM registration_category WHERE event = :event_id ORDER BY position;
+
+-- name: insert_registration_for_person(event_id, category_id, status, token_nonce, token_hash, answers, delegation_id, invitation_id, access_code_id, waitlist_seq, consent_version, seat_delta, message_kind, calendar_method, active_statuses, name, organization_id, language, timezone, person_id)^
+-- The registration of a known person (by id) with its seat, the event's SEQUENCE and its first message, in one
+-- statement under the event lock; nothing is inserted when the person holds an active registration (`active`).
+WITH who AS (SELECT id, email FROM person WHERE id = :person_id),
+active AS (
+    SELECT r.id FROM registration r, who
+    WHERE r.event = :event_id AND r.person = who.id AND r.status = ANY(:active_statuses::text[])),
+reg AS (
+    INSERT INTO registration (event, person, category, status, token_nonce, token_hash, answers, delegation,
+                              invitation, access_code, waitlist_seq, cancel_reason, consent_version, consent_at,
+                              registered_name, registered_organization, registered_language,
+                              registered_timezone, created_at, updated_at)
+    SELECT :event_id, who.id, :category_id, :status, :token_nonce, :token_hash, :answers::jsonb, :delegation_id, :invitation_id, :access_code_id,
+           coalesce(:waitlist_seq::bigint, CASE WHEN :status::varchar = 'waitlisted'
+                                                THEN nextval('registration_waitlist_order') END),
+           '', :consent_version::text, CASE WHEN :consent_version::text IS NULL THEN NULL ELSE now() END,
+           :name::varchar, :organization_id::int, :language::varchar, :timezone::varchar, now(), now()
+    FROM who WHERE NOT EXISTS (SELECT 1 FROM active)
+    RETURNING id, status, category, created_at, waitlist_seq, consent_version, consent_at),
+ev AS (
+    UPDATE event SET confirmed_count = confirmed_count + :seat_delta::int,
+                     calendar_sequence = calendar_sequence + CASE WHEN EXISTS (SELECT 1 FROM registration o WHERE o.event = :event_id AND o.person = (SELECT id FROM who) AND o.status IN ('cancelled', 'rejected')) THEN 1 ELSE 0 END
+    WHERE id = :event_id AND :seat_delta::int > 0 AND EXISTS (SELECT 1 FROM reg)
+    RETURNING calendar_sequence),
+cat AS (
+    UPDATE registration_category SET confirmed_count = confirmed_count + :seat_delta::int
+    WHERE id = :category_id AND :seat_delta::int > 0 AND EXISTS (SELECT 1 FROM reg)),
+msg AS (
+    INSERT INTO outbox_message (kind, event, registration, recipient, language, payload, calendar_method, calendar_sequence, status,
+              attempts, next_attempt_at, last_error, message_id, dedupe_key, created_at)
+    SELECT :message_kind::varchar, :event_id, reg.id, who.email, :language::varchar, '{}'::jsonb, :calendar_method::varchar,
+           CASE WHEN :calendar_method::varchar IS NOT NULL
+                THEN coalesce((SELECT calendar_sequence FROM ev),
+                              (SELECT calendar_sequence FROM event WHERE id = :event_id)) END,
+           'pending', 0, now(), '', '', NULL, now()
+    FROM reg, who WHERE who.email NOT LIKE '%.invalid')
+SELECT who.id AS person_id, o.id AS organization_id, o.name AS organization_name,
+       o.country AS organization_country, o.kind AS organization_kind, (SELECT id FROM active) AS active,
+       reg.id, reg.status, reg.created_at, reg.consent_version, reg.consent_at,
+       CASE WHEN reg.status = 'waitlisted' THEN 1 + (SELECT count(*) FROM registration w WHERE w.category = reg.category AND w.status = 'waitlisted' AND w.waitlist_seq < reg.waitlist_seq) END AS waitlist_position
+FROM who LEFT JOIN reg ON true LEFT JOIN organization o ON o.id = :organization_id::int;
+
+-- name: insert_registration_with_person(event_id, category_id, status, token_nonce, token_hash, answers, delegation_id, invitation_id, access_code_id, waitlist_seq, consent_version, seat_delta, message_kind, calendar_method, active_statuses, name, organization_id, language, timezone, email)^
+-- The registration of the person with this address (created if new, an existing one never changed) with its seat,
+-- the event's SEQUENCE and its first message, in one statement under the event lock; no row when the person was
+-- created by another transaction after this statement's snapshot (run it again), nothing inserted when the
+-- person holds an active registration (`active`).
+WITH created AS (
+    INSERT INTO person (email, name, organization, language, timezone, created_at)
+    VALUES (:email, :name, :organization_id, :language, :timezone, now())
+    ON CONFLICT (email) DO NOTHING RETURNING id, email),
+who AS (SELECT id, email FROM created
+        UNION ALL SELECT id, email FROM person WHERE email = :email AND NOT EXISTS (SELECT 1 FROM created)),
+active AS (
+    SELECT r.id FROM registration r, who
+    WHERE r.event = :event_id AND r.person = who.id AND r.status = ANY(:active_statuses::text[])),
+reg AS (
+    INSERT INTO registration (event, person, category, status, token_nonce, token_hash, answers, delegation,
+                              invitation, access_code, waitlist_seq, cancel_reason, consent_version, consent_at,
+                              registered_name, registered_organization, registered_language,
+                              registered_timezone, created_at, updated_at)
+    SELECT :event_id, who.id, :category_id, :status, :token_nonce, :token_hash, :answers::jsonb, :delegation_id, :invitation_id, :access_code_id,
+           coalesce(:waitlist_seq::bigint, CASE WHEN :status::varchar = 'waitlisted'
+                                                THEN nextval('registration_waitlist_order') END),
+           '', :consent_version::text, CASE WHEN :consent_version::text IS NULL THEN NULL ELSE now() END,
+           :name::varchar, :organization_id::int, :language::varchar, :timezone::varchar, now(), now()
+    FROM who WHERE NOT EXISTS (SELECT 1 FROM active)
+    RETURNING id, status, category, created_at, waitlist_seq, consent_version, consent_at),
+ev AS (
+    UPDATE event SET confirmed_count = confirmed_count + :seat_delta::int,
+                     calendar_sequence = calendar_sequence + CASE WHEN EXISTS (SELECT 1 FROM registration o WHERE o.event = :event_id AND o.person = (SELECT id FROM who) AND o.status IN ('cancelled', 'rejected')) THEN 1 ELSE 0 END
+    WHERE id = :event_id AND :seat_delta::int > 0 AND EXISTS (SELECT 1 FROM reg)
+    RETURNING calendar_sequence),
+cat AS (
+    UPDATE registration_category SET confirmed_count = confirmed_count + :seat_delta::int
+    WHERE id = :category_id AND :seat_delta::int > 0 AND EXISTS (SELECT 1 FROM reg)),
+msg AS (
+    INSERT INTO outbox_message (kind, event, registration, recipient, language, payload, calendar_method, calendar_sequence, status,
+              attempts, next_attempt_at, last_error, message_id, dedupe_key, created_at)
+    SELECT :message_kind::varchar, :event_id, reg.id, who.email, :language::varchar, '{}'::jsonb, :calendar_method::varchar,
+           CASE WHEN :calendar_method::varchar IS NOT NULL
+                THEN coalesce((SELECT calendar_sequence FROM ev),
+                              (SELECT calendar_sequence FROM event WHERE id = :event_id)) END,
+           'pending', 0, now(), '', '', NULL, now()
+    FROM reg, who WHERE who.email NOT LIKE '%.invalid')
+SELECT who.id AS person_id, o.id AS organization_id, o.name AS organization_name,
+       o.country AS organization_country, o.kind AS organization_kind, (SELECT id FROM active) AS active,
+       reg.id, reg.status, reg.created_at, reg.consent_version, reg.consent_at,
+       CASE WHEN reg.status = 'waitlisted' THEN 1 + (SELECT count(*) FROM registration w WHERE w.category = reg.category AND w.status = 'waitlisted' AND w.waitlist_seq < reg.waitlist_seq) END AS waitlist_position
+FROM who LEFT JOIN reg ON true LEFT JOIN organization o ON o.id = :organization_id::int;
+
+-- name: lock_event_with_category(event_id, code, organization_id)^
+-- Lock the event and the chosen category (the event first) and read, in the same round trip, the event's
+-- questions and the named organization (its kind, membership and registered email domains). Locking the
+-- category row too makes PostgreSQL return its newest version when this statement had to wait.
+SELECT e.id, e.title, e.status, e.registration_opens_at, e.registration_closes_at, e.capacity, e.confirmed_count,
+       c.id AS cat_id, c.code AS cat_code, c.name AS cat_name, c.quota AS cat_quota,
+       c.confirmed_count AS cat_confirmed_count, c.requires_approval AS cat_requires_approval,
+       c.eligibility AS cat_eligibility, c.opens_at AS cat_opens_at, c.closes_at AS cat_closes_at,
+       (SELECT coalesce(json_agg(json_build_object('code', q.code, 'label', q.label, 'kind', q.kind,
+                                                  'required', q.required, 'options', q.options)
+                                ORDER BY q.position), '[]')
+        FROM question q WHERE q.event = e.id) AS questions,
+       (SELECT json_build_object('kind', o.kind, 'membership_status', o.membership_status,
+                                 'domains', (SELECT coalesce(json_agg(d.domain), '[]')
+                                             FROM organization_domain d WHERE d.organization = o.id))
+        FROM organization o WHERE o.id = :organization_id::int) AS organization
+FROM event e JOIN registration_category c ON c.event = e.id AND c.code = :code
+WHERE e.id = :event_id FOR UPDATE OF e, c;
+
+-- name: registration_context(event_id, organization_id)^
+-- What a registration is checked against besides seats: the event's questions and the named organization.
+SELECT (SELECT coalesce(json_agg(json_build_object('code', q.code, 'label', q.label, 'kind', q.kind,
+                                                  'required', q.required, 'options', q.options)
+                                ORDER BY q.position), '[]')
+        FROM question q WHERE q.event = :event_id) AS questions,
+       (SELECT json_build_object('kind', o.kind, 'membership_status', o.membership_status,
+                                 'domains', (SELECT coalesce(json_agg(d.domain), '[]')
+                                             FROM organization_domain d WHERE d.organization = o.id))
+        FROM organization o WHERE o.id = :organization_id::int) AS organization;
+
+-- name: remember_idempotency_key(scope, key, request_hash, registration_id)!
+-- Remember which registration a request with an Idempotency-Key created, so that a retry answers it again.
+INSERT INTO idempotency_key (scope, key, request_hash, registration, created_at)
+VALUES (:scope, :key, :request_hash, :registration_id, now());
+
+-- name: idempotency_key(scope, key)^
+-- The request and registration an Idempotency-Key was first used for.
+SELECT request_hash, registration FROM idempotency_key WHERE scope = :scope AND key = :key;
+
+-- name: registration_token_nonce(registration_id)$
+-- The nonce a registration's manage token is made from.
+SELECT token_nonce FROM registration WHERE id = :registration_id;
+
+-- name: registration_by_token_hash(token_hash)^
+-- The registration a manage token is for (by its digest).
+SELECT id, event, person, status FROM registration WHERE token_hash = :token_hash;
+
+-- name: registration_status(registration_id)$
+-- A registration's status.
+SELECT status FROM registration WHERE id = :registration_id;
+
+-- name: lock_registration_status_only(registration_id)$
+-- Lock a registration and read its status (changing answers: no event lock, nothing about seats changes).
+SELECT status FROM registration WHERE id = :registration_id FOR UPDATE;
+
+-- name: registration_offer(registration_id)^
+-- A registration's status and the end of its offer, when it has one.
+SELECT status, offer_expires_at FROM registration WHERE id = :registration_id;
+
+-- name: accept_offer(registration_id)!
+-- An offered seat is taken up: the registration is confirmed and the offer closed.
+UPDATE registration SET status = 'confirmed', offer_expires_at = NULL, updated_at = now() WHERE id = :registration_id;
+
+-- name: set_answers(registration_id, answers)!
+-- Replace a registration's answers to the event's questions.
+UPDATE registration SET answers = :answers::jsonb, updated_at = now() WHERE id = :registration_id;
+
+-- name: active_registration_by_email(event_id, email, active_statuses)$
+-- The active registration of the person with this address at the event, if any.
+SELECT r.id FROM registration r JOIN person p ON p.id = r.person WHERE r.event = :event_id AND p.email = :email
+   AND r.status = ANY(:active_statuses::text[]);
+
+-- name: events_with_expired_offers(now)
+-- The events that have offers past their time.
+SELECT DISTINCT event FROM registration WHERE status = 'offered' AND offer_expires_at <= :now;
+
+-- name: expired_offers(event_id, now)
+-- An event's offers past their time, oldest registration first (run under the event lock).
+SELECT id FROM registration WHERE event = :event_id AND status = 'offered'
+   AND offer_expires_at <= :now ORDER BY id;
+
+-- name: registration_out(registration_id)^
+-- One registration as the API, pages and mails show it.
+SELECT r.id, r.event AS event_id, r.status, r.created_at, r.updated_at, r.cancelled_at, r.cancel_reason,
+       r.answers, r.offer_expires_at, r.delegation AS delegation_id, r.consent_version, r.consent_at,
+       CASE WHEN r.status = 'waitlisted' THEN 1 + (SELECT count(*) FROM registration w WHERE w.category = r.category AND w.status = 'waitlisted' AND w.waitlist_seq < r.waitlist_seq) END AS waitlist_position,
+       c.code AS category, c.name AS category_name,
+       p.email, r.registered_name AS name, r.registered_language AS language,
+       r.registered_timezone AS timezone,
+       o.id AS organization_id, o.name AS organization_name, o.country AS organization_country,
+       o.kind AS organization_kind,
+       e.title AS event_title
+FROM registration r
+JOIN person p ON p.id = r.person
+JOIN registration_category c ON c.id = r.category
+JOIN event e ON e.id = r.event
+LEFT JOIN organization o ON o.id = r.registered_organization
+WHERE r.id = :registration_id;
+
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- registration_admin: what organizers do with registrations
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- name: lock_event_registration(registration_id, event_id)^
+-- Lock a registration of the event (after the event) and read what organizers' changes check.
+SELECT id, status, category, person FROM registration WHERE id = :registration_id AND event = :event_id FOR UPDATE;
+
+-- name: category_seats(category_id)^
+-- A category's quota and seats taken.
+SELECT quota, confirmed_count FROM registration_category WHERE id = :category_id;
+
+-- name: waitlist_registration(registration_id, waitlist_seq)!
+-- An approved registration without a free seat joins the waiting list at this place.
+UPDATE registration SET status = 'waitlisted', waitlist_seq = :waitlist_seq, updated_at = now()
+WHERE id = :registration_id;
+
+-- name: reject_registration(registration_id)!
+-- An organizer rejects a pending or waitlisted registration.
+UPDATE registration SET status = 'rejected', cancel_reason = 'rejected', updated_at = now() WHERE id = :registration_id;
+
+-- name: category_seats_by_code(event_id, code)^
+-- The event's category with this code: id, quota and seats taken.
+SELECT id, quota, confirmed_count FROM registration_category WHERE event = :event_id AND code = :code;
+
+-- name: set_registration_category(registration_id, category_id)!
+-- Move a registration to another category.
+UPDATE registration SET category = :category_id, updated_at = now() WHERE id = :registration_id;
+
+-- name: event_category(category_id, event_id)^
+-- record_class: Category
+-- A category of the event (locked through the event: read after lock_event).
+SELECT * FROM registration_category WHERE id = :category_id AND event = :event_id;
+
+-- name: update_category(category_id, name, quota, requires_approval, eligibility, opens_at, closes_at)!
+-- Change a category's name, quota, approval, eligibility and registration window.
+UPDATE registration_category SET name = :name, quota = :quota, requires_approval = :requires_approval,
+       eligibility = :eligibility, opens_at = :opens_at, closes_at = :closes_at
+WHERE id = :category_id;
+
+-- name: search_registrations(event_id, status, category, organization_id, country, delegation_id, q)
+-- The event's registrations matching the organizer's filters (a NULL filter matches all), by status and place.
+SELECT r.id, r.event AS event_id, r.status, r.created_at, r.updated_at, r.cancelled_at, r.cancel_reason,
+       r.answers, r.offer_expires_at, r.delegation AS delegation_id, r.consent_version, r.consent_at,
+       CASE WHEN r.status = 'waitlisted' THEN 1 + (SELECT count(*) FROM registration w WHERE w.category = r.category AND w.status = 'waitlisted' AND w.waitlist_seq < r.waitlist_seq) END AS waitlist_position,
+       c.code AS category, c.name AS category_name,
+       p.email, r.registered_name AS name, r.registered_language AS language,
+       r.registered_timezone AS timezone,
+       o.id AS organization_id, o.name AS organization_name, o.country AS organization_country,
+       o.kind AS organization_kind,
+       e.title AS event_title
+FROM registration r
+JOIN person p ON p.id = r.person
+JOIN registration_category c ON c.id = r.category
+JOIN event e ON e.id = r.event
+LEFT JOIN organization o ON o.id = r.registered_organization
+WHERE r.event = :event_id
+  AND (:status::text IS NULL OR r.status = :status::text)
+  AND (:category::text IS NULL OR c.code = :category::text)
+  AND (:organization_id::int IS NULL OR o.id = :organization_id::int)
+  AND (:country::text IS NULL OR o.country = upper(:country::text))
+  AND (:delegation_id::int IS NULL OR r.delegation = :delegation_id::int)
+  AND (:q::text IS NULL OR (r.registered_name ILIKE '%' || :q::text || '%' OR p.email ILIKE '%' || :q::text || '%'
+                            OR o.name ILIKE '%' || :q::text || '%'))
+ORDER BY r.status, r.waitlist_seq NULLS FIRST, r.id;
+
+-- name: registrations_by_category(event_id)
+-- Registrations per category and status, with each category's quota and seats taken.
+SELECT c.code, c.name, c.quota, c.confirmed_count AS seats_taken,
+       count(*) FILTER (WHERE r.status = 'confirmed') AS confirmed,
+       count(*) FILTER (WHERE r.status = 'offered') AS offered,
+       count(*) FILTER (WHERE r.status = 'pending') AS pending,
+       count(*) FILTER (WHERE r.status = 'waitlisted') AS waitlisted,
+       count(*) FILTER (WHERE r.status = 'cancelled') AS cancelled,
+       count(*) FILTER (WHERE r.status = 'rejected') AS rejected
+FROM registration_category c LEFT JOIN registration r ON r.category = c.id
+WHERE c.event = :event_id GROUP BY c.id ORDER BY c.position;
+
+-- name: active_registrations_by_organization(event_id, active_statuses)
+-- Active registrations per organization, most first.
+SELECT o.id AS organization_id, o.name, o.kind, o.country, count(*) AS active,
+       count(*) FILTER (WHERE r.status = 'confirmed') AS confirmed
+FROM registration r JOIN organization o ON o.id = r.registered_organization
+WHERE r.event = :event_id AND r.status = ANY(:active_statuses::text[]) GROUP BY o.id ORDER BY active DESC, o.name;
+
+-- name: active_registrations_by_country(event_id, active_statuses)
+-- Active registrations per country of their organization, most first.
+SELECT o.country, count(*) AS active, count(*) FILTER (WHERE r.status = 'confirmed') AS confirmed
+FROM registration r JOIN organization o ON o.id = r.registered_organization
+WHERE r.event = :event_id AND r.status = ANY(:active_statuses::text[]) GROUP BY o.country ORDER BY active DESC, o.country;
+
+-- name: question_codes(event_id)
+-- The event's question codes in display order (the export's answer columns).
+SELECT code FROM question WHERE event = :event_id ORDER BY position;
+
+-- name: delegation_names(event_id)
+-- The event's delegations with their organization's name (the export's delegation column).
+SELECT d.id, o.name FROM delegation d JOIN organization o ON o.id = d.organization WHERE d.event = :event_id;
+
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- registration_links: the read-only page and the personal calendar feed
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- name: registration_link_digests(registration_id)^
+-- The nonces and digests of a registration's view and feed links.
+SELECT view_nonce, view_hash, feed_nonce, feed_hash FROM registration WHERE id = :registration_id;
+
+-- name: store_link_digests(registration_id, view_nonce, view_hash, feed_nonce, feed_hash, old_view_nonce, old_feed_nonce)$
+-- Store the view and feed links' nonces and digests unless another transaction changed the nonces first (no row).
+UPDATE registration SET view_nonce = :view_nonce, view_hash = :view_hash, feed_nonce = :feed_nonce,
+       feed_hash = :feed_hash
+WHERE id = :registration_id AND view_nonce IS NOT DISTINCT FROM :old_view_nonce
+  AND feed_nonce IS NOT DISTINCT FROM :old_feed_nonce
+RETURNING id;
+
+-- name: registration_by_view_hash(view_hash)^
+-- What the read-only page shows: status, category, name and place in line (nothing that is not in the invite).
+SELECT r.id, r.event AS event_id, r.status, c.name AS category_name, p.name,
+       CASE WHEN r.status = 'waitlisted' THEN 1 + (SELECT count(*) FROM registration w WHERE w.category = r.category AND w.status = 'waitlisted' AND w.waitlist_seq < r.waitlist_seq) END AS waitlist_position
+FROM registration r JOIN person p ON p.id = r.person
+JOIN registration_category c ON c.id = r.category
+WHERE r.view_hash = :view_hash;
+
+-- name: registration_by_feed_hash(feed_hash)^
+-- The registration a personal calendar feed is for.
+SELECT id, event, status FROM registration WHERE feed_hash = :feed_hash;
+
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- questions
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- name: question_code_taken(event_id, code)$
+-- Whether the event has a question with this code.
+SELECT 1 FROM question WHERE event = :event_id AND code = :code;
+
+-- name: add_question(event_id, code, label, kind, required, options)<!
+-- Add a question to the event, after its last one.
+INSERT INTO question (event, code, label, kind, required, options, position)
+VALUES (:event_id, :code, :label, :kind, :required, :options::jsonb,
+        (SELECT coalesce(max(position), 0) + 1 FROM question WHERE event = :event_id))
+RETURNING id, code, label, kind, required, options, position;
+
+-- name: event_questions(event_id)
+-- The event's questions in display order.
+SELECT id, code, label, kind, required, options, position FROM question WHERE event = :event_id ORDER BY position;
+
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- invitations and access codes
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- name: category_id_by_code(event_id, code)$
+-- The id of the event's category with this code.
+SELECT id FROM registration_category WHERE event = :event_id AND code = :code;
+
+-- name: event_timezone(event_id)$
+-- The event's time zone (for times given without an offset).
+SELECT timezone FROM event WHERE id = :event_id;
+
+-- name: insert_invitation(event_id, category_id, email, name, token_nonce, token_hash, expires_at)$
+-- A new invitation; returns its id.
+INSERT INTO invitation (event, category, email, name, token_nonce, token_hash, expires_at, created_at)
+VALUES (:event_id, :category_id, :email, :name, :token_nonce, :token_hash, :expires_at, now()) RETURNING id;
+
+-- name: event_invitations(event_id)
+-- The event's invitations with their category, oldest first.
+SELECT i.id, i.email, c.code AS category, i.expires_at, i.used_at FROM invitation i
+JOIN registration_category c ON c.id = i.category WHERE i.event = :event_id ORDER BY i.id;
+
+-- name: access_code_taken(event_id, code)$
+-- Whether the event has this access code (case-insensitive).
+SELECT 1 FROM access_code WHERE event = :event_id AND upper(code) = upper(:code);
+
+-- name: insert_access_code(event_id, category_id, code, max_uses, expires_at)$
+-- A new access code, unused; returns its id.
+INSERT INTO access_code (event, category, code, max_uses, uses, expires_at, created_at)
+VALUES (:event_id, :category_id, :code, :max_uses, 0, :expires_at, now()) RETURNING id;
+
+-- name: event_access_codes(event_id)
+-- The event's access codes with their category and uses, oldest first.
+SELECT a.id, a.code, c.code AS category, a.max_uses, a.uses, a.expires_at
+FROM access_code a JOIN registration_category c ON c.id = a.category
+WHERE a.event = :event_id ORDER BY a.id;
+
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- delegations
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- name: count_active_members(delegation_id, active_statuses)$
+-- How many of a delegation's registrations are active (its seats in use).
+SELECT count(*) FROM registration WHERE delegation = :delegation_id AND status = ANY(:active_statuses::text[]);
+
+-- name: person_registered(event_id, person_id, active_statuses)$
+-- Whether the person holds an active registration for the event.
+SELECT 1 FROM registration WHERE event = :event_id AND person = :person_id AND status = ANY(:active_statuses::text[]);
+
+-- name: organization_exists(organization_id)$
+-- The organization's id when it exists.
+SELECT id FROM organization WHERE id = :organization_id;
+
+-- name: organization_has_delegation(event_id, organization_id)$
+-- Whether the organization already has a delegation at the event.
+SELECT 1 FROM delegation WHERE event = :event_id AND organization = :organization_id;
+
+-- name: insert_delegation(event_id, organization_id, category_id, seat_quota, head_person_id)$
+-- A new delegation; returns its id.
+INSERT INTO delegation (event, organization, category, seat_quota, head_person, created_at)
+VALUES (:event_id, :organization_id, :category_id, :seat_quota, :head_person_id, now()) RETURNING id;
+
+-- name: delegation_of_head(event_id, person_id)^
+-- record_class: Delegation
+-- The delegation the person heads at the event.
+SELECT * FROM delegation WHERE event = :event_id AND head_person = :person_id;
+
+-- name: lock_delegation_member(registration_id, delegation_id)^
+-- Lock a member's registration of the delegation (after the event) to hand its place to someone else.
+SELECT * FROM registration WHERE id = :registration_id AND delegation = :delegation_id FOR UPDATE;
+
+-- name: cancel_substituted(registration_id)!
+-- A member's registration ends because another person took their place.
+UPDATE registration SET status = 'cancelled', cancel_reason = 'substituted',
+       cancelled_at = now(), updated_at = now()
+WHERE id = :registration_id;
+
+-- name: delegation_out(delegation_id)^
+-- A delegation with its organization, category and head of delegation.
+SELECT d.id, d.event AS event_id, d.seat_quota, o.id AS organization_id, o.name AS organization_name,
+       o.country AS organization_country, c.code AS category, p.email AS head_email,
+       coalesce((SELECT h.registered_name FROM registration h WHERE h.delegation = d.id
+                   AND h.person = d.head_person ORDER BY h.id DESC LIMIT 1), '') AS head_name
+FROM delegation d JOIN organization o ON o.id = d.organization
+JOIN registration_category c ON c.id = d.category JOIN person p ON p.id = d.head_person
+WHERE d.id = :delegation_id;
+
+-- name: delegation_members(delegation_id)
+-- A delegation's registrations (every status), oldest first, as registration_out shows them.
+SELECT r.id, r.event AS event_id, r.status, r.created_at, r.updated_at, r.cancelled_at, r.cancel_reason,
+       r.answers, r.offer_expires_at, r.delegation AS delegation_id, r.consent_version, r.consent_at,
+       CASE WHEN r.status = 'waitlisted' THEN 1 + (SELECT count(*) FROM registration w WHERE w.category = r.category AND w.status = 'waitlisted' AND w.waitlist_seq < r.waitlist_seq) END AS waitlist_position,
+       c.code AS category, c.name AS category_name,
+       p.email, r.registered_name AS name, r.registered_language AS language,
+       r.registered_timezone AS timezone,
+       o.id AS organization_id, o.name AS organization_name, o.country AS organization_country,
+       o.kind AS organization_kind,
+       e.title AS event_title
+FROM registration r
+JOIN person p ON p.id = r.person
+JOIN registration_category c ON c.id = r.category
+JOIN event e ON e.id = r.event
+LEFT JOIN organization o ON o.id = r.registered_organization
+WHERE r.delegation = :delegation_id ORDER BY r.id;
+
+-- name: event_delegation_ids(event_id)
+-- The event's delegations by their organization's country and name.
+SELECT d.id FROM delegation d JOIN organization o ON o.id = d.organization WHERE d.event = :event_id
+ORDER BY o.country, o.name;
+
+-- name: delegation_in_event(delegation_id, event_id)$
+-- Whether the delegation belongs to the event.
+SELECT 1 FROM delegation WHERE id = :delegation_id AND event = :event_id;
+
+-- name: set_delegation_seats(delegation_id, seat_quota)$
+-- Change a delegation's seat quota; returns the quota it had.
+UPDATE delegation d SET seat_quota = :seat_quota FROM delegation o
+WHERE d.id = :delegation_id AND o.id = d.id RETURNING o.seat_quota;
+
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- agenda_bookings: the delegate's session bookings
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- name: count_bookings(session_id, delta)!
+-- A session's place counter changes by `delta` (the only statement that changes it; the session row is locked).
+UPDATE agenda_session SET booked_count = booked_count + :delta WHERE id = :session_id;
+
+-- name: booking_registration(token_hash)^
+-- The registration a manage token is for, to book with.
+SELECT id, event, status FROM registration WHERE token_hash = :token_hash;
+
+-- name: lock_booking_registration(token_hash)^
+-- Lock the registration a manage token is for (first, before the session), to book with.
+SELECT id, event, status FROM registration WHERE token_hash = :token_hash FOR UPDATE;
+
+-- name: lock_session_for_booking(session_id, event_id)^
+-- record_class: LockedSession
+-- Lock a session of the event (after the registration) and read its places and its room's capacity.
+SELECT s.id, s.title, s.starts_at, s.ends_at, s.status, s.requires_booking, s.capacity, s.booked_count,
+       r.capacity AS room_capacity
+FROM agenda_session s LEFT JOIN agenda_room r ON r.id = s.room
+WHERE s.id = :session_id AND s.event = :event_id FOR UPDATE OF s;
+
+-- name: active_booking_id(session_id, registration_id, active_statuses)$
+-- The registration's active booking (or waiting-list entry) of the session, if any.
+SELECT id FROM agenda_booking WHERE session = :session_id AND registration = :registration_id
+   AND status = ANY(:active_statuses::text[]);
+
+-- name: overlapping_bookings(registration_id, active_statuses, starts_at, ends_at)
+-- The registration's active bookings of sessions (not cancelled) overlapping [starts_at, ends_at), by start time.
+SELECT s.id, s.title, s.starts_at, s.ends_at, b.status FROM agenda_booking b
+JOIN agenda_session s ON s.id = b.session
+WHERE b.registration = :registration_id AND b.status = ANY(:active_statuses::text[]) AND s.status <> 'cancelled'
+  AND (s.starts_at < :ends_at AND :starts_at < s.ends_at) ORDER BY s.starts_at;
+
+-- name: insert_booking(session_id, registration_id, status)!
+-- A booking of a session, booked or waitlisted.
+INSERT INTO agenda_booking (session, registration, status, created_at, updated_at)
+VALUES (:session_id, :registration_id, :status, clock_timestamp(), clock_timestamp());
+
+-- name: lock_active_booking(session_id, registration_id, active_statuses)^
+-- Lock the registration's active booking of the session (after the session) to drop it.
+SELECT id, status FROM agenda_booking WHERE session = :session_id AND registration = :registration_id
+   AND status = ANY(:active_statuses::text[]) FOR UPDATE;
+
+-- name: cancel_booking(booking_id)!
+-- A booking is dropped.
+UPDATE agenda_booking SET status = 'cancelled', updated_at = clock_timestamp() WHERE id = :booking_id;
+
+-- name: session_for_promotion(session_id)^
+-- A session's status, places, room capacity and SEQUENCE, to fill free places from its waiting list.
+SELECT s.event, s.status, s.requires_booking, s.capacity, s.booked_count, r.capacity AS room_capacity,
+       s.calendar_sequence
+FROM agenda_session s LEFT JOIN agenda_room r ON r.id = s.room WHERE s.id = :session_id;
+
+-- name: count_session_waiting(session_id)$
+-- How many are on the session's waiting list.
+SELECT count(*) FROM agenda_booking WHERE session = :session_id AND status = 'waitlisted';
+
+-- name: promote_session_waiting(session_id, places)
+-- The first `places` entries of the session's waiting list (in booking order) get a place.
+UPDATE agenda_booking SET status = 'booked', updated_at = clock_timestamp()
+WHERE id IN (SELECT id FROM agenda_booking WHERE session = :session_id AND status = 'waitlisted'
+             ORDER BY id LIMIT :places)
+RETURNING id, registration;
+
+-- name: record_session_promotions(event_id, session_id, changes, calendar_sequence)!
+-- The change log entry of promotions from a session's waiting list (read by the notifications).
+INSERT INTO agenda_change (event, session, action, changes, calendar_sequence, actor, created_at)
+VALUES (:event_id, :session_id, 'waitlist_promoted', :changes::jsonb, :calendar_sequence, 'waiting list', clock_timestamp());
+
+-- name: active_bookings_of_registration(registration_id, active_statuses)
+-- A registration's active bookings, in session-id order (the order every release locks sessions in).
+SELECT b.session, b.status FROM agenda_booking b WHERE b.registration = :registration_id
+   AND b.status = ANY(:active_statuses::text[])
+ORDER BY b.session;
+
+-- name: lock_session(session_id)!
+-- Lock a session row (the lock that orders every change of its places).
+SELECT 1 FROM agenda_session WHERE id = :session_id FOR UPDATE;
+
+-- name: cancel_registration_bookings_of_session(session_id, registration_id, active_statuses)!
+-- Drop the registration's active booking of the session (the registration is ending).
+UPDATE agenda_booking SET status = 'cancelled', updated_at = clock_timestamp()
+WHERE session = :session_id AND registration = :registration_id AND status = ANY(:active_statuses::text[]);
+
+-- name: booking_entry(registration_id, session_id, active_statuses)^
+-- record_class: BookingEntry
+-- The registration's active booking of the session as the personal agenda shows it.
+SELECT b.id, b.session AS session_id, b.status, b.created_at, s.title, s.starts_at, s.ends_at,
+       s.status AS session_status, e.timezone,
+       CASE WHEN b.status = 'waitlisted' THEN
+           (SELECT count(*) FROM agenda_booking w WHERE w.session = b.session AND w.status = 'waitlisted'
+                                                    AND w.id <= b.id) END AS waitlist_position
+FROM agenda_booking b JOIN agenda_session s ON s.id = b.session JOIN event e ON e.id = s.event
+WHERE b.registration = :registration_id AND b.session = :session_id AND b.status = ANY(:active_statuses::text[]);
+
+-- name: booking_entry_by_id(booking_id)^
+-- record_class: BookingEntry
+-- A booking (of any status) as the personal agenda shows it.
+SELECT b.id, b.session AS session_id, b.status, b.created_at, s.title, s.starts_at, s.ends_at,
+       s.status AS session_status, e.timezone,
+       CASE WHEN b.status = 'waitlisted' THEN
+           (SELECT count(*) FROM agenda_booking w WHERE w.session = b.session AND w.status = 'waitlisted'
+                                                    AND w.id <= b.id) END AS waitlist_position
+FROM agenda_booking b JOIN agenda_session s ON s.id = b.session JOIN event e ON e.id = s.event
+WHERE b.id = :booking_id;
+
+-- name: personal_agenda(registration_id, active_statuses)
+-- record_class: BookingEntry
+-- The registration's booked and waiting sessions by start time, with their place on each waiting list.
+SELECT b.id, b.session AS session_id, b.status, b.created_at, s.title, s.starts_at, s.ends_at,
+       s.status AS session_status, e.timezone,
+       CASE WHEN b.status = 'waitlisted' THEN
+           (SELECT count(*) FROM agenda_booking w WHERE w.session = b.session AND w.status = 'waitlisted'
+                                                    AND w.id <= b.id) END AS waitlist_position
+FROM agenda_booking b JOIN agenda_session s ON s.id = b.session JOIN event e ON e.id = s.event
+WHERE b.registration = :registration_id AND b.status = ANY(:active_statuses::text[]) ORDER BY s.starts_at, s.id;
+
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- session_mail: messages to those holding a session's invite
+-- ---------------------------------------------------------------------------------------------------------------
+
+-- name: notify_channel(channel, payload)!
+-- Tell the listeners of a channel (the agenda's cache) that something changed.
+SELECT pg_notify(:channel, :payload);
+
+-- name: session_sequence(session_id)$
+-- A session's calendar SEQUENCE.
+SELECT calendar_sequence FROM agenda_session WHERE id = :session_id;
+
+-- name: booker(registration_id)^
+-- The delegate a booking message goes to: the event, their address and the registration's language.
+SELECT r.event, p.email, r.registered_language AS language FROM registration r
+JOIN person p ON p.id = r.person WHERE r.id = :registration_id;
+
+-- name: booking_cancelled_before(session_id, registration_id)$
+-- Whether the registration had a booking of the session cancelled before (they were sent its CANCEL).
+SELECT 1 FROM agenda_booking WHERE session = :session_id AND registration = :registration_id AND status = 'cancelled' LIMIT 1;
+
+-- name: person_address(person_id)^
+-- A person's address and language.
+SELECT email, language FROM person WHERE id = :person_id;
+
+-- name: session_event(session_id)$
+-- The event a session belongs to.
+SELECT event FROM agenda_session WHERE id = :session_id;
+
+-- name: session_invite_holders(session_id)
+-- Everyone holding the session's invite: booked delegates (of confirmed registrations) and people in roles.
+SELECT DISTINCT ON (p.id) p.id AS person_id, p.email, p.language, b.registration AS registration_id
+FROM (SELECT r.person, b.registration FROM agenda_booking b JOIN registration r ON r.id = b.registration
+      WHERE b.session = :session_id AND b.status = 'booked' AND r.status = 'confirmed'
+      UNION ALL
+      SELECT sp.person, NULL FROM agenda_session_person sp WHERE sp.session = :session_id) AS b
+JOIN person p ON p.id = b.person
+ORDER BY p.id, b.registration NULLS LAST;
