@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -370,16 +370,31 @@ class PersonInRole:
         return f"{self.name} ({self.organization})" if self.organization else self.name
 
 
-def session_description(abstract: str, people: Iterable[PersonInRole], online_url: str) -> str:
+def _untranslated(text: str, **values: str) -> str:
+    return text.format(**values)
+
+
+# The description's labels, English source texts of the mail catalogue (translated by the `_` a caller passes).
+ROLE_LABELS = {
+    SessionRole.SPEAKER: "Speakers: {names}",
+    SessionRole.MODERATOR: "Moderators: {names}",
+    SessionRole.PANELIST: "Panelists: {names}",
+}
+
+
+def session_description(
+    abstract: str, people: Iterable[PersonInRole], online_url: str, _: Callable[..., str] = _untranslated
+) -> str:
+    """The session's calendar description; `_(text, **values)` translates its labels (English by default)."""
     parts = [abstract.strip()] if abstract.strip() else []
     by_role: dict[str, list[str]] = defaultdict(list)
     for person in people:
         by_role[person.role].append(person.label)
     for role in ROLES:
         if by_role.get(role):
-            parts.append(f"{role.title()}s: {'; '.join(by_role[role])}")
+            parts.append(_(ROLE_LABELS[role], names="; ".join(by_role[role])))
     if online_url:
-        parts.append(f"Online: {online_url}")
+        parts.append(_("Online: {url}", url=online_url))
     return "\n\n".join(parts)
 
 
@@ -389,6 +404,7 @@ def session_calendar_item(
     people: Iterable[PersonInRole] = (),
     room_name: str = "",
     track_name: str = "",
+    _: Callable[..., str] = _untranslated,
 ) -> CalendarItem:
     """A session as a calendar object: its stored UID and SEQUENCE, times in the event's zone, the room and venue
     as LOCATION. Used by feeds here and by session invites."""
@@ -403,7 +419,7 @@ def session_calendar_item(
         tzid=event["timezone"],
         organizer_email=event.get("organizer_email") or "",
         organizer_name=event.get("organizer_name") or "",
-        description=session_description(session.get("abstract") or "", people, session.get("online_url") or ""),
+        description=session_description(session.get("abstract") or "", people, session.get("online_url") or "", _),
         location=location or (session.get("online_url") or ""),
         url=session.get("online_url") or "",
         status="CANCELLED" if session["status"] == "cancelled" else "CONFIRMED",

@@ -15,8 +15,8 @@ from datetime import datetime
 from email.headerregistry import Address
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
+from events_app import i18n
 from events_app.domain.events import location_text
 from events_app.domain.ical import (
     METHOD_CANCEL,
@@ -30,7 +30,7 @@ from events_app.domain.meetings import Occurrence
 from events_app.domain.meetings import location_text as meeting_location_text
 from events_app.domain.vocab import country_name
 from events_app.mail.message import Outgoing, build_message, sender_address
-from events_app.mail.render import render
+from events_app.mail.render import render, translate
 
 
 @dataclass(frozen=True)
@@ -43,27 +43,25 @@ class MailSettings:
     password_reset_minutes: int = 0
 
 
-@functools.lru_cache(maxsize=256)  # the same few events and sessions over and over in a batch
-def when_text(starts: datetime, ends: datetime, tzid: str) -> str:
-    zone = ZoneInfo(tzid)
-    a, b = starts.astimezone(zone), ends.astimezone(zone)
-    end = b.strftime("%H:%M") if a.date() == b.date() else b.strftime("%Y-%m-%d %H:%M")
-    return f"{a.strftime('%Y-%m-%d %H:%M')} – {end} ({tzid}, UTC{a.strftime('%z')[:3]}:{a.strftime('%z')[3:]})"
+def when_text(starts: datetime, ends: datetime, tzid: str, language: str = i18n.DEFAULT_LANGUAGE) -> str:
+    """'Monday, 10 May 2027, 16:00–17:00 (Europe/Madrid)', written by Babel in the reader's language."""
+    return i18n.format_span(language, starts, ends, tzid)
 
 
-def local_text(value: datetime | str | None, tzid: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    local = value.astimezone(ZoneInfo(tzid))
-    return f"{local.strftime('%Y-%m-%d %H:%M')} ({tzid})"
+def local_text(value: datetime | str | None, tzid: str, language: str = i18n.DEFAULT_LANGUAGE) -> str:
+    """'Monday, 10 May 2027, 16:00 (Europe/Madrid)', written by Babel in the reader's language."""
+    return i18n.format_moment(language, value, tzid)
 
 
 def event_item(
-    event: Mapping[str, Any], settings: MailSettings, sequence: int, extra_description: str = ""
+    event: Mapping[str, Any],
+    settings: MailSettings,
+    sequence: int,
+    extra_description: str = "",
+    language: str = i18n.DEFAULT_LANGUAGE,
 ) -> CalendarItem:
-    """The calendar object of an event, as every invite, update, cancellation and feed shows it."""
+    """The calendar object of an event, as every invite, update, cancellation and feed shows it (the labels of its
+    description in `language`: an invite's recipient's, English in feeds)."""
     where = location_text(
         event["venue_name"], event["venue_address"], event["city"], country_name(event["country"]), event["online_url"]
     )
@@ -71,7 +69,11 @@ def event_item(
         p
         for p in (
             event["description"],
-            (f"Online: {event['online_url']}" if event["online_url"] and where != event["online_url"] else ""),
+            (
+                translate(language, "Online: {url}", url=event["online_url"])
+                if event["online_url"] and where != event["online_url"]
+                else ""
+            ),
             extra_description,
         )
         if p
@@ -156,7 +158,7 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
     person = {"name": mail.person_name, "email": mail.person_email}
     headers: dict[str, str] = {}
     if mail.invitation is not None:
-        payload["invitation_expires_text"] = local_text(mail.invitation.expires_at, event["timezone"])
+        payload["invitation_expires_text"] = local_text(mail.invitation.expires_at, event["timezone"], mail.language)
         payload["invitee_name"] = payload.get("name", "")
     if mail.announcement is not None:
         announcement = mail.announcement
@@ -172,7 +174,7 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
     organizer_name = event["organizer_name"] or settings.mail_from_name
     event_view = {
         "title": event["title"],
-        "when": when_text(event["starts_at"], event["ends_at"], event["timezone"]),
+        "when": when_text(event["starts_at"], event["ends_at"], event["timezone"], mail.language),
         "where": location_text(
             event["venue_name"],
             event["venue_address"],
@@ -187,7 +189,7 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
         payload["session"] = {
             "title": session.title,
             "where": session.item.location,
-            "when": when_text(session.starts_at, session.ends_at, event["timezone"]),
+            "when": when_text(session.starts_at, session.ends_at, event["timezone"], mail.language),
         }
     context = {
         "approved": False,
@@ -202,7 +204,7 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
         "language": mail.language,
         "has_calendar": mail.calendar_method is not None,
         "subject": "",
-        "offer_expires_text": local_text(payload.get("offer_expires_at"), event["timezone"]),
+        "offer_expires_text": local_text(payload.get("offer_expires_at"), event["timezone"], mail.language),
     }
     rendered = render(mail.kind, mail.language, context)
     calendar = None
@@ -221,7 +223,8 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
             event,
             settings,
             mail.calendar_sequence,  # type: ignore[arg-type]  # set on every row with a calendar_method
-            f"Your registration: {mail.view_url}" if mail.view_url else "",
+            translate(mail.language, "Your registration: {url}", url=mail.view_url) if mail.view_url else "",
+            mail.language,
         )
         calendar = itip_message(mail.calendar_method, item, Attendee(person["email"], person["name"]), now)
     message_id = _message_id(mail.outbox_id, organizer_email)
@@ -261,7 +264,7 @@ def compose_person_access_mail(mail: PersonAccessMail, settings: MailSettings) -
         "person": {"name": mail.name, "email": mail.recipient},
         "access_url": mail.access_url,
         "minutes": mail.minutes,
-        "expires_text": local_text(mail.expires_at, "UTC"),
+        "expires_text": local_text(mail.expires_at, "UTC", mail.language),
         "organizer_name": settings.mail_from_name,
         "language": mail.language,
         "subject": "",
@@ -322,17 +325,16 @@ def compose_password_reset_mail(mail: PasswordResetMail, settings: MailSettings)
 UPCOMING_SHOWN = 12  # occurrences a meeting email lists
 
 
-def meeting_when(start: datetime, end: datetime, tzid: str) -> str:
-    zone = ZoneInfo(tzid)
-    a, b = start.astimezone(zone), end.astimezone(zone)
-    offset = a.strftime("%z")
-    return f"{a.strftime('%a %Y-%m-%d %H:%M')}–{b.strftime('%H:%M')} ({tzid}, UTC{offset[:3]}:{offset[3:]})"
+def meeting_when(start: datetime, end: datetime, tzid: str, language: str = i18n.DEFAULT_LANGUAGE) -> str:
+    return i18n.format_span(language, start, end, tzid)
 
 
-def _occurrence_view(occ: Occurrence, tzid: str, person_tz: str | None, rsvp_base: str) -> dict[str, Any]:
+def _occurrence_view(
+    occ: Occurrence, tzid: str, person_tz: str | None, rsvp_base: str, language: str
+) -> dict[str, Any]:
     view = {
         "id": occ.key,
-        "when": meeting_when(occ.starts_at, occ.ends_at, tzid),
+        "when": meeting_when(occ.starts_at, occ.ends_at, tzid, language),
         "when_local": "",
         "cancelled": occ.cancelled,
         "moved": occ.moved,
@@ -341,7 +343,7 @@ def _occurrence_view(occ: Occurrence, tzid: str, person_tz: str | None, rsvp_bas
         "tentative_url": f"{rsvp_base}?{urlencode({'answer': 'tentative', 'occurrence': occ.key})}",
     }
     if person_tz and person_tz != tzid:
-        view["when_local"] = meeting_when(occ.starts_at, occ.ends_at, person_tz)
+        view["when_local"] = meeting_when(occ.starts_at, occ.ends_at, person_tz, language)
     return view
 
 
@@ -383,7 +385,7 @@ def compose_meeting_mail(mail: MeetingMail, now: datetime) -> Outgoing:
     )
     series, tzid, rsvp_base = mail.series, mail.series["timezone"], mail.rsvp_base
     upcoming = [
-        _occurrence_view(o, tzid, mail.person_timezone, rsvp_base)
+        _occurrence_view(o, tzid, mail.person_timezone, rsvp_base, mail.language)
         for o in mail.occurrences
         if o.ends_at > now and not o.cancelled
     ][:UPCOMING_SHOWN]
@@ -407,7 +409,9 @@ def compose_meeting_mail(mail: MeetingMail, now: datetime) -> Outgoing:
         "reason": mail.reason,
         "occurrences": upcoming,
         "occurrence": (
-            _occurrence_view(mail.occurrence, tzid, mail.person_timezone, rsvp_base) if mail.occurrence else None
+            _occurrence_view(mail.occurrence, tzid, mail.person_timezone, rsvp_base, mail.language)
+            if mail.occurrence
+            else None
         ),
         "rsvp": {
             "accept_url": f"{rsvp_base}?answer=accepted",

@@ -95,7 +95,7 @@ def _run_installed(target: Path, script: str) -> dict:
 
 
 def test_wheel_carries_every_template_catalogue_and_static_file(installed: Path) -> None:
-    for folder in ("mail/templates", "web/templates", "web/static", "web/locales"):
+    for folder in ("mail/templates", "mail/locales", "web/templates", "web/static", "web/locales"):
         expected = _source_files(folder)
         assert expected, folder
         missing = [f for f in expected if not (installed / "events_app" / f).is_file()]
@@ -107,35 +107,34 @@ def test_installed_copy_renders_every_mail_kind_in_every_language(installed: Pat
         installed,
         """
         import json
-        from pathlib import Path
         import jinja2
         import events_app
         from events_app.domain.vocab import LANGUAGES
         from events_app.mail import render
 
         lenient = render.environment().overlay(undefined=jinja2.ChainableUndefined)
-        kinds = sorted({p.name.split(".")[0] for p in (render.TEMPLATES / "en").iterdir()})
         rendered = {}
         for language in LANGUAGES:
-            for kind in kinds:
-                parts = []
-                for ext in ("subject", "txt", "html"):
-                    name = f"{language}/{kind}.{ext}"
-                    if (render.TEMPLATES / name).exists():
-                        parts.append(lenient.get_template(name).render({}))
-                rendered[f"{language}/{kind}"] = len(parts)
+            for kind in render.kinds():
+                context = {"language": language, "hours": 3}  # a number: the reminder's subject picks a plural by it
+                parts = [lenient.get_template(f"{kind}.{ext}").render(context) for ext in render.PARTS]
+                rendered[f"{language}/{kind}"] = parts
         print(json.dumps({"package": events_app.__file__, "templates": str(render.TEMPLATES),
-                          "rendered": rendered}))
+                          "catalogue": str(render.catalogue_path("es")), "rendered": rendered}))
     """,
     )
     assert result["package"].startswith(str(installed)), result["package"]
-    source_kinds = {p.name.split(".")[0] for p in (PACKAGE / "mail" / "templates" / "en").iterdir()}
+    assert result["catalogue"].startswith(str(installed)), result["catalogue"]
+    source_kinds = {p.name.removesuffix(".subject") for p in (PACKAGE / "mail" / "templates").glob("*.subject")}
     from events_app.domain.vocab import LANGUAGES
 
     for language in LANGUAGES:
         for kind in source_kinds:
-            expected = len(list((PACKAGE / "mail" / "templates" / language).glob(f"{kind}.*")))
-            assert result["rendered"][f"{language}/{kind}"] == expected, (language, kind)
+            assert len(result["rendered"][f"{language}/{kind}"]) == 3, (language, kind)
+    # The installed catalogue translates: the Spanish messages are not the English ones.
+    assert result["rendered"]["es/registration_confirmed"][0].startswith("Inscripción confirmada")
+    assert "Gestionar o cancelar su inscripción" in result["rendered"]["es/registration_confirmed"][2]
+    assert result["rendered"]["en/registration_confirmed"][0].startswith("Registration confirmed")
 
 
 def test_installed_copy_serves_a_page_in_spanish(installed: Path) -> None:

@@ -14,6 +14,7 @@ import msgspec
 from events_app.db import queries
 from events_app.domain.ical import CalendarItem, feed
 from events_app.domain.meetings import Occurrence, SeriesTiming, location_text, occurrences, wall_to_utc
+from events_app.mail.render import translate
 from events_app.services.meetings.meetings import _agenda, _host_rotation, load_overrides, timing_of
 from events_app.services.meetings.rows import ROWS, ProjectRow, SeriesRow
 from events_app.settings import Settings
@@ -21,20 +22,24 @@ from events_app.settings import Settings
 Q = queries.load(__file__, rows=ROWS)
 
 
-def _description(series: SeriesRow, agenda: list[dict], host: str = "") -> str:
+def _description(series: SeriesRow, agenda: list[dict], host: str = "", language: str = "en") -> str:
+    """The description's labels in `language` (the invitee's in mail, English in feeds), through the mail catalogue."""
     parts = [series.description] if series.description else []
     if series.online_url and series.mode != "in_person":
-        parts.append(f"Join online: {series.online_url}")
+        parts.append(translate(language, "Join online: {url}", url=series.online_url))
     if host:
-        parts.append(f"Host: {host}")
+        parts.append(translate(language, "Host: {host}", host=host))
     if agenda:
+        minutes = {
+            a["duration_minutes"]: translate(language, "{minutes} min", minutes=a["duration_minutes"]) for a in agenda
+        }
         lines = [
             f"{i}. {a['title']}"
-            + (f" ({a['duration_minutes']} min)" if a.get("duration_minutes") else "")
+            + (f" ({minutes[a['duration_minutes']]})" if a.get("duration_minutes") else "")
             + (f" - {a['presenter']}" if a.get("presenter") else "")
             for i, a in enumerate(agenda, start=1)
         ]
-        parts.append("Agenda:\n" + "\n".join(lines))
+        parts.append(translate(language, "Agenda:") + "\n" + "\n".join(lines))
     return "\n\n".join(parts)
 
 
@@ -56,6 +61,7 @@ def master_item(
     occs: list[Occurrence],
     sequence: int,
     settings: Settings,
+    language: str = "en",
 ) -> CalendarItem:
     start = wall_to_utc(timing.start_local, timing.tzid)
     exdates = tuple(o.recurrence_id for o in occs if o.cancelled and o.recurrence_id >= start) if timing.rrule else ()
@@ -69,7 +75,7 @@ def master_item(
         tzid=timing.tzid,
         organizer_email=email,
         organizer_name=name,
-        description=_description(series, agenda),
+        description=_description(series, agenda, language=language),
         location=location_text(series.mode, series.location, series.online_url),
         url=series.online_url if series.mode != "in_person" else "",
         status="CANCELLED" if series.status == "cancelled" else "CONFIRMED",
@@ -86,6 +92,7 @@ def override_item(
     sequence: int,
     settings: Settings,
     host_names: dict[int, str],
+    language: str = "en",
 ) -> CalendarItem:
     email, name = _organizer(project, settings)
     online = occ.online_url if occ.online_url is not None else series.online_url
@@ -100,7 +107,7 @@ def override_item(
         tzid=series.timezone,
         organizer_email=email,
         organizer_name=name,
-        description=_description(view, agenda, host_names.get(occ.host_organization_id or 0, "")),
+        description=_description(view, agenda, host_names.get(occ.host_organization_id or 0, ""), language),
         location=location_text(series.mode, place, online),
         url=online if series.mode != "in_person" else "",
         recurrence_id=occ.recurrence_id,
@@ -131,14 +138,15 @@ def series_items(
     sequence: int,
     settings: Settings,
     timing: SeriesTiming | None = None,
+    language: str = "en",
 ) -> list[CalendarItem]:
     """Master plus overrides; with `timing` (the remaining part for a joiner) only what lies within it."""
     timing = timing or timing_of(series)
     start = wall_to_utc(timing.start_local, timing.tzid)
-    items = [master_item(series, project, agenda, timing, occs, sequence, settings)]
+    items = [master_item(series, project, agenda, timing, occs, sequence, settings, language)]
     if timing.rrule:
         items += [
-            override_item(series, project, agenda, o, sequence, settings, names)
+            override_item(series, project, agenda, o, sequence, settings, names, language)
             for o in occs
             if is_override(o) and o.recurrence_id >= start
         ]

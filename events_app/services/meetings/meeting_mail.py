@@ -56,13 +56,19 @@ async def load(row: dict, settings: Settings, now: datetime) -> MeetingMail:
     occurrence = next((o for o in occs if o.key == payload.get("occurrence")), None)
     if kind == "meeting_occurrence_changed" and occurrence is None:
         kind = "meeting_invitation"  # the occurrence no longer exists (the series was re-timed): send it whole
+    language = row["language"] or "en"
     if kind == "meeting_invitation":
         timing = remaining_timing(timing_of(series), now) if payload.get("remaining") else None
-        items = meeting_calendar.series_items(series, project, agenda, occs, names, sequence, settings, timing)
+        items = meeting_calendar.series_items(
+            series, project, agenda, occs, names, sequence, settings, timing, language
+        )
     elif kind == "meeting_series_cancelled":
-        items = meeting_calendar.series_items(series, project, agenda, occs, names, sequence, settings)[:1]
+        master = meeting_calendar.series_items(series, project, agenda, occs, names, sequence, settings, None, language)
+        items = master[:1]
     else:
-        items = [meeting_calendar.override_item(series, project, agenda, occurrence, sequence, settings, names)]
+        items = [
+            meeting_calendar.override_item(series, project, agenda, occurrence, sequence, settings, names, language)
+        ]
     # This recipient's own ORGANIZER (and From) address: a REPLY sent to it proves it came from this invitation.
     reply_to = reply_address(
         meeting_calendar.reply_mailbox(project, settings), await _reply_token(invitee, settings.secret_key)
@@ -70,7 +76,7 @@ async def load(row: dict, settings: Settings, now: datetime) -> MeetingMail:
     return MeetingMail(
         outbox_id=row["id"],
         kind=kind,
-        language=row["language"] or "en",
+        language=language,
         recipient=row["recipient"],
         calendar_method=row["calendar_method"],
         person_name=person["name"],

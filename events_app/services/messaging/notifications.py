@@ -20,6 +20,7 @@ from events_app.domain.security import invitation_token, manage_token
 from events_app.mail import compose as mail_compose
 from events_app.mail.compose import MailSettings
 from events_app.mail.message import Outgoing
+from events_app.mail.render import translator
 from events_app.services.meetings import meeting_mail
 from events_app.services.messaging import account_mail
 from events_app.services.messaging.announcements import unsubscribe_token
@@ -50,14 +51,14 @@ def _payload(row: dict) -> dict:
     return json.loads(value) if isinstance(value, str) else value
 
 
-async def _session(session_id: int, event: dict) -> mail_compose.SessionMail:
+async def _session(session_id: int, event: dict, language: str = "en") -> mail_compose.SessionMail:
     """A session's calendar object and what its emails show (title, time, room)."""
     row = dict(await Q.session_for_mail(session_id=session_id))
     people = [
         PersonInRole(r["name"], r["role"], r["organization"] or "")
         for r in await Q.session_people_for_mail(session_id=session_id)
     ]
-    item = session_calendar_item(row, event, people, row["room_name"], row["track_name"])
+    item = session_calendar_item(row, event, people, row["room_name"], row["track_name"], translator(language))
     return mail_compose.SessionMail(title=row["title"], starts_at=row["starts_at"], ends_at=row["ends_at"], item=item)
 
 
@@ -122,7 +123,9 @@ async def load_event_mail(row: dict, settings: Settings, loaded: Loaded | None =
         )
     if payload.get("person_id") and row["registration"] is None:
         person_name = await Q.person_name(person_id=payload["person_id"]) or ""
-    session = await _session(payload["session_id"], event) if payload.get("session_id") else None
+    session = (
+        await _session(payload["session_id"], event, row["language"] or "en") if payload.get("session_id") else None
+    )
     announcement = None
     if row["kind"] == "announcement":
         found = await Q.announcement_for_mail(announcement_id=payload["announcement_id"])
