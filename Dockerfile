@@ -35,4 +35,4 @@ USER app
 EXPOSE 8000
 # --no-proxy-headers: uvicorn never rewrites the client address; the app reads X-Forwarded-For only from the proxies
 # named in TRUSTED_PROXIES (events_app/web/abuse.py).
-CMD ["uvicorn", "events_app.web.app:create_app", "--factory", "--no-proxy-headers", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "events_app.web.app:create_app", "--factory", "--no-proxy-headers", "--timeout-graceful-shutdown", "8", "--host", "0.0.0.0", "--port", "8000"]

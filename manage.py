@@ -369,6 +369,8 @@ def cmd_up(args: argparse.Namespace) -> int:
                 "events_app.web.app:create_app",
                 "--factory",
                 "--no-proxy-headers",
+                "--timeout-graceful-shutdown",
+                "8",
                 "--host",
                 host,
                 "--port",

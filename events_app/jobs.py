@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 
-import anyio
 from celery import Celery
 
 from events_app.settings import get_settings
@@ -38,36 +37,47 @@ def send_now(name: str, *args) -> None:
 
 
 class _Kicker:
-    """Wake the dispatcher after a commit, at most once per `interval` per process, never leaving a commit unkicked.
+    """Wake the dispatcher after a commit, at most once per `interval` per process, never leaving a commit unkicked,
+    and never making the request wait for the broker.
 
     A registration rush commits hundreds of rows per second; one dispatch run drains everything pending, so a kick
-    per commit only burns CPU in the API (each is a round trip to Redis). The first commit of a quiet moment kicks
-    at once; commits within the interval after it share one trailing kick at its end, sent from a timer thread so
-    that it fires even while the event loop is busy.
+    per commit only burns CPU in the API (each is a round trip to Redis). A commit marks the kick as wanted; one
+    sender thread at a time sends it (the first of a quiet moment at once, later ones at most once per interval)
+    and keeps going while commits keep wanting one. A hung or stopped broker therefore costs the request nothing:
+    the sender waits out its socket timeout on its own thread, and beat's sweep delivers what it could not kick.
     """
 
     def __init__(self, name: str, interval: float = 0.2) -> None:
         self.name = name
         self.interval = interval
         self.last = float("-inf")
-        self.timer: threading.Timer | None = None
+        self.lock = threading.Lock()
+        self.wanted = False
+        self.sending = False
 
     async def __call__(self) -> None:
-        if self.timer is not None:
-            return
-        wait = self.last + self.interval - time.monotonic()
-        if wait <= 0:
-            self.last = time.monotonic()
-            await anyio.to_thread.run_sync(self._send)
-            return
-        self.timer = threading.Timer(wait, self._trailing)
-        self.timer.daemon = True
-        self.timer.start()
+        self.want()
 
-    def _trailing(self) -> None:
-        self.timer = None
-        self.last = time.monotonic()
-        self._send()
+    def want(self) -> None:
+        with self.lock:
+            self.wanted = True
+            if self.sending:
+                return
+            self.sending = True
+        threading.Thread(target=self._send_while_wanted, name=f"kick {self.name}", daemon=True).start()
+
+    def _send_while_wanted(self) -> None:
+        while True:
+            wait = self.last + self.interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            with self.lock:
+                if not self.wanted:
+                    self.sending = False
+                    return
+                self.wanted = False
+            self.last = time.monotonic()
+            self._send()
 
     def _send(self) -> None:
         try:

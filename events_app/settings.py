@@ -34,6 +34,10 @@ class Settings:
     outbox_lease_seconds: float
     outbox_retry_base_seconds: float
     db_pool_size: int
+    # A request waits at most this long for a pooled connection (then 503 + Retry-After), and a statement at most
+    # db_command_timeout: nothing waits without end on a database that went away.
+    db_acquire_timeout: float
+    db_command_timeout: float
     debug: bool
     privacy_policy_version: str = "1"
     retention_days: int = 365
@@ -150,6 +154,8 @@ def load_settings() -> Settings:
         outbox_lease_seconds=float(_env("OUTBOX_LEASE_SECONDS", "300")),
         outbox_retry_base_seconds=float(_env("OUTBOX_RETRY_BASE_SECONDS", "30")),
         db_pool_size=int(_env("DB_POOL_SIZE", "10")),
+        db_acquire_timeout=float(_env("DB_ACQUIRE_TIMEOUT", "5")),
+        db_command_timeout=float(_env("DB_COMMAND_TIMEOUT", "60")),
         debug=_env("DEBUG", "0").lower() in {"1", "true", "yes"},
         privacy_policy_version=_env("PRIVACY_POLICY_VERSION", "1"),
         retention_days=int(_env("RETENTION_DAYS", "365")),

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import logging
 import os
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -49,12 +50,44 @@ def close() -> None:
         _transport.close()
 
 
+# Set when this worker process begins a warm shutdown (SIGTERM): a drain stops after the batch in hand, so a stop
+# waits for at most one batch, and no row is left leased to a process that is going away.
+STOPPING = threading.Event()
+
+
+@dataclass
+class _Ledger:
+    """What became of a batch's rows: those not yet recorded in the database, and those the server accepted."""
+
+    unsettled: dict[int, dict]
+    accepted: dict[int, str]  # row id -> Message-ID of a message whose DATA the server accepted
+
+
+# Rows of batches cut short by a lost database connection (a restart, a failover), kept by this process so that its
+# next drain settles them at once instead of leaving them leased until their leases run out: a message the server
+# accepted is marked sent (never sent again), the others are given back to the queue.
+_cut_short: dict[int, tuple[dict, str | None]] = {}
+
+
+async def _settle_cut_short() -> None:
+    if not _cut_short:
+        return
+    for row_id, (_, message_id) in list(_cut_short.items()):
+        if message_id is not None:
+            await outbox.mark_sent(row_id, message_id)
+            del _cut_short[row_id]
+    await outbox.release([row for row, _ in _cut_short.values()])
+    _cut_short.clear()
+
+
 async def drain(limit_batches: int | None = None) -> dict[str, int]:
-    """Send every due outbox message, a leased batch at a time. Returns counts by outcome."""
+    """Send every due outbox message, a leased batch at a time, until none is due or the worker is stopping.
+    Returns counts by outcome."""
     settings = get_settings()
     counts = {"sent": 0, "retry": 0, "failed": 0}
     batches = 0
-    while limit_batches is None or batches < limit_batches:
+    await _settle_cut_short()
+    while (limit_batches is None or batches < limit_batches) and not STOPPING.is_set():
         leased_at = time.monotonic()
         rows = await outbox.claim(settings.outbox_batch_size)
         if not rows:
@@ -75,6 +108,17 @@ async def _send_batch(rows: list[dict], leased_at: float, settings, counts: dict
     sent but not marked: the one whose transaction had just completed.
     """
     held = {row["id"] for row in rows}
+    ledger = _Ledger({row["id"]: row for row in rows}, {})
+    try:
+        return await _send_leased(rows, held, ledger, leased_at, settings, counts)
+    finally:
+        for row_id, row in ledger.unsettled.items():  # empty unless the batch was cut short
+            _cut_short[row_id] = (row, ledger.accepted.get(row_id))
+
+
+async def _send_leased(
+    rows: list[dict], held: set[int], ledger: _Ledger, leased_at: float, settings, counts: dict[str, int]
+) -> bool:
     loaded = await notifications.load(rows)  # the batch's events and registrations, in two queries
     sending: _Transaction | None = None  # the oldest message handed to the sender thread and not yet settled
     finished = False
@@ -86,19 +130,21 @@ async def _send_batch(rows: list[dict], leased_at: float, settings, counts: dict
                 held = await outbox.renew(rows[sending.index if sending else index :])
             if row["id"] not in held:  # our lease ran out and another worker claimed the row: it is theirs now
                 log.warning("outbox %s: lease lost to another worker, leaving the row to it", row["id"])
+                ledger.unsettled.pop(row["id"], None)
                 continue
             try:
                 outgoing = await notifications.compose(row, settings, loaded=loaded)
             except Exception as exc:  # missing data or a bug must not block the queue: retry, then give up
                 log.exception("outbox %s: could not compose", row["id"])
                 status = await outbox.mark_retry(row["id"], row["attempts"], f"{type(exc).__name__}: {exc}")
+                ledger.unsettled.pop(row["id"], None)
                 counts["retry" if status == "pending" else "failed"] += 1
                 continue
             previous = sending
             sending = _start(
                 index, row, outgoing, Future() if previous is not None else None, settings.outbox_lease_seconds
             )
-            if previous is not None and not await _settle(previous, sending.gate, counts):
+            if previous is not None and not await _settle(previous, sending.gate, counts, ledger):
                 # The server is down: put the rest of the batch back with a backoff instead of trying each.
                 with contextlib.suppress(Exception):
                     await sending.outcome  # not sent: its gate stayed shut (or it could not connect either)
@@ -106,28 +152,34 @@ async def _send_batch(rows: list[dict], leased_at: float, settings, counts: dict
                 for rest in rows[previous.index + 1 :]:
                     if rest["id"] in held:
                         await outbox.mark_retry(rest["id"], rest["attempts"] - 1, previous.error)
+                        ledger.unsettled.pop(rest["id"], None)
                 finished = True
                 return False
         finished = True
     finally:
         if sending is not None:
             if finished:
-                await _settle(sending, None, counts)
-            else:  # an error on the way: hand nothing more over, and leave the rows to their leases
+                await _settle(sending, None, counts, ledger)
+            else:  # an error on the way: hand nothing more over; the next drain settles the rows (_cut_short)
                 if sending.gate is not None and not sending.gate.done():
                     sending.gate.set_result(False)
                 await asyncio.wait([sending.outcome])
+                if not sending.outcome.cancelled() and sending.outcome.exception() is None:
+                    ledger.accepted[sending.row["id"]] = sending.outgoing.message_id  # it went out before the error
     return True
 
 
-async def _settle(tx: _Transaction, gate: Future | None, counts: dict[str, int]) -> bool:
+async def _settle(tx: _Transaction, gate: Future | None, counts: dict[str, int], ledger: _Ledger) -> bool:
     """Wait for a transaction to complete and record how it ended, then open the next message's gate (if any).
     False if the SMTP server could not be reached (the gate then stays shut)."""
     try:
         result = await _outcome(tx, counts)
         if result == "sent":
+            ledger.accepted[tx.row["id"]] = tx.outgoing.message_id
             await outbox.mark_sent(tx.row["id"], tx.outgoing.message_id)
             counts["sent"] += 1
+        if result != "withheld":  # withheld: nothing went out and nothing was recorded
+            ledger.unsettled.pop(tx.row["id"], None)
     except BaseException:
         if gate is not None:
             gate.set_result(False)

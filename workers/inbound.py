@@ -19,7 +19,7 @@ import signal
 
 from aiosmtpd.smtp import SMTP
 
-from events_app.db.engine import DB
+from events_app.db.engine import DB, close_pool
 from events_app.services.meetings import meeting_rsvp
 
 log = logging.getLogger("workers.inbound")
@@ -43,6 +43,9 @@ class ReplyHandler:
         return "250 2.0.0 OK"
 
 
+STOP_SECONDS = 3
+
+
 async def serve(host: str, port: int) -> None:
     await DB.start_connection_pool(min_size=1, max_size=4)
     loop = asyncio.get_running_loop()
@@ -58,9 +61,14 @@ async def serve(host: str, port: int) -> None:
     try:
         await stop.wait()
     finally:
+        # A stop never waits on a client: sessions still open get a few seconds (a sender retries what it did not
+        # finish), then the pool closes, its connections terminated if one is stuck on a database that went away.
         server.close()
-        await server.wait_closed()
-        await DB.close_connection_pool()
+        try:
+            await asyncio.wait_for(server.wait_closed(), STOP_SECONDS)
+        except TimeoutError:
+            log.warning("inbound: sessions still open at stop; closing them")
+        await close_pool(STOP_SECONDS)
 
 
 def main() -> None:

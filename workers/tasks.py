@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from celery.signals import worker_process_shutdown
+from celery.signals import worker_process_shutdown, worker_shutting_down
 
 from events_app.jobs import APPLY_RETENTION, DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
 from events_app.services.agenda import calendar_updates
@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 @worker_process_shutdown.connect
 def _close_transport(**_):
     delivery.close()
+
+
+@worker_shutting_down.connect
+def _stop_draining(**_):
+    delivery.STOPPING.set()
 
 
 @app.task(name=DISPATCH_OUTBOX, ignore_result=True)

@@ -5,15 +5,93 @@ The API opens a pool in its lifespan; workers and scripts use one connection per
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from piccolo.engine.postgres import PostgresEngine
+import asyncpg
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from events_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+class Pool(asyncpg.Pool):
+    """asyncpg's pool whose acquire never waits without end: a request that cannot get a connection within
+    DB_ACQUIRE_TIMEOUT gets a TimeoutError (answered 503 with Retry-After), so a pool that cannot refill (database
+    down, every connection busy) makes requests fail fast instead of piling up behind it."""
+
+    acquire_timeout: float = 5.0
+
+    def acquire(self, *, timeout: float | None = None):
+        return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+
+class Transaction(PostgresTransaction):
+    """Piccolo's transaction, safe when the connection dies under it (a database restart, a failover, a cut network).
+
+    Piccolo releases the connection only after the COMMIT or ROLLBACK succeeded, and never when BEGIN fails: each
+    of those raising on a closed connection kept a pool slot forever, until the pool had none left. Here the
+    connection always goes back, whatever happened; one whose COMMIT, ROLLBACK or BEGIN failed is closed first
+    (asyncpg then opens a fresh one on the next acquire), never reused in an unknown state. A failed ROLLBACK after
+    an error does not hide that error.
+    """
+
+    async def __aenter__(self) -> PostgresTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        try:
+            self.transaction = self.connection.transaction()
+            await self.begin()
+        except BaseException:
+            await self._give_back(broken=True)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        broken = False
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    try:
+                        await self.rollback()
+                    except Exception as exc:  # the connection is gone: the server rolled back already
+                        broken = True
+                        log.warning("rollback failed (%s); the connection is discarded", type(exc).__name__)
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        except BaseException:
+            broken = True  # COMMIT failed or was cancelled: its outcome is unknown, the connection is not reused
+            raise
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self._give_back(broken)
+        return exception is None
+
+    async def _give_back(self, broken: bool) -> None:
+        connection = self.connection
+        if broken:
+            # asyncpg hands a pooled connection back by itself when it sees it closed; one left in an unknown
+            # state (a statement cut short, a cancelled COMMIT) is closed here so that it is not reused.
+            with contextlib.suppress(asyncpg.InterfaceError):  # already handed back
+                if not connection.is_closed():
+                    connection.terminate()
+        if self.engine.pool:
+            await self.engine.pool.release(connection)  # a no-op if already handed back; closed ones are replaced
+        else:
+            with contextlib.suppress(asyncpg.InterfaceError):
+                if not connection.is_closed():
+                    await connection.close()
 
 
 class Engine(PostgresEngine):
@@ -32,8 +110,32 @@ class Engine(PostgresEngine):
         return connection
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
-        """Every pool gets the JSON codecs and the cheap reset, whoever opens it (API, workers, tests, benchmarks)."""
-        await super().start_connection_pool(**{**POOL_OPTIONS, **kwargs})
+        """Every pool gets the JSON codecs, the cheap reset, an acquire timeout and a statement timeout, whoever
+        opens it (API, workers, tests, benchmarks)."""
+        if self.pool:
+            return
+        settings = get_settings()
+        config = {
+            # asyncpg.create_pool's defaults, which Pool itself does not have
+            "min_size": 10,
+            "max_size": 10,
+            "max_queries": 50000,
+            "max_inactive_connection_lifetime": 300.0,
+            "loop": None,
+            "connection_class": asyncpg.Connection,
+            "record_class": asyncpg.Record,
+            **self.config,
+            "command_timeout": settings.db_command_timeout,
+            **POOL_OPTIONS,
+            **kwargs,
+        }
+        pool = Pool(**config)
+        pool.acquire_timeout = settings.db_acquire_timeout
+        await pool
+        self.pool = pool
+
+    def transaction(self, allow_nested: bool = True) -> Transaction:
+        return Transaction(engine=self, allow_nested=allow_nested)
 
 
 DB = Engine(config={"dsn": get_settings().database_url}, log_queries=False)
@@ -70,6 +172,18 @@ async def keep_session(connection) -> None:
 POOL_OPTIONS: dict[str, Any] = {"reset": keep_session, "init": set_codecs}
 
 
+async def close_pool(wait_seconds: float = 5) -> None:
+    """Close the pool, waiting at most `wait_seconds` for connections in use; then they are terminated."""
+    if DB.pool is None:
+        return
+    pool, DB.pool = DB.pool, None
+    try:
+        await asyncio.wait_for(pool.close(), wait_seconds)
+    except Exception as exc:
+        log.warning("closing the database pool: %s; terminating its connections", type(exc).__name__)
+        pool.terminate()
+
+
 @asynccontextmanager
 async def pool(max_size: int | None = None) -> AsyncIterator[None]:
     size = max_size or get_settings().db_pool_size
@@ -77,4 +191,4 @@ async def pool(max_size: int | None = None) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await DB.close_connection_pool()
+        await close_pool()

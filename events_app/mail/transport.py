@@ -21,6 +21,13 @@ class Withheld(Exception):
     """Not sent: the check made once the server had accepted the envelope said no; the transaction was reset."""
 
 
+def smtp_answer(code: int, reason: bytes | str) -> str:
+    """An SMTP server's answer as the delivery log shows it: `550 5.1.1 <x@y>: Recipient address rejected`, plain
+    text (servers send bytes, possibly not UTF-8, possibly over several lines)."""
+    text = reason.decode("utf-8", errors="replace") if isinstance(reason, bytes) else str(reason)
+    return f"{code} {' '.join(text.split())}".strip()
+
+
 class _ReadyBeforeData:
     """smtplib's own sendmail(), asking `ready()` (when set) between the accepted envelope and DATA."""
 
@@ -104,7 +111,7 @@ class SmtpTransport:
                     self.connection.ready = None
                 if refused:
                     code, reason = refused[recipient]
-                    raise (PermanentFailure if code >= 500 else TemporaryFailure)(f"{code} {reason!r}")
+                    raise (PermanentFailure if code >= 500 else TemporaryFailure)(smtp_answer(code, reason))
                 return
             except Withheld:
                 self._reset()
@@ -115,13 +122,12 @@ class SmtpTransport:
                     raise TemporaryFailure(f"server disconnected: {exc}") from exc
             except smtplib.SMTPResponseException as exc:
                 self._reset()
-                error = exc.smtp_error
-                text = f"{exc.smtp_code} {error.decode(errors='replace') if isinstance(error, bytes) else error}"
+                text = smtp_answer(exc.smtp_code, exc.smtp_error)
                 raise (PermanentFailure if exc.smtp_code >= 500 else TemporaryFailure)(text) from exc
             except smtplib.SMTPRecipientsRefused as exc:
                 self._reset()
                 code, reason = next(iter(exc.recipients.values()))
-                raise (PermanentFailure if code >= 500 else TemporaryFailure)(f"{code} {reason!r}") from exc
+                raise (PermanentFailure if code >= 500 else TemporaryFailure)(smtp_answer(code, reason)) from exc
             except (TimeoutError, OSError, smtplib.SMTPException) as exc:
                 self.close()
                 raise TemporaryFailure(f"cannot reach the SMTP server: {exc}") from exc

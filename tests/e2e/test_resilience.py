@@ -10,6 +10,7 @@ servers the rest of the suite uses are never touched.
 
 from __future__ import annotations
 
+import email.utils
 import importlib.util
 import os
 import shutil
@@ -302,3 +303,185 @@ def test_redis_restart_registrations_go_on_and_mail_waits_for_the_broker(private
     assert {email: len(read_mail(maildir, email)) for email in load.registered} == {
         email: 1 for email in load.registered
     }
+
+
+# --------------------------------------------------------------------------- repeated restarts
+
+
+def count_mail_by_recipient(maildir: Path, prefix: str) -> dict[str, int]:
+    """Messages per recipient whose address starts with `prefix`, reading only each file's headers."""
+    counts: dict[str, int] = {}
+    new = maildir / "new"
+    if not new.exists():
+        return counts
+    for path in new.iterdir():
+        with path.open("rb") as f:
+            for line in f:
+                if line in (b"\r\n", b"\n"):
+                    break
+                if line.lower().startswith(b"to:"):
+                    _, address = email.utils.parseaddr(line[3:].decode(errors="replace").strip())
+                    if address.startswith(prefix):
+                        counts[address] = counts.get(address, 0) + 1
+                    break
+    return counts
+
+
+def wait_for_all_mail(maildir: Path, expected: set[str], prefix: str, timeout: float = 60) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    counts = count_mail_by_recipient(maildir, prefix)
+    while time.monotonic() < deadline and not expected <= set(counts):
+        time.sleep(0.5)
+        counts = count_mail_by_recipient(maildir, prefix)
+    return {email: n for email, n in counts.items() if email in expected}
+
+
+def outbox_rows_by_recipient(env: dict) -> dict[str, int]:
+    code = (
+        "import asyncio, json\nfrom events_app.db import sql\n"
+        'rows = asyncio.run(sql.fetch("SELECT recipient, count(*) AS n FROM outbox_message'
+        " WHERE recipient LIKE 'load-%' GROUP BY recipient\"))\n"
+        "print(json.dumps({r['recipient']: r['n'] for r in rows}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    import json
+
+    return json.loads(out)
+
+
+def outbox_states(env: dict) -> list:
+    code = (
+        "import asyncio\nfrom events_app.db import sql\n"
+        'rows = asyncio.run(sql.fetch("SELECT status, attempts, left(last_error, 120) AS e, count(*) AS n'
+        ' FROM outbox_message GROUP BY 1, 2, 3"))\nprint([tuple(r) for r in rows])'
+    )
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True).stdout
+
+
+def stop_within(proc: subprocess.Popen, seconds: float) -> float:
+    """SIGTERM, then the seconds the process took to exit (it is killed, and the test fails, past `seconds`)."""
+    started = time.monotonic()
+    proc.terminate()
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"{proc.args[:6]} did not stop within {seconds} s of SIGTERM") from None
+    return time.monotonic() - started
+
+
+def start_beat_process(env: dict, run_dir: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.celery_app",
+            "beat",
+            "--loglevel=INFO",
+            "--schedule",
+            str(run_dir / "beat-schedule"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=open(run_dir / "beat.log", "ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+RESTARTS = 10
+
+
+def test_ten_postgres_restarts_with_registrations_in_flight_the_api_heals_after_each(
+    private_servers, maildir, tmp_path
+):
+    """The pool never wedges: after each of ten restarts, with ~30 registrations in flight, the same API process
+    answers 201 again within seconds; in the end registrations, outbox rows and mails agree one to one, and SIGTERM
+    stops the API, the worker and beat within their timeouts."""
+    children, base = private_servers
+    database_url = launcher.start_postgres(children, base / "pgdata", base / "logs", durable=True)
+    postgres = Restartable(children, "postgres")
+    env = {**os.environ, "DATABASE_URL": database_url, "OUTBOX_SWEEP_SECONDS": "2"}
+    event_id = prepare_database(env)
+    api, url = start_api(env, tmp_path / "api.log")
+    worker = start_worker(tmp_path / "worker.log", "pg-restarts", env=env)
+    beat = start_beat_process(env, tmp_path)
+    recovery: list[float] = []
+    try:
+        with Load(url, event_id, threads=30) as load:
+            load.wait_for("before", 201, 30)
+            for n in range(RESTARTS):
+                postgres.stop()
+                load.phase = f"down {n}"
+                postgres.start(base / "logs" / f"postgres-{n}.log")
+                restarted = time.monotonic()
+                load.phase = f"after {n}"
+                load.wait_for(f"after {n}", 201, 1, timeout=20)
+                recovery.append(time.monotonic() - restarted)
+                load.wait_for(f"after {n}", 201, 30, timeout=20)  # steady again, not one lucky request
+        load.retry_pending()
+        assert api.poll() is None and worker.poll() is None  # the same processes served throughout
+        print(f"\nfirst 201 after each PostgreSQL restart (s): {' '.join(f'{s:.2f}' for s in recovery)}")
+        mails = wait_for_all_mail(maildir, set(load.registered), "load-", timeout=90)
+    finally:
+        stopped = {"api": stop_within(api, 12), "worker": stop_within(worker, 15), "beat": stop_within(beat, 10)}
+    print(f"stopped after SIGTERM (s): {stopped}")
+
+    statuses = {s for _, s, _, _ in load.answers}
+    assert statuses <= {201, 503}, (load.summary(), (tmp_path / "api.log").read_text()[-6000:])
+    assert max(recovery) < 10, recovery
+    stored = registrations_by_email(env)
+    assert set(stored) == set(load.registered) and set(stored.values()) == {1}
+    assert outbox_rows_by_recipient(env) == {email: 1 for email in load.registered}
+    missing = set(load.registered) - set(mails)
+    twice = {email: n for email, n in mails.items() if n > 1}
+    assert (missing, twice) == (set(), {}), (outbox_states(env), (tmp_path / "worker.log").read_text()[-4000:])
+
+
+def test_ten_redis_restarts_registrations_go_on_and_every_mail_arrives_once(private_servers, maildir, tmp_path):
+    children, base = private_servers
+    redis_url = launcher.start_redis(children, base / "redis", base / "logs")
+    redis = Restartable(children, "redis")
+    name = f"events_redis_restarts_{uuid.uuid4().hex[:8]}"
+    server = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import asyncio, asyncpg\nasync def m():\n"
+            f"    c = await asyncpg.connect('{server}/postgres')\n"
+            f"    await c.execute('CREATE DATABASE \"{name}\"')\n    await c.close()\nasyncio.run(m())",
+        ],
+        check=True,
+        cwd=ROOT,
+    )
+    env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": f"{server}/{name}", "OUTBOX_SWEEP_SECONDS": "2"}
+    event_id = prepare_database(env)
+    api, url = start_api(env, tmp_path / "api.log")
+    worker = start_worker(tmp_path / "worker.log", "redis-restarts", env=env)
+    beat = start_beat_process(env, tmp_path)
+    try:
+        with Load(url, event_id, threads=8) as load:
+            load.wait_for("before", 201, 10)
+            for n in range(RESTARTS):
+                redis.stop()
+                load.phase = f"down {n}"
+                load.wait_for(f"down {n}", 201, 3, timeout=20)  # registrations go on without the broker
+                redis.start(base / "logs" / f"redis-{n}.log")
+                load.phase = f"after {n}"
+                load.wait_for(f"after {n}", 201, 3, timeout=20)
+        load.retry_pending()
+        assert api.poll() is None and worker.poll() is None and beat.poll() is None
+        mails = wait_for_all_mail(maildir, set(load.registered), "load-", timeout=90)
+    finally:
+        stopped = {"api": stop_within(api, 12), "worker": stop_within(worker, 15), "beat": stop_within(beat, 10)}
+    print(f"\nstopped after SIGTERM (s): {stopped}")
+
+    assert {s for _, s, _, _ in load.answers} == {201}, load.summary()
+    stored = registrations_by_email(env)
+    assert set(stored) == set(load.registered) and set(stored.values()) == {1}
+    assert mails == {email: 1 for email in load.registered}, "every registration mailed exactly once"

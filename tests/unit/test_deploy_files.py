@@ -21,6 +21,8 @@ UVICORN = [
     "events_app.web.app:create_app",
     "--factory",
     "--no-proxy-headers",
+    "--timeout-graceful-shutdown",
+    "8",
     "--host",
     "0.0.0.0",
     "--port",

@@ -79,6 +79,14 @@ async def renew(rows: list[dict]) -> set[int]:
     return {r["id"] for r in renewed}
 
 
+async def release(rows: list[dict]) -> None:
+    """Give back claimed rows this worker did not send (its batch was cut short by a lost database connection): due
+    again at once, the attempt not counted. Only rows it still holds are touched (see renew)."""
+    if not rows:
+        return
+    await Q.release_leases(ids=[r["id"] for r in rows], attempts=[r["attempts"] for r in rows])
+
+
 async def mark_sent(message_id: int, header_id: str) -> None:
     await Q.mark_message_sent(message_id=message_id, header_id=header_id)
 

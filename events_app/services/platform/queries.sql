@@ -43,6 +43,14 @@ FROM unnest(:ids::int[], :attempts::int[]) AS held(id, attempts)
 WHERE o.id = held.id AND o.attempts = held.attempts AND o.status = 'sending'
 RETURNING o.id;
 
+-- name: release_leases(ids, attempts)!
+-- Give back claimed rows this worker did not send: pending and due at once, the attempt not counted; only rows
+-- still held (sending, with the attempt number our claim gave them) are touched.
+UPDATE outbox_message AS o SET status = 'pending', lease_until = NULL, attempts = o.attempts - 1,
+       next_attempt_at = now()
+FROM unnest(:ids::int[], :attempts::int[]) AS held(id, attempts)
+WHERE o.id = held.id AND o.attempts = held.attempts AND o.status = 'sending';
+
 -- name: mark_message_sent(message_id, header_id)!
 -- A message went out: sent, its lease released, its Message-ID kept.
 UPDATE outbox_message SET status = 'sent', sent_at = now(), lease_until = NULL, message_id = :header_id,

@@ -1,0 +1,89 @@
+"""A connection that dies under a transaction (a database restart, a failover, a killed backend) goes back to the
+pool as a closed connection, which asyncpg replaces on the next acquire; acquiring never waits without end.
+
+Each test uses a pool of one connection of its own, so a slot that never came back shows as the next acquire timing
+out. The backend is killed with pg_terminate_backend from the suite's pool, as a restart would kill it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from events_app.db import sql
+from events_app.db.engine import DB, Engine
+
+
+@pytest.fixture
+async def one_connection_engine(db_pool):
+    engine = Engine(config=dict(DB.config))
+    await engine.start_connection_pool(min_size=1, max_size=1)
+    engine.pool.acquire_timeout = 2
+    yield engine
+    try:
+        await asyncio.wait_for(engine.pool.close(), 5)  # a leaked slot would make close() wait forever
+    except TimeoutError:
+        engine.pool.terminate()
+        raise AssertionError("a connection was never given back to the pool") from None
+    finally:
+        engine.pool = None
+
+
+async def kill_backend_of(transaction) -> None:
+    pid = await transaction.connection.fetchval("SELECT pg_backend_pid()")
+    await sql.execute("SELECT pg_terminate_backend($1)", pid)
+    for _ in range(50):  # the termination reaches the client asynchronously
+        try:
+            await transaction.connection.fetchval("SELECT 1")
+        except Exception:  # gone, handed back by asyncpg, or its protocol left mid-operation (InternalClientError)
+            return
+        await asyncio.sleep(0.02)
+
+
+async def serves(engine) -> bool:
+    async with engine.transaction() as transaction:
+        return await transaction.connection.fetchval("SELECT 1") == 1
+
+
+@pytest.mark.parametrize("ending", ["an error inside the block", "a normal end (COMMIT fails)"])
+async def test_a_transaction_whose_connection_dies_gives_its_slot_back(one_connection_engine, ending):
+    engine = one_connection_engine
+
+    for _ in range(3):  # the same single slot, three times over: nothing leaks
+        with pytest.raises(Exception) as raised:
+            async with engine.transaction() as transaction:
+                await kill_backend_of(transaction)
+                if ending.startswith("an error"):
+                    raise RuntimeError("the request failed while the database went away")
+        if ending.startswith("an error"):  # a failed ROLLBACK on the dead connection does not hide the real error
+            assert isinstance(raised.value, RuntimeError)
+
+        assert await serves(engine)
+    assert engine.current_transaction.get() is None
+
+
+async def test_begin_on_a_dead_connection_gives_the_slot_back(one_connection_engine):
+    engine = one_connection_engine
+    async with engine.pool.acquire() as connection:
+        pid = await connection.fetchval("SELECT pg_backend_pid()")
+    await sql.execute("SELECT pg_terminate_backend($1)", pid)
+    await asyncio.sleep(0.2)
+
+    try:
+        await serves(engine)  # BEGIN may fail on the connection killed while idle, or it was already replaced
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError):
+        pass
+
+    assert await serves(engine)
+
+
+async def test_acquiring_a_busy_pool_times_out_instead_of_waiting_forever(one_connection_engine):
+    engine = one_connection_engine
+    engine.pool.acquire_timeout = 0.3
+
+    async with engine.transaction():
+        with pytest.raises(TimeoutError):  # a request gets 503 + Retry-After from this, instead of hanging
+            await engine.pool.acquire()
+
+    assert await serves(engine)
