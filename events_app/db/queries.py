@@ -20,6 +20,7 @@ keyword arguments only, and a missing or unknown parameter is a TypeError at the
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,12 @@ _ROWS = {
     SQLOperationType.INSERT_UPDATE_DELETE: "execute",
     SQLOperationType.SCRIPT: "execute",
 }
+
+
+def json_value(value: Any) -> Any:
+    """A json/jsonb column's value. The pool's codec decodes JSON; a value stored as JSON text inside the column
+    (rows the ORM wrote before every write went through named queries) is decoded once more here, the one place."""
+    return json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
 
 
 def _typed(row_type: type) -> Callable[[Any], Any]:

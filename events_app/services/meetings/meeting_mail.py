@@ -7,7 +7,6 @@ state under its own SEQUENCE, and a later change always carries a higher one.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -26,8 +25,7 @@ Q = queries.load(__file__, rows=ROWS)
 
 
 def _payload(row: dict) -> dict:
-    value = row.get("payload") or {}
-    return json.loads(value) if isinstance(value, str) else value
+    return queries.json_value(row.get("payload")) or {}
 
 
 async def _reply_token(invitee, secret_key: str) -> str:

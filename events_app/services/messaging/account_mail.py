@@ -8,8 +8,6 @@ opened.
 
 from __future__ import annotations
 
-import json
-
 from events_app.db import queries
 from events_app.domain.security import password_reset_token
 from events_app.mail.compose import PasswordResetMail
@@ -21,8 +19,7 @@ ACCOUNT_KINDS = frozenset({"password_reset"})
 
 async def load(row: dict, settings: Settings) -> PasswordResetMail:
     """What one account message shows: the account's name and the reset link (live or the plain form)."""
-    payload = row.get("payload") or {}
-    payload = json.loads(payload) if isinstance(payload, str) else payload
+    payload = queries.json_value(row.get("payload")) or {}
     reset = await Q.password_reset_for_mail(reset_id=payload["reset_id"])
     if reset is None:  # replaced by a newer request: that one's message carries the live link
         nonce, name = "", ""

@@ -8,7 +8,6 @@ unsubscribed from announcements are left out; every announcement carries List-Un
 from __future__ import annotations
 
 import hmac
-import json
 from typing import Any
 
 from events_app.db import queries
@@ -96,7 +95,7 @@ async def get(account: CurrentAccount, event_id: int, announcement_id: int) -> d
     if row is None:
         raise NotFound("announcement")
     out = dict(row)
-    out["audience"] = json.loads(out["audience"]) if isinstance(out["audience"], str) else out["audience"]
+    out["audience"] = queries.json_value(out["audience"])
     return out
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -47,8 +46,7 @@ def event_item(event: dict, settings: Settings, sequence: int, extra_description
 
 
 def _payload(row: dict) -> dict:
-    value = row.get("payload") or {}
-    return json.loads(value) if isinstance(value, str) else value
+    return queries.json_value(row.get("payload")) or {}
 
 
 async def _session(session_id: int, event: dict, language: str = "en") -> mail_compose.SessionMail:

@@ -6,7 +6,6 @@ runs twice writes nothing the second time.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 
 from events_app.db import queries
@@ -28,9 +27,7 @@ async def send_due(now: datetime | None = None) -> int:
     written = 0
     events = await Q.events_due_for_reminders(now=now, horizon_end=now + HORIZON)
     for event in events:
-        hours = (
-            json.loads(event["reminder_hours"]) if isinstance(event["reminder_hours"], str) else event["reminder_hours"]
-        )
+        hours = queries.json_value(event["reminder_hours"])
         for h in due_hours(event["starts_at"], hours or [], now):
             async with DB.transaction():
                 for person in await Q.confirmed_recipients(event_id=event["id"]):

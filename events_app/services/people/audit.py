@@ -115,7 +115,6 @@ async def entries(
     for r in rows:
         item = dict(r)
         for key in ("before", "after"):
-            if isinstance(item[key], str):
-                item[key] = json.loads(item[key])
+            item[key] = queries.json_value(item[key])
         out.append(item)
     return out

@@ -38,7 +38,7 @@ def _anonymous_email() -> str:
 
 def _json(value):
     """A JSON column's value; text for a value the ORM wrote as JSON text."""
-    return json.loads(value) if isinstance(value, str) else value
+    return queries.json_value(value)
 
 
 async def find_person(account: CurrentAccount, email: str) -> dict:
