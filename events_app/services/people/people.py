@@ -13,7 +13,7 @@ Merge policy of the person upsert (the only one; every way a person is named by 
   display_name) and never overwrites what the person themselves gave. Insert if missing, never update.
 - A concurrent insert of the same address makes one statement see neither row; callers ask again.
 The SQL is link_or_create_person (one person) and link_or_create_people (a batch) in people/queries.sql; the
-registration statement embeds the CTEs of link_or_create_person (person_ctes gives them) so that registering stays
+registration statement embeds the CTEs of link_or_create_person so that registering stays
 one statement, and tests/unit/db/test_shared_sql_rules.py keeps every copy identical. Changing a person's own data
 is a different use case (person_access: with a fresh emailed link), and so are the anonymous copies
 erasure/retention insert (privacy).
@@ -68,19 +68,8 @@ async def require_visible_person(account: CurrentAccount, person_id: int) -> Non
 # The person upsert (link_or_create_person in queries.sql): the person with this address, inserted when there is
 # none; an existing person is never changed (their name, organization, language and time zone are theirs). In one
 # statement the inserted row and the existing one cannot both be returned; a concurrent insert of the same address
-# (committed after this statement's snapshot) returns nothing, and the caller asks again.
-def person_ctes(email: str, name: str, organization: str, language: str, timezone: str) -> str:
-    """CTEs `created` (the inserted person, if the address was new) and `who` (id, email: the person with this
-    address, inserted or existing), for WITH, as link_or_create_person has them, for a statement not yet in a
-    queries.sql. Arguments are SQL parameters written in code, never input."""
-    return f"""created AS (
-        INSERT INTO person (email, name, organization, language, timezone, created_at)
-        VALUES ({email}, {name}, {organization}, {language}, {timezone}, now())
-        ON CONFLICT (email) DO NOTHING RETURNING id, email),
-    who AS (SELECT id, email FROM created
-            UNION ALL SELECT id, email FROM person WHERE email = {email} AND NOT EXISTS (SELECT 1 FROM created))"""
-
-
+# (committed after this statement's snapshot) returns nothing, and the caller asks again. The registration
+# statement embeds the same CTEs; tests/unit/db/test_shared_sql_rules.py keeps the copies one text.
 async def link_or_create_person(
     email: str,
     *,

@@ -24,7 +24,7 @@ def cancelled_before(event: str, person: str) -> str:
     """SQL condition: the person was sent a CANCEL for the event before (a cancelled or rejected registration).
     `event` and `person` are SQL expressions written in code (column names, parameters), never input."""
     return (
-        f"EXISTS (SELECT 1 FROM registration o WHERE o.event = {event} AND o.person = {person}"
+        f"EXISTS (SELECT 1 FROM registration o WHERE o.event = {event} AND o.person = {person}"  # noqa: S608 (aliases written in code, never input)
         " AND o.status IN ('cancelled', 'rejected'))"
     )
 

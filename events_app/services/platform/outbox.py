@@ -17,12 +17,6 @@ from events_app.settings import get_settings
 
 Q = queries.load(__file__)
 MAX_ATTEMPTS = 8
-# The columns of a new message, and the values every new message starts with (status .. message_id), as
-# enqueue_message in platform/queries.sql writes them, for statements that write messages as part of a larger
-# change (a registration's first message).
-COLUMNS = """(kind, event, registration, recipient, language, payload, calendar_method, calendar_sequence, status,
-              attempts, next_attempt_at, last_error, message_id, dedupe_key, created_at)"""
-NEW_ROW_DEFAULTS = "'pending', 0, now(), '', ''"
 
 
 async def enqueue(

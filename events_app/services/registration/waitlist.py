@@ -18,7 +18,7 @@ def position(alias: str) -> str:
     """SQL: the waiting-list position of registration `alias` (a row with status, category and waitlist_seq),
     NULL unless it is waitlisted. `alias` is a table alias written in code, never input."""
     return (
-        f"CASE WHEN {alias}.status = 'waitlisted' THEN 1 + ("
+        f"CASE WHEN {alias}.status = 'waitlisted' THEN 1 + ("  # noqa: S608 (aliases written in code, never input)
         f"SELECT count(*) FROM registration w WHERE w.category = {alias}.category AND w.status = 'waitlisted'"
         f" AND w.waitlist_seq < {alias}.waitlist_seq) END"
     )

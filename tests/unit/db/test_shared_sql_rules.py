@@ -195,17 +195,6 @@ def test_the_upsert_inserts_if_missing_and_never_updates():
     assert "ON CONFLICT (email) DO NOTHING RETURNING id, email" in batch and "DO UPDATE" not in batch
 
 
-def test_the_python_copy_of_the_upsert_matches_the_named_query():
-    """person_ctes serves statements not yet moved to a queries.sql; while it exists, it is the same text."""
-    from events_app.services.people import people
-
-    if not hasattr(people, "person_ctes"):
-        pytest.skip("every statement embedding the upsert has moved to a queries.sql")
-    python_copy = normalized("WITH " + people.person_ctes(":email", ":name", ":organization", ":language", ":tz"))
-
-    assert _upsert_ctes(python_copy) == CANONICAL_UPSERT
-
-
 def test_every_insert_into_person_is_the_upsert_or_listed():
     upserts, problems = [], {}
     for key, sql in ALL.items():
