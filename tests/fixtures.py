@@ -156,7 +156,9 @@ def maildir(tmp_path_factory) -> Iterator[Path]:
     stop(proc)
 
 
-def start_worker(log_path: Path, name: str = "w1", env: dict | None = None) -> subprocess.Popen:
+def start_worker(
+    log_path: Path, name: str = "w1", env: dict | None = None, pool: tuple[str, ...] = ("--pool=solo",)
+) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -165,7 +167,7 @@ def start_worker(log_path: Path, name: str = "w1", env: dict | None = None) -> s
             "-A",
             "workers.celery_app",
             "worker",
-            "--pool=solo",
+            *pool,
             "--loglevel=INFO",
             "--without-mingle",
             "--without-gossip",

@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 import functools
 import logging
+import multiprocessing
 import os
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,9 +50,11 @@ def close() -> None:
         _transport.close()
 
 
-# Set when this worker process begins a warm shutdown (SIGTERM): a drain stops after the batch in hand, so a stop
-# waits for at most one batch, and no row is left leased to a process that is going away.
-STOPPING = threading.Event()
+# Set when the worker begins a warm shutdown (SIGTERM): a drain finishes the message in the SMTP server's hands,
+# gives the rest of its batch back to the queue and stops, so a stop waits for one message, and no row is left
+# leased to a process that is going away. A process-shared event, created before the prefork pool forks its
+# children: the main process receives the signal, the children running the drains see it.
+STOPPING = multiprocessing.get_context("fork").Event()
 
 
 @dataclass
@@ -124,6 +126,12 @@ async def _send_leased(
     finished = False
     try:
         for index, row in enumerate(rows):
+            if STOPPING.is_set():
+                unsent = [r for r in rows[index:] if r["id"] in held]
+                await outbox.release(unsent)
+                for r in unsent:
+                    ledger.unsettled.pop(r["id"], None)
+                break
             if time.monotonic() - leased_at > settings.outbox_lease_seconds / 2:
                 # A slow batch renews its lease before half of it is gone, so no other worker takes these rows.
                 leased_at = time.monotonic()

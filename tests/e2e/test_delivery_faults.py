@@ -203,6 +203,50 @@ async def test_worker_killed_mid_batch_loses_nothing_and_resends_at_most_the_mes
     assert {r["recipient"]: r["message_id"] for r in rows} == delivered_ids
 
 
+# --------------------------------------------------------------------------- a warm stop in the middle of a drain
+
+
+async def test_sigterm_mid_drain_stops_a_prefork_worker_at_once_and_hands_the_rest_back(
+    client, organizer, smtp_server, tmp_path
+):
+    """The production worker runs a prefork pool: the drain runs in a child, the signal reaches the main process.
+    The child finishes the message in the server's hands, gives the rest of its batch back and the worker exits
+    within seconds; another worker sends the rest, and nothing arrives twice."""
+    sink, smtp_url = smtp_server(delay=0.15)
+    event = await published_event(client, organizer)
+    emails = recipients("stopped", 40)  # 40 x 0.15 s: 6 s of sending in one batch
+    await register_all(client, event["id"], emails)
+    env = {"SMTP_URL": smtp_url, "OUTBOX_SWEEP_SECONDS": "1"}
+    first = start_worker(tmp_path / "first.log", "prefork", env, pool=("--pool=prefork", "--concurrency=2"))
+    second = None
+    try:
+        await eventually(lambda: len(sink.delivered) >= 5, "the prefork worker to deliver some messages")
+        started = time.monotonic()
+        first.send_signal(signal.SIGTERM)
+        first.wait(15)
+        stopped_after = time.monotonic() - started
+        delivered_at_stop = len(sink.delivered)
+        leased = await sql.fetchval("SELECT count(*) FROM outbox_message WHERE status = 'sending'")
+        assert delivered_at_stop < len(emails), "the stop came after the whole batch; nothing to test"
+
+        second = start_worker(tmp_path / "second.log", "second", env)
+        beat = start_beat(tmp_path, env)
+        try:
+            await eventually(lambda: set(sink.counts()) >= set(emails), "every recipient's message")
+            await eventually(outbox_settled, "the outbox to settle")
+        finally:
+            stop(beat)
+    finally:
+        for proc in (second, first):
+            if proc is not None:
+                stop(proc)
+    print(f"\nprefork worker stopped {stopped_after:.2f} s after SIGTERM, {delivered_at_stop} of 40 sent")
+
+    assert stopped_after < 5, (tmp_path / "first.log").read_text()[-3000:]
+    assert leased == 0, "rows were left leased to a worker that stopped"
+    assert sink.counts() == {address: 1 for address in emails}
+
+
 # --------------------------------------------------------------------------- Redis down while delegates register
 
 
