@@ -117,6 +117,7 @@ class Schedule:
     base_url: str = ""
     timeslot_duration: str = ""
     tz_given: bool = True  # False: the file names no zone (its times were read in the event's)
+    days: list[date] = field(default_factory=list)  # the file's own days (empty: every day from start to end)
 
 
 class ScheduleFormatError(Exception):
@@ -169,12 +170,13 @@ def day_window(day: date, zone: ZoneInfo, day_change: time | None) -> tuple[date
 
 
 def days_of(schedule: Schedule) -> list[tuple[date, list[ScheduleSession]]]:
-    """Every day from the conference's first to its last (and any day a session starts outside them), each
+    """The file's days, or every day from the conference's first to its last (and any day a session starts outside
+    them), each
     with the sessions that belong to it (conference_day). A session past midnight stays on its day."""
     zone = ZoneInfo(schedule.tzid)
-    by_day: dict[date, list[ScheduleSession]] = {}
+    by_day: dict[date, list[ScheduleSession]] = {day: [] for day in schedule.days}
     day = schedule.start
-    while day <= schedule.end:
+    while day <= schedule.end and not schedule.days:
         by_day[day] = []
         day += timedelta(days=1)
     for session in sorted(schedule.sessions, key=lambda s: (s.starts_at, s.room, s.guid)):
@@ -456,7 +458,7 @@ def _xml_event(parent: etree._Element, s: ScheduleSession, plan: _Plan, zone: Zo
     for link in s.links:
         etree.SubElement(links, "link", href=link.url, **({"type": link.type} if link.type else {})).text = link.title
     if s.online_url and s.online_url not in {x.url for x in s.links}:
-        etree.SubElement(links, "link", href=s.online_url).text = "Online"
+        etree.SubElement(links, "link", href=s.online_url, type="web").text = "Online"
     attachments = etree.SubElement(event, "attachments")
     for link in s.attachments:
         attributes = {"href": link.url, **({"type": link.type} if link.type else {})}
@@ -900,7 +902,21 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
         base_url=(conference.findtext("base_url") or "").strip(),
         timeslot_duration=(conference.findtext("timeslot_duration") or "").strip(),
         tz_given=tz_given,
+        days=_day_dates([d.get("date") for d in root.iter("day")]),
     )
+
+
+def _day_dates(values: list[Any]) -> list[date]:
+    """The dates of a file's days, in order, once each (unreadable ones left out)."""
+    out: list[date] = []
+    for value in values:
+        try:
+            day = date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            continue
+        if day not in out:
+            out.append(day)
+    return out
 
 
 def _unique_derived_guids(sessions: list[ScheduleSession]) -> None:
@@ -1139,6 +1155,7 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
         base_url=str(schedule.get("base_url") or meta.get("base_url") or ""),
         timeslot_duration=str(conference.get("timeslot_duration") or ""),
         tz_given=tz_given,
+        days=_day_dates([d.get("date") for d in days if isinstance(d, dict)]),
     )
 
 

@@ -406,6 +406,7 @@ def schedule_of(data: PublicAgenda) -> Schedule:
         city=source.get("city") or "",
         base_url=source.get("base_url") or "",
         timeslot_duration=source.get("timeslot_duration") or "",
+        days=[date.fromisoformat(d) for d in source.get("days") or []],
     )
 
 

@@ -138,6 +138,7 @@ def _source_data(schedule: Schedule) -> dict[str, Any]:
         "city": schedule.city,
         "base_url": schedule.base_url,
         "timeslot_duration": schedule.timeslot_duration,
+        "days": [d.isoformat() for d in schedule.days],
     }
 
 
