@@ -456,13 +456,18 @@ def _xml_event(parent: etree._Element, s: ScheduleSession, plan: _Plan, zone: Zo
         etree.SubElement(recording, "optout").text = "true" if s.do_not_record else "false"
     links = etree.SubElement(event, "links")
     for link in s.links:
-        etree.SubElement(links, "link", href=link.url, **({"type": link.type} if link.type else {})).text = link.title
+        element = etree.SubElement(links, "link", href=link.url)
+        if link.type:
+            element.set("type", link.type)
+        element.text = link.title
     if s.online_url and s.online_url not in {x.url for x in s.links}:
         etree.SubElement(links, "link", href=s.online_url, type="web").text = "Online"
     attachments = etree.SubElement(event, "attachments")
     for link in s.attachments:
-        attributes = {"href": link.url, **({"type": link.type} if link.type else {})}
-        etree.SubElement(attachments, "attachment", **attributes).text = link.title
+        element = etree.SubElement(attachments, "attachment", href=link.url)
+        if link.type:
+            element.set("type", link.type)
+        element.text = link.title
     if s.url.startswith(("https://", "http://")):
         etree.SubElement(event, "url").text = s.url
 
@@ -473,20 +478,28 @@ def _xml_event(parent: etree._Element, s: ScheduleSession, plan: _Plan, zone: Zo
 class _TextOnly(HTMLParser):
     _BLOCKS = {"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
 
+    _HIDDEN = {"script", "style", "template", "noscript"}
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._HIDDEN:
+            self.hidden += 1
         if tag in self._BLOCKS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN:
+            self.hidden = max(self.hidden - 1, 0)
         if tag in self._BLOCKS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self.hidden:  # a script's or style's text is not text anyone reads
+            self.parts.append(data)
 
 
 def plain_text(value: str | None) -> str:
@@ -652,7 +665,9 @@ def person_key(guid: str | None, numeric_id: Any, code: Any, name: str) -> str:
     return f"name:{name.lower()}"
 
 
-def _person(name: str, role: str | None, guid: Any, numeric_id: Any, code: Any, organization: str, bio: str):
+def _person(
+    name: str, role: str | None, guid: Any, numeric_id: Any, code: Any, organization: str, bio: str
+) -> SchedulePerson:
     source_guid = _optional_guid(str(guid)) if guid else None
     key = person_key(source_guid, numeric_id, str(code or ""), name)
     return SchedulePerson(
@@ -709,16 +724,14 @@ def _nul_problems(data: bytes, is_json: bool) -> list[tuple[str, str]]:
         except (ValueError, RecursionError):
             return [(f"line {_line_of(data, first)}", message)]
 
-        def walk(node: Any, path: str, session: dict | None) -> None:
+        def walk(node: Any, path: str, session: dict[str, Any] | None) -> None:
             if isinstance(node, dict):
                 if "title" in node and ("guid" in node or "date" in node or "start" in node):
                     session = node
                 for k, v in node.items():
-                    walk(
-                        v,
-                        f"{path}[{k!r}]" if path.endswith("]") and not str(k).isidentifier() else f"{path}.{k}",
-                        session,
-                    )
+                    # room names are data, not field names: written as parse_json names them, rooms['Hall A']
+                    plain = str(k).isidentifier() and not path.endswith(".rooms")
+                    walk(v, f"{path}.{k}" if plain else f"{path}[{k!r}]", session)
                     if _NUL_MARK in str(k):
                         problems.append((path, message))
             elif isinstance(node, list):
@@ -744,7 +757,7 @@ def _nul_problems(data: bytes, is_json: bool) -> list[tuple[str, str]]:
             if not any(_NUL_MARK in v for v in values):
                 continue
             event = element if element.tag == "event" else next(element.iterancestors("event"), None)
-            where = f"line {element.sourceline} (<{element.tag}>)"
+            where = f"line {element.sourceline} (<{element.tag!s}>)"
             if event is not None:
                 label = _session_label(event.get("guid"), event.get("id"), event.findtext("title"))
                 where += f" in session {label}"
@@ -857,8 +870,16 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
         room_name = (room.get("name") or room.text or "").strip()
         if room_name and room_name not in rooms:
             rooms[room_name] = ScheduleRoom(room_name, _optional_guid(room.get("guid")))
+    day_change = _day_change(conference.findtext("day_change")) or _day_change_from_starts(
+        [d.get("start") for d in root.iter("day")], zone
+    )
     for day in root.iter("day"):
         day_start = None
+        if day_change is not None and day.get("date"):  # a start before the day change is that night's
+            try:
+                day_start = datetime.combine(date.fromisoformat(day.get("date", "")[:10]), day_change, zone)
+            except ValueError:
+                day_start = None
         start = day.get("start")
         if start:
             try:
@@ -895,7 +916,7 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
         rooms=list(rooms.values()),
         tracks=list(tracks.values()),
         url=(conference.findtext("url") or "").strip(),
-        day_change=_day_change(conference.findtext("day_change")),
+        day_change=day_change,
         subtitle=(conference.findtext("subtitle") or "").strip(),
         venue=(conference.findtext("venue") or "").strip(),
         city=(conference.findtext("city") or "").strip(),
@@ -1109,7 +1130,7 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
         for t in conference.get("tracks") or []
         if isinstance(t, dict) and t.get("name")
     ]
-    meta = conference.get("meta") if isinstance(conference.get("meta"), dict) else {}
+    meta: dict[str, Any] = conference["meta"] if isinstance(conference.get("meta"), dict) else {}
     sessions: list[ScheduleSession] = []
     for i, day in enumerate(days):
         where_day = f"schedule.conference.days[{i}]"
@@ -1136,7 +1157,9 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
     if problems:
         raise ScheduleFormatError(problems)
     _unique_derived_guids(sessions)
-    day_change = _day_change(meta.get("day_change")) if meta.get("day_change") else _json_day_change(days, zone)
+    day_change = _day_change(meta.get("day_change")) or _day_change_from_starts(
+        [d.get("day_start") for d in days if isinstance(d, dict)], zone
+    )
     return Schedule(
         title=str(conference.get("title") or ""),
         acronym=str(meta.get("acronym") or conference.get("acronym") or ""),
@@ -1159,16 +1182,17 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
     )
 
 
-def _json_day_change(days: list[Any], zone: ZoneInfo) -> time | None:
-    """schedule.json says when its days turn by each day's day_start (frab: 09:00 with the night on the same day;
-    pretalx: 04:00): the wall-clock time of the first day's start, when it is not midnight."""
-    for day in days:
-        if isinstance(day, dict) and isinstance(day.get("day_start"), str):
+def _day_change_from_starts(starts: list[Any], zone: ZoneInfo) -> time | None:
+    """A file that does not name its day change shows it by its days' starts (frab: 09:00 with the night on the
+    same day; pretalx: 04:00; our own exports: the day change): the wall-clock time of the first day's start, when
+    it is not midnight."""
+    for value in starts:
+        if isinstance(value, str) and value.strip():
             try:
-                value = datetime.fromisoformat(day["day_start"].replace("Z", "+00:00"))
+                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
             except ValueError:
                 return None
-            local = (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(zone).time()
+            local = (parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)).astimezone(zone).time()
             return local if local != time(0) else None
     return None
 

@@ -109,6 +109,12 @@ async def _load(event_id: int, published_only: bool = True) -> PublicAgenda:
     )
 
 
+async def day_change_of(event_id: int) -> time | None:
+    """When the event's conference days turn (its schedule source's day change); None: at midnight."""
+    row = await Q.schedule_source(event_id=event_id)
+    return row["day_change"] if row else None
+
+
 async def public_agenda_data(event_id: int) -> PublicAgenda:
     return await agenda_cache.get(event_id, "data", lambda: _load(event_id))
 

@@ -229,7 +229,7 @@ async def _apply(account: CurrentAccount, event_id: int, schedule: Schedule, rem
         new_people = _one_role_each(
             [(people[p.key], p.role or roles.get(people[p.key], "speaker"), shown[people[p.key]][0]) for p in s.persons]
         )
-        diff = changes_between(before, after, IMPORTED_FIELDS)
+        diff: dict[str, Any] = changes_between(before, after, IMPORTED_FIELDS)
         if old_people != new_people:
             diff["people"] = {"from": [list(x) for x in old_people], "to": [list(x) for x in new_people]}
         extras = _extras(s)
