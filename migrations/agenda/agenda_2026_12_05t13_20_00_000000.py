@@ -15,6 +15,7 @@ STATEMENTS = [
         event integer PRIMARY KEY REFERENCES event (id) ON DELETE CASCADE,
         scope uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
         day_change time NULL,
+        organizer_day_change time NULL,
         data jsonb NOT NULL DEFAULT '{}'::jsonb,
         updated_at timestamptz NOT NULL DEFAULT clock_timestamp()
     )""",

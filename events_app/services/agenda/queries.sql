@@ -351,8 +351,9 @@ WHERE event = :event_id ORDER BY done_at NULLS FIRST, created_at DESC LIMIT 200;
 -- ------------------------------------------------------------------ schedule exchange sources (exports)
 
 -- name: schedule_source(event_id)^
--- What the event's schedule files said about the conference (acronym, url, dates, zone) and its day change.
-SELECT day_change, data FROM exchange_source WHERE event = :event_id;
+-- What the event's schedule files said about the conference (acronym, url, dates, zone) and its day change (the
+-- organizer's when they set one, else the file's).
+SELECT coalesce(organizer_day_change, day_change) AS day_change, data FROM exchange_source WHERE event = :event_id;
 
 -- name: schedule_session_sources(event_id)
 -- What the schedule files said about the event's published and cancelled sessions beyond the agenda's columns.

@@ -67,14 +67,16 @@ INSERT INTO agenda_state (event, version, updated_at) VALUES (:event_id, 0, cloc
 ON CONFLICT (event) DO UPDATE SET version = agenda_state.version RETURNING version;
 
 -- name: source_of_event(event_id)^
--- The event's schedule source: the scope of its files' numeric ids, its day change and what the file said.
-SELECT scope, day_change, data FROM exchange_source WHERE event = :event_id;
+-- The event's schedule source: the scope of its files' numeric ids, its day changes (the file's, the organizer's)
+-- and what the file said.
+SELECT scope, day_change, organizer_day_change, data FROM exchange_source WHERE event = :event_id;
 
--- name: save_source(event_id, day_change, data)$
+-- name: save_source(event_id, day_change, organizer_day_change, data)$
 -- Create or update the event's schedule source; its scope (kept for life).
-INSERT INTO exchange_source (event, day_change, data) VALUES (:event_id, :day_change, :data::jsonb)
-ON CONFLICT (event) DO UPDATE SET day_change = EXCLUDED.day_change, data = EXCLUDED.data,
-    updated_at = clock_timestamp()
+INSERT INTO exchange_source (event, day_change, organizer_day_change, data)
+VALUES (:event_id, :day_change, :organizer_day_change, :data::jsonb)
+ON CONFLICT (event) DO UPDATE SET day_change = EXCLUDED.day_change,
+    organizer_day_change = EXCLUDED.organizer_day_change, data = EXCLUDED.data, updated_at = clock_timestamp()
 RETURNING scope;
 
 -- name: room_source_guids(event_id)

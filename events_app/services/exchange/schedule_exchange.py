@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from events_app.db import queries
@@ -149,18 +149,22 @@ async def import_schedule(
     content_type: str = "",
     removed: str = "keep",
     dry_run: bool = False,
+    day_change: str | None = None,
 ) -> dict:
     """Import or re-import a schedule into the event. Answers what was (or, in a dry run, would be) created,
     updated, unchanged and removed, session by session. `removed`: 'keep' leaves sessions missing from the file
-    as they are, 'cancel' cancels them (their holders get a CANCEL through the session-cancel path)."""
+    as they are, 'cancel' cancels them (their holders get a CANCEL through the session-cancel path).
+    `day_change`: the organizer's own 'HH:MM' at which conference days turn (kept over the files' until changed;
+    '' goes back to the file's; None leaves it as it is)."""
     await require_organizer(account, event_id)
     if removed not in tuple(RemovedSessions):
         raise InvalidInput([FieldError("removed", "use 'keep' or 'cancel' for sessions missing from the file")])
+    organizer_day_change = _organizer_day_change(day_change)
     event = await event_row(event_id)
     schedule = _read(data, content_type, event.timezone)
     try:
         async with DB.transaction():
-            answer = await _apply(account, event_id, schedule, removed)
+            answer = await _apply(account, event_id, schedule, removed, organizer_day_change)
             if dry_run:
                 raise _DryRun(answer)
     except _DryRun as done:
@@ -171,7 +175,23 @@ async def import_schedule(
     return {**answer, "dry_run": False}
 
 
-async def _apply(account: CurrentAccount, event_id: int, schedule: Schedule, removed: str) -> dict:
+def _organizer_day_change(value: str | None) -> time | None | bool:
+    """None: keep the organizer's setting; False: clear it (the file's counts); else the time given."""
+    if value is None:
+        return None
+    if not value.strip():
+        return False
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(
+            [FieldError("day_change", "give the time conference days turn as HH:MM, e.g. 06:00, or leave it empty")]
+        ) from None
+
+
+async def _apply(
+    account: CurrentAccount, event_id: int, schedule: Schedule, removed: str, organizer_day_change: time | None | bool
+) -> dict:
     counts: dict[str, Any] = {
         "created": 0,
         "updated": 0,
@@ -186,7 +206,7 @@ async def _apply(account: CurrentAccount, event_id: int, schedule: Schedule, rem
     }
     await Q.hold_agenda(event_id=event_id)  # the agenda lock, without growing the version
     event = await event_row(event_id)
-    touched = await _save_source(event_id, schedule)
+    touched = await _save_source(event_id, schedule, organizer_day_change)
     scope = (await Q.source_of_event(event_id=event_id))["scope"]
     rooms, rooms_touched = await _rooms(event_id, schedule, counts)
     tracks = await _tracks(event_id, schedule, counts)
@@ -368,13 +388,23 @@ def _one_role_each(people: list[tuple[int, str, str]]) -> list[tuple[int, str, s
     return list(seen.values())
 
 
-async def _save_source(event_id: int, schedule: Schedule) -> bool:
-    """Record what the file says about the conference; whether that changed anything."""
+async def _save_source(event_id: int, schedule: Schedule, organizer_day_change: time | None | bool) -> bool:
+    """Record what the file says about the conference (and the organizer's day change); whether that changed
+    anything."""
     before = await Q.source_of_event(event_id=event_id)
     data = _source_data(schedule)
-    if before is not None and before["data"] == data and before["day_change"] == schedule.day_change:
+    own = before["organizer_day_change"] if before is not None else None
+    if organizer_day_change is False:
+        own = None
+    elif organizer_day_change is not None:
+        own = organizer_day_change
+    if before is not None and (before["data"], before["day_change"], before["organizer_day_change"]) == (
+        data,
+        schedule.day_change,
+        own,
+    ):
         return False
-    await Q.save_source(event_id=event_id, day_change=schedule.day_change, data=data)
+    await Q.save_source(event_id=event_id, day_change=schedule.day_change, organizer_day_change=own, data=data)
     return True
 
 

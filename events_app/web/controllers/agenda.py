@@ -332,7 +332,8 @@ class ScheduleController(Controller):
         dependencies=ORGANIZER,
         request_max_body_size=50_000_000,
         summary="Import schedule.xml or schedule.json (re-import updates sessions in place, keyed on guid); "
-        "removed=keep|cancel decides what happens to sessions missing from the file; dry_run=true only answers",
+        "removed=keep|cancel decides what happens to sessions missing from the file; dry_run=true only answers; "
+        "day_change=HH:MM sets when conference days turn (empty: the file's)",
     )
     async def import_schedule(
         self,
@@ -342,9 +343,12 @@ class ScheduleController(Controller):
         content_type: Annotated[str, HeaderParameter(name="content-type")] = "",
         removed: FromQuery[RemovedSessions] = RemovedSessions.KEEP,
         dry_run: FromQuery[bool] = False,
+        day_change: FromQuery[str | None] = None,
     ) -> ImportOut:
         return msgspec.convert(
-            await schedule_exchange.import_schedule(account, event_id, body, content_type, removed.value, dry_run),
+            await schedule_exchange.import_schedule(
+                account, event_id, body, content_type, removed.value, dry_run, day_change
+            ),
             ImportOut,
         )
 

@@ -3,12 +3,14 @@ delegate's session booking on the manage page."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
@@ -18,6 +20,7 @@ from events_app.domain.errors import DomainError, FieldError, InvalidInput
 from events_app.domain.schedule import conference_day, day_window
 from events_app.services.agenda import agenda, agenda_publish
 from events_app.services.events import events
+from events_app.services.exchange import schedule_exchange
 from events_app.services.people.accounts import CurrentAccount
 from events_app.web.pages.common import (
     field_errors,
@@ -31,6 +34,7 @@ from events_app.web.pages.common import (
 )
 
 ORGANIZER = {"account": Provide(provide_page_account)}
+IMPORT_MAX_BYTES = 50_000_000  # the largest real schedules are 1-2 MB; sent twice (upload, then the preview's form)
 SLOT = timedelta(minutes=30)
 MAX_ROWS = 48  # half-hour rows of one day; app.css has a class per row and span
 
@@ -231,6 +235,52 @@ class AgendaPages(Controller):
         day: FromQuery[str | None] = None,
     ) -> Template:
         return await self._grid(request, account, event_id, day)
+
+    @get("/import", name="agenda-import")
+    async def import_form(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Template:
+        """Upload a schedule file, see what it would create, change and remove, then import it."""
+        event = await events.get_event(event_id, account)
+        own = await agenda_publish.day_change_of(event_id)
+        values = {"removed": "keep", "day_change": own.strftime("%H:%M") if own else ""}
+        return page(request, "organizer/agenda_import.html", account=account, event=event, values=values)
+
+    @post("/import", name="agenda-import-run", request_max_body_size=IMPORT_MAX_BYTES)
+    async def run_import(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Template:
+        """Preview (a dry run: nothing written) or apply an import. The previewed file travels in the preview's
+        form, so what is applied is exactly what was previewed."""
+        event = await events.get_event(event_id, account)
+        form = await request.form()
+        upload = form.get("file")
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read()
+            content_type = upload.content_type or ("application/json" if upload.filename.endswith(".json") else "")
+        else:
+            data = base64.b64decode(str(form.get("content") or ""), validate=False)
+            content_type = str(form.get("content_type") or "")
+        values = {"removed": str(form.get("removed") or "keep"), "day_change": str(form.get("day_change") or "")}
+        context: dict[str, Any] = {"account": account, "event": event, "values": values}
+        if not data:
+            return page(request, "organizer/agenda_import.html", status=422, missing_file=True, **context)
+        dry_run = form.get("action") != "apply"
+        try:
+            result = await schedule_exchange.import_schedule(
+                account, event_id, data, content_type, values["removed"], dry_run, values["day_change"]
+            )
+        except InvalidInput as exc:
+            problems = [{"field": e.field, "message": e.message} for e in exc.errors]
+            return page(request, "organizer/agenda_import.html", status=422, problems=problems, **context)
+        return page(
+            request,
+            "organizer/agenda_import.html",
+            result=result,
+            content=base64.b64encode(data).decode() if dry_run else "",
+            content_type=content_type,
+            **context,
+        )
 
     @get("/changes", name="agenda-changes")
     async def changes(

@@ -6,6 +6,7 @@ files answer 422 saying where."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timezone
 
 import pytest
@@ -284,3 +285,51 @@ async def test_truncated_xml_is_422_naming_the_session(client, organizer):
     response = await _import(client, organizer, c["base"], data, "application/xml")
     problem = response.json()["errors"][0]
     assert (response.status_code, "a0a0fcfe-b7fb-46e3-84b6-000000000009" in problem["message"]) == (422, True)
+
+
+async def test_import_page_previews_then_applies_what_was_previewed(client, organizer):
+    from tests.integration.web.test_pages import csrf, page_login
+
+    c = await congress(client, organizer)
+    await page_login(client)
+    url = f"/organizer/events/{c['id']}/agenda/import"
+    token = await csrf(client, url)
+    data = _one_session_file(5, "Grace", "a0a0fcfe-b7fb-46e3-84b6-00000000000b", "Preview me")
+    preview = await client.post(
+        url,
+        data={"_csrf_token": token, "removed": "keep", "day_change": "06:00", "action": "preview"},
+        files={"file": ("schedule.json", data, "application/json")},
+    )
+    written = await sql.fetchval("SELECT count(*) FROM agenda_session WHERE event = $1", c["id"])
+    content = re.search(r'name="content" value="([^"]+)"', preview.text).group(1)
+    applied = await client.post(
+        url,
+        data={
+            "_csrf_token": token,
+            "content": content,
+            "content_type": "application/json",
+            "removed": "keep",
+            "day_change": "06:00",
+            "action": "apply",
+        },
+    )
+    source = await sql.fetchrow("SELECT organizer_day_change FROM exchange_source WHERE event = $1", c["id"])
+    assert (preview.status_code, "Preview me" in preview.text, written) == (200, True, 0)
+    assert (applied.status_code, "Import now" in applied.text) == (200, False)
+    assert await sql.fetchval("SELECT count(*) FROM agenda_session WHERE event = $1", c["id"]) == 1
+    assert source["organizer_day_change"].isoformat() == "06:00:00"
+
+
+async def test_import_page_shows_where_a_file_is_broken(client, organizer):
+    from tests.integration.web.test_pages import csrf, page_login
+
+    c = await congress(client, organizer)
+    await page_login(client)
+    url = f"/organizer/events/{c['id']}/agenda/import"
+    token = await csrf(client, url)
+    response = await client.post(
+        url,
+        data={"_csrf_token": token, "removed": "keep", "action": "preview"},
+        files={"file": ("schedule.xml", b"<schedule><conference>", "application/xml")},
+    )
+    assert (response.status_code, "line 1, column" in response.text) == (422, True)
