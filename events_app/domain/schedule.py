@@ -794,10 +794,13 @@ def repair_text_of(schedule: Schedule) -> Schedule:
         repair_line(schedule.venue),
         repair_line(schedule.city),
     )
+    schedule.url, schedule.base_url = repair_line(schedule.url), repair_line(schedule.base_url)
+    schedule.timeslot_duration = repair_line(schedule.timeslot_duration)
     for room in schedule.rooms:
         room.name, room.description = repair_line(room.name), repair_text(room.description)
     for track in schedule.tracks:
         track.name, track.slug = repair_line(track.name), repair_line(track.slug)
+        track.color = repair_line(track.color) if track.color is not None else None
     for s in schedule.sessions:
         s.title, s.room, s.language = repair_line(s.title), repair_line(s.room), repair_line(s.language)
         s.track = repair_line(s.track) or None if s.track is not None else None
@@ -805,12 +808,13 @@ def repair_text_of(schedule: Schedule) -> Schedule:
         s.subtitle, s.type, s.slug = repair_line(s.subtitle), repair_line(s.type), repair_line(s.slug)
         s.abstract_source, s.description = repair_text(s.abstract_source), repair_text(s.description)
         s.languages = repair_line(s.languages) if s.languages is not None else None
-        s.recording_license = repair_line(s.recording_license)
+        s.recording_license, s.logo, s.code = repair_line(s.recording_license), repair_line(s.logo), repair_line(s.code)
         for link in (*s.links, *s.attachments):
             link.url, link.title, link.type = repair_line(link.url), repair_line(link.title), repair_line(link.type)
         for p in s.persons:
             p.name, p.organization = repair_line(p.name), repair_line(p.organization)
-            p.biography = repair_text(p.biography)
+            p.biography, p.code = repair_text(p.biography), repair_line(p.code)
+            p.key = person_key(p.source_guid, p.id, p.code, p.name)  # from the repaired name and code
         s.persons = [p for p in s.persons if p.name]
     schedule.tracks = [t for t in schedule.tracks if t.name]
     return schedule

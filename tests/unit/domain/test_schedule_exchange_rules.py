@@ -159,3 +159,33 @@ def test_grid_runs_past_midnight_for_the_night_of_its_day():
         "01:30",
         "01:00",
     )
+
+
+def _strings(value) -> list[str]:
+    import dataclasses
+
+    if isinstance(value, str):
+        return [value]
+    if dataclasses.is_dataclass(value):
+        return [s for f in dataclasses.fields(value) for s in _strings(getattr(value, f.name))]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_escaped_nul_anywhere_in_json_is_repaired_not_stored():
+    """An escaped U+0000 is valid JSON: like any control character in a file someone else wrote, it is repaired
+    (domain.text), in every text the file gives, so nothing unstorable reaches the database."""
+    document = json.loads(build_json(parse(XML, default_tzid="Europe/Berlin")))
+    conference = document["schedule"]["conference"]
+    event = conference["days"][0]["rooms"]["Ada"][0]
+    for key in ("url", "slug", "subtitle", "type", "language", "abstract", "description", "logo", "code"):
+        event[key] = f"x\u0000{event.get(key) or 'y'}"
+    event["recording_license"] = "CC\u0000BY"
+    event["links"] = [{"url": "https://a.example/\u0000", "title": "t\u0000", "type": "web\u0000"}]
+    event["persons"][0].update({"name": "D\u0000J", "biography": "b\u0000", "code": "AB\u0000"})
+    event["persons"].append({"name": "No\u0000Id"})
+    conference["url"], conference["timeslot_duration"] = "https://c.example/\u0000", "00:05\u0000"
+    conference["tracks"][0]["color"] = "#123456\u0000"
+    schedule = parse(json.dumps(document).encode())
+    assert [s for s in _strings(schedule) if "\x00" in s] == []
