@@ -107,6 +107,35 @@ async def test_night_sessions_stay_on_their_congress_day(client, organizer):
     assert count(days) == count(original)
 
 
+@pytest.mark.skipif(not FILES, reason=f"{SCHEDULES} is absent: real schedules come from ../shared")
+async def test_real_files_sharing_numeric_person_ids_share_no_person(client, organizer):
+    """FOSDEM 2019 and 2024 both use person ids 1538, 2247, 3080... for different people (33 ids in all)."""
+    names = ("fosdem-2019.schedule.xml", "fosdem-2024.schedule.xml")
+    events = [await congress(client, organizer, title=name) for name in names]
+    for c, name in zip(events, names, strict=True):
+        response = await _import(client, organizer, c["base"], (SCHEDULES / name).read_bytes(), "application/xml")
+        assert response.status_code == 200, response.text
+    people = [
+        set(
+            await sql.fetchval(
+                "SELECT array_agg(DISTINCT sp.person) FROM agenda_session_person sp"
+                " JOIN agenda_session s ON s.id = sp.session WHERE s.event = $1",
+                c["id"],
+            )
+        )
+        for c in events
+    ]
+    exported = json.loads((await client.get(f"{events[1]['base']}/schedule.json")).content)
+    by_id = {
+        p["id"]: p["name"]
+        for d in exported["schedule"]["conference"]["days"]
+        for r in d["rooms"].values()
+        for e in r
+        for p in e["persons"]
+    }
+    assert (people[0] & people[1], by_id[1538], by_id[2247]) == (set(), "Julien Malka", "Francisco Triviño García")
+
+
 def _one_session_file(person_id: int, name: str, guid: str, title: str = "Talk") -> bytes:
     return json.dumps(
         {
