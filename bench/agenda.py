@@ -326,6 +326,9 @@ async def run(server_url: str, workdir: Path) -> dict:
             (workdir / "calendar.ics").write_bytes(changed.content)
             feed_etag, agenda_etag = changed.headers["etag"], agenda.headers["etag"]
 
+            results["exports"] = await _exports(client, base)
+            results["real"] = await _real_file(client, auth)
+
             # A change every session shows (the venue is in each LOCATION): the PATCH stores 1,000 new pieces.
             started = time.perf_counter()
             moved = await client.patch(base, headers=auth, json={"venue_name": "Bench Conference Centre"})
@@ -420,6 +423,61 @@ async def run(server_url: str, workdir: Path) -> dict:
     return results
 
 
+SCHEDULES = ROOT.parent / "shared" / "data"  # real published schedules (not in this repository)
+
+
+async def _exports(client, base: str) -> dict:
+    """schedule.json and schedule.xml of the event: the first (built) and a second (cached) request, ms and KiB."""
+    out = {}
+    for name in ("schedule.json", "schedule.xml"):
+        started = time.perf_counter()
+        built = await client.get(f"{base}/{name}")
+        first = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        await client.get(f"{base}/{name}")
+        out[name] = (first, (time.perf_counter() - started) * 1000, len(built.content) / 1024)
+    return out
+
+
+async def _real_file(client, auth: dict) -> dict | None:
+    """Import, re-import and both exports of the largest real schedule in ../shared/data (None without it)."""
+    files = sorted(SCHEDULES.rglob("*.schedule.*"), key=lambda p: p.stat().st_size) if SCHEDULES.exists() else []
+    if not files:
+        return None
+    path = files[-1]
+    data = path.read_bytes()
+    kind = "application/json" if path.suffix == ".json" else "application/xml"
+    event = (
+        await client.post(
+            "/api/events",
+            headers=auth,
+            json={
+                "title": f"Real {path.name}",
+                "kind": "congress",
+                "timezone": TZ,
+                "starts_at": "2027-06-01T07:00:00",
+                "ends_at": "2027-06-03T22:00:00",
+            },
+        )
+    ).json()
+    base = f"/api/events/{event['id']}"
+    await client.post(f"{base}/categories", headers=auth, json={"code": "delegate", "name": "Delegate"})
+    await client.post(f"{base}/publish", headers=auth)
+    out: dict = {"name": path.name, "kib": len(data) / 1024}
+    for label in ("import_s", "reimport_s"):
+        started = time.perf_counter()
+        answer = await client.post(f"{base}/schedule/import", content=data, headers={**auth, "Content-Type": kind})
+        out[label] = time.perf_counter() - started
+        assert answer.status_code == 200, answer.text
+        out[label.replace("_s", "")] = {k: v for k, v in answer.json().items() if isinstance(v, int)}
+    out["exports"] = await _exports(client, base)
+    return out
+
+
+def _counts(answer: dict) -> dict:
+    return {k: v for k, v in answer.items() if isinstance(v, int) and v}
+
+
 def _runs(values: list[float]) -> str:
     return ", ".join(f"{v:.0f}" for v in values)
 
@@ -465,12 +523,28 @@ def report(r: dict) -> None:
     )
     print(
         f"  import of {SESSIONS} sessions                   {r['import_s']:7.2f} s    "
-        f"(target < 10 s: {'ok' if r['import_s'] < 10 else 'MISSED'})  {r['import']}"
+        f"(target < 10 s: {'ok' if r['import_s'] < 10 else 'MISSED'})  {_counts(r['import'])}"
     )
     print(
         f"  re-import of the same file                   {r['reimport_s']:7.2f} s    "
         f"unchanged={r['reimport']['unchanged']}"
     )
+    print("\n  schedule exports (first request builds, second is cached): generated agenda | largest real file")
+    real = r.get("real")
+    for name in ("schedule.json", "schedule.xml"):
+        ours = r["exports"][name]
+        line = f"    {name:14s} {ours[0]:7.1f} ms / {ours[1]:5.1f} ms ({ours[2]:5.0f} KiB)"
+        if real:
+            theirs = real["exports"][name]
+            line += f"  |  {theirs[0]:7.1f} ms / {theirs[1]:5.1f} ms ({theirs[2]:5.0f} KiB)"
+        print(line)
+    if real:
+        print(
+            f"  real file {real['name']} ({real['kib']:.0f} KiB): import {real['import_s']:.2f} s "
+            f"{_counts(real['import'])}; re-import {real['reimport_s']:.2f} s {_counts(real['reimport'])}"
+        )
+    else:
+        print(f"  (no real schedule under {SCHEDULES}: the real-file figures are left out)")
 
 
 def main() -> int:

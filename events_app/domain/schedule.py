@@ -33,12 +33,25 @@ _DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass
+class ScheduleLink:
+    """A link or attachment of a session or person: its URL, title and (JSON) type, as the file gives them."""
+
+    url: str
+    title: str = ""
+    type: str = ""
+
+
+@dataclass
 class SchedulePerson:
-    guid: str
+    guid: str  # the identity exported (the file's own guid, else one derived from `key`)
     name: str
     role: str | None = "speaker"  # None: the file does not say (schedule.xml has no roles)
     organization: str = ""
-    id: int | None = None
+    id: int | None = None  # the source's numeric id
+    source_guid: str | None = None  # the file's own person guid, when it gives one
+    code: str = ""  # pretalx's speaker code
+    biography: str = ""  # sanitised HTML or text as given
+    key: str = ""  # the source identity: "guid:...", "id:...", "code:..." or "name:..." (person_key)
 
 
 @dataclass
@@ -52,10 +65,22 @@ class ScheduleSession:
     room: str
     track: str | None = None
     language: str = "en"
-    abstract: str = ""
+    abstract: str = ""  # plain text (feeds, pages)
     online_url: str = ""
     url: str = ""
     persons: list[SchedulePerson] = field(default_factory=list)
+    type: str = ""  # the producer's own type ("Lecture", "devroom"...), kept beside our kind
+    languages: str | None = None  # as the file gives them ("de, en"); None: ours (use `language`)
+    subtitle: str = ""
+    abstract_source: str = ""  # the abstract as given (HTML sanitised), exported instead of `abstract`
+    description: str = ""  # sanitised HTML or text as given
+    slug: str = ""  # the source's slug
+    links: list[ScheduleLink] = field(default_factory=list)
+    attachments: list[ScheduleLink] = field(default_factory=list)
+    do_not_record: bool | None = None
+    recording_license: str = ""
+    logo: str = ""
+    code: str = ""
 
 
 @dataclass
@@ -85,6 +110,14 @@ class Schedule:
     rooms: list[ScheduleRoom] = field(default_factory=list)
     tracks: list[ScheduleTrack] = field(default_factory=list)
     url: str = ""
+    day_change: time | None = None  # when one conference day turns into the next (None: midnight)
+    subtitle: str = ""
+    venue: str = ""
+    city: str = ""
+    base_url: str = ""
+    timeslot_duration: str = ""
+    tz_given: bool = True  # False: the file names no zone (its times were read in the event's)
+    days: list[date] = field(default_factory=list)  # the file's own days (empty: every day from start to end)
 
 
 class ScheduleFormatError(Exception):
@@ -119,27 +152,36 @@ def duration_text(starts_at: datetime, ends_at: datetime) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def conference_day(starts_at: datetime, zone: ZoneInfo, day_change: time | None) -> date:
+    """The conference day a session belongs to: the day whose window [day at day_change, next day at day_change)
+    holds its start, in the conference's zone. A night session (01:00 when the day changes at 06:00) stays on the
+    day before; without a day change, days turn at midnight."""
+    local = starts_at.astimezone(zone)
+    if day_change is None or local.time() >= day_change:
+        return local.date()
+    return local.date() - timedelta(days=1)
+
+
+def day_window(day: date, zone: ZoneInfo, day_change: time | None) -> tuple[datetime, datetime]:
+    """A conference day's window: from its day change to the next one (midnight without one). Windows of
+    consecutive days touch and never overlap."""
+    turn = day_change or time(0)
+    return datetime.combine(day, turn, zone), datetime.combine(day + timedelta(days=1), turn, zone)
+
+
 def days_of(schedule: Schedule) -> list[tuple[date, list[ScheduleSession]]]:
-    """Every day from the conference's first to its last (and any day a session starts outside them), each
-    with the sessions that start on it in the conference's zone. A session past midnight stays on its day."""
+    """The file's days, or every day from the conference's first to its last (and any day a session starts outside
+    them), each
+    with the sessions that belong to it (conference_day). A session past midnight stays on its day."""
     zone = ZoneInfo(schedule.tzid)
-    by_day: dict[date, list[ScheduleSession]] = {}
+    by_day: dict[date, list[ScheduleSession]] = {day: [] for day in schedule.days}
     day = schedule.start
-    while day <= schedule.end:
+    while day <= schedule.end and not schedule.days:
         by_day[day] = []
         day += timedelta(days=1)
     for session in sorted(schedule.sessions, key=lambda s: (s.starts_at, s.room, s.guid)):
-        by_day.setdefault(session.starts_at.astimezone(zone).date(), []).append(session)
+        by_day.setdefault(conference_day(session.starts_at, zone, schedule.day_change), []).append(session)
     return sorted(by_day.items())
-
-
-def _day_bounds(day: date, sessions: list[ScheduleSession], zone: ZoneInfo) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), zone)
-    if sessions:
-        start = min(start, min(s.starts_at for s in sessions).astimezone(zone))
-        end = max(end, max(s.ends_at for s in sessions).astimezone(zone))
-    return start, end
 
 
 def _rooms_in_order(schedule: Schedule, sessions: list[ScheduleSession]) -> list[str]:
@@ -154,17 +196,81 @@ def _iso(value: datetime, zone: ZoneInfo) -> str:
 
 # --------------------------------------------------------------------------- export
 
+_JSON_ACRONYM_RE = re.compile(r"^[a-z0-9_-][a-z0-9_]{3,}(-2[0-9]{3}-[a-z]+)?$")
+_XML_ACRONYM_RE = re.compile(r"^[a-z0-9_-]{4,}$")
+_JSON_SLUG_RE = re.compile(r"^[a-z0-9_-]+[a-z0-9]$")
+_TRACK_SLUG_RE = re.compile(r"^[a-z][a-z0-9-]+$")
+_COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+_CODE_RE = re.compile(r"^[A-Z0-9]{6}$")
+REFERENCE_TYPES = ("slides", "paper", "web", "blog", "article", "media", "related", "activitypub")
+
+
+def export_acronym(acronym: str) -> str:
+    """The acronym as given when both schemas accept it, else its closest form they do ('Camp2019' -> 'camp2019',
+    'rc3-channels-2020' -> 'rc3_channels_2020'). The one given is kept in the JSON's conference meta."""
+    if _JSON_ACRONYM_RE.match(acronym) and _XML_ACRONYM_RE.match(acronym):
+        return acronym
+    candidate = re.sub(r"[^a-z0-9_]+", "_", acronym.lower()).strip("_")
+    return candidate if _JSON_ACRONYM_RE.match(candidate) else f"{candidate}_conf".lstrip("_").ljust(4, "0")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What both exports write the same way: days, the acronym, each session's id and slug (unique)."""
+
+    acronym: str
+    days: list[tuple[date, list[ScheduleSession], datetime, datetime]]
+    ids: dict[str, int]
+    slugs: dict[str, str]
+
+
+def _plan(schedule: Schedule) -> _Plan:
+    zone = ZoneInfo(schedule.tzid)
+    acronym = export_acronym(schedule.acronym)
+    days = [(d, ss, *day_window(d, zone, schedule.day_change)) for d, ss in days_of(schedule)]
+    ids: dict[str, int] = {}
+    slugs: dict[str, str] = {}
+    used_ids: set[int] = set()
+    used_slugs: set[str] = set()
+    for s in sorted(schedule.sessions, key=lambda s: (s.starts_at, s.guid)):
+        number = s.id if s.id and s.id > 0 and s.id not in used_ids else max(used_ids | {s.id or 0, 0}) + 1
+        while number in used_ids:
+            number += 1
+        used_ids.add(number)
+        ids[s.guid] = number
+        slug = s.slug if _XML_SLUG_RE.match(s.slug) and _JSON_SLUG_RE.match(s.slug) else ""
+        if not slug or slug in used_slugs:
+            slug = session_slug(acronym, number, s.title)
+        used_slugs.add(slug)
+        slugs[s.guid] = slug
+    return _Plan(acronym, days, ids, slugs)
+
+
+def _languages(s: ScheduleSession) -> str:
+    return s.language if s.languages is None else s.languages
+
+
+def _references(links: list[ScheduleLink]) -> list[dict[str, Any]]:
+    return [
+        {
+            "url": x.url,
+            **({"title": x.title} if x.title else {}),
+            **({"type": x.type} if x.type in REFERENCE_TYPES else {}),
+        }
+        for x in links
+        if x.url
+    ]
+
 
 def build_json(schedule: Schedule) -> bytes:
     """schedule.json as frab and pretalx write it (valid against voc/schedule's schema.json)."""
     zone = ZoneInfo(schedule.tzid)
-    room_guids = {r.name: r.guid for r in schedule.rooms}
+    plan = _plan(schedule)
     days = []
-    for index, (day, sessions) in enumerate(days_of(schedule), start=1):
-        day_start, day_end = _day_bounds(day, sessions, zone)
+    for index, (day, sessions, day_start, day_end) in enumerate(plan.days, start=1):
         rooms: dict[str, list[dict[str, Any]]] = {}
         for room in _rooms_in_order(schedule, sessions):
-            rooms[room] = [_json_event(s, schedule, zone) for s in sessions if s.room == room]
+            rooms[room] = [_json_event(s, plan, zone) for s in sessions if s.room == room]
         days.append(
             {
                 "index": index,
@@ -175,19 +281,24 @@ def build_json(schedule: Schedule) -> bytes:
             }
         )
     conference: dict[str, Any] = {
-        "acronym": schedule.acronym,
+        "acronym": plan.acronym,
         "title": schedule.title,
         "start": schedule.start.isoformat(),
         "end": schedule.end.isoformat(),
         "daysCount": len(days),
-        "timeslot_duration": "00:05",
+        "timeslot_duration": schedule.timeslot_duration or "00:05",
     }
     if _JSON_TZ_RE.match(schedule.tzid):
         conference["time_zone_name"] = schedule.tzid
     if schedule.url:
         conference["url"] = schedule.url
     conference["tracks"] = [
-        {"name": t.name, "slug": t.slug, **({"color": t.color} if t.color else {})} for t in schedule.tracks
+        {
+            "name": t.name,
+            **({"slug": t.slug} if _JSON_SLUG_RE.match(t.slug) else {}),
+            **({"color": t.color} if t.color else {}),
+        }
+        for t in schedule.tracks
     ]
     conference["rooms"] = [
         {
@@ -197,8 +308,18 @@ def build_json(schedule: Schedule) -> bytes:
             "description": r.description or None,
         }
         for r in schedule.rooms
-        if room_guids.get(r.name) or r.name
+        if r.name
     ]
+    meta = {
+        "acronym": schedule.acronym,
+        "time_zone_name": schedule.tzid,
+        "day_change": schedule.day_change.isoformat() if schedule.day_change else None,
+        "subtitle": schedule.subtitle,
+        "venue": schedule.venue,
+        "city": schedule.city,
+        "base_url": schedule.base_url,
+    }
+    conference["meta"] = {k: v for k, v in meta.items() if v}
     conference["days"] = days
     document = {
         "$schema": "https://c3voc.de/schedule/schema.json",
@@ -208,41 +329,58 @@ def build_json(schedule: Schedule) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
 
-def _json_event(s: ScheduleSession, schedule: Schedule, zone: ZoneInfo) -> dict[str, Any]:
-    return {
+def _json_person(p: SchedulePerson) -> dict[str, Any]:
+    out: dict[str, Any] = {"guid": p.guid, "name": p.name, "role": p.role or "speaker"}
+    if p.id is not None:
+        out["id"] = p.id
+    if p.code and re.match(r"^[A-Z0-9]+$", p.code):
+        out["code"] = p.code
+    if p.organization:
+        out["organization"] = p.organization
+    if p.biography:
+        out["biography"] = p.biography
+    return out
+
+
+def _json_event(s: ScheduleSession, plan: _Plan, zone: ZoneInfo) -> dict[str, Any]:
+    links = list(s.links)
+    if s.online_url and s.online_url not in {x.url for x in links}:
+        links.append(ScheduleLink(s.online_url, "Online", "web"))
+    event: dict[str, Any] = {
         "guid": s.guid,
-        "id": s.id,
+        "id": plan.ids[s.guid],
+        **({"code": s.code} if _CODE_RE.match(s.code) else {}),
         "date": _iso(s.starts_at, zone),
         "start": s.starts_at.astimezone(zone).strftime("%H:%M"),
         "end": _iso(s.ends_at, zone),
         "duration": duration_text(s.starts_at, s.ends_at),
         "room": s.room,
-        "slug": session_slug(schedule.acronym, s.id, s.title),
+        "slug": plan.slugs[s.guid],
         "url": s.url,
         "title": s.title,
-        "subtitle": "",
+        "subtitle": s.subtitle,
         "track": s.track,
-        "type": s.kind,
-        "language": s.language,
-        "abstract": s.abstract,
-        "description": "",
-        "persons": [
-            {
-                "guid": p.guid,
-                "name": p.name,
-                "role": p.role or "speaker",
-                **({"organization": p.organization} if p.organization else {}),
-            }
-            for p in s.persons
-        ],
-        "links": [{"url": s.online_url, "title": "Online", "type": "web"}] if s.online_url else [],
-        "attachments": [],
+        "type": s.type or s.kind,
+        "language": _languages(s) or None,
+        "abstract": s.abstract_source or s.abstract,
+        "description": s.description,
+        "persons": [_json_person(p) for p in s.persons],
+        "links": _references(links),
+        "attachments": _references(s.attachments),
     }
+    if s.logo:
+        event["logo"] = s.logo
+    if s.do_not_record is not None:
+        event["do_not_record"] = s.do_not_record
+    if s.recording_license:
+        event["recording_license"] = s.recording_license
+    return event
 
 
 def build_xml(schedule: Schedule) -> bytes:
     """schedule.xml as frab and pretalx write it (valid against voc/schedule's schedule.xml.xsd)."""
     zone = ZoneInfo(schedule.tzid)
+    plan = _plan(schedule)
     E = etree.Element
     root = E("schedule")
     generator = etree.SubElement(root, "generator")
@@ -250,28 +388,28 @@ def build_xml(schedule: Schedule) -> bytes:
     generator.set("version", "1.0")
     etree.SubElement(root, "version").text = schedule.version
     conference = etree.SubElement(root, "conference")
-    days = days_of(schedule)
     for tag, text in (
         ("title", schedule.title),
-        ("acronym", schedule.acronym),
+        ("acronym", plan.acronym),
         ("start", schedule.start.isoformat()),
         ("end", schedule.end.isoformat()),
-        ("days", str(len(days))),
-        ("timeslot_duration", "00:05"),
+        ("days", str(len(plan.days))),
+        ("timeslot_duration", schedule.timeslot_duration or "00:05"),
     ):
         etree.SubElement(conference, tag).text = text
+    if schedule.base_url.startswith(("https://", "http://")):
+        etree.SubElement(conference, "base_url").text = schedule.base_url
     if schedule.url:
         etree.SubElement(conference, "url").text = schedule.url
     etree.SubElement(conference, "time_zone_name").text = schedule.tzid
     for track in schedule.tracks:
         element = etree.SubElement(conference, "track", name=track.name)
-        if track.color:
+        if track.color and _COLOR_RE.match(track.color):
             element.set("color", track.color)
-        if track.slug:
+        if _TRACK_SLUG_RE.match(track.slug):
             element.set("slug", track.slug)
     room_guids = {r.name: r.guid for r in schedule.rooms}
-    for index, (day, sessions) in enumerate(days, start=1):
-        day_start, day_end = _day_bounds(day, sessions, zone)
+    for index, (day, sessions, day_start, day_end) in enumerate(plan.days, start=1):
         day_el = etree.SubElement(
             root, "day", index=str(index), date=day.isoformat(), start=day_start.isoformat(), end=day_end.isoformat()
         )
@@ -281,37 +419,56 @@ def build_xml(schedule: Schedule) -> bytes:
             if room_guid:
                 room_el.set("guid", room_guid)
             for s in (s for s in sessions if s.room == room):
-                _xml_event(room_el, s, schedule, zone)
+                _xml_event(room_el, s, plan, zone)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _xml_event(parent: etree._Element, s: ScheduleSession, schedule: Schedule, zone: ZoneInfo) -> None:
-    event = etree.SubElement(parent, "event", guid=s.guid, id=str(s.id))
+def _xml_event(parent: etree._Element, s: ScheduleSession, plan: _Plan, zone: ZoneInfo) -> None:
+    event = etree.SubElement(parent, "event", guid=s.guid, id=str(plan.ids[s.guid]))
+    if _CODE_RE.match(s.code):
+        event.set("code", s.code)
     for tag, text in (
         ("room", s.room),
         ("title", s.title),
-        ("subtitle", ""),
-        ("type", s.kind),
+        ("subtitle", s.subtitle),
+        ("type", s.type or s.kind),
         ("date", _iso(s.starts_at, zone)),
         ("start", s.starts_at.astimezone(zone).strftime("%H:%M")),
         ("duration", duration_text(s.starts_at, s.ends_at)),
-        ("abstract", s.abstract),
-        ("slug", session_slug(schedule.acronym, s.id, s.title)),
+        ("abstract", s.abstract_source or s.abstract),
+        ("slug", plan.slugs[s.guid]),
         ("track", s.track or ""),
-        ("language", s.language),
-        ("description", ""),
+        ("language", _languages(s)),
+        ("description", s.description),
     ):
         etree.SubElement(event, tag).text = text
+    if s.logo.startswith(("https://", "http://")):
+        etree.SubElement(event, "logo").text = s.logo
     persons = etree.SubElement(event, "persons")
     for p in s.persons:
         person = etree.SubElement(persons, "person", guid=p.guid)
         if p.id is not None:
             person.set("id", str(p.id))
         person.text = p.name
+    if s.do_not_record is not None or s.recording_license:
+        recording = etree.SubElement(event, "recording")
+        etree.SubElement(recording, "license").text = s.recording_license
+        etree.SubElement(recording, "optout").text = "true" if s.do_not_record else "false"
     links = etree.SubElement(event, "links")
-    if s.online_url:
-        etree.SubElement(links, "link", href=s.online_url).text = "Online"
-    if s.url:
+    for link in s.links:
+        element = etree.SubElement(links, "link", href=link.url)
+        if link.type:
+            element.set("type", link.type)
+        element.text = link.title
+    if s.online_url and s.online_url not in {x.url for x in s.links}:
+        etree.SubElement(links, "link", href=s.online_url, type="web").text = "Online"
+    attachments = etree.SubElement(event, "attachments")
+    for link in s.attachments:
+        element = etree.SubElement(attachments, "attachment", href=link.url)
+        if link.type:
+            element.set("type", link.type)
+        element.text = link.title
+    if s.url.startswith(("https://", "http://")):
         etree.SubElement(event, "url").text = s.url
 
 
@@ -321,20 +478,28 @@ def _xml_event(parent: etree._Element, s: ScheduleSession, schedule: Schedule, z
 class _TextOnly(HTMLParser):
     _BLOCKS = {"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
 
+    _HIDDEN = {"script", "style", "template", "noscript"}
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._HIDDEN:
+            self.hidden += 1
         if tag in self._BLOCKS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN:
+            self.hidden = max(self.hidden - 1, 0)
         if tag in self._BLOCKS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self.hidden:  # a script's or style's text is not text anyone reads
+            self.parts.append(data)
 
 
 def plain_text(value: str | None) -> str:
@@ -349,6 +514,56 @@ def plain_text(value: str | None) -> str:
         text = "".join(parser.parts)
     lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# Tags and attributes an abstract, description or biography may keep: text structure and links, nothing that runs,
+# loads or styles. Everything else is unwrapped (its text kept); script, style and the like go with their content.
+SAFE_TAGS = frozenset(
+    {
+        *("a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "hr", "i", "ins", "kbd"),
+        *("h1", "h2", "h3", "h4", "h5", "h6", "li", "ol", "p", "pre", "q", "s", "small", "span", "strong"),
+        *("sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul"),
+    }
+)
+_DROP_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "object", "embed", "template", "noscript", "svg", "math", "head", "title"}
+)
+_SAFE_SCHEMES = ("https://", "http://", "mailto:")
+
+
+def safe_html(value: str | None) -> str:
+    """HTML from another tool made safe to show and to pass on, with lxml's HTML parser (libxml2) and an allow-list:
+    SAFE_TAGS keep `href` (http, https, mailto only) and `title`; other tags are unwrapped, scripts and styles
+    dropped with their content, comments dropped. Text without markup is returned as it is (Markdown, plain)."""
+    if not value or not _HTML_RE.search(value):
+        return value or ""
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.fragment_fromstring(value, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return plain_text(value)
+    for element in list(root.iter()):
+        if element is root:
+            continue
+        # comments and processing instructions have no string tag
+        if not isinstance(element.tag, str) or element.tag.lower() in _DROP_WITH_CONTENT:
+            element.drop_tree()
+    for element in list(root.iter()):
+        if element is root or not isinstance(element.tag, str):
+            continue
+        tag = element.tag.lower()
+        if tag not in SAFE_TAGS:
+            element.drop_tag()
+            continue
+        for name in list(element.attrib):
+            keep = name == "title" or (
+                name == "href" and tag == "a" and element.get(name, "").strip().lower().startswith(_SAFE_SCHEMES)
+            )
+            if not keep:
+                del element.attrib[name]
+    body = etree.tostring(root, encoding="unicode", method="html")
+    return body[len("<div>") : -len("</div>")] if body.startswith("<div>") else body
 
 
 _KIND_SYNONYMS = {
@@ -437,15 +652,132 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def parse(data: bytes, content_type: str = "") -> Schedule:
+def person_key(guid: str | None, numeric_id: Any, code: Any, name: str) -> str:
+    """How the source identifies a person: its guid, else its numeric id, else its code, else its name. Only a guid
+    means the same person everywhere; the others mean something only within one source (schedule_exchange scopes
+    them to the event)."""
+    if guid:
+        return f"guid:{guid}"
+    if _int(numeric_id) is not None:
+        return f"id:{_int(numeric_id)}"
+    if code:
+        return f"code:{code}"
+    return f"name:{name.lower()}"
+
+
+def _person(
+    name: str, role: str | None, guid: Any, numeric_id: Any, code: Any, organization: str, bio: str
+) -> SchedulePerson:
+    source_guid = _optional_guid(str(guid)) if guid else None
+    key = person_key(source_guid, numeric_id, str(code or ""), name)
+    return SchedulePerson(
+        source_guid or str(uuid.uuid5(_NAMESPACE, f"person|{key}")),
+        name,
+        role=role,
+        organization=organization,
+        id=_int(numeric_id),
+        source_guid=source_guid,
+        code=str(code or ""),
+        biography=safe_html(bio),
+        key=key,
+    )
+
+
+_NUL_MARK = "\ue000"
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _session_label(guid: Any, numeric_id: Any, title: Any) -> str:
+    parts = [f"guid={guid}" if guid else (f"id={numeric_id}" if numeric_id else "")]
+    if title:
+        parts.append(repr(str(title).replace(_NUL_MARK, "")[:60]))
+    return " ".join(p for p in parts if p)
+
+
+def _xml_event_before(data: bytes, line: int) -> str:
+    """The session (guid, id, title) whose <event> opens last before `line` of an XML file: where a problem that
+    stopped parsing sits."""
+    text = data.decode("utf-8", "replace").split("\n")[:line]
+    chunk = "\n".join(text)
+    start = chunk.rfind("<event")
+    if start < 0:
+        return ""
+    tag = re.match(r"<event\b([^>]*)>", chunk[start:])
+    attrs = dict(re.findall(r'(\w+)="([^"]*)"', tag.group(1))) if tag else {}
+    title = re.search(r"<title>([^<]*)", chunk[start:])
+    label = _session_label(attrs.get("guid"), attrs.get("id"), title.group(1) if title else "")
+    return f" in session {label}" if label else " in a session"
+
+
+def _nul_problems(data: bytes, is_json: bool) -> list[tuple[str, str]]:
+    """Where NUL characters sit: each one named by line, JSON path or element, and the session holding it."""
+    first = data.index(b"\x00")
+    message = "contains a NUL character (U+0000), which no text may hold: remove it from the file"
+    marked = data.replace(b"\x00", _NUL_MARK.encode())
+    problems: list[tuple[str, str]] = []
+    if is_json:
+        try:
+            document = json.loads(marked)
+        except (ValueError, RecursionError):
+            return [(f"line {_line_of(data, first)}", message)]
+
+        def walk(node: Any, path: str, session: dict[str, Any] | None) -> None:
+            if isinstance(node, dict):
+                if "title" in node and ("guid" in node or "date" in node or "start" in node):
+                    session = node
+                for k, v in node.items():
+                    # room names are data, not field names: written as parse_json names them, rooms['Hall A']
+                    plain = str(k).isidentifier() and not path.endswith(".rooms")
+                    walk(v, f"{path}.{k}" if plain else f"{path}[{k!r}]", session)
+                    if _NUL_MARK in str(k):
+                        problems.append((path, message))
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    walk(v, f"{path}[{i}]", session)
+            elif isinstance(node, str) and _NUL_MARK in node:
+                where = path
+                if session is not None:
+                    where += (
+                        f" (session {_session_label(session.get('guid'), session.get('id'), session.get('title'))})"
+                    )
+                problems.append((where, message))
+
+        walk(document, "$", None)
+    else:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        try:
+            root = etree.fromstring(marked, parser)
+        except etree.XMLSyntaxError:
+            return [(f"line {_line_of(data, first)}{_xml_event_before(data, _line_of(data, first))}", message)]
+        for element in root.iter():
+            values = [element.text or "", element.tail or "", *element.attrib.values()]
+            if not any(_NUL_MARK in v for v in values):
+                continue
+            event = element if element.tag == "event" else next(element.iterancestors("event"), None)
+            where = f"line {element.sourceline} (<{element.tag!s}>)"
+            if event is not None:
+                label = _session_label(event.get("guid"), event.get("id"), event.findtext("title"))
+                where += f" in session {label}"
+            problems.append((where, message))
+    return problems[:MAX_ERRORS] or [(f"line {_line_of(data, first)}", message)]
+
+
+def parse(data: bytes, content_type: str = "", default_tzid: str = "UTC") -> Schedule:
     """Read schedule.xml or schedule.json (chosen by content type, else by the first character), its text repaired
-    by the one text rule (repair_text_of)."""
+    by the one text rule (repair_text_of). Times of a file that names no zone are read in `default_tzid` (the
+    event's). A NUL character is refused, naming where it sits: it is a broken file, not a typo to repair."""
     head = data.lstrip()[:1]
-    if "json" in content_type or head in (b"{", b"["):
-        return repair_text_of(parse_json(data))
-    if "xml" in content_type or head == b"<":
-        return repair_text_of(parse_xml(data))
-    raise ScheduleFormatError([("body", "neither schedule.xml nor schedule.json: send one of them")])
+    is_json = "json" in content_type or head in (b"{", b"[")
+    if not is_json and not ("xml" in content_type or head == b"<"):
+        raise ScheduleFormatError([("body", "neither schedule.xml nor schedule.json: send one of them")])
+    if b"\x00" in data:
+        raise ScheduleFormatError(_nul_problems(data, is_json))
+    if is_json:
+        return repair_text_of(parse_json(data, default_tzid))
+    return repair_text_of(parse_xml(data, default_tzid))
 
 
 def repair_text_of(schedule: Schedule) -> Schedule:
@@ -457,22 +789,58 @@ def repair_text_of(schedule: Schedule) -> Schedule:
         repair_line(schedule.acronym),
         repair_line(schedule.version),
     )
+    schedule.subtitle, schedule.venue, schedule.city = (
+        repair_line(schedule.subtitle),
+        repair_line(schedule.venue),
+        repair_line(schedule.city),
+    )
+    schedule.url, schedule.base_url = repair_line(schedule.url), repair_line(schedule.base_url)
+    schedule.timeslot_duration = repair_line(schedule.timeslot_duration)
     for room in schedule.rooms:
         room.name, room.description = repair_line(room.name), repair_text(room.description)
     for track in schedule.tracks:
         track.name, track.slug = repair_line(track.name), repair_line(track.slug)
+        track.color = repair_line(track.color) if track.color is not None else None
     for s in schedule.sessions:
         s.title, s.room, s.language = repair_line(s.title), repair_line(s.room), repair_line(s.language)
         s.track = repair_line(s.track) or None if s.track is not None else None
         s.abstract, s.online_url, s.url = repair_text(s.abstract), repair_line(s.online_url), repair_line(s.url)
+        s.subtitle, s.type, s.slug = repair_line(s.subtitle), repair_line(s.type), repair_line(s.slug)
+        s.abstract_source, s.description = repair_text(s.abstract_source), repair_text(s.description)
+        s.languages = repair_line(s.languages) if s.languages is not None else None
+        s.recording_license, s.logo, s.code = repair_line(s.recording_license), repair_line(s.logo), repair_line(s.code)
+        for link in (*s.links, *s.attachments):
+            link.url, link.title, link.type = repair_line(link.url), repair_line(link.title), repair_line(link.type)
         for p in s.persons:
             p.name, p.organization = repair_line(p.name), repair_line(p.organization)
+            p.biography, p.code = repair_text(p.biography), repair_line(p.code)
+            p.key = person_key(p.source_guid, p.id, p.code, p.name)  # from the repaired name and code
         s.persons = [p for p in s.persons if p.name]
     schedule.tracks = [t for t in schedule.tracks if t.name]
     return schedule
 
 
-def parse_xml(data: bytes) -> Schedule:
+def _day_change(value: str | None) -> time | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def _zone(tzid: str | None, default_tzid: str) -> tuple[ZoneInfo, str, bool]:
+    """The file's zone (None when it names none: the event's is used); raises ValueError for an unknown name."""
+    if tzid and str(tzid).strip():
+        name = str(tzid).strip()
+        try:
+            return ZoneInfo(name), name, True
+        except Exception:
+            raise ValueError(f"unknown time zone {name!r}") from None
+    return ZoneInfo(default_tzid), default_tzid, False
+
+
+def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True, load_dtd=False
     )
@@ -480,7 +848,8 @@ def parse_xml(data: bytes) -> Schedule:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (0, 0)
-        raise ScheduleFormatError([(f"line {line}, column {column}", f"not well-formed XML: {exc.msg}")]) from None
+        where = f"line {line}, column {column}"
+        raise ScheduleFormatError([(where, f"not well-formed XML{_xml_event_before(data, line)}: {exc.msg}")]) from None
     if root.tag != "schedule":
         raise ScheduleFormatError(
             [(f"line {root.sourceline}", f"the root element is <{str(root.tag)}>, expected <schedule>")]
@@ -489,20 +858,32 @@ def parse_xml(data: bytes) -> Schedule:
     conference = root.find("conference")
     if conference is None:
         raise ScheduleFormatError([(f"line {root.sourceline}", "<conference> is missing")])
-    tzid = (conference.findtext("time_zone_name") or "UTC").strip()
     try:
-        zone = ZoneInfo(tzid)
-    except Exception:
-        problems.append((_where(conference.find("time_zone_name")), f"unknown time zone {tzid!r}"))
-        zone, tzid = ZoneInfo("UTC"), "UTC"
-    tracks = [
-        ScheduleTrack(t.get("name") or (t.text or "").strip(), t.get("slug") or "", t.get("color"))
-        for t in conference.findall("track")
-    ]
+        zone, tzid, tz_given = _zone(conference.findtext("time_zone_name"), default_tzid)
+    except ValueError as exc:
+        problems.append((_where(conference.find("time_zone_name")), str(exc)))
+        zone, tzid, tz_given = ZoneInfo("UTC"), "UTC", True
+    tracks: dict[str, ScheduleTrack] = {}
+    for t in [*conference.findall("track"), *root.findall("tracks/track")]:
+        name = (t.get("name") or t.text or "").strip()
+        if name and name not in tracks:
+            tracks[name] = ScheduleTrack(name, t.get("slug") or "", t.get("color"))
     sessions: list[ScheduleSession] = []
     rooms: dict[str, ScheduleRoom] = {}
+    for room in [*root.iterfind("day/room"), *root.iterfind("rooms/room"), *conference.iterfind("rooms/room")]:
+        room_name = (room.get("name") or room.text or "").strip()
+        if room_name and room_name not in rooms:
+            rooms[room_name] = ScheduleRoom(room_name, _optional_guid(room.get("guid")))
+    day_change = _day_change(conference.findtext("day_change")) or _day_change_from_starts(
+        [d.get("start") for d in root.iter("day")], zone
+    )
     for day in root.iter("day"):
         day_start = None
+        if day_change is not None and day.get("date"):  # a start before the day change is that night's
+            try:
+                day_start = datetime.combine(date.fromisoformat(day.get("date", "")[:10]), day_change, zone)
+            except ValueError:
+                day_start = None
         start = day.get("start")
         if start:
             try:
@@ -511,17 +892,23 @@ def parse_xml(data: bytes) -> Schedule:
                 problems.append((_where(day), f"day start {start!r} is not a date-time"))
         for room in day.findall("room"):
             room_name = (room.get("name") or "").strip()
-            if room_name and room_name not in rooms:
-                rooms[room_name] = ScheduleRoom(room_name, _optional_guid(room.get("guid")))
+            if room_name and room.get("guid") and not rooms[room_name].guid:
+                rooms[room_name].guid = _optional_guid(room.get("guid"))
             for event in room.findall("event"):
                 try:
-                    sessions.append(_xml_session(event, day, day_start, room_name, zone))
+                    session = _xml_session(event, day, day_start, room_name, zone)
+                    if session.room not in rooms:
+                        raise ValueError(
+                            f"<room> {session.room!r} is not one of the file's rooms: use the name of a <room> of a day"
+                        )
+                    sessions.append(session)
                 except (ValueError, TypeError) as exc:
                     problems.append((_where(event), str(exc)))
                 if len(problems) >= MAX_ERRORS:
                     break
     if problems:
         raise ScheduleFormatError(problems)
+    _unique_derived_guids(sessions)
     return Schedule(
         title=(conference.findtext("title") or "").strip(),
         acronym=(conference.findtext("acronym") or "").strip(),
@@ -531,8 +918,55 @@ def parse_xml(data: bytes) -> Schedule:
         version=(root.findtext("version") or "").strip(),
         sessions=sessions,
         rooms=list(rooms.values()),
-        tracks=tracks,
+        tracks=list(tracks.values()),
+        url=(conference.findtext("url") or "").strip(),
+        day_change=day_change,
+        subtitle=(conference.findtext("subtitle") or "").strip(),
+        venue=(conference.findtext("venue") or "").strip(),
+        city=(conference.findtext("city") or "").strip(),
+        base_url=(conference.findtext("base_url") or "").strip(),
+        timeslot_duration=(conference.findtext("timeslot_duration") or "").strip(),
+        tz_given=tz_given,
+        days=_day_dates([d.get("date") for d in root.iter("day")]),
     )
+
+
+def _day_dates(values: list[Any]) -> list[date]:
+    """The dates of a file's days, in order, once each (unreadable ones left out)."""
+    out: list[date] = []
+    for value in values:
+        try:
+            day = date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            continue
+        if day not in out:
+            out.append(day)
+    return out
+
+
+def _unique_derived_guids(sessions: list[ScheduleSession]) -> None:
+    """Sessions without a guid are keyed on their numeric id (so a moved session stays the same session); where
+    ids repeat in a file, the fuller derivation (id, start, room, title) keeps them apart."""
+    seen: dict[str, int] = {}
+    for s in sessions:
+        seen[s.guid] = seen.get(s.guid, 0) + 1
+    for s in sessions:
+        if seen[s.guid] > 1 and s.guid == _derived_session_guid(s.id):
+            s.guid = str(
+                uuid.uuid5(_NAMESPACE, "|".join(map(str, ("session", s.id, s.starts_at.isoformat(), s.room, s.title))))
+            )
+
+
+def _derived_session_guid(numeric_id: int) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"session:{numeric_id}"))
+
+
+def _session_guid(value: Any, numeric_id: int, *fallback: Any) -> str:
+    if value:
+        return _guid(str(value), *fallback)
+    if numeric_id:
+        return _derived_session_guid(numeric_id)
+    return _guid(None, *fallback)
 
 
 def _where(element: etree._Element | None) -> str:
@@ -542,7 +976,11 @@ def _where(element: etree._Element | None) -> str:
     guid = element.get("guid")
     if guid:
         label += f" guid={guid}"
-    return f"line {element.sourceline} (<{label}>)"
+    elif element.get("id"):
+        label += f" id={element.get('id')}"
+    where = f"line {element.sourceline} (<{label}>"
+    title = element.findtext("title") if element.tag == "event" else None
+    return where + (f" {title.strip()[:60]!r})" if title and title.strip() else ")")
 
 
 def _optional_guid(value: str | None) -> str | None:
@@ -562,6 +1000,31 @@ def _date_of(value: str | None, sessions: list[ScheduleSession], zone: ZoneInfo,
         pick = min if first else max
         return pick(s.starts_at for s in sessions).astimezone(zone).date()
     return date.today()
+
+
+def _languages_given(value: Any) -> tuple[str, str]:
+    """(as given, our language): 'de, en' -> ('de, en', 'de'); none -> ('', '')."""
+    given = str(value).strip() if value else ""
+    for part in re.split(r"[,;/\s]+", given):
+        code = part.strip()
+        if LANGUAGE_RE_LOOSE.match(code):
+            return given, code.lower() if len(code) <= 3 else code
+    return given, ""
+
+
+LANGUAGE_RE_LOOSE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+def _xml_links(event: etree._Element, path: str) -> list[ScheduleLink]:
+    return [
+        ScheduleLink((a.get("href") or "").strip(), (a.text or "").strip(), (a.get("type") or "").strip())
+        for a in event.iterfind(path)
+        if (a.get("href") or "").strip()
+    ]
+
+
+def _online(links: list[ScheduleLink]) -> str:
+    return next((x.url for x in links if x.url.startswith(("https://", "http://")) and "online" in x.title.lower()), "")
 
 
 def _xml_session(
@@ -591,22 +1054,18 @@ def _xml_session(
     for p in event.iterfind("persons/person"):
         name = (p.text or "").strip()
         if name:
-            persons.append(
-                SchedulePerson(
-                    _guid(p.get("guid"), "person", p.get("id") or name.lower()), name, role=None, id=_int(p.get("id"))
-                )
-            )
-    link = next(
-        (
-            a.get("href")
-            for a in event.iterfind("links/link")
-            if (a.get("href") or "").startswith(("https://", "http://")) and "online" in (a.text or "").lower()
-        ),
-        "",
-    )
+            persons.append(_person(name, None, p.get("guid"), p.get("id"), p.get("code"), "", ""))
+    links = _xml_links(event, "links/link")
     numeric_id = _int(event.get("id")) or 0
+    languages, language = _languages_given(event.findtext("language"))
+    abstract = event.findtext("abstract") or ""
+    description = event.findtext("description") or ""
+    recording = event.find("recording")
+    optout = (recording.findtext("optout") or "").strip().lower() if recording is not None else ""
     return ScheduleSession(
-        guid=_guid(event.get("guid"), "session", numeric_id, starts_at.isoformat(), room_name, title),
+        guid=_session_guid(
+            event.get("guid"), numeric_id, "session", numeric_id, starts_at.isoformat(), room_name, title
+        ),
         id=numeric_id,
         title=title[:300],
         kind=kind_of(event.findtext("type")),
@@ -614,14 +1073,27 @@ def _xml_session(
         ends_at=starts_at + duration,
         room=(event.findtext("room") or room_name).strip() or room_name,
         track=(event.findtext("track") or "").strip() or None,
-        language=((event.findtext("language") or "").strip() or "en")[:10],
-        abstract=plain_text(event.findtext("abstract") or event.findtext("description")),
-        online_url=link or "",
+        language=language,
+        abstract=plain_text(abstract or description),
+        online_url=_online(links),
+        url=(event.findtext("url") or "").strip(),
         persons=persons,
+        type=(event.findtext("type") or "").strip(),
+        languages=languages,
+        subtitle=(event.findtext("subtitle") or "").strip(),
+        abstract_source=safe_html(abstract),
+        description=safe_html(description),
+        slug=(event.findtext("slug") or "").strip(),
+        links=links,
+        attachments=_xml_links(event, "attachments/attachment"),
+        do_not_record=None if not optout else optout == "true",
+        recording_license=(recording.findtext("license") or "").strip() if recording is not None else "",
+        logo=(event.findtext("logo") or "").strip(),
+        code=(event.get("code") or "").strip(),
     )
 
 
-def parse_json(data: bytes) -> Schedule:
+def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
     try:
         document = json.loads(data)
     except UnicodeDecodeError:
@@ -637,11 +1109,10 @@ def parse_json(data: bytes) -> Schedule:
     conference = schedule.get("conference")
     if not isinstance(conference, dict):
         raise ScheduleFormatError([("schedule.conference", 'missing: expected {"schedule": {"conference": {...}}}')])
-    tzid = conference.get("time_zone_name") or "UTC"
     try:
-        zone = ZoneInfo(tzid)
-    except Exception:
-        raise ScheduleFormatError([("schedule.conference.time_zone_name", f"unknown time zone {tzid!r}")]) from None
+        zone, tzid, tz_given = _zone(conference.get("time_zone_name"), default_tzid)
+    except ValueError as exc:
+        raise ScheduleFormatError([("schedule.conference.time_zone_name", str(exc))]) from None
     days = conference.get("days")
     if not isinstance(days, list):
         raise ScheduleFormatError([("schedule.conference.days", "missing or not a list")])
@@ -654,11 +1125,16 @@ def parse_json(data: bytes) -> Schedule:
                 _int(r.get("capacity")),
                 r["description"] if isinstance(r.get("description"), str) else "",
             )
+    for day in days:
+        if isinstance(day, dict) and isinstance(day.get("rooms"), dict):
+            for room_name in day["rooms"]:
+                rooms.setdefault(room_name, ScheduleRoom(room_name))
     tracks = [
         ScheduleTrack(t.get("name") or "", t.get("slug") or "", t.get("color"))
         for t in conference.get("tracks") or []
         if isinstance(t, dict) and t.get("name")
     ]
+    meta: dict[str, Any] = conference["meta"] if isinstance(conference.get("meta"), dict) else {}
     sessions: list[ScheduleSession] = []
     for i, day in enumerate(days):
         where_day = f"schedule.conference.days[{i}]"
@@ -666,24 +1142,31 @@ def parse_json(data: bytes) -> Schedule:
             problems.append((where_day, "expected an object with 'rooms'"))
             continue
         for room_name, events in day["rooms"].items():
-            if room_name not in rooms:
-                rooms[room_name] = ScheduleRoom(room_name)
             if not isinstance(events, list):
                 problems.append((f"{where_day}.rooms[{room_name!r}]", "expected a list of events"))
                 continue
             for j, event in enumerate(events):
                 where = f"{where_day}.rooms[{room_name!r}][{j}]"
                 try:
-                    sessions.append(_json_session(event, day, room_name, zone))
+                    session = _json_session(event, day, room_name, zone)
+                    if session.room not in rooms:
+                        raise ValueError(f"'room' {session.room!r} is not one of the file's rooms")
+                    sessions.append(session)
                 except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                    if isinstance(event, dict):
+                        where += f" (session {_session_label(event.get('guid'), event.get('id'), event.get('title'))})"
                     problems.append((where, str(exc)))
                 if len(problems) >= MAX_ERRORS:
                     raise ScheduleFormatError(problems)
     if problems:
         raise ScheduleFormatError(problems)
+    _unique_derived_guids(sessions)
+    day_change = _day_change(meta.get("day_change")) or _day_change_from_starts(
+        [d.get("day_start") for d in days if isinstance(d, dict)], zone
+    )
     return Schedule(
         title=str(conference.get("title") or ""),
-        acronym=str(conference.get("acronym") or ""),
+        acronym=str(meta.get("acronym") or conference.get("acronym") or ""),
         tzid=tzid,
         start=_date_of(conference.get("start"), sessions, zone, first=True),
         end=_date_of(conference.get("end"), sessions, zone, first=False),
@@ -691,7 +1174,41 @@ def parse_json(data: bytes) -> Schedule:
         sessions=sessions,
         rooms=list(rooms.values()),
         tracks=tracks,
+        url=str(conference.get("url") or ""),
+        day_change=day_change,
+        subtitle=str(meta.get("subtitle") or ""),
+        venue=str(meta.get("venue") or ""),
+        city=str(meta.get("city") or ""),
+        base_url=str(schedule.get("base_url") or meta.get("base_url") or ""),
+        timeslot_duration=str(conference.get("timeslot_duration") or ""),
+        tz_given=tz_given,
+        days=_day_dates([d.get("date") for d in days if isinstance(d, dict)]),
     )
+
+
+def _day_change_from_starts(starts: list[Any], zone: ZoneInfo) -> time | None:
+    """A file that does not name its day change shows it by its days' starts (frab: 09:00 with the night on the
+    same day; pretalx: 04:00; our own exports: the day change): the wall-clock time of the first day's start, when
+    it is not midnight."""
+    for value in starts:
+        if isinstance(value, str) and value.strip():
+            try:
+                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            local = (parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)).astimezone(zone).time()
+            return local if local != time(0) else None
+    return None
+
+
+def _json_links(value: Any) -> list[ScheduleLink]:
+    return [
+        ScheduleLink(
+            str(a.get("url") or "").strip(), str(a.get("title") or "").strip(), str(a.get("type") or "").strip()
+        )
+        for a in value or []
+        if isinstance(a, dict) and str(a.get("url") or "").strip()
+    ]
 
 
 def _json_session(event: Any, day: dict[str, Any], room_name: str, zone: ZoneInfo) -> ScheduleSession:
@@ -726,29 +1243,27 @@ def _json_session(event: Any, day: dict[str, Any], room_name: str, zone: ZoneInf
         name = str(p.get("name") or p.get("public_name") or "").strip()
         if name:
             persons.append(
-                SchedulePerson(
-                    _guid(p.get("guid"), "person", p.get("id") or p.get("code") or name.lower()),
+                _person(
                     name,
-                    role=p.get("role") if p.get("role") in ("speaker", "moderator", "panelist") else None,
-                    organization=str(p.get("organization") or ""),
-                    id=_int(p.get("id")),
+                    p.get("role") if p.get("role") in ("speaker", "moderator", "panelist") else None,
+                    p.get("guid"),
+                    p.get("id"),
+                    p.get("code"),
+                    str(p.get("organization") or ""),
+                    str(p.get("biography") or ""),
                 )
             )
-    link = next(
-        (
-            a.get("url")
-            for a in event.get("links") or []
-            if isinstance(a, dict)
-            and str(a.get("url") or "").startswith(("https://", "http://"))
-            and "online" in str(a.get("title") or "").lower()
-        ),
-        "",
-    )
+    links = _json_links(event.get("links"))
     numeric_id = _int(event.get("id")) or 0
     track = event.get("track")
-    language = event.get("language")
+    languages, language = _languages_given(event.get("language"))
+    abstract = str(event.get("abstract") or "")
+    description = str(event.get("description") or "")
+    do_not_record = event.get("do_not_record")
     return ScheduleSession(
-        guid=_guid(event.get("guid"), "session", numeric_id, starts_at.isoformat(), room_name, title),
+        guid=_session_guid(
+            event.get("guid"), numeric_id, "session", numeric_id, starts_at.isoformat(), room_name, title
+        ),
         id=numeric_id,
         title=title[:300],
         kind=kind_of(event.get("type")),
@@ -756,8 +1271,21 @@ def _json_session(event: Any, day: dict[str, Any], room_name: str, zone: ZoneInf
         ends_at=ends_at,
         room=str(event.get("room") or room_name),
         track=str(track).strip() if track else None,
-        language=(str(language).strip() if language else "en")[:10],
-        abstract=plain_text(event.get("abstract") or event.get("description")),
-        online_url=link or "",
+        language=language,
+        abstract=plain_text(abstract or description),
+        online_url=_online(links),
+        url=str(event.get("url") or ""),
         persons=persons,
+        type=str(event.get("type") or "").strip(),
+        languages=languages,
+        subtitle=str(event.get("subtitle") or ""),
+        abstract_source=safe_html(abstract),
+        description=safe_html(description),
+        slug=str(event.get("slug") or ""),
+        links=links,
+        attachments=_json_links(event.get("attachments")),
+        do_not_record=do_not_record if isinstance(do_not_record, bool) else None,
+        recording_license=str(event.get("recording_license") or ""),
+        logo=str(event.get("logo") or ""),
+        code=str(event.get("code") or ""),
     )

@@ -99,6 +99,13 @@ class SessionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class RemovedSessions(StrEnum):
+    """What a schedule import does with the event's sessions that the file no longer lists."""
+
+    KEEP = "keep"
+    CANCEL = "cancel"
+
+
 class SessionRole(StrEnum):
     SPEAKER = "speaker"
     MODERATOR = "moderator"

@@ -205,6 +205,20 @@ class BookingOut(Struct):
     booked_at: datetime
 
 
+class ImportedSessionOut(Struct):
+    guid: str
+    title: str
+    result: str  # created, updated, unchanged
+
+
+class RemovedSessionOut(Struct):
+    id: int
+    guid: str
+    title: str
+    status: str  # before the import
+    action: str  # kept, cancelled, already cancelled
+
+
 class ImportOut(Struct):
     created: int
     updated: int
@@ -215,3 +229,8 @@ class ImportOut(Struct):
     tracks_created: int
     people_created: int
     conflicts: int
+    removed_cancelled: int = 0
+    people_updated: int = 0
+    dry_run: bool = False
+    removed: list[RemovedSessionOut] = []
+    sessions: list[ImportedSessionOut] = []

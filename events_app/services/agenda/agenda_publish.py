@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import date, time
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -21,10 +22,11 @@ import msgspec
 
 from events_app.db import queries
 from events_app.domain.agenda import PersonInRole, effective_capacity, session_calendar_item
-from events_app.domain.errors import NotFound
+from events_app.domain.errors import Forbidden, NotFound
 from events_app.domain.ical import CalendarItem, feed_from_parts, feed_piece_key, feed_vevent
 from events_app.domain.schedule import (
     Schedule,
+    ScheduleLink,
     SchedulePerson,
     ScheduleRoom,
     ScheduleSession,
@@ -32,12 +34,14 @@ from events_app.domain.schedule import (
     acronym_for,
     build_json,
     build_xml,
+    conference_day,
 )
 from events_app.domain.spreadsheet import csv_bytes
 from events_app.services.agenda import agenda_cache
 from events_app.services.agenda.agenda_cache import Rendered
 from events_app.services.agenda.rows import ROWS
 from events_app.services.messaging.notifications import event_item
+from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.registration import registration_links
 from events_app.settings import get_settings
 
@@ -59,6 +63,11 @@ class PublicAgenda:
     rooms: list[dict]
     tracks: list[dict]
     sessions: list[dict]  # published and cancelled, by start time
+    day_change: time | None = None  # when the conference's days turn (schedule exchange); None: midnight
+    source: dict = field(default_factory=dict)  # what its schedule files said about the conference
+    session_sources: dict[int, dict] = field(default_factory=dict)  # ... about each session
+    person_sources: dict[int, dict] = field(default_factory=dict)  # ... about each person
+    room_guids: dict[int, str] = field(default_factory=dict)  # the guids they gave the rooms
 
 
 async def _load(event_id: int, published_only: bool = True) -> PublicAgenda:
@@ -82,11 +91,52 @@ async def _load(event_id: int, published_only: bool = True) -> PublicAgenda:
     sessions = [
         {**dict(row), "people": people.get(row["id"], [])} for row in await Q.public_sessions(event_id=event_id)
     ]
-    return PublicAgenda(event.as_dict(), version, rooms, tracks, sessions)
+    source = await Q.schedule_source(event_id=event_id)
+    person_sources: dict[int, dict] = {}
+    for row in await Q.schedule_person_sources(event_id=event_id):
+        person_sources.setdefault(row["person"], row["data"])
+    return PublicAgenda(
+        event.as_dict(),
+        version,
+        rooms,
+        tracks,
+        sessions,
+        source["day_change"] if source else None,
+        source["data"] if source else {},
+        {r["session"]: r["data"] for r in await Q.schedule_session_sources(event_id=event_id)},
+        person_sources,
+        {r["room"]: str(r["source_guid"]) for r in await Q.schedule_room_guids(event_id=event_id)},
+    )
+
+
+async def day_change_of(event_id: int) -> time | None:
+    """When the event's conference days turn (its schedule source's day change); None: at midnight."""
+    row = await Q.schedule_source(event_id=event_id)
+    return row["day_change"] if row else None
 
 
 async def public_agenda_data(event_id: int) -> PublicAgenda:
     return await agenda_cache.get(event_id, "data", lambda: _load(event_id))
+
+
+async def _view(
+    event_id: int, key: Hashable, build: Callable[[PublicAgenda], Awaitable[Rendered]], account: CurrentAccount | None
+) -> Rendered:
+    """A public view: cached for a published event; for a draft, built fresh for its organizers only (preview
+    before publishing), and 404 for anyone else, as if it did not exist."""
+    if account is not None:
+        event = await Q.event_by_id(event_id=event_id)
+        if event is not None and event.status != "published":
+            try:
+                await require_organizer(account, event_id)
+            except Forbidden:
+                raise NotFound("event") from None
+            return await build(await _load(event_id, published_only=False))
+
+    async def cached() -> Rendered:
+        return await build(await public_agenda_data(event_id))
+
+    return await agenda_cache.get(event_id, key, cached)
 
 
 # --------------------------------------------------------------------------- agenda JSON
@@ -101,7 +151,9 @@ class AgendaFilter:
     person: int | None = None
 
 
-def _session_json(s: dict, event: dict, rooms: dict, tracks: dict, base_url: str) -> dict:
+def _session_json(
+    s: dict, event: dict, rooms: dict, tracks: dict, base_url: str, day_change: time | None = None
+) -> dict:
     zone = ZoneInfo(event["timezone"])
     start, end = s["starts_at"].astimezone(zone), s["ends_at"].astimezone(zone)
     room, track = rooms.get(s["room"]), tracks.get(s["track"])
@@ -113,7 +165,7 @@ def _session_json(s: dict, event: dict, rooms: dict, tracks: dict, base_url: str
         "title": s["title"],
         "kind": s["kind"],
         "status": s["status"],
-        "day": start.date().isoformat(),
+        "day": conference_day(s["starts_at"], zone, day_change).isoformat(),
         "starts_at": start.isoformat(),
         "ends_at": end.isoformat(),
         "room": {"id": room["id"], "name": room["name"]} if room else None,
@@ -136,8 +188,10 @@ def _session_json(s: dict, event: dict, rooms: dict, tracks: dict, base_url: str
     }
 
 
-def _matches(s: dict, f: AgendaFilter, zone: ZoneInfo, track_ids: dict[str, int]) -> bool:
-    if f.day is not None and s["starts_at"].astimezone(zone).date() != f.day:
+def _matches(
+    s: dict, f: AgendaFilter, zone: ZoneInfo, track_ids: dict[str, int], day_change: time | None = None
+) -> bool:
+    if f.day is not None and conference_day(s["starts_at"], zone, day_change) != f.day:
         return False
     if f.track is not None and s["track"] != track_ids.get(f.track, -1):
         return False
@@ -150,11 +204,11 @@ def _matches(s: dict, f: AgendaFilter, zone: ZoneInfo, track_ids: dict[str, int]
     return True
 
 
-async def agenda_json(event_id: int, f: AgendaFilter) -> Rendered:
-    """The public agenda (published and cancelled sessions; times with their UTC offset), filtered."""
+async def agenda_json(event_id: int, f: AgendaFilter, account: CurrentAccount | None = None) -> Rendered:
+    """The public agenda (published and cancelled sessions; times with their UTC offset), filtered. Sessions are
+    on the conference day their start belongs to (the day change of its schedule source)."""
 
-    async def build() -> Rendered:
-        data = await public_agenda_data(event_id)
+    async def build(data: PublicAgenda) -> Rendered:
         event = data.event
         zone = ZoneInfo(event["timezone"])
         rooms = {r["id"]: r for r in data.rooms}
@@ -176,14 +230,14 @@ async def agenda_json(event_id: int, f: AgendaFilter) -> Rendered:
             ],
             "tracks": [{"slug": t["slug"], "name": t["name"], "color": t["color"]} for t in data.tracks],
             "sessions": [
-                _session_json(s, event, rooms, tracks, base_url)
+                _session_json(s, event, rooms, tracks, base_url, data.day_change)
                 for s in data.sessions
-                if _matches(s, f, zone, track_ids)
+                if _matches(s, f, zone, track_ids, data.day_change)
             ],
         }
         return Rendered.of(msgspec.json.encode(body), JSON)
 
-    return await agenda_cache.get(event_id, ("json", f), build)
+    return await _view(event_id, ("json", f), build, account)
 
 
 # --------------------------------------------------------------------------- calendar feeds
@@ -256,14 +310,13 @@ def assemble_feed(name: str, entries: list[tuple[CalendarItem, bytes]]) -> bytes
     return feed_from_parts(list(zones.values()), name, [piece for _, piece in entries])
 
 
-async def public_feed(event_id: int) -> Rendered:
+async def public_feed(event_id: int, account: CurrentAccount | None = None) -> Rendered:
     """Every published session (cancelled ones as STATUS:CANCELLED, so subscribers drop them)."""
 
-    async def build() -> Rendered:
-        data = await public_agenda_data(event_id)
+    async def build(data: PublicAgenda) -> Rendered:
         return Rendered.of(assemble_feed(data.event["title"], await _session_items(data, data.sessions)), ICS)
 
-    return await agenda_cache.get(event_id, "ics", build)
+    return await _view(event_id, "ics", build, account)
 
 
 async def delegate_feed(token: str) -> Rendered:
@@ -289,23 +342,25 @@ async def delegate_feed(token: str) -> Rendered:
 
 
 def schedule_of(data: PublicAgenda) -> Schedule:
-    """The published sessions as a frab schedule."""
+    """The published sessions as a frab schedule, with what the event's schedule files said beyond the agenda's
+    columns (source ids, slugs, types, languages, texts, links, biographies, room guids, acronym, day change)."""
     event = data.event
     zone = ZoneInfo(event["timezone"])
     rooms = {r["id"]: r for r in data.rooms}
     tracks = {t["id"]: t for t in data.tracks}
     base_url = get_settings().public_url
-    acronym = acronym_for(event["title"], event["id"])
+    source = data.source
     sessions = []
     for s in data.sessions:
         if s["status"] != "published":
             continue
         room = rooms.get(s["room"])
         track = tracks.get(s["track"])
+        x = data.session_sources.get(s["id"], {})
         sessions.append(
             ScheduleSession(
                 guid=str(s["guid"]),
-                id=s["id"],
+                id=x.get("id") or s["id"],
                 title=s["title"],
                 kind=s["kind"],
                 starts_at=s["starts_at"],
@@ -315,42 +370,76 @@ def schedule_of(data: PublicAgenda) -> Schedule:
                 language=s["language"],
                 abstract=s["abstract"],
                 online_url=s["online_url"],
-                url=f"{base_url}/api/events/{event['id']}/sessions/{s['id']}",
-                persons=[
-                    SchedulePerson(str(p["guid"]), p["name"], p["role"], p["organization"], p["person_id"])
-                    for p in s["people"]
-                ],
+                url=x.get("url") or f"{base_url}/api/events/{event['id']}/sessions/{s['id']}",
+                persons=[_schedule_person(p, data.person_sources.get(p["person_id"], {})) for p in s["people"]],
+                type=x.get("type") or "",
+                languages=x.get("languages"),
+                subtitle=x.get("subtitle") or "",
+                abstract_source=x.get("abstract") or "",
+                description=x.get("description") or "",
+                slug=x.get("slug") or "",
+                links=[ScheduleLink(**link) for link in x.get("links") or []],
+                attachments=[ScheduleLink(**link) for link in x.get("attachments") or []],
+                do_not_record=x.get("do_not_record"),
+                recording_license=x.get("recording_license") or "",
+                logo=x.get("logo") or "",
+                code=x.get("code") or "",
             )
         )
-    schedule_rooms = [ScheduleRoom(r["name"], str(r["guid"]), r["capacity"], r["accessibility"]) for r in data.rooms]
+    schedule_rooms = [
+        ScheduleRoom(r["name"], data.room_guids.get(r["id"], str(r["guid"])), r["capacity"], r["accessibility"])
+        for r in data.rooms
+    ]
     if any(s.room == "Unassigned" for s in sessions) and "Unassigned" not in {r.name for r in schedule_rooms}:
         schedule_rooms.append(ScheduleRoom("Unassigned"))
+    start, end = event["starts_at"].astimezone(zone).date(), event["ends_at"].astimezone(zone).date()
+    if source.get("start") and source.get("end"):
+        start, end = date.fromisoformat(source["start"]), date.fromisoformat(source["end"])
     return Schedule(
         title=event["title"],
-        acronym=acronym,
+        acronym=source.get("acronym") or acronym_for(event["title"], event["id"]),
         tzid=event["timezone"],
-        start=event["starts_at"].astimezone(zone).date(),
-        end=event["ends_at"].astimezone(zone).date(),
+        start=start,
+        end=end,
         version=f"v{data.version}",
         sessions=sessions,
         rooms=schedule_rooms,
         tracks=[ScheduleTrack(t["name"], t["slug"], t["color"]) for t in data.tracks],
-        url=f"{base_url}/api/events/{event['id']}/agenda",
+        url=source.get("url") or f"{base_url}/api/events/{event['id']}/agenda",
+        day_change=data.day_change,
+        subtitle=source.get("subtitle") or "",
+        venue=source.get("venue") or "",
+        city=source.get("city") or "",
+        base_url=source.get("base_url") or "",
+        timeslot_duration=source.get("timeslot_duration") or "",
+        days=[date.fromisoformat(d) for d in source.get("days") or []],
     )
 
 
-async def schedule_xml(event_id: int) -> Rendered:
-    async def build() -> Rendered:
-        return Rendered.of(build_xml(schedule_of(await public_agenda_data(event_id))), XML)
+def _schedule_person(p: dict, source: dict) -> SchedulePerson:
+    return SchedulePerson(
+        source.get("guid") or str(p["guid"]),
+        p["name"],
+        p["role"],
+        p["organization"],
+        source["id"] if source.get("id") is not None else p["person_id"],
+        code=source.get("code") or "",
+        biography=source.get("biography") or "",
+    )
 
-    return await agenda_cache.get(event_id, "schedule.xml", build)
+
+async def schedule_xml(event_id: int, account: CurrentAccount | None = None) -> Rendered:
+    async def build(data: PublicAgenda) -> Rendered:
+        return Rendered.of(build_xml(schedule_of(data)), XML)
+
+    return await _view(event_id, "schedule.xml", build, account)
 
 
-async def schedule_json(event_id: int) -> Rendered:
-    async def build() -> Rendered:
-        return Rendered.of(build_json(schedule_of(await public_agenda_data(event_id))), JSON)
+async def schedule_json(event_id: int, account: CurrentAccount | None = None) -> Rendered:
+    async def build(data: PublicAgenda) -> Rendered:
+        return Rendered.of(build_json(schedule_of(data)), JSON)
 
-    return await agenda_cache.get(event_id, "schedule.json", build)
+    return await _view(event_id, "schedule.json", build, account)
 
 
 CSV_COLUMNS = (
@@ -375,9 +464,8 @@ CSV_COLUMNS = (
 )
 
 
-async def agenda_csv(event_id: int) -> Rendered:
-    async def build() -> Rendered:
-        data = await public_agenda_data(event_id)
+async def agenda_csv(event_id: int, account: CurrentAccount | None = None) -> Rendered:
+    async def build(data: PublicAgenda) -> Rendered:
         zone = ZoneInfo(data.event["timezone"])
         rooms = {r["id"]: r["name"] for r in data.rooms}
         tracks = {t["id"]: t["name"] for t in data.tracks}
@@ -397,7 +485,7 @@ async def agenda_csv(event_id: int) -> Rendered:
                     s["id"],
                     str(s["guid"]),
                     s["status"],
-                    start.date().isoformat(),
+                    conference_day(s["starts_at"], zone, data.day_change).isoformat(),
                     start.isoformat(),
                     end.isoformat(),
                     int((s["ends_at"] - s["starts_at"]).total_seconds() // 60),
@@ -416,7 +504,7 @@ async def agenda_csv(event_id: int) -> Rendered:
             )
         return Rendered.of(csv_bytes(CSV_COLUMNS, rows), CSV)
 
-    return await agenda_cache.get(event_id, "csv", build)
+    return await _view(event_id, "csv", build, account)
 
 
 async def warm(limit: int = 50) -> int:

@@ -346,3 +346,24 @@ UPDATE calendar_update SET due_at = now() WHERE event = :event_id AND done_at IS
 -- The event's calendar updates, pending first, newest first (at most 200).
 SELECT id, subject, subject_id, changes, due_at, created_at, done_at, recipients FROM calendar_update
 WHERE event = :event_id ORDER BY done_at NULLS FIRST, created_at DESC LIMIT 200;
+
+
+-- ------------------------------------------------------------------ schedule exchange sources (exports)
+
+-- name: schedule_source(event_id)^
+-- What the event's schedule files said about the conference (acronym, url, dates, zone) and its day change (the
+-- organizer's when they set one, else the file's).
+SELECT coalesce(organizer_day_change, day_change) AS day_change, data FROM exchange_source WHERE event = :event_id;
+
+-- name: schedule_session_sources(event_id)
+-- What the schedule files said about the event's published and cancelled sessions beyond the agenda's columns.
+SELECT x.session, x.data FROM exchange_session x JOIN agenda_session s ON s.id = x.session
+WHERE s.event = :event_id AND s.status IN ('published', 'cancelled');
+
+-- name: schedule_person_sources(event_id)
+-- What the event's schedule files said about people (ids, codes, guids, biographies), by person.
+SELECT person, data FROM exchange_person WHERE event = :event_id ORDER BY person, source_key;
+
+-- name: schedule_room_guids(event_id)
+-- The guids the event's schedule files gave its rooms.
+SELECT x.room, x.source_guid FROM exchange_room x JOIN agenda_room r ON r.id = x.room WHERE r.event = :event_id;

@@ -1,20 +1,32 @@
-"""Importing a frab schedule (schedule.xml or schedule.json from pretalx, frab or our own export).
+"""Importing a frab schedule (schedule.xml or schedule.json from pretalx, frab, FOSDEM's pentabarf or our own export).
 
-Sessions are keyed on their guid within the event: re-importing updates them in place (a moved session keeps its
-identity and calendar UID, and its SEQUENCE grows), new guids are created, sessions missing from the file are left
-as they are. Rooms and tracks are matched by name, people by their guid. One transaction: a file is imported whole
-or not at all. The file may bring conflicts; they are imported and listed by GET /api/events/{id}/conflicts.
+Sessions are keyed on their guid within the event (a file without guids: on its numeric ids): re-importing updates
+them in place (a moved session keeps its identity and calendar UID, its SEQUENCE grows, and its holders get one
+update through the calendar rules), new guids are created. Sessions missing from the file are listed, and kept or
+cancelled (holders get a CANCEL) as the organizer asks. Rooms and tracks are matched by name.
+
+People: a person guid in the file means that person everywhere; a numeric id, code or name means something only in
+this event's files (scoped by the event's source), so two files never share people through their ids. What a file
+says about a person (name, biography, ids) is kept per event and shown on the agenda; a person's own profile is not
+changed by a file (DESIGN.md "Trust"), except the name of a placeholder person that only files created.
+
+Everything a file carries beyond the agenda's columns (type as given, languages, texts as given and sanitised,
+links, attachments, recording, slugs, source ids, conference acronym and day change, room guids) is kept in the
+exchange_* tables, so an export reproduces the original. One transaction: a file is imported whole or not at all;
+a dry run answers the same and writes nothing. A file that changes nothing changes nothing: not the agenda version,
+not an ETag, not a SEQUENCE.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
+from datetime import time, timedelta
 from typing import Any
 
 from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.agenda import (
-    LANGUAGE_RE,
     all_conflicts,
     calendar_changed,
     change_action,
@@ -25,8 +37,10 @@ from events_app.domain.agenda import (
 from events_app.domain.errors import FieldError, InvalidInput
 from events_app.domain.schedule import Schedule, ScheduleFormatError, ScheduleSession, parse
 from events_app.domain.sequence import next_sequence
-from events_app.services.agenda import agenda, agenda_cache, agenda_publish
-from events_app.services.agenda.agenda import event_row, lock_agenda
+from events_app.domain.vocab import RemovedSessions
+from events_app.jobs import kick_outbox
+from events_app.services.agenda import agenda, agenda_cache, agenda_publish, calendar_updates
+from events_app.services.agenda.agenda import event_row
 from events_app.services.agenda.rows import EventRow
 from events_app.services.exchange.rows import ROWS, SessionRow
 from events_app.services.people.accounts import CurrentAccount, require_organizer
@@ -44,22 +58,23 @@ IMPORTED_FIELDS = (
     "online_url",
     "status",
 )
+UNDETERMINED_LANGUAGE = "und"  # ISO 639-2 "undetermined": a file that names no language gets none invented
 ACTOR = "schedule import"
 TRACK_COLORS = ("#2e7d32", "#1565c0", "#c62828", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#ad1457")
 Q = queries.load(__file__, rows=ROWS)
 
 
-def _language(value: str) -> str:
-    value = (value or "").strip()
-    if LANGUAGE_RE.match(value):
-        return value
-    head = value.lower()[:2]
-    return head if len(head) == 2 and head.isalpha() else "en"
+class _DryRun(Exception):
+    """Raised inside the import's transaction to roll it back and answer what would have happened."""
+
+    def __init__(self, answer: dict):
+        super().__init__("dry run")
+        self.answer = answer
 
 
-def _read(data: bytes, content_type: str) -> Schedule:
+def _read(data: bytes, content_type: str, default_tzid: str) -> Schedule:
     try:
-        schedule = parse(data, content_type)
+        schedule = parse(data, content_type, default_tzid)
     except ScheduleFormatError as exc:
         raise InvalidInput(
             [FieldError(where, what) for where, what in exc.problems], detail="the schedule cannot be read: " + str(exc)
@@ -72,7 +87,7 @@ def _read(data: bytes, content_type: str) -> Schedule:
             "kind": s.kind,
             "starts_at": s.starts_at,
             "ends_at": s.ends_at,
-            "language": _language(s.language),
+            "language": s.language or UNDETERMINED_LANGUAGE,
             "online_url": s.online_url,
             "status": "published",
         }
@@ -89,151 +104,313 @@ def _read(data: bytes, content_type: str) -> Schedule:
     return schedule
 
 
-async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, content_type: str = "") -> dict:
-    """Import or re-import a schedule into the event. Answers what was created, updated and left unchanged."""
+def _extras(s: ScheduleSession) -> dict[str, Any]:
+    """What the file says about a session beyond the agenda's columns (exchange_session.data)."""
+    return {
+        "id": s.id or None,
+        "code": s.code,
+        "slug": s.slug,
+        "url": s.url,
+        "type": s.type,
+        "languages": s.languages,
+        "subtitle": s.subtitle,
+        "abstract": s.abstract_source,
+        "description": s.description,
+        "links": [asdict(x) for x in s.links],
+        "attachments": [asdict(x) for x in s.attachments],
+        "do_not_record": s.do_not_record,
+        "recording_license": s.recording_license,
+        "logo": s.logo,
+    }
+
+
+def _source_data(schedule: Schedule) -> dict[str, Any]:
+    return {
+        "title": schedule.title,
+        "acronym": schedule.acronym,
+        "url": schedule.url,
+        "time_zone_name": schedule.tzid if schedule.tz_given else None,
+        "start": schedule.start.isoformat(),
+        "end": schedule.end.isoformat(),
+        "version": schedule.version,
+        "subtitle": schedule.subtitle,
+        "venue": schedule.venue,
+        "city": schedule.city,
+        "base_url": schedule.base_url,
+        "timeslot_duration": schedule.timeslot_duration,
+        "days": [d.isoformat() for d in schedule.days],
+    }
+
+
+async def import_schedule(
+    account: CurrentAccount,
+    event_id: int,
+    data: bytes,
+    content_type: str = "",
+    removed: str = "keep",
+    dry_run: bool = False,
+    day_change: str | None = None,
+) -> dict:
+    """Import or re-import a schedule into the event. Answers what was (or, in a dry run, would be) created,
+    updated, unchanged and removed, session by session. `removed`: 'keep' leaves sessions missing from the file
+    as they are, 'cancel' cancels them (their holders get a CANCEL through the session-cancel path).
+    `day_change`: the organizer's own 'HH:MM' at which conference days turn (kept over the files' until changed;
+    '' goes back to the file's; None leaves it as it is)."""
     await require_organizer(account, event_id)
-    schedule = _read(data, content_type)
-    counts = {
+    if removed not in tuple(RemovedSessions):
+        raise InvalidInput([FieldError("removed", "use 'keep' or 'cancel' for sessions missing from the file")])
+    organizer_day_change = _organizer_day_change(day_change)
+    event = await event_row(event_id)
+    schedule = _read(data, content_type, event.timezone)
+    try:
+        async with DB.transaction():
+            answer = await _apply(account, event_id, schedule, removed, organizer_day_change)
+            if dry_run:
+                raise _DryRun(answer)
+    except _DryRun as done:
+        return {**done.answer, "dry_run": True}
+    agenda_cache.forget(event_id)
+    if answer["updated"] or answer["removed_cancelled"]:
+        await kick_outbox()
+    return {**answer, "dry_run": False}
+
+
+def _organizer_day_change(value: str | None) -> time | None | bool:
+    """None: keep the organizer's setting; False: clear it (the file's counts); else the time given."""
+    if value is None:
+        return None
+    if not value.strip():
+        return False
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(
+            [FieldError("day_change", "give the time conference days turn as HH:MM, e.g. 06:00, or leave it empty")]
+        ) from None
+
+
+async def _apply(
+    account: CurrentAccount, event_id: int, schedule: Schedule, removed: str, organizer_day_change: time | None | bool
+) -> dict:
+    counts: dict[str, Any] = {
         "created": 0,
         "updated": 0,
         "unchanged": 0,
         "not_in_file": 0,
+        "removed_cancelled": 0,
         "duplicates_skipped": 0,
         "rooms_created": 0,
         "tracks_created": 0,
         "people_created": 0,
+        "people_updated": 0,
     }
-    async with DB.transaction():
-        await lock_agenda(event_id)
-        event = await event_row(event_id)
-        rooms = await _rooms(event_id, schedule, counts)
-        tracks = await _tracks(event_id, schedule, counts)
-        people = await _people(schedule, counts)
-        shown = await _shown_as(schedule, people)
-        sessions: dict[str, ScheduleSession] = {}
-        for s in schedule.sessions:
-            if s.guid in sessions:
-                counts["duplicates_skipped"] += 1
-            else:
-                sessions[s.guid] = s
-        existing: dict[str, SessionRow] = {
-            str(r.guid): r for r in await Q.sessions_of_event_for_update(event_id=event_id)
+    await Q.hold_agenda(event_id=event_id)  # the agenda lock, without growing the version
+    event = await event_row(event_id)
+    touched = await _save_source(event_id, schedule, organizer_day_change)
+    scope = (await Q.source_of_event(event_id=event_id))["scope"]
+    rooms, rooms_touched = await _rooms(event_id, schedule, counts)
+    tracks = await _tracks(event_id, schedule, counts)
+    people, people_touched = await _people(event_id, scope, schedule, counts)
+    touched = touched or rooms_touched or people_touched or bool(counts["tracks_created"])
+    shown = await _shown_as(schedule, people)
+    sessions: dict[str, ScheduleSession] = {}
+    for s in schedule.sessions:
+        if s.guid in sessions:
+            counts["duplicates_skipped"] += 1
+        else:
+            sessions[s.guid] = s
+    existing: dict[str, SessionRow] = {str(r.guid): r for r in await Q.sessions_of_event_for_update(event_id=event_id)}
+    stored_extras = {r["session"]: r["data"] for r in await Q.session_sources_of_event(event_id=event_id)}
+    links = await _links(event_id)
+    outcome: list[dict[str, Any]] = []
+    new, changed, logs, extras_changed, holders_told = [], [], [], [], []
+    for guid, s in sessions.items():
+        after = {
+            "title": s.title,
+            "kind": s.kind,
+            "abstract": s.abstract,
+            "starts_at": s.starts_at,
+            "ends_at": s.ends_at,
+            "room_id": rooms[s.room],
+            "track_id": tracks.get(s.track),
+            "language": s.language or UNDETERMINED_LANGUAGE,
+            "online_url": s.online_url,
+            "status": "published",
         }
-        links = await _links(event_id)
-        counts["not_in_file"] = len(set(existing) - set(sessions))
-        new, changed, logs = [], [], []
-        for guid, s in sessions.items():
-            after = {
-                "title": s.title,
-                "kind": s.kind,
-                "abstract": s.abstract,
-                "starts_at": s.starts_at,
-                "ends_at": s.ends_at,
-                "room_id": rooms[s.room],
-                "track_id": tracks.get(s.track),
-                "language": _language(s.language),
-                "online_url": s.online_url,
-                "status": "published",
-            }
-            row = existing.get(guid)
-            if row is None:
-                new.append((s, after))
-                continue
-            before = row.fields()
-            after["status"] = before["status"]  # a file does not revive a cancelled session nor publish a draft
-            old_people = links.get(before["id"], [])
-            roles = {pid: role for pid, role in old_people}
-            new_people = _one_role_each(
-                [(people[p.guid], p.role or roles.get(people[p.guid], "speaker")) for p in s.persons]
-            )
-            diff = changes_between(before, after, IMPORTED_FIELDS)
-            if old_people != new_people:
-                diff["people"] = {"from": [list(x) for x in old_people], "to": [list(x) for x in new_people]}
-            if not diff:
-                counts["unchanged"] += 1
-                continue
-            sequence = next_sequence(before["calendar_sequence"], calendar_changed(before, after))
-            changed.append((before["id"], after, sequence, new_people if "people" in diff else None))
-            logs.append((before["id"], change_action(before, after), diff, sequence))
-        counts["created"], counts["updated"] = len(new), len(changed)
-        if changed:
-            await Q.update_imported_session.many(
-                [
-                    {
-                        "session_id": sid,
-                        "title": a["title"],
-                        "kind": a["kind"],
-                        "abstract": a["abstract"],
-                        "starts_at": a["starts_at"],
-                        "ends_at": a["ends_at"],
-                        "room_id": a["room_id"],
-                        "track_id": a["track_id"],
-                        "language": a["language"],
-                        "online_url": a["online_url"],
-                        "status": a["status"],
-                        "calendar_sequence": seq,
-                    }
-                    for sid, a, seq, _ in changed
-                ]
-            )
-            relinked = [sid for sid, _, _, p in changed if p is not None]
-            await Q.remove_people_of_sessions(session_ids=relinked)
-            await _insert_links([(sid, p) for sid, _, _, p in changed if p is not None], shown)
-        if new:
-            rows = await Q.insert_imported_sessions(
-                event_id=event_id,
-                guids=[uuid.UUID(s.guid) for s, _ in new],
-                kinds=[a["kind"] for _, a in new],
-                titles=[a["title"] for _, a in new],
-                abstracts=[a["abstract"] for _, a in new],
-                starts_ats=[a["starts_at"] for _, a in new],
-                ends_ats=[a["ends_at"] for _, a in new],
-                room_ids=[a["room_id"] for _, a in new],
-                track_ids=[a["track_id"] for _, a in new],
-                languages=[a["language"] for _, a in new],
-                online_urls=[a["online_url"] for _, a in new],
-            )
-            ids = {str(r["guid"]): r["id"] for r in rows}
-            await _insert_links(
-                [
-                    (ids[s.guid], _one_role_each([(people[p.guid], p.role or "speaker") for p in s.persons]))
-                    for s, _ in new
-                ],
-                shown,
-            )
-            logs += [(ids[s.guid], "created", changes_between({}, a, IMPORTED_FIELDS), 0) for s, a in new]
-        if logs:
-            await agenda.log_changes(
-                [
-                    {
-                        "event_id": event_id,
-                        "session_id": sid,
-                        "action": action,
-                        "changes": diff,
-                        "calendar_sequence": seq,
-                        "account_id": account.id,
-                        "actor": f"{ACTOR} by {account.email}",
-                    }
-                    for sid, action, diff, seq in logs
-                ]
-            )
-        counts["conflicts"] = await _count_conflicts(event_id, event)
-        if new or changed:  # an import touches many sessions: write their feed pieces now, not on the next read
-            await agenda_publish.store_feed_pieces(event_id)
-    agenda_cache.forget(event_id)
+        row = existing.get(guid)
+        if row is None:
+            new.append((s, after))
+            outcome.append({"guid": guid, "title": s.title, "result": "created"})
+            continue
+        before = row.fields()
+        after["status"] = before["status"]  # a file does not revive a cancelled session nor publish a draft
+        old_people = links.get(before["id"], [])
+        roles = {pid: role for pid, role, _ in old_people}
+        new_people = _one_role_each(
+            [(people[p.key], p.role or roles.get(people[p.key], "speaker"), shown[people[p.key]][0]) for p in s.persons]
+        )
+        diff: dict[str, Any] = changes_between(before, after, IMPORTED_FIELDS)
+        if old_people != new_people:
+            diff["people"] = {"from": [list(x) for x in old_people], "to": [list(x) for x in new_people]}
+        extras = _extras(s)
+        if stored_extras.get(before["id"]) != extras:
+            extras_changed.append((before["id"], extras))
+            if stored_extras.get(before["id"]) is not None:
+                diff["source"] = sorted(k for k in extras if stored_extras[before["id"]].get(k) != extras[k])
+        if not diff:
+            counts["unchanged"] += 1
+            outcome.append({"guid": guid, "title": s.title, "result": "unchanged"})
+            continue
+        moved = calendar_changed(before, after)
+        sequence = next_sequence(before["calendar_sequence"], moved)
+        changed.append((before["id"], after, sequence, new_people if "people" in diff else None))
+        logs.append((before["id"], change_action(before, after), diff, sequence))
+        outcome.append({"guid": guid, "title": s.title, "result": "updated"})
+        if moved and before["status"] == "published" and event.status == "published":
+            holders_told.append((before["id"], diff))
+    counts["created"], counts["updated"] = len(new), len(changed)
+    if changed:
+        await Q.update_imported_session.many(
+            [
+                {
+                    "session_id": sid,
+                    "title": a["title"],
+                    "kind": a["kind"],
+                    "abstract": a["abstract"],
+                    "starts_at": a["starts_at"],
+                    "ends_at": a["ends_at"],
+                    "room_id": a["room_id"],
+                    "track_id": a["track_id"],
+                    "language": a["language"],
+                    "online_url": a["online_url"],
+                    "status": a["status"],
+                    "calendar_sequence": seq,
+                }
+                for sid, a, seq, _ in changed
+            ]
+        )
+        relinked = [sid for sid, _, _, p in changed if p is not None]
+        await Q.remove_people_of_sessions(session_ids=relinked)
+        await _insert_links([(sid, p) for sid, _, _, p in changed if p is not None], shown)
+    for session_id, diff in holders_told:  # bookers and speakers hold the invite: one update after the window
+        await calendar_updates.record(
+            event_id,
+            "session",
+            session_id,
+            {"by": f"{ACTOR} by {account.email}", "fields": diff},
+            timedelta(minutes=event.update_delay_minutes),
+        )
+    if new:
+        rows = await Q.insert_imported_sessions(
+            event_id=event_id,
+            guids=[uuid.UUID(s.guid) for s, _ in new],
+            kinds=[a["kind"] for _, a in new],
+            titles=[a["title"] for _, a in new],
+            abstracts=[a["abstract"] for _, a in new],
+            starts_ats=[a["starts_at"] for _, a in new],
+            ends_ats=[a["ends_at"] for _, a in new],
+            room_ids=[a["room_id"] for _, a in new],
+            track_ids=[a["track_id"] for _, a in new],
+            languages=[a["language"] for _, a in new],
+            online_urls=[a["online_url"] for _, a in new],
+        )
+        ids = {str(r["guid"]): r["id"] for r in rows}
+        await _insert_links(
+            [
+                (
+                    ids[s.guid],
+                    _one_role_each([(people[p.key], p.role or "speaker", shown[people[p.key]][0]) for p in s.persons]),
+                )
+                for s, _ in new
+            ],
+            shown,
+        )
+        extras_changed += [(ids[s.guid], _extras(s)) for s, _ in new]
+        logs += [(ids[s.guid], "created", changes_between({}, a, IMPORTED_FIELDS), 0) for s, a in new]
+    if extras_changed:
+        await Q.save_session_sources(
+            session_ids=[sid for sid, _ in extras_changed], data=[x for _, x in extras_changed]
+        )
+    if logs:
+        await agenda.log_changes(
+            [
+                {
+                    "event_id": event_id,
+                    "session_id": sid,
+                    "action": action,
+                    "changes": diff,
+                    "calendar_sequence": seq,
+                    "account_id": account.id,
+                    "actor": f"{ACTOR} by {account.email}",
+                }
+                for sid, action, diff, seq in logs
+            ]
+        )
+    counts["removed"] = await _removed(account, event_id, existing, sessions, removed)
+    counts["not_in_file"] = len(counts["removed"])
+    counts["removed_cancelled"] = sum(1 for r in counts["removed"] if r["action"] == "cancelled")
+    counts["sessions"] = outcome
+    counts["conflicts"] = await _count_conflicts(event_id, event)
+    if touched or new or changed or extras_changed or counts["removed_cancelled"]:
+        await agenda.lock_agenda(event_id)  # grows the version and tells cache holders at commit
+        await agenda_publish.store_feed_pieces(event_id)  # an import touches many sessions: write them now
     return counts
 
 
-def _one_role_each(people: list[tuple[int, str]]) -> list[tuple[int, str]]:
+async def _removed(
+    account: CurrentAccount,
+    event_id: int,
+    existing: dict[str, SessionRow],
+    sessions: dict[str, ScheduleSession],
+    removed: str,
+) -> list[dict[str, Any]]:
+    """Sessions of the event absent from the file, each kept or cancelled (through the agenda's session-cancel
+    path: SEQUENCE grown, the change logged, a CANCEL to everyone holding the session's invite)."""
+    answer = []
+    for guid, row in sorted(existing.items(), key=lambda x: (x[1].starts_at, x[1].id)):
+        if guid in sessions:
+            continue
+        action = "kept"
+        if removed == "cancel" and row.status != "cancelled":
+            await agenda.cancel_session(account, event_id, row.id)
+            action = "cancelled"
+        elif row.status == "cancelled":
+            action = "already cancelled"
+        answer.append({"id": row.id, "guid": guid, "title": row.title, "status": row.status, "action": action})
+    return answer
+
+
+def _one_role_each(people: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
     """A person listed twice in a session keeps the first role given."""
-    seen: dict[int, str] = {}
-    for person_id, role in people:
-        seen.setdefault(person_id, role)
-    return list(seen.items())
+    seen: dict[int, tuple[int, str, str]] = {}
+    for entry in people:
+        seen.setdefault(entry[0], entry)
+    return list(seen.values())
 
 
-async def _rooms(event_id: int, schedule: Schedule, counts: dict) -> dict[str, int]:
+async def _save_source(event_id: int, schedule: Schedule, organizer_day_change: time | None | bool) -> bool:
+    """Record what the file says about the conference (and the organizer's day change); whether that changed
+    anything."""
+    before = await Q.source_of_event(event_id=event_id)
+    data = _source_data(schedule)
+    own = before["organizer_day_change"] if before is not None else None
+    if organizer_day_change is False:
+        own = None
+    elif organizer_day_change is not None:
+        own = organizer_day_change
+    if before is not None and (before["data"], before["day_change"], before["organizer_day_change"]) == (
+        data,
+        schedule.day_change,
+        own,
+    ):
+        return False
+    await Q.save_source(event_id=event_id, day_change=schedule.day_change, organizer_day_change=own, data=data)
+    return True
+
+
+async def _rooms(event_id: int, schedule: Schedule, counts: dict) -> tuple[dict[str, int], bool]:
     rooms = {r["name"]: r["id"] for r in await Q.room_ids_by_name(event_id=event_id)}
+    source_guids = {r["room"]: str(r["source_guid"]) for r in await Q.room_source_guids(event_id=event_id)}
     described = {r.name: r for r in schedule.rooms}
     for name in dict.fromkeys([r.name for r in schedule.rooms] + [s.room for s in schedule.sessions]):
         if name in rooms or not name:
@@ -246,7 +423,11 @@ async def _rooms(event_id: int, schedule: Schedule, counts: dict) -> dict[str, i
             event_id, name[:200], info.capacity if info else None, (info.description if info else "") or "", guid
         )
         counts["rooms_created"] += 1
-    return rooms
+    given = [(rooms[r.name], r.guid) for r in schedule.rooms if r.guid and r.name in rooms]
+    changed = [(room_id, guid) for room_id, guid in given if source_guids.get(room_id) != guid]
+    if changed:  # the file's own room guids are exported, whatever guid the room got here
+        await Q.save_room_source_guids(room_ids=[r for r, _ in changed], guids=[uuid.UUID(g) for _, g in changed])
+    return rooms, bool(changed)
 
 
 async def _tracks(event_id: int, schedule: Schedule, counts: dict) -> dict[str | None, int]:
@@ -273,17 +454,48 @@ async def _tracks(event_id: int, schedule: Schedule, counts: dict) -> dict[str |
     return tracks
 
 
-async def _people(schedule: Schedule, counts: dict) -> dict[str, int]:
-    """Person ids by guid: people known by that guid, else new people (with an address that cannot receive
-    mail until an organizer gives the real one) linked to an organization of the same name if there is one."""
+def _person_data(p: Any) -> dict[str, Any]:
+    return {
+        "name": p.name[:200],
+        "biography": p.biography,
+        "id": p.id,
+        "code": p.code,
+        "guid": p.source_guid,
+        "organization": p.organization,
+    }
+
+
+async def _people(event_id: int, scope: uuid.UUID, schedule: Schedule, counts: dict) -> tuple[dict[str, int], bool]:
+    """Person ids by source key. A file's person guid finds that person anywhere; any other key (numeric id, code,
+    name) only this event's people from its earlier files. Others are created (an address that cannot receive
+    mail until an organizer gives the real one), linked to an organization of the same name if there is one.
+    What the file says about each is recorded per event; whether that changed anything."""
     wanted: dict[str, Any] = {}
     for s in schedule.sessions:
         for p in s.persons:
-            wanted.setdefault(p.guid, p)
+            if p.key not in wanted:
+                wanted[p.key] = p
+            elif not wanted[p.key].biography and p.biography:
+                wanted[p.key].biography = p.biography
     if not wanted:
-        return {}
-    known = {str(r["guid"]): r["person"] for r in await Q.agenda_people_by_guid(guids=[uuid.UUID(g) for g in wanted])}
-    missing = [p for g, p in wanted.items() if g not in known]
+        return {}, False
+    recorded = {r["source_key"]: (r["person"], r["data"]) for r in await Q.source_people_of_event(event_id=event_id)}
+    guids = {p.source_guid for p in wanted.values() if p.source_guid}
+    by_guid = (
+        {str(r["guid"]): r["person"] for r in await Q.agenda_people_by_guid(guids=[uuid.UUID(g) for g in guids])}
+        if guids
+        else {}
+    )
+    known: dict[str, int] = {}
+    for key, p in wanted.items():
+        if p.source_guid and p.source_guid in by_guid:
+            known[key] = by_guid[p.source_guid]
+        elif key in recorded:
+            known[key] = recorded[key][0]
+    for p in wanted.values():  # the guid exported for people the file gives none: theirs in this event only
+        if not p.source_guid:
+            p.guid = str(uuid.uuid5(scope, p.key))
+    missing = [p for k, p in wanted.items() if k not in known]
     if missing:
         organizations = {
             r["name"].lower(): r["id"]
@@ -301,16 +513,32 @@ async def _people(schedule: Schedule, counts: dict) -> dict[str, int]:
             [by_email[f"{p.guid}@speakers.invalid"] for p in missing], [uuid.UUID(p.guid) for p in missing]
         )
         for p in missing:
-            known[p.guid] = by_email[f"{p.guid}@speakers.invalid"]
+            known[p.key] = by_email[f"{p.guid}@speakers.invalid"]
         counts["people_created"] = len(missing)
-    return known
+    updates = [
+        (key, known[key], _person_data(p))
+        for key, p in wanted.items()
+        if recorded.get(key) != (known[key], _person_data(p))
+    ]
+    if updates:
+        await Q.save_source_people(
+            event_id=event_id,
+            keys=[k for k, _, _ in updates],
+            person_ids=[pid for _, pid, _ in updates],
+            data=[d for _, _, d in updates],
+        )
+        renamed = [(pid, d["name"]) for k, pid, d in updates if k in recorded and recorded[k][1]["name"] != d["name"]]
+        if renamed:
+            await Q.rename_import_placeholders(person_ids=[p for p, _ in renamed], names=[n for _, n in renamed])
+        counts["people_updated"] = sum(1 for k, _, _ in updates if k in recorded)
+    return known, bool(updates)
 
 
-async def _links(event_id: int) -> dict[int, list[tuple[int, str]]]:
-    rows = await Q.session_links_of_event(event_id=event_id)
-    links: dict[int, list[tuple[int, str]]] = {}
+async def _links(event_id: int) -> dict[int, list[tuple[int, str, str]]]:
+    rows = await Q.session_people_shown(event_id=event_id)
+    links: dict[int, list[tuple[int, str, str]]] = {}
     for r in rows:
-        links.setdefault(r["session"], []).append((r["person"], r["role"]))
+        links.setdefault(r["session"], []).append((r["person"], r["role"], r["display_name"]))
     return links
 
 
@@ -321,25 +549,25 @@ async def _shown_as(schedule: Schedule, people: dict[str, int]) -> dict[int, tup
     first: dict[str, Any] = {}
     for s in schedule.sessions:
         for p in s.persons:
-            first.setdefault(p.guid, p)
+            first.setdefault(p.key, p)
     names = sorted({p.organization.lower() for p in first.values() if p.organization})
     organizations = (
         {r["name"].lower(): r["id"] for r in await Q.organizations_by_name(lower_names=names)} if names else {}
     )
     return {
-        people[g]: (p.name[:200], organizations.get((p.organization or "").lower()))
-        for g, p in first.items()
-        if g in people
+        people[k]: (p.name[:200], organizations.get((p.organization or "").lower()))
+        for k, p in first.items()
+        if k in people
     }
 
 
 async def _insert_links(
-    entries: list[tuple[int, list[tuple[int, str]]]], shown: dict[int, tuple[str, int | None]]
+    entries: list[tuple[int, list[tuple[int, str, str]]]], shown: dict[int, tuple[str, int | None]]
 ) -> None:
-    sessions, persons, roles, positions = [], [], [], []
+    sessions, persons, roles, positions, names = [], [], [], [], []
     for session_id, people in entries:
         seen = set()
-        for position, (person_id, role) in enumerate(people):
+        for position, (person_id, role, name) in enumerate(people):
             if person_id in seen:
                 continue
             seen.add(person_id)
@@ -347,13 +575,14 @@ async def _insert_links(
             persons.append(person_id)
             roles.append(role)
             positions.append(position)
+            names.append(name)
     if sessions:
         await Q.add_session_people(
             session_ids=sessions,
             person_ids=persons,
             roles=roles,
             positions=positions,
-            display_names=[shown.get(p, (None, None))[0] for p in persons],
+            display_names=names,
             organization_ids=[shown.get(p, (None, None))[1] for p in persons],
         )
 

@@ -218,6 +218,7 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
         await Q.delete_person_calendars(person_id=person_id)
         # The name an organizer typed for a session role is theirs too: the agenda shows the erased name instead.
         await Q.clear_session_role_names(person_id=person_id)
+        await Q.delete_schedule_source_people(person_id=person_id)
         # Logs and texts (audit trail, agenda change log, outbox, inbound replies, meeting records) keep what was
         # done, not to whom.
         for name in sorted(names, key=len, reverse=True):  # a longer name first: it may contain a shorter one

@@ -237,6 +237,10 @@ DELETE FROM person_calendar WHERE person = :person_id;
 -- The names typed for the person's session roles go (the agenda shows the erased name).
 UPDATE agenda_session_person SET display_name = NULL WHERE person = :person_id;
 
+-- name: delete_schedule_source_people(person_id)!
+-- What schedule files said about the person (names, biographies, source ids per event) goes.
+DELETE FROM exchange_person WHERE person = :person_id;
+
 -- name: anonymize_person(person_id, replacement, erased_name, now)!
 -- The person row keeps organization and language, loses address, name and time zone, and gets no more mail.
 UPDATE person SET email = :replacement, name = :erased_name, timezone = NULL, announcements_opt_out = true,

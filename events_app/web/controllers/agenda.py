@@ -15,6 +15,7 @@ from litestar import Controller, Litestar, Response, delete, get, patch, post, p
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, RawBody
 
+from events_app.domain.vocab import RemovedSessions
 from events_app.services.agenda import agenda, agenda_cache, agenda_publish
 from events_app.services.agenda.agenda_cache import Rendered, etag_matches
 from events_app.services.agenda.agenda_publish import AgendaFilter
@@ -53,6 +54,11 @@ CACHE_CONTROL = "public, max-age=0, must-revalidate"
 # One person's feed: no shared cache (proxy, CDN) may keep it, and the subscriber's own client revalidates every
 # time (ETag / 304 still spares the body). no-store would forbid even that client copy and the 304s with it.
 PERSONAL_CACHE_CONTROL = "private, max-age=0, must-revalidate"
+
+
+def _cache_control(account: CurrentAccount | None) -> str:
+    """Someone logged in may be reading a draft's preview: no shared cache may keep what they get."""
+    return CACHE_CONTROL if account is None else PERSONAL_CACHE_CONTROL
 
 
 def served(
@@ -214,10 +220,16 @@ class AgendaController(Controller):
     path = "/api/events/{event_id:int}"
     tags = ["agenda"]
 
-    @get("/agenda", operation_id="getAgenda", summary="Public agenda (ETag, 304 on If-None-Match)")
+    @get(
+        "/agenda",
+        operation_id="getAgenda",
+        dependencies=ANYONE,
+        summary="Public agenda (ETag, 304 on If-None-Match); a draft's for its organizers (preview)",
+    )
     async def get_agenda(
         self,
         event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount | None],
         if_none_match: IfNoneMatch = None,
         day: FromQuery[date | None] = None,
         track: FromQuery[str | None] = None,
@@ -226,7 +238,9 @@ class AgendaController(Controller):
         person: FromQuery[int | None] = None,
     ) -> Response[dict[str, Any]]:
         return served(
-            await agenda_publish.agenda_json(event_id, AgendaFilter(day, track, room, kind, person)), if_none_match
+            await agenda_publish.agenda_json(event_id, AgendaFilter(day, track, room, kind, person), account),
+            if_none_match,
+            cache_control=_cache_control(account),
         )
 
     @get(
@@ -249,13 +263,38 @@ class AgendaController(Controller):
     async def conflicts(self, event_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> list[ConflictOut]:
         return msgspec.convert(await agenda.conflicts(account, event_id), list[ConflictOut])
 
-    @get("/calendar.ics", operation_id="getAgendaFeed", summary="Every published session as an iCalendar feed")
-    async def calendar(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None) -> Response[bytes]:
-        return served(await agenda_publish.public_feed(event_id), if_none_match, f"event-{event_id}.ics")
+    @get(
+        "/calendar.ics",
+        operation_id="getAgendaFeed",
+        dependencies=ANYONE,
+        summary="Every published session as an iCalendar feed",
+    )
+    async def calendar(
+        self,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount | None],
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[bytes]:
+        return served(
+            await agenda_publish.public_feed(event_id, account),
+            if_none_match,
+            f"event-{event_id}.ics",
+            cache_control=_cache_control(account),
+        )
 
-    @get("/agenda.csv", operation_id="getAgendaCsv")
-    async def csv(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None) -> Response[bytes]:
-        return served(await agenda_publish.agenda_csv(event_id), if_none_match, f"agenda-{event_id}.csv")
+    @get("/agenda.csv", operation_id="getAgendaCsv", dependencies=ANYONE)
+    async def csv(
+        self,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount | None],
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[bytes]:
+        return served(
+            await agenda_publish.agenda_csv(event_id, account),
+            if_none_match,
+            f"agenda-{event_id}.csv",
+            cache_control=_cache_control(account),
+        )
 
 
 class ScheduleController(Controller):
@@ -264,15 +303,27 @@ class ScheduleController(Controller):
     path = "/api/events/{event_id:int}"
     tags = ["schedule exchange"]
 
-    @get("/schedule.xml", operation_id="getScheduleXml")
-    async def schedule_xml(self, event_id: FromPath[int], if_none_match: IfNoneMatch = None) -> Response[bytes]:
-        return served(await agenda_publish.schedule_xml(event_id), if_none_match)
+    @get("/schedule.xml", operation_id="getScheduleXml", dependencies=ANYONE)
+    async def schedule_xml(
+        self,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount | None],
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[bytes]:
+        return served(
+            await agenda_publish.schedule_xml(event_id, account), if_none_match, cache_control=_cache_control(account)
+        )
 
-    @get("/schedule.json", operation_id="getScheduleJson")
+    @get("/schedule.json", operation_id="getScheduleJson", dependencies=ANYONE)
     async def schedule_json(
-        self, event_id: FromPath[int], if_none_match: IfNoneMatch = None
+        self,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount | None],
+        if_none_match: IfNoneMatch = None,
     ) -> Response[dict[str, Any]]:
-        return served(await agenda_publish.schedule_json(event_id), if_none_match)
+        return served(
+            await agenda_publish.schedule_json(event_id, account), if_none_match, cache_control=_cache_control(account)
+        )
 
     @post(
         "/schedule/import",
@@ -280,7 +331,9 @@ class ScheduleController(Controller):
         status_code=200,
         dependencies=ORGANIZER,
         request_max_body_size=50_000_000,
-        summary="Import schedule.xml or schedule.json (re-import updates sessions in place, keyed on guid)",
+        summary="Import schedule.xml or schedule.json (re-import updates sessions in place, keyed on guid); "
+        "removed=keep|cancel decides what happens to sessions missing from the file; dry_run=true only answers; "
+        "day_change=HH:MM sets when conference days turn (empty: the file's)",
     )
     async def import_schedule(
         self,
@@ -288,9 +341,15 @@ class ScheduleController(Controller):
         body: RawBody,
         account: NamedDependency[CurrentAccount],
         content_type: Annotated[str, HeaderParameter(name="content-type")] = "",
+        removed: FromQuery[RemovedSessions] = RemovedSessions.KEEP,
+        dry_run: FromQuery[bool] = False,
+        day_change: FromQuery[str | None] = None,
     ) -> ImportOut:
         return msgspec.convert(
-            await schedule_exchange.import_schedule(account, event_id, body, content_type), ImportOut
+            await schedule_exchange.import_schedule(
+                account, event_id, body, content_type, removed.value, dry_run, day_change
+            ),
+            ImportOut,
         )
 
 

@@ -3,20 +3,24 @@ delegate's session booking on the manage page."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from events_app.domain.agenda import LOGGED_FIELDS, SESSION_KINDS
 from events_app.domain.errors import DomainError, FieldError, InvalidInput
-from events_app.services.agenda import agenda
+from events_app.domain.schedule import conference_day, day_window
+from events_app.services.agenda import agenda, agenda_publish
 from events_app.services.events import events
+from events_app.services.exchange import schedule_exchange
 from events_app.services.people.accounts import CurrentAccount
 from events_app.web.pages.common import (
     field_errors,
@@ -30,6 +34,7 @@ from events_app.web.pages.common import (
 )
 
 ORGANIZER = {"account": Provide(provide_page_account)}
+IMPORT_MAX_BYTES = 50_000_000  # the largest real schedules are 1-2 MB; sent twice (upload, then the preview's form)
 SLOT = timedelta(minutes=30)
 MAX_ROWS = 48  # half-hour rows of one day; app.css has a class per row and span
 
@@ -40,18 +45,32 @@ def event_days(event: dict) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def grid_layout(sessions: list[dict], rooms: list[dict], day: date, tzid: str) -> dict[str, Any]:
+def grid_layout(
+    sessions: list[dict], rooms: list[dict], day: date, tzid: str, day_change: time | None = None
+) -> dict[str, Any]:
     """Place the day's sessions on a grid of half-hour rows (row 1 is the room header) and one column per room
-    (column 1 holds the times; sessions without a room go in a last 'no room' column). Pure."""
+    (column 1 holds the times; sessions without a room go in a last 'no room' column). The day is the conference's
+    (domain.schedule.conference_day): with a day change at 06:00, a session at 01:00 is the night of the day
+    before, and the grid runs past midnight to show it. Pure."""
     zone = ZoneInfo(tzid)
-    todays = [s for s in sessions if s["starts_at"].astimezone(zone).date() == day and s["status"] != "cancelled"]
+    todays = [
+        s for s in sessions if conference_day(s["starts_at"], zone, day_change) == day and s["status"] != "cancelled"
+    ]
+    window_start, window_end = day_window(day, zone, day_change)
     earliest = min([s["starts_at"].astimezone(zone) for s in todays], default=None)
     latest = max([s["ends_at"].astimezone(zone) for s in todays], default=None)
-    start_hour = min(earliest.hour, 8) if earliest else 8
-    end_dt = latest if latest and latest.date() == day else None
-    end_hour = max(end_dt.hour + (1 if end_dt.minute else 0), 18) if end_dt else (24 if latest else 18)
-    start = datetime(day.year, day.month, day.day, start_hour, tzinfo=zone)
-    rows = min(int((end_hour - start_hour) * 2), MAX_ROWS)
+    start = datetime.combine(day, time(8), zone)
+    if earliest is not None:
+        start = min(start, earliest.replace(minute=0, second=0, microsecond=0))
+    start = max(start, window_start)
+    end = datetime.combine(day, time(18), zone)
+    if latest is not None:
+        end = max(
+            end,
+            latest.replace(minute=0, second=0, microsecond=0) + (timedelta(hours=1) if latest.minute else timedelta(0)),
+        )
+    end = min(end, window_end)
+    rows = min(int((end - start) / SLOT), MAX_ROWS)
     columns = {room["id"]: i + 2 for i, room in enumerate(rooms)}
     no_room = len(rooms) + 2
     placed = []
@@ -172,11 +191,13 @@ class AgendaPages(Controller):
         rooms = await agenda.list_rooms(event_id, account)
         sessions = await agenda.list_sessions(account, event_id)
         conflicts = await agenda.conflicts(account, event_id)
+        day_change = await agenda_publish.day_change_of(event_id)
         days = event_days(event)
         chosen = next((d for d in days if d.isoformat() == day), None)
         if chosen is None and moving is not None:
             moved = next((s for s in sessions if s["id"] == moving), None)
-            chosen = moved["starts_at"].date() if moved else None
+            zone = ZoneInfo(event["timezone"])
+            chosen = conference_day(moved["starts_at"], zone, day_change) if moved else None
         chosen = chosen or days[0]
         marked: dict[int, list[str]] = {}
         for c in conflicts + (attempted or []):
@@ -184,7 +205,7 @@ class AgendaPages(Controller):
                 marked.setdefault(s["id"], []).append(c["detail"])
         if moving is not None and attempted:
             marked.setdefault(moving, []).extend(c["detail"] for c in attempted)
-        layout = grid_layout(sessions, rooms, chosen, event["timezone"])
+        layout = grid_layout(sessions, rooms, chosen, event["timezone"], day_change)
         return page(
             request,
             "organizer/agenda.html",
@@ -214,6 +235,52 @@ class AgendaPages(Controller):
         day: FromQuery[str | None] = None,
     ) -> Template:
         return await self._grid(request, account, event_id, day)
+
+    @get("/import", name="agenda-import")
+    async def import_form(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Template:
+        """Upload a schedule file, see what it would create, change and remove, then import it."""
+        event = await events.get_event(event_id, account)
+        own = await agenda_publish.day_change_of(event_id)
+        values = {"removed": "keep", "day_change": own.strftime("%H:%M") if own else ""}
+        return page(request, "organizer/agenda_import.html", account=account, event=event, values=values)
+
+    @post("/import", name="agenda-import-run", request_max_body_size=IMPORT_MAX_BYTES)
+    async def run_import(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Template:
+        """Preview (a dry run: nothing written) or apply an import. The previewed file travels in the preview's
+        form, so what is applied is exactly what was previewed."""
+        event = await events.get_event(event_id, account)
+        form = await request.form()
+        upload = form.get("file")
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read()
+            content_type = upload.content_type or ("application/json" if upload.filename.endswith(".json") else "")
+        else:
+            data = base64.b64decode(str(form.get("content") or ""), validate=False)
+            content_type = str(form.get("content_type") or "")
+        values = {"removed": str(form.get("removed") or "keep"), "day_change": str(form.get("day_change") or "")}
+        context: dict[str, Any] = {"account": account, "event": event, "values": values}
+        if not data:
+            return page(request, "organizer/agenda_import.html", status=422, missing_file=True, **context)
+        dry_run = form.get("action") != "apply"
+        try:
+            result = await schedule_exchange.import_schedule(
+                account, event_id, data, content_type, values["removed"], dry_run, values["day_change"]
+            )
+        except InvalidInput as exc:
+            problems = [{"field": e.field, "message": e.message} for e in exc.errors]
+            return page(request, "organizer/agenda_import.html", status=422, problems=problems, **context)
+        return page(
+            request,
+            "organizer/agenda_import.html",
+            result=result,
+            content=base64.b64encode(data).decode() if dry_run else "",
+            content_type=content_type,
+            **context,
+        )
 
     @get("/changes", name="agenda-changes")
     async def changes(

@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from events_app.domain.agenda import now_and_next
 from events_app.domain.errors import InvalidInput, NotFound
 from events_app.domain.events import location_text
+from events_app.domain.schedule import conference_day
 from events_app.domain.timespan import days_overlap
 from events_app.domain.vocab import EVENT_KINDS, country_name
 from events_app.services.agenda import agenda_publish
@@ -158,14 +159,15 @@ class PublicPages(Controller):
         """The programme by day, filtered by track and room, with what is on now and next during the event."""
         data = await agenda_publish.public_agenda_data(event_id)
         zone = ZoneInfo(data.event["timezone"])
-        days = sorted({s["starts_at"].astimezone(zone).date() for s in data.sessions})
+        # a night session (after midnight, before the conference's day change) is on the day it belongs to
+        days = sorted({conference_day(s["starts_at"], zone, data.day_change) for s in data.sessions})
         chosen = _day(day) if _day(day) in days else (days[0] if days else None)
         room_id = int(room) if room and room.isdigit() else None
         track_ids = {t["slug"]: t["id"] for t in data.tracks}
         shown = [
             s
             for s in data.sessions
-            if s["starts_at"].astimezone(zone).date() == chosen
+            if conference_day(s["starts_at"], zone, data.day_change) == chosen
             and (not track or s["track"] == track_ids.get(track))
             and (room_id is None or s["room"] == room_id)
         ]

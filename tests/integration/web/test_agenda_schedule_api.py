@@ -230,9 +230,10 @@ async def test_json_with_bad_session_is_422_naming_its_path(client, organizer):
         content=json.dumps(document),
         headers={**organizer, "Content-Type": "application/json"},
     )
+    guid = event["guid"]
     assert (response.status_code, response.json()["errors"][0]["field"]) == (
         422,
-        "schedule.conference.days[1].rooms['Room 2'][0]",
+        f"schedule.conference.days[1].rooms['Room 2'][0] (session guid={guid} 'Circular procurement lab')",
     )
     assert await sql.fetchval("SELECT count(*) FROM agenda_session WHERE event = $1", target["id"]) == 0
 

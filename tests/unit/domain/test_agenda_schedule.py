@@ -1,7 +1,7 @@
 """frab schedule.xml / schedule.json: our exports validate against voc/schedule's schemas; real-world files import."""
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -122,11 +122,24 @@ def test_days_of_keeps_session_past_midnight_on_its_day():
     ]
 
 
-def test_build_xml_day_end_covers_session_past_midnight():
+def test_build_xml_day_windows_touch_and_never_overlap():
     from lxml import etree
 
-    day = etree.fromstring(build_xml(schedule())).find("day")
-    assert (day.get("start"), day.get("end")) == ("2027-10-30T00:00:00+02:00", "2027-10-31T01:00:00+02:00")
+    days = etree.fromstring(build_xml(schedule())).findall("day")
+    assert [(d.get("start"), d.get("end")) for d in days[:2]] == [
+        ("2027-10-30T00:00:00+02:00", "2027-10-31T00:00:00+02:00"),
+        ("2027-10-31T00:00:00+02:00", "2027-11-01T00:00:00+01:00"),
+    ]
+
+
+def test_day_change_keeps_night_session_on_its_congress_day():
+    late = schedule(day_change=time(4, 0))
+    days = json.loads(build_json(late))["schedule"]["conference"]["days"]
+    assert [(d["date"], d["day_start"], sorted(e["id"] for r in d["rooms"].values() for e in r)) for d in days] == [
+        ("2027-10-30", "2027-10-30T04:00:00+02:00", [1, 2, 3]),
+        ("2027-10-31", "2027-10-31T04:00:00+01:00", []),
+        ("2027-11-01", "2027-11-01T04:00:00+01:00", []),
+    ]
 
 
 @pytest.mark.parametrize("build", [build_xml, build_json])
@@ -208,7 +221,7 @@ def test_parse_xml_session_without_date_says_which_line():
         parse(broken)
     assert caught.value.problems == [
         (
-            "line 9 (<event guid=11111111-2222-4333-8444-555555555555>)",
+            "line 9 (<event guid=11111111-2222-4333-8444-555555555555> 'First')",
             "neither <date> (a date-time) nor <start> with the day's date",
         )
     ]
@@ -227,7 +240,11 @@ def test_parse_json_bad_duration_names_json_path():
     with pytest.raises(ScheduleFormatError) as caught:
         parse(json.dumps(document).encode())
     assert caught.value.problems == [
-        ("schedule.conference.days[0].rooms['Hall A'][0]", "duration 'ninety' is not HH:MM or HH:MM:SS")
+        (
+            "schedule.conference.days[0].rooms['Hall A'][0] "
+            "(session guid=0f6a8a48-4a7d-4d4e-9f6b-2b1d1f3a0001 'Opening plenary')",
+            "duration 'ninety' is not HH:MM or HH:MM:SS",
+        )
     ]
 
 
@@ -277,7 +294,7 @@ def test_parse_json_pretalx_style_null_fields_and_missing_guid():
     again = parse(json.dumps(document).encode()).sessions[0]
     assert (session.kind, session.language, session.abstract, session.persons[0].name, session.guid) == (
         "plenary",
-        "en",
+        "",  # a file that names no language gets none invented
         "",
         "Rosa",
         again.guid,
