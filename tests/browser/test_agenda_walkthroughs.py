@@ -93,21 +93,67 @@ async def test_organizer_moves_a_session_into_a_clash_and_sees_it_marked(client,
     await a11y("agenda-grid")
 
     finance = ids["sessions"]["Flood finance workshop"]
-    await page.locator(f"#session-{finance}").get_by_role("link", name="Move").click()
-    await page.get_by_label("Room").select_option(label="Harbour Hall")
-    await page.get_by_role("button", name="Move session").click()
+    await page.locator(f"#session-{finance}").get_by_role("link", name="Edit or move").click()
+    await page.get_by_label("Room", exact=True).select_option(label="Harbour Hall")
+    await page.get_by_role("button", name="Save session").click()
 
+    await expect(page.get_by_text("Not saved: it would clash.")).to_be_visible()
+    await expect(page.locator(".conflict-panel")).to_contain_text("Housing workshop")
+    await a11y("agenda-session-editor")
+
+    # Drag and drop on the grid: 13:00 in Harbour Hall runs into the panel at 14:00, so both are marked
+    await page.get_by_role("link", name="Back to the grid").click()
+    await page.set_viewport_size({"width": 1280, "height": 2400})  # source and target on screen: no scrolling mid-drag
+    hall = ids["rooms"]["Harbour Hall"]
+    await page.locator(f"#session-{finance}").drag_to(
+        page.locator(f'[data-drop-room="{hall}"][data-drop-start="{day}T13:00"]')
+    )
     await expect(page.get_by_text("Not moved: it would clash.")).to_be_visible()
-    housing = ids["sessions"]["Housing workshop"]
+    panel = ids["sessions"]["Mayors' panel on sea walls"]
     await expect(page.locator(f"#session-{finance} [data-conflict]")).to_be_visible()
-    await expect(page.locator(f"#session-{housing} [data-conflict]")).to_be_visible()
+    await expect(page.locator(f"#session-{panel} [data-conflict]")).to_be_visible()
     await a11y("agenda-conflict")
     await snapshot(page, "agenda-conflict")
 
-    await page.locator(f"#session-{finance}").get_by_role("link", name="Move").click()
-    await page.get_by_label("Starts").fill(f"{day}T16:00")
-    await page.get_by_label("Ends").fill(f"{day}T17:30")
-    await page.get_by_role("button", name="Move session").click()
+    await page.set_viewport_size({"width": 1280, "height": 2400})
+    await page.locator(f"#session-{finance}").drag_to(
+        page.locator(f'[data-drop-room="{hall}"][data-drop-start="{day}T16:00"]')
+    )
     await expect(page.get_by_role("status").first).to_have_text("Saved.")
     await expect(grid.locator("[data-conflict]")).to_have_count(0)
-    await expect(page.locator(f"#session-{finance} .session-meta")).to_contain_text("16:00–17:30")
+    await expect(page.locator(f"#session-{finance} .session-meta").first).to_contain_text("16:00–17:30")
+    await page.set_viewport_size({"width": 1280, "height": 900})
+
+
+async def test_organizer_edits_names_speakers_and_cancels_a_session(client, organizer, page, a11y):
+    event, ids, day = await agenda_event(client, organizer)
+    await accounts.create_account("organizer@example.org", "Olga Organizer", PASSWORD)
+    housing = ids["sessions"]["Housing workshop"]
+    await page.goto(f"/login?next=/organizer/events/{event['id']}/agenda/sessions/{housing}")
+    await page.get_by_label("Email address").fill("organizer@example.org")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+
+    await page.get_by_label("Title").fill("Affordable housing on the waterfront")
+    await page.get_by_label("Kind").select_option(label="Plenary")
+    await page.get_by_label("Abstract").fill("Who builds, who pays.\n\nThree cities compare notes.")
+    await page.get_by_role("button", name="Save session").click()
+    await expect(page.get_by_role("status").first).to_have_text("Saved.")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Affordable housing on the waterfront")
+
+    await page.get_by_label("Name", exact=True).fill("Amara Okafor")
+    await page.get_by_label("Email address").fill("amara.okafor@lagos.example.org")
+    await page.get_by_label("Role").select_option(label="Moderator")
+    await page.get_by_role("button", name="Add person").click()
+    await expect(page.locator("#people")).to_be_visible()
+    await expect(page.get_by_text("Amara Okafor (Moderator)")).to_be_visible()
+    await a11y("agenda-session-editor-people")
+    await snapshot(page, "agenda-session-editor")
+
+    await page.get_by_role("link", name="Cancel the session…").click()
+    await expect(page.get_by_text("1 person holds this session in their calendar")).to_be_visible()
+    await a11y("agenda-session-cancel")
+    await page.get_by_role("button", name="Cancel the session and tell them").click()
+    await expect(page.get_by_text("This session is cancelled.").first).to_be_visible()
+    public = await client.get(f"/api/events/{event['id']}/sessions/{housing}")
+    assert (public.json()["status"], public.json()["kind"]) == ("cancelled", "plenary")

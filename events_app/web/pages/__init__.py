@@ -23,7 +23,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from events_app.domain.vocab import country_name
 from events_app.settings import get_settings
 from events_app.web.errors import answer_for, problem
-from events_app.web.pages import i18n
+from events_app.web.pages import i18n, labels
 from events_app.web.pages.access import AccessPages
 from events_app.web.pages.accounts import PasswordChangePages, PasswordResetPages
 from events_app.web.pages.agenda import AgendaPages
@@ -92,9 +92,29 @@ def _environment() -> Environment:
     def number_filter(context, value) -> str:
         return i18n.format_number(_language(context), value)
 
+    @pass_context
+    def word_filter(context, value) -> str:
+        return i18n.translate(_language(context), labels.word(value))
+
+    @pass_context
+    def language_name_filter(context, code) -> str:
+        return i18n.language_name(_language(context), code)
+
+    @pass_context
+    def weekday_date_filter(context, value, tzid=None) -> str:
+        return i18n.format_day(_language(context), value, tzid)
+
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.globals.update(ui_languages=i18n.UI_LANGUAGES, country_name=country_name)
-    env.filters.update(date=date_filter, datetime=datetime_filter, time=time_filter, number=number_filter)
+    env.filters.update(
+        date=date_filter,
+        datetime=datetime_filter,
+        time=time_filter,
+        number=number_filter,
+        word=word_filter,
+        language_name=language_name_filter,
+        day=weekday_date_filter,
+    )
     return env
 
 

@@ -75,6 +75,12 @@ NOTICES = {
     "logged-out": N_("You are logged out."),
     "link-sent": N_("If this address is registered, the manage link is on its way to it."),
     "created": N_("Created."),
+    "removed": N_("Removed."),
+    "session-cancelled": N_(
+        "The session is cancelled; everyone who holds it in their calendar receives a cancellation."
+    ),
+    "person-added": N_("The person is added to the session; they receive it in their calendar."),
+    "person-removed": N_("The person is no longer in the session; they receive a calendar cancellation."),
     "booked": N_("The session is in your agenda."),
     "dropped": N_("The session is no longer in your agenda."),
     "answers-saved": N_("Your answers are saved."),

@@ -1,6 +1,62 @@
 /* Small progressive enhancements; every page works without this file. No inline scripts (CSP). */
 (function () {
   "use strict";
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // "2027-03-10T09:30" plus minutes, as the same wall-clock notation (no time zone: the server reads it in the
+  // event's zone, exactly as the keyboard form's datetime-local fields).
+  function addMinutes(local, minutes) {
+    var parts = local.split(/[-T:]/).map(Number);
+    var d = new Date(Date.UTC(parts[0], parts[1] - 1, parts[2], parts[3], parts[4]) + minutes * 60000);
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + "T" +
+      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+  }
+
+  // The organizer's agenda grid: drag a session onto an empty half hour of a room to move it there. The move is the
+  // same form post as the keyboard editor's, so the server checks conflicts and permissions exactly the same way.
+  function agendaDragAndDrop() {
+    var grid = document.querySelector("[data-agenda-grid]");
+    var form = document.getElementById("drop-move-form");
+    if (!grid || !form) { return; }
+    var dragged = null;
+    grid.querySelectorAll("[data-session]").forEach(function (card) {
+      card.addEventListener("dragstart", function (event) {
+        dragged = card;
+        card.classList.add("dragging");
+        event.dataTransfer.effectAllowed = "move";
+        event.dataTransfer.setData("text/plain", card.getAttribute("data-session"));
+      });
+      card.addEventListener("dragend", function () { card.classList.remove("dragging"); });
+    });
+    grid.querySelectorAll("[data-drop-start]").forEach(function (slot) {
+      slot.addEventListener("dragover", function (event) {
+        if (dragged) { event.preventDefault(); slot.classList.add("drop-target"); }
+      });
+      slot.addEventListener("dragleave", function () { slot.classList.remove("drop-target"); });
+      slot.addEventListener("drop", function (event) {
+        event.preventDefault();
+        slot.classList.remove("drop-target");
+        if (!dragged) { return; }
+        var start = slot.getAttribute("data-drop-start");
+        var minutes = parseInt(dragged.getAttribute("data-minutes"), 10) || 30;
+        form.action = form.getAttribute("data-move-base") + dragged.getAttribute("data-session") + "/move";
+        form.elements.room_id.value = slot.getAttribute("data-drop-room");
+        form.elements.starts_at.value = start;
+        form.elements.ends_at.value = addMinutes(start, minutes);
+        form.submit();
+      });
+    });
+  }
+
+  // Track colours come from organizers: set through the CSSOM (allowed by the CSP, unlike style attributes).
+  function trackColours() {
+    document.querySelectorAll("[data-color]").forEach(function (el) {
+      var colour = el.getAttribute("data-color");
+      if (/^#[0-9a-fA-F]{6}$/.test(colour)) { el.style.borderLeftColor = colour; }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     // Put keyboard and screen-reader focus on the error summary after a refused form.
     var summary = document.querySelector("[data-focus]");
@@ -18,5 +74,8 @@
         if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
       });
     });
+
+    agendaDragAndDrop();
+    trackColours();
   });
 })();

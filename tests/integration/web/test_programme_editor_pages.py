@@ -1,0 +1,179 @@
+"""Organizers build the programme in the pages: edit a session, cancel it after a confirm step, add and remove its
+speakers, manage tracks and rooms (removed only when unused), and import a schedule file with its result shown.
+Every form goes through the same agenda services as the API, so the same rules answer."""
+
+from __future__ import annotations
+
+from tests.agenda_fixtures import add_session, congress
+from tests.integration.web.test_pages import csrf, page_login
+
+
+async def test_organizer_edits_a_sessions_text_kind_track_and_language(client, organizer):
+    c = await congress(client, organizer)
+    session = await add_session(client, organizer, c)
+    await page_login(client)
+    url = f"/organizer/events/{c['id']}/agenda/sessions/{session['id']}"
+    token = await csrf(client, url)
+    form = {
+        "_csrf_token": token,
+        "title": "Wetlands as city infrastructure",
+        "kind": "workshop",
+        "track_id": str(c["tracks"][1]["id"]),
+        "language": "es",
+        "abstract": "First paragraph.\r\n\r\nSecond paragraph.",
+        "room_id": str(c["rooms"][0]["id"]),
+        "starts_at": "2027-10-29T10:00",
+        "ends_at": "2027-10-29T11:00",
+        "online_url": "",
+        "capacity": "",
+        "status": "published",
+    }
+    saved = await client.post(url, data=form)
+    stored = (await client.get(f"{c['base']}/sessions/{session['id']}")).json()
+    editor = await client.get(url)
+
+    assert saved.status_code == 303 and saved.headers["location"] == f"{url}?done=saved"
+    assert (stored["title"], stored["kind"], stored["track"]["id"], stored["language"]) == (
+        "Wetlands as city infrastructure",
+        "workshop",
+        c["tracks"][1]["id"],
+        "es",
+    )
+    assert stored["abstract"] == "First paragraph.\n\nSecond paragraph."
+    assert stored["requires_booking"] is False
+    assert '<option value="workshop" selected>Workshop</option>' in editor.text
+
+
+async def test_a_session_form_with_errors_keeps_input_and_names_the_fields(client, organizer):
+    c = await congress(client, organizer)
+    session = await add_session(client, organizer, c)
+    await page_login(client)
+    url = f"/organizer/events/{c['id']}/agenda/sessions/{session['id']}"
+    token = await csrf(client, url)
+    refused = await client.post(
+        url,
+        data={
+            "_csrf_token": token,
+            "title": "",
+            "kind": "panel",
+            "language": "en",
+            "abstract": "Kept text",
+            "starts_at": "2027-10-29T10:00",
+            "ends_at": "2027-10-29T09:00",
+        },
+    )
+    assert refused.status_code == 422
+    assert 'href="#f-title"' in refused.text and 'href="#f-ends_at"' in refused.text
+    assert "Kept text" in refused.text
+    assert (await client.get(f"{c['base']}/sessions/{session['id']}")).json()["title"] == session["title"]
+
+
+async def test_cancelling_a_session_asks_first_and_names_who_is_told(client, organizer):
+    c = await congress(client, organizer)
+    session = await add_session(
+        client, organizer, c, people=[{"email": "ana.lima@recife.example.org", "name": "Ana Lima", "role": "speaker"}]
+    )
+    await page_login(client)
+    url = f"/organizer/events/{c['id']}/agenda/sessions/{session['id']}/cancel"
+    confirm = await client.get(url)
+    assert confirm.status_code == 200
+    assert "1 person holds this session in their calendar" in confirm.text and "Ana Lima" in confirm.text
+    assert (await client.get(f"{c['base']}/sessions/{session['id']}")).json()["status"] == "published"
+
+    token = await csrf(client, url)
+    done = await client.post(url, data={"_csrf_token": token})
+    assert done.status_code == 303
+    stored = (await client.get(f"{c['base']}/sessions/{session['id']}")).json()
+    assert (stored["status"], stored["calendar_sequence"]) == ("cancelled", session["calendar_sequence"] + 1)
+
+
+async def test_speakers_are_added_and_removed_on_the_session_page(client, organizer):
+    c = await congress(client, organizer)
+    session = await add_session(client, organizer, c)
+    await page_login(client)
+    base = f"/organizer/events/{c['id']}/agenda/sessions/{session['id']}"
+    token = await csrf(client, base)
+    bad = await client.post(
+        f"{base}/people", data={"_csrf_token": token, "name": "Ana Lima", "email": "not-an-address", "role": "speaker"}
+    )
+    added = await client.post(
+        f"{base}/people",
+        data={"_csrf_token": token, "name": "Ana Lima", "email": "ana.lima@recife.example.org", "role": "moderator"},
+    )
+    people = (await client.get(f"{c['base']}/sessions/{session['id']}")).json()["people"]
+
+    assert bad.status_code == 422 and 'id="f-person-email-error"' in bad.text and 'value="Ana Lima"' in bad.text
+    assert added.status_code == 303
+    assert [(p["name"], p["role"]) for p in people] == [("Ana Lima", "moderator")]
+    assert "Moderator" in (await client.get(base)).text
+
+    removed = await client.post(f"{base}/people/{people[0]['person_id']}/remove", data={"_csrf_token": token})
+    assert removed.status_code == 303
+    assert (await client.get(f"{c['base']}/sessions/{session['id']}")).json()["people"] == []
+
+
+async def test_tracks_and_rooms_are_edited_and_removed_only_when_unused(client, organizer):
+    c = await congress(client, organizer)
+    await add_session(client, organizer, c)  # in room 0 and track 0
+    await page_login(client)
+    url = f"/organizer/events/{c['id']}/agenda"
+    token = await csrf(client, url)
+    used_room, free_room = c["rooms"][0]["id"], c["rooms"][1]["id"]
+    used_track, free_track = c["tracks"][0]["id"], c["tracks"][1]["id"]
+
+    new_track = await client.post(f"{url}/tracks", data={"_csrf_token": token, "name": "Water", "color": "#1565C0"})
+    bad_track = await client.post(f"{url}/tracks/{free_track}", data={"_csrf_token": token, "name": "", "color": "x"})
+    renamed = await client.post(
+        f"{url}/rooms/{free_room}", data={"_csrf_token": token, "name": "Room B", "capacity": "40"}
+    )
+    keep_room = await client.post(f"{url}/rooms/{used_room}/remove", data={"_csrf_token": token})
+    keep_track = await client.post(f"{url}/tracks/{used_track}/remove", data={"_csrf_token": token})
+    gone_room = await client.post(f"{url}/rooms/{free_room}/remove", data={"_csrf_token": token})
+    gone_track = await client.post(f"{url}/tracks/{free_track}/remove", data={"_csrf_token": token})
+
+    rooms = (await client.get(f"{c['base']}/rooms")).json()
+    tracks = (await client.get(f"{c['base']}/tracks")).json()
+    assert new_track.status_code == 303 and bad_track.status_code == 422
+    assert 'id="f-track-' + str(free_track) + '-name-error"' in bad_track.text
+    assert renamed.status_code == 303
+    assert keep_room.status_code == 409 and "move them to another room first" in keep_room.text
+    assert keep_track.status_code == 409 and "give them another track first" in keep_track.text
+    assert gone_room.status_code == 303 and gone_track.status_code == 303
+    assert [r["name"] for r in rooms] == ["Plenary Hall"]
+    assert [(t["name"], t["color"]) for t in tracks] == [("Nature-based development", "#2e7d32"), ("Water", "#1565c0")]
+
+
+async def test_moving_by_drop_form_and_importing_a_schedule_file(client, organizer):
+    c = await congress(client, organizer)
+    session = await add_session(client, organizer, c)
+    exported = await client.get(f"{c['base']}/schedule.json")
+    await page_login(client)
+    url = f"/organizer/events/{c['id']}/agenda"
+    token = await csrf(client, url)
+    grid = await client.get(url, params={"day": "2027-10-29"})
+    assert f'data-drop-room="{c["rooms"][1]["id"]}" data-drop-start="2027-10-29T14:00"' in grid.text
+
+    moved = await client.post(
+        f"{url}/sessions/{session['id']}/move",
+        data={
+            "_csrf_token": token,
+            "room_id": str(c["rooms"][1]["id"]),
+            "starts_at": "2027-10-29T14:00",
+            "ends_at": "2027-10-29T15:00",
+        },
+    )
+    assert moved.status_code == 303
+    stored = (await client.get(f"{c['base']}/sessions/{session['id']}")).json()
+    assert (stored["room"]["id"], stored["starts_at"][11:16]) == (c["rooms"][1]["id"], "14:00")
+
+    empty = await client.post(f"{url}/import", data={"_csrf_token": token}, files={"file": ("x.json", b"")})
+    broken = await client.post(
+        f"{url}/import", data={"_csrf_token": token}, files={"file": ("schedule.json", b"{not json")}
+    )
+    again = await client.post(
+        f"{url}/import", data={"_csrf_token": token}, files={"file": ("schedule.json", exported.content)}
+    )
+    assert empty.status_code == 422 and "choose a schedule file to import" in empty.text
+    assert broken.status_code in (400, 422) and "The schedule file was not imported" in broken.text
+    assert again.status_code == 200 and "Schedule imported" in again.text
+    assert "1 session updated" in again.text and "0 sessions created" in again.text  # moved back to the file
