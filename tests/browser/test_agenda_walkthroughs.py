@@ -157,3 +157,43 @@ async def test_organizer_edits_names_speakers_and_cancels_a_session(client, orga
     await expect(page.get_by_text("This session is cancelled.").first).to_be_visible()
     public = await client.get(f"/api/events/{event['id']}/sessions/{housing}")
     assert (public.json()["status"], public.json()["kind"]) == ("cancelled", "plenary")
+
+
+async def test_public_programme_has_day_tabs_a_grid_on_wide_screens_and_a_list_on_phones(client, organizer, page, a11y):
+    event, ids, day = await agenda_event(client, organizer)
+    track = await client.post(
+        f"/api/events/{event['id']}/tracks", json={"name": "Adaptation", "color": "#c62828"}, headers=organizer
+    )
+    await client.patch(
+        f"/api/events/{event['id']}/sessions/{ids['sessions']['Housing workshop']}",
+        json={"track_id": track.json()["id"]},
+        headers=organizer,
+    )
+    await page.goto(f"/events/{event['id']}/agenda?day={day}")
+    tabs = page.get_by_role("navigation", name="Days")
+    await expect(tabs.get_by_role("link")).to_have_count(1)  # the days that have sessions
+    await expect(tabs.locator("[aria-current=page]")).to_be_visible()
+    grid = page.locator(".public-grid")
+    await expect(grid).to_be_visible()
+    await expect(grid.get_by_role("link", name="Housing workshop")).to_be_visible()
+    await expect(grid.locator("article", has_text="Housing workshop")).to_have_css(
+        "border-left-color", "rgb(198, 40, 40)"
+    )  # the track's colour
+    await expect(grid).to_contain_text("Workshop")
+    await a11y("public-programme-desktop")
+    await snapshot(page, "public-programme")
+
+    await page.set_viewport_size({"width": 360, "height": 740})
+    await expect(grid).to_be_hidden()
+    listed = page.locator(".programme-list.narrow-only")
+    await expect(listed).to_be_visible()
+    await expect(listed.locator("li")).to_have_count(3)
+    await a11y("public-programme-phone")
+
+    await page.get_by_label("Search").fill("PANEL")
+    await page.get_by_role("button", name="Filter").click()
+    await expect(page.locator(".programme-list.narrow-only li")).to_have_count(1)
+    await page.get_by_role("link", name="Mayors' panel on sea walls").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mayors' panel on sea walls")
+    await a11y("public-session-phone")
+    await page.set_viewport_size({"width": 1280, "height": 900})

@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from events_app.domain.text import paragraphs
 from events_app.domain.vocab import country_name
 from events_app.settings import get_settings
 from events_app.web.errors import answer_for, problem
@@ -114,6 +115,7 @@ def _environment() -> Environment:
         word=word_filter,
         language_name=language_name_filter,
         day=weekday_date_filter,
+        paragraphs=paragraphs,
     )
     return env
 
