@@ -24,7 +24,7 @@ from events_app.domain.text import paragraphs
 from events_app.domain.vocab import country_name
 from events_app.settings import get_settings
 from events_app.web.errors import answer_for, problem
-from events_app.web.pages import i18n, labels
+from events_app.web.pages import i18n, labels, wording
 from events_app.web.pages.access import AccessPages
 from events_app.web.pages.accounts import PasswordChangePages, PasswordResetPages
 from events_app.web.pages.agenda import AgendaPages
@@ -71,6 +71,8 @@ def _environment() -> Environment:
     # gettext catalogue (the page context's `lang`). `_("{count} seats left", count=3)` fills str.format names.
     @pass_context
     def gettext(context, text: str, **values) -> str:
+        if isinstance(text, wording.PageText):  # a service message in the pages' words: translate, then fill in
+            return i18n.translate(_language(context), text.template, **{**text.values, **values})
         return i18n.translate(_language(context), text, **values)
 
     @pass_context
@@ -116,6 +118,7 @@ def _environment() -> Environment:
         language_name=language_name_filter,
         day=weekday_date_filter,
         paragraphs=paragraphs,
+        human=wording.human,
     )
     return env
 
@@ -207,7 +210,7 @@ def page_error(request: Request, exc: Exception) -> Response:
         "error.html",
         status=answer.status,
         title=TITLES.get(answer.status, "Error"),
-        detail=answer.page_detail,
+        detail=wording.human(answer.page_detail),
         status_code=answer.status,
     )
     response.headers.update(answer.headers or {})

@@ -30,6 +30,7 @@ from events_app.web.pages.common import (
     redirect,
     redisplay_on,
 )
+from events_app.web.pages.wording import human
 
 ORGANIZER = {"account": Provide(provide_page_account)}
 # Languages offered for a session (named in the reader's language); a session in another language keeps its own.
@@ -374,7 +375,7 @@ class AgendaPages(Controller):
                 event_id,
                 session_id,
                 status=exc.status,
-                errors=field_errors(exc) if not attempted else {"_form": exc.detail},
+                errors=field_errors(exc) if not attempted else {"_form": human(exc.detail)},
                 values=data,
                 attempted=attempted,
             )
@@ -412,7 +413,7 @@ class AgendaPages(Controller):
     ) -> Response:
         async with redisplay_on(
             lambda exc: self._session_page(
-                request, account, event_id, session_id, status=exc.status, errors={"_form": exc.detail}
+                request, account, event_id, session_id, status=exc.status, errors={"_form": human(exc.detail)}
             ),
             url_names=("session", "event"),
         ):
@@ -476,7 +477,7 @@ class AgendaPages(Controller):
         def refused(exc: DomainError) -> Awaitable[Template]:
             attempted = exc.extra.get("conflicts", [])
             # A clash is shown on the grid itself; other problems at the top (the new-session form is not at fault)
-            errors = {} if attempted else {"_form": exc.detail}
+            errors = {} if attempted else {"_form": human(exc.detail)}
             return self._grid(
                 request,
                 account,
@@ -521,7 +522,7 @@ class AgendaPages(Controller):
     ) -> Response:
         async with redisplay_on(
             lambda exc: self._grid(
-                request, account, event_id, status=exc.status, errors={f"room-{room_id}._form": exc.detail}
+                request, account, event_id, status=exc.status, errors={f"room-{room_id}._form": human(exc.detail)}
             ),
             url_names=("room", "event"),
         ):
@@ -571,7 +572,7 @@ class AgendaPages(Controller):
     ) -> Response:
         async with redisplay_on(
             lambda exc: self._grid(
-                request, account, event_id, status=exc.status, errors={f"track-{track_id}._form": exc.detail}
+                request, account, event_id, status=exc.status, errors={f"track-{track_id}._form": human(exc.detail)}
             ),
             url_names=("track", "event"),
         ):
@@ -602,7 +603,9 @@ class AgendaPages(Controller):
         except DomainError as exc:
             if exc.status == 404:
                 raise
-            problems = [f"{e.field}: {e.message}" if e.field else e.message for e in exc.errors] or [exc.detail]
+            problems = [f"{e.field}: {human(e.message)}" if e.field else human(e.message) for e in exc.errors] or [
+                human(exc.detail)
+            ]
             return await self._grid(request, account, event_id, status=exc.status, import_errors=problems)
         return await self._grid(request, account, event_id, imported=result)
 

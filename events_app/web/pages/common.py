@@ -22,6 +22,7 @@ from events_app.services.people import accounts
 from events_app.services.people.accounts import SESSION_LIFETIME, CurrentAccount
 from events_app.settings import get_settings
 from events_app.web.pages.i18n import LANG_COOKIE, N_, choose_language
+from events_app.web.pages.wording import human
 
 SESSION_COOKIE = "session"
 NOT_PAGES = ("/api", "/schema", "/swagger", "/health")
@@ -131,9 +132,9 @@ def field_errors(exc: DomainError) -> dict[str, str]:
     """A service error as {field: message}; errors not about one field go under '_form'."""
     errors: dict[str, str] = {}
     for error in exc.errors:
-        errors.setdefault(error.field or "_form", error.message)
+        errors.setdefault(error.field or "_form", human(error.message))
     if not errors:
-        errors["_form"] = exc.detail
+        errors["_form"] = human(exc.detail)
     return errors
 
 

@@ -28,6 +28,7 @@ from events_app.web.pages.common import (
     redirect,
     redisplay_on,
 )
+from events_app.web.pages.wording import human
 
 COORDINATOR = {"account": Provide(provide_page_account)}
 MODES = ("in_person", "online", "hybrid")
@@ -457,7 +458,9 @@ class CoordinatorPages(Controller):
         self, request: Request, series_id: FromPath[int], account: NamedDependency[CurrentAccount]
     ) -> Response:
         async with redisplay_on(
-            lambda exc: self._series_page(request, account, series_id, status=exc.status, errors={"_form": exc.detail})
+            lambda exc: self._series_page(
+                request, account, series_id, status=exc.status, errors={"_form": human(exc.detail)}
+            )
         ):
             await meetings.cancel_series(account, series_id)
         return redirect(f"/coordinator/series/{series_id}", "series-cancelled")
@@ -537,7 +540,7 @@ class CoordinatorPages(Controller):
         """Cancel one meeting: every invitee gets a CANCEL for that occurrence; the series stays."""
         async with redisplay_on(
             lambda exc: self._occurrence_page(
-                request, account, series_id, key, status=exc.status, errors={"_form": exc.detail}
+                request, account, series_id, key, status=exc.status, errors={"_form": human(exc.detail)}
             )
         ):
             await meetings.cancel_occurrence(account, series_id, key)

@@ -32,6 +32,7 @@ from events_app.web.pages.common import (
     redirect,
     redisplay_on,
 )
+from events_app.web.pages.wording import human
 
 
 def countries() -> list[tuple[str, str]]:
@@ -331,7 +332,9 @@ class ManagePages(Controller):
     async def book(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
         # A missing session is shown beside the programme; a link that opens no registration is the error page.
         async with redisplay_on(
-            lambda exc: self._page(request, token, errors={f"session-{session_id}": exc.detail}, status=exc.status),
+            lambda exc: self._page(
+                request, token, errors={f"session-{session_id}": human(exc.detail)}, status=exc.status
+            ),
             url_names=("registration",),
         ):
             await agenda_bookings.book(token, session_id)
@@ -340,7 +343,9 @@ class ManagePages(Controller):
     @post("/sessions/{session_id:int}/drop", name="manage-drop")
     async def drop(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
         async with redisplay_on(
-            lambda exc: self._page(request, token, errors={f"session-{session_id}": exc.detail}, status=exc.status),
+            lambda exc: self._page(
+                request, token, errors={f"session-{session_id}": human(exc.detail)}, status=exc.status
+            ),
             url_names=("registration",),
         ):
             await agenda_bookings.drop(token, session_id)

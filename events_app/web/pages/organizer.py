@@ -37,6 +37,7 @@ from events_app.web.pages.common import (
     session_cookie,
 )
 from events_app.web.pages.delegate import countries
+from events_app.web.pages.wording import human
 
 ORGANIZER = {"account": Provide(provide_page_account)}
 EVENT_TEXT = (
@@ -393,7 +394,7 @@ class OrganizerPages(Controller):
                 status=exc.status,
                 account=account,
                 event=event,
-                message=exc.detail,
+                message=human(exc.detail),
                 back=back,
             )
 
@@ -584,7 +585,7 @@ class OrganizerPages(Controller):
                 status=exc.status,
                 account=account,
                 event=event,
-                message=exc.detail,
+                message=human(exc.detail),
                 back=f"/organizer/events/{event_id}/announcements/{announcement_id}",
             )
 
