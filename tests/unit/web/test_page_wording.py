@@ -19,7 +19,7 @@ def shown(language: str, message: str) -> str:
     ("message", "english", "spanish"),
     [
         (
-            "accept the privacy policy (version 3) by sending \"consent\": true; we keep your data for the event",
+            'accept the privacy policy (version 3) by sending "consent": true; we keep your data for the event',
             "Tick the box to accept the privacy policy.",
             "Marque la casilla para aceptar la política de privacidad.",
         ),
