@@ -18,7 +18,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from events_app.domain.errors import DomainError, Gone, NotFound, Unauthorized
-from events_app.services.people import accounts
+from events_app.services.people import accounts, people
 from events_app.services.people.accounts import SESSION_LIFETIME, CurrentAccount
 from events_app.settings import get_settings
 from events_app.web.pages.i18n import LANG_COOKIE, N_, choose_language
@@ -241,3 +241,16 @@ def int_or_none(value: Any) -> int | None:
         return int(str(value).strip()) if str(value).strip() != "" else None
     except ValueError:
         return None
+
+
+ORGANIZATION_CHOICES = 100  # the picker lists this many matches; typing narrows them (the network has thousands)
+
+
+async def organization_choices(query: str | None, selected: Any = None) -> list[dict]:
+    """The organization picker's options: those matching the visitor's search (accents and case ignored; the
+    first ones by name when nothing is typed), plus the one already chosen so a redisplayed form keeps it."""
+    found = await people.list_organizations(q=(query or "").strip() or None, limit=ORGANIZATION_CHOICES)
+    chosen = int_or_none(selected)
+    if chosen is not None and all(o["id"] != chosen for o in found):
+        found += [o for o in await people.organizations_by_ids([chosen])]
+    return found

@@ -19,7 +19,6 @@ from events_app.domain.timespan import ranges_overlap
 from events_app.domain.vocab import LANGUAGES
 from events_app.services.agenda import agenda_publish
 from events_app.services.events import events
-from events_app.services.people import people
 from events_app.services.registration import agenda_bookings, delegations, registration_links, registrations
 from events_app.web import abuse
 from events_app.web.pages.common import (
@@ -27,6 +26,7 @@ from events_app.web.pages.common import (
     form_data,
     int_or_none,
     language_of,
+    organization_choices,
     page,
     prefixed,
     redirect,
@@ -119,10 +119,12 @@ class RegistrationPages(Controller):
         status: int = 200,
     ) -> Template:
         event = await events.get_event(event_id)
-        organizations = sorted(await people.list_organizations(), key=lambda o: o["name"])
+        org_q = request.query_params.get("org_q") or values.get("org_q") or ""
+        organizations = await organization_choices(org_q, values.get("organization_id"))
         return page(
             request,
             "delegate/register.html",
+            org_q=org_q,
             status=status,
             event=event,
             errors=errors or {},

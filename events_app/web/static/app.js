@@ -57,6 +57,57 @@
     });
   }
 
+  // The organization picker: the list follows what is typed (the same search as the API's, accents and case
+  // ignored), the chosen organization stays, and a polite live region says how many match.
+  function organizationPickers() {
+    document.querySelectorAll("[data-org-picker]").forEach(function (picker) {
+      var search = picker.querySelector("[data-org-search]");
+      var select = picker.querySelector("[data-org-select]");
+      var count = picker.querySelector("[data-org-count]");
+      var find = picker.querySelector("[data-org-find]");
+      if (!search || !select || !window.fetch) { return; }
+      if (find) { find.hidden = true; }
+      var timer = null;
+      var asked = 0;
+      function say(n) {
+        var text = n === 0 ? count.getAttribute("data-none-found") :
+          n === 1 ? count.getAttribute("data-one") : count.getAttribute("data-many").replace("{count}", n);
+        count.textContent = text;
+      }
+      function fill(found) {
+        var chosen = select.value;
+        var keep = chosen ? select.querySelector('option[value="' + chosen + '"]') : null;
+        while (select.options.length > 1) { select.remove(1); }
+        var seen = {};
+        found.forEach(function (o) {
+          var option = document.createElement("option");
+          option.value = String(o.id);
+          option.textContent = o.name + (o.country ? " (" + o.country + ")" : "");
+          seen[option.value] = true;
+          select.appendChild(option);
+        });
+        if (keep && !seen[chosen]) { select.appendChild(keep); }
+        select.value = chosen;
+        if (found.length === 1 && !chosen) { select.value = String(found[0].id); }
+        say(found.length);
+      }
+      search.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () {
+          var q = search.value.trim();
+          var mine = ++asked;
+          fetch("/api/organizations" + (q ? "?q=" + encodeURIComponent(q) : ""), {headers: {"Accept": "application/json"}})
+            .then(function (r) { return r.ok ? r.json() : []; })
+            .then(function (found) { if (mine === asked) { fill(found.slice(0, 100)); } })
+            .catch(function () { /* keep the list as it is */ });
+        }, 250);
+      });
+      search.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") { event.preventDefault(); select.focus(); }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     // Put keyboard and screen-reader focus on the error summary after a refused form.
     var summary = document.querySelector("[data-focus]");
@@ -77,5 +128,6 @@
 
     agendaDragAndDrop();
     trackColours();
+    organizationPickers();
   });
 })();
