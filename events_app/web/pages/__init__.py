@@ -20,11 +20,12 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from events_app.domain.recurrence import WEEKDAYS
 from events_app.domain.text import paragraphs
-from events_app.domain.vocab import country_name
+from events_app.domain.vocab import country_name, time_zones
 from events_app.settings import get_settings
 from events_app.web.errors import answer_for, problem
-from events_app.web.pages import i18n, labels, wording
+from events_app.web.pages import i18n, labels, recurrence, wording
 from events_app.web.pages.access import AccessPages
 from events_app.web.pages.accounts import PasswordChangePages, PasswordResetPages
 from events_app.web.pages.agenda import AgendaPages
@@ -104,6 +105,14 @@ def _environment() -> Environment:
         return i18n.language_name(_language(context), code)
 
     @pass_context
+    def rule_words_filter(context, rule, start=None, tzid=None) -> str:
+        return recurrence.rule_in_words(_language(context), rule, start, tzid)
+
+    @pass_context
+    def weekday_name_filter(context, code) -> str:
+        return recurrence.weekday_name(_language(context), code)
+
+    @pass_context
     def weekday_date_filter(context, value, tzid=None) -> str:
         return i18n.format_day(_language(context), value, tzid)
 
@@ -119,8 +128,16 @@ def _environment() -> Environment:
         day=weekday_date_filter,
         paragraphs=paragraphs,
         human=wording.human,
+        rule_words=rule_words_filter,
+        weekday_name=weekday_name_filter,
     )
+    env.globals.update(time_zones=time_zone_names(), weekdays=WEEKDAYS, ordinals=recurrence.ORDINAL_WORDS)
     return env
+
+
+def time_zone_names() -> list[str]:
+    """The IANA zones people choose from (Area/City names, no legacy aliases such as 'EST' or 'Etc/GMT+5')."""
+    return sorted(z for z in time_zones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/")))
 
 
 def template_config() -> TemplateConfig:

@@ -28,6 +28,7 @@ from events_app.web.pages.common import (
     redirect,
     redisplay_on,
 )
+from events_app.web.pages.recurrence import repeat_values, rrule_from_form
 from events_app.web.pages.wording import human
 
 COORDINATOR = {"account": Provide(provide_page_account)}
@@ -98,6 +99,7 @@ def series_values(series: dict) -> dict[str, Any]:
     values["start"] = wall_clock(series["start"])
     values["agenda"] = agenda_text(series["agenda"])
     values["host_rotation"] = [str(h) for h in series["host_rotation"]]
+    values.update(repeat_values(series["rrule"], series["timezone"]))
     return values
 
 
@@ -138,7 +140,7 @@ def series_changes(data: dict[str, Any]) -> dict[str, Any]:
         "timezone": data.get("timezone", ""),
         "start": start,
         "duration_minutes": duration,
-        "rrule": data.get("rrule") or None,
+        "rrule": rrule_from_form(data, start, errors),
         "location": data.get("location", ""),
         "online_url": data.get("online_url", ""),
         "agenda": agenda,
@@ -252,7 +254,7 @@ class CoordinatorPages(Controller):
         project = await projects.get_project(account, project_id)
         series = await meetings.list_series(account, project_id)
         organizations = sorted(await people.list_organizations(), key=lambda o: o["name"])
-        defaults = {"series.mode": "online", "series.timezone": "UTC", "series.duration_minutes": "60"}
+        defaults = {"series.mode": "online", "series.duration_minutes": "60"}  # the zone: the browser's
         replies = await meeting_rsvp.inbound_replies(account, project_id, limit=50)
         return page(
             request,
@@ -340,6 +342,7 @@ class CoordinatorPages(Controller):
         data = await form_data(request)
         errors: list[FieldError] = []
         start, duration = start_and_duration(data, errors)
+        rrule = rrule_from_form(data, start, errors)
         async with redisplay_on(
             lambda exc: self._project_page(
                 request,
@@ -361,7 +364,7 @@ class CoordinatorPages(Controller):
                     "timezone": data.get("timezone", ""),
                     "start": start,
                     "duration_minutes": duration,
-                    "rrule": data.get("rrule") or None,
+                    "rrule": rrule,
                     "description": data.get("description", ""),
                     "location": data.get("location", ""),
                     "online_url": data.get("online_url", ""),

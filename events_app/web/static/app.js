@@ -114,10 +114,25 @@
     if (summary) { summary.focus(); }
 
     // The registrant's time zone, so emails can show times in it as well.
-    var tz = document.querySelector("[data-browser-timezone]");
-    if (tz && !tz.value && window.Intl && Intl.DateTimeFormat) {
-      try { tz.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* keep empty */ }
-    }
+    // Time-zone fields left empty start with the browser's own zone (the person's, as a default to change).
+    document.querySelectorAll("[data-browser-timezone]").forEach(function (tz) {
+      if (!tz.value && window.Intl && Intl.DateTimeFormat) {
+        try { tz.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* keep empty */ }
+      }
+    });
+
+    // The recurrence builder shows only the questions of the chosen kind of repetition.
+    document.querySelectorAll("[data-repeat-builder]").forEach(function (builder) {
+      function show() {
+        var chosen = builder.querySelector("[data-repeat-choice]:checked");
+        var kind = chosen ? chosen.value : "none";
+        builder.querySelectorAll("[data-repeat-for]").forEach(function (part) {
+          part.hidden = part.getAttribute("data-repeat-for").split(" ").indexOf(kind) < 0;
+        });
+      }
+      builder.querySelectorAll("[data-repeat-choice]").forEach(function (r) { r.addEventListener("change", show); });
+      show();
+    });
 
     // Forms that deserve a second thought (cancel someone, send to everyone).
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
