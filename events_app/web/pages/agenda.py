@@ -165,6 +165,35 @@ def change_rows(
     return rows
 
 
+def update_rows(changes: list[Any], rooms: dict[int, str], tracks: dict[int, str]) -> list[dict[str, Any]]:
+    """A pending calendar update's changes (each {"by", "fields"}; a field as {"from", "to"} or [before, after])
+    as rows of (field, before, after) typed for display: a field changed several times in the window shows where
+    it started and where it ended. Pure."""
+    first: dict[str, Any] = {}
+    last: dict[str, Any] = {}
+    for change in changes or []:
+        fields = change.get("fields") if isinstance(change, dict) else None
+        for field, pair in (fields or {}).items():
+            if isinstance(pair, dict):
+                before, after = pair.get("from"), pair.get("to")
+            elif isinstance(pair, list | tuple) and len(pair) == 2:
+                before, after = pair
+            else:
+                continue
+            first.setdefault(field, before)
+            last[field] = after
+    order = {name: i for i, name in enumerate(LOGGED_FIELDS)}
+    return [
+        {
+            "field": field,
+            "from": shown_value(field, first[field], rooms, tracks),
+            "to": shown_value(field, last[field], rooms, tracks),
+        }
+        for field in sorted(last, key=lambda f: (order.get(f, len(order)), f))
+        if first[field] != last[field]
+    ]
+
+
 class AgendaPages(Controller):
     path = "/organizer/events/{event_id:int}/agenda"
     include_in_schema = False

@@ -177,3 +177,34 @@ async def test_moving_by_drop_form_and_importing_a_schedule_file(client, organiz
     assert broken.status_code in (400, 422) and "The schedule file was not imported" in broken.text
     assert again.status_code == 200 and "Schedule imported" in again.text
     assert "1 session updated" in again.text and "0 sessions created" in again.text  # moved back to the file
+
+
+async def test_calendar_updates_page_names_the_session_before_after_and_recipients(client, organizer):
+    c = await congress(client, organizer)
+    session = await add_session(
+        client, organizer, c, people=[{"email": "ana.lima@recife.example.org", "name": "Ana Lima", "role": "speaker"}]
+    )
+    moved = await client.patch(
+        f"{c['base']}/sessions/{session['id']}",
+        json={"starts_at": "2027-10-29T14:00:00", "ends_at": "2027-10-29T15:00:00"},
+        headers=organizer,
+    )
+    assert moved.status_code == 200, moved.text
+    await client.patch(
+        f"{c['base']}/sessions/{session['id']}",
+        json={"starts_at": "2027-10-29T16:00:00", "ends_at": "2027-10-29T17:00:00"},
+        headers=organizer,
+    )
+    await page_login(client)
+    page = await client.get(f"/organizer/events/{c['id']}/updates")
+    spanish = await client.get(f"/organizer/events/{c['id']}/updates", headers={"accept-language": "es"})
+
+    assert page.status_code == 200
+    row = page.text[page.text.index('id="update-') :]
+    assert "Nature-based solutions for flood-prone cities" in row
+    # two moves in one window: where it started and where it ends, as wall-clock times in Bonn
+    assert '<span class="change-from">Friday, 29 October 2027, 10:00</span>' in row
+    assert '<span class="change-to">Friday, 29 October 2027, 16:00</span>' in row
+    assert '<td class="num">1 <span class="hint">(if sent now)</span></td>' in row
+    assert "ends_at" not in row and "pair[0]" not in row
+    assert "viernes, 29 de octubre de 2027, 16:00" in spanish.text and "si se envía ahora" in spanish.text
