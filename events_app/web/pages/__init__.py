@@ -30,6 +30,7 @@ from events_app.web.pages.access import AccessPages
 from events_app.web.pages.accounts import PasswordChangePages, PasswordResetPages
 from events_app.web.pages.agenda import AgendaPages
 from events_app.web.pages.common import LoginRequired, Redisplay, is_page_path, page, secure_cookies
+from events_app.web.pages.content import ContentPages
 from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
 from events_app.web.pages.delegate import ManagePages, RegistrationPages, ViewPage
 from events_app.web.pages.organizer import AuthPages, OrganizerPages
@@ -251,6 +252,7 @@ PAGE_CONTROLLERS = [
     AuthPages,
     OrganizerPages,
     AgendaPages,
+    ContentPages,
     AccessPages,
     CoordinatorPages,
     RsvpPages,

@@ -18,7 +18,7 @@ from events_app.domain.registration import ACTIVE
 from events_app.domain.timespan import ranges_overlap
 from events_app.domain.vocab import LANGUAGES
 from events_app.services.agenda import agenda_publish
-from events_app.services.events import events
+from events_app.services.events import events, translations
 from events_app.services.registration import agenda_bookings, delegations, registration_links, registrations
 from events_app.web import abuse
 from events_app.web.pages.common import (
@@ -118,7 +118,7 @@ class RegistrationPages(Controller):
         invitation: str | None = None,
         status: int = 200,
     ) -> Template:
-        event = await events.get_event(event_id)
+        event = await translations.localized(await events.get_event(event_id), language_of(request))
         org_q = request.query_params.get("org_q") or values.get("org_q") or ""
         organizations = await organization_choices(org_q, values.get("organization_id"))
         return page(
@@ -226,7 +226,7 @@ class ViewPage(Controller):
     @get("/", name="registration-view")
     async def view(self, request: Request, token: FromPath[str]) -> Template:
         registration = await registration_links.by_view_token(token)
-        event = await events.get_event(registration["event_id"])
+        event = await translations.localized(await events.get_event(registration["event_id"]), language_of(request))
         return page(request, "delegate/view.html", registration=registration, event=event)
 
 
@@ -247,7 +247,7 @@ class ManagePages(Controller):
         status: int = 200,
     ) -> Template:
         registration = await registrations.get_by_token(token)
-        event = await events.get_event(registration["event_id"])
+        event = await translations.localized(await events.get_event(registration["event_id"]), language_of(request))
         delegation = None
         try:
             delegation = await delegations.for_head(token)
@@ -287,7 +287,7 @@ class ManagePages(Controller):
         self, request: Request, token: str, *, errors: dict | None = None, values: dict | None = None, status: int = 200
     ) -> Template:
         registration = await registrations.get_by_token(token)
-        event = await events.get_event(registration["event_id"])
+        event = await translations.localized(await events.get_event(registration["event_id"]), language_of(request))
         if values is None:
             values = answer_values(event["questions"], registration["answers"] or {})
         return page(

@@ -19,7 +19,7 @@ from events_app.domain.text import fold
 from events_app.domain.timespan import days_overlap
 from events_app.domain.vocab import EVENT_KINDS, country_name
 from events_app.services.agenda import agenda_publish
-from events_app.services.events import event_calendar, events
+from events_app.services.events import event_calendar, events, translations
 from events_app.services.people.accounts import CurrentAccount
 from events_app.services.registration import registrations
 from events_app.settings import get_settings
@@ -27,6 +27,7 @@ from events_app.web import abuse
 from events_app.web.pages.agenda import grid_layout
 from events_app.web.pages.common import (
     form_data,
+    language_of,
     local_path,
     optional_page_account,
     page,
@@ -107,7 +108,8 @@ class PublicPages(Controller):
         q: FromQuery[str | None] = None,
     ) -> Template:
         kind = kind if kind in EVENT_KINDS else None
-        published = await events.list_published(kind, True)
+        language = language_of(request)
+        published = [await translations.localized(e, language) for e in await events.list_published(kind, True)]
         countries = sorted({e["country"] for e in published if e["country"]}, key=country_name)
         shown = filter_events(
             published,
@@ -136,7 +138,7 @@ class PublicPages(Controller):
     async def event(
         self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount | None]
     ) -> Template:
-        event = await events.get_event(event_id, account)
+        event = await translations.localized(await events.get_event(event_id, account), language_of(request))
         where = location_text(
             event["venue_name"], event["venue_address"], event["city"], country_name(event["country"]), ""
         )
