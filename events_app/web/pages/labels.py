@@ -53,9 +53,51 @@ PARTSTAT_WORDS: dict[str, str] = {
     PartStat.TENTATIVE: N_("Maybe"),
 }
 
+# The kinds of message in the delivery log (one mail template each).
+MESSAGE_KIND_WORDS: dict[str, str] = {
+    "announcement": N_("Announcement"),
+    "event_cancelled": N_("Event cancelled"),
+    "event_reminder": N_("Event reminder"),
+    "event_updated": N_("Event changed"),
+    "invitation": N_("Invitation"),
+    "manage_link": N_("Manage link"),
+    "meeting_invitation": N_("Meeting invitation"),
+    "meeting_occurrence_cancelled": N_("Meeting cancelled"),
+    "meeting_occurrence_changed": N_("Meeting changed"),
+    "meeting_series_cancelled": N_("Meeting series cancelled"),
+    "password_reset": N_("Password reset"),
+    "person_access_link": N_("Link to personal data"),
+    "registration_approved": N_("Registration approved"),
+    "registration_cancelled": N_("Registration cancelled"),
+    "registration_confirmed": N_("Registration confirmed"),
+    "registration_offer": N_("Seat offered"),
+    "registration_offer_expired": N_("Seat offer expired"),
+    "registration_promoted": N_("Moved up from the waiting list"),
+    "registration_received": N_("Registration received"),
+    "registration_rejected": N_("Registration rejected"),
+    "registration_substituted": N_("Seat passed on"),
+    "registration_waitlisted": N_("On the waiting list"),
+    "session_booked": N_("Session booked"),
+    "session_cancelled": N_("Session cancelled"),
+    "session_dropped": N_("Session dropped"),
+    "session_promoted": N_("Session place from the waiting list"),
+    "session_reminder": N_("Session reminder"),
+    "session_role_added": N_("Named for a session"),
+    "session_role_removed": N_("No longer in a session"),
+    "session_updated": N_("Session changed"),
+    "session_waitlisted": N_("Session waiting list"),
+}
+
 WORDS: dict[str, str] = {
     str(k): v
-    for table in (SESSION_KIND_WORDS, SESSION_ROLE_WORDS, QUESTION_KIND_WORDS, MEETING_MODE_WORDS, PARTSTAT_WORDS)
+    for table in (
+        SESSION_KIND_WORDS,
+        SESSION_ROLE_WORDS,
+        QUESTION_KIND_WORDS,
+        MEETING_MODE_WORDS,
+        PARTSTAT_WORDS,
+        MESSAGE_KIND_WORDS,
+    )
     for k, v in table.items()
 }
 
