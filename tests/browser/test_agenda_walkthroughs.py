@@ -129,6 +129,11 @@ async def test_organizer_edits_names_speakers_and_cancels_a_session(client, orga
     event, ids, day = await agenda_event(client, organizer)
     await accounts.create_account("organizer@example.org", "Olga Organizer", PASSWORD)
     housing = ids["sessions"]["Housing workshop"]
+    delegate = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={"email": "jiwon.park@example.org", "name": "Ji-won Park", "category": "delegate", "consent": True},
+    )
+    assert delegate.status_code == 201, delegate.text
     await page.goto(f"/login?next=/organizer/events/{event['id']}/agenda/sessions/{housing}")
     await page.get_by_label("Email address").fill("organizer@example.org")
     await page.get_by_label("Password").fill(PASSWORD)
@@ -142,16 +147,24 @@ async def test_organizer_edits_names_speakers_and_cancels_a_session(client, orga
     await expect(page.get_by_role("heading", level=1)).to_have_text("Affordable housing on the waterfront")
 
     await page.get_by_label("Name", exact=True).fill("Amara Okafor")
-    await page.get_by_label("Email address").fill("amara.okafor@lagos.example.org")
+    await page.get_by_label("Email address", exact=True).fill("amara.okafor@lagos.example.org")
     await page.get_by_label("Role").select_option(label="Moderator")
     await page.get_by_role("button", name="Add person").click()
     await expect(page.locator("#people")).to_be_visible()
     await expect(page.get_by_text("Amara Okafor (Moderator)")).to_be_visible()
+    # a delegate of the event is found by name (accents and case ignored) and added as a panelist
+    await page.get_by_label("Find a person by name or email address").fill("PARK")
+    await page.get_by_role("button", name="Find", exact=True).click()
+    found = page.get_by_role("list", name="People found")
+    await expect(found).to_contain_text("Ji-won Park")
+    await found.get_by_label("Role: Ji-won Park").select_option(label="Panelist")
+    await found.get_by_role("button", name="Add Ji-won Park").click()
+    await expect(page.get_by_text("Ji-won Park (Panelist)")).to_be_visible()
     await a11y("agenda-session-editor-people")
     await snapshot(page, "agenda-session-editor")
 
     await page.get_by_role("link", name="Cancel the session…").click()
-    await expect(page.get_by_text("1 person holds this session in their calendar")).to_be_visible()
+    await expect(page.get_by_text("2 people hold this session in their calendar")).to_be_visible()
     await a11y("agenda-session-cancel")
     await page.get_by_role("button", name="Cancel the session and tell them").click()
     await expect(page.get_by_text("This session is cancelled.").first).to_be_visible()

@@ -66,6 +66,18 @@ async def visible_people(account: CurrentAccount, person_ids: list[int]) -> set[
     return {pid for pid, found in links.items() if may_see_person(account.is_admin, found)}
 
 
+async def search_people(account: CurrentAccount, q: str, limit: int = 20) -> list[dict]:
+    """People the account may see (may_see_person: those connected to what it manages) whose name or address
+    contains `q`, accents and case ignored: for naming speakers and moderators. Nobody outside the scope is shown."""
+    folded = fold((q or "").strip())
+    if len(folded) < 2:
+        return []
+    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    found = [dict(r) for r in await Q.people_matching(q=escaped, row_limit=500)]
+    visible = await visible_people(account, [p["id"] for p in found])
+    return [p for p in found if p["id"] in visible][:limit]
+
+
 async def require_visible_person(account: CurrentAccount, person_id: int) -> None:
     """NotFound unless the person exists and the account may see them: a person outside one's scope is answered
     exactly like one that does not exist (404, never 403), so an id reveals nothing."""

@@ -168,6 +168,16 @@ LIMIT :row_limit;
 -- The organizations with these ids, by name.
 SELECT id, name, kind, country, membership_status FROM organization WHERE id = ANY(:organization_ids::int[]) ORDER BY name;
 
+-- name: people_matching(q, row_limit)
+-- People (not erased) whose name or address contains q (folded by domain.text.fold, LIKE-escaped), accents and case ignored; names starting with it first. Who may see them is decided after (visible_people).
+SELECT p.id, p.name, coalesce(o.name, '') AS organization FROM person p
+LEFT JOIN organization o ON o.id = p.organization
+WHERE p.erased_at IS NULL
+  AND (lower(regexp_replace(normalize(p.name, NFD), '[\u0300-\u036f]', '', 'g')) LIKE '%' || :q || '%'
+       OR p.email LIKE '%' || :q || '%')
+ORDER BY (lower(regexp_replace(normalize(p.name, NFD), '[\u0300-\u036f]', '', 'g')) LIKE :q || '%') DESC, p.name, p.id
+LIMIT :row_limit;
+
 -- name: existing_people(person_ids)
 -- The ids among person_ids of people that exist.
 SELECT id FROM person WHERE id = ANY(:person_ids::int[]);

@@ -19,6 +19,7 @@ from events_app.domain.errors import DomainError, FieldError, InvalidInput
 from events_app.services.agenda import agenda
 from events_app.services.events import events
 from events_app.services.exchange import schedule_exchange
+from events_app.services.people import people
 from events_app.services.people.accounts import CurrentAccount
 from events_app.web.pages.common import (
     field_errors,
@@ -381,8 +382,11 @@ class AgendaPages(Controller):
         session_id: FromPath[int],
         account: NamedDependency[CurrentAccount],
     ) -> Template:
-        """The session's editor: its text, kind, track, language, room and time; its speakers; cancelling it."""
-        return await self._session_page(request, account, event_id, session_id)
+        """The session's editor: its text, kind, track, language, room and time; its speakers (found among the people
+        the organizer may see, or named by email); cancelling it."""
+        query = (request.query_params.get("person_q") or "").strip()
+        found = await people.search_people(account, query) if query else None
+        return await self._session_page(request, account, event_id, session_id, person_q=query, found_people=found)
 
     @post("/sessions/{session_id:int}", name="agenda-session-edit")
     async def edit_session(
@@ -460,7 +464,13 @@ class AgendaPages(Controller):
         """Add a speaker, moderator or panelist by name and email (linked to the person with that address, or a
         new one); a clash with their other sessions is refused like in the API."""
         data = await form_data(request)
-        person = {"name": data.get("name", ""), "email": data.get("email", ""), "role": data.get("role") or "speaker"}
+        person: dict[str, Any] = {
+            "name": data.get("name", ""),
+            "email": data.get("email", ""),
+            "role": data.get("role") or "speaker",
+        }
+        if int_or_none(data.get("person_id")) is not None:  # chosen from the search: the person as they are
+            person = {"person_id": int_or_none(data.get("person_id")), "role": data.get("role") or "speaker"}
 
         def refused(exc: DomainError) -> Awaitable[Template]:
             errors = {f"person.{person_field(k)}": v for k, v in field_errors(exc).items()}

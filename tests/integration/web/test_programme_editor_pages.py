@@ -5,6 +5,7 @@ Every form goes through the same agenda services as the API, so the same rules a
 from __future__ import annotations
 
 from tests.agenda_fixtures import add_session, congress
+from tests.fixtures import login, published_event
 from tests.integration.web.test_pages import csrf, page_login
 
 
@@ -208,3 +209,38 @@ async def test_calendar_updates_page_names_the_session_before_after_and_recipien
     assert '<td class="num">1 <span class="hint">(if sent now)</span></td>' in row
     assert "ends_at" not in row and "pair[0]" not in row
     assert "viernes, 29 de octubre de 2027, 16:00" in spanish.text and "si se envía ahora" in spanish.text
+
+
+async def test_speakers_are_found_among_the_people_the_organizer_may_see(client, organizer):
+    c = await congress(client, organizer)
+    session = await add_session(client, organizer, c)
+    registered = await client.post(
+        f"{c['base']}/registrations",
+        json={"email": "lena.strom@malmo.example.org", "name": "Lena Ström", "category": "delegate", "consent": True},
+    )
+    assert registered.status_code == 201, registered.text
+    other = await published_event(client, await login(client, "someone.else@example.org"), title="Other forum")
+    outsider = await client.post(
+        f"/api/events/{other['id']}/registrations",
+        json={"email": "lena.other@example.org", "name": "Lena Outside", "category": "delegate", "consent": True},
+    )
+    assert outsider.status_code == 201, outsider.text
+    await page_login(client)
+    base = f"/organizer/events/{c['id']}/agenda/sessions/{session['id']}"
+    found = await client.get(base, params={"person_q": "lena strom"})
+    nobody = await client.get(base, params={"person_q": "zyx"})
+    folded = await client.get(base, params={"person_q": "STROM"})
+    assert "Lena Ström" in folded.text and "Lena Outside" not in folded.text  # only people within the scope
+    assert "Lena Ström" in found.text and "Lena Outside" not in found.text
+    assert "Nobody you may see matches" in nobody.text
+
+    marker = 'name="person_id" value="'
+    start = folded.text.index(marker) + len(marker)
+    person_id = int(folded.text[start : folded.text.index('"', start)])
+    token = await csrf(client, base)
+    added = await client.post(
+        f"{base}/people", data={"_csrf_token": token, "person_id": str(person_id), "role": "panelist"}
+    )
+    assert added.status_code == 303
+    people = (await client.get(f"{c['base']}/sessions/{session['id']}")).json()["people"]
+    assert [(p["name"], p["role"]) for p in people] == [("Lena Ström", "panelist")]
