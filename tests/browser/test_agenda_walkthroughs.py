@@ -68,6 +68,7 @@ async def test_delegate_books_sessions_and_a_clash_is_refused(client, organizer,
     await expect(finance.locator(".clash-warning")).to_have_text("⚠ Clashes with Housing workshop")  # shown first
     await finance.get_by_role("button", name="Book").click()
     await expect(finance.get_by_role("alert")).to_contain_text("overlaps 'Housing workshop'")
+    await expect(finance.locator(".clash-warning")).to_have_count(0)  # said once, by the refusal
     await expect(finance.locator(".badge")).to_have_count(0)
 
     await panel.get_by_role("button", name="Book").click()

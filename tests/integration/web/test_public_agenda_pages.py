@@ -112,3 +112,15 @@ async def test_a_full_event_offers_the_waiting_list_not_registration(client, org
     assert "Full: waiting list open" in page.text and "Join the waiting list" in page.text
     assert "Registration open" not in page.text and ">Register<" not in page.text
     assert "Full: waiting list open" in home.text
+
+
+async def test_a_break_offers_nothing_to_book_on_the_manage_page(client, organizer):
+    from tests.agenda_fixtures import delegate
+
+    c = await congress(client, organizer)
+    lunch = await add_session(client, organizer, c, title="Lunch", kind="break", track_id=None)
+    token = await delegate(client, c)
+    page = await client.get(f"/manage/{token}")
+    item = page.text[page.text.index(f'id="programme-{lunch["id"]}"') :]
+    item = item[: item.index("</li>")]
+    assert "Open to everyone: nothing to book." in item and "/book" not in item
