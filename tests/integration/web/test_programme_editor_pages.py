@@ -244,3 +244,21 @@ async def test_speakers_are_found_among_the_people_the_organizer_may_see(client,
     assert added.status_code == 303
     people = (await client.get(f"{c['base']}/sessions/{session['id']}")).json()["people"]
     assert [(p["name"], p["role"]) for p in people] == [("Lena Ström", "panelist")]
+
+
+async def test_another_organizer_cannot_change_the_programme(client, organizer):
+    c = await congress(client, organizer)
+    session = await add_session(client, organizer, c)
+    await page_login(client, "someone.else@example.org")
+    token = await csrf(client, "/organizer")
+    url = f"/organizer/events/{c['id']}/agenda"
+    attempts = [
+        await client.post(f"{url}/rooms/{c['rooms'][1]['id']}/remove", data={"_csrf_token": token}),
+        await client.post(f"{url}/tracks/{c['tracks'][1]['id']}/remove", data={"_csrf_token": token}),
+        await client.post(f"{url}/sessions/{session['id']}/cancel", data={"_csrf_token": token}),
+        await client.post(f"{url}/sessions/{session['id']}", data={"_csrf_token": token, "title": "Taken over"}),
+    ]
+    assert [a.status_code for a in attempts] == [403, 403, 403, 403]
+    assert len((await client.get(f"{c['base']}/rooms")).json()) == 2
+    stored = (await client.get(f"{c['base']}/sessions/{session['id']}")).json()
+    assert (stored["status"], stored["title"]) == ("published", session["title"])
