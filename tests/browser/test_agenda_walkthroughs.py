@@ -91,6 +91,7 @@ async def test_organizer_moves_a_session_into_a_clash_and_sees_it_marked(client,
     await expect(page.get_by_role("heading", name="Agenda", exact=True)).to_be_visible()
     grid = page.locator(".agenda-grid")
     await expect(grid.locator("[data-conflict]")).to_have_count(0)
+    await expect(page.get_by_role("button", name="Remove Lagoon Room")).to_be_visible()
     await a11y("agenda-grid")
 
     finance = ids["sessions"]["Flood finance workshop"]
