@@ -30,6 +30,13 @@ def seats_left(limit: int | None, taken: int) -> int | None:
     return None if limit is None else max(limit - taken, 0)
 
 
+def event_full(event_left: int | None, category_left: Iterable[int | None]) -> bool:
+    """No seat is free: the event's capacity is reached, or every category's quota is (new registrations then go to
+    the waiting list). An event without categories is full only by its capacity."""
+    lefts = list(category_left)
+    return event_left == 0 or (bool(lefts) and all(left == 0 for left in lefts))
+
+
 def limit_below_taken(limit: int | None, taken: int) -> bool:
     """A new limit lower than the seats already taken (refused: nobody loses a confirmed seat to a smaller limit)."""
     return limit is not None and limit < taken

@@ -122,3 +122,18 @@ def clean_items(values: Iterable[Any], field: str) -> list[Any]:
     if errors:
         raise InvalidInput(errors)
     return out
+
+
+def fold(value: str) -> str:
+    """Text for searching: accents and case dropped ('Malmö' and 'MALMO' both give 'malmo'). Pure."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+_BLANK_LINES = re.compile(r"\n[ \t]*\n+")
+
+
+def paragraphs(value: str) -> list[str]:
+    """Text split into its paragraphs at blank lines, whatever line endings it arrived with. Pure."""
+    text = _LINE_ENDS.sub("\n", value or "").strip()
+    return [p.strip() for p in _BLANK_LINES.split(text) if p.strip()] if text else []

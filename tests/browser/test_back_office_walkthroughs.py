@@ -41,7 +41,12 @@ async def test_coordinator_changes_a_series_moves_and_cancels_meetings(client, o
     await page.get_by_role("link", name="Change the series").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Change the series")
     await expect(page.get_by_label("First meeting starts")).to_have_value("2027-02-02T14:00")
+    # the recurrence builder shows the stored rule as choices, only the monthly questions visible
+    await expect(page.get_by_label("Every month on a weekday (such as the second Tuesday)")).to_be_checked()
+    await expect(page.get_by_label("Which")).to_have_value("1")
+    await expect(page.get_by_label("Monday")).to_be_hidden()
     await a11y("series-edit")
+    await snapshot(page, "series-edit")
     await page.get_by_label("First meeting starts").fill("2027-02-02T15:00")
     await page.get_by_label("Title").fill("")
     await page.get_by_role("button", name="Save and update every invitation").click()

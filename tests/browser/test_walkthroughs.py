@@ -9,6 +9,7 @@ from playwright.async_api import expect
 from events_app.services.people import accounts
 from tests.browser.conftest import snapshot
 from tests.fixtures import PASSWORD, published_event
+from tests.integration.web.test_registration_engine import org
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +41,9 @@ async def test_delegate_registers_then_cancels_from_the_manage_page(client, orga
         json={"code": "position", "label": "Your position", "kind": "short_text", "required": True},
     )
 
+    malmo = await org("Malmö", "city", "SE")
+    await org("São Paulo", "city", "BR")
+
     await page.goto("/")
     await page.keyboard.press("Tab")
     await expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
@@ -69,6 +73,10 @@ async def test_delegate_registers_then_cancels_from_the_manage_page(client, orga
     await snapshot(page, "register-errors")
 
     await page.get_by_label("Email address").fill("ana.ferreira@example.org")
+    # the organization picker follows the typing, accents and case ignored, and keeps the form's other input
+    await page.get_by_label("Organization: search by name").fill("malmo")
+    await expect(page.locator("[data-org-count]")).to_have_text("1 organization found")
+    await expect(page.get_by_label("Organization", exact=True)).to_have_value(str(malmo))
     await page.get_by_label("Delegate").check()
     await page.get_by_label("Vegetarian").check()
     await page.get_by_label("Your position").fill("Deputy Mayor")

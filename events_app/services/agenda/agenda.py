@@ -288,6 +288,23 @@ async def update_room(account: CurrentAccount, event_id: int, room_id: int, chan
     return await get_room(event_id, room_id)
 
 
+async def delete_room(account: CurrentAccount, event_id: int, room_id: int) -> None:
+    """Remove a room no session uses (cancelled sessions count: their calendars still name the room); 409 naming
+    the sessions otherwise."""
+    await require_organizer(account, event_id)
+    async with DB.transaction():
+        await lock_agenda(event_id)
+        await get_room(event_id, room_id)
+        used = await Q.sessions_in_room(room_id=room_id)
+        if used:
+            raise Conflict(
+                "sessions are held in this room: move them to another room first",
+                sessions=[{"id": r["id"], "title": r["title"]} for r in used],
+            )
+        await Q.delete_room(room_id=room_id, event_id=event_id)
+    agenda_cache.forget(event_id)
+
+
 async def get_room(event_id: int, room_id: int) -> dict:
     row = await Q.room_of_event(room_id=room_id, event_id=event_id)
     if row is None:
@@ -347,6 +364,23 @@ async def update_track(account: CurrentAccount, event_id: int, track_id: int, ch
             await agenda_publish.store_feed_pieces(event_id)
     agenda_cache.forget(event_id)
     return await get_track(event_id, track_id)
+
+
+async def delete_track(account: CurrentAccount, event_id: int, track_id: int) -> None:
+    """Remove a track no session belongs to; 409 naming the sessions otherwise (their calendars carry the track's
+    name, so they are moved to another track first, each change logged)."""
+    await require_organizer(account, event_id)
+    async with DB.transaction():
+        await lock_agenda(event_id)
+        await get_track(event_id, track_id)
+        used = await Q.sessions_in_track(track_id=track_id)
+        if used:
+            raise Conflict(
+                "sessions belong to this track: give them another track first",
+                sessions=[{"id": r["id"], "title": r["title"]} for r in used],
+            )
+        await Q.delete_track(track_id=track_id, event_id=event_id)
+    agenda_cache.forget(event_id)
 
 
 async def get_track(event_id: int, track_id: int) -> dict:

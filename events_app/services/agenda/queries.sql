@@ -93,6 +93,22 @@ RETURNING id;
 -- Change a track's name, slug and color.
 UPDATE agenda_track SET name = :name, slug = :slug, color = :color WHERE id = :track_id;
 
+-- name: sessions_in_room(room_id)
+-- The titles of the sessions (cancelled ones included) held in the room, by start; a room in use stays.
+SELECT id, title FROM agenda_session WHERE room = :room_id ORDER BY starts_at, id;
+
+-- name: delete_room(room_id, event_id)!
+-- Remove a room of the event that no session uses.
+DELETE FROM agenda_room WHERE id = :room_id AND event = :event_id;
+
+-- name: sessions_in_track(track_id)
+-- The titles of the sessions (cancelled ones included) in the track, by start; a track in use stays.
+SELECT id, title FROM agenda_session WHERE track = :track_id ORDER BY starts_at, id;
+
+-- name: delete_track(track_id, event_id)!
+-- Remove a track of the event that no session uses.
+DELETE FROM agenda_track WHERE id = :track_id AND event = :event_id;
+
 
 -- ------------------------------------------------------------------ sessions and their people
 

@@ -12,7 +12,7 @@ from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.events import CALENDAR_FIELDS, DATETIME_FIELDS, calendar_changed, localize, validate_event
-from events_app.domain.registration import limit_below_taken, seats_left
+from events_app.domain.registration import event_full, limit_below_taken, seats_left
 from events_app.domain.sequence import next_sequence
 from events_app.domain.text import clean_fields
 from events_app.domain.vocab import ELIGIBILITIES
@@ -307,6 +307,7 @@ def _event_out(row: EventRow, categories: list[CategoryRow], now: datetime) -> d
                 "closes_at": c.closes_at,
             }
         )
+    out["full"] = event_full(left_in_event, [c["seats_left"] for c in out["categories"]])
     return out
 
 

@@ -129,3 +129,25 @@ VALUES (:name, :kind, :country, :membership_status, now()) RETURNING id;
 -- name: add_organization_domain(organization_id, domain)!
 -- Register an email domain of an organization (its staff's addresses).
 INSERT INTO organization_domain (organization, domain, created_at) VALUES (:organization_id, :domain, now());
+
+
+-- ------------------------------------------------------------------ organizer content in other languages
+
+-- name: content_translations(event_id, language)
+-- The event's translated texts (its own, its categories' and its questions') in one language.
+SELECT subject, subject_id, field, text FROM content_translation WHERE event = :event_id AND language = :language;
+
+-- name: event_translations(event_id)
+-- Every translated text of the event, all languages.
+SELECT subject, subject_id, language, field, text FROM content_translation WHERE event = :event_id;
+
+-- name: save_content_translation(event_id, subject, subject_id, language, field, text)!
+-- Store one translated text (replacing the one it had).
+INSERT INTO content_translation (event, subject, subject_id, language, field, text, updated_at)
+VALUES (:event_id, :subject, :subject_id, :language, :field, :text, now())
+ON CONFLICT (subject, subject_id, language, field) DO UPDATE SET text = EXCLUDED.text, updated_at = now();
+
+-- name: remove_content_translation(event_id, subject, subject_id, language, field)!
+-- Remove one translated text: readers of that language see the original again.
+DELETE FROM content_translation WHERE event = :event_id AND subject = :subject AND subject_id = :subject_id
+AND language = :language AND field = :field;

@@ -26,6 +26,7 @@ from events_app.db.engine import DB
 from events_app.domain.access import Connection, Link, may_see_person
 from events_app.domain.errors import FieldError, NotFound, require
 from events_app.domain.registration import normalize_domains
+from events_app.domain.text import fold
 from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount, require_staff
 
@@ -33,8 +34,18 @@ Q = queries.load(__file__)
 
 
 async def list_organizations(country: str | None = None, q: str | None = None, limit: int = 500) -> list[dict]:
-    rows = await Q.organizations(country=country, q=q, row_limit=max(0, limit))
+    """Organizations by name; `q` matches anywhere in the name with accents and case ignored ('malmo' finds
+    'Malmö'), names starting with it first."""
+    folded = fold(q.strip()) if q and q.strip() else None
+    if folded is not None:
+        folded = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = await Q.organizations(country=country, q=folded, row_limit=max(0, limit))
     return [dict(r) for r in rows]
+
+
+async def organizations_by_ids(organization_ids: list[int]) -> list[dict]:
+    """The organizations with these ids (unknown ids left out), by name."""
+    return [dict(r) for r in await Q.organizations_by_ids(organization_ids=organization_ids)]
 
 
 # --------------------------------------------------------------------------- who may see a person
@@ -53,6 +64,18 @@ async def visible_people(account: CurrentAccount, person_ids: list[int]) -> set[
         for r in await Q.connections_of(person_ids=wanted, account_id=account.id):
             links.setdefault(r["person"], []).append(Link(Connection(r["kind"]), r["managed"]))
     return {pid for pid, found in links.items() if may_see_person(account.is_admin, found)}
+
+
+async def search_people(account: CurrentAccount, q: str, limit: int = 20) -> list[dict]:
+    """People the account may see (may_see_person: those connected to what it manages) whose name or address
+    contains `q`, accents and case ignored: for naming speakers and moderators. Nobody outside the scope is shown."""
+    folded = fold((q or "").strip())
+    if len(folded) < 2:
+        return []
+    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    found = [dict(r) for r in await Q.people_matching(q=escaped, row_limit=500)]
+    visible = await visible_people(account, [p["id"] for p in found])
+    return [p for p in found if p["id"] in visible][:limit]
 
 
 async def require_visible_person(account: CurrentAccount, person_id: int) -> None:

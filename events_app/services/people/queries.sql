@@ -156,10 +156,27 @@ DELETE FROM office_staff WHERE office = :office_id AND account = :account_id;
 -- ------------------------------------------------------------------------- people and organizations
 
 -- name: organizations(country, q, row_limit)
--- Organizations by name, optionally of one country and matching a name fragment.
+-- Organizations by name, optionally of one country and containing q (folded by domain.text.fold, LIKE-escaped) with accents and case ignored; names starting with it first.
 SELECT id, name, kind, country, membership_status FROM organization
-WHERE (:country::text IS NULL OR country = upper(:country)) AND (:q::text IS NULL OR name ILIKE '%' || :q || '%')
-ORDER BY name LIMIT :row_limit;
+WHERE (:country::text IS NULL OR country = upper(:country))
+  AND (:q::text IS NULL OR lower(regexp_replace(normalize(name, NFD), '[\u0300-\u036f]', '', 'g')) LIKE '%' || :q || '%')
+ORDER BY (:q::text IS NOT NULL
+          AND lower(regexp_replace(normalize(name, NFD), '[\u0300-\u036f]', '', 'g')) LIKE :q || '%') DESC, name
+LIMIT :row_limit;
+
+-- name: organizations_by_ids(organization_ids)
+-- The organizations with these ids, by name.
+SELECT id, name, kind, country, membership_status FROM organization WHERE id = ANY(:organization_ids::int[]) ORDER BY name;
+
+-- name: people_matching(q, row_limit)
+-- People (not erased) whose name or address contains q (folded by domain.text.fold, LIKE-escaped), accents and case ignored; names starting with it first. Who may see them is decided after (visible_people).
+SELECT p.id, p.name, coalesce(o.name, '') AS organization FROM person p
+LEFT JOIN organization o ON o.id = p.organization
+WHERE p.erased_at IS NULL
+  AND (lower(regexp_replace(normalize(p.name, NFD), '[\u0300-\u036f]', '', 'g')) LIKE '%' || :q || '%'
+       OR p.email LIKE '%' || :q || '%')
+ORDER BY (lower(regexp_replace(normalize(p.name, NFD), '[\u0300-\u036f]', '', 'g')) LIKE :q || '%') DESC, p.name, p.id
+LIMIT :row_limit;
 
 -- name: existing_people(person_ids)
 -- The ids among person_ids of people that exist.

@@ -20,14 +20,17 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from events_app.domain.vocab import country_name
+from events_app.domain.recurrence import WEEKDAYS
+from events_app.domain.text import paragraphs
+from events_app.domain.vocab import country_name, time_zones
 from events_app.settings import get_settings
 from events_app.web.errors import answer_for, problem
-from events_app.web.pages import i18n
+from events_app.web.pages import i18n, labels, recurrence, wording
 from events_app.web.pages.access import AccessPages
 from events_app.web.pages.accounts import PasswordChangePages, PasswordResetPages
 from events_app.web.pages.agenda import AgendaPages
 from events_app.web.pages.common import LoginRequired, Redisplay, is_page_path, page, secure_cookies
+from events_app.web.pages.content import ContentPages
 from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
 from events_app.web.pages.delegate import ManagePages, RegistrationPages, ViewPage
 from events_app.web.pages.organizer import AuthPages, OrganizerPages
@@ -70,6 +73,8 @@ def _environment() -> Environment:
     # gettext catalogue (the page context's `lang`). `_("{count} seats left", count=3)` fills str.format names.
     @pass_context
     def gettext(context, text: str, **values) -> str:
+        if isinstance(text, wording.PageText):  # a service message in the pages' words: translate, then fill in
+            return i18n.translate(_language(context), text.template, **{**text.values, **values})
         return i18n.translate(_language(context), text, **values)
 
     @pass_context
@@ -92,10 +97,48 @@ def _environment() -> Environment:
     def number_filter(context, value) -> str:
         return i18n.format_number(_language(context), value)
 
+    @pass_context
+    def word_filter(context, value) -> str:
+        return i18n.translate(_language(context), labels.word(value))
+
+    @pass_context
+    def language_name_filter(context, code) -> str:
+        return i18n.language_name(_language(context), code)
+
+    @pass_context
+    def rule_words_filter(context, rule, start=None, tzid=None) -> str:
+        return recurrence.rule_in_words(_language(context), rule, start, tzid)
+
+    @pass_context
+    def weekday_name_filter(context, code) -> str:
+        return recurrence.weekday_name(_language(context), code)
+
+    @pass_context
+    def weekday_date_filter(context, value, tzid=None) -> str:
+        return i18n.format_day(_language(context), value, tzid)
+
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.globals.update(ui_languages=i18n.UI_LANGUAGES, country_name=country_name)
-    env.filters.update(date=date_filter, datetime=datetime_filter, time=time_filter, number=number_filter)
+    env.filters.update(
+        date=date_filter,
+        datetime=datetime_filter,
+        time=time_filter,
+        number=number_filter,
+        word=word_filter,
+        language_name=language_name_filter,
+        day=weekday_date_filter,
+        paragraphs=paragraphs,
+        human=wording.human,
+        rule_words=rule_words_filter,
+        weekday_name=weekday_name_filter,
+    )
+    env.globals.update(time_zones=time_zone_names(), weekdays=WEEKDAYS, ordinals=recurrence.ORDINAL_WORDS)
     return env
+
+
+def time_zone_names() -> list[str]:
+    """The IANA zones people choose from (Area/City names, no legacy aliases such as 'EST' or 'Etc/GMT+5')."""
+    return sorted(z for z in time_zones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/")))
 
 
 def template_config() -> TemplateConfig:
@@ -185,7 +228,7 @@ def page_error(request: Request, exc: Exception) -> Response:
         "error.html",
         status=answer.status,
         title=TITLES.get(answer.status, "Error"),
-        detail=answer.page_detail,
+        detail=wording.human(answer.page_detail),
         status_code=answer.status,
     )
     response.headers.update(answer.headers or {})
@@ -209,6 +252,7 @@ PAGE_CONTROLLERS = [
     AuthPages,
     OrganizerPages,
     AgendaPages,
+    ContentPages,
     AccessPages,
     CoordinatorPages,
     RsvpPages,

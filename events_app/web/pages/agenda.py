@@ -15,12 +15,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from events_app.domain.agenda import LOGGED_FIELDS, SESSION_KINDS
+from events_app.domain.agenda import LOGGED_FIELDS, ROLES, SESSION_KINDS
 from events_app.domain.errors import DomainError, FieldError, InvalidInput
 from events_app.domain.schedule import conference_day, day_window
 from events_app.services.agenda import agenda, agenda_publish
 from events_app.services.events import events
 from events_app.services.exchange import schedule_exchange
+from events_app.services.people import people
 from events_app.services.people.accounts import CurrentAccount
 from events_app.web.pages.common import (
     field_errors,
@@ -32,8 +33,11 @@ from events_app.web.pages.common import (
     redirect,
     redisplay_on,
 )
+from events_app.web.pages.wording import human
 
 ORGANIZER = {"account": Provide(provide_page_account)}
+# Languages offered for a session (named in the reader's language); a session in another language keeps its own.
+SESSION_LANGUAGES = ("en", "es", "fr", "pt", "de", "it", "ar", "zh", "ja", "ko", "ru", "tr", "nl", "sv")
 IMPORT_MAX_BYTES = 50_000_000  # the largest real schedules are 1-2 MB; sent twice (upload, then the preview's form)
 SLOT = timedelta(minutes=30)
 MAX_ROWS = 48  # half-hour rows of one day; app.css has a class per row and span
@@ -81,12 +85,20 @@ def grid_layout(
         span = max(int(-(-(finish - begin) // SLOT)), 1)
         span = min(span, rows + 2 - row) or 1
         room_id = (s.get("room") or {}).get("id")
-        placed.append({**s, "row": row, "span": span, "column": columns.get(room_id, no_room)})
+        minutes = int((s["ends_at"] - s["starts_at"]).total_seconds() // 60)
+        placed.append({**s, "row": row, "span": span, "column": columns.get(room_id, no_room), "minutes": minutes})
     times = [(i + 2, (start + i * SLOT).strftime("%H:%M")) for i in range(rows)]
+    # Empty cells a session can be dropped on: one per half hour and room, carrying the room and wall-clock start.
+    slots = [
+        {"row": i + 2, "column": columns[room["id"]], "room_id": room["id"], "starts_at": (start + i * SLOT)}
+        for i in range(rows)
+        for room in rooms
+    ]
     has_unplaced = any(p["column"] == no_room for p in placed)
     return {
         "sessions": placed,
         "times": times,
+        "slots": slots,
         "columns": len(rooms) + (2 if has_unplaced else 1),
         "no_room_column": no_room if has_unplaced else None,
     }
@@ -102,9 +114,10 @@ def session_fields(data: dict[str, Any]) -> dict[str, Any]:
                 fields[name] = datetime.fromisoformat(data[name])
             except ValueError:
                 errors.append(FieldError(name, "must be a date and time, e.g. 2026-10-06T09:30"))
-    if "room_id" in data:
-        fields["room_id"] = int_or_none(data["room_id"])
-    for name in ("title", "kind"):
+    for name in ("room_id", "track_id"):
+        if name in data:
+            fields[name] = int_or_none(data[name])
+    for name in ("title", "kind", "abstract", "language", "online_url", "status"):
         if name in data:
             fields[name] = data[name]
     if "capacity" in data:
@@ -169,6 +182,35 @@ def change_rows(
     return rows
 
 
+def update_rows(changes: list[Any], rooms: dict[int, str], tracks: dict[int, str]) -> list[dict[str, Any]]:
+    """A pending calendar update's changes (each {"by", "fields"}; a field as {"from", "to"} or [before, after])
+    as rows of (field, before, after) typed for display: a field changed several times in the window shows where
+    it started and where it ended. Pure."""
+    first: dict[str, Any] = {}
+    last: dict[str, Any] = {}
+    for change in changes or []:
+        fields = change.get("fields") if isinstance(change, dict) else None
+        for field, pair in (fields or {}).items():
+            if isinstance(pair, dict):
+                before, after = pair.get("from"), pair.get("to")
+            elif isinstance(pair, list | tuple) and len(pair) == 2:
+                before, after = pair
+            else:
+                continue
+            first.setdefault(field, before)
+            last[field] = after
+    order = {name: i for i, name in enumerate(LOGGED_FIELDS)}
+    return [
+        {
+            "field": field,
+            "from": shown_value(field, first[field], rooms, tracks),
+            "to": shown_value(field, last[field], rooms, tracks),
+        }
+        for field in sorted(last, key=lambda f: (order.get(f, len(order)), f))
+        if first[field] != last[field]
+    ]
+
+
 class AgendaPages(Controller):
     path = "/organizer/events/{event_id:int}/agenda"
     include_in_schema = False
@@ -189,6 +231,7 @@ class AgendaPages(Controller):
     ) -> Template:
         event = await events.get_event(event_id, account)
         rooms = await agenda.list_rooms(event_id, account)
+        tracks = await agenda.list_tracks(event_id, account)
         sessions = await agenda.list_sessions(account, event_id)
         conflicts = await agenda.conflicts(account, event_id)
         day_change = await agenda_publish.day_change_of(event_id)
@@ -213,6 +256,8 @@ class AgendaPages(Controller):
             account=account,
             event=event,
             rooms=rooms,
+            tracks=tracks,
+            languages=SESSION_LANGUAGES,
             days=days,
             day=chosen,
             layout=layout,
@@ -221,7 +266,7 @@ class AgendaPages(Controller):
             attempted=attempted or [],
             kinds=SESSION_KINDS,
             errors=errors or {},
-            values=values or {"kind": "talk"},
+            values=values or {"kind": "talk", "language": "en"},
             sessions=sessions,
             agenda_enabled=True,
         )
@@ -341,6 +386,54 @@ class AgendaPages(Controller):
             created = await agenda.create_session(account, event_id, session_fields(data))
         return redirect(f"/organizer/events/{event_id}/agenda?day={created['starts_at'].date().isoformat()}", "saved")
 
+    async def _session_page(
+        self,
+        request: Request,
+        account: CurrentAccount,
+        event_id: int,
+        session_id: int,
+        *,
+        template: str = "organizer/agenda_session.html",
+        status: int = 200,
+        errors: dict | None = None,
+        values: dict | None = None,
+        **extra: Any,
+    ) -> Template:
+        event = await events.get_event(event_id, account)
+        found = await agenda.get_session(event_id, session_id, account)
+        zone = ZoneInfo(event["timezone"])
+        current = {
+            "title": found["title"],
+            "kind": found["kind"],
+            "abstract": found["abstract"],
+            "language": found["language"],
+            "online_url": found["online_url"],
+            "status": found["status"],
+            "room_id": (found["room"] or {}).get("id", ""),
+            "track_id": (found["track"] or {}).get("id", ""),
+            "capacity": "" if found["capacity"] is None else found["capacity"],
+            "requires_booking": "on" if found["requires_booking"] else "",
+            "starts_at": found["starts_at"].astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": found["ends_at"].astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+        }
+        return page(
+            request,
+            template,
+            status=status,
+            account=account,
+            event=event,
+            session=found,
+            rooms=await agenda.list_rooms(event_id, account),
+            tracks=await agenda.list_tracks(event_id, account),
+            kinds=SESSION_KINDS,
+            roles=ROLES,
+            languages=_languages_with(found["language"]),
+            values={**current, **(values or {})},
+            errors=errors or {},
+            agenda_enabled=True,
+            **extra,
+        )
+
     @get("/sessions/{session_id:int}", name="agenda-session")
     async def session(
         self,
@@ -349,25 +442,124 @@ class AgendaPages(Controller):
         session_id: FromPath[int],
         account: NamedDependency[CurrentAccount],
     ) -> Template:
-        event = await events.get_event(event_id, account)
-        found = await agenda.get_session(event_id, session_id, account)
-        rooms = await agenda.list_rooms(event_id, account)
-        zone = ZoneInfo(event["timezone"])
-        values = {
-            "room_id": (found["room"] or {}).get("id", ""),
-            "starts_at": found["starts_at"].astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
-            "ends_at": found["ends_at"].astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
-        }
-        return page(
+        """The session's editor: its text, kind, track, language, room and time; its speakers (found among the people
+        the organizer may see, or named by email); cancelling it."""
+        query = (request.query_params.get("person_q") or "").strip()
+        found = await people.search_people(account, query) if query else None
+        return await self._session_page(request, account, event_id, session_id, person_q=query, found_people=found)
+
+    @post("/sessions/{session_id:int}", name="agenda-session-edit")
+    async def edit_session(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        session_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
+        """Save the editor's form through the same service (and rules) as the API's PATCH."""
+        data = await form_data(request)
+        data.setdefault("requires_booking", "")
+
+        def refused(exc: DomainError) -> Awaitable[Template]:
+            attempted = exc.extra.get("conflicts", [])
+            return self._session_page(
+                request,
+                account,
+                event_id,
+                session_id,
+                status=exc.status,
+                errors=field_errors(exc) if not attempted else {"_form": human(exc.detail)},
+                values=data,
+                attempted=attempted,
+            )
+
+        async with redisplay_on(refused, url_names=("session", "event")):
+            await agenda.update_session(account, event_id, session_id, session_fields(data))
+        return redirect(f"/organizer/events/{event_id}/agenda/sessions/{session_id}", "saved")
+
+    @get("/sessions/{session_id:int}/cancel", name="agenda-session-cancel-confirm")
+    async def cancel_confirm(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        session_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Template:
+        """The confirm step: who holds the session in their calendar and will receive the cancellation."""
+        affected = await agenda.affected_for(account, event_id, session_id)
+        return await self._session_page(
             request,
-            "organizer/agenda_session.html",
-            account=account,
-            event=event,
-            session=found,
-            rooms=rooms,
-            values=values,
-            agenda_enabled=True,
+            account,
+            event_id,
+            session_id,
+            template="organizer/agenda_session_cancel.html",
+            affected=affected,
         )
+
+    @post("/sessions/{session_id:int}/cancel", name="agenda-session-cancel")
+    async def cancel(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        session_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
+        async with redisplay_on(
+            lambda exc: self._session_page(
+                request, account, event_id, session_id, status=exc.status, errors={"_form": human(exc.detail)}
+            ),
+            url_names=("session", "event"),
+        ):
+            await agenda.cancel_session(account, event_id, session_id)
+        return redirect(f"/organizer/events/{event_id}/agenda/sessions/{session_id}", "session-cancelled")
+
+    @post("/sessions/{session_id:int}/people", name="agenda-session-person-add")
+    async def add_person(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        session_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
+        """Add a speaker, moderator or panelist by name and email (linked to the person with that address, or a
+        new one); a clash with their other sessions is refused like in the API."""
+        data = await form_data(request)
+        person: dict[str, Any] = {
+            "name": data.get("name", ""),
+            "email": data.get("email", ""),
+            "role": data.get("role") or "speaker",
+        }
+        if int_or_none(data.get("person_id")) is not None:  # chosen from the search: the person as they are
+            person = {"person_id": int_or_none(data.get("person_id")), "role": data.get("role") or "speaker"}
+
+        def refused(exc: DomainError) -> Awaitable[Template]:
+            errors = {f"person.{person_field(k)}": v for k, v in field_errors(exc).items()}
+            return self._session_page(
+                request,
+                account,
+                event_id,
+                session_id,
+                status=exc.status,
+                errors=errors,
+                person_values=person,
+                attempted=exc.extra.get("conflicts", []),
+            )
+
+        async with redisplay_on(refused, url_names=("session", "event")):
+            await agenda.add_person(account, event_id, session_id, person)
+        return redirect(f"/organizer/events/{event_id}/agenda/sessions/{session_id}#people", "person-added")
+
+    @post("/sessions/{session_id:int}/people/{person_id:int}/remove", name="agenda-session-person-remove")
+    async def remove_person(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        session_id: FromPath[int],
+        person_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
+        await agenda.remove_person(account, event_id, session_id, person_id)
+        return redirect(f"/organizer/events/{event_id}/agenda/sessions/{session_id}#people", "person-removed")
 
     @post("/sessions/{session_id:int}/move", name="agenda-session-move")
     async def move(
@@ -384,7 +576,7 @@ class AgendaPages(Controller):
         def refused(exc: DomainError) -> Awaitable[Template]:
             attempted = exc.extra.get("conflicts", [])
             # A clash is shown on the grid itself; other problems at the top (the new-session form is not at fault)
-            errors = {} if attempted else {"_form": exc.detail}
+            errors = {} if attempted else {"_form": human(exc.detail)}
             return self._grid(
                 request,
                 account,
@@ -399,3 +591,100 @@ class AgendaPages(Controller):
         async with redisplay_on(refused):
             moved = await agenda.update_session(account, event_id, session_id, session_fields(data))
         return redirect(f"/organizer/events/{event_id}/agenda?day={moved['starts_at'].date().isoformat()}", "saved")
+
+    @post("/rooms/{room_id:int}", name="agenda-room-edit")
+    async def edit_room(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        room_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
+        data = await form_data(request)
+        changes = {"name": data.get("name", ""), "capacity": int_or_none(data.get("capacity"))}
+        async with redisplay_on(
+            lambda exc: self._grid(
+                request, account, event_id, status=exc.status, errors=prefixed(f"room-{room_id}", exc)
+            ),
+            url_names=("room", "event"),
+        ):
+            await agenda.update_room(account, event_id, room_id, changes)
+        return redirect(f"/organizer/events/{event_id}/agenda#rooms", "saved")
+
+    @post("/rooms/{room_id:int}/remove", name="agenda-room-remove")
+    async def remove_room(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        room_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
+        async with redisplay_on(
+            lambda exc: self._grid(
+                request, account, event_id, status=exc.status, errors={f"room-{room_id}._form": human(exc.detail)}
+            ),
+            url_names=("room", "event"),
+        ):
+            await agenda.delete_room(account, event_id, room_id)
+        return redirect(f"/organizer/events/{event_id}/agenda#rooms", "removed")
+
+    @post("/tracks", name="agenda-track-create")
+    async def add_track(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
+        data = await form_data(request)
+        async with redisplay_on(
+            lambda exc: self._grid(request, account, event_id, status=exc.status, errors=prefixed("track", exc))
+        ):
+            await agenda.create_track(
+                account, event_id, {"name": data.get("name", ""), "color": data.get("color", "").lower()}
+            )
+        return redirect(f"/organizer/events/{event_id}/agenda#tracks", "saved")
+
+    @post("/tracks/{track_id:int}", name="agenda-track-edit")
+    async def edit_track(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        track_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
+        data = await form_data(request)
+        async with redisplay_on(
+            lambda exc: self._grid(
+                request, account, event_id, status=exc.status, errors=prefixed(f"track-{track_id}", exc)
+            ),
+            url_names=("track", "event"),
+        ):
+            await agenda.update_track(
+                account, event_id, track_id, {"name": data.get("name", ""), "color": data.get("color", "").lower()}
+            )
+        return redirect(f"/organizer/events/{event_id}/agenda#tracks", "saved")
+
+    @post("/tracks/{track_id:int}/remove", name="agenda-track-remove")
+    async def remove_track(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        track_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
+        async with redisplay_on(
+            lambda exc: self._grid(
+                request, account, event_id, status=exc.status, errors={f"track-{track_id}._form": human(exc.detail)}
+            ),
+            url_names=("track", "event"),
+        ):
+            await agenda.delete_track(account, event_id, track_id)
+        return redirect(f"/organizer/events/{event_id}/agenda#tracks", "removed")
+
+
+def person_field(name: str) -> str:
+    """The add-person form's field for a service error about `people[0].email`, `people[0]` or `person_id`. Pure."""
+    if name.startswith("people["):
+        return name.split("]", 1)[1].lstrip(".") or "email"
+    return "email" if name == "person_id" else name
+
+
+def _languages_with(code: str) -> tuple[str, ...]:
+    return SESSION_LANGUAGES if code in SESSION_LANGUAGES else (code, *SESSION_LANGUAGES)

@@ -18,10 +18,11 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from events_app.domain.errors import DomainError, Gone, NotFound, Unauthorized
-from events_app.services.people import accounts
+from events_app.services.people import accounts, people
 from events_app.services.people.accounts import SESSION_LIFETIME, CurrentAccount
 from events_app.settings import get_settings
 from events_app.web.pages.i18n import LANG_COOKIE, N_, choose_language
+from events_app.web.pages.wording import human
 
 SESSION_COOKIE = "session"
 NOT_PAGES = ("/api", "/schema", "/swagger", "/health")
@@ -75,6 +76,12 @@ NOTICES = {
     "logged-out": N_("You are logged out."),
     "link-sent": N_("If this address is registered, the manage link is on its way to it."),
     "created": N_("Created."),
+    "removed": N_("Removed."),
+    "session-cancelled": N_(
+        "The session is cancelled; everyone who holds it in their calendar receives a cancellation."
+    ),
+    "person-added": N_("The person is added to the session; they receive it in their calendar."),
+    "person-removed": N_("The person is no longer in the session; they receive a calendar cancellation."),
     "booked": N_("The session is in your agenda."),
     "dropped": N_("The session is no longer in your agenda."),
     "answers-saved": N_("Your answers are saved."),
@@ -125,9 +132,9 @@ def field_errors(exc: DomainError) -> dict[str, str]:
     """A service error as {field: message}; errors not about one field go under '_form'."""
     errors: dict[str, str] = {}
     for error in exc.errors:
-        errors.setdefault(error.field or "_form", error.message)
+        errors.setdefault(error.field or "_form", human(error.message))
     if not errors:
-        errors["_form"] = exc.detail
+        errors["_form"] = human(exc.detail)
     return errors
 
 
@@ -234,3 +241,16 @@ def int_or_none(value: Any) -> int | None:
         return int(str(value).strip()) if str(value).strip() != "" else None
     except ValueError:
         return None
+
+
+ORGANIZATION_CHOICES = 100  # the picker lists this many matches; typing narrows them (the network has thousands)
+
+
+async def organization_choices(query: str | None, selected: Any = None) -> list[dict]:
+    """The organization picker's options: those matching the visitor's search (accents and case ignored; the
+    first ones by name when nothing is typed), plus the one already chosen so a redisplayed form keeps it."""
+    found = await people.list_organizations(q=(query or "").strip() or None, limit=ORGANIZATION_CHOICES)
+    chosen = int_or_none(selected)
+    if chosen is not None and all(o["id"] != chosen for o in found):
+        found += [o for o in await people.organizations_by_ids([chosen])]
+    return found

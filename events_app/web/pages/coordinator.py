@@ -28,6 +28,8 @@ from events_app.web.pages.common import (
     redirect,
     redisplay_on,
 )
+from events_app.web.pages.recurrence import repeat_values, rrule_from_form
+from events_app.web.pages.wording import human
 
 COORDINATOR = {"account": Provide(provide_page_account)}
 MODES = ("in_person", "online", "hybrid")
@@ -97,6 +99,7 @@ def series_values(series: dict) -> dict[str, Any]:
     values["start"] = wall_clock(series["start"])
     values["agenda"] = agenda_text(series["agenda"])
     values["host_rotation"] = [str(h) for h in series["host_rotation"]]
+    values.update(repeat_values(series["rrule"], series["timezone"]))
     return values
 
 
@@ -137,7 +140,7 @@ def series_changes(data: dict[str, Any]) -> dict[str, Any]:
         "timezone": data.get("timezone", ""),
         "start": start,
         "duration_minutes": duration,
-        "rrule": data.get("rrule") or None,
+        "rrule": rrule_from_form(data, start, errors),
         "location": data.get("location", ""),
         "online_url": data.get("online_url", ""),
         "agenda": agenda,
@@ -251,7 +254,7 @@ class CoordinatorPages(Controller):
         project = await projects.get_project(account, project_id)
         series = await meetings.list_series(account, project_id)
         organizations = sorted(await people.list_organizations(), key=lambda o: o["name"])
-        defaults = {"series.mode": "online", "series.timezone": "UTC", "series.duration_minutes": "60"}
+        defaults = {"series.mode": "online", "series.duration_minutes": "60"}  # the zone: the browser's
         replies = await meeting_rsvp.inbound_replies(account, project_id, limit=50)
         return page(
             request,
@@ -339,6 +342,7 @@ class CoordinatorPages(Controller):
         data = await form_data(request)
         errors: list[FieldError] = []
         start, duration = start_and_duration(data, errors)
+        rrule = rrule_from_form(data, start, errors)
         async with redisplay_on(
             lambda exc: self._project_page(
                 request,
@@ -360,7 +364,7 @@ class CoordinatorPages(Controller):
                     "timezone": data.get("timezone", ""),
                     "start": start,
                     "duration_minutes": duration,
-                    "rrule": data.get("rrule") or None,
+                    "rrule": rrule,
                     "description": data.get("description", ""),
                     "location": data.get("location", ""),
                     "online_url": data.get("online_url", ""),
@@ -457,7 +461,9 @@ class CoordinatorPages(Controller):
         self, request: Request, series_id: FromPath[int], account: NamedDependency[CurrentAccount]
     ) -> Response:
         async with redisplay_on(
-            lambda exc: self._series_page(request, account, series_id, status=exc.status, errors={"_form": exc.detail})
+            lambda exc: self._series_page(
+                request, account, series_id, status=exc.status, errors={"_form": human(exc.detail)}
+            )
         ):
             await meetings.cancel_series(account, series_id)
         return redirect(f"/coordinator/series/{series_id}", "series-cancelled")
@@ -537,7 +543,7 @@ class CoordinatorPages(Controller):
         """Cancel one meeting: every invitee gets a CANCEL for that occurrence; the series stays."""
         async with redisplay_on(
             lambda exc: self._occurrence_page(
-                request, account, series_id, key, status=exc.status, errors={"_form": exc.detail}
+                request, account, series_id, key, status=exc.status, errors={"_form": human(exc.detail)}
             )
         ):
             await meetings.cancel_occurrence(account, series_id, key)

@@ -18,8 +18,7 @@ from events_app.domain.registration import ACTIVE
 from events_app.domain.timespan import ranges_overlap
 from events_app.domain.vocab import LANGUAGES
 from events_app.services.agenda import agenda_publish
-from events_app.services.events import events
-from events_app.services.people import people
+from events_app.services.events import events, translations
 from events_app.services.registration import agenda_bookings, delegations, registration_links, registrations
 from events_app.web import abuse
 from events_app.web.pages.common import (
@@ -27,11 +26,13 @@ from events_app.web.pages.common import (
     form_data,
     int_or_none,
     language_of,
+    organization_choices,
     page,
     prefixed,
     redirect,
     redisplay_on,
 )
+from events_app.web.pages.wording import human
 
 
 def countries() -> list[tuple[str, str]]:
@@ -117,11 +118,13 @@ class RegistrationPages(Controller):
         invitation: str | None = None,
         status: int = 200,
     ) -> Template:
-        event = await events.get_event(event_id)
-        organizations = sorted(await people.list_organizations(), key=lambda o: o["name"])
+        event = await translations.localized(await events.get_event(event_id), language_of(request))
+        org_q = request.query_params.get("org_q") or values.get("org_q") or ""
+        organizations = await organization_choices(org_q, values.get("organization_id"))
         return page(
             request,
             "delegate/register.html",
+            org_q=org_q,
             status=status,
             event=event,
             errors=errors or {},
@@ -223,7 +226,7 @@ class ViewPage(Controller):
     @get("/", name="registration-view")
     async def view(self, request: Request, token: FromPath[str]) -> Template:
         registration = await registration_links.by_view_token(token)
-        event = await events.get_event(registration["event_id"])
+        event = await translations.localized(await events.get_event(registration["event_id"]), language_of(request))
         return page(request, "delegate/view.html", registration=registration, event=event)
 
 
@@ -244,7 +247,7 @@ class ManagePages(Controller):
         status: int = 200,
     ) -> Template:
         registration = await registrations.get_by_token(token)
-        event = await events.get_event(registration["event_id"])
+        event = await translations.localized(await events.get_event(registration["event_id"]), language_of(request))
         delegation = None
         try:
             delegation = await delegations.for_head(token)
@@ -284,7 +287,7 @@ class ManagePages(Controller):
         self, request: Request, token: str, *, errors: dict | None = None, values: dict | None = None, status: int = 200
     ) -> Template:
         registration = await registrations.get_by_token(token)
-        event = await events.get_event(registration["event_id"])
+        event = await translations.localized(await events.get_event(registration["event_id"]), language_of(request))
         if values is None:
             values = answer_values(event["questions"], registration["answers"] or {})
         return page(
@@ -331,7 +334,9 @@ class ManagePages(Controller):
     async def book(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
         # A missing session is shown beside the programme; a link that opens no registration is the error page.
         async with redisplay_on(
-            lambda exc: self._page(request, token, errors={f"session-{session_id}": exc.detail}, status=exc.status),
+            lambda exc: self._page(
+                request, token, errors={f"session-{session_id}": human(exc.detail)}, status=exc.status
+            ),
             url_names=("registration",),
         ):
             await agenda_bookings.book(token, session_id)
@@ -340,7 +345,9 @@ class ManagePages(Controller):
     @post("/sessions/{session_id:int}/drop", name="manage-drop")
     async def drop(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
         async with redisplay_on(
-            lambda exc: self._page(request, token, errors={f"session-{session_id}": exc.detail}, status=exc.status),
+            lambda exc: self._page(
+                request, token, errors={f"session-{session_id}": human(exc.detail)}, status=exc.status
+            ),
             url_names=("registration",),
         ):
             await agenda_bookings.drop(token, session_id)

@@ -13,8 +13,12 @@ Babel's locale differs).
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from gettext import NullTranslations
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import dates as babel_dates
 
 from events_app import i18n as shared
 from events_app.i18n import (
@@ -80,3 +84,20 @@ def choose_language(cookie: str | None, accept_language: str | None) -> str:
         if code in UI_LANGUAGES:
             return code
     return DEFAULT_LANGUAGE
+
+
+def format_day(language: str, value: date | datetime | None, tzid: str | None = None) -> str:
+    """A short day for tabs and headings: 'Wed, 10 Mar' / 'mié, 10 mar', by Babel in the reader's language."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = (value.astimezone(ZoneInfo(tzid)) if tzid else value).date()
+    return babel_dates.format_skeleton("MMMEd", value, locale=locale(language))
+
+
+def language_name(language: str, code: str | None) -> str:
+    """A language code ('es', 'pt-BR') as its name in the reader's language ('español'; 'Spanish'), or the code."""
+    if not code:
+        return ""
+    names = locale(language).languages
+    return names.get(code.replace("-", "_")) or names.get(code.split("-")[0]) or code

@@ -15,14 +15,15 @@ from litestar.response import Redirect, Template
 from events_app.domain.errors import DomainError, FieldError, InvalidInput, NotFound, Unauthorized
 from events_app.domain.questions import QUESTION_KINDS
 from events_app.domain.vocab import ELIGIBILITIES, EVENT_KINDS, REGISTRATION_STATUSES, country_name
-from events_app.services.agenda import calendar_updates
+from events_app.services.agenda import agenda, calendar_updates
 from events_app.services.events import dashboard, events
 from events_app.services.messaging import announcements, deliveries
 from events_app.services.messaging.notifications import preview
 from events_app.services.people import accounts
 from events_app.services.people.accounts import CurrentAccount
-from events_app.services.registration import questions, registration_admin
+from events_app.services.registration import questions, registration_admin, session_mail
 from events_app.web import abuse
+from events_app.web.pages.agenda import update_rows
 from events_app.web.pages.common import (
     SESSION_COOKIE,
     expired_session_cookie,
@@ -37,6 +38,7 @@ from events_app.web.pages.common import (
     session_cookie,
 )
 from events_app.web.pages.delegate import countries
+from events_app.web.pages.wording import human
 
 ORGANIZER = {"account": Provide(provide_page_account)}
 EVENT_TEXT = (
@@ -393,7 +395,7 @@ class OrganizerPages(Controller):
                 status=exc.status,
                 account=account,
                 event=event,
-                message=exc.detail,
+                message=human(exc.detail),
                 back=back,
             )
 
@@ -441,14 +443,32 @@ class OrganizerPages(Controller):
     async def updates(
         self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
     ) -> Template:
+        """Each update with the object's name, what changed (before and after, in the event's zone) and how many
+        people receive it: counted now for a waiting update, as sent for one that went out."""
         event = await events.get_event(event_id, account)
         rows = await calendar_updates.pending(account, event_id)
+        titles = {s["id"]: s["title"] for s in await agenda.list_sessions(account, event_id)}
+        rooms = {r["id"]: r["name"] for r in await agenda.list_rooms(event_id, account)}
+        tracks = {t["id"]: t["name"] for t in await agenda.list_tracks(event_id, account)}
+        shown = []
+        for r in rows:
+            recipients = r["recipients"]
+            if r["done_at"] is None:  # who holds the invite right now
+                recipients = (
+                    len(await session_mail.holders(r["subject_id"]))
+                    if r["subject"] == "session"
+                    else event["confirmed_count"]  # every confirmed registration holds the event's invite
+                )
+            name = titles.get(r["subject_id"], "") if r["subject"] == "session" else event["title"]
+            shown.append(
+                {**r, "name": name, "rows": update_rows(r["changes"], rooms, tracks), "recipients": recipients}
+            )
         return page(
             request,
             "organizer/updates.html",
             account=account,
             event=event,
-            updates=rows,
+            updates=shown,
             waiting=sum(1 for r in rows if r["done_at"] is None),
         )
 
@@ -584,7 +604,7 @@ class OrganizerPages(Controller):
                 status=exc.status,
                 account=account,
                 event=event,
-                message=exc.detail,
+                message=human(exc.detail),
                 back=f"/organizer/events/{event_id}/announcements/{announcement_id}",
             )
 

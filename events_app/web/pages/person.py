@@ -16,13 +16,13 @@ from litestar.response import Redirect, Template
 from events_app.domain.errors import InvalidInput, Unauthorized
 from events_app.domain.security import ACCESS_LINK_MINUTES, PERSON_SESSION_MINUTES
 from events_app.domain.vocab import LANGUAGES
-from events_app.services.people import people
 from events_app.services.privacy import person_access
 from events_app.web import abuse
 from events_app.web.pages.common import (
     field_errors,
     form_data,
     int_or_none,
+    organization_choices,
     page,
     redirect,
     redisplay_on,
@@ -133,10 +133,12 @@ class PersonPages(Controller):
                 "timezone": profile["timezone"] or "",
                 "organization_id": profile["organization_id"] or "",
             }
-        organizations = sorted(await people.list_organizations(), key=lambda o: o["name"])
+        org_q = request.query_params.get("org_q") or ""
+        organizations = await organization_choices(org_q, values.get("organization_id"))
         return page(
             request,
             template,
+            org_q=org_q,
             status=status,
             profile=profile,
             errors=errors or {},

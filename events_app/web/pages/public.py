@@ -16,16 +16,19 @@ from events_app.domain.agenda import now_and_next
 from events_app.domain.errors import InvalidInput, NotFound
 from events_app.domain.events import location_text
 from events_app.domain.schedule import conference_day
+from events_app.domain.text import fold
 from events_app.domain.timespan import days_overlap
 from events_app.domain.vocab import EVENT_KINDS, country_name
 from events_app.services.agenda import agenda_publish
-from events_app.services.events import event_calendar, events
+from events_app.services.events import event_calendar, events, translations
 from events_app.services.people.accounts import CurrentAccount
 from events_app.services.registration import registrations
 from events_app.settings import get_settings
 from events_app.web import abuse
+from events_app.web.pages.agenda import grid_layout
 from events_app.web.pages.common import (
     form_data,
+    language_of,
     local_path,
     optional_page_account,
     page,
@@ -42,6 +45,12 @@ def _day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def session_text(session: dict) -> str:
+    """What the programme's search looks in: title, abstract, speakers and their organizations, folded. Pure."""
+    people = " ".join(f"{p['name']} {p.get('organization') or ''}" for p in session.get("people") or [])
+    return fold(f"{session['title']} {session.get('abstract') or ''} {people}")
 
 
 def filter_events(
@@ -100,7 +109,8 @@ class PublicPages(Controller):
         q: FromQuery[str | None] = None,
     ) -> Template:
         kind = kind if kind in EVENT_KINDS else None
-        published = await events.list_published(kind, True)
+        language = language_of(request)
+        published = [await translations.localized(e, language) for e in await events.list_published(kind, True)]
         countries = sorted({e["country"] for e in published if e["country"]}, key=country_name)
         shown = filter_events(
             published,
@@ -129,7 +139,7 @@ class PublicPages(Controller):
     async def event(
         self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount | None]
     ) -> Template:
-        event = await events.get_event(event_id, account)
+        event = await translations.localized(await events.get_event(event_id, account), language_of(request))
         where = location_text(
             event["venue_name"], event["venue_address"], event["city"], country_name(event["country"]), ""
         )
@@ -155,8 +165,11 @@ class PublicPages(Controller):
         day: FromQuery[str | None] = None,
         track: FromQuery[str | None] = None,
         room: FromQuery[str | None] = None,
+        kind: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
     ) -> Template:
-        """The programme by day, filtered by track and room, with what is on now and next during the event."""
+        """The programme by day: a room-by-time grid on wide screens and a list on phones, filtered by track,
+        room, kind and words (accents and case ignored), with what is on now and next during the event."""
         data = await agenda_publish.public_agenda_data(event_id)
         zone = ZoneInfo(data.event["timezone"])
         # a night session (after midnight, before the conference's day change) is on the day it belongs to
@@ -164,13 +177,29 @@ class PublicPages(Controller):
         chosen = _day(day) if _day(day) in days else (days[0] if days else None)
         room_id = int(room) if room and room.isdigit() else None
         track_ids = {t["slug"]: t["id"] for t in data.tracks}
+        words = fold((q or "").strip())
         shown = [
             s
             for s in data.sessions
             if conference_day(s["starts_at"], zone, data.day_change) == chosen
             and (not track or s["track"] == track_ids.get(track))
             and (room_id is None or s["room"] == room_id)
+            and (not kind or s["kind"] == kind)
+            and (not words or words in session_text(s))
         ]
+        rooms = {r["id"]: r for r in data.rooms}
+        tracks = {t["id"]: t for t in data.tracks}
+        grid_rooms = [r for r in data.rooms if room_id is None or r["id"] == room_id]
+        layout = (
+            grid_layout(
+                [{**s, "room": {"id": s["room"]} if s["room"] else None} for s in shown],
+                grid_rooms,
+                chosen,
+                data.event["timezone"],
+            )
+            if chosen and grid_rooms
+            else None
+        )
         current, upcoming = now_and_next(data.sessions, datetime.now(timezone.utc))
         return page(
             request,
@@ -179,11 +208,14 @@ class PublicPages(Controller):
             days=days,
             day=chosen,
             sessions=shown,
-            rooms={r["id"]: r for r in data.rooms},
-            tracks={t["id"]: t for t in data.tracks},
+            layout=layout,
+            grid_rooms=grid_rooms,
+            rooms=rooms,
+            tracks=tracks,
             room_list=data.rooms,
             track_list=data.tracks,
-            values={"track": track or "", "room": room or ""},
+            kinds=sorted({s["kind"] for s in data.sessions}),
+            values={"track": track or "", "room": room or "", "kind": kind or "", "q": q or ""},
             current=current,
             upcoming=upcoming,
         )
@@ -199,8 +231,16 @@ class PublicPages(Controller):
         google = google_calendar_link(
             {**data.event, "title": found["title"], "starts_at": found["starts_at"], "ends_at": found["ends_at"]}
         )
+        day = found["starts_at"].astimezone(ZoneInfo(data.event["timezone"])).date()
         return page(
-            request, "public/session.html", event=data.event, session=found, room=room, track=track, google_link=google
+            request,
+            "public/session.html",
+            event=data.event,
+            session=found,
+            room=room,
+            track=track,
+            google_link=google,
+            day=day,
         )
 
     @get("/events/{event_id:int}/calendar.ics", name="event-ics", media_type="text/calendar")

@@ -61,3 +61,66 @@ def test_now_and_next_during_the_event():
     ]
     current, upcoming = now_and_next(sessions, at)
     assert ([s["id"] for s in current], [s["id"] for s in upcoming]) == ([1], [2])
+
+
+async def test_programme_shows_kinds_speakers_rooms_and_localized_day_tabs(client, organizer):
+    c = await congress(client, organizer)
+    await add_session(
+        client,
+        organizer,
+        c,
+        kind="side_event",
+        abstract="Parks.\r\n\r\nWetlands.",
+        people=[{"email": "lena@malmo.example.org", "name": "Lena Ström", "role": "moderator"}],
+    )
+    await add_session(
+        client, organizer, c, title="Circular procurement lab", start="2027-10-30T09:00:00", end="2027-10-30T10:00:00"
+    )
+    english = await client.get(f"/events/{c['id']}/agenda")
+    spanish = await client.get(f"/events/{c['id']}/agenda", headers={"accept-language": "es"})
+    found = await client.get(f"/events/{c['id']}/agenda", params={"q": "STROM"})
+    other_kind = await client.get(f"/events/{c['id']}/agenda", params={"kind": "workshop"})
+
+    assert '<nav aria-label="Days" class="tabs day-tabs">' in english.text
+    assert "Fri 29 Oct" in english.text and "Sat 30 Oct" in english.text
+    assert "vie, 29 oct" in spanish.text and "Evento paralelo" in spanish.text
+    assert ">side_event<" not in english.text and "Side event" in english.text
+    assert "Lena Ström" in english.text and "Plenary Hall" in english.text
+    assert "Nature-based solutions for flood-prone cities" in found.text  # accents and case ignored
+    assert "No sessions match these filters." in other_kind.text
+
+
+async def test_session_page_keeps_paragraphs_and_names_kind_and_language(client, organizer):
+    c = await congress(client, organizer)
+    session = await add_session(client, organizer, c, abstract="Parks.\r\n\r\nWetlands.", language="es")
+    response = await client.get(f"/events/{c['id']}/sessions/{session['id']}")
+    assert '<p class="prewrap">Parks.</p><p class="prewrap">Wetlands.</p>' in response.text
+    assert "Panel" in response.text and "Spanish" in response.text
+
+
+async def test_a_full_event_offers_the_waiting_list_not_registration(client, organizer):
+    from tests.fixtures import published_event
+
+    event = await published_event(client, organizer, capacity=1)
+    first = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={"email": "a@city.example.org", "name": "A", "category": "delegate", "consent": True},
+    )
+    assert first.status_code == 201, first.text
+    page = await client.get(f"/events/{event['id']}")
+    home = await client.get("/")
+    assert "Full: waiting list open" in page.text and "Join the waiting list" in page.text
+    assert "Registration open" not in page.text and ">Register<" not in page.text
+    assert "Full: waiting list open" in home.text
+
+
+async def test_a_break_offers_nothing_to_book_on_the_manage_page(client, organizer):
+    from tests.agenda_fixtures import delegate
+
+    c = await congress(client, organizer)
+    lunch = await add_session(client, organizer, c, title="Lunch", kind="break", track_id=None)
+    token = await delegate(client, c)
+    page = await client.get(f"/manage/{token}")
+    item = page.text[page.text.index(f'id="programme-{lunch["id"]}"') :]
+    item = item[: item.index("</li>")]
+    assert "Open to everyone: nothing to book." in item and "/book" not in item

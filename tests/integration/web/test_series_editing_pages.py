@@ -53,11 +53,17 @@ async def test_edit_form_shows_the_series_as_stored(client, organizer):
     form = await client.get(f"/coordinator/series/{series['id']}/edit")
     assert form.status_code == 200
     assert 'name="start" type="datetime-local" value="2027-02-02T14:00"' in form.text
-    assert f'name="rrule" type="text" value="{series["rrule"]}"' in form.text
+    # the stored FREQ=MONTHLY;UNTIL=...;BYDAY=1TU, in the builder's words: monthly, the first Tuesday, until a date
+    assert 'name="repeat" value="monthly" checked' in form.text
+    assert (
+        '<option value="1" selected>first</option>' in form.text and '<option value="TU" selected>Tuesday' in form.text
+    )
+    assert 'name="repeat_until" type="date" value="2027-12-31"' in form.text
     assert "Round of cities | 30\nSensor data |  | Lund</textarea>" in form.text
     assert '<option value="hybrid" selected>' in form.text
     page = await client.get(f"/coordinator/series/{series['id']}")
     assert f'href="/coordinator/series/{series["id"]}/edit"' in page.text
+    assert "Every month on the first Tuesday, until 31 December 2027" in page.text
     assert f'href="/coordinator/series/{series["id"]}/cancel"' in page.text
 
 
@@ -341,3 +347,54 @@ async def test_the_project_page_creates_a_series_or_shows_what_to_fix(client, or
     assert dict(stored) == {"title": "Monthly sync", "duration_minutes": 60, "rrule": "FREQ=MONTHLY;COUNT=3;BYDAY=1TU"}
     invites = (await outbox_rows())[len(before_rows) :]
     assert sorted((recipient, method) for _, recipient, method, _ in invites) == [(e, "REQUEST") for e in INVITEES]
+
+
+async def test_series_created_with_the_recurrence_builder(client, organizer):
+    series = await series_with_cohort(client, organizer)
+    project_id = series["project_id"]
+    token = await csrf(client, f"/coordinator/projects/{project_id}")
+    created = await client.post(
+        f"/coordinator/projects/{project_id}/series",
+        data={
+            "_csrf_token": token,
+            "title": "Monthly data clinic",
+            "mode": "online",
+            "online_url": "https://meet.example.org/clinic",
+            "timezone": "America/Sao_Paulo",
+            "start": "2027-03-09T10:00",
+            "duration_minutes": "60",
+            "repeat": "monthly",
+            "repeat_interval": "1",
+            "repeat_nth": "2",
+            "repeat_weekday": "TU",
+            "repeat_end": "count",
+            "repeat_count": "6",
+        },
+    )
+    assert created.status_code == 303, created.text
+    new_id = created.headers["location"].split("/")[3].split("?")[0]
+    stored = (await client.get(f"/api/meeting-series/{new_id}", headers=organizer)).json()
+    assert stored["rrule"] == "FREQ=MONTHLY;COUNT=6;BYDAY=2TU" or set(stored["rrule"].split(";")) == {
+        "FREQ=MONTHLY",
+        "COUNT=6",
+        "BYDAY=2TU",
+    }
+    shown = await client.get(f"/coordinator/series/{new_id}", headers={"accept-language": "es"})
+    assert "Cada mes, el segundo martes, 6 veces" in shown.text
+
+    missing_end = await client.post(
+        f"/coordinator/projects/{project_id}/series",
+        data={
+            "_csrf_token": token,
+            "title": "Weekly",
+            "mode": "online",
+            "online_url": "https://meet.example.org/w",
+            "timezone": "Europe/Berlin",
+            "start": "2027-03-09T10:00",
+            "duration_minutes": "60",
+            "repeat": "weekly",
+            "repeat_end": "count",
+            "repeat_count": "",
+        },
+    )
+    assert missing_end.status_code == 422 and "must be a whole number" in missing_end.text

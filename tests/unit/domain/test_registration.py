@@ -125,3 +125,13 @@ def test_seat_free_is_the_one_capacity_check():
     assert (seat_free(None, 10**6), seat_free(3, 2), seat_free(3, 3), seat_free(0, 0)) == (True, True, False, False)
     assert (seats_left(None, 4), seats_left(5, 2), seats_left(5, 7)) == (None, 3, 0)
     assert (limit_below_taken(None, 9), limit_below_taken(4, 4), limit_below_taken(3, 4)) == (False, False, True)
+
+
+def test_an_event_is_full_when_its_capacity_or_every_category_is():
+    from events_app.domain.registration import event_full
+
+    assert event_full(0, [3, None]) is True
+    assert event_full(None, [0, 0]) is True
+    assert event_full(None, [0, None]) is False
+    assert event_full(None, []) is False
+    assert event_full(5, [0, 1]) is False

@@ -145,3 +145,17 @@ def test_too_deep_of_a_deep_document_is_body():
 def test_too_deep_ignores_brackets_inside_strings_and_wide_documents():
     assert too_deep(json.dumps({"a": "[" * 500, "b": [{"c": [1]} for _ in range(1000)]}).encode()) is None
     assert too_deep(json.dumps({"a": '\\"[[[[' * 100}).encode()) is None
+
+
+def test_paragraphs_survive_any_line_endings():
+    from events_app.domain.text import paragraphs
+
+    assert paragraphs("One.\r\n\r\nTwo,\r\nstill two.\n\n \nThree.") == ["One.", "Two,\nstill two.", "Three."]
+    assert paragraphs("") == []
+
+
+def test_fold_drops_accents_and_case_for_search():
+    from events_app.domain.text import fold
+
+    assert fold("Malmö") == fold("MALMO") == "malmo"
+    assert fold("São Paulo") == "sao paulo"

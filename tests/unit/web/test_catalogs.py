@@ -14,8 +14,17 @@ from pathlib import Path
 from babel.messages.extract import extract
 
 from events_app.domain.questions import QUESTION_KINDS
-from events_app.domain.vocab import ELIGIBILITIES, EVENT_KINDS, REGISTRATION_STATUSES
-from events_app.web.pages import common
+from events_app.domain.vocab import (
+    ELIGIBILITIES,
+    EVENT_KINDS,
+    REGISTRATION_STATUSES,
+    MeetingMode,
+    PartStat,
+    QuestionKind,
+    SessionKind,
+    SessionRole,
+)
+from events_app.web.pages import common, labels
 from events_app.web.pages.i18n import (
     DEFAULT_LANGUAGE,
     UI_LANGUAGES,
@@ -128,3 +137,13 @@ def test_page_environment_translates_through_jinjas_i18n_extension():
         == "quedan 3 plazas | Guardado. | martes, 6 de octubre de 2026 | 14:05"
     )
     assert template.render(lang="en", day=day, at=at) == "3 seats left | Saved. | Tuesday, 6 October 2026 | 14:05"
+
+
+def test_vocabulary_values_are_shown_as_translated_words():
+    values = [*SessionKind, *SessionRole, *QuestionKind, *MeetingMode, *PartStat, "NEEDS-ACTION"]
+    missing_words = [v for v in values if labels.word(v) == str(v)]
+    assert missing_words == []
+    for code in TRANSLATED:
+        assert sorted(set(labels.WORDS.values()) - catalog(code).keys()) == []
+    assert translate("es", labels.word("side_event")) == "Evento paralelo"
+    assert labels.word("something-else") == "something-else"

@@ -3,7 +3,7 @@ unchanged, and change-log entries typed for display."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -111,4 +111,33 @@ def test_a_new_session_shows_only_the_fields_it_was_given():
     assert [(r["field"], r["to"]) for r in rows] == [
         ("title", {"text": "Opening"}),
         ("people", {"text": "Ana (speaker)"}),
+    ]
+
+
+def test_calendar_update_rows_read_both_change_shapes_and_keep_start_and_end():
+    from events_app.web.pages.agenda import update_rows
+
+    changes = [
+        {
+            "by": "o@example.org",
+            "fields": {"starts_at": {"from": "2027-03-02T09:00:00+00:00", "to": "2027-03-02T10:00:00+00:00"}},
+        },
+        {
+            "by": "o@example.org",
+            "fields": {
+                "starts_at": {"from": "2027-03-02T10:00:00+00:00", "to": "2027-03-02T11:00:00+00:00"},
+                "room_id": {"from": 1, "to": 2},
+            },
+        },
+        {"by": "o@example.org", "fields": {"city": ["Bonn", "Cologne"], "status": ["published", "published"]}},
+    ]
+    rows = update_rows(changes, {1: "Hall A", 2: "Hall B"}, {})
+    assert [(r["field"], r["from"], r["to"]) for r in rows] == [
+        (
+            "starts_at",
+            {"time": datetime(2027, 3, 2, 9, tzinfo=timezone.utc)},
+            {"time": datetime(2027, 3, 2, 11, tzinfo=timezone.utc)},
+        ),
+        ("room_id", {"text": "Hall A"}, {"text": "Hall B"}),
+        ("city", {"text": "Bonn"}, {"text": "Cologne"}),
     ]
