@@ -308,11 +308,13 @@ AND EXISTS (SELECT 1 FROM agenda_session s WHERE s.event = e.id) ORDER BY e.star
 -- ------------------------------------------------------------------ calendar updates
 
 -- name: record_calendar_update(event_id, subject, subject_id, change, due_at, created_at)!
--- Open a pending update for a calendar object, or add the change to the one open for it.
+-- Open a pending update for a calendar object, or add the change to the one open for it (due at the earlier of
+-- the two times: a cancellation, due at once, does not wait for the window of an earlier edit).
 INSERT INTO calendar_update (event, subject, subject_id, changes, due_at, created_at)
 VALUES (:event_id, :subject, :subject_id, jsonb_build_array(:change::jsonb), :due_at, :created_at)
 ON CONFLICT (subject, subject_id) WHERE done_at IS NULL
-DO UPDATE SET changes = calendar_update.changes || EXCLUDED.changes;
+DO UPDATE SET changes = calendar_update.changes || EXCLUDED.changes,
+              due_at = least(calendar_update.due_at, EXCLUDED.due_at);
 
 -- name: next_due_calendar_update(now)^
 -- record_class: CalendarUpdateRow
