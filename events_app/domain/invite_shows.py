@@ -13,6 +13,8 @@ field in neither list), so a new field cannot be forgotten.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import fields
 from datetime import datetime, timezone
@@ -57,6 +59,18 @@ def shown(item: CalendarItem) -> dict[str, Any]:
     """The shown fields of a calendar object as JSON-able values (times as UTC ISO 8601): stored with each
     person's copy and compared to decide whether an update is due."""
     return {name: _plain(getattr(item, name)) for name in SHOWN_FIELDS}
+
+
+# What is kept of a version for later emails: the time, the place, the title and status, and a digest of all
+# shown fields. Descriptions (which name the speakers) are not stored, so erasing a person leaves no copy of
+# their name in the calendar memory.
+REMEMBERED_FIELDS = (*TIME_FIELDS, *PLACE_FIELDS, "summary", "status")
+
+
+def remembered(fields_shown: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a version's shown fields stored per SEQUENCE (calendar_version): REMEMBERED_FIELDS and a digest."""
+    digest = hashlib.blake2b(json.dumps(fields_shown, sort_keys=True).encode(), digest_size=16).hexdigest()
+    return {name: fields_shown.get(name) for name in REMEMBERED_FIELDS} | {"digest": digest}
 
 
 def shown_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, list[Any]]:

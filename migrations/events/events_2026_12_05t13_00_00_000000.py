@@ -1,8 +1,9 @@
 """Per-person calendar memory (migration of the "calendar-native" change).
 
-calendar_version: what a calendar object (event or agenda session, by its UID) showed at each SEQUENCE
-(domain.invite_shows.shown), written by the change that grew the SEQUENCE. One SEQUENCE shows one content, so a
-person's copy is fully described by the SEQUENCE they hold.
+calendar_version: what a calendar object (event or agenda session, by its UID) showed at each SEQUENCE (its time,
+place, title and status and a digest of every shown field: domain.invite_shows.remembered; no descriptions, so no
+speaker's name), written by the change that grew the SEQUENCE. One SEQUENCE shows one content, so a person's copy
+is fully described by the SEQUENCE they hold.
 
 calendar_copy: per person and calendar object, the SEQUENCE and METHOD of the last invite written for them. It is
 written by a trigger on outbox_message, so every writer of an invite (named queries, the one-statement

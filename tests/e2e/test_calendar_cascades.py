@@ -247,3 +247,39 @@ async def test_room_rename_title_and_time_changes_each_reach_the_booker(
     assert "Time now: Saturday, 30 October 2027, 09:00–10:30 (Europe/Berlin)" in body
     assert [int(vevent(m)["SEQUENCE"]) for m in messages[1:]] == [0, 1, 2, 3]
     check_chain(messages, tmp_path, "delegate")
+
+
+async def test_cancelling_a_project_cancels_each_of_its_series_for_every_invitee(
+    client, organizer, celery_worker, maildir, tmp_path
+):
+    from urllib.parse import urlsplit
+
+    from tests.integration.web.test_meetings_api import create_series, project_with_cohort
+
+    invitee = "jiwon.park@seoul.example"
+    seen = len(read_mail(maildir, invitee))
+    project = await project_with_cohort(client, organizer)
+    first = await create_series(client, organizer, project["id"])
+    second = await create_series(client, organizer, project["id"], title="Air quality monitoring clinic")
+    invites = wait_for_mail(maildir, invitee, seen + 2)[seen:]
+
+    response = await client.post(f"/api/projects/{project['id']}/cancel", headers=organizer)
+    assert response.status_code == 200, response.text
+    again = await client.post(f"/api/projects/{project['id']}/cancel", headers=organizer)
+    cancels = wait_for_mail(maildir, invitee, seen + 4)[seen + 2 :]
+    feed = await client.get(urlsplit(response.json()["feed_url"]).path)
+
+    assert again.status_code == 409
+    methods = {
+        str(vevent(m)["UID"]): (
+            str(icalendar.Calendar.from_ical(calendar_part(m))["METHOD"]),
+            int(vevent(m)["SEQUENCE"]),
+        )
+        for m in cancels
+    }
+    assert methods == {first["calendar_uid"]: ("CANCEL", 1), second["calendar_uid"]: ("CANCEL", 1)}
+    check_chain([*invites, *cancels], tmp_path, "invitee")
+    assert feed.status_code == 200
+    assert {str(e["STATUS"]) for e in icalendar.Calendar.from_ical(feed.content).walk("VEVENT")} == {"CANCELLED"}
+    (tmp_path / "project.ics").write_bytes(feed.content)
+    validate_ics(tmp_path / "project.ics")

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from events_app.db import queries
-from events_app.domain.invite_shows import shown, shown_changes
+from events_app.domain.invite_shows import remembered, shown, shown_changes
 from events_app.services.agenda import agenda_publish, calendar_updates
 from events_app.services.agenda.rows import ROWS
 from events_app.services.messaging.notifications import event_item
@@ -97,8 +97,8 @@ async def settle(snapshot: Snapshot, by: str, delay: timedelta) -> dict[tuple[st
                 sequence = await calendar_sequence.bump_event(now.subject_id)
             else:
                 sequence = (await calendar_sequence.bump_session(now.subject_id))["calendar_sequence"]
-        await Q.remember_calendar_version(uid=was.uid, sequence=was.sequence, shown=json.dumps(was.shown))
-        await Q.remember_calendar_version(uid=now.uid, sequence=sequence, shown=json.dumps(now.shown))
+        await Q.remember_calendar_version(uid=was.uid, sequence=was.sequence, shown=json.dumps(remembered(was.shown)))
+        await Q.remember_calendar_version(uid=now.uid, sequence=sequence, shown=json.dumps(remembered(now.shown)))
         grown[key] = sequence
         if was.held:
             await calendar_updates.record(

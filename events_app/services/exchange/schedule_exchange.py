@@ -9,6 +9,7 @@ or not at all. The file may bring conflicts; they are imported and listed by GET
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from events_app.db import queries
@@ -25,7 +26,7 @@ from events_app.domain.agenda import (
 from events_app.domain.errors import FieldError, InvalidInput
 from events_app.domain.schedule import Schedule, ScheduleFormatError, ScheduleSession, parse
 from events_app.domain.sequence import next_sequence
-from events_app.services.agenda import agenda, agenda_cache, agenda_publish
+from events_app.services.agenda import agenda, agenda_cache, agenda_publish, invite_state
 from events_app.services.agenda.agenda import event_row, lock_agenda
 from events_app.services.agenda.rows import EventRow
 from events_app.services.exchange.rows import ROWS, SessionRow
@@ -106,6 +107,7 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
     async with DB.transaction():
         await lock_agenda(event_id)
         event = await event_row(event_id)
+        calendar_before = await invite_state.watch(event_id, lock=False)
         rooms = await _rooms(event_id, schedule, counts)
         tracks = await _tracks(event_id, schedule, counts)
         people = await _people(schedule, counts)
@@ -218,6 +220,11 @@ async def import_schedule(account: CurrentAccount, event_id: int, data: bytes, c
                 ]
             )
         counts["conflicts"] = await _count_conflicts(event_id, event)
+        # Whatever the file changed in what invites show (titles, abstracts, people, times, rooms) reaches the
+        # sessions' holders as for an edit by hand.
+        await invite_state.settle(
+            calendar_before, f"{ACTOR} by {account.email}", timedelta(minutes=event.update_delay_minutes)
+        )
         if new or changed:  # an import touches many sessions: write their feed pieces now, not on the next read
             await agenda_publish.store_feed_pieces(event_id)
     agenda_cache.forget(event_id)

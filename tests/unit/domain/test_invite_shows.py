@@ -130,3 +130,17 @@ def test_a_session_of_a_cancelled_event_is_cancelled():
     item = session_calendar_item(SESSION, {**EVENT, "status": "cancelled"})
     assert item.status == "CANCELLED"
     assert item.location == "World Conference Center, Platz der Vereinten Nationen 2, Bonn, Germany"
+
+
+def test_remembered_versions_keep_time_place_and_title_but_no_description():
+    from events_app.domain.invite_shows import remembered
+
+    kept = remembered(shown(replace(ITEM, description="Speakers: Zofia Wisniewska")))
+    assert "Zofia" not in repr(kept)
+    assert {k: kept[k] for k in ("summary", "location", "tzid")} == {
+        "summary": "Water resilience",
+        "location": "Room A, CTICC",
+        "tzid": "Europe/Madrid",
+    }
+    assert kept["digest"] != remembered(shown(ITEM))["digest"]
+    assert was_and_now(kept, shown(replace(ITEM, location="Room B"))) == {"time": False, "place": True}
