@@ -22,8 +22,8 @@ ROLES = tuple(SessionRole)
 SESSION_STATUSES = ("draft", "published", "cancelled")
 BOOKING_STATUSES = ("booked", "waitlisted", "cancelled")
 
-# RFC 5545 3.8.7.4: SEQUENCE grows when the time or status changes; a new room changes whether people can
-# attend, so it counts too. The change log records every field, these decide SEQUENCE.
+# A move in time or room, or a change of status: the conflict rules run again. (Whether people's calendar copies are
+# outdated is decided by domain.invite_shows, over everything the session's invite shows.)
 CALENDAR_FIELDS = ("starts_at", "ends_at", "room_id", "status")
 LOGGED_FIELDS = (
     "title",
@@ -341,7 +341,8 @@ def changes_between(
 
 
 def calendar_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
-    """True when copies in people's calendars are outdated: SEQUENCE must grow."""
+    """True when the session moved in time or room or changed status (its conflicts are checked again; a schedule
+    import grows the SEQUENCE in its own statement for these, and domain.invite_shows for anything else shown)."""
     return any(before.get(name) != after.get(name) for name in CALENDAR_FIELDS)
 
 
