@@ -382,6 +382,18 @@ def _occurrence_view(
     return view
 
 
+def _was_view(was: Mapping[str, Any] | None, tzid: str, person_tz: str | None, language: str) -> dict | None:
+    """A moved occurrence's earlier time, in the series' zone and, when different, the reader's."""
+    if not was:
+        return None
+    starts, ends = datetime.fromisoformat(was["starts_at"]), datetime.fromisoformat(was["ends_at"])
+    own = person_tz if person_tz and person_tz != tzid and is_time_zone(person_tz) else ""
+    return {
+        "when": meeting_when(starts, ends, tzid, language),
+        "when_local": meeting_when(starts, ends, own, language) if own else "",
+    }
+
+
 @dataclass(frozen=True)
 class MeetingMail:
     """One meeting outbox row's email: the series as it is now, the calendar objects to send (their ORGANIZER is
@@ -407,6 +419,7 @@ class MeetingMail:
     reply_to: str  # From and ORGANIZER
     organizer_email: str  # the envelope sender
     organizer_name: str
+    was: Mapping[str, Any] | None = None  # a moved occurrence's earlier times ({"starts_at", "ends_at"}, ISO 8601)
 
 
 def compose_meeting_mail(mail: MeetingMail, now: datetime) -> Outgoing:
@@ -442,6 +455,7 @@ def compose_meeting_mail(mail: MeetingMail, now: datetime) -> Outgoing:
             "recurring": bool(series["rrule"]),
         },
         "reason": mail.reason,
+        "was": _was_view(mail.was, tzid, mail.person_timezone, mail.language),
         "occurrences": upcoming,
         "occurrence": (
             _occurrence_view(mail.occurrence, tzid, mail.person_timezone, rsvp_base, mail.language)

@@ -569,7 +569,14 @@ async def move_occurrence(account: CurrentAccount, series_id: int, key: str, cha
             online_url=url,
             sequence=sequence,
         )
-        await _tell_invitees(series, "meeting_occurrence_changed", METHOD_REQUEST, sequence, occurrence=key)
+        await _tell_invitees(
+            series,
+            "meeting_occurrence_changed",
+            METHOD_REQUEST,
+            sequence,
+            occurrence=key,
+            was={"starts_at": current.starts_at.isoformat(), "ends_at": current.ends_at.isoformat()},
+        )
         await audit.record(
             account,
             "occurrence.move",
