@@ -15,15 +15,15 @@ from events_app.domain.errors import FieldError
 from events_app.domain.ical import CalendarItem
 from events_app.domain.registration import seat_free, seats_left
 from events_app.domain.timespan import ranges_overlap
-from events_app.domain.vocab import SessionKind, SessionRole
+from events_app.domain.vocab import SessionKind, SessionRole, country_name
 
 SESSION_KINDS = tuple(SessionKind)
 ROLES = tuple(SessionRole)
 SESSION_STATUSES = ("draft", "published", "cancelled")
 BOOKING_STATUSES = ("booked", "waitlisted", "cancelled")
 
-# RFC 5545 3.8.7.4: SEQUENCE grows when the time or status changes; a new room changes whether people can
-# attend, so it counts too. The change log records every field, these decide SEQUENCE.
+# A move in time or room, or a change of status: the conflict rules run again. (Whether people's calendar copies are
+# outdated is decided by domain.invite_shows, over everything the session's invite shows.)
 CALENDAR_FIELDS = ("starts_at", "ends_at", "room_id", "status")
 LOGGED_FIELDS = (
     "title",
@@ -341,7 +341,8 @@ def changes_between(
 
 
 def calendar_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
-    """True when copies in people's calendars are outdated: SEQUENCE must grow."""
+    """True when the session moved in time or room or changed status (its conflicts are checked again; a schedule
+    import grows the SEQUENCE in its own statement for these, and domain.invite_shows for anything else shown)."""
     return any(before.get(name) != after.get(name) for name in CALENDAR_FIELDS)
 
 
@@ -406,10 +407,20 @@ def session_calendar_item(
     track_name: str = "",
     _: Callable[..., str] = _untranslated,
 ) -> CalendarItem:
-    """A session as a calendar object: its stored UID and SEQUENCE, times in the event's zone, the room and venue
-    as LOCATION. Used by feeds here and by session invites."""
-    location = ", ".join(p for p in (room_name, event.get("venue_name") or "") if p)
+    """A session as a calendar object: its stored UID and SEQUENCE, times in the event's zone, the room and the
+    event's venue and address as LOCATION, the session's online link (or else the event's). Cancelled when the
+    session or its event is cancelled. Used by feeds here and by session invites; what it shows is what
+    domain.invite_shows compares, so a change of any of these reaches every holder."""
+    venue = (
+        event.get("venue_name") or "",
+        event.get("venue_address") or "",
+        event.get("city") or "",
+        country_name(event.get("country")) if event.get("country") else "",
+    )
+    location = ", ".join(p for p in (room_name, *venue) if p)
+    online_url = session.get("online_url") or event.get("online_url") or ""
     categories = tuple(c for c in (session["kind"].replace("_", " ").title(), track_name) if c)
+    cancelled = session["status"] == "cancelled" or event.get("status") == "cancelled"
     return CalendarItem(
         uid=str(session["calendar_uid"]),
         sequence=session["calendar_sequence"],
@@ -419,10 +430,10 @@ def session_calendar_item(
         tzid=event["timezone"],
         organizer_email=event.get("organizer_email") or "",
         organizer_name=event.get("organizer_name") or "",
-        description=session_description(session.get("abstract") or "", people, session.get("online_url") or "", _),
-        location=location or (session.get("online_url") or ""),
-        url=session.get("online_url") or "",
-        status="CANCELLED" if session["status"] == "cancelled" else "CONFIRMED",
+        description=session_description(session.get("abstract") or "", people, online_url, _),
+        location=location or online_url,
+        url=online_url,
+        status="CANCELLED" if cancelled else "CONFIRMED",
         categories=categories,
     )
 

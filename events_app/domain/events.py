@@ -1,4 +1,5 @@
-"""Rules for an event's own fields: what a valid event is and which changes its attendees must hear about."""
+"""Rules for an event's own fields: what a valid event is and where it is. Which changes its attendees must hear
+about is domain.invite_shows: whatever its invite (built from these fields) shows."""
 
 from __future__ import annotations
 
@@ -9,20 +10,6 @@ from zoneinfo import ZoneInfo
 
 from events_app.domain.errors import FieldError
 from events_app.domain.vocab import EVENT_KINDS, is_country, is_time_zone
-
-# A change of any of these makes every registered person's calendar copy outdated (RFC 5545 3.8.7.4: SEQUENCE
-# grows on time and status changes; a new place changes whether people can attend, so it counts too).
-CALENDAR_FIELDS = (
-    "starts_at",
-    "ends_at",
-    "timezone",
-    "venue_name",
-    "venue_address",
-    "city",
-    "country",
-    "online_url",
-    "status",
-)
 
 DATETIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
@@ -82,11 +69,6 @@ def validate_event(fields: Mapping[str, Any]) -> list[FieldError]:
     if capacity is not None and capacity < 1:
         errors.append(FieldError("capacity", "must be at least 1, or null for no event-wide limit"))
     return errors
-
-
-def calendar_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
-    """True when attendees' calendar copies must be updated (and SEQUENCE must grow)."""
-    return any(before.get(name) != after.get(name) for name in CALENDAR_FIELDS)
 
 
 def location_text(venue_name: str, venue_address: str, city: str, country_name: str, online_url: str) -> str:

@@ -2,8 +2,8 @@
 applies it.
 
 Every calendar object (event, agenda session, meeting series) keeps one SEQUENCE for life:
-- a change of time, place or status (domain.events/agenda.calendar_changed) grows it by one, so every copy in
-  people's calendars is replaced by the new REQUEST;
+- a change of anything its invite shows (domain.invite_shows: time, place, title, description, people, status)
+  grows it by one, so every copy in people's calendars is replaced by the new REQUEST;
 - a CANCEL always grows it, so the CANCEL outranks every REQUEST sent before;
 - a REQUEST to someone who was sent a CANCEL for this object before (a cancelled or rejected registration, a
   cancelled booking) grows it, so the new invite outranks that CANCEL;

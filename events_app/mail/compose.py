@@ -26,9 +26,10 @@ from events_app.domain.ical import (
     itip_message,
     itip_series_message,
 )
+from events_app.domain.invite_shows import shown, was_and_now
 from events_app.domain.meetings import Occurrence
 from events_app.domain.meetings import location_text as meeting_location_text
-from events_app.domain.vocab import country_name
+from events_app.domain.vocab import country_name, is_time_zone
 from events_app.mail.message import Outgoing, build_message, sender_address
 from events_app.mail.render import render, translate
 
@@ -91,6 +92,34 @@ def event_item(
         location=where,
         url=f"{settings.public_url}/events/{event['id']}",
     )
+
+
+def change_view(
+    was: Mapping[str, Any] | None, item: CalendarItem, person_tz: str | None, language: str
+) -> dict[str, Any] | None:
+    """What an update email says changed for its reader: the time and place their copy showed (`was`, the shown
+    fields of domain.invite_shows remembered for them) and those the object shows now, the times in the object's
+    zone and, when the reader's own zone differs, in theirs too. None when nothing about their copy is known."""
+    if not was or not was.get("starts_at"):
+        return None
+    now = shown(item)
+    parts = was_and_now(was, now)
+    was_start, was_end = datetime.fromisoformat(was["starts_at"]), datetime.fromisoformat(was["ends_at"])
+    was_tz = was.get("tzid") or item.tzid
+    own_tz = person_tz if person_tz and person_tz != item.tzid and is_time_zone(person_tz) else ""
+    return {
+        "time": parts["time"],
+        "place": parts["place"],
+        "title": was.get("summary") != now["summary"],
+        "was_title": was.get("summary") or "",
+        "now_title": item.summary,
+        "was_when": when_text(was_start, was_end, was_tz, language),
+        "now_when": when_text(item.starts_at, item.ends_at, item.tzid, language),
+        "was_when_own": when_text(was_start, was_end, own_tz, language) if own_tz else "",
+        "now_when_own": when_text(item.starts_at, item.ends_at, own_tz, language) if own_tz else "",
+        "was_where": was.get("location") or "",
+        "now_where": item.location,
+    }
 
 
 @functools.lru_cache(maxsize=64)
@@ -191,9 +220,13 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
             "where": session.item.location,
             "when": when_text(session.starts_at, session.ends_at, event["timezone"], mail.language),
         }
+    if "was" in payload:  # an update: what changed for this reader
+        shown_item = session.item if session is not None else event_item(event, settings, 0)
+        payload["change"] = change_view(payload["was"], shown_item, payload.get("timezone"), mail.language)
     context = {
         "approved": False,
         "reason": "",
+        "change": None,
         **payload,
         "person": person,
         "event": event_view,
@@ -214,6 +247,8 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
             sequence=mail.calendar_sequence,  # type: ignore[arg-type]  # set on every row with a calendar_method
             organizer_email=organizer_email,
             organizer_name=organizer_name,
+            # a REQUEST composed after its session or event was cancelled (the CANCEL outranks it) stays a valid one
+            status="CONFIRMED" if mail.calendar_method == METHOD_REQUEST else session.item.status,
         )
         calendar = itip_message(mail.calendar_method, item, Attendee(person["email"], person["name"]), now)
     elif mail.calendar_method:
@@ -347,6 +382,18 @@ def _occurrence_view(
     return view
 
 
+def _was_view(was: Mapping[str, Any] | None, tzid: str, person_tz: str | None, language: str) -> dict | None:
+    """A moved occurrence's earlier time, in the series' zone and, when different, the reader's."""
+    if not was:
+        return None
+    starts, ends = datetime.fromisoformat(was["starts_at"]), datetime.fromisoformat(was["ends_at"])
+    own = person_tz if person_tz and person_tz != tzid and is_time_zone(person_tz) else ""
+    return {
+        "when": meeting_when(starts, ends, tzid, language),
+        "when_local": meeting_when(starts, ends, own, language) if own else "",
+    }
+
+
 @dataclass(frozen=True)
 class MeetingMail:
     """One meeting outbox row's email: the series as it is now, the calendar objects to send (their ORGANIZER is
@@ -372,6 +419,7 @@ class MeetingMail:
     reply_to: str  # From and ORGANIZER
     organizer_email: str  # the envelope sender
     organizer_name: str
+    was: Mapping[str, Any] | None = None  # a moved occurrence's earlier times ({"starts_at", "ends_at"}, ISO 8601)
 
 
 def compose_meeting_mail(mail: MeetingMail, now: datetime) -> Outgoing:
@@ -407,6 +455,7 @@ def compose_meeting_mail(mail: MeetingMail, now: datetime) -> Outgoing:
             "recurring": bool(series["rrule"]),
         },
         "reason": mail.reason,
+        "was": _was_view(mail.was, tzid, mail.person_timezone, mail.language),
         "occurrences": upcoming,
         "occurrence": (
             _occurrence_view(mail.occurrence, tzid, mail.person_timezone, rsvp_base, mail.language)

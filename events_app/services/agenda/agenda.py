@@ -36,10 +36,9 @@ from events_app.domain.agenda import (
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.domain.registration import seats_left
-from events_app.domain.sequence import next_sequence
 from events_app.domain.text import clean_fields, text_errors
 from events_app.jobs import kick_outbox
-from events_app.services.agenda import agenda_cache, agenda_publish, calendar_updates
+from events_app.services.agenda import agenda_cache, agenda_publish, invite_state
 from events_app.services.agenda.rows import ROWS, EventRow, RoomRow, SessionDetailRow, SessionRow, TrackRow
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.people.people import link_or_create, require_visible_person, visible_people
@@ -97,6 +96,11 @@ async def event_row(event_id: int) -> EventRow:
     if row is None:
         raise NotFound("event")
     return row
+
+
+async def _update_delay(event_id: int) -> timedelta:
+    """The event's update window: a burst of edits goes out as one message per person."""
+    return timedelta(minutes=(await event_row(event_id)).update_delay_minutes)
 
 
 async def log_change(
@@ -276,13 +280,15 @@ async def update_room(account: CurrentAccount, event_id: int, room_id: int, chan
                 )
         if merged["name"] != before.name and await Q.room_named(event_id=event_id, name=merged["name"]):
             raise Conflict(f"this event already has a room named {merged['name']!r}", "name")
+        shown_before = await invite_state.watch(event_id, lock=False)
         await Q.update_room(
             room_id=room_id,
             name=merged["name"],
             capacity=merged["capacity"],
             accessibility=merged.get("accessibility") or "",
         )
-        if merged["name"] != before.name:  # in the LOCATION of every session in the room
+        if merged["name"] != before.name:  # in the LOCATION of every session in the room: their holders are told
+            await invite_state.settle(shown_before, account.email, await _update_delay(event_id))
             await agenda_publish.store_feed_pieces(event_id)
     agenda_cache.forget(event_id)
     return await get_room(event_id, room_id)
@@ -359,8 +365,10 @@ async def update_track(account: CurrentAccount, event_id: int, track_id: int, ch
         require(validate_track(merged))
         if merged["slug"] != before.slug and await Q.track_slug_taken(event_id=event_id, slug=merged["slug"]):
             raise Conflict(f"this event already has a track {merged['slug']!r}", "slug")
+        shown_before = await invite_state.watch(event_id, lock=False)
         await Q.update_track(track_id=track_id, name=merged["name"].strip(), slug=merged["slug"], color=merged["color"])
         if merged["name"].strip() != before.name:  # in the CATEGORIES of every session of the track
+            await invite_state.settle(shown_before, account.email, await _update_delay(event_id))
             await agenda_publish.store_feed_pieces(event_id)
     agenda_cache.forget(event_id)
     return await get_track(event_id, track_id)
@@ -550,7 +558,7 @@ async def update_session(account: CurrentAccount, event_id: int, session_id: int
                 others,
                 event.timezone,
             )
-        sequence = next_sequence(before["calendar_sequence"], calendar_changed(before, after))
+        shown_before = await invite_state.watch(event_id, lock=False)
         await Q.update_session(
             session_id=session_id,
             kind=after["kind"],
@@ -565,20 +573,15 @@ async def update_session(account: CurrentAccount, event_id: int, session_id: int
             status=after["status"],
             requires_booking=after["requires_booking"],
             capacity=after["capacity"],
-            calendar_sequence=sequence,
+            calendar_sequence=before["calendar_sequence"],
         )
+        # Any change of what the session's invite shows (time, room, title, abstract, link, status) grows its
+        # SEQUENCE; bookers and speakers get one update when the event's window passes.
+        grown = await invite_state.settle(shown_before, account.email, timedelta(minutes=event.update_delay_minutes))
+        sequence = grown.get(("session", session_id), before["calendar_sequence"])
         if after["status"] == "published":  # more room, a larger capacity or a return from draft: fill places
             await promote_waiting(session_id)
         await log_change(event_id, session_id, change_action(before, after), changed, sequence, account)
-        if calendar_changed(before, after) and before["status"] == "published" and event.status == "published":
-            # Bookers and speakers hold the session's invite: they get one update when the event's window passes.
-            await calendar_updates.record(
-                event_id,
-                "session",
-                session_id,
-                {"by": account.email, "fields": changed},
-                timedelta(minutes=event.update_delay_minutes),
-            )
     agenda_cache.forget(event_id)
     await kick_outbox()
     return await get_session(event_id, session_id, account)
@@ -614,8 +617,13 @@ async def add_person(account: CurrentAccount, event_id: int, session_id: int, da
         found = [c for c in find_conflicts(candidate, others, event.starts_at, event.ends_at) if c.rule == "person"]
         _raise_conflicts(found, candidate, others, event.timezone)
         position = await Q.next_session_person_position(session_id=session_id)
+        shown_before = await invite_state.watch(event_id, lock=False)
         await _add_person_row(session_id, person_id, role, position, organization_id, display_name)
         await Q.touch_session(session_id=session_id)
+        # The people are in the invite's description: the other holders get an update; the new person gets the
+        # invite at the grown SEQUENCE below, so nothing more.
+        await invite_state.settle(shown_before, account.email, timedelta(minutes=event.update_delay_minutes))
+        session = await _locked_session(event_id, session_id)
         name = display_name or await Q.person_name(person_id=person_id)
         await log_change(
             event_id,
@@ -637,10 +645,13 @@ async def remove_person(account: CurrentAccount, event_id: int, session_id: int,
     async with DB.transaction():
         await lock_agenda(event_id)
         session = await _locked_session(event_id, session_id)
+        shown_before = await invite_state.watch(event_id, lock=False)
         row = await Q.remove_session_person(session_id=session_id, person_id=person_id)
         if row is None:
             raise NotFound("person in this session")
         await Q.touch_session(session_id=session_id)
+        await invite_state.settle(shown_before, account.email, await _update_delay(event_id))
+        session = await _locked_session(event_id, session_id)
         await log_change(
             event_id,
             session_id,

@@ -70,9 +70,14 @@ class PublicAgenda:
     room_guids: dict[int, str] = field(default_factory=dict)  # the guids they gave the rooms
 
 
-async def _load(event_id: int, published_only: bool = True) -> PublicAgenda:
+# A cancelled event's feeds keep answering, every object in them STATUS:CANCELLED, so subscribed calendars learn
+# that its sessions are gone; its other public views (agenda, schedule exports) are gone with it.
+FEED_STATUSES = ("published", "cancelled")
+
+
+async def _load(event_id: int, published_only: bool = True, statuses: tuple[str, ...] = ("published",)) -> PublicAgenda:
     event = await Q.event_by_id(event_id=event_id)
-    if event is None or (published_only and event.status != "published"):
+    if event is None or (published_only and event.status not in statuses):
         raise NotFound("event")
     version = await Q.agenda_version(event_id=event_id) or 0
     rooms = [dict(r) for r in await Q.public_rooms(event_id=event_id)]
@@ -120,13 +125,17 @@ async def public_agenda_data(event_id: int) -> PublicAgenda:
 
 
 async def _view(
-    event_id: int, key: Hashable, build: Callable[[PublicAgenda], Awaitable[Rendered]], account: CurrentAccount | None
+    event_id: int,
+    key: Hashable,
+    build: Callable[[PublicAgenda], Awaitable[Rendered]],
+    account: CurrentAccount | None,
+    statuses: tuple[str, ...] = ("published",),
 ) -> Rendered:
-    """A public view: cached for a published event; for a draft, built fresh for its organizers only (preview
-    before publishing), and 404 for anyone else, as if it did not exist."""
+    """A public view: cached for an event in one of `statuses` (published; feeds also cancelled); for a draft, built
+    fresh for its organizers only (preview before publishing), and 404 for anyone else, as if it did not exist."""
     if account is not None:
         event = await Q.event_by_id(event_id=event_id)
-        if event is not None and event.status != "published":
+        if event is not None and event.status not in statuses:
             try:
                 await require_organizer(account, event_id)
             except Forbidden:
@@ -134,7 +143,11 @@ async def _view(
             return await build(await _load(event_id, published_only=False))
 
     async def cached() -> Rendered:
-        return await build(await public_agenda_data(event_id))
+        if statuses == FEED_STATUSES:
+            data = await agenda_cache.get(event_id, "feed-data", lambda: _load(event_id, statuses=FEED_STATUSES))
+        else:
+            data = await public_agenda_data(event_id)
+        return await build(data)
 
     return await agenda_cache.get(event_id, key, cached)
 
@@ -249,19 +262,34 @@ class _Pieces:
     fresh: list[tuple[int, bytes, bytes]]  # (session, key, piece) serialised now: not stored, or stored stale
 
 
+def session_items(data: PublicAgenda, sessions: list[dict]) -> list[CalendarItem]:
+    """The sessions' calendar items as feeds show them (English labels, no per-recipient text)."""
+    rooms = {r["id"]: r["name"] for r in data.rooms}
+    tracks = {t["id"]: t["name"] for t in data.tracks}
+    return [
+        session_calendar_item(
+            s,
+            data.event,
+            [PersonInRole(p["name"], p["role"], p["organization"]) for p in s["people"]],
+            rooms.get(s["room"], ""),
+            tracks.get(s["track"], ""),
+        )
+        for s in sessions
+    ]
+
+
+async def load_agenda(event_id: int) -> PublicAgenda:
+    """The event's agenda whatever its status, read now (not from the cache): for changes deciding what calendars
+    show before and after them."""
+    return await _load(event_id, published_only=False)
+
+
 async def _session_pieces(data: PublicAgenda, sessions: list[dict]) -> _Pieces:
     """Each session's calendar item and VEVENT bytes. The item is built from current data and its key
     (feed_piece_key: every field, wall-clock times, DTSTAMP, serialiser) decides whether the stored piece is still
     the one feed_vevent() would write; only sessions without such a piece are serialised."""
-    rooms = {r["id"]: r["name"] for r in data.rooms}
-    tracks = {t["id"]: t["name"] for t in data.tracks}
-    event = data.event
-    items, keys = [], []
-    for s in sessions:
-        people = [PersonInRole(p["name"], p["role"], p["organization"]) for p in s["people"]]
-        item = session_calendar_item(s, event, people, rooms.get(s["room"], ""), tracks.get(s["track"], ""))
-        items.append(item)
-        keys.append(feed_piece_key(item, s["updated_at"]))
+    items = session_items(data, sessions)
+    keys = [feed_piece_key(item, s["updated_at"]) for s, item in zip(sessions, items, strict=True)]
     ids = [s["id"] for s in sessions]
     stored = {r["session"]: r["piece"] for r in await Q.current_feed_pieces(session_ids=ids, keys=keys)} if ids else {}
     entries, fresh = [], []
@@ -311,12 +339,13 @@ def assemble_feed(name: str, entries: list[tuple[CalendarItem, bytes]]) -> bytes
 
 
 async def public_feed(event_id: int, account: CurrentAccount | None = None) -> Rendered:
-    """Every published session (cancelled ones as STATUS:CANCELLED, so subscribers drop them)."""
+    """Every published session (cancelled ones as STATUS:CANCELLED, so subscribers drop them); for a cancelled
+    event every session, STATUS:CANCELLED."""
 
     async def build(data: PublicAgenda) -> Rendered:
         return Rendered.of(assemble_feed(data.event["title"], await _session_items(data, data.sessions)), ICS)
 
-    return await _view(event_id, "ics", build, account)
+    return await _view(event_id, "ics", build, account, FEED_STATUSES)
 
 
 async def delegate_feed(token: str) -> Rendered:
@@ -325,7 +354,11 @@ async def delegate_feed(token: str) -> Rendered:
     items, their pieces shared with the public feed."""
     registration = await registration_links.by_feed_token(token)  # the feed token: reads, never changes
     event = (await Q.event_by_id(event_id=registration["event"])).as_dict()
-    data = await public_agenda_data(event["id"]) if event["status"] == "published" else None
+    data = (
+        await agenda_cache.get(event["id"], "feed-data", lambda: _load(event["id"], statuses=FEED_STATUSES))
+        if event["status"] in FEED_STATUSES
+        else None
+    )
     item = event_item(event, get_settings(), event["calendar_sequence"])
     if registration["status"] == "cancelled" or event["status"] == "cancelled":
         item = dataclasses.replace(item, status="CANCELLED")

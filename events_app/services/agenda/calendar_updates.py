@@ -1,5 +1,5 @@
-"""Calendar updates: when an event (or a session) changes time, place or status, each person holding its invite
-gets one REQUEST with a higher SEQUENCE, or a CANCEL, and nobody else gets mail.
+"""Calendar updates: when what an event's (or a session's) invite shows changes (services.agenda.invite_state),
+each person holding an older copy gets one REQUEST with a higher SEQUENCE, or a CANCEL, and nobody else gets mail.
 
 The SEQUENCE grows in the transaction of the change (services.events.events); the change also opens (or joins) a pending
 update due after the event's update window, so a burst of edits goes out as one message per person. Flushing writes
@@ -8,11 +8,14 @@ the outbox rows and closes the update in one transaction, so a retried task cann
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
+from events_app.domain.invite_shows import copy_is_stale
 from events_app.jobs import kick_outbox
 from events_app.services.agenda.rows import ROWS, CalendarUpdateRow
 from events_app.services.people.accounts import CurrentAccount, require_organizer
@@ -37,44 +40,66 @@ async def _event_recipients(event_id: int) -> list:
     return await Q.event_invite_holders(event_id=event_id)
 
 
+def _shown_value(value: Any) -> dict | None:
+    if value is None:
+        return None
+    return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+async def _copies(uid: Any, person_ids: list[int]) -> dict[int, Any]:
+    """The copy each holder holds of the object (person id -> row), for those the system remembers."""
+    if not person_ids:
+        return {}
+    return {row["person"]: row for row in await Q.held_copies(uid=str(uid), person_ids=person_ids)}
+
+
 async def _flush_one(update: CalendarUpdateRow) -> int:
+    """Write the update's messages: one to each holder whose copy is older than the object (a person who was sent
+    the current version meanwhile, e.g. who registered or booked inside the window, gets nothing). Each message
+    carries what that holder's copy showed (`was`), so its email can say what changed for them."""
     event = await Q.event_sequence_for_update(event_id=update.event)
-    count = 0
     if update.subject == "event":
-        cancelled = event["status"] == "cancelled"
-        for person in await _event_recipients(event["id"]):
-            await outbox.enqueue(
-                "event_cancelled" if cancelled else "event_updated",
-                person["email"],
-                event_id=event["id"],
-                registration_id=person["id"],
-                language=person["language"],
-                payload={"changes": update.changes},
-                calendar_method=METHOD_CANCEL if cancelled else METHOD_REQUEST,
-                calendar_sequence=event["calendar_sequence"],
-                dedupe_key=f"calendar-update:{update.id}:{person['id']}",
-            )
-            count += 1
+        kinds, obj = ("event_cancelled", "event_updated"), event
+        holders = [
+            {**dict(p), "registration_id": p["id"], "dedupe": f"calendar-update:{update.id}:{p['id']}"}
+            for p in await _event_recipients(event["id"])
+        ]
+        extra: dict[str, Any] = {}
     else:
-        session = await Q.session_sequence_for_update(session_id=update.subject_id)
-        cancelled = session["status"] == "cancelled"
-        for person in await session_mail.holders(update.subject_id):
-            await outbox.enqueue(
-                "session_cancelled" if cancelled else "session_updated",
-                person["email"],
-                event_id=event["id"],
-                registration_id=person["registration_id"],
-                language=person["language"],
-                payload={
-                    "session_id": update.subject_id,
-                    "person_id": person["person_id"],
-                    "changes": update.changes,
-                },
-                calendar_method=METHOD_CANCEL if cancelled else METHOD_REQUEST,
-                calendar_sequence=session["calendar_sequence"],
-                dedupe_key=f"calendar-update:{update.id}:p{person['person_id']}",
-            )
-            count += 1
+        kinds = ("session_cancelled", "session_updated")
+        obj = await Q.session_sequence_for_update(session_id=update.subject_id)
+        holders = [
+            {**dict(p), "dedupe": f"calendar-update:{update.id}:p{p['person_id']}"}
+            for p in await session_mail.holders(update.subject_id)
+        ]
+        extra = {"session_id": update.subject_id}
+    cancelled = obj["status"] == "cancelled"
+    copies = await _copies(obj["calendar_uid"], [h["person_id"] for h in holders])
+    count = 0
+    for person in holders:
+        copy = copies.get(person["person_id"])
+        if copy is not None and not copy_is_stale(copy["sequence"], obj["calendar_sequence"]):
+            continue
+        payload = {
+            **extra,
+            "changes": update.changes,
+            "was": _shown_value(copy["shown"]) if copy is not None else None,
+            "timezone": person["timezone"],
+        }
+        if update.subject != "event":
+            payload["person_id"] = person["person_id"]
+        await outbox.enqueue(
+            kinds[0] if cancelled else kinds[1],
+            person["email"],
+            event_id=event["id"],
+            registration_id=person["registration_id"],
+            language=person["language"],
+            payload=payload,
+            calendar_method=METHOD_CANCEL if cancelled else METHOD_REQUEST,
+            calendar_sequence=obj["calendar_sequence"],
+            dedupe_key=person["dedupe"],
+        )
+        count += 1
     await Q.close_calendar_update(update_id=update.id, recipients=count)
     return count
 

@@ -324,11 +324,13 @@ AND EXISTS (SELECT 1 FROM agenda_session s WHERE s.event = e.id) ORDER BY e.star
 -- ------------------------------------------------------------------ calendar updates
 
 -- name: record_calendar_update(event_id, subject, subject_id, change, due_at, created_at)!
--- Open a pending update for a calendar object, or add the change to the one open for it.
+-- Open a pending update for a calendar object, or add the change to the one open for it (due at the earlier of
+-- the two times: a cancellation, due at once, does not wait for the window of an earlier edit).
 INSERT INTO calendar_update (event, subject, subject_id, changes, due_at, created_at)
 VALUES (:event_id, :subject, :subject_id, jsonb_build_array(:change::jsonb), :due_at, :created_at)
 ON CONFLICT (subject, subject_id) WHERE done_at IS NULL
-DO UPDATE SET changes = calendar_update.changes || EXCLUDED.changes;
+DO UPDATE SET changes = calendar_update.changes || EXCLUDED.changes,
+              due_at = least(calendar_update.due_at, EXCLUDED.due_at);
 
 -- name: next_due_calendar_update(now)^
 -- record_class: CalendarUpdateRow
@@ -337,18 +339,34 @@ SELECT * FROM calendar_update WHERE done_at IS NULL AND due_at <= :now ORDER BY 
 LIMIT 1 FOR UPDATE SKIP LOCKED;
 
 -- name: event_sequence_for_update(event_id)^
--- An event's status and SEQUENCE, the event row locked.
-SELECT id, status, calendar_sequence FROM event WHERE id = :event_id FOR UPDATE;
+-- An event's status, UID and SEQUENCE, the event row locked.
+SELECT id, status, calendar_uid, calendar_sequence FROM event WHERE id = :event_id FOR UPDATE;
 
 -- name: session_sequence_for_update(session_id)^
--- A session's status and SEQUENCE, the session row locked.
-SELECT status, calendar_sequence FROM agenda_session WHERE id = :session_id FOR UPDATE;
+-- A session's status (cancelled also when its event is), UID and SEQUENCE, the session row locked.
+SELECT CASE WHEN e.status = 'cancelled' THEN 'cancelled' ELSE s.status END AS status, s.calendar_uid,
+       s.calendar_sequence
+FROM agenda_session s JOIN event e ON e.id = s.event WHERE s.id = :session_id FOR UPDATE OF s;
 
 -- name: event_invite_holders(event_id)
--- Everyone whose calendar holds the event: its confirmed registrations, with address and language.
-SELECT r.id, p.email, r.registered_language AS language FROM registration r
-JOIN person p ON p.id = r.person
+-- Everyone whose calendar holds the event: its confirmed registrations, with address, language and time zone.
+SELECT r.id, p.id AS person_id, p.email, r.registered_language AS language,
+       coalesce(r.registered_timezone, p.timezone) AS timezone
+FROM registration r JOIN person p ON p.id = r.person
 WHERE r.event = :event_id AND r.status = 'confirmed' ORDER BY r.id;
+
+-- name: remember_calendar_version(uid, sequence, shown)!
+-- What a calendar object shows at one SEQUENCE (domain.invite_shows.shown), for the emails about later changes.
+INSERT INTO calendar_version (uid, sequence, shown) VALUES (:uid::uuid, :sequence, :shown::jsonb)
+ON CONFLICT (uid, sequence) DO UPDATE SET shown = EXCLUDED.shown;
+
+-- name: held_copies(uid, person_ids)
+-- The copy of a calendar object each of these people holds: its SEQUENCE, METHOD and what it shows (the newest
+-- remembered version at or below that SEQUENCE: a SEQUENCE grown without a change of content shows the same).
+SELECT c.person, c.sequence, c.method,
+       (SELECT v.shown FROM calendar_version v WHERE v.uid = c.uid AND v.sequence <= c.sequence
+        ORDER BY v.sequence DESC LIMIT 1) AS shown
+FROM calendar_copy c WHERE c.uid = :uid::uuid AND c.person = ANY(:person_ids::int[]);
 
 -- name: close_calendar_update(update_id, recipients)!
 -- Mark a pending update sent, with the number of messages written.

@@ -11,13 +11,12 @@ from zoneinfo import ZoneInfo
 from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
-from events_app.domain.events import CALENDAR_FIELDS, DATETIME_FIELDS, calendar_changed, localize, validate_event
+from events_app.domain.events import DATETIME_FIELDS, localize, validate_event
 from events_app.domain.registration import event_full, limit_below_taken, seats_left
-from events_app.domain.sequence import next_sequence
 from events_app.domain.text import clean_fields
 from events_app.domain.vocab import ELIGIBILITIES
 from events_app.jobs import kick_outbox
-from events_app.services.agenda import agenda_publish, calendar_updates
+from events_app.services.agenda import agenda_publish, calendar_updates, invite_state
 from events_app.services.events.rows import ROWS, CategoryRow, EventRow
 from events_app.services.people import audit, offices
 from events_app.services.people.accounts import CurrentAccount, require_organizer
@@ -112,8 +111,8 @@ async def create_event(account: CurrentAccount, fields: dict[str, Any]) -> dict:
 
 
 async def update_event(account: CurrentAccount, event_id: int, changes: dict[str, Any]) -> dict:
-    """Apply a partial change; a change of time, place or status grows the calendar SEQUENCE in the same
-    transaction (every attendee's copy is outdated from that moment)."""
+    """Apply a partial change; a change of anything the event's or its sessions' invites show grows their
+    SEQUENCE in the same transaction (every holder's copy is outdated from that moment) and opens their update."""
     await require_organizer(account, event_id)
     changes = clean_fields(changes, EVENT_LINES, EVENT_TEXTS)
     if "office_id" in changes:
@@ -144,23 +143,10 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
             )
         update = {k: merged[k] for k in EVENT_FIELDS if merged.get(k) != before.get(k)}
         if update:
-            if calendar_changed(before, merged):
-                update["calendar_sequence"] = next_sequence(before["calendar_sequence"], True)
-                if before["status"] == "published":  # drafts have no attendees to tell
-                    await calendar_updates.record(
-                        event_id,
-                        "event",
-                        event_id,
-                        {
-                            "by": account.email,
-                            "fields": {
-                                k: [before.get(k), merged.get(k)]
-                                for k in CALENDAR_FIELDS
-                                if before.get(k) != merged.get(k)
-                            },
-                        },
-                        timedelta(minutes=merged["update_delay_minutes"]),
-                    )
+            # What the event's and its sessions' invites show before the change; settled after it (one rule for
+            # every field an invite shows: the event's time, title, description, venue, address and link, which
+            # the sessions' invites show too).
+            shown_before = await invite_state.watch(event_id)
             await audit.record(
                 account, "event.update", "event", event_id, {k: before.get(k) for k in update}, dict(update)
             )
@@ -169,9 +155,12 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
                 event_id=event_id,
                 **{k: update.get(k, before[k]) for k in (*EVENT_FIELDS, "calendar_sequence", "updated_at")},
             )
+            grown = await invite_state.settle(
+                shown_before, account.email, timedelta(minutes=merged["update_delay_minutes"])
+            )
             if "capacity" in update:
                 await seats.promote(await seats.lock_event(event_id))  # a raised capacity serves the waiting list
-            if "timezone" in update or "venue_name" in update:  # shown in every session's feed piece
+            if any(key[0] == "session" for key in grown):  # shown in those sessions' feed pieces
                 await agenda_publish.store_feed_pieces(event_id)
     await kick_outbox()
     return await get_event(event_id, account)
@@ -196,22 +185,20 @@ async def publish_event(account: CurrentAccount, event_id: int) -> dict:
 
 
 async def cancel_event(account: CurrentAccount, event_id: int) -> dict:
-    """Cancel a published event: everyone holding its invite gets a METHOD:CANCEL right away."""
+    """Cancel an event: everyone holding its invite, or the invite of one of its sessions, gets a METHOD:CANCEL for
+    each right away (one message per calendar object: every client accepts those)."""
     await require_organizer(account, event_id)
     async with DB.transaction():
         status = await Q.event_status_for_update(event_id=event_id)
         if status == "cancelled":
             raise Conflict("this event is already cancelled", "status")
+        shown_before = await invite_state.watch(event_id)
         await Q.cancel_event(event_id=event_id)
         await audit.record(account, "event.cancel", "event", event_id, {"status": status}, {"status": "cancelled"})
-        if status == "published":
-            await calendar_updates.record(
-                event_id,
-                "event",
-                event_id,
-                {"by": account.email, "fields": {"status": [status, "cancelled"]}},
-                timedelta(0),
-            )
+        # The event and every session of it now show STATUS:CANCELLED: each holder of each (registrants, bookers,
+        # speakers, moderators) gets its CANCEL at once; drafts were held by nobody.
+        await invite_state.settle(shown_before, account.email, timedelta(0))
+        await agenda_publish.store_feed_pieces(event_id)
     await calendar_updates.flush_due()
     return await get_event(event_id, account)
 

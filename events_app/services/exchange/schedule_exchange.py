@@ -39,7 +39,7 @@ from events_app.domain.schedule import Schedule, ScheduleFormatError, ScheduleSe
 from events_app.domain.sequence import next_sequence
 from events_app.domain.vocab import RemovedSessions
 from events_app.jobs import kick_outbox
-from events_app.services.agenda import agenda, agenda_cache, agenda_publish, calendar_updates
+from events_app.services.agenda import agenda, agenda_cache, agenda_publish, invite_state
 from events_app.services.agenda.agenda import event_row
 from events_app.services.agenda.rows import EventRow
 from events_app.services.exchange.rows import ROWS, SessionRow
@@ -206,6 +206,7 @@ async def _apply(
     }
     await Q.hold_agenda(event_id=event_id)  # the agenda lock, without growing the version
     event = await event_row(event_id)
+    calendar_before = await invite_state.watch(event_id, lock=False)  # what every invite shows before the file
     touched = await _save_source(event_id, schedule, organizer_day_change)
     scope = (await Q.source_of_event(event_id=event_id))["scope"]
     rooms, rooms_touched = await _rooms(event_id, schedule, counts)
@@ -223,7 +224,7 @@ async def _apply(
     stored_extras = {r["session"]: r["data"] for r in await Q.session_sources_of_event(event_id=event_id)}
     links = await _links(event_id)
     outcome: list[dict[str, Any]] = []
-    new, changed, logs, extras_changed, holders_told = [], [], [], [], []
+    new, changed, logs, extras_changed = [], [], [], []
     for guid, s in sessions.items():
         after = {
             "title": s.title,
@@ -261,13 +262,10 @@ async def _apply(
             counts["unchanged"] += 1
             outcome.append({"guid": guid, "title": s.title, "result": "unchanged"})
             continue
-        moved = calendar_changed(before, after)
-        sequence = next_sequence(before["calendar_sequence"], moved)
+        sequence = next_sequence(before["calendar_sequence"], calendar_changed(before, after))
         changed.append((before["id"], after, sequence, new_people if "people" in diff else None))
         logs.append((before["id"], change_action(before, after), diff, sequence))
         outcome.append({"guid": guid, "title": s.title, "result": "updated"})
-        if moved and before["status"] == "published" and event.status == "published":
-            holders_told.append((before["id"], diff))
     counts["created"], counts["updated"] = len(new), len(changed)
     if changed:
         await Q.update_imported_session.many(
@@ -292,14 +290,6 @@ async def _apply(
         relinked = [sid for sid, _, _, p in changed if p is not None]
         await Q.remove_people_of_sessions(session_ids=relinked)
         await _insert_links([(sid, p) for sid, _, _, p in changed if p is not None], shown)
-    for session_id, diff in holders_told:  # bookers and speakers hold the invite: one update after the window
-        await calendar_updates.record(
-            event_id,
-            "session",
-            session_id,
-            {"by": f"{ACTOR} by {account.email}", "fields": diff},
-            timedelta(minutes=event.update_delay_minutes),
-        )
     if new:
         rows = await Q.insert_imported_sessions(
             event_id=event_id,
@@ -346,6 +336,11 @@ async def _apply(
                 for sid, action, diff, seq in logs
             ]
         )
+    # Whatever the file changed in what invites show (times, rooms, titles, abstracts, people) reaches the sessions'
+    # holders as for an edit by hand: one update per object after the event's window.
+    await invite_state.settle(
+        calendar_before, f"{ACTOR} by {account.email}", timedelta(minutes=event.update_delay_minutes)
+    )
     counts["removed"] = await _removed(account, event_id, existing, sessions, removed)
     counts["not_in_file"] = len(counts["removed"])
     counts["removed_cancelled"] = sum(1 for r in counts["removed"] if r["action"] == "cancelled")

@@ -87,6 +87,7 @@ async def load(row: dict, settings: Settings, now: datetime) -> MeetingMail:
         occurrence=occurrence,
         items=tuple(replace(item, organizer_email=reply_to) for item in items),
         reason=payload.get("reason", ""),
+        was=payload.get("was"),
         rsvp_base=rsvp_base,
         feed_url=(f"{settings.public_url}/api/people/{person_feed_token(settings.secret_key, feed_nonce)}/calendar.ics")
         if feed_nonce

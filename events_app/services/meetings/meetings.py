@@ -410,20 +410,38 @@ async def cancel_series(account: CurrentAccount, series_id: int) -> dict:
         series = await series_row(series_id, lock=True)
         if series.status == "cancelled":
             raise Conflict("this series is already cancelled", "status")
-        await Q.mark_series_cancelled(series_id=series_id)
-        await audit.record(
-            account,
-            "series.cancel",
-            "meeting_series",
-            series_id,
-            {"status": series.status},
-            {"status": "cancelled"},
-            project_id=series.project,
-        )
-        sequence = await _bump(series_id)
-        await _tell_invitees(series, "meeting_series_cancelled", METHOD_CANCEL, sequence, reason="cancelled")
+        await _cancel_locked(account, series)
     await kick_outbox()
     return await get_series(account, series_id)
+
+
+async def cancel_series_of_project(account: CurrentAccount, project_id: int) -> int:
+    """In the caller's transaction: cancel every series of the project not cancelled yet, each invitee getting one
+    CANCEL per series (the master: it removes every occurrence). Returns how many series were cancelled."""
+    cancelled = 0
+    for row in await Q.series_ids_of_project(project_id=project_id):
+        series = await series_row(row["id"], lock=True)
+        if series.status != "cancelled":
+            await _cancel_locked(account, series)
+            cancelled += 1
+    return cancelled
+
+
+async def _cancel_locked(account: CurrentAccount, series: SeriesRow) -> None:
+    """Cancel a locked series: its SEQUENCE grows and every active invitee gets its METHOD:CANCEL."""
+    series_id = series.id
+    await Q.mark_series_cancelled(series_id=series_id)
+    await audit.record(
+        account,
+        "series.cancel",
+        "meeting_series",
+        series_id,
+        {"status": series.status},
+        {"status": "cancelled"},
+        project_id=series.project,
+    )
+    sequence = await _bump(series_id)
+    await _tell_invitees(series, "meeting_series_cancelled", METHOD_CANCEL, sequence, reason="cancelled")
 
 
 async def series_out(series: SeriesRow) -> dict:
@@ -551,7 +569,14 @@ async def move_occurrence(account: CurrentAccount, series_id: int, key: str, cha
             online_url=url,
             sequence=sequence,
         )
-        await _tell_invitees(series, "meeting_occurrence_changed", METHOD_REQUEST, sequence, occurrence=key)
+        await _tell_invitees(
+            series,
+            "meeting_occurrence_changed",
+            METHOD_REQUEST,
+            sequence,
+            occurrence=key,
+            was={"starts_at": current.starts_at.isoformat(), "ends_at": current.ends_at.isoformat()},
+        )
         await audit.record(
             account,
             "occurrence.move",

@@ -123,6 +123,21 @@ async def update_project(account: CurrentAccount, project_id: int, changes: dict
     return await get_project(account, project_id)
 
 
+async def cancel_project(account: CurrentAccount, project_id: int) -> dict:
+    """Cancel a project's meetings: every series not cancelled yet is cancelled, and each of its invitees gets that
+    series' METHOD:CANCEL (one message per series); the project's and people's feeds keep showing them
+    STATUS:CANCELLED. 409 when there is nothing left to cancel."""
+    await require_coordinator(account, project_id)
+    async with DB.transaction():
+        await Q.project_for_update(project_id=project_id)
+        cancelled = await meetings.cancel_series_of_project(account, project_id)
+        if cancelled == 0:
+            raise Conflict("this project has no meeting series left to cancel", "series")
+        await audit.record(account, "project.cancel", "project", project_id, None, {"series_cancelled": cancelled})
+    await kick_outbox()
+    return await get_project(account, project_id)
+
+
 async def get_project(account: CurrentAccount, project_id: int) -> dict:
     await require_coordinator(account, project_id)
     row = await Q.project_by_id(project_id=project_id)

@@ -749,7 +749,7 @@ SELECT event FROM agenda_session WHERE id = :session_id;
 
 -- name: session_invite_holders(session_id)
 -- Everyone holding the session's invite: booked delegates (of confirmed registrations) and people in roles.
-SELECT DISTINCT ON (p.id) p.id AS person_id, p.email, p.language, b.registration AS registration_id
+SELECT DISTINCT ON (p.id) p.id AS person_id, p.email, p.language, p.timezone, b.registration AS registration_id
 FROM (SELECT r.person, b.registration FROM agenda_booking b JOIN registration r ON r.id = b.registration
       WHERE b.session = :session_id AND b.status = 'booked' AND r.status = 'confirmed'
       UNION ALL

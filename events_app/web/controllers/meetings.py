@@ -80,6 +80,15 @@ class ProjectController(Controller):
     ) -> ProjectOut:
         return msgspec.convert(await projects.update_project(account, project_id, present(data)), ProjectOut)
 
+    @post(
+        "/{project_id:int}/cancel",
+        operation_id="cancelProject",
+        status_code=200,
+        summary="Cancel every meeting series of the project (each invitee gets each series' CANCEL)",
+    )
+    async def cancel_project(self, project_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> ProjectOut:
+        return msgspec.convert(await projects.cancel_project(account, project_id), ProjectOut)
+
     @post("/{project_id:int}/coordinators", operation_id="addCoordinator", status_code=200)
     async def add_coordinator(
         self, project_id: FromPath[int], data: JSONBody[CoordinatorCreate], account: NamedDependency[CurrentAccount]

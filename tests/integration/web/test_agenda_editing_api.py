@@ -103,13 +103,15 @@ async def test_move_grows_sequence_and_is_logged_with_from_and_to(client, organi
     }
 
 
-async def test_title_change_keeps_sequence(client, organizer):
+async def test_title_change_grows_sequence_capacity_change_keeps_it(client, organizer):
     c = await congress(client, organizer)
     session = await add_session(client, organizer, c)
     response = await client.patch(
         f"{c['base']}/sessions/{session['id']}", json={"title": "New title"}, headers=organizer
     )
-    assert (response.json()["calendar_sequence"], response.json()["title"]) == (0, "New title")
+    assert (response.json()["calendar_sequence"], response.json()["title"]) == (1, "New title")
+    response = await client.patch(f"{c['base']}/sessions/{session['id']}", json={"capacity": 10}, headers=organizer)
+    assert response.json()["calendar_sequence"] == 1
 
 
 async def test_cancel_grows_sequence_logs_and_frees_the_room(client, organizer):

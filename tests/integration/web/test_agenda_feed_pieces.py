@@ -122,7 +122,7 @@ async def test_feed_shows_moved_session(client, organizer):
     assert (moved["DTSTART"].dt.hour, int(moved["SEQUENCE"]), str(moved["LOCATION"])) == (
         14,
         1,
-        "Plenary Hall, World Conference Center",
+        "Plenary Hall, World Conference Center, Bonn, Germany",
     )
 
 
@@ -139,7 +139,7 @@ async def test_feed_shows_renamed_room_and_track_stored_by_the_rename(client, or
         True,
     )
     events = _vevents(await _served(client, c))
-    assert str(events[opening["calendar_uid"]]["LOCATION"]) == "Main Hall, World Conference Center"
+    assert str(events[opening["calendar_uid"]]["LOCATION"]) == "Main Hall, World Conference Center, Bonn, Germany"
     assert events[lab["calendar_uid"]]["CATEGORIES"].cats == ["Workshop", "Circular economy"]
 
 
@@ -187,7 +187,7 @@ async def test_feed_shows_event_zone_and_venue_change_stored_by_the_change(clien
     assert (event["DTSTART"].params["TZID"], event["DTSTART"].dt.hour, str(event["LOCATION"])) == (
         "America/Recife",
         5,
-        "Plenary Hall, Centro de Convenções",
+        "Plenary Hall, Centro de Convenções, Bonn, Germany",
     )
     assert b"Europe/Berlin" not in body
     (tmp_path / "recife.ics").write_bytes(body)

@@ -44,7 +44,7 @@ async def test_patch_end_before_start_is_422_and_changes_nothing(client, organiz
     assert after["title"] == event["title"]
 
 
-async def test_patch_time_grows_calendar_sequence_but_title_does_not(client, organizer):
+async def test_patch_of_anything_the_invite_shows_grows_calendar_sequence_but_capacity_does_not(client, organizer):
     from events_app.db import sql
 
     event = (await client.post("/api/events", json=event_body(), headers=organizer)).json()
@@ -52,7 +52,9 @@ async def test_patch_time_grows_calendar_sequence_but_title_does_not(client, org
     after_title = await sql.fetchval("SELECT calendar_sequence FROM event WHERE id = $1", event["id"])
     await client.patch(f"/api/events/{event['id']}", json={"venue_name": "G-Tower"}, headers=organizer)
     after_place = await sql.fetchval("SELECT calendar_sequence FROM event WHERE id = $1", event["id"])
-    assert (after_title, after_place) == (0, 1)
+    await client.patch(f"/api/events/{event['id']}", json={"capacity": 40}, headers=organizer)
+    after_capacity = await sql.fetchval("SELECT calendar_sequence FROM event WHERE id = $1", event["id"])
+    assert (after_title, after_place, after_capacity) == (1, 2, 2)
 
 
 async def test_publish_requires_a_category(client, organizer):

@@ -426,6 +426,7 @@ ROUTES = [
     R("POST", "/api/projects", ACCOUNT, lambda s: {"title": "Another project"}),
     R("GET", "/api/projects/{project_id:int}", PROJECT),
     R("PATCH", "/api/projects/{project_id:int}", PROJECT, lambda s: {"theme": "clean air"}),
+    R("POST", "/api/projects/{project_id:int}/cancel", PROJECT),
     R("POST", "/api/projects/{project_id:int}/coordinators", PROJECT, lambda s: {"email": "organizer_a@example.org"}),
     R(
         "POST",

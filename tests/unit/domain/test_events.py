@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from events_app.domain.errors import FieldError
-from events_app.domain.events import calendar_changed, localize, location_text, validate_event
+from events_app.domain.events import localize, location_text, validate_event
 
 BASE = {
     "title": "World Congress",
@@ -45,12 +45,6 @@ def test_localize_naive_time_is_wall_clock_in_event_zone():
 def test_localize_keeps_explicit_offset():
     aware = datetime(2027, 1, 1, 9, tzinfo=ZoneInfo("Asia/Seoul"))
     assert localize(aware, "Europe/Stockholm") is aware
-
-
-def test_calendar_changed_only_for_time_place_status():
-    after_title = {**BASE, "title": "Renamed"}
-    after_time = {**BASE, "starts_at": datetime(2027, 5, 18, 8, tzinfo=timezone.utc)}
-    assert (calendar_changed(BASE, after_title), calendar_changed(BASE, after_time)) == (False, True)
 
 
 def test_location_text_prefers_venue_over_online_link():

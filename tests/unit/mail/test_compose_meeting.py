@@ -104,3 +104,17 @@ def test_meeting_mail_occurrence_change_names_the_occurrence(language):
     message = parse(compose_meeting_mail(mail, NOW).data)
     when = {"en": "Monday, 10 May 2027", "es": "lunes, 10 de mayo de 2027"}[language]
     assert message["Subject"].endswith(f"Water board, {when}, 16:00–17:00 (Europe/Madrid)")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_meeting_mail_occurrence_change_says_when_it_was(language):
+    from dataclasses import replace
+
+    was = {"starts_at": START.isoformat(), "ends_at": (START + timedelta(hours=1)).isoformat()}
+    mail = replace(_mail("meeting_occurrence_changed", language, "REQUEST", occurrence=OCCURRENCES[1]), was=was)
+    message = parse(compose_meeting_mail(mail, NOW).data)
+    text, html = message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+    label = {"en": "It was:", "es": "Antes era:"}[language]
+    day = {"en": "Monday, 3 May 2027", "es": "lunes, 3 de mayo de 2027"}[language]
+    assert f"{label}\n  {day}, 16:00–17:00 (Europe/Madrid)" in text
+    assert "9:00–10:00 (America/Bogota)" in text and label in html

@@ -70,3 +70,43 @@ def test_session_mail_removal_is_a_cancel(language):
         parse(compose_event_mail(_mail("session_role_removed", language, "CANCEL", 4), SETTINGS, NOW).data)
     )
     assert (str(calendar["METHOD"]), int(event_of(calendar)["SEQUENCE"])) == ("CANCEL", 4)
+
+
+# ----------------------------------------------------------------------------- what changed, for this reader
+
+
+def _update(language: str, person_tz: str | None) -> str:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from events_app.domain.invite_shows import shown
+
+    day = timedelta(days=1)
+    was = shown(
+        replace(SESSION.item, starts_at=SESSION.starts_at - day, ends_at=SESSION.ends_at - day, location="Room B")
+    )
+    mail = replace(_mail("session_updated", language), payload={"session_id": 31, "was": was, "timezone": person_tz})
+    return parse(compose_event_mail(mail, SETTINGS, NOW).data).get_body(("plain",)).get_content()
+
+
+def test_session_update_says_what_changed_with_the_readers_own_time():
+    text = _update("en", "America/Bogota")
+    assert "Time was: Monday, 17 May 2027, 10:00–11:30 (Europe/Madrid) - your time: Monday, 17 May 2027, " in text
+    assert "03:00–04:30 (America/Bogota)" in text
+    assert "Time now: Tuesday, 18 May 2027, 10:00–11:30 (Europe/Madrid) - your time:" in text
+    assert "Place was: Room B\nPlace now: Room A" in text
+
+
+def test_session_update_in_spanish_and_in_the_events_zone_only_when_the_reader_shares_it():
+    text = _update("es", "Europe/Madrid")
+    assert "Horario anterior: lunes, 17 de mayo de 2027, 10:00–11:30 (Europe/Madrid)\n" in text
+    assert "Lugar anterior: Room B\nLugar nuevo: Room A" in text
+    assert "su hora" not in text
+
+
+def test_update_without_a_remembered_copy_shows_the_current_details_only():
+    from dataclasses import replace
+
+    mail = replace(_mail("session_updated", "en"), payload={"session_id": 31, "was": None, "timezone": None})
+    text = parse(compose_event_mail(mail, SETTINGS, NOW).data).get_body(("plain",)).get_content()
+    assert "What changed" not in text and "Opening plenary" in text
