@@ -13,6 +13,8 @@ VERSION = "1.38.0"
 DESCRIPTION = "calendar answers of registrations and sessions; proposals and delegations of meeting series"
 
 STATEMENTS = [
+    # DECLINECOUNTER (the organizer's "no" to a proposed time) is longer than the 10 characters REQUEST/CANCEL needed
+    "ALTER TABLE outbox_message ALTER COLUMN calendar_method TYPE varchar(16)",
     "ALTER TABLE event ADD COLUMN decline_releases_seat boolean NOT NULL DEFAULT false",
     "ALTER TABLE pilot_project ADD COLUMN allow_delegation boolean NOT NULL DEFAULT false",
     """CREATE TABLE event_reply_address (

@@ -615,6 +615,11 @@ async def decide_delegation(account, project_id: int, delegation_id: int, accept
     return {**dict(row), "status": "accepted" if accept else "declined"}
 
 
+async def delegation_policy(account, project_id: int) -> bool:
+    await require_coordinator(account, project_id)
+    return bool(await Q.project_allows_delegation(project_id=project_id))
+
+
 async def set_delegation_policy(account, project_id: int, allow: bool) -> dict:
     """Whether a delegate named in a reply joins without the coordinators deciding."""
     await require_coordinator(account, project_id)

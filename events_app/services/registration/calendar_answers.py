@@ -187,6 +187,11 @@ async def answers_of_event(account, event_id: int) -> list[dict]:
     return [dict(r) for r in await Q.calendar_answers_of_event(event_id=event_id)]
 
 
+async def decline_policy(account, event_id: int) -> bool:
+    await require_organizer(account, event_id)
+    return bool(await Q.decline_releases_seat_of(event_id=event_id))
+
+
 async def set_decline_policy(account, event_id: int, releases: bool) -> dict:
     await require_organizer(account, event_id)
     await Q.set_decline_releases_seat(event_id=event_id, releases=releases)

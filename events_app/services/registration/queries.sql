@@ -803,7 +803,7 @@ UNION ALL
 SELECT NULL, NULL, sp.role FROM agenda_session_person sp WHERE sp.session = :session_id AND sp.person = :person_id
 LIMIT 1;
 
--- name: record_calendar_answer(event_id, person_id, session_id, partstat, answered_at)^
+-- name: record_calendar_answer(event_id, person_id, session_id, partstat, answered_at)$
 -- Store the person's answer to the event's (session NULL) or a session's invite; the one received last wins.
 INSERT INTO calendar_answer (event, person, session, partstat, answered_at)
 VALUES (:event_id, :person_id, :session_id, :partstat, :answered_at)
@@ -843,3 +843,7 @@ WHERE a.event = :event_id ORDER BY a.answered_at DESC, a.id DESC;
 -- name: set_decline_releases_seat(event_id, releases)!
 -- The organizer's choice: a declined invite releases the seat at once (true) or after the delegate confirms.
 UPDATE event SET decline_releases_seat = :releases WHERE id = :event_id;
+
+-- name: decline_releases_seat_of(event_id)$
+-- Whether a declined invite of the event releases the seat at once.
+SELECT decline_releases_seat FROM event WHERE id = :event_id;
