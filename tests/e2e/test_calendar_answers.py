@@ -23,6 +23,8 @@ import icalendar
 import pytest
 
 from events_app.db import sql
+from events_app.domain.security import manage_token
+from events_app.settings import get_settings
 from tests.e2e.test_meeting_invites import inbound, new_mail, save  # noqa: F401 - inbound is a fixture
 from tests.fixtures import VALIDATOR, calendar_part, event_body, read_mail, validate_ics, wait_for_mail
 from tests.integration.web.test_meetings_api import create_series, rsvp_token
@@ -622,3 +624,53 @@ async def test_registration_accept_and_tentative_are_recorded_and_a_decline_can_
     rows = await inbound_rows(4)
     assert "the seat was released" in rows[3]["reason"], rows[3]
     assert await status_of(reg["id"]) == "cancelled"
+
+
+@pytest.mark.worker
+async def test_session_decline_emails_a_link_that_gives_up_only_the_session_place(
+    client, organizer, inbound, celery_worker, maildir
+):
+    port, _ = inbound
+    email = "booker.decline@lagos.example"
+    setup = await _registered(client, organizer, email, title="Forum on Mobility")
+    ev, reg = setup["event"], setup["registration"]
+    starts = await sql.fetchval("SELECT starts_at FROM event WHERE id = $1", ev["id"])
+    created = await client.post(
+        f"/api/events/{ev['id']}/sessions",
+        headers=organizer,
+        json={
+            "title": "Workshop on bus lanes",
+            "kind": "workshop",
+            "starts_at": (starts + timedelta(hours=2)).isoformat(),
+            "ends_at": (starts + timedelta(hours=3)).isoformat(),
+            "requires_booking": True,
+            "capacity": 20,
+        },
+    )
+    assert created.status_code == 201, created.text
+    session = created.json()
+    uid = await sql.fetchval("SELECT calendar_uid::text FROM agenda_session WHERE id = $1", session["id"])
+    nonce = await sql.fetchval("SELECT token_nonce FROM registration WHERE id = $1", reg["id"])
+    manage = manage_token(get_settings().secret_key, nonce)
+    booked = await client.put(f"/api/registrations/{manage}/agenda/{session['id']}")
+    assert booked.status_code in (200, 201), booked.text
+    event_invite = wait_for_mail(maildir, email, 1)[0]
+    [session_invite] = mail_where(maildir, email, about(uid), 1)
+    address = organizer_of(session_invite)
+    assert address == organizer_of(event_invite)  # one reply address per person and event
+    send(port, gmail_reply(uid, address, email).replace(b"PARTSTAT=TENTATIVE", b"PARTSTAT=DECLINED"), address)
+    [row] = await inbound_rows(1)
+    assert (row["outcome"], row["partstat"]) == ("accepted", "DECLINED"), row
+    [release_mail] = mail_where(maildir, email, lambda m: m["Subject"].startswith("Release your seat?"), 1)
+    assert "Workshop on bus lanes" in release_mail.get_body(("plain",)).get_content()
+    link = re.search(r"/release/[A-Za-z0-9_\-]+", release_mail.get_body(("plain",)).get_content()).group(0)
+    token = await csrf(client, link)
+    assert (await client.post(link, data={"_csrf_token": token})).status_code == 200
+    status = await sql.fetchval(
+        "SELECT status FROM agenda_booking WHERE session = $1 AND registration = $2", session["id"], reg["id"]
+    )
+    assert (status, await status_of(reg["id"])) == ("cancelled", "confirmed")
+    listed = (await client.get(f"/api/events/{ev['id']}/calendar-answers", headers=organizer)).json()
+    assert [(a["session_id"], a["partstat"], a["released_at"] is not None) for a in listed] == [
+        (session["id"], "DECLINED", True)
+    ]

@@ -1,9 +1,12 @@
-"""Answers to meeting series: from the emailed links (no login) and from iMIP REPLY messages.
+"""Answers to meeting series: from the emailed links (no login) and from iMIP REPLY and COUNTER messages.
 
-Both record a PARTSTAT for one occurrence or the whole series; the newest answer wins (a REPLY's DTSTAMP, a link's
-time of use), so replies arriving out of order cannot overwrite a later answer. Only invitees whose invitation is
-still active are heard; every inbound REPLY is logged with its outcome, rejected ones with the reason, and the
-project's coordinators can read that log.
+Both record a PARTSTAT for one occurrence or the whole series; the answer the system received last wins, whatever
+DTSTAMP a reply carries (Outlook and iOS copy the invite's DTSTAMP into their REPLY: it tells which invite version
+was answered, never when). A reply naming one occurrence is recorded for that occurrence only; when the occurrence
+cannot be told, nothing changes and the person is emailed. Only invitees whose invitation is still active are
+heard; every inbound message is logged with its outcome, rejected ones with the reason, and the project's
+coordinators read that log, the proposals of other times (COUNTER, iOS) and the delegations (RFC 5546 4.2.5), and
+decide them. Replies about an event's or a session's invite are handed to registration.calendar_answers.
 
 A REPLY proves its origin by the reply token of the per-recipient ORGANIZER address it was sent to
 (domain/replies.py), never by its From header or ATTENDEE: the answer goes to the token's invitee, so an ATTENDEE

@@ -127,7 +127,7 @@ class ProjectController(Controller):
 
     @get(
         "/{project_id:int}/delegations",
-        operation_id="listDelegations",
+        operation_id="listMeetingDelegations",
         summary="Invitees who delegated their place in a calendar reply, and to whom",
     )
     async def delegations(
@@ -137,7 +137,7 @@ class ProjectController(Controller):
 
     @post(
         "/{project_id:int}/delegations/{delegation_id:int}",
-        operation_id="decideDelegation",
+        operation_id="decideMeetingDelegation",
         status_code=200,
         summary="Accept (the delegate is invited) or decline a delegation",
     )
