@@ -28,7 +28,7 @@ from events_app.settings import get_settings
 from tests.e2e.test_meeting_invites import inbound, new_mail, save  # noqa: F401 - inbound is a fixture
 from tests.fixtures import VALIDATOR, calendar_part, event_body, read_mail, validate_ics, wait_for_mail
 from tests.integration.web.test_meetings_api import create_series, rsvp_token
-from tests.integration.web.test_pages import csrf
+from tests.integration.web.test_pages import csrf, page_login
 from tests.security.test_replies import (
     AMARA,
     MAILBOX,
@@ -369,6 +369,12 @@ async def test_ios_proposal_in_a_reply_records_the_answer_and_keeps_the_proposal
         "2027-03-02T15:00:00Z",
         "Could we meet two hours later? I land at 15:00.",
     )
+    await page_login(client)
+    client.cookies.set("lang", "es")
+    page = await client.get(f"/coordinator/projects/{project_id}")
+    assert page.status_code == 200
+    assert "Horas propuestas" in page.text and "Could we meet two hours later?" in page.text
+    assert f'action="/coordinator/projects/{project_id}/proposals/{proposal["id"]}"' in page.text
 
 
 # --------------------------------------------------------------------------- delegation (RFC 5546 4.2.5)
@@ -611,6 +617,10 @@ async def test_registration_accept_and_tentative_are_recorded_and_a_decline_can_
     ]
     listed = (await client.get(f"/api/events/{ev['id']}/calendar-answers", headers=organizer)).json()
     assert [(a["email"], a["partstat"]) for a in listed] == [(email, "ACCEPTED")]
+    await page_login(client)
+    page = await client.get(f"/organizer/events/{ev['id']}/registrations")
+    assert page.status_code == 200, page.text
+    assert "Calendar answers" in page.text and f"{email}&gt;</td><td></td>" in page.text.replace("\n", "")
     # the organizer chooses that a decline releases the seat at once
     policy = await client.put(
         f"/api/events/{ev['id']}/decline-policy", headers=organizer, json={"decline_releases_seat": True}

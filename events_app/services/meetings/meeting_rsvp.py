@@ -53,6 +53,7 @@ from events_app.jobs import kick_outbox
 from events_app.services.meetings import meetings
 from events_app.services.meetings.meetings import answers_of, occurrence_list, occurrence_out, series_row, timing_of
 from events_app.services.meetings.rows import ROWS, InvitationRow
+from events_app.services.people import audit
 from events_app.services.people.accounts import require_coordinator, require_organizer
 from events_app.services.people.people import link_or_create_person
 from events_app.services.platform import outbox
@@ -590,6 +591,15 @@ async def decide_proposal(account, project_id: int, proposal_id: int, accept: bo
                 calendar_sequence=series.calendar_sequence,
             )
         await Q.decide_proposal(proposal_id=proposal_id, status="accepted" if accept else "declined")
+        await audit.record(
+            account,
+            "proposal.accept" if accept else "proposal.decline",
+            "meeting_proposal",
+            proposal_id,
+            {"status": "pending"},
+            {"status": "accepted" if accept else "declined"},
+            project_id=project_id,
+        )
     await kick_outbox()
     return {**dict(row), "status": "accepted" if accept else "declined"}
 
@@ -614,6 +624,15 @@ async def decide_delegation(account, project_id: int, delegation_id: int, accept
             await _accept_delegation(delegation_id)
         else:
             await Q.decide_delegation(delegation_id=delegation_id, status="declined", delegate_id=None)
+        await audit.record(
+            account,
+            "delegation.accept" if accept else "delegation.decline",
+            "meeting_delegation",
+            delegation_id,
+            {"status": "pending"},
+            {"status": "accepted" if accept else "declined", "delegate_email": row["delegate_email"]},
+            project_id=project_id,
+        )
     await kick_outbox()
     return {**dict(row), "status": "accepted" if accept else "declined"}
 
