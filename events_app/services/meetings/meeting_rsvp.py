@@ -378,6 +378,12 @@ async def _reply_event(item: InboundItem, sender: str, proof: Proof, addresses: 
                     return await reject(heard.code, heard.detail)
                 await _log(sender, uid, attendee, None, partstat, "accepted", heard.detail, "", None, event_id)
                 return ""
+        if _is_uuid(uid) and await calendar_answers.is_ours(uid):
+            return await reject(
+                "partstat",
+                f"{item.method} with PARTSTAT {partstat or '-'}: an event or session invite takes ACCEPTED, DECLINED "
+                "or TENTATIVE (proposals and delegations are for meeting series; a delegate registers themselves)",
+            )
         return await reject("unknown-uid", "UID is not one of our meeting series, events or sessions")
     series_id = uid_series
     if invitation is None:
