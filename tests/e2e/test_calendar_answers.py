@@ -617,6 +617,11 @@ async def test_registration_accept_and_tentative_are_recorded_and_a_decline_can_
     ]
     listed = (await client.get(f"/api/events/{ev['id']}/calendar-answers", headers=organizer)).json()
     assert [(a["email"], a["partstat"]) for a in listed] == [(email, "ACCEPTED")]
+    # Google's "propose a new time" for a congress: refused with its reason, the answer stays
+    send(port, google_counter(ev["calendar_uid"], address, email, "20270302T150000Z", "20270302T163000Z"), address)
+    rows = await inbound_rows(4)
+    assert (rows[3]["outcome"], rows[3]["reason_code"]) == ("rejected", "partstat")
+    assert "proposals and delegations are for meeting series" in rows[3]["reason"]
     await page_login(client)
     page = await client.get(f"/organizer/events/{ev['id']}/registrations")
     assert page.status_code == 200, page.text
@@ -631,8 +636,8 @@ async def test_registration_accept_and_tentative_are_recorded_and_a_decline_can_
         thunderbird_reply(ev["calendar_uid"], address, email).replace(b"PARTSTAT=ACCEPTED", b"PARTSTAT=DECLINED"),
         address,
     )
-    rows = await inbound_rows(4)
-    assert "the seat was released" in rows[3]["reason"], rows[3]
+    rows = await inbound_rows(5)
+    assert "the seat was released" in rows[4]["reason"], rows[4]
     assert await status_of(reg["id"]) == "cancelled"
 
 
@@ -684,3 +689,37 @@ async def test_session_decline_emails_a_link_that_gives_up_only_the_session_plac
     assert [(a["session_id"], a["partstat"], a["released_at"] is not None) for a in listed] == [
         (session["id"], "DECLINED", True)
     ]
+
+
+async def test_counter_for_the_whole_series_accepted_moves_the_series(client, organizer, pilot, inbound):
+    port, _ = inbound
+    series, project_id = pilot["series"], pilot["project"]["id"]
+    address = await address_of(series["id"], WEI)
+    # Outlook's COUNTER: the proposed times in DTSTART/DTEND, the original ones in X-MS-OLK-ORIGINALSTART/END
+    ics = outlook_ics(
+        series["calendar_uid"],
+        address,
+        WEI,
+        "TENTATIVE",
+        stamp(datetime.now(timezone.utc)),
+        method="COUNTER",
+        start="DTSTART;TZID=W. Europe Standard Time:20270202T160000",
+        end="DTEND;TZID=W. Europe Standard Time:20270202T170000",
+        extra="X-MS-OLK-ORIGINALSTART;TZID=W. Europe Standard Time:20270202T140000\r\n"
+        "X-MS-OLK-ORIGINALEND;TZID=W. Europe Standard Time:20270202T153000\r\n",
+    )
+    send(port, outlook_mail(ics, address, WEI, method="COUNTER"), address)
+    [row] = await inbound_rows(1)
+    assert (row["outcome"], row["recurrence_id"]) == ("accepted", None), row
+    [proposal] = (await client.get(f"/api/projects/{project_id}/proposals", headers=organizer)).json()
+    assert (proposal["recurrence_id"], proposal["proposed_start"], proposal["proposed_end"]) == (
+        None,
+        "2027-02-02T15:00:00Z",
+        "2027-02-02T16:00:00Z",
+    )
+    decided = await client.post(
+        f"/api/projects/{project_id}/proposals/{proposal['id']}", headers=organizer, json={"accept": True}
+    )
+    assert decided.status_code == 200, decided.text
+    moved = (await client.get(f"/api/meeting-series/{series['id']}", headers=organizer)).json()
+    assert (moved["start"][:16], moved["duration_minutes"], moved["calendar_sequence"]) == ("2027-02-02T16:00", 60, 1)
