@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from events_app.domain.vocab import DecisionStatus
 from events_app.domain.vocab import MeetingMode as Mode
 from events_app.web.schemas import Strict, Text200, Text300, Text500
 
@@ -135,7 +136,9 @@ class ProposalOut(Struct):
     proposed_end: datetime
     comment: str
     method: Annotated[str, Meta(description="COUNTER, or REPLY for a proposal inside an answer")]
-    status: Annotated[str, Meta(description="pending, accepted (the meeting moved) or declined (DECLINECOUNTER)")]
+    status: Annotated[
+        DecisionStatus, Meta(description="pending, accepted (the meeting moved) or declined (DECLINECOUNTER)")
+    ]
     received_at: datetime
     decided_at: datetime | None
 
@@ -152,7 +155,7 @@ class DelegationOut(Struct):
     delegate_email: str
     delegate_name: str
     delegate_id: int | None
-    status: Annotated[str, Meta(description="pending (the coordinators decide), accepted or declined")]
+    status: Annotated[DecisionStatus, Meta(description="pending (the coordinators decide), accepted or declined")]
     received_at: datetime
     decided_at: datetime | None
 
