@@ -1,5 +1,6 @@
 """Inbound iMIP endpoint: a small SMTP server that receives the REPLYs calendar clients send to the ORGANIZER
-address when someone presses Accept/Decline, and records them as RSVPs.
+address when someone presses Accept/Decline (or proposes another time: COUNTER), and records them: answers to
+meeting series, registration and session invites, proposals and delegations for the coordinators.
 
     INBOUND_SMTP_HOST=0.0.0.0 INBOUND_SMTP_PORT=2525 python -m workers.inbound
 
@@ -26,6 +27,15 @@ log = logging.getLogger("workers.inbound")
 MAX_MESSAGE_BYTES = 5 * 1024 * 1024
 
 
+class ReplySMTP(SMTP):
+    """RFC 5321 limits a line to 1,000 octets, but real replies break it (Outlook's X-ALT-DESC, an unfolded
+    DESCRIPTION, 8bit HTML on one line) and aiosmtpd would answer such a message with a permanent 500, so the
+    sender's server bounces the answer. The form of a message is never a reason to refuse it: a line may be as long
+    as the message may be."""
+
+    line_length_limit = MAX_MESSAGE_BYTES
+
+
 class ReplyHandler:
     async def handle_DATA(self, server, session, envelope) -> str:
         raw = envelope.original_content or envelope.content
@@ -50,7 +60,9 @@ async def serve(host: str, port: int) -> None:
     await DB.start_connection_pool(min_size=1, max_size=4)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(ReplyHandler(), data_size_limit=MAX_MESSAGE_BYTES, enable_SMTPUTF8=True, hostname="imip-inbound"),
+        lambda: ReplySMTP(
+            ReplyHandler(), data_size_limit=MAX_MESSAGE_BYTES, enable_SMTPUTF8=True, hostname="imip-inbound"
+        ),
         host=host,
         port=port,
     )

@@ -273,7 +273,7 @@ class OutboxMessage(Table, db=DB, tablename="outbox_message"):
     recipient = Varchar(length=320, required=True)
     language = Varchar(length=10, default="en")
     payload = JSONB(default={})
-    calendar_method = Varchar(length=10, null=True, default=None)
+    calendar_method = Varchar(length=16, null=True, default=None)
     calendar_sequence = Integer(null=True, default=None)
     status = Varchar(length=10, default="pending", index=True)
     attempts = Integer(default=0)

@@ -63,7 +63,7 @@ REJECTION_REASONS: dict[str, str] = {
     "not-reply": "The calendar part is not a reply (METHOD is not REPLY).",
     "attendee-count": "A reply must name exactly one attendee.",
     "partstat": "The answer is not accept, decline or tentative.",
-    "unknown-uid": "The reply is not about one of our meeting series.",
+    "unknown-uid": "The reply is not about one of our meeting series, events or sessions.",
     "no-token": "The reply was not sent to a personal reply address of one of our invitations, so nothing proves "
     "who sent it.",
     "bad-token": "The reply address is not one of our invitations' (wrong or altered).",
@@ -73,5 +73,10 @@ REJECTION_REASONS: dict[str, str] = {
     "withdrawn": "The invitation was withdrawn, so its answers no longer count.",
     "cancelled": "The meeting series is cancelled.",
     "bad-occurrence": "The reply names a meeting that is not part of this series.",
+    "unplaced": "The reply is about one meeting, but which one cannot be told; nothing was changed and the person "
+    "was told.",
+    "proposal": "The proposal of another time could not be read.",
+    "delegation-pending": "A delegate answered, but the coordinators have not accepted the delegation.",
+    "not-holder": "The person holds no registration, booking or role for what the reply is about.",
 }
 OUTCOMES = ("accepted", "rejected")

@@ -137,6 +137,14 @@ class PartStat(StrEnum):
     TENTATIVE = "TENTATIVE"
 
 
+class DecisionStatus(StrEnum):
+    """Where an attendee's proposal of another time or a delegation stands: the coordinators decide."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

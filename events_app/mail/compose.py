@@ -20,9 +20,11 @@ from events_app import i18n
 from events_app.domain.events import location_text
 from events_app.domain.ical import (
     METHOD_CANCEL,
+    METHOD_DECLINECOUNTER,
     METHOD_REQUEST,
     Attendee,
     CalendarItem,
+    itip_declinecounter,
     itip_message,
     itip_series_message,
 )
@@ -178,6 +180,9 @@ class EventMail:
     invitation: InvitationMail | None = None
     session: SessionMail | None = None
     announcement: AnnouncementMail | None = None
+    # The recipient's own reply address (ORGANIZER and From of invites, updates and cancellations): a REPLY sent to
+    # it proves it came from this recipient's invite. Empty: the event's organizer address.
+    reply_address: str = ""
 
 
 def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -> Outgoing:
@@ -201,6 +206,8 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     organizer_email = event["organizer_email"] or settings.mail_from
     organizer_name = event["organizer_name"] or settings.mail_from_name
+    # Messages with a calendar part come From their ORGANIZER: the recipient's reply address when there is one.
+    calendar_organizer = (mail.reply_address if mail.calendar_method else "") or organizer_email
     event_view = {
         "title": event["title"],
         "when": when_text(event["starts_at"], event["ends_at"], event["timezone"], mail.language),
@@ -245,7 +252,7 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
         item = replace(
             session.item,
             sequence=mail.calendar_sequence,  # type: ignore[arg-type]  # set on every row with a calendar_method
-            organizer_email=organizer_email,
+            organizer_email=calendar_organizer,
             organizer_name=organizer_name,
             # a REQUEST composed after its session or event was cancelled (the CANCEL outranks it) stays a valid one
             status="CONFIRMED" if mail.calendar_method == METHOD_REQUEST else session.item.status,
@@ -261,11 +268,12 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
             translate(mail.language, "Your registration: {url}", url=mail.view_url) if mail.view_url else "",
             mail.language,
         )
+        item = replace(item, organizer_email=calendar_organizer)
         calendar = itip_message(mail.calendar_method, item, Attendee(person["email"], person["name"]), now)
     message_id = _message_id(mail.outbox_id, organizer_email)
     data = build_message(
         rendered=rendered,
-        sender=_address(organizer_name, organizer_email),
+        sender=_address(organizer_name, calendar_organizer),
         recipient=mail.recipient,
         recipient_name=person["name"],
         calendar=calendar,
@@ -429,6 +437,8 @@ def compose_meeting_mail(mail: MeetingMail, now: datetime) -> Outgoing:
     calendar = (
         itip_series_message(method, list(mail.items), attendee, now)
         if method in (METHOD_REQUEST, METHOD_CANCEL)
+        else itip_declinecounter(mail.items[0], attendee, now, mail.reason)
+        if method == METHOD_DECLINECOUNTER
         else None
     )
     series, tzid, rsvp_base = mail.series, mail.series["timezone"], mail.rsvp_base

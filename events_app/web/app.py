@@ -15,6 +15,7 @@ from events_app.web import access_log
 from events_app.web.controllers.admin import ADMIN_CONTROLLERS
 from events_app.web.controllers.agenda import AGENDA_CONTROLLERS, agenda_lifespan
 from events_app.web.controllers.auth import AuthController
+from events_app.web.controllers.calendar_answers import CalendarAnswerController
 from events_app.web.controllers.categories import CategoryController, QuestionController
 from events_app.web.controllers.delegations import DelegationController, InvitationController
 from events_app.web.controllers.event_registrations import EventRegistrationController
@@ -51,6 +52,7 @@ def create_app() -> Litestar:
         route_handlers=[
             AuthController,
             EventController,
+            CalendarAnswerController,
             CategoryController,
             QuestionController,
             EventRegistrationController,

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from events_app.domain.vocab import DecisionStatus
 from events_app.domain.vocab import MeetingMode as Mode
 from events_app.web.schemas import Strict, Text200, Text300, Text500
 
@@ -119,6 +120,54 @@ class InboundReplyOut(Struct):
     ]
     reason: str
     explanation: Annotated[str, Meta(description="the reason code in a sentence")]
+
+
+class ProposalOut(Struct):
+    """Another time an attendee proposed (Google's or Outlook's COUNTER, an iOS proposal in a REPLY)."""
+
+    id: int
+    series_id: int
+    series_title: str
+    person_id: int
+    name: str
+    email: str
+    recurrence_id: Annotated[datetime | None, Meta(description="the meeting it is about; null: the whole series")]
+    proposed_start: datetime
+    proposed_end: datetime
+    comment: str
+    method: Annotated[str, Meta(description="COUNTER, or REPLY for a proposal inside an answer")]
+    status: Annotated[
+        DecisionStatus, Meta(description="pending, accepted (the meeting moved) or declined (DECLINECOUNTER)")
+    ]
+    received_at: datetime
+    decided_at: datetime | None
+
+
+class DelegationOut(Struct):
+    """An invitee handed their place on (RFC 5546 4.2.5) in a calendar reply."""
+
+    id: int
+    series_id: int
+    series_title: str
+    delegator_id: int
+    delegator_name: str
+    delegator_email: str
+    delegate_email: str
+    delegate_name: str
+    delegate_id: int | None
+    status: Annotated[DecisionStatus, Meta(description="pending (the coordinators decide), accepted or declined")]
+    received_at: datetime
+    decided_at: datetime | None
+
+
+class DecisionIn(Strict):
+    accept: Annotated[bool, Meta(description="true: accept; false: decline")]
+
+
+class DelegationPolicy(Strict):
+    allow_delegation: Annotated[
+        bool, Meta(description="true: a delegate named in a reply joins at once; false: the coordinators decide")
+    ]
 
 
 class AgendaItem(Strict):

@@ -27,6 +27,9 @@ COLUMNS: dict[tuple[str, str], type[StrEnum]] = {
     ("meeting_series", "mode"): vocab.MeetingMode,
     ("meeting_series", "status"): vocab.SeriesStatus,
     ("meeting_rsvp", "partstat"): vocab.PartStat,
+    ("calendar_answer", "partstat"): vocab.PartStat,
+    ("meeting_proposal", "status"): vocab.DecisionStatus,
+    ("meeting_delegation", "status"): vocab.DecisionStatus,
     ("outbox_message", "status"): vocab.OutboxStatus,
     ("announcement", "status"): vocab.AnnouncementStatus,
 }

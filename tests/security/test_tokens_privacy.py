@@ -349,6 +349,27 @@ async def _everywhere(client, organizer) -> tuple[int, dict]:
     )
     await meeting_rsvp.receive_reply(reply.encode())
     await meeting_rsvp.receive_reply(f"From: {NAME} <{EMAIL}>\r\nSubject: thanks\r\n\r\nSee you".encode())
+    # What calendar answers leave: an answer to the event's invite, a proposal of another time (its comment names
+    # them) and a delegation by someone else naming them as the delegate (as the inbound endpoint stores them).
+    await sql.execute(
+        "INSERT INTO calendar_answer (event, person, partstat, answered_at) VALUES ($1, $2, 'DECLINED', now())",
+        c["id"],
+        person_id,
+    )
+    await sql.execute(
+        "INSERT INTO meeting_proposal (series, person, proposed_start, proposed_end, comment, method)"
+        " VALUES ($1, $2, '2027-03-02T12:00Z', '2027-03-02T13:00Z', $3, 'COUNTER')",
+        series["id"],
+        person_id,
+        f"{NAME} lands at noon",
+    )
+    await sql.execute(
+        "INSERT INTO meeting_delegation (series, delegator, delegate_email, delegate_name) VALUES ($1, $2, $3, $4)",
+        series["id"],
+        person_id,
+        EMAIL,
+        NAME,
+    )
     # What a delivery failure leaves on the outbox row (the SMTP server's answer names the mailbox).
     await sql.execute(
         "UPDATE outbox_message SET last_error = $2 WHERE recipient = $1",

@@ -60,6 +60,13 @@ async def load(row: dict, settings: Settings, now: datetime) -> MeetingMail:
         items = meeting_calendar.series_items(
             series, project, agenda, occs, names, sequence, settings, timing, language
         )
+    elif kind == "meeting_counter_declined":
+        # DECLINECOUNTER: the series' UID and current SEQUENCE, the occurrence the proposal was about, if any
+        master = meeting_calendar.series_items(series, project, agenda, occs, names, sequence, settings, None, language)
+        rid = payload.get("recurrence_id")
+        items = [replace(master[0], recurrence_id=datetime.fromisoformat(rid) if rid else None)]
+    elif kind == "meeting_reply_unplaced":
+        items = []
     elif kind == "meeting_series_cancelled":
         master = meeting_calendar.series_items(series, project, agenda, occs, names, sequence, settings, None, language)
         items = master[:1]

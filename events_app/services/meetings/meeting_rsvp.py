@@ -1,9 +1,12 @@
-"""Answers to meeting series: from the emailed links (no login) and from iMIP REPLY messages.
+"""Answers to meeting series: from the emailed links (no login) and from iMIP REPLY and COUNTER messages.
 
-Both record a PARTSTAT for one occurrence or the whole series; the newest answer wins (a REPLY's DTSTAMP, a link's
-time of use), so replies arriving out of order cannot overwrite a later answer. Only invitees whose invitation is
-still active are heard; every inbound REPLY is logged with its outcome, rejected ones with the reason, and the
-project's coordinators can read that log.
+Both record a PARTSTAT for one occurrence or the whole series; the answer the system received last wins, whatever
+DTSTAMP a reply carries (Outlook and iOS copy the invite's DTSTAMP into their REPLY: it tells which invite version
+was answered, never when). A reply naming one occurrence is recorded for that occurrence only; when the occurrence
+cannot be told, nothing changes and the person is emailed. Only invitees whose invitation is still active are
+heard; every inbound message is logged with its outcome, rejected ones with the reason, and the project's
+coordinators read that log, the proposals of other times (COUNTER, iOS) and the delegations (RFC 5546 4.2.5), and
+decide them. Replies about an event's or a session's invite are handed to registration.calendar_answers.
 
 A REPLY proves its origin by the reply token of the per-recipient ORGANIZER address it was sent to
 (domain/replies.py), never by its From header or ATTENDEE: the answer goes to the token's invitee, so an ATTENDEE
@@ -17,7 +20,7 @@ import email.policy
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parseaddr
 
 import icalendar
@@ -25,6 +28,18 @@ import icalendar
 from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, Gone, NotFound
+from events_app.domain.ical import METHOD_DECLINECOUNTER
+from events_app.domain.itip_in import (
+    InboundItem,
+    Proposal,
+    UnplacedOccurrence,
+    answering_attendee,
+    calendar_text,
+    duration_of,
+    place_occurrence,
+    proposal_in_reply,
+    read_items,
+)
 from events_app.domain.meetings import (
     PARTSTATS,
     answer_partstat,
@@ -34,9 +49,15 @@ from events_app.domain.meetings import (
 )
 from events_app.domain.replies import REJECTION_REASONS, tokens_in
 from events_app.domain.security import digest
+from events_app.jobs import kick_outbox
+from events_app.services.meetings import meetings
 from events_app.services.meetings.meetings import answers_of, occurrence_list, occurrence_out, series_row, timing_of
 from events_app.services.meetings.rows import ROWS, InvitationRow
-from events_app.services.people.accounts import require_coordinator
+from events_app.services.people import audit
+from events_app.services.people.accounts import require_coordinator, require_organizer
+from events_app.services.people.people import link_or_create_person
+from events_app.services.platform import outbox
+from events_app.services.registration import calendar_answers
 
 log = logging.getLogger(__name__)
 Q = queries.load(__file__, rows=ROWS)
@@ -115,7 +136,7 @@ async def _record(
     return stored is not None
 
 
-# --------------------------------------------------------------------------- inbound iMIP REPLY
+# --------------------------------------------------------------------------- inbound iMIP REPLY and COUNTER
 
 
 @dataclass(frozen=True)
@@ -141,24 +162,49 @@ class Proof:
 
 
 MAX_TOKENS = 8  # a message naming more addresses than that is not a calendar reply; bounds the lookups
+MAX_ITEMS = 50  # VEVENTs read from one message (a series with its overrides); the rest is ignored
 # Headers that may hold the address a message was sent to (forwarders rewrite the envelope, not these).
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To")
+PROOF_TEXTS = {
+    "no-token": "no reply token: not sent to a reply address of an invitation",
+    "bad-token": "the reply token is not one of our invitations'",
+    "token-conflict": "reply tokens of different invitations",
+}
+
+
+def _headers(message, name: str) -> list[str]:
+    """A header's values as text; a value the structured parser chokes on is read as its raw text."""
+    try:
+        return [str(v) for v in message.get_all(name, [])]
+    except Exception:  # noqa: BLE001 - a malformed header is data, not a reason to fail the message
+        return [str(v) for _, v in message.raw_items() if _.lower() == name.lower()]
 
 
 def calendar_parts(raw: bytes) -> tuple[str, list[str], list[bytes]]:
-    """The From address, the addresses of the recipient headers, and every text/calendar or .ics part."""
+    """The From address, the addresses of the recipient headers, and the first text/calendar or .ics part as
+    UTF-8 (whatever charset and transfer encoding it came in)."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
-    sender = parseaddr(str(message.get("From", "")))[1].lower()
-    recipients = [str(value) for name in RECIPIENT_HEADERS for value in message.get_all(name, [])]
+    from_values = _headers(message, "From")
+    sender = parseaddr(from_values[0])[1].lower() if from_values else ""
+    recipients = [value for name in RECIPIENT_HEADERS for value in _headers(message, name)]
     parts = []
     for part in message.walk():
         if part.is_multipart():
             continue
-        if part.get_content_type() in ("text/calendar", "application/ics") or (
-            (part.get_filename() or "").lower().endswith(".ics")
-        ):
-            parts.append(part.get_payload(decode=True) or b"")
-    return sender, recipients, parts[:1]  # clients attach the same object twice (inline + file): the first counts
+        try:
+            filename = (part.get_filename() or "").lower()
+        except Exception:  # noqa: BLE001 - an unreadable filename parameter
+            filename = ""
+        if part.get_content_type() in ("text/calendar", "application/ics") or filename.endswith(".ics"):
+            payload = part.get_payload(decode=True)
+            payload = payload if isinstance(payload, bytes) else b""
+            try:
+                charset = part.get_content_charset()
+            except Exception:  # noqa: BLE001 - an unreadable charset parameter: guessed from the bytes
+                charset = None
+            parts.append(calendar_text(payload, charset))
+            break  # clients attach the same object twice (inline + file): the first counts
+    return sender, recipients, parts
 
 
 async def _proof(addresses: list[str]) -> Proof:
@@ -191,6 +237,7 @@ async def _log(
     reason: str = "",
     code: str = "",
     series_id: int | None = None,
+    event_id: int | None = None,
 ) -> None:
     await Q.log_inbound_reply(
         sender=sender[:320],
@@ -202,11 +249,12 @@ async def _log(
         reason=reason,
         reason_code=code,
         series_id=series_id,
+        event_id=event_id,
     )
     if outcome == "rejected":
-        log.warning("iMIP REPLY rejected: sender=%s uid=%s attendee=%s: %s (%s)", sender, uid, attendee, reason, code)
+        log.warning("iMIP reply rejected: sender=%s uid=%s attendee=%s: %s (%s)", sender, uid, attendee, reason, code)
     else:
-        log.info("iMIP REPLY recorded: uid=%s attendee=%s recurrence-id=%s partstat=%s", uid, attendee, rid, partstat)
+        log.info("iMIP reply recorded: uid=%s attendee=%s recurrence-id=%s partstat=%s", uid, attendee, rid, partstat)
 
 
 def _organizers(cal) -> list[str]:
@@ -221,113 +269,270 @@ def _organizers(cal) -> list[str]:
 async def receive_reply(
     raw: bytes, envelope_sender: str = "", recipients: list[str] | None = None, now: datetime | None = None
 ) -> ReplyOutcome:
-    """Process one inbound mail: each VEVENT of a METHOD:REPLY is recorded or rejected (and logged).
+    """Process one inbound mail: each VEVENT of a METHOD:REPLY or COUNTER is recorded or rejected (and logged).
 
-    `recipients` are the envelope's RCPT TO addresses. The answer counts only with a valid reply token in them,
-    in a recipient header or in the reply's ORGANIZER, and it is recorded for that token's invitee.
+    `recipients` are the envelope's RCPT TO addresses. An answer counts only with a valid reply token in them, in
+    a recipient header or in the reply's ORGANIZER, and it is recorded for that token's invitee. What the message
+    looks like (encodings, line lengths, broken MIME) never raises: it is a rejection with its reason; only a
+    database failure raises (the endpoint then answers 451 and the sender retries).
     """
     now = now or datetime.now(timezone.utc)
-    header_sender, header_recipients, parts = calendar_parts(raw)
+    addresses = list(recipients or [])
+    try:
+        header_sender, header_recipients, parts = calendar_parts(raw)
+    except Exception as exc:  # noqa: BLE001 - a message nobody can parse is a rejection, never a retry
+        proof = await _proof(addresses)
+        series_id = proof.invitation.series_id if proof.invitation else None
+        await _log(
+            envelope_sender.lower(), "", "", None, "", "rejected", f"unreadable message: {exc}", "unreadable", series_id
+        )
+        return ReplyOutcome(0, ["unreadable"])
     sender = header_sender or envelope_sender.lower()
-    addresses = [*(recipients or []), *header_recipients]
+    addresses += header_recipients
     cal = None
     if parts:
         try:
             cal = icalendar.Calendar.from_ical(parts[0])
+            items = read_items(cal)[:MAX_ITEMS]
         except Exception as exc:  # noqa: BLE001 - anything unparsable is a rejection, not a crash
             proof = await _proof(addresses)
             series_id = proof.invitation.series_id if proof.invitation else None
             await _log(sender, "", "", None, "", "rejected", f"unreadable iCalendar: {exc}", "unreadable", series_id)
             return ReplyOutcome(0, ["unreadable"])
-    proof = await _proof(addresses + (_organizers(cal) if cal is not None else []))
+    addresses += _organizers(cal) if cal is not None else []
+    proof = await _proof(addresses)
     series_id = proof.invitation.series_id if proof.invitation else None
     if cal is None:
         await _log(sender, "", "", None, "", "rejected", "no text/calendar part", "no-calendar", series_id)
         return ReplyOutcome(0, ["no-calendar"])
-    method = str(cal.get("METHOD", "")).upper()
-    if method != "REPLY":
-        await _log(sender, "", "", None, "", "rejected", f"METHOD:{method or '-'} is not REPLY", "not-reply", series_id)
+    method = str(cal.get("METHOD", "")).strip().upper()
+    if method not in ("REPLY", "COUNTER"):
+        await _log(
+            sender,
+            "",
+            "",
+            None,
+            "",
+            "rejected",
+            f"METHOD:{method or '-'} is not REPLY or COUNTER",
+            "not-reply",
+            series_id,
+        )
         return ReplyOutcome(0, ["not-reply"])
     accepted, rejected = 0, []
-    for vevent in cal.walk("VEVENT"):
-        code = await _reply_event(vevent, sender, proof, now)
+    for item in items:
+        code = await _reply_event(item, sender, proof, addresses, now)
         if code:
             rejected.append(code)
         else:
             accepted += 1
+    if accepted:
+        await kick_outbox()  # a release link, a delegate's invite or a note to the person
     return ReplyOutcome(accepted, rejected)
 
 
-async def _reply_event(vevent, sender: str, proof: Proof, now: datetime) -> str:
-    uid = str(vevent.get("UID", ""))
-    attendees = vevent.get("ATTENDEE")
-    attendees = attendees if isinstance(attendees, list) else ([attendees] if attendees is not None else [])
-    attendee = str(attendees[0]).removeprefix("mailto:").removeprefix("MAILTO:").lower() if attendees else ""
-    partstat = str(attendees[0].params.get("PARTSTAT", "")).upper() if attendees else ""
-    rid = None
-    if vevent.get("RECURRENCE-ID") is not None:
-        value = vevent["RECURRENCE-ID"].dt
-        rid = value.astimezone(timezone.utc) if isinstance(value, datetime) and value.tzinfo else None
-    stamp = vevent.get("DTSTAMP")
-    answered_at = (
-        min(stamp.dt.astimezone(timezone.utc), now)
-        if stamp is not None and isinstance(stamp.dt, datetime) and stamp.dt.tzinfo
-        else now
-    )
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+async def _reply_event(item: InboundItem, sender: str, proof: Proof, addresses: list[str], now: datetime) -> str:
+    uid = item.uid
+    answerer, delegate, error = answering_attendee(item)
+    attendee = answerer.email if answerer else (item.attendees[0].email if item.attendees else "")
+    partstat = answerer.partstat if answerer else ""
     invitation = proof.invitation
     series_id = invitation.series_id if invitation else None
+    rid: datetime | None = None
+    event_id: int | None = None
 
     async def reject(code: str, detail: str = "") -> str:
-        await _log(sender, uid, attendee, rid, partstat, "rejected", detail or REJECTION_REASONS[code], code, series_id)
+        await _log(
+            sender,
+            uid,
+            attendee,
+            rid,
+            partstat,
+            "rejected",
+            detail or REJECTION_REASONS[code],
+            code,
+            series_id,
+            event_id,
+        )
         return code
 
-    if len(attendees) != 1:
-        return await reject("attendee-count", f"a REPLY names exactly one ATTENDEE, found {len(attendees)}")
-    if partstat not in PARTSTATS:
+    if answerer is None:
+        return await reject("attendee-count", error)
+    if item.method == "REPLY" and partstat not in (*PARTSTATS, "DELEGATED"):
         return await reject("partstat", f"PARTSTAT {partstat or '-'} is not ACCEPTED, DECLINED or TENTATIVE")
-    try:
-        uuid.UUID(uid)
-    except ValueError:
-        return await reject("unknown-uid", "UID is not one of our meeting series")
-    async with DB.transaction():
-        uid_series = await Q.series_id_by_uid(calendar_uid=uid)
-        if uid_series is None:
-            return await reject("unknown-uid", "UID is not one of our meeting series")
-        series_id = uid_series
-        if invitation is None:
+    uid_series = await Q.series_id_by_uid(calendar_uid=uid) if _is_uuid(uid) else None
+    if uid_series is None:
+        if _is_uuid(uid) and item.method == "REPLY" and partstat in PARTSTATS:
+            heard = await calendar_answers.receive(uid, attendee, partstat, addresses, now)
+            if heard is not None:
+                event_id, series_id = heard.event_id, None
+                if heard.code:
+                    return await reject(heard.code, heard.detail)
+                await _log(sender, uid, attendee, None, partstat, "accepted", heard.detail, "", None, event_id)
+                return ""
+        if _is_uuid(uid) and await calendar_answers.is_ours(uid):
             return await reject(
-                proof.code,
-                {
-                    "no-token": f"no reply token: not sent to a reply address of an invitation (From {sender})",
-                    "bad-token": "the reply token is not one of our invitations'",
-                    "token-conflict": "reply tokens of different invitations",
-                }[proof.code],
+                "partstat",
+                f"{item.method} with PARTSTAT {partstat or '-'}: an event or session invite takes ACCEPTED, DECLINED "
+                "or TENTATIVE (proposals and delegations are for meeting series; a delegate registers themselves)",
             )
-        if invitation.series_id != uid_series:
-            return await reject("other-series", "the reply token belongs to an invitation to another series")
+        return await reject("unknown-uid", "UID is not one of our meeting series, events or sessions")
+    series_id = uid_series
+    if invitation is None:
+        return await reject(proof.code, f"{PROOF_TEXTS[proof.code]} (From {sender})")
+    if invitation.series_id != uid_series:
+        return await reject("other-series", "the reply token belongs to an invitation to another series")
+    async with DB.transaction():
         series = await series_row(uid_series, lock=True)
         if invitation.withdrawn:
             return await reject("withdrawn", f"the invitation of {invitation.email} was withdrawn")
-        named = await Q.active_invitee_with_address(series_id=uid_series, email=attendee)
-        if named is not None and named != invitation.person_id:
-            return await reject(
-                "other-invitee", f"the reply token is {invitation.email}'s, the ATTENDEE {attendee} is another invitee"
-            )
+        from_delegate = attendee != invitation.email and invitation.email in answerer.delegated_from
+        if not from_delegate:
+            named = await Q.active_invitee_with_address(series_id=uid_series, email=attendee)
+            if named is not None and named != invitation.person_id:
+                return await reject(
+                    "other-invitee",
+                    f"the reply token is {invitation.email}'s, the ATTENDEE {attendee} is another invitee",
+                )
         if series.status == "cancelled":
             return await reject("cancelled", "the series is cancelled")
-        if rid is not None:
-            try:
-                rid = find_occurrence(timing_of(series), occurrence_key(rid))
-            except LookupError:
-                return await reject(
-                    "bad-occurrence", f"RECURRENCE-ID {occurrence_key(rid)} is not an occurrence of this series"
-                )
-        stored = await _record(uid_series, invitation.person_id, rid, partstat, "imip", answered_at)
-        notes = [] if stored else ["older than the stored answer"]
+        occurrences = await occurrence_list(series)
+        try:
+            rid = place_occurrence(item, [o.recurrence_id for o in occurrences], series.timezone)
+        except UnplacedOccurrence as exc:
+            await _tell_unplaced(series, invitation.person_id)
+            return await reject(exc.code, f"{exc}; nothing was recorded, the person was told by email")
+        notes = []
+        if item.sequence is not None and item.sequence < series.calendar_sequence:
+            notes.append(
+                f"answers an earlier version of the invite (SEQUENCE {item.sequence}, now {series.calendar_sequence})"
+            )
+        if from_delegate:
+            return await _delegate_answer(series, invitation, answerer, rid, now, notes, reject, sender, uid)
+        if partstat == "DELEGATED":
+            return await _delegation(series, invitation, answerer, delegate, rid, now, notes, reject, sender, uid)
+        proposal = _proposal(item, occurrences, rid, series)
+        if item.method == "COUNTER" and (proposal is None or proposal.starts_at is None):
+            return await reject("proposal", "a COUNTER without a readable proposed DTSTART")
+        if proposal is not None and proposal.starts_at is not None:
+            default = timedelta(minutes=series.duration_minutes)
+            ends = proposal.starts_at + duration_of(proposal, default)
+            await Q.add_proposal(
+                series_id=uid_series,
+                person_id=invitation.person_id,
+                recurrence_id=rid,
+                proposed_start=proposal.starts_at,
+                proposed_end=ends,
+                comment=proposal.comment[:2000],
+                method=item.method,
+            )
+            notes.append(
+                f"proposes {occurrence_key(proposal.starts_at)}-{occurrence_key(ends)}; waits for the coordinator"
+            )
+            if item.method == "COUNTER":
+                await _log(sender, uid, attendee, rid, partstat, "accepted", "; ".join(notes), "", uid_series)
+                return ""
+        stored = await _record(uid_series, invitation.person_id, rid, partstat, "imip", now)
+        if not stored:
+            notes.append("older than the stored answer")
         if attendee != invitation.email:
             notes.append(f"for the invitation of {invitation.email}")  # ATTENDEE is an alias of that address
         await _log(sender, uid, attendee, rid, partstat, "accepted", "; ".join(notes), "", uid_series)
     return ""
+
+
+def _proposal(item: InboundItem, occurrences: list, rid: datetime | None, series) -> Proposal | None:
+    """The other time a COUNTER or a REPLY proposes; a REPLY that echoes one of the series' times proposes none."""
+    if item.method == "COUNTER":
+        return item.proposal
+    if item.proposal is not None:
+        return item.proposal
+    known = {o.recurrence_id for o in occurrences} | {o.starts_at for o in occurrences}
+    start = (
+        item.starts_at.astimezone(timezone.utc)
+        if isinstance(item.starts_at, datetime) and item.starts_at.tzinfo
+        else None
+    )
+    if start is None or start in known:
+        return None
+    current = next((o for o in occurrences if o.recurrence_id == rid), occurrences[0] if occurrences else None)
+    if current is None:
+        return None
+    return proposal_in_reply(item, current.starts_at, current.ends_at)
+
+
+async def _tell_unplaced(series, person_id: int) -> None:
+    person = await Q.person_address(person_id=person_id)
+    await outbox.enqueue(
+        "meeting_reply_unplaced",
+        person["email"],
+        language=person["language"],
+        payload={"series_id": series.id, "person_id": person_id},
+    )
+
+
+async def _delegation(series, invitation, answerer, delegate, rid, now, notes, reject, sender, uid) -> str:
+    """RFC 5546 4.2.5: the invitee hands their place on. They are recorded as not coming (DECLINED); the delegate
+    joins at once when the project allows it, else the coordinators decide."""
+    to = delegate.email if delegate is not None else (answerer.delegated_to[0] if answerer.delegated_to else "")
+    if not to or "@" not in to:
+        return await reject("partstat", "PARTSTAT=DELEGATED without a DELEGATED-TO address")
+    await _record(series.id, invitation.person_id, rid, "DECLINED", "imip", now)
+    row = await Q.add_delegation(
+        series_id=series.id,
+        delegator_id=invitation.person_id,
+        delegate_email=to[:320],
+        delegate_name=(delegate.name if delegate is not None else "")[:200],
+    )
+    if row["status"] == "pending" and await Q.project_allows_delegation(project_id=series.project):
+        await _accept_delegation(row["id"])
+        notes.append(f"delegated to {to}, who joins the series (the project allows delegation)")
+    else:
+        notes.append(f"delegated to {to}; the coordinator decides whether they join")
+    await _log(sender, uid, answerer.email, rid, "DELEGATED", "accepted", "; ".join(notes), "", series.id)
+    return ""
+
+
+async def _delegate_answer(series, invitation, answerer, rid, now, notes, reject, sender, uid) -> str:
+    """The delegate's own REPLY (DELEGATED-FROM the invitee, sent with the invitee's reply address)."""
+    row = await Q.add_delegation(
+        series_id=series.id,
+        delegator_id=invitation.person_id,
+        delegate_email=answerer.email[:320],
+        delegate_name=answerer.name[:200],
+    )
+    if row["status"] == "pending" and await Q.project_allows_delegation(project_id=series.project):
+        await _accept_delegation(row["id"])
+        row = await Q.delegation_for_decision(delegation_id=row["id"])
+    if row["status"] != "accepted" or row["delegate"] is None:
+        return await reject(
+            "delegation-pending",
+            f"{answerer.email} answers as {invitation.email}'s delegate; the coordinator has "
+            f"not accepted the delegation ({row['status']})",
+        )
+    if answerer.partstat not in PARTSTATS:
+        return await reject("partstat", f"PARTSTAT {answerer.partstat or '-'} is not ACCEPTED, DECLINED or TENTATIVE")
+    await _record(series.id, row["delegate"], rid, answerer.partstat, "imip", now)
+    notes.append(f"the delegate of {invitation.email}")
+    await _log(sender, uid, answerer.email, rid, answerer.partstat, "accepted", "; ".join(notes), "", series.id)
+    return ""
+
+
+async def _accept_delegation(delegation_id: int) -> dict:
+    """The delegate becomes a person of ours and an invitee of the series (sent the part still ahead)."""
+    row = await Q.delegation_for_decision(delegation_id=delegation_id)
+    person_id = await link_or_create_person(row["delegate_email"], name=row["delegate_name"] or None)
+    await meetings.invite_delegate(row["series"], person_id, row["organization"])
+    await Q.decide_delegation(delegation_id=delegation_id, status="accepted", delegate_id=person_id)
+    return dict(row)
 
 
 # --------------------------------------------------------------------------- what coordinators see
@@ -338,3 +543,113 @@ async def inbound_replies(account, project_id: int, limit: int = 200) -> list[di
     await require_coordinator(account, project_id)
     rows = await Q.inbound_replies_of_project(project_id=project_id, row_limit=limit)
     return [{**dict(r), "explanation": REJECTION_REASONS.get(r["reason_code"], "")} for r in rows]
+
+
+async def event_inbound_replies(account, event_id: int, limit: int = 200) -> list[dict]:
+    """The newest calendar replies about an event's and its sessions' invites (heard or not, with why)."""
+    await require_organizer(account, event_id)
+    rows = await Q.inbound_replies_of_event(event_id=event_id, row_limit=limit)
+    return [{**dict(r), "explanation": REJECTION_REASONS.get(r["reason_code"], "")} for r in rows]
+
+
+async def proposals(account, project_id: int) -> list[dict]:
+    """Other times attendees proposed (Google's COUNTER, Outlook's, iOS's), newest first, with their state."""
+    await require_coordinator(account, project_id)
+    return [dict(r) for r in await Q.proposals_of_project(project_id=project_id)]
+
+
+async def decide_proposal(account, project_id: int, proposal_id: int, accept: bool) -> dict:
+    """Accept: the meeting (or the series) moves to the proposed time through the ordinary change, which sends
+    every invitee the update. Decline: the proposer is sent a DECLINECOUNTER (RFC 5546 3.2.8)."""
+    await require_coordinator(account, project_id)
+    async with DB.transaction():
+        row = await Q.proposal_for_decision(proposal_id=proposal_id)
+        if row is None or row["project"] != project_id:
+            raise NotFound("proposal")
+        if row["status"] != "pending":
+            raise Conflict(f"this proposal was already {row['status']}", "status")
+        series = await series_row(row["series"], lock=True)
+        if accept:
+            if row["recurrence_id"] is not None:
+                await meetings.move_occurrence(
+                    account,
+                    series.id,
+                    occurrence_key(row["recurrence_id"]),
+                    {"starts_at": row["proposed_start"], "ends_at": row["proposed_end"]},
+                )
+            else:
+                minutes = int((row["proposed_end"] - row["proposed_start"]).total_seconds() // 60)
+                await meetings.update_series(
+                    account, series.id, {"start": row["proposed_start"], "duration_minutes": minutes}
+                )
+        else:
+            person = await Q.person_address(person_id=row["person"])
+            await outbox.enqueue(
+                "meeting_counter_declined",
+                person["email"],
+                language=person["language"],
+                payload={
+                    "series_id": series.id,
+                    "person_id": row["person"],
+                    "recurrence_id": row["recurrence_id"].isoformat() if row["recurrence_id"] else None,
+                },
+                calendar_method=METHOD_DECLINECOUNTER,
+                calendar_sequence=series.calendar_sequence,
+            )
+        await Q.decide_proposal(proposal_id=proposal_id, status="accepted" if accept else "declined")
+        await audit.record(
+            account,
+            "proposal.accept" if accept else "proposal.decline",
+            "meeting_proposal",
+            proposal_id,
+            {"status": "pending"},
+            {"status": "accepted" if accept else "declined"},
+            project_id=project_id,
+        )
+    await kick_outbox()
+    return {**dict(row), "status": "accepted" if accept else "declined"}
+
+
+async def delegations(account, project_id: int) -> list[dict]:
+    """Delegations named in replies to the project's series, with their state."""
+    await require_coordinator(account, project_id)
+    return [dict(r) for r in await Q.delegations_of_project(project_id=project_id)]
+
+
+async def decide_delegation(account, project_id: int, delegation_id: int, accept: bool) -> dict:
+    """Accept: the delegate is invited to the series (its part still ahead). Decline: nothing is sent."""
+    await require_coordinator(account, project_id)
+    async with DB.transaction():
+        row = await Q.delegation_for_decision(delegation_id=delegation_id)
+        if row is None or row["project"] != project_id:
+            raise NotFound("delegation")
+        if row["status"] != "pending":
+            raise Conflict(f"this delegation was already {row['status']}", "status")
+        if accept:
+            await series_row(row["series"], lock=True)
+            await _accept_delegation(delegation_id)
+        else:
+            await Q.decide_delegation(delegation_id=delegation_id, status="declined", delegate_id=None)
+        await audit.record(
+            account,
+            "delegation.accept" if accept else "delegation.decline",
+            "meeting_delegation",
+            delegation_id,
+            {"status": "pending"},
+            {"status": "accepted" if accept else "declined", "delegate_email": row["delegate_email"]},
+            project_id=project_id,
+        )
+    await kick_outbox()
+    return {**dict(row), "status": "accepted" if accept else "declined"}
+
+
+async def delegation_policy(account, project_id: int) -> bool:
+    await require_coordinator(account, project_id)
+    return bool(await Q.project_allows_delegation(project_id=project_id))
+
+
+async def set_delegation_policy(account, project_id: int, allow: bool) -> dict:
+    """Whether a delegate named in a reply joins without the coordinators deciding."""
+    await require_coordinator(account, project_id)
+    await Q.set_project_delegation(project_id=project_id, allow=allow)
+    return {"allow_delegation": allow}

@@ -129,6 +129,16 @@ async def _invite(series: SeriesRow, person_id: int, organization_id: int | None
     )
 
 
+async def invite_delegate(series_id: int, person_id: int, organization_id: int | None) -> bool:
+    """A delegate named in a reply joins the series like a joiner (the part still ahead); call inside a transaction.
+    False when they were invited already."""
+    series = await series_row(series_id, lock=True)
+    if await Q.is_active_invitee(series_id=series_id, person_id=person_id):
+        return False
+    await _invite(series, person_id, organization_id, "joined")
+    return True
+
+
 async def _tell_invitees(series: SeriesRow, kind: str, method: str, sequence: int, **payload: Any) -> int:
     people = await Q.active_invitee_addresses(series_id=series.id)
     for p in people:

@@ -372,12 +372,75 @@ ON p.id = i.person WHERE i.reply_hash = :reply_hash ORDER BY i.withdrawn_at IS N
 SELECT i.person FROM meeting_invitee i JOIN person p ON p.id = i.person WHERE i.series = :series_id
 AND p.email = :email AND i.withdrawn_at IS NULL;
 
--- name: log_inbound_reply(sender, calendar_uid, attendee, recurrence_id, partstat, outcome, reason, reason_code, series_id)!
--- Log one inbound iMIP reply and what became of it.
+-- name: log_inbound_reply(sender, calendar_uid, attendee, recurrence_id, partstat, outcome, reason, reason_code, series_id, event_id)!
+-- Log one inbound iMIP reply (about a meeting series, or an event or session) and what became of it.
 INSERT INTO meeting_inbound_reply (received_at, sender, calendar_uid, attendee, recurrence_id, partstat,
-    outcome, reason, reason_code, series)
+    outcome, reason, reason_code, series, event)
 VALUES (now(), :sender, :calendar_uid, :attendee, :recurrence_id, :partstat, :outcome, :reason, :reason_code,
-    :series_id);
+    :series_id, :event_id);
+
+-- name: inbound_replies_of_event(event_id, row_limit)
+-- The newest inbound replies about an event's or its sessions' invites, recorded or rejected.
+SELECT r.id, r.received_at, r.sender, r.attendee, r.partstat, r.outcome, r.reason, r.reason_code
+FROM meeting_inbound_reply r WHERE r.event = :event_id ORDER BY r.received_at DESC, r.id DESC LIMIT :row_limit;
+
+-- name: project_allows_delegation(project_id)$
+-- Whether a delegate named in a reply joins the project's series without the coordinator deciding.
+SELECT allow_delegation FROM pilot_project WHERE id = :project_id;
+
+-- name: set_project_delegation(project_id, allow)!
+-- The coordinators' choice for delegations (RFC 5546 4.2.5): delegates join at once (true) or wait for them.
+UPDATE pilot_project SET allow_delegation = :allow WHERE id = :project_id;
+
+-- name: add_proposal(series_id, person_id, recurrence_id, proposed_start, proposed_end, comment, method)$
+-- Keep an attendee's proposal of another time (COUNTER, or a REPLY proposing one) for the coordinators.
+INSERT INTO meeting_proposal (series, person, recurrence_id, proposed_start, proposed_end, comment, method)
+VALUES (:series_id, :person_id, :recurrence_id, :proposed_start, :proposed_end, :comment, :method) RETURNING id;
+
+-- name: proposals_of_project(project_id)
+-- The proposals of other times for the project's series, newest first, with who proposed.
+SELECT pr.id, pr.series AS series_id, s.title AS series_title, pr.person AS person_id, p.name, p.email,
+       pr.recurrence_id, pr.proposed_start, pr.proposed_end, pr.comment, pr.method, pr.status, pr.received_at,
+       pr.decided_at
+FROM meeting_proposal pr JOIN meeting_series s ON s.id = pr.series JOIN person p ON p.id = pr.person
+WHERE s.project = :project_id ORDER BY pr.received_at DESC, pr.id DESC LIMIT 200;
+
+-- name: proposal_for_decision(proposal_id)^
+-- A proposal with its series' project, locked while the coordinator decides.
+SELECT pr.*, s.project FROM meeting_proposal pr JOIN meeting_series s ON s.id = pr.series
+WHERE pr.id = :proposal_id FOR UPDATE OF pr;
+
+-- name: decide_proposal(proposal_id, status)!
+-- Record the coordinator's decision on a proposal.
+UPDATE meeting_proposal SET status = :status, decided_at = now() WHERE id = :proposal_id;
+
+-- name: add_delegation(series_id, delegator_id, delegate_email, delegate_name)^
+-- Note that an invitee delegated their place (the first notice counts); returns the delegation as stored.
+WITH added AS (
+    INSERT INTO meeting_delegation (series, delegator, delegate_email, delegate_name)
+    VALUES (:series_id, :delegator_id, :delegate_email, :delegate_name)
+    ON CONFLICT (series, delegator, delegate_email) DO NOTHING RETURNING *)
+SELECT * FROM added UNION ALL
+SELECT * FROM meeting_delegation WHERE series = :series_id AND delegator = :delegator_id
+AND delegate_email = :delegate_email LIMIT 1;
+
+-- name: delegations_of_project(project_id)
+-- The delegations named in replies to the project's series, newest first.
+SELECT d.id, d.series AS series_id, s.title AS series_title, d.delegator AS delegator_id, p.name AS delegator_name,
+       p.email AS delegator_email, d.delegate_email, d.delegate_name, d.delegate AS delegate_id, d.status,
+       d.received_at, d.decided_at
+FROM meeting_delegation d JOIN meeting_series s ON s.id = d.series JOIN person p ON p.id = d.delegator
+WHERE s.project = :project_id ORDER BY d.received_at DESC, d.id DESC LIMIT 200;
+
+-- name: delegation_for_decision(delegation_id)^
+-- A delegation with its series' project and the delegator's organization, locked while it is decided.
+SELECT d.*, s.project, (SELECT i.organization FROM meeting_invitee i WHERE i.series = d.series
+       AND i.person = d.delegator ORDER BY i.id DESC LIMIT 1) AS organization
+FROM meeting_delegation d JOIN meeting_series s ON s.id = d.series WHERE d.id = :delegation_id FOR UPDATE OF d;
+
+-- name: decide_delegation(delegation_id, status, delegate_id)!
+-- Record the decision on a delegation and the delegate's person.
+UPDATE meeting_delegation SET status = :status, decided_at = now(), delegate = :delegate_id WHERE id = :delegation_id;
 
 -- name: inbound_replies_of_project(project_id, row_limit)
 -- The newest inbound replies about a project's series, with the series' title.

@@ -24,7 +24,7 @@ from events_app.services.meetings import meeting_mail
 from events_app.services.messaging import account_mail
 from events_app.services.messaging.announcements import unsubscribe_token
 from events_app.services.privacy import person_access
-from events_app.services.registration import registration_links
+from events_app.services.registration import calendar_answers, registration_links
 from events_app.settings import Settings, get_settings
 
 Q = queries.load(__file__)
@@ -133,6 +133,13 @@ async def load_event_mail(row: dict, settings: Settings, loaded: Loaded | None =
             body=found["body"],
             unsubscribe_url=f"{settings.public_url}/api/unsubscribe/{unsubscribe_token(person_id)}",
         )
+    if row["kind"] == calendar_answers.RELEASE_MAIL_KIND:
+        payload.update(await calendar_answers.release_mail_data(payload["answer_id"], settings))
+        person_name = payload["name"]
+    reply_address = ""
+    person_id = registration.get("person_id") or payload.get("person_id")
+    if row["calendar_method"] and person_id:
+        reply_address = await calendar_answers.reply_address_for(event, person_id, settings)
     view_url = ""
     if row["calendar_method"] and session is None and registration:
         view_url = (await registration_links.ensure(registration["id"], registration)).view_url
@@ -153,6 +160,7 @@ async def load_event_mail(row: dict, settings: Settings, loaded: Loaded | None =
         invitation=invitation,
         session=session,
         announcement=announcement,
+        reply_address=reply_address,
     )
 
 

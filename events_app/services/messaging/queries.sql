@@ -144,7 +144,7 @@ SELECT * FROM event WHERE id = ANY(:event_ids::int[]);
 -- name: registrations_for_mail(registration_ids)
 -- The registrations a batch of messages is about, with person, category and waiting-list position.
 SELECT r.id, r.status, r.token_nonce, r.view_nonce, r.view_hash, r.feed_nonce, r.feed_hash, c.name AS category_name,
-       r.registered_name AS name, p.email,
+       r.registered_name AS name, p.email, p.id AS person_id,
        CASE WHEN r.status = 'waitlisted' THEN 1 + (SELECT count(*) FROM registration w WHERE w.category = r.category AND w.status = 'waitlisted' AND w.waitlist_seq < r.waitlist_seq) END AS waitlist_position,
        c.eligibility AS category_eligibility
 FROM registration r JOIN person p ON p.id = r.person

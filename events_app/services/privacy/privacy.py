@@ -67,6 +67,9 @@ async def export(person_id: int) -> dict:
     roles = await Q.export_session_roles(person_id=person_id)
     actions = await Q.export_meeting_actions(person_id=person_id)
     replies = await Q.export_inbound_replies(email=email)
+    calendar_answers = await Q.export_calendar_answers(person_id=person_id)
+    proposals = await Q.export_meeting_proposals(person_id=person_id)
+    delegated = await Q.export_meeting_delegations(person_id=person_id, email=email)
     audit_entries = await Q.export_audit_entries(subject_id=str(person_id), email=email)
     agenda_changes = await Q.export_agenda_changes(person_path=f"$.** ? (@.person_id == {int(person_id)})")
     return {
@@ -85,6 +88,9 @@ async def export(person_id: int) -> dict:
         "meeting_attendance": [dict(a) for a in attendance],
         "meeting_actions": [dict(a) for a in actions],
         "inbound_replies": [dict(r) for r in replies],
+        "calendar_answers": [dict(a) for a in calendar_answers],
+        "meeting_proposals": [dict(p) for p in proposals],
+        "meeting_delegations": [dict(d) for d in delegated],
         "audit_entries": [dict(a) | {"before": _json(a["before"]), "after": _json(a["after"])} for a in audit_entries],
         "agenda_changes": [dict(c) | {"changes": _json(c["changes"])} for c in agenda_changes],
     }
@@ -132,6 +138,9 @@ TEXT_COPIES = (
     ("meeting_occurrence", "minutes"),
     ("meeting_agenda_item", "presenter"),
     ("meeting_action", "title"),
+    ("meeting_proposal", "comment"),
+    ("meeting_delegation", "delegate_email"),
+    ("meeting_delegation", "delegate_name"),
     ("audit_log", "subject_id"),
 )
 
@@ -216,6 +225,7 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
             person_id=person_id, now=now, token_nonce=new_nonce(), reply_nonce=new_nonce()
         )
         await Q.delete_person_calendars(person_id=person_id)
+        await Q.disarm_release_links(person_id=person_id)  # a decline's seat-release link no longer works
         # The name an organizer typed for a session role is theirs too: the agenda shows the erased name instead.
         await Q.clear_session_role_names(person_id=person_id)
         await Q.delete_schedule_source_people(person_id=person_id)

@@ -165,6 +165,26 @@ FROM meeting_action WHERE owner = :person_id ORDER BY id;
 SELECT received_at, sender, calendar_uid, attendee, recurrence_id, partstat, outcome, reason
 FROM meeting_inbound_reply WHERE lower(sender) = :email OR attendee ILIKE '%' || :email ORDER BY id;
 
+-- name: export_calendar_answers(person_id)
+-- The person's answers to event and session invites given from a calendar.
+SELECT event AS event_id, session AS session_id, partstat, answered_at, released_at
+FROM calendar_answer WHERE person = :person_id ORDER BY id;
+
+-- name: export_meeting_proposals(person_id)
+-- Other times the person proposed for meetings from their calendar.
+SELECT series AS series_id, recurrence_id, proposed_start, proposed_end, comment, method, status, received_at
+FROM meeting_proposal WHERE person = :person_id ORDER BY id;
+
+-- name: export_meeting_delegations(person_id, email)
+-- Delegations the person made, or that named their address as the delegate.
+SELECT series AS series_id, delegator = :person_id AS delegated_by_them, delegate_email, delegate_name, status,
+       received_at FROM meeting_delegation
+WHERE delegator = :person_id OR delegate = :person_id OR lower(delegate_email) = :email ORDER BY id;
+
+-- name: disarm_release_links(person_id)!
+-- Erasure: the seat-release links of the person's declined invites stop working.
+UPDATE calendar_answer SET release_nonce = NULL, release_hash = NULL WHERE person = :person_id;
+
 -- name: export_audit_entries(subject_id, email)
 -- Audit entries about the person, or naming their address.
 SELECT at, action, subject_type, subject_id, event, project, before, after FROM audit_log
@@ -294,6 +314,23 @@ UPDATE meeting_inbound_reply SET attendee = regexp_replace(regexp_replace(attend
 -- Erasure: the person's address and name rewritten in the text of meeting_inbound_reply.reason.
 UPDATE meeting_inbound_reply SET reason = regexp_replace(regexp_replace(reason, :email_pattern, :email_replacement, 'gi'),
     :name_pattern, :name_replacement, 'gi') WHERE reason ~* :email_pattern OR reason ~* :name_pattern;
+
+-- name: scrub_meeting_proposal_comment(email_pattern, email_replacement, name_pattern, name_replacement)!
+-- Erasure: the person's address and name rewritten in the text of meeting_proposal.comment.
+UPDATE meeting_proposal SET comment = regexp_replace(regexp_replace(comment, :email_pattern, :email_replacement, 'gi'),
+    :name_pattern, :name_replacement, 'gi') WHERE comment ~* :email_pattern OR comment ~* :name_pattern;
+
+-- name: scrub_meeting_delegation_delegate_email(email_pattern, email_replacement, name_pattern, name_replacement)!
+-- Erasure: the person's address and name rewritten in meeting_delegation.delegate_email.
+UPDATE meeting_delegation SET delegate_email = regexp_replace(regexp_replace(delegate_email, :email_pattern,
+    :email_replacement, 'gi'), :name_pattern, :name_replacement, 'gi')
+WHERE delegate_email ~* :email_pattern OR delegate_email ~* :name_pattern;
+
+-- name: scrub_meeting_delegation_delegate_name(email_pattern, email_replacement, name_pattern, name_replacement)!
+-- Erasure: the person's address and name rewritten in meeting_delegation.delegate_name.
+UPDATE meeting_delegation SET delegate_name = regexp_replace(regexp_replace(delegate_name, :email_pattern,
+    :email_replacement, 'gi'), :name_pattern, :name_replacement, 'gi')
+WHERE delegate_name ~* :email_pattern OR delegate_name ~* :name_pattern;
 
 -- name: scrub_meeting_occurrence_minutes(email_pattern, email_replacement, name_pattern, name_replacement)!
 -- Erasure: the person's address and name rewritten in the text of meeting_occurrence.minutes.

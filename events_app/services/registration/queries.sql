@@ -756,3 +756,94 @@ FROM (SELECT r.person, b.registration FROM agenda_booking b JOIN registration r 
       SELECT sp.person, NULL FROM agenda_session_person sp WHERE sp.session = :session_id) AS b
 JOIN person p ON p.id = b.person
 ORDER BY p.id, b.registration NULLS LAST;
+
+
+-- ------------------------------------------------------------------ calendar answers (iMIP REPLY to event and session invites)
+
+-- name: ensure_event_reply_address(event_id, person_id, reply_nonce)!
+-- Give the person a reply nonce for the event's invites unless they have one (their ORGANIZER never changes).
+INSERT INTO event_reply_address (event, person, reply_nonce) VALUES (:event_id, :person_id, :reply_nonce)
+ON CONFLICT (event, person) DO NOTHING;
+
+-- name: event_reply_address_of(event_id, person_id)^
+-- The person's reply nonce and the stored digest of its token for the event's invites.
+SELECT id, reply_nonce, reply_hash FROM event_reply_address WHERE event = :event_id AND person = :person_id;
+
+-- name: set_event_reply_hash(address_id, reply_hash)!
+-- Store the digest of the reply token (the inbound endpoint finds the person and event by it).
+UPDATE event_reply_address SET reply_hash = :reply_hash WHERE id = :address_id;
+
+-- name: event_reply_address_by_hash(reply_hash)^
+-- The event and person whose reply token has this digest, with the person's address.
+SELECT a.event, a.person, p.email FROM event_reply_address a JOIN person p ON p.id = a.person
+WHERE a.reply_hash = :reply_hash;
+
+-- name: calendar_object_by_uid(calendar_uid)^
+-- The event or agenda session whose calendar UID this is (session NULL for the event itself).
+SELECT e.id AS event, NULL::int AS session, e.decline_releases_seat FROM event e WHERE e.calendar_uid::text = :calendar_uid
+UNION ALL
+SELECT s.event, s.id, e.decline_releases_seat FROM agenda_session s JOIN event e ON e.id = s.event
+WHERE s.calendar_uid::text = :calendar_uid;
+
+-- name: event_person_with_address(event_id, email)$
+-- The person registered at the event (any status) whose address is this one.
+SELECT r.person FROM registration r JOIN person p ON p.id = r.person WHERE r.event = :event_id AND p.email = :email
+LIMIT 1;
+
+-- name: active_registration_of(event_id, person_id, active_statuses)^
+-- The person's active registration at the event, with its manage nonce.
+SELECT id, status, token_nonce FROM registration WHERE event = :event_id AND person = :person_id
+AND status = ANY(:active_statuses::text[]) ORDER BY id DESC LIMIT 1;
+
+-- name: session_holding_of(session_id, person_id, active_statuses)^
+-- How the person holds the session: their active booking (with the registration's manage nonce) or a role.
+SELECT b.id AS booking_id, r.token_nonce, NULL AS role FROM agenda_booking b JOIN registration r ON r.id = b.registration
+WHERE b.session = :session_id AND r.person = :person_id AND b.status = ANY(:active_statuses::text[])
+UNION ALL
+SELECT NULL, NULL, sp.role FROM agenda_session_person sp WHERE sp.session = :session_id AND sp.person = :person_id
+LIMIT 1;
+
+-- name: record_calendar_answer(event_id, person_id, session_id, partstat, answered_at)$
+-- Store the person's answer to the event's (session NULL) or a session's invite; the one received last wins.
+INSERT INTO calendar_answer (event, person, session, partstat, answered_at)
+VALUES (:event_id, :person_id, :session_id, :partstat, :answered_at)
+ON CONFLICT (event, person, coalesce(session, 0)) DO UPDATE SET partstat = EXCLUDED.partstat,
+    answered_at = EXCLUDED.answered_at, release_nonce = NULL, release_hash = NULL
+WHERE calendar_answer.answered_at <= EXCLUDED.answered_at
+RETURNING id;
+
+-- name: set_release_link(answer_id, release_nonce, release_hash)!
+-- Arm the decline's one-click release link (its token's digest; the nonce makes the link in the email).
+UPDATE calendar_answer SET release_nonce = :release_nonce, release_hash = :release_hash WHERE id = :answer_id;
+
+-- name: mark_released(answer_id)!
+-- The seat of a declined invite was released.
+UPDATE calendar_answer SET released_at = now(), release_hash = NULL WHERE id = :answer_id;
+
+-- name: answer_by_release_hash(release_hash)^
+-- The declined answer whose release link has this digest, with what it is about.
+SELECT a.id, a.event, a.person, a.session, a.partstat, a.released_at, e.title AS event_title,
+       s.title AS session_title
+FROM calendar_answer a JOIN event e ON e.id = a.event LEFT JOIN agenda_session s ON s.id = a.session
+WHERE a.release_hash = :release_hash;
+
+-- name: answer_for_release_mail(answer_id)^
+-- A declined answer's release nonce, what it is about and the person's name.
+SELECT a.id, a.release_nonce, a.session, s.title AS session_title, p.name, p.email
+FROM calendar_answer a JOIN person p ON p.id = a.person LEFT JOIN agenda_session s ON s.id = a.session
+WHERE a.id = :answer_id;
+
+-- name: calendar_answers_of_event(event_id)
+-- Every calendar answer to the event's and its sessions' invites, newest first, for its organizers.
+SELECT a.id, a.person AS person_id, p.name, p.email, a.session AS session_id, s.title AS session_title,
+       a.partstat, a.answered_at, a.released_at
+FROM calendar_answer a JOIN person p ON p.id = a.person LEFT JOIN agenda_session s ON s.id = a.session
+WHERE a.event = :event_id ORDER BY a.answered_at DESC, a.id DESC;
+
+-- name: set_decline_releases_seat(event_id, releases)!
+-- The organizer's choice: a declined invite releases the seat at once (true) or after the delegate confirms.
+UPDATE event SET decline_releases_seat = :releases WHERE id = :event_id;
+
+-- name: decline_releases_seat_of(event_id)$
+-- Whether a declined invite of the event releases the seat at once.
+SELECT decline_releases_seat FROM event WHERE id = :event_id;

@@ -18,6 +18,9 @@ from events_app.web.schemas_meetings import (
     AttendanceIn,
     ContactCreate,
     CoordinatorCreate,
+    DecisionIn,
+    DelegationOut,
+    DelegationPolicy,
     InboundReplyOut,
     MemberCreate,
     MinutesIn,
@@ -27,6 +30,7 @@ from events_app.web.schemas_meetings import (
     ProjectCreate,
     ProjectOut,
     ProjectUpdate,
+    ProposalOut,
     ResponsesOut,
     RsvpIn,
     RsvpOut,
@@ -104,6 +108,66 @@ class ProjectController(Controller):
         self, project_id: FromPath[int], account: NamedDependency[CurrentAccount]
     ) -> list[InboundReplyOut]:
         return msgspec.convert(await meeting_rsvp.inbound_replies(account, project_id), list[InboundReplyOut])
+
+    @get(
+        "/{project_id:int}/proposals",
+        operation_id="listProposals",
+        summary="Other times attendees proposed from their calendars (COUNTER), waiting or decided",
+    )
+    async def proposals(self, project_id: FromPath[int], account: NamedDependency[CurrentAccount]) -> list[ProposalOut]:
+        return msgspec.convert(await meeting_rsvp.proposals(account, project_id), list[ProposalOut])
+
+    @post(
+        "/{project_id:int}/proposals/{proposal_id:int}",
+        operation_id="decideProposal",
+        status_code=200,
+        summary="Accept (the meeting moves, every invitee gets the update) or decline (DECLINECOUNTER) a proposal",
+    )
+    async def decide_proposal(
+        self,
+        project_id: FromPath[int],
+        proposal_id: FromPath[int],
+        data: JSONBody[DecisionIn],
+        account: NamedDependency[CurrentAccount],
+    ) -> ProposalOut:
+        decided = await meeting_rsvp.decide_proposal(account, project_id, proposal_id, data.accept)
+        [out] = [p for p in await meeting_rsvp.proposals(account, project_id) if p["id"] == decided["id"]]
+        return msgspec.convert(out, ProposalOut)
+
+    @get(
+        "/{project_id:int}/delegations",
+        operation_id="listMeetingDelegations",
+        summary="Invitees who delegated their place in a calendar reply, and to whom",
+    )
+    async def delegations(
+        self, project_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> list[DelegationOut]:
+        return msgspec.convert(await meeting_rsvp.delegations(account, project_id), list[DelegationOut])
+
+    @post(
+        "/{project_id:int}/delegations/{delegation_id:int}",
+        operation_id="decideMeetingDelegation",
+        status_code=200,
+        summary="Accept (the delegate is invited) or decline a delegation",
+    )
+    async def decide_delegation(
+        self,
+        project_id: FromPath[int],
+        delegation_id: FromPath[int],
+        data: JSONBody[DecisionIn],
+        account: NamedDependency[CurrentAccount],
+    ) -> DelegationOut:
+        await meeting_rsvp.decide_delegation(account, project_id, delegation_id, data.accept)
+        [out] = [d for d in await meeting_rsvp.delegations(account, project_id) if d["id"] == delegation_id]
+        return msgspec.convert(out, DelegationOut)
+
+    @put("/{project_id:int}/delegation-policy", operation_id="setDelegationPolicy")
+    async def set_delegation_policy(
+        self, project_id: FromPath[int], data: JSONBody[DelegationPolicy], account: NamedDependency[CurrentAccount]
+    ) -> DelegationPolicy:
+        return msgspec.convert(
+            await meeting_rsvp.set_delegation_policy(account, project_id, data.allow_delegation), DelegationPolicy
+        )
 
 
 class CohortController(Controller):

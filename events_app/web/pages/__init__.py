@@ -36,6 +36,7 @@ from events_app.web.pages.delegate import ManagePages, RegistrationPages, ViewPa
 from events_app.web.pages.organizer import AuthPages, OrganizerPages
 from events_app.web.pages.person import AccessLinkPages, PersonPages
 from events_app.web.pages.public import PublicPages
+from events_app.web.pages.release import ReleasePages
 from events_app.web.schema_ui import SCHEMA_CSP
 
 WEB = Path(__file__).resolve().parent.parent
@@ -256,6 +257,7 @@ PAGE_CONTROLLERS = [
     AccessPages,
     CoordinatorPages,
     RsvpPages,
+    ReleasePages,
     AccessLinkPages,
     PersonPages,
     PasswordResetPages,

@@ -256,6 +256,8 @@ class CoordinatorPages(Controller):
         organizations = sorted(await people.list_organizations(), key=lambda o: o["name"])
         defaults = {"series.mode": "online", "series.duration_minutes": "60"}  # the zone: the browser's
         replies = await meeting_rsvp.inbound_replies(account, project_id, limit=50)
+        proposals = await meeting_rsvp.proposals(account, project_id)
+        delegations = await meeting_rsvp.delegations(account, project_id)
         return page(
             request,
             "coordinator/project.html",
@@ -264,6 +266,9 @@ class CoordinatorPages(Controller):
             project=project,
             series=series,
             replies=replies,
+            proposals=proposals,
+            delegations=delegations,
+            allow_delegation=await meeting_rsvp.delegation_policy(account, project_id),
             organizations=organizations,
             languages=LANGUAGES,
             modes=MODES,
@@ -277,6 +282,38 @@ class CoordinatorPages(Controller):
         self, request: Request, project_id: FromPath[int], account: NamedDependency[CurrentAccount]
     ) -> Template:
         return await self._project_page(request, account, project_id)
+
+    @post("/projects/{project_id:int}/proposals/{proposal_id:int}", name="proposal-decide")
+    async def decide_proposal(
+        self,
+        request: Request,
+        project_id: FromPath[int],
+        proposal_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
+        data = await form_data(request)
+        await meeting_rsvp.decide_proposal(account, project_id, proposal_id, data.get("accept") == "1")
+        return redirect(f"/coordinator/projects/{project_id}#proposals", "saved")
+
+    @post("/projects/{project_id:int}/delegations/{delegation_id:int}", name="delegation-decide")
+    async def decide_delegation(
+        self,
+        request: Request,
+        project_id: FromPath[int],
+        delegation_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
+        data = await form_data(request)
+        await meeting_rsvp.decide_delegation(account, project_id, delegation_id, data.get("accept") == "1")
+        return redirect(f"/coordinator/projects/{project_id}#delegations", "saved")
+
+    @post("/projects/{project_id:int}/delegation-policy", name="delegation-policy")
+    async def delegation_policy(
+        self, request: Request, project_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
+        data = await form_data(request)
+        await meeting_rsvp.set_delegation_policy(account, project_id, data.get("allow_delegation") == "1")
+        return redirect(f"/coordinator/projects/{project_id}#delegations", "saved")
 
     @post("/projects/{project_id:int}/members", name="cohort-add")
     async def add_member(

@@ -17,11 +17,12 @@ from events_app.domain.questions import QUESTION_KINDS
 from events_app.domain.vocab import ELIGIBILITIES, EVENT_KINDS, REGISTRATION_STATUSES, country_name
 from events_app.services.agenda import agenda, calendar_updates
 from events_app.services.events import dashboard, events
+from events_app.services.meetings import meeting_rsvp
 from events_app.services.messaging import announcements, deliveries
 from events_app.services.messaging.notifications import preview
 from events_app.services.people import accounts
 from events_app.services.people.accounts import CurrentAccount
-from events_app.services.registration import questions, registration_admin, session_mail
+from events_app.services.registration import calendar_answers, questions, registration_admin, session_mail
 from events_app.web import abuse
 from events_app.web.pages.agenda import update_rows
 from events_app.web.pages.common import (
@@ -367,11 +368,22 @@ class OrganizerPages(Controller):
             account=account,
             event=event,
             rows=rows,
+            answers=await calendar_answers.answers_of_event(account, event_id),
+            calendar_replies=await meeting_rsvp.event_inbound_replies(account, event_id, limit=50),
+            decline_releases_seat=await calendar_answers.decline_policy(account, event_id),
             statuses=REGISTRATION_STATUSES + ("offered",),
             values={k: v or "" for k, v in filters.items()},
             export_query=query,
             country_name=country_name,
         )
+
+    @post("/events/{event_id:int}/decline-policy", name="decline-policy")
+    async def decline_policy(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Response:
+        data = await form_data(request)
+        await calendar_answers.set_decline_policy(account, event_id, data.get("decline_releases_seat") == "1")
+        return redirect(f"/organizer/events/{event_id}/registrations#calendar-answers", "saved")
 
     @post("/events/{event_id:int}/registrations/{registration_id:int}/{action:str}", name="registration-action")
     async def registration_action(

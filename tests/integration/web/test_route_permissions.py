@@ -220,6 +220,19 @@ async def build() -> Scenario:
 
     action = await meeting_records.add_action(coord, series["id"], occurrences[0]["id"], {"title": "Send data"})
     invitee = await sql.fetchrow("SELECT token_nonce FROM meeting_invitee WHERE series = $1", series["id"])
+    # an attendee's proposal of another time and a delegation, as the inbound endpoint stores them
+    proposal = await sql.fetchval(
+        "INSERT INTO meeting_proposal (series, person, recurrence_id, proposed_start, proposed_end, method)"
+        " VALUES ($1, $2, NULL, '2027-03-02T12:00Z', '2027-03-02T13:00Z', 'COUNTER') RETURNING id",
+        series["id"],
+        contact,
+    )
+    meeting_delegation = await sql.fetchval(
+        "INSERT INTO meeting_delegation (series, delegator, delegate_email) VALUES ($1, $2, 'deputy@kisumu.example')"
+        " RETURNING id",
+        series["id"],
+        contact,
+    )
     from events_app.domain.security import person_feed_token, project_feed_token, rsvp_token
 
     key = get_settings().secret_key
@@ -263,6 +276,8 @@ async def build() -> Scenario:
         occurrence=occurrences[1]["id"],
         first_occurrence=occurrences[0]["id"],
         action_id=action["id"],
+        proposal_id=proposal,
+        meeting_delegation_id=meeting_delegation,
         later=(start + timedelta(hours=5)).isoformat(),
         later_end=(start + timedelta(hours=6)).isoformat(),
         manage_token=confirmed["manage_token"],
@@ -444,6 +459,17 @@ ROUTES = [
     ),
     R("DELETE", "/api/projects/{project_id:int}/contacts/{person_id:int}", PROJECT),
     R("GET", "/api/projects/{project_id:int}/inbound-replies", PROJECT),
+    R("GET", "/api/projects/{project_id:int}/proposals", PROJECT),
+    R("POST", "/api/projects/{project_id:int}/proposals/{proposal_id:int}", PROJECT, lambda s: {"accept": False}),
+    R("GET", "/api/projects/{project_id:int}/delegations", PROJECT),
+    R(
+        "POST",
+        "/api/projects/{project_id:int}/delegations/{delegation_id:int}",
+        PROJECT,
+        lambda s: {"accept": False},
+        params=lambda s: {"delegation_id": s.ids["meeting_delegation_id"]},
+    ),
+    R("PUT", "/api/projects/{project_id:int}/delegation-policy", PROJECT, lambda s: {"allow_delegation": True}),
     R("GET", "/api/projects/{project_id:int}/series", PROJECT),
     R(
         "POST",
@@ -474,6 +500,10 @@ ROUTES = [
     R("GET", "/api/meeting-actions/{action_id:int}", PROJECT),
     R("PATCH", "/api/meeting-actions/{action_id:int}", PROJECT, lambda s: {"done": True}),
     R("GET", "/api/rsvp/{token:str}", TOKEN, params=lambda s: {"token": s.ids["rsvp_token"]}),
+    # calendar answers to the event's and its sessions' invites
+    R("GET", E + "/calendar-answers", EVENT),
+    R("GET", E + "/calendar-replies", EVENT),
+    R("PUT", E + "/decline-policy", EVENT, lambda s: {"decline_releases_seat": True}),
     R(
         "POST",
         "/api/rsvp/{token:str}",

@@ -118,3 +118,23 @@ def test_meeting_mail_occurrence_change_says_when_it_was(language):
     day = {"en": "Monday, 3 May 2027", "es": "lunes, 3 de mayo de 2027"}[language]
     assert f"{label}\n  {day}, 16:00–17:00 (Europe/Madrid)" in text
     assert "9:00–10:00 (America/Bogota)" in text and label in html
+
+
+def test_declinecounter_echoes_uid_and_occurrence_and_names_the_proposer():
+    """RFC 5546 3.2.8: UID, SEQUENCE (when above 0), ORGANIZER, the ATTENDEE who proposed, RECURRENCE-ID for one
+    meeting; no times, summary or status."""
+    from dataclasses import replace
+
+    rid = datetime(2027, 3, 2, 13, tzinfo=timezone.utc)
+    mail = replace(
+        _mail("meeting_counter_declined", "es", "DECLINECOUNTER"),
+        items=(replace(ITEM, organizer_email=REPLY, recurrence_id=rid, sequence=4),),
+    )
+    message = parse(compose_meeting_mail(mail, NOW).data)
+    cal = calendar_of(message)
+    [vevent] = cal.walk("VEVENT")
+    assert str(cal["METHOD"]) == "DECLINECOUNTER"
+    assert (str(vevent["UID"]), int(vevent["SEQUENCE"]), vevent["RECURRENCE-ID"].dt) == (ITEM.uid, 4, rid)
+    assert (str(vevent["ORGANIZER"]), str(vevent["ATTENDEE"])) == (f"mailto:{REPLY}", "mailto:ines@example.org")
+    assert [k for k in ("DTSTART", "DTEND", "SUMMARY", "STATUS") if k in vevent] == []
+    assert message["Subject"].startswith("Nueva hora no aceptada")

@@ -135,3 +135,14 @@ def test_announcement_mail_offers_one_click_unsubscribe(language):
     assert message["List-Unsubscribe"] == "<https://events.example.org/api/unsubscribe/u>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "Second." in message.get_body(("html",)).get_content()
+
+
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_invites_and_cancellations_name_the_recipients_reply_address_as_organizer_and_sender(method):
+    """A calendar's Decline goes to ORGANIZER: the recipient's own reply address proves where it comes from."""
+    reply = "forum+rabcdefghijklmnopqrstuvwxyz@example.org"
+    message = parse(compose_event_mail(_mail(method=method, reply_address=reply), SETTINGS, NOW).data)
+    assert str(event_of(calendar_of(message))["ORGANIZER"]) == f"mailto:{reply}"
+    assert message["From"].addresses[0].addr_spec == reply
+    plain = parse(compose_event_mail(_mail(method=None, reply_address=reply), SETTINGS, NOW).data)
+    assert plain["From"].addresses[0].addr_spec != reply  # mail without a calendar keeps the organizer's address

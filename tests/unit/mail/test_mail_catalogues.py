@@ -128,6 +128,8 @@ def composed(kind: str, language: str) -> tuple[str, str, str, str]:
         if kind == "invitation":
             extra["invitation"] = InvitationMail("https://events.example.org/events/7/register?invitation=abc", NOW)
             extra["payload"] = {"name": "Ana", "invitation_id": 3}
+        if kind == "calendar_decline_release":
+            extra["payload"] = {"release_url": "https://e.example/release/t", "session_title": "Plenary", "name": "Ana"}
         if kind == "announcement":
             extra["announcement"] = AnnouncementMail("Programme", "First.\n\nSecond.", "https://e.example/unsub")
         extra["payload"] = {**extra.get("payload", {}), "hours": 24, "offer_expires_at": "2027-05-10T10:00:00+00:00"}

@@ -1,0 +1,243 @@
+"""Reading what calendar clients send back (iTIP REPLY and COUNTER, RFC 5546), as they really write it.
+
+Pure: bytes in, facts out. What clients do that this tolerates, each seen in the wild:
+- the calendar part in another charset than UTF-8 (windows-1252, ISO-8859-1, UTF-16 with a BOM), base64 or
+  quoted-printable, or 8bit with lines far over 1,000 octets (Outlook's X-ALT-DESC);
+- Outlook and iOS copy the invite's DTSTAMP into their REPLY: DTSTAMP says which invite version was answered, never
+  when the person answered (the order the system received answers decides);
+- Exchange writes Windows zone names in TZID (icalendar maps them); floating times; RECURRENCE-ID as a DATE;
+- a delegation (RFC 5546 4.2.5): the delegator's ATTENDEE with PARTSTAT=DELEGATED and DELEGATED-TO, often with
+  the delegate's ATTENDEE (DELEGATED-FROM) in the same REPLY; the delegate's own REPLY names DELEGATED-FROM;
+- Google's "propose a new time" is METHOD:COUNTER with the proposed DTSTART/DTEND; Outlook's COUNTER adds
+  X-MS-OLK-ORIGINALSTART/END; iOS proposes with a METHOD:REPLY carrying the proposed times in X-properties whose
+  name says PROPOSED, or other times than the invite's with a COMMENT.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+REPLY_PARTSTATS = ("ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED")
+_PROPOSED_START = re.compile(r"^X-.*PROPOSED-?(START|DTSTART)$")
+_PROPOSED_END = re.compile(r"^X-.*PROPOSED-?(END|DTEND)$")
+
+
+def calendar_text(payload: bytes, charset: str | None) -> bytes:
+    """The calendar part as UTF-8 bytes: decoded by its BOM, else its declared charset, else UTF-8, else
+    windows-1252 (which decodes any byte); CR/LF line ends kept as they were."""
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if payload.startswith(bom):
+            return payload.decode(name).lstrip("\ufeff").encode("utf-8")
+    for name in (charset or "", "utf-8", "windows-1252"):
+        if not name:
+            continue
+        try:
+            return payload.decode(name).encode("utf-8")
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return payload.decode("latin-1").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ReplyAttendee:
+    email: str  # lowercased, without mailto:
+    name: str
+    partstat: str
+    delegated_to: tuple[str, ...] = ()
+    delegated_from: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Times an attendee proposes instead (COUNTER, or an iOS-style REPLY): aware datetimes, or None if unreadable."""
+
+    starts_at: datetime | None
+    ends_at: datetime | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class InboundItem:
+    """One VEVENT of an inbound REPLY or COUNTER, read."""
+
+    method: str
+    uid: str
+    attendees: tuple[ReplyAttendee, ...]
+    recurrence_id: object  # the RECURRENCE-ID value as icalendar read it (datetime, date) or None
+    recurrence_tzid: str  # its TZID parameter, '' when none
+    sequence: int | None
+    dtstamp: datetime | None
+    comment: str
+    starts_at: object = None  # DTSTART as read (a proposal's time)
+    ends_at: object = None
+    proposal: Proposal | None = None
+    x_props: dict[str, str] = field(default_factory=dict)
+
+
+def _email(value: Any) -> str:
+    text = str(value or "").strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    return text.strip().lower()
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else ([value] if value is not None else [])
+
+
+def _param_addresses(params: Any, name: str) -> tuple[str, ...]:
+    raw = params.get(name)
+    if raw is None:
+        return ()
+    values = raw if isinstance(raw, list) else str(raw).split(",")
+    return tuple(a for a in (_email(v.strip().strip('"')) for v in values) if a)
+
+
+def _aware(value: Any) -> datetime | None:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc)
+    return None
+
+
+def read_items(cal: icalendar.Calendar) -> list[InboundItem]:
+    """Every VEVENT of a REPLY or COUNTER as facts (a malformed property reads as missing, never raises)."""
+    method = str(cal.get("METHOD", "")).strip().upper()
+    items = []
+    for vevent in cal.walk("VEVENT"):
+        attendees = []
+        for att in _list(vevent.get("ATTENDEE")):
+            params = getattr(att, "params", {})
+            attendees.append(
+                ReplyAttendee(
+                    email=_email(att),
+                    name=str(params.get("CN", "")),
+                    partstat=str(params.get("PARTSTAT", "")).upper(),
+                    delegated_to=_param_addresses(params, "DELEGATED-TO"),
+                    delegated_from=_param_addresses(params, "DELEGATED-FROM"),
+                )
+            )
+        rid = vevent.get("RECURRENCE-ID")
+        rid_value = getattr(rid, "dt", None) if rid is not None else None
+        rid_tzid = str(getattr(rid, "params", {}).get("TZID", "")) if rid is not None else ""
+        try:
+            sequence = int(vevent.get("SEQUENCE")) if vevent.get("SEQUENCE") is not None else None
+        except (TypeError, ValueError):
+            sequence = None
+        stamp = vevent.get("DTSTAMP")
+        comment = " ".join(str(c) for c in _list(vevent.get("COMMENT"))).strip()
+        x_props = {str(k).upper(): v for k, v in vevent.items() if str(k).upper().startswith("X-")}
+        start = getattr(vevent.get("DTSTART"), "dt", None)
+        end = getattr(vevent.get("DTEND"), "dt", None)
+        proposal = None
+        if method == "COUNTER":
+            proposal = Proposal(_aware(start), _aware(end), comment)
+        else:
+            p_start = next((v for k, v in x_props.items() if _PROPOSED_START.match(k)), None)
+            p_end = next((v for k, v in x_props.items() if _PROPOSED_END.match(k)), None)
+            if p_start is not None:
+                proposal = Proposal(_aware(_x_datetime(p_start)), _aware(_x_datetime(p_end)), comment)
+        items.append(
+            InboundItem(
+                method=method,
+                uid=str(vevent.get("UID", "")).strip(),
+                attendees=tuple(attendees),
+                recurrence_id=rid_value,
+                recurrence_tzid=rid_tzid,
+                sequence=sequence,
+                dtstamp=_aware(getattr(stamp, "dt", None)),
+                comment=comment,
+                starts_at=start,
+                ends_at=end,
+                proposal=proposal,
+                x_props={k: str(v) for k, v in x_props.items()},
+            )
+        )
+    return items
+
+
+def _x_datetime(value: Any) -> datetime | None:
+    """An X-property holding a UTC date-time (icalendar keeps unknown properties as text): 20270302T130000Z."""
+    raw = value.to_ical() if hasattr(value, "to_ical") else value
+    text = (raw.decode() if isinstance(raw, bytes) else str(raw)).strip()
+    try:
+        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def proposal_in_reply(item: InboundItem, sent_start: datetime, sent_end: datetime) -> Proposal | None:
+    """An iOS-style proposal inside a REPLY: explicit PROPOSED X-properties, or other times than the ones the
+    invite holds together with a COMMENT (a plain REPLY echoes the invite's times)."""
+    if item.proposal is not None:
+        return item.proposal
+    start, end = _aware(item.starts_at), _aware(item.ends_at)
+    if item.comment and start is not None and (start != sent_start or (end is not None and end != sent_end)):
+        return Proposal(start, end or start + (sent_end - sent_start), item.comment)
+    return None
+
+
+class UnplacedOccurrence(LookupError):
+    """The RECURRENCE-ID cannot be tied to exactly one occurrence: nothing may change. `code` is bad-occurrence
+    when it names a time the series has no occurrence at, unplaced when which time it names cannot be told."""
+
+    def __init__(self, message: str, code: str = "unplaced") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def place_occurrence(item: InboundItem, occurrence_starts: list[datetime], series_tzid: str) -> datetime | None:
+    """The original start (UTC) of the occurrence a REPLY answers; None when it answers the whole series.
+
+    A time with a zone (Windows zone names are mapped by icalendar) or in UTC names its instant; a floating time
+    without TZID is read in the series' zone; a DATE names the one occurrence of that day in the series' zone.
+    Anything else -- a TZID nobody knows, a day with no or two occurrences, a time that is not an occurrence --
+    raises UnplacedOccurrence: an answer for one meeting must never become an answer for all of them."""
+    value = item.recurrence_id
+    if value is None:
+        return None
+    zone = ZoneInfo(series_tzid)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            if item.recurrence_tzid:
+                raise UnplacedOccurrence(f"RECURRENCE-ID in an unknown time zone {item.recurrence_tzid!r}")
+            value = value.replace(tzinfo=zone)
+        start = value.astimezone(timezone.utc)
+        if start in occurrence_starts:
+            return start
+        raise UnplacedOccurrence(
+            f"RECURRENCE-ID {start:%Y%m%dT%H%M%SZ} is not an occurrence of this series", "bad-occurrence"
+        )
+    if isinstance(value, date):
+        same_day = [s for s in occurrence_starts if s.astimezone(zone).date() == value]
+        if len(same_day) == 1:
+            return same_day[0]
+        raise UnplacedOccurrence(f"RECURRENCE-ID {value:%Y%m%d} names {len(same_day)} occurrences of this series")
+    raise UnplacedOccurrence("RECURRENCE-ID is unreadable")
+
+
+def answering_attendee(item: InboundItem) -> tuple[ReplyAttendee | None, ReplyAttendee | None, str]:
+    """Who answers in this VEVENT and, for a delegation, who was delegated to: (answerer, delegate, error).
+
+    One ATTENDEE: it answers. Two: a delegation pair (a DELEGATED attendee and the one it DELEGATED-TO, RFC 5546
+    4.2.5). Anything else is an error text."""
+    atts = item.attendees
+    if len(atts) == 1:
+        return atts[0], None, ""
+    if len(atts) == 2:
+        for a, b in (atts, atts[::-1]):
+            if a.partstat == "DELEGATED" and (b.email in a.delegated_to or a.email in b.delegated_from):
+                return a, b, ""
+    return None, None, f"a REPLY names exactly one ATTENDEE (or a delegation pair), found {len(atts)}"
+
+
+def duration_of(proposal: Proposal, default: timedelta) -> timedelta:
+    if proposal.starts_at and proposal.ends_at and proposal.ends_at > proposal.starts_at:
+        return proposal.ends_at - proposal.starts_at
+    return default
