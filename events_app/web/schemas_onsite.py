@@ -102,3 +102,23 @@ class FoundPerson(Struct):
     category: str
     checked_in_at: datetime | None
     device: str
+
+
+class AttendanceRow(Struct):
+    label: str
+    registered: int
+    checked_in: int
+    rate: int  # percent of the registered who checked in
+    code: str = ""  # the country's ISO code (by country)
+    country: str = ""  # the organization's country (by organization)
+    kind: str = ""
+    membership: str = ""
+
+
+class AttendanceOut(Struct):
+    event_id: int
+    registered: int
+    checked_in: int
+    by_category: list[AttendanceRow]
+    by_organization: list[AttendanceRow]
+    by_country: list[AttendanceRow]

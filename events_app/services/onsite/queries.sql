@@ -166,3 +166,62 @@ WHERE r.event = :event_id;
 -- What a ticket and a badge print about the event: title, dates, zone, place.
 SELECT id, title, starts_at, ends_at, timezone, venue_name, venue_address, city, country, online_url
 FROM event WHERE id = :event_id;
+
+-- name: attendance_by_category(event_id)
+-- Registered (confirmed, or checked in) and checked in at the door, per category of the event.
+SELECT cat.name AS label, count(r.id) FILTER (WHERE r.status = 'confirmed' OR a.id IS NOT NULL)::int AS registered,
+       count(a.id)::int AS checked_in
+FROM registration_category cat
+LEFT JOIN registration r ON r.category = cat.id
+LEFT JOIN attendance a ON a.registration = r.id AND a.session = 0
+WHERE cat.event = :event_id
+GROUP BY cat.id, cat.name, cat.position ORDER BY cat.position, cat.name;
+
+-- name: attendance_by_organization(event_id)
+-- Registered and checked in at the door, per organization named at registration (none: an empty name).
+SELECT coalesce(o.name, '') AS label, coalesce(o.country, '') AS country, coalesce(o.kind, '') AS kind,
+       coalesce(o.membership_status, '') AS membership,
+       count(r.id) FILTER (WHERE r.status = 'confirmed' OR a.id IS NOT NULL)::int AS registered,
+       count(a.id)::int AS checked_in
+FROM registration r
+LEFT JOIN organization o ON o.id = r.registered_organization
+LEFT JOIN attendance a ON a.registration = r.id AND a.session = 0
+WHERE r.event = :event_id AND (r.status = 'confirmed' OR a.id IS NOT NULL)
+GROUP BY o.id, o.name, o.country, o.kind, o.membership_status ORDER BY count(a.id) DESC, o.name NULLS LAST;
+
+-- name: attendance_by_country(event_id)
+-- Registered and checked in at the door, per country of the organization named at registration.
+SELECT coalesce(o.country, '') AS label,
+       count(r.id) FILTER (WHERE r.status = 'confirmed' OR a.id IS NOT NULL)::int AS registered,
+       count(a.id)::int AS checked_in
+FROM registration r
+LEFT JOIN organization o ON o.id = r.registered_organization
+LEFT JOIN attendance a ON a.registration = r.id AND a.session = 0
+WHERE r.event = :event_id AND (r.status = 'confirmed' OR a.id IS NOT NULL)
+GROUP BY o.country ORDER BY count(a.id) DESC, o.country NULLS LAST;
+
+-- name: organization_attendance(account_id, is_admin)
+-- Attendance by organization across the events the account manages (all for administrators) and the pilot-project meetings it coordinates.
+SELECT o.name AS organization, coalesce(o.country, '') AS country, o.kind, o.membership_status AS membership,
+       'event' AS activity, e.title, e.starts_at AS date,
+       count(r.id) FILTER (WHERE r.status = 'confirmed' OR a.id IS NOT NULL)::int AS registered,
+       count(a.id)::int AS attended
+FROM registration r
+JOIN event e ON e.id = r.event
+JOIN organization o ON o.id = r.registered_organization
+LEFT JOIN attendance a ON a.registration = r.id AND a.session = 0
+WHERE (:is_admin::boolean
+       OR EXISTS (SELECT 1 FROM event_organizer eo WHERE eo.event = e.id AND eo.account = :account_id)
+       OR EXISTS (SELECT 1 FROM office_staff os WHERE os.office = e.office AND os.account = :account_id))
+  AND (r.status = 'confirmed' OR a.id IS NOT NULL)
+GROUP BY o.id, o.name, o.country, o.kind, o.membership_status, e.id, e.title, e.starts_at
+UNION ALL
+SELECT o.name, coalesce(o.country, ''), o.kind, o.membership_status, 'meeting', s.title, min(ma.recurrence_id),
+       NULL::int, count(*)::int
+FROM meeting_attendance ma
+JOIN meeting_series s ON s.id = ma.series
+JOIN organization o ON o.id = ma.organization
+WHERE :is_admin::boolean
+   OR EXISTS (SELECT 1 FROM project_coordinator pc WHERE pc.project = s.project AND pc.account = :account_id)
+GROUP BY o.id, o.name, o.country, o.kind, o.membership_status, s.id, s.title
+ORDER BY 1, 7;

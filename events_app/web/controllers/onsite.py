@@ -7,12 +7,13 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from events_app.services.onsite import checkin, tickets
+from events_app.services.onsite import attendance, checkin, tickets
 from events_app.services.people.accounts import CurrentAccount
 from events_app.web import abuse
 from events_app.web.auth import NO_STORE, ORGANIZER
 from events_app.web.schemas import present
 from events_app.web.schemas_onsite import (
+    AttendanceOut,
     CheckinListOut,
     CheckinStaffIn,
     CheckinStaffOut,
@@ -126,4 +127,42 @@ class CheckinController(Controller):
         return msgspec.convert(await checkin.search(desk, q, session_id), list[FoundPerson])
 
 
-ONSITE_CONTROLLERS = [TicketController, CheckinStaffController, CheckinController]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class AttendanceController(Controller):
+    """Who was really there: an event's live counts, and attendance by organization across events and meetings."""
+
+    tags = ["attendance"]
+    dependencies = ORGANIZER
+
+    @get(
+        "/api/events/{event_id:int}/attendance",
+        operation_id="eventAttendance",
+        summary="Registered vs checked in, by category, organization and country",
+    )
+    async def event_attendance(
+        self, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> AttendanceOut:
+        return msgspec.convert(await attendance.event_attendance(account, event_id), AttendanceOut)
+
+    @get("/api/attendance/organizations.csv", operation_id="organizationAttendanceCsv", media_type="text/csv")
+    async def organizations_csv(self, account: NamedDependency[CurrentAccount]) -> Response[bytes]:
+        header, table = await attendance.organization_report(account)
+        return Response(
+            attendance.report_csv(header, table),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="attendance-by-organization.csv"'},
+        )
+
+    @get("/api/attendance/organizations.xlsx", operation_id="organizationAttendanceXlsx", media_type=XLSX)
+    async def organizations_xlsx(self, account: NamedDependency[CurrentAccount]) -> Response[bytes]:
+        header, table = await attendance.organization_report(account)
+        return Response(
+            attendance.report_xlsx(header, table),
+            media_type=XLSX,
+            headers={"Content-Disposition": 'attachment; filename="attendance-by-organization.xlsx"'},
+        )
+
+
+ONSITE_CONTROLLERS = [TicketController, CheckinStaffController, CheckinController, AttendanceController]

@@ -27,7 +27,7 @@ from events_app.web.pages import i18n
 from events_app.web.pages.access import AccessPages
 from events_app.web.pages.accounts import PasswordChangePages, PasswordResetPages
 from events_app.web.pages.agenda import AgendaPages
-from events_app.web.pages.checkin import CheckinPages
+from events_app.web.pages.checkin import AttendancePages, CheckinPages
 from events_app.web.pages.common import LoginRequired, Redisplay, is_page_path, page, secure_cookies
 from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
 from events_app.web.pages.delegate import ManagePages, RegistrationPages, ViewPage
@@ -218,6 +218,7 @@ PAGE_CONTROLLERS = [
     PasswordResetPages,
     PasswordChangePages,
     CheckinPages,
+    AttendancePages,
 ]
 
 

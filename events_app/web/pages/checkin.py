@@ -10,14 +10,15 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from events_app.domain.errors import FieldError, InvalidInput
-from events_app.services.onsite import checkin
+from events_app.domain.errors import FieldError, InvalidInput, NotFound
+from events_app.services.onsite import attendance, checkin
 from events_app.services.people.accounts import CurrentAccount
 from events_app.web import abuse
 from events_app.web.pages.common import language_of, page, provide_page_account
 from events_app.web.pages.i18n import N_, translations
 from events_app.web.schemas_onsite import CheckinListOut, FoundPerson, SyncIn, SyncOut
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The desk page alone may use the camera (every other page keeps camera=()).
 CAMERA_ALLOWED = {"permissions-policy": "camera=(self), microphone=(), geolocation=()"}
 LABELS = {
@@ -93,3 +94,40 @@ class CheckinPages(Controller):
             raise InvalidInput([FieldError("scans", str(exc))]) from None
         result = await checkin.sync(desk, [msgspec.structs.asdict(s) for s in data.scans])
         return Response(msgspec.json.encode(msgspec.convert(result, SyncOut)), media_type="application/json")
+
+
+class AttendancePages(Controller):
+    """The organizer's attendance page (live counts with bars and tables) and the report across events."""
+
+    path = "/organizer"
+    include_in_schema = False
+    dependencies = {"account": Provide(provide_page_account)}
+
+    @get("/events/{event_id:int}/attendance", name="event-attendance")
+    async def event_attendance(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> Template:
+        report = await attendance.event_attendance(account, event_id)
+        event = await checkin.require_checkin(account, event_id)
+        return page(
+            request,
+            "organizer/attendance.html",
+            account=account,
+            report=report,
+            event={"id": event_id, "title": event.event_title},
+        )
+
+    @get("/attendance/export/{fmt:str}", name="attendance-export")
+    async def export(self, fmt: FromPath[str], account: NamedDependency[CurrentAccount]) -> Response[bytes]:
+        if fmt not in ("csv", "xlsx"):
+            raise NotFound("export format")
+        header, table = await attendance.organization_report(account)
+        if fmt == "csv":
+            data, media = attendance.report_csv(header, table), "text/csv; charset=utf-8"
+        else:
+            data, media = attendance.report_xlsx(header, table), XLSX
+        return Response(
+            data,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="attendance-by-organization.{fmt}"'},
+        )

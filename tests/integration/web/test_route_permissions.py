@@ -585,6 +585,9 @@ ROUTES = [
     R("POST", E + "/checkin/sync", CHECKIN, lambda s: {"scans": [{"scan_id": "s-2", "code": "x" * 43}]}),
     R("GET", E + "/checkin/list", CHECKIN),
     R("GET", E + "/checkin/search", CHECKIN, query={"q": "Dee"}),
+    R("GET", E + "/attendance", EVENT),
+    R("GET", "/api/attendance/organizations.csv", ACCOUNT),
+    R("GET", "/api/attendance/organizations.xlsx", ACCOUNT),
     # the API documentation
     R("GET", "/schema", PUBLIC),
     R("GET", "/schema/openapi.json", PUBLIC),
