@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+import msgspec
 from msgspec import Meta, Struct
 
 from events_app.web.schemas import Strict
@@ -122,3 +123,16 @@ class AttendanceOut(Struct):
     by_category: list[AttendanceRow]
     by_organization: list[AttendanceRow]
     by_country: list[AttendanceRow]
+
+
+class BadgeStyleIn(Strict):
+    colour: Annotated[str, Meta(max_length=7)] = "#1f4e79"
+    fields: Annotated[list[str], Meta(max_length=10)] = msgspec.field(
+        default_factory=lambda: ["name", "organization", "country", "category", "delegation", "qr"]
+    )
+
+
+class BadgeStyleOut(Struct):
+    category_id: int
+    colour: str
+    fields: list[str]

@@ -225,3 +225,38 @@ WHERE :is_admin::boolean
    OR EXISTS (SELECT 1 FROM project_coordinator pc WHERE pc.project = s.project AND pc.account = :account_id)
 GROUP BY o.id, o.name, o.country, o.kind, o.membership_status, s.id, s.title
 ORDER BY 1, 7;
+
+-- name: badge_rows(event_id, category, organization_id, not_printed, registration_id)
+-- Confirmed registrations to print badges for (filters optional), with their category's badge style and delegation.
+SELECT r.id, r.registered_name AS name, coalesce(o.name, '') AS organization, coalesce(o.country, '') AS country,
+       cat.name AS category, coalesce(bs.colour, '#1f4e79') AS colour,
+       coalesce(bs.fields, '["name", "organization", "country", "category", "delegation", "qr"]'::jsonb) AS fields,
+       coalesce(dorg.name, '') AS delegation
+FROM registration r
+JOIN registration_category cat ON cat.id = r.category
+LEFT JOIN badge_style bs ON bs.category = cat.id
+LEFT JOIN organization o ON o.id = r.registered_organization
+LEFT JOIN delegation d ON d.id = r.delegation
+LEFT JOIN organization dorg ON dorg.id = d.organization
+WHERE r.event = :event_id AND r.status = 'confirmed' AND r.anonymized_at IS NULL
+  AND (:category::varchar IS NULL OR cat.code = :category)
+  AND (:organization_id::int IS NULL OR r.registered_organization = :organization_id)
+  AND (:registration_id::int IS NULL OR r.id = :registration_id)
+  AND (NOT :not_printed::boolean OR NOT EXISTS (SELECT 1 FROM badge_print bp WHERE bp.registration = r.id))
+ORDER BY cat.position, r.registered_name, r.id;
+
+-- name: live_codes_of_event(event_id)
+-- The nonces of the event's live check-in codes, by registration (badges print the code).
+SELECT registration, nonce FROM checkin_code WHERE event = :event_id AND revoked_at IS NULL;
+
+-- name: mark_printed(registration_ids)!
+-- Remember that these registrations' badges were printed (and how often).
+INSERT INTO badge_print (registration) SELECT unnest(:registration_ids::int[])
+ON CONFLICT (registration) DO UPDATE SET printed_at = now(), times = badge_print.times + 1;
+
+-- name: set_badge_style(event_id, category_id, colour, fields)$
+-- A category's badge colour and the fields it shows; its id, nothing when the category is not of the event.
+INSERT INTO badge_style (category, colour, fields)
+SELECT id, :colour, :fields FROM registration_category WHERE id = :category_id AND event = :event_id
+ON CONFLICT (category) DO UPDATE SET colour = EXCLUDED.colour, fields = EXCLUDED.fields
+RETURNING id;

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from events_app.services.onsite import attendance, checkin, tickets
+from events_app.services.onsite import attendance, badges, checkin, tickets
 from events_app.services.people.accounts import CurrentAccount
 from events_app.web import abuse
 from events_app.web.auth import NO_STORE, ORGANIZER
 from events_app.web.schemas import present
 from events_app.web.schemas_onsite import (
     AttendanceOut,
+    BadgeStyleIn,
+    BadgeStyleOut,
     CheckinListOut,
     CheckinStaffIn,
     CheckinStaffOut,
@@ -165,4 +167,59 @@ class AttendanceController(Controller):
         )
 
 
-ONSITE_CONTROLLERS = [TicketController, CheckinStaffController, CheckinController, AttendanceController]
+class BadgeController(Controller):
+    """Printable badges of an event and the badge style of each category."""
+
+    path = "/api/events/{event_id:int}"
+    tags = ["badges"]
+    dependencies = ORGANIZER
+
+    @put(
+        "/categories/{category_id:int}/badge",
+        operation_id="setBadgeStyle",
+        summary="A category's badge colour and fields",
+    )
+    async def set_style(
+        self,
+        event_id: FromPath[int],
+        category_id: FromPath[int],
+        data: JSONBody[BadgeStyleIn],
+        account: NamedDependency[CurrentAccount],
+    ) -> BadgeStyleOut:
+        return msgspec.convert(await badges.set_style(account, event_id, category_id, present(data)), BadgeStyleOut)
+
+    @get(
+        "/badges.pdf",
+        operation_id="badgesPdf",
+        media_type=PDF,
+        summary="Badges: all, a filter, or one (A6 or A4 sheets)",
+    )
+    async def badges_pdf(
+        self,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+        layout: FromQuery[str] = "a6",
+        category: FromQuery[str | None] = None,
+        organization_id: FromQuery[int | None] = None,
+        not_printed: FromQuery[bool] = False,
+        registration_id: FromQuery[int | None] = None,
+    ) -> Response[bytes]:
+        filters = {
+            "category": category,
+            "organization_id": organization_id,
+            "not_printed": not_printed,
+            "registration_id": registration_id,
+        }
+        data = await badges.badges_pdf(account, event_id, filters, layout)
+        return Response(
+            data, media_type=PDF, headers={"Content-Disposition": f'inline; filename="badges-{event_id}.pdf"'}
+        )
+
+
+ONSITE_CONTROLLERS = [
+    TicketController,
+    CheckinStaffController,
+    CheckinController,
+    AttendanceController,
+    BadgeController,
+]

@@ -586,6 +586,13 @@ ROUTES = [
     R("GET", E + "/checkin/list", CHECKIN),
     R("GET", E + "/checkin/search", CHECKIN, query={"q": "Dee"}),
     R("GET", E + "/attendance", EVENT),
+    R("GET", E + "/badges.pdf", EVENT),
+    R(
+        "PUT",
+        E + "/categories/{category_id:int}/badge",
+        EVENT,
+        lambda s: {"colour": "#2e7d32", "fields": ["name", "qr"]},
+    ),
     R("GET", "/api/attendance/organizations.csv", ACCOUNT),
     R("GET", "/api/attendance/organizations.xlsx", ACCOUNT),
     # the API documentation
