@@ -58,6 +58,11 @@ class Settings:
     # Password reset requests, like the other limits.
     limit_reset_ip: str = "10/60"
     limit_reset_email: str = "3/3600"
+    # Check-in lookups (scans, name searches, synced batches) per staff account and per client address; unknown
+    # codes per account (a forged code is refused: many in a row is someone guessing).
+    limit_checkin_account: str = "600/60"
+    limit_checkin_ip: str = "1200/60"
+    limit_checkin_unknown: str = "60/600"
     # Addresses (or networks) of reverse proxies whose X-Forwarded-For names the client; empty: none is trusted and
     # the header is ignored (the peer of the TCP connection is the client).
     trusted_proxies: str = ""
@@ -171,6 +176,9 @@ def load_settings() -> Settings:
         login_lockout_max_seconds=float(_env("LOGIN_LOCKOUT_MAX_SECONDS", "3600")),
         limit_reset_ip=_env("RATE_LIMIT_PASSWORD_RESET_PER_IP", "10/60"),
         limit_reset_email=_env("RATE_LIMIT_PASSWORD_RESET_PER_EMAIL", "3/3600"),
+        limit_checkin_account=_env("RATE_LIMIT_CHECKIN_PER_ACCOUNT", "600/60"),
+        limit_checkin_ip=_env("RATE_LIMIT_CHECKIN_PER_IP", "1200/60"),
+        limit_checkin_unknown=_env("RATE_LIMIT_CHECKIN_UNKNOWN_PER_ACCOUNT", "60/600"),
         trusted_proxies=_env("TRUSTED_PROXIES", ""),
         limits_pool_size=int(_env("RATE_LIMIT_REDIS_CONNECTIONS", "50")),
         limits_pool_wait_seconds=float(_env("RATE_LIMIT_REDIS_WAIT_SECONDS", "2")),

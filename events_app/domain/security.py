@@ -52,6 +52,7 @@ PERSON_FEED_PURPOSE = "person-feed"  # a person's meetings calendar feed
 PROJECT_FEED_PURPOSE = "project-feed"  # a pilot project's calendar feed
 REPLY_PURPOSE = "imip-reply"  # the per-invitee reply address of iMIP invites (base32, see domain.replies)
 UNSUBSCRIBE_PURPOSE = "unsubscribe"  # announcement unsubscribe links (hex, over the person id)
+CHECKIN_PURPOSE = "checkin"  # a registration's check-in code (the QR code on the ticket and the badge)
 
 
 def purpose_mac(secret_key: str, purpose: str, nonce: str) -> bytes:
@@ -72,6 +73,12 @@ def manage_token(secret_key: str, nonce: str) -> str:
 def invitation_token(secret_key: str, nonce: str) -> str:
     """The token of an invitation link (invitation-only events), from the invitation's stored nonce."""
     return purpose_token(secret_key, MANAGE_PURPOSE, INVITATION_NONCE_PREFIX + nonce)
+
+
+def checkin_token(secret_key: str, nonce: str) -> str:
+    """A registration's check-in code, from its stored nonce (128 random bits): what the QR code holds. The
+    database keeps the nonce and digest(code) only; the door finds the registration by the digest."""
+    return purpose_token(secret_key, CHECKIN_PURPOSE, nonce)
 
 
 def rsvp_token(secret_key: str, nonce: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from events_app import i18n
+from events_app.documents import qr
 from events_app.domain.events import location_text
 from events_app.domain.ical import (
     METHOD_CANCEL,
@@ -32,7 +33,7 @@ from events_app.domain.invite_shows import shown, was_and_now
 from events_app.domain.meetings import Occurrence
 from events_app.domain.meetings import location_text as meeting_location_text
 from events_app.domain.vocab import country_name, is_time_zone
-from events_app.mail.message import Outgoing, build_message, sender_address
+from events_app.mail.message import InlineImage, Outgoing, build_message, sender_address
 from events_app.mail.render import render, translate
 
 
@@ -183,6 +184,8 @@ class EventMail:
     # The recipient's own reply address (ORGANIZER and From of invites, updates and cancellations): a REPLY sent to
     # it proves it came from this recipient's invite. Empty: the event's organizer address.
     reply_address: str = ""
+    checkin_code: str = ""  # a confirmed registration's check-in code: shown as a QR code (an inline image)
+    ticket_url: str = ""  # its printable ticket (PDF)
 
 
 def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -> Outgoing:
@@ -246,6 +249,13 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
         "subject": "",
         "offer_expires_text": local_text(payload.get("offer_expires_at"), event["timezone"], mail.language),
     }
+    inline_images = []
+    context["checkin_cid"] = ""
+    context["ticket_url"] = mail.ticket_url
+    if mail.checkin_code:
+        cid = f"checkin-{mail.outbox_id}@{organizer_email.rsplit('@', 1)[-1]}"
+        inline_images.append(InlineImage(cid, "checkin.png", "image/png", qr.png(mail.checkin_code, scale=6)))
+        context["checkin_cid"] = cid
     rendered = render(mail.kind, mail.language, context)
     calendar = None
     if mail.calendar_method and session is not None:
@@ -281,6 +291,7 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
         message_id=message_id,
         reply_to=event["reply_to"] or None,
         headers=headers,
+        inline_images=inline_images,
     )
     return Outgoing(data, organizer_email, mail.recipient, message_id)
 

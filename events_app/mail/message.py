@@ -118,6 +118,29 @@ def _text_part(subtype: str, text: str) -> bytes:
     )
 
 
+@dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML body shows by its Content-ID (<img src="cid:{cid}">)."""
+
+    cid: str  # "name@domain", without angle brackets
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def _image_part(image: InlineImage) -> bytes:
+    return _base64_part(
+        [
+            ("Content-Type", f'{image.content_type}; name="{image.filename}"'),
+            ("MIME-Version", "1.0"),
+            ("Content-Transfer-Encoding", "base64"),
+            ("Content-ID", f"<{image.cid}>"),
+            ("Content-Disposition", f'inline; filename="{image.filename}"'),
+        ],
+        image.data,
+    )
+
+
 def build_message(
     *,
     rendered: Rendered,
@@ -129,11 +152,23 @@ def build_message(
     reply_to: str | None = None,
     message_id: str | None = None,
     headers: dict[str, str] | None = None,
+    inline_images: list[InlineImage] | None = None,
 ) -> bytes:
-    """The whole message as it is handed to the SMTP server (CRLF line ends, 7-bit: every body part is base64)."""
+    """The whole message as it is handed to the SMTP server (CRLF line ends, 7-bit: every body part is base64).
+
+    With `inline_images` the HTML part becomes multipart/related: the HTML, then each image with its Content-ID
+    (the HTML shows it as <img src="cid:...">), so the image shows without loading anything from the internet."""
     if calendar is not None and method is None:
         raise ValueError("a calendar part needs its iTIP method")
-    alternatives = [_text_part("plain", rendered.text), _text_part("html", rendered.html)]
+    html = _text_part("html", rendered.html)
+    if inline_images:
+        related_boundary = _boundary("rel")
+        html = _multipart(
+            [("Content-Type", f'multipart/related; boundary="{related_boundary}"'), ("MIME-Version", "1.0")],
+            related_boundary,
+            [html, *(_image_part(image) for image in inline_images)],
+        )
+    alternatives = [_text_part("plain", rendered.text), html]
     if calendar is not None:
         alternatives.append(
             _base64_part(

@@ -28,6 +28,7 @@ from events_app.web.controllers.notifications import (
     EventCalendarController,
     UnsubscribeController,
 )
+from events_app.web.controllers.onsite import ONSITE_CONTROLLERS
 from events_app.web.controllers.organizations import OrganizationController
 from events_app.web.controllers.people import PersonAccessController
 from events_app.web.controllers.registrations import RegistrationController
@@ -69,6 +70,7 @@ def create_app() -> Litestar:
             *MEETING_CONTROLLERS,
             *AGENDA_CONTROLLERS,
             *ADMIN_CONTROLLERS,
+            *ONSITE_CONTROLLERS,
             *page_routes(),
         ],
         lifespan=[lifespan, agenda_lifespan],

@@ -23,11 +23,14 @@ from events_app.mail.render import translator
 from events_app.services.meetings import meeting_mail
 from events_app.services.messaging import account_mail
 from events_app.services.messaging.announcements import unsubscribe_token
+from events_app.services.onsite import checkin_codes
 from events_app.services.privacy import person_access
 from events_app.services.registration import calendar_answers, registration_links
 from events_app.settings import Settings, get_settings
 
 Q = queries.load(__file__)
+# The messages that tell a delegate they are in: they carry the check-in code (a QR code) and the ticket's link.
+CHECKIN_KINDS = frozenset({"registration_confirmed", "registration_approved", "registration_promoted"})
 
 
 def mail_settings(settings: Settings) -> MailSettings:
@@ -106,11 +109,16 @@ async def load_event_mail(row: dict, settings: Settings, loaded: Loaded | None =
     registration: dict = {}
     person_name, person_email = payload.get("name", ""), row["recipient"]
     manage_url = ""
+    checkin_code = ticket_url = ""
     if row["registration"] is not None:
         reg = loaded.registrations[row["registration"]]
         registration = dict(reg)
         person_name, person_email = reg["name"], reg["email"]
-        manage_url = f"{settings.public_url}/manage/{manage_token(settings.secret_key, reg['token_nonce'])}"
+        token = manage_token(settings.secret_key, reg["token_nonce"])
+        manage_url = f"{settings.public_url}/manage/{token}"
+        if row["kind"] in CHECKIN_KINDS:
+            checkin_code = await checkin_codes.live_code(row["registration"]) or ""
+            ticket_url = f"{settings.public_url}/api/registrations/{token}/ticket.pdf" if checkin_code else ""
     invitation = None
     if payload.get("invitation_id"):
         found = await Q.invitation_for_mail(invitation_id=payload["invitation_id"])
@@ -161,6 +169,8 @@ async def load_event_mail(row: dict, settings: Settings, loaded: Loaded | None =
         session=session,
         announcement=announcement,
         reply_address=reply_address,
+        checkin_code=checkin_code,
+        ticket_url=ticket_url,
     )
 
 

@@ -19,6 +19,7 @@ from events_app.domain.errors import NotFound
 from events_app.domain.registration import ACTIVE
 from events_app.domain.security import digest, new_nonce
 from events_app.jobs import kick_outbox
+from events_app.services.onsite import checkin_codes
 from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount, require_admin
 from events_app.services.privacy.rows import PersonRow, RetentionRegistration
@@ -218,6 +219,7 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
         )
         replacement = _anonymous_email()
         await _detach(registration_ids, now)
+        await checkin_codes.revoke_for_erasure(registration_ids)
         await _scrub_messages(registration_ids, person.email, replacement)
         await Q.erase_invitations(email=person.email, replacement=replacement)
         await Q.end_project_contacts(person_id=person_id, now=now)

@@ -12,6 +12,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from events_app.documents import qr
 from events_app.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from events_app.domain.questions import validate_answers
 from events_app.domain.registration import ACTIVE
@@ -19,6 +20,7 @@ from events_app.domain.timespan import ranges_overlap
 from events_app.domain.vocab import LANGUAGES
 from events_app.services.agenda import agenda_publish
 from events_app.services.events import events, translations
+from events_app.services.onsite import checkin_codes
 from events_app.services.registration import agenda_bookings, delegations, registration_links, registrations
 from events_app.web import abuse
 from events_app.web.pages.common import (
@@ -254,6 +256,7 @@ class ManagePages(Controller):
         except Forbidden:
             pass  # not a head of delegation (or no longer an active one)
         links = await registration_links.ensure(registration["id"])
+        code = await checkin_codes.live_code(registration["id"]) if registration["status"] == "confirmed" else None
         return page(
             request,
             template,
@@ -267,6 +270,7 @@ class ManagePages(Controller):
             feed_url=links.feed_url,
             just_registered=request.query_params.get("done") == "registered",
             programme=await programme(event, token),
+            checkin_qr=qr.svg(code, scale=5) if code else "",
         )
 
     @get("/", name="manage")

@@ -11,6 +11,8 @@ Access rules:
   ADMIN    administrators only; organizers and office staff 403
   PERSON   a person's session from their emailed access link (anonymous, a manage token or an account 401)
   STAFF    administrators and staff of any regional office; organizers and coordinators 403
+  CHECKIN  event A's check-in staff, organizers, office staff and administrators; event B's organizer and check-in
+           staff 403 (check-in staff are refused every EVENT route too)
 
 Organizer scope (test_organizer_names_a_person_of_another_event): a person connected only to event B is, for event
 A's organizers and office staff, exactly like a person that does not exist, whether named by id or by address.
@@ -38,6 +40,7 @@ from events_app.settings import get_settings
 from events_app.web.app import create_app
 
 PERSON = "person"
+CHECKIN = "checkin"
 PUBLIC, TOKEN, ACCOUNT, EVENT, PROJECT, ADMIN, STAFF = (
     "public",
     "token",
@@ -100,6 +103,8 @@ async def build() -> Scenario:
     org_a = await _account(s, "organizer_a")
     org_b = await _account(s, "organizer_b")
     staff = await _account(s, "staff")
+    checkin_a = await _account(s, "checkin")
+    checkin_b = await _account(s, "checkin_b")
     coord = await _account(s, "coordinator")
     coord_q = await _account(s, "coordinator_q")
     office = await sql.fetchval(
@@ -121,7 +126,13 @@ async def build() -> Scenario:
     press = await events.add_category(org_a, a["id"], {"code": "press", "name": "Press", "requires_approval": True})
     await events.add_category(org_a, a["id"], {"code": "speaker", "name": "Speaker"})
     await events.publish_event(org_a, a["id"])
+    await sql.execute(
+        "INSERT INTO checkin_staff (event, account, desk) VALUES ($1, $2, 'North door')", a["id"], checkin_a.id
+    )
     b = await events.create_event(org_b, _event("Event B"))
+    await sql.execute(
+        "INSERT INTO checkin_staff (event, account, desk) VALUES ($1, $2, 'Desk B')", b["id"], checkin_b.id
+    )
     await events.add_category(org_b, b["id"], {"code": "delegate", "name": "Delegate"})
     await events.publish_event(org_b, b["id"])
     await registrations.register(
@@ -263,6 +274,7 @@ async def build() -> Scenario:
         message_id=message,
         office_id=office,
         staff_account=staff.id,
+        checkin_account=checkin_a.id,
         organization_id=org,
         organization2=org2,
         project_id=p["id"],
@@ -590,6 +602,30 @@ ROUTES = [
     R("GET", "/api/my-agenda/{token:str}/calendar.ics", TOKEN, params=lambda s: {"token": s.ids["feed_token"]}),
     R("PUT", TOKEN_PATH + "/agenda/{session_id:int}", TOKEN),
     R("DELETE", TOKEN_PATH + "/agenda/{session_id:int}", TOKEN, params=lambda s: {"session_id": s.ids["workshop_id"]}),
+    # on site: the delegate's ticket, check-in staff, the check-in desk
+    R("GET", TOKEN_PATH + "/ticket.pdf", TOKEN),
+    R("GET", E + "/checkin-staff", EVENT),
+    R("POST", E + "/checkin-staff", EVENT, lambda s: {"email": "coordinator@example.org", "desk": "South door"}),
+    R(
+        "DELETE",
+        E + "/checkin-staff/{account_id:int}",
+        EVENT,
+        params=lambda s: {"account_id": s.ids["checkin_account"]},
+    ),
+    R("POST", E + "/checkin/scan", CHECKIN, lambda s: {"scan_id": "s-1", "code": "x" * 43}),
+    R("POST", E + "/checkin/sync", CHECKIN, lambda s: {"scans": [{"scan_id": "s-2", "code": "x" * 43}]}),
+    R("GET", E + "/checkin/list", CHECKIN),
+    R("GET", E + "/checkin/search", CHECKIN, query={"q": "Dee"}),
+    R("GET", E + "/attendance", EVENT),
+    R("GET", E + "/badges.pdf", EVENT),
+    R(
+        "PUT",
+        E + "/categories/{category_id:int}/badge",
+        EVENT,
+        lambda s: {"colour": "#2e7d32", "fields": ["name", "qr"]},
+    ),
+    R("GET", "/api/attendance/organizations.csv", ACCOUNT),
+    R("GET", "/api/attendance/organizations.xlsx", ACCOUNT),
     # the API documentation
     R("GET", "/schema", PUBLIC),
     R("GET", "/schema/openapi.json", PUBLIC),
@@ -602,13 +638,15 @@ ALLOWED = {
     ADMIN: ["admin"],
     ACCOUNT: ["organizer_a", "admin"],
     STAFF: ["staff", "admin"],
+    CHECKIN: ["checkin", "organizer_a", "staff", "admin"],
 }
 DENIED = {
-    EVENT: ["organizer_b", "coordinator"],
+    EVENT: ["organizer_b", "coordinator", "checkin"],
     PROJECT: ["coordinator_q", "organizer_a", "staff"],
     ADMIN: ["organizer_a", "staff", "coordinator"],
     ACCOUNT: [],
     STAFF: ["organizer_a", "coordinator"],
+    CHECKIN: ["organizer_b", "checkin_b", "coordinator"],
 }
 
 

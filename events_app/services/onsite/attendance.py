@@ -1,0 +1,78 @@
+"""Attendance: who was really there, by category, organization and country (the event's door check-ins), and by
+organization across events and pilot-project meetings, for the network's reports to members and funders."""
+
+from __future__ import annotations
+
+from events_app.db import queries
+from events_app.domain.spreadsheet import csv_bytes, xlsx_bytes
+from events_app.domain.vocab import country_name
+from events_app.services.people.accounts import CurrentAccount, require_organizer
+
+Q = queries.load(__file__)
+REPORT_COLUMNS = [
+    "organization",
+    "country",
+    "kind",
+    "membership",
+    "activity",
+    "title",
+    "date",
+    "registered",
+    "attended",
+]
+
+
+def _rows(rows, *, country_labels: bool = False) -> list[dict]:
+    out = []
+    for r in rows:
+        row = dict(r)
+        if country_labels:
+            row["code"] = row["label"]
+            row["label"] = country_name(row["label"]) if row["label"] else ""
+        row["rate"] = round(100 * row["checked_in"] / row["registered"]) if row["registered"] else 0
+        out.append(row)
+    return out
+
+
+async def event_attendance(account: CurrentAccount, event_id: int) -> dict:
+    """Live counts of an event for its organizers: registered vs checked in, in total and by category,
+    organization and country."""
+    await require_organizer(account, event_id)
+    totals = await Q.checkin_counts(event_id=event_id)
+    return {
+        "event_id": event_id,
+        "registered": totals["registered"],
+        "checked_in": totals["checked_in"],
+        "by_category": _rows(await Q.attendance_by_category(event_id=event_id)),
+        "by_organization": _rows(await Q.attendance_by_organization(event_id=event_id)),
+        "by_country": _rows(await Q.attendance_by_country(event_id=event_id), country_labels=True),
+    }
+
+
+async def organization_report(account: CurrentAccount) -> tuple[list[str], list[list]]:
+    """Attendance by organization across every event the account manages (administrators: all) and the meetings
+    of the pilot projects it coordinates: one row per organization and event or meeting series."""
+    rows = await Q.organization_attendance(account_id=account.id, is_admin=account.is_admin)
+    table = [
+        [
+            r["organization"],
+            r["country"],
+            r["kind"],
+            r["membership"],
+            r["activity"],
+            r["title"],
+            r["date"].date().isoformat() if r["date"] else "",
+            r["registered"],
+            r["attended"],
+        ]
+        for r in rows
+    ]
+    return REPORT_COLUMNS, table
+
+
+def report_csv(header: list[str], table: list[list]) -> bytes:
+    return csv_bytes(header, table, bom=True)
+
+
+def report_xlsx(header: list[str], table: list[list]) -> bytes:
+    return xlsx_bytes(header, table, sheet="Attendance", title="Attendance by organization")

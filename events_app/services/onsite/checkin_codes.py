@@ -1,0 +1,78 @@
+"""A confirmed registration's check-in code: issued when first needed (the confirmation email, the manage page,
+the ticket, a desk downloading the check-in list), one live code per registration.
+
+The code is domain.security.checkin_token of a stored 128-bit nonce; the database keeps the nonce and the SHA-256
+of the code. A code belongs to the category it was issued for: a registration moved to another category gets a new
+code (its badge changes) and the old one is refused as replaced; an erased registration's code is revoked; a
+cancelled registration's code is refused for that reason. A substitute in a delegation is a new registration, so
+a new code.
+"""
+
+from __future__ import annotations
+
+from events_app.db import queries
+from events_app.db.engine import DB
+from events_app.domain.security import checkin_token, digest, new_nonce
+from events_app.settings import get_settings
+
+Q = queries.load(__file__)
+
+
+def code_of(nonce: str) -> str:
+    return checkin_token(get_settings().secret_key, nonce)
+
+
+async def live_code(registration_id: int) -> str | None:
+    """The registration's live check-in code, issued now if it has none for its current category; None unless the
+    registration is confirmed (and not erased)."""
+    async with DB.transaction():
+        code = await _live_code(registration_id)
+    return code
+
+
+async def _live_code(registration_id: int) -> str | None:
+    row = await Q.live_code(registration_id=registration_id)
+    if row is None or row["status"] != "confirmed" or row["anonymized_at"] is not None:
+        return None
+    if row["code_id"] is not None and row["code_category"] == row["category"]:
+        return code_of(row["nonce"])
+    if row["code_id"] is not None:
+        await Q.revoke_code(code_id=row["code_id"], reason="moved")
+    nonce = new_nonce()
+    stored = await Q.insert_code(
+        registration_id=registration_id,
+        event_id=row["event"],
+        category_id=row["category"],
+        nonce=nonce,
+        code_hash=digest(code_of(nonce)),
+    )
+    if stored is None:  # issued by a concurrent call a moment ago: read it
+        stored = (await Q.live_code(registration_id=registration_id))["nonce"]
+    return code_of(stored)
+
+
+async def issue_for_event(event_id: int) -> int:
+    """Give every confirmed registration of the event a live code for its category (before a desk downloads the
+    check-in list or badges are printed). Returns how many were issued."""
+    async with DB.transaction():
+        rows = await Q.registrations_needing_codes(event_id=event_id)
+        if not rows:
+            return 0
+        stale = [r["stale_code"] for r in rows if r["stale_code"] is not None]
+        if stale:
+            await Q.revoke_codes(code_ids=stale, reason="moved")
+        nonces = [new_nonce() for _ in rows]
+        await Q.insert_codes(
+            event_id=event_id,
+            registration_ids=[r["id"] for r in rows],
+            category_ids=[r["category"] for r in rows],
+            nonces=nonces,
+            code_hashes=[digest(code_of(n)) for n in nonces],
+        )
+    return len(rows)
+
+
+async def revoke_for_erasure(registration_ids: list[int]) -> None:
+    """Erasure: the registrations' codes stop working (called inside the erasure's transaction)."""
+    if registration_ids:
+        await Q.revoke_codes_of_registrations(registration_ids=registration_ids, reason="erased")
