@@ -9,7 +9,7 @@ from enum import StrEnum
 import pytest
 
 from events_app.db import sql
-from events_app.domain import vocab
+from events_app.domain import checkin, vocab
 
 COLUMNS: dict[tuple[str, str], type[StrEnum]] = {
     ("organization", "kind"): vocab.OrganizationKind,
@@ -32,6 +32,8 @@ COLUMNS: dict[tuple[str, str], type[StrEnum]] = {
     ("meeting_delegation", "status"): vocab.DecisionStatus,
     ("outbox_message", "status"): vocab.OutboxStatus,
     ("announcement", "status"): vocab.AnnouncementStatus,
+    ("checkin_scan", "method"): checkin.Method,
+    ("checkin_scan", "outcome"): checkin.Outcome,
 }
 
 CONSTRAINTS = """SELECT c.conrelid::regclass::text AS table_name, pg_get_constraintdef(c.oid) AS definition
@@ -65,6 +67,7 @@ async def test_every_enum_check_in_the_database_is_known_here(db) -> None:
         ("meeting_inbound_reply", "outcome"),
         ("calendar_copy", "method"),  # the iTIP methods a calendar copy records (REQUEST, CANCEL), from domain.ical
         ("content_translation", "subject"),  # what an organizer's translation belongs to (domain.content)
+        ("checkin_code", "revoked_reason"),  # why a check-in code stopped admitting (services.onsite.checkin_codes)
     }
     assert set(allowed) - known == set()
 
