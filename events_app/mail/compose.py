@@ -373,6 +373,44 @@ def compose_password_reset_mail(mail: PasswordResetMail, settings: MailSettings)
     return Outgoing(data, settings.mail_from, mail.recipient, message_id)
 
 
+@dataclass(frozen=True)
+class CoordinatorNotice:
+    """A notice to one coordinator account about a calendar reply that changed nothing (see
+    services.meetings.coordinator_notices)."""
+
+    outbox_id: int
+    kind: str
+    language: str
+    recipient: str
+    name: str
+    series_title: str
+    person_name: str
+    person_email: str
+    replies_url: str
+
+
+def compose_coordinator_notice(mail: CoordinatorNotice, settings: MailSettings) -> Outgoing:
+    rendered = render(
+        mail.kind,
+        mail.language,
+        {
+            "name": mail.name,
+            "series_title": mail.series_title,
+            "person_name": mail.person_name,
+            "person_email": mail.person_email,
+            "replies_url": mail.replies_url,
+            "sender_name": settings.mail_from_name,
+            "language": mail.language,
+        },
+    )
+    message_id = _message_id(mail.outbox_id, settings.mail_from)
+    sender = Address(display_name=settings.mail_from_name, addr_spec=settings.mail_from)
+    data = build_message(
+        rendered=rendered, sender=sender, recipient=mail.recipient, recipient_name=mail.name, message_id=message_id
+    )
+    return Outgoing(data, settings.mail_from, mail.recipient, message_id)
+
+
 # ----------------------------------------------------------------------------- meeting series
 
 

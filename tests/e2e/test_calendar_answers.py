@@ -243,6 +243,15 @@ async def test_reply_for_one_meeting_never_widens_to_the_series(
     subject = f"Your answer was not recorded: {series['title']}"
     told = mail_where(maildir, AMARA, lambda m: m["Subject"] == subject, 2)
     assert "/rsvp/" in told[0].get_body(("plain",)).get_content()
+    # ... and so is each coordinator of the project, with the person named and the link to the list of replies
+    notices = mail_where(
+        maildir,
+        "organizer@example.org",
+        lambda m: m["Subject"] == f"A calendar answer was not recorded: {series['title']}",
+        2,
+    )
+    text = notices[0].get_body(("plain",)).get_content()
+    assert AMARA in text and f"/coordinator/projects/{project_id}#replies" in text
     listed = (await client.get(f"/api/projects/{project_id}/inbound-replies", headers=organizer)).json()
     assert [(r["reason_code"], r["explanation"][:40]) for r in listed[:2]] == [
         ("unplaced", "The reply is about one meeting, but whic"),

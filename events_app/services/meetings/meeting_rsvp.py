@@ -50,7 +50,7 @@ from events_app.domain.meetings import (
 from events_app.domain.replies import REJECTION_REASONS, tokens_in
 from events_app.domain.security import digest
 from events_app.jobs import kick_outbox
-from events_app.services.meetings import meetings
+from events_app.services.meetings import coordinator_notices, meetings
 from events_app.services.meetings.meetings import answers_of, occurrence_list, occurrence_out, series_row, timing_of
 from events_app.services.meetings.rows import ROWS, InvitationRow
 from events_app.services.people import audit
@@ -470,6 +470,8 @@ def _proposal(item: InboundItem, occurrences: list, rid: datetime | None, series
 
 
 async def _tell_unplaced(series, person_id: int) -> None:
+    """Nothing was recorded: the person gets the answer link, and each coordinator of the project learns of it by
+    email too (the reply is also listed on the project page)."""
     person = await Q.person_address(person_id=person_id)
     await outbox.enqueue(
         "meeting_reply_unplaced",
@@ -477,6 +479,12 @@ async def _tell_unplaced(series, person_id: int) -> None:
         language=person["language"],
         payload={"series_id": series.id, "person_id": person_id},
     )
+    for coordinator in await Q.project_coordinators(project_id=series.project):
+        await outbox.enqueue(
+            coordinator_notices.REPLY_UNPLACED,
+            coordinator["email"],
+            payload={"series_id": series.id, "person_id": person_id, "account_id": coordinator["id"]},
+        )
 
 
 async def _delegation(series, invitation, answerer, delegate, rid, now, notes, reject, sender, uid) -> str:

@@ -514,3 +514,10 @@ SELECT id, series, raised_at, title, owner, due_date, done_at FROM meeting_actio
 -- name: write_action(action_id, title, due_date, done_at)!
 -- Write an action item's title, due date and completion time.
 UPDATE meeting_action SET title = :title, due_date = :due_date, done_at = :done_at WHERE id = :action_id;
+
+-- name: coordinator_notice(series_id, person_id, account_id)^
+-- What a coordinator's notice about a reply shows: the series and its project, who replied, whom it is for.
+SELECT s.title AS series_title, s.project AS project_id, p.name AS person_name, p.email AS person_email,
+       a.name AS account_name
+FROM meeting_series s, person p, account a
+WHERE s.id = :series_id AND p.id = :person_id AND a.id = :account_id;

@@ -20,7 +20,7 @@ from events_app.mail import compose as mail_compose
 from events_app.mail.compose import MailSettings
 from events_app.mail.message import Outgoing
 from events_app.mail.render import translator
-from events_app.services.meetings import meeting_mail
+from events_app.services.meetings import coordinator_notices, meeting_mail
 from events_app.services.messaging import account_mail
 from events_app.services.messaging.announcements import unsubscribe_token
 from events_app.services.onsite import checkin_codes
@@ -90,6 +90,10 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None, lo
         return await meeting_mail.compose(row, settings, now)
     if row["kind"] == person_access.MAIL_KIND:
         return mail_compose.compose_person_access_mail(await load_person_access_mail(row), mail_settings(settings))
+    if row["kind"] in coordinator_notices.NOTICE_KINDS:
+        return mail_compose.compose_coordinator_notice(
+            await coordinator_notices.load(row, settings), mail_settings(settings)
+        )
     if row["kind"] in account_mail.ACCOUNT_KINDS:
         return mail_compose.compose_password_reset_mail(await account_mail.load(row, settings), mail_settings(settings))
     mail = await load_event_mail(row, settings, loaded)

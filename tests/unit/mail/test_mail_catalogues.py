@@ -21,9 +21,11 @@ from events_app.domain.vocab import LANGUAGES
 from events_app.mail import render
 from events_app.mail.compose import (
     AnnouncementMail,
+    CoordinatorNotice,
     InvitationMail,
     PasswordResetMail,
     PersonAccessMail,
+    compose_coordinator_notice,
     compose_event_mail,
     compose_meeting_mail,
     compose_password_reset_mail,
@@ -103,7 +105,9 @@ def test_no_template_shows_text_outside_translation_markers():
 
 def _event_kinds() -> list[str]:
     return [
-        k for k in render.kinds() if not k.startswith("meeting_") and k not in ("password_reset", "person_access_link")
+        k
+        for k in render.kinds()
+        if not k.startswith(("meeting_", "coordinator_")) and k not in ("password_reset", "person_access_link")
     ]
 
 
@@ -117,6 +121,11 @@ def composed(kind: str, language: str) -> tuple[str, str, str, str]:
         data = compose_password_reset_mail(
             PasswordResetMail(9, kind, language, "org@example.org", "Olga", "https://e.example/pr/t", True), SETTINGS
         ).data
+    elif kind.startswith("coordinator_"):
+        notice = CoordinatorNotice(
+            4, kind, language, "c@example.org", "Chen", "Pilot call", "Amara", "a@example.org", "https://e.example/p#r"
+        )
+        data = compose_coordinator_notice(notice, SETTINGS).data
     elif kind == "person_access_link":
         expires = datetime(2027, 5, 1, 8, 30, tzinfo=timezone.utc)
         mail = PersonAccessMail(5, kind, language, "p@example.org", "Pablo", "https://e.example/me/x", 30, expires)
