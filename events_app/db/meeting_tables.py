@@ -41,6 +41,8 @@ class PilotProject(Table, db=DB, tablename="pilot_project"):
     feed_hash = Varchar(length=64, unique=True, required=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    status = Varchar(length=20, default="active")  # domain.vocab.ProjectStatus
+    cancelled_at = Timestamptz(null=True, default=None)
 
 
 class ProjectCoordinator(Table, db=DB, tablename="project_coordinator"):

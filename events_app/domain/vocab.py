@@ -129,6 +129,11 @@ class SeriesStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ProjectStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
 class PartStat(StrEnum):
     """A meeting invitee's answer, as iCalendar writes it (RFC 5545 PARTSTAT)."""
 

@@ -97,6 +97,8 @@ class ProjectOut(Struct):
     coordinators: list[CoordinatorOut]
     members: list[MemberOut]
     created_at: datetime
+    status: str = "active"
+    cancelled_at: datetime | None = None
 
 
 class InboundReplyOut(Struct):

@@ -1,4 +1,5 @@
 """Constraints and indexes for offices, consent, anonymization and the audit log."""
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from events_app.db.engine import DB

@@ -254,7 +254,7 @@ async def test_cancelling_a_project_cancels_each_of_its_series_for_every_invitee
 ):
     from urllib.parse import urlsplit
 
-    from tests.integration.web.test_meetings_api import create_series, project_with_cohort
+    from tests.integration.web.test_meetings_api import SERIES, create_series, project_with_cohort
 
     invitee = "jiwon.park@seoul.example"
     seen = len(read_mail(maildir, invitee))
@@ -270,6 +270,12 @@ async def test_cancelling_a_project_cancels_each_of_its_series_for_every_invitee
     feed = await client.get(urlsplit(response.json()["feed_url"]).path)
 
     assert again.status_code == 409
+    assert (response.json()["status"], response.json()["cancelled_at"] is not None) == ("cancelled", True)
+    # a cancelled project starts no new meetings; its page says it is cancelled
+    refused = await client.post(
+        f"/api/projects/{project['id']}/series", headers=organizer, json={**SERIES, "title": "One more call"}
+    )
+    assert refused.status_code == 409 and "cancelled" in refused.text
     methods = {
         str(vevent(m)["UID"]): (
             str(icalendar.Calendar.from_ical(calendar_part(m))["METHOD"]),

@@ -26,6 +26,7 @@ COLUMNS: dict[tuple[str, str], type[StrEnum]] = {
     ("agenda_booking", "status"): vocab.BookingStatus,
     ("meeting_series", "mode"): vocab.MeetingMode,
     ("meeting_series", "status"): vocab.SeriesStatus,
+    ("pilot_project", "status"): vocab.ProjectStatus,
     ("meeting_rsvp", "partstat"): vocab.PartStat,
     ("calendar_answer", "partstat"): vocab.PartStat,
     ("meeting_proposal", "status"): vocab.DecisionStatus,

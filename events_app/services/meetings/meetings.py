@@ -39,7 +39,7 @@ from events_app.domain.meetings import (
 from events_app.domain.replies import reply_token
 from events_app.domain.security import digest, new_nonce, person_feed_token, rsvp_token
 from events_app.domain.text import clean_fields, text_errors
-from events_app.domain.vocab import is_time_zone
+from events_app.domain.vocab import ProjectStatus, is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services.meetings.rows import ROWS, SeriesRow
 from events_app.services.people import audit
@@ -140,7 +140,8 @@ async def invite_delegate(series_id: int, person_id: int, organization_id: int |
 
 
 async def _tell_invitees(series: SeriesRow, kind: str, method: str, sequence: int, **payload: Any) -> int:
-    people = await Q.active_invitee_addresses(series_id=series.id)
+    """Send this SEQUENCE to every invitee whose copy is older (calendar_copy): nobody gets an update twice."""
+    people = await Q.stale_invitee_addresses(series_id=series.id, sequence=sequence)
     for p in people:
         await outbox.enqueue(
             kind,
@@ -296,7 +297,8 @@ async def create_series(account: CurrentAccount, project_id: int, fields: dict[s
     await require_coordinator(account, project_id)
     spec = _spec(clean_series_text(fields))
     async with DB.transaction():
-        await Q.lock_project(project_id=project_id)
+        if await Q.lock_project(project_id=project_id) == ProjectStatus.CANCELLED:
+            raise Conflict("this project is cancelled: no new meetings can start in it", "project")
         await _check_hosts(project_id, spec["host_rotation"])
         series_id = await Q.insert_series(project_id=project_id, **_series_columns(spec))
         await _write_agenda(series_id, spec["agenda"])

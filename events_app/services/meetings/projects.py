@@ -14,7 +14,7 @@ from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.replies import max_mailbox_local_length
 from events_app.domain.security import digest, new_nonce, project_feed_token
 from events_app.domain.text import text_errors
-from events_app.domain.vocab import LANGUAGES, is_time_zone
+from events_app.domain.vocab import LANGUAGES, ProjectStatus, is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services.meetings import meetings
 from events_app.services.meetings.rows import ROWS
@@ -124,15 +124,16 @@ async def update_project(account: CurrentAccount, project_id: int, changes: dict
 
 
 async def cancel_project(account: CurrentAccount, project_id: int) -> dict:
-    """Cancel a project's meetings: every series not cancelled yet is cancelled, and each of its invitees gets that
-    series' METHOD:CANCEL (one message per series); the project's and people's feeds keep showing them
-    STATUS:CANCELLED. 409 when there is nothing left to cancel."""
+    """Cancel a project: every series not cancelled yet is cancelled, each of its invitees gets that series'
+    METHOD:CANCEL (one message per series), and the project is marked cancelled (no new series start in it); the
+    project's and people's feeds keep showing the series STATUS:CANCELLED. 409 when it is cancelled already."""
     await require_coordinator(account, project_id)
     async with DB.transaction():
-        await Q.project_for_update(project_id=project_id)
+        project = await Q.project_for_update(project_id=project_id)
+        if project.status == ProjectStatus.CANCELLED:
+            raise Conflict("this project is cancelled already", "project")
         cancelled = await meetings.cancel_series_of_project(account, project_id)
-        if cancelled == 0:
-            raise Conflict("this project has no meeting series left to cancel", "series")
+        await Q.mark_project_cancelled(project_id=project_id)
         await audit.record(account, "project.cancel", "project", project_id, None, {"series_cancelled": cancelled})
     await kick_outbox()
     return await get_project(account, project_id)
@@ -178,6 +179,8 @@ async def get_project(account: CurrentAccount, project_id: int) -> dict:
             for m in members
         ],
         "created_at": row.created_at,
+        "status": row.status,
+        "cancelled_at": row.cancelled_at,
     }
 
 

@@ -8,19 +8,23 @@
 -- record_class: ProjectRow
 -- One pilot project with every column its pages, feeds and invitations read.
 SELECT id, title, theme, description, coordinating_organization, organizer_email, organizer_name, feed_nonce,
-       feed_hash, created_at, updated_at
+       feed_hash, created_at, updated_at, status, cancelled_at
 FROM pilot_project WHERE id = :project_id;
 
 -- name: project_for_update(project_id)^
 -- record_class: ProjectRow
 -- The pilot project, its row locked for a change of its fields.
 SELECT id, title, theme, description, coordinating_organization, organizer_email, organizer_name, feed_nonce,
-       feed_hash, created_at, updated_at
+       feed_hash, created_at, updated_at, status, cancelled_at
 FROM pilot_project WHERE id = :project_id FOR UPDATE;
 
--- name: lock_project(project_id)!
--- Lock the project row: cohort and series changes of one project happen one at a time.
-SELECT 1 FROM pilot_project WHERE id = :project_id FOR UPDATE;
+-- name: lock_project(project_id)$
+-- Lock the project row: cohort and series changes of one project happen one at a time. Its status.
+SELECT status FROM pilot_project WHERE id = :project_id FOR UPDATE;
+
+-- name: mark_project_cancelled(project_id)!
+-- The project is cancelled (its series were cancelled in the same transaction).
+UPDATE pilot_project SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = :project_id;
 
 -- name: project_by_feed_hash(feed_hash)^
 -- The project whose calendar feed token has this digest (id and title).
@@ -265,10 +269,14 @@ VALUES (:series_id, :person_id, :organization_id, :token_nonce, :token_hash, now
 -- The address and language a person's meeting mail goes to.
 SELECT email, language FROM person WHERE id = :person_id;
 
--- name: active_invitee_addresses(series_id)
--- The people invited to a series now, with the address and language of their mail, by person id.
+-- name: stale_invitee_addresses(series_id, sequence)
+-- The people invited to a series now whose calendar copy (calendar_copy) is older than this SEQUENCE, or who have
+-- none: those an update at this SEQUENCE must reach, and nobody else.
 SELECT p.id, p.email, p.language FROM meeting_invitee i JOIN person p ON p.id = i.person
-WHERE i.series = :series_id AND i.withdrawn_at IS NULL ORDER BY p.id;
+JOIN meeting_series s ON s.id = i.series
+LEFT JOIN calendar_copy c ON c.person = p.id AND c.uid = s.calendar_uid
+WHERE i.series = :series_id AND i.withdrawn_at IS NULL AND (c.sequence IS NULL OR c.sequence < :sequence)
+ORDER BY p.id;
 
 -- name: is_active_invitee(series_id, person_id)$
 -- 1 when the person is invited to the series now.

@@ -31,6 +31,8 @@ class ProjectRow(msgspec.Struct, frozen=True):
     feed_hash: str
     created_at: datetime
     updated_at: datetime
+    status: str = "active"
+    cancelled_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return msgspec.structs.asdict(self)

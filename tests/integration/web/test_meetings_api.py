@@ -207,6 +207,41 @@ async def test_bad_input_is_refused_and_changes_nothing(client, organizer):
 # --------------------------------------------------------------------------- whole-series change, joiners, leavers
 
 
+async def series_copies(series_id: int) -> dict[str, tuple]:
+    rows = await sql.fetch(
+        "SELECT p.email, c.sequence, c.method FROM calendar_copy c JOIN person p ON p.id = c.person"
+        " JOIN meeting_series s ON s.calendar_uid = c.uid WHERE s.id = $1",
+        series_id,
+    )
+    return {r["email"]: (r["sequence"], r["method"]) for r in rows}
+
+
+async def test_series_copies_are_remembered_per_person_and_updates_reach_only_stale_copies(client, organizer):
+    project = await project_with_cohort(client, organizer)
+    series = await create_series(client, organizer, project["id"])
+    contacts = sorted(email for _, people in CONTACTS.values() for email, *_ in people)
+    assert await series_copies(series["id"]) == {e: (0, "REQUEST") for e in contacts}
+    base = f"/api/meeting-series/{series['id']}"
+    await client.delete(f"{base}/occurrences/20270406T120000Z", headers=organizer)
+    # one meeting cancelled: the series itself stays in each calendar, at the new SEQUENCE
+    assert await series_copies(series["id"]) == {e: (1, "REQUEST") for e in contacts}
+    # Ana already holds the next version (written by a concurrent change): the update skips her copy, not the others
+    await sql.execute(
+        "UPDATE calendar_copy SET sequence = 2 WHERE person = (SELECT id FROM person WHERE email = $1)"
+        " AND uid = (SELECT calendar_uid FROM meeting_series WHERE id = $2)",
+        contacts[0],
+        series["id"],
+    )
+    before = len(await outbox_rows())
+    changed = await client.patch(base, headers=organizer, json={"title": "Clean Air Pilot: monthly check-in"})
+    assert changed.json()["calendar_sequence"] == 2
+    sent = (await outbox_rows())[before:]
+    assert sorted(r[1] for r in sent) == contacts[1:]
+    cancelled = await client.post(f"{base}/cancel", headers=organizer, json={})
+    assert cancelled.status_code == 200, cancelled.text
+    assert await series_copies(series["id"]) == {e: (3, "CANCEL") for e in contacts}
+
+
 async def test_series_change_updates_everyone_and_keeps_records_safe(client, organizer):
     project = await project_with_cohort(client, organizer)
     series = await create_series(client, organizer, project["id"])
