@@ -7,8 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 # subject -> its translatable fields; "options" holds one translated option per line, in the original's order
-TRANSLATABLE = {"event": ("title", "description"), "category": ("name",), "question": ("label", "options")}
-ONE_LINE = {"title", "name", "label"}
+TRANSLATABLE = {
+    "event": ("title", "description"),
+    "category": ("name",),
+    "question": ("label", "options"),
+    "announcement": ("subject", "body"),
+}
+ONE_LINE = {"title", "name", "label", "subject"}
+MULTI_LINE = {"description", "options", "body"}
 
 Translations = Mapping[tuple[str, int, str], str]  # (subject, subject_id, field) -> text
 

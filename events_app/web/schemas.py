@@ -401,12 +401,23 @@ class Audience(Strict):
     value: Annotated[str, Meta(max_length=40, description="category code, delegation id or session id")] | None = None
 
 
+class AnnouncementText(Strict):
+    """An announcement's subject and body in another language; either may be left out (the original is used)."""
+
+    subject: Annotated[str, Meta(max_length=300)] = ""
+    body: Annotated[str, Meta(max_length=20000)] = ""
+
+
 class AnnouncementCreate(Strict):
     subject: Text300
     body: Annotated[
         str, Meta(min_length=1, max_length=20000, description="plain text; blank lines separate paragraphs")
     ]
     audience: Audience
+    translations: Annotated[
+        dict[str, AnnouncementText],
+        Meta(description="the subject and body in other languages, by language code (es); readers get theirs"),
+    ] = {}
 
 
 class AnnouncementOut(Struct):
@@ -419,6 +430,7 @@ class AnnouncementOut(Struct):
     recipients: int | None
     created_at: datetime
     sent_at: datetime | None
+    translations: dict[str, dict[str, str]] = {}
 
 
 class PreviewOut(Struct):

@@ -18,13 +18,14 @@ STATEMENTS = [
        DECLARE
            object_uid uuid;
            holder integer;
-           held_method varchar(10) := NEW.calendar_method;
+           held_method text;  -- set once the method is known to be REQUEST or CANCEL
        BEGIN
            -- Tested here, not in the trigger's WHEN, so that the columns stay alterable by later migrations.
            IF NEW.calendar_method IS NULL OR NEW.calendar_method NOT IN ('REQUEST', 'CANCEL')
               OR NEW.calendar_sequence IS NULL THEN
                RETURN NULL;
            END IF;
+           held_method := NEW.calendar_method;
            IF NEW.kind LIKE 'meeting\\_%' THEN
                IF NOT (NEW.payload ? 'series_id' AND NEW.payload ? 'person_id') THEN
                    RETURN NULL;

@@ -151,3 +151,7 @@ ON CONFLICT (subject, subject_id, language, field) DO UPDATE SET text = EXCLUDED
 -- Remove one translated text: readers of that language see the original again.
 DELETE FROM content_translation WHERE event = :event_id AND subject = :subject AND subject_id = :subject_id
 AND language = :language AND field = :field;
+
+-- name: announcements_of_event(event_id)
+-- The event's announcements (their texts can be translated), oldest first.
+SELECT id, subject, body, status FROM announcement WHERE event = :event_id ORDER BY id;

@@ -8,7 +8,7 @@ from typing import Any
 
 from events_app.db import queries
 from events_app.db.engine import DB
-from events_app.domain.content import TRANSLATABLE, Translations, localize_event, translation_errors
+from events_app.domain.content import MULTI_LINE, TRANSLATABLE, Translations, localize_event, translation_errors
 from events_app.domain.errors import FieldError, require
 from events_app.domain.text import TextRefused, clean_line, clean_text
 from events_app.domain.vocab import LANGUAGES
@@ -53,7 +53,8 @@ async def save_translations(
         require([FieldError("language", f"choose one of {', '.join(TRANSLATED_LANGUAGES)}")])
     categories = {r.id for r in await Q.categories_of_events(event_ids=[event_id])}
     options = {q["id"]: list(q["options"] or []) for q in await questions.for_event(event_id)}
-    owned = {"event": {event_id}, "category": categories, "question": set(options)}
+    announcements = {r["id"] for r in await Q.announcements_of_event(event_id=event_id)}
+    owned = {"event": {event_id}, "category": categories, "question": set(options), "announcement": announcements}
     errors: list[FieldError] = []
     cleaned: dict[tuple[str, int, str], str] = {}
     for (subject, subject_id, field), raw in texts.items():
@@ -62,7 +63,7 @@ async def save_translations(
             errors.append(FieldError(where, "this text does not belong to the event"))
             continue
         try:
-            text = clean_text(raw) if field in ("description", "options") else clean_line(raw)
+            text = clean_text(raw) if field in MULTI_LINE else clean_line(raw)
         except TextRefused as exc:
             errors.append(FieldError(where, str(exc)))
             continue

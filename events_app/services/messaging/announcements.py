@@ -14,7 +14,9 @@ from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.security import UNSUBSCRIBE_PURPOSE, purpose_mac
-from events_app.domain.text import clean_fields
+from events_app.domain.content import TRANSLATABLE
+from events_app.domain.text import clean_fields, text_errors
+from events_app.domain.vocab import LANGUAGES
 from events_app.jobs import kick_outbox
 from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount, require_organizer
@@ -64,8 +66,29 @@ async def _audience_of(event_id: int, audience: dict[str, Any]) -> dict[str, Any
     return {"event_id": event_id, **params}
 
 
+def _translations(given: dict[str, Any] | None) -> dict[str, dict[str, str]]:
+    """The announcement's texts in other languages ({language: {"subject", "body"}}), cleaned; empty texts are
+    left out (the reader gets the original). 422 naming `translations.<language>.<field>` when one is refused."""
+    out: dict[str, dict[str, str]] = {}
+    errors: list[FieldError] = []
+    for language, texts in (given or {}).items():
+        if language not in LANGUAGES[1:]:
+            errors.append(FieldError(f"translations.{language}", f"choose one of {', '.join(LANGUAGES[1:])}"))
+            continue
+        present = {k: v for k, v in (texts or {}).items() if isinstance(v, str) and v.strip()}
+        cleaned, problems = text_errors(present, ("subject",), ("body",), prefix=f"translations.{language}.")
+        errors += problems
+        if cleaned:
+            out[language] = {k: v.strip() for k, v in cleaned.items() if k in TRANSLATABLE["announcement"]}
+    require(errors)
+    return out
+
+
 async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -> dict:
+    """A draft announcement (sent only when the organizer confirms), optionally written in other languages too:
+    each recipient gets their language, the original where none was given."""
     await require_organizer(account, event_id)
+    translations = _translations(data.pop("translations", None))
     data = clean_fields(data, ("subject",), ("body",))
     count = await Q.audience_count(**await _audience_of(event_id, data["audience"]))
     async with DB.transaction():
@@ -77,6 +100,11 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
             recipients=count,
             created_by=account.id,
         )
+        for language, texts in translations.items():
+            for field, text in texts.items():
+                await Q.save_announcement_translation(
+                    event_id=event_id, announcement_id=announcement_id, language=language, field=field, text=text
+                )
         await audit.record(
             account,
             "announcement.create",
@@ -96,6 +124,9 @@ async def get(account: CurrentAccount, event_id: int, announcement_id: int) -> d
         raise NotFound("announcement")
     out = dict(row)
     out["audience"] = queries.json_value(out["audience"])
+    out["translations"] = {}
+    for r in await Q.announcement_translations(announcement_id=announcement_id):
+        out["translations"].setdefault(r["language"], {})[r["field"]] = r["text"]
     return out
 
 

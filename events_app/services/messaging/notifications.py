@@ -138,7 +138,9 @@ async def load_event_mail(row: dict, settings: Settings, loaded: Loaded | None =
     )
     announcement = None
     if row["kind"] == "announcement":
-        found = await Q.announcement_for_mail(announcement_id=payload["announcement_id"])
+        found = await Q.announcement_for_mail(
+            announcement_id=payload["announcement_id"], language=row["language"] or "en"
+        )
         person_id = await Q.registration_person(registration_id=row["registration"])
         announcement = mail_compose.AnnouncementMail(
             subject=found["subject"],

@@ -158,9 +158,25 @@ SELECT token_nonce, expires_at FROM invitation WHERE id = :invitation_id;
 -- A person's name.
 SELECT name FROM person WHERE id = :person_id;
 
--- name: announcement_for_mail(announcement_id)^
--- The subject and body of an announcement.
-SELECT subject, body FROM announcement WHERE id = :announcement_id;
+-- name: announcement_for_mail(announcement_id, language)^
+-- The subject and body of an announcement in the reader's language, each the original where none was given.
+SELECT COALESCE(ts.text, a.subject) AS subject, COALESCE(tb.text, a.body) AS body FROM announcement a
+LEFT JOIN content_translation ts ON ts.subject = 'announcement' AND ts.subject_id = a.id
+     AND ts.language = :language AND ts.field = 'subject'
+LEFT JOIN content_translation tb ON tb.subject = 'announcement' AND tb.subject_id = a.id
+     AND tb.language = :language AND tb.field = 'body'
+WHERE a.id = :announcement_id;
+
+-- name: save_announcement_translation(event_id, announcement_id, language, field, text)!
+-- An announcement's subject or body in another language (content_translation, subject 'announcement').
+INSERT INTO content_translation (event, subject, subject_id, language, field, text, updated_at)
+VALUES (:event_id, 'announcement', :announcement_id, :language, :field, :text, now())
+ON CONFLICT (subject, subject_id, language, field) DO UPDATE SET text = EXCLUDED.text, updated_at = now();
+
+-- name: announcement_translations(announcement_id)
+-- The languages an announcement was given in besides its original, with its texts.
+SELECT language, field, text FROM content_translation
+WHERE subject = 'announcement' AND subject_id = :announcement_id ORDER BY language, field;
 
 -- name: registration_person(registration_id)$
 -- The person a registration belongs to.

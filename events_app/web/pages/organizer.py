@@ -3,6 +3,7 @@ the delivery log and announcements. Every change is a POST form (CSRF-checked) f
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from litestar.response import Redirect, Template
 
 from events_app.domain.errors import DomainError, FieldError, InvalidInput, NotFound, Unauthorized
 from events_app.domain.questions import QUESTION_KINDS
-from events_app.domain.vocab import ELIGIBILITIES, EVENT_KINDS, REGISTRATION_STATUSES, country_name
+from events_app.domain.vocab import ELIGIBILITIES, EVENT_KINDS, LANGUAGES, REGISTRATION_STATUSES, country_name
 from events_app.services.agenda import agenda, calendar_updates
 from events_app.services.events import dashboard, events
 from events_app.services.meetings import meeting_rsvp
@@ -529,6 +530,7 @@ class OrganizerPages(Controller):
             event=event,
             values={"audience": "confirmed"},
             audiences=announcements.AUDIENCES[:4],
+            languages=LANGUAGES[1:],
         )
 
     @post("/events/{event_id:int}/announcements/new", name="announcement-create")
@@ -547,7 +549,9 @@ class OrganizerPages(Controller):
         async def refused(exc: DomainError) -> Response:
             event = await events.get_event(event_id, account)
             errors_out = {
-                k.replace("audience.value", "audience").replace("audience.kind", "audience"): v
+                re.sub(r"^translations\.(\w+)\.(\w+)$", r"\2_\1", k)
+                .replace("audience.value", "audience")
+                .replace("audience.kind", "audience"): v
                 for k, v in field_errors(exc).items()
             }
             return page(
@@ -559,13 +563,20 @@ class OrganizerPages(Controller):
                 values=data,
                 errors=errors_out,
                 audiences=announcements.AUDIENCES[:4],
+                languages=LANGUAGES[1:],
             )
 
         async with redisplay_on(refused):
             if errors:
                 raise InvalidInput(errors)
+            translated = {
+                code: {"subject": data.get(f"subject_{code}", ""), "body": data.get(f"body_{code}", "")}
+                for code in LANGUAGES[1:]
+            }
             created = await announcements.create(
-                account, event_id, {"subject": data["subject"], "body": data["body"], "audience": audience}
+                account,
+                event_id,
+                {"subject": data["subject"], "body": data["body"], "audience": audience, "translations": translated},
             )
         return redirect(f"/organizer/events/{event_id}/announcements/{created['id']}")
 

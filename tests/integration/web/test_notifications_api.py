@@ -220,3 +220,49 @@ async def test_delivery_log_shows_failures_and_resends(client, organizer):
     assert await sql.fetchval("SELECT action FROM audit_log WHERE subject_type = 'outbox_message'") == "delivery.resend"
     stranger = await client.get(f"/api/events/{event['id']}/deliveries")
     assert stranger.status_code == 401
+
+
+async def test_announcement_in_two_languages_reaches_each_reader_in_theirs(client, organizer):
+    event = await published_event(client, organizer)
+    await register(client, event["id"], "ana")
+    spanish = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={"email": "lucia@example.org", "name": "Lucía", "category": "delegate", "consent": True, "language": "es"},
+    )
+    assert spanish.status_code == 201, spanish.text
+    base = f"/api/events/{event['id']}/announcements"
+    refused = await client.post(
+        base,
+        headers=organizer,
+        json={
+            "subject": "Welcome",
+            "body": "x",
+            "audience": {"kind": "confirmed"},
+            "translations": {"xx": {"subject": "?"}, "es": {"subject": "Bienvenida\u0000"}},
+        },
+    )
+    assert refused.status_code == 422, refused.text
+    fields = {e["field"] for e in refused.json()["errors"]}
+    assert fields == {"translations.xx", "translations.es.subject"}, refused.text
+    assert await sql.fetchval("SELECT count(*) FROM announcement") == 0
+    created = await client.post(
+        base,
+        headers=organizer,
+        json={
+            "subject": "Welcome to Incheon",
+            "body": "First paragraph.\r\n\r\nSecond paragraph.",
+            "audience": {"kind": "confirmed"},
+            "translations": {"es": {"subject": "Bienvenida a Incheon", "body": "Primer párrafo.\r\n\r\nSegundo."}},
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["translations"] == {
+        "es": {"subject": "Bienvenida a Incheon", "body": "Primer párrafo.\n\nSegundo."}
+    }
+    await client.post(f"{base}/{created.json()['id']}/send", headers=organizer)
+    got = {}
+    for row in await sql.fetch("SELECT * FROM outbox_message WHERE kind = 'announcement'"):
+        message = email.message_from_bytes((await compose(dict(row), get_settings())).data, policy=email.policy.default)
+        got[row["recipient"]] = (str(message["Subject"]), message.get_body(("plain",)).get_content())
+    assert got["ana@example.org"][0] == "Welcome to Incheon" and "Second paragraph." in got["ana@example.org"][1]
+    assert got["lucia@example.org"][0] == "Bienvenida a Incheon" and "Segundo." in got["lucia@example.org"][1]
