@@ -12,9 +12,9 @@ from typing import Any
 
 from events_app.db import queries
 from events_app.db.engine import DB
+from events_app.domain.content import TRANSLATABLE
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.security import UNSUBSCRIBE_PURPOSE, purpose_mac
-from events_app.domain.content import TRANSLATABLE
 from events_app.domain.text import clean_fields, text_errors
 from events_app.domain.vocab import LANGUAGES
 from events_app.jobs import kick_outbox
