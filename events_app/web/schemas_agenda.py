@@ -43,6 +43,18 @@ class TrackCreate(Strict):
     slug: Annotated[str, Meta(max_length=60, description="derived from the name when left out")] | None = None
 
 
+class BiographyIn(Strict):
+    """What the organizers write about a speaker for this event (plain text; blank lines separate paragraphs; an
+    empty text removes it)."""
+
+    biography: Annotated[str, Meta(max_length=20000)]
+
+
+class BiographyOut(Struct):
+    person_id: int
+    biography: str
+
+
 class TrackUpdate(Strict):
     name: Text200 | UnsetType = UNSET
     color: Color | UnsetType = UNSET

@@ -100,6 +100,9 @@ async def _load(event_id: int, published_only: bool = True, statuses: tuple[str,
     person_sources: dict[int, dict] = {}
     for row in await Q.schedule_person_sources(event_id=event_id):
         person_sources.setdefault(row["person"], row["data"])
+    # what the organizers wrote about a speaker takes the place of what a schedule file said
+    for row in await Q.speaker_biographies(event_id=event_id):
+        person_sources[row["person"]] = {**person_sources.get(row["person"], {}), "biography": row["biography"]}
     return PublicAgenda(
         event.as_dict(),
         version,

@@ -401,3 +401,21 @@ SELECT person, data FROM exchange_person WHERE event = :event_id ORDER BY person
 -- name: schedule_room_guids(event_id)
 -- The guids the event's schedule files gave its rooms.
 SELECT x.room, x.source_guid FROM exchange_room x JOIN agenda_room r ON r.id = x.room WHERE r.event = :event_id;
+
+-- name: speaker_in_event(event_id, person_id)$
+-- 1 when the person is named in one of the event's sessions (speaker, moderator, panelist...).
+SELECT 1 FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session
+WHERE s.event = :event_id AND sp.person = :person_id LIMIT 1;
+
+-- name: save_speaker_biography(event_id, person_id, biography)!
+-- What the organizer wrote about a speaker for this event.
+INSERT INTO speaker_profile (event, person, biography, updated_at) VALUES (:event_id, :person_id, :biography, now())
+ON CONFLICT (event, person) DO UPDATE SET biography = EXCLUDED.biography, updated_at = now();
+
+-- name: remove_speaker_biography(event_id, person_id)!
+-- The organizer cleared a speaker's biography.
+DELETE FROM speaker_profile WHERE event = :event_id AND person = :person_id;
+
+-- name: speaker_biographies(event_id)
+-- The biographies organizers wrote for the event's speakers, by person.
+SELECT person, biography FROM speaker_profile WHERE event = :event_id;

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, RawBody
 
 from events_app.domain.vocab import RemovedSessions
-from events_app.services.agenda import agenda, agenda_cache, agenda_publish
+from events_app.services.agenda import agenda, agenda_cache, agenda_publish, speakers
 from events_app.services.agenda.agenda_cache import Rendered, etag_matches
 from events_app.services.agenda.agenda_publish import AgendaFilter
 from events_app.services.exchange import schedule_exchange
@@ -28,6 +28,8 @@ from events_app.web.schemas import present
 from events_app.web.schemas_agenda import (
     AffectedOut,
     AvailabilityOut,
+    BiographyIn,
+    BiographyOut,
     BookingOut,
     ChangeOut,
     ConflictOut,
@@ -390,9 +392,26 @@ class PersonalFeedController(Controller):
         )
 
 
+class SpeakerController(Controller):
+    path = "/api/events/{event_id:int}/speakers"
+    tags = ["agenda"]
+
+    @put("/{person_id:int}/biography", operation_id="setSpeakerBiography", dependencies=ORGANIZER)
+    async def set_biography(
+        self,
+        event_id: FromPath[int],
+        person_id: FromPath[int],
+        data: JSONBody[BiographyIn],
+        account: NamedDependency[CurrentAccount],
+    ) -> BiographyOut:
+        """Write (or, with an empty text, remove) the biography shown with a speaker's sessions at this event."""
+        return msgspec.convert(await speakers.set_biography(account, event_id, person_id, data.biography), BiographyOut)
+
+
 AGENDA_CONTROLLERS = [
     RoomController,
     TrackController,
+    SpeakerController,
     SessionController,
     AgendaController,
     ScheduleController,

@@ -18,7 +18,7 @@ from litestar.response import Template
 from events_app.domain.agenda import LOGGED_FIELDS, ROLES, SESSION_KINDS
 from events_app.domain.errors import DomainError, FieldError, InvalidInput
 from events_app.domain.schedule import conference_day, day_window
-from events_app.services.agenda import agenda, agenda_publish
+from events_app.services.agenda import agenda, agenda_publish, speakers
 from events_app.services.events import events
 from events_app.services.exchange import schedule_exchange
 from events_app.services.people import people
@@ -428,6 +428,7 @@ class AgendaPages(Controller):
             kinds=SESSION_KINDS,
             roles=ROLES,
             languages=_languages_with(found["language"]),
+            biographies=await speakers.biographies(event_id),
             values={**current, **(values or {})},
             errors=errors or {},
             agenda_enabled=True,
@@ -548,6 +549,27 @@ class AgendaPages(Controller):
         async with redisplay_on(refused, url_names=("session", "event")):
             await agenda.add_person(account, event_id, session_id, person)
         return redirect(f"/organizer/events/{event_id}/agenda/sessions/{session_id}#people", "person-added")
+
+    @post("/sessions/{session_id:int}/people/{person_id:int}/biography", name="agenda-session-person-biography")
+    async def set_biography(
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        session_id: FromPath[int],
+        person_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+    ) -> Response:
+        """The speaker's biography at this event (shown on the public session pages of all their sessions)."""
+        data = await form_data(request)
+
+        def refused(exc: DomainError) -> Awaitable[Template]:
+            errors = {f"biography-{person_id}": v for v in field_errors(exc).values()}
+            return self._session_page(request, account, event_id, session_id, status=exc.status, errors=errors)
+
+        async with redisplay_on(refused, url_names=("session", "event")):
+            text = data.get(f"biography-{person_id}", data.get("biography", ""))
+            await speakers.set_biography(account, event_id, person_id, text)
+        return redirect(f"/organizer/events/{event_id}/agenda/sessions/{session_id}#people", "biography-saved")
 
     @post("/sessions/{session_id:int}/people/{person_id:int}/remove", name="agenda-session-person-remove")
     async def remove_person(

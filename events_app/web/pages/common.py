@@ -80,6 +80,7 @@ NOTICES = {
     "session-cancelled": N_(
         "The session is cancelled; everyone who holds it in their calendar receives a cancellation."
     ),
+    "biography-saved": N_("The biography is saved; it shows with the person's sessions."),
     "person-added": N_("The person is added to the session; they receive it in their calendar."),
     "person-removed": N_("The person is no longer in the session; they receive a calendar cancellation."),
     "booked": N_("The session is in your agenda."),

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from events_app.domain.agenda import now_and_next
 from events_app.domain.errors import InvalidInput, NotFound
 from events_app.domain.events import location_text
-from events_app.domain.schedule import conference_day
+from events_app.domain.schedule import conference_day, plain_text
 from events_app.domain.text import fold
 from events_app.domain.timespan import days_overlap
 from events_app.domain.vocab import EVENT_KINDS, country_name
@@ -228,6 +228,11 @@ class PublicPages(Controller):
             raise NotFound("session")
         room = next((r for r in data.rooms if r["id"] == found["room"]), None)
         track = next((t for t in data.tracks if t["id"] == found["track"]), None)
+        # a biography from a schedule file may be HTML (sanitised on import); the page shows its text
+        people = [
+            {**p, "biography": plain_text(data.person_sources.get(p["person_id"], {}).get("biography") or "")}
+            for p in found["people"]
+        ]
         google = google_calendar_link(
             {**data.event, "title": found["title"], "starts_at": found["starts_at"], "ends_at": found["ends_at"]}
         )
@@ -237,6 +242,7 @@ class PublicPages(Controller):
             "public/session.html",
             event=data.event,
             session=found,
+            people=people,
             room=room,
             track=track,
             google_link=google,

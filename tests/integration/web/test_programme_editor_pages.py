@@ -268,3 +268,53 @@ async def test_another_organizer_cannot_change_the_programme(client, organizer):
     assert len((await client.get(f"{c['base']}/rooms")).json()) == 2
     stored = (await client.get(f"{c['base']}/sessions/{session['id']}")).json()
     assert (stored["status"], stored["title"]) == ("published", session["title"])
+
+
+async def test_speaker_biography_shows_on_the_public_session_page_and_in_the_schedule_export(client, organizer):
+    c = await congress(client, organizer)
+    session = await add_session(
+        client, organizer, c, people=[{"email": "ana.lima@recife.example.org", "name": "Ana Lima", "role": "speaker"}]
+    )
+    person_id = session["people"][0]["person_id"]
+    api = f"{c['base']}/speakers/{person_id}/biography"
+    # through the API: the page shows the text (markup dropped, never run), paragraphs whatever line endings arrive
+    saved = await client.put(
+        api, headers=organizer, json={"biography": "Adviser on <b>coastal</b> adaptation.\r\n\r\nRecife, Brazil."}
+    )
+    assert saved.status_code == 200, saved.text
+    too_long = await client.put(api, headers=organizer, json={"biography": "x" * 5001})
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "biography"
+    stranger = await client.put(
+        f"{c['base']}/speakers/{UNKNOWN_PERSON}/biography", headers=organizer, json={"biography": "x"}
+    )
+    assert stranger.status_code == 404
+    other = await login(client, "other.organizer@example.org")
+    foreign = await client.put(api, headers=other, json={"biography": "Taken over"})
+    assert foreign.status_code in (403, 404)
+
+    public = await client.get(f"/events/{c['id']}/sessions/{session['id']}")
+    assert public.status_code == 200
+    assert "Adviser on coastal adaptation." in public.text and "<b>coastal</b>" not in public.text
+    assert "Recife, Brazil." in public.text
+    exported = (await client.get(f"{c['base']}/schedule.json")).json()
+    persons = [
+        p
+        for day in exported["schedule"]["conference"]["days"]
+        for room in day["rooms"].values()
+        for talk in room
+        for p in talk["persons"]
+    ]
+    assert any(p.get("biography", "").startswith("Adviser on") for p in persons)
+
+    # through the page: the organizer's form, then an empty text removes it
+    await page_login(client)
+    url = f"/organizer/events/{c['id']}/agenda/sessions/{session['id']}"
+    token = await csrf(client, url)
+    cleared = await client.post(
+        f"{url}/people/{person_id}/biography", data={"_csrf_token": token, f"biography-{person_id}": ""}
+    )
+    assert cleared.status_code == 303
+    assert "Adviser on" not in (await client.get(f"/events/{c['id']}/sessions/{session['id']}")).text
+
+
+UNKNOWN_PERSON = 987654

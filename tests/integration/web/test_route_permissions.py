@@ -583,6 +583,13 @@ ROUTES = [
         lambda s: {"role": "moderator", "email": "mod@example.org", "name": "Amani Njoroge"},
     ),
     R(
+        "PUT",
+        E + "/speakers/{person_id:int}/biography",
+        EVENT,
+        lambda s: {"biography": "Mayor's adviser on coastal adaptation."},
+        params=lambda s: {"person_id": s.ids["speaker_id"]},
+    ),
+    R(
         "DELETE",
         E + "/sessions/{session_id:int}/people/{person_id:int}",
         EVENT,
