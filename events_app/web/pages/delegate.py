@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pycountry
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
@@ -28,11 +30,13 @@ from events_app.web.pages.common import (
     form_data,
     int_or_none,
     language_of,
+    local_path,
     organization_choices,
     page,
     prefixed,
     redirect,
     redisplay_on,
+    secure_cookies,
 )
 from events_app.web.pages.wording import human
 
@@ -218,6 +222,40 @@ async def programme(event: dict, token: str) -> dict | None:
     return {"sessions": sessions, "mine": mine, "clashes": clashes(sessions, mine)}
 
 
+PROGRAMME_COOKIE = "programme"  # the manage token, sent back only to the event's own public pages
+
+
+def programme_cookie(event_id: int, token: str) -> Cookie:
+    """Opening the manage link lets this browser book from the event's public programme: the token goes back only
+    to /events/{id}/ pages (HttpOnly, SameSite=Lax), for as long as a manage link is worth keeping."""
+    return Cookie(
+        key=PROGRAMME_COOKIE,
+        value=token,
+        path=f"/events/{event_id}",
+        max_age=int(timedelta(days=180).total_seconds()),
+        samesite="lax",
+        secure=secure_cookies(),
+        httponly=True,
+    )
+
+
+async def programme_booking(request: Request, event_id: int) -> dict | None:
+    """What the public programme needs to offer Book and Drop to this browser's delegate: their manage token and
+    bookings, when the programme cookie holds a live link to a confirmed registration of this event."""
+    token = request.cookies.get(PROGRAMME_COOKIE)
+    if not token or len(token) > 200:
+        return None
+    try:
+        registration = await registrations.get_by_token(token)
+    except DomainError:
+        return None
+    if registration["event_id"] != event_id or registration["status"] != "confirmed":
+        return None
+    mine = {b["session_id"]: b for b in await agenda_bookings.personal_agenda(token)}
+    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return {"token": token, "mine": mine, "back": back, "name": registration["name"]}
+
+
 class ViewPage(Controller):
     """Reached with the registration's view token, the link calendar invites carry: shows the registration and
     changes nothing (changes go through the manage link in the confirmation email)."""
@@ -230,6 +268,17 @@ class ViewPage(Controller):
         registration = await registration_links.by_view_token(token)
         event = await translations.localized(await events.get_event(registration["event_id"]), language_of(request))
         return page(request, "delegate/view.html", registration=registration, event=event)
+
+
+async def _back(request: Request, token: str, session_id: int) -> str:
+    """Where a booking made from the public programme returns: the programme page it came from (a path of the
+    registration's own event only), else the manage page."""
+    data = await form_data(request)
+    registration = await registrations.get_by_token(token)
+    target = local_path(data.get("next"), "")
+    if target.startswith(f"/events/{registration['event_id']}/"):
+        return f"{target.partition('#')[0]}#session-{session_id}"
+    return f"/manage/{token}#programme"
 
 
 class ManagePages(Controller):
@@ -275,7 +324,11 @@ class ManagePages(Controller):
 
     @get("/", name="manage")
     async def manage(self, request: Request, token: FromPath[str]) -> Template:
-        return await self._page(request, token)
+        shown = await self._page(request, token)
+        registration = shown.context["registration"]
+        if registration["status"] == "confirmed":
+            shown.set_cookie(programme_cookie(registration["event_id"], token))
+        return shown
 
     @get("/cancel", name="manage-cancel-confirm")
     async def confirm_cancel(self, request: Request, token: FromPath[str]) -> Template:
@@ -344,7 +397,7 @@ class ManagePages(Controller):
             url_names=("registration",),
         ):
             await agenda_bookings.book(token, session_id)
-        return redirect(f"/manage/{token}#programme", "booked")
+        return redirect(await _back(request, token, session_id), "booked")
 
     @post("/sessions/{session_id:int}/drop", name="manage-drop")
     async def drop(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
@@ -355,7 +408,7 @@ class ManagePages(Controller):
             url_names=("registration",),
         ):
             await agenda_bookings.drop(token, session_id)
-        return redirect(f"/manage/{token}#programme", "dropped")
+        return redirect(await _back(request, token, session_id), "dropped")
 
     @post("/delegation/members", name="manage-add-member")
     async def add_member(self, request: Request, token: FromPath[str]) -> Response:

@@ -35,6 +35,7 @@ from events_app.web.pages.common import (
     redirect,
     secure_cookies,
 )
+from events_app.web.pages.delegate import programme_booking
 from events_app.web.pages.i18n import LANG_COOKIE, UI_LANGUAGES
 
 OPTIONAL_ACCOUNT = {"account": Provide(optional_page_account)}
@@ -218,6 +219,7 @@ class PublicPages(Controller):
             values={"track": track or "", "room": room or "", "kind": kind or "", "q": q or ""},
             current=current,
             upcoming=upcoming,
+            booking=await programme_booking(request, event_id),
         )
 
     @get("/events/{event_id:int}/sessions/{session_id:int}", name="session")
@@ -245,6 +247,7 @@ class PublicPages(Controller):
             people=people,
             room=room,
             track=track,
+            booking=await programme_booking(request, event_id),
             google_link=google,
             day=day,
         )

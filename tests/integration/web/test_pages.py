@@ -269,3 +269,51 @@ async def test_a_delegate_booking_that_clashes_is_refused(client, organizer):
         f"{manage}/sessions/{ids['sessions']['Flood finance workshop']}/book", data={"_csrf_token": token}
     )
     assert clash.status_code == 409 and "overlaps" in clash.text
+
+
+async def test_a_delegate_who_opened_the_manage_link_books_from_the_public_programme(client, organizer):
+    from tests.browser.test_agenda_walkthroughs import agenda_event
+
+    event, ids, _ = await agenda_event(client, organizer)
+    programme = f"/events/{event['id']}/agenda"
+    housing = ids["sessions"]["Housing workshop"]
+    assert "/book" not in (await client.get(programme)).text  # a stranger sees no Book buttons
+    created = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={"email": "ana@example.org", "name": "Ana", "category": "delegate", "consent": True},
+    )
+    manage_token = created.json()["manage_token"]
+    opened = await client.get(f"/manage/{manage_token}")
+    cookie = opened.headers["set-cookie"]
+    assert (
+        f"Path=/events/{event['id']}" in cookie
+        and "HttpOnly" in cookie
+        and "SameSite=lax" in cookie.replace("Lax", "lax")
+    )
+
+    day = (await client.get(f"/api/events/{event['id']}/sessions/{housing}")).json()["starts_at"][:10]
+    page_url = f"{programme}?day={day}"
+    shown = await client.get(page_url)
+    assert f'action="/manage/{manage_token}/sessions/{housing}/book"' in shown.text
+    token = TOKEN_RE.search(shown.text).group(1)
+    booked = await client.post(
+        f"/manage/{manage_token}/sessions/{housing}/book", data={"_csrf_token": token, "next": page_url}
+    )
+    assert booked.status_code == 303
+    assert booked.headers["location"] == f"{page_url}&done=booked#session-{housing}"
+    agenda = (await client.get(f"/api/registrations/{manage_token}/agenda")).json()
+    assert [(b["session_id"], b["status"]) for b in agenda] == [(housing, "booked")]
+    again = await client.get(page_url)
+    assert f'action="/manage/{manage_token}/sessions/{housing}/drop"' in again.text
+    session_page = await client.get(f"/events/{event['id']}/sessions/{housing}")
+    assert f"/manage/{manage_token}/sessions/{housing}/drop" in session_page.text
+
+    # a return address off the event goes back to the manage page instead
+    elsewhere = await client.post(
+        f"/manage/{manage_token}/sessions/{housing}/drop", data={"_csrf_token": token, "next": "https://evil.example/"}
+    )
+    assert elsewhere.headers["location"].startswith(f"/manage/{manage_token}?done=dropped")
+    # the link of one event opens nothing on another event's programme
+    other = await published_event(client, organizer)
+    client.cookies.set("programme", manage_token, path=f"/events/{other['id']}")
+    assert manage_token not in (await client.get(f"/events/{other['id']}/agenda")).text
