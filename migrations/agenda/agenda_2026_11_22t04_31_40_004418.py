@@ -113,9 +113,13 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="agenda", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="agenda", description=DESCRIPTION
+    )
 
-    manager.add_table(class_name="Track", tablename="agenda_track", schema=None, columns=None)
+    manager.add_table(
+        class_name="Track", tablename="agenda_track", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="SessionBooking",
@@ -159,7 +163,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Room", tablename="agenda_room", schema=None, columns=None)
+    manager.add_table(
+        class_name="Room", tablename="agenda_room", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="Track",

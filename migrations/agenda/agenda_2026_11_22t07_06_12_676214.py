@@ -27,7 +27,9 @@ DESCRIPTION = "stored feed pieces: one VEVENT per session with the key of what i
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="agenda", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="agenda", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="FeedPiece",

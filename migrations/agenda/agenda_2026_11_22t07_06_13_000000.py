@@ -22,13 +22,9 @@ _TOUCH = """
 STATEMENTS = [
     """CREATE FUNCTION agenda_person_changed() RETURNS trigger LANGUAGE plpgsql AS $$
        DECLARE changed_event integer;
-       BEGIN"""
-    + _TOUCH.format(
-        events="""
+       BEGIN""" + _TOUCH.format(events="""
            SELECT DISTINCT s.event FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session
-           WHERE sp.person = NEW.id ORDER BY s.event"""
-    )
-    + """
+           WHERE sp.person = NEW.id ORDER BY s.event""") + """
            DELETE FROM agenda_feed_piece WHERE session IN
                (SELECT sp.session FROM agenda_session_person sp WHERE sp.person = NEW.id);
            RETURN NULL;
@@ -38,13 +34,9 @@ STATEMENTS = [
     " EXECUTE FUNCTION agenda_person_changed()",
     """CREATE FUNCTION agenda_organization_changed() RETURNS trigger LANGUAGE plpgsql AS $$
        DECLARE changed_event integer;
-       BEGIN"""
-    + _TOUCH.format(
-        events="""
+       BEGIN""" + _TOUCH.format(events="""
            SELECT DISTINCT s.event FROM person p JOIN agenda_session_person sp ON sp.person = p.id
-           JOIN agenda_session s ON s.id = sp.session WHERE p.organization = NEW.id ORDER BY s.event"""
-    )
-    + """
+           JOIN agenda_session s ON s.id = sp.session WHERE p.organization = NEW.id ORDER BY s.event""") + """
            DELETE FROM agenda_feed_piece WHERE session IN (SELECT sp.session FROM person p
                JOIN agenda_session_person sp ON sp.person = p.id WHERE p.organization = NEW.id);
            RETURN NULL;

@@ -1,5 +1,4 @@
 """CHECK constraint for the session kind (the StrEnum SessionKind in events_app/domain/vocab.py on this date)."""
-
 from events_app.db.raw_migration import statements_migration
 
 ID = "2026-12-04T16:50:00:000000"

@@ -24,14 +24,10 @@ STATEMENTS = [
     "ALTER TABLE agenda_session_person ADD COLUMN display_name varchar(200) NULL",
     """CREATE OR REPLACE FUNCTION agenda_organization_changed() RETURNS trigger LANGUAGE plpgsql AS $$
        DECLARE changed_event integer;
-       BEGIN"""
-    + _TOUCH.format(
-        events="""
+       BEGIN""" + _TOUCH.format(events="""
            SELECT DISTINCT s.event FROM agenda_session_person sp JOIN person p ON p.id = sp.person
            JOIN agenda_session s ON s.id = sp.session WHERE p.organization = NEW.id OR sp.organization = NEW.id
-           ORDER BY s.event"""
-    )
-    + """
+           ORDER BY s.event""") + """
            DELETE FROM agenda_feed_piece WHERE session IN (SELECT sp.session FROM agenda_session_person sp
                JOIN person p ON p.id = sp.person WHERE p.organization = NEW.id OR sp.organization = NEW.id);
            RETURN NULL;

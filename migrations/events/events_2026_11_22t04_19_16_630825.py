@@ -100,7 +100,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="events", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="events", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="RegistrationCategory",
@@ -123,9 +125,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Person", tablename="person", schema=None, columns=None)
+    manager.add_table(
+        class_name="Person", tablename="person", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="Event", tablename="event", schema=None, columns=None)
+    manager.add_table(
+        class_name="Event", tablename="event", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="Registration",
@@ -141,7 +147,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Account", tablename="account", schema=None, columns=None)
+    manager.add_table(
+        class_name="Account", tablename="account", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="AuthSession",

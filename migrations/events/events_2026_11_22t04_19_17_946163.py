@@ -1,5 +1,4 @@
 """Constraints the Piccolo column API cannot express: they keep the data right even if a bug slips through."""
-
 from events_app.db.raw_migration import statements_migration
 
 ID = "2026-11-22T04:19:17:946163"
@@ -18,7 +17,8 @@ STATEMENTS = [
     "ALTER TABLE event ADD CONSTRAINT event_status CHECK (status IN ('draft', 'published', 'cancelled'))",
     "ALTER TABLE event ADD CONSTRAINT event_capacity CHECK (capacity IS NULL OR confirmed_count <= capacity)",
     "ALTER TABLE event ADD CONSTRAINT event_confirmed_nonnegative CHECK (confirmed_count >= 0)",
-    "ALTER TABLE registration_category ADD CONSTRAINT category_quota CHECK (quota IS NULL OR confirmed_count <= quota)",
+    "ALTER TABLE registration_category ADD CONSTRAINT category_quota"
+    " CHECK (quota IS NULL OR confirmed_count <= quota)",
     "ALTER TABLE registration_category ADD CONSTRAINT category_confirmed_nonnegative CHECK (confirmed_count >= 0)",
     "ALTER TABLE registration ADD CONSTRAINT registration_status"
     " CHECK (status IN ('pending', 'confirmed', 'waitlisted', 'cancelled', 'rejected'))",

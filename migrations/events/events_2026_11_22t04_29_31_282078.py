@@ -124,9 +124,13 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="events", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="events", description=DESCRIPTION
+    )
 
-    manager.add_table(class_name="Invitation", tablename="invitation", schema=None, columns=None)
+    manager.add_table(
+        class_name="Invitation", tablename="invitation", schema=None, columns=None
+    )
 
     manager.add_table(
         class_name="AccessCode",
@@ -142,9 +146,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="Question", tablename="question", schema=None, columns=None)
+    manager.add_table(
+        class_name="Question", tablename="question", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="Delegation", tablename="delegation", schema=None, columns=None)
+    manager.add_table(
+        class_name="Delegation", tablename="delegation", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="Invitation",

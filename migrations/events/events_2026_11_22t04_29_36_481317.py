@@ -1,5 +1,4 @@
 """Constraints and indexes of the registration engine (waiting lists, delegations, invitations, retries)."""
-
 from events_app.db.raw_migration import statements_migration
 
 ID = "2026-11-22T04:29:36:481317"

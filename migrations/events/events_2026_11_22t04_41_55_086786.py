@@ -1,5 +1,4 @@
 """Constraints and indexes for calendar updates, announcements and message de-duplication."""
-
 from events_app.db.raw_migration import statements_migration
 
 ID = "2026-11-22T04:41:55:086786"

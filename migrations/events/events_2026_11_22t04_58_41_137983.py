@@ -44,7 +44,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="events", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="events", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="OfficeStaff",
@@ -53,9 +55,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(class_name="AuditLog", tablename="audit_log", schema=None, columns=None)
+    manager.add_table(
+        class_name="AuditLog", tablename="audit_log", schema=None, columns=None
+    )
 
-    manager.add_table(class_name="Office", tablename="office", schema=None, columns=None)
+    manager.add_table(
+        class_name="Office", tablename="office", schema=None, columns=None
+    )
 
     manager.add_column(
         table_class_name="OfficeStaff",

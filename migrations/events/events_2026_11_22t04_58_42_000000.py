@@ -1,5 +1,4 @@
 """Constraints and indexes for offices, consent, anonymization and the audit log."""
-
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from events_app.db.engine import DB

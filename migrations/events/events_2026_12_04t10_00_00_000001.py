@@ -3,7 +3,6 @@
 (identity) Written in the shape `piccolo migrations new --auto` produces, so later automatic migrations see these
 columns and tables as already there.
 """
-
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
 from piccolo.columns.column_types import ForeignKey, Serial, Timestamptz, Varchar
@@ -17,55 +16,31 @@ DESCRIPTION = "registration snapshot of the registrant, person access links and 
 
 
 class Organization(Table, tablename="organization", schema=None):
-    id = Serial(
-        null=False,
-        primary_key=True,
-        unique=False,
-        index=False,
-        index_method=IndexMethod.btree,
-        choices=None,
-        db_column_name="id",
-        secret=False,
-    )
+    id = Serial(null=False, primary_key=True, unique=False, index=False, index_method=IndexMethod.btree,
+                choices=None, db_column_name="id", secret=False)
 
 
 class Person(Table, tablename="person", schema=None):
-    id = Serial(
-        null=False,
-        primary_key=True,
-        unique=False,
-        index=False,
-        index_method=IndexMethod.btree,
-        choices=None,
-        db_column_name="id",
-        secret=False,
-    )
+    id = Serial(null=False, primary_key=True, unique=False, index=False, index_method=IndexMethod.btree,
+                choices=None, db_column_name="id", secret=False)
 
 
 def _params(**overrides) -> dict:
-    params = {
-        "null": False,
-        "primary_key": False,
-        "unique": False,
-        "index": False,
-        "index_method": IndexMethod.btree,
-        "choices": None,
-        "db_column_name": None,
-        "secret": False,
-    }
+    params = {"null": False, "primary_key": False, "unique": False, "index": False,
+              "index_method": IndexMethod.btree, "choices": None, "db_column_name": None, "secret": False}
     params.update(overrides)
     return params
 
 
 def _fk(references, on_delete, null: bool) -> dict:
-    return _params(
-        references=references, on_delete=on_delete, on_update=OnUpdate.cascade, target_column=None, null=null
-    )
+    return _params(references=references, on_delete=on_delete, on_update=OnUpdate.cascade, target_column=None,
+                   null=null)
 
 
 COLUMNS = [
     ("Registration", "registration", "registered_name", Varchar, _params(length=200, default="")),
-    ("Registration", "registration", "registered_organization", ForeignKey, _fk(Organization, OnDelete.set_null, True)),
+    ("Registration", "registration", "registered_organization", ForeignKey,
+     _fk(Organization, OnDelete.set_null, True)),
     ("Registration", "registration", "registered_language", Varchar, _params(length=10, default="en")),
     ("Registration", "registration", "registered_timezone", Varchar, _params(length=64, default=None, null=True)),
     ("PersonAccessLink", "person_access_link", "person", ForeignKey, _fk(Person, OnDelete.cascade, False)),
@@ -86,14 +61,7 @@ async def forwards():
     manager.add_table(class_name="PersonAccessLink", tablename="person_access_link", schema=None, columns=None)
     manager.add_table(class_name="PersonSession", tablename="person_session", schema=None, columns=None)
     for class_name, tablename, column, column_class, params in COLUMNS:
-        manager.add_column(
-            table_class_name=class_name,
-            tablename=tablename,
-            column_name=column,
-            db_column_name=column,
-            column_class_name=column_class.__name__,
-            column_class=column_class,
-            params=params,
-            schema=None,
-        )
+        manager.add_column(table_class_name=class_name, tablename=tablename, column_name=column,
+                           db_column_name=column, column_class_name=column_class.__name__,
+                           column_class=column_class, params=params, schema=None)
     return manager

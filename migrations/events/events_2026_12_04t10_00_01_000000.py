@@ -1,6 +1,5 @@
 """(identity) Existing registrations keep the person's details as they were when this change was deployed, so
 their emails and pages do not change; indexes for the access links and sessions."""
-
 from events_app.db.raw_migration import statements_migration
 
 ID = "2026-12-04T10:00:01:000000"

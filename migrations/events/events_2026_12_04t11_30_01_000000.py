@@ -6,7 +6,6 @@ row inserted later, whatever statement inserts it. The digest is written by the 
 moment it exists. Feed subscriptions made with the manage token stop working: that route is gone, and the manage
 page shows the new feed address.
 """
-
 from events_app.db.raw_migration import statements_migration
 
 ID = "2026-12-04T11:30:01:000000"

@@ -1,7 +1,6 @@
 """CHECK constraints for the vocabularies that had none (organization kind and membership, event kind, category
 eligibility, question kind). The values are those of the StrEnums in events_app/domain/vocab.py on this date;
 tests/integration/test_vocabulary.py fails when an enum and its constraint disagree."""
-
 from events_app.db.raw_migration import statements_migration
 
 ID = "2026-12-04T16:50:00:000000"

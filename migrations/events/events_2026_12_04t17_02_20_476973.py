@@ -30,7 +30,9 @@ DESCRIPTION = "password reset links"
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="events", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="events", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="PasswordReset",

@@ -13,7 +13,6 @@ and `registration.name` is repaired where the registration keeps its own copy of
 would collide with a unique one (two rooms of an event, two offices) keeps its old value and is logged, so the
 migration never fails on data.
 """
-
 import logging
 
 import asyncpg
@@ -33,16 +32,8 @@ SINGLE_LINE = {
     "account": ("name",),
     "organization": ("name",),
     "office": ("name", "region"),
-    "event": (
-        "title",
-        "venue_name",
-        "venue_address",
-        "city",
-        "online_url",
-        "organizer_name",
-        "organizer_email",
-        "reply_to",
-    ),
+    "event": ("title", "venue_name", "venue_address", "city", "online_url", "organizer_name", "organizer_email",
+              "reply_to"),
     "registration_category": ("name",),
     "question": ("label",),
     "invitation": ("name",),
@@ -72,9 +63,8 @@ TEXT_PATTERN = "[\r\u2028\u2029" + TEXT_FORBIDDEN.replace("\x00-", "\x01-") + "]
 
 
 async def _columns(conn) -> set[tuple[str, str]]:
-    rows = await conn.fetch(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
-    )
+    rows = await conn.fetch("SELECT table_name, column_name FROM information_schema.columns"
+                            " WHERE table_schema = current_schema()")
     return {(r["table_name"], r["column_name"]) for r in rows}
 
 
@@ -85,9 +75,8 @@ async def _repair(conn, table: str, column: str, pattern: str, repair) -> int:
     for row in rows:
         try:
             async with conn.transaction():  # a savepoint: one refused value does not undo the others
-                await conn.execute(
-                    f'UPDATE "{table}" SET "{column}" = $2 WHERE id = $1', row["id"], repair(row["value"])
-                )
+                await conn.execute(f'UPDATE "{table}" SET "{column}" = $2 WHERE id = $1', row["id"],
+                                   repair(row["value"]))
             repaired += 1
         except asyncpg.UniqueViolationError as exc:  # the repaired value would collide: keep the old one
             log.warning("not repaired: %s.%s of id %s (%s)", table, column, row["id"], exc)
@@ -98,7 +87,8 @@ async def repair_stored_text() -> None:
     """Run inside the migration's transaction (the Piccolo engine's current connection)."""
     conn = connection()
     present = await _columns(conn)
-    for columns, pattern, repair in ((SINGLE_LINE, LINE_PATTERN, repair_line), (MULTI_LINE, TEXT_PATTERN, repair_text)):
+    for columns, pattern, repair in ((SINGLE_LINE, LINE_PATTERN, repair_line),
+                                     (MULTI_LINE, TEXT_PATTERN, repair_text)):
         for table, names in columns.items():
             for column in names:
                 if (table, column) in present:

@@ -9,7 +9,6 @@ Every scan is kept (checkin_scan), the refused and the duplicate ones too, so no
 scan id makes a replayed offline batch change nothing twice. `attendance` holds one row per registration and place
 (the door: session 0; a session room: its id), the earliest admitted scan winning.
 """
-
 from events_app.db.raw_migration import statements_migration
 
 ID = "2026-12-05T13:40:00:000000"

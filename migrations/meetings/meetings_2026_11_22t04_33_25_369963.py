@@ -90,7 +90,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="meetings", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="meetings", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="PersonCalendar",
