@@ -313,6 +313,21 @@ class PersonAccessMail:
     expires_at: datetime | str | None
 
 
+def _plain_mail(
+    kind: str, language: str, context: dict[str, Any], outbox_id: int, recipient: str, name: str, settings: MailSettings
+) -> Outgoing:
+    """A message without a calendar part, from the system's own address: access links, password resets, notices."""
+    message_id = _message_id(outbox_id, settings.mail_from)
+    data = build_message(
+        rendered=render(kind, language, {**context, "language": language}),
+        sender=_address(settings.mail_from_name, settings.mail_from),
+        recipient=recipient,
+        recipient_name=name,
+        message_id=message_id,
+    )
+    return Outgoing(data, settings.mail_from, recipient, message_id)
+
+
 def compose_person_access_mail(mail: PersonAccessMail, settings: MailSettings) -> Outgoing:
     context = {
         "person": {"name": mail.name, "email": mail.recipient},
@@ -320,22 +335,9 @@ def compose_person_access_mail(mail: PersonAccessMail, settings: MailSettings) -
         "minutes": mail.minutes,
         "expires_text": local_text(mail.expires_at, "UTC", mail.language),
         "organizer_name": settings.mail_from_name,
-        "language": mail.language,
         "subject": "",
     }
-    message_id = _message_id(mail.outbox_id, settings.mail_from)
-    data = build_message(
-        rendered=render(mail.kind, mail.language, context),
-        sender=_address(settings.mail_from_name, settings.mail_from),
-        recipient=mail.recipient,
-        recipient_name=mail.name,
-        calendar=None,
-        method=None,
-        message_id=message_id,
-        reply_to=None,
-        headers={},
-    )
-    return Outgoing(data, settings.mail_from, mail.recipient, message_id)
+    return _plain_mail(mail.kind, mail.language, context, mail.outbox_id, mail.recipient, mail.name, settings)
 
 
 @dataclass(frozen=True)
@@ -352,25 +354,15 @@ class PasswordResetMail:
 
 
 def compose_password_reset_mail(mail: PasswordResetMail, settings: MailSettings) -> Outgoing:
-    rendered = render(
-        mail.kind,
-        mail.language,
-        {
-            "name": mail.name,
-            "reset_url": mail.reset_url,
-            "live": mail.live,
-            "minutes": settings.password_reset_minutes,
-            "sender_name": settings.mail_from_name,
-            "language": mail.language,
-            "subject": "",
-        },
-    )
-    message_id = _message_id(mail.outbox_id, settings.mail_from)
-    sender = Address(display_name=settings.mail_from_name, addr_spec=settings.mail_from)
-    data = build_message(
-        rendered=rendered, sender=sender, recipient=mail.recipient, recipient_name=mail.name, message_id=message_id
-    )
-    return Outgoing(data, settings.mail_from, mail.recipient, message_id)
+    context = {
+        "name": mail.name,
+        "reset_url": mail.reset_url,
+        "live": mail.live,
+        "minutes": settings.password_reset_minutes,
+        "sender_name": settings.mail_from_name,
+        "subject": "",
+    }
+    return _plain_mail(mail.kind, mail.language, context, mail.outbox_id, mail.recipient, mail.name, settings)
 
 
 @dataclass(frozen=True)
@@ -390,25 +382,15 @@ class CoordinatorNotice:
 
 
 def compose_coordinator_notice(mail: CoordinatorNotice, settings: MailSettings) -> Outgoing:
-    rendered = render(
-        mail.kind,
-        mail.language,
-        {
-            "name": mail.name,
-            "series_title": mail.series_title,
-            "person_name": mail.person_name,
-            "person_email": mail.person_email,
-            "replies_url": mail.replies_url,
-            "sender_name": settings.mail_from_name,
-            "language": mail.language,
-        },
-    )
-    message_id = _message_id(mail.outbox_id, settings.mail_from)
-    sender = Address(display_name=settings.mail_from_name, addr_spec=settings.mail_from)
-    data = build_message(
-        rendered=rendered, sender=sender, recipient=mail.recipient, recipient_name=mail.name, message_id=message_id
-    )
-    return Outgoing(data, settings.mail_from, mail.recipient, message_id)
+    context = {
+        "name": mail.name,
+        "series_title": mail.series_title,
+        "person_name": mail.person_name,
+        "person_email": mail.person_email,
+        "replies_url": mail.replies_url,
+        "sender_name": settings.mail_from_name,
+    }
+    return _plain_mail(mail.kind, mail.language, context, mail.outbox_id, mail.recipient, mail.name, settings)
 
 
 # ----------------------------------------------------------------------------- meeting series
