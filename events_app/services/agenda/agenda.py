@@ -9,7 +9,7 @@ room or status changes, writes the change log, and notifies other processes that
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -294,21 +294,37 @@ async def update_room(account: CurrentAccount, event_id: int, room_id: int, chan
     return await get_room(event_id, room_id)
 
 
-async def delete_room(account: CurrentAccount, event_id: int, room_id: int) -> None:
-    """Remove a room no session uses (cancelled sessions count: their calendars still name the room); 409 naming
-    the sessions otherwise."""
+async def _delete_unused(
+    account: CurrentAccount,
+    event_id: int,
+    check: Callable[[], Awaitable[Any]],
+    find_users: Callable[[], Awaitable[Any]],
+    delete: Callable[[], Awaitable[Any]],
+    refusal: str,
+) -> None:
+    """Remove a room or track no session uses (cancelled sessions count: their calendars still name it); 409
+    naming the sessions otherwise. One rule for both: `check` raises 404 for another event's id."""
     await require_organizer(account, event_id)
     async with DB.transaction():
         await lock_agenda(event_id)
-        await get_room(event_id, room_id)
-        used = await Q.sessions_in_room(room_id=room_id)
+        await check()
+        used = await find_users()
         if used:
-            raise Conflict(
-                "sessions are held in this room: move them to another room first",
-                sessions=[{"id": r["id"], "title": r["title"]} for r in used],
-            )
-        await Q.delete_room(room_id=room_id, event_id=event_id)
+            raise Conflict(refusal, sessions=[{"id": r["id"], "title": r["title"]} for r in used])
+        await delete()
     agenda_cache.forget(event_id)
+
+
+async def delete_room(account: CurrentAccount, event_id: int, room_id: int) -> None:
+    """Remove a room no session uses; 409 naming the sessions otherwise."""
+    await _delete_unused(
+        account,
+        event_id,
+        lambda: get_room(event_id, room_id),
+        lambda: Q.sessions_in_room(room_id=room_id),
+        lambda: Q.delete_room(room_id=room_id, event_id=event_id),
+        "sessions are held in this room: move them to another room first",
+    )
 
 
 async def get_room(event_id: int, room_id: int) -> dict:
@@ -377,18 +393,14 @@ async def update_track(account: CurrentAccount, event_id: int, track_id: int, ch
 async def delete_track(account: CurrentAccount, event_id: int, track_id: int) -> None:
     """Remove a track no session belongs to; 409 naming the sessions otherwise (their calendars carry the track's
     name, so they are moved to another track first, each change logged)."""
-    await require_organizer(account, event_id)
-    async with DB.transaction():
-        await lock_agenda(event_id)
-        await get_track(event_id, track_id)
-        used = await Q.sessions_in_track(track_id=track_id)
-        if used:
-            raise Conflict(
-                "sessions belong to this track: give them another track first",
-                sessions=[{"id": r["id"], "title": r["title"]} for r in used],
-            )
-        await Q.delete_track(track_id=track_id, event_id=event_id)
-    agenda_cache.forget(event_id)
+    await _delete_unused(
+        account,
+        event_id,
+        lambda: get_track(event_id, track_id),
+        lambda: Q.sessions_in_track(track_id=track_id),
+        lambda: Q.delete_track(track_id=track_id, event_id=event_id),
+        "sessions belong to this track: give them another track first",
+    )
 
 
 async def get_track(event_id: int, track_id: int) -> dict:

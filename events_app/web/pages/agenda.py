@@ -4,7 +4,7 @@ delegate's session booking on the manage page."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -641,14 +641,26 @@ class AgendaPages(Controller):
         room_id: FromPath[int],
         account: NamedDependency[CurrentAccount],
     ) -> Response:
+        await self._remove(request, account, event_id, "room", room_id, agenda.delete_room)
+        return redirect(f"/organizer/events/{event_id}/agenda#rooms", "removed")
+
+    async def _remove(
+        self,
+        request: Request,
+        account: CurrentAccount,
+        event_id: int,
+        what: str,
+        item_id: int,
+        delete: Callable[[CurrentAccount, int, int], Awaitable[None]],
+    ) -> None:
+        """Remove a room or track; a refusal (sessions still use it) shows on its row of the grid page."""
         async with redisplay_on(
             lambda exc: self._grid(
-                request, account, event_id, status=exc.status, errors={f"room-{room_id}._form": human(exc.detail)}
+                request, account, event_id, status=exc.status, errors={f"{what}-{item_id}._form": human(exc.detail)}
             ),
-            url_names=("room", "event"),
+            url_names=(what, "event"),
         ):
-            await agenda.delete_room(account, event_id, room_id)
-        return redirect(f"/organizer/events/{event_id}/agenda#rooms", "removed")
+            await delete(account, event_id, item_id)
 
     @post("/tracks", name="agenda-track-create")
     async def add_track(
@@ -691,13 +703,7 @@ class AgendaPages(Controller):
         track_id: FromPath[int],
         account: NamedDependency[CurrentAccount],
     ) -> Response:
-        async with redisplay_on(
-            lambda exc: self._grid(
-                request, account, event_id, status=exc.status, errors={f"track-{track_id}._form": human(exc.detail)}
-            ),
-            url_names=("track", "event"),
-        ):
-            await agenda.delete_track(account, event_id, track_id)
+        await self._remove(request, account, event_id, "track", track_id, agenda.delete_track)
         return redirect(f"/organizer/events/{event_id}/agenda#tracks", "removed")
 
 
