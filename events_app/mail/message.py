@@ -229,6 +229,7 @@ def build_message(
             files_boundary,
             [alternative, *(_attachment_part(item) for item in attachments)],
         )
+    assert calendar is not None  # noqa: S101 (narrowing for the type checker: the branches above return otherwise)
     attachment = _base64_part(
         [
             ("Content-Type", 'application/ics; name="invite.ics"'),

@@ -95,7 +95,8 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None, lo
             await coordinator_notices.load(row, settings), mail_settings(settings)
         )
     if row["kind"] == certificates.MAIL_KIND:
-        return mail_compose.compose_certificate_mail(await certificates.load_mail(row, settings), mail_settings(settings))
+        certificate = await certificates.load_mail(row, settings)
+        return mail_compose.compose_certificate_mail(certificate, mail_settings(settings))
     if row["kind"] in account_mail.ACCOUNT_KINDS:
         return mail_compose.compose_password_reset_mail(await account_mail.load(row, settings), mail_settings(settings))
     mail = await load_event_mail(row, settings, loaded)

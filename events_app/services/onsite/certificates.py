@@ -76,6 +76,11 @@ async def _attended(event_id: int, registration_id: int | None) -> dict[int, Att
     return {reg: Attended(frozenset(days[reg]), tuple(spans[reg])) for reg in set(days) | set(spans)}
 
 
+async def _live(event_id: int, registration_id: int | None) -> dict[int, dict]:
+    rows = await Q.live_certificates(event_id=event_id, registration_id=registration_id)
+    return {r["registration"]: dict(r) for r in rows}
+
+
 async def _issue(event: dict, registration_id: int | None) -> list[dict]:
     """Inside a transaction: the live certificate of every checked-in registration of the event (or of one),
     issued or re-issued where the figures changed. Rows: registration, certificate id, nonce, minutes."""
@@ -89,7 +94,7 @@ async def _issue(event: dict, registration_id: int | None) -> list[dict]:
         for c in candidates
         if c["id"] in attended
     }
-    live = {r["registration"]: r for r in await Q.live_certificates(event_id=event["id"], registration_id=registration_id)}
+    live = await _live(event["id"], registration_id)
     stale = [live[reg]["id"] for reg, m in minutes.items() if reg in live and live[reg]["minutes"] != m]
     new = [reg for reg, m in minutes.items() if reg not in live or live[reg]["minutes"] != m]
     if stale:
@@ -104,9 +109,7 @@ async def _issue(event: dict, registration_id: int | None) -> list[dict]:
             code_hashes=[digest(certificate_code(key, n)) for n in nonces],
             minutes=[minutes[reg] for reg in new],
         )
-        live = {
-            r["registration"]: r for r in await Q.live_certificates(event_id=event["id"], registration_id=registration_id)
-        }
+        live = await _live(event["id"], registration_id)
     return [dict(live[reg]) for reg in minutes if reg in live]
 
 
