@@ -4,6 +4,7 @@ delegate was not checked in, sent in bulk once per certificate, and out of reach
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import io
@@ -12,11 +13,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pypdf
+import pytest
 
 from events_app.db import sql
 from events_app.services.messaging import notifications
+from events_app.services.onsite import certificates
 from events_app.settings import get_settings
 from tests.fixtures import login, published_event
+from tests.integration.web.test_abuse_limits import client_from, new_ip
 from tests.integration.web.test_checkin_api import decode_qr, register, staff_headers
 from tests.integration.web.test_pages import csrf, page_login
 
@@ -292,3 +296,48 @@ async def test_attendance_page_button_sends_once(client, organizer):
     assert once.status_code == 303 and "every checked-in delegate receives theirs by email" in shown.text
     assert "nothing new to send" in shown_again.text
     assert len(await certificate_mails()) == 1
+
+
+@pytest.fixture
+def limited(monkeypatch):
+    """Low certificate limits for one test (the suite runs with them raised)."""
+
+    def apply(**values):
+        settings = dataclasses.replace(get_settings(), **values)
+        monkeypatch.setattr(certificates, "get_settings", lambda: settings)
+        return settings
+
+    return apply
+
+
+async def test_verification_is_limited_per_client_on_page_and_api_together(client, limited):
+    limited(limit_certificate_ip="3/60")
+    forged = "B" * 43
+    async with client_from(new_ip()) as c, client_from(new_ip()) as other:
+        answers = [
+            (await c.get(f"/api/certificates/{forged}")).status_code,
+            (await c.get(f"/certificates/{forged}")).status_code,
+            (await c.get(f"/api/certificates/{forged}")).status_code,
+            (await c.get(f"/certificates/{forged}")).status_code,
+            (await c.get(f"/api/certificates/{forged}")).status_code,
+        ]
+        elsewhere = (await other.get(f"/api/certificates/{forged}")).status_code
+        refused = await c.get(f"/api/certificates/{forged}")
+    assert answers == [404, 404, 404, 429, 429]
+    assert elsewhere == 404
+    assert "too many certificate checks from your address" in refused.json()["detail"]
+    assert "retry-after" in refused.headers
+
+
+async def test_certificate_mails_on_request_are_limited_per_registration(client, organizer, limited):
+    limited(limit_certificate_mail="2/3600")
+    c = await past_congress(client, organizer)
+    reg = await delegate_at_congress(client, c, "Hana Hill", "hana@example.org")
+    await move_to_the_past(c["id"])
+    path = f"/api/registrations/{reg['manage_token']}/certificate"
+
+    answers = [(await client.post(path)).status_code for _ in range(3)]
+
+    assert answers == [202, 202, 429]
+    assert len(await certificate_mails(reg["id"])) == 2
+    assert await sql.fetchval("SELECT count(*) FROM certificate WHERE registration = $1", reg["id"]) == 1  # same one
