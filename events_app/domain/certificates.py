@@ -14,6 +14,10 @@ The hours rule (one rule for the PDF, the verification page and the tests):
    counted at the door adds nothing, and two overlapping sessions count their union.
 5. The total never exceeds the event's scheduled hours (rule 1). It is counted in whole minutes and shown in hours
    to two decimals at most (7.5, 12.25), as the reader's language writes numbers.
+6. Check-ins that count no time (a door scan on a day without scheduled hours) certify nothing: no certificate.
+
+Who: a confirmed registration, not erased, checked in at least once. The delegate may ask for it at any time
+(it states the hours so far); organizers send them all once the event has ended.
 """
 
 from __future__ import annotations

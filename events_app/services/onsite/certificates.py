@@ -94,6 +94,7 @@ async def _issue(event: dict, registration_id: int | None) -> list[dict]:
         for c in candidates
         if c["id"] in attended
     }
+    minutes = {reg: m for reg, m in minutes.items() if m > 0}  # check-ins that count no hours certify nothing
     live = await _live(event["id"], registration_id)
     stale = [live[reg]["id"] for reg, m in minutes.items() if reg in live and live[reg]["minutes"] != m]
     new = [reg for reg, m in minutes.items() if reg not in live or live[reg]["minutes"] != m]
@@ -133,7 +134,7 @@ async def request_by_token(token: str) -> dict:
     await limits.hit(
         (
             "certificate-mail",
-            str(registration["id"]),
+            digest(token),  # one registration (its id repeats across databases that share one Redis)
             settings.limit_certificate_mail,
             "certificate emails for this registration",
         )
@@ -234,12 +235,13 @@ def document(row: dict, language: str, settings: Settings) -> pdf.Certificate:
 
 
 async def load_mail(row: dict, settings: Settings) -> CertificateMail:
-    """The certificate an outbox row is about, as the PDF shows it. LookupError when it no longer stands (the
-    registration was erased or cancelled, or a newer certificate replaced it: that one has its own mail)."""
+    """The certificate an outbox row is about, as the PDF shows it: the registration's live certificate when the one
+    queued was replaced meanwhile (the mail carries what the verification page confirms). LookupError when none
+    stands any more (the registration was erased or cancelled): the worker gives the row up."""
     payload = queries.json_value(row.get("payload")) or {}
     found = await Q.certificate_by_id(certificate_id=payload.get("certificate_id") or 0)
     if found is None or found["revoked_at"] is not None or found["anonymized_at"] is not None:
-        raise LookupError("the certificate was replaced or its registration erased before it was sent")
+        raise LookupError("the certificate was withdrawn or its registration erased before it was sent")
     if found["status"] != "confirmed":
         raise LookupError("the registration is no longer confirmed")
     language = row["language"] or found["language"] or "en"

@@ -328,9 +328,13 @@ FROM certificate c JOIN registration r ON r.id = c.registration JOIN event e ON 
 WHERE c.code_hash = :code_hash;
 
 -- name: certificate_by_id(certificate_id)^
--- The same facts for one certificate by id (the worker writing its mail).
+-- The same facts for the certificate a mail is about (the worker writing it): the registration's live one when this one was replaced meanwhile.
 SELECT c.id, c.nonce, c.minutes, c.issued_at, c.revoked_at, c.registration, r.registered_name AS name,
        r.registered_language AS language, r.status, r.anonymized_at, e.id AS event_id, e.title, e.starts_at,
        e.ends_at, e.timezone, e.venue_name, e.city, e.country
-FROM certificate c JOIN registration r ON r.id = c.registration JOIN event e ON e.id = c.event
-WHERE c.id = :certificate_id;
+FROM certificate asked
+JOIN certificate c ON c.registration = asked.registration AND (c.id = asked.id OR c.revoked_at IS NULL)
+JOIN registration r ON r.id = c.registration JOIN event e ON e.id = c.event
+WHERE asked.id = :certificate_id
+ORDER BY c.revoked_at IS NULL DESC, c.id DESC
+LIMIT 1;

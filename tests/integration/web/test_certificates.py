@@ -254,7 +254,26 @@ async def test_bulk_send_is_idempotent_and_reissues_when_figures_change(client, 
     _, data = await composed_pdf(mails[-1])
     text, _codes = read_pdf(data)
     assert "Dara Day" in text and "Hours attended: 10.5" in text
+    # the first mail, still queued when the figures changed, carries the live certificate, not the replaced one
+    [earlier] = [m for m in mails_after_two if m["recipient"] == "dara@example.org"]
+    _, earlier_data = await composed_pdf(earlier)
+    earlier_text, [earlier_url] = read_pdf(earlier_data)
+    assert "Hours attended: 10.5" in earlier_text and earlier_url == read_pdf(data)[1][0]
     assert first["id"] in [m["registration"] for m in mails]
+
+
+async def test_a_door_scan_outside_the_scheduled_days_certifies_nothing(client, organizer):
+    c = await past_congress(client, organizer)
+    reg = await register(client, c["id"], "Ivo Early", "ivo@example.org")
+    assert await scan(client, c, await checkin_code(reg["id"]), local(7, 17, 0)) == "admitted"  # the day before
+    await move_to_the_past(c["id"])
+
+    asked = await client.post(f"/api/registrations/{reg['manage_token']}/certificate")
+    sent = await client.post(f"/api/events/{c['id']}/certificates/send", headers=organizer)
+
+    assert asked.status_code == 409 and asked.json()["detail"] == "there is nothing to certify for this registration"
+    assert sent.json() == {"certificates": 0, "queued": 0}
+    assert await certificate_mails() == []
 
 
 async def test_bulk_send_waits_for_the_end_of_the_event(client, organizer):
