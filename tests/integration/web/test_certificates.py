@@ -360,3 +360,26 @@ async def test_certificate_mails_on_request_are_limited_per_registration(client,
     assert answers == [202, 202, 429]
     assert len(await certificate_mails(reg["id"])) == 2
     assert await sql.fetchval("SELECT count(*) FROM certificate WHERE registration = $1", reg["id"]) == 1  # same one
+
+
+async def test_erasure_ends_the_certificate(client, organizer):
+    from events_app.services.privacy import privacy
+
+    c = await past_congress(client, organizer)
+    reg = await delegate_at_congress(client, c, "Jon Gone", "jon@example.org")
+    await move_to_the_past(c["id"])
+    assert (await client.post(f"/api/events/{c['id']}/certificates/send", headers=organizer)).json()["queued"] == 1
+    [row] = await certificate_mails(reg["id"])
+    _, data = await composed_pdf(row)
+    [url] = read_pdf(data)[1]
+    code = url.rsplit("/", 1)[-1]
+    assert (await client.get(f"/api/certificates/{code}")).status_code == 200
+
+    await privacy.erase(await sql.fetchval("SELECT person FROM registration WHERE id = $1", reg["id"]))
+    api = await client.get(f"/api/certificates/{code}")
+    page = await client.get(f"/certificates/{code}")
+
+    assert api.status_code == 404 and "Jon Gone" not in api.text
+    assert page.status_code == 404 and "Jon Gone" not in page.text and 'data-state="unknown"' in page.text
+    with pytest.raises(LookupError):  # a mail still queued is given up, never sent with an erased name
+        await notifications.compose(row, get_settings())
