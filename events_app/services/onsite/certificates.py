@@ -214,7 +214,9 @@ async def verify(code: str, client: str) -> dict:
 def document(row: dict, language: str, settings: Settings) -> pdf.Certificate:
     """The PDF's content for a certificate row (certificate_by_id), in the reader's language."""
     url = verification_url(settings, row["nonce"])
-    place = ", ".join(x for x in (row["venue_name"], row["city"], country_name(row["country"])) if x)
+    code = row["country"] or ""
+    country = i18n.locale(language).territories.get(code) or country_name(code)  # "España" for a Spanish reader
+    place = ", ".join(x for x in (row["venue_name"], row["city"], country) if x)
     return pdf.Certificate(
         name=row["name"],
         event_title=row["title"],

@@ -154,6 +154,7 @@ async def test_certificate_states_the_hours_and_verifies(client, organizer):
     for shown in (NAME, "Congreso Mundial de Ciudades", "Certificado de asistencia", "Horas de asistencia: 19,5"):
         assert shown in text
     assert "8–10 de junio de 2026" in text  # Babel, in Spanish, the event's days
+    assert "Palacio de Congresos, Madrid, España" in text
     assert stored["minutes"] == 1170 and code not in (stored["nonce"], stored["code_hash"])  # only a hash kept
     assert verified.status_code == 200
     assert {k: verified.json()[k] for k in ("state", "name", "event_title", "hours")} == {
