@@ -31,14 +31,17 @@ def _hex_colour(value: str) -> tuple[int, int, int]:
 class Document(FPDF):
     """An FPDF with the project's fonts, shaping on and no automatic page breaks (every layout is fixed)."""
 
-    def __init__(self, page: tuple[float, float], title: str = "") -> None:
+    def __init__(self, page: tuple[float, float], title: str = "", text: str | None = None) -> None:
+        """With `text` (everything the document will print) only the fonts it needs are loaded."""
         super().__init__(unit="mm", format=page)
         self.set_auto_page_break(False)
         self.set_margins(0, 0, 0)
         self.c_margin = 0
+        wanted = fonts.families_for(text) if text is not None else list(fonts.font_files())
         for family, path in fonts.font_files().items():
-            self.add_font(family, fname=str(path))
-        self.set_fallback_fonts(list(fonts.FALLBACKS), exact_match=False)
+            if family in wanted:
+                self.add_font(family, fname=str(path))
+        self.set_fallback_fonts([f for f in fonts.FALLBACKS if f in wanted], exact_match=False)
         self.set_text_shaping(True)
         self.set_creator("events-app")
         if title:
@@ -213,7 +216,9 @@ def certificate(c: Certificate) -> bytes:
     """One A4 landscape page: who attended what, when, for how many hours, and where to check that it is genuine
     (the URL in words and as a QR code)."""
     label = c.labels.get
-    pdf = Document(A4_LANDSCAPE, title=f"{label('title', 'Certificate of attendance')} – {c.event_title}")
+    title = f"{label('title', 'Certificate of attendance')} – {c.event_title}"
+    printed = " ".join([title, c.name, c.dates, c.place, c.hours, c.url, c.issued, *c.labels.values()])
+    pdf = Document(A4_LANDSCAPE, title=title, text=printed)
     pdf.add_page()
     w, h = A4_LANDSCAPE
     pdf.set_draw_color(31, 78, 121)
