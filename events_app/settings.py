@@ -63,6 +63,9 @@ class Settings:
     limit_checkin_account: str = "600/60"
     limit_checkin_ip: str = "1200/60"
     limit_checkin_unknown: str = "60/600"
+    # Certificates: verification lookups per client, and certificate emails a delegate may ask for per registration.
+    limit_certificate_ip: str = "30/60"
+    limit_certificate_mail: str = "3/3600"
     # Addresses (or networks) of reverse proxies whose X-Forwarded-For names the client; empty: none is trusted and
     # the header is ignored (the peer of the TCP connection is the client).
     trusted_proxies: str = ""
@@ -179,6 +182,8 @@ def load_settings() -> Settings:
         limit_checkin_account=_env("RATE_LIMIT_CHECKIN_PER_ACCOUNT", "600/60"),
         limit_checkin_ip=_env("RATE_LIMIT_CHECKIN_PER_IP", "1200/60"),
         limit_checkin_unknown=_env("RATE_LIMIT_CHECKIN_UNKNOWN_PER_ACCOUNT", "60/600"),
+        limit_certificate_ip=_env("RATE_LIMIT_CERTIFICATE_PER_IP", "30/60"),
+        limit_certificate_mail=_env("RATE_LIMIT_CERTIFICATE_MAIL_PER_REGISTRATION", "3/3600"),
         trusted_proxies=_env("TRUSTED_PROXIES", ""),
         limits_pool_size=int(_env("RATE_LIMIT_REDIS_CONNECTIONS", "50")),
         limits_pool_wait_seconds=float(_env("RATE_LIMIT_REDIS_WAIT_SECONDS", "2")),

@@ -43,3 +43,25 @@ def font_files() -> dict[str, Path]:
 
 
 FALLBACKS = ("arabic", "cjk")
+
+
+@functools.cache
+def covered(family: str) -> frozenset[int]:
+    """The code points a family's font has glyphs for (its cmap), read once per process."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(font_files()[family]), lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+def families_for(text: str) -> list[str]:
+    """The families a document printing `text` needs: 'latin' always, a fallback only for characters the ones before
+    it lack (loading the CJK font costs a third of a second: a certificate in Latin or Cyrillic script skips it)."""
+    wanted = ["latin"]
+    missing = {ord(ch) for ch in text if not ch.isspace()} - covered("latin")
+    if missing & covered("arabic"):
+        wanted.append("arabic")
+        missing -= covered("arabic")
+    if missing:
+        wanted.append("cjk")
+    return wanted

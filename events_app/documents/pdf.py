@@ -31,14 +31,17 @@ def _hex_colour(value: str) -> tuple[int, int, int]:
 class Document(FPDF):
     """An FPDF with the project's fonts, shaping on and no automatic page breaks (every layout is fixed)."""
 
-    def __init__(self, page: tuple[float, float], title: str = "") -> None:
+    def __init__(self, page: tuple[float, float], title: str = "", text: str | None = None) -> None:
+        """With `text` (everything the document will print) only the fonts it needs are loaded."""
         super().__init__(unit="mm", format=page)
         self.set_auto_page_break(False)
         self.set_margins(0, 0, 0)
         self.c_margin = 0
+        wanted = fonts.families_for(text) if text is not None else list(fonts.font_files())
         for family, path in fonts.font_files().items():
-            self.add_font(family, fname=str(path))
-        self.set_fallback_fonts(list(fonts.FALLBACKS), exact_match=False)
+            if family in wanted:
+                self.add_font(family, fname=str(path))
+        self.set_fallback_fonts([f for f in fonts.FALLBACKS if f in wanted], exact_match=False)
         self.set_text_shaping(True)
         self.set_creator("events-app")
         if title:
@@ -188,4 +191,58 @@ def badges(items: Iterable[Badge], event_title: str, layout: str = "a6") -> byte
             _draw_badge(pdf, b, 0, 0, event_title)
     if pdf.page == 0:
         pdf.add_page()
+    return bytes(pdf.output())
+
+
+# ----------------------------------------------------------------------------- certificate of attendance
+
+A4_LANDSCAPE = (297.0, 210.0)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    name: str
+    event_title: str
+    dates: str  # the event's days, written in the reader's language
+    place: str
+    hours: str  # the hours attended, as the reader's language writes the number
+    url: str  # the verification page, with the certificate's code
+    issued: str  # the day it was issued, in the reader's language
+    # translated captions: "title", "certifies", "attended", "hours", "issued", "verify"
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def certificate(c: Certificate) -> bytes:
+    """One A4 landscape page: who attended what, when, for how many hours, and where to check that it is genuine
+    (the URL in words and as a QR code)."""
+    label = c.labels.get
+    title = f"{label('title', 'Certificate of attendance')} – {c.event_title}"
+    printed = " ".join([title, c.name, c.dates, c.place, c.hours, c.url, c.issued, *c.labels.values()])
+    pdf = Document(A4_LANDSCAPE, title=title, text=printed)
+    pdf.add_page()
+    w, h = A4_LANDSCAPE
+    pdf.set_draw_color(31, 78, 121)
+    pdf.set_line_width(1.2)
+    pdf.rect(8, 8, w - 16, h - 16)
+    pdf.set_line_width(0.3)
+    pdf.rect(11, 11, w - 22, h - 22)
+    pdf.set_text_color(31, 78, 121)
+    pdf.line_of_text(20, 28, w - 40, label("title", "Certificate of attendance"), 30)
+    pdf.set_text_color(60, 60, 60)
+    pdf.line_of_text(20, 50, w - 40, label("certifies", "This is to certify that"), 13)
+    pdf.set_text_color(0, 0, 0)
+    pdf.line_of_text(20, 62, w - 40, c.name, 28)
+    pdf.set_text_color(60, 60, 60)
+    pdf.line_of_text(20, 82, w - 40, label("attended", "attended"), 13)
+    pdf.set_text_color(0, 0, 0)
+    pdf.line_of_text(20, 93, w - 40, c.event_title, 20)
+    pdf.line_of_text(20, 108, w - 40, c.dates, 13)
+    if c.place:
+        pdf.line_of_text(20, 116, w - 40, c.place, 11)
+    pdf.line_of_text(20, 130, w - 40, f"{label('hours', 'Hours attended')}: {c.hours}", 16)
+    pdf.set_text_color(80, 80, 80)
+    pdf.line_of_text(20, 150, w - 90, f"{label('issued', 'Issued on')} {c.issued}", 10, align="L")
+    pdf.line_of_text(20, 162, w - 90, label("verify", "Check that this certificate is genuine at"), 10, align="L")
+    pdf.line_of_text(20, 169, w - 90, c.url, 9, align="L")
+    pdf.qr_code(c.url, w - 62, h - 66, 42)
     return bytes(pdf.output())

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from events_app import i18n
-from events_app.documents import qr
+from events_app.documents import pdf, qr
 from events_app.domain.events import location_text
 from events_app.domain.ical import (
     METHOD_CANCEL,
@@ -33,7 +33,7 @@ from events_app.domain.invite_shows import shown, was_and_now
 from events_app.domain.meetings import Occurrence
 from events_app.domain.meetings import location_text as meeting_location_text
 from events_app.domain.vocab import country_name, is_time_zone
-from events_app.mail.message import InlineImage, Outgoing, build_message, sender_address
+from events_app.mail.message import Attachment, InlineImage, Outgoing, build_message, sender_address
 from events_app.mail.render import render, translate
 
 
@@ -391,6 +391,46 @@ def compose_coordinator_notice(mail: CoordinatorNotice, settings: MailSettings) 
         "sender_name": settings.mail_from_name,
     }
     return _plain_mail(mail.kind, mail.language, context, mail.outbox_id, mail.recipient, mail.name, settings)
+
+
+@dataclass(frozen=True)
+class CertificateMail:
+    """A delegate's certificate of attendance, sent with its PDF (see services.onsite.certificates)."""
+
+    outbox_id: int
+    kind: str
+    language: str
+    recipient: str
+    document: pdf.Certificate
+    filename: str
+
+
+def compose_certificate_mail(mail: CertificateMail, settings: MailSettings) -> Outgoing:
+    """The certificate mail: a short text and the PDF (rendered here, at send time) attached."""
+    doc = mail.document
+    rendered = render(
+        mail.kind,
+        mail.language,
+        {
+            "name": doc.name,
+            "event_title": doc.event_title,
+            "dates": doc.dates,
+            "hours": doc.hours,
+            "verification_url": doc.url,
+            "sender_name": settings.mail_from_name,
+            "language": mail.language,
+        },
+    )
+    message_id = _message_id(mail.outbox_id, settings.mail_from)
+    data = build_message(
+        rendered=rendered,
+        sender=_address(settings.mail_from_name, settings.mail_from),
+        recipient=mail.recipient,
+        recipient_name=doc.name,
+        message_id=message_id,
+        attachments=[Attachment(mail.filename, "application/pdf", pdf.certificate(doc))],
+    )
+    return Outgoing(data, settings.mail_from, mail.recipient, message_id)
 
 
 # ----------------------------------------------------------------------------- meeting series

@@ -119,6 +119,27 @@ def _text_part(subtype: str, text: str) -> bytes:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file the message carries for download (a certificate's PDF): after the body, in multipart/mixed."""
+
+    filename: str  # ASCII
+    content_type: str
+    data: bytes
+
+
+def _attachment_part(item: Attachment) -> bytes:
+    return _base64_part(
+        [
+            ("Content-Type", f'{item.content_type}; name="{item.filename}"'),
+            ("MIME-Version", "1.0"),
+            ("Content-Transfer-Encoding", "base64"),
+            ("Content-Disposition", f'attachment; filename="{item.filename}"'),
+        ],
+        item.data,
+    )
+
+
+@dataclass(frozen=True)
 class InlineImage:
     """An image the HTML body shows by its Content-ID (<img src="cid:{cid}">)."""
 
@@ -153,13 +174,17 @@ def build_message(
     message_id: str | None = None,
     headers: dict[str, str] | None = None,
     inline_images: list[InlineImage] | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> bytes:
     """The whole message as it is handed to the SMTP server (CRLF line ends, 7-bit: every body part is base64).
 
     With `inline_images` the HTML part becomes multipart/related: the HTML, then each image with its Content-ID
-    (the HTML shows it as <img src="cid:...">), so the image shows without loading anything from the internet."""
+    (the HTML shows it as <img src="cid:...">), so the image shows without loading anything from the internet.
+    With `attachments` (no calendar) the message is multipart/mixed: the alternatives, then each file."""
     if calendar is not None and method is None:
         raise ValueError("a calendar part needs its iTIP method")
+    if calendar is not None and attachments:
+        raise ValueError("a message carries a calendar or attachments, not both")
     html = _text_part("html", rendered.html)
     if inline_images:
         related_boundary = _boundary("rel")
@@ -194,9 +219,17 @@ def build_message(
     ]
     alternative_boundary = _boundary("alt")
     alternative_type = ("Content-Type", f'multipart/alternative; boundary="{alternative_boundary}"')
-    if calendar is None:
+    if calendar is None and not attachments:
         return _multipart([alternative_type, ("MIME-Version", "1.0"), *top], alternative_boundary, alternatives)
     alternative = _multipart([alternative_type, ("MIME-Version", "1.0")], alternative_boundary, alternatives)
+    if attachments:
+        files_boundary = _boundary("mixed")
+        return _multipart(
+            [("Content-Type", f'multipart/mixed; boundary="{files_boundary}"'), ("MIME-Version", "1.0"), *top],
+            files_boundary,
+            [alternative, *(_attachment_part(item) for item in attachments)],
+        )
+    assert calendar is not None  # noqa: S101 (narrowing for the type checker: the branches above return otherwise)
     attachment = _base64_part(
         [
             ("Content-Type", 'application/ics; name="invite.ics"'),

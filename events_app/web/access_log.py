@@ -32,6 +32,8 @@ TOKEN_PREFIXES = (
     "/api/my-data/",
     "/me/",
     "/api/me/",
+    "/certificates/",
+    "/api/certificates/",
 )
 # Query parameters that carry a secret, whatever it looks like.
 SECRET_PARAMS = frozenset({"token", "invitation", "code", "access_code", "key", "secret", "password", "link"})

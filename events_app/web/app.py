@@ -17,6 +17,7 @@ from events_app.web.controllers.agenda import AGENDA_CONTROLLERS, agenda_lifespa
 from events_app.web.controllers.auth import AuthController
 from events_app.web.controllers.calendar_answers import CalendarAnswerController
 from events_app.web.controllers.categories import CategoryController, QuestionController
+from events_app.web.controllers.certificates import CERTIFICATE_CONTROLLERS
 from events_app.web.controllers.delegations import DelegationController, InvitationController
 from events_app.web.controllers.event_registrations import EventRegistrationController
 from events_app.web.controllers.events import EventController
@@ -71,6 +72,7 @@ def create_app() -> Litestar:
             *AGENDA_CONTROLLERS,
             *ADMIN_CONTROLLERS,
             *ONSITE_CONTROLLERS,
+            *CERTIFICATE_CONTROLLERS,
             *page_routes(),
         ],
         lifespan=[lifespan, agenda_lifespan],

@@ -135,6 +135,7 @@ def test_installed_copy_renders_every_mail_kind_in_every_language(installed: Pat
     assert result["rendered"]["es/registration_confirmed"][0].startswith("Inscripción confirmada")
     assert "Gestionar o cancelar su inscripción" in result["rendered"]["es/registration_confirmed"][2]
     assert result["rendered"]["en/registration_confirmed"][0].startswith("Registration confirmed")
+    assert result["rendered"]["es/certificate"][0].startswith("Su certificado de asistencia")  # issue 17
 
 
 def test_installed_copy_serves_a_page_in_spanish(installed: Path) -> None:

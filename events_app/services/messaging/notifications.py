@@ -23,7 +23,7 @@ from events_app.mail.render import translator
 from events_app.services.meetings import coordinator_notices, meeting_mail
 from events_app.services.messaging import account_mail
 from events_app.services.messaging.announcements import unsubscribe_token
-from events_app.services.onsite import checkin_codes
+from events_app.services.onsite import certificates, checkin_codes
 from events_app.services.privacy import person_access
 from events_app.services.registration import calendar_answers, registration_links
 from events_app.settings import Settings, get_settings
@@ -94,6 +94,9 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None, lo
         return mail_compose.compose_coordinator_notice(
             await coordinator_notices.load(row, settings), mail_settings(settings)
         )
+    if row["kind"] == certificates.MAIL_KIND:
+        certificate = await certificates.load_mail(row, settings)
+        return mail_compose.compose_certificate_mail(certificate, mail_settings(settings))
     if row["kind"] in account_mail.ACCOUNT_KINDS:
         return mail_compose.compose_password_reset_mail(await account_mail.load(row, settings), mail_settings(settings))
     mail = await load_event_mail(row, settings, loaded)

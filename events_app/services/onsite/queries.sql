@@ -260,3 +260,81 @@ INSERT INTO badge_style (category, colour, fields)
 SELECT id, :colour, :fields FROM registration_category WHERE id = :category_id AND event = :event_id
 ON CONFLICT (category) DO UPDATE SET colour = EXCLUDED.colour, fields = EXCLUDED.fields
 RETURNING id;
+
+-- ------------------------------------------------------------------------- certificates of attendance
+
+-- name: lock_certificates(event_id)!
+-- Serialize issuing certificates of one event until the transaction ends (two bulk sends issue each once).
+SELECT pg_advisory_xact_lock(hashtext('certificate'), :event_id::int);
+
+-- name: certificate_candidates(event_id, registration_id)
+-- The event's confirmed, not erased registrations checked in at the door or a session (one when registration_id is given): who may get a certificate.
+SELECT r.id, r.registered_name AS name, p.email, r.registered_language AS language
+FROM registration r JOIN person p ON p.id = r.person
+WHERE r.event = :event_id AND r.status = 'confirmed' AND r.anonymized_at IS NULL
+  AND (:registration_id::int IS NULL OR r.id = :registration_id)
+  AND EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id)
+ORDER BY r.id;
+
+-- name: certificate_door_days(event_id, registration_id)
+-- The local days each registration was let in at the door (the first admission or a later scan counted as a duplicate).
+SELECT DISTINCT s.registration, (s.scanned_at AT TIME ZONE e.timezone)::date AS day
+FROM checkin_scan s JOIN event e ON e.id = s.event
+WHERE s.event = :event_id AND s.session = 0 AND s.outcome IN ('admitted', 'duplicate') AND s.registration IS NOT NULL
+  AND (:registration_id::int IS NULL OR s.registration = :registration_id);
+
+-- name: certificate_session_spans(event_id, registration_id)
+-- The sessions each registration was checked in to, with their times.
+SELECT a.registration, ss.starts_at, ss.ends_at
+FROM attendance a JOIN agenda_session ss ON ss.id = a.session AND ss.event = a.event
+WHERE a.event = :event_id AND a.session <> 0 AND (:registration_id::int IS NULL OR a.registration = :registration_id);
+
+-- name: live_certificates(event_id, registration_id)
+-- The live certificates of the event's registrations (one when registration_id is given): id, nonce, minutes.
+SELECT id, registration, nonce, minutes FROM certificate
+WHERE event = :event_id AND revoked_at IS NULL AND (:registration_id::int IS NULL OR registration = :registration_id);
+
+-- name: revoke_certificates(certificate_ids)!
+-- Revoke these live certificates (replaced by one with other figures).
+UPDATE certificate SET revoked_at = now() WHERE id = ANY(:certificate_ids::int[]) AND revoked_at IS NULL;
+
+-- name: insert_certificates(event_id, registration_ids, nonces, code_hashes, minutes)!
+-- Issue certificates for registrations of one event (those that got one meanwhile keep theirs).
+INSERT INTO certificate (registration, event, nonce, code_hash, minutes)
+SELECT reg, :event_id, nonce, code_hash, mins
+FROM unnest(:registration_ids::int[], :nonces::varchar[], :code_hashes::varchar[], :minutes::int[])
+     AS t(reg, nonce, code_hash, mins)
+ON CONFLICT (registration) WHERE revoked_at IS NULL DO NOTHING;
+
+-- name: queue_certificate_mails(event_id, certificate_ids)$
+-- One pending certificate mail per certificate, at most once per certificate (a second bulk send writes nothing); how many were written.
+WITH written AS (
+    INSERT INTO outbox_message (kind, event, registration, recipient, language, payload, status, attempts,
+                                next_attempt_at, last_error, message_id, dedupe_key, created_at)
+    SELECT 'certificate', c.event, c.registration, p.email, r.registered_language,
+           jsonb_build_object('certificate_id', c.id), 'pending', 0, now(), '', '', 'certificate:' || c.id, now()
+    FROM certificate c JOIN registration r ON r.id = c.registration JOIN person p ON p.id = r.person
+    WHERE c.event = :event_id AND c.id = ANY(:certificate_ids::int[])
+    ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+    RETURNING id)
+SELECT count(*)::int FROM written;
+
+-- name: certificate_by_hash(code_hash)^
+-- A certificate found by its code's digest, with what the verification page and the PDF show (and whether it still stands).
+SELECT c.id, c.nonce, c.minutes, c.issued_at, c.revoked_at, c.registration, r.registered_name AS name,
+       r.registered_language AS language, r.status, r.anonymized_at, e.id AS event_id, e.title, e.starts_at,
+       e.ends_at, e.timezone, e.venue_name, e.city, e.country
+FROM certificate c JOIN registration r ON r.id = c.registration JOIN event e ON e.id = c.event
+WHERE c.code_hash = :code_hash;
+
+-- name: certificate_by_id(certificate_id)^
+-- The same facts for the certificate a mail is about (the worker writing it): the registration's live one when this one was replaced meanwhile.
+SELECT c.id, c.nonce, c.minutes, c.issued_at, c.revoked_at, c.registration, r.registered_name AS name,
+       r.registered_language AS language, r.status, r.anonymized_at, e.id AS event_id, e.title, e.starts_at,
+       e.ends_at, e.timezone, e.venue_name, e.city, e.country
+FROM certificate asked
+JOIN certificate c ON c.registration = asked.registration AND (c.id = asked.id OR c.revoked_at IS NULL)
+JOIN registration r ON r.id = c.registration JOIN event e ON e.id = c.event
+WHERE asked.id = :certificate_id
+ORDER BY c.revoked_at IS NULL DESC, c.id DESC
+LIMIT 1;

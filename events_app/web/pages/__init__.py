@@ -29,6 +29,7 @@ from events_app.web.pages import i18n, labels, recurrence, wording
 from events_app.web.pages.access import AccessPages
 from events_app.web.pages.accounts import PasswordChangePages, PasswordResetPages
 from events_app.web.pages.agenda import AgendaPages
+from events_app.web.pages.certificates import CertificateSendPages, CertificateVerificationPage
 from events_app.web.pages.checkin import AttendancePages, CheckinPages
 from events_app.web.pages.common import LoginRequired, Redisplay, is_page_path, page, secure_cookies
 from events_app.web.pages.content import ContentPages
@@ -265,6 +266,8 @@ PAGE_CONTROLLERS = [
     PasswordChangePages,
     CheckinPages,
     AttendancePages,
+    CertificateVerificationPage,
+    CertificateSendPages,
 ]
 
 

@@ -105,6 +105,9 @@ NOTICES = {
     "reset-sent": N_("If this address belongs to an organizer account, a link to choose a new password is on its way."),
     "password-reset": N_("Your new password is saved and every session was logged out. Log in with it."),
     "password-changed": N_("Your new password is saved; your other sessions were logged out."),
+    "certificate-sent": N_("Your certificate of attendance is on its way to your email address."),
+    "certificates-queued": N_("The certificates are queued: every checked-in delegate receives theirs by email."),
+    "certificates-already-sent": N_("Every checked-in delegate's certificate was already sent: nothing new to send."),
 }
 
 

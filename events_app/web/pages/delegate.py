@@ -22,7 +22,7 @@ from events_app.domain.timespan import ranges_overlap
 from events_app.domain.vocab import LANGUAGES
 from events_app.services.agenda import agenda_publish
 from events_app.services.events import events, translations
-from events_app.services.onsite import checkin_codes
+from events_app.services.onsite import certificates, checkin_codes
 from events_app.services.registration import agenda_bookings, delegations, registration_links, registrations
 from events_app.web import abuse
 from events_app.web.pages.common import (
@@ -409,6 +409,16 @@ class ManagePages(Controller):
         ):
             await agenda_bookings.drop(token, session_id)
         return redirect(await _back(request, token, session_id), "dropped")
+
+    @post("/certificate", name="manage-certificate")
+    async def certificate(self, request: Request, token: FromPath[str]) -> Response:
+        # Refused (not checked in, not confirmed, too many requests) beside the button; an unknown link: error page.
+        async with redisplay_on(
+            lambda exc: self._page(request, token, errors={"certificate": human(exc.detail)}, status=exc.status),
+            url_names=("registration",),
+        ):
+            await certificates.request_by_token(token)
+        return redirect(f"/manage/{token}#certificate", "certificate-sent")
 
     @post("/delegation/members", name="manage-add-member")
     async def add_member(self, request: Request, token: FromPath[str]) -> Response:

@@ -86,6 +86,7 @@ MESSAGE_KIND_WORDS: dict[str, str] = {
     "session_role_removed": N_("No longer in a session"),
     "session_updated": N_("Session changed"),
     "session_waitlisted": N_("Session waiting list"),
+    "certificate": N_("Certificate of attendance"),
 }
 
 WORDS: dict[str, str] = {

@@ -109,6 +109,26 @@ RULES: list[tuple[re.Pattern[str], str]] = [
         re.compile(r".* happens twice in (?P<zone>\S+) \(the clocks go back\).*"),
         N_("This time happens twice in {zone} (the clocks go back); choose another time."),
     ),
+    (
+        re.compile(r"a certificate of attendance is only for confirmed registrations.*"),
+        N_("A certificate of attendance is only for confirmed registrations."),
+    ),
+    (
+        re.compile(r"you have not been checked in at this event.*"),
+        N_(
+            "You have not been checked in at this event: a certificate of attendance is issued once you were "
+            "checked in at the entrance or in a session room."
+        ),
+    ),
+    (re.compile(r"there is nothing to certify.*"), N_("There is nothing to certify for this registration.")),
+    (
+        re.compile(r"too many certificate emails for this registration; try again in (?P<seconds>\d+) s"),
+        N_("Your certificate was already sent several times; try again in {seconds} seconds."),
+    ),
+    (
+        re.compile(r"certificates of attendance are sent after the event.*"),
+        N_("Certificates of attendance can be sent once the event has ended."),
+    ),
 ]
 # A route named in a message the rules do not know: the part that names it is left out.
 ROUTE_HINT = re.compile(

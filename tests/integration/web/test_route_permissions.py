@@ -633,6 +633,10 @@ ROUTES = [
     ),
     R("GET", "/api/attendance/organizations.csv", ACCOUNT),
     R("GET", "/api/attendance/organizations.xlsx", ACCOUNT),
+    # certificates of attendance: nobody of the scenario was checked in, and event A has not ended yet (409)
+    R("POST", TOKEN_PATH + "/certificate", TOKEN, ok=(409,)),
+    R("POST", E + "/certificates/send", EVENT, ok=(409,)),
+    R("GET", "/api/certificates/{code:str}", PUBLIC, params=lambda s: {"code": "x" * 43}, ok=(404,)),
     # the API documentation
     R("GET", "/schema", PUBLIC),
     R("GET", "/schema/openapi.json", PUBLIC),

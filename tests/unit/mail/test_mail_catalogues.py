@@ -21,10 +21,12 @@ from events_app.domain.vocab import LANGUAGES
 from events_app.mail import render
 from events_app.mail.compose import (
     AnnouncementMail,
+    CertificateMail,
     CoordinatorNotice,
     InvitationMail,
     PasswordResetMail,
     PersonAccessMail,
+    compose_certificate_mail,
     compose_coordinator_notice,
     compose_event_mail,
     compose_meeting_mail,
@@ -34,6 +36,7 @@ from events_app.mail.compose import (
     when_text,
 )
 from events_app.services.meetings.meeting_calendar import _description
+from events_app.services.onsite.certificates import document
 from tests.unit.mail import test_compose_meeting, test_compose_registration
 from tests.unit.mail.compose_data import NOW, SESSION, SETTINGS, calendar_of, parse
 
@@ -41,7 +44,12 @@ ROOT = Path(__file__).resolve().parents[3]
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
 TEMPLATE_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 # Code that writes reader-visible text outside the templates: calendar descriptions an invite carries.
-CODE = ["events_app/mail/compose.py", "events_app/services/meetings/meeting_calendar.py", "events_app/domain/agenda.py"]
+CODE = [
+    "events_app/mail/compose.py",
+    "events_app/services/meetings/meeting_calendar.py",
+    "events_app/domain/agenda.py",
+    "events_app/services/onsite/certificates.py",  # the certificate PDF's captions
+]
 CODE_KEYWORDS = {"_": None, "translate": (2,)}
 
 
@@ -107,8 +115,28 @@ def _event_kinds() -> list[str]:
     return [
         k
         for k in render.kinds()
-        if not k.startswith(("meeting_", "coordinator_")) and k not in ("password_reset", "person_access_link")
+        if not k.startswith(("meeting_", "coordinator_"))
+        and k not in ("password_reset", "person_access_link", "certificate")
     ]
+
+
+def certificate_mail(language: str) -> CertificateMail:
+    """A certificate mail as the worker builds it (services.onsite.certificates.document), from hand-made data."""
+    row = {
+        "name": "Ана Ли 李安",
+        "title": "World Congress",
+        "starts_at": datetime(2027, 6, 7, 7, 0, tzinfo=timezone.utc),
+        "ends_at": datetime(2027, 6, 9, 16, 0, tzinfo=timezone.utc),
+        "timezone": "Europe/Madrid",
+        "venue_name": "Palacio",
+        "city": "Madrid",
+        "country": "ES",
+        "minutes": 1170,
+        "nonce": "0" * 32,
+        "issued_at": datetime(2027, 6, 10, 9, 0, tzinfo=timezone.utc),
+    }
+    settings = SimpleNamespace(public_url="https://events.example.org", secret_key="k" * 40)
+    return CertificateMail(8, "certificate", language, "a@example.org", document(row, language, settings), "c.pdf")
 
 
 def composed(kind: str, language: str) -> tuple[str, str, str, str]:
@@ -130,6 +158,8 @@ def composed(kind: str, language: str) -> tuple[str, str, str, str]:
         expires = datetime(2027, 5, 1, 8, 30, tzinfo=timezone.utc)
         mail = PersonAccessMail(5, kind, language, "p@example.org", "Pablo", "https://e.example/me/x", 30, expires)
         data = compose_person_access_mail(mail, SETTINGS).data
+    elif kind == "certificate":
+        data = compose_certificate_mail(certificate_mail(language), SETTINGS).data
     else:
         extra: dict = {}
         if kind.startswith("session_"):
