@@ -88,17 +88,24 @@ class SessionFacts:
     requires_booking: bool
     booking: str | None  # 'booked', 'waitlisted' or None
     places: int | None  # the session's capacity (or its room's), None: unlimited
-    present: int  # people checked in to the session so far
+    taken: int  # places taken: bookings, and walk-ins admitted at the room's door
 
 
 def session_verdict(session: SessionFacts) -> Reason:
     """A confirmed delegate enters a session room when it needs no booking, when they booked it or wait for it,
-    or as a walk-in while places remain."""
+    or as a walk-in while places remain (see takes_place)."""
     if not session.requires_booking or session.booking in ("booked", "waitlisted"):
         return Reason.NONE
-    if session.places is None or session.present < session.places:
+    if session.places is None or session.taken < session.places:
         return Reason.NONE
     return Reason.NOT_BOOKED
+
+
+def takes_place(session: SessionFacts) -> bool:
+    """Whether admitting this person takes one of the session's places: a walk-in (no booking, no place on the
+    waiting list) at a session that needs booking. Booked people hold their place already; waiting people enter
+    without taking one (the organizers chose to admit the waiting list at the door)."""
+    return session.requires_booking and session.booking not in ("booked", "waitlisted")
 
 
 def scan_time(claimed: datetime | None, received: datetime) -> datetime:

@@ -81,8 +81,9 @@ class ListedPerson(Struct):
     name: str
     organization: str
     category: str
-    checked_in_at: datetime | None
+    checked_in_at: datetime | None  # at the list's place (the door, or its session)
     device: str
+    booking: str = ""  # of the list's session: booked, waitlisted, or empty
 
 
 class CheckinListOut(Struct):
@@ -93,6 +94,24 @@ class CheckinListOut(Struct):
     registered: int
     checked_in: int
     people: list[ListedPerson]
+    session_id: int = 0  # the place: 0 the door, else a session room
+    session_title: str = ""
+    requires_booking: bool = False
+    places: int | None = None  # the session's places (None: unlimited)
+    taken: int = 0  # places taken by bookings and walk-ins
+
+
+class CheckinPlace(Struct):
+    """A session a desk can check in at."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    room: str
+    requires_booking: bool
+    places: int | None
+    taken: int
 
 
 class FoundPerson(Struct):

@@ -38,7 +38,7 @@ async def event_attendance(account: CurrentAccount, event_id: int) -> dict:
     """Live counts of an event for its organizers: registered vs checked in, in total and by category,
     organization and country."""
     await require_organizer(account, event_id)
-    totals = await Q.checkin_counts(event_id=event_id)
+    totals = await Q.checkin_counts(event_id=event_id, session_id=0)  # the door
     return {
         "event_id": event_id,
         "registered": totals["registered"],

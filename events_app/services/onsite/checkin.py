@@ -29,6 +29,7 @@ from events_app.domain.checkin import (
     registration_verdict,
     scan_time,
     session_verdict,
+    takes_place,
 )
 from events_app.domain.errors import FieldError, Forbidden, NotFound, require
 from events_app.domain.security import digest
@@ -108,7 +109,7 @@ async def list_staff(account: CurrentAccount, event_id: int) -> list[dict]:
 
 
 def _facts(row) -> CodeFacts | None:
-    if row is None:
+    if row is None or row["registration_id"] is None:
         return None
     return CodeFacts(
         event_id=row["event"],
@@ -120,118 +121,13 @@ def _facts(row) -> CodeFacts | None:
 
 def _person(row) -> dict:
     """What staff may see of the person a scan found: name, organization, category. Nothing else."""
-    if row is None:
+    if row is None or row["registration_id"] is None:
         return {}
     return {
         "registration_id": row["registration_id"],
         "name": row["name"],
         "organization": row["organization"],
         "category": row["category_name"],
-    }
-
-
-async def _scan_one(desk: Desk, scan: dict[str, Any], received: datetime) -> dict:
-    """One scan inside the caller's transaction: decide, keep it, record the winning check-in."""
-    device = (scan.get("device") or desk.desk or "desk")[:60]
-    scan_id = scan["scan_id"]
-    session_id = scan.get("session_id") or DOOR
-    stored = await Q.stored_scan(event_id=desk.event_id, device=device, scan_id=scan_id)
-    if stored is not None:
-        return await _answer_stored(desk, stored)
-    code = (scan.get("code") or "").strip()
-    if code:
-        row = await Q.code_facts(code_hash=digest(code)) if looks_like_code(code) else None
-        method = Method.CODE
-    else:
-        row = await Q.registration_facts(registration_id=scan["registration_id"])
-        if row is not None and row["event"] != desk.event_id:
-            row = None  # by name, only this event's registrations can be named: another event's id is unknown
-        method = Method.NAME
-    facts = _facts(row)
-    reason = registration_verdict(facts, desk.event_id)
-    # A genuine code of another event: who it is stays with that event.
-    row_for_staff = None if reason is Reason.OTHER_EVENT else row
-    scanned_at = scan_time(scan.get("scanned_at"), received)
-    registration_id = row["registration_id"] if row is not None and reason is not Reason.OTHER_EVENT else None
-    session_title = ""
-    if reason is Reason.NONE and session_id != DOOR:
-        found = await Q.session_checkin_facts(
-            session_id=session_id, event_id=desk.event_id, registration_id=registration_id
-        )
-        if found is None:
-            reason = Reason.OTHER_SESSION
-        else:
-            session_title = found["title"]
-            reason = session_verdict(
-                SessionFacts(found["requires_booking"], found["booking"], found["places"], found["present"])
-            )
-    first = None
-    if registration_id is not None:
-        await Q.lock_attendance_key(registration_id=registration_id, session_id=session_id)
-        first = await Q.attendance_of(registration_id=registration_id, session_id=session_id)
-    result = outcome(reason, first["checked_in_at"] if first else None, scanned_at)
-    if result is Outcome.DUPLICATE:
-        reason = Reason.ALREADY
-    scan_row = await Q.insert_scan(
-        event_id=desk.event_id,
-        session_id=session_id,
-        registration_id=registration_id,
-        account_id=desk.account.id,
-        device=device,
-        scan_id=scan_id,
-        method=method.value,
-        scanned_at=scanned_at,
-        outcome=result.value,
-        reason=reason.value,
-    )
-    if scan_row is None:  # the same scan id from this device, received a moment ago: its stored answer
-        return await _answer_stored(desk, await Q.stored_scan(event_id=desk.event_id, device=device, scan_id=scan_id))
-    if result is Outcome.ADMITTED:
-        await Q.set_attendance(
-            event_id=desk.event_id,
-            session_id=session_id,
-            registration_id=registration_id,
-            scan=scan_row,
-            checked_in_at=scanned_at,
-            device=device,
-        )
-        if first is not None:  # an earlier scan, synced late, wins: the one that won until now is a duplicate
-            await Q.demote_scan(scan_id=first["scan"])
-    return {
-        "scan_id": scan_id,
-        "outcome": result.value,
-        "may_enter": result is Outcome.ADMITTED,
-        "reason": reason.value,
-        "session_id": session_id,
-        "session_title": session_title,
-        "scanned_at": scanned_at,
-        "person": _person(row_for_staff),
-        "first_checked_in_at": first["checked_in_at"] if first and result is Outcome.DUPLICATE else None,
-        "first_device": first["device"] if first and result is Outcome.DUPLICATE else "",
-        "replayed": False,
-    }
-
-
-async def _answer_stored(desk: Desk, stored) -> dict:
-    """The answer a scan got when it was first received (a replay changes nothing)."""
-    row = await Q.registration_facts(registration_id=stored["registration"]) if stored["registration"] else None
-    first = (
-        await Q.attendance_of(registration_id=stored["registration"], session_id=stored["session"])
-        if stored["registration"]
-        else None
-    )
-    return {
-        "scan_id": "",
-        "outcome": stored["outcome"],
-        "may_enter": stored["outcome"] == Outcome.ADMITTED,
-        "reason": stored["reason"],
-        "session_id": stored["session"],
-        "session_title": "",
-        "scanned_at": stored["scanned_at"],
-        "person": _person(row),
-        "first_checked_in_at": first["checked_in_at"] if first else None,
-        "first_device": first["device"] if first else "",
-        "replayed": True,
     }
 
 
@@ -246,61 +142,244 @@ def _check_scan(scan: dict[str, Any], index: int | None = None) -> None:
     require(errors)
 
 
+@dataclass
+class _Scan:
+    """One scan of a batch on its way through the rules."""
+
+    data: dict[str, Any]
+    device: str
+    session_id: int
+    method: Method
+    facts: Any  # the scan_batch_facts row
+    scanned_at: datetime
+    reason: Reason = Reason.NONE
+    registration_id: int | None = None
+    result: Outcome = Outcome.REFUSED
+    first: dict | None = None  # the winning check-in before this scan (a duplicate's first)
+    session: SessionFacts | None = None
+
+
+def _answer(scan: _Scan) -> dict:
+    row_for_staff = None if scan.reason is Reason.OTHER_EVENT else scan.facts  # who it is stays with that event
+    first = scan.first if scan.result is Outcome.DUPLICATE else None
+    return {
+        "scan_id": scan.data["scan_id"],
+        "outcome": scan.result.value,
+        "may_enter": scan.result is Outcome.ADMITTED,
+        "reason": scan.reason.value,
+        "session_id": scan.session_id,
+        "session_title": scan.facts["session_title"] if scan.session_id != DOOR else "",
+        "scanned_at": scan.scanned_at,
+        "person": _person(row_for_staff),
+        "first_checked_in_at": first["checked_in_at"] if first else None,
+        "first_device": first["device"] if first else "",
+        "replayed": False,
+    }
+
+
+def _answer_stored(row, first: dict | None) -> dict:
+    """The answer a scan got when it was first received (a replay changes nothing)."""
+    return {
+        "scan_id": "",
+        "outcome": row["stored_outcome"],
+        "may_enter": row["stored_outcome"] == Outcome.ADMITTED,
+        "reason": row["stored_reason"],
+        "session_id": row["stored_session"],
+        "session_title": "",
+        "scanned_at": row["stored_scanned_at"],
+        "person": _person(row) if row["stored_registration"] else {},
+        "first_checked_in_at": first["checked_in_at"] if first else None,
+        "first_device": first["device"] if first else "",
+        "replayed": True,
+    }
+
+
+def _verdict(desk: Desk, scan: _Scan) -> None:
+    """Who the scan found and whether they may enter here, from the facts read for the batch (the check-in so far
+    is looked at later, under the lock)."""
+    row = scan.facts
+    if scan.method is Method.NAME and row["registration_id"] is not None and row["event"] != desk.event_id:
+        # by name, only this event's registrations can be named: another event's id is unknown
+        scan.facts = row = {**dict(row), "registration_id": None}
+    reason = registration_verdict(_facts(row), desk.event_id)
+    if reason is not Reason.OTHER_EVENT and row["registration_id"] is not None:
+        scan.registration_id = row["registration_id"]
+    if reason is Reason.NONE and scan.session_id != DOOR:
+        if row["session_found"] is None:
+            reason = Reason.OTHER_SESSION
+        else:
+            scan.session = SessionFacts(row["requires_booking"], row["booking"], row["places"], row["booked_count"])
+    scan.reason = reason
+
+
+async def _scan_batch(desk: Desk, batch: list[dict[str, Any]], received: datetime) -> list[dict]:
+    """A batch of scans in the caller's transaction, in a fixed number of statements whatever its size: read what
+    every scan is (and which were received before) while locking each person's place, read their check-ins so far,
+    decide each scan in the order they happened, and write every scan, the winning check-ins and the demoted ones
+    in one statement. A walk-in into a session that needs booking takes its place one at a time (a conditional
+    update of the session's places, so no session is ever overfilled)."""
+    devices = [((s.get("device") or desk.desk or "desk")[:60]) for s in batch]
+    codes = [(s.get("code") or "").strip() for s in batch]
+    rows = await Q.scan_batch_facts(
+        event_id=desk.event_id,
+        devices=devices,
+        scan_ids=[s["scan_id"] for s in batch],
+        code_hashes=[digest(c) if c and looks_like_code(c) else ("" if c else None) for c in codes],
+        registration_ids=[None if c else int(s["registration_id"]) for s, c in zip(batch, codes, strict=True)],
+        session_ids=[s.get("session_id") or DOOR for s in batch],
+    )
+    rows = sorted(rows, key=lambda r: r["ord"])
+    answers: list[dict | None] = [None] * len(batch)
+    fresh: list[tuple[int, _Scan]] = []
+    replays: list[tuple[int, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for i, (data, row) in enumerate(zip(batch, rows, strict=True)):
+        key = (devices[i], data["scan_id"])
+        if row["stored_id"] is not None:
+            replays.append((i, row))
+            continue
+        if key in seen:  # the same scan twice in one batch: the second is a replay of the first
+            replays.append((i, None))
+            continue
+        seen.add(key)
+        scan = _Scan(
+            data=data,
+            device=devices[i],
+            session_id=data.get("session_id") or DOOR,
+            method=Method.CODE if codes[i] else Method.NAME,
+            facts=row,
+            scanned_at=scan_time(data.get("scanned_at"), received),
+        )
+        _verdict(desk, scan)
+        fresh.append((i, scan))
+    admissible = [s for _, s in fresh if s.reason is Reason.NONE and s.registration_id is not None]
+    keys = sorted({(s.registration_id, s.session_id) for s in admissible})
+    replay_keys = {
+        (r["stored_registration"], r["stored_session"]) for _, r in replays if r and r["stored_registration"]
+    }
+    firsts: dict[tuple[int, int], dict] = {}
+    wanted = sorted(set(keys) | replay_keys)
+    if wanted:
+        for a in await Q.attendance_of_keys(
+            registration_ids=[k[0] for k in wanted], session_ids=[k[1] for k in wanted]
+        ):
+            firsts[(a["registration"], a["session"])] = dict(a)
+    demote: list[int] = []
+    # Decide in the order the scans happened: within a batch the earliest scan of a person at a place wins.
+    for scan in sorted(admissible, key=lambda s: s.scanned_at):
+        key = (scan.registration_id or 0, scan.session_id)
+        first = firsts.get(key)
+        if first is None and scan.session is not None:
+            scan.reason = session_verdict(scan.session)
+            if scan.reason is Reason.NONE and takes_place(scan.session):
+                taken = await Q.take_walk_in_place(session_id=scan.session_id, registration_id=scan.registration_id)
+                if taken is None:  # the last place went a moment ago
+                    scan.reason = Reason.NOT_BOOKED
+        scan.result = outcome(scan.reason, first["checked_in_at"] if first else None, scan.scanned_at)
+        scan.first = first
+        if scan.result is Outcome.DUPLICATE:
+            scan.reason = Reason.ALREADY
+        elif scan.result is Outcome.ADMITTED:
+            if first is not None and first.get("scan") is not None:
+                demote.append(first["scan"])  # an earlier scan, synced late, wins: the one that won until now
+            firsts[key] = {"checked_in_at": scan.scanned_at, "device": scan.device, "scan": None}
+    kept: set[tuple[str, str]] = set()
+    if fresh:
+        scans = [s for _, s in fresh]
+        written = await Q.record_scans(
+            event_id=desk.event_id,
+            account_id=desk.account.id,
+            session_ids=[s.session_id for s in scans],
+            registration_ids=[s.registration_id for s in scans],
+            devices=[s.device for s in scans],
+            scan_ids=[s.data["scan_id"] for s in scans],
+            methods=[s.method.value for s in scans],
+            scanned_ats=[s.scanned_at for s in scans],
+            outcomes=[s.result.value for s in scans],
+            reasons=[s.reason.value for s in scans],
+            demote_ids=demote,
+        )
+        kept = {(r["device"], r["scan_id"]) for r in written}
+    late: list[int] = []
+    for i, scan in fresh:
+        if (scan.device, scan.data["scan_id"]) in kept:
+            answers[i] = _answer(scan)
+        else:  # the same scan id from this device, received a moment ago by another request: its stored answer
+            late.append(i)
+    for i, row in replays:
+        if row is None:
+            late.append(i)
+        else:
+            first = firsts.get((row["stored_registration"], row["stored_session"]))
+            answers[i] = _answer_stored(row, first)
+    if late:
+        answers_late = await _scan_batch(desk, [batch[i] for i in late], received)
+        for i, answer in zip(late, answers_late, strict=True):
+            answers[i] = answer
+    return [a for a in answers if a is not None]
+
+
 async def scan(desk: Desk, data: dict[str, Any]) -> dict:
     """One scan at a desk that is online: the answer at once (admitted, duplicate with the first check-in, or
     refused with the reason)."""
     _check_scan(data)
     received = datetime.now(timezone.utc)
     async with DB.transaction():
-        answer = await _scan_one(desk, data, received)
+        (answer,) = await _scan_batch(desk, [data], received)
     if answer["reason"] == Reason.UNKNOWN:
         await _count_unknown(desk)
     return answer
 
 
 async def sync(desk: Desk, scans: list[dict[str, Any]]) -> dict:
-    """A batch of scans a desk made offline, in one transaction; replaying it changes nothing twice. Scans are
-    taken in (registration, place) order so two batches locking the same registrations cannot deadlock; which scan
+    """A batch of scans a desk made offline, in one transaction; replaying it changes nothing twice. Which scan
     wins is decided by when each happened, not by the order they arrive."""
     if len(scans) > MAX_BATCH:
         require([FieldError("scans", f"at most {MAX_BATCH} scans per batch: send the rest in another")])
     for i, s in enumerate(scans):
         _check_scan(s, i)
     received = datetime.now(timezone.utc)
-    answers: list[dict | None] = [None] * len(scans)
-    # Resolve the registration of each scan first (for the lock order); unknown codes sort first.
-    keyed = []
-    for i, s in enumerate(scans):
-        key = 0
-        if s.get("code") and looks_like_code(s["code"].strip()):
-            found = await Q.code_facts(code_hash=digest(s["code"].strip()))
-            key = found["registration_id"] if found else 0
-        elif s.get("registration_id"):
-            key = int(s["registration_id"])
-        keyed.append((key, s.get("session_id") or DOOR, i))
-    keyed.sort()
-    async with DB.transaction():
-        for _, _, i in keyed:
-            answers[i] = await _scan_one(desk, scans[i], received)
-    unknown = sum(1 for a in answers if a and a["reason"] == Reason.UNKNOWN)
-    if unknown:
+    if scans:
+        async with DB.transaction():
+            answers = await _scan_batch(desk, scans, received)
+    else:
+        answers = []
+    if any(a["reason"] == Reason.UNKNOWN and not a["replayed"] for a in answers):
         await _count_unknown(desk)
     return {
         "received": len(scans),
-        "admitted": sum(1 for a in answers if a and a["outcome"] == Outcome.ADMITTED and not a["replayed"]),
-        "duplicates": sum(1 for a in answers if a and a["outcome"] == Outcome.DUPLICATE and not a["replayed"]),
-        "refused": sum(1 for a in answers if a and a["outcome"] == Outcome.REFUSED and not a["replayed"]),
-        "replayed": sum(1 for a in answers if a and a["replayed"]),
+        "admitted": sum(1 for a in answers if a["outcome"] == Outcome.ADMITTED and not a["replayed"]),
+        "duplicates": sum(1 for a in answers if a["outcome"] == Outcome.DUPLICATE and not a["replayed"]),
+        "refused": sum(1 for a in answers if a["outcome"] == Outcome.REFUSED and not a["replayed"]),
+        "replayed": sum(1 for a in answers if a["replayed"]),
         "results": answers,
     }
 
 
-async def checkin_list(desk: Desk) -> dict:
-    """What an offline desk needs: for every confirmed registration (and every code ever issued, so an old code
-    shows why it is refused), the SHA-256 of its code, name, organization, category, status and door check-in."""
+async def _place(desk: Desk, session_id: int) -> dict | None:
+    """The session a room's desk checks in at (None: the door); NotFound when it is not a session of this event."""
+    if session_id == DOOR:
+        return None
+    row = await Q.checkin_session(event_id=desk.event_id, session_id=session_id)
+    if row is None:
+        raise NotFound("session")
+    return dict(row)
+
+
+async def places(desk: Desk) -> list[dict]:
+    """Where a desk can check in: the door, and every session of the event that is not cancelled."""
+    return [dict(r) for r in await Q.checkin_sessions(event_id=desk.event_id)]
+
+
+async def checkin_list(desk: Desk, session_id: int = DOOR) -> dict:
+    """What an offline desk needs at a place (the door, or a session room): for every confirmed registration (and
+    every code ever issued, so an old code shows why it is refused), the SHA-256 of its code, name, organization,
+    category, status, check-in at that place and booking of that session; for a session, its booking rule and its
+    places (a walk-in takes one)."""
+    session = await _place(desk, session_id)
     await checkin_codes.issue_for_event(desk.event_id)
-    rows = await Q.checkin_list(event_id=desk.event_id)
-    counts = await Q.checkin_counts(event_id=desk.event_id)
+    rows = await Q.checkin_list(event_id=desk.event_id, session_id=session_id)
+    counts = await Q.checkin_counts(event_id=desk.event_id, session_id=session_id)
     return {
         "event_id": desk.event_id,
         "event_title": desk.event_title,
@@ -318,9 +397,15 @@ async def checkin_list(desk: Desk) -> dict:
                 "category": r["category"],
                 "checked_in_at": r["checked_in_at"],
                 "device": r["device"] or "",
+                "booking": r["booking"] or "",
             }
             for r in rows
         ],
+        "session_id": session_id,
+        "session_title": session["title"] if session else "",
+        "requires_booking": bool(session and session["requires_booking"]),
+        "places": session["places"] if session else None,
+        "taken": session["taken"] if session else 0,
     }
 
 
@@ -332,6 +417,7 @@ def _like(text: str) -> str:
 async def search(desk: Desk, q: str, session_id: int = DOOR) -> list[dict]:
     """Registrations of the event whose name or organization contains `q` (at least 2 characters)."""
     q = " ".join(q.split())
+    await _place(desk, session_id)
     if len(q) < 2:
         require([FieldError("q", "type at least 2 characters of the name or the organization")])
     # Unicode case folding on both sides (PostgreSQL's pg_unicode_fast, Python's casefold): "шевч" finds

@@ -69,78 +69,109 @@ FROM checkin_staff cs JOIN account a ON a.id = cs.account WHERE cs.event = :even
 -- An active account's id by its address.
 SELECT id FROM account WHERE lower(email) = lower(:email) AND is_active;
 
--- name: code_facts(code_hash)^
--- What a scanned code is: its registration (event, status, category, erasure), whether it is live, and who it is.
-SELECT c.id AS code_id, c.category AS code_category, c.revoked_at, r.id AS registration_id, r.event, r.status,
-       r.category, r.anonymized_at, r.registered_name AS name, coalesce(o.name, '') AS organization,
-       cat.name AS category_name
-FROM checkin_code c JOIN registration r ON r.id = c.registration
-JOIN registration_category cat ON cat.id = r.category
+-- name: scan_batch_facts(event_id, devices, scan_ids, code_hashes, registration_ids, session_ids)
+-- For each scan of a batch (ord: its 1-based place): the scan stored before under the same device and id (a replay),
+-- and what its code or named registration is (event, status, category, erasure, code live, who it is); for a scan
+-- in a session room, the session (of this event), its booking rule, places, places taken and the person's booking.
+-- It also serializes check-ins of each registration at each place until the transaction ends (an advisory lock per
+-- registration and place, taken after the sort, so in (registration, place) order: two batches never wait on each
+-- other in a circle); the rows come in that order.
+SELECT t.ord, pg_advisory_xact_lock(r.id, t.session_id) IS NULL AS locked, st.id AS stored_id, st.registration AS stored_registration, st.session AS stored_session,
+       st.outcome AS stored_outcome, st.reason AS stored_reason, st.scanned_at AS stored_scanned_at,
+       c.id AS code_id, coalesce(c.category, r.category) AS code_category,
+       CASE WHEN t.code_hash IS NULL THEN NULL ELSE c.revoked_at END AS revoked_at,
+       r.id AS registration_id, r.event, r.status, r.category, r.anonymized_at, r.registered_name AS name,
+       coalesce(o.name, '') AS organization, cat.name AS category_name,
+       s.id AS session_found, coalesce(s.title, '') AS session_title, s.requires_booking,
+       coalesce(s.capacity, rm.capacity) AS places, s.booked_count,
+       (SELECT b.status FROM agenda_booking b WHERE b.session = s.id AND b.registration = r.id
+          AND b.status IN ('booked', 'waitlisted') LIMIT 1) AS booking
+FROM unnest(:devices::varchar[], :scan_ids::varchar[], :code_hashes::varchar[], :registration_ids::int[],
+            :session_ids::int[]) WITH ORDINALITY AS t(device, scan_id, code_hash, registration_id, session_id, ord)
+LEFT JOIN checkin_scan st ON st.event = :event_id AND st.device = t.device AND st.scan_id = t.scan_id
+LEFT JOIN checkin_code c ON c.code_hash = t.code_hash
+LEFT JOIN registration r ON r.id = coalesce(st.registration, c.registration, t.registration_id)
+LEFT JOIN registration_category cat ON cat.id = r.category
 LEFT JOIN organization o ON o.id = r.registered_organization
-WHERE c.code_hash = :code_hash;
+LEFT JOIN agenda_session s ON s.id = t.session_id AND s.event = :event_id AND t.session_id <> 0
+LEFT JOIN agenda_room rm ON rm.id = s.room
+ORDER BY r.id, t.session_id, t.ord;
 
--- name: registration_facts(registration_id)^
--- The same facts for a registration found by name (no code): event, status, category, erasure, who it is.
-SELECT NULL::int AS code_id, r.category AS code_category, NULL::timestamptz AS revoked_at, r.id AS registration_id,
-       r.event, r.status, r.category, r.anonymized_at, r.registered_name AS name,
-       coalesce(o.name, '') AS organization, cat.name AS category_name
-FROM registration r JOIN registration_category cat ON cat.id = r.category
-LEFT JOIN organization o ON o.id = r.registered_organization
-WHERE r.id = :registration_id;
+-- name: attendance_of_keys(registration_ids, session_ids)
+-- The winning check-ins of these registrations at these places: when, at which desk, by which scan.
+SELECT a.registration, a.session, a.scan, a.checked_in_at, a.device
+FROM attendance a
+JOIN unnest(:registration_ids::int[], :session_ids::int[]) AS t(registration, session)
+  ON a.registration = t.registration AND a.session = t.session;
 
--- name: session_checkin_facts(session_id, event_id, registration_id)^
--- A session of the event for a room check-in: booking rule, the registration's booking, places, people checked in.
-SELECT s.id, s.title, s.requires_booking, coalesce(s.capacity, rm.capacity) AS places,
-       (SELECT b.status FROM agenda_booking b WHERE b.session = s.id AND b.registration = :registration_id
-          AND b.status IN ('booked', 'waitlisted') LIMIT 1) AS booking,
-       (SELECT count(*) FROM attendance a WHERE a.session = s.id)::int AS present
-FROM agenda_session s LEFT JOIN agenda_room rm ON rm.id = s.room
-WHERE s.id = :session_id AND s.event = :event_id;
-
--- name: lock_attendance_key(registration_id, session_id)!
--- Serialize check-ins of one registration at one place (door or session) until the transaction ends.
-SELECT pg_advisory_xact_lock(:registration_id::int, :session_id::int);
-
--- name: stored_scan(event_id, device, scan_id)^
--- A scan already received from this device (a replayed batch): what it decided.
-SELECT s.id, s.registration, s.session, s.outcome, s.reason, s.scanned_at, s.device
-FROM checkin_scan s WHERE s.event = :event_id AND s.device = :device AND s.scan_id = :scan_id;
-
--- name: attendance_of(registration_id, session_id)^
--- The winning check-in of a registration at a place: when, at which desk, by which scan.
-SELECT scan, checked_in_at, device FROM attendance WHERE registration = :registration_id AND session = :session_id;
-
--- name: insert_scan(event_id, session_id, registration_id, account_id, device, scan_id, method, scanned_at, outcome, reason)$
--- Keep one scan (every scan is kept); nothing when this device sent this scan before.
-INSERT INTO checkin_scan (event, session, registration, account, device, scan_id, method, scanned_at, outcome, reason)
-VALUES (:event_id, :session_id, :registration_id, :account_id, :device, :scan_id, :method, :scanned_at, :outcome,
-        :reason)
-ON CONFLICT (event, device, scan_id) DO NOTHING
+-- name: take_walk_in_place(session_id, registration_id)$
+-- A walk-in takes one of the session's places while places remain (a booking of its own); its id, nothing when full.
+WITH place AS (
+    UPDATE agenda_session s SET booked_count = s.booked_count + 1
+    WHERE s.id = :session_id AND s.requires_booking
+      AND s.booked_count < coalesce(s.capacity, (SELECT rm.capacity FROM agenda_room rm WHERE rm.id = s.room),
+                                    2147483647)
+    RETURNING s.id)
+INSERT INTO agenda_booking (session, registration, status, created_at, updated_at)
+SELECT id, :registration_id, 'booked', now(), now() FROM place
 RETURNING id;
 
--- name: set_attendance(event_id, session_id, registration_id, scan, checked_in_at, device)!
--- Record the winning scan of a registration at a place (an earlier scan synced late replaces a later one).
-INSERT INTO attendance (event, session, registration, scan, checked_in_at, device)
-VALUES (:event_id, :session_id, :registration_id, :scan, :checked_in_at, :device)
-ON CONFLICT (registration, session) DO UPDATE
-SET scan = EXCLUDED.scan, checked_in_at = EXCLUDED.checked_in_at, device = EXCLUDED.device
-WHERE EXCLUDED.checked_in_at < attendance.checked_in_at;
+-- name: record_scans(event_id, account_id, session_ids, registration_ids, devices, scan_ids, methods, scanned_ats, outcomes, reasons, demote_ids)
+-- Keep a batch's scans (every scan is kept; nothing for a device's scan id sent before), record the admitted ones
+-- as the winning check-in at their place (an earlier scan synced late replaces a later one), and make the scans
+-- that won until now duplicates; the ids of the scans kept.
+WITH t AS (
+    SELECT * FROM unnest(:session_ids::int[], :registration_ids::int[], :devices::varchar[], :scan_ids::varchar[],
+                         :methods::varchar[], :scanned_ats::timestamptz[], :outcomes::varchar[], :reasons::varchar[])
+        AS t(session, registration, device, scan_id, method, scanned_at, outcome, reason)),
+kept AS (
+    INSERT INTO checkin_scan (event, session, registration, account, device, scan_id, method, scanned_at, outcome,
+                              reason)
+    SELECT :event_id, session, registration, :account_id, device, scan_id, method, scanned_at, outcome, reason FROM t
+    ON CONFLICT (event, device, scan_id) DO NOTHING
+    RETURNING id, session, registration, device, scan_id, scanned_at, outcome),
+won AS (
+    INSERT INTO attendance (event, session, registration, scan, checked_in_at, device)
+    SELECT :event_id, session, registration, id, scanned_at, device FROM kept WHERE outcome = 'admitted'
+    ON CONFLICT (registration, session) DO UPDATE
+    SET scan = EXCLUDED.scan, checked_in_at = EXCLUDED.checked_in_at, device = EXCLUDED.device
+    WHERE EXCLUDED.checked_in_at < attendance.checked_in_at
+    RETURNING id),
+demoted AS (
+    UPDATE checkin_scan SET outcome = 'duplicate', reason = 'already'
+    WHERE id = ANY(:demote_ids::bigint[]) AND outcome = 'admitted'
+    RETURNING id)
+SELECT device, scan_id FROM kept;
 
--- name: demote_scan(scan_id)!
--- A scan that won until an earlier one was synced becomes a duplicate.
-UPDATE checkin_scan SET outcome = 'duplicate', reason = 'already' WHERE id = :scan_id AND outcome = 'admitted';
-
--- name: checkin_list(event_id)
--- The event's check-in list for an offline desk: code digest, name, organization, category, status, check-in.
+-- name: checkin_list(event_id, session_id)
+-- The event's check-in list for an offline desk at a place (door: 0, or a session): code digest, name,
+-- organization, category, status, check-in at that place, and the person's booking of that session.
 SELECT r.id AS registration_id, c.code_hash, c.revoked_at IS NOT NULL OR c.category <> r.category AS replaced,
        r.status, r.registered_name AS name, coalesce(o.name, '') AS organization, cat.name AS category,
-       a.checked_in_at, a.device
+       a.checked_in_at, a.device,
+       (SELECT b.status FROM agenda_booking b WHERE b.session = :session_id AND b.registration = r.id
+          AND b.status IN ('booked', 'waitlisted') LIMIT 1) AS booking
 FROM registration r JOIN registration_category cat ON cat.id = r.category
 LEFT JOIN checkin_code c ON c.registration = r.id
 LEFT JOIN organization o ON o.id = r.registered_organization
-LEFT JOIN attendance a ON a.registration = r.id AND a.session = 0
+LEFT JOIN attendance a ON a.registration = r.id AND a.session = :session_id
 WHERE r.event = :event_id AND r.anonymized_at IS NULL AND (r.status = 'confirmed' OR c.id IS NOT NULL)
 ORDER BY r.registered_name, r.id, c.id;
+
+-- name: checkin_sessions(event_id)
+-- The sessions of the event a desk can check in at (not cancelled), by start: title, room, booking rule, places.
+SELECT s.id, s.title, s.starts_at, s.ends_at, coalesce(rm.name, '') AS room, s.requires_booking,
+       coalesce(s.capacity, rm.capacity) AS places, s.booked_count AS taken
+FROM agenda_session s LEFT JOIN agenda_room rm ON rm.id = s.room
+WHERE s.event = :event_id AND s.status <> 'cancelled'
+ORDER BY s.starts_at, s.id;
+
+-- name: checkin_session(event_id, session_id)^
+-- One session of the event for a room's desk (nothing when it is not of this event): booking rule, places, taken.
+SELECT s.id, s.title, s.starts_at, s.ends_at, coalesce(rm.name, '') AS room, s.requires_booking,
+       coalesce(s.capacity, rm.capacity) AS places, s.booked_count AS taken
+FROM agenda_session s LEFT JOIN agenda_room rm ON rm.id = s.room
+WHERE s.event = :event_id AND s.id = :session_id;
 
 -- name: search_by_name(event_id, pattern, session_id)
 -- Registrations of the event whose name or organization holds the (case-folded) pattern: the fallback to a scan.
@@ -155,11 +186,11 @@ WHERE r.event = :event_id AND r.anonymized_at IS NULL AND r.status IN ('confirme
 ORDER BY r.status <> 'confirmed', r.registered_name, r.id
 LIMIT 25;
 
--- name: checkin_counts(event_id)^
--- How many of the event's confirmed registrations are checked in at the door.
+-- name: checkin_counts(event_id, session_id)^
+-- How many of the event's confirmed registrations are checked in at a place (the door: 0, or a session).
 SELECT count(*) FILTER (WHERE r.status = 'confirmed')::int AS registered,
        count(a.id) FILTER (WHERE r.status = 'confirmed')::int AS checked_in
-FROM registration r LEFT JOIN attendance a ON a.registration = r.id AND a.session = 0
+FROM registration r LEFT JOIN attendance a ON a.registration = r.id AND a.session = :session_id
 WHERE r.event = :event_id;
 
 -- name: ticket_event(event_id)^

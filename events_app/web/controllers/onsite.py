@@ -17,6 +17,7 @@ from events_app.web.schemas_onsite import (
     BadgeStyleIn,
     BadgeStyleOut,
     CheckinListOut,
+    CheckinPlace,
     CheckinStaffIn,
     CheckinStaffOut,
     FoundPerson,
@@ -111,10 +112,14 @@ class CheckinController(Controller):
 
     @get("/list", operation_id="checkinList", summary="The check-in list an offline desk downloads")
     async def checkin_list(
-        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+        session_id: FromQuery[int] = 0,
     ) -> CheckinListOut:
         desk = await self._desk(request, account, event_id)
-        return msgspec.convert(await checkin.checkin_list(desk), CheckinListOut)
+        return msgspec.convert(await checkin.checkin_list(desk, session_id), CheckinListOut)
 
     @get("/search", operation_id="checkinSearch", summary="Find a person by name or organization")
     async def search(
@@ -127,6 +132,13 @@ class CheckinController(Controller):
     ) -> list[FoundPerson]:
         desk = await self._desk(request, account, event_id)
         return msgspec.convert(await checkin.search(desk, q, session_id), list[FoundPerson])
+
+    @get("/places", operation_id="checkinPlaces", summary="The session rooms a desk can check in at")
+    async def places(
+        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+    ) -> list[CheckinPlace]:
+        desk = await self._desk(request, account, event_id)
+        return msgspec.convert(await checkin.places(desk), list[CheckinPlace])
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -40,6 +40,8 @@ LABELS = {
     "camera_off": N_("Camera not available: type or scan the code into the field"),
     "checkin": N_("Check in"),
     "no_match": N_("Nobody found"),
+    "walk_in": N_("Walk-in: takes one of the session's places"),
+    "waitlisted": N_("On the waiting list of this session"),
 }
 
 
@@ -61,16 +63,28 @@ class CheckinPages(Controller):
         lang = language_of(request)
         catalogue = translations(lang)  # placeholders stay: the page fills them
         labels = {key: catalogue.gettext(text) for key, text in LABELS.items()}
-        response = page(request, "organizer/checkin.html", account=account, desk=desk, translated_labels=labels)
+        places = await checkin.places(desk)
+        response = page(
+            request,
+            "organizer/checkin.html",
+            account=account,
+            desk=desk,
+            places=places,
+            translated_labels=labels,
+        )
         response.headers.update(CAMERA_ALLOWED)
         return response
 
     @get("/list.json", name="checkin-desk-list")
     async def checkin_list(
-        self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        account: NamedDependency[CurrentAccount],
+        session_id: FromQuery[int] = 0,
     ) -> CheckinListOut:
         desk = await self._desk(request, account, event_id)
-        return msgspec.convert(await checkin.checkin_list(desk), CheckinListOut)
+        return msgspec.convert(await checkin.checkin_list(desk, session_id), CheckinListOut)
 
     @get("/search.json", name="checkin-desk-search")
     async def search(
@@ -79,9 +93,10 @@ class CheckinPages(Controller):
         event_id: FromPath[int],
         account: NamedDependency[CurrentAccount],
         q: FromQuery[str] = "",
+        session_id: FromQuery[int] = 0,
     ) -> list[FoundPerson]:
         desk = await self._desk(request, account, event_id)
-        return msgspec.convert(await checkin.search(desk, q), list[FoundPerson])
+        return msgspec.convert(await checkin.search(desk, q, session_id), list[FoundPerson])
 
     @post("/sync.json", name="checkin-desk-sync", status_code=200)
     async def sync(

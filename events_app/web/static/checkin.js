@@ -2,7 +2,9 @@
    organization, state) is kept in localStorage, every scan is answered from it at once and queued, and the queue
    is sent to the server whenever the network is there (a replayed batch changes nothing twice). The server's
    answer replaces the local one when it differs (another desk may have checked the person in first).
-   Camera: the browser's BarcodeDetector where present, otherwise jsQR (vendored, pinned). */
+   Camera: the browser's BarcodeDetector where present, otherwise jsQR (vendored, pinned).
+   Place: the event's door, or a session room picked in the list; each place has its own check-in list (for a
+   session that needs booking it says who booked or waits, and how many places remain: a walk-in takes one). */
 (function () {
   "use strict";
   var root = document.getElementById("checkin-desk");
@@ -12,8 +14,18 @@
   var device = root.dataset.desk || "desk";
   var csrf = root.dataset.csrf;
   var labels = JSON.parse(document.getElementById("checkin-labels").textContent);
-  var listKey = "checkin-list-" + eventId;
+  var placeKey = "checkin-place-" + eventId;
   var queueKey = "checkin-queue-" + eventId;
+  var picker = document.getElementById("checkin-place");
+  var place = Number(load(placeKey, 0)) || 0;
+  if (picker) {
+    if (!picker.querySelector('option[value="' + place + '"]')) place = 0;
+    picker.value = String(place);
+  } else {
+    place = 0;
+  }
+  var session = { requires_booking: false, places: null, taken: 0 };
+  function listKey() { return "checkin-list-" + eventId + "-" + place; }
   var people = {};     // code_hash -> person
   var byId = {};       // registration_id -> person
   var queue = load(queueKey, []);
@@ -48,6 +60,7 @@
   function index(list) {
     people = {};
     byId = {};
+    session = { requires_booking: !!list.requires_booking, places: list.places, taken: list.taken || 0 };
     list.people.forEach(function (p) {
       if (p.code_hash) people[p.code_hash] = p;
       if (!byId[p.registration_id] || p.state === "confirmed") byId[p.registration_id] = p;
@@ -64,6 +77,11 @@
       if (p.checked_in_at) inside += 1;
     });
     document.getElementById("checkin-counts").textContent = inside + " / " + registered;
+    var left = document.getElementById("checkin-place-places");
+    if (left) {
+      left.textContent = session.requires_booking && session.places !== null && session.places !== undefined
+        ? session.taken + " / " + session.places : "";
+    }
   }
   function network() {
     var el = document.getElementById("checkin-network");
@@ -95,12 +113,24 @@
     if (person.state === "cancelled") return { outcome: "refused", reason: "cancelled" };
     if (person.state !== "confirmed") return { outcome: "refused", reason: "not_confirmed" };
     if (person.checked_in_at) return { outcome: "duplicate", reason: "already", first: { at: person.checked_in_at, device: person.device } };
-    return { outcome: "admitted", reason: "" };
+    if (place && session.requires_booking && person.booking !== "booked" && person.booking !== "waitlisted") {
+      if (session.places !== null && session.places !== undefined && session.taken >= session.places) {
+        return { outcome: "refused", reason: "not_booked" };
+      }
+      return { outcome: "admitted", reason: "", walkIn: true };
+    }
+    return { outcome: "admitted", reason: "", waiting: place && person.booking === "waitlisted" };
   }
 
   function record(scan, person) {
     var v = localVerdict(person);
     show(v.outcome, v.reason, person, v.first);
+    if (v.walkIn || v.waiting) document.getElementById("verdict-detail").textContent = v.walkIn ? labels.walk_in : labels.waitlisted;
+    if (v.walkIn && person) {
+      session.taken += 1;
+      person.booking = "booked";
+      if (byId[person.registration_id]) byId[person.registration_id].booking = "booked";
+    }
     if (v.outcome === "admitted" && person) {
       person.checked_in_at = scan.scanned_at;
       person.device = device;
@@ -117,10 +147,12 @@
     code = (code || "").trim();
     if (!code) return;
     var scan = { scan_id: newId(), code: code, device: device, scanned_at: new Date().toISOString() };
+    if (place) scan.session_id = place;
     sha256(code).then(function (hash) { record(scan, people[hash]); });
   }
   function checkInById(id) {
     var scan = { scan_id: newId(), registration_id: Number(id), device: device, scanned_at: new Date().toISOString() };
+    if (place) scan.session_id = place;
     record(scan, byId[id]);
   }
 
@@ -143,7 +175,7 @@
       queue = load(queueKey, queue).filter(function (s) { return !sent[s.scan_id]; });
       save(queueKey, queue);
       var last = answer.results && answer.results[answer.results.length - 1];
-      if (last && batch.length === 1) {
+      if (last && batch.length === 1 && (last.session_id || 0) === place) {
         show(last.outcome, last.reason, last.person, { at: last.first_checked_in_at, device: last.first_device });
       }
       syncing = false;
@@ -156,11 +188,13 @@
   }
 
   function refreshList() {
-    return fetch(base + "/list.json", { credentials: "same-origin" }).then(function (r) {
+    var asked = place;
+    return fetch(base + "/list.json?session_id=" + asked, { credentials: "same-origin" }).then(function (r) {
       if (!r.ok) throw new Error(String(r.status));
       return r.json();
     }).then(function (list) {
-      save(listKey, list);
+      if (asked !== place) return;  // another place was picked meanwhile
+      save(listKey(), list);
       index(list);
     }).catch(function () { /* offline: the stored list serves */ });
   }
@@ -266,7 +300,7 @@
     var q = document.getElementById("search-input").value.trim();
     if (q.length < 2) return;
     if (!navigator.onLine) { results(localSearch(q)); return; }
-    fetch(base + "/search.json?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+    fetch(base + "/search.json?q=" + encodeURIComponent(q) + "&session_id=" + place, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
       .then(results)
       .catch(function () { results(localSearch(q)); });
@@ -277,7 +311,17 @@
   window.addEventListener("offline", network);
   setInterval(function () { sync(); }, 10000);
 
-  var stored = load(listKey, null);
+  if (picker) {
+    picker.addEventListener("change", function () {
+      place = Number(picker.value) || 0;
+      save(placeKey, place);
+      var kept = load(listKey(), null);
+      if (kept) index(kept); else index({ people: [] });
+      document.getElementById("search-results").textContent = "";
+      refreshList();
+    });
+  }
+  var stored = load(listKey(), null);
   if (stored) index(stored);
   network();
   refreshList().then(function () { root.dataset.ready = "true"; sync(); });

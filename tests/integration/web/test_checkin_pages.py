@@ -56,3 +56,31 @@ async def test_desk_page_refuses_an_account_without_the_role(client, organizer):
 async def test_other_pages_keep_the_camera_off(client, organizer):
     response = await client.get("/")
     assert response.headers["permissions-policy"].startswith("camera=()")
+
+
+async def test_desk_page_offers_the_event_sessions_as_places_and_lists_a_room(client, organizer):
+    from tests.agenda_fixtures import add_session, congress
+
+    c = await congress(client, organizer)
+    session = await add_session(
+        client, organizer, c, room_id=c["rooms"][1]["id"], requires_booking=True, capacity=2, title="Circular lab"
+    )
+    await page_login(client, "room@example.org")
+    added = await client.post(
+        f"/api/events/{c['id']}/checkin-staff", json={"email": "room@example.org", "desk": "Room 2"}, headers=organizer
+    )
+    assert added.status_code == 201
+    base = f"/organizer/events/{c['id']}/checkin"
+
+    page = await client.get(base + "/")
+    room = await client.get(base + "/list.json", params={"session_id": session["id"]})
+    elsewhere = await client.get(base + "/list.json", params={"session_id": 999999})
+
+    assert page.status_code == 200
+    assert f'<option value="{session["id"]}" data-requires-booking="true">Circular lab · Room 2' in page.text
+    assert (room.json()["session_id"], room.json()["requires_booking"], room.json()["places"]) == (
+        session["id"],
+        True,
+        2,
+    )
+    assert elsewhere.status_code == 404

@@ -642,6 +642,8 @@ ROUTES = [
     R("GET", "/schema/openapi.json", PUBLIC),
     R("GET", "/schema/swagger", PUBLIC),
     R("GET", "/schema/{path:str}", PUBLIC, params=lambda s: {"path": "redoc"}, ok=(404,)),  # Litestar's not-found page
+    # session-room check-in: the rooms a desk can pick
+    R("GET", E + "/checkin/places", CHECKIN),
 ]
 ALLOWED = {
     EVENT: ["organizer_a", "staff", "admin"],

@@ -17,6 +17,7 @@ from events_app.domain.checkin import (
     registration_verdict,
     scan_time,
     session_verdict,
+    takes_place,
 )
 from events_app.domain.security import checkin_token, manage_token
 
@@ -60,6 +61,20 @@ def test_registration_verdict_names_the_reason(found, reason):
 )
 def test_session_verdict_admits_bookers_waiters_and_walk_ins_while_places_remain(session, reason):
     assert session_verdict(session) == reason
+
+
+@pytest.mark.parametrize(
+    ("session", "takes"),
+    [
+        (SessionFacts(False, None, 10, 3), False),  # no booking needed: nobody takes a place
+        (SessionFacts(True, "booked", 10, 3), False),  # holds one already
+        (SessionFacts(True, "waitlisted", 10, 10), False),  # admitted from the waiting list without one
+        (SessionFacts(True, None, 10, 3), True),  # a walk-in
+        (SessionFacts(True, None, None, 3), True),  # a walk-in into unlimited places still counts
+    ],
+)
+def test_only_walk_ins_take_a_place_at_sessions_that_need_booking(session, takes):
+    assert takes_place(session) is takes
 
 
 def test_first_scan_wins_by_when_it_happened():
