@@ -260,3 +260,9 @@ INSERT INTO badge_style (category, colour, fields)
 SELECT id, :colour, :fields FROM registration_category WHERE id = :category_id AND event = :event_id
 ON CONFLICT (category) DO UPDATE SET colour = EXCLUDED.colour, fields = EXCLUDED.fields
 RETURNING id;
+
+-- name: live_codes_of_registrations(registration_ids)
+-- live_code for many registrations: status, category, erasure and live check-in code (if any) of each.
+SELECT r.id, r.event, r.status, r.category, r.anonymized_at, c.id AS code_id, c.nonce, c.category AS code_category
+FROM registration r LEFT JOIN checkin_code c ON c.registration = r.id AND c.revoked_at IS NULL
+WHERE r.id = ANY(:registration_ids::int[]);

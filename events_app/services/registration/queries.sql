@@ -847,3 +847,13 @@ UPDATE event SET decline_releases_seat = :releases WHERE id = :event_id;
 -- name: decline_releases_seat_of(event_id)$
 -- Whether a declined invite of the event releases the seat at once.
 SELECT decline_releases_seat FROM event WHERE id = :event_id;
+
+-- name: ensure_event_reply_addresses(event_id, person_ids, reply_nonces)!
+-- ensure_event_reply_address for many people of one event (a batch of invites).
+INSERT INTO event_reply_address (event, person, reply_nonce)
+SELECT :event_id, person, nonce FROM unnest(:person_ids::int[], :reply_nonces::varchar[]) AS t(person, nonce)
+ON CONFLICT (event, person) DO NOTHING;
+
+-- name: event_reply_addresses_of(event_id, person_ids)
+-- event_reply_address_of for many people of one event.
+SELECT id, person, reply_nonce, reply_hash FROM event_reply_address WHERE event = :event_id AND person = ANY(:person_ids::int[]);
