@@ -383,7 +383,7 @@ async def set_up(api: rush.Api, n: int, places: int, days: int) -> tuple[int, li
     return event_id, tokens, sets
 
 
-async def measure(args, database_url: str, port: int) -> int:
+async def measure(args, database_url: str, port: int) -> tuple[int, tuple[float, float]]:
     import asyncpg
 
     from events_app.db.engine import POOL_OPTIONS
@@ -428,7 +428,20 @@ async def measure(args, database_url: str, port: int) -> int:
     return report(rounds, problems, args)
 
 
-def report(rounds: list[tuple[Side, Side]], problems: list[str], args) -> int:
+def scaling(results: list[tuple[int, tuple[int, tuple[float, float]]]]) -> None:
+    """Rate and efficiency per number of API processes (efficiency: rate / (N x the rate of one process))."""
+    one = results[0][1][1][1] / results[0][0]
+    print()
+    print(f"Scaling (load average {os.getloadavg()[0]:.1f}; other processes on the machine count in it)")
+    print(f"{'API processes':>14}{'HTTP rate':>12}{'baseline':>12}{'ratio':>8}{'efficiency':>12}")
+    for processes, (_code, (baseline, http)) in results:
+        print(
+            f"{processes:>14}{http:>10,.0f}/s{baseline:>10,.0f}/s{http / baseline:>8.2f}"
+            f"{http / (processes * one):>12.2f}"
+        )
+
+
+def report(rounds: list[tuple[Side, Side]], problems: list[str], args) -> tuple[int, tuple[float, float]]:
     line = "-" * 100
     print()
     print(
@@ -473,13 +486,13 @@ def report(rounds: list[tuple[Side, Side]], problems: list[str], args) -> int:
         print(f"{len(problems)} PROBLEMS:")
         for problem in problems[:20]:
             print(f"  {problem}")
-        return 2
+        return 2, (rate_b, rate_h)
     print(
         f"checked every round: exactly {args.places} booked per session, the rest on its waiting list in arrival "
         "order with the positions each answer told, every clash refused with the session named, no 5xx"
     )
     print("at or above the target" if ratio >= TARGET else "BELOW TARGET")
-    return 0 if ratio >= TARGET else 1
+    return (0 if ratio >= TARGET else 1), (rate_b, rate_h)
 
 
 def main() -> int:
@@ -488,7 +501,9 @@ def main() -> int:
     parser.add_argument("--places", type=int, default=40, help="places per session")
     parser.add_argument("--rounds", type=int, default=3, help="alternating baseline/HTTP rounds")
     parser.add_argument("--pool", type=int, default=10, help="DB_POOL_SIZE of the API and the baseline's pool")
-    parser.add_argument("--api-processes", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--api-processes", default="1", help="uvicorn worker processes; a list (1,2) measures each and prints a table"
+    )
     parser.add_argument("--no-fsync", dest="durable", action="store_false", help="PostgreSQL without disk flushes")
     args = parser.parse_args()
 
@@ -496,10 +511,17 @@ def main() -> int:
     base = Path(tempfile.mkdtemp(prefix="events-bench-"))
     try:
         env, database_url, server_url = rush.prepare(children, base, args.durable, args.pool)
-        port, _pids = rush.start_api(children, base, env, args.api_processes)
-        code = asyncio.run(measure(args, database_url, port))
+        results = []
+        for processes in [int(n) for n in args.api_processes.split(",")]:
+            run = argparse.Namespace(**{**vars(args), "api_processes": processes})
+            port, _pids, api = rush.start_api(children, base, env, processes)
+            results.append((processes, asyncio.run(measure(run, database_url, port))))
+            api.terminate()
+            api.wait(30)
+        if len(results) > 1:
+            scaling(results)
         asyncio.run(rush.recreate_database(server_url, drop_only=True))
-        return code
+        return max(code for _, (code, _rates) in results)
     except KeyboardInterrupt:
         return 130
     finally:

@@ -333,7 +333,8 @@ def report(rows: list[tuple[str, Result, Result, Result, float]], args) -> bool:
     print(
         f"Registration rush: {args.concurrency} in flight, pool of {args.pool} connections, "
         f"up to {args.requests} registrations or {args.seconds:.0f} s per side and scenario "
-        f"in {args.rounds} alternating rounds, fsync {'on' if args.durable else 'off'}, {os.cpu_count()} CPUs, "
+        f"in {args.rounds} alternating rounds, fsync {'on' if args.durable else 'off'}, "
+        f"{args.api_processes} API process(es), {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f} (other processes on the machine count in it)"
     )
     print(line)
@@ -384,7 +385,9 @@ def merge(parts: list[Result]) -> Result:
     return total
 
 
-async def measure(args, database_url: str, port: int, api_pid: int) -> list[tuple[str, Result, Result, Result, float]]:
+async def measure(
+    args, database_url: str, port: int, api_pids: list[int]
+) -> list[tuple[str, Result, Result, Result, float]]:
     """Per scenario: baseline and HTTP phases alternate (B H H B B H ...) so that a machine whose load changes
     during the run weighs on both alike; each side's rate is its registrations over its own time."""
     import asyncpg
@@ -420,9 +423,9 @@ async def measure(args, database_url: str, port: int, api_pid: int) -> list[tupl
                     elif side == "exact":
                         exacts.append(await run_exact(pool, exact_targets, per_round, f"exact-{tag}"))
                     else:
-                        before = cpu_seconds(api_pid)
+                        before = sum(cpu_seconds(pid) for pid in api_pids)
                         https.append(await run_http(port, http_targets, per_round, f"http-{tag}"))
-                        cpu += cpu_seconds(api_pid) - before
+                        cpu += sum(cpu_seconds(pid) for pid in api_pids) - before
             baseline, http = merge(baselines), merge(https)
             stored = await pool.fetchval(
                 "SELECT count(*) FROM registration WHERE event = ANY($1::int[]) AND status = 'confirmed'",
@@ -473,8 +476,11 @@ def prepare(children: manage.Children, base: Path, durable: bool, pool: int) -> 
     return env, database_url, server_url
 
 
-def start_api(children: manage.Children, base: Path, env: dict, processes: int = 1) -> tuple[int, list[int]]:
-    """uvicorn serving the app with `processes` worker processes. Returns (port, pids of the serving processes)."""
+def start_api(
+    children: manage.Children, base: Path, env: dict, processes: int = 1
+) -> tuple[int, list[int], subprocess.Popen]:
+    """uvicorn serving the app with `processes` worker processes. Returns (port, pids of the serving processes,
+    the uvicorn process to stop)."""
     port = manage.free_port()
     api = children.start(
         "api",
@@ -500,13 +506,13 @@ def start_api(children: manage.Children, base: Path, env: dict, processes: int =
     )
     manage.wait_port(port, "API", api, timeout=60)
     if processes == 1:
-        return port, [api.pid]
+        return port, [api.pid], api
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # the supervisor's children, once all of them serve
         kids = Path(f"/proc/{api.pid}/task/{api.pid}/children").read_text().split()
         if len(kids) >= processes:
             time.sleep(2)
-            return port, [int(k) for k in Path(f"/proc/{api.pid}/task/{api.pid}/children").read_text().split()]
+            return port, [int(k) for k in Path(f"/proc/{api.pid}/task/{api.pid}/children").read_text().split()], api
         time.sleep(0.2)
     raise SystemExit(f"uvicorn did not start {processes} worker processes")
 
@@ -520,6 +526,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=300, help="registrations before measuring")
     parser.add_argument("--pool", type=int, default=10, help="DB_POOL_SIZE of the API and the baseline's pool")
     parser.add_argument("--events", type=int, default=100, help="events in the spread scenario")
+    parser.add_argument("--api-processes", type=int, default=1, help="uvicorn worker processes serving the API")
     parser.add_argument(
         "--no-fsync",
         dest="durable",
@@ -532,8 +539,8 @@ def main() -> int:
     base = Path(tempfile.mkdtemp(prefix="events-bench-"))
     try:
         env, database_url, server_url = prepare(children, base, args.durable, args.pool)
-        port, pids = start_api(children, base, env)
-        rows = asyncio.run(measure(args, database_url, port, pids[0]))
+        port, pids, _api = start_api(children, base, env, args.api_processes)
+        rows = asyncio.run(measure(args, database_url, port, pids))
         ok = report(rows, args)
         asyncio.run(recreate_database(server_url, drop_only=True))
         return 0 if ok else 1
