@@ -14,8 +14,8 @@ first by booking order, waiting-list positions follow it and are what each answe
 The baseline, in the same run against the same database: the same N delegates and the same three requests each on a
 fresh set of sessions, run by plain asyncpg with the same pool size as the API, executing exactly the statements the
 API runs for a booking (read from services/registration/queries.sql, in the service's order: lock the registration,
-lock the session, its active booking, overlapping bookings, insert, count, the message's recipient, whether a
-CANCEL was sent before, the SEQUENCE, the outbox row, commit, then the booking as answered). Baseline and HTTP sets
+lock the session, its active booking, overlapping bookings, insert, count, the message's recipient with whether a
+CANCEL was sent before and the SEQUENCE, the outbox row, commit, then the booking as answered). Baseline and HTTP sets
 alternate (B H, H B, ...), each set on its own day of the event so that rounds never clash with each other.
 
 Printed: requests answered per second (bookings, waiting-list entries and refused clashes alike; the same count on
@@ -169,17 +169,10 @@ async def rush_baseline(pool, tokens: list[str], sessions: SessionSet) -> Side:
         return getattr(conn, method)(query.sql, *rush.in_order(query, params))
 
     async def tell_booker(conn, kind: str, registration_id: int, session_id: int, invite: str | None) -> None:
-        reg = await run(conn, mq.booker, "fetchrow", registration_id=registration_id)
-        cancelled = bool(
-            await run(
-                conn, mq.booking_cancelled_before, "fetchval", session_id=session_id, registration_id=registration_id
-            )
-        )
-        if invite_grows_sequence(invite, cancelled):
+        reg = await run(conn, mq.booker_of_session, "fetchrow", registration_id=registration_id, session_id=session_id)
+        if invite_grows_sequence(invite, reg["cancelled_before"]):
             raise SystemExit("baseline: no booking in this benchmark was cancelled before")
-        sequence = None
-        if invite == METHOD_REQUEST:
-            sequence = await run(conn, mq.session_sequence, "fetchval", session_id=session_id)
+        sequence = reg["session_sequence"] if invite == METHOD_REQUEST else None
         await run(
             conn,
             oq.enqueue_message,
