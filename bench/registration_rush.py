@@ -3,10 +3,12 @@
     .venv/bin/python bench/registration_rush.py [--no-fsync] [--concurrency 50] [--requests 4000] [--seconds 15]
 
 Two scenarios: every registration for one hot event (all of them queue on its row lock), and registrations spread
-over 100 events. For each, a plain asyncpg script runs the registration transaction (lock the event row FOR
-UPDATE, read the category's counters, upsert the person, insert the registration, bump both counters, write an
-outbox row) with the same concurrency and pool size against the same database in the same run, and the API (one uvicorn
-process) takes the same load over HTTP from a small keep-alive client in this script; the two alternate in rounds.
+over 100 events. For each, two plain asyncpg baselines run with the same concurrency and pool size against the same
+database in the same run: the registration transaction written by hand (lock the event row FOR UPDATE, read the
+category's counters, upsert the person, insert the registration, bump both counters, write an outbox row: seven
+statements), and exactly the statements the API runs (its two named queries, read from
+services/registration/queries.sql). The API (one uvicorn process) takes the same load over HTTP from a small
+keep-alive client in this script; the three alternate in rounds.
 Each side gets fresh events whose category has no quota, so every registration takes a seat on both.
 
 Without DATABASE_URL, embedded PostgreSQL, Redis and an SMTP sink are started as in `manage.py up`. The benchmark
@@ -100,11 +102,16 @@ async def drive(workers: int, jobs: Iterator, one, seconds: float) -> Result:
 
 async def http_post(port: int, path: str, body: bytes, state: dict) -> tuple[int, bytes]:
     """One POST on this loop's keep-alive connection (reconnecting when the server closes it)."""
+    return await http_request(port, "POST", path, body, state)
+
+
+async def http_request(port: int, method: str, path: str, body: bytes, state: dict) -> tuple[int, bytes]:
+    """One request on this loop's keep-alive connection (reconnecting when the server closes it)."""
     if state.get("writer") is None:
         state["reader"], state["writer"] = await asyncio.open_connection("127.0.0.1", port)
     reader, writer = state["reader"], state["writer"]
     writer.write(
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
@@ -166,6 +173,57 @@ OUTBOX = """INSERT INTO outbox_message (kind, event, registration, recipient, la
                                        message_id, created_at)
             VALUES ('registration_confirmed', $1, $2, $3, 'en', '{}'::jsonb, 'REQUEST', 0, 'pending', 0, now(),
                     '', '', now())"""
+
+
+def in_order(query, params: dict) -> list:
+    """A named query's parameters in its $n order."""
+    return [params[name] for name in query.parameters]
+
+
+async def run_exact(pool, targets, args, tag: str) -> Result:
+    """The API's own registration statements (services/registration/queries.sql, read from the file so they cannot
+    drift), run by plain asyncpg: BEGIN, lock_event_with_category, insert_registration_with_person, COMMIT. No HTTP,
+    no validation, no Redis: the best a Python client can do for the transaction the API runs."""
+    from events_app.db import queries
+    from events_app.domain.registration import ACTIVE
+    from events_app.services.registration import registrations
+
+    q = queries.load(registrations.__file__)
+    lock, insert = q.lock_event_with_category, q.insert_registration_with_person
+
+    async def one(job, result: Result, state: dict) -> None:
+        event_id, category_id, email = job
+        async with pool.acquire() as conn, conn.transaction():
+            locked = {"event_id": event_id, "code": "delegate", "organization_id": None}
+            await conn.fetchrow(lock.sql, *in_order(lock, locked))
+            params = {
+                "event_id": event_id,
+                "category_id": category_id,
+                "status": "confirmed",
+                "token_nonce": secrets.token_hex(16),
+                "token_hash": secrets.token_hex(32),
+                "answers": {},
+                "delegation_id": None,
+                "invitation_id": None,
+                "access_code_id": None,
+                "waitlist_seq": None,
+                "consent_version": "1",
+                "seat_delta": 1,
+                "message_kind": "registration_confirmed",
+                "calendar_method": "REQUEST",
+                "active_statuses": list(ACTIVE),
+                "name": "Bench Delegate",
+                "organization_id": None,
+                "language": "en",
+                "timezone": None,
+                "email": email,
+            }
+            row = await conn.fetchrow(insert.sql, *in_order(insert, params))
+            if row is None or row["status"] != "confirmed":
+                raise SystemExit(f"exact baseline: unexpected row {row!r}")
+        result.done += 1
+
+    return await drive(args.concurrency, registration_jobs(tag, targets, args.requests), one, args.seconds)
 
 
 async def run_baseline(pool, targets, args, tag: str) -> Result:
@@ -269,37 +327,42 @@ async def recreate_database(server_url: str, drop_only: bool = False) -> None:
 # --------------------------------------------------------------------------- report
 
 
-def report(rows: list[tuple[str, Result, Result, float]], args) -> bool:
-    line = "-" * 112
+def report(rows: list[tuple[str, Result, Result, Result, float]], args) -> bool:
+    line = "-" * 132
     print()
     print(
         f"Registration rush: {args.concurrency} in flight, pool of {args.pool} connections, "
         f"up to {args.requests} registrations or {args.seconds:.0f} s per side and scenario "
-        f"in {args.rounds} alternating rounds, fsync {'on' if args.durable else 'off'}, {os.cpu_count()} CPUs, "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"in {args.rounds} alternating rounds, fsync {'on' if args.durable else 'off'}, "
+        f"{args.api_processes} API process(es), {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} (other processes on the machine count in it)"
     )
     print(line)
     print(
-        f"{'scenario':<28}{'asyncpg baseline':>18}{'HTTP API':>12}{'ratio':>8}{'target':>8}"
+        f"{'scenario':<26}{'7-statement':>13}{'API stmts':>12}{'HTTP API':>11}{'ratio':>8}{'ratio':>8}{'target':>8}"
         f"{'HTTP p50 / p99 ms':>20}{'API CPU ms/reg':>16}"
     )
+    print(f"{'':<26}{'baseline':>13}{'(asyncpg)':>12}{'':>11}{'/7-st.':>8}{'/stmts':>8}")
     print(line)
     ok = True
-    for name, baseline, http, cpu in rows:
+    for name, baseline, exact, http, cpu in rows:
         ratio = http.rate / baseline.rate if baseline.rate else 0.0
-        ok &= ratio >= TARGET
+        ratio_exact = http.rate / exact.rate if exact.rate else 0.0
+        ok &= ratio >= TARGET and ratio_exact >= TARGET
         print(
-            f"{name:<28}{baseline.rate:>15,.0f} /s{http.rate:>9,.0f} /s{ratio:>8.2f}{'>= ' + str(TARGET):>8}"
+            f"{name:<26}{baseline.rate:>10,.0f} /s{exact.rate:>9,.0f} /s{http.rate:>8,.0f} /s{ratio:>8.2f}"
+            f"{ratio_exact:>8.2f}{'>= ' + str(TARGET):>8}"
             f"{http.percentile(0.5):>12.1f} / {http.percentile(0.99):<6.1f}{cpu:>14.2f}"
         )
     print(line)
-    for name, _baseline, http, _ in rows:
+    for name, _baseline, _exact, http, _ in rows:
         others = {s: n for s, n in http.statuses.items() if s != 201}
         if others:
             print(f"{name}: non-201 answers {others}; first: {http.first_error}")
     print(
-        f"{'all scenarios at or above the target' if ok else 'BELOW TARGET'} "
-        f"(ratio = HTTP registrations/s divided by the baseline's, same database, same run)"
+        f"{'all scenarios at or above the target' if ok else 'BELOW TARGET'} (ratio = HTTP registrations/s divided "
+        "by a baseline's, same database, same run; '7-statement': the transaction written by hand, one round trip "
+        "per step; 'API stmts': the API's own two statements from queries.sql, by plain asyncpg)"
     )
     return ok
 
@@ -322,14 +385,19 @@ def merge(parts: list[Result]) -> Result:
     return total
 
 
-async def measure(args, database_url: str, port: int, api_pid: int) -> list[tuple[str, Result, Result, float]]:
+async def measure(
+    args, database_url: str, port: int, api_pids: list[int]
+) -> list[tuple[str, Result, Result, Result, float]]:
     """Per scenario: baseline and HTTP phases alternate (B H H B B H ...) so that a machine whose load changes
     during the run weighs on both alike; each side's rate is its registrations over its own time."""
     import asyncpg
 
     api = Api(port)
     await api.login()
-    pool = await asyncpg.create_pool(database_url, min_size=args.pool, max_size=args.pool)
+    from events_app.db.engine import POOL_OPTIONS
+
+    # The API's pool options (JSON codecs, no reset query on release) for both baselines: the best plain asyncpg does.
+    pool = await asyncpg.create_pool(database_url, min_size=args.pool, max_size=args.pool, **POOL_OPTIONS)
     per_round = argparse.Namespace(
         **{**vars(args), "requests": max(1, args.requests // args.rounds), "seconds": args.seconds / args.rounds}
     )
@@ -339,21 +407,25 @@ async def measure(args, database_url: str, port: int, api_pid: int) -> list[tupl
         warm_args = argparse.Namespace(**{**vars(args), "requests": args.warmup})
         await run_http(port, warm, warm_args, "warm-http")
         await run_baseline(pool, warm, warm_args, "warm-sql")
+        await run_exact(pool, warm, warm_args, "warm-exact")
         for name, count in (("one hot event", 1), (f"spread over {args.events} events", args.events)):
             baseline_targets = await api.events(count, f"Baseline {name}")
+            exact_targets = await api.events(count, f"Exact {name}")
             http_targets = await api.events(count, f"HTTP {name}")
-            baselines, https, cpu = [], [], 0.0
+            baselines, exacts, https, cpu = [], [], [], 0.0
             for n in range(args.rounds):
                 tag = f"{name.replace(' ', '-')}-{n}"
-                order = ("baseline", "http") if n % 2 == 0 else ("http", "baseline")
+                order = ("baseline", "exact", "http") if n % 2 == 0 else ("http", "exact", "baseline")
                 for side in order:
                     log(f"{name}, round {n + 1}/{args.rounds}: {side}")
                     if side == "baseline":
                         baselines.append(await run_baseline(pool, baseline_targets, per_round, f"sql-{tag}"))
+                    elif side == "exact":
+                        exacts.append(await run_exact(pool, exact_targets, per_round, f"exact-{tag}"))
                     else:
-                        before = cpu_seconds(api_pid)
+                        before = sum(cpu_seconds(pid) for pid in api_pids)
                         https.append(await run_http(port, http_targets, per_round, f"http-{tag}"))
-                        cpu += cpu_seconds(api_pid) - before
+                        cpu += sum(cpu_seconds(pid) for pid in api_pids) - before
             baseline, http = merge(baselines), merge(https)
             stored = await pool.fetchval(
                 "SELECT count(*) FROM registration WHERE event = ANY($1::int[]) AND status = 'confirmed'",
@@ -361,10 +433,88 @@ async def measure(args, database_url: str, port: int, api_pid: int) -> list[tupl
             )
             if stored != http.done:
                 raise SystemExit(f"{name}: {http.done} answers of 201 but {stored} confirmed rows")
-            rows.append((name, baseline, http, cpu * 1000 / max(http.done, 1)))
+            rows.append((name, baseline, merge(exacts), http, cpu * 1000 / max(http.done, 1)))
     finally:
         await pool.close()
     return rows
+
+
+def prepare(children: manage.Children, base: Path, durable: bool, pool: int) -> tuple[dict, str, str]:
+    """Servers (embedded unless DATABASE_URL is set), the bench database migrated, an organizer. Returns (the API's
+    environment, the bench database's URL, the server's URL). Sets this process's environment too: baselines
+    read the API's named queries, and events_app reads its settings from there."""
+    manage.ensure_venv()
+    if os.environ.get("DATABASE_URL"):
+        log("DATABASE_URL is set: its server is used as configured (fsync as it is set there)")
+    servers = manage.start_servers(children, base, durable=durable)
+    server_url = servers["DATABASE_URL"]
+    database_url = with_database(server_url, BENCH_DATABASE)
+    asyncio.run(recreate_database(server_url))
+    env = {
+        **os.environ,
+        **servers,
+        "DATABASE_URL": database_url,
+        "DB_POOL_SIZE": str(pool),
+        # The limits stay on (their Redis round trip is part of what is measured), high enough for one client.
+        "RATE_LIMIT_REGISTER_PER_IP": "10000000/60",
+        "RATE_LIMIT_REGISTER_PER_EMAIL": "10000000/60",
+        "APP_ENV": "development",
+        "ORGANIZER_PASSWORD": PASSWORD,
+    }
+    os.environ.update(env)
+    python = str(manage.venv_python())
+    subprocess.run(
+        [python, "-m", "events_app.cli", "migrate"], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+    subprocess.run(
+        [python, "-m", "events_app.cli", "create-organizer", "bench@example.org", "Bench"],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    return env, database_url, server_url
+
+
+def start_api(
+    children: manage.Children, base: Path, env: dict, processes: int = 1
+) -> tuple[int, list[int], subprocess.Popen]:
+    """uvicorn serving the app with `processes` worker processes. Returns (port, pids of the serving processes,
+    the uvicorn process to stop)."""
+    port = manage.free_port()
+    api = children.start(
+        "api",
+        [
+            str(manage.venv_python()),
+            "-m",
+            "uvicorn",
+            "events_app.web.app:create_app",
+            "--factory",
+            "--no-proxy-headers",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(processes),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
+        log_file=base / "api.log",
+    )
+    manage.wait_port(port, "API", api, timeout=60)
+    if processes == 1:
+        return port, [api.pid], api
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the supervisor's children, once all of them serve
+        kids = Path(f"/proc/{api.pid}/task/{api.pid}/children").read_text().split()
+        if len(kids) >= processes:
+            time.sleep(2)
+            return port, [int(k) for k in Path(f"/proc/{api.pid}/task/{api.pid}/children").read_text().split()], api
+        time.sleep(0.2)
+    raise SystemExit(f"uvicorn did not start {processes} worker processes")
 
 
 def main() -> int:
@@ -376,6 +526,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=300, help="registrations before measuring")
     parser.add_argument("--pool", type=int, default=10, help="DB_POOL_SIZE of the API and the baseline's pool")
     parser.add_argument("--events", type=int, default=100, help="events in the spread scenario")
+    parser.add_argument("--api-processes", type=int, default=1, help="uvicorn worker processes serving the API")
     parser.add_argument(
         "--no-fsync",
         dest="durable",
@@ -384,64 +535,12 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    manage.ensure_venv()
     children = manage.Children()
     base = Path(tempfile.mkdtemp(prefix="events-bench-"))
-    server_url = os.environ.get("DATABASE_URL")
     try:
-        servers = manage.start_servers(children, base, durable=args.durable)
-        if server_url:
-            log("DATABASE_URL is set: its server is used as configured (fsync as it is set there)")
-        server_url = servers["DATABASE_URL"]
-        database_url = with_database(server_url, BENCH_DATABASE)
-        asyncio.run(recreate_database(server_url))
-        env = {
-            **os.environ,
-            **servers,
-            "DATABASE_URL": database_url,
-            "DB_POOL_SIZE": str(args.pool),
-            # The limits stay on (their Redis round trip is part of what is measured), high enough for one client.
-            "RATE_LIMIT_REGISTER_PER_IP": "10000000/60",
-            "RATE_LIMIT_REGISTER_PER_EMAIL": "10000000/60",
-            "APP_ENV": "development",
-            "ORGANIZER_PASSWORD": PASSWORD,
-        }
-        python = str(manage.venv_python())
-        subprocess.run(
-            [python, "-m", "events_app.cli", "migrate"], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL
-        )
-        subprocess.run(
-            [python, "-m", "events_app.cli", "create-organizer", "bench@example.org", "Bench"],
-            check=True,
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
-        port = manage.free_port()
-        api = children.start(
-            "api",
-            [
-                python,
-                "-m",
-                "uvicorn",
-                "events_app.web.app:create_app",
-                "--factory",
-                "--no-proxy-headers",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
-            log_file=base / "api.log",
-        )
-        manage.wait_port(port, "API", api, timeout=60)
-        rows = asyncio.run(measure(args, database_url, port, api.pid))
+        env, database_url, server_url = prepare(children, base, args.durable, args.pool)
+        port, pids, _api = start_api(children, base, env, args.api_processes)
+        rows = asyncio.run(measure(args, database_url, port, pids))
         ok = report(rows, args)
         asyncio.run(recreate_database(server_url, drop_only=True))
         return 0 if ok else 1

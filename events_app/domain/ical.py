@@ -151,8 +151,9 @@ _END_VCALENDAR = b"END:VCALENDAR\r\n"
 
 
 # The properties of an invite's VEVENT that differ from one recipient to the next (the description may carry the
-# recipient's manage link); every other line is the same in all invites of one calendar object and method.
-_PER_RECIPIENT = frozenset({"DTSTAMP", "ATTENDEE", "DESCRIPTION"})
+# recipient's manage link, the ORGANIZER address carries the recipient's reply token); every other line is the same
+# in all invites of one calendar object and method.
+_PER_RECIPIENT = frozenset({"DTSTAMP", "ATTENDEE", "DESCRIPTION", "ORGANIZER"})
 
 
 def _property_lines(component: icalendar.cal.Component) -> list[tuple[str, bytes]]:
@@ -196,7 +197,7 @@ def itip_message(method: str, item: CalendarItem, attendee: Attendee, dtstamp: d
 
     The same bytes as one Calendar holding the VTIMEZONE and the VEVENT (_vevent() through icalendar). What all
     recipients share -- the calendar's head with its VTIMEZONE, and every VEVENT line but DTSTAMP, ATTENDEE and
-    DESCRIPTION -- is serialised once per calendar object; per message only those three lines are.
+    DESCRIPTION and ORGANIZER -- is serialised once per calendar object; per message only those four lines are.
     """
     if method not in (METHOD_REQUEST, METHOD_CANCEL):
         raise ValueError(f"unsupported iTIP method {method}")
@@ -204,6 +205,7 @@ def itip_message(method: str, item: CalendarItem, attendee: Attendee, dtstamp: d
     own = VEvent()
     if item.description:
         own.add("description", vText(item.description))
+    own.add("organizer", _address(item.organizer_email, item.organizer_name))
     own.add(
         "attendee",
         _address(
@@ -216,7 +218,7 @@ def itip_message(method: str, item: CalendarItem, attendee: Attendee, dtstamp: d
     )
     lines = sorted(
         [
-            *_shared_lines(method, replace(item, description="")),
+            *_shared_lines(method, replace(item, description="", organizer_email="")),
             *_property_lines(own),
             _dtstamp_line(dtstamp.astimezone(timezone.utc).replace(microsecond=0)),
         ],

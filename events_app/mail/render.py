@@ -38,6 +38,7 @@ def catalogue_path(language: str) -> Path:
     return LOCALES / language / "LC_MESSAGES" / "mail.po"
 
 
+@functools.cache  # every gettext call of every template asks (i18n.translations keeps the catalogue itself)
 def translations(language: str) -> NullTranslations:
     return i18n.translations(catalogue_path(language), language)
 

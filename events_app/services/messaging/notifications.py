@@ -65,10 +65,14 @@ async def _session(session_id: int, event: dict, language: str = "en") -> mail_c
 
 @dataclass
 class Loaded:
-    """The events and registrations a batch of outbox rows is about, read in two queries instead of two per row."""
+    """What a batch of outbox rows is about, read a few statements per batch instead of a few per row: the events,
+    the registrations, the check-in codes of the confirmations, and the reply addresses (ORGANIZER) of the
+    invites' recipients."""
 
     events: dict[int, dict] = field(default_factory=dict)
     registrations: dict[int, dict] = field(default_factory=dict)
+    checkin_codes: dict[int, str] = field(default_factory=dict)  # registration id -> code ("" when none)
+    reply_addresses: dict[tuple[int, int], str] = field(default_factory=dict)  # (event id, person id) -> address
 
 
 async def load(rows: list[dict]) -> Loaded:
@@ -81,7 +85,26 @@ async def load(rows: list[dict]) -> Loaded:
         loaded.registrations = {
             r["id"]: dict(r) for r in await Q.registrations_for_mail(registration_ids=registration_ids)
         }
+    coded = sorted({r["registration"] for r in rows if r["registration"] is not None and r["kind"] in CHECKIN_KINDS})
+    if coded:
+        loaded.checkin_codes = await checkin_codes.live_codes(coded)
+    invited: dict[int, set[int]] = {}  # event -> people whose invite names their reply address
+    for r in rows:
+        if r["calendar_method"] and r["event"] in loaded.events and not r["kind"].startswith("meeting_"):
+            person_id = _person_of(r, loaded)
+            if person_id:
+                invited.setdefault(r["event"], set()).add(person_id)
+    settings = get_settings()
+    for event_id, people in invited.items():
+        found = await calendar_answers.reply_addresses_for(loaded.events[event_id], sorted(people), settings)
+        loaded.reply_addresses.update({(event_id, person): address for person, address in found.items()})
     return loaded
+
+
+def _person_of(row: dict, loaded: Loaded) -> int | None:
+    """The person an event message is about (its registration's, else the payload's)."""
+    registration = loaded.registrations.get(row["registration"]) if row["registration"] is not None else None
+    return (registration or {}).get("person_id") or _payload(row).get("person_id")
 
 
 async def compose(row: dict, settings: Settings, now: datetime | None = None, loaded: Loaded | None = None) -> Outgoing:
@@ -124,7 +147,8 @@ async def load_event_mail(row: dict, settings: Settings, loaded: Loaded | None =
         token = manage_token(settings.secret_key, reg["token_nonce"])
         manage_url = f"{settings.public_url}/manage/{token}"
         if row["kind"] in CHECKIN_KINDS:
-            checkin_code = await checkin_codes.live_code(row["registration"]) or ""
+            batched = loaded.checkin_codes.get(row["registration"])  # None: not in the batch's load
+            checkin_code = batched if batched is not None else await checkin_codes.live_code(row["registration"]) or ""
             ticket_url = f"{settings.public_url}/api/registrations/{token}/ticket.pdf" if checkin_code else ""
     invitation = None
     if payload.get("invitation_id"):
@@ -156,7 +180,9 @@ async def load_event_mail(row: dict, settings: Settings, loaded: Loaded | None =
     reply_address = ""
     person_id = registration.get("person_id") or payload.get("person_id")
     if row["calendar_method"] and person_id:
-        reply_address = await calendar_answers.reply_address_for(event, person_id, settings)
+        reply_address = loaded.reply_addresses.get(
+            (event["id"], person_id)
+        ) or await calendar_answers.reply_address_for(event, person_id, settings)
     view_url = ""
     if row["calendar_method"] and session is None and registration:
         view_url = (await registration_links.ensure(registration["id"], registration)).view_url

@@ -30,6 +30,38 @@ async def live_code(registration_id: int) -> str | None:
     return code
 
 
+async def live_codes(registration_ids: list[int]) -> dict[int, str]:
+    """live_code() for many registrations (a batch of confirmation emails): registration id -> its live code, or ""
+    when it gets none (not confirmed, erased). One read and, for those without a code, one insert per event,
+    instead of a transaction each."""
+    rows = await Q.live_codes_of_registrations(registration_ids=registration_ids)
+    codes: dict[int, str] = {}
+    missing: dict[int, list] = {}  # event -> registrations without a code
+    for row in rows:
+        if row["status"] != "confirmed" or row["anonymized_at"] is not None:
+            codes[row["id"]] = ""
+        elif row["code_id"] is not None and row["code_category"] == row["category"]:
+            codes[row["id"]] = code_of(row["nonce"])
+        elif row["code_id"] is not None:  # moved to another category: revoke and issue, one at a time (rare)
+            codes[row["id"]] = await live_code(row["id"]) or ""
+        else:
+            missing.setdefault(row["event"], []).append(row)
+    for event_id, regs in missing.items():
+        nonces = [new_nonce() for _ in regs]
+        await Q.insert_codes(
+            event_id=event_id,
+            registration_ids=[r["id"] for r in regs],
+            category_ids=[r["category"] for r in regs],
+            nonces=nonces,
+            code_hashes=[digest(code_of(n)) for n in nonces],
+        )
+    if missing:  # read back what is stored: a code issued meanwhile by another caller stays the live one
+        issued = [r["id"] for regs in missing.values() for r in regs]
+        for row in await Q.live_codes_of_registrations(registration_ids=issued):
+            codes[row["id"]] = code_of(row["nonce"]) if row["nonce"] is not None else ""
+    return codes
+
+
 async def _live_code(registration_id: int) -> str | None:
     row = await Q.live_code(registration_id=registration_id)
     if row is None or row["status"] != "confirmed" or row["anonymized_at"] is not None:

@@ -369,3 +369,9 @@ JOIN registration r ON r.id = c.registration JOIN event e ON e.id = c.event
 WHERE asked.id = :certificate_id
 ORDER BY c.revoked_at IS NULL DESC, c.id DESC
 LIMIT 1;
+
+-- name: live_codes_of_registrations(registration_ids)
+-- live_code for many registrations: status, category, erasure and live check-in code (if any) of each.
+SELECT r.id, r.event, r.status, r.category, r.anonymized_at, c.id AS code_id, c.nonce, c.category AS code_category
+FROM registration r LEFT JOIN checkin_code c ON c.registration = r.id AND c.revoked_at IS NULL
+WHERE r.id = ANY(:registration_ids::int[]);

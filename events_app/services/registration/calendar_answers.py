@@ -48,6 +48,22 @@ async def reply_address_for(event: dict, person_id: int, settings: Settings) -> 
     return reply_address(reply_mailbox(event, settings), token)
 
 
+async def reply_addresses_for(event: dict, person_ids: list[int], settings: Settings) -> dict[int, str]:
+    """reply_address_for() for many people of one event (a batch of invites): person id -> address, in two
+    statements instead of two per person."""
+    await Q.ensure_event_reply_addresses(
+        event_id=event["id"], person_ids=person_ids, reply_nonces=[new_nonce() for _ in person_ids]
+    )
+    mailbox = reply_mailbox(event, settings)
+    addresses = {}
+    for row in await Q.event_reply_addresses_of(event_id=event["id"], person_ids=person_ids):
+        token = reply_token(settings.secret_key, row["reply_nonce"])
+        if row["reply_hash"] != digest(token):
+            await Q.set_event_reply_hash(address_id=row["id"], reply_hash=digest(token))
+        addresses[row["person"]] = reply_address(mailbox, token)
+    return addresses
+
+
 def release_token(secret_key: str, nonce: str) -> str:
     return purpose_token(secret_key, RELEASE_PURPOSE, nonce)
 

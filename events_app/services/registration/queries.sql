@@ -730,15 +730,6 @@ SELECT pg_notify(:channel, :payload);
 -- A session's calendar SEQUENCE.
 SELECT calendar_sequence FROM agenda_session WHERE id = :session_id;
 
--- name: booker(registration_id)^
--- The delegate a booking message goes to: the event, their address and the registration's language.
-SELECT r.event, p.email, r.registered_language AS language FROM registration r
-JOIN person p ON p.id = r.person WHERE r.id = :registration_id;
-
--- name: booking_cancelled_before(session_id, registration_id)$
--- Whether the registration had a booking of the session cancelled before (they were sent its CANCEL).
-SELECT 1 FROM agenda_booking WHERE session = :session_id AND registration = :registration_id AND status = 'cancelled' LIMIT 1;
-
 -- name: person_address(person_id)^
 -- A person's address and language.
 SELECT email, language FROM person WHERE id = :person_id;
@@ -847,3 +838,23 @@ UPDATE event SET decline_releases_seat = :releases WHERE id = :event_id;
 -- name: decline_releases_seat_of(event_id)$
 -- Whether a declined invite of the event releases the seat at once.
 SELECT decline_releases_seat FROM event WHERE id = :event_id;
+
+-- name: ensure_event_reply_addresses(event_id, person_ids, reply_nonces)!
+-- ensure_event_reply_address for many people of one event (a batch of invites).
+INSERT INTO event_reply_address (event, person, reply_nonce)
+SELECT :event_id, person, nonce FROM unnest(:person_ids::int[], :reply_nonces::varchar[]) AS t(person, nonce)
+ON CONFLICT (event, person) DO NOTHING;
+
+-- name: event_reply_addresses_of(event_id, person_ids)
+-- event_reply_address_of for many people of one event.
+SELECT id, person, reply_nonce, reply_hash FROM event_reply_address WHERE event = :event_id AND person = ANY(:person_ids::int[]);
+
+-- name: booker_of_session(registration_id, session_id)^
+-- The delegate a booking message goes to (the event, their address, the
+-- registration's language), whether the registration had a booking of the session
+-- cancelled before (they were sent its CANCEL), and the session's calendar SEQUENCE.
+SELECT r.event, p.email, r.registered_language AS language,
+       EXISTS (SELECT 1 FROM agenda_booking b WHERE b.session = :session_id AND b.registration = r.id
+                                                AND b.status = 'cancelled') AS cancelled_before,
+       (SELECT s.calendar_sequence FROM agenda_session s WHERE s.id = :session_id) AS session_sequence
+FROM registration r JOIN person p ON p.id = r.person WHERE r.id = :registration_id;

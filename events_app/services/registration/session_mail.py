@@ -25,19 +25,27 @@ async def _bump(session_id: int) -> int:
     return row["calendar_sequence"]
 
 
-async def _sequence(session_id: int, invite: str | None, cancelled_before: bool) -> int | None:
+async def _sequence(
+    session_id: int, invite: str | None, cancelled_before: bool, current: int | None = None
+) -> int | None:
+    """The SEQUENCE an invite carries; `current` is the session's, when the caller read it already (under the lock)."""
     if invite_grows_sequence(invite, cancelled_before):
         return await _bump(session_id)
     if invite == METHOD_REQUEST:
-        return await Q.session_sequence(session_id=session_id)
+        return current if current is not None else await Q.session_sequence(session_id=session_id)
     return None
 
 
 async def tell_booker(kind: str, registration_id: int, session_id: int, invite: str | None = None) -> None:
-    """Tell a delegate about their booking of a session (booked, waitlisted, promoted, dropped)."""
-    reg = await Q.booker(registration_id=registration_id)
-    cancelled_before = bool(await Q.booking_cancelled_before(session_id=session_id, registration_id=registration_id))
-    sequence = await _sequence(session_id, invite, cancelled_before and kind != "session_dropped")
+    """Tell a delegate about their booking of a session (booked, waitlisted, promoted, dropped).
+
+    The recipient, whether they were sent a CANCEL of the session before, and the session's SEQUENCE are one read
+    (the caller holds the session row's lock, so a booking rush waits on it for every round trip here)."""
+    reg = await Q.booker_of_session(registration_id=registration_id, session_id=session_id)
+    cancelled_before = reg["cancelled_before"]
+    sequence = await _sequence(
+        session_id, invite, cancelled_before and kind != "session_dropped", reg["session_sequence"]
+    )
     await outbox.enqueue(
         kind,
         reg["email"],
