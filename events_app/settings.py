@@ -162,7 +162,7 @@ def load_settings() -> Settings:
         outbox_lease_seconds=float(_env("OUTBOX_LEASE_SECONDS", "300")),
         outbox_retry_base_seconds=float(_env("OUTBOX_RETRY_BASE_SECONDS", "30")),
         db_pool_size=int(_env("DB_POOL_SIZE", "10")),
-        db_acquire_timeout=float(_env("DB_ACQUIRE_TIMEOUT", "5")),
+        db_acquire_timeout=float(_env("DB_ACQUIRE_TIMEOUT", "15")),
         db_command_timeout=float(_env("DB_COMMAND_TIMEOUT", "60")),
         debug=_env("DEBUG", "0").lower() in {"1", "true", "yes"},
         privacy_policy_version=_env("PRIVACY_POLICY_VERSION", "1"),

@@ -27,10 +27,19 @@ class Pool(asyncpg.Pool):
     DB_ACQUIRE_TIMEOUT gets a TimeoutError (answered 503 with Retry-After), so a pool that cannot refill (database
     down, every connection busy) makes requests fail fast instead of piling up behind it."""
 
-    acquire_timeout: float = 5.0
+    acquire_timeout: float = 15.0
 
     def acquire(self, *, timeout: float | None = None):
         return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+    def busy(self) -> bool:
+        """Every connection the pool may open is open and handed out: a wait for one is load, not an outage."""
+        return self.get_size() >= self.get_max_size() and self.get_idle_size() == 0
+
+
+def pool_busy() -> bool:
+    """Whether the process's pool has no connection to spare (web.errors tells "busy" from "down" with it)."""
+    return isinstance(DB.pool, Pool) and DB.pool.busy()
 
 
 class Transaction(PostgresTransaction):

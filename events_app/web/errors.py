@@ -29,6 +29,7 @@ from litestar.exceptions import HTTPException, NotFoundException, PermissionDeni
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from events_app.db.engine import pool_busy
 from events_app.domain.errors import DomainError, FieldError, NotFound
 from events_app.domain.nesting import MAX_JSON_DEPTH, too_deep
 from events_app.web.access_log import redact_path
@@ -39,6 +40,7 @@ PROBLEM = "application/problem+json"
 # texts (minutes: 100,000 characters) fit several times; a bigger body is refused with 413 before it is read whole.
 MAX_BODY_BYTES = 1_000_000
 DATABASE_RETRY_AFTER = 5  # seconds: a restarting PostgreSQL is usually back within this
+BUSY_RETRY_AFTER = 2  # seconds: every connection was busy (a rush), not down
 
 _FIELD_PATTERNS = (
     re.compile(r"unknown field `(?P<f>[^`]+)`"),
@@ -162,6 +164,15 @@ def answer_for(request: Request, exc: BaseException) -> Answer:
     """The answer to an exception on any route, API or page, and the log line it deserves."""
     cause = cause_of(exc)
     where = f"{request.method} {redact_path(request.url.path)}"
+    if cause is Cause.OUTAGE and isinstance(exc, TimeoutError) and pool_busy():
+        log.warning("every database connection busy on %s (waited DB_ACQUIRE_TIMEOUT)", where)
+        return Answer(
+            503,
+            "Service busy",
+            "every database connection is busy; try again in a moment",
+            PAGE_UNAVAILABLE,
+            retry_after=BUSY_RETRY_AFTER,
+        )
     if cause is Cause.OUTAGE:
         log.warning("database unavailable on %s: %s: %s", where, type(exc).__name__, exc)
         return Answer(

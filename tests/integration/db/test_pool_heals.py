@@ -82,8 +82,11 @@ async def test_acquiring_a_busy_pool_times_out_instead_of_waiting_forever(one_co
     engine = one_connection_engine
     engine.pool.acquire_timeout = 0.3
 
+    assert not engine.pool.busy()
     async with engine.transaction():
         with pytest.raises(TimeoutError):  # a request gets 503 + Retry-After from this, instead of hanging
             await engine.pool.acquire()
+        assert engine.pool.busy()  # ... saying "busy", not "the database is down"
 
+    assert not engine.pool.busy()
     assert await serves(engine)
