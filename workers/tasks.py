@@ -7,6 +7,7 @@ import os
 
 from celery.signals import worker_process_shutdown, worker_shutting_down
 
+from events_app.db.engine import database_gone
 from events_app.jobs import APPLY_RETENTION, DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
 from events_app.services.agenda import calendar_updates
 from events_app.services.messaging import reminders
@@ -30,7 +31,14 @@ def _stop_draining(**_):
 
 @app.task(name=DISPATCH_OUTBOX, ignore_result=True)
 def dispatch_outbox() -> dict[str, int]:
-    counts = runtime.run(delivery.drain())
+    try:
+        counts = runtime.run(delivery.drain())
+    except Exception as exc:
+        if not database_gone(exc):
+            raise
+        # A database restart or failover: nothing to fix here; beat's next sweep (or the next kick) drains again.
+        log.warning("outbox dispatch in pid %s: the database is unreachable (%s)", os.getpid(), type(exc).__name__)
+        return {"sent": 0, "retry": 0, "failed": 0}
     if any(counts.values()):
         log.info("outbox dispatch in pid %s: %s", os.getpid(), counts)
     return counts
