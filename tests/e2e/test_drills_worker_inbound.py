@@ -374,7 +374,16 @@ def test_inbound_endpoint_applies_every_reply_once_across_postgres_and_redis_res
     finally:
         stop(api)
     uid, addresses = reply_addresses(env, event_id)
+    # The endpoint starts while the database is down (a server booting, a deploy in the wrong order): it listens,
+    # answers 451 so the sender retries, and needs no restart once the database is up.
+    postgres.stop()
     inbound, port = start_inbound(env, tmp_path / "inbound.log")
+    attendee = sorted(addresses)[0]
+    message = calendar_reply(uid, attendee, addresses[attendee], "ACCEPTED", attendee)
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp, pytest.raises(smtplib.SMTPDataError) as refused:
+        smtp.sendmail(attendee, [addresses[attendee]], message)
+    assert refused.value.smtp_code == 451
+    postgres.start(base / "logs" / "postgres-initial.log")
     after_postgres: list[float] = []
     after_redis: list[float] = []
     try:
