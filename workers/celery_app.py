@@ -6,13 +6,13 @@ from celery import Celery
 
 from events_app.jobs import APPLY_RETENTION, DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
 from events_app.settings import get_settings
-from workers.broker import TRANSPORT
+from workers.broker import AMQP_CLASS, TRANSPORT
 
 settings = get_settings()
 # Workers and beat refuse production with development shortcuts, like the API (before connecting to anything).
 settings.check_production()
 
-app = Celery("events", broker=settings.redis_url, include=["workers.tasks"])
+app = Celery("events", broker=settings.redis_url, include=["workers.tasks"], amqp=AMQP_CLASS)
 app.conf.update(
     task_acks_late=True,  # a worker killed mid-task leaves the task for another one
     task_reject_on_worker_lost=True,
