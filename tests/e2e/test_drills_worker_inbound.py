@@ -201,6 +201,14 @@ def test_worker_drains_a_backlog_across_postgres_and_redis_restarts_losing_nothi
     )
     assert rows == {rcpt: mid for rcpt, mid in sink.delivered if rcpt in rows}
     assert set(rows) == set(emails)
+    # A restart is nobody's message's fault: no attempt spent on it, no error recorded (each row claimed once more
+    # than it was given back).
+    spent = fetchval(
+        database_url,
+        "SELECT json_agg(json_build_array(recipient, attempts, last_error)) FROM outbox_message"
+        f" WHERE recipient LIKE 'drain-{tag}-%' AND (attempts <> 1 OR coalesce(last_error, '') <> '')",
+    )
+    assert spent is None, spent
 
 
 # --------------------------------------------------------------------------- the inbound endpoint
