@@ -32,6 +32,7 @@ import httpx
 import pytest
 from celery import Celery
 
+from events_app.jobs import DISPATCH_OUTBOX
 from tests.e2e.test_delivery_faults import smtp_server  # noqa: F401 - a fixture
 from tests.e2e.test_resilience import (
     Restartable,
@@ -431,3 +432,55 @@ def test_inbound_endpoint_applies_every_reply_once_across_postgres_and_redis_res
     assert answers_of(env, event_id) == last
     declined = Counter(attendee for attendee, partstat, _ in senders.sent if partstat == "DECLINED")
     assert release_mails_of(env) == dict(declined), "one release link per DECLINED reply, none for a retry"
+
+
+def test_a_drain_cut_by_a_database_restart_resumes_by_itself_without_beat(
+    private_servers,  # noqa: F811
+    smtp_server,  # noqa: F811
+    tmp_path,
+):
+    """No beat here, and no kick waiting in the broker: the only dispatch is the one cut short by the restart, so
+    the rest of the backlog goes out only if the worker tries again by itself once the database answers."""
+    children, base = private_servers
+    env, postgres, _ = private_database_env(children, base)
+    sink, smtp_url = smtp_server(delay=0.1)
+    env["SMTP_URL"] = smtp_url
+    database_url = env["DATABASE_URL"]
+    event_id = prepare_database(env)
+    api, url = start_api(env, tmp_path / "api.log")
+    tag = uuid.uuid4().hex[:6]
+    emails = [f"resume-{tag}-{i:03d}@example.org" for i in range(80)]
+    try:
+        register_many(url, event_id, emails)
+    finally:
+        stop(api)
+    # --purge: the kicks the registrations left in the broker are dropped; one dispatch starts the drain.
+    worker = start_worker(
+        tmp_path / "worker.log", "resume", env=env, pool=("--pool=prefork", "--concurrency=2", "--purge")
+    )
+    control = Celery("drill", broker=env["REDIS_URL"])
+    wait_until(lambda: bool(control.control.ping(timeout=0.5)), "the worker to start")
+    control.send_task(DISPATCH_OUTBOX)
+
+    def unsent() -> int | None:
+        return fetchval(database_url, "SELECT count(*) FROM outbox_message WHERE status <> 'sent'")
+
+    try:
+        wait_until(lambda: (unsent() or 999) < 70, "the drain to begin")
+        postgres.stop()
+        postgres.start(base / "logs" / "postgres-restarted.log")
+        restarted = time.monotonic()
+        wait_until(lambda: unsent() is not None, "PostgreSQL to answer the test")
+        left = unsent()
+        assert left > 0, "the backlog was gone before the restart: nothing was tested"
+        wait_until(
+            lambda: unsent() == 0, "the rest of the backlog to go out after the restart", timeout=45, interval=0.2
+        )
+        resumed = time.monotonic() - restarted
+    finally:
+        stopped = stop_within(worker, 15)
+    print(
+        f"\n{left} messages left at the restart, all sent {resumed:.2f} s after it; worker stopped in {stopped:.2f} s"
+    )
+    counts = Counter({rcpt: n for rcpt, n in sink.counts().items() if rcpt.startswith(f"resume-{tag}-")})
+    assert set(counts) == set(emails) and max(counts.values()) <= 2
