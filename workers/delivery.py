@@ -17,6 +17,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from events_app.db.engine import database_gone
 from events_app.mail.message import Outgoing
 from events_app.mail.transport import PermanentFailure, SmtpTransport, TemporaryFailure, Withheld
 from events_app.services.messaging import notifications
@@ -143,6 +144,10 @@ async def _send_leased(
             try:
                 outgoing = await notifications.compose(row, settings, loaded=loaded)
             except Exception as exc:  # missing data or a bug must not block the queue: retry, then give up
+                if database_gone(exc):
+                    # Not the message's fault: no attempt is spent. The batch is cut short, and this process's next
+                    # drain settles its rows (_cut_short) once the database answers again.
+                    raise
                 log.exception("outbox %s: could not compose", row["id"])
                 status = await outbox.mark_retry(row["id"], row["attempts"], f"{type(exc).__name__}: {exc}")
                 ledger.unsettled.pop(row["id"], None)

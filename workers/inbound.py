@@ -57,7 +57,8 @@ STOP_SECONDS = 3
 
 
 async def serve(host: str, port: int) -> None:
-    await DB.start_connection_pool(min_size=1, max_size=4)
+    # No connection at start: the endpoint listens even while the database is down (it answers 451 until it is up).
+    await DB.start_connection_pool(min_size=0, max_size=4)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: ReplySMTP(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from celery.signals import worker_process_shutdown, worker_shutting_down
 
+from events_app.db.engine import database_gone
 from events_app.jobs import APPLY_RETENTION, DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
 from events_app.services.agenda import calendar_updates
 from events_app.services.messaging import reminders
@@ -28,9 +30,36 @@ def _stop_draining(**_):
     delivery.STOPPING.set()
 
 
+FOLLOW_UP_SECONDS = 2.0
+_follow_up_due = 0.0  # per worker process
+
+
+def _follow_up() -> None:
+    """A drain cut short by a database outage is tried again FOLLOW_UP_SECONDS later, and so on while the outage
+    lasts, so that mail resumes within seconds of the database answering, not at beat's next sweep (30 s by
+    default) or the next kick. At most one follow-up per process at a time: an outage does not multiply tasks."""
+    global _follow_up_due
+    now = time.monotonic()
+    if now < _follow_up_due:
+        return
+    _follow_up_due = now + FOLLOW_UP_SECONDS
+    try:
+        dispatch_outbox.apply_async(countdown=FOLLOW_UP_SECONDS, retry=False)
+    except Exception as exc:  # the broker is down too: beat's sweep sends what waits
+        log.warning("could not schedule the outbox dispatch again: %s", exc)
+
+
 @app.task(name=DISPATCH_OUTBOX, ignore_result=True)
 def dispatch_outbox() -> dict[str, int]:
-    counts = runtime.run(delivery.drain())
+    try:
+        counts = runtime.run(delivery.drain())
+    except Exception as exc:
+        if not database_gone(exc):
+            raise
+        # A database restart or failover: nothing to fix here, only to try again soon.
+        log.warning("outbox dispatch in pid %s: the database is unreachable (%s)", os.getpid(), type(exc).__name__)
+        _follow_up()
+        return {"sent": 0, "retry": 0, "failed": 0}
     if any(counts.values()):
         log.info("outbox dispatch in pid %s: %s", os.getpid(), counts)
     return counts

@@ -22,6 +22,23 @@ from events_app.settings import get_settings
 log = logging.getLogger(__name__)
 
 
+# The server ended or refused the connection (shutdown, restart, crash, failover), or it could not be reached.
+_SERVER_GONE = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.InternalClientError,  # a connection cut mid-statement
+    ConnectionError,
+    TimeoutError,  # a connect or a pool acquire that timed out
+)
+
+
+def database_gone(exc: BaseException) -> bool:
+    """Whether an error says the database could not be reached (try again later), not that a query was wrong."""
+    return isinstance(exc, _SERVER_GONE) or type(exc) in (asyncpg.exceptions.InterfaceError, OSError)
+
+
 class Pool(asyncpg.Pool):
     """asyncpg's pool whose acquire never waits without end: a request that cannot get a connection within
     DB_ACQUIRE_TIMEOUT gets a TimeoutError (answered 503 with Retry-After), so a pool that cannot refill (database

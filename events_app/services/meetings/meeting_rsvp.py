@@ -371,13 +371,16 @@ async def _reply_event(item: InboundItem, sender: str, proof: Proof, addresses: 
     uid_series = await Q.series_id_by_uid(calendar_uid=uid) if _is_uuid(uid) else None
     if uid_series is None:
         if _is_uuid(uid) and item.method == "REPLY" and partstat in PARTSTATS:
-            heard = await calendar_answers.receive(uid, attendee, partstat, addresses, now)
-            if heard is not None:
-                event_id, series_id = heard.event_id, None
-                if heard.code:
-                    return await reject(heard.code, heard.detail)
-                await _log(sender, uid, attendee, None, partstat, "accepted", heard.detail, "", None, event_id)
-                return ""
+            # The answer (with its release link or release) and its log line commit together: a message answered 451
+            # because the database went away in between is retried by the sender, and records neither twice.
+            async with DB.transaction():
+                heard = await calendar_answers.receive(uid, attendee, partstat, addresses, now)
+                if heard is not None:
+                    event_id, series_id = heard.event_id, None
+                    if heard.code:
+                        return await reject(heard.code, heard.detail)
+                    await _log(sender, uid, attendee, None, partstat, "accepted", heard.detail, "", None, event_id)
+                    return ""
         if _is_uuid(uid) and await calendar_answers.is_ours(uid):
             return await reject(
                 "partstat",
