@@ -320,9 +320,17 @@ class NestedTooDeep(DomainError):
         super().__init__(f"{field}: {message}", [FieldError(field, message)], 400, "Invalid input")
 
 
+# A route's opt key: its handler decodes the body itself into a strict msgspec type whose shape is bounded (unknown
+# fields refused, no free-form values), so decoding stops at the first level the type does not allow and the walk
+# below would only cost time (the check-in desk's sync, whose batches carry hundreds of objects).
+BOUNDED_JSON = "bounded_json"
+
+
 async def refuse_deep_json(request: Request) -> None:
     """before_request: a JSON body nesting deeper than any route needs is refused (400 naming the field) before
     it is decoded, so decoding never recurses thousands of levels deep."""
+    if request.route_handler.opt.get(BOUNDED_JSON):
+        return
     if request.method in ("POST", "PUT", "PATCH") and "json" in request.headers.get("content-type", ""):
         field = too_deep(await request.body())
         if field is not None:

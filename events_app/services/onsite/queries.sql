@@ -375,3 +375,15 @@ LIMIT 1;
 SELECT r.id, r.event, r.status, r.category, r.anonymized_at, c.id AS code_id, c.nonce, c.category AS code_category
 FROM registration r LEFT JOIN checkin_code c ON c.registration = r.id AND c.revoked_at IS NULL
 WHERE r.id = ANY(:registration_ids::int[]);
+
+-- name: checkin_desk_of_session(token_hash, event_id)^
+-- In one round trip, the account a live login session belongs to (nothing: not logged in) and, as checkin_access
+-- says, the event (event_id NULL: no such event), whether the account manages it and its check-in desk name.
+SELECT a.id AS account_id, a.email, a.name AS account_name, a.is_admin, e.id AS event_id, e.title,
+       e.id IS NOT NULL AND (
+           EXISTS(SELECT 1 FROM event_organizer o WHERE o.event = e.id AND o.account = a.id)
+           OR EXISTS(SELECT 1 FROM office_staff st WHERE st.office = e.office AND st.account = a.id)) AS manages,
+       (SELECT cs.desk FROM checkin_staff cs WHERE cs.event = e.id AND cs.account = a.id) AS desk
+FROM auth_session s JOIN account a ON a.id = s.account
+LEFT JOIN event e ON e.id = :event_id
+WHERE s.token_hash = :token_hash AND s.expires_at > now() AND a.is_active;
