@@ -75,7 +75,7 @@ async def _flush_one(update: CalendarUpdateRow) -> int:
         extra = {"session_id": update.subject_id}
     cancelled = obj["status"] == "cancelled"
     copies = await _copies(obj["calendar_uid"], [h["person_id"] for h in holders])
-    count = 0
+    messages = []
     for person in holders:
         copy = copies.get(person["person_id"])
         if copy is not None and not copy_is_stale(copy["sequence"], obj["calendar_sequence"]):
@@ -88,18 +88,21 @@ async def _flush_one(update: CalendarUpdateRow) -> int:
         }
         if update.subject != "event":
             payload["person_id"] = person["person_id"]
-        await outbox.enqueue(
-            kinds[0] if cancelled else kinds[1],
-            person["email"],
-            event_id=event["id"],
-            registration_id=person["registration_id"],
-            language=person["language"],
-            payload=payload,
-            calendar_method=METHOD_CANCEL if cancelled else METHOD_REQUEST,
-            calendar_sequence=obj["calendar_sequence"],
-            dedupe_key=person["dedupe"],
+        messages.append(
+            {
+                "kind": kinds[0] if cancelled else kinds[1],
+                "recipient": person["email"],
+                "event_id": event["id"],
+                "registration_id": person["registration_id"],
+                "language": person["language"],
+                "payload": payload,
+                "calendar_method": METHOD_CANCEL if cancelled else METHOD_REQUEST,
+                "calendar_sequence": obj["calendar_sequence"],
+                "dedupe_key": person["dedupe"],
+            }
         )
-        count += 1
+    # One statement for every recipient: the event row stays locked for one round trip, not one per delegate.
+    count = await outbox.enqueue_many(messages)
     await Q.close_calendar_update(update_id=update.id, recipients=count)
     return count
 

@@ -124,7 +124,7 @@ RETURNING id;
 -- name: session_for_update(session_id, event_id)^
 -- record_class: SessionRow
 -- One session of the event, locked for the rest of the transaction.
-SELECT * FROM agenda_session WHERE id = :session_id AND event = :event_id FOR UPDATE;
+SELECT * FROM agenda_session WHERE id = :session_id AND event = :event_id FOR NO KEY UPDATE;
 
 -- name: session_exists(session_id, event_id)$
 -- Whether the event has a session with this id.
@@ -340,13 +340,13 @@ LIMIT 1 FOR UPDATE SKIP LOCKED;
 
 -- name: event_sequence_for_update(event_id)^
 -- An event's status, UID and SEQUENCE, the event row locked.
-SELECT id, status, calendar_uid, calendar_sequence FROM event WHERE id = :event_id FOR UPDATE;
+SELECT id, status, calendar_uid, calendar_sequence FROM event WHERE id = :event_id FOR NO KEY UPDATE;
 
 -- name: session_sequence_for_update(session_id)^
 -- A session's status (cancelled also when its event is), UID and SEQUENCE, the session row locked.
 SELECT CASE WHEN e.status = 'cancelled' THEN 'cancelled' ELSE s.status END AS status, s.calendar_uid,
        s.calendar_sequence
-FROM agenda_session s JOIN event e ON e.id = s.event WHERE s.id = :session_id FOR UPDATE OF s;
+FROM agenda_session s JOIN event e ON e.id = s.event WHERE s.id = :session_id FOR NO KEY UPDATE OF s;
 
 -- name: event_invite_holders(event_id)
 -- Everyone whose calendar holds the event: its confirmed registrations, with address, language and time zone.

@@ -12,15 +12,15 @@ SELECT * FROM event WHERE id = :event_id;
 -- name: event_for_update(event_id)^
 -- record_class: EventRow
 -- One event, every column, the row locked for the rest of the transaction.
-SELECT * FROM event WHERE id = :event_id FOR UPDATE;
+SELECT * FROM event WHERE id = :event_id FOR NO KEY UPDATE;
 
 -- name: lock_event(event_id)!
 -- Lock the event's row for the rest of the transaction.
-SELECT 1 FROM event WHERE id = :event_id FOR UPDATE;
+SELECT 1 FROM event WHERE id = :event_id FOR NO KEY UPDATE;
 
 -- name: event_status_for_update(event_id)$
 -- An event's status, the row locked for the rest of the transaction.
-SELECT status FROM event WHERE id = :event_id FOR UPDATE;
+SELECT status FROM event WHERE id = :event_id FOR NO KEY UPDATE;
 
 -- name: create_event(title, kind, description, timezone, starts_at, ends_at, venue_name, venue_address, city, country, online_url, registration_opens_at, registration_closes_at, capacity, organizer_email, organizer_name, waitlist_mode, offer_hours, update_delay_minutes, reminder_hours, reply_to, session_reminder_minutes, office_id, calendar_uid, owner_id)$
 -- A new draft event with the account creating it as its owner; its id.

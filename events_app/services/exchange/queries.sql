@@ -4,7 +4,7 @@
 -- name: sessions_of_event_for_update(event_id)
 -- record_class: SessionRow
 -- Every session of the event, each locked for the rest of the transaction.
-SELECT * FROM agenda_session WHERE event = :event_id FOR UPDATE;
+SELECT * FROM agenda_session WHERE event = :event_id FOR NO KEY UPDATE;
 
 -- name: update_imported_session(session_id, title, kind, abstract, starts_at, ends_at, room_id, track_id, language, online_url, status, calendar_sequence)*!
 -- Write the fields a schedule file gives to sessions it changes, with their SEQUENCE (executemany).

@@ -142,15 +142,19 @@ async def invite_delegate(series_id: int, person_id: int, organization_id: int |
 async def _tell_invitees(series: SeriesRow, kind: str, method: str, sequence: int, **payload: Any) -> int:
     """Send this SEQUENCE to every invitee whose copy is older (calendar_copy): nobody gets an update twice."""
     people = await Q.stale_invitee_addresses(series_id=series.id, sequence=sequence)
-    for p in people:
-        await outbox.enqueue(
-            kind,
-            p["email"],
-            language=p["language"],
-            payload={"series_id": series.id, "person_id": p["id"], **payload},
-            calendar_method=method,
-            calendar_sequence=sequence,
-        )
+    await outbox.enqueue_many(
+        [
+            {
+                "kind": kind,
+                "recipient": p["email"],
+                "language": p["language"],
+                "payload": {"series_id": series.id, "person_id": p["id"], **payload},
+                "calendar_method": method,
+                "calendar_sequence": sequence,
+            }
+            for p in people
+        ]
+    )
     return len(people)
 
 

@@ -16,11 +16,11 @@ FROM pilot_project WHERE id = :project_id;
 -- The pilot project, its row locked for a change of its fields.
 SELECT id, title, theme, description, coordinating_organization, organizer_email, organizer_name, feed_nonce,
        feed_hash, created_at, updated_at, status, cancelled_at
-FROM pilot_project WHERE id = :project_id FOR UPDATE;
+FROM pilot_project WHERE id = :project_id FOR NO KEY UPDATE;
 
 -- name: lock_project(project_id)$
 -- Lock the project row: cohort and series changes of one project happen one at a time. Its status.
-SELECT status FROM pilot_project WHERE id = :project_id FOR UPDATE;
+SELECT status FROM pilot_project WHERE id = :project_id FOR NO KEY UPDATE;
 
 -- name: mark_project_cancelled(project_id)!
 -- The project is cancelled (its series were cancelled in the same transaction).
@@ -136,7 +136,7 @@ FROM meeting_series WHERE id = :series_id;
 -- One meeting series, its row locked: every change of the series or its invitations takes this lock first.
 SELECT id, project, title, description, mode, location, online_url, timezone, start_local, duration_minutes, rrule,
        first_start, last_end, host_rotation, status, calendar_uid, calendar_sequence, created_at, updated_at
-FROM meeting_series WHERE id = :series_id FOR UPDATE;
+FROM meeting_series WHERE id = :series_id FOR NO KEY UPDATE;
 
 -- name: series_of_project(project_id)
 -- record_class: SeriesRow
@@ -416,7 +416,7 @@ WHERE s.project = :project_id ORDER BY pr.received_at DESC, pr.id DESC LIMIT 200
 -- name: proposal_for_decision(proposal_id)^
 -- A proposal with its series' project, locked while the coordinator decides.
 SELECT pr.*, s.project FROM meeting_proposal pr JOIN meeting_series s ON s.id = pr.series
-WHERE pr.id = :proposal_id FOR UPDATE OF pr;
+WHERE pr.id = :proposal_id FOR NO KEY UPDATE OF pr;
 
 -- name: decide_proposal(proposal_id, status)!
 -- Record the coordinator's decision on a proposal.
@@ -444,7 +444,7 @@ WHERE s.project = :project_id ORDER BY d.received_at DESC, d.id DESC LIMIT 200;
 -- A delegation with its series' project and the delegator's organization, locked while it is decided.
 SELECT d.*, s.project, (SELECT i.organization FROM meeting_invitee i WHERE i.series = d.series
        AND i.person = d.delegator ORDER BY i.id DESC LIMIT 1) AS organization
-FROM meeting_delegation d JOIN meeting_series s ON s.id = d.series WHERE d.id = :delegation_id FOR UPDATE OF d;
+FROM meeting_delegation d JOIN meeting_series s ON s.id = d.series WHERE d.id = :delegation_id FOR NO KEY UPDATE OF d;
 
 -- name: decide_delegation(delegation_id, status, delegate_id)!
 -- Record the decision on a delegation and the delegate's person.
@@ -517,7 +517,7 @@ SELECT series FROM meeting_action WHERE id = :action_id;
 -- name: action_for_update(action_id)^
 -- record_class: ActionRow
 -- One action item, its row locked for a change.
-SELECT id, series, raised_at, title, owner, due_date, done_at FROM meeting_action WHERE id = :action_id FOR UPDATE;
+SELECT id, series, raised_at, title, owner, due_date, done_at FROM meeting_action WHERE id = :action_id FOR NO KEY UPDATE;
 
 -- name: write_action(action_id, title, due_date, done_at)!
 -- Write an action item's title, due date and completion time.

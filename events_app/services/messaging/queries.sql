@@ -48,7 +48,7 @@ SELECT * FROM announcement WHERE id = :announcement_id AND event = :event_id;
 
 -- name: lock_announcement(announcement_id)!
 -- Lock an announcement while it is sent, so two sends queue it once.
-SELECT 1 FROM announcement WHERE id = :announcement_id FOR UPDATE;
+SELECT 1 FROM announcement WHERE id = :announcement_id FOR NO KEY UPDATE;
 
 -- name: queue_announcement(event_id, audience_kind, audience_code, audience_id, announcement_id)!
 -- One pending message per person of the audience, at most one per announcement and person; the status counts

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from events_app.db import queries
-from events_app.db.engine import DB
 from events_app.jobs import kick_outbox
 from events_app.services.platform import outbox
 
@@ -29,19 +28,21 @@ async def send_due(now: datetime | None = None) -> int:
     for event in events:
         hours = queries.json_value(event["reminder_hours"])
         for h in due_hours(event["starts_at"], hours or [], now):
-            async with DB.transaction():
-                for person in await Q.confirmed_recipients(event_id=event["id"]):
-                    key = f"reminder:{person['id']}:{h}:{event['starts_at'].isoformat()}"
-                    if await outbox.enqueue(
-                        "event_reminder",
-                        person["email"],
-                        event_id=event["id"],
-                        registration_id=person["id"],
-                        language=person["language"],
-                        payload={"hours": h},
-                        dedupe_key=key,
-                    ):
-                        written += 1
+            people = await Q.confirmed_recipients(event_id=event["id"])
+            written += await outbox.enqueue_many(
+                [
+                    {
+                        "kind": "event_reminder",
+                        "recipient": person["email"],
+                        "event_id": event["id"],
+                        "registration_id": person["id"],
+                        "language": person["language"],
+                        "payload": {"hours": h},
+                        "dedupe_key": f"reminder:{person['id']}:{h}:{event['starts_at'].isoformat()}",
+                    }
+                    for person in people
+                ]
+            )
     written += await _session_reminders(now)
     if written:
         await kick_outbox()
@@ -50,19 +51,18 @@ async def send_due(now: datetime | None = None) -> int:
 
 async def _session_reminders(now: datetime) -> int:
     """Before each booked session (event.session_reminder_minutes): booked places of confirmed registrations."""
-    written = 0
     rows = await Q.session_reminders_due(now=now)
-    async with DB.transaction():
-        for row in rows:
-            key = f"session-reminder:{row['registration']}:{row['session']}:{row['starts_at'].isoformat()}"
-            if await outbox.enqueue(
-                "session_reminder",
-                row["email"],
-                event_id=row["event"],
-                registration_id=row["registration"],
-                language=row["language"],
-                payload={"session_id": row["session"]},
-                dedupe_key=key,
-            ):
-                written += 1
-    return written
+    return await outbox.enqueue_many(
+        [
+            {
+                "kind": "session_reminder",
+                "recipient": row["email"],
+                "event_id": row["event"],
+                "registration_id": row["registration"],
+                "language": row["language"],
+                "payload": {"session_id": row["session"]},
+                "dedupe_key": f"session-reminder:{row['registration']}:{row['session']}:{row['starts_at'].isoformat()}",
+            }
+            for row in rows
+        ]
+    )

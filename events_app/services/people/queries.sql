@@ -243,7 +243,7 @@ GROUP BY o.id;
 
 -- name: lock_organization(organization_id)$
 -- Lock an organization's row while its domains are replaced; 1 when it exists.
-SELECT 1 FROM organization WHERE id = :organization_id FOR UPDATE;
+SELECT 1 FROM organization WHERE id = :organization_id FOR NO KEY UPDATE;
 
 -- name: domains_taken_elsewhere(domains, organization_id)
 -- Which of the domains are registered for another organization (and its name).

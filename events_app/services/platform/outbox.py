@@ -51,6 +51,31 @@ async def enqueue(
     )
 
 
+async def enqueue_many(messages: list[dict[str, Any]]) -> int:
+    """Write many messages in one statement (one round trip, however many recipients): each dict holds enqueue()'s
+    arguments by name (`kind` and `recipient` required). Same rules as enqueue(): `.invalid` addresses are skipped and
+    a dedupe_key writes its message at most once. Returns the number written."""
+    rows = [
+        {
+            "n": n,
+            "kind": m["kind"],
+            "recipient": m["recipient"],
+            "event_id": m.get("event_id"),
+            "registration_id": m.get("registration_id"),
+            "language": m.get("language") or "en",
+            "payload": m.get("payload") or {},
+            "calendar_method": m.get("calendar_method"),
+            "calendar_sequence": m.get("calendar_sequence"),
+            "dedupe_key": m.get("dedupe_key"),
+        }
+        for n, m in enumerate(messages)
+        if not m["recipient"].endswith(".invalid")
+    ]
+    if not rows:
+        return 0
+    return await Q.enqueue_messages(messages=rows)
+
+
 async def claim(limit: int) -> list[dict]:
     """Lease up to `limit` due messages (pending, or sending with an expired lease) to this worker."""
     rows = await Q.claim_due_messages(batch_size=limit, lease=timedelta(seconds=get_settings().outbox_lease_seconds))

@@ -201,7 +201,7 @@ WHERE changes @? :person_path::jsonpath ORDER BY id;
 -- name: lock_person(person_id)^
 -- record_class: PersonRow
 -- The person to erase, locked.
-SELECT id, email, name, erased_at FROM person WHERE id = :person_id FOR UPDATE;
+SELECT id, email, name, erased_at FROM person WHERE id = :person_id FOR NO KEY UPDATE;
 
 -- name: upcoming_active_registrations(person_id, statuses, now)
 -- The person's active registrations of events not yet over, by event (to cancel before erasing).

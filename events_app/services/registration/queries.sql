@@ -17,7 +17,7 @@
 -- Lock the event row (first, before any of its registrations) and read what seat changes need.
 SELECT id, title, status, registration_opens_at, registration_closes_at, capacity, confirmed_count,
        calendar_sequence, waitlist_mode, offer_hours
-FROM event WHERE id = :event_id FOR UPDATE;
+FROM event WHERE id = :event_id FOR NO KEY UPDATE;
 
 -- name: take_seat(event_id, category_id)!
 -- One seat more on the event's and the category's counters, in one statement (the event lock is held).
@@ -91,7 +91,7 @@ UPDATE registration SET status = 'confirmed', updated_at = now() WHERE id = :reg
 
 -- name: lock_registration_status(registration_id)^
 -- Lock a registration (after its event) and read its status and category, before cancelling it.
-SELECT status, category FROM registration WHERE id = :registration_id FOR UPDATE;
+SELECT status, category FROM registration WHERE id = :registration_id FOR NO KEY UPDATE;
 
 -- name: cancel_registration(registration_id, reason)!
 -- Cancel a registration with its reason; an open offer ends with it.
@@ -107,7 +107,7 @@ WHERE id = :registration_id;
 -- name: invitation_for_use(token_hash, event_id)^
 -- Lock the invitation a registration uses (by its token's digest) and read what decides whether it is valid.
 SELECT id, category, email, expires_at, used_at FROM invitation
-WHERE token_hash = :token_hash AND event = :event_id FOR UPDATE;
+WHERE token_hash = :token_hash AND event = :event_id FOR NO KEY UPDATE;
 
 -- name: mark_invitation_used(invitation_id, used_at)!
 -- An invitation is used up by the registration made with it.
@@ -116,7 +116,7 @@ UPDATE invitation SET used_at = :used_at WHERE id = :invitation_id;
 -- name: access_code_for_use(event_id, code)^
 -- Lock the access code a registration uses (case-insensitive) and read what decides whether it is valid.
 SELECT id, category, max_uses, uses, expires_at FROM access_code
-WHERE event = :event_id AND upper(code) = upper(:code) FOR UPDATE;
+WHERE event = :event_id AND upper(code) = upper(:code) FOR NO KEY UPDATE;
 
 -- name: count_access_code_use(access_code_id)!
 -- An access code is used once more.
@@ -244,7 +244,7 @@ SELECT e.id, e.title, e.status, e.registration_opens_at, e.registration_closes_a
                                              FROM organization_domain d WHERE d.organization = o.id))
         FROM organization o WHERE o.id = :organization_id::int) AS organization
 FROM event e JOIN registration_category c ON c.event = e.id AND c.code = :code
-WHERE e.id = :event_id FOR UPDATE OF e, c;
+WHERE e.id = :event_id FOR NO KEY UPDATE OF e, c;
 
 -- name: registration_context(event_id, organization_id)^
 -- What a registration is checked against besides seats: the event's questions and the named organization.
@@ -280,7 +280,7 @@ SELECT status FROM registration WHERE id = :registration_id;
 
 -- name: lock_registration_status_only(registration_id)$
 -- Lock a registration and read its status (changing answers: no event lock, nothing about seats changes).
-SELECT status FROM registration WHERE id = :registration_id FOR UPDATE;
+SELECT status FROM registration WHERE id = :registration_id FOR NO KEY UPDATE;
 
 -- name: registration_offer(registration_id)^
 -- A registration's status and the end of its offer, when it has one.
@@ -333,7 +333,7 @@ WHERE r.id = :registration_id;
 
 -- name: lock_event_registration(registration_id, event_id)^
 -- Lock a registration of the event (after the event) and read what organizers' changes check.
-SELECT id, status, category, person FROM registration WHERE id = :registration_id AND event = :event_id FOR UPDATE;
+SELECT id, status, category, person FROM registration WHERE id = :registration_id AND event = :event_id FOR NO KEY UPDATE;
 
 -- name: category_seats(category_id)^
 -- A category's quota and seats taken.
@@ -546,7 +546,7 @@ SELECT * FROM delegation WHERE event = :event_id AND head_person = :person_id;
 
 -- name: lock_delegation_member(registration_id, delegation_id)^
 -- Lock a member's registration of the delegation (after the event) to hand its place to someone else.
-SELECT * FROM registration WHERE id = :registration_id AND delegation = :delegation_id FOR UPDATE;
+SELECT * FROM registration WHERE id = :registration_id AND delegation = :delegation_id FOR NO KEY UPDATE;
 
 -- name: cancel_substituted(registration_id)!
 -- A member's registration ends because another person took their place.
@@ -611,7 +611,7 @@ SELECT id, event, status FROM registration WHERE token_hash = :token_hash;
 
 -- name: lock_booking_registration(token_hash)^
 -- Lock the registration a manage token is for (first, before the session), to book with.
-SELECT id, event, status FROM registration WHERE token_hash = :token_hash FOR UPDATE;
+SELECT id, event, status FROM registration WHERE token_hash = :token_hash FOR NO KEY UPDATE;
 
 -- name: lock_session_for_booking(session_id, event_id)^
 -- record_class: LockedSession
@@ -619,7 +619,7 @@ SELECT id, event, status FROM registration WHERE token_hash = :token_hash FOR UP
 SELECT s.id, s.title, s.starts_at, s.ends_at, s.status, s.requires_booking, s.capacity, s.booked_count,
        r.capacity AS room_capacity
 FROM agenda_session s LEFT JOIN agenda_room r ON r.id = s.room
-WHERE s.id = :session_id AND s.event = :event_id FOR UPDATE OF s;
+WHERE s.id = :session_id AND s.event = :event_id FOR NO KEY UPDATE OF s;
 
 -- name: active_booking_id(session_id, registration_id, active_statuses)$
 -- The registration's active booking (or waiting-list entry) of the session, if any.
@@ -641,7 +641,7 @@ VALUES (:session_id, :registration_id, :status, clock_timestamp(), clock_timesta
 -- name: lock_active_booking(session_id, registration_id, active_statuses)^
 -- Lock the registration's active booking of the session (after the session) to drop it.
 SELECT id, status FROM agenda_booking WHERE session = :session_id AND registration = :registration_id
-   AND status = ANY(:active_statuses::text[]) FOR UPDATE;
+   AND status = ANY(:active_statuses::text[]) FOR NO KEY UPDATE;
 
 -- name: cancel_booking(booking_id)!
 -- A booking is dropped.
@@ -677,7 +677,7 @@ ORDER BY b.session;
 
 -- name: lock_session(session_id)!
 -- Lock a session row (the lock that orders every change of its places).
-SELECT 1 FROM agenda_session WHERE id = :session_id FOR UPDATE;
+SELECT 1 FROM agenda_session WHERE id = :session_id FOR NO KEY UPDATE;
 
 -- name: cancel_registration_bookings_of_session(session_id, registration_id, active_statuses)!
 -- Drop the registration's active booking of the session (the registration is ending).
