@@ -84,7 +84,12 @@ async def test_many_messages_in_one_statement_keep_order_skip_placeholders_and_w
             {"kind": "event_updated", "recipient": "a@example.org", "payload": {"n": 1}, "dedupe_key": "k-a"},
             {"kind": "event_updated", "recipient": "speaker@imported.invalid", "dedupe_key": "k-x"},
             {"kind": "event_updated", "recipient": "b@example.org", "language": "es", "dedupe_key": "k-old"},
-            {"kind": "event_updated", "recipient": "c@example.org", "calendar_method": "REQUEST", "calendar_sequence": 3},
+            {
+                "kind": "event_updated",
+                "recipient": "c@example.org",
+                "calendar_method": "REQUEST",
+                "calendar_sequence": 3,
+            },
             {"kind": "event_updated", "recipient": "a2@example.org", "dedupe_key": "k-a"},
         ]
     )
@@ -111,7 +116,9 @@ EVENT_LOCKS = [
 
 
 @pytest.mark.parametrize("lock", [lock for lock, _ in EVENT_LOCKS], ids=[name for _, name in EVENT_LOCKS])
-async def test_a_change_holding_its_event_row_leaves_other_transactions_free_to_write_its_messages(client, organizer, lock):
+async def test_a_change_holding_its_event_row_leaves_other_transactions_free_to_write_its_messages(
+    client, organizer, lock
+):
     """A booking holding its session row writes an outbox row whose foreign key to the event needs a key-share lock
     on the event row; a lock that blocked it made a venue change and a booking deadlock (bench/congress_day.py)."""
     event = await published_event(client, organizer)
