@@ -17,12 +17,16 @@ from events_app.domain.errors import Conflict, NotFound
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.domain.security import digest
 from events_app.jobs import kick_outbox
+from events_app.services.platform.turns import Turns
 from events_app.services.registration import session_mail
 from events_app.services.registration.rows import ALL_ROWS, BookingEntry, LockedSession
 
 Q = queries.load(__file__, rows=ALL_ROWS)
 
 ACTIVE = ("booked", "waitlisted")
+# Bookings and drops of one session wait for their turn in the process before taking a pooled connection
+# (services.platform.turns): a rush on a workshop then holds one connection, not the whole pool.
+SESSION_TURNS = Turns()
 
 
 # A session's place counter changes only here (booked, cancelled, promoted, dropped with the registration).
@@ -49,7 +53,7 @@ async def book(token: str, session_id: int) -> dict:
     """Book a place, or join the session's waiting list when it is full. Booking again answers the same entry.
     409 when the registration is not confirmed, the session is not open, or it overlaps a session already
     booked (that one is named)."""
-    async with DB.transaction():
+    async with SESSION_TURNS.turn(session_id), DB.transaction():
         registration = await _registration(token, lock=True)
         session = await _locked_session(registration["event"], session_id)
         problem = bookable(session.status, registration["status"])
@@ -96,7 +100,7 @@ async def book(token: str, session_id: int) -> dict:
 
 async def drop(token: str, session_id: int) -> dict:
     """Give up a place (the head of the waiting list gets it) or leave the waiting list."""
-    async with DB.transaction():
+    async with SESSION_TURNS.turn(session_id), DB.transaction():
         registration = await _registration(token, lock=True)
         await _locked_session(registration["event"], session_id)
         row = await Q.lock_active_booking(

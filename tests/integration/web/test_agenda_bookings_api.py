@@ -4,6 +4,7 @@ and no session overbooked under concurrency."""
 import asyncio
 
 from events_app.db import sql
+from events_app.db.engine import DB
 from tests.agenda_fixtures import add_session, congress, delegate
 
 
@@ -139,6 +140,39 @@ async def test_concurrent_bookings_never_overbook_and_waitlist_the_rest_in_order
     assert [r["status"] for r in rows] == ["booked"] * 3 + ["waitlisted"] * 17
     assert positions == list(range(1, 18))
     assert await sql.fetchval("SELECT booked_count FROM agenda_session WHERE id = $1", session["id"]) == 3
+
+
+async def test_a_booking_rush_waits_for_its_turn_in_the_process_not_on_pooled_connections(client, organizer):
+    """Bookings of one workshop take their turn before taking a connection (services.platform.turns): none of
+    them waits for the session's row lock inside PostgreSQL, so the rest of the pool stays free for everyone else."""
+    c = await congress(client, organizer)
+    session = await _small_session(client, organizer, c)
+    tokens = [await delegate(client, c, n) for n in range(24)]
+    watcher = await DB.get_new_connection()
+    waits: list[int] = []
+
+    async def watch(rush: asyncio.Task) -> None:
+        while not rush.done():
+            waits.append(
+                await watcher.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                )
+            )
+            await asyncio.sleep(0)
+
+    try:
+        rush = asyncio.ensure_future(
+            asyncio.gather(*(client.put(f"/api/registrations/{t}/agenda/{session['id']}") for t in tokens))
+        )
+        await asyncio.gather(rush, watch(rush))
+    finally:
+        await watcher.close()
+    answers = rush.result()
+    statuses = await sql.fetch("SELECT status FROM agenda_booking WHERE session = $1 ORDER BY id", session["id"])
+    assert [a.status_code for a in answers] == [200] * 24
+    assert [r["status"] for r in statuses] == ["booked"] * 3 + ["waitlisted"] * 21
+    assert len(waits) > 3 and max(waits) == 0
 
 
 async def test_concurrent_bookings_against_separate_server_never_overbook(client, organizer, api_server):
