@@ -82,13 +82,15 @@ def log(msg: str) -> None:
 @dataclass
 class Stats:
     latencies: list[float] = field(default_factory=list)
+    dues: list[float] = field(default_factory=list)  # when each request was due (perf_counter), for the timeline
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
     skipped: int = 0
     first_error: str = ""
 
-    def add(self, status: int, latency: float, error: str = "") -> None:
+    def add(self, status: int, latency: float, error: str = "", due: float = 0.0) -> None:
         self.latencies.append(latency)
+        self.dues.append(due)
         self.statuses[status] = self.statuses.get(status, 0) + 1
         if (status >= 500 or status == 0) and not self.first_error:
             self.first_error = error[:300]
@@ -352,7 +354,7 @@ async def timed(fire, stats: Stats, due: float) -> None:
         status, text = answer.status_code, (answer.text if answer.status_code >= 500 else "")
     except Exception as exc:  # noqa: BLE001  (a refused or dropped connection counts as an error)
         status, text = 0, repr(exc)
-    stats.add(status, time.perf_counter() - due, text)
+    stats.add(status, time.perf_counter() - due, text, due)
 
 
 async def paced(rate: float, seconds: float, fire, stats: Stats, max_in_flight: int = 300) -> None:
@@ -404,6 +406,7 @@ async def measure(args, congress: Congress, port: int, api_token: str, database_
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
     rushers = congress.tokens[: args.rush], congress.tokens[args.rush : 2 * args.rush]
     venue: dict[str, float] = {}
+    marks: dict[str, float] = {}
     try:
         for fire in calls.values():  # warm-up: templates, statements, caches
             await paced(20, 0.5, fire, Stats())
@@ -425,11 +428,13 @@ async def measure(args, congress: Congress, port: int, api_token: str, database_
         async def rush_later() -> None:
             await asyncio.sleep(args.seconds * 0.25)
             log("mixed: booking rush")
+            marks["booking rush"] = time.perf_counter()
             await booking_rush(load, rushers[1], congress.hot[3:6], mixed["booking rush"])
 
         async def venue_later() -> None:
             await asyncio.sleep(args.seconds * 0.4)
             log("mixed: venue change")
+            marks["venue change"] = time.perf_counter()
             last_id = await pool.fetchval("SELECT coalesce(max(id), 0) FROM outbox_message")
             started = time.perf_counter()
             status, written = await load.venue_change()
@@ -446,7 +451,7 @@ async def measure(args, congress: Congress, port: int, api_token: str, database_
                     return
                 await asyncio.sleep(0.25)
 
-        started = time.perf_counter()
+        started = marks["start"] = time.perf_counter()
         watcher = asyncio.create_task(venue_later())
         await asyncio.gather(
             rush_later(), *(paced(rates[name], args.seconds, fire, mixed[name]) for name, fire in calls.items())
@@ -464,6 +469,7 @@ async def measure(args, congress: Congress, port: int, api_token: str, database_
             "after_mixed": drain_seconds,
             "since_start": time.perf_counter() - started,
             **venue,
+            "marks": marks,
         }
         registered = await pool.fetchval(
             "SELECT count(*) FROM registration WHERE event = $1 AND status = 'confirmed'", congress.event_id
@@ -493,6 +499,26 @@ def count_maildir(maildir: Path) -> int:
 
 
 # --------------------------------------------------------------------------- report
+
+
+def timeline(mixed: dict[str, Stats], marks: dict[str, float], mixed_seconds: float, step: float = 5.0) -> None:
+    """Where the mixed phase's slow answers come from: the paced routes' p99 per window of `step` seconds (by when
+    each request was due), with the moments the booking rush and the venue change began."""
+    start = marks["start"]
+    events = {int((t - start) // step): name for name, t in marks.items() if name != "start"}
+    cells = []
+    for w in range(int(mixed_seconds // step) + 1):
+        late = [
+            lat
+            for name, stats in mixed.items()
+            if name in RATES
+            for lat, due in zip(stats.latencies, stats.dues, strict=True)
+            if w * step <= due - start < (w + 1) * step
+        ]
+        if late:
+            p99 = rush.Result(latencies=late).percentile(0.99)
+            cells.append(f"{w * step:.0f}s:{p99:.0f}" + (f" ({events[w]})" if w in events else ""))
+    print("paced routes' p99 (ms) per 5 s window of the mixed phase: " + ", ".join(cells))
 
 
 def report(args, alone, mixed, mixed_seconds, mail, registered) -> bool:
@@ -540,6 +566,7 @@ def report(args, alone, mixed, mixed_seconds, mail, registered) -> bool:
             + (f"{mail['seconds']:.1f} s after the change" if "seconds" in mail else "(not measured)")
         )
     print(f"confirmed registrations of the congress at the end: {registered}")
+    timeline(mixed, mail["marks"], mixed_seconds)
     print(
         f"{'every target met' if ok else 'TARGET MISSED'} (p99 under mixed load <= {TARGET_RATIO:.0f}x the route's "
         "p99 alone; no 5xx; every queued message delivered)"
