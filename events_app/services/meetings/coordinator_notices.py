@@ -18,19 +18,25 @@ NOTICE_KINDS = frozenset({REPLY_UNPLACED})
 
 
 async def load(row: dict, settings: Settings) -> CoordinatorNotice:
-    """What one notice shows: the series, who replied and the link to the project's list of replies."""
+    """What one notice shows: the series, who replied and the link to the project's list of replies. LookupError
+    when the series, the person or the coordinator's account is gone (an empty notice helps nobody): the worker
+    gives the row up."""
     payload = queries.json_value(row.get("payload")) or {}
     found = await Q.coordinator_notice(
-        series_id=payload["series_id"], person_id=payload["person_id"], account_id=payload["account_id"]
+        series_id=payload.get("series_id") or 0,
+        person_id=payload.get("person_id") or 0,
+        account_id=payload.get("account_id") or 0,
     )
+    if found is None:
+        raise LookupError("the series, the person who replied or the coordinator's account is gone")
     return CoordinatorNotice(
         outbox_id=row["id"],
         kind=row["kind"],
         language=row["language"] or "en",
         recipient=row["recipient"],
-        name=found["account_name"] if found else "",
-        series_title=found["series_title"] if found else "",
-        person_name=found["person_name"] if found else "",
-        person_email=found["person_email"] if found else "",
-        replies_url=f"{settings.public_url}/coordinator/projects/{found['project_id']}#replies" if found else "",
+        name=found["account_name"],
+        series_title=found["series_title"],
+        person_name=found["person_name"],
+        person_email=found["person_email"],
+        replies_url=f"{settings.public_url}/coordinator/projects/{found['project_id']}#replies",
     )

@@ -524,8 +524,9 @@ SELECT id, series, raised_at, title, owner, due_date, done_at FROM meeting_actio
 UPDATE meeting_action SET title = :title, due_date = :due_date, done_at = :done_at WHERE id = :action_id;
 
 -- name: coordinator_notice(series_id, person_id, account_id)^
--- What a coordinator's notice about a reply shows: the series and its project, who replied, whom it is for.
+-- What a coordinator's notice about a reply shows: the series and its project, who replied (not erased since),
+-- whom it is for.
 SELECT s.title AS series_title, s.project AS project_id, p.name AS person_name, p.email AS person_email,
        a.name AS account_name
 FROM meeting_series s, person p, account a
-WHERE s.id = :series_id AND p.id = :person_id AND a.id = :account_id;
+WHERE s.id = :series_id AND p.id = :person_id AND a.id = :account_id AND p.erased_at IS NULL;
