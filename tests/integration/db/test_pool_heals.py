@@ -90,3 +90,25 @@ async def test_acquiring_a_busy_pool_times_out_instead_of_waiting_forever(one_co
 
     assert not engine.pool.busy()
     assert await serves(engine)
+
+
+async def test_a_request_that_finds_every_connection_busy_is_told_to_retry_not_that_the_database_is_down(client):
+    """The answer a rush gets when the pool has no connection to spare within DB_ACQUIRE_TIMEOUT: 503 "busy" with
+    Retry-After, on the API and on a page, and the next request is served once connections come back."""
+    pool = DB.pool
+    saved = pool.acquire_timeout
+    pool.acquire_timeout = 0.3
+    held = [await pool.acquire() for _ in range(pool.get_max_size())]
+    try:
+        api = await client.get("/api/events")
+        page = await client.get("/", headers={"accept": "text/html"})
+    finally:
+        for connection in held:
+            await pool.release(connection)
+        pool.acquire_timeout = saved
+    after = await client.get("/api/events")
+
+    assert (api.status_code, api.headers.get("retry-after"), api.json()["title"]) == (503, "2", "Service busy")
+    assert "busy" in api.json()["detail"] and "not reachable" not in api.json()["detail"]
+    assert (page.status_code, page.headers.get("retry-after")) == (503, "2")
+    assert after.status_code == 200
