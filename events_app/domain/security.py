@@ -70,6 +70,13 @@ def manage_token(secret_key: str, nonce: str) -> str:
     return purpose_token(secret_key, MANAGE_PURPOSE, nonce)
 
 
+def programme_token(secret_key: str, nonce: str) -> str:
+    """The programme pass of a registration (the cookie that lets a browser which opened the manage link book from
+    the public programme), from the same nonce as the manage token: a new nonce (erasure) ends both. It opens
+    booking and dropping sessions only; the manage token never leaves the manage link."""
+    return purpose_token(secret_key, "programme", nonce)
+
+
 def invitation_token(secret_key: str, nonce: str) -> str:
     """The token of an invitation link (invitation-only events), from the invitation's stored nonce."""
     return purpose_token(secret_key, MANAGE_PURPOSE, INVITATION_NONCE_PREFIX + nonce)

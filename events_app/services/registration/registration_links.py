@@ -11,11 +11,12 @@ digests, so every link handed out before is dead.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 from events_app.db import queries
 from events_app.domain.errors import NotFound
-from events_app.domain.security import digest, feed_token, new_nonce, view_token
+from events_app.domain.security import digest, feed_token, manage_token, new_nonce, programme_token, view_token
 from events_app.services.registration.rows import ALL_ROWS
 from events_app.settings import get_settings
 
@@ -88,3 +89,22 @@ async def by_feed_token(token: str) -> dict:
     if row is None:
         raise NotFound("calendar feed")
     return dict(row)
+
+
+async def programme_pass(registration_id: int) -> str:
+    """The value of the programme cookie for a registration: its id and its programme token."""
+    nonce = await Q.registration_token_nonce(registration_id=registration_id)
+    return f"{registration_id}.{programme_token(get_settings().secret_key, nonce)}"
+
+
+async def manage_token_of_pass(value: str | None) -> str | None:
+    """The manage token a programme pass stands for (the server derives it; the browser never holds it), or None
+    when the pass is malformed, forged, or its registration's nonce changed since (erased)."""
+    registration_id, _, mac = (value or "").partition(".")
+    if not registration_id.isdigit() or len(registration_id) > 9 or not 1 <= len(mac) <= 64:
+        return None
+    nonce = await Q.registration_token_nonce(registration_id=int(registration_id))
+    secret = get_settings().secret_key
+    if nonce is None or not hmac.compare_digest(programme_token(secret, nonce), mac):
+        return None
+    return manage_token(secret, nonce)

@@ -34,7 +34,7 @@ from events_app.web.pages.checkin import AttendancePages, CheckinPages
 from events_app.web.pages.common import LoginRequired, Redisplay, is_page_path, page, secure_cookies
 from events_app.web.pages.content import ContentPages
 from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
-from events_app.web.pages.delegate import ManagePages, RegistrationPages, ViewPage
+from events_app.web.pages.delegate import ManagePages, ProgrammeBookingPages, RegistrationPages, ViewPage
 from events_app.web.pages.organizer import AuthPages, OrganizerPages
 from events_app.web.pages.person import AccessLinkPages, PersonPages
 from events_app.web.pages.public import PublicPages
@@ -251,6 +251,7 @@ PAGE_CONTROLLERS = [
     PublicPages,
     RegistrationPages,
     ManagePages,
+    ProgrammeBookingPages,
     ViewPage,
     AuthPages,
     OrganizerPages,

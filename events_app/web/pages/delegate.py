@@ -222,15 +222,18 @@ async def programme(event: dict, token: str) -> dict | None:
     return {"sessions": sessions, "mine": mine, "clashes": clashes(sessions, mine)}
 
 
-PROGRAMME_COOKIE = "programme"  # the manage token, sent back only to the event's own public pages
+PROGRAMME_COOKIE = (
+    "programme"  # a programme pass (registration_links.programme_pass), sent back only to the event's pages
+)
 
 
-def programme_cookie(event_id: int, token: str) -> Cookie:
-    """Opening the manage link lets this browser book from the event's public programme: the token goes back only
-    to /events/{id}/ pages (HttpOnly, SameSite=Lax), for as long as a manage link is worth keeping."""
+def programme_cookie(event_id: int, value: str) -> Cookie:
+    """Opening the manage link lets this browser book from the event's public programme: the cookie holds a pass
+    that opens booking and dropping sessions only (not the manage token), goes back only to /events/{id}/ pages
+    (HttpOnly, SameSite=Lax), for as long as a manage link is worth keeping."""
     return Cookie(
         key=PROGRAMME_COOKIE,
-        value=token,
+        value=value,
         path=f"/events/{event_id}",
         max_age=int(timedelta(days=180).total_seconds()),
         samesite="lax",
@@ -239,11 +242,14 @@ def programme_cookie(event_id: int, token: str) -> Cookie:
     )
 
 
-async def programme_booking(request: Request, event_id: int) -> dict | None:
-    """What the public programme needs to offer Book and Drop to this browser's delegate: their manage token and
-    bookings, when the programme cookie holds a live link to a confirmed registration of this event."""
-    token = request.cookies.get(PROGRAMME_COOKIE)
-    if not token or len(token) > 200:
+async def programme_registration(request: Request, event_id: int) -> tuple[str, dict] | None:
+    """The manage token (derived on the server) and the registration behind this browser's programme pass, when
+    it is a live pass of a confirmed registration of this event."""
+    value = request.cookies.get(PROGRAMME_COOKIE)
+    if not value or len(value) > 200:
+        return None
+    token = await registration_links.manage_token_of_pass(value)
+    if token is None:
         return None
     try:
         registration = await registrations.get_by_token(token)
@@ -251,9 +257,19 @@ async def programme_booking(request: Request, event_id: int) -> dict | None:
         return None
     if registration["event_id"] != event_id or registration["status"] != "confirmed":
         return None
+    return token, registration
+
+
+async def programme_booking(request: Request, event_id: int) -> dict | None:
+    """What the public programme needs to offer Book and Drop to this browser's delegate: their bookings and
+    name, when the programme cookie holds a live pass of a confirmed registration of this event."""
+    found = await programme_registration(request, event_id)
+    if found is None:
+        return None
+    token, registration = found
     mine = {b["session_id"]: b for b in await agenda_bookings.personal_agenda(token)}
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return {"token": token, "mine": mine, "back": back, "name": registration["name"]}
+    return {"event_id": event_id, "mine": mine, "back": back, "name": registration["name"]}
 
 
 class ViewPage(Controller):
@@ -270,15 +286,14 @@ class ViewPage(Controller):
         return page(request, "delegate/view.html", registration=registration, event=event)
 
 
-async def _back(request: Request, token: str, session_id: int) -> str:
+async def _back(request: Request, event_id: int, session_id: int, otherwise: str) -> str:
     """Where a booking made from the public programme returns: the programme page it came from (a path of the
-    registration's own event only), else the manage page."""
+    registration's own event only), else `otherwise`."""
     data = await form_data(request)
-    registration = await registrations.get_by_token(token)
     target = local_path(data.get("next"), "")
-    if target.startswith(f"/events/{registration['event_id']}/"):
+    if target.startswith(f"/events/{event_id}/"):
         return f"{target.partition('#')[0]}#session-{session_id}"
-    return f"/manage/{token}#programme"
+    return otherwise
 
 
 class ManagePages(Controller):
@@ -327,7 +342,9 @@ class ManagePages(Controller):
         shown = await self._page(request, token)
         registration = shown.context["registration"]
         if registration["status"] == "confirmed":
-            shown.set_cookie(programme_cookie(registration["event_id"], token))
+            shown.set_cookie(
+                programme_cookie(registration["event_id"], await registration_links.programme_pass(registration["id"]))
+            )
         return shown
 
     @get("/cancel", name="manage-cancel-confirm")
@@ -396,8 +413,11 @@ class ManagePages(Controller):
             ),
             url_names=("registration",),
         ):
+            registration = await registrations.get_by_token(token)
             await agenda_bookings.book(token, session_id)
-        return redirect(await _back(request, token, session_id), "booked")
+        return redirect(
+            await _back(request, registration["event_id"], session_id, f"/manage/{token}#programme"), "booked"
+        )
 
     @post("/sessions/{session_id:int}/drop", name="manage-drop")
     async def drop(self, request: Request, token: FromPath[str], session_id: FromPath[int]) -> Response:
@@ -407,8 +427,11 @@ class ManagePages(Controller):
             ),
             url_names=("registration",),
         ):
+            registration = await registrations.get_by_token(token)
             await agenda_bookings.drop(token, session_id)
-        return redirect(await _back(request, token, session_id), "dropped")
+        return redirect(
+            await _back(request, registration["event_id"], session_id, f"/manage/{token}#programme"), "dropped"
+        )
 
     @post("/certificate", name="manage-certificate")
     async def certificate(self, request: Request, token: FromPath[str]) -> Response:
@@ -462,3 +485,32 @@ class ManagePages(Controller):
         ):
             await delegations.substitute(token, registration_id, member)
         return redirect(f"/manage/{token}", "substituted")
+
+
+class ProgrammeBookingPages(Controller):
+    """Book and Drop on the public programme pages, with the programme pass the manage link left in this browser
+    (pages carry no token; CSRF-protected like every form). Refusals (a clash, a cancelled session) are the error
+    page with the reason; no pass, or another event's, is 403."""
+
+    path = "/events/{event_id:int}/sessions/{session_id:int}"
+    include_in_schema = False
+
+    async def _token(self, request: Request, event_id: int) -> str:
+        found = await programme_registration(request, event_id)
+        if found is None:
+            raise Forbidden(
+                "to book from the programme, open the manage link from your confirmation email in this browser first"
+            )
+        return found[0]
+
+    @post("/book", name="programme-book")
+    async def book(self, request: Request, event_id: FromPath[int], session_id: FromPath[int]) -> Response:
+        token = await self._token(request, event_id)
+        await agenda_bookings.book(token, session_id)
+        return redirect(await _back(request, event_id, session_id, f"/events/{event_id}/agenda"), "booked")
+
+    @post("/drop", name="programme-drop")
+    async def drop(self, request: Request, event_id: FromPath[int], session_id: FromPath[int]) -> Response:
+        token = await self._token(request, event_id)
+        await agenda_bookings.drop(token, session_id)
+        return redirect(await _back(request, event_id, session_id, f"/events/{event_id}/agenda"), "dropped")

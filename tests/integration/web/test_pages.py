@@ -291,29 +291,45 @@ async def test_a_delegate_who_opened_the_manage_link_books_from_the_public_progr
         and "SameSite=lax" in cookie.replace("Lax", "lax")
     )
 
+    # the cookie is a pass for booking, not the manage token, and no page shows the manage token
+    programme_pass = client.cookies.get("programme")
+    assert manage_token not in cookie and programme_pass and manage_token not in programme_pass
+
     day = (await client.get(f"/api/events/{event['id']}/sessions/{housing}")).json()["starts_at"][:10]
     page_url = f"{programme}?day={day}"
     shown = await client.get(page_url)
-    assert f'action="/manage/{manage_token}/sessions/{housing}/book"' in shown.text
+    book_url = f"/events/{event['id']}/sessions/{housing}/book"
+    assert f'action="{book_url}"' in shown.text and manage_token not in shown.text
     token = TOKEN_RE.search(shown.text).group(1)
-    booked = await client.post(
-        f"/manage/{manage_token}/sessions/{housing}/book", data={"_csrf_token": token, "next": page_url}
-    )
+    booked = await client.post(book_url, data={"_csrf_token": token, "next": page_url})
     assert booked.status_code == 303
     assert booked.headers["location"] == f"{page_url}&done=booked#session-{housing}"
     agenda = (await client.get(f"/api/registrations/{manage_token}/agenda")).json()
     assert [(b["session_id"], b["status"]) for b in agenda] == [(housing, "booked")]
     again = await client.get(page_url)
-    assert f'action="/manage/{manage_token}/sessions/{housing}/drop"' in again.text
+    drop_url = f"/events/{event['id']}/sessions/{housing}/drop"
+    assert f'action="{drop_url}"' in again.text
     session_page = await client.get(f"/events/{event['id']}/sessions/{housing}")
-    assert f"/manage/{manage_token}/sessions/{housing}/drop" in session_page.text
+    assert drop_url in session_page.text
+    assert manage_token not in again.text + session_page.text
 
-    # a return address off the event goes back to the manage page instead
-    elsewhere = await client.post(
-        f"/manage/{manage_token}/sessions/{housing}/drop", data={"_csrf_token": token, "next": "https://evil.example/"}
-    )
-    assert elsewhere.headers["location"].startswith(f"/manage/{manage_token}?done=dropped")
-    # the link of one event opens nothing on another event's programme
+    # a return address off the event goes back to the programme instead
+    elsewhere = await client.post(drop_url, data={"_csrf_token": token, "next": "https://evil.example/"})
+    assert elsewhere.headers["location"].startswith(f"/events/{event['id']}/agenda?done=dropped")
+    # without the form's CSRF token nothing is booked
+    forged = await client.post(book_url, data={"next": page_url})
+    assert forged.status_code == 403
+    # a forged or another registration's pass books nothing, and the pass of one event opens nothing on another's
+    rid = programme_pass.partition(".")[0]
+    for bad in (f"{rid}.{'A' * 43}", f"{int(rid) + 1}.{programme_pass.partition('.')[2]}", "9999999999.x", "junk"):
+        client.cookies.set("programme", bad, path=f"/events/{event['id']}")
+        refused = await client.post(book_url, data={"_csrf_token": token, "next": page_url})
+        assert refused.status_code == 403 and "manage link" in refused.text
     other = await published_event(client, organizer)
-    client.cookies.set("programme", manage_token, path=f"/events/{other['id']}")
-    assert manage_token not in (await client.get(f"/events/{other['id']}/agenda")).text
+    client.cookies.set("programme", programme_pass, path=f"/events/{other['id']}")
+    assert "/book" not in (await client.get(f"/events/{other['id']}/agenda")).text
+    refused = await client.post(
+        f"/events/{other['id']}/sessions/{housing}/book", data={"_csrf_token": token, "next": page_url}
+    )
+    assert refused.status_code == 403
+    assert (await client.get(f"/api/registrations/{manage_token}/agenda")).json() == []  # dropped above, not rebooked
