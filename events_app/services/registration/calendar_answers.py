@@ -142,7 +142,7 @@ async def receive(uid: str, attendee: str, partstat: str, addresses: list[str], 
                     language=person["language"],
                     payload={"answer_id": answer_id, "person_id": person_id, "session_id": session_id},
                 )
-    detail = "" if answer_id is not None else "older than the stored answer"
+    detail = "" if answer_id is not None else "the same answer as the stored one, or older than it: nothing changed"
     if attendee != holder["email"]:
         detail = "; ".join(d for d in (detail, f"for the invitation of {holder['email']}") if d)
     if release_now is not None:

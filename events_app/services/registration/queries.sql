@@ -795,12 +795,14 @@ SELECT NULL, NULL, sp.role FROM agenda_session_person sp WHERE sp.session = :ses
 LIMIT 1;
 
 -- name: record_calendar_answer(event_id, person_id, session_id, partstat, answered_at)$
--- Store the person's answer to the event's (session NULL) or a session's invite; the one received last wins.
+-- Store the person's answer to the event's (session NULL) or a session's invite; the one received last wins. The
+-- same answer again (a mail server delivering a reply twice, a client sending it again) changes nothing: nothing comes
+-- back, so no second release link is armed or emailed and the first one keeps working.
 INSERT INTO calendar_answer (event, person, session, partstat, answered_at)
 VALUES (:event_id, :person_id, :session_id, :partstat, :answered_at)
 ON CONFLICT (event, person, coalesce(session, 0)) DO UPDATE SET partstat = EXCLUDED.partstat,
     answered_at = EXCLUDED.answered_at, release_nonce = NULL, release_hash = NULL
-WHERE calendar_answer.answered_at <= EXCLUDED.answered_at
+WHERE calendar_answer.answered_at <= EXCLUDED.answered_at AND calendar_answer.partstat <> EXCLUDED.partstat
 RETURNING id;
 
 -- name: set_release_link(answer_id, release_nonce, release_hash)!
