@@ -301,8 +301,11 @@ async def test_google_counter_is_shown_then_declined_with_a_valid_declinecounter
     address = await address_of(series["id"], AMARA)
     send(port, google_counter(uid, address, AMARA, "20270302T150000Z", "20270302T163000Z", "20270302T130000Z"), address)
     send(port, google_counter(uid, address, AMARA, "20270406T140000Z", "20270406T153000Z", "20270406T120000Z"), address)
-    rows = await inbound_rows(2)
-    assert [(r["outcome"], r["reason_code"]) for r in rows] == [("accepted", "")] * 2
+    # the first COUNTER delivered again (a mail server's retry): heard, and no second proposal to decide
+    send(port, google_counter(uid, address, AMARA, "20270302T150000Z", "20270302T163000Z", "20270302T130000Z"), address)
+    rows = await inbound_rows(3)
+    assert [(r["outcome"], r["reason_code"]) for r in rows] == [("accepted", "")] * 3
+    assert "the same proposal already waits" in rows[-1]["reason"], rows[-1]
     assert await rsvp_snapshot() == []  # a proposal is not an answer
     listed = await client.get(f"/api/projects/{project_id}/proposals", headers=organizer)
     second, first = listed.json()

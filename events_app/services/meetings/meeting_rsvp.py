@@ -428,7 +428,7 @@ async def _reply_event(item: InboundItem, sender: str, proof: Proof, addresses: 
         if proposal is not None and proposal.starts_at is not None:
             default = timedelta(minutes=series.duration_minutes)
             ends = proposal.starts_at + duration_of(proposal, default)
-            await Q.add_proposal(
+            added = await Q.add_proposal(
                 series_id=uid_series,
                 person_id=invitation.person_id,
                 recurrence_id=rid,
@@ -438,7 +438,8 @@ async def _reply_event(item: InboundItem, sender: str, proof: Proof, addresses: 
                 method=item.method,
             )
             notes.append(
-                f"proposes {occurrence_key(proposal.starts_at)}-{occurrence_key(ends)}; waits for the coordinator"
+                f"proposes {occurrence_key(proposal.starts_at)}-{occurrence_key(ends)}; "
+                + ("waits for the coordinator" if added is not None else "the same proposal already waits")
             )
             if item.method == "COUNTER":
                 await _log(sender, uid, attendee, rid, partstat, "accepted", "; ".join(notes), "", uid_series)

@@ -401,9 +401,17 @@ SELECT allow_delegation FROM pilot_project WHERE id = :project_id;
 UPDATE pilot_project SET allow_delegation = :allow WHERE id = :project_id;
 
 -- name: add_proposal(series_id, person_id, recurrence_id, proposed_start, proposed_end, comment, method)$
--- Keep an attendee's proposal of another time (COUNTER, or a REPLY proposing one) for the coordinators.
+-- Keep an attendee's proposal of another time (COUNTER, or a REPLY proposing one) for the coordinators; the same
+-- proposal again while the first still waits (a message delivered twice) keeps nothing and returns no id.
 INSERT INTO meeting_proposal (series, person, recurrence_id, proposed_start, proposed_end, comment, method)
-VALUES (:series_id, :person_id, :recurrence_id, :proposed_start, :proposed_end, :comment, :method) RETURNING id;
+SELECT :series_id, :person_id, :recurrence_id::timestamptz, :proposed_start::timestamptz, :proposed_end::timestamptz,
+       :comment, :method
+WHERE NOT EXISTS (
+    SELECT 1 FROM meeting_proposal w
+    WHERE w.series = :series_id AND w.person = :person_id AND w.status = 'pending'
+      AND w.recurrence_id IS NOT DISTINCT FROM :recurrence_id::timestamptz
+      AND w.proposed_start = :proposed_start::timestamptz AND w.proposed_end = :proposed_end::timestamptz)
+RETURNING id;
 
 -- name: proposals_of_project(project_id)
 -- The proposals of other times for the project's series, newest first, with who proposed.
