@@ -38,6 +38,7 @@ from events_app.web.pages.common import (
     redisplay_on,
     secure_cookies,
 )
+from events_app.web.pages.i18n import N_
 from events_app.web.pages.wording import human
 
 
@@ -222,9 +223,8 @@ async def programme(event: dict, token: str) -> dict | None:
     return {"sessions": sessions, "mine": mine, "clashes": clashes(sessions, mine)}
 
 
-PROGRAMME_COOKIE = (
-    "programme"  # a programme pass (registration_links.programme_pass), sent back only to the event's pages
-)
+NO_PASS = N_("To book from the programme, first open the manage link from your confirmation email in this browser.")
+PROGRAMME_COOKIE = "programme"  # a pass (registration_links.programme_pass), sent only to the event's pages
 
 
 def programme_cookie(event_id: int, value: str) -> Cookie:
@@ -498,9 +498,7 @@ class ProgrammeBookingPages(Controller):
     async def _token(self, request: Request, event_id: int) -> str:
         found = await programme_registration(request, event_id)
         if found is None:
-            raise Forbidden(
-                "to book from the programme, open the manage link from your confirmation email in this browser first"
-            )
+            raise Forbidden(NO_PASS)
         return found[0]
 
     @post("/book", name="programme-book")

@@ -324,7 +324,11 @@ async def test_a_delegate_who_opened_the_manage_link_books_from_the_public_progr
     for bad in (f"{rid}.{'A' * 43}", f"{int(rid) + 1}.{programme_pass.partition('.')[2]}", "9999999999.x", "junk"):
         client.cookies.set("programme", bad, path=f"/events/{event['id']}")
         refused = await client.post(book_url, data={"_csrf_token": token, "next": page_url})
-        assert refused.status_code == 403 and "manage link" in refused.text
+        assert refused.status_code == 403 and "open the manage link" in refused.text
+    spanish = await client.post(
+        book_url, data={"_csrf_token": token, "next": page_url}, headers={"accept-language": "es"}
+    )
+    assert spanish.status_code == 403 and "abra primero en este navegador el enlace de gestión" in spanish.text
     other = await published_event(client, organizer)
     client.cookies.set("programme", programme_pass, path=f"/events/{other['id']}")
     assert "/book" not in (await client.get(f"/events/{other['id']}/agenda")).text
