@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
 
 from celery.signals import worker_process_shutdown, worker_shutting_down
@@ -25,9 +27,42 @@ def _close_transport(**_):
     delivery.close()
 
 
+# How long a stopping worker may take before it ends itself: the drain stops after the message in hand, so a healthy
+# stop takes about a second; past this, Celery is stuck in its own shutdown (seen after an acknowledgement failed
+# across a broker restart). Ending then loses nothing: leased outbox rows are taken over when the lease runs out, an
+# unacknowledged task comes back after the broker's visibility timeout, and at most the message in hand was sent
+# but not marked (the outbox's crash guarantee). Docker's stop sends SIGKILL after 10 s in the same spirit.
+STOP_SECONDS = float(os.environ.get("WORKER_STOP_SECONDS", "10"))
+
+
+def _children() -> list[int]:
+    """This process's children (the prefork pool's processes), from /proc; empty where it cannot tell."""
+    found: list[int] = []
+    try:
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children") as listed:
+                found += [int(pid) for pid in listed.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def _end_if_still_stopping(seconds: float) -> None:
+    time.sleep(seconds)
+    log.error("the worker is still stopping %.0f s after the signal: ending it now", seconds)
+    for pid in _children():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    os._exit(1)
+
+
 @worker_shutting_down.connect
 def _stop_draining(**_):
     delivery.STOPPING.set()
+    if STOP_SECONDS > 0:
+        threading.Thread(target=_end_if_still_stopping, args=(STOP_SECONDS,), name="stop deadline", daemon=True).start()
 
 
 FOLLOW_UP_SECONDS = 2.0
