@@ -1,4 +1,4 @@
-"""Documents people print or keep: QR codes (segno) and PDFs (fpdf2 with HarfBuzz shaping) of tickets, badges and
+"""Documents people print or keep: QR codes (zxing-cpp) and PDFs (fpdf2 with HarfBuzz shaping) of tickets, badges and
 certificates. Pure rendering: data in, bytes out; no database, no settings. Fonts come from Python packages the
 project installs (fonts.py), never from the internet or the system.
 

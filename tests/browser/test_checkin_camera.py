@@ -2,9 +2,10 @@
 (`--use-file-for-fake-video-capture`), the page decodes them (jsQR, or BarcodeDetector where Chromium has one),
 admits a delegate online, keeps scanning while offline, and syncs the queued scans when the network returns.
 
-The videos are raw YUV4MPEG2 (.y4m) written here from segno's QR matrix. Chromium reads the file when the camera
-opens and the file is fixed at launch, so the desk is one browser profile (a user data directory) opened twice:
-first with a video of the first delegate's code, then with a video that shows the second and third codes in turn.
+The videos are raw YUV4MPEG2 (.y4m) written here from the QR matrix the emails and badges use. Chromium reads the
+file when the camera opens and the file is fixed at launch, so the desk is one browser profile (a user data
+directory) opened twice: first with a video of the first delegate's code, then with a video that shows the second
+and third codes in turn.
 The queue of offline scans lives in the profile's localStorage, as on a real device that is closed and reopened.
 """
 
@@ -13,10 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import segno
 from playwright.async_api import async_playwright, expect
 
 from events_app.db import sql
+from events_app.documents import qr
 from events_app.services.onsite import checkin_codes
 from events_app.services.people import accounts
 from tests.browser.conftest import CHROMIUM_ARGS, DESKTOP
@@ -31,8 +32,9 @@ STAFF = "door@example.org"
 
 def qr_frame(text: str) -> bytes:
     """One 4:2:0 frame (Y plane, then U and V at half resolution): the QR code of `text`, black on white, centred."""
-    qr = segno.make(text, error="m")
-    rows = [list(r) for r in qr.matrix_iter(scale=1, border=4)]
+    modules = qr.matrix(text)
+    quiet = [0] * (len(modules) + 8)
+    rows = [quiet] * 4 + [[0] * 4 + list(r) + [0] * 4 for r in modules] + [quiet] * 4
     scale = min(WIDTH, HEIGHT) // len(rows)
     side = len(rows) * scale
     left, top = (WIDTH - side) // 2, (HEIGHT - side) // 2
