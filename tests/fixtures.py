@@ -202,8 +202,11 @@ def start_beat(run_dir: Path, env: dict | None = None) -> subprocess.Popen:
     )
 
 
-def start_api(log_path: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """The API in its own uvicorn process, listening when this returns; gives the process and its base URL."""
+def start_api(
+    log_path: Path, env: dict | None = None, extra: tuple[str, ...] = (), timeout: float = 30
+) -> tuple[subprocess.Popen, str]:
+    """The API in its own uvicorn process (`extra`: more uvicorn options), listening when this returns; gives the
+    process and its base URL."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -219,14 +222,15 @@ def start_api(log_path: Path, env: dict | None = None) -> tuple[subprocess.Popen
             str(port),
             "--log-level",
             "warning",
+            *extra,
         ],
         cwd=ROOT,
-        env={**os.environ, "PUBLIC_URL": f"http://127.0.0.1:{port}", **(env or {})},
+        env={**os.environ, **(env or {}), "PUBLIC_URL": f"http://127.0.0.1:{port}"},
         stdout=open(log_path, "ab"),
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_for_port(port, proc)
+        wait_for_port(port, proc, timeout)
     except RuntimeError:
         stop(proc)
         raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import struct
 import zlib
+from typing import Any, cast
 
 import zxingcpp
 
@@ -21,9 +22,10 @@ ERROR_LEVEL = "M"
 def matrix(data: str) -> list[bytes]:
     """The symbol's modules, row by row, without the quiet zone: b"\\1" dark, b"\\0" light."""
     symbol = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.QRCode, ec_level=ERROR_LEVEL)
-    image = memoryview(symbol.to_image(scale=1, add_quiet_zones=False))
+    image = symbol.to_image(scale=1, add_quiet_zones=False)
     side = image.shape[1]
-    pixels = image.tobytes().translate(_DARK)  # the writer's image is 0 for a dark module, 255 for a light one
+    # One byte per module (the stubs do not declare the buffer it exports): 0 for a dark module, 255 for a light one.
+    pixels = memoryview(cast(Any, image)).tobytes().translate(_DARK)
     return [pixels[i : i + side] for i in range(0, len(pixels), side)]
 
 

@@ -15,7 +15,6 @@ launcher code), so the servers the rest of the suite uses are never touched.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import smtplib
@@ -39,27 +38,20 @@ from tests.e2e.test_resilience import (
     launcher,
     prepare_database,
     private_servers,  # noqa: F401 - a fixture
-    start_api,
-    start_beat_process,
+    query,
     stop_within,
 )
-from tests.fixtures import ROOT, free_port, start_worker, stop, wait_for_port
+from tests.fixtures import ROOT, free_port, start_api, start_beat, start_worker, stop, wait_for_port
 
 pytestmark = pytest.mark.worker
 
 RESTARTS = 10  # of each server
 
 
-def fetchval(database_url: str, query: str):
-    async def run():
-        connection = await asyncpg.connect(database_url, timeout=5)
-        try:
-            return await connection.fetchval(query)
-        finally:
-            await connection.close()
-
+def fetchval(database_url: str, statement: str):
+    """The one value of `statement`, or None while the database does not answer."""
     try:
-        return asyncio.run(run())
+        return next(iter(query({"DATABASE_URL": database_url}, statement)[0].values()))
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
         return None  # not answering yet
 
@@ -119,7 +111,7 @@ def test_worker_drains_a_backlog_across_postgres_and_redis_restarts_losing_nothi
     env["SMTP_URL"] = smtp_url
     database_url = env["DATABASE_URL"]
     event_id = prepare_database(env)
-    api, url = start_api(env, tmp_path / "api.log")
+    api, url = start_api(tmp_path / "api.log", env)
     tag = uuid.uuid4().hex[:6]
     emails = [f"drain-{tag}-{i:04d}@example.org" for i in range(400)]
     try:
@@ -128,7 +120,7 @@ def test_worker_drains_a_backlog_across_postgres_and_redis_restarts_losing_nothi
         stop(api)
     # Two worker processes (prefork, as in production): both drain, and the main process answers the broker.
     worker = start_worker(tmp_path / "worker.log", "drill", env=env, pool=("--pool=prefork", "--concurrency=2"))
-    beat = start_beat_process(env, tmp_path)
+    beat = start_beat(tmp_path, env)
     control = Celery("drill", broker=env["REDIS_URL"])
     control.conf.broker_connection_retry_on_startup = False
 
@@ -337,49 +329,31 @@ class Senders:
 
 
 def inbound_log(env: dict) -> list[dict]:
-    code = (
-        "import asyncio, json\nfrom events_app.db import sql\n"
-        'rows = asyncio.run(sql.fetch("SELECT sender, attendee, partstat, outcome, reason_code'
-        ' FROM meeting_inbound_reply"))\nprint(json.dumps([dict(r) for r in rows]))'
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    ).stdout
-    return json.loads(out)
+    return query(env, "SELECT sender, attendee, partstat, outcome, reason_code FROM meeting_inbound_reply")
 
 
 def answers_of(env: dict, event_id: int) -> dict[str, str]:
-    code = (
-        "import asyncio, json\nfrom events_app.db import sql\n"
-        'rows = asyncio.run(sql.fetch("SELECT p.email, a.partstat FROM calendar_answer a JOIN person p'
-        f' ON p.id = a.person WHERE a.event = {event_id} AND a.session IS NULL"))\n'
-        "print(json.dumps({r['email']: r['partstat'] for r in rows}))"
+    rows = query(
+        env,
+        "SELECT p.email, a.partstat FROM calendar_answer a JOIN person p ON p.id = a.person"
+        f" WHERE a.event = {int(event_id)} AND a.session IS NULL",
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    ).stdout
-    return json.loads(out)
+    return {r["email"]: r["partstat"] for r in rows}
 
 
 def release_mails_of(env: dict) -> dict[str, int]:
     """Outbox rows of the release link a DECLINED answer sends, per recipient."""
-    code = (
-        "import asyncio, json\nfrom events_app.db import sql\n"
-        'rows = asyncio.run(sql.fetch("SELECT recipient, count(*) AS n FROM outbox_message'
-        " WHERE kind = 'calendar_decline_release' GROUP BY recipient\"))\n"
-        "print(json.dumps({r['recipient']: r['n'] for r in rows}))"
+    rows = query(
+        env, "SELECT recipient, count(*) AS n FROM outbox_message WHERE kind = 'calendar_decline_release' GROUP BY 1"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    ).stdout
-    return json.loads(out)
+    return {r["recipient"]: r["n"] for r in rows}
 
 
 def test_inbound_endpoint_applies_every_reply_once_across_postgres_and_redis_restarts(private_servers, tmp_path):
     children, base = private_servers
     env, postgres, redis = private_database_env(children, base)
     event_id = prepare_database(env)
-    api, url = start_api(env, tmp_path / "api.log")
+    api, url = start_api(tmp_path / "api.log", env)
     tag = uuid.uuid4().hex[:6]
     try:
         register_many(url, event_id, [f"reply-{tag}-{i:03d}@example.org" for i in range(40)])
@@ -447,7 +421,7 @@ def test_a_drain_cut_by_a_database_restart_resumes_by_itself_without_beat(
     env["SMTP_URL"] = smtp_url
     database_url = env["DATABASE_URL"]
     event_id = prepare_database(env)
-    api, url = start_api(env, tmp_path / "api.log")
+    api, url = start_api(tmp_path / "api.log", env)
     tag = uuid.uuid4().hex[:6]
     emails = [f"resume-{tag}-{i:03d}@example.org" for i in range(80)]
     try:

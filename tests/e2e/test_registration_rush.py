@@ -9,10 +9,7 @@ gapless, and nobody waits while a seat in their category is free.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 
@@ -20,7 +17,7 @@ import httpx
 import pytest
 
 from events_app.db import sql
-from tests.fixtures import ROOT, free_port, login, published_event, stop, wait_for_port
+from tests.fixtures import login, published_event, start_api, stop
 
 IN_FLIGHT = 100
 
@@ -32,38 +29,16 @@ def servers(tmp_path_factory) -> Iterator[list[str]]:
     procs, urls = [], []
     try:
         for n in range(2):
-            port = free_port()
-            env = {**os.environ, "DB_POOL_SIZE": "5", "PUBLIC_URL": f"http://127.0.0.1:{port}"}
             # A long keep-alive: a connection the client pooled must not be closed by the server just as the
             # client reuses it (uvicorn closes idle ones after 5 s; the checks between phases take longer).
-            procs.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        "events_app.web.app:create_app",
-                        "--factory",
-                        "--no-proxy-headers",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--log-level",
-                        "warning",
-                        "--no-access-log",
-                        "--timeout-keep-alive",
-                        "300",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=open(logs / f"api{n}.log", "ab"),
-                    stderr=subprocess.STDOUT,
-                )
+            proc, url = start_api(
+                logs / f"api{n}.log",
+                {"DB_POOL_SIZE": "5"},
+                extra=("--no-access-log", "--timeout-keep-alive", "300"),
+                timeout=60,
             )
-            urls.append(f"http://127.0.0.1:{port}")
-        for proc, url in zip(procs, urls, strict=True):
-            wait_for_port(int(url.rsplit(":", 1)[1]), proc, timeout=60)
+            procs.append(proc)
+            urls.append(url)
         yield urls
     finally:
         for proc in procs:

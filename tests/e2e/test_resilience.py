@@ -10,6 +10,7 @@ servers the rest of the suite uses are never touched.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import importlib.util
 import os
@@ -23,10 +24,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
-from tests.fixtures import ROOT, free_port, read_mail, start_worker, stop, wait_for_mail, wait_for_port
+from tests.fixtures import ROOT, read_mail, start_api, start_beat, start_worker, stop, wait_for_mail
 
 pytestmark = pytest.mark.worker
 
@@ -71,32 +73,6 @@ def private_servers() -> Iterator[tuple[object, Path]]:
     finally:
         children.stop()
         shutil.rmtree(base, ignore_errors=True)
-
-
-def start_api(env: dict, log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "events_app.web.app:create_app",
-            "--factory",
-            "--no-proxy-headers",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**env, "PUBLIC_URL": f"http://127.0.0.1:{port}"},
-        stdout=open(log, "ab"),
-        stderr=subprocess.STDOUT,
-    )
-    wait_for_port(port, proc)
-    return proc, f"http://127.0.0.1:{port}"
 
 
 def prepare_database(env: dict) -> int:
@@ -190,19 +166,26 @@ class Load:
                 assert self.register(http, email, key) == 201
 
 
-def registrations_by_email(env: dict) -> dict[str, int]:
-    code = (
-        "import asyncio, json\nfrom events_app.db import sql\n"
-        'rows = asyncio.run(sql.fetch("SELECT p.email, count(*) AS n FROM registration r JOIN person p'
-        " ON p.id = r.person WHERE p.email LIKE 'load-%' GROUP BY p.email\"))\n"
-        "print(json.dumps({r['email']: r['n'] for r in rows}))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    ).stdout
-    import json
+def query(env: dict, statement: str) -> list[dict]:
+    """The rows of one statement on the test's own database (env's DATABASE_URL), as dicts."""
 
-    return json.loads(out)
+    async def run():
+        connection = await asyncpg.connect(env["DATABASE_URL"], timeout=10)
+        try:
+            return [dict(r) for r in await connection.fetch(statement)]
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+def registrations_by_email(env: dict) -> dict[str, int]:
+    rows = query(
+        env,
+        "SELECT p.email, count(*) AS n FROM registration r JOIN person p ON p.id = r.person"
+        " WHERE p.email LIKE 'load-%' GROUP BY p.email",
+    )
+    return {r["email"]: r["n"] for r in rows}
 
 
 def test_postgres_restart_under_load_503_then_recovers_without_restarting_the_api(private_servers, tmp_path):
@@ -211,7 +194,7 @@ def test_postgres_restart_under_load_503_then_recovers_without_restarting_the_ap
     postgres = Restartable(children, "postgres")
     env = {**os.environ, "DATABASE_URL": database_url}
     event_id = prepare_database(env)
-    api, url = start_api(env, tmp_path / "api.log")
+    api, url = start_api(tmp_path / "api.log", env)
     try:
         with Load(url, event_id) as load:
             load.wait_for("before", 201, 20)
@@ -260,26 +243,10 @@ def test_redis_restart_registrations_go_on_and_mail_waits_for_the_broker(private
     )
     env["DATABASE_URL"] = f"{server}/{name}"
     event_id = prepare_database(env)
-    api, url = start_api(env, tmp_path / "api.log")
+    api, url = start_api(tmp_path / "api.log", env)
     worker = start_worker(tmp_path / "worker.log", "resilience", env=env)
     # Beat's outbox sweep sends what waited even if no request kicks the dispatcher after the broker is back.
-    beat = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.celery_app",
-            "beat",
-            "--loglevel=INFO",
-            "--schedule",
-            str(tmp_path / "beat-schedule"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=open(tmp_path / "beat.log", "ab"),
-        stderr=subprocess.STDOUT,
-    )
+    beat = start_beat(tmp_path, env)
     try:
         with Load(url, event_id, threads=2) as load:
             load.wait_for("before", 201, 5)
@@ -337,27 +304,18 @@ def wait_for_all_mail(maildir: Path, expected: set[str], prefix: str, timeout: f
 
 
 def outbox_rows_by_recipient(env: dict) -> dict[str, int]:
-    code = (
-        "import asyncio, json\nfrom events_app.db import sql\n"
-        'rows = asyncio.run(sql.fetch("SELECT recipient, count(*) AS n FROM outbox_message'
-        " WHERE recipient LIKE 'load-%' GROUP BY recipient\"))\n"
-        "print(json.dumps({r['recipient']: r['n'] for r in rows}))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    ).stdout
-    import json
-
-    return json.loads(out)
+    rows = query(env, "SELECT recipient, count(*) AS n FROM outbox_message WHERE recipient LIKE 'load-%' GROUP BY 1")
+    return {r["recipient"]: r["n"] for r in rows}
 
 
 def outbox_states(env: dict) -> list:
-    code = (
-        "import asyncio\nfrom events_app.db import sql\n"
-        'rows = asyncio.run(sql.fetch("SELECT status, attempts, left(last_error, 120) AS e, count(*) AS n'
-        ' FROM outbox_message GROUP BY 1, 2, 3"))\nprint([tuple(r) for r in rows])'
-    )
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True).stdout
+    try:
+        return query(
+            env,
+            "SELECT status, attempts, left(last_error, 120) AS e, count(*) AS n FROM outbox_message GROUP BY 1, 2, 3",
+        )
+    except Exception as exc:  # what the assertion message shows when the database does not answer
+        return [f"{type(exc).__name__}: {exc}"]
 
 
 def stop_within(proc: subprocess.Popen, seconds: float) -> float:
@@ -371,26 +329,6 @@ def stop_within(proc: subprocess.Popen, seconds: float) -> float:
         proc.wait()
         raise AssertionError(f"{proc.args[:6]} did not stop within {seconds} s of SIGTERM") from None
     return time.monotonic() - started
-
-
-def start_beat_process(env: dict, run_dir: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.celery_app",
-            "beat",
-            "--loglevel=INFO",
-            "--schedule",
-            str(run_dir / "beat-schedule"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=open(run_dir / "beat.log", "ab"),
-        stderr=subprocess.STDOUT,
-    )
 
 
 RESTARTS = 10
@@ -407,9 +345,9 @@ def test_ten_postgres_restarts_with_registrations_in_flight_the_api_heals_after_
     postgres = Restartable(children, "postgres")
     env = {**os.environ, "DATABASE_URL": database_url, "OUTBOX_SWEEP_SECONDS": "2"}
     event_id = prepare_database(env)
-    api, url = start_api(env, tmp_path / "api.log")
+    api, url = start_api(tmp_path / "api.log", env)
     worker = start_worker(tmp_path / "worker.log", "pg-restarts", env=env)
-    beat = start_beat_process(env, tmp_path)
+    beat = start_beat(tmp_path, env)
     recovery: list[float] = []
     try:
         with Load(url, event_id, threads=30) as load:
@@ -461,9 +399,9 @@ def test_ten_redis_restarts_registrations_go_on_and_every_mail_arrives_once(priv
     )
     env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": f"{server}/{name}", "OUTBOX_SWEEP_SECONDS": "2"}
     event_id = prepare_database(env)
-    api, url = start_api(env, tmp_path / "api.log")
+    api, url = start_api(tmp_path / "api.log", env)
     worker = start_worker(tmp_path / "worker.log", "redis-restarts", env=env)
-    beat = start_beat_process(env, tmp_path)
+    beat = start_beat(tmp_path, env)
     try:
         with Load(url, event_id, threads=8) as load:
             load.wait_for("before", 201, 10)

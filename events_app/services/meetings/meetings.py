@@ -140,9 +140,10 @@ async def invite_delegate(series_id: int, person_id: int, organization_id: int |
 
 
 async def _tell_invitees(series: SeriesRow, kind: str, method: str, sequence: int, **payload: Any) -> int:
-    """Send this SEQUENCE to every invitee whose copy is older (calendar_copy): nobody gets an update twice."""
+    """Send this SEQUENCE to every invitee whose copy is older (calendar_copy): nobody gets an update twice. Returns
+    the number of messages written (an erased invitee's placeholder address gets none)."""
     people = await Q.stale_invitee_addresses(series_id=series.id, sequence=sequence)
-    await outbox.enqueue_many(
+    return await outbox.enqueue_many(
         [
             {
                 "kind": kind,
@@ -155,7 +156,6 @@ async def _tell_invitees(series: SeriesRow, kind: str, method: str, sequence: in
             for p in people
         ]
     )
-    return len(people)
 
 
 async def _bump(series_id: int) -> int:
