@@ -15,7 +15,7 @@ alternating rounds (the machine's load may change while it runs):
   the invite, SMTP, and marking each row sent right after its SMTP transaction. Between rounds every row is made
   due again.
 
-Prints each round, the medians and the ratio worker / smtplib loop. Target: >= 0.5.
+Prints each round, the medians and the ratio worker / smtplib loop. Target: >= 0.7.
 """
 
 from __future__ import annotations
