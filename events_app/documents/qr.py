@@ -76,9 +76,10 @@ def svg(data: str, scale: int = 6, border: int = 4, title: str = "") -> str:
             end = len(row) if end == -1 else end
             runs.append(f"M{x + border} {y + border}h{end - x}v1h-{end - x}z")
             x = end
-    label = f"<title>{html.escape(title)}</title>" if title else ""
+    # With a title the image names itself; without, the page around it does (and the svg stays out of the way).
+    role, label = ('role="img"', f"<title>{html.escape(title)}</title>") if title else ('aria-hidden="true"', "")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * scale}" height="{width * scale}"'
-        f' viewBox="0 0 {width} {width}" shape-rendering="crispEdges" role="img">{label}'
+        f' viewBox="0 0 {width} {width}" shape-rendering="crispEdges" {role}>{label}'
         f'<rect width="{width}" height="{width}" fill="#fff"/><path fill="#000" d="{"".join(runs)}"/></svg>'
     )
