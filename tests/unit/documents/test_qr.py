@@ -13,7 +13,13 @@ from PIL import Image
 
 from events_app.documents import qr
 
-CODES = [secrets.token_urlsafe(32) for _ in range(5)] + ["https://example.org/verify/ABC-123"]
+# Fixed values (test ids must be the same in every xdist worker): 43-character codes as checkin_token makes them.
+CODES = [
+    "m_SDzXDY8nwq7RDKeAURI4mZhzS2zlxGNrxOE5urCRY",
+    "-1QlEmKbLMimFZHyliU4nzKcow5gnSudvt9VTjit_s8",
+    "Zz9_-0aA" * 5 + "xYz",
+    "https://example.org/verify/ABC-123",
+]
 
 
 @pytest.mark.parametrize("code", CODES)
