@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from email.utils import parseaddr
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 REPLY_PARTSTATS = ("ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED")
 _PROPOSED_START = re.compile(r"^X-.*PROPOSED-?(START|DTSTART)$")
@@ -32,17 +35,23 @@ _PROPOSED_END = re.compile(r"^X-.*PROPOSED-?(END|DTEND)$")
 def calendar_text(payload: bytes, charset: str | None) -> bytes:
     """The calendar part as UTF-8 bytes: decoded by its BOM, else its declared charset, else UTF-8, else
     windows-1252 (which decodes any byte); CR/LF line ends kept as they were."""
+    return _decoded(payload, charset).replace("\x00", "").encode("utf-8")
+
+
+def _decoded(payload: bytes, charset: str | None) -> str:
+    """NUL characters are dropped by the caller: no client means them (a UTF-16 part sent without BOM or charset
+    reads as text with a NUL after each letter), and the database refuses them in text."""
     for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if payload.startswith(bom):
-            return payload.decode(name).lstrip("\ufeff").encode("utf-8")
+            return payload.decode(name).lstrip("\ufeff")
     for name in (charset or "", "utf-8", "windows-1252"):
         if not name:
             continue
         try:
-            return payload.decode(name).encode("utf-8")
+            return payload.decode(name)
         except (LookupError, UnicodeDecodeError):
             continue
-    return payload.decode("latin-1").encode("utf-8")
+    return payload.decode("latin-1")
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,79 @@ def _email(value: Any) -> str:
     text = str(value or "").strip()
     if text.lower().startswith("mailto:"):
         text = text[7:]
+    if "<" in text and ">" in text:  # `mailto:Name <addr>` and `mailto:<addr>`, as some generators write it
+        text = parseaddr(text)[1] or text
     return text.strip().lower()
+
+
+def _address(value: Any) -> str:
+    """A calendar user's address: the mailto: URI, or (Apple, SabreDAV, CalDAV servers write `urn:uuid:...` or a
+    principal URL as the URI) the EMAIL parameter (RFC 7986) when the URI is no email address."""
+    email = _email(value)
+    if "@" in email and ":" not in email:
+        return email
+    other = _email(getattr(value, "params", {}).get("EMAIL", ""))
+    return other if "@" in other else email
+
+
+def _known_zone(tzid: str) -> tzinfo | None:
+    """A zone known by name: an Olson name or a Windows name (Exchange), never a definition some earlier message
+    brought (icalendar caches every VTIMEZONE it reads process-wide, first one wins)."""
+    name = tzid.strip().strip('"').strip("/")
+    for candidate in (name, WINDOWS_TO_OLSON.get(name)):
+        zone = _zoneinfo(candidate)
+        if zone is not None:
+            return zone
+    return None
+
+
+def _zoneinfo(name: str | None) -> tzinfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def _guessed_zone(tzid: str) -> tzinfo | None:
+    """A "globally unique" TZID (`/freeassociation.sourceforge.net/Europe/Berlin`, libical, Evolution, older
+    Lightning) whose message brought no VTIMEZONE: the Olson name at its end."""
+    parts = tzid.strip().strip('"').strip("/").split("/")
+    if not tzid.strip().strip('"').startswith("/"):
+        return None
+    for first in range(1, len(parts)):
+        zone = _zoneinfo("/".join(parts[first:]))
+        if zone is not None and "/" in "/".join(parts[first:]):
+            return zone
+    return None
+
+
+def _own_zones(cal: icalendar.Calendar) -> dict[str, tzinfo]:
+    """The zones this message defines itself (VTIMEZONE), built fresh: not looked up in icalendar's cache."""
+    zones: dict[str, tzinfo] = {}
+    for component in cal.walk("VTIMEZONE"):
+        tzid = str(component.get("TZID", "")).strip()
+        if not tzid or tzid in zones or not isinstance(component, icalendar.Timezone):
+            continue
+        try:
+            zones[tzid] = component.to_tz(lookup_tzid=False)
+        except Exception:  # noqa: BLE001, S112 - a broken VTIMEZONE: its times stay unplaceable
+            continue
+    return zones
+
+
+def _zoned(prop: Any, own: dict[str, tzinfo]) -> Any:
+    """A DATE-TIME property's value with its TZID read by this message alone: a known zone name (Olson, Windows),
+    else the message's own VTIMEZONE of that TZID, else it stays naive (unknown zone). A value without TZID (UTC,
+    floating, DATE) is icalendar's."""
+    value = getattr(prop, "dt", None)
+    tzid = str(getattr(prop, "params", {}).get("TZID", "") or "").strip() if prop is not None else ""
+    if not tzid or not isinstance(value, datetime):
+        return value
+    wall = value.replace(tzinfo=None)
+    zone = _known_zone(tzid) or own.get(tzid) or own.get(tzid.strip('"')) or _guessed_zone(tzid)
+    return wall.replace(tzinfo=zone) if zone is not None else wall
 
 
 def _list(value: Any) -> list[Any]:
@@ -106,9 +187,13 @@ def _aware(value: Any) -> datetime | None:
     return None
 
 
-def read_items(cal: icalendar.Calendar) -> list[InboundItem]:
-    """Every VEVENT of a REPLY or COUNTER as facts (a malformed property reads as missing, never raises)."""
-    method = str(cal.get("METHOD", "")).strip().upper()
+def read_items(cal: icalendar.Calendar, default_method: str = "") -> list[InboundItem]:
+    """Every VEVENT of a REPLY or COUNTER as facts (a malformed property reads as missing, never raises).
+
+    `default_method` is the MIME part's method parameter, for the clients that leave METHOD out of the object.
+    Times with a TZID are read with this message's own zones only (see _zoned)."""
+    method = str(cal.get("METHOD", "") or default_method).strip().upper()
+    own_zones = _own_zones(cal)
     items = []
     for vevent in cal.walk("VEVENT"):
         attendees = []
@@ -116,15 +201,15 @@ def read_items(cal: icalendar.Calendar) -> list[InboundItem]:
             params = getattr(att, "params", {})
             attendees.append(
                 ReplyAttendee(
-                    email=_email(att),
+                    email=_address(att),
                     name=str(params.get("CN", "")),
-                    partstat=str(params.get("PARTSTAT", "")).upper(),
+                    partstat=str(params.get("PARTSTAT", "")).strip().upper(),
                     delegated_to=_param_addresses(params, "DELEGATED-TO"),
                     delegated_from=_param_addresses(params, "DELEGATED-FROM"),
                 )
             )
         rid = vevent.get("RECURRENCE-ID")
-        rid_value = getattr(rid, "dt", None) if rid is not None else None
+        rid_value = _zoned(rid, own_zones) if rid is not None else None
         rid_tzid = str(getattr(rid, "params", {}).get("TZID", "")) if rid is not None else ""
         try:
             sequence = int(vevent.get("SEQUENCE")) if vevent.get("SEQUENCE") is not None else None
@@ -133,8 +218,8 @@ def read_items(cal: icalendar.Calendar) -> list[InboundItem]:
         stamp = vevent.get("DTSTAMP")
         comment = " ".join(str(c) for c in _list(vevent.get("COMMENT"))).strip()
         x_props = {str(k).upper(): v for k, v in vevent.items() if str(k).upper().startswith("X-")}
-        start = getattr(vevent.get("DTSTART"), "dt", None)
-        end = getattr(vevent.get("DTEND"), "dt", None)
+        start = _zoned(vevent.get("DTSTART"), own_zones)
+        end = _zoned(vevent.get("DTEND"), own_zones)
         proposal = None
         if method == "COUNTER":
             proposal = Proposal(_aware(start), _aware(end), comment)
@@ -222,18 +307,42 @@ def place_occurrence(item: InboundItem, occurrence_starts: list[datetime], serie
     raise UnplacedOccurrence("RECURRENCE-ID is unreadable")
 
 
-def answering_attendee(item: InboundItem) -> tuple[ReplyAttendee | None, ReplyAttendee | None, str]:
+def answering_attendee(
+    item: InboundItem, hints: Sequence[str] = ()
+) -> tuple[ReplyAttendee | None, ReplyAttendee | None, str]:
     """Who answers in this VEVENT and, for a delegation, who was delegated to: (answerer, delegate, error).
 
     One ATTENDEE: it answers. Two: a delegation pair (a DELEGATED attendee and the one it DELEGATED-TO, RFC 5546
-    4.2.5). Anything else is an error text."""
-    atts = item.attendees
+    4.2.5). Some clients (Lotus Notes, Yahoo, Zimbra and Exchange in some versions) copy every ATTENDEE of the
+    invite into their REPLY: then the answer is the one ATTENDEE whose address is a hint -- the invitation's own
+    address first (what the reply token proves), then the message's sender -- and the others' PARTSTATs are
+    ignored. Anything else is an error text."""
+    atts = tuple(a for i, a in enumerate(item.attendees) if a not in item.attendees[:i])  # the same line twice
     if len(atts) == 1:
         return atts[0], None, ""
     if len(atts) == 2:
         for a, b in (atts, atts[::-1]):
             if a.partstat == "DELEGATED" and (b.email in a.delegated_to or a.email in b.delegated_from):
                 return a, b, ""
+    for hint in (h.strip().lower() for h in hints):
+        if not hint:
+            continue
+        named = [a for a in atts if a.email == hint]
+        if len({a.partstat for a in named}) == 1:
+            answerer = named[0]
+            delegate = next(
+                (
+                    b
+                    for b in atts
+                    if answerer.partstat == "DELEGATED"
+                    and b is not answerer
+                    and (b.email in answerer.delegated_to or answerer.email in b.delegated_from)
+                ),
+                None,
+            )
+            return answerer, delegate, ""
+        if named:
+            break  # one address with contradicting answers: nobody can tell which counts
     return None, None, f"a REPLY names exactly one ATTENDEE (or a delegation pair), found {len(atts)}"
 
 

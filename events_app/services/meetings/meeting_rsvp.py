@@ -18,6 +18,7 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -180,14 +181,30 @@ def _headers(message, name: str) -> list[str]:
         return [str(v) for _, v in message.raw_items() if _.lower() == name.lower()]
 
 
-def calendar_parts(raw: bytes) -> tuple[str, list[str], list[bytes]]:
-    """The From address, the addresses of the recipient headers, and the first text/calendar or .ics part as
-    UTF-8 (whatever charset and transfer encoding it came in)."""
+CALENDAR_TYPES = ("text/calendar", "application/ics", "application/x-ics", "text/x-vcalendar")
+CALENDAR_SUFFIXES = (".ics", ".ical", ".ifb", ".vcs")
+TNEF_TYPES = ("application/ms-tnef", "application/vnd.ms-tnef")
+MAX_PARTS = 8  # calendar parts tried in one message
+
+
+@dataclass(frozen=True)
+class MailParts:
+    sender: str
+    recipients: list[str]
+    calendars: list[tuple[bytes, str]]  # each calendar part as UTF-8 and its MIME method parameter, in order
+    tnef: bool  # an Outlook TNEF part (winmail.dat) was there: its calendar cannot be read
+
+
+def calendar_parts(raw: bytes) -> MailParts:
+    """The From address, the addresses of the recipient headers, and every text/calendar or .ics part as UTF-8
+    (whatever charset and transfer encoding it came in), first first, without repeats: clients attach the same
+    object twice (inline and as invite.ics), and some put an empty or broken calendar part before the good one."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
     from_values = _headers(message, "From")
-    sender = parseaddr(from_values[0])[1].lower() if from_values else ""
+    sender = parseaddr(from_values[0])[1].lower().replace("\x00", "") if from_values else ""
     recipients = [value for name in RECIPIENT_HEADERS for value in _headers(message, name)]
-    parts = []
+    calendars: list[tuple[bytes, str]] = []
+    tnef = False
     for part in message.walk():
         if part.is_multipart():
             continue
@@ -195,16 +212,61 @@ def calendar_parts(raw: bytes) -> tuple[str, list[str], list[bytes]]:
             filename = (part.get_filename() or "").lower()
         except Exception:  # noqa: BLE001 - an unreadable filename parameter
             filename = ""
-        if part.get_content_type() in ("text/calendar", "application/ics") or filename.endswith(".ics"):
+        content_type = part.get_content_type()
+        if content_type in TNEF_TYPES or filename == "winmail.dat":
+            tnef = True
+            continue
+        if content_type in CALENDAR_TYPES or filename.endswith(CALENDAR_SUFFIXES):
             payload = part.get_payload(decode=True)
             payload = payload if isinstance(payload, bytes) else b""
             try:
                 charset = part.get_content_charset()
             except Exception:  # noqa: BLE001 - an unreadable charset parameter: guessed from the bytes
                 charset = None
-            parts.append(calendar_text(payload, charset))
-            break  # clients attach the same object twice (inline + file): the first counts
-    return sender, recipients, parts
+            try:
+                method = str(part.get_param("method") or "").strip().upper()
+            except Exception:  # noqa: BLE001 - an unreadable method parameter
+                method = ""
+            text = calendar_text(payload, charset)
+            if text.strip() and all(text != seen for seen, _ in calendars):
+                calendars.append((text, method))
+            if len(calendars) >= MAX_PARTS:
+                break
+    return MailParts(sender, recipients, calendars, tnef)
+
+
+def _read_calendar(parts: list[tuple[bytes, str]]) -> tuple[object | None, list[InboundItem], str, str]:
+    """The calendar object that answers, from the first part that holds one: a REPLY or COUNTER with a VEVENT
+    first, else the first readable object (rejected by its METHOD), else the first parse error. A part with several
+    VCALENDARs counts its first with a VEVENT."""
+    first: tuple[object, list[InboundItem]] | None = None
+    error = ""
+    readable = False
+    for text, part_method in parts:
+        try:
+            calendars = icalendar.Calendar.from_ical(text, multiple=True)
+        except Exception as exc:  # noqa: BLE001 - the next part may be readable
+            error = error or str(exc)
+            continue
+        for cal in calendars:
+            if getattr(cal, "name", "") != "VCALENDAR":
+                continue
+            readable = True
+            try:
+                items = read_items(cal, part_method)[:MAX_ITEMS]
+            except Exception as exc:  # noqa: BLE001 - a part nobody can read
+                error = error or str(exc)
+                continue
+            if not items:
+                continue
+            if items[0].method in ("REPLY", "COUNTER"):
+                return cal, items, "", ""
+            first = first or (cal, items)
+    if first is not None:
+        return first[0], first[1], "", ""
+    if readable:
+        return None, [], "no VEVENT in the calendar part", "no-calendar"
+    return None, [], f"unreadable iCalendar: {error or 'no complete VCALENDAR'}", "unreadable"
 
 
 async def _proof(addresses: list[str]) -> Proof:
@@ -239,6 +301,8 @@ async def _log(
     series_id: int | None = None,
     event_id: int | None = None,
 ) -> None:
+    # a NUL (which PostgreSQL refuses in text) in a header or the calendar must not turn a rejection into a 451
+    sender, uid, attendee, partstat, reason = (v.replace("\x00", "") for v in (sender, uid, attendee, partstat, reason))
     await Q.log_inbound_reply(
         sender=sender[:320],
         calendar_uid=uid[:255],
@@ -258,12 +322,14 @@ async def _log(
 
 
 def _organizers(cal) -> list[str]:
+    """The ORGANIZER addresses (and their EMAIL parameters: Apple and CalDAV servers may write a urn:uuid: URI)."""
     found = []
     for vevent in cal.walk("VEVENT"):
         organizer = vevent.get("ORGANIZER")
         for value in organizer if isinstance(organizer, list) else [organizer] if organizer is not None else []:
             found.append(str(value))
-    return found
+            found.append(str(getattr(value, "params", {}).get("EMAIL", "") or ""))
+    return [f for f in found if f]
 
 
 async def receive_reply(
@@ -279,7 +345,7 @@ async def receive_reply(
     now = now or datetime.now(timezone.utc)
     addresses = list(recipients or [])
     try:
-        header_sender, header_recipients, parts = calendar_parts(raw)
+        mail = calendar_parts(raw)
     except Exception as exc:  # noqa: BLE001 - a message nobody can parse is a rejection, never a retry
         proof = await _proof(addresses)
         series_id = proof.invitation.series_id if proof.invitation else None
@@ -287,25 +353,23 @@ async def receive_reply(
             envelope_sender.lower(), "", "", None, "", "rejected", f"unreadable message: {exc}", "unreadable", series_id
         )
         return ReplyOutcome(0, ["unreadable"])
-    sender = header_sender or envelope_sender.lower()
-    addresses += header_recipients
-    cal = None
-    if parts:
-        try:
-            cal = icalendar.Calendar.from_ical(parts[0])
-            items = read_items(cal)[:MAX_ITEMS]
-        except Exception as exc:  # noqa: BLE001 - anything unparsable is a rejection, not a crash
-            proof = await _proof(addresses)
-            series_id = proof.invitation.series_id if proof.invitation else None
-            await _log(sender, "", "", None, "", "rejected", f"unreadable iCalendar: {exc}", "unreadable", series_id)
-            return ReplyOutcome(0, ["unreadable"])
+    sender = mail.sender or envelope_sender.lower()
+    addresses += mail.recipients
+    cal, items, problem, code = _read_calendar(mail.calendars) if mail.calendars else (None, [], "", "no-calendar")
     addresses += _organizers(cal) if cal is not None else []
     proof = await _proof(addresses)
     series_id = proof.invitation.series_id if proof.invitation else None
     if cal is None:
-        await _log(sender, "", "", None, "", "rejected", "no text/calendar part", "no-calendar", series_id)
-        return ReplyOutcome(0, ["no-calendar"])
-    method = str(cal.get("METHOD", "")).strip().upper()
+        if not mail.calendars:
+            problem = "no text/calendar part"
+            if mail.tnef:
+                problem += (
+                    " (only an Outlook TNEF winmail.dat, which this endpoint does not read: the sender's Outlook "
+                    "should send iCalendar to this address)"
+                )
+        await _log(sender, "", "", None, "", "rejected", problem, code, series_id)
+        return ReplyOutcome(0, [code])
+    method = items[0].method
     if method not in ("REPLY", "COUNTER"):
         await _log(
             sender,
@@ -331,20 +395,44 @@ async def receive_reply(
     return ReplyOutcome(accepted, rejected)
 
 
-def _is_uuid(value: str) -> bool:
+# Exchange's binary GlobalObjectId written in hex, wrapping an iCalendar UID it received (MS-OXCICAL): after the
+# "vCal-Uid" marker and a 4-byte version come the UID's bytes up to a NUL.
+_VCAL_UID = re.compile(r"7643616C2D55696401000000((?:[0-9A-F]{2})+?)00(?:[0-9A-F]{2})*$", re.IGNORECASE)
+_PADDED_HEX = re.compile(r"^([0-9A-F]{32})0+$", re.IGNORECASE)
+
+
+def _uuid_key(value: str) -> str | None:
+    """The UID as our UIDs are stored (lowercase, hyphenated), None when it cannot be one of ours: a client may
+    write it in capitals, in braces or as a urn:uuid: URI (which the database would refuse to read); Outlook may
+    send back Exchange's hex GlobalObjectId that wraps our UID, and ActiveSync clients (Android's Email) our UUID's
+    hex digits padded with zeros."""
+    text = (value or "").strip()
+    wrapped = _VCAL_UID.search(text)
+    if wrapped:
+        try:
+            text = bytes.fromhex(wrapped.group(1)).decode("ascii").strip()
+        except (ValueError, UnicodeDecodeError):
+            return None
+    padded = _PADDED_HEX.match(text)
+    if padded:
+        text = padded.group(1)
     try:
-        uuid.UUID(value)
+        return str(uuid.UUID(text))
     except ValueError:
-        return False
-    return True
+        return None
 
 
 async def _reply_event(item: InboundItem, sender: str, proof: Proof, addresses: list[str], now: datetime) -> str:
     uid = item.uid
-    answerer, delegate, error = answering_attendee(item)
+    key = _uuid_key(uid)
+    invitation = proof.invitation
+    # only the invitation's own ATTENDEE may answer in a reply that copies the invite's other ATTENDEEs
+    hints = [invitation.email] if invitation is not None else []
+    if invitation is None and key is not None:
+        hints += await calendar_answers.token_holder_emails(addresses)
+    answerer, delegate, error = answering_attendee(item, [*hints, sender])
     attendee = answerer.email if answerer else (item.attendees[0].email if item.attendees else "")
     partstat = answerer.partstat if answerer else ""
-    invitation = proof.invitation
     series_id = invitation.series_id if invitation else None
     rid: datetime | None = None
     event_id: int | None = None
@@ -368,20 +456,20 @@ async def _reply_event(item: InboundItem, sender: str, proof: Proof, addresses: 
         return await reject("attendee-count", error)
     if item.method == "REPLY" and partstat not in (*PARTSTATS, "DELEGATED"):
         return await reject("partstat", f"PARTSTAT {partstat or '-'} is not ACCEPTED, DECLINED or TENTATIVE")
-    uid_series = await Q.series_id_by_uid(calendar_uid=uid) if _is_uuid(uid) else None
+    uid_series = await Q.series_id_by_uid(calendar_uid=key) if key is not None else None
     if uid_series is None:
-        if _is_uuid(uid) and item.method == "REPLY" and partstat in PARTSTATS:
+        if key is not None and item.method == "REPLY" and partstat in PARTSTATS:
             # The answer (with its release link or release) and its log line commit together: a message answered 451
             # because the database went away in between is retried by the sender, and records neither twice.
             async with DB.transaction():
-                heard = await calendar_answers.receive(uid, attendee, partstat, addresses, now)
+                heard = await calendar_answers.receive(key, attendee, partstat, addresses, now)
                 if heard is not None:
                     event_id, series_id = heard.event_id, None
                     if heard.code:
                         return await reject(heard.code, heard.detail)
                     await _log(sender, uid, attendee, None, partstat, "accepted", heard.detail, "", None, event_id)
                     return ""
-        if _is_uuid(uid) and await calendar_answers.is_ours(uid):
+        if key is not None and await calendar_answers.is_ours(key):
             return await reject(
                 "partstat",
                 f"{item.method} with PARTSTAT {partstat or '-'}: an event or session invite takes ACCEPTED, DECLINED "
@@ -413,6 +501,9 @@ async def _reply_event(item: InboundItem, sender: str, proof: Proof, addresses: 
         except UnplacedOccurrence as exc:
             await _tell_unplaced(series, invitation.person_id)
             return await reject(exc.code, f"{exc}; nothing was recorded, the person was told by email")
+        if rid is not None and any(o.cancelled for o in occurrences if o.recurrence_id == rid):
+            # as for the answer links: a meeting that was called off takes no answers (a late reply to the invite)
+            return await reject("cancelled", f"the meeting {occurrence_key(rid)} is cancelled")
         notes = []
         if item.sequence is not None and item.sequence < series.calendar_sequence:
             notes.append(

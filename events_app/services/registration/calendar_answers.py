@@ -81,6 +81,17 @@ async def is_ours(uid: str) -> bool:
     return await Q.calendar_object_by_uid(calendar_uid=uid) is not None
 
 
+async def token_holder_emails(addresses: list[str]) -> list[str]:
+    """The addresses of the people whose event reply tokens these addresses carry (to pick their ATTENDEE out of a
+    reply that copies every ATTENDEE of the invite; receive() still decides whether the answer counts)."""
+    emails = []
+    for token in tokens_in(addresses)[:8]:
+        row = await Q.event_reply_address_by_hash(reply_hash=digest(token))
+        if row is not None and row["email"] not in emails:
+            emails.append(row["email"])
+    return emails
+
+
 async def receive(uid: str, attendee: str, partstat: str, addresses: list[str], now: datetime) -> Heard | None:
     """Record one REPLY to an event or session invite; None when the UID is none of ours."""
     obj = await Q.calendar_object_by_uid(calendar_uid=uid)
@@ -107,6 +118,10 @@ async def receive(uid: str, attendee: str, partstat: str, addresses: list[str], 
         return Heard(event_id, "other-invitee", f"the reply token is {holder['email']}'s, the ATTENDEE is {attendee}")
     if partstat not in PARTSTATS:
         return Heard(event_id, "partstat", f"PARTSTAT {partstat or '-'} is not ACCEPTED, DECLINED or TENTATIVE")
+    if obj["cancelled"]:
+        # a late answer to a cancelled event or session: nothing to attend, no seat to release, no release email
+        what = "event" if session_id is None else "session"
+        return Heard(event_id, "cancelled", f"the {what} is cancelled: the answer was not recorded")
     person_id = holder["person"]
     secret = get_settings().secret_key
     release_now = None  # a manage token: the seat to release at once

@@ -770,10 +770,13 @@ SELECT a.event, a.person, p.email FROM event_reply_address a JOIN person p ON p.
 WHERE a.reply_hash = :reply_hash;
 
 -- name: calendar_object_by_uid(calendar_uid)^
--- The event or agenda session whose calendar UID this is (session NULL for the event itself).
-SELECT e.id AS event, NULL::int AS session, e.decline_releases_seat FROM event e WHERE e.calendar_uid::text = :calendar_uid
+-- The event or agenda session whose calendar UID this is (session NULL for the event itself), and whether it (or the
+-- session's event) is cancelled.
+SELECT e.id AS event, NULL::int AS session, e.decline_releases_seat, e.status = 'cancelled' AS cancelled
+FROM event e WHERE e.calendar_uid::text = :calendar_uid
 UNION ALL
-SELECT s.event, s.id, e.decline_releases_seat FROM agenda_session s JOIN event e ON e.id = s.event
+SELECT s.event, s.id, e.decline_releases_seat, s.status = 'cancelled' OR e.status = 'cancelled'
+FROM agenda_session s JOIN event e ON e.id = s.event
 WHERE s.calendar_uid::text = :calendar_uid;
 
 -- name: event_person_with_address(event_id, email)$
