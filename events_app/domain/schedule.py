@@ -2,11 +2,14 @@
 building them from an agenda and reading them back. Pure: bytes in, dataclasses out, and the reverse.
 
 Readers accept what real exports contain (extra elements, HTML in abstracts, sessions past midnight, duplicate
-numeric ids) and key sessions on `guid`; a file that cannot be read raises ScheduleFormatError saying where.
+numeric ids, schedule.json version 2 with its events beside the days, bare documents, translated texts, UTF-16
+files) and key sessions on `guid`; a file that cannot be read raises ScheduleFormatError saying where. A file's day
+change is the one that keeps its sessions on the days it lists them under (fit_day_change), in any zone.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import uuid
@@ -81,6 +84,7 @@ class ScheduleSession:
     recording_license: str = ""
     logo: str = ""
     code: str = ""
+    day: date | None = field(default=None, compare=False)  # the file's day the session is listed under
 
 
 @dataclass
@@ -118,6 +122,9 @@ class Schedule:
     timeslot_duration: str = ""
     tz_given: bool = True  # False: the file names no zone (its times were read in the event's)
     days: list[date] = field(default_factory=list)  # the file's own days (empty: every day from start to end)
+    # Instants at which the file says its days turn (an explicit day change first, then its days' starts and ends):
+    # what fit_day_change chooses from, in any zone.
+    day_marks: list[datetime] = field(default_factory=list, compare=False)
 
 
 class ScheduleFormatError(Exception):
@@ -167,6 +174,49 @@ def day_window(day: date, zone: ZoneInfo, day_change: time | None) -> tuple[date
     consecutive days touch and never overlap."""
     turn = day_change or time(0)
     return datetime.combine(day, turn, zone), datetime.combine(day + timedelta(days=1), turn, zone)
+
+
+def fit_day_change(schedule: Schedule, tzid: str | None = None) -> time | None:
+    """When conference days turn, in zone `tzid` (the schedule's own by default): of the times the file gives
+    (its day change, its days' starts and ends, midnight), the one that keeps the most sessions on the day the file
+    lists them under; on a tie the one most of its days give, then the first given. A first day that starts late
+    (frab and the hub write the first session's time: 10:30) must not move a 10:00 session of the second day onto
+    the first; a file in another zone than the event's turns its days at the same instants, whatever the clock
+    says there."""
+    zone = ZoneInfo(tzid or schedule.tzid)
+    given: list[time | None] = []
+    for mark in schedule.day_marks:
+        local = mark.astimezone(zone).time()
+        given.append(local if local != time(0) else None)
+    candidates = list(dict.fromkeys([*given, None]))
+    listed = [(s.starts_at, s.day) for s in schedule.sessions if s.day is not None]
+    if not listed:
+        return candidates[0]
+
+    def misplaced(candidate: time | None) -> int:
+        return sum(1 for starts_at, day in listed if conference_day(starts_at, zone, candidate) != day)
+
+    # fewest sessions off their day; then the time most of the file's days give; then the first given
+    return min(candidates, key=lambda c: (misplaced(c), -given.count(c), candidates.index(c)))
+
+
+def _marks(values: list[tuple[Any, Any]], zone: ZoneInfo) -> list[datetime]:
+    """The instants of (day date, time or date-time) pairs a file gives for its days' starts and ends, readable
+    ones only: a bare time ('04:00') is on the day's date; a bare date is no mark."""
+    marks: list[datetime] = []
+    for day_date, value in values:
+        if not isinstance(value, str) or not value.strip():
+            continue
+        text = value.strip()
+        try:
+            if re.match(r"^\d{1,2}:\d{2}(:\d{2})?$", text) and day_date:
+                day = date.fromisoformat(str(day_date).strip()[:10])
+                marks.append(datetime.combine(day, time.fromisoformat(text.zfill(5) if len(text) == 4 else text), zone))
+            elif "T" in text or " " in text:
+                marks.append(_aware(text, zone))
+        except ValueError:
+            continue
+    return marks
 
 
 def days_of(schedule: Schedule) -> list[tuple[date, list[ScheduleSession]]]:
@@ -652,14 +702,24 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _is_datetime(value: Any) -> bool:
+    return isinstance(value, str) and re.match(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d", value) is not None
+
+
+def _source_id(value: Any) -> int | None:
+    """A person's numeric id as an identity: a positive one (generators that know none write 0 for everyone)."""
+    number = _int(value)
+    return number if number is not None and number > 0 else None
+
+
 def person_key(guid: str | None, numeric_id: Any, code: Any, name: str) -> str:
     """How the source identifies a person: its guid, else its numeric id, else its code, else its name. Only a guid
     means the same person everywhere; the others mean something only within one source (schedule_exchange scopes
     them to the event)."""
     if guid:
         return f"guid:{guid}"
-    if _int(numeric_id) is not None:
-        return f"id:{_int(numeric_id)}"
+    if _source_id(numeric_id) is not None:
+        return f"id:{_source_id(numeric_id)}"
     if code:
         return f"code:{code}"
     return f"name:{name.lower()}"
@@ -675,7 +735,7 @@ def _person(
         name,
         role=role,
         organization=organization,
-        id=_int(numeric_id),
+        id=_source_id(numeric_id),
         source_guid=source_guid,
         code=str(code or ""),
         biography=safe_html(bio),
@@ -765,11 +825,32 @@ def _nul_problems(data: bytes, is_json: bool) -> list[tuple[str, str]]:
     return problems[:MAX_ERRORS] or [(f"line {_line_of(data, first)}", message)]
 
 
+def _as_utf8(data: bytes) -> bytes:
+    """A file saved as UTF-16 or UTF-32 (with its byte order mark, as Windows tools write them) as UTF-8, its XML
+    declaration's encoding dropped; any other file as it is. Its zero bytes are not NUL characters."""
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                problem = f"not {codec.upper()} text as its byte order mark says"
+                raise ScheduleFormatError([("body", problem)]) from None
+            text = re.sub(r"""^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']""", r"\1", text)
+            return text.encode("utf-8")
+    return data
+
+
 def parse(data: bytes, content_type: str = "", default_tzid: str = "UTC") -> Schedule:
     """Read schedule.xml or schedule.json (chosen by content type, else by the first character), its text repaired
     by the one text rule (repair_text_of). Times of a file that names no zone are read in `default_tzid` (the
     event's). A NUL character is refused, naming where it sits: it is a broken file, not a typo to repair."""
-    head = data.lstrip()[:1]
+    data = _as_utf8(data)
+    head = data.removeprefix(codecs.BOM_UTF8).lstrip()[:1]
     is_json = "json" in content_type or head in (b"{", b"[")
     if not is_json and not ("xml" in content_type or head == b"<"):
         raise ScheduleFormatError([("body", "neither schedule.xml nor schedule.json: send one of them")])
@@ -877,6 +958,7 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
     day_change = _day_change(conference.findtext("day_change")) or _day_change_from_starts(
         [d.get("start") for d in root.iter("day")], zone
     )
+    night_marks: list[datetime] = []
     for day in root.iter("day"):
         day_start = None
         if day_change is not None and day.get("date"):  # a start before the day change is that night's
@@ -890,6 +972,10 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
                 day_start = _aware(start, zone)
             except ValueError:
                 problems.append((_where(day), f"day start {start!r} is not a date-time"))
+        if day_start is None and day.get("date"):
+            day_start = _night_aware_start(day, zone)
+            if day_start is not None:  # its night ends by 05:00: the day changes then
+                night_marks.append(datetime.combine(day_start.date(), NIGHT_ENDS, zone))
         for room in day.findall("room"):
             room_name = (room.get("name") or "").strip()
             if room_name and room.get("guid") and not rooms[room_name].guid:
@@ -897,6 +983,7 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
             for event in room.findall("event"):
                 try:
                     session = _xml_session(event, day, day_start, room_name, zone)
+                    session.day = _day_of(day.get("date"))
                     if session.room not in rooms:
                         raise ValueError(
                             f"<room> {session.room!r} is not one of the file's rooms: use the name of a <room> of a day"
@@ -909,7 +996,8 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
     if problems:
         raise ScheduleFormatError(problems)
     _unique_derived_guids(sessions)
-    return Schedule(
+    explicit = _day_change(conference.findtext("day_change"))
+    parsed = Schedule(
         title=(conference.findtext("title") or "").strip(),
         acronym=(conference.findtext("acronym") or "").strip(),
         tzid=tzid,
@@ -929,6 +1017,56 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
         tz_given=tz_given,
         days=_day_dates([d.get("date") for d in root.iter("day")]),
     )
+    days = list(root.iter("day"))
+    return _with_day_change(
+        parsed,
+        explicit,
+        _marks([(d.get("date"), d.get("start")) for d in days] + [(d.get("date"), d.get("end")) for d in days], zone)
+        + night_marks,
+    )
+
+
+NIGHT_ENDS = time(5)  # sessions of a day before this, hours after its others, are that night's
+
+
+def _night_aware_start(day: etree._Element, zone: ZoneInfo) -> datetime | None:
+    """When a day of a file that says neither its start nor its day change begins (old exports give sessions only
+    HH:MM on their day): at its first start from 05:00, when it also has sessions before 05:00 that end at least
+    three hours before it (10:00 to 23:30 with 00:45 and 01:30 that night: it begins at 10:00, 00:45 is the next
+    date). None: at the first start, as given."""
+    minutes = set()
+    for text in day.xpath("room/event/start/text()"):
+        match = re.match(r"^\s*(\d{1,2}):(\d{2})", str(text))
+        if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
+            minutes.add(int(match.group(1)) * 60 + int(match.group(2)))
+    turn = NIGHT_ENDS.hour * 60
+    night = [m for m in minutes if m < turn]
+    daytime = [m for m in minutes if m >= turn]
+    if not night or not daytime or min(daytime) - max(night) < 3 * 60:
+        return None
+    try:
+        day_date = date.fromisoformat(str(day.get("date")).strip()[:10])
+    except ValueError:
+        return None
+    begin = min(daytime)
+    return datetime.combine(day_date, time(begin // 60, begin % 60), zone)
+
+
+def _day_of(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value).strip()[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _with_day_change(schedule: Schedule, explicit: time | None, marks: list[datetime]) -> Schedule:
+    """The file's day change: the one it names (our own exports), else the one of its days' starts and ends that
+    fits its days best (fit_day_change). The marks are kept to fit the day change to another zone."""
+    zone = ZoneInfo(schedule.tzid)
+    first = schedule.days[0] if schedule.days else schedule.start
+    schedule.day_marks = ([datetime.combine(first, explicit, zone)] if explicit else []) + marks
+    schedule.day_change = explicit or fit_day_change(schedule)
+    return schedule
 
 
 def _day_dates(values: list[Any]) -> list[date]:
@@ -990,8 +1128,8 @@ def _optional_guid(value: str | None) -> str | None:
         return None
 
 
-def _date_of(value: str | None, sessions: list[ScheduleSession], zone: ZoneInfo, first: bool) -> date:
-    if value:
+def _date_of(value: Any, sessions: list[ScheduleSession], zone: ZoneInfo, first: bool) -> date:
+    if isinstance(value, str) and value.strip():
         try:
             return date.fromisoformat(value.strip()[:10])
         except ValueError:
@@ -1016,8 +1154,13 @@ LANGUAGE_RE_LOOSE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 
 def _xml_links(event: etree._Element, path: str) -> list[ScheduleLink]:
+    """Links as <link href type>title</link>, or with <title> and <type> inside (as the hub writes them)."""
     return [
-        ScheduleLink((a.get("href") or "").strip(), (a.text or "").strip(), (a.get("type") or "").strip())
+        ScheduleLink(
+            (a.get("href") or "").strip(),
+            (a.text or "").strip() or (a.findtext("title") or "").strip(),
+            (a.get("type") or "").strip() or (a.findtext("type") or "").strip(),
+        )
         for a in event.iterfind(path)
         if (a.get("href") or "").strip()
     ]
@@ -1089,7 +1232,7 @@ def _xml_session(
         do_not_record=None if not optout else optout == "true",
         recording_license=(recording.findtext("license") or "").strip() if recording is not None else "",
         logo=(event.findtext("logo") or "").strip(),
-        code=(event.get("code") or "").strip(),
+        code=(event.get("code") or event.findtext("code") or "").strip(),
     )
 
 
@@ -1105,39 +1248,54 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
     problems: list[tuple[str, str]] = []
     schedule = document.get("schedule") if isinstance(document, dict) else None
     if not isinstance(schedule, dict):
-        schedule = {}
+        # some generators write the schedule's content bare: {"version": ..., "conference": {...}}
+        schedule = document if isinstance(document, dict) and isinstance(document.get("conference"), dict) else {}
     conference = schedule.get("conference")
     if not isinstance(conference, dict):
         raise ScheduleFormatError([("schedule.conference", 'missing: expected {"schedule": {"conference": {...}}}')])
     try:
-        zone, tzid, tz_given = _zone(conference.get("time_zone_name"), default_tzid)
+        zone, tzid, tz_given = _zone(
+            conference.get("time_zone_name")
+            or (conference["meta"].get("time_zone_name") if isinstance(conference.get("meta"), dict) else None),
+            default_tzid,
+        )
     except ValueError as exc:
         raise ScheduleFormatError([("schedule.conference.time_zone_name", str(exc))]) from None
     days = conference.get("days")
     if not isinstance(days, list):
         raise ScheduleFormatError([("schedule.conference.days", "missing or not a list")])
     rooms: dict[str, ScheduleRoom] = {}
-    for r in conference.get("rooms") or []:
-        if isinstance(r, dict) and r.get("name"):
-            rooms[r["name"]] = ScheduleRoom(
-                r["name"],
-                _optional_guid(r.get("guid")),
-                _int(r.get("capacity")),
-                r["description"] if isinstance(r.get("description"), str) else "",
+    given_rooms: list[Any] = conference["rooms"] if isinstance(conference.get("rooms"), list) else []
+    for r in given_rooms:
+        if isinstance(r, dict) and _text(r.get("name")).strip():
+            rooms.setdefault(
+                _text(r.get("name")).strip(),
+                ScheduleRoom(
+                    _text(r.get("name")).strip(),
+                    _optional_guid(_text(r.get("guid"))),
+                    _int(r.get("capacity")),
+                    _text(r.get("description")),
+                ),
             )
     for day in days:
         if isinstance(day, dict) and isinstance(day.get("rooms"), dict):
             for room_name in day["rooms"]:
                 rooms.setdefault(room_name, ScheduleRoom(room_name))
+    given_tracks: list[Any] = conference["tracks"] if isinstance(conference.get("tracks"), list) else []
     tracks = [
-        ScheduleTrack(t.get("name") or "", t.get("slug") or "", t.get("color"))
-        for t in conference.get("tracks") or []
-        if isinstance(t, dict) and t.get("name")
+        ScheduleTrack(_text(t.get("name")).strip(), _text(t.get("slug")).strip(), _track_color(t))
+        for t in given_tracks
+        if isinstance(t, dict) and _text(t.get("name")).strip()
     ]
     meta: dict[str, Any] = conference["meta"] if isinstance(conference.get("meta"), dict) else {}
     sessions: list[ScheduleSession] = []
+    flat = schedule.get("events")  # schedule.json version 2 (the hub's): events beside the days, not in them
+    if isinstance(flat, list):
+        sessions += _json_v2_sessions(flat, schedule.get("persons"), conference, days, rooms, tracks, zone, problems)
     for i, day in enumerate(days):
         where_day = f"schedule.conference.days[{i}]"
+        if isinstance(flat, list) and isinstance(day, dict) and day.get("rooms") is None:
+            continue
         if not isinstance(day, dict) or not isinstance(day.get("rooms"), dict):
             problems.append((where_day, "expected an object with 'rooms'"))
             continue
@@ -1149,6 +1307,7 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
                 where = f"{where_day}.rooms[{room_name!r}][{j}]"
                 try:
                     session = _json_session(event, day, room_name, zone)
+                    session.day = _day_of(day.get("date"))
                     if session.room not in rooms:
                         raise ValueError(f"'room' {session.room!r} is not one of the file's rooms")
                     sessions.append(session)
@@ -1161,10 +1320,7 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
     if problems:
         raise ScheduleFormatError(problems)
     _unique_derived_guids(sessions)
-    day_change = _day_change(meta.get("day_change")) or _day_change_from_starts(
-        [d.get("day_start") for d in days if isinstance(d, dict)], zone
-    )
-    return Schedule(
+    parsed = Schedule(
         title=str(conference.get("title") or ""),
         acronym=str(meta.get("acronym") or conference.get("acronym") or ""),
         tzid=tzid,
@@ -1175,7 +1331,6 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
         rooms=list(rooms.values()),
         tracks=tracks,
         url=str(conference.get("url") or ""),
-        day_change=day_change,
         subtitle=str(meta.get("subtitle") or ""),
         venue=str(meta.get("venue") or ""),
         city=str(meta.get("city") or ""),
@@ -1184,6 +1339,107 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
         tz_given=tz_given,
         days=_day_dates([d.get("date") for d in days if isinstance(d, dict)]),
     )
+    given = [d for d in days if isinstance(d, dict)]
+    return _with_day_change(
+        parsed,
+        _day_change(meta.get("day_change")),
+        _marks(
+            [(d.get("date"), d.get("day_start") or d.get("start")) for d in given]
+            + [(d.get("date"), d.get("day_end") or d.get("end")) for d in given],
+            zone,
+        ),
+    )
+
+
+def _track_color(track: dict[str, Any]) -> str | None:
+    """A track's colour: "color", or the light one of version 2's "colors" ({"light": ..., "dark": ...})."""
+    colors = track.get("colors")
+    color = track.get("color") or (colors.get("light") if isinstance(colors, dict) else None)
+    return _text(color).strip() or None
+
+
+def _text(value: Any) -> str:
+    """A file's text where another tool may write a number, null or a translated text ({"en": ..., "de": ...}):
+    the text, the English (else first) translation, or ''."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dict):
+        texts = [v for v in (value.get("en"), *value.values()) if isinstance(v, str) and v.strip()]
+        return texts[0] if texts else ""
+    return ""
+
+
+def _json_v2_sessions(
+    events: list[Any],
+    people: Any,
+    conference: dict[str, Any],
+    days: list[Any],
+    rooms: dict[str, ScheduleRoom],
+    tracks: list[ScheduleTrack],
+    zone: ZoneInfo,
+    problems: list[tuple[str, str]],
+) -> list[ScheduleSession]:
+    """schedule.json version 2 (the hub's schema2: events in one list beside the days, room and track as objects,
+    `participants`, people's biographies in schedule.persons): each event read as a version-1 one, on the file's
+    day whose window holds its start."""
+    biographies = (
+        {str(p["guid"]): p for p in people if isinstance(p, dict) and p.get("guid")} if isinstance(people, list) else {}
+    )
+    room_names = {r.guid: r.name for r in rooms.values() if r.guid}
+    track_names = {t.slug: t.name for t in tracks if t.slug}
+    windows = []
+    for day in days:
+        if isinstance(day, dict):
+            try:
+                begin, end = (
+                    _aware(str(day.get("start") or day.get("day_start")), zone),
+                    _aware(str(day.get("end") or day.get("day_end")), zone),
+                )
+            except ValueError:
+                continue
+            windows.append((begin, end, day))
+    sessions = []
+    for j, event in enumerate(events):
+        where = f"schedule.events[{j}]"
+        try:
+            if not isinstance(event, dict):
+                raise TypeError("expected an event object")
+            room = event.get("room")
+            if isinstance(room, dict):
+                name = _text(room.get("name")).strip() or room_names.get(_optional_guid(_text(room.get("guid"))) or "")
+                room = name or ""
+            room = _text(room).strip()
+            if not room:
+                raise ValueError("'room' is missing")
+            rooms.setdefault(room, ScheduleRoom(room))
+            track = event.get("track")
+            if isinstance(track, dict):
+                track = _text(track.get("name")).strip() or track_names.get(_text(track.get("slug")).strip(), "")
+            persons = []
+            for p in event.get("participants") or event.get("persons") or []:
+                if isinstance(p, dict):
+                    known = biographies.get(str(p.get("guid")), {})
+                    persons.append({**known, **{k: v for k, v in p.items() if v not in (None, "")}})
+            start = event.get("start") if "T" in str(event.get("start") or "") else event.get("date")
+            v1 = {**event, "date": start, "room": room, "track": track or None, "persons": persons}
+            if not isinstance(v1.get("start"), str) or "T" in v1["start"]:
+                v1.pop("start", None)
+            starts_at = _aware(str(start), zone) if isinstance(start, str) and start.strip() else None
+            day = next((d for b, e, d in windows if starts_at is not None and b <= starts_at < e), {})
+            session = _json_session(v1, day, room, zone)
+            session.day = _day_of(day.get("date"))
+            sessions.append(session)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            if isinstance(event, dict):
+                where += f" (session {_session_label(event.get('guid'), event.get('id'), event.get('title'))})"
+            problems.append((where, str(exc)))
+        if len(problems) >= MAX_ERRORS:
+            raise ScheduleFormatError(problems)
+    return sessions
 
 
 def _day_change_from_starts(starts: list[Any], zone: ZoneInfo) -> time | None:
@@ -1214,33 +1470,47 @@ def _json_links(value: Any) -> list[ScheduleLink]:
 def _json_session(event: Any, day: dict[str, Any], room_name: str, zone: ZoneInfo) -> ScheduleSession:
     if not isinstance(event, dict):
         raise TypeError("expected an event object")
-    title = str(event.get("title") or "").strip()
+    title = _text(event.get("title")).strip()
     if not title:
         raise ValueError("'title' is missing or empty")
     date_text = event.get("date")
+    if not (isinstance(date_text, str) and date_text.strip()) and _is_datetime(event.get("start")):
+        date_text = event["start"]  # 'start' as a full date-time, without 'date'
     if isinstance(date_text, str) and date_text.strip() and not _DATE_ONLY_RE.match(date_text.strip()):
         try:
             starts_at = _aware(date_text, zone)
         except ValueError:
             raise ValueError(f"'date' {date_text!r} is not a date-time like 2027-05-18T09:00:00+02:00") from None
     elif isinstance(event.get("start"), str) and day.get("date"):
-        day_start = _aware(day["day_start"], zone) if day.get("day_start") else None
-        starts_at = _start_from_day(day["date"], event["start"], day_start, zone)
+        try:
+            day_start = _aware(str(day["day_start"]), zone) if day.get("day_start") else None
+        except ValueError:
+            day_start = None  # the session's own start still says when it is
+        try:
+            starts_at = _start_from_day(str(day["date"]), event["start"], day_start, zone)
+        except ValueError:
+            raise ValueError(f"'start' {event['start']!r} is not HH:MM on the day's date {day['date']!r}") from None
     else:
         raise ValueError("'date' (a date-time) is missing")
-    if isinstance(event.get("end"), str) and event["end"]:
-        ends_at = _aware(event["end"], zone)
+    if isinstance(event.get("end"), str) and event["end"].strip() and not _DATE_ONLY_RE.match(event["end"].strip()):
+        try:
+            ends_at = _aware(event["end"], zone)
+        except ValueError:
+            raise ValueError(f"'end' {event['end']!r} is not a date-time like 2027-05-18T10:00:00+02:00") from None
     elif isinstance(event.get("duration"), str):
         ends_at = starts_at + _duration(event["duration"])
+    elif isinstance(event.get("duration"), int) and not isinstance(event.get("duration"), bool):
+        ends_at = starts_at + timedelta(minutes=event["duration"])  # minutes, as some tools write it
     else:
         raise ValueError("neither 'duration' (HH:MM) nor 'end'")
     if ends_at <= starts_at:
         raise ValueError("the session must end after it starts")
     persons = []
-    for p in event.get("persons") or []:
+    given = event.get("persons") or event.get("participants") or []
+    for p in given if isinstance(given, list) else []:
         if not isinstance(p, dict):
             continue
-        name = str(p.get("name") or p.get("public_name") or "").strip()
+        name = _text(p.get("name") or p.get("public_name") or p.get("full_public_name")).strip()
         if name:
             persons.append(
                 _person(
@@ -1249,16 +1519,26 @@ def _json_session(event: Any, day: dict[str, Any], room_name: str, zone: ZoneInf
                     p.get("guid"),
                     p.get("id"),
                     p.get("code"),
-                    str(p.get("organization") or ""),
-                    str(p.get("biography") or ""),
+                    _text(p.get("organization")),
+                    _text(p.get("biography")),
                 )
             )
     links = _json_links(event.get("links"))
     numeric_id = _int(event.get("id")) or 0
     track = event.get("track")
-    languages, language = _languages_given(event.get("language"))
-    abstract = str(event.get("abstract") or "")
-    description = str(event.get("description") or "")
+    if isinstance(track, dict):  # {"name": ..., "slug": ...} as some tools write it
+        track = track.get("name") or track.get("slug")
+    track = _text(track).strip()
+    language = event.get("language")
+    if isinstance(language, list):  # ["de", "en"]
+        language = ", ".join(x for x in language if isinstance(x, str))
+    languages, language = _languages_given(_text(language))
+    abstract = _text(event.get("abstract"))
+    description = _text(event.get("description"))
+    room = event.get("room")
+    room = _text(room.get("name") if isinstance(room, dict) else room).strip() or room_name
+    logo = event.get("logo")
+    logo = _text(logo.get("url") if isinstance(logo, dict) else logo).strip()
     do_not_record = event.get("do_not_record")
     return ScheduleSession(
         guid=_session_guid(
@@ -1266,26 +1546,26 @@ def _json_session(event: Any, day: dict[str, Any], room_name: str, zone: ZoneInf
         ),
         id=numeric_id,
         title=title[:300],
-        kind=kind_of(event.get("type")),
+        kind=kind_of(_text(event.get("type"))),
         starts_at=starts_at,
         ends_at=ends_at,
-        room=str(event.get("room") or room_name),
-        track=str(track).strip() if track else None,
+        room=room,
+        track=track or None,
         language=language,
         abstract=plain_text(abstract or description),
         online_url=_online(links),
-        url=str(event.get("url") or ""),
+        url=_text(event.get("url")).strip(),
         persons=persons,
-        type=str(event.get("type") or "").strip(),
+        type=_text(event.get("type")).strip(),
         languages=languages,
-        subtitle=str(event.get("subtitle") or ""),
+        subtitle=_text(event.get("subtitle")),
         abstract_source=safe_html(abstract),
         description=safe_html(description),
-        slug=str(event.get("slug") or ""),
+        slug=_text(event.get("slug")).strip(),
         links=links,
         attachments=_json_links(event.get("attachments")),
         do_not_record=do_not_record if isinstance(do_not_record, bool) else None,
-        recording_license=str(event.get("recording_license") or ""),
-        logo=str(event.get("logo") or ""),
-        code=str(event.get("code") or ""),
+        recording_license=_text(event.get("recording_license")),
+        logo=logo,
+        code=_text(event.get("code")).strip(),
     )

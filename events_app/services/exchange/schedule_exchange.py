@@ -35,7 +35,7 @@ from events_app.domain.agenda import (
     validate_session,
 )
 from events_app.domain.errors import FieldError, InvalidInput
-from events_app.domain.schedule import Schedule, ScheduleFormatError, ScheduleSession, parse
+from events_app.domain.schedule import Schedule, ScheduleFormatError, ScheduleSession, fit_day_change, parse
 from events_app.domain.sequence import next_sequence
 from events_app.domain.vocab import RemovedSessions
 from events_app.jobs import kick_outbox
@@ -79,9 +79,20 @@ def _read(data: bytes, content_type: str, default_tzid: str) -> Schedule:
         raise InvalidInput(
             [FieldError(where, what) for where, what in exc.problems], detail="the schedule cannot be read: " + str(exc)
         ) from None
+    if schedule.tzid != default_tzid:
+        # The agenda turns its days in the event's zone: the file's days turn at the same instants, whatever the
+        # clock there says (a file in UTC whose days turn at 03:00 turns them at 04:00 in Berlin).
+        schedule.day_change = fit_day_change(schedule, default_tzid)
+    # Names as the agenda keeps them (at most 200 characters), in the lists and in the sessions alike: a longer
+    # room or track name must find its room or track again, not create another (or break on the unique name).
+    for room in schedule.rooms:
+        room.name = room.name.strip()[:200]
+    for track in schedule.tracks:
+        track.name = track.name.strip()[:200]
     errors = []
     for s in schedule.sessions:
         s.room = s.room.strip()[:200] or "Unassigned"
+        s.track = (s.track or "").strip()[:200] or None
         fields = {
             "title": s.title,
             "kind": s.kind,
