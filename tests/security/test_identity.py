@@ -244,6 +244,60 @@ async def test_delegation_member_add_and_substitution_leave_profiles_unchanged(c
     assert await profile_of(OWNER) == before
 
 
+async def test_a_new_registration_of_the_heads_address_heads_nothing(client, owner, organizer):
+    """Head rights belong to the head's registration in the delegation, not to the address: once the head's own
+    registration is cancelled, anyone registering that address publicly gets a registration of their own only (no
+    members, no substitutions), on the API and on the manage page."""
+    org = await organization("City of Kisumu")
+    event = owner["event_b"]
+    r = await client.post(
+        f"/api/events/{event['id']}/delegations",
+        headers=organizer,
+        json={
+            "organization_id": org,
+            "category": "delegate",
+            "seats": 3,
+            "head_email": "head@kisumu.example",
+            "head_name": "Hadiza Odhiambo",
+        },
+    )
+    assert r.status_code == 201, r.text
+    head_nonce = await sql.fetchval("SELECT token_nonce FROM registration WHERE delegation = $1", r.json()["id"])
+    from events_app.domain.security import manage_token
+
+    head = manage_token(get_settings().secret_key, head_nonce)
+    member = await client.post(
+        f"/api/registrations/{head}/delegation/members",
+        json={"email": "member@kisumu.example", "name": "Moses Wekesa"},
+    )
+    assert member.status_code == 201, member.text
+    assert (await client.get(f"/api/registrations/{head}/delegation")).status_code == 200
+    assert (await client.delete(f"/api/registrations/{head}")).status_code == 200
+
+    taken = await client.post(
+        f"/api/events/{event['id']}/registrations",
+        json={"email": "head@kisumu.example", "name": "Mallory", "category": "delegate", "consent": True},
+    )
+    assert taken.status_code == 201, taken.text
+    token = taken.json()["manage_token"]
+    listed = await client.get(f"/api/registrations/{token}/delegation")
+    swapped = await client.post(
+        f"/api/registrations/{token}/delegation/members/{member.json()['id']}/substitute",
+        json={"email": "mallory@attacker.example", "name": "Mallory Two"},
+    )
+    added = await client.post(
+        f"/api/registrations/{token}/delegation/members", json={"email": "eve@attacker.example", "name": "Eve"}
+    )
+    manage = await client.get(f"/manage/{token}")
+
+    assert listed.status_code == swapped.status_code == added.status_code == 403, (listed.text, swapped.text)
+    for answer in (listed, swapped, added, manage):
+        assert "Moses" not in answer.text and "member@kisumu.example" not in answer.text
+    still = await sql.fetchval("SELECT status FROM registration WHERE id = $1", member.json()["id"])
+    assert still == "confirmed"
+    assert await sql.fetchval("SELECT count(*) FROM registration WHERE delegation = $1", r.json()["id"]) == 2
+
+
 # --------------------------------------------------------------------------- the emailed access link
 
 

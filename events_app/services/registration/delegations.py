@@ -120,7 +120,7 @@ async def create(account: CurrentAccount, event_id: int, data: dict[str, Any]) -
 
 async def _delegation_of_head(token: str) -> Delegation:
     reg = await registration_by_token(token)
-    delegation = await Q.delegation_of_head(event_id=reg["event"], person_id=reg["person"])
+    delegation = await Q.delegation_of_head(registration_id=reg["id"])
     if delegation is None:
         raise Forbidden("this manage link does not belong to a head of delegation")
     if reg["status"] not in ACTIVE:

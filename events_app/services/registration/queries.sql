@@ -539,10 +539,13 @@ SELECT 1 FROM delegation WHERE event = :event_id AND organization = :organizatio
 INSERT INTO delegation (event, organization, category, seat_quota, head_person, created_at)
 VALUES (:event_id, :organization_id, :category_id, :seat_quota, :head_person_id, now()) RETURNING id;
 
--- name: delegation_of_head(event_id, person_id)^
+-- name: delegation_of_head(registration_id)^
 -- record_class: Delegation
--- The delegation the person heads at the event.
-SELECT * FROM delegation WHERE event = :event_id AND head_person = :person_id;
+-- The delegation this registration heads: the head's own registration in that delegation (a registration of the
+-- head's address made anywhere else, e.g. publicly after the head's was cancelled, heads nothing).
+SELECT d.* FROM delegation d
+JOIN registration r ON r.delegation = d.id AND r.person = d.head_person
+WHERE r.id = :registration_id;
 
 -- name: lock_delegation_member(registration_id, delegation_id)^
 -- Lock a member's registration of the delegation (after the event) to hand its place to someone else.

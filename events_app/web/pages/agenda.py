@@ -22,7 +22,7 @@ from events_app.services.agenda import agenda, agenda_publish, speakers
 from events_app.services.events import events
 from events_app.services.exchange import schedule_exchange
 from events_app.services.people import people
-from events_app.services.people.accounts import CurrentAccount
+from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.web.pages.common import (
     field_errors,
     form_data,
@@ -286,6 +286,7 @@ class AgendaPages(Controller):
         self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
     ) -> Template:
         """Upload a schedule file, see what it would create, change and remove, then import it."""
+        await require_organizer(account, event_id)
         event = await events.get_event(event_id, account)
         own = await agenda_publish.day_change_of(event_id)
         values = {"removed": "keep", "day_change": own.strftime("%H:%M") if own else ""}
@@ -297,6 +298,7 @@ class AgendaPages(Controller):
     ) -> Template:
         """Preview (a dry run: nothing written) or apply an import. The previewed file travels in the preview's
         form, so what is applied is exactly what was previewed."""
+        await require_organizer(account, event_id)  # before the upload is read
         event = await events.get_event(event_id, account)
         form = await request.form()
         upload = form.get("file")
@@ -399,6 +401,7 @@ class AgendaPages(Controller):
         values: dict | None = None,
         **extra: Any,
     ) -> Template:
+        await require_organizer(account, event_id)  # the editor is the organizers' (the API's PATCH asks the same)
         event = await events.get_event(event_id, account)
         found = await agenda.get_session(event_id, session_id, account)
         zone = ZoneInfo(event["timezone"])

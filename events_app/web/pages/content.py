@@ -10,7 +10,7 @@ from litestar.response import Template
 
 from events_app.domain.errors import NotFound
 from events_app.services.events import events, translations
-from events_app.services.people.accounts import CurrentAccount
+from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.web.pages.common import field_errors, form_data, page, provide_page_account, redirect, redisplay_on
 
 ORGANIZER = {"account": Provide(provide_page_account)}
@@ -62,6 +62,7 @@ class ContentPages(Controller):
     async def first(
         self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
     ) -> Response:
+        await require_organizer(account, event_id)
         return redirect(f"/organizer/events/{event_id}/languages/{translations.TRANSLATED_LANGUAGES[0]}")
 
     @get("/{language:str}", name="content-language")

@@ -22,7 +22,7 @@ from events_app.services.meetings import meeting_rsvp
 from events_app.services.messaging import announcements, deliveries
 from events_app.services.messaging.notifications import preview
 from events_app.services.people import accounts
-from events_app.services.people.accounts import CurrentAccount
+from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.registration import calendar_answers, questions, registration_admin, session_mail
 from events_app.web import abuse
 from events_app.web.pages.agenda import update_rows
@@ -275,6 +275,7 @@ class OrganizerPages(Controller):
     async def confirm_cancel(
         self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
     ) -> Template:
+        await require_organizer(account, event_id)
         event = await events.get_event(event_id, account)
         return page(request, "organizer/event_cancel.html", account=account, event=event)
 
@@ -522,6 +523,7 @@ class OrganizerPages(Controller):
     async def new_announcement(
         self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
     ) -> Template:
+        await require_organizer(account, event_id)
         event = await events.get_event(event_id, account)
         return page(
             request,

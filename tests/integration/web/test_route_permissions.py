@@ -38,6 +38,7 @@ from events_app.services.privacy import person_access
 from events_app.services.registration import delegations, registration_links, registrations
 from events_app.settings import get_settings
 from events_app.web.app import create_app
+from events_app.web.pages.common import SESSION_COOKIE
 
 PERSON = "person"
 CHECKIN = "checkin"
@@ -706,6 +707,31 @@ async def test_back_office_pages_need_a_login(client):
             )
         else:
             assert response.status_code == 403, concrete
+
+
+async def test_back_office_pages_refuse_a_logged_in_stranger(client, reset):
+    """Every organizer and coordinator page of event A or project P answers 403 or 404 to a logged-in account
+    without a role there (event B's organizer; project Q's coordinator), as the API twin of each page does, and
+    shows nothing of it."""
+    s = await fresh(reset)
+    values = {**s.ids, "key": s.ids["occurrence"], "language": "es", "fmt": "csv"}
+    checked, opened = 0, []
+    for method, path in page_routes():
+        if method != "GET" or "{" not in path or path.startswith("/organizer/attendance"):
+            continue
+        stranger = "coordinator_q" if path.startswith("/coordinator") else "organizer_b"
+        concrete = path
+        while "{" in concrete:
+            start, end = concrete.index("{"), concrete.index("}")
+            concrete = concrete[:start] + str(values[concrete[start + 1 : end].partition(":")[0]]) + concrete[end + 1 :]
+        client.cookies.set(SESSION_COOKIE, s.tokens[stranger])
+        response = await client.get(concrete, follow_redirects=False)
+        if response.status_code not in (403, 404) or "Event A" in response.text:
+            opened.append((concrete, response.status_code))
+        checked += 1
+    client.cookies.clear()
+    assert opened == []
+    assert checked > 20
 
 
 def url(route: Route, s: Scenario, *, unknown: bool = False) -> str:
