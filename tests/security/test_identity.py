@@ -446,10 +446,12 @@ async def test_profile_change_and_stop_announcements_through_the_api(client, own
     session = (await client.post("/api/people/access", json={"token": token})).json()["session"]
     bearer = {"Authorization": f"Bearer {session}"}
     bad = await client.patch("/api/people/me", headers=bearer, json={"name": " ", "timezone": "Mars/Olympus"})
+    broken = await client.patch("/api/people/me", headers=bearer, json={"name": "Eve\r\nBcc: victim@example.org\x07"})
     changed = await client.patch("/api/people/me", headers=bearer, json={"name": "Inés G.", "language": "en"})
     stopped = await client.post("/api/people/me/stop-announcements", headers=bearer)
 
     assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == ["name", "timezone"]
+    assert broken.status_code == 422 and [e["field"] for e in broken.json()["errors"]] == ["name"]
     assert changed.status_code == 200 and (changed.json()["name"], changed.json()["language"]) == ("Inés G.", "en")
     assert stopped.status_code == 200 and stopped.json()["announcements_opt_out"] is True
     assert (await profile_of(OWNER))["timezone"] == "Europe/Madrid"

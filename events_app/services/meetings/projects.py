@@ -11,10 +11,11 @@ from typing import Any
 from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
+from events_app.domain.person import person_field_errors
 from events_app.domain.replies import max_mailbox_local_length
 from events_app.domain.security import digest, new_nonce, project_feed_token
 from events_app.domain.text import text_errors
-from events_app.domain.vocab import LANGUAGES, ProjectStatus, is_time_zone
+from events_app.domain.vocab import ProjectStatus
 from events_app.jobs import kick_outbox
 from events_app.services.meetings import meetings
 from events_app.services.meetings.rows import ROWS
@@ -204,27 +205,15 @@ async def add_coordinator(account: CurrentAccount, project_id: int, email: str) 
 
 
 def _person_fields(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    data, errors = text_errors(data, ("name", "email"), prefix=prefix)
+    data, errors = text_errors(data, ("email",), prefix=prefix)
     person: dict[str, Any] = {}
     try:
         person["email"] = normalize_email(data.get("email") or "", f"{prefix}email")
     except Exception as exc:
         errors.extend(getattr(exc, "errors", []))
-    person["name"] = str(data.get("name") or "").strip()[:200]
-    if not person["name"]:
-        errors.append(FieldError(f"{prefix}name", "must not be empty"))
-    person["language"] = data.get("language") or "en"
-    if person["language"] not in LANGUAGES:
-        errors.append(FieldError(f"{prefix}language", f"must be one of {', '.join(LANGUAGES)}"))
-    person["timezone"] = data.get("timezone")
-    if person["timezone"] and not is_time_zone(person["timezone"]):
-        errors.append(
-            FieldError(
-                f"{prefix}timezone",
-                f"unknown time zone {person['timezone']!r}: use an IANA name such as 'Africa/Johannesburg'",
-            )
-        )
-    require(errors)
+    fields, problems = person_field_errors({**data, "language": data.get("language") or "en"}, prefix=prefix)
+    person.update(fields)
+    require(errors + problems)
     return person
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import FieldError, Gone, NotFound, Unauthorized, require
+from events_app.domain.person import PERSON_FIELDS, person_field_errors
 from events_app.domain.security import (
     ACCESS_LINK_MINUTES,
     PERSON_SESSION_MINUTES,
@@ -25,7 +26,6 @@ from events_app.domain.security import (
     new_bearer_token,
     new_nonce,
 )
-from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services.platform import outbox
 from events_app.services.privacy import privacy
@@ -131,28 +131,7 @@ async def profile(person_id: int) -> dict:
 async def update_profile(person_id: int, data: dict[str, Any]) -> dict:
     """Change name, organization, language or time zone (the fields given); every problem reported at once. The
     details kept on existing registrations stay as they were registered."""
-    errors: list[FieldError] = []
-    changes: dict[str, Any] = {}
-    if "name" in data:
-        name = str(data["name"] or "").strip()
-        if not name:
-            errors.append(FieldError("name", "must not be empty"))
-        elif len(name) > 200:
-            errors.append(FieldError("name", "must be at most 200 characters"))
-        changes["name"] = name
-    if "language" in data:
-        if data["language"] not in LANGUAGES:
-            errors.append(FieldError("language", f"must be one of {', '.join(LANGUAGES)}"))
-        changes["language"] = data["language"]
-    if "timezone" in data:
-        tz = data["timezone"] or None
-        if tz and not is_time_zone(tz):
-            errors.append(
-                FieldError(
-                    "timezone", f"unknown time zone {tz!r}: use an IANA name such as 'Asia/Seoul', or leave it empty"
-                )
-            )
-        changes["timezone"] = tz
+    changes, errors = person_field_errors(data, [f for f in PERSON_FIELDS if f in data])
     if "organization_id" in data:
         org = data["organization_id"]
         if org is not None and not await Q.organization_exists(organization_id=org):

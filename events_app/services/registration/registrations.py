@@ -19,6 +19,7 @@ from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, InvalidInput, NotFound, require
 from events_app.domain.ical import METHOD_REQUEST
+from events_app.domain.person import person_field_errors
 from events_app.domain.questions import validate_answers
 from events_app.domain.registration import (
     ACTIVE,
@@ -29,8 +30,6 @@ from events_app.domain.registration import (
     membership_unproven,
 )
 from events_app.domain.security import digest, manage_token, new_nonce
-from events_app.domain.text import text_errors
-from events_app.domain.vocab import LANGUAGES, is_time_zone
 from events_app.jobs import kick_outbox
 from events_app.services.registration import questions, seats
 from events_app.services.registration.rows import ALL_ROWS, Category, LockedEvent
@@ -54,20 +53,9 @@ def validate_person(data: dict[str, Any]) -> dict[str, Any]:
         person["email"] = normalize_email(data.get("email") or "")
     except InvalidInput as exc:
         errors.extend(exc.errors)
-    name, text_problems = text_errors({"name": str(data.get("name") or "")}, ("name",))
-    name = name["name"]
-    errors.extend(text_problems)
-    if not name:
-        errors.append(FieldError("name", "must not be empty"))
-    person["name"] = name[:200]
-    language = data.get("language") or "en"
-    if language not in LANGUAGES:
-        errors.append(FieldError("language", f"must be one of {', '.join(LANGUAGES)}"))
-    person["language"] = language
-    tz = data.get("timezone")
-    if tz and not is_time_zone(tz):
-        errors.append(FieldError("timezone", f"unknown time zone {tz!r}: use an IANA name such as 'Asia/Seoul'"))
-    person["timezone"] = tz
+    fields, problems = person_field_errors({**data, "language": data.get("language") or "en"})
+    errors.extend(problems)
+    person.update(fields)
     person["organization_id"] = data.get("organization_id")
     require(errors)
     return person
