@@ -214,6 +214,14 @@ def membership_unproven(eligibility: str, unlocked: bool, email: str, organizati
     return not email_at_domains(email, organization_domains)
 
 
+def link_only_by_mail(eligibility: str, unlocked: bool) -> bool:
+    """Whether a new registration's manage link goes only to the address, never back to whoever sent the form: in a
+    members- or partners-only category entered without an invitation or access code, the address is what admits
+    (its domain) or what the organizers will check, and anyone may type any address; opening the link mailed to it
+    is the proof that the registrant holds it. Elsewhere the registration's link controls that registration only."""
+    return eligibility in MEMBERSHIP_ELIGIBILITIES and not unlocked
+
+
 def initial_status(seats: Seats, requires_approval: bool) -> str:
     """pending when an organizer must approve first; confirmed when a seat is free; otherwise waitlisted."""
     if requires_approval:

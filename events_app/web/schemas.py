@@ -235,6 +235,8 @@ class RegistrationOut(Struct):
 
 
 class RegistrationCreated(RegistrationOut):
+    # Both empty in a members- or partners-only category entered without an invitation or access code: the link
+    # (with the ticket) is mailed to the address only, whose mailbox is the proof of membership.
     manage_token: str
     manage_url: str
 

@@ -8,7 +8,9 @@ organization the registrant merely names.
 from __future__ import annotations
 
 from events_app.db import sql
+from events_app.domain.security import manage_token
 from events_app.services.people import accounts
+from events_app.settings import get_settings
 from tests.agenda_fixtures import add_session, congress
 from tests.fixtures import login, published_event
 from tests.integration.web.test_pages import csrf
@@ -312,6 +314,30 @@ async def test_pending_membership_is_confirmed_by_the_organizers(client, organiz
     assert (approved.status_code, approved.json()["status"]) == (200, "confirmed")
 
 
+async def test_members_only_link_goes_to_the_mailbox_only(client, organizer):
+    """Anyone may type any address: in a members-only category the address (its domain) is what admits, so the
+    manage link and the ticket go to its mailbox only, never back to whoever sent the form (nor on a retry)."""
+    event = await members_event(client, organizer)
+    kisumu = await organization("City of Kisumu", domain="kisumu.example")
+    body = {
+        "email": "nobody-owns-this-box@kisumu.example",
+        "name": "Someone",
+        "category": "delegate",
+        "organization_id": kisumu,
+        "consent": True,
+    }
+    url = f"/api/events/{event['id']}/registrations"
+    first = await client.post(url, json=body, headers={"Idempotency-Key": "members-1"})
+    again = await client.post(url, json=body, headers={"Idempotency-Key": "members-1"})
+    mailed = await sql.fetch(
+        "SELECT kind FROM outbox_message WHERE recipient = 'nobody-owns-this-box@kisumu.example' ORDER BY id"
+    )
+    assert (first.status_code, first.json()["status"]) == (201, "confirmed")
+    assert (first.json()["manage_token"], first.json()["manage_url"]) == ("", "")
+    assert (again.status_code, again.json()["id"], again.json()["manage_token"]) == (201, first.json()["id"], "")
+    assert [m["kind"] for m in mailed] == ["registration_confirmed"]
+
+
 async def test_invitation_still_admits_without_a_domain(client, organizer):
     event = await members_event(client, organizer)
     kisumu = await organization("City of Kisumu")
@@ -330,6 +356,7 @@ async def test_invitation_still_admits_without_a_domain(client, organizer):
         },
     )
     assert (response.status_code, response.json()["status"]) == (201, "confirmed")
+    assert response.json()["manage_token"]  # the organizers' code admits: the registration's link is shown
 
 
 async def test_organization_domains_are_set_by_staff_and_refuse_public_mail(client, organizer):
@@ -392,8 +419,17 @@ async def test_register_form_with_a_claimed_organization_waits_for_approval(clie
             "consent": "yes",
         },
     )
-    assert response.status_code == 303
-    manage = await client.get(response.headers["location"])
+    assert (response.status_code, response.headers["location"]) == (
+        303,
+        f"/events/{event['id']}?done=registered-link-mailed",
+    )
+    shown = await client.get(response.headers["location"])
+    assert "mailbox receives them" in shown.text
+    nonce = await sql.fetchval(
+        "SELECT token_nonce FROM registration r JOIN person p ON p.id = r.person WHERE p.email = $1",
+        "impostor@mail.example",
+    )
+    manage = await client.get(f"/manage/{manage_token(get_settings().secret_key, nonce)}")  # the mailed link
     assert 'id="membership-check"' in manage.text and "You are registered" not in manage.text
     assert (
         await sql.fetchval(

@@ -270,6 +270,12 @@ SELECT request_hash, registration FROM idempotency_key WHERE scope = :scope AND 
 -- The nonce a registration's manage token is made from.
 SELECT token_nonce FROM registration WHERE id = :registration_id;
 
+-- name: registration_link_facts(registration_id)^
+-- What decides whether a registration's link may be shown to whoever registered (domain.registration.link_only_by_mail):
+-- its category's eligibility and whether an invitation or access code admitted it; and the link's nonce.
+SELECT r.token_nonce, c.eligibility, (r.invitation IS NOT NULL OR r.access_code IS NOT NULL) AS unlocked
+FROM registration r JOIN registration_category c ON c.id = r.category WHERE r.id = :registration_id;
+
 -- name: registration_by_token_hash(token_hash)^
 -- The registration a manage token is for (by its digest).
 SELECT id, event, person, status FROM registration WHERE token_hash = :token_hash;

@@ -27,6 +27,7 @@ from events_app.domain.registration import (
     check_eligibility,
     check_registration_open,
     initial_status,
+    link_only_by_mail,
     membership_unproven,
 )
 from events_app.domain.security import digest, manage_token, new_nonce
@@ -324,6 +325,8 @@ async def register(
             category["requires_approval"] or unproven,
         )
         row, token = await insert_registration(event_id, category["id"], person, status, answers=answers, extra=extra)
+        if link_only_by_mail(category["eligibility"], unlocked):
+            token = ""  # in the confirmation mailed to the address (with the ticket), not in this answer
         if row["active"] is not None:
             # Never reveal the link to whoever asked: send it to the address on file.
             await seats.notify("manage_link", row["active"])
@@ -379,8 +382,9 @@ async def _replay(scope: str, key: str, hashed: str) -> dict | None:
             "Idempotency-Key",
         )
     result = await registration_out(row["registration"])
-    nonce = await Q.registration_token_nonce(registration_id=row["registration"])
-    result["manage_token"] = manage_token(get_settings().secret_key, nonce)
+    link = await Q.registration_link_facts(registration_id=row["registration"])
+    mailed_only = link_only_by_mail(link["eligibility"], link["unlocked"])
+    result["manage_token"] = "" if mailed_only else manage_token(get_settings().secret_key, link["token_nonce"])
     return result
 
 

@@ -74,7 +74,8 @@ class EventRegistrationController(Controller):
     ) -> RegistrationCreated:
         await abuse.registration(request, event_id, data.email)
         result = await registrations.register(event_id, present(data), idempotency_key=idempotency_key)
-        result["manage_url"] = f"{get_settings().public_url}/manage/{result['manage_token']}"
+        token = result["manage_token"]  # empty: the link went to the address only (a members-only category)
+        result["manage_url"] = f"{get_settings().public_url}/manage/{token}" if token else ""
         return msgspec.convert(result, RegistrationCreated)
 
     @post(

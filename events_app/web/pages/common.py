@@ -75,6 +75,10 @@ NOTICES = {
     "sent": N_("The announcement is queued for sending."),
     "logged-out": N_("You are logged out."),
     "link-sent": N_("If this address is registered, the manage link is on its way to it."),
+    "registered-link-mailed": N_(
+        "Thank you for registering. Your ticket and the link to manage your registration are on their way to your "
+        "email address: this category is for members, so only the address's mailbox receives them."
+    ),
     "created": N_("Created."),
     "removed": N_("Removed."),
     "session-cancelled": N_(

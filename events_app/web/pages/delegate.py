@@ -176,6 +176,8 @@ class RegistrationPages(Controller):
             result = await registrations.register(
                 event_id, payload, idempotency_key=data.get("idempotency_key") or None
             )
+        if not result["manage_token"]:  # the link went to the address only (domain.registration.link_only_by_mail)
+            return redirect(f"/events/{event_id}", "registered-link-mailed")
         return redirect(f"/manage/{result['manage_token']}", "registered")
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from events_app.domain.registration import email_at_domains, membership_unproven, normalize_domains
+from events_app.domain.registration import email_at_domains, link_only_by_mail, membership_unproven, normalize_domains
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,17 @@ def test_normalize_domains_cleans_and_sorts():
 def test_normalize_domains_refuses_public_mail_and_non_domains(value):
     clean, errors = normalize_domains(["kisumu.example", value])
     assert (clean, [e.field for e in errors]) == (["kisumu.example"], ["domains[1]"])
+
+
+@pytest.mark.parametrize(
+    ("eligibility", "unlocked", "expected"),
+    [
+        ("members", False, True),
+        ("partners", False, True),
+        ("members", True, False),
+        ("anyone", False, False),
+        ("invitation", False, False),
+    ],
+)
+def test_link_only_by_mail_in_membership_categories_entered_by_address(eligibility, unlocked, expected):
+    assert link_only_by_mail(eligibility, unlocked) is expected
