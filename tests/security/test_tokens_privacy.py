@@ -461,3 +461,107 @@ async def test_retention_keeps_a_speaker_of_an_event_still_ahead(client, organiz
     monkeypatch.setattr(privacy, "get_settings", lambda: settings)
     await privacy.apply_retention()
     assert await sql.fetchval("SELECT name FROM person WHERE email = $1", EMAIL) == NAME
+
+
+async def _stranger(client, event_base: str, email_address: str, name: str) -> int:
+    """Anyone with a mailbox: registers under any name they like (and could then erase themselves)."""
+    body = {"email": email_address, "name": name, "category": "delegate", "consent": True}
+    response = await client.post(f"{event_base}/registrations", json=body)
+    assert response.status_code == 201, response.text
+    return await sql.fetchval("SELECT id FROM person WHERE email = $1", email_address)
+
+
+async def test_erasing_a_made_up_person_rewrites_nobody_elses_records(client, organizer):
+    """A name is no identifier: someone registering as "budget" or as another person's name and erasing
+    themselves must not rewrite minutes, actions or audit entries of projects and events they had no part in;
+    and an address is rewritten only as a whole address, never inside a longer one."""
+    c = await congress(client, organizer)
+    project = (await client.post("/api/projects", headers=organizer, json={"title": "Coastal budgets"})).json()
+    series = await client.post(
+        f"/api/projects/{project['id']}/series",
+        headers=organizer,
+        json={
+            "title": "Budget call",
+            "mode": "online",
+            "timezone": "Africa/Johannesburg",
+            "start": "2027-05-04T10:00:00",
+            "duration_minutes": 60,
+            "rrule": "FREQ=MONTHLY;COUNT=2",
+            "online_url": "https://meet.example.org/b",
+        },
+    )
+    assert series.status_code == 201, series.text
+    occurrences = (await client.get(f"/api/meeting-series/{series.json()['id']}/occurrences", headers=organizer)).json()
+    occ = f"/api/meeting-series/{series.json()['id']}/occurrences/{occurrences[0]['id']}"
+    minutes = "Ana Souza presented the budget. The budget was approved by Thabo Nkosi."
+    for method, path, body in (
+        ("PUT", "/minutes", {"minutes": minutes}),
+        ("POST", "/actions", {"title": "Publish the budget"}),
+    ):
+        response = await client.request(method, occ + path, headers=organizer, json=body)
+        assert response.status_code in (200, 201), response.text
+    org = await sql.fetchval(
+        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
+        " VALUES ('City Council', 'city', 'ZA', 'active', now()) RETURNING id"
+    )
+    other = await congress(client, organizer, title="Second forum")
+    headed = await client.post(
+        f"{other['base']}/delegations",
+        headers=organizer,
+        json={
+            "organization_id": org,
+            "category": "delegate",
+            "seats": 2,
+            "head_email": "mayor@citycouncil.com",
+            "head_name": "Thabo Nkosi",
+        },
+    )
+    assert headed.status_code == 201, headed.text
+    audit_before = await sql.fetch("SELECT id, subject_id, before, after FROM audit_log ORDER BY id")
+
+    for address, name in (
+        ("stranger0@evil.example", "budget"),
+        ("stranger1@evil.example", "Thabo Nkosi"),
+        ("mayor@citycouncil.co", "Mayor"),
+    ):
+        await privacy.erase(await _stranger(client, c["base"], address, name))
+
+    assert await sql.fetchval("SELECT minutes FROM meeting_occurrence WHERE minutes <> '' LIMIT 1") == minutes
+    assert await sql.fetchval("SELECT title FROM meeting_action") == "Publish the budget"
+    kept = {r["id"]: r for r in await sql.fetch("SELECT id, subject_id, before, after FROM audit_log ORDER BY id")}
+    assert [dict(kept[r["id"]]) for r in audit_before] == [dict(r) for r in audit_before]
+    assert await sql.fetchval("SELECT count(*) FROM person WHERE email = 'mayor@citycouncil.com'") == 1
+
+
+async def test_export_holds_no_entries_of_a_longer_or_similar_address(client, organizer):
+    """The export of mayor@citycouncil.co (a domain anyone can buy) and of li@ holds nothing about
+    mayor@citycouncil.com or wei.li@: whole addresses only."""
+    c = await congress(client, organizer)
+    org = await sql.fetchval(
+        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
+        " VALUES ('City Council', 'city', 'ZA', 'active', now()) RETURNING id"
+    )
+    headed = await client.post(
+        f"{c['base']}/delegations",
+        headers=organizer,
+        json={
+            "organization_id": org,
+            "category": "delegate",
+            "seats": 2,
+            "head_email": "mayor@citycouncil.com",
+            "head_name": "Thabo Nkosi",
+        },
+    )
+    assert headed.status_code == 201, headed.text
+    await sql.execute(
+        "INSERT INTO meeting_inbound_reply (received_at, sender, calendar_uid, attendee, partstat, outcome, reason,"
+        " reason_code) VALUES (now(), 'wei.li@chengdu.example', 'x', 'mailto:wei.li@chengdu.example', 'ACCEPTED',"
+        " 'rejected', 'unknown UID', 'unknown-uid')"
+    )
+    lookalike = await _stranger(client, c["base"], "mayor@citycouncil.co", "Look Alike")
+    short = await _stranger(client, c["base"], "li@chengdu.example", "Li")
+    head = await sql.fetchval("SELECT id FROM person WHERE email = 'mayor@citycouncil.com'")
+
+    assert (await privacy.export(lookalike))["audit_entries"] == []
+    assert (await privacy.export(short))["inbound_replies"] == []
+    assert len((await privacy.export(head))["audit_entries"]) >= 1

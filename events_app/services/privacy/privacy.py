@@ -71,7 +71,7 @@ async def export(person_id: int) -> dict:
     calendar_answers = await Q.export_calendar_answers(person_id=person_id)
     proposals = await Q.export_meeting_proposals(person_id=person_id)
     delegated = await Q.export_meeting_delegations(person_id=person_id, email=email)
-    audit_entries = await Q.export_audit_entries(subject_id=str(person_id), email=email)
+    audit_entries = await Q.export_audit_entries(subject_id=str(person_id), email_pattern=address_pattern(email))
     agenda_changes = await Q.export_agenda_changes(person_path=f"$.** ? (@.person_id == {int(person_id)})")
     return {
         "exported_at": datetime.now(timezone.utc),
@@ -156,6 +156,12 @@ def _literal(text: str) -> str:
     return re.sub(r"([^\w\s])", r"\\\1", text)
 
 
+def address_pattern(email: str) -> str:
+    """The address as a whole address (ARE): not the end of a longer one (x.ana@ for ana@) nor the start of one
+    (ana@example.co in ana@example.com); a full stop after it (the end of a sentence) is fine."""
+    return r"(?<![[:alnum:]._%+-])" + _literal(email) + r"(?![[:alnum:]_-]|\.[[:alnum:]])"
+
+
 def _word_pattern(text: str) -> str:
     """`text` as whole words: no match inside a longer word (a short name never eats part of another)."""
     return (r"\m" if re.match(r"\w", text) else "") + _literal(text) + (r"\M" if re.search(r"\w$", text) else "")
@@ -169,10 +175,12 @@ def _scrub_query(table: str, column: str) -> queries.Query:
     return getattr(Q, f"scrub_{table}_{column}")
 
 
-async def _scrub_copies(email: str, name: str, replacement: str) -> None:
-    """Rewrite the person's address and name (case-insensitively) wherever the system copied them into a log or a
-    text, where it stands as whole words."""
-    email_re = _literal(email)
+async def _scrub_copies(email: str, name: str, replacement: str, scope: dict[str, list[int]]) -> None:
+    """Rewrite the person's address (a whole address, case-insensitively) wherever the system copied it into a
+    log or a text, and their name where it stands as whole words in the rows of `scope` (the events, projects and
+    series they took part in: person_scope) or in a row naming their address. Anyone may register under any name,
+    so a name is never rewritten in other people's records."""
+    email_re = address_pattern(email)
     searchable = len(name.strip()) >= 3
     # In JSON: the name as a whole value, or as whole words inside a text value when it is a full name (a single
     # word could also be a key: "Name" must not rewrite every "name" key).
@@ -183,15 +191,22 @@ async def _scrub_copies(email: str, name: str, replacement: str) -> None:
     )
     text_name = _word_pattern(name) if searchable else NEVER
     for table, column in JSON_COPIES:
-        await _scrub_query(table, column)(
+        query = _scrub_query(table, column)
+        await query(
             email_pattern=email_re,
             email_replacement=_json_string(replacement),
             name_pattern=json_name,
             name_replacement=ERASED_NAME if " " in name.strip() else f'"{ERASED_NAME}"',
+            **{k: v for k, v in scope.items() if k in query.parameters},
         )
     for table, column in TEXT_COPIES:
-        await _scrub_query(table, column)(
-            email_pattern=email_re, email_replacement=replacement, name_pattern=text_name, name_replacement=ERASED_NAME
+        query = _scrub_query(table, column)
+        await query(
+            email_pattern=email_re,
+            email_replacement=replacement,
+            name_pattern=text_name,
+            name_replacement=ERASED_NAME,
+            **{k: v for k, v in scope.items() if k in query.parameters},
         )
 
 
@@ -218,6 +233,7 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
             | {r["display_name"] for r in await Q.session_role_names(person_id=person_id)}
         )
         replacement = _anonymous_email()
+        scope = dict(await Q.person_scope(person_id=person_id, email=person.email))  # before links are undone
         await _detach(registration_ids, now)
         await checkin_codes.revoke_for_erasure(registration_ids)
         await _scrub_messages(registration_ids, person.email, replacement)
@@ -234,7 +250,7 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
         # Logs and texts (audit trail, agenda change log, outbox, inbound replies, meeting records) keep what was
         # done, not to whom.
         for name in sorted(names, key=len, reverse=True):  # a longer name first: it may contain a shorter one
-            await _scrub_copies(person.email, name, replacement)
+            await _scrub_copies(person.email, name, replacement, scope)
         await Q.anonymize_person(person_id=person_id, replacement=replacement, erased_name=ERASED_NAME, now=now)
         await audit.record(
             account,

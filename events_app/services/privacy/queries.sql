@@ -163,7 +163,8 @@ FROM meeting_action WHERE owner = :person_id ORDER BY id;
 -- name: export_inbound_replies(email)
 -- The calendar replies received from or about the person's address.
 SELECT received_at, sender, calendar_uid, attendee, recurrence_id, partstat, outcome, reason
-FROM meeting_inbound_reply WHERE lower(sender) = :email OR attendee ILIKE '%' || :email ORDER BY id;
+FROM meeting_inbound_reply
+WHERE lower(sender) = :email OR lower(regexp_replace(attendee, '^mailto:', '', 'i')) = :email ORDER BY id;
 
 -- name: export_calendar_answers(person_id)
 -- The person's answers to event and session invites given from a calendar.
@@ -185,11 +186,11 @@ WHERE delegator = :person_id OR delegate = :person_id OR lower(delegate_email) =
 -- Erasure: the seat-release links of the person's declined invites stop working.
 UPDATE calendar_answer SET release_nonce = NULL, release_hash = NULL WHERE person = :person_id;
 
--- name: export_audit_entries(subject_id, email)
--- Audit entries about the person, or naming their address.
+-- name: export_audit_entries(subject_id, email_pattern)
+-- Audit entries about the person, or naming their address (as a whole address: not inside a longer one).
 SELECT at, action, subject_type, subject_id, event, project, before, after FROM audit_log
 WHERE (subject_type = 'person' AND subject_id = :subject_id::text)
-   OR strpos(before::text, :email) > 0 OR strpos(after::text, :email) > 0 ORDER BY id;
+   OR before::text ~* :email_pattern OR after::text ~* :email_pattern ORDER BY id;
 
 -- name: export_agenda_changes(person_path)
 -- Agenda change log entries naming the person (person_path: a jsonpath matching their id).
@@ -211,6 +212,30 @@ SELECT r.id, r.event FROM registration r JOIN event e ON e.id = r.event WHERE r.
 -- name: registrations_of_person(person_id)
 -- Every registration of the person with the name typed on it.
 SELECT id, registered_name FROM registration WHERE person = :person_id;
+
+-- name: person_scope(person_id, email)^
+-- Where the person took part, so erasure rewrites their name only there (a name is no identifier: anyone may
+-- register under any name, and erasing it must not rewrite other people's records): the events of their
+-- registrations, session roles, delegations headed and invitations; the projects they were a contact of; the
+-- series they were invited to, attended, or answered, and those of their projects.
+WITH series_of AS (
+    SELECT series FROM meeting_invitee WHERE person = :person_id
+    UNION SELECT series FROM meeting_attendance WHERE person = :person_id
+    UNION SELECT series FROM meeting_rsvp WHERE person = :person_id
+    UNION SELECT series FROM meeting_proposal WHERE person = :person_id
+    UNION SELECT series FROM meeting_delegation WHERE delegator = :person_id OR delegate = :person_id),
+projects AS (
+    SELECT project FROM project_contact WHERE person = :person_id
+    UNION SELECT s.project FROM meeting_series s JOIN series_of o ON o.series = s.id)
+SELECT
+    ARRAY(SELECT event FROM registration WHERE person = :person_id
+          UNION SELECT s.event FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session
+                WHERE sp.person = :person_id
+          UNION SELECT event FROM delegation WHERE head_person = :person_id
+          UNION SELECT event FROM invitation WHERE email = :email) AS event_ids,
+    ARRAY(SELECT project FROM projects) AS project_ids,
+    ARRAY(SELECT series FROM series_of UNION SELECT s.id FROM meeting_series s JOIN projects p ON p.project = s.project)
+        AS series_ids;
 
 -- name: session_role_names(person_id)
 -- The names typed for the person's session roles.
@@ -270,87 +295,117 @@ WHERE id = :person_id;
 -- Where copies of a person's address and name live in logs and texts (privacy.JSON_COPIES, privacy.TEXT_COPIES):
 -- one statement per table and column, all of one form.
 
--- name: scrub_audit_log_before(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the JSON of audit_log.before.
+-- name: scrub_audit_log_before(email_pattern, email_replacement, name_pattern, name_replacement, event_ids, project_ids)!
+-- Erasure: the person's address and name rewritten in the JSON of audit_log.before. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE audit_log SET before = regexp_replace(regexp_replace(before::text, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi')::jsonb WHERE before::text ~* :email_pattern OR before::text ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')::jsonb
+WHERE before::text ~* :email_pattern
+   OR ((event = ANY(:event_ids::int[]) OR project = ANY(:project_ids::int[])) AND before::text ~* :name_pattern);
 
--- name: scrub_audit_log_after(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the JSON of audit_log.after.
+-- name: scrub_audit_log_after(email_pattern, email_replacement, name_pattern, name_replacement, event_ids, project_ids)!
+-- Erasure: the person's address and name rewritten in the JSON of audit_log.after. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE audit_log SET after = regexp_replace(regexp_replace(after::text, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi')::jsonb WHERE after::text ~* :email_pattern OR after::text ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')::jsonb
+WHERE after::text ~* :email_pattern
+   OR ((event = ANY(:event_ids::int[]) OR project = ANY(:project_ids::int[])) AND after::text ~* :name_pattern);
 
--- name: scrub_agenda_change_changes(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the JSON of agenda_change.changes.
+-- name: scrub_agenda_change_changes(email_pattern, email_replacement, name_pattern, name_replacement, event_ids)!
+-- Erasure: the person's address and name rewritten in the JSON of agenda_change.changes. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE agenda_change SET changes = regexp_replace(regexp_replace(changes::text, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi')::jsonb WHERE changes::text ~* :email_pattern OR changes::text ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')::jsonb
+WHERE changes::text ~* :email_pattern
+   OR ((event = ANY(:event_ids::int[])) AND changes::text ~* :name_pattern);
 
--- name: scrub_calendar_update_changes(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the JSON of calendar_update.changes.
+-- name: scrub_calendar_update_changes(email_pattern, email_replacement, name_pattern, name_replacement, event_ids)!
+-- Erasure: the person's address and name rewritten in the JSON of calendar_update.changes. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE calendar_update SET changes = regexp_replace(regexp_replace(changes::text, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi')::jsonb WHERE changes::text ~* :email_pattern OR changes::text ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')::jsonb
+WHERE changes::text ~* :email_pattern
+   OR ((event = ANY(:event_ids::int[])) AND changes::text ~* :name_pattern);
 
--- name: scrub_outbox_message_payload(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the JSON of outbox_message.payload.
+-- name: scrub_outbox_message_payload(email_pattern, email_replacement, name_pattern, name_replacement, event_ids)!
+-- Erasure: the person's address and name rewritten in the JSON of outbox_message.payload. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE outbox_message SET payload = regexp_replace(regexp_replace(payload::text, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi')::jsonb WHERE payload::text ~* :email_pattern OR payload::text ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')::jsonb
+WHERE payload::text ~* :email_pattern
+   OR ((event = ANY(:event_ids::int[])) AND payload::text ~* :name_pattern);
 
--- name: scrub_outbox_message_last_error(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the text of outbox_message.last_error.
+-- name: scrub_outbox_message_last_error(email_pattern, email_replacement, name_pattern, name_replacement, event_ids)!
+-- Erasure: the person's address and name rewritten in the text of outbox_message.last_error. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE outbox_message SET last_error = regexp_replace(regexp_replace(last_error, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi') WHERE last_error ~* :email_pattern OR last_error ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')
+WHERE last_error ~* :email_pattern
+   OR ((event = ANY(:event_ids::int[])) AND last_error ~* :name_pattern);
 
--- name: scrub_meeting_inbound_reply_sender(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the text of meeting_inbound_reply.sender.
+-- name: scrub_meeting_inbound_reply_sender(email_pattern, email_replacement, name_pattern, name_replacement, event_ids, series_ids)!
+-- Erasure: the person's address and name rewritten in the text of meeting_inbound_reply.sender. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE meeting_inbound_reply SET sender = regexp_replace(regexp_replace(sender, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi') WHERE sender ~* :email_pattern OR sender ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')
+WHERE sender ~* :email_pattern
+   OR ((series = ANY(:series_ids::int[]) OR event = ANY(:event_ids::int[])) AND sender ~* :name_pattern);
 
--- name: scrub_meeting_inbound_reply_attendee(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the text of meeting_inbound_reply.attendee.
+-- name: scrub_meeting_inbound_reply_attendee(email_pattern, email_replacement, name_pattern, name_replacement, event_ids, series_ids)!
+-- Erasure: the person's address and name rewritten in the text of meeting_inbound_reply.attendee. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE meeting_inbound_reply SET attendee = regexp_replace(regexp_replace(attendee, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi') WHERE attendee ~* :email_pattern OR attendee ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')
+WHERE attendee ~* :email_pattern
+   OR ((series = ANY(:series_ids::int[]) OR event = ANY(:event_ids::int[])) AND attendee ~* :name_pattern);
 
--- name: scrub_meeting_inbound_reply_reason(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the text of meeting_inbound_reply.reason.
+-- name: scrub_meeting_inbound_reply_reason(email_pattern, email_replacement, name_pattern, name_replacement, event_ids, series_ids)!
+-- Erasure: the person's address and name rewritten in the text of meeting_inbound_reply.reason. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE meeting_inbound_reply SET reason = regexp_replace(regexp_replace(reason, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi') WHERE reason ~* :email_pattern OR reason ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')
+WHERE reason ~* :email_pattern
+   OR ((series = ANY(:series_ids::int[]) OR event = ANY(:event_ids::int[])) AND reason ~* :name_pattern);
 
--- name: scrub_meeting_proposal_comment(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the text of meeting_proposal.comment.
+-- name: scrub_meeting_proposal_comment(email_pattern, email_replacement, name_pattern, name_replacement, series_ids)!
+-- Erasure: the person's address and name rewritten in the text of meeting_proposal.comment. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE meeting_proposal SET comment = regexp_replace(regexp_replace(comment, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi') WHERE comment ~* :email_pattern OR comment ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')
+WHERE comment ~* :email_pattern
+   OR ((series = ANY(:series_ids::int[])) AND comment ~* :name_pattern);
 
--- name: scrub_meeting_delegation_delegate_email(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in meeting_delegation.delegate_email.
+-- name: scrub_meeting_delegation_delegate_email(email_pattern, email_replacement, name_pattern, name_replacement, series_ids)!
+-- Erasure: the person's address and name rewritten in meeting_delegation.delegate_email. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE meeting_delegation SET delegate_email = regexp_replace(regexp_replace(delegate_email, :email_pattern,
     :email_replacement, 'gi'), :name_pattern, :name_replacement, 'gi')
-WHERE delegate_email ~* :email_pattern OR delegate_email ~* :name_pattern;
+WHERE delegate_email ~* :email_pattern
+   OR ((series = ANY(:series_ids::int[])) AND delegate_email ~* :name_pattern);
 
--- name: scrub_meeting_delegation_delegate_name(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in meeting_delegation.delegate_name.
+-- name: scrub_meeting_delegation_delegate_name(email_pattern, email_replacement, name_pattern, name_replacement, series_ids)!
+-- Erasure: the person's address and name rewritten in meeting_delegation.delegate_name. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE meeting_delegation SET delegate_name = regexp_replace(regexp_replace(delegate_name, :email_pattern,
     :email_replacement, 'gi'), :name_pattern, :name_replacement, 'gi')
-WHERE delegate_name ~* :email_pattern OR delegate_name ~* :name_pattern;
+WHERE delegate_name ~* :email_pattern
+   OR ((series = ANY(:series_ids::int[])) AND delegate_name ~* :name_pattern);
 
--- name: scrub_meeting_occurrence_minutes(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the text of meeting_occurrence.minutes.
+-- name: scrub_meeting_occurrence_minutes(email_pattern, email_replacement, name_pattern, name_replacement, series_ids)!
+-- Erasure: the person's address and name rewritten in the text of meeting_occurrence.minutes. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE meeting_occurrence SET minutes = regexp_replace(regexp_replace(minutes, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi') WHERE minutes ~* :email_pattern OR minutes ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')
+WHERE minutes ~* :email_pattern
+   OR ((series = ANY(:series_ids::int[])) AND minutes ~* :name_pattern);
 
--- name: scrub_meeting_agenda_item_presenter(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the text of meeting_agenda_item.presenter.
+-- name: scrub_meeting_agenda_item_presenter(email_pattern, email_replacement, name_pattern, name_replacement, series_ids)!
+-- Erasure: the person's address and name rewritten in the text of meeting_agenda_item.presenter. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE meeting_agenda_item SET presenter = regexp_replace(regexp_replace(presenter, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi') WHERE presenter ~* :email_pattern OR presenter ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')
+WHERE presenter ~* :email_pattern
+   OR ((series = ANY(:series_ids::int[])) AND presenter ~* :name_pattern);
 
--- name: scrub_meeting_action_title(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the text of meeting_action.title.
+-- name: scrub_meeting_action_title(email_pattern, email_replacement, name_pattern, name_replacement, series_ids)!
+-- Erasure: the person's address and name rewritten in the text of meeting_action.title. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE meeting_action SET title = regexp_replace(regexp_replace(title, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi') WHERE title ~* :email_pattern OR title ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')
+WHERE title ~* :email_pattern
+   OR ((series = ANY(:series_ids::int[])) AND title ~* :name_pattern);
 
--- name: scrub_audit_log_subject_id(email_pattern, email_replacement, name_pattern, name_replacement)!
--- Erasure: the person's address and name rewritten in the text of audit_log.subject_id.
+-- name: scrub_audit_log_subject_id(email_pattern, email_replacement, name_pattern, name_replacement, event_ids, project_ids)!
+-- Erasure: the person's address and name rewritten in the text of audit_log.subject_id. The name only in rows of the person's events, projects and series, or naming their address.
 UPDATE audit_log SET subject_id = regexp_replace(regexp_replace(subject_id, :email_pattern, :email_replacement, 'gi'),
-    :name_pattern, :name_replacement, 'gi') WHERE subject_id ~* :email_pattern OR subject_id ~* :name_pattern;
+    :name_pattern, :name_replacement, 'gi')
+WHERE subject_id ~* :email_pattern
+   OR ((event = ANY(:event_ids::int[]) OR project = ANY(:project_ids::int[])) AND subject_id ~* :name_pattern);
 
 -- ------------------------------------------------------------------------- retention
 

@@ -287,6 +287,9 @@ def test_every_audience_predicate_is_the_same():
 
 
 def _scrub_form(sql: str, table: str, column: str) -> str:
+    """The statement with its table, column and scope (which of the person's events, projects or series the
+    table's rows belong to: each table says it with its own columns) taken out."""
+    sql = re.sub(r"OR \(\((.*?)\) AND", "OR ((<scope>) AND", sql, flags=re.S)
     return sql.replace(f"UPDATE {table} SET {column} =", "UPDATE <t> SET <c> =").replace(f"{column}", "<c>")
 
 
