@@ -10,7 +10,9 @@ import ipaddress
 
 from litestar import Request
 
+from events_app.domain.errors import InvalidInput
 from events_app.services.platform import limits
+from events_app.services.registration.registrations import normalize_email
 from events_app.settings import get_settings
 
 
@@ -48,6 +50,16 @@ def client_ip(request: Request) -> str:
     return str(_address(hops[0])) if hops else peer
 
 
+def address_key(email: str) -> str:
+    """What the per-address limits count: the address as the services will read it (normalize_email: case, and
+    the domain's Unicode forms, e.g. fullwidth letters, folded), so spellings of one mailbox share one limit; an
+    address the services will refuse counts as typed."""
+    try:
+        return normalize_email(email or "")
+    except InvalidInput:
+        return (email or "").strip().lower()
+
+
 async def login(request: Request, email: str) -> str:
     """Count a login attempt from this address (429 over the limit), and refuse while this email is locked for
     this address after repeated failures. Returns the client address the failures are counted against."""
@@ -63,7 +75,7 @@ async def registration(request: Request, event_id: int, email: str) -> None:
         ("register-ip", client_ip(request), settings.limit_register_ip, "registrations from your address"),
         (
             "register-email",
-            f"{event_id}:{email}",
+            f"{event_id}:{address_key(email)}",
             settings.limit_register_email,
             "registration attempts for this email address",
         ),
@@ -74,7 +86,12 @@ async def resend_link(request: Request, event_id: int, email: str) -> None:
     settings = get_settings()
     await limits.hit(
         ("resend-ip", client_ip(request), settings.limit_resend_ip, "link requests from your address"),
-        ("resend-email", f"{event_id}:{email}", settings.limit_resend_email, "link requests for this email address"),
+        (
+            "resend-email",
+            f"{event_id}:{address_key(email)}",
+            settings.limit_resend_email,
+            "link requests for this email address",
+        ),
     )
 
 
@@ -85,7 +102,7 @@ async def person_link(request: Request, email: str) -> None:
         ("person-link-ip", client_ip(request), settings.limit_person_link_ip, "link requests from your address"),
         (
             "person-link-email",
-            email.strip().lower(),
+            address_key(email),
             settings.limit_person_link_email,
             "link requests for this email address",
         ),
@@ -96,5 +113,10 @@ async def password_reset(request: Request, email: str) -> None:
     settings = get_settings()
     await limits.hit(
         ("reset-ip", client_ip(request), settings.limit_reset_ip, "password reset requests from your address"),
-        ("reset-email", email, settings.limit_reset_email, "password reset requests for this email address"),
+        (
+            "reset-email",
+            address_key(email),
+            settings.limit_reset_email,
+            "password reset requests for this email address",
+        ),
     )

@@ -195,12 +195,13 @@ async def request_password_reset(email: str, language: str = "en") -> None:
     replaces older links."""
     settings = get_settings()
     address = email.strip().lower()
-    account = await Q.active_account_by_email(email=address)
-    if account is None:
-        return
-    nonce = new_nonce()
+    nonce = new_nonce()  # made for every address, like the rest of the answer's work (see the end)
     token = password_reset_token(settings.secret_key, nonce)
     async with DB.transaction():
+        account = await Q.active_account_by_email(email=address)
+        if account is None:
+            await kick_outbox()  # as long as for a known address, so the answer's time tells nothing
+            return
         await Q.delete_password_resets(account_id=account["id"])
         reset_id = await Q.insert_password_reset(
             account_id=account["id"],

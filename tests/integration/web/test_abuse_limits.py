@@ -92,6 +92,26 @@ async def test_resend_link_limited_per_email_and_per_address(client, organizer, 
     assert others == [202, 202, 429]  # the refused request above counted against the address too
 
 
+async def test_spellings_of_one_mailbox_share_its_limits(client, organizer, limited):
+    """Case and the domain's Unicode forms (fullwidth letters fold to the same domain) are one mailbox: the
+    per-address limits of link requests and registrations count them together, on every way in."""
+    limited(limit_resend_email="2/3600", limit_person_link_email="2/3600", limit_register_email="2/3600")
+    event = await published_event(client, organizer)
+    spellings = ["ana@example.org", "ANA@ｅxample.org", "ana@eｘample.org", "ana@exａmple.ORG"]
+    resend = f"/api/events/{event['id']}/registrations/resend-link"
+    async with client_from(new_ip()) as c:
+        resent = [(await c.post(resend, json={"email": e})).status_code for e in spellings]
+        linked = [(await c.post("/api/people/access-link", json={"email": e})).status_code for e in spellings]
+    async with client_from(new_ip()) as c:
+        registered = [
+            (await c.post(f"/api/events/{event['id']}/registrations", json={**person("x"), "email": e})).status_code
+            for e in spellings
+        ]
+    assert resent == [202, 202, 429, 429]
+    assert linked == [202, 202, 429, 429]
+    assert registered == [201, 409, 429, 429]
+
+
 async def test_login_limit_per_address(client, limited):
     limited(limit_login_ip="2/60")
     async with client_from(new_ip()) as c:
