@@ -18,8 +18,11 @@ from enum import StrEnum
 CODE_LENGTH = 43  # URL-safe base64 of an HMAC-SHA256, without padding
 CODE_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 # A device's clock may be off, and an offline scan is sent late: a scan time in the future beyond this is not
-# believed (the time it reached the server is used), and neither is one older than the event's days allow.
+# believed (the time it reached the server is used), and neither is one from before the desks open, DESKS_OPEN
+# before the event starts (badges are often handed out the day before): a device whose clock was reset, or one
+# back-dating its scans to win "first scan", cannot take an admission from a scan that really came first.
 CLOCK_SKEW = timedelta(minutes=5)
+DESKS_OPEN = timedelta(days=2)
 DOOR = 0  # the `session` of a check-in at the event's door
 
 
@@ -108,9 +111,12 @@ def takes_place(session: SessionFacts) -> bool:
     return session.requires_booking and session.booking not in ("booked", "waitlisted")
 
 
-def scan_time(claimed: datetime | None, received: datetime) -> datetime:
-    """When a scan happened: the device's time, unless missing or ahead of the server by more than CLOCK_SKEW."""
+def scan_time(claimed: datetime | None, received: datetime, event_starts: datetime | None = None) -> datetime:
+    """When a scan happened: the device's time, unless missing, ahead of the server by more than CLOCK_SKEW, or
+    from before the desks open (DESKS_OPEN before the event starts); then the time the server received it."""
     if claimed is None or claimed.tzinfo is None or claimed > received + CLOCK_SKEW:
+        return received
+    if event_starts is not None and claimed < event_starts - DESKS_OPEN:
         return received
     return claimed
 

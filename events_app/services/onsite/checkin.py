@@ -52,6 +52,7 @@ class Desk:
     event_id: int
     event_title: str
     desk: str
+    starts_at: datetime | None = None  # the event's start: no scan is believed to have happened long before it
 
 
 async def require_checkin(account: CurrentAccount, event_id: int) -> Desk:
@@ -65,7 +66,7 @@ def _desk(account: CurrentAccount, event_id: int, row) -> Desk:
         raise NotFound("event")
     if not (row["manages"] or account.is_admin or row["desk"] is not None):
         raise Forbidden("your account is not check-in staff of this event")
-    return Desk(account, event_id, row["title"], row["desk"] or account.name)
+    return Desk(account, event_id, row["title"], row["desk"] or account.name, row["starts_at"])
 
 
 async def desk_of_session(token: str, event_id: int) -> Desk:
@@ -265,7 +266,7 @@ async def _scan_batch(
             session_id=data.get("session_id") or DOOR,
             method=Method.CODE if codes[i] else Method.NAME,
             facts=row,
-            scanned_at=scan_time(data.get("scanned_at"), received),
+            scanned_at=scan_time(data.get("scanned_at"), received, desk.starts_at),
         )
         _verdict(desk, scan)
         fresh.append((i, scan))

@@ -379,7 +379,7 @@ WHERE r.id = ANY(:registration_ids::int[]);
 -- name: checkin_desk_of_session(token_hash, event_id)^
 -- In one round trip, the account a live login session belongs to (nothing: not logged in) and, as checkin_access
 -- says, the event (event_id NULL: no such event), whether the account manages it and its check-in desk name.
-SELECT a.id AS account_id, a.email, a.name AS account_name, a.is_admin, e.id AS event_id, e.title,
+SELECT a.id AS account_id, a.email, a.name AS account_name, a.is_admin, e.id AS event_id, e.title, e.starts_at,
        e.id IS NOT NULL AND (
            EXISTS(SELECT 1 FROM event_organizer o WHERE o.event = e.id AND o.account = a.id)
            OR EXISTS(SELECT 1 FROM office_staff st WHERE st.office = e.office AND st.account = a.id)) AS manages,

@@ -88,10 +88,16 @@ async def checkin_code(registration_id: int) -> str:
 
 
 async def scan(client, c: dict, code: str, when: str, session_id: int | None = None) -> str:
+    """A scan made during the congress (last June), synced now: the event is moved there for the scan, and back
+    (a scan from long before an event's desks open is not believed)."""
     body = {"scan_id": uuid.uuid4().hex, "code": code, "device": "desk 3", "scanned_at": when}
     if session_id:
         body["session_id"] = session_id
-    response = await client.post(f"/api/events/{c['id']}/checkin/scan", json=body, headers=c["staff"])
+    await sql.execute(f"UPDATE event SET starts_at = starts_at - interval '{SHIFT}' WHERE id = $1", c["id"])
+    try:
+        response = await client.post(f"/api/events/{c['id']}/checkin/scan", json=body, headers=c["staff"])
+    finally:
+        await sql.execute(f"UPDATE event SET starts_at = starts_at + interval '{SHIFT}' WHERE id = $1", c["id"])
     assert response.status_code == 200, response.text
     return response.json()["outcome"]
 

@@ -189,6 +189,7 @@ async def test_offline_batch_replayed_changes_nothing_twice_and_the_earliest_sca
     _, code_a = await ticket_code(client, a["manage_token"])
     _, code_b = await ticket_code(client, b["manage_token"])
     now = datetime.now(timezone.utc)
+    await sql.execute("UPDATE event SET starts_at = $2 WHERE id = $1", event["id"], now - timedelta(hours=1))
     # Desk 1 is online and scans A at 08:45; desk 2 was offline and scanned A at 08:41 and B at 08:42.
     online = await client.post(
         f"/api/events/{event['id']}/checkin/scan",
@@ -336,3 +337,26 @@ async def test_manage_page_shows_the_code_and_the_ticket_to_a_confirmed_delegate
     assert 'class="panel checkin-code"' in page.text and "<svg" in page.text
     assert f"/api/registrations/{reg['manage_token']}/ticket.pdf" in page.text
     assert "checkin-code" not in after.text
+
+
+async def test_a_back_dated_scan_cannot_take_the_first_check_in(client, organizer):
+    """A device claiming its scan happened long before the desks opened (a clock reset to 1990, or a desk
+    back-dating to win) is timed when the server received it: the real first scan stays first."""
+    event = await published_event(client, organizer)
+    staff = await staff_headers(client, organizer, event["id"], "door@example.org")
+    a = await register(client, event["id"], NAMES[0], "a@example.org")
+    _, code_a = await ticket_code(client, a["manage_token"])
+    now = datetime.now(timezone.utc)
+    await sql.execute("UPDATE event SET starts_at = $2 WHERE id = $1", event["id"], now - timedelta(hours=1))
+    first = await client.post(
+        f"/api/events/{event['id']}/checkin/scan", json=scan_body(code_a, device="desk 1"), headers=staff
+    )
+    late = await client.post(
+        f"/api/events/{event['id']}/checkin/sync",
+        json={"scans": [scan_body(code_a, device="desk 2", scanned_at="1990-01-01T00:00:00Z")]},
+        headers=staff,
+    )
+    assert first.json()["outcome"] == "admitted"
+    assert [r["outcome"] for r in late.json()["results"]] == ["duplicate"]
+    stored = await sql.fetchrow("SELECT device, checked_in_at FROM attendance")
+    assert stored["device"] == "desk 1" and stored["checked_in_at"] > now - timedelta(minutes=5)

@@ -127,6 +127,7 @@ async def test_offline_room_batches_the_earliest_scan_wins_and_a_replay_changes_
     session = await _workshop(client, organizer, c, capacity=3)
     walker, other = [await _delegate(client, c, n) for n in range(2)]
     staff = await staff_headers(client, organizer, c["id"], "room2@example.org")
+    await sql.execute("UPDATE event SET starts_at = $2 WHERE id = $1", c["id"], T0 - timedelta(hours=1))  # doors open
     sync = f"{c['base']}/checkin/sync"
     # Desk B was online later but its batch arrives first; desk A scanned the same person earlier, offline.
     batch_b = {"scans": [_scan(walker, session["id"], "Desk B", T0 + timedelta(minutes=5))]}

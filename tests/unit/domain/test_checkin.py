@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from events_app.domain.checkin import (
+    DESKS_OPEN,
     CodeFacts,
     Outcome,
     Reason,
@@ -107,3 +108,13 @@ def test_names_compare_case_folded_with_accents_kept():
     assert normalize_name("  ЗОЯ   Łukasiewicz ") == "зоя łukasiewicz"
     assert normalize_name("Straße") == "strasse"
     assert normalize_name("José") != normalize_name("Jose")
+
+
+def test_scan_time_is_not_believed_from_before_the_desks_open():
+    """A back-dated scan (or a device whose clock went back to 1970) cannot take "first scan" from a real one."""
+    received = datetime(2027, 5, 12, 9, 0, tzinfo=timezone.utc)
+    starts = datetime(2027, 5, 12, 7, 0, tzinfo=timezone.utc)
+    badge_pickup = starts - timedelta(days=1)
+    assert scan_time(badge_pickup, received, starts) == badge_pickup
+    assert scan_time(datetime(1990, 1, 1, tzinfo=timezone.utc), received, starts) == received
+    assert scan_time(starts - DESKS_OPEN - timedelta(minutes=1), received, starts) == received
