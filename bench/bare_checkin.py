@@ -26,7 +26,7 @@ kept AS (
            CASE WHEN registration IS NULL THEN 'refused' ELSE 'admitted' END,
            CASE WHEN registration IS NULL THEN 'unknown' ELSE '' END
     FROM found
-    ON CONFLICT (event, device, scan_id) DO NOTHING
+    ON CONFLICT (event, account, device, scan_id) DO NOTHING
     RETURNING id, registration, scanned_at, device, scan_id),
 first AS (
     INSERT INTO attendance (event, session, registration, scan, checked_in_at, device)

@@ -240,6 +240,7 @@ async def _scan_batch(
     codes = [(s.get("code") or "").strip() for s in batch]
     rows = await Q.scan_batch_facts(
         event_id=desk.event_id,
+        account_id=desk.account.id,
         devices=devices,
         scan_ids=[s["scan_id"] for s in batch],
         code_hashes=[digest(c) if c and looks_like_code(c) else ("" if c else None) for c in codes],

@@ -69,8 +69,9 @@ FROM checkin_staff cs JOIN account a ON a.id = cs.account WHERE cs.event = :even
 -- An active account's id by its address.
 SELECT id FROM account WHERE lower(email) = lower(:email) AND is_active;
 
--- name: scan_batch_facts(event_id, devices, scan_ids, code_hashes, registration_ids, session_ids)
--- For each scan of a batch (ord: its 1-based place): the scan stored before under the same device and id (a replay),
+-- name: scan_batch_facts(event_id, account_id, devices, scan_ids, code_hashes, registration_ids, session_ids)
+-- For each scan of a batch (ord: its 1-based place): the scan this account stored before under the same device and id
+-- (a replay; another account's scan ids never match),
 -- and what its code or named registration is (event, status, category, erasure, code live, who it is); for a scan
 -- in a session room, the session (of this event), its booking rule, places, places taken and the person's booking.
 -- It also serializes check-ins of each registration at each place until the transaction ends (an advisory lock per
@@ -88,7 +89,8 @@ SELECT t.ord, pg_advisory_xact_lock(r.id, t.session_id) IS NULL AS locked, st.id
           AND b.status IN ('booked', 'waitlisted') LIMIT 1) AS booking
 FROM unnest(:devices::varchar[], :scan_ids::varchar[], :code_hashes::varchar[], :registration_ids::int[],
             :session_ids::int[]) WITH ORDINALITY AS t(device, scan_id, code_hash, registration_id, session_id, ord)
-LEFT JOIN checkin_scan st ON st.event = :event_id AND st.device = t.device AND st.scan_id = t.scan_id
+LEFT JOIN checkin_scan st ON st.event = :event_id AND st.account = :account_id AND st.device = t.device
+    AND st.scan_id = t.scan_id
 LEFT JOIN checkin_code c ON c.code_hash = t.code_hash
 LEFT JOIN registration r ON r.id = coalesce(st.registration, c.registration, t.registration_id)
 LEFT JOIN registration_category cat ON cat.id = r.category
@@ -128,7 +130,7 @@ kept AS (
     INSERT INTO checkin_scan (event, session, registration, account, device, scan_id, method, scanned_at, outcome,
                               reason)
     SELECT :event_id, session, registration, :account_id, device, scan_id, method, scanned_at, outcome, reason FROM t
-    ON CONFLICT (event, device, scan_id) DO NOTHING
+    ON CONFLICT (event, account, device, scan_id) DO NOTHING
     RETURNING id, session, registration, device, scan_id, scanned_at, outcome),
 won AS (
     INSERT INTO attendance (event, session, registration, scan, checked_in_at, device)

@@ -360,3 +360,27 @@ async def test_a_back_dated_scan_cannot_take_the_first_check_in(client, organize
     assert [r["outcome"] for r in late.json()["results"]] == ["duplicate"]
     stored = await sql.fetchrow("SELECT device, checked_in_at FROM attendance")
     assert stored["device"] == "desk 1" and stored["checked_in_at"] > now - timedelta(minutes=5)
+
+
+async def test_another_accounts_scan_ids_never_pass_for_a_desks_replays(client, organizer):
+    """Scan ids are the desk browser's own: another check-in account sending the same device name and scan ids
+    first neither blocks the desk's real scans nor hands them its stored answers."""
+    event = await published_event(client, organizer)
+    desk = await staff_headers(client, organizer, event["id"], "door@example.org", desk="desk 1")
+    other = await staff_headers(client, organizer, event["id"], "other@example.org", desk="desk 9")
+    b = await register(client, event["id"], NAMES[1], "b@example.org")
+    _, code_b = await ticket_code(client, b["manage_token"])
+    sync = f"/api/events/{event['id']}/checkin/sync"
+    planted = await client.post(
+        sync, json={"scans": [{"scan_id": "s1", "code": "y" * 43, "device": "desk 1"}]}, headers=other
+    )
+    real = await client.post(
+        sync, json={"scans": [{"scan_id": "s1", "code": code_b, "device": "desk 1"}]}, headers=desk
+    )
+    again = await client.post(
+        sync, json={"scans": [{"scan_id": "s1", "code": code_b, "device": "desk 1"}]}, headers=desk
+    )
+    assert planted.status_code == real.status_code == 200, (planted.text, real.text)
+    assert [(r["outcome"], r["replayed"]) for r in real.json()["results"]] == [("admitted", False)]
+    assert [(r["outcome"], r["replayed"]) for r in again.json()["results"]] == [("admitted", True)]
+    assert await sql.fetchval("SELECT count(*) FROM attendance") == 1
