@@ -194,7 +194,13 @@ def normalize_domains(values: Iterable[str], field: str = "domains") -> tuple[li
 
 
 def email_domain(email: str) -> str:
-    return email.rsplit("@", 1)[-1].strip().lower().rstrip(".")
+    """The address's domain as organizations' domains are kept (normalize_domains): lower case, in its ASCII
+    (IDNA) form, so münchen.de in an address matches xn--mnchen-3ya.de on file."""
+    domain = email.rsplit("@", 1)[-1].strip().lower().rstrip(".")
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
 
 
 def email_at_domains(email: str, domains: Sequence[str]) -> bool:

@@ -63,3 +63,11 @@ def test_normalize_domains_refuses_public_mail_and_non_domains(value):
 )
 def test_link_only_by_mail_in_membership_categories_entered_by_address(eligibility, unlocked, expected):
     assert link_only_by_mail(eligibility, unlocked) is expected
+
+
+def test_an_address_at_an_internationalised_domain_matches_its_ascii_form_on_file():
+    domains, errors = normalize_domains(["München.de"])
+    assert (domains, errors) == (["xn--mnchen-3ya.de"], [])
+    assert email_at_domains("bürgermeister@münchen.de", domains)
+    assert email_at_domains("office@rathaus.MÜNCHEN.de", domains)
+    assert not email_at_domains("x@muenchen.de", domains)
