@@ -566,7 +566,11 @@ def _proposal(item: InboundItem, occurrences: list, rid: datetime | None, series
 
 async def _tell_unplaced(series, person_id: int) -> None:
     """Nothing was recorded: the person gets the answer link, and each coordinator of the project learns of it by
-    email too (the reply is also listed on the project page)."""
+    email too (the reply is also listed on the project page). At most once an hour per person and series: a
+    client resending its reply, or anyone replaying a forwarded invite's reply address, floods nobody (every
+    reply is still logged and listed)."""
+    if await Q.unplaced_notice_within_an_hour(series_id=series.id, person_id=person_id):
+        return
     person = await Q.person_address(person_id=person_id)
     await outbox.enqueue(
         "meeting_reply_unplaced",
