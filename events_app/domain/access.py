@@ -15,21 +15,23 @@ from enum import StrEnum
 class Connection(StrEnum):
     """How a person is tied to an event or a pilot project."""
 
-    REGISTRATION = "registration"  # any registration (whatever its status) for the event
+    REGISTRATION = "registration"  # a registration (whatever its status) for the event that created the person
+    # ... of an address whose person existed before (anyone may register any address): what was typed stays on the
+    # registration, which its event's organizers see; the person's own profile is not opened by it
+    REGISTRATION_BY_EMAIL = "registration_by_email"
     SESSION_ROLE = "session_role"  # speaker, moderator or panelist in one of the event's sessions
     # ... put there by an organizer who gave only an address or a schedule file (and the name to show): knowing an
     # address or a schedule guid must not open a profile, so this one grants nothing (the organizer sees what they
     # gave, kept on the role row)
     SESSION_ROLE_BY_EMAIL = "session_role_by_email"
+    # named by an organizer's typed address (like SESSION_ROLE_BY_EMAIL): grant nothing by themselves
     DELEGATION_HEAD = "delegation_head"  # head of one of the event's delegations
     INVITATION = "invitation"  # invited by email to the event
     PROJECT_CONTACT = "project_contact"  # contact person of the project's cohort (current or former)
     MEETING_INVITEE = "meeting_invitee"  # invited to one of the project's meeting series
 
 
-EVENT_CONNECTIONS = frozenset(
-    {Connection.REGISTRATION, Connection.SESSION_ROLE, Connection.DELEGATION_HEAD, Connection.INVITATION}
-)
+EVENT_CONNECTIONS = frozenset({Connection.REGISTRATION, Connection.SESSION_ROLE})
 PROJECT_CONNECTIONS = frozenset({Connection.PROJECT_CONTACT, Connection.MEETING_INVITEE})
 
 

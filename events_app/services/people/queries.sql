@@ -187,7 +187,10 @@ SELECT id FROM person WHERE id = ANY(:person_ids::int[]);
 -- (organizer of the event or staff of its office; coordinator of the project): what domain.access.may_see_person
 -- decides on.
 WITH link (person, kind, event, project) AS (
-    SELECT r.person, 'registration', r.event, NULL::int FROM registration r WHERE r.person = ANY(:person_ids::int[])
+    -- a registration created the person when both rows were written in one transaction (now() is the same)
+    SELECT r.person, CASE WHEN p.created_at = r.created_at THEN 'registration' ELSE 'registration_by_email' END,
+           r.event, NULL::int
+    FROM registration r JOIN person p ON p.id = r.person WHERE r.person = ANY(:person_ids::int[])
     UNION ALL
     SELECT sp.person, CASE WHEN sp.display_name IS NULL THEN 'session_role' ELSE 'session_role_by_email' END,
            s.event, NULL FROM agenda_session_person sp

@@ -851,3 +851,30 @@ async def test_organizer_names_a_person_of_another_event(client, reset, role):
         "Bea of Event B",
         "es",
     )
+
+
+async def test_typing_a_known_address_at_ones_own_event_opens_no_profile(client, reset):
+    """Event A's organizer invites the address of a person known only to event B, makes it a delegation's head,
+    and registers it publicly at event A: each is something anyone can type, so the person's stored profile
+    (name, organization, language) stays closed: by id still 404, nothing of it in any answer. What was typed at
+    event A stays visible to its organizers where it was typed (the registration)."""
+    s = await fresh(reset)
+    role = "organizer_a"
+    event = s.ids["event_id"]
+    people = f"/api/events/{event}/sessions/{s.ids['session_id']}/people"
+    invited = await client.post(
+        f"/api/events/{event}/invitations",
+        json={"email": "bea@event-b.example", "category": "delegate"},
+        headers=s.auth(role),
+    )
+    after_invitation = await client.post(people, json={"person_id": s.ids["person_b"]}, headers=s.auth(role))
+    registered = await client.post(
+        f"/api/events/{event}/registrations",
+        json={"email": "bea@event-b.example", "name": "Typed At A", "category": "delegate", "consent": True},
+    )
+    after_registration = await client.post(people, json={"person_id": s.ids["person_b"]}, headers=s.auth(role))
+    listed = await client.get(f"/api/events/{event}/registrations", headers=s.auth(role))
+    assert invited.status_code == 201 and registered.status_code == 201, (invited.text, registered.text)
+    assert after_invitation.status_code == after_registration.status_code == 404
+    assert all("Bea of Event B" not in r.text for r in (invited, after_invitation, registered, after_registration))
+    assert "Typed At A" in listed.text and "Bea of Event B" not in listed.text

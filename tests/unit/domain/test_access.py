@@ -18,8 +18,6 @@ def test_may_see_person_without_connections_is_false():
     [
         Connection.REGISTRATION,
         Connection.SESSION_ROLE,
-        Connection.DELEGATION_HEAD,
-        Connection.INVITATION,
         Connection.PROJECT_CONTACT,
         Connection.MEETING_INVITEE,
     ],
@@ -37,5 +35,16 @@ def test_may_see_person_other_events_connections_give_nothing():
     assert may_see_person(False, links) is False
 
 
-def test_may_see_person_linking_by_email_gives_nothing():
-    assert may_see_person(False, [Link(Connection.SESSION_ROLE_BY_EMAIL, True)]) is False
+@pytest.mark.parametrize(
+    "kind",
+    [
+        Connection.SESSION_ROLE_BY_EMAIL,
+        Connection.REGISTRATION_BY_EMAIL,
+        Connection.INVITATION,
+        Connection.DELEGATION_HEAD,
+    ],
+)
+def test_may_see_person_linking_by_email_gives_nothing(kind):
+    """An address anyone can type (an invitation, a delegation's head, a registration of a known address, a
+    session role by email) opens no profile, even at one's own event."""
+    assert may_see_person(False, [Link(kind, True)]) is False
