@@ -66,7 +66,7 @@ async def test_delegate_registers_then_cancels_from_the_manage_page(client, orga
     await expect(summary).to_contain_text("There is a problem")
     await expect(summary).to_be_focused()
     await expect(page.locator("#f-email-error")).to_contain_text("not a valid email address")
-    await expect(page.locator("#f-answers-dietary-error")).to_contain_text("required")
+    await expect(page.locator("#f-answers-dietary-error")).to_contain_text("This question needs an answer.")
     await expect(page.locator("#f-category-error")).to_be_visible()
     await expect(page.get_by_label("Full name")).to_have_value("Ana Luiza Ferreira")  # input kept
     await a11y("register-errors")
@@ -98,7 +98,7 @@ async def test_delegate_registers_then_cancels_from_the_manage_page(client, orga
     await page.get_by_label("Your position").fill("")
     await page.get_by_role("button", name="Save answers").click()
     await expect(page.get_by_role("alert")).to_be_focused()
-    await expect(page.locator("#f-answers-position-error")).to_contain_text("'Your position' is required")
+    await expect(page.locator("#f-answers-position-error")).to_contain_text("This question needs an answer.")
     await expect(page.get_by_label("Vegan")).to_be_checked()  # input kept
     await a11y("manage-answers-errors")
     await snapshot(page, "manage-answers-errors")

@@ -77,7 +77,8 @@ def _environment() -> Environment:
     @pass_context
     def gettext(context, text: str, **values) -> str:
         if isinstance(text, wording.PageText):  # a service message in the pages' words: translate, then fill in
-            return i18n.translate(_language(context), text.template, **{**text.values, **values})
+            inner = {k: gettext(context, v) if isinstance(v, wording.PageText) else v for k, v in text.values.items()}
+            return i18n.translate(_language(context), text.template, **{**inner, **values})
         return i18n.translate(_language(context), text, **values)
 
     @pass_context

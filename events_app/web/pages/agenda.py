@@ -211,6 +211,10 @@ def update_rows(changes: list[Any], rooms: dict[int, str], tracks: dict[int, str
     ]
 
 
+# The new-session form's choices before anything is typed.
+NEW_SESSION = {"kind": "talk", "language": "en"}
+
+
 class AgendaPages(Controller):
     path = "/organizer/events/{event_id:int}/agenda"
     include_in_schema = False
@@ -266,7 +270,7 @@ class AgendaPages(Controller):
             attempted=attempted or [],
             kinds=SESSION_KINDS,
             errors=errors or {},
-            values=values or {"kind": "talk", "language": "en"},
+            values=values or NEW_SESSION,
             sessions=sessions,
             agenda_enabled=True,
         )
@@ -360,7 +364,14 @@ class AgendaPages(Controller):
     ) -> Response:
         data = await form_data(request)
         async with redisplay_on(
-            lambda exc: self._grid(request, account, event_id, status=exc.status, errors=prefixed("room", exc))
+            lambda exc: self._grid(
+                request,
+                account,
+                event_id,
+                status=exc.status,
+                errors=prefixed("room", exc),
+                values={**NEW_SESSION, "room.name": data.get("name", ""), "room.capacity": data.get("capacity", "")},
+            )
         ):
             await agenda.create_room(
                 account, event_id, {"name": data.get("name", ""), "capacity": int_or_none(data.get("capacity"))}
@@ -629,7 +640,12 @@ class AgendaPages(Controller):
         changes = {"name": data.get("name", ""), "capacity": int_or_none(data.get("capacity"))}
         async with redisplay_on(
             lambda exc: self._grid(
-                request, account, event_id, status=exc.status, errors=prefixed(f"room-{room_id}", exc)
+                request,
+                account,
+                event_id,
+                status=exc.status,
+                errors=prefixed(f"room-{room_id}", exc),
+                values={**NEW_SESSION, **{f"room-{room_id}.{k}": v for k, v in data.items()}},
             ),
             url_names=("room", "event"),
         ):
@@ -671,7 +687,14 @@ class AgendaPages(Controller):
     ) -> Response:
         data = await form_data(request)
         async with redisplay_on(
-            lambda exc: self._grid(request, account, event_id, status=exc.status, errors=prefixed("track", exc))
+            lambda exc: self._grid(
+                request,
+                account,
+                event_id,
+                status=exc.status,
+                errors=prefixed("track", exc),
+                values={**NEW_SESSION, "track.name": data.get("name", ""), "track.color": data.get("color", "")},
+            )
         ):
             await agenda.create_track(
                 account, event_id, {"name": data.get("name", ""), "color": data.get("color", "").lower()}
@@ -689,7 +712,12 @@ class AgendaPages(Controller):
         data = await form_data(request)
         async with redisplay_on(
             lambda exc: self._grid(
-                request, account, event_id, status=exc.status, errors=prefixed(f"track-{track_id}", exc)
+                request,
+                account,
+                event_id,
+                status=exc.status,
+                errors=prefixed(f"track-{track_id}", exc),
+                values={**NEW_SESSION, **{f"track-{track_id}.{k}": v for k, v in data.items()}},
             ),
             url_names=("track", "event"),
         ):

@@ -21,6 +21,7 @@ from events_app.domain.errors import DomainError, Gone, NotFound, Unauthorized
 from events_app.services.people import accounts, people
 from events_app.services.people.accounts import SESSION_LIFETIME, CurrentAccount
 from events_app.settings import get_settings
+from events_app.web.errors import PAGE_UNSTORABLE, Cause, cause_of
 from events_app.web.pages.i18n import LANG_COOKIE, N_, choose_language
 from events_app.web.pages.wording import human
 
@@ -182,6 +183,15 @@ async def redisplay_on(
         if isinstance(exc, Gone) or (isinstance(exc, NotFound) and (url_names is None or exc.what in url_names)):
             raise
         response = render(exc)
+        if inspect.isawaitable(response):
+            response = await response
+        raise Redisplay(response) from exc
+    except Exception as exc:
+        # A value the database cannot store (a text beyond its column, a number beyond its range): the form comes
+        # back with what was typed and the error page's sentence, instead of the error page without the input.
+        if cause_of(exc) is not Cause.UNSTORABLE:
+            raise
+        response = render(DomainError(PAGE_UNSTORABLE))
         if inspect.isawaitable(response):
             response = await response
         raise Redisplay(response) from exc

@@ -28,8 +28,9 @@ from events_app.web.pages.common import (
     redirect,
     redisplay_on,
 )
+from events_app.web.pages.i18n import N_
 from events_app.web.pages.recurrence import repeat_values, rrule_from_form
-from events_app.web.pages.wording import human
+from events_app.web.pages.wording import PageText, human
 
 COORDINATOR = {"account": Provide(provide_page_account)}
 MODES = ("in_person", "online", "hybrid")
@@ -166,7 +167,8 @@ def form_errors(exc: DomainError, fields: tuple[str, ...], prefix: str = "") -> 
     for name, message in field_errors(exc).items():
         if name.startswith("agenda["):
             index = int_or_none(name[len("agenda[") :].split("]")[0])
-            name, message = "agenda", f"item {(index or 0) + 1}: {message}"
+            problem = message if isinstance(message, PageText) else PageText(message)
+            name, message = "agenda", PageText(N_("item {number}: {problem}"), number=(index or 0) + 1, problem=problem)
         errors.setdefault(prefix + name if name in fields else "_form", message)
     return errors
 
@@ -191,7 +193,7 @@ def move_changes(data: dict[str, Any], occurrence: dict) -> dict[str, Any]:
     if errors:
         raise InvalidInput(errors)
     if not changes:
-        raise InvalidInput([], "Nothing changed: change the time or the place first.")
+        raise InvalidInput([], N_("Nothing changed: change the time or the place first."))
     return changes
 
 
@@ -606,7 +608,18 @@ class CoordinatorPages(Controller):
         self, request: Request, series_id: FromPath[int], key: FromPath[str], account: NamedDependency[CurrentAccount]
     ) -> Response:
         data = await form_data(request)
-        await meeting_records.set_minutes(account, series_id, key, data.get("minutes", ""))
+        async with redisplay_on(
+            lambda exc: self._occurrence_page(
+                request,
+                account,
+                series_id,
+                key,
+                status=exc.status,
+                errors=prefixed("minutes", exc),
+                values={"minutes.minutes": data.get("minutes", "")},
+            )
+        ):
+            await meeting_records.set_minutes(account, series_id, key, data.get("minutes", ""))
         return redirect(f"/coordinator/series/{series_id}/occurrences/{key}#minutes", "saved")
 
     @post("/series/{series_id:int}/occurrences/{key:str}/actions", name="action-add")

@@ -107,7 +107,7 @@ def other_problems(event: dict, payload: dict[str, Any], found: dict[str, str]) 
         problems["category"] = "choose a category"
     _, answer_errors = validate_answers(event["questions"], payload["answers"])
     for error in answer_errors:
-        problems.setdefault(error.field, error.message)
+        problems.setdefault(error.field, human(error.message))
     return {k: v for k, v in problems.items() if k not in found}
 
 

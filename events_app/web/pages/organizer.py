@@ -99,6 +99,8 @@ def parse_fields(
 
 def event_form_fields(data: dict[str, Any]) -> dict[str, Any]:
     fields, errors = parse_fields(data, EVENT_TEXT, EVENT_TIMES, EVENT_INTS, OPTIONAL_INTS)
+    # an event always has its dates: a blank one is the form's problem, not a missing value for the service
+    errors += [FieldError(name, "must not be empty") for name in ("starts_at", "ends_at") if data.get(name) == ""]
     if "country" in data:
         fields["country"] = data["country"] or None
     if "reminder_hours" in data:
@@ -223,8 +225,11 @@ class OrganizerPages(Controller):
         *,
         errors: dict | None = None,
         values: dict | None = None,
+        typed: dict | None = None,
         status: int = 200,
     ) -> Template:
+        """`values` fills the event's form (default: the event as stored); `typed` keeps what was typed in one of
+        the page's other forms, under that form's prefix (`new-category.code`)."""
         event = await events.get_event(event_id, account)
         counts = await registration_admin.counts(account, event_id)
         return page(
@@ -234,7 +239,7 @@ class OrganizerPages(Controller):
             account=account,
             event=event,
             counts=counts,
-            values=values or event_values(event),
+            values={**(values or event_values(event)), **(typed or {})},
             errors=errors or {},
             kinds=EVENT_KINDS,
             countries=countries(),
@@ -296,7 +301,12 @@ class OrganizerPages(Controller):
         data = await form_data(request)
         async with redisplay_on(
             lambda exc: self._event_page(
-                request, account, event_id, status=exc.status, errors=prefixed("new-category", exc)
+                request,
+                account,
+                event_id,
+                status=exc.status,
+                errors=prefixed("new-category", exc),
+                typed={f"new-category.{k}": v for k, v in data.items()},
             )
         ):
             await events.add_category(account, event_id, category_fields(data))
@@ -313,7 +323,12 @@ class OrganizerPages(Controller):
         data = await form_data(request)
         async with redisplay_on(
             lambda exc: self._event_page(
-                request, account, event_id, status=exc.status, errors=prefixed(f"category-{category_id}", exc)
+                request,
+                account,
+                event_id,
+                status=exc.status,
+                errors=prefixed(f"category-{category_id}", exc),
+                typed={f"category-{category_id}.{k}": v for k, v in data.items()},
             ),
             url_names=("event",),
         ):  # a missing category is shown on its form
@@ -336,7 +351,12 @@ class OrganizerPages(Controller):
         }
         async with redisplay_on(
             lambda exc: self._event_page(
-                request, account, event_id, status=exc.status, errors=prefixed("new-question", exc)
+                request,
+                account,
+                event_id,
+                status=exc.status,
+                errors=prefixed("new-question", exc),
+                typed={f"new-question.{k}": v for k, v in data.items()},
             )
         ):
             await questions.add(account, event_id, fields)

@@ -50,9 +50,180 @@ RULES: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"add at least one registration category before publishing.*"),
         N_("Add at least one registration category before publishing."),
     ),
+    (
+        re.compile(r"unknown category .*"),
+        N_("Choose a category from the list."),
+    ),
+    (re.compile(r"unknown country code .*"), N_("Choose a country from the list.")),
+    (
+        re.compile(r"unknown time zone .*, or leave it empty"),
+        N_("Choose a time zone from the list (type a city to search), or leave it empty."),
+    ),
+    (re.compile(r"unknown time zone .*"), N_("Choose a time zone from the list (type a city to search).")),
+    (re.compile(r"no office has this id.*"), N_("Choose an office from the list.")),
+    (
+        re.compile(r"must be 'auto' \(promote at once\) or 'offer' \(time-limited offer\)"),
+        N_("Choose one of the options."),
+    ),
     (re.compile(r"must be one of .*"), N_("Choose one of the options.")),
+    (re.compile(r"choose one of .*"), N_("Choose one of the options.")),
     (re.compile(r"use a language code such as .*"), N_("Choose a language.")),
     (re.compile(r"must be after starts_at"), N_("must be after the start")),
+    (re.compile(r"must be after registration_opens_at"), N_("must be after registration opens")),
+    (re.compile(r"must not be after the event ends \(ends_at\)"), N_("must not be after the event ends")),
+    (re.compile(r"must be a date and time, e\.g\. .*"), N_("must be a date and time, e.g. 2026-10-06 09:30")),
+    (re.compile(r"must be a whole number of minutes"), N_("must be a whole number of minutes")),
+    (re.compile(r"must be an email address"), N_("must be an email address")),
+    (re.compile(r"is required"), N_("must not be empty")),
+    (re.compile(r"'.+' is required"), N_("This question needs an answer.")),
+    (
+        re.compile(r"(?:must be|must be text of) at most (?P<count>\d+) characters(?: long)?"),
+        N_("must be at most {count} characters"),
+    ),
+    (re.compile(r"must be at most (?P<count>\d+)"), N_("must be at most {count}")),
+    (re.compile(r"must be at least (?P<count>\d+)"), N_("must be at least {count}")),
+    (
+        re.compile(r"must be between (?P<low>\d+) and (?P<high>\d+) minutes"),
+        N_("must be between {low} and {high} minutes"),
+    ),
+    (re.compile(r"must be between (?P<low>\d+) and (?P<high>\d+) hours"), N_("must be between {low} and {high} hours")),
+    (re.compile(r"must be between (?P<low>\d+) and (?P<high>\d+)"), N_("must be between {low} and {high}")),
+    (
+        re.compile(r"must be 0 or more, or null for no limit"),
+        N_("must be 0 or more; leave it empty for no limit"),
+    ),
+    (
+        re.compile(r"must be at least 1, or null for no event-wide limit"),
+        N_("must be at least 1; leave it empty for no limit"),
+    ),
+    (
+        re.compile(
+            r"(?P<taken>\d+) seats are already taken; choose at least (?P=taken), or cancel registrations first"
+        ),
+        N_("Seats already taken: {taken}. Choose at least that many, or cancel registrations first."),
+    ),
+    (
+        re.compile(r"give (?:at most 5 )?whole numbers of hours.*"),
+        N_("Give up to 5 whole numbers of hours between 1 and 720, separated by commas, e.g. 24, 2."),
+    ),
+    (
+        re.compile(r"use 1-40 lower-case letters, digits or '_'.*"),
+        N_("Use 1 to 40 lower-case letters (a-z), digits or underscores, without spaces."),
+    ),
+    (
+        re.compile(r"use 1-40 lower-case letters, digits, '-' or '_'.*"),
+        N_("Use 1 to 40 lower-case letters (a-z), digits, hyphens or underscores, without spaces."),
+    ),
+    (re.compile(r"use 4-40 letters, digits or '-'"), N_("Use 4 to 40 letters, digits or hyphens, without spaces.")),
+    (
+        re.compile(r"only single_choice and multiple_choice questions have options"),
+        N_(
+            "Only questions with choices have options: choose “One choice” or “Several choices”, or leave the options "
+            "empty."
+        ),
+    ),
+    (
+        re.compile(r"question code .* is already used in this event"),
+        N_("This event already has a question with this code."),
+    ),
+    (re.compile(r"is not your current password"), N_("is not your current password")),
+    (
+        re.compile(r"a delegation has at least one seat \(its head\)"),
+        N_("A delegation has at least one seat, for its head."),
+    ),
+    (
+        re.compile(r"this organization already has a delegation at this event"),
+        N_("This organization already has a delegation at this event."),
+    ),
+    (
+        re.compile(r"(?P<email>\S+@\S+) is already registered for this event"),
+        N_("{email} is already registered for this event."),
+    ),
+    (
+        re.compile(r"(?P<email>\S+@\S+) is already a contact of this project"),
+        N_("{email} is already a contact of this project."),
+    ),
+    (re.compile(r"category .* is full \((?P<quota>\d+) seats\)"), N_("This category is full ({quota} seats).")),
+    (re.compile(r"this registration is already cancelled"), N_("This registration is already cancelled.")),
+    (re.compile(r"this registration is already rejected"), N_("This registration was already rejected.")),
+    (re.compile(r"this registration is already \S+"), N_("This registration is no longer active.")),
+    (
+        re.compile(r"this registration is cancelled; its answers can no longer be changed"),
+        N_("This registration is cancelled: its answers can no longer be changed."),
+    ),
+    (
+        re.compile(r"this registration is \S+; its answers can no longer be changed"),
+        N_("This registration is no longer active: its answers can no longer be changed."),
+    ),
+    (
+        re.compile(r"only pending registrations can be approved.*"),
+        N_("Only registrations waiting for approval can be approved."),
+    ),
+    (
+        re.compile(r"an? \S+ registration cannot be moved"),
+        N_("This registration is no longer active, so it cannot be moved."),
+    ),
+    (
+        re.compile(r"there is no open offer for this registration.*"),
+        N_("There is no open offer for this registration."),
+    ),
+    (
+        re.compile(r"this member's registration is \S+; add a member instead"),
+        N_("This member's registration is no longer active: add a new member instead."),
+    ),
+    (re.compile(r"an? \S+ registration has no ticket"), N_("This registration has no ticket: it is not confirmed.")),
+    (
+        re.compile(r"send the scanned code, or the registration_id found by name"),
+        N_("Scan the ticket's code, or find the person by name."),
+    ),
+    (re.compile(r"this person is already in the session"), N_("This person is already in the session.")),
+    (re.compile(r"this event is already cancelled"), N_("This event is already cancelled.")),
+    (re.compile(r"this series is already cancelled"), N_("This series is already cancelled.")),
+    (
+        re.compile(r"this series is cancelled(?:; create a new one)?"),
+        N_("This series is cancelled and can no longer be changed; create a new series instead."),
+    ),
+    (re.compile(r"occurrence \S+ is already cancelled"), N_("This meeting is already cancelled.")),
+    (
+        re.compile(r"this is a one-off meeting.*"),
+        N_("This is a one-off meeting: change or cancel the whole series instead."),
+    ),
+    (
+        re.compile(r"occurrences .* have minutes, attendance or actions and would disappear.*"),
+        N_(
+            "Some meetings already have minutes, attendance or tasks and would disappear with this change: end this "
+            "series on a date instead and create a new one."
+        ),
+    ),
+    (
+        re.compile(
+            r"the start is not an occurrence of the rule; the rule's first occurrence is (?P<first>.+): start the "
+            r"series there"
+        ),
+        N_(
+            "The first meeting does not follow the repetition: the first date that does is {first}; start the "
+            "series then."
+        ),
+    ),
+    (
+        re.compile(r"organizations .* are not in the cohort: hosts rotate among cohort organizations"),
+        N_("Choose the hosts among the organizations of the cohort."),
+    ),
+    (
+        re.compile(r"this organization is already in the cohort.*"),
+        N_("This organization is already in the cohort: add its contacts instead."),
+    ),
+    (
+        re.compile(r"the owner must be someone invited to this series"),
+        N_("Choose the person responsible among the people invited to this series."),
+    ),
+    (
+        re.compile(r"an? (?:in.person|hybrid) meeting needs a location"),
+        N_("A meeting held in person needs a location."),
+    ),
+    (re.compile(r"an? (?:online|hybrid) meeting needs a join link"), N_("A meeting held online needs a join link.")),
+    (re.compile(r"this proposal was already \S+"), N_("This proposal was already answered.")),
+    (re.compile(r"this delegation was already \S+"), N_("This delegation was already answered.")),
     (re.compile(r"must be an http\(s\) URL"), N_("must be a web address starting with https://")),
     (
         re.compile(r"must be 0 or more, or null to use the room's capacity"),

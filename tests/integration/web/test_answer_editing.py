@@ -160,7 +160,7 @@ async def test_answer_form_shows_errors_next_to_the_field_and_keeps_input(client
         },
     )
     assert response.status_code == 422
-    assert 'id="f-answers-dietary-error"' in response.text and "&#39;Dietary needs&#39; is required" in response.text
+    assert 'id="f-answers-dietary-error"' in response.text and "This question needs an answer." in response.text
     assert 'id="f-answers-arrival-error"' in response.text
     assert 'href="#f-answers-dietary"' in response.text  # the summary links to the field
     assert 'name="answers.topics[]" value="Climate" checked' in response.text  # input kept
@@ -193,7 +193,7 @@ async def test_answer_form_of_a_cancelled_registration_is_refused(client, organi
     assert f'href="/manage/{token}/answers"' not in manage.text
     response = await client.post(url, data={"_csrf_token": token_value, "answers.dietary": "Vegan"})
     assert response.status_code == 409
-    assert "this registration is cancelled" in response.text
+    assert "This registration is cancelled: its answers can no longer be changed." in response.text
     assert (await stored_answers())[0] == FIRST
 
 

@@ -259,7 +259,7 @@ async def test_cancelling_the_series_asks_first_then_tells_everyone(client, orga
     assert "it can no longer be changed" in (await client.get(edit)).text
     before = await snapshot()
     refused = await client.post(edit, data={"_csrf_token": token, **shown_form(series), "start": "2027-02-02T15:00"})
-    assert refused.status_code == 409 and "this series is cancelled" in refused.text
+    assert refused.status_code == 409 and "This series is cancelled and can no longer be changed" in refused.text
     assert (await client.post(url, data={"_csrf_token": token})).status_code == 409
     assert await snapshot() == before
 
