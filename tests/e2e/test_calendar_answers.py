@@ -667,20 +667,15 @@ async def test_registration_accept_and_tentative_are_recorded_and_a_decline_can_
     assert await status_of(reg["id"]) == "cancelled"
 
 
-@pytest.mark.worker
-async def test_session_decline_emails_a_link_that_gives_up_only_the_session_place(
-    client, organizer, inbound, celery_worker, maildir
-):
-    port, _ = inbound
-    email = "booker.decline@lagos.example"
-    setup = await _registered(client, organizer, email, title="Forum on Mobility")
-    ev, reg = setup["event"], setup["registration"]
+async def booked_workshop(client, organizer, ev: dict, registration_id: int, title: str) -> tuple[dict, str]:
+    """A workshop (booking needed, 20 places) two hours into the event, booked by the registration: (the session,
+    its calendar UID)."""
     starts = await sql.fetchval("SELECT starts_at FROM event WHERE id = $1", ev["id"])
     created = await client.post(
         f"/api/events/{ev['id']}/sessions",
         headers=organizer,
         json={
-            "title": "Workshop on bus lanes",
+            "title": title,
             "kind": "workshop",
             "starts_at": (starts + timedelta(hours=2)).isoformat(),
             "ends_at": (starts + timedelta(hours=3)).isoformat(),
@@ -691,10 +686,23 @@ async def test_session_decline_emails_a_link_that_gives_up_only_the_session_plac
     assert created.status_code == 201, created.text
     session = created.json()
     uid = await sql.fetchval("SELECT calendar_uid::text FROM agenda_session WHERE id = $1", session["id"])
-    nonce = await sql.fetchval("SELECT token_nonce FROM registration WHERE id = $1", reg["id"])
-    manage = manage_token(get_settings().secret_key, nonce)
-    booked = await client.put(f"/api/registrations/{manage}/agenda/{session['id']}")
+    nonce = await sql.fetchval("SELECT token_nonce FROM registration WHERE id = $1", registration_id)
+    booked = await client.put(
+        f"/api/registrations/{manage_token(get_settings().secret_key, nonce)}/agenda/{session['id']}"
+    )
     assert booked.status_code in (200, 201), booked.text
+    return session, uid
+
+
+@pytest.mark.worker
+async def test_session_decline_emails_a_link_that_gives_up_only_the_session_place(
+    client, organizer, inbound, celery_worker, maildir
+):
+    port, _ = inbound
+    email = "booker.decline@lagos.example"
+    setup = await _registered(client, organizer, email, title="Forum on Mobility")
+    ev, reg = setup["event"], setup["registration"]
+    session, uid = await booked_workshop(client, organizer, ev, reg["id"], "Workshop on bus lanes")
     event_invite = wait_for_mail(maildir, email, 1)[0]
     [session_invite] = mail_where(maildir, email, about(uid), 1)
     address = organizer_of(session_invite)

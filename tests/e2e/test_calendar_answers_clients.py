@@ -10,12 +10,10 @@ cancelled meeting or session.
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
 
 from events_app.db import sql
-from events_app.domain.security import manage_token
 from events_app.settings import get_settings
-from tests.e2e.test_calendar_answers import _registered, occurrence_answers
+from tests.e2e.test_calendar_answers import _registered, booked_workshop, occurrence_answers
 from tests.e2e.test_meeting_invites import inbound  # noqa: F401 - a fixture
 from tests.integration.web.test_meetings_api import create_series
 from tests.security.test_replies import AMARA, WEI, address_of, answers, inbound_rows, own_project, send
@@ -176,27 +174,7 @@ async def test_late_decline_of_a_cancelled_session_releases_nothing_and_is_not_r
     email = "late.decline@lagos.example"
     setup = await _registered(client, organizer, email, title="Forum on Late Replies")
     ev = setup["event"]
-    starts = await sql.fetchval("SELECT starts_at FROM event WHERE id = $1", ev["id"])
-    created = await client.post(
-        f"/api/events/{ev['id']}/sessions",
-        headers=organizer,
-        json={
-            "title": "Workshop on late replies",
-            "kind": "workshop",
-            "starts_at": (starts + timedelta(hours=2)).isoformat(),
-            "ends_at": (starts + timedelta(hours=3)).isoformat(),
-            "requires_booking": True,
-            "capacity": 20,
-        },
-    )
-    assert created.status_code == 201, created.text
-    session = created.json()
-    uid = await sql.fetchval("SELECT calendar_uid::text FROM agenda_session WHERE id = $1", session["id"])
-    nonce = await sql.fetchval("SELECT token_nonce FROM registration WHERE id = $1", setup["registration"]["id"])
-    booked = await client.put(
-        f"/api/registrations/{manage_token(get_settings().secret_key, nonce)}/agenda/{session['id']}"
-    )
-    assert booked.status_code in (200, 201), booked.text
+    session, uid = await booked_workshop(client, organizer, ev, setup["registration"]["id"], "Workshop on late replies")
     address = await address_for_registration(ev["id"], email)
     cancel = await client.post(f"/api/events/{ev['id']}/sessions/{session['id']}/cancel", headers=organizer)
     assert cancel.status_code == 200, cancel.text

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from events_app.db import sql
-from events_app.domain.security import access_link_token
+from events_app.domain.security import access_link_token, manage_token
 from events_app.services.messaging import notifications
 from events_app.services.privacy import privacy
 from events_app.settings import get_settings
@@ -203,9 +203,10 @@ async def test_duplicate_registration_reveals_nothing_and_mails_the_address_on_f
     assert [r["recipient"] for r in sent] == [OWNER]
 
 
-async def test_delegation_member_add_and_substitution_leave_profiles_unchanged(client, owner, organizer):
+async def kisumu_delegation(client, organizer, event: dict) -> tuple[int, int, str]:
+    """City of Kisumu's delegation (3 seats) at the event: (organization id, delegation id, the head's manage
+    token)."""
     org = await organization("City of Kisumu")
-    event = owner["event_b"]
     r = await client.post(
         f"/api/events/{event['id']}/delegations",
         headers=organizer,
@@ -219,9 +220,11 @@ async def test_delegation_member_add_and_substitution_leave_profiles_unchanged(c
     )
     assert r.status_code == 201, r.text
     head_nonce = await sql.fetchval("SELECT token_nonce FROM registration WHERE delegation = $1", r.json()["id"])
-    from events_app.domain.security import manage_token
+    return org, r.json()["id"], manage_token(get_settings().secret_key, head_nonce)
 
-    head = manage_token(get_settings().secret_key, head_nonce)
+
+async def test_delegation_member_add_and_substitution_leave_profiles_unchanged(client, owner, organizer):
+    org, delegation_id, head = await kisumu_delegation(client, organizer, owner["event_b"])
     before = await profile_of(OWNER)
 
     added = await client.post(
@@ -248,24 +251,7 @@ async def test_a_new_registration_of_the_heads_address_heads_nothing(client, own
     """Head rights belong to the head's registration in the delegation, not to the address: once the head's own
     registration is cancelled, anyone registering that address publicly gets a registration of their own only (no
     members, no substitutions), on the API and on the manage page."""
-    org = await organization("City of Kisumu")
-    event = owner["event_b"]
-    r = await client.post(
-        f"/api/events/{event['id']}/delegations",
-        headers=organizer,
-        json={
-            "organization_id": org,
-            "category": "delegate",
-            "seats": 3,
-            "head_email": "head@kisumu.example",
-            "head_name": "Hadiza Odhiambo",
-        },
-    )
-    assert r.status_code == 201, r.text
-    head_nonce = await sql.fetchval("SELECT token_nonce FROM registration WHERE delegation = $1", r.json()["id"])
-    from events_app.domain.security import manage_token
-
-    head = manage_token(get_settings().secret_key, head_nonce)
+    org, delegation_id, head = await kisumu_delegation(client, organizer, owner["event_b"])
     member = await client.post(
         f"/api/registrations/{head}/delegation/members",
         json={"email": "member@kisumu.example", "name": "Moses Wekesa"},
@@ -275,7 +261,7 @@ async def test_a_new_registration_of_the_heads_address_heads_nothing(client, own
     assert (await client.delete(f"/api/registrations/{head}")).status_code == 200
 
     taken = await client.post(
-        f"/api/events/{event['id']}/registrations",
+        f"/api/events/{owner['event_b']['id']}/registrations",
         json={"email": "head@kisumu.example", "name": "Mallory", "category": "delegate", "consent": True},
     )
     assert taken.status_code == 201, taken.text
@@ -295,7 +281,7 @@ async def test_a_new_registration_of_the_heads_address_heads_nothing(client, own
         assert "Moses" not in answer.text and "member@kisumu.example" not in answer.text
     still = await sql.fetchval("SELECT status FROM registration WHERE id = $1", member.json()["id"])
     assert still == "confirmed"
-    assert await sql.fetchval("SELECT count(*) FROM registration WHERE delegation = $1", r.json()["id"]) == 2
+    assert await sql.fetchval("SELECT count(*) FROM registration WHERE delegation = $1", delegation_id) == 2
 
 
 # --------------------------------------------------------------------------- the emailed access link

@@ -463,6 +463,27 @@ async def test_retention_keeps_a_speaker_of_an_event_still_ahead(client, organiz
     assert await sql.fetchval("SELECT name FROM person WHERE email = $1", EMAIL) == NAME
 
 
+async def council_delegation(client, organizer, event: dict) -> None:
+    """The City Council's delegation at the event, headed by Thabo Nkosi <mayor@citycouncil.com> (the audit log
+    names both)."""
+    org = await sql.fetchval(
+        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
+        " VALUES ('City Council', 'city', 'ZA', 'active', now()) RETURNING id"
+    )
+    headed = await client.post(
+        f"{event['base']}/delegations",
+        headers=organizer,
+        json={
+            "organization_id": org,
+            "category": "delegate",
+            "seats": 2,
+            "head_email": "mayor@citycouncil.com",
+            "head_name": "Thabo Nkosi",
+        },
+    )
+    assert headed.status_code == 201, headed.text
+
+
 async def _stranger(client, event_base: str, email_address: str, name: str) -> int:
     """Anyone with a mailbox: registers under any name they like (and could then erase themselves)."""
     body = {"email": email_address, "name": name, "category": "delegate", "consent": True}
@@ -500,23 +521,7 @@ async def test_erasing_a_made_up_person_rewrites_nobody_elses_records(client, or
     ):
         response = await client.request(method, occ + path, headers=organizer, json=body)
         assert response.status_code in (200, 201), response.text
-    org = await sql.fetchval(
-        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
-        " VALUES ('City Council', 'city', 'ZA', 'active', now()) RETURNING id"
-    )
-    other = await congress(client, organizer, title="Second forum")
-    headed = await client.post(
-        f"{other['base']}/delegations",
-        headers=organizer,
-        json={
-            "organization_id": org,
-            "category": "delegate",
-            "seats": 2,
-            "head_email": "mayor@citycouncil.com",
-            "head_name": "Thabo Nkosi",
-        },
-    )
-    assert headed.status_code == 201, headed.text
+    await council_delegation(client, organizer, await congress(client, organizer, title="Second forum"))
     audit_before = await sql.fetch("SELECT id, subject_id, before, after FROM audit_log ORDER BY id")
 
     for address, name in (
@@ -537,22 +542,7 @@ async def test_export_holds_no_entries_of_a_longer_or_similar_address(client, or
     """The export of mayor@citycouncil.co (a domain anyone can buy) and of li@ holds nothing about
     mayor@citycouncil.com or wei.li@: whole addresses only."""
     c = await congress(client, organizer)
-    org = await sql.fetchval(
-        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
-        " VALUES ('City Council', 'city', 'ZA', 'active', now()) RETURNING id"
-    )
-    headed = await client.post(
-        f"{c['base']}/delegations",
-        headers=organizer,
-        json={
-            "organization_id": org,
-            "category": "delegate",
-            "seats": 2,
-            "head_email": "mayor@citycouncil.com",
-            "head_name": "Thabo Nkosi",
-        },
-    )
-    assert headed.status_code == 201, headed.text
+    await council_delegation(client, organizer, c)
     await sql.execute(
         "INSERT INTO meeting_inbound_reply (received_at, sender, calendar_uid, attendee, partstat, outcome, reason,"
         " reason_code) VALUES (now(), 'wei.li@chengdu.example', 'x', 'mailto:wei.li@chengdu.example', 'ACCEPTED',"
