@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from email.utils import parseaddr
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+from events_app.domain.vocab import is_time_zone
 
 REPLY_PARTSTATS = ("ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED")
 _PROPOSED_START = re.compile(r"^X-.*PROPOSED-?(START|DTSTART)$")
@@ -121,12 +123,7 @@ def _known_zone(tzid: str) -> tzinfo | None:
 
 
 def _zoneinfo(name: str | None) -> tzinfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return None
+    return ZoneInfo(name) if name and is_time_zone(name) else None
 
 
 def _guessed_zone(tzid: str) -> tzinfo | None:

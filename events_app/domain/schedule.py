@@ -955,9 +955,8 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
         room_name = (room.get("name") or room.text or "").strip()
         if room_name and room_name not in rooms:
             rooms[room_name] = ScheduleRoom(room_name, _optional_guid(room.get("guid")))
-    day_change = _day_change(conference.findtext("day_change")) or _day_change_from_starts(
-        [d.get("start") for d in root.iter("day")], zone
-    )
+    explicit = _day_change(conference.findtext("day_change"))
+    day_change = explicit or _day_change_from_starts([d.get("start") for d in root.iter("day")], zone)
     night_marks: list[datetime] = []
     for day in root.iter("day"):
         day_start = None
@@ -996,7 +995,6 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
     if problems:
         raise ScheduleFormatError(problems)
     _unique_derived_guids(sessions)
-    explicit = _day_change(conference.findtext("day_change"))
     parsed = Schedule(
         title=(conference.findtext("title") or "").strip(),
         acronym=(conference.findtext("acronym") or "").strip(),
@@ -1312,9 +1310,7 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
                         raise ValueError(f"'room' {session.room!r} is not one of the file's rooms")
                     sessions.append(session)
                 except (ValueError, TypeError, AttributeError, KeyError) as exc:
-                    if isinstance(event, dict):
-                        where += f" (session {_session_label(event.get('guid'), event.get('id'), event.get('title'))})"
-                    problems.append((where, str(exc)))
+                    problems.append(_session_problem(where, event, exc))
                 if len(problems) >= MAX_ERRORS:
                     raise ScheduleFormatError(problems)
     if problems:
@@ -1349,6 +1345,13 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
             zone,
         ),
     )
+
+
+def _session_problem(where: str, event: Any, exc: Exception) -> tuple[str, str]:
+    """Where a JSON event that cannot be read sits (with its guid, id or title when it has them), and why."""
+    if isinstance(event, dict):
+        where += f" (session {_session_label(event.get('guid'), event.get('id'), event.get('title'))})"
+    return where, str(exc)
 
 
 def _track_color(track: dict[str, Any]) -> str | None:
@@ -1434,9 +1437,7 @@ def _json_v2_sessions(
             session.day = _day_of(day.get("date"))
             sessions.append(session)
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            if isinstance(event, dict):
-                where += f" (session {_session_label(event.get('guid'), event.get('id'), event.get('title'))})"
-            problems.append((where, str(exc)))
+            problems.append(_session_problem(where, event, exc))
         if len(problems) >= MAX_ERRORS:
             raise ScheduleFormatError(problems)
     return sessions
