@@ -324,14 +324,25 @@ class NestedTooDeep(DomainError):
 # fields refused, no free-form values), so decoding stops at the first level the type does not allow and the walk
 # below would only cost time (the check-in desk's sync, whose batches carry hundreds of objects).
 BOUNDED_JSON = "bounded_json"
+# A route's opt key: its handler reads a large body only after checking who may send it, and calls
+# refuse_deep_json_body itself then (the schedule import: up to 50 MB, organizers only).
+READ_AFTER_PERMISSION = "read_after_permission"
+
+
+def refuse_deep_json_body(content_type: str, body: bytes) -> None:
+    if "json" in content_type:
+        field = too_deep(body)
+        if field is not None:
+            raise NestedTooDeep(field)
 
 
 async def refuse_deep_json(request: Request) -> None:
     """before_request: a JSON body nesting deeper than any route needs is refused (400 naming the field) before
     it is decoded, so decoding never recurses thousands of levels deep."""
-    if request.route_handler.opt.get(BOUNDED_JSON):
+    opt = request.route_handler.opt
+    if opt.get(BOUNDED_JSON) or opt.get(READ_AFTER_PERMISSION):
         return
-    if request.method in ("POST", "PUT", "PATCH") and "json" in request.headers.get("content-type", ""):
-        field = too_deep(await request.body())
-        if field is not None:
-            raise NestedTooDeep(field)
+    if request.method in ("POST", "PUT", "PATCH"):
+        content_type = request.headers.get("content-type", "")
+        if "json" in content_type:
+            refuse_deep_json_body(content_type, await request.body())

@@ -128,6 +128,25 @@ async def test_affected_of_another_organizers_event_is_refused(client, organizer
     assert response.status_code == 403 and BEA not in response.text
 
 
+async def test_schedule_import_of_another_organizers_event_is_refused_before_the_file_is_read(client, organizer):
+    _, organizer_b = await person_of_event_b(client)
+    c = await congress(client, organizer_b)
+    chunks_read = []
+
+    async def upload():  # what a client streams: the app pulls each chunk only when it reads the body
+        for _ in range(50):
+            chunks_read.append(1)
+            yield b" " * 1_000_000
+
+    response = await client.post(
+        f"{c['base']}/schedule/import",
+        content=upload(),
+        headers={**organizer, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 403, response.text[:300]
+    assert chunks_read == [], f"{len(chunks_read)} MB read before the organizer was checked"
+
+
 # --------------------------------------------------------------------------- naming a person by email
 
 

@@ -11,19 +11,20 @@ from datetime import date
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Litestar, Response, delete, get, patch, post, put
+from litestar import Controller, Litestar, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, RawBody
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from events_app.domain.vocab import RemovedSessions
 from events_app.services.agenda import agenda, agenda_cache, agenda_publish, speakers
 from events_app.services.agenda.agenda_cache import Rendered, etag_matches
 from events_app.services.agenda.agenda_publish import AgendaFilter
 from events_app.services.exchange import schedule_exchange
-from events_app.services.people.accounts import CurrentAccount
+from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.registration import agenda_bookings
 from events_app.settings import get_settings
 from events_app.web.auth import provide_account, provide_optional_account
+from events_app.web.errors import READ_AFTER_PERMISSION, refuse_deep_json_body
 from events_app.web.schemas import present
 from events_app.web.schemas_agenda import (
     AffectedOut,
@@ -333,20 +334,25 @@ class ScheduleController(Controller):
         status_code=200,
         dependencies=ORGANIZER,
         request_max_body_size=50_000_000,
+        opt={READ_AFTER_PERMISSION: True},
         summary="Import schedule.xml or schedule.json (re-import updates sessions in place, keyed on guid); "
         "removed=keep|cancel decides what happens to sessions missing from the file; dry_run=true only answers; "
         "day_change=HH:MM sets when conference days turn (empty: the file's)",
     )
     async def import_schedule(
         self,
+        request: Request,
         event_id: FromPath[int],
-        body: RawBody,
         account: NamedDependency[CurrentAccount],
         content_type: Annotated[str, HeaderParameter(name="content-type")] = "",
         removed: FromQuery[RemovedSessions] = RemovedSessions.KEEP,
         dry_run: FromQuery[bool] = False,
         day_change: FromQuery[str | None] = None,
     ) -> ImportOut:
+        # Whether this account may import here is settled before up to 50 MB of body is read.
+        await require_organizer(account, event_id)
+        body = await request.body()
+        refuse_deep_json_body(content_type, body)
         return msgspec.convert(
             await schedule_exchange.import_schedule(
                 account, event_id, body, content_type, removed.value, dry_run, day_change
