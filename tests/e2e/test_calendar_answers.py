@@ -598,6 +598,19 @@ async def test_registration_decline_emails_a_release_link_and_only_confirming_re
     assert "the same answer" in again["reason"], again
     await asyncio.sleep(3)  # the worker would have sent a second release email by now
     assert len(read_mail(maildir, email)) == 2
+    # Accept withdraws the link; Decline again within the hour re-arms the same link, no email per flip
+    send(port, thunderbird_reply(ev["calendar_uid"], address, email), address)
+    assert (await inbound_rows(3))[-1]["partstat"] == "ACCEPTED"
+    assert (await client.get(link)).status_code == 404
+    for flip in range(2):
+        send(port, declined, address)
+        rows = await inbound_rows(4 + 2 * flip)
+        assert "the release link emailed within the hour works again" in rows[-1]["reason"], rows[-1]
+        if flip == 0:
+            send(port, thunderbird_reply(ev["calendar_uid"], address, email), address)
+            await inbound_rows(5)
+    await asyncio.sleep(3)
+    assert len(read_mail(maildir, email)) == 2
     shown = await client.get(link)
     assert shown.status_code == 200 and "Release your seat?" in shown.text
     assert await status_of(reg["id"]) == "confirmed"  # opening the link changes nothing (mail scanners open links)
@@ -611,7 +624,7 @@ async def test_registration_decline_emails_a_release_link_and_only_confirming_re
     assert await status_of(reg["id"]) == "cancelled"
     assert (await client.get(link)).status_code == 404  # used up
     replies = (await client.get(f"/api/events/{ev['id']}/calendar-replies", headers=organizer)).json()
-    assert [(r["attendee"], r["outcome"]) for r in replies] == [(email, "accepted")] * 2
+    assert [(r["attendee"], r["outcome"]) for r in replies] == [(email, "accepted")] * 6
 
 
 @pytest.mark.worker

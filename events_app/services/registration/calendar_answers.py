@@ -125,6 +125,7 @@ async def receive(uid: str, attendee: str, partstat: str, addresses: list[str], 
     person_id = holder["person"]
     secret = get_settings().secret_key
     release_now = None  # a manage token: the seat to release at once
+    rearmed = False  # the release link emailed within the hour works again (no second email)
     async with DB.transaction():
         if session_id is None:
             reg = await Q.active_registration_of(event_id=event_id, person_id=person_id, active_statuses=list(ACTIVE))
@@ -145,18 +146,21 @@ async def receive(uid: str, attendee: str, partstat: str, addresses: list[str], 
             if obj["decline_releases_seat"]:
                 release_now = manage_token(secret, seat_nonce)
             else:
-                nonce = new_nonce()
+                mailed = await Q.release_nonce_mailed_within_an_hour(answer_id=answer_id)
+                nonce = mailed or new_nonce()
+                rearmed = mailed is not None
                 await Q.set_release_link(
                     answer_id=answer_id, release_nonce=nonce, release_hash=digest(release_token(secret, nonce))
                 )
                 person = await Q.person_address(person_id=person_id)
-                await outbox.enqueue(
-                    RELEASE_MAIL_KIND,
-                    person["email"],
-                    event_id=event_id,
-                    language=person["language"],
-                    payload={"answer_id": answer_id, "person_id": person_id, "session_id": session_id},
-                )
+                if mailed is None:  # else the link emailed within the hour works again: one email, not one a flip
+                    await outbox.enqueue(
+                        RELEASE_MAIL_KIND,
+                        person["email"],
+                        event_id=event_id,
+                        language=person["language"],
+                        payload={"answer_id": answer_id, "person_id": person_id, "session_id": session_id},
+                    )
     detail = "" if answer_id is not None else "the same answer as the stored one, or older than it: nothing changed"
     if attendee != holder["email"]:
         detail = "; ".join(d for d in (detail, f"for the invitation of {holder['email']}") if d)
@@ -165,7 +169,12 @@ async def receive(uid: str, attendee: str, partstat: str, addresses: list[str], 
         await Q.mark_released(answer_id=answer_id)
         detail = "; ".join(d for d in (detail, "the seat was released (organizer's setting)") if d)
     elif partstat == "DECLINED" and answer_id is not None and seat_nonce:
-        detail = "; ".join(d for d in (detail, "a link to release the seat was emailed") if d)
+        emailed = (
+            "the release link emailed within the hour works again"
+            if rearmed
+            else "a link to release the seat was emailed"
+        )
+        detail = "; ".join(d for d in (detail, emailed) if d)
     await kick_outbox()
     return Heard(event_id, "", detail)
 
@@ -203,7 +212,7 @@ async def release(token: str) -> dict:
 async def release_mail_data(answer_id: int, settings: Settings) -> dict:
     """What the release email shows: the link (made from the stored nonce) and the session, if any."""
     row = await Q.answer_for_release_mail(answer_id=answer_id)
-    if row is None or not row["release_nonce"]:
+    if row is None or not row["release_nonce"] or not row["armed"]:
         raise LookupError("the decline was changed before its release email was sent")
     return {
         "release_url": f"{settings.public_url}/release/{release_token(settings.secret_key, row['release_nonce'])}",

@@ -809,17 +809,26 @@ LIMIT 1;
 -- name: record_calendar_answer(event_id, person_id, session_id, partstat, answered_at)$
 -- Store the person's answer to the event's (session NULL) or a session's invite; the one received last wins. The
 -- same answer again (a mail server delivering a reply twice, a client sending it again) changes nothing: nothing comes
--- back, so no second release link is armed or emailed and the first one keeps working.
+-- back, so no second release link is armed or emailed and the first one keeps working. A changed answer withdraws
+-- the release link (its digest) but keeps its nonce: a Decline again soon after re-arms the link already emailed.
 INSERT INTO calendar_answer (event, person, session, partstat, answered_at)
 VALUES (:event_id, :person_id, :session_id, :partstat, :answered_at)
 ON CONFLICT (event, person, coalesce(session, 0)) DO UPDATE SET partstat = EXCLUDED.partstat,
-    answered_at = EXCLUDED.answered_at, release_nonce = NULL, release_hash = NULL
+    answered_at = EXCLUDED.answered_at, release_hash = NULL
 WHERE calendar_answer.answered_at <= EXCLUDED.answered_at AND calendar_answer.partstat <> EXCLUDED.partstat
 RETURNING id;
 
 -- name: set_release_link(answer_id, release_nonce, release_hash)!
 -- Arm the decline's one-click release link (its token's digest; the nonce makes the link in the email).
 UPDATE calendar_answer SET release_nonce = :release_nonce, release_hash = :release_hash WHERE id = :answer_id;
+
+-- name: release_nonce_mailed_within_an_hour(answer_id)$
+-- The nonce of this answer's release link when its email was queued (or sent) within the last hour: a Decline, an
+-- Accept and a Decline again re-arm that link instead of mailing the person once more.
+SELECT a.release_nonce FROM calendar_answer a
+WHERE a.id = :answer_id AND a.release_nonce IS NOT NULL
+  AND EXISTS(SELECT 1 FROM outbox_message WHERE kind = 'calendar_decline_release' AND status <> 'failed'
+             AND created_at > now() - interval '1 hour' AND payload @> jsonb_build_object('answer_id', a.id));
 
 -- name: mark_released(answer_id)!
 -- The seat of a declined invite was released.
@@ -834,7 +843,8 @@ WHERE a.release_hash = :release_hash;
 
 -- name: answer_for_release_mail(answer_id)^
 -- A declined answer's release nonce, what it is about and the person's name.
-SELECT a.id, a.release_nonce, a.session, s.title AS session_title, p.name, p.email
+SELECT a.id, a.release_nonce, a.release_hash IS NOT NULL AS armed, a.session, s.title AS session_title, p.name,
+       p.email
 FROM calendar_answer a JOIN person p ON p.id = a.person LEFT JOIN agenda_session s ON s.id = a.session
 WHERE a.id = :answer_id;
 
