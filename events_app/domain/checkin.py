@@ -24,6 +24,9 @@ CODE_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 CLOCK_SKEW = timedelta(minutes=5)
 DESKS_OPEN = timedelta(days=2)
 DOOR = 0  # the `session` of a check-in at the event's door
+# The registrations a desk can find by name (the search) and so check in by their id: rejected and erased ones are
+# not staff's business (a scan naming one by id is answered as unknown, like another event's).
+NAMEABLE_STATUSES = frozenset({"confirmed", "cancelled", "pending", "waitlisted", "offered"})
 
 
 class Outcome(StrEnum):

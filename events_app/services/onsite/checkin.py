@@ -19,6 +19,7 @@ from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.checkin import (
     DOOR,
+    NAMEABLE_STATUSES,
     CodeFacts,
     Method,
     Outcome,
@@ -34,7 +35,7 @@ from events_app.domain.checkin import (
 )
 from events_app.domain.errors import FieldError, Forbidden, NotFound, Unauthorized, require
 from events_app.domain.security import digest
-from events_app.domain.text import clean_fields
+from events_app.domain.text import LINE_MESSAGE, clean_fields, is_line
 from events_app.services.onsite import checkin_codes
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.platform import limits
@@ -155,6 +156,12 @@ def _check_scan(scan: dict[str, Any], index: int | None = None) -> None:
     scan_id = scan.get("scan_id") or ""
     if not (1 <= len(scan_id) <= 64):
         errors.append(FieldError(f"{prefix}scan_id", "a unique id per scan from the device, 1 to 64 characters"))
+    elif not is_line(scan_id):
+        errors.append(FieldError(f"{prefix}scan_id", LINE_MESSAGE))
+    # The device is shown to other desks ("already checked in by ..."), in the list and the attendance: one line,
+    # like the desk name an organizer gives (no control characters that could break or disguise what staff see).
+    if not is_line(scan.get("device") or ""):
+        errors.append(FieldError(f"{prefix}device", LINE_MESSAGE))
     require(errors)
 
 
@@ -210,12 +217,17 @@ def _answer_stored(row, first: dict | None) -> dict:
     }
 
 
+def _nameable(desk: Desk, row) -> bool:
+    return row["event"] == desk.event_id and row["status"] in NAMEABLE_STATUSES and row["anonymized_at"] is None
+
+
 def _verdict(desk: Desk, scan: _Scan) -> None:
     """Who the scan found and whether they may enter here, from the facts read for the batch (the check-in so far
     is looked at later, under the lock)."""
     row = scan.facts
-    if scan.method is Method.NAME and row["registration_id"] is not None and row["event"] != desk.event_id:
-        # by name, only this event's registrations can be named: another event's id is unknown
+    if scan.method is Method.NAME and row["registration_id"] is not None and not _nameable(desk, row):
+        # by name, only the registrations the search finds can be named: another event's id, or a rejected or
+        # erased registration's, is unknown (sequential ids must not list who staff cannot search for)
         scan.facts = row = {**dict(row), "registration_id": None}
     reason = registration_verdict(_facts(row), desk.event_id)
     if reason is not Reason.OTHER_EVENT and row["registration_id"] is not None:

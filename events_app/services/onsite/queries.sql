@@ -73,7 +73,7 @@ SELECT id FROM account WHERE lower(email) = lower(:email) AND is_active;
 -- For each scan of a batch (ord: its 1-based place): the scan this account stored before under the same device and id
 -- (a replay; another account's scan ids never match),
 -- and what its code or named registration is (event, status, category, erasure, code live, who it is); for a scan
--- in a session room, the session (of this event), its booking rule, places, places taken and the person's booking.
+-- in a session room, the session (of this event, not cancelled: no check-in place), its booking rule, places, places taken and the person's booking.
 -- It also serializes check-ins of each registration at each place until the transaction ends (an advisory lock per
 -- registration and place, taken after the sort, so in (registration, place) order: two batches never wait on each
 -- other in a circle); the rows come in that order.
@@ -96,6 +96,7 @@ LEFT JOIN registration r ON r.id = coalesce(st.registration, c.registration, t.r
 LEFT JOIN registration_category cat ON cat.id = r.category
 LEFT JOIN organization o ON o.id = r.registered_organization
 LEFT JOIN agenda_session s ON s.id = t.session_id AND s.event = :event_id AND t.session_id <> 0
+    AND s.status <> 'cancelled'
 LEFT JOIN agenda_room rm ON rm.id = s.room
 ORDER BY r.id, t.session_id, t.ord;
 
@@ -169,14 +170,16 @@ WHERE s.event = :event_id AND s.status <> 'cancelled'
 ORDER BY s.starts_at, s.id;
 
 -- name: checkin_session(event_id, session_id)^
--- One session of the event for a room's desk (nothing when it is not of this event): booking rule, places, taken.
+-- One session of the event for a room's desk (nothing when it is not of this event, or cancelled: checkin_sessions
+-- does not offer it): booking rule, places, taken.
 SELECT s.id, s.title, s.starts_at, s.ends_at, coalesce(rm.name, '') AS room, s.requires_booking,
        coalesce(s.capacity, rm.capacity) AS places, s.booked_count AS taken
 FROM agenda_session s LEFT JOIN agenda_room rm ON rm.id = s.room
-WHERE s.event = :event_id AND s.id = :session_id;
+WHERE s.event = :event_id AND s.id = :session_id AND s.status <> 'cancelled';
 
 -- name: search_by_name(event_id, pattern, session_id)
 -- Registrations of the event whose name or organization holds the (case-folded) pattern: the fallback to a scan.
+-- The statuses are domain.checkin.NAMEABLE_STATUSES (a scan by registration id finds no other).
 SELECT r.id AS registration_id, r.status, r.registered_name AS name, coalesce(o.name, '') AS organization,
        cat.name AS category, a.checked_in_at, a.device
 FROM registration r JOIN registration_category cat ON cat.id = r.category
