@@ -70,6 +70,8 @@ class ProjectContact(Table, db=DB, tablename="project_contact"):
     organization = ForeignKey(references=Organization, on_delete=OnDelete.restrict, required=True)
     joined_at = Timestamptz(default=TimestamptzNow())
     left_at = Timestamptz(null=True, default=None)
+    # The name the coordinator typed (NULL on older rows: the person's own); what the project shows, never the profile.
+    display_name = Varchar(length=200, null=True, default=None)
 
 
 class MeetingSeries(Table, db=DB, tablename="meeting_series"):

@@ -10,10 +10,11 @@ from __future__ import annotations
 from events_app.db import sql
 from events_app.domain.security import manage_token
 from events_app.services.people import accounts
+from events_app.services.privacy import privacy
 from events_app.settings import get_settings
 from tests.agenda_fixtures import add_session, congress
 from tests.fixtures import login, published_event
-from tests.integration.web.test_pages import csrf
+from tests.integration.web.test_pages import csrf, page_login
 
 BEA = "bea.hidden@lagos.example"
 
@@ -184,7 +185,9 @@ async def test_add_speaker_by_new_email_creates_the_person(client, organizer):
     assert await sql.fetchval("SELECT name FROM person WHERE email = 'new@speakers.example'") == "Nia New"
 
 
-async def test_project_contact_by_email_keeps_the_profile(client):
+async def bea_as_project_contact(client, typed_name: str) -> tuple[dict, dict, dict]:
+    """Any account creates a project and adds Bea's address under a name it types, then starts a series: the
+    coordinator's headers, the project as the answer shows it, and the series."""
     await person_of_event_b(client)
     coordinator = await login(client, "coordinator@example.org")
     abuja = await organization("City of Abuja")
@@ -194,11 +197,90 @@ async def test_project_contact_by_email_keeps_the_profile(client):
         headers=coordinator,
         json={
             "organization_id": abuja,
-            "contacts": [{"email": BEA, "name": "Renamed", "language": "en", "timezone": "UTC"}],
+            "contacts": [{"email": BEA, "name": typed_name, "language": "en", "timezone": "UTC"}],
         },
     )
     assert response.status_code == 200, response.text
+    series = await client.post(
+        f"/api/projects/{project['id']}/series",
+        headers=coordinator,
+        json={
+            "title": "Monthly call",
+            "mode": "online",
+            "timezone": "UTC",
+            "start": "2027-05-04T10:00:00",
+            "duration_minutes": 60,
+            "rrule": "FREQ=MONTHLY;COUNT=3",
+            "online_url": "https://meet.example.org/a",
+        },
+    )
+    assert series.status_code == 201, series.text
+    return coordinator, response.json(), series.json()
+
+
+async def test_project_contact_by_email_keeps_the_profile(client):
+    """Adding a contact by address links to the person without changing them, and the project shows the name the
+    coordinator typed, never the one the person stored: an address reveals no name."""
+    coordinator, project, series = await bea_as_project_contact(client, "Renamed")
     assert await profile(BEA) == BEA_PROFILE
+    answer = await client.get(f"/api/projects/{project['id']}", headers=coordinator)
+    assert answer.status_code == 200, answer.text
+    assert [c["name"] for m in answer.json()["members"] for c in m["contacts"]] == ["Renamed"]
+    assert [c["name"] for m in project["members"] for c in m["contacts"]] == ["Renamed"]  # the POST's answer too
+    bea = await sql.fetchval("SELECT id FROM person WHERE email = $1", BEA)
+    base = f"/api/meeting-series/{series['id']}/occurrences"
+    key = (await client.get(base, headers=coordinator)).json()[0]["id"]
+    for method, path, body in (
+        ("PUT", "/attendance", {"person_ids": [bea]}),
+        ("POST", "/actions", {"title": "Send the data", "owner_person_id": bea}),
+    ):
+        done = await client.request(method, f"{base}/{key}{path}", headers=coordinator, json=body)
+        assert done.status_code in (200, 201), done.text
+    invitees = await client.get(f"{base}/{key}/responses", headers=coordinator)
+    record = await client.get(f"{base}/{key}/record", headers=coordinator)
+    assert [p["name"] for p in invitees.json()["people"]] == ["Renamed"]
+    assert [p["name"] for p in record.json()["attendance"]] == ["Renamed"]
+    assert [(a["owner_name"], a["owner_organization"]) for a in record.json()["actions"]] == [
+        ("Renamed", "City of Abuja")  # the organization she was invited for, not her profile's
+    ]
+    await page_login(client, "coordinator@example.org")
+    pages = [
+        await client.get(f"/coordinator/projects/{project['id']}"),
+        await client.get(f"/coordinator/series/{series['id']}/occurrences/{key}"),
+    ]
+    for shown in (answer, invitees, record, *pages):
+        assert shown.status_code == 200, shown.text
+        assert "Bea Hidden" not in shown.text
+    assert all("Renamed" in page.text for page in pages)
+    assert all("City of Lagos" not in shown.text for shown in (answer, invitees, record))  # pages list every city
+
+
+async def test_erasure_clears_the_name_typed_for_a_project_contact(client):
+    """The name a coordinator typed for a contact is the person's too: exported, then erased (the project shows the
+    erased placeholder, and records of the project lose the typed name as they lose the stored one)."""
+    coordinator, project, series = await bea_as_project_contact(client, "Typed Contactname")
+    bea = await sql.fetchval("SELECT id FROM person WHERE email = $1", BEA)
+    base = f"/api/meeting-series/{series['id']}/occurrences"
+    key = (await client.get(base, headers=coordinator)).json()[0]["id"]
+    for path, body in (
+        ("/minutes", {"minutes": "Typed Contactname presented the data."}),
+        ("/attendance", {"person_ids": [bea]}),
+    ):
+        done = await client.put(f"{base}/{key}{path}", headers=coordinator, json=body)
+        assert done.status_code == 200, done.text
+    exported = await privacy.export(bea)
+    assert [c["display_name"] for c in exported["project_contacts"]] == ["Typed Contactname"]
+
+    await privacy.erase(bea)
+
+    assert await sql.fetch("SELECT id FROM project_contact WHERE display_name IS NOT NULL") == []
+    answer = (await client.get(f"/api/projects/{project['id']}", headers=coordinator)).json()
+    # Erasure ends her contact (the project lists only current ones); the record keeps her attendance, unnamed.
+    assert [c for m in answer["members"] for c in m["contacts"]] == []
+    record = (await client.get(f"{base}/{key}/record", headers=coordinator)).json()
+    assert record["minutes"] == f"{privacy.ERASED_NAME} presented the data."
+    assert [p["name"] for p in record["attendance"]] == [privacy.ERASED_NAME]
+    assert await sql.fetchval("SELECT minutes FROM meeting_occurrence WHERE minutes LIKE '%Typed Contactname%'") is None
 
 
 async def test_delegation_head_by_email_keeps_the_profile(client, organizer):

@@ -8,6 +8,7 @@ built from the same functions so their UIDs, SEQUENCEs and times cannot drift ap
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -70,7 +71,9 @@ def master_item(
         uid=str(series.calendar_uid),
         sequence=sequence,
         summary=series.title,
-        starts_at=start,
+        # a rule repeats the wall-clock start: one in a DST gap (02:30 on the spring-forward day) is written as such,
+        # so the later meetings stay at 02:30 (as the instant, 03:30, every one would move)
+        starts_at=timing.start_local.replace(tzinfo=ZoneInfo(timing.tzid)) if timing.rrule else start,
         ends_at=start + timing.duration,
         tzid=timing.tzid,
         organizer_email=email,

@@ -48,7 +48,7 @@ from events_app.domain.meetings import (
     find_occurrence,
     occurrence_key,
 )
-from events_app.domain.replies import REJECTION_REASONS, tokens_in
+from events_app.domain.replies import MAX_DELEGATES_PER_INVITEE, REJECTION_REASONS, tokens_in
 from events_app.domain.security import digest
 from events_app.jobs import kick_outbox
 from events_app.services.meetings import coordinator_notices, meetings
@@ -592,6 +592,8 @@ async def _delegation(series, invitation, answerer, delegate, rid, now, notes, r
     to = delegate.email if delegate is not None else (answerer.delegated_to[0] if answerer.delegated_to else "")
     if not to or "@" not in to:
         return await reject("partstat", "PARTSTAT=DELEGATED without a DELEGATED-TO address")
+    if await _past_delegation_limit(series.id, invitation.person_id, to[:320]):
+        return await reject("delegation-limit", f"{invitation.email} may not hand their place to {to} as well")
     await _record(series.id, invitation.person_id, rid, "DECLINED", "imip", now)
     row = await Q.add_delegation(
         series_id=series.id,
@@ -610,6 +612,10 @@ async def _delegation(series, invitation, answerer, delegate, rid, now, notes, r
 
 async def _delegate_answer(series, invitation, answerer, rid, now, notes, reject, sender, uid) -> str:
     """The delegate's own REPLY (DELEGATED-FROM the invitee, sent with the invitee's reply address)."""
+    if await _past_delegation_limit(series.id, invitation.person_id, answerer.email[:320]):
+        return await reject(
+            "delegation-limit", f"{invitation.email} may not hand their place to {answerer.email} as well"
+        )
     row = await Q.add_delegation(
         series_id=series.id,
         delegator_id=invitation.person_id,
@@ -631,6 +637,17 @@ async def _delegate_answer(series, invitation, answerer, rid, now, notes, reject
     notes.append(f"the delegate of {invitation.email}")
     await _log(sender, uid, answerer.email, rid, answerer.partstat, "accepted", "; ".join(notes), "", series.id)
     return ""
+
+
+async def _past_delegation_limit(series_id: int, delegator_id: int, delegate_email: str) -> bool:
+    return bool(
+        await Q.delegation_is_new_beyond(
+            series_id=series_id,
+            delegator_id=delegator_id,
+            delegate_email=delegate_email,
+            most=MAX_DELEGATES_PER_INVITEE,
+        )
+    )
 
 
 async def _accept_delegation(delegation_id: int) -> dict:

@@ -248,7 +248,8 @@ async def add_member(
 
 async def _add_contact(project_id: int, organization_id: int, person: dict[str, Any]) -> int:
     """Call with the project row locked (so the duplicate check below cannot race)."""
-    # Linked or created, never changed: the organization is kept on the contact row, the rest is the person's own.
+    # Linked or created, never changed: the organization and the typed name are kept on the contact row (the project
+    # shows that name, so an address never reveals the name its person stored), the rest is the person's own.
     person_id = await link_or_create_person(
         person["email"],
         name=person["name"],
@@ -258,7 +259,9 @@ async def _add_contact(project_id: int, organization_id: int, person: dict[str, 
     )
     if await Q.is_active_contact(project_id=project_id, person_id=person_id):
         raise Conflict(f"{person['email']} is already a contact of this project", "email")
-    await Q.add_project_contact(project_id=project_id, person_id=person_id, organization_id=organization_id)
+    await Q.add_project_contact(
+        project_id=project_id, person_id=person_id, organization_id=organization_id, display_name=person["name"]
+    )
     await meetings.invite_to_project_series(project_id, person_id, organization_id)
     return person_id
 

@@ -226,11 +226,13 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
             await seats.cancel(reg["id"], event, "erased")
         registrations = await Q.registrations_of_person(person_id=person_id)
         registration_ids = [r["id"] for r in registrations]
-        # Every name this person went by: the profile's, and those typed at registration or for a session role.
+        # Every name this person went by: the profile's, and those typed at registration, for a session role or
+        # for a project contact.
         names = (
             {person.name}
             | {r["registered_name"] for r in registrations if r["registered_name"]}
             | {r["display_name"] for r in await Q.session_role_names(person_id=person_id)}
+            | {r["display_name"] for r in await Q.project_contact_names(person_id=person_id)}
         )
         replacement = _anonymous_email()
         scope = dict(await Q.person_scope(person_id=person_id, email=person.email))  # before links are undone
@@ -244,8 +246,10 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
         )
         await Q.delete_person_calendars(person_id=person_id)
         await Q.disarm_release_links(person_id=person_id)  # a decline's seat-release link no longer works
-        # The name an organizer typed for a session role is theirs too: the agenda shows the erased name instead.
+        # The names an organizer typed for a session role, or a coordinator for a project contact, are theirs too:
+        # the agenda and the project show the erased name instead.
         await Q.clear_session_role_names(person_id=person_id)
+        await Q.clear_project_contact_names(person_id=person_id)
         await Q.delete_schedule_source_people(person_id=person_id)
         # Logs and texts (audit trail, agenda change log, outbox, inbound replies, meeting records) keep what was
         # done, not to whom.

@@ -124,8 +124,8 @@ SELECT id, event AS event_id, organization AS organization_id, seat_quota
 FROM delegation WHERE head_person = :person_id ORDER BY id;
 
 -- name: export_project_contacts(person_id)
--- The pilot projects the person is (or was) a contact of.
-SELECT c.project AS project_id, p.title, c.organization AS organization_id, c.joined_at, c.left_at
+-- The pilot projects the person is (or was) a contact of, with the name the coordinator typed for them.
+SELECT c.project AS project_id, p.title, c.organization AS organization_id, c.display_name, c.joined_at, c.left_at
 FROM project_contact c JOIN pilot_project p ON p.id = c.project WHERE c.person = :person_id ORDER BY c.id;
 
 -- name: export_meeting_invitations(person_id)
@@ -241,6 +241,10 @@ SELECT
 -- The names typed for the person's session roles.
 SELECT display_name FROM agenda_session_person WHERE person = :person_id AND display_name IS NOT NULL;
 
+-- name: project_contact_names(person_id)
+-- The names typed for the person as a project contact.
+SELECT display_name FROM project_contact WHERE person = :person_id AND display_name IS NOT NULL;
+
 -- name: drop_pending_messages(registration_ids, email)!
 -- Unsent mail about the registrations or to the address is dropped.
 DELETE FROM outbox_message WHERE status = 'pending' AND (registration = ANY(:registration_ids::int[]) OR recipient = :email);
@@ -281,6 +285,10 @@ DELETE FROM person_calendar WHERE person = :person_id;
 -- name: clear_session_role_names(person_id)!
 -- The names typed for the person's session roles go (the agenda shows the erased name).
 UPDATE agenda_session_person SET display_name = NULL WHERE person = :person_id;
+
+-- name: clear_project_contact_names(person_id)!
+-- The names typed for the person as a project contact go (the project shows the erased name).
+UPDATE project_contact SET display_name = NULL WHERE person = :person_id;
 
 -- name: delete_schedule_source_people(person_id)!
 -- What schedule files said about the person (names, biographies, source ids per event) goes.
