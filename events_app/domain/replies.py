@@ -77,6 +77,11 @@ REJECTION_REASONS: dict[str, str] = {
     "was told.",
     "proposal": "The proposal of another time could not be read.",
     "delegation-pending": "A delegate answered, but the coordinators have not accepted the delegation.",
+    "delegation-limit": "The invitee has already handed their place to as many people as one invitation may; the "
+    "coordinators can add others.",
     "not-holder": "The person holds no registration, booking or role for what the reply is about.",
 }
 OUTCOMES = ("accepted", "rejected")
+# How many people one invitee may hand their place in a series to by replies (each may be invited at once): a
+# change of mind or two, never a way to have invitations sent to any number of addresses.
+MAX_DELEGATES_PER_INVITEE = 3

@@ -460,6 +460,33 @@ async def test_delegation_waits_for_the_coordinator_unless_the_project_allows_it
     assert statuses == {DEPUTY: "accepted", deputy_wei: "accepted"}
     wait_for_mail(maildir, deputy_wei, 1)
 
+    # one invitation hands its place to three people at most: never a way to have invites sent anywhere
+    for n in range(1, 4):
+        other = f"deputy{n}@elsewhere.example"
+        pair = (
+            f'ATTENDEE;PARTSTAT=DELEGATED;DELEGATED-TO="mailto:{other}":mailto:{WEI}\r\n'
+            f'ATTENDEE;PARTSTAT=NEEDS-ACTION;DELEGATED-FROM="mailto:{WEI}":mailto:{other}\r\n'
+        )
+        send(port, outlook_mail(outlook_ics(uid, wei, WEI, "DELEGATED", now, attendees=pair), wei, WEI), wei)
+    rows = await inbound_rows(7)
+    assert [(r["outcome"], r["reason_code"]) for r in rows[4:]] == [("accepted", ""), ("accepted", "")] + [
+        ("rejected", "delegation-limit")
+    ]
+    assert "may not hand their place to deputy3@elsewhere.example" in rows[6]["reason"]
+    delegates = {
+        d["delegate_email"]
+        for d in (await client.get(f"/api/projects/{project_id}/delegations", headers=organizer)).json()
+    }
+    assert "deputy3@elsewhere.example" not in delegates and len(delegates) == 4
+    send(
+        port,
+        outlook_mail(
+            outlook_ics(uid, wei, WEI, "DELEGATED", now, attendees=pair.replace("deputy3", "deputy1")), wei, WEI
+        ),
+        wei,
+    )
+    assert (await inbound_rows(8))[7]["outcome"] == "accepted"  # naming a delegate already named again still counts
+
 
 # --------------------------------------------------------------------------- the form of a message is no reason
 
