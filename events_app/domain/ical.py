@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import cast
 from zoneinfo import ZoneInfo
 
 import icalendar
+from dateutil.rrule import rrulestr
 from icalendar import Calendar, vCalAddress, vRecur, vText
 from icalendar import Event as VEvent
 
@@ -67,23 +68,59 @@ def _address(email: str, name: str, **params: str) -> vCalAddress:
     return address
 
 
+def _local(value: datetime, zone: ZoneInfo) -> datetime:
+    """The value as wall-clock time in the zone, or in UTC when that wall-clock time is the second of a repeated
+    hour: a client reads a repeated local time as its first instance (RFC 5545 3.3.5), an hour (or 30 minutes)
+    early. A value already in the zone keeps its wall-clock time, even one in a DST gap (meaning the instant of
+    wall_to_utc)."""
+    local = value.astimezone(zone)
+    if local.replace(fold=0).astimezone(timezone.utc) != value.astimezone(timezone.utc):
+        return value.astimezone(timezone.utc)
+    return local
+
+
+def _occurrence(value: datetime, zone: ZoneInfo, wall: time | None) -> datetime:
+    """An occurrence's original start (RECURRENCE-ID, EXDATE) as the series' rule writes it: its wall-clock time
+    `wall` on that day when that names the same instant -- an occurrence in a DST gap keeps the nominal time the
+    RRULE yields (02:30), which clients match against the rule's instances, not the shifted one (03:30)."""
+    local = _local(value, zone)
+    if wall is not None and local.tzinfo is zone and local.time() != wall:
+        nominal = datetime.combine(local.date(), wall, tzinfo=zone)
+        if nominal.astimezone(timezone.utc) == value.astimezone(timezone.utc):
+            return nominal
+    return local
+
+
 def _vevent(
-    item: CalendarItem, dtstamp: datetime, *, cancelled: bool, attendee: Attendee | None, with_organizer: bool
+    item: CalendarItem,
+    dtstamp: datetime,
+    *,
+    cancelled: bool,
+    attendee: Attendee | None,
+    with_organizer: bool,
+    wall: time | None = None,
 ) -> VEvent:
+    """`wall`: the wall-clock start of the series' rule, for an override's RECURRENCE-ID (a master's own)."""
     zone = ZoneInfo(item.tzid)
     event = VEvent()
     event.add("uid", item.uid)
     event.add("dtstamp", dtstamp.astimezone(timezone.utc))
     event.add("sequence", item.sequence)
-    event.add("dtstart", item.starts_at.astimezone(zone))
+    # a recurring master's DTSTART stays wall-clock time: the rule repeats it in the zone
+    event.add("dtstart", item.starts_at.astimezone(zone) if item.rrule else _local(item.starts_at, zone))
     if item.ends_at > item.starts_at:  # a zero-length item has no DTEND (RFC 5545 3.6.1)
-        event.add("dtend", item.ends_at.astimezone(zone))
+        event.add("dtend", _local(item.ends_at, zone))
+    if item.rrule:
+        wall = item.starts_at.astimezone(zone).time()
     if item.recurrence_id is not None:
-        event.add("recurrence-id", item.recurrence_id.astimezone(zone))
+        event.add("recurrence-id", _occurrence(item.recurrence_id, zone, wall))
     if item.rrule:
         event.add("rrule", vRecur.from_ical(item.rrule))
     if item.exdates:
-        event.add("exdate", [d.astimezone(zone) for d in item.exdates])
+        exdates = [_occurrence(d, zone, wall) for d in item.exdates]
+        for values in ([d for d in exdates if d.tzinfo is zone], [d for d in exdates if d.tzinfo is not zone]):
+            if values:  # one EXDATE per kind: a list shares one TZID (or none, for UTC)
+                event.add("exdate", values)
     event.add("summary", vText(item.summary))
     if item.description:
         event.add("description", vText(item.description))
@@ -121,16 +158,45 @@ def _calendar(method: str | None, items: list[CalendarItem], name: str = "") -> 
     if name:
         cal.add("name", name)
         cal.add("x-wr-calname", name)
-    seen: set[tuple[str, int]] = set()
+    years: dict[str, set[int]] = {}
     for item in items:
-        for year in sorted({item.starts_at.year, item.ends_at.year}):
-            if (item.tzid, year) not in seen and item.tzid != "UTC":
-                seen.add((item.tzid, year))
-        # one VTIMEZONE per TZID; it covers the year before and after the given one
-    for tzid in sorted({tzid for tzid, _ in seen}):
-        years = sorted(year for z, year in seen if z == tzid)
-        cal.add_component(vtimezone(tzid, years[len(years) // 2]))
+        if item.tzid != "UTC":
+            years.setdefault(item.tzid, set()).update(_years(item))
+    # one VTIMEZONE per TZID, covering every time of every item in it (a series: up to its last occurrence)
+    for tzid in sorted(years):
+        cal.add_component(vtimezone(tzid, min(years[tzid]), max(years[tzid])))
     return cal
+
+
+_RULE_HORIZON = timedelta(days=6 * 366)  # a series spans at most five years (domain.meetings.MAX_SPAN)
+
+
+def _years(item: CalendarItem) -> set[int]:
+    """The years (in the item's zone) of every time the item writes or its RRULE yields."""
+    zone = ZoneInfo(item.tzid)
+    times = [item.starts_at, item.ends_at, *item.exdates, *((item.recurrence_id,) if item.recurrence_id else ())]
+    years = {t.astimezone(zone).year for t in times}
+    if item.rrule:
+        years |= set(_rule_years(item.rrule, item.starts_at.astimezone(zone)))
+    return years
+
+
+@functools.lru_cache(maxsize=256)
+def _rule_years(rrule: str, start: datetime) -> tuple[int, ...]:
+    """The years up to the last occurrence of the rule (at most _RULE_HORIZON after the start)."""
+    last = None
+    for dtstart in (start, start.replace(tzinfo=None)):  # a floating UNTIL (a date) needs a floating start
+        try:
+            last = rrulestr(rrule, dtstart=dtstart).before(dtstart + _RULE_HORIZON, inc=True)
+            break
+        except (ValueError, TypeError):
+            continue
+    return tuple(range(start.year, last.year + 1)) if last is not None else ()
+
+
+def _walls(items: list[CalendarItem]) -> dict[str, time]:
+    """The wall-clock start of each recurring master, by UID (for its overrides' RECURRENCE-IDs)."""
+    return {item.uid: item.starts_at.astimezone(ZoneInfo(item.tzid)).time() for item in items if item.rrule}
 
 
 @functools.lru_cache(maxsize=256)
@@ -201,7 +267,7 @@ def itip_message(method: str, item: CalendarItem, attendee: Attendee, dtstamp: d
     """
     if method not in (METHOD_REQUEST, METHOD_CANCEL):
         raise ValueError(f"unsupported iTIP method {method}")
-    head = _itip_head(method, item.tzid, tuple(sorted({item.starts_at.year, item.ends_at.year})))
+    head = _itip_head(method, item.tzid, tuple(sorted(_years(item))))
     own = VEvent()
     if item.description:
         own.add("description", vText(item.description))
@@ -259,9 +325,17 @@ def feed(items: list[CalendarItem], name: str, stamps: dict[str, datetime]) -> b
     cal = _calendar(None, items, name)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
+    walls = _walls(items)
     for item in items:
         cal.add_component(
-            _vevent(item, stamps[item.uid], cancelled=item.status == "CANCELLED", attendee=None, with_organizer=False)
+            _vevent(
+                item,
+                stamps[item.uid],
+                cancelled=item.status == "CANCELLED",
+                attendee=None,
+                with_organizer=False,
+                wall=walls.get(item.uid),
+            )
         )
     return cast(bytes, cal.to_ical())
 
@@ -274,9 +348,17 @@ def itip_series_message(method: str, items: list[CalendarItem], attendee: Attend
     if not items or len({item.uid for item in items}) != 1:
         raise ValueError("an iTIP message describes exactly one UID")
     cal = _calendar(method, items)
+    walls = _walls(items)
     for item in items:
         cal.add_component(
-            _vevent(item, dtstamp, cancelled=method == METHOD_CANCEL, attendee=attendee, with_organizer=True)
+            _vevent(
+                item,
+                dtstamp,
+                cancelled=method == METHOD_CANCEL,
+                attendee=attendee,
+                with_organizer=True,
+                wall=walls.get(item.uid),
+            )
         )
     return cast(bytes, cal.to_ical())
 
@@ -292,7 +374,7 @@ def feed_vevent(item: CalendarItem, dtstamp: datetime) -> bytes:
 
 # Bump when _vevent() changes what it writes for a feed in a way _feed_format()'s probe does not show: every
 # stored piece is then serialised again on first use.
-FEED_PIECE_FORMAT = 1
+FEED_PIECE_FORMAT = 2  # 2: a time in the second pass of a repeated hour is written in UTC
 
 
 @functools.cache

@@ -92,9 +92,13 @@ def _component(t: Transition) -> TimezoneDaylight | TimezoneStandard:
 
 
 @functools.cache
-def vtimezone(tzid: str, year: int) -> Timezone:
-    """A VTIMEZONE valid for events from year-1 to year+1 (built once per zone and year in each process)."""
-    found = transitions(tzid, year - 2, year + 2)
+def vtimezone(tzid: str, year: int, last_year: int | None = None) -> Timezone:
+    """A VTIMEZONE valid for events from year-1 to last_year+1 (last_year defaults to year), built once per zone and
+    years in each process. Times before the first change it lists read with the offset then in force; a yearly
+    rule the zone stops following within the years carries an UNTIL, so later times read with the offset after."""
+    last_year = year if last_year is None else last_year
+    first, last = year - 2, last_year + 2
+    found = transitions(tzid, first, last)
     tz = Timezone()
     tz.add("tzid", tzid)
     if not found:
@@ -114,20 +118,43 @@ def vtimezone(tzid: str, year: int) -> Timezone:
     if regular:
         for group in groups.values():
             rule = _yearly_rule(group[-1].local_onset)
-            fits = all(
-                t.local_onset.day == _rule_day(t.local_onset.year, rule)
-                and t.local_onset.time() == group[0].local_onset.time()
-                for t in group
+            years = [t.local_onset.year for t in group]
+            fits = (
+                years == list(range(first, first + len(group)))  # every year from the first, none skipped
+                and all(
+                    t.local_onset.day == _rule_day(t.local_onset.year, rule)
+                    and t.local_onset.time() == group[0].local_onset.time()
+                    for t in group
+                )
             )
             if not fits:
                 regular = False
                 break
     if not regular:
+        tz.add_component(_initial(tzid, found[0], first))
         for t in found:
             tz.add_component(_component(t))
         return tz
     for group in sorted(groups.values(), key=lambda g: g[0].at_utc):
         observance = _component(group[0])
-        observance.add("rrule", vRecur(_yearly_rule(group[-1].local_onset)))
+        rule = _yearly_rule(group[-1].local_onset)
+        if group[-1].local_onset.year < last:  # the zone stops following the rule (e.g. DST abolished)
+            # a day after the last change: clients that read UTC UNTIL as wall-clock time keep that change too
+            rule["UNTIL"] = group[-1].at_utc + timedelta(days=1)
+        observance.add("rrule", vRecur(rule))
         tz.add_component(observance)
     return tz
+
+
+def _initial(tzid: str, first_change: Transition, first_year: int) -> TimezoneStandard | TimezoneDaylight:
+    """The offset in force before the first listed change, from the start of first_year (clients read a time
+    before a VTIMEZONE's first observance with some observance's offset, often the wrong one)."""
+    start = datetime(first_year, 1, 1, tzinfo=timezone.utc)
+    local = start.astimezone(ZoneInfo(tzid))
+    offset = first_change.offset_from
+    component = TimezoneDaylight() if local.dst() else TimezoneStandard()
+    component.add("dtstart", (start + offset).replace(tzinfo=None))
+    component.add("tzoffsetfrom", offset)
+    component.add("tzoffsetto", offset)
+    component.add("tzname", local.tzname() or tzid)
+    return component

@@ -4,7 +4,7 @@ outbox messages each change writes, RSVPs, records, feeds, and bad input that mu
 import csv
 import io
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -447,3 +447,31 @@ async def test_feeds_expand_to_the_occurrences_the_api_lists(client, organizer):
     ]
     assert (await client.get("/api/people/not-a-token/calendar.ics")).status_code == 404
     assert await sql.fetchval("SELECT count(*) FROM person_calendar WHERE token_hash = $1", digest(token)) == 1
+
+
+async def test_a_weekly_series_starting_in_a_dst_gap_keeps_its_wall_clock_time(client, organizer):
+    # 2027-03-14 02:30 does not exist in New York (clocks jump 02:00 -> 03:00): that first meeting is at 03:30,
+    # every later one at 02:30 as the coordinator chose, in the feed as in the API
+    project = await project_with_cohort(client, organizer)
+    series = await create_series(
+        client,
+        organizer,
+        project["id"],
+        timezone="America/New_York",
+        start="2027-03-14T02:30:00",
+        rrule="FREQ=WEEKLY;COUNT=3",
+    )
+    listed = [
+        datetime.fromisoformat(o["starts_at"])
+        for o in (await client.get(f"/api/meeting-series/{series['id']}/occurrences", headers=organizer)).json()
+    ]
+    feed = await client.get(project["feed_url"].split("testserver")[-1].replace("http://127.0.0.1:8000", ""))
+    assert b"DTSTART;TZID=America/New_York:20270314T023000" in feed.content
+    # a time in a gap compares unequal across zones (PEP 495): compare instants
+    assert [d.astimezone(timezone.utc) for d in expanded(feed.content)] == [d.astimezone(timezone.utc) for d in listed]
+    new_york = ZoneInfo("America/New_York")
+    assert [d.astimezone(new_york).strftime("%m-%d %H:%M") for d in listed] == [
+        "03-14 03:30",
+        "03-21 02:30",
+        "03-28 02:30",
+    ]
