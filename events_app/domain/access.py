@@ -27,8 +27,12 @@ class Connection(StrEnum):
     # named by an organizer's typed address (like SESSION_ROLE_BY_EMAIL): grant nothing by themselves
     DELEGATION_HEAD = "delegation_head"  # head of one of the event's delegations
     INVITATION = "invitation"  # invited by email to the event
-    PROJECT_CONTACT = "project_contact"  # contact person of the project's cohort (current or former)
-    MEETING_INVITEE = "meeting_invitee"  # invited to one of the project's meeting series
+    PROJECT_CONTACT = "project_contact"  # contact person of the project's cohort (current or former) it created
+    MEETING_INVITEE = "meeting_invitee"  # invited to one of the project's meeting series, created by that
+    # ... of an address whose person existed before (any account may create a project and type any address): the
+    # project shows the name typed for it (project_contact.display_name); the person's profile is not opened
+    PROJECT_CONTACT_BY_EMAIL = "project_contact_by_email"
+    MEETING_INVITEE_BY_EMAIL = "meeting_invitee_by_email"
 
 
 EVENT_CONNECTIONS = frozenset({Connection.REGISTRATION, Connection.SESSION_ROLE})

@@ -255,6 +255,36 @@ async def test_project_contact_by_email_keeps_the_profile(client):
     assert all("City of Lagos" not in shown.text for shown in (answer, invitees, record))  # pages list every city
 
 
+async def test_a_project_contact_typed_by_address_opens_no_profile_at_ones_events(client):
+    """The coordinator who typed Bea's address also organizes an event: her profile stays closed there (naming her
+    by id as a speaker is a 404 like an unknown id, the people search finds nobody); a contact the coordinator's
+    own typing created is theirs to name."""
+    coordinator, project, _ = await bea_as_project_contact(client, "Renamed")
+    bea = await sql.fetchval("SELECT id FROM person WHERE email = $1", BEA)
+    c = await congress(client, coordinator)
+    session = await add_session(client, coordinator, c)
+    url = f"{c['base']}/sessions/{session['id']}/people"
+    named = await client.post(url, json={"person_id": bea, "role": "speaker"}, headers=coordinator)
+    unknown = await client.post(url, json={"person_id": bea + 1000, "role": "speaker"}, headers=coordinator)
+    assert (named.status_code, named.json()) == (404, unknown.json())
+    accra = await organization("City of Accra")
+    added = await client.post(
+        f"/api/projects/{project['id']}/members",
+        headers=coordinator,
+        json={"organization_id": accra, "contacts": [{"email": "new.contact@accra.example", "name": "Ama New"}]},
+    )
+    assert added.status_code == 200, added.text
+    new = await sql.fetchval("SELECT id FROM person WHERE email = 'new.contact@accra.example'")
+    speaker = await client.post(url, json={"person_id": new, "role": "speaker"}, headers=coordinator)
+    assert speaker.status_code in (200, 201), speaker.text
+    await page_login(client, "coordinator@example.org")
+    editor = f"/organizer/events/{c['id']}/agenda/sessions/{session['id']}"
+    found = await client.get(editor, params={"person_q": "Bea"})
+    assert found.status_code == 200, found.text
+    assert "Bea Hidden" not in found.text and BEA not in found.text
+    assert "Ama New" in (await client.get(editor, params={"person_q": "Ama"})).text
+
+
 async def test_erasure_clears_the_name_typed_for_a_project_contact(client):
     """The name a coordinator typed for a contact is the person's too: exported, then erased (the project shows the
     erased placeholder, and records of the project lose the typed name as they lose the stored one)."""

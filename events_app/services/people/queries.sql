@@ -201,9 +201,14 @@ WITH link (person, kind, event, project) AS (
     SELECT p.id, 'invitation', i.event, NULL FROM person p JOIN invitation i ON i.email = p.email
     WHERE p.id = ANY(:person_ids::int[])
     UNION ALL
-    SELECT c.person, 'project_contact', NULL, c.project FROM project_contact c WHERE c.person = ANY(:person_ids::int[])
+    -- a contact or an invitation (a contact's, a delegate's) likewise created the person only in one transaction
+    SELECT c.person, CASE WHEN p.created_at = c.joined_at THEN 'project_contact' ELSE 'project_contact_by_email' END,
+           NULL, c.project
+    FROM project_contact c JOIN person p ON p.id = c.person WHERE c.person = ANY(:person_ids::int[])
     UNION ALL
-    SELECT mi.person, 'meeting_invitee', NULL, ms.project FROM meeting_invitee mi
+    SELECT mi.person, CASE WHEN p.created_at = mi.invited_at THEN 'meeting_invitee' ELSE 'meeting_invitee_by_email' END,
+           NULL, ms.project
+    FROM meeting_invitee mi JOIN person p ON p.id = mi.person
     JOIN meeting_series ms ON ms.id = mi.series WHERE mi.person = ANY(:person_ids::int[]))
 SELECT DISTINCT l.person, l.kind,
        CASE WHEN l.event IS NOT NULL THEN
