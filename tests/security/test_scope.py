@@ -285,6 +285,51 @@ async def test_a_project_contact_typed_by_address_opens_no_profile_at_ones_event
     assert "Ama New" in (await client.get(editor, params={"person_q": "Ama"})).text
 
 
+async def test_a_delegate_at_a_known_address_is_shown_by_the_name_the_reply_gave(client):
+    """A contact hands their place to Bea's address (a reply's DELEGATED-TO, here stored as the endpoint stores it)
+    and the coordinator accepts: the project lists the delegate by the name the reply gave, not Bea's stored one."""
+    await person_of_event_b(client)
+    coordinator = await login(client, "coordinator@example.org")
+    accra = await organization("City of Accra")
+    project = (await client.post("/api/projects", json={"title": "Clean air"}, headers=coordinator)).json()
+    contact = {"email": "ama@accra.example", "name": "Ama New", "language": "en", "timezone": "UTC"}
+    added = await client.post(
+        f"/api/projects/{project['id']}/members",
+        headers=coordinator,
+        json={"organization_id": accra, "contacts": [contact]},
+    )
+    assert added.status_code == 200, added.text
+    series = await client.post(
+        f"/api/projects/{project['id']}/series",
+        headers=coordinator,
+        json={
+            "title": "Monthly call",
+            "mode": "online",
+            "timezone": "UTC",
+            "start": "2027-05-04T10:00:00",
+            "duration_minutes": 60,
+            "rrule": "FREQ=MONTHLY;COUNT=3",
+            "online_url": "https://meet.example.org/a",
+        },
+    )
+    assert series.status_code == 201, series.text
+    delegation = await sql.fetchval(
+        "INSERT INTO meeting_delegation (series, delegator, delegate_email, delegate_name)"
+        " SELECT $1, id, $2, 'Deputy of Ama' FROM person WHERE email = 'ama@accra.example' RETURNING id",
+        series.json()["id"],
+        BEA,
+    )
+    accepted = await client.post(
+        f"/api/projects/{project['id']}/delegations/{delegation}", headers=coordinator, json={"accept": True}
+    )
+    assert accepted.status_code == 200, accepted.text
+    base = f"/api/meeting-series/{series.json()['id']}/occurrences"
+    key = (await client.get(base, headers=coordinator)).json()[0]["id"]
+    invitees = await client.get(f"{base}/{key}/responses", headers=coordinator)
+    assert sorted(p["name"] for p in invitees.json()["people"]) == ["Ama New", "Deputy of Ama"]
+    assert await profile(BEA) == BEA_PROFILE
+
+
 async def test_erasure_clears_the_name_typed_for_a_project_contact(client):
     """The name a coordinator typed for a contact is the person's too: exported, then erased (the project shows the
     erased placeholder, and records of the project lose the typed name as they lose the stored one)."""

@@ -308,14 +308,12 @@ AND withdrawn_at IS NULL;
 SELECT count(*) FROM meeting_invitee WHERE series = :series_id AND withdrawn_at IS NULL;
 
 -- name: active_invitees_by_organization(series_id)
--- The people invited to a series now with the organization they were invited for, by organization and name (the
--- name typed for the project's contact, pc: the person's own only without one).
-SELECT p.id, coalesce(pc.display_name, p.name) AS name, p.email, o.id AS organization_id, o.name AS organization_name
+-- The people invited to a series now with the organization they were invited for, by organization and the name the
+-- project shows for them (project_person_name).
+SELECT p.id, project_person_name(s.project, p.id) AS name, p.email, o.id AS organization_id, o.name AS organization_name
 FROM meeting_invitee i JOIN meeting_series s ON s.id = i.series JOIN person p ON p.id = i.person
-LEFT JOIN LATERAL (SELECT c.display_name FROM project_contact c WHERE c.project = s.project AND c.person = p.id
-                   ORDER BY c.joined_at DESC, c.id DESC LIMIT 1) pc ON true
 LEFT JOIN organization o ON o.id = i.organization
-WHERE i.series = :series_id AND i.withdrawn_at IS NULL ORDER BY o.name, coalesce(pc.display_name, p.name), p.id;
+WHERE i.series = :series_id AND i.withdrawn_at IS NULL ORDER BY o.name, project_person_name(s.project, p.id), p.id;
 
 -- name: invited_organizations(series_id)
 -- Everyone ever invited to a series, each with the organization of their latest invitation.
@@ -425,15 +423,12 @@ WHERE NOT EXISTS (
 RETURNING id;
 
 -- name: proposals_of_project(project_id)
--- The proposals of other times for the project's series, newest first, with who proposed (the name typed for the
--- project's contact, pc).
+-- The proposals of other times for the project's series, newest first, with who proposed (project_person_name).
 SELECT pr.id, pr.series AS series_id, s.title AS series_title, pr.person AS person_id,
-       coalesce(pc.display_name, p.name) AS name, p.email,
+       project_person_name(s.project, p.id) AS name, p.email,
        pr.recurrence_id, pr.proposed_start, pr.proposed_end, pr.comment, pr.method, pr.status, pr.received_at,
        pr.decided_at
 FROM meeting_proposal pr JOIN meeting_series s ON s.id = pr.series JOIN person p ON p.id = pr.person
-LEFT JOIN LATERAL (SELECT c.display_name FROM project_contact c WHERE c.project = s.project AND c.person = p.id
-                   ORDER BY c.joined_at DESC, c.id DESC LIMIT 1) pc ON true
 WHERE s.project = :project_id ORDER BY pr.received_at DESC, pr.id DESC LIMIT 200;
 
 -- name: proposal_for_decision(proposal_id)^
@@ -462,15 +457,13 @@ SELECT NOT EXISTS(SELECT 1 FROM meeting_delegation WHERE series = :series_id AND
    AND (SELECT count(*) FROM meeting_delegation WHERE series = :series_id AND delegator = :delegator_id) >= :most;
 
 -- name: delegations_of_project(project_id)
--- The delegations named in replies to the project's series, newest first (the delegator by the name typed for the
--- project's contact, pc; the delegate by the name the reply gave).
+-- The delegations named in replies to the project's series, newest first (the delegator by the name the project
+-- shows, project_person_name; the delegate by the name the reply gave).
 SELECT d.id, d.series AS series_id, s.title AS series_title, d.delegator AS delegator_id,
-       coalesce(pc.display_name, p.name) AS delegator_name,
+       project_person_name(s.project, p.id) AS delegator_name,
        p.email AS delegator_email, d.delegate_email, d.delegate_name, d.delegate AS delegate_id, d.status,
        d.received_at, d.decided_at
 FROM meeting_delegation d JOIN meeting_series s ON s.id = d.series JOIN person p ON p.id = d.delegator
-LEFT JOIN LATERAL (SELECT c.display_name FROM project_contact c WHERE c.project = s.project AND c.person = p.id
-                   ORDER BY c.joined_at DESC, c.id DESC LIMIT 1) pc ON true
 WHERE s.project = :project_id ORDER BY d.received_at DESC, d.id DESC LIMIT 200;
 
 -- name: delegation_for_decision(delegation_id)^
@@ -504,15 +497,13 @@ VALUES (:series_id, :recurrence_id, false, 0, :minutes, now())
 ON CONFLICT (series, recurrence_id) DO UPDATE SET minutes = EXCLUDED.minutes, updated_at = now();
 
 -- name: attendance_of_occurrence(series_id, recurrence_id)
--- Who was present at one occurrence, with the organization they came for, by organization and name (the name
--- typed for the project's contact, pc).
-SELECT p.id, coalesce(pc.display_name, p.name) AS name, o.id AS organization_id, o.name AS organization_name
+-- Who was present at one occurrence, with the organization they came for, by organization and name (the name the
+-- project shows, project_person_name).
+SELECT p.id, project_person_name(s.project, p.id) AS name, o.id AS organization_id, o.name AS organization_name
 FROM meeting_attendance a JOIN meeting_series s ON s.id = a.series JOIN person p ON p.id = a.person
-LEFT JOIN LATERAL (SELECT c.display_name FROM project_contact c WHERE c.project = s.project AND c.person = p.id
-                   ORDER BY c.joined_at DESC, c.id DESC LIMIT 1) pc ON true
 LEFT JOIN organization o ON o.id = a.organization
 WHERE a.series = :series_id AND a.recurrence_id = :recurrence_id
-ORDER BY o.name, coalesce(pc.display_name, p.name), p.id;
+ORDER BY o.name, project_person_name(s.project, p.id), p.id;
 
 -- name: clear_attendance(series_id, recurrence_id)
 -- Remove the attendance of one occurrence; returns who had been recorded present.
@@ -536,15 +527,13 @@ SELECT DISTINCT o.id, o.name, o.country FROM organization o WHERE o.id IN (
 
 -- name: action_items_of_series(series_id)
 -- record_class: ActionRow
--- Every action item of a series with its owner's name and organization, oldest first: the name typed for the
--- project's contact (pc) and the organization of their latest invitation to the series (oi), as the project
+-- Every action item of a series with its owner's name and organization, oldest first: the name the project shows
+-- (project_person_name) and the organization of their latest invitation to the series (oi), as the project
 -- knows them, never the person's stored profile.
 SELECT a.id, a.series, a.raised_at, a.title, a.owner, a.due_date, a.done_at,
-       coalesce(pc.display_name, p.name) AS owner_name, o.name AS owner_organization
+       project_person_name(s.project, p.id) AS owner_name, o.name AS owner_organization
 FROM meeting_action a JOIN meeting_series s ON s.id = a.series
 LEFT JOIN person p ON p.id = a.owner
-LEFT JOIN LATERAL (SELECT c.display_name FROM project_contact c WHERE c.project = s.project AND c.person = p.id
-                   ORDER BY c.joined_at DESC, c.id DESC LIMIT 1) pc ON true
 LEFT JOIN LATERAL (SELECT i.organization FROM meeting_invitee i WHERE i.series = a.series AND i.person = a.owner
                    ORDER BY i.id DESC LIMIT 1) oi ON true
 LEFT JOIN organization o ON o.id = oi.organization
@@ -570,11 +559,9 @@ UPDATE meeting_action SET title = :title, due_date = :due_date, done_at = :done_
 
 -- name: coordinator_notice(series_id, person_id, account_id)^
 -- What a coordinator's notice about a reply shows: the series and its project, who replied (not erased since; by
--- the name typed for the project's contact, pc), whom it is for.
-SELECT s.title AS series_title, s.project AS project_id, coalesce(pc.display_name, p.name) AS person_name,
+-- the name the project shows, project_person_name), whom it is for.
+SELECT s.title AS series_title, s.project AS project_id, project_person_name(s.project, p.id) AS person_name,
        p.email AS person_email, a.name AS account_name
 FROM meeting_series s JOIN person p ON p.id = :person_id
-LEFT JOIN LATERAL (SELECT c.display_name FROM project_contact c WHERE c.project = s.project AND c.person = p.id
-                   ORDER BY c.joined_at DESC, c.id DESC LIMIT 1) pc ON true
 JOIN account a ON a.id = :account_id
 WHERE s.id = :series_id AND p.erased_at IS NULL;
