@@ -290,7 +290,13 @@ async def update_room(account: CurrentAccount, event_id: int, room_id: int, chan
         if merged["name"] != before.name:  # in the LOCATION of every session in the room: their holders are told
             await invite_state.settle(shown_before, account.email, await _update_delay(event_id))
             await agenda_publish.store_feed_pieces(event_id)
+        if merged["capacity"] != before.capacity:  # a larger room serves its sessions' waiting lists
+            # Session locks in id order, as release_bookings takes them: no deadlock with a registration ending.
+            for session_id in sorted(row["id"] for row in await Q.sessions_in_room(room_id=room_id)):
+                await _locked_session(event_id, session_id)
+                await promote_waiting(session_id)
     agenda_cache.forget(event_id)
+    await kick_outbox()
     return await get_room(event_id, room_id)
 
 
@@ -672,8 +678,8 @@ async def remove_person(account: CurrentAccount, event_id: int, session_id: int,
             session.calendar_sequence,
             account,
         )
-        if session.status == "published":
-            await session_mail.tell_person("session_role_removed", person_id, session_id, METHOD_CANCEL)
+        # A CANCEL only to someone whose calendar holds the session and keeps it by no other right (session_mail)
+        await session_mail.tell_person("session_role_removed", person_id, session_id, METHOD_CANCEL)
     agenda_cache.forget(event_id)
     await kick_outbox()
     return await get_session(event_id, session_id, account)

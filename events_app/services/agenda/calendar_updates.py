@@ -73,13 +73,19 @@ async def _flush_one(update: CalendarUpdateRow) -> int:
             for p in await session_mail.holders(update.subject_id)
         ]
         extra = {"session_id": update.subject_id}
-    cancelled = obj["status"] == "cancelled"
+    # Cancelled (itself or with its event) or taken back to draft: it leaves every calendar holding it.
+    cancelled = obj["status"] != "published"
     copies = await _copies(obj["calendar_uid"], [h["person_id"] for h in holders])
     messages = []
     for person in holders:
         copy = copies.get(person["person_id"])
         if copy is not None and not copy_is_stale(copy["sequence"], obj["calendar_sequence"]):
             continue
+        if cancelled and (copy is None or copy["method"] == METHOD_CANCEL):
+            continue  # a CANCEL only to whoever holds a live copy: not to someone never invited or cancelled already
+        kind = kinds[0] if cancelled else kinds[1]
+        if copy is None and update.subject != "event" and person["registration_id"] is None:
+            kind = "session_role_added"  # a speaker's first invite (the session was published from draft)
         payload = {
             **extra,
             "changes": update.changes,
@@ -90,7 +96,7 @@ async def _flush_one(update: CalendarUpdateRow) -> int:
             payload["person_id"] = person["person_id"]
         messages.append(
             {
-                "kind": kinds[0] if cancelled else kinds[1],
+                "kind": kind,
                 "recipient": person["email"],
                 "event_id": event["id"],
                 "registration_id": person["registration_id"],

@@ -6,7 +6,9 @@ of the event (the event itself and each session) is built by the same builders i
 through domain.invite_shows. An object whose shown fields differ gets a higher SEQUENCE (unless the change's own
 statement grew it, as a cancellation does), the version it showed before and shows now is remembered
 (calendar_version), and a pending update is opened for it, so its holders get one message when the event's update
-window passes (services.agenda.calendar_updates). Nobody holds a draft, so changes of drafts open no update.
+window passes (services.agenda.calendar_updates). Nobody holds a draft, so changes of drafts open no update; a
+session taken back to draft leaves its holders' calendars (a CANCEL) and one published from draft opens an update
+(its speakers get the invite; bookers of an earlier publication get it back, SEQUENCE grown).
 """
 
 from __future__ import annotations
@@ -37,7 +39,11 @@ class Shown:
     uid: str
     sequence: int
     shown: dict[str, Any]
-    held: bool  # whether anyone can hold it (a published object of a published event)
+    held: bool  # whether anyone can hold it (a published or cancelled object of a published or cancelled event)
+
+
+# What a draft session shows: nothing (compared with a published version, every shown field differs).
+DRAFT: dict[str, Any] = {"status": "DRAFT"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,14 @@ async def _current(event_id: int) -> dict[tuple[str, int], Shown]:
             session_item.uid,
             session_item.sequence,
             shown(session_item),
-            session["status"] == "published" and published,
+            # a cancelled one too: its holders got its CANCEL, and get it back when it is published again
+            event["status"] != "draft",
+        )
+    # Drafts are off the programme and in no calendar: what matters is only that they are drafts, so that a session
+    # taken back to draft leaves its holders' calendars (CANCEL) and one published from draft reaches its speakers.
+    for row in await Q.draft_sessions(event_id=event_id):
+        objects[("session", row["id"])] = Shown(
+            "session", row["id"], str(row["calendar_uid"]), row["calendar_sequence"], DRAFT, False
         )
     return objects
 
@@ -97,10 +110,18 @@ async def settle(snapshot: Snapshot, by: str, delay: timedelta) -> dict[tuple[st
                 sequence = await calendar_sequence.bump_event(now.subject_id)
             else:
                 sequence = (await calendar_sequence.bump_session(now.subject_id))["calendar_sequence"]
-        await Q.remember_calendar_version(uid=was.uid, sequence=was.sequence, shown=json.dumps(remembered(was.shown)))
-        await Q.remember_calendar_version(uid=now.uid, sequence=sequence, shown=json.dumps(remembered(now.shown)))
+        # A draft's version is not remembered: a copy cancelled when the session became a draft shows what it
+        # showed before (the newest remembered version at or below its SEQUENCE).
+        if was.shown is not DRAFT:
+            await Q.remember_calendar_version(
+                uid=was.uid, sequence=was.sequence, shown=json.dumps(remembered(was.shown))
+            )
+        if now.shown is not DRAFT:
+            await Q.remember_calendar_version(uid=now.uid, sequence=sequence, shown=json.dumps(remembered(now.shown)))
         grown[key] = sequence
-        if was.held:
+        # Held before (its holders see the change, or lose it when it became a draft) or published from draft (its
+        # speakers, and bookers of an earlier publication, get it).
+        if was.held or (now.held and was.shown is DRAFT):
             await calendar_updates.record(
                 snapshot.event_id, now.subject, now.subject_id, {"by": by, "fields": changes}, delay
             )

@@ -355,6 +355,10 @@ SELECT r.id, p.id AS person_id, p.email, r.registered_language AS language,
 FROM registration r JOIN person p ON p.id = r.person
 WHERE r.event = :event_id AND r.status = 'confirmed' ORDER BY r.id;
 
+-- name: draft_sessions(event_id)
+-- The event's draft sessions (off the programme, in no calendar): their UID and SEQUENCE.
+SELECT id, calendar_uid, calendar_sequence FROM agenda_session WHERE event = :event_id AND status = 'draft' ORDER BY id;
+
 -- name: remember_calendar_version(uid, sequence, shown)!
 -- What a calendar object shows at one SEQUENCE (domain.invite_shows.shown), for the emails about later changes.
 INSERT INTO calendar_version (uid, sequence, shown) VALUES (:uid::uuid, :sequence, :shown::jsonb)

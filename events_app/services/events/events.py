@@ -12,6 +12,7 @@ from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.events import DATETIME_FIELDS, localize, validate_event
+from events_app.domain.ical import METHOD_REQUEST
 from events_app.domain.registration import event_full, limit_below_taken, seats_left
 from events_app.domain.text import clean_fields
 from events_app.domain.vocab import ELIGIBILITIES
@@ -20,7 +21,7 @@ from events_app.services.agenda import agenda_publish, calendar_updates, invite_
 from events_app.services.events.rows import ROWS, CategoryRow, EventRow
 from events_app.services.people import audit, offices
 from events_app.services.people.accounts import CurrentAccount, require_organizer
-from events_app.services.registration import questions, seats
+from events_app.services.registration import questions, seats, session_mail
 
 EVENT_FIELDS = (
     "title",
@@ -181,6 +182,10 @@ async def publish_event(account: CurrentAccount, event_id: int) -> dict:
         if status != "published":
             await Q.publish_event(event_id=event_id)
             await audit.record(account, "event.publish", "event", event_id, {"status": status}, {"status": "published"})
+            # People put into sessions while the event was a draft were sent nothing: their invites go now.
+            for row in await Q.people_of_published_sessions(event_id=event_id):
+                await session_mail.tell_person("session_role_added", row["person"], row["session"], METHOD_REQUEST)
+    await kick_outbox()
     return await get_event(event_id, account)
 
 

@@ -61,6 +61,12 @@ UPDATE event SET office = :office_id WHERE id = :event_id;
 -- Publish an event.
 UPDATE event SET status = 'published', updated_at = now() WHERE id = :event_id;
 
+-- name: people_of_published_sessions(event_id)
+-- The people in roles of the event's published sessions (session, person), in session and role order: who holds a
+-- session's invite once its event is published.
+SELECT sp.session, sp.person FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session
+WHERE s.event = :event_id AND s.status = 'published' ORDER BY sp.session, sp.position, sp.person;
+
 -- name: cancel_event(event_id)!
 -- Cancel an event; its SEQUENCE grows (the CANCEL must outrank every REQUEST sent before).
 UPDATE event SET status = 'cancelled', calendar_sequence = calendar_sequence + 1, updated_at = now()

@@ -17,7 +17,7 @@ from events_app.jobs import kick_outbox
 from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.people.people import link_or_create_person
-from events_app.services.registration import seats
+from events_app.services.registration import agenda_bookings, seats
 from events_app.services.registration.registrations import (
     create_registration,
     registration_by_token,
@@ -162,6 +162,8 @@ async def substitute(token: str, registration_id: int, data: dict[str, Any]) -> 
         person_id, person = await _member_person(data, delegation.organization, delegation.event)
         category = await Q.category_by_id(category_id=old["category"])
         await Q.cancel_substituted(registration_id=registration_id)
+        # The sessions the member booked leave their calendar with the event (their places go to the waiting lists).
+        await agenda_bookings.release_bookings(registration_id)
         await seats.notify(
             "registration_substituted", registration_id, invite=METHOD_CANCEL if old["status"] == "confirmed" else None
         )

@@ -747,6 +747,16 @@ SELECT email, language FROM person WHERE id = :person_id;
 -- The event a session belongs to.
 SELECT event FROM agenda_session WHERE id = :session_id;
 
+-- name: session_cancel_due(session_id, person_id)$
+-- Whether a person is due a CANCEL of a session: their last invite of it was a REQUEST (they hold a live copy) and
+-- they hold it by no other right any more (a booking of a confirmed registration, a role in the session).
+SELECT EXISTS (SELECT 1 FROM calendar_copy c JOIN agenda_session s ON s.calendar_uid = c.uid
+               WHERE s.id = :session_id AND c.person = :person_id AND c.method = 'REQUEST')
+       AND NOT EXISTS (SELECT 1 FROM agenda_booking b JOIN registration r ON r.id = b.registration
+                       WHERE b.session = :session_id AND b.status = 'booked' AND r.status = 'confirmed'
+                         AND r.person = :person_id)
+       AND NOT EXISTS (SELECT 1 FROM agenda_session_person sp WHERE sp.session = :session_id AND sp.person = :person_id);
+
 -- name: session_invite_holders(session_id)
 -- Everyone holding the session's invite: booked delegates (of confirmed registrations) and people in roles.
 SELECT DISTINCT ON (p.id) p.id AS person_id, p.email, p.language, p.timezone, b.registration AS registration_id
@@ -877,7 +887,7 @@ SELECT id, person, reply_nonce, reply_hash FROM event_reply_address WHERE event 
 -- The delegate a booking message goes to (the event, their address, the
 -- registration's language), whether the registration had a booking of the session
 -- cancelled before (they were sent its CANCEL), and the session's calendar SEQUENCE.
-SELECT r.event, p.email, r.registered_language AS language,
+SELECT r.event, r.person, p.email, r.registered_language AS language,
        EXISTS (SELECT 1 FROM agenda_booking b WHERE b.session = :session_id AND b.registration = r.id
                                                 AND b.status = 'cancelled') AS cancelled_before,
        (SELECT s.calendar_sequence FROM agenda_session s WHERE s.id = :session_id) AS session_sequence

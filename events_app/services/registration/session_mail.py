@@ -9,7 +9,7 @@ caller's transaction, after it locked the session row.
 from __future__ import annotations
 
 from events_app.db import queries
-from events_app.domain.ical import METHOD_REQUEST
+from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
 from events_app.domain.sequence import invite_grows_sequence
 from events_app.services.platform import calendar_sequence, outbox
 from events_app.services.registration.rows import ALL_ROWS
@@ -42,6 +42,8 @@ async def tell_booker(kind: str, registration_id: int, session_id: int, invite: 
     The recipient, whether they were sent a CANCEL of the session before, and the session's SEQUENCE are one read
     (the caller holds the session row's lock, so a booking rush waits on it for every round trip here)."""
     reg = await Q.booker_of_session(registration_id=registration_id, session_id=session_id)
+    if invite == METHOD_CANCEL and not await cancel_due(session_id, reg["person"]):
+        invite = None  # the message still goes (the booking ended); the calendar keeps what the person still holds
     cancelled_before = reg["cancelled_before"]
     sequence = await _sequence(
         session_id, invite, cancelled_before and kind != "session_dropped", reg["session_sequence"]
@@ -59,7 +61,11 @@ async def tell_booker(kind: str, registration_id: int, session_id: int, invite: 
 
 
 async def tell_person(kind: str, person_id: int, session_id: int, invite: str) -> None:
-    """Tell a speaker, moderator or panelist that they were added to (REQUEST) or removed from (CANCEL) a session."""
+    """Tell a speaker, moderator or panelist that they were added to (REQUEST) or removed from (CANCEL) a session.
+    A removal is told only to someone it takes the session from (cancel_due): nobody who was never sent the invite
+    (a draft) or who still holds it otherwise (booked it); they hear of the change through its update."""
+    if invite == METHOD_CANCEL and not await cancel_due(session_id, person_id):
+        return
     person = await Q.person_address(person_id=person_id)
     event_id = await Q.session_event(session_id=session_id)
     sequence = await _sequence(session_id, invite, False)
@@ -72,6 +78,13 @@ async def tell_person(kind: str, person_id: int, session_id: int, invite: str) -
         calendar_method=invite,
         calendar_sequence=sequence,
     )
+
+
+async def cancel_due(session_id: int, person_id: int) -> bool:
+    """Whether a CANCEL of the session is due to the person: their calendar holds a live copy of its invite (the
+    last one written for them was a REQUEST) and no booking or role of theirs keeps the session in it. Read after
+    the change that ends their booking or role."""
+    return bool(await Q.session_cancel_due(session_id=session_id, person_id=person_id))
 
 
 async def holders(session_id: int) -> list:
