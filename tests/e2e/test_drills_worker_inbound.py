@@ -405,7 +405,8 @@ def test_inbound_endpoint_applies_every_reply_once_across_postgres_and_redis_res
     last = {attendee: partstat for attendee, partstat, _ in senders.sent}
     assert answers_of(env, event_id) == last
     declined = Counter(attendee for attendee, partstat, _ in senders.sent if partstat == "DECLINED")
-    assert release_mails_of(env) == dict(declined), "one release link per DECLINED reply, none for a retry"
+    # every Decline arms the link, but within the hour the one emailed first works again: one email per person
+    assert release_mails_of(env) == dict.fromkeys(declined, 1), "one release email per person who declined"
 
 
 def test_a_drain_cut_by_a_database_restart_resumes_by_itself_without_beat(

@@ -10,6 +10,8 @@ from events_app.settings import get_settings
 from tests.agenda_fixtures import add_session, congress, delegate
 
 D1 = "delegate1@city1.example.org"
+# A draft event (POST /api/events) on fixed UTC dates.
+UTC_FORUM = {"kind": "forum", "timezone": "UTC", "starts_at": "2027-10-29T08:00:00", "ends_at": "2027-10-30T18:00:00"}
 
 
 async def calendar_rows(since: int = 0) -> list[tuple]:
@@ -138,17 +140,7 @@ async def test_speaker_keeps_the_session_when_their_booking_or_registration_ends
 
 
 async def test_removing_a_speaker_from_a_draft_sends_nothing(client, organizer):
-    response = await client.post(
-        "/api/events",
-        json={
-            "title": "Draft forum",
-            "kind": "forum",
-            "timezone": "UTC",
-            "starts_at": "2027-10-29T08:00:00",
-            "ends_at": "2027-10-30T18:00:00",
-        },
-        headers=organizer,
-    )
+    response = await client.post("/api/events", json=UTC_FORUM | {"title": "Draft forum"}, headers=organizer)
     base = f"/api/events/{response.json()['id']}"
     response = await client.post(
         f"{base}/sessions",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from events_app.db import sql
 from tests.agenda_fixtures import add_session, congress, delegate
-from tests.integration.test_calendar_holders import D1, calendar_rows, last_id, release, sequences_grow
+from tests.integration.test_calendar_holders import D1, UTC_FORUM, calendar_rows, last_id, release, sequences_grow
 
 SP = "sp@x.org"
 
@@ -76,17 +76,7 @@ async def test_speakers_of_a_session_published_from_draft_get_their_invite(clien
 
 
 async def test_publishing_an_event_sends_the_speakers_of_its_published_sessions_their_invites(client, organizer):
-    response = await client.post(
-        "/api/events",
-        json={
-            "title": "Forum",
-            "kind": "forum",
-            "timezone": "UTC",
-            "starts_at": "2027-10-29T08:00:00",
-            "ends_at": "2027-10-30T18:00:00",
-        },
-        headers=organizer,
-    )
+    response = await client.post("/api/events", json=UTC_FORUM | {"title": "Forum"}, headers=organizer)
     base = f"/api/events/{response.json()['id']}"
     await client.post(f"{base}/categories", json={"code": "delegate", "name": "Delegate"}, headers=organizer)
     for title, status in (("Published", "published"), ("Draft", "draft")):

@@ -185,19 +185,19 @@ async def test_add_speaker_by_new_email_creates_the_person(client, organizer):
     assert await sql.fetchval("SELECT name FROM person WHERE email = 'new@speakers.example'") == "Nia New"
 
 
-async def bea_as_project_contact(client, typed_name: str) -> tuple[dict, dict, dict]:
-    """Any account creates a project and adds Bea's address under a name it types, then starts a series: the
-    coordinator's headers, the project as the answer shows it, and the series."""
+async def project_with_contact(client, email: str, typed_name: str, city: str) -> tuple[dict, dict, dict]:
+    """Bea exists (event B); any account creates a project, adds an address under a name it types, then starts a
+    series: the coordinator's headers, the project as the answer shows it, and the series."""
     await person_of_event_b(client)
     coordinator = await login(client, "coordinator@example.org")
-    abuja = await organization("City of Abuja")
+    org = await organization(city)
     project = (await client.post("/api/projects", json={"title": "Clean air"}, headers=coordinator)).json()
     response = await client.post(
         f"/api/projects/{project['id']}/members",
         headers=coordinator,
         json={
-            "organization_id": abuja,
-            "contacts": [{"email": BEA, "name": typed_name, "language": "en", "timezone": "UTC"}],
+            "organization_id": org,
+            "contacts": [{"email": email, "name": typed_name, "language": "en", "timezone": "UTC"}],
         },
     )
     assert response.status_code == 200, response.text
@@ -216,6 +216,10 @@ async def bea_as_project_contact(client, typed_name: str) -> tuple[dict, dict, d
     )
     assert series.status_code == 201, series.text
     return coordinator, response.json(), series.json()
+
+
+async def bea_as_project_contact(client, typed_name: str) -> tuple[dict, dict, dict]:
+    return await project_with_contact(client, BEA, typed_name, "City of Abuja")
 
 
 async def test_project_contact_by_email_keeps_the_profile(client):
@@ -288,42 +292,18 @@ async def test_a_project_contact_typed_by_address_opens_no_profile_at_ones_event
 async def test_a_delegate_at_a_known_address_is_shown_by_the_name_the_reply_gave(client):
     """A contact hands their place to Bea's address (a reply's DELEGATED-TO, here stored as the endpoint stores it)
     and the coordinator accepts: the project lists the delegate by the name the reply gave, not Bea's stored one."""
-    await person_of_event_b(client)
-    coordinator = await login(client, "coordinator@example.org")
-    accra = await organization("City of Accra")
-    project = (await client.post("/api/projects", json={"title": "Clean air"}, headers=coordinator)).json()
-    contact = {"email": "ama@accra.example", "name": "Ama New", "language": "en", "timezone": "UTC"}
-    added = await client.post(
-        f"/api/projects/{project['id']}/members",
-        headers=coordinator,
-        json={"organization_id": accra, "contacts": [contact]},
-    )
-    assert added.status_code == 200, added.text
-    series = await client.post(
-        f"/api/projects/{project['id']}/series",
-        headers=coordinator,
-        json={
-            "title": "Monthly call",
-            "mode": "online",
-            "timezone": "UTC",
-            "start": "2027-05-04T10:00:00",
-            "duration_minutes": 60,
-            "rrule": "FREQ=MONTHLY;COUNT=3",
-            "online_url": "https://meet.example.org/a",
-        },
-    )
-    assert series.status_code == 201, series.text
+    coordinator, project, series = await project_with_contact(client, "ama@accra.example", "Ama New", "City of Accra")
     delegation = await sql.fetchval(
         "INSERT INTO meeting_delegation (series, delegator, delegate_email, delegate_name)"
         " SELECT $1, id, $2, 'Deputy of Ama' FROM person WHERE email = 'ama@accra.example' RETURNING id",
-        series.json()["id"],
+        series["id"],
         BEA,
     )
     accepted = await client.post(
         f"/api/projects/{project['id']}/delegations/{delegation}", headers=coordinator, json={"accept": True}
     )
     assert accepted.status_code == 200, accepted.text
-    base = f"/api/meeting-series/{series.json()['id']}/occurrences"
+    base = f"/api/meeting-series/{series['id']}/occurrences"
     key = (await client.get(base, headers=coordinator)).json()[0]["id"]
     invitees = await client.get(f"{base}/{key}/responses", headers=coordinator)
     assert sorted(p["name"] for p in invitees.json()["people"]) == ["Ama New", "Deputy of Ama"]
