@@ -229,7 +229,9 @@ async def test_project_contact_by_email_keeps_the_profile(client):
     assert await profile(BEA) == BEA_PROFILE
     answer = await client.get(f"/api/projects/{project['id']}", headers=coordinator)
     assert answer.status_code == 200, answer.text
-    assert [c["name"] for m in answer.json()["members"] for c in m["contacts"]] == ["Renamed"]
+    assert [(c["name"], c["language"], c["timezone"]) for m in answer.json()["members"] for c in m["contacts"]] == [
+        ("Renamed", "", None)  # Bea's own language and zone stay hers
+    ]
     assert [c["name"] for m in project["members"] for c in m["contacts"]] == ["Renamed"]  # the POST's answer too
     bea = await sql.fetchval("SELECT id FROM person WHERE email = $1", BEA)
     base = f"/api/meeting-series/{series['id']}/occurrences"

@@ -70,8 +70,11 @@ ORDER BY o.name;
 
 -- name: project_active_contacts(project_id)
 -- The contact people of a project now, with the organization each is a contact for, by name: the name typed for
--- the project (the person's own only on rows from before names were kept), never the one the person stored.
-SELECT p.id, p.email, coalesce(c.display_name, p.name) AS name, p.language, p.timezone, c.organization, c.joined_at
+-- the project (the person's own only on rows from before names were kept), never the one the person stored; their
+-- language and time zone only when this contact row created the person (else they are the person's own: '', NULL).
+SELECT p.id, p.email, coalesce(c.display_name, p.name) AS name,
+       CASE WHEN p.created_at = c.joined_at THEN p.language ELSE '' END AS language,
+       CASE WHEN p.created_at = c.joined_at THEN p.timezone END AS timezone, c.organization, c.joined_at
 FROM project_contact c JOIN person p ON p.id = c.person WHERE c.project = :project_id AND c.left_at IS NULL
 ORDER BY coalesce(c.display_name, p.name), p.id;
 
