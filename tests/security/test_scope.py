@@ -310,6 +310,11 @@ async def test_a_delegate_at_a_known_address_is_shown_by_the_name_the_reply_gave
     invitees = await client.get(f"{base}/{key}/responses", headers=coordinator)
     assert sorted(p["name"] for p in invitees.json()["people"]) == ["Ama New", "Deputy of Ama"]
     assert await profile(BEA) == BEA_PROFILE
+    # the name the reply gave is hers too: erasing her leaves the project the erased placeholder
+    await privacy.erase(await sql.fetchval("SELECT id FROM person WHERE email = $1", BEA))
+    invitees = await client.get(f"{base}/{key}/responses", headers=coordinator)
+    assert "Deputy of Ama" not in invitees.text
+    assert await sql.fetchval("SELECT count(*) FROM meeting_delegation WHERE delegate_name LIKE '%Deputy%'") == 0
 
 
 async def test_erasure_clears_the_name_typed_for_a_project_contact(client):

@@ -226,13 +226,14 @@ async def erase(person_id: int, account: CurrentAccount | None = None, now: date
             await seats.cancel(reg["id"], event, "erased")
         registrations = await Q.registrations_of_person(person_id=person_id)
         registration_ids = [r["id"] for r in registrations]
-        # Every name this person went by: the profile's, and those typed at registration, for a session role or
-        # for a project contact.
+        # Every name this person went by: the profile's, and those typed at registration, for a session role, for
+        # a project contact or in the reply that made them a delegate.
         names = (
             {person.name}
             | {r["registered_name"] for r in registrations if r["registered_name"]}
             | {r["display_name"] for r in await Q.session_role_names(person_id=person_id)}
             | {r["display_name"] for r in await Q.project_contact_names(person_id=person_id)}
+            | {r["delegate_name"] for r in await Q.delegate_names(person_id=person_id)}
         )
         replacement = _anonymous_email()
         scope = dict(await Q.person_scope(person_id=person_id, email=person.email))  # before links are undone

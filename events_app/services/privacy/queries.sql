@@ -245,6 +245,10 @@ SELECT display_name FROM agenda_session_person WHERE person = :person_id AND dis
 -- The names typed for the person as a project contact.
 SELECT display_name FROM project_contact WHERE person = :person_id AND display_name IS NOT NULL;
 
+-- name: delegate_names(person_id)
+-- The names replies gave the person as someone's delegate in a meeting series.
+SELECT DISTINCT delegate_name FROM meeting_delegation WHERE delegate = :person_id AND delegate_name <> '';
+
 -- name: drop_pending_messages(registration_ids, email)!
 -- Unsent mail about the registrations or to the address is dropped.
 DELETE FROM outbox_message WHERE status = 'pending' AND (registration = ANY(:registration_ids::int[]) OR recipient = :email);
