@@ -16,8 +16,29 @@ from datetime import date, datetime
 from typing import Any
 
 import xlsxwriter
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_decimal_symbol
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DELIMITERS = {"comma": ",", "semicolon": ";"}
+MAX_WIDTH = 60  # characters: a long title wraps the sheet no wider than this
+
+
+def csv_delimiter(*languages: str | None) -> str:
+    """The list separator Excel expects for the reader's locale: ';' where the decimal separator is a comma (Spanish,
+    French, German, Portuguese...: Windows uses ';' as the list separator there, and Excel splits a CSV file on it),
+    else ','. `languages` are language tags or Accept-Language headers, the first one Babel knows decides."""
+    for value in languages:
+        for part in (value or "").split(","):
+            tag = part.split(";")[0].strip()
+            if not tag or tag == "*":
+                continue
+            try:
+                locale = Locale.parse(tag.replace("-", "_"))
+            except (UnknownLocaleError, ValueError, TypeError):
+                continue
+            return ";" if get_decimal_symbol(locale) == "," else ","
+    return ","
 
 
 def safe_cell(value: Any) -> Any:
@@ -31,29 +52,47 @@ def safe_cell(value: Any) -> Any:
 
 
 def csv_bytes(
-    header: Sequence[Any], rows: Iterable[Sequence[Any]], *, bom: bool = False, lineterminator: str = "\r\n"
+    header: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    *,
+    bom: bool = False,
+    lineterminator: str = "\r\n",
+    delimiter: str = ",",
 ) -> bytes:
-    """A CSV file (UTF-8; with a byte-order mark when `bom`, so spreadsheet programs detect the encoding)."""
+    """A CSV file (UTF-8; with a byte-order mark when `bom`, so spreadsheet programs detect the encoding). Dates are
+    written ISO 8601 (2026-03-10), which Excel, LibreOffice and Google Sheets read as dates in every locale."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=lineterminator)
+    writer = csv.writer(buffer, lineterminator=lineterminator, delimiter=delimiter)
     writer.writerow([safe_cell(v) for v in header])
     writer.writerows([safe_cell(v) for v in row] for row in rows)
     return (b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode("utf-8")
 
 
 def xlsx_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, sheet: str, title: str = "") -> bytes:
-    """An XLSX workbook of one sheet: bold, frozen header row with a filter; each cell written with its type."""
+    """An XLSX workbook of one sheet: bold, frozen header row with a filter, columns as wide as their content (up to
+    MAX_WIDTH); each cell written with its type (numbers as numbers, dates as dates)."""
     buffer = io.BytesIO()
     # Both options off: even a write() elsewhere never turns text into a formula or a hyperlink.
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    worksheet = book.add_worksheet(sheet)
+    worksheet = book.add_worksheet(sheet_name(sheet))
     bold = book.add_format({"bold": True})
+    formats = {
+        date: book.add_format({"num_format": "yyyy-mm-dd"}),
+        datetime: book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+    }
+    widths = [len(str(value)) + 2 for value in header]  # + room for the filter button
     for col, value in enumerate(header):
         worksheet.write_string(0, col, str(safe_cell(value)), bold)
     count = 0
     for count, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
-            _write_cell(worksheet, count, col, value)
+            width = _write_cell(worksheet, count, col, value, formats)
+            if col < len(widths):
+                widths[col] = max(widths[col], width)
+            else:
+                widths.append(width)
+    for col, width in enumerate(widths):
+        worksheet.set_column(col, col, min(max(width, 8), MAX_WIDTH) + 1)
     worksheet.freeze_panes(1, 0)
     worksheet.autofilter(0, 0, max(count, 1), max(len(header) - 1, 0))
     if title:
@@ -62,14 +101,30 @@ def xlsx_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, sheet: s
     return buffer.getvalue()
 
 
-def _write_cell(worksheet: Any, row: int, col: int, value: Any) -> None:
+def sheet_name(name: str) -> str:
+    """A name Excel accepts for a sheet: no []:*?/\\, not starting or ending with an apostrophe, 1 to 31 characters."""
+    cleaned = "".join(" " if c in "[]:*?/\\" else c for c in name).strip().strip("'").strip()
+    return cleaned[:31].rstrip() or "Sheet1"
+
+
+def _write_cell(worksheet: Any, row: int, col: int, value: Any, formats: dict) -> int:
+    """Write one cell with its type; the width (in characters) its content needs."""
     if isinstance(value, bool):
         worksheet.write_boolean(row, col, value)
-    elif isinstance(value, (int, float)):
+        return 5
+    if isinstance(value, (int, float)):
         worksheet.write_number(row, col, value)
-    elif value is None:
+        return len(f"{value:,}")
+    if value is None:
         worksheet.write_blank(row, col, None)
-    elif isinstance(value, (datetime, date)):
-        worksheet.write_string(row, col, value.isoformat())
-    else:
-        worksheet.write_string(row, col, str(safe_cell(str(value))))
+        return 0
+    if isinstance(value, datetime):
+        # Excel has no time zones: the wall-clock time the caller chose (convert first), without its offset.
+        worksheet.write_datetime(row, col, value.replace(tzinfo=None), formats[datetime])
+        return 16
+    if isinstance(value, date):
+        worksheet.write_datetime(row, col, value, formats[date])
+        return 10
+    text = str(safe_cell(str(value)))
+    worksheet.write_string(row, col, text)
+    return max((len(line) for line in text.splitlines()), default=0)

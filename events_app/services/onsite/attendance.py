@@ -3,6 +3,8 @@ organization across events and pilot-project meetings, for the network's reports
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from events_app.db import queries
 from events_app.domain.spreadsheet import csv_bytes, xlsx_bytes
 from events_app.domain.vocab import country_name
@@ -20,6 +22,20 @@ REPORT_COLUMNS = [
     "registered",
     "attended",
 ]
+# The report's header and words in the reader's language (English keeps the column keys above, which scripts read).
+COLUMN_LABELS = {
+    "organization": "Organization",
+    "country": "Country",
+    "kind": "Kind",
+    "membership": "Membership",
+    "activity": "Activity",
+    "title": "Title",
+    "date": "Date",
+    "registered": "People registered",
+    "attended": "People who attended",
+}
+ACTIVITY_LABELS = {"event": "Event", "meeting": "Meeting"}
+NO_ORGANIZATION = "(none)"
 
 
 def _rows(rows, *, country_labels: bool = False) -> list[dict]:
@@ -38,7 +54,7 @@ async def event_attendance(account: CurrentAccount, event_id: int) -> dict:
     """Live counts of an event for its organizers: registered vs checked in, in total and by category,
     organization and country."""
     await require_organizer(account, event_id)
-    totals = await Q.checkin_counts(event_id=event_id, session_id=0)  # the door
+    totals = await Q.attendance_totals(event_id=event_id)  # counted like the breakdowns, which sum to it
     return {
         "event_id": event_id,
         "registered": totals["registered"],
@@ -49,29 +65,35 @@ async def event_attendance(account: CurrentAccount, event_id: int) -> dict:
     }
 
 
-async def organization_report(account: CurrentAccount) -> tuple[list[str], list[list]]:
+async def organization_report(
+    account: CurrentAccount, gettext: Callable[[str], str] | None = None
+) -> tuple[list[str], list[list]]:
     """Attendance by organization across every event the account manages (administrators: all) and the meetings
-    of the pilot projects it coordinates: one row per organization and event or meeting series."""
+    of the pilot projects it coordinates: one row per organization and event or meeting. `gettext` translates the
+    header and the words into the reader's language (None: English, with the column keys as the header)."""
     rows = await Q.organization_attendance(account_id=account.id, is_admin=account.is_admin)
+    _ = gettext or (lambda text: text)
+    header = [_(COLUMN_LABELS[c]) for c in REPORT_COLUMNS] if gettext else list(REPORT_COLUMNS)
+    activities = {k: _(v) if gettext else k for k, v in ACTIVITY_LABELS.items()}
     table = [
         [
-            r["organization"],
+            r["organization"] if r["organization"] is not None else _(NO_ORGANIZATION),
             r["country"],
             r["kind"],
             r["membership"],
-            r["activity"],
+            activities[r["activity"]],
             r["title"],
-            r["date"].date().isoformat() if r["date"] else "",
+            r["date"],  # a date: an ISO day in CSV, a date cell in XLSX
             r["registered"],
             r["attended"],
         ]
         for r in rows
     ]
-    return REPORT_COLUMNS, table
+    return header, table
 
 
-def report_csv(header: list[str], table: list[list]) -> bytes:
-    return csv_bytes(header, table, bom=True)
+def report_csv(header: list[str], table: list[list], delimiter: str = ",") -> bytes:
+    return csv_bytes(header, table, bom=True, delimiter=delimiter)
 
 
 def report_xlsx(header: list[str], table: list[list]) -> bytes:

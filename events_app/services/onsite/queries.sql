@@ -203,64 +203,99 @@ WHERE r.event = :event_id;
 SELECT id, title, starts_at, ends_at, timezone, venue_name, venue_address, city, country, online_url
 FROM event WHERE id = :event_id;
 
+-- name: attendance_totals(event_id)^
+-- Counting, the same in every query below so that each breakdown sums to the totals: registered = a confirmed
+-- registration, or one checked in anywhere (a cancelled or waiting-list registration is not registered unless its
+-- holder was let in); checked in = admitted at the door or in any session room, once per registration.
+WITH counted AS (
+    SELECT r.category, r.registered_organization AS organization,
+           EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id) AS present
+    FROM registration r
+    WHERE r.event = :event_id
+      AND (r.status = 'confirmed' OR EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id)))
+SELECT count(*)::int AS registered, count(*) FILTER (WHERE present)::int AS checked_in FROM counted;
+
 -- name: attendance_by_category(event_id)
--- Registered (confirmed, or checked in) and checked in at the door, per category of the event.
-SELECT cat.name AS label, count(r.id) FILTER (WHERE r.status = 'confirmed' OR a.id IS NOT NULL)::int AS registered,
-       count(a.id)::int AS checked_in
+-- Registered and checked in per category of the event (every category, even an empty one).
+WITH counted AS (
+    SELECT r.category, r.registered_organization AS organization,
+           EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id) AS present
+    FROM registration r
+    WHERE r.event = :event_id
+      AND (r.status = 'confirmed' OR EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id)))
+SELECT cat.name AS label, count(c.category)::int AS registered,
+       count(c.category) FILTER (WHERE c.present)::int AS checked_in
 FROM registration_category cat
-LEFT JOIN registration r ON r.category = cat.id
-LEFT JOIN attendance a ON a.registration = r.id AND a.session = 0
+LEFT JOIN counted c ON c.category = cat.id
 WHERE cat.event = :event_id
 GROUP BY cat.id, cat.name, cat.position ORDER BY cat.position, cat.name;
 
 -- name: attendance_by_organization(event_id)
--- Registered and checked in at the door, per organization named at registration (none: an empty name).
+-- Registered and checked in per organization named at registration (none: an empty name); organizations of the
+-- same name in different countries stay apart (grouped by id).
+WITH counted AS (
+    SELECT r.category, r.registered_organization AS organization,
+           EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id) AS present
+    FROM registration r
+    WHERE r.event = :event_id
+      AND (r.status = 'confirmed' OR EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id)))
 SELECT coalesce(o.name, '') AS label, coalesce(o.country, '') AS country, coalesce(o.kind, '') AS kind,
        coalesce(o.membership_status, '') AS membership,
-       count(r.id) FILTER (WHERE r.status = 'confirmed' OR a.id IS NOT NULL)::int AS registered,
-       count(a.id)::int AS checked_in
-FROM registration r
-LEFT JOIN organization o ON o.id = r.registered_organization
-LEFT JOIN attendance a ON a.registration = r.id AND a.session = 0
-WHERE r.event = :event_id AND (r.status = 'confirmed' OR a.id IS NOT NULL)
-GROUP BY o.id, o.name, o.country, o.kind, o.membership_status ORDER BY count(a.id) DESC, o.name NULLS LAST;
+       count(*)::int AS registered, count(*) FILTER (WHERE c.present)::int AS checked_in
+FROM counted c
+LEFT JOIN organization o ON o.id = c.organization
+GROUP BY o.id, o.name, o.country, o.kind, o.membership_status
+ORDER BY count(*) FILTER (WHERE c.present) DESC, o.name NULLS LAST, o.country;
 
 -- name: attendance_by_country(event_id)
--- Registered and checked in at the door, per country of the organization named at registration.
+-- Registered and checked in per country of the organization named at registration (none: '').
+WITH counted AS (
+    SELECT r.category, r.registered_organization AS organization,
+           EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id) AS present
+    FROM registration r
+    WHERE r.event = :event_id
+      AND (r.status = 'confirmed' OR EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id)))
 SELECT coalesce(o.country, '') AS label,
-       count(r.id) FILTER (WHERE r.status = 'confirmed' OR a.id IS NOT NULL)::int AS registered,
-       count(a.id)::int AS checked_in
-FROM registration r
-LEFT JOIN organization o ON o.id = r.registered_organization
-LEFT JOIN attendance a ON a.registration = r.id AND a.session = 0
-WHERE r.event = :event_id AND (r.status = 'confirmed' OR a.id IS NOT NULL)
-GROUP BY o.country ORDER BY count(a.id) DESC, o.country NULLS LAST;
+       count(*)::int AS registered, count(*) FILTER (WHERE c.present)::int AS checked_in
+FROM counted c
+LEFT JOIN organization o ON o.id = c.organization
+GROUP BY o.country ORDER BY count(*) FILTER (WHERE c.present) DESC, o.country NULLS LAST;
 
 -- name: organization_attendance(account_id, is_admin)
--- Attendance by organization across the events the account manages (all for administrators) and the pilot-project meetings it coordinates.
-SELECT o.name AS organization, coalesce(o.country, '') AS country, o.kind, o.membership_status AS membership,
-       'event' AS activity, e.title, e.starts_at AS date,
-       count(r.id) FILTER (WHERE r.status = 'confirmed' OR a.id IS NOT NULL)::int AS registered,
-       count(a.id)::int AS attended
-FROM registration r
-JOIN event e ON e.id = r.event
-JOIN organization o ON o.id = r.registered_organization
-LEFT JOIN attendance a ON a.registration = r.id AND a.session = 0
-WHERE (:is_admin::boolean
+-- Attendance by organization across the events the account manages (organizer of the event, staff of its office;
+-- administrators: all) and the pilot-project meetings it coordinates: one row per organization and event (counted
+-- as above) and per organization and meeting (an occurrence: the people present). People without an organization
+-- get a row of their own (empty name). Dates are local days (the event's or the series' time zone).
+WITH events AS (
+    SELECT e.id, e.title, e.starts_at, e.timezone FROM event e
+    WHERE :is_admin::boolean
        OR EXISTS (SELECT 1 FROM event_organizer eo WHERE eo.event = e.id AND eo.account = :account_id)
-       OR EXISTS (SELECT 1 FROM office_staff os WHERE os.office = e.office AND os.account = :account_id))
-  AND (r.status = 'confirmed' OR a.id IS NOT NULL)
-GROUP BY o.id, o.name, o.country, o.kind, o.membership_status, e.id, e.title, e.starts_at
-UNION ALL
-SELECT o.name, coalesce(o.country, ''), o.kind, o.membership_status, 'meeting', s.title, min(ma.recurrence_id),
-       NULL::int, count(*)::int
-FROM meeting_attendance ma
-JOIN meeting_series s ON s.id = ma.series
-JOIN organization o ON o.id = ma.organization
-WHERE :is_admin::boolean
-   OR EXISTS (SELECT 1 FROM project_coordinator pc WHERE pc.project = s.project AND pc.account = :account_id)
-GROUP BY o.id, o.name, o.country, o.kind, o.membership_status, s.id, s.title
-ORDER BY 1, 7;
+       OR EXISTS (SELECT 1 FROM office_staff os WHERE os.office = e.office AND os.account = :account_id)),
+counted AS (
+    SELECT r.event, r.registered_organization AS organization,
+           EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id) AS present
+    FROM registration r
+    WHERE r.event IN (SELECT id FROM events)
+      AND (r.status = 'confirmed' OR EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id))),
+report AS (
+    SELECT o.name AS organization, coalesce(o.country, '') AS country, coalesce(o.kind, '') AS kind,
+           coalesce(o.membership_status, '') AS membership, 'event' AS activity, e.title,
+           (e.starts_at AT TIME ZONE e.timezone)::date AS date,
+           count(*)::int AS registered, count(*) FILTER (WHERE c.present)::int AS attended
+    FROM counted c
+    JOIN events e ON e.id = c.event
+    LEFT JOIN organization o ON o.id = c.organization
+    GROUP BY o.id, o.name, o.country, o.kind, o.membership_status, e.id, e.title, e.starts_at, e.timezone
+    UNION ALL
+    SELECT o.name, coalesce(o.country, ''), coalesce(o.kind, ''), coalesce(o.membership_status, ''), 'meeting',
+           s.title, (ma.recurrence_id AT TIME ZONE s.timezone)::date, NULL::int, count(DISTINCT ma.person)::int
+    FROM meeting_attendance ma
+    JOIN meeting_series s ON s.id = ma.series
+    LEFT JOIN organization o ON o.id = ma.organization
+    WHERE :is_admin::boolean
+       OR EXISTS (SELECT 1 FROM project_coordinator pc WHERE pc.project = s.project AND pc.account = :account_id)
+    GROUP BY o.id, o.name, o.country, o.kind, o.membership_status, s.id, s.title, s.timezone, ma.recurrence_id)
+SELECT * FROM report ORDER BY organization NULLS LAST, country, date, activity, title;
 
 -- name: badge_rows(event_id, category, organization_id, not_printed, registration_id)
 -- Confirmed registrations to print badges for (filters optional), with their category's badge style and delegation.

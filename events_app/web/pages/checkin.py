@@ -152,16 +152,15 @@ class AttendancePages(Controller):
         )
 
     @get("/attendance/export/{fmt:str}", name="attendance-export")
-    async def export(self, fmt: FromPath[str], account: NamedDependency[CurrentAccount]) -> Response[bytes]:
+    async def export(
+        self,
+        request: Request,
+        fmt: FromPath[str],
+        account: NamedDependency[CurrentAccount],
+        separator: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
         if fmt not in ("csv", "xlsx"):
             raise NotFound("export format")
-        header, table = await attendance.organization_report(account)
-        if fmt == "csv":
-            data, media = attendance.report_csv(header, table), "text/csv; charset=utf-8"
-        else:
-            data, media = attendance.report_xlsx(header, table), XLSX
-        return Response(
-            data,
-            media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="attendance-by-organization.{fmt}"'},
-        )
+        from events_app.web.controllers.onsite import attendance_report  # the API's export (it imports pages)
+
+        return await attendance_report(request, account, fmt, separator, language_of(request))

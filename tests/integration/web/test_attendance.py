@@ -83,13 +83,19 @@ async def test_attendance_counts_by_category_organization_and_country(client, or
     ]
     assert sorted((r[0], r[4], r[7], r[8]) for r in rows[1:]) == [
         ("'=Cuenca", "event", "1", "1"),
+        ("(none)", "event", "1", "0"),  # people of no organization have a row of their own
         ("Lyon", "event", "1", "1"),
         ("Quito", "event", "2", "1"),
     ]
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_file.content)).active
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
     assert cells[0] == rows[0]
-    assert sorted((r[0], r[7], r[8]) for r in cells[1:]) == [("'=Cuenca", 1, 1), ("Lyon", 1, 1), ("Quito", 2, 1)]
+    assert sorted((r[0], r[7], r[8]) for r in cells[1:]) == [
+        ("'=Cuenca", 1, 1),
+        ("(none)", 1, 0),
+        ("Lyon", 1, 1),
+        ("Quito", 2, 1),
+    ]
 
 
 async def test_report_covers_only_the_events_one_manages(client, organizer):
