@@ -11,6 +11,8 @@ import zoneinfo
 from enum import StrEnum
 
 import pycountry
+from babel import Locale
+from pycountry_convert import country_alpha2_to_continent_code
 
 
 class OrganizationKind(StrEnum):
@@ -196,3 +198,21 @@ def is_country(code: str) -> bool:
 def country_name(code: str | None) -> str:
     country = pycountry.countries.get(alpha_2=code) if code else None
     return country.name if country else ""
+
+
+# The continent a country is in (pycountry-convert's continent codes), as the CLDR region whose name Babel knows in
+# every language: the regions the network reports attendance by.
+CONTINENT_REGIONS = {"AF": "002", "AS": "142", "EU": "150", "NA": "003", "SA": "005", "OC": "009", "AN": "AQ"}
+
+
+@functools.lru_cache(maxsize=512)
+def region_of(country: str | None) -> str:
+    """The CLDR region code of a country's continent ('' when unknown or not a country)."""
+    try:
+        return CONTINENT_REGIONS[country_alpha2_to_continent_code(country)] if country else ""
+    except KeyError:
+        return ""
+
+
+def region_name(code: str, language: str = "en") -> str:
+    return Locale.parse(language).territories.get(code, "") if code else ""

@@ -129,7 +129,7 @@ class AttendanceRow(Struct):
     registered: int
     checked_in: int
     rate: int  # percent of the registered who checked in
-    code: str = ""  # the country's ISO code (by country)
+    code: str = ""  # the country's ISO code (by country), the CLDR region code (by region)
     country: str = ""  # the organization's country (by organization)
     kind: str = ""
     membership: str = ""
@@ -142,6 +142,7 @@ class AttendanceOut(Struct):
     by_category: list[AttendanceRow]
     by_organization: list[AttendanceRow]
     by_country: list[AttendanceRow]
+    by_region: list[AttendanceRow]  # the countries' continents (code: CLDR region, e.g. 002 Africa)
 
 
 class BadgeStyleIn(Strict):

@@ -64,7 +64,7 @@ async def test_counts_sessions_cancellations_and_people_without_organization(cli
 
     report = (await client.get(f"/api/events/{event['id']}/attendance", headers=organizer)).json()
     assert (report["registered"], report["checked_in"]) == (4, 4)
-    for part in ("by_category", "by_organization", "by_country"):
+    for part in ("by_category", "by_organization", "by_country", "by_region"):
         assert sum(r["registered"] for r in report[part]) == 4, part
         assert sum(r["checked_in"] for r in report[part]) == 4, part
 

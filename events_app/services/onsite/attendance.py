@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from events_app.db import queries
 from events_app.domain.spreadsheet import csv_bytes, xlsx_bytes
-from events_app.domain.vocab import country_name
+from events_app.domain.vocab import country_name, region_name, region_of
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 
 Q = queries.load(__file__)
@@ -50,18 +50,35 @@ def _rows(rows, *, country_labels: bool = False) -> list[dict]:
     return out
 
 
-async def event_attendance(account: CurrentAccount, event_id: int) -> dict:
+def _by_region(by_country: list[dict], language: str) -> list[dict]:
+    """The country rows summed by their continent (domain.vocab.region_of), named in `language`, largest first;
+    no country: ''."""
+    regions: dict[str, dict] = {}
+    for row in by_country:
+        code = region_of(row["code"])
+        region = regions.setdefault(
+            code, {"label": region_name(code, language), "code": code, "registered": 0, "checked_in": 0}
+        )
+        region["registered"] += row["registered"]
+        region["checked_in"] += row["checked_in"]
+    rows = sorted(regions.values(), key=lambda r: (-r["registered"], r["label"] or "~"))
+    return [{**r, "rate": round(100 * r["checked_in"] / r["registered"]) if r["registered"] else 0} for r in rows]
+
+
+async def event_attendance(account: CurrentAccount, event_id: int, language: str = "en") -> dict:
     """Live counts of an event for its organizers: registered vs checked in, in total and by category,
-    organization and country."""
+    organization, country and region (continent, named in `language`)."""
     await require_organizer(account, event_id)
     totals = await Q.attendance_totals(event_id=event_id)  # counted like the breakdowns, which sum to it
+    by_country = _rows(await Q.attendance_by_country(event_id=event_id), country_labels=True)
     return {
         "event_id": event_id,
         "registered": totals["registered"],
         "checked_in": totals["checked_in"],
         "by_category": _rows(await Q.attendance_by_category(event_id=event_id)),
         "by_organization": _rows(await Q.attendance_by_organization(event_id=event_id)),
-        "by_country": _rows(await Q.attendance_by_country(event_id=event_id), country_labels=True),
+        "by_country": by_country,
+        "by_region": _by_region(by_country, language),
     }
 
 

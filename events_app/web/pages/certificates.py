@@ -51,7 +51,7 @@ class CertificateSendPages(Controller):
         await require_organizer(account, event_id)  # another event's organizer: the error page (403/404)
 
         async def refused(exc) -> Template:
-            report = await attendance.event_attendance(account, event_id)
+            report = await attendance.event_attendance(account, event_id, language_of(request))
             event = await checkin.require_checkin(account, event_id)
             return page(
                 request,

@@ -141,7 +141,7 @@ class AttendancePages(Controller):
     async def event_attendance(
         self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
     ) -> Template:
-        report = await attendance.event_attendance(account, event_id)
+        report = await attendance.event_attendance(account, event_id, language_of(request))
         event = await checkin.require_checkin(account, event_id)
         return page(
             request,

@@ -69,6 +69,12 @@ async def test_attendance_counts_by_category_organization_and_country(client, or
         ("FR", 1, 1),
         ("", 1, 0),
     ]
+    # by continent (CLDR region), summing to the totals
+    assert [(r["code"], r["label"], r["registered"], r["checked_in"]) for r in report["by_region"]] == [
+        ("005", "South America", 3, 2),
+        ("150", "Europe", 1, 1),
+        ("", "", 1, 0),
+    ]
     rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
     assert rows[0] == [
         "organization",
