@@ -68,6 +68,13 @@ def check_registration_open(
         raise Conflict(f"registration closed at {closes_at.isoformat()}", field)
 
 
+def check_event_live(status: str, field: str = "event") -> None:
+    """Raise Conflict unless the event is published: in a cancelled (or unpublished) event no seat, offer, member
+    or session place is taken any more, whatever the link (the public form checks the same with its windows)."""
+    if status != "published":
+        raise Conflict(f"this event is {status}: its registrations can no longer take seats or places", field)
+
+
 def check_eligibility(eligibility: str, org_kind: str | None, membership_status: str | None, unlocked: bool) -> None:
     """Raise InvalidInput naming organization_id (or invitation) unless the registrant may use the category.
 

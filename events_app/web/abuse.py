@@ -12,6 +12,7 @@ from litestar import Request
 
 from events_app.domain.errors import InvalidInput
 from events_app.services.platform import limits
+from events_app.services.registration import registrations
 from events_app.services.registration.registrations import normalize_email
 from events_app.settings import get_settings
 
@@ -80,6 +81,12 @@ async def registration(request: Request, event_id: int, email: str) -> None:
             "registration attempts for this email address",
         ),
     )
+
+
+async def delegation_member(request: Request, token: str, email: str) -> None:
+    """A head of delegation adding or substituting a member registers, and mails, an address they typed: the
+    registration limits per client and per address apply, on the API route and on the manage page alike."""
+    await registration(request, (await registrations.registration_by_token(token))["event"], email)
 
 
 async def resend_link(request: Request, event_id: int, email: str) -> None:

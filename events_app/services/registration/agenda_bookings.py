@@ -15,6 +15,7 @@ from events_app.db.engine import DB
 from events_app.domain.agenda import bookable, booking_status, effective_capacity, places_to_promote
 from events_app.domain.errors import Conflict, NotFound
 from events_app.domain.ical import METHOD_CANCEL, METHOD_REQUEST
+from events_app.domain.registration import check_event_live
 from events_app.domain.security import digest
 from events_app.jobs import kick_outbox
 from events_app.services.platform.turns import Turns
@@ -56,6 +57,7 @@ async def book(token: str, session_id: int) -> dict:
     async with SESSION_TURNS.turn(session_id), DB.transaction():
         registration = await _registration(token, lock=True)
         session = await _locked_session(registration["event"], session_id)
+        check_event_live(registration["event_status"], "session")
         problem = bookable(session.status, registration["status"])
         if problem is not None:
             raise Conflict(problem.message, problem.field)

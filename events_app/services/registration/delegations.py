@@ -6,13 +6,14 @@ A substitution hands a member's place (seat, or place in line) to another person
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, require
 from events_app.domain.ical import METHOD_CANCEL
-from events_app.domain.registration import ACTIVE, check_delegation_seat
+from events_app.domain.registration import ACTIVE, check_delegation_seat, check_event_live, check_registration_open
 from events_app.jobs import kick_outbox
 from events_app.services.people import audit
 from events_app.services.people.accounts import CurrentAccount, require_organizer
@@ -27,6 +28,11 @@ from events_app.services.registration.registrations import (
 from events_app.services.registration.rows import ALL_ROWS, Category, Delegation, LockedEvent
 
 Q = queries.load(__file__, rows=ALL_ROWS)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
 
 MAX_SEATS = 100_000  # far above any delegation; keeps values within the database's integer column
 
@@ -128,18 +134,29 @@ async def _delegation_of_head(token: str) -> Delegation:
     return delegation
 
 
+async def _lock_delegation_of_head(token: str) -> tuple[LockedEvent, Delegation]:
+    """The event locked, then the head's delegation read again under that lock: its seat quota and the head's
+    status as they are now (an organizer lowering the seats, or the head cancelling, holds the same lock), not as
+    they were before the lock was granted."""
+    event = await seats.lock_event((await _delegation_of_head(token)).event)
+    return event, await _delegation_of_head(token)
+
+
 async def for_head(token: str) -> dict:
     return await delegation_out((await _delegation_of_head(token)).id)
 
 
 async def add_member(token: str, data: dict[str, Any]) -> dict:
     """Head of delegation: register a member in one of the delegation's seats."""
-    delegation = await _delegation_of_head(token)
     async with DB.transaction():
-        event = await seats.lock_event(delegation.event)
+        event, delegation = await _lock_delegation_of_head(token)
+        category = await Q.category_by_id(category_id=delegation.category)
+        # A member is a new registration: the event's and the category's registration windows apply as on the form.
+        now = _now()
+        check_registration_open(event.status, event.registration_opens_at, event.registration_closes_at, now)
+        check_registration_open("published", category.opens_at, category.closes_at, now, "category")
         check_delegation_seat(delegation.seat_quota, await _active_members(delegation.id))
         person_id, person = await _member_person(data, delegation.organization, delegation.event)
-        category = await Q.category_by_id(category_id=delegation.category)
         registration_id, _, _ = await create_registration(
             event, category, person_id, person, answers={}, delegation_id=delegation.id
         )
@@ -149,9 +166,9 @@ async def add_member(token: str, data: dict[str, Any]) -> dict:
 
 async def substitute(token: str, registration_id: int, data: dict[str, Any]) -> dict:
     """Head of delegation: give a member's place to someone else. The seat never becomes free in between."""
-    delegation = await _delegation_of_head(token)
     async with DB.transaction():
-        event = await seats.lock_event(delegation.event)
+        event, delegation = await _lock_delegation_of_head(token)
+        check_event_live(event.status)  # a name change needs no open window, but a live event
         old = await Q.lock_delegation_member(registration_id=registration_id, delegation_id=delegation.id)
         if old is None:
             raise NotFound("delegation member")

@@ -619,8 +619,10 @@ UPDATE agenda_session SET booked_count = booked_count + :delta WHERE id = :sessi
 SELECT id, event, status FROM registration WHERE token_hash = :token_hash;
 
 -- name: lock_booking_registration(token_hash)^
--- Lock the registration a manage token is for (first, before the session), to book with.
-SELECT id, event, status FROM registration WHERE token_hash = :token_hash FOR NO KEY UPDATE;
+-- Lock the registration a manage token is for (first, before the session), to book with, and read its event's
+-- status (a cancelled event's sessions take no bookings).
+SELECT r.id, r.event, r.status, e.status AS event_status FROM registration r JOIN event e ON e.id = r.event
+WHERE r.token_hash = :token_hash FOR NO KEY UPDATE OF r;
 
 -- name: lock_session_for_booking(session_id, event_id)^
 -- record_class: LockedSession

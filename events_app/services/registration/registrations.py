@@ -25,6 +25,7 @@ from events_app.domain.registration import (
     ACTIVE,
     Seats,
     check_eligibility,
+    check_event_live,
     check_registration_open,
     initial_status,
     link_only_by_mail,
@@ -73,7 +74,8 @@ def _snapshot_args(p: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _unlock(event_id: int, data: dict[str, Any], now: datetime) -> tuple[int | None, dict]:
-    """An invitation or access code in the request: (category id it unlocks, columns to store). Marks it used."""
+    """An invitation or access code in the request: (category id it unlocks, columns to store). Its row stays
+    locked; it is used up only by a registration that is made (_consume), never by a refused attempt."""
     if data.get("invitation_token"):
         inv = await Q.invitation_for_use(token_hash=digest(data["invitation_token"]), event_id=event_id)
         if inv is None:
@@ -89,7 +91,6 @@ async def _unlock(event_id: int, data: dict[str, Any], now: datetime) -> tuple[i
                     )
                 ]
             )
-        await Q.mark_invitation_used(invitation_id=inv["id"], used_at=now)
         return inv["category"], {"invitation": inv["id"]}
     if data.get("access_code"):
         code = await Q.access_code_for_use(event_id=event_id, code=data["access_code"])
@@ -99,9 +100,17 @@ async def _unlock(event_id: int, data: dict[str, Any], now: datetime) -> tuple[i
             require([FieldError("access_code", "this access code has expired")])
         if code["uses"] >= code["max_uses"]:
             require([FieldError("access_code", "this access code has been used up")])
-        await Q.count_access_code_use(access_code_id=code["id"])
         return code["category"], {"access_code": code["id"]}
     return None, {}
+
+
+async def _consume(extra: dict, now: datetime) -> None:
+    """Use up the invitation or count the access code that admitted a registration just inserted (still under the
+    event lock and the code's row lock taken by _unlock, so two requests never share one use)."""
+    if extra.get("invitation"):
+        await Q.mark_invitation_used(invitation_id=extra["invitation"], used_at=now)
+    elif extra.get("access_code"):
+        await Q.count_access_code_use(access_code_id=extra["access_code"])
 
 
 async def _category(event_id: int, code: str, unlocked_category: int | None) -> Category:
@@ -328,9 +337,12 @@ async def register(
         if link_only_by_mail(category["eligibility"], unlocked):
             token = ""  # in the confirmation mailed to the address (with the ticket), not in this answer
         if row["active"] is not None:
-            # Never reveal the link to whoever asked: send it to the address on file.
+            # Never reveal the link to whoever asked: send it to the address on file. Nothing was registered, so
+            # the invitation or access code stays unused.
             await seats.notify("manage_link", row["active"])
-        elif idempotency_key:
+        else:
+            await _consume(extra, now)
+        if row["active"] is None and idempotency_key:
             await Q.remember_idempotency_key(
                 scope=scope, key=idempotency_key, request_hash=request_hash(data), registration_id=row["id"]
             )
@@ -417,7 +429,8 @@ async def accept_offer(token: str, now: datetime | None = None) -> dict:
     now = now or datetime.now(timezone.utc)
     found = await registration_by_token(token)
     async with DB.transaction():
-        await seats.lock_event(found["event"])
+        event = await seats.lock_event(found["event"])
+        check_event_live(event.status, "status")  # an offer of a cancelled event holds nothing to take up
         reg = await Q.registration_offer(registration_id=found["id"])
         if reg["status"] != "offered":
             raise Conflict(f"there is no open offer for this registration (it is {reg['status']})", "status")

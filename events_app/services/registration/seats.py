@@ -72,7 +72,10 @@ async def notify(kind: str, registration_id: int, *, invite: str | None = None, 
 
 
 async def promote(event: LockedEvent) -> list[int]:
-    """Fill free seats from the waiting list in order; auto mode confirms, offer mode sends time-limited offers."""
+    """Fill free seats from the waiting list in order; auto mode confirms, offer mode sends time-limited offers.
+    A cancelled event promotes nobody: an invite or offer for it would be a seat at nothing."""
+    if event.status != "published":
+        return []
     taken = await Q.event_seats_taken(event_id=event.id)
     if not seat_free(event.capacity, taken):
         return []

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, delete, get, post, put
+from litestar import Controller, Request, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from events_app.services.registration import delegations, registrations
+from events_app.web import abuse
 from events_app.web.auth import NO_STORE
 from events_app.web.schemas import AnswersIn, DelegationOut, MemberIn, RegistrationOut, present
 
@@ -48,7 +49,8 @@ class RegistrationController(Controller):
         return msgspec.convert(await delegations.for_head(token), DelegationOut)
 
     @post("/delegation/members", operation_id="addDelegationMember")
-    async def add_member(self, token: FromPath[str], data: JSONBody[MemberIn]) -> RegistrationOut:
+    async def add_member(self, request: Request, token: FromPath[str], data: JSONBody[MemberIn]) -> RegistrationOut:
+        await abuse.delegation_member(request, token, data.email)
         return msgspec.convert(await delegations.add_member(token, present(data)), RegistrationOut)
 
     @post(
@@ -57,6 +59,7 @@ class RegistrationController(Controller):
         summary="Give a member's seat to another person without freeing it",
     )
     async def substitute(
-        self, token: FromPath[str], registration_id: FromPath[int], data: JSONBody[MemberIn]
+        self, request: Request, token: FromPath[str], registration_id: FromPath[int], data: JSONBody[MemberIn]
     ) -> RegistrationOut:
+        await abuse.delegation_member(request, token, data.email)
         return msgspec.convert(await delegations.substitute(token, registration_id, present(data)), RegistrationOut)

@@ -453,6 +453,7 @@ class ManagePages(Controller):
             "name": data.get("name", ""),
             "language": data.get("language") or "en",
         }
+        await abuse.delegation_member(request, token, member["email"])  # the API's limits: 429 page when over
         async with redisplay_on(
             lambda exc: self._page(
                 request,
@@ -474,6 +475,7 @@ class ManagePages(Controller):
             "language": data.get("language") or "en",
         }
         prefix = f"sub{registration_id}"
+        await abuse.delegation_member(request, token, member["email"])  # the API's limits: 429 page when over
         # A member who is not in the delegation is shown on the form; a link that opens nothing is the error page.
         async with redisplay_on(
             lambda exc: self._page(
