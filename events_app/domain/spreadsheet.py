@@ -107,7 +107,7 @@ def sheet_name(name: str) -> str:
     return cleaned[:31].rstrip() or "Sheet1"
 
 
-def _write_cell(worksheet: Any, row: int, col: int, value: Any, formats: dict) -> int:
+def _write_cell(worksheet: Any, row: int, col: int, value: Any, formats: dict[type[date], Any]) -> int:
     """Write one cell with its type; the width (in characters) its content needs."""
     if isinstance(value, bool):
         worksheet.write_boolean(row, col, value)

@@ -19,6 +19,7 @@ from events_app.web import abuse
 from events_app.web.errors import BOUNDED_JSON
 from events_app.web.pages.common import SESSION_COOKIE, LoginRequired, language_of, page, provide_page_account
 from events_app.web.pages.i18n import N_, translations
+from events_app.web.pages.reports import attendance_report
 from events_app.web.schemas_onsite import CheckinListOut, FoundPerson, SyncIn, SyncOut
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -161,6 +162,4 @@ class AttendancePages(Controller):
     ) -> Response[bytes]:
         if fmt not in ("csv", "xlsx"):
             raise NotFound("export format")
-        from events_app.web.controllers.onsite import attendance_report  # the API's export (it imports pages)
-
         return await attendance_report(request, account, fmt, separator, language_of(request))
