@@ -204,61 +204,39 @@ SELECT id, title, starts_at, ends_at, timezone, venue_name, venue_address, city,
 FROM event WHERE id = :event_id;
 
 -- name: attendance_totals(event_id)^
--- Counting, the same in every query below so that each breakdown sums to the totals: registered = a confirmed
--- registration, or one checked in anywhere (a cancelled or waiting-list registration is not registered unless its
--- holder was let in); checked in = admitted at the door or in any session room, once per registration.
-WITH counted AS (
-    SELECT r.category, r.registered_organization AS organization,
-           EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id) AS present
-    FROM registration r
-    WHERE r.event = :event_id
-      AND (r.status = 'confirmed' OR EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id)))
-SELECT count(*)::int AS registered, count(*) FILTER (WHERE present)::int AS checked_in FROM counted;
+-- Registered and checked in, counted as every breakdown below counts (the view attendance_counted: registered = a
+-- confirmed registration, or one checked in anywhere; checked in = admitted at the door or in any session room).
+SELECT count(*)::int AS registered, count(*) FILTER (WHERE present)::int AS checked_in
+FROM attendance_counted WHERE event = :event_id;
 
 -- name: attendance_by_category(event_id)
 -- Registered and checked in per category of the event (every category, even an empty one).
-WITH counted AS (
-    SELECT r.category, r.registered_organization AS organization,
-           EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id) AS present
-    FROM registration r
-    WHERE r.event = :event_id
-      AND (r.status = 'confirmed' OR EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id)))
 SELECT cat.name AS label, count(c.category)::int AS registered,
        count(c.category) FILTER (WHERE c.present)::int AS checked_in
 FROM registration_category cat
-LEFT JOIN counted c ON c.category = cat.id
+LEFT JOIN attendance_counted c ON c.category = cat.id AND c.event = :event_id
 WHERE cat.event = :event_id
 GROUP BY cat.id, cat.name, cat.position ORDER BY cat.position, cat.name;
 
 -- name: attendance_by_organization(event_id)
 -- Registered and checked in per organization named at registration (none: an empty name); organizations of the
 -- same name in different countries stay apart (grouped by id).
-WITH counted AS (
-    SELECT r.category, r.registered_organization AS organization,
-           EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id) AS present
-    FROM registration r
-    WHERE r.event = :event_id
-      AND (r.status = 'confirmed' OR EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id)))
 SELECT coalesce(o.name, '') AS label, coalesce(o.country, '') AS country, coalesce(o.kind, '') AS kind,
        coalesce(o.membership_status, '') AS membership,
        count(*)::int AS registered, count(*) FILTER (WHERE c.present)::int AS checked_in
-FROM counted c
+FROM attendance_counted c
 LEFT JOIN organization o ON o.id = c.organization
+WHERE c.event = :event_id
 GROUP BY o.id, o.name, o.country, o.kind, o.membership_status
 ORDER BY count(*) FILTER (WHERE c.present) DESC, o.name NULLS LAST, o.country;
 
 -- name: attendance_by_country(event_id)
 -- Registered and checked in per country of the organization named at registration (none: '').
-WITH counted AS (
-    SELECT r.category, r.registered_organization AS organization,
-           EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id) AS present
-    FROM registration r
-    WHERE r.event = :event_id
-      AND (r.status = 'confirmed' OR EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id)))
 SELECT coalesce(o.country, '') AS label,
        count(*)::int AS registered, count(*) FILTER (WHERE c.present)::int AS checked_in
-FROM counted c
+FROM attendance_counted c
 LEFT JOIN organization o ON o.id = c.organization
+WHERE c.event = :event_id
 GROUP BY o.country ORDER BY count(*) FILTER (WHERE c.present) DESC, o.country NULLS LAST;
 
 -- name: organization_attendance(account_id, is_admin)
@@ -271,12 +249,7 @@ WITH events AS (
     WHERE :is_admin::boolean
        OR EXISTS (SELECT 1 FROM event_organizer eo WHERE eo.event = e.id AND eo.account = :account_id)
        OR EXISTS (SELECT 1 FROM office_staff os WHERE os.office = e.office AND os.account = :account_id)),
-counted AS (
-    SELECT r.event, r.registered_organization AS organization,
-           EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id) AS present
-    FROM registration r
-    WHERE r.event IN (SELECT id FROM events)
-      AND (r.status = 'confirmed' OR EXISTS (SELECT 1 FROM attendance a WHERE a.registration = r.id))),
+counted AS (SELECT * FROM attendance_counted WHERE event IN (SELECT id FROM events)),
 report AS (
     SELECT o.name AS organization, coalesce(o.country, '') AS country, coalesce(o.kind, '') AS kind,
            coalesce(o.membership_status, '') AS membership, 'event' AS activity, e.title,
