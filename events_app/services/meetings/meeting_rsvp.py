@@ -569,7 +569,7 @@ async def _tell_unplaced(series, person_id: int) -> None:
     email too (the reply is also listed on the project page). At most once an hour per person and series: a
     client resending its reply, or anyone replaying a forwarded invite's reply address, floods nobody (every
     reply is still logged and listed)."""
-    if await Q.unplaced_notice_within_an_hour(series_id=series.id, person_id=person_id):
+    if await outbox.queued_within_an_hour("meeting_reply_unplaced", series_id=series.id, person_id=person_id):
         return
     person = await Q.person_address(person_id=person_id)
     await outbox.enqueue(

@@ -270,11 +270,6 @@ INSERT INTO meeting_invitee (series, person, organization, token_nonce, token_ha
     reply_nonce, reply_hash)
 VALUES (:series_id, :person_id, :organization_id, :token_nonce, :token_hash, now(), :reply_nonce, :reply_hash);
 
--- name: unplaced_notice_within_an_hour(series_id, person_id)$
--- Whether the person was told within the last hour that a reply of theirs to this series could not be placed.
-SELECT EXISTS(SELECT 1 FROM outbox_message WHERE kind = 'meeting_reply_unplaced' AND created_at > now() - interval '1 hour'
-              AND payload @> jsonb_build_object('series_id', :series_id::int, 'person_id', :person_id::int));
-
 -- name: person_address(person_id)^
 -- The address and language a person's meeting mail goes to.
 SELECT email, language FROM person WHERE id = :person_id;

@@ -131,5 +131,11 @@ async def mark_failed(message_id: int, error: str) -> None:
     await Q.mark_message_failed(message_id=message_id, error=error[:2000])
 
 
+async def queued_within_an_hour(kind: str, **payload: Any) -> bool:
+    """Whether a message of this kind about these payload values went out (or waits) in the last hour: the guard
+    of the notices one person can set off again and again (a reply resent, an answer flipped)."""
+    return bool(await Q.queued_within_an_hour(kind=kind, payload=payload))
+
+
 async def due_count() -> int:
     return await Q.due_message_count()

@@ -83,6 +83,11 @@ WHERE id = :message_id;
 -- A permanent failure: failed, with the error kept.
 UPDATE outbox_message SET status = 'failed', lease_until = NULL, last_error = :error WHERE id = :message_id;
 
+-- name: queued_within_an_hour(kind, payload)$
+-- Whether a message of this kind whose payload holds these values was queued (and not given up on) in the last hour.
+SELECT EXISTS(SELECT 1 FROM outbox_message WHERE kind = :kind AND status <> 'failed'
+              AND created_at > now() - interval '1 hour' AND payload @> :payload::jsonb);
+
 -- name: due_message_count()$
 -- How many messages are due now (pending and due, or sending with an expired lease).
 SELECT count(*) FROM outbox_message

@@ -146,7 +146,10 @@ async def receive(uid: str, attendee: str, partstat: str, addresses: list[str], 
             if obj["decline_releases_seat"]:
                 release_now = manage_token(secret, seat_nonce)
             else:
-                mailed = await Q.release_nonce_mailed_within_an_hour(answer_id=answer_id)
+                # a Decline, an Accept and a Decline again: the link emailed within the hour works again
+                mailed = None
+                if await outbox.queued_within_an_hour(RELEASE_MAIL_KIND, answer_id=answer_id):
+                    mailed = await Q.release_nonce_of(answer_id=answer_id)
                 nonce = mailed or new_nonce()
                 rearmed = mailed is not None
                 await Q.set_release_link(

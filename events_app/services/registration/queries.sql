@@ -834,13 +834,9 @@ RETURNING id;
 -- Arm the decline's one-click release link (its token's digest; the nonce makes the link in the email).
 UPDATE calendar_answer SET release_nonce = :release_nonce, release_hash = :release_hash WHERE id = :answer_id;
 
--- name: release_nonce_mailed_within_an_hour(answer_id)$
--- The nonce of this answer's release link when its email was queued (or sent) within the last hour: a Decline, an
--- Accept and a Decline again re-arm that link instead of mailing the person once more.
-SELECT a.release_nonce FROM calendar_answer a
-WHERE a.id = :answer_id AND a.release_nonce IS NOT NULL
-  AND EXISTS(SELECT 1 FROM outbox_message WHERE kind = 'calendar_decline_release' AND status <> 'failed'
-             AND created_at > now() - interval '1 hour' AND payload @> jsonb_build_object('answer_id', a.id));
+-- name: release_nonce_of(answer_id)$
+-- The nonce of the release link last armed for this answer (kept when a later answer withdrew the link).
+SELECT release_nonce FROM calendar_answer WHERE id = :answer_id;
 
 -- name: mark_released(answer_id)!
 -- The seat of a declined invite was released.
