@@ -287,17 +287,17 @@ async def _scan_batch(
         _verdict(desk, scan)
         fresh.append((i, scan))
     admissible = [s for _, s in fresh if s.reason is Reason.NONE and s.registration_id is not None]
-    keys = sorted({(s.registration_id, s.session_id) for s in admissible})
-    replay_keys = {
-        (r["stored_registration"], r["stored_session"]) for _, r in replays if r and r["stored_registration"]
+    # The facts carry the winning check-in so far at each scan's place (a fresh scan's, or where a replayed one was
+    # stored), read after the locks were taken: every key decided or answered below is among them.
+    firsts: dict[tuple[int, int], dict] = {
+        (row["registration_id"], row["place"]): {
+            "checked_in_at": row["first_checked_in_at"],
+            "device": row["first_device"],
+            "scan": row["first_scan"],
+        }
+        for row in rows
+        if row["first_scan"] is not None
     }
-    firsts: dict[tuple[int, int], dict] = {}
-    wanted = sorted(set(keys) | replay_keys)
-    if wanted:
-        for a in await Q.attendance_of_keys(
-            registration_ids=[k[0] for k in wanted], session_ids=[k[1] for k in wanted]
-        ):
-            firsts[(a["registration"], a["session"])] = dict(a)
     if counted is not None:  # the abuse limits, counted while the facts were read: over them, nothing is written
         await counted
     demote: list[int] = []
@@ -360,7 +360,7 @@ async def scan(desk: Desk, data: dict[str, Any]) -> dict:
     refused with the reason)."""
     _check_scan(data)
     received = datetime.now(timezone.utc)
-    async with DB.transaction():
+    async with DB.transaction(generic_plans=True):
         (answer,) = await _scan_batch(desk, [data], received)
     if answer["reason"] == Reason.UNKNOWN:
         await _count_unknown(desk)
@@ -381,7 +381,7 @@ async def sync(desk: Desk, scans: list[dict[str, Any]], counted: asyncio.Future[
         _check_scan(s, i)
     received = datetime.now(timezone.utc)
     if scans:
-        async with DB.transaction():
+        async with DB.transaction(generic_plans=True):
             answers = await _scan_batch(desk, scans, received, counted)
     else:
         answers = []

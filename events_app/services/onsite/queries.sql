@@ -76,7 +76,10 @@ SELECT id FROM account WHERE lower(email) = lower(:email) AND is_active;
 -- in a session room, the session (of this event, not cancelled: no check-in place), its booking rule, places, places taken and the person's booking.
 -- It also serializes check-ins of each registration at each place until the transaction ends (an advisory lock per
 -- registration and place, taken after the sort, so in (registration, place) order: two batches never wait on each
--- other in a circle); the rows come in that order.
+-- other in a circle), and then reads the winning check-in so far at each scan's place (first_*: for a replay, at
+-- the place it was stored for), through checkin_firsts, whose fresh snapshot sees one committed while this
+-- statement waited for a lock.
+WITH facts AS MATERIALIZED (
 SELECT t.ord, pg_advisory_xact_lock(r.id, t.session_id) IS NULL AS locked, st.id AS stored_id, st.registration AS stored_registration, st.session AS stored_session,
        st.outcome AS stored_outcome, st.reason AS stored_reason, st.scanned_at AS stored_scanned_at,
        c.id AS code_id, coalesce(c.category, r.category) AS code_category,
@@ -86,7 +89,8 @@ SELECT t.ord, pg_advisory_xact_lock(r.id, t.session_id) IS NULL AS locked, st.id
        s.id AS session_found, coalesce(s.title, '') AS session_title, s.requires_booking,
        coalesce(s.capacity, rm.capacity) AS places, s.booked_count,
        (SELECT b.status FROM agenda_booking b WHERE b.session = s.id AND b.registration = r.id
-          AND b.status IN ('booked', 'waitlisted') LIMIT 1) AS booking
+          AND b.status IN ('booked', 'waitlisted') LIMIT 1) AS booking,
+       coalesce(st.session, t.session_id) AS place
 FROM unnest(:devices::varchar[], :scan_ids::varchar[], :code_hashes::varchar[], :registration_ids::int[],
             :session_ids::int[]) WITH ORDINALITY AS t(device, scan_id, code_hash, registration_id, session_id, ord)
 LEFT JOIN checkin_scan st ON st.event = :event_id AND st.account = :account_id AND st.device = t.device
@@ -98,14 +102,12 @@ LEFT JOIN organization o ON o.id = r.registered_organization
 LEFT JOIN agenda_session s ON s.id = t.session_id AND s.event = :event_id AND t.session_id <> 0
     AND s.status <> 'cancelled'
 LEFT JOIN agenda_room rm ON rm.id = s.room
-ORDER BY r.id, t.session_id, t.ord;
-
--- name: attendance_of_keys(registration_ids, session_ids)
--- The winning check-ins of these registrations at these places: when, at which desk, by which scan.
-SELECT a.registration, a.session, a.scan, a.checked_in_at, a.device
-FROM attendance a
-JOIN unnest(:registration_ids::int[], :session_ids::int[]) AS t(registration, session)
-  ON a.registration = t.registration AND a.session = t.session;
+ORDER BY r.id, t.session_id, t.ord)
+SELECT f.*, a.scan AS first_scan, a.checked_in_at AS first_checked_in_at, a.device AS first_device
+FROM facts f
+LEFT JOIN checkin_firsts((SELECT array_agg(registration_id) FROM facts WHERE registration_id IS NOT NULL),
+                         (SELECT array_agg(place) FROM facts WHERE registration_id IS NOT NULL)) a
+    ON a.registration = f.registration_id AND a.session = f.place;
 
 -- name: take_walk_in_place(session_id, registration_id)$
 -- A walk-in takes one of the session's places while places remain (a booking of its own); its id, nothing when full.

@@ -7,6 +7,7 @@ out. The backend is killed with pg_terminate_backend from the suite's pool, as a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import asyncpg
 import pytest
@@ -112,3 +113,28 @@ async def test_a_request_that_finds_every_connection_busy_is_told_to_retry_not_t
     assert "busy" in api.json()["detail"] and "not reachable" not in api.json()["detail"]
     assert (page.status_code, page.headers.get("retry-after")) == (503, "2")
     assert after.status_code == 200
+
+
+@pytest.mark.parametrize("ending", ["commit", "an error inside the block"])
+async def test_a_generic_plans_transaction_sets_its_plan_mode_for_itself_alone(one_connection_engine, ending):
+    """DB.transaction(generic_plans=True) asks for plans made once per connection in its BEGIN's round trip; the
+    setting ends with the transaction (the one connection serves the next one with the server's default), and the
+    transaction commits or rolls back like any other."""
+    engine = one_connection_engine
+    async with engine.transaction() as plain:
+        default = await plain.connection.fetchval("SHOW plan_cache_mode")
+        await plain.connection.execute("CREATE TEMP TABLE IF NOT EXISTS kept (n int)")
+
+    with pytest.raises(RuntimeError) if ending != "commit" else contextlib.nullcontext():
+        async with engine.transaction(generic_plans=True) as generic:
+            assert await generic.connection.fetchval("SHOW plan_cache_mode") == "force_generic_plan"
+            await generic.connection.execute("INSERT INTO kept VALUES (1)")
+            async with engine.transaction(generic_plans=True) as nested:  # joins the outer one
+                assert nested is generic
+            if ending != "commit":
+                raise RuntimeError("the request failed")
+
+    async with engine.transaction() as after:
+        assert await after.connection.fetchval("SHOW plan_cache_mode") == default == "auto"
+        assert await after.connection.fetchval("SELECT count(*) FROM kept") == (1 if ending == "commit" else 0)
+    assert engine.current_transaction.get() is None

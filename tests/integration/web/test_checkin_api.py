@@ -253,6 +253,57 @@ async def test_concurrent_scans_of_one_badge_admit_once(client, organizer):
     assert await sql.fetchval("SELECT count(*) FROM checkin_scan WHERE outcome = 'admitted'") == 1
 
 
+async def test_a_scan_that_waits_for_another_desk_sees_the_check_in_it_committed(client, organizer):
+    """Two desks deciding the same badge at once: the second waits for the first's lock on that person's place and
+    must then see the check-in the first committed meanwhile (a duplicate), although its statement began before."""
+    import asyncio
+
+    import asyncpg
+
+    event = await published_event(client, organizer)
+    staff = await staff_headers(client, organizer, event["id"], "door@example.org")
+    reg = await register(client, event["id"], NAMES[0], "a@example.org")
+    _, code = await ticket_code(client, reg["manage_token"])
+    registration_id = await sql.fetchval("SELECT registration FROM checkin_code WHERE code_hash = $1", digest(code))
+    first_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+    other_desk = await asyncpg.connect(get_settings().database_url)
+    try:
+        deciding = other_desk.transaction()
+        await deciding.start()
+        await other_desk.execute("SELECT pg_advisory_xact_lock($1::int, 0)", registration_id)
+        scan_id = await other_desk.fetchval(
+            "INSERT INTO checkin_scan (event, session, registration, device, scan_id, method, scanned_at, outcome)"
+            " VALUES ($1, 0, $2, 'desk 9', 'other', 'code', $3, 'admitted') RETURNING id",
+            event["id"],
+            registration_id,
+            first_at,
+        )
+        await other_desk.execute(
+            "INSERT INTO attendance (event, session, registration, scan, checked_in_at, device)"
+            " VALUES ($1, 0, $2, $3, $4, 'desk 9')",
+            event["id"],
+            registration_id,
+            scan_id,
+            first_at,
+        )
+        pending = asyncio.ensure_future(
+            client.post(f"/api/events/{event['id']}/checkin/scan", json=scan_body(code), headers=staff)
+        )
+        for _ in range(250):  # until the scan waits for the lock the other desk holds
+            if await sql.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the scan never waited for the other desk's lock")
+        await deciding.commit()
+        answer = (await pending).json()
+    finally:
+        await other_desk.close()
+
+    assert (answer["outcome"], answer["reason"], answer["first_device"]) == ("duplicate", "already", "desk 9")
+    assert await sql.fetchval("SELECT count(*) FROM attendance WHERE registration = $1", registration_id) == 1
+
+
 async def test_erasure_revokes_the_code(client, organizer):
     event = await published_event(client, organizer)
     staff = await staff_headers(client, organizer, event["id"], "door@example.org")
