@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
-from datetime import date, datetime
+from datetime import date, datetime, time
 from gettext import NullTranslations
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -64,6 +64,7 @@ def catalog(path: Path, language: str) -> dict[str, str]:
     return entries
 
 
+@functools.lru_cache(maxsize=64)
 def locale(language: str) -> Locale:
     return Locale.parse(LOCALE_OF.get(language, language))
 
@@ -79,8 +80,7 @@ def format_date(language: str, value: date | datetime | None, tzid: str | None =
     if value is None:
         return ""
     shown = _in_zone(value, tzid)
-    day = shown.date() if isinstance(shown, datetime) else shown
-    return babel_dates.format_date(day, format="full", locale=locale(language))
+    return _date_text(language, shown.date() if isinstance(shown, datetime) else shown)
 
 
 def format_time(value: datetime | None, tzid: str | None = None, language: str = DEFAULT_LANGUAGE) -> str:
@@ -88,7 +88,20 @@ def format_time(value: datetime | None, tzid: str | None = None, language: str =
     if value is None:
         return ""
     shown = value.astimezone(ZoneInfo(tzid)) if tzid else value
-    return babel_dates.format_time(shown, format="short", locale=locale(language))
+    return _time_text(language, shown.hour, shown.minute)
+
+
+# A page or an email shows the same few days and times again and again (a programme of 200 sessions, a batch of
+# invites), and Babel formats each from its pattern afresh. The full date shows the day alone and the short time
+# the hour and minute alone (no zone, no seconds), so each is formatted once per language and value.
+@functools.lru_cache(maxsize=4096)
+def _date_text(language: str, day: date) -> str:
+    return babel_dates.format_date(day, format="full", locale=locale(language))
+
+
+@functools.lru_cache(maxsize=4096)
+def _time_text(language: str, hour: int, minute: int) -> str:
+    return babel_dates.format_time(time(hour, minute), format="short", locale=locale(language))
 
 
 def format_datetime(language: str, value: datetime | None, tzid: str | None = None) -> str:

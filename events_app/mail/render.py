@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from gettext import NullTranslations
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup
 
 from events_app import i18n
+from events_app.templating import Environment
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCALES = Path(__file__).parent / "locales"

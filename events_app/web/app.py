@@ -11,7 +11,7 @@ from litestar.openapi import OpenAPIConfig
 
 from events_app.db.engine import pool
 from events_app.settings import get_settings
-from events_app.web import access_log
+from events_app.web import access_log, heap
 from events_app.web.controllers.admin import ADMIN_CONTROLLERS
 from events_app.web.controllers.agenda import AGENDA_CONTROLLERS, agenda_lifespan
 from events_app.web.controllers.auth import AuthController
@@ -41,6 +41,9 @@ from events_app.web.schema_ui import LocalSwaggerUI
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     async with pool():
+        if app.template_engine is not None:
+            heap.load(app.template_engine.engine)
+        heap.settle()
         yield
 
 

@@ -23,6 +23,7 @@ from events_app.services.exchange import schedule_exchange
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.registration import agenda_bookings
 from events_app.settings import get_settings
+from events_app.web import heap
 from events_app.web.auth import provide_account, provide_optional_account
 from events_app.web.errors import READ_AFTER_PERMISSION, refuse_deep_json_body
 from events_app.web.schemas import present
@@ -442,3 +443,4 @@ async def _warm() -> None:
         await agenda_publish.warm()
     except Exception:  # a cold cache is slower, never wrong: startup must not fail over it
         log.exception("could not warm the agenda cache")
+    heap.settle()  # the cache lives as long as the process

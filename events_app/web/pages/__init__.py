@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import FileSystemLoader, pass_context, select_autoescape
 from litestar import Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
@@ -24,6 +24,7 @@ from events_app.domain.recurrence import WEEKDAYS
 from events_app.domain.text import paragraphs
 from events_app.domain.vocab import country_name, time_zones
 from events_app.settings import get_settings
+from events_app.templating import Environment
 from events_app.web.errors import answer_for, problem
 from events_app.web.pages import i18n, labels, recurrence, wording
 from events_app.web.pages.access import AccessPages

@@ -13,6 +13,7 @@ Babel's locale differs).
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from gettext import NullTranslations
 from pathlib import Path
@@ -51,6 +52,7 @@ def N_(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=64)  # looked up for every text a page translates
 def catalogue_path(language: str) -> Path:
     return LOCALES / language / "LC_MESSAGES" / "messages.po"
 
