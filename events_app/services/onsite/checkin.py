@@ -11,6 +11,7 @@ moment give one admission and one duplicate.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -367,24 +368,34 @@ async def scan(desk: Desk, data: dict[str, Any]) -> dict:
     return answer
 
 
-async def sync(desk: Desk, scans: list[dict[str, Any]], counted: asyncio.Future[None] | None = None) -> dict:
-    """A batch of scans a desk made offline, in one transaction; replaying it changes nothing twice. Which scan
-    wins is decided by when each happened, not by the order they arrive.
+async def sync_at_login(
+    token: str, event_id: int, client: str, scans_of: Callable[[], Awaitable[list[dict[str, Any]]]]
+) -> dict:
+    """The desk page's sync (its busiest route): the login session's desk is looked up on the batch's own
+    connection, inside its transaction (one pool hand-over and one statement's transaction less), then the body is
+    read (`scans_of`: an unknown session is answered before a malformed body), and the batch is synced as sync()
+    does, the abuse limits counted in Redis while the facts are read."""
+    received = datetime.now(timezone.utc)
+    async with DB.transaction(generic_plans=True):
+        desk = await desk_of_session(token, event_id)
+        counted = asyncio.ensure_future(count_lookups(desk, client))
+        try:
+            scans = _checked_batch(await scans_of())
+            answers = await _scan_batch(desk, scans, received, counted) if scans else []
+        finally:
+            await counted  # over the limits: 429, whatever else the request would have answered
+    return await _synced(desk, scans, answers)
 
-    `counted`: the request's abuse limits (count_lookups) already on their way to Redis, as a task the caller
-    awaits too (a task can be awaited again); they are awaited after the batch's facts were read, so the two waits
-    overlap instead of adding up, and before anything is decided or written, so a request over them changes
-    nothing."""
+
+def _checked_batch(scans: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if len(scans) > MAX_BATCH:
         require([FieldError("scans", f"at most {MAX_BATCH} scans per batch: send the rest in another")])
     for i, s in enumerate(scans):
         _check_scan(s, i)
-    received = datetime.now(timezone.utc)
-    if scans:
-        async with DB.transaction(generic_plans=True):
-            answers = await _scan_batch(desk, scans, received, counted)
-    else:
-        answers = []
+    return scans
+
+
+async def _synced(desk: Desk, scans: list[dict[str, Any]], answers: list[dict]) -> dict:
     if any(a["reason"] == Reason.UNKNOWN and not a["replayed"] for a in answers):
         await _count_unknown(desk)
     return {
@@ -395,6 +406,23 @@ async def sync(desk: Desk, scans: list[dict[str, Any]], counted: asyncio.Future[
         "replayed": sum(1 for a in answers if a["replayed"]),
         "results": answers,
     }
+
+
+async def sync(desk: Desk, scans: list[dict[str, Any]], counted: asyncio.Future[None] | None = None) -> dict:
+    """A batch of scans a desk made offline, in one transaction; replaying it changes nothing twice. Which scan
+    wins is decided by when each happened, not by the order they arrive.
+
+    `counted`: the request's abuse limits (count_lookups) already on their way to Redis, as a task the caller
+    awaits too (a task can be awaited again); they are awaited after the batch's facts were read, so the two waits
+    overlap instead of adding up, and before anything is decided or written, so a request over them changes
+    nothing."""
+    _checked_batch(scans)
+    received = datetime.now(timezone.utc)
+    answers: list[dict] = []
+    if scans:
+        async with DB.transaction(generic_plans=True):
+            answers = await _scan_batch(desk, scans, received, counted)
+    return await _synced(desk, scans, answers)
 
 
 async def _place(desk: Desk, session_id: int) -> dict | None:

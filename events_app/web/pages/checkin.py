@@ -4,8 +4,6 @@ CSRF header), call the same services as the check-in API and show staff names, o
 
 from __future__ import annotations
 
-import asyncio
-
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
@@ -105,30 +103,25 @@ class CheckinPages(Controller):
     @post("/sync.json", name="checkin-desk-sync", status_code=200, opt={BOUNDED_JSON: True})
     async def sync(self, request: Request, event_id: FromPath[int]) -> Response:
         # The busiest check-in route, so it waits for as few other processes as it can: the login session and the
-        # check-in role are read in one statement (afresh on every request, like every page), and the abuse limits
-        # are counted in Redis while the batch's facts are read (awaited before anything is decided or written).
-        desk = await _desk_of_session(request, event_id)
-        counted = asyncio.ensure_future(checkin.count_lookups(desk, abuse.client_ip(request)))
-        try:
+        # check-in role are read in one statement (afresh on every request, like every page) on the batch's own
+        # connection, and the abuse limits are counted in Redis while the batch's facts are read (awaited before
+        # anything is decided or written).
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise LoginRequired()
+
+        async def scans() -> list[dict]:  # read once the session and the role are known
             try:
                 data = msgspec.json.decode(await request.body(), type=SyncIn)
             except msgspec.DecodeError as exc:  # ValidationError is a DecodeError: a clear 422 naming the field
                 raise InvalidInput([FieldError("scans", str(exc))]) from None
-            result = await checkin.sync(desk, [msgspec.structs.asdict(s) for s in data.scans], counted)
-        finally:
-            await counted  # over the limits: 429, whatever else the request would have answered
+            return [msgspec.structs.asdict(s) for s in data.scans]
+
+        try:
+            result = await checkin.sync_at_login(token, event_id, abuse.client_ip(request), scans)
+        except Unauthorized:
+            raise LoginRequired() from None
         return Response(msgspec.json.encode(msgspec.convert(result, SyncOut)), media_type="application/json")
-
-
-async def _desk_of_session(request: Request, event_id: int) -> checkin.Desk:
-    """The desk of the page's login cookie at this event (the login page when there is no live session)."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        raise LoginRequired()
-    try:
-        return await checkin.desk_of_session(token, event_id)
-    except Unauthorized:
-        raise LoginRequired() from None
 
 
 class AttendancePages(Controller):
