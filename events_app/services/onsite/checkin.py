@@ -374,7 +374,9 @@ async def sync_at_login(
     """The desk page's sync (its busiest route): the login session's desk is looked up on the batch's own
     connection, inside its transaction (one pool hand-over and one statement's transaction less), then the body is
     read (`scans_of`: an unknown session is answered before a malformed body), and the batch is synced as sync()
-    does, the abuse limits counted in Redis while the facts are read."""
+    does. The abuse limits (count_lookups) are counted in Redis while the facts are read: `_scan_batch` awaits them
+    after reading the facts, so the two waits overlap, and before anything is decided or written, so a request over
+    them changes nothing; they are awaited again in any case (429 whatever else it would have answered)."""
     received = datetime.now(timezone.utc)
     async with DB.transaction(generic_plans=True):
         desk = await desk_of_session(token, event_id)
@@ -408,20 +410,15 @@ async def _synced(desk: Desk, scans: list[dict[str, Any]], answers: list[dict]) 
     }
 
 
-async def sync(desk: Desk, scans: list[dict[str, Any]], counted: asyncio.Future[None] | None = None) -> dict:
+async def sync(desk: Desk, scans: list[dict[str, Any]]) -> dict:
     """A batch of scans a desk made offline, in one transaction; replaying it changes nothing twice. Which scan
-    wins is decided by when each happened, not by the order they arrive.
-
-    `counted`: the request's abuse limits (count_lookups) already on their way to Redis, as a task the caller
-    awaits too (a task can be awaited again); they are awaited after the batch's facts were read, so the two waits
-    overlap instead of adding up, and before anything is decided or written, so a request over them changes
-    nothing."""
+    wins is decided by when each happened, not by the order they arrive."""
     _checked_batch(scans)
     received = datetime.now(timezone.utc)
     answers: list[dict] = []
     if scans:
         async with DB.transaction(generic_plans=True):
-            answers = await _scan_batch(desk, scans, received, counted)
+            answers = await _scan_batch(desk, scans, received)
     return await _synced(desk, scans, answers)
 
 
