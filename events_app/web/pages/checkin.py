@@ -20,7 +20,6 @@ from events_app.web.pages.i18n import N_, translations
 from events_app.web.pages.reports import attendance_report
 from events_app.web.schemas_onsite import CheckinListOut, FoundPerson, SyncIn, SyncOut
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The desk page alone may use the camera (every other page keeps camera=()).
 CAMERA_ALLOWED = {"permissions-policy": "camera=(self), microphone=(), geolocation=()"}
 LABELS = {
