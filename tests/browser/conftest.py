@@ -128,13 +128,24 @@ async def page(browser, api_server) -> AsyncIterator:
 async def check_accessibility(tab, name: str) -> list[dict]:
     """Run axe-core in the page (evaluated over the DevTools protocol, so the page's CSP stays strict) and
     fail on serious or critical violations. The full report is kept under test-artifacts/axe/."""
-    if not await tab.evaluate("typeof window.axe !== 'undefined'"):
-        await tab.evaluate(tab.axe_source)  # type: ignore[attr-defined]
-    result = await tab.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ['violations']});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                       nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
-    }""")
+    from playwright.async_api import Error as PlaywrightError
+
+    for attempt in range(3):
+        # a click that navigates may still be replacing the document: check the page that stays
+        await tab.wait_for_load_state("load")
+        try:
+            if not await tab.evaluate("typeof window.axe !== 'undefined'"):
+                await tab.evaluate(tab.axe_source)  # type: ignore[attr-defined]
+            result = await tab.evaluate("""async () => {
+                const r = await axe.run(document, {resultTypes: ['violations']});
+                return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                               nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
+            }""")
+            break
+        except PlaywrightError as error:
+            navigated = "documentElement" in str(error) or "context was destroyed" in str(error)
+            if not navigated or attempt == 2:
+                raise
     AXE_REPORTS.mkdir(parents=True, exist_ok=True)
     (AXE_REPORTS / f"{name}.json").write_text(json.dumps(result, indent=1))
     serious = [v for v in result if v["impact"] in ("serious", "critical")]

@@ -66,8 +66,8 @@ async def test_coordinator_changes_a_series_moves_and_cancels_meetings(client, o
 
     second = page.locator("tbody tr").nth(1)
     await second.get_by_role("link", name="Move or cancel").click()
-    await a11y("occurrence")
     await expect(page.get_by_label("Starts")).to_have_value("2027-03-02T15:00")
+    await a11y("occurrence")
     await page.get_by_label("Starts").fill("2027-03-03T10:00")
     await page.get_by_role("button", name="Save and tell every invitee").click()
     await expect(page.get_by_role("status").first).to_have_text(
@@ -77,6 +77,7 @@ async def test_coordinator_changes_a_series_moves_and_cancels_meetings(client, o
     await snapshot(page, "occurrence")
 
     await page.get_by_role("link", name="Cancel this meeting…").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Cancel the meeting of")
     await a11y("occurrence-cancel")
     await page.get_by_role("button", name="Yes, cancel this meeting").click()
     await expect(page.get_by_role("status").first).to_have_text(

@@ -57,6 +57,7 @@ async def test_delegate_registers_then_cancels_from_the_manage_page(client, orga
     await snapshot(page, "event")
 
     await page.get_by_role("link", name="Register", exact=True).click()
+    await expect(page.get_by_label("Full name")).to_be_visible()
     await a11y("register-form")
     await page.get_by_label("Full name").fill("Ana Luiza Ferreira")
     await page.get_by_label("Email address").fill("ana.ferreira@example")  # not a valid address
