@@ -256,15 +256,24 @@ class Occurrence:
 
 
 def expand(timing: SeriesTiming) -> list[datetime]:
-    """Original starts (UTC) of every occurrence, in order; wall-clock time is kept in the series' zone."""
+    """Original starts (UTC) of every occurrence, in order; wall-clock time is kept in the series' zone.
+
+    A day a zone skipped (Samoa went from 29 to 31 December 2011) puts its wall time, read with the offset before
+    the gap, on the same instant as the next day's: RFC 5545 3.8.5.2 counts such a duplicate instance once, and
+    so do we (it would otherwise be two occurrences with one id)."""
     first = wall_to_utc(timing.start_local, timing.tzid)
     if not timing.rrule:
         return [first]
     zone = ZoneInfo(timing.tzid)
     rule = rrulestr(timing.rrule, dtstart=timing.start_local.replace(tzinfo=zone))
-    starts = []
+    starts: list[datetime] = []
+    seen: set[datetime] = set()
     for local in rule:
-        starts.append(wall_to_utc(local.replace(tzinfo=None), timing.tzid))
+        start = wall_to_utc(local.replace(tzinfo=None), timing.tzid)
+        if start in seen:
+            continue
+        seen.add(start)
+        starts.append(start)
         if len(starts) > MAX_OCCURRENCES:
             break
     return starts

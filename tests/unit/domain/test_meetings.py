@@ -14,6 +14,7 @@ from events_app.domain.meetings import (
     actions_for,
     effective_partstat,
     expand,
+    find_occurrence,
     occurrence_key,
     occurrences,
     parse_occurrence_key,
@@ -66,6 +67,18 @@ def test_expand_keeps_wall_clock_time_across_dst_changes():
     assert utc[:3] == ["02-02 13:00", "03-02 13:00", "04-06 12:00"]  # CET, CET, then CEST after 28 March
     assert utc[-2:] == ["11-02 13:00", "12-07 13:00"]  # back to CET after 31 October
     assert len(starts) == 11
+
+
+def test_a_day_the_zone_skipped_is_one_occurrence_not_two_with_one_id():
+    # Samoa moved across the date line: 30 December 2011 never happened in Pacific/Apia. Read with the offset
+    # before the gap (RFC 5545 3.3.5), its 10:00 is the same instant as 31 December 10:00, counted once.
+    timing = SeriesTiming(datetime(2011, 12, 28, 10, 0), "Pacific/Apia", timedelta(hours=1), "FREQ=DAILY;COUNT=5")
+    starts = expand(timing)
+    keys = [o.key for o in occurrences(timing)]
+    assert len(keys) == len(set(keys)) == len(starts) == 4
+    local = [s.astimezone(ZoneInfo("Pacific/Apia")).strftime("%Y-%m-%d %H:%M") for s in starts]
+    assert local == ["2011-12-28 10:00", "2011-12-29 10:00", "2011-12-31 10:00", "2012-01-01 10:00"]
+    assert find_occurrence(timing, keys[2]) == starts[2]
 
 
 @pytest.mark.parametrize(
