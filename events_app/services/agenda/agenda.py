@@ -98,7 +98,7 @@ async def event_row(event_id: int) -> EventRow:
     return row
 
 
-async def _update_delay(event_id: int) -> timedelta:
+async def update_delay(event_id: int) -> timedelta:
     """The event's update window: a burst of edits goes out as one message per person."""
     return timedelta(minutes=(await event_row(event_id)).update_delay_minutes)
 
@@ -288,7 +288,7 @@ async def update_room(account: CurrentAccount, event_id: int, room_id: int, chan
             accessibility=merged.get("accessibility") or "",
         )
         if merged["name"] != before.name:  # in the LOCATION of every session in the room: their holders are told
-            await invite_state.settle(shown_before, account.email, await _update_delay(event_id))
+            await invite_state.settle(shown_before, account.email, await update_delay(event_id))
             await agenda_publish.store_feed_pieces(event_id)
         if merged["capacity"] != before.capacity:  # a larger room serves its sessions' waiting lists
             # Session locks in id order, as release_bookings takes them: no deadlock with a registration ending.
@@ -390,7 +390,7 @@ async def update_track(account: CurrentAccount, event_id: int, track_id: int, ch
         shown_before = await invite_state.watch(event_id, lock=False)
         await Q.update_track(track_id=track_id, name=merged["name"].strip(), slug=merged["slug"], color=merged["color"])
         if merged["name"].strip() != before.name:  # in the CATEGORIES of every session of the track
-            await invite_state.settle(shown_before, account.email, await _update_delay(event_id))
+            await invite_state.settle(shown_before, account.email, await update_delay(event_id))
             await agenda_publish.store_feed_pieces(event_id)
     agenda_cache.forget(event_id)
     return await get_track(event_id, track_id)
@@ -668,7 +668,7 @@ async def remove_person(account: CurrentAccount, event_id: int, session_id: int,
         if row is None:
             raise NotFound("person in this session")
         await Q.touch_session(session_id=session_id)
-        await invite_state.settle(shown_before, account.email, await _update_delay(event_id))
+        await invite_state.settle(shown_before, account.email, await update_delay(event_id))
         session = await _locked_session(event_id, session_id)
         await log_change(
             event_id,

@@ -411,6 +411,11 @@ SELECT x.room, x.source_guid FROM exchange_room x JOIN agenda_room r ON r.id = x
 SELECT 1 FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session
 WHERE s.event = :event_id AND sp.person = :person_id LIMIT 1;
 
+-- name: events_naming_person(person_id)
+-- The events (in id order, the order their agenda locks are taken) with a session naming the person.
+SELECT DISTINCT s.event FROM agenda_session_person sp JOIN agenda_session s ON s.id = sp.session
+WHERE sp.person = :person_id ORDER BY s.event;
+
 -- name: save_speaker_biography(event_id, person_id, biography)!
 -- What the organizer wrote about a speaker for this event.
 INSERT INTO speaker_profile (event, person, biography, updated_at) VALUES (:event_id, :person_id, :biography, now())

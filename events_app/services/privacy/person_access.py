@@ -130,7 +130,9 @@ async def profile(person_id: int) -> dict:
 
 async def update_profile(person_id: int, data: dict[str, Any]) -> dict:
     """Change name, organization, language or time zone (the fields given); every problem reported at once. The
-    details kept on existing registrations stay as they were registered."""
+    details kept on existing registrations stay as they were registered. Called through
+    services.agenda.speakers.change_profile, which carries a new name or organization to the session invites
+    showing it."""
     changes, errors = person_field_errors(data, [f for f in PERSON_FIELDS if f in data])
     if "organization_id" in data:
         org = data["organization_id"]

@@ -8,6 +8,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
+from events_app.services.agenda import speakers
 from events_app.services.privacy import person_access
 from events_app.web import abuse
 from events_app.web.auth import bearer_token
@@ -70,7 +71,7 @@ class PersonAccessController(Controller):
         summary="Change your name, organization, language or time zone",
     )
     async def update(self, person_id: NamedDependency[int], data: JSONBody[PersonProfileUpdate]) -> PersonProfileOut:
-        return msgspec.convert(await person_access.update_profile(person_id, present(data)), PersonProfileOut)
+        return msgspec.convert(await speakers.change_profile(person_id, present(data)), PersonProfileOut)
 
     @get("/me/data", operation_id="exportMyData", dependencies=PERSON, summary="Everything stored about you, as JSON")
     async def my_data(self, person_id: NamedDependency[int]) -> PersonalDataOut:

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 from events_app.domain.errors import InvalidInput, Unauthorized
 from events_app.domain.security import ACCESS_LINK_MINUTES, PERSON_SESSION_MINUTES
 from events_app.domain.vocab import LANGUAGES
+from events_app.services.agenda import speakers
 from events_app.services.privacy import person_access
 from events_app.web import abuse
 from events_app.web.pages.common import (
@@ -169,7 +170,7 @@ class PersonPages(Controller):
         async with redisplay_on(
             lambda exc: self._page(request, person_id, errors=field_errors(exc), values=data, status=exc.status)
         ):
-            await person_access.update_profile(person_id, changes)
+            await speakers.change_profile(person_id, changes)
         return redirect(PERSON_PATH, "profile-saved")
 
     @get("/data.json", name="me-data")

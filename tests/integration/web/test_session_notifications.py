@@ -167,3 +167,46 @@ async def test_announcement_to_a_sessions_attendees(client, organizer):
         headers=organizer,
     )
     assert created.json()["recipients"] == 1
+
+
+async def test_a_speaker_changing_her_profile_updates_the_invites_that_show_it(client, organizer):
+    from tests.integration.web.test_privacy import person_session
+
+    c = await congress(client, organizer)
+    session = await full_session(client, organizer, c)
+    elsewhere = await add_session(
+        client, organizer, c, title="Another panel", start="2027-10-29T14:00:00", end="2027-10-29T15:00:00"
+    )
+    booked, other = await delegate(client, c, 1), await delegate(client, c, 2)
+    await client.put(f"/api/registrations/{booked}/agenda/{session['id']}")
+    await client.put(f"/api/registrations/{other}/agenda/{elsewhere['id']}")
+    recife = await sql.fetchval(
+        "INSERT INTO organization (name, kind, country, membership_status, created_at)"
+        " VALUES ('City of Recife', 'city', 'BR', 'active', now()) RETURNING id"
+    )
+    ana = await person_session(client, "ana.lima@recife.example.org")
+
+    # Her language and her own name (the organizer gave the name the session shows): no invite shows them.
+    quiet = await client.patch("/api/people/me", json={"language": "es", "name": "Ana L."}, headers=ana)
+    assert quiet.status_code == 200, quiet.text
+    # A refused change changes nothing either, and names the field.
+    refused = await client.patch("/api/people/me", json={"organization_id": recife, "name": ""}, headers=ana)
+    assert refused.status_code == 422 and "name" in refused.text
+    await client.post(f"{c['base']}/calendar-updates/release", headers=organizer)
+    assert await mail("session_updated") == []
+
+    # Her organization is shown next to her name in the session: its holders get one update, nobody else.
+    changed = await client.patch("/api/people/me", json={"organization_id": recife}, headers=ana)
+    assert changed.status_code == 200, changed.text
+    agenda = (await client.get(f"{c['base']}/agenda")).json()
+    shown = next(s for s in agenda["sessions"] if s["id"] == session["id"])
+    assert [(p["name"], p["organization"]) for p in shown["people"]] == [("Ana Lima", "City of Recife")]
+    await client.post(f"{c['base']}/calendar-updates/release", headers=organizer)
+    assert sorted(await mail("session_updated")) == [
+        ("ana.lima@recife.example.org", "REQUEST", 1),
+        ("delegate1@city1.example.org", "REQUEST", 1),
+    ]
+    message = await sql.fetchrow("SELECT * FROM outbox_message WHERE kind = 'session_updated' LIMIT 1")
+    sent = email.message_from_bytes((await compose(dict(message), get_settings())).data, policy=email.policy.default)
+    invite = icalendar.Calendar.from_ical(calendar_part(sent)).walk("VEVENT")[0]
+    assert "Ana Lima (City of Recife)" in str(invite["DESCRIPTION"])
