@@ -148,6 +148,45 @@ async def test_schedule_import_of_another_organizers_event_is_refused_before_the
     assert chunks_read == [], f"{len(chunks_read)} MB read before the organizer was checked"
 
 
+async def test_schedule_import_page_of_another_organizers_event_is_refused_before_the_file_is_read(client, organizer):
+    """The page's form carries its CSRF token in the body, so the check that would read the body to find it comes
+    after the organizer check, as on the API."""
+    _, organizer_b = await person_of_event_b(client)
+    c = await congress(client, organizer_b)
+    own = await congress(client, organizer)
+    await page_login(client)
+    token = await csrf(client, f"/organizer/events/{own['id']}/agenda/import")
+    chunks_read = []
+
+    async def upload():
+        yield (
+            f'--b\r\nContent-Disposition: form-data; name="_csrf_token"\r\n\r\n{token}\r\n'
+            '--b\r\nContent-Disposition: form-data; name="file"; filename="schedule.json"\r\n'
+            "Content-Type: application/json\r\n\r\n"
+        ).encode()
+        for _ in range(40):
+            chunks_read.append(1)
+            yield b" " * 1_000_000
+
+    response = await client.post(
+        f"/organizer/events/{c['id']}/agenda/import",
+        content=upload(),
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert response.status_code in (403, 404), response.text[:300]
+    assert chunks_read == [], f"{len(chunks_read)} MB read before the organizer was checked"
+
+    # On their own event, a form without the right token is still refused, and nothing is imported.
+    document = (await client.get(f"{c['base']}/schedule.json")).content
+    forged = await client.post(
+        f"/organizer/events/{own['id']}/agenda/import",
+        data={"_csrf_token": token[:-1] + ("0" if token[-1] != "0" else "1"), "action": "apply"},
+        files={"file": ("schedule.json", document)},
+    )
+    assert forged.status_code == 403
+    assert await sql.fetchval("SELECT count(*) FROM agenda_session WHERE event = $1", own["id"]) == 0
+
+
 # --------------------------------------------------------------------------- naming a person by email
 
 

@@ -32,7 +32,7 @@ from events_app.web.pages.accounts import PasswordChangePages, PasswordResetPage
 from events_app.web.pages.agenda import AgendaPages
 from events_app.web.pages.certificates import CertificateSendPages, CertificateVerificationPage
 from events_app.web.pages.checkin import AttendancePages, CheckinPages
-from events_app.web.pages.common import LoginRequired, Redisplay, is_page_path, page, secure_cookies
+from events_app.web.pages.common import CSRF_COOKIE, LoginRequired, Redisplay, is_page_path, page, secure_cookies
 from events_app.web.pages.content import ContentPages
 from events_app.web.pages.coordinator import CoordinatorPages, RsvpPages
 from events_app.web.pages.delegate import ManagePages, ProgrammeBookingPages, RegistrationPages, ViewPage
@@ -153,7 +153,7 @@ def template_config() -> TemplateConfig:
 def csrf_config() -> CSRFConfig:
     return CSRFConfig(
         secret=get_settings().secret_key,
-        cookie_name="csrftoken",
+        cookie_name=CSRF_COOKIE,
         cookie_httponly=True,
         cookie_samesite="lax",
         cookie_secure=secure_cookies(),

@@ -24,6 +24,8 @@ from events_app.services.exchange import schedule_exchange
 from events_app.services.people import people
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.web.pages.common import (
+    UPLOAD_FORM,
+    checked_form,
     field_errors,
     form_data,
     int_or_none,
@@ -296,7 +298,7 @@ class AgendaPages(Controller):
         values = {"removed": "keep", "day_change": own.strftime("%H:%M") if own else ""}
         return page(request, "organizer/agenda_import.html", account=account, event=event, values=values)
 
-    @post("/import", name="agenda-import-run", request_max_body_size=IMPORT_MAX_BYTES)
+    @post("/import", name="agenda-import-run", request_max_body_size=IMPORT_MAX_BYTES, opt=UPLOAD_FORM)
     async def run_import(
         self, request: Request, event_id: FromPath[int], account: NamedDependency[CurrentAccount]
     ) -> Template:
@@ -304,7 +306,7 @@ class AgendaPages(Controller):
         form, so what is applied is exactly what was previewed."""
         await require_organizer(account, event_id)  # before the upload is read
         event = await events.get_event(event_id, account)
-        form = await request.form()
+        form = await checked_form(request)
         upload = form.get("file")
         if isinstance(upload, UploadFile) and upload.filename:
             data = await upload.read()

@@ -7,6 +7,7 @@ Pages call the same services as the API. An organizer's session is the API's bea
 
 from __future__ import annotations
 
+import hmac
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
@@ -14,8 +15,11 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, FormMultiDict
+from litestar.exceptions import PermissionDeniedException
+from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
 from litestar.response import Redirect, Template
+from litestar.utils.scope.state import ScopeState
 
 from events_app.domain.errors import DomainError, Gone, NotFound, Unauthorized
 from events_app.services.people import accounts, people
@@ -32,6 +36,33 @@ NOT_PAGES = ("/api", "/schema", "/swagger", "/health")
 def is_page_path(path: str) -> bool:
     """Everything outside the JSON API, its documentation and the health probe is a page."""
     return not any(path == p or path.startswith(p + "/") for p in NOT_PAGES)
+
+
+CSRF_COOKIE = "csrftoken"
+# A form that uploads a file opts out of the CSRF middleware, which would read the whole body (up to the route's
+# limit) before the handler's permission check; the handler checks first, then calls checked_form.
+UPLOAD_FORM = {"exclude_from_csrf": True}
+
+
+def _token_secret(token: str) -> str | None:
+    """The random part of a CSRF token whose signature (HMAC with the secret key) is right, else None."""
+    secret, signature = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
+    if len(secret) != CSRF_SECRET_LENGTH or not signature:
+        return None
+    expected = generate_csrf_hash(token=secret, secret=get_settings().secret_key)
+    return secret if hmac.compare_digest(signature, expected) else None
+
+
+async def checked_form(request: Request) -> FormMultiDict:
+    """The form of an UPLOAD_FORM route, read once the handler has checked who may post it, with the CSRF check
+    the middleware makes for every other form: the form's token and the cookie's are both signed and the same."""
+    form = await request.form()
+    sent, cookie = str(form.get("_csrf_token") or ""), request.cookies.get(CSRF_COOKIE) or ""
+    secret = _token_secret(sent)
+    if secret is None or secret != _token_secret(cookie):
+        raise PermissionDeniedException("CSRF token verification failed")
+    ScopeState.from_scope(request.scope).csrf_token = sent  # the page it answers with has forms of its own
+    return form
 
 
 def secure_cookies() -> bool:
