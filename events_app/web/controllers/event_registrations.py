@@ -12,6 +12,7 @@ from events_app.services.registration import registration_admin, registrations
 from events_app.settings import get_settings
 from events_app.web import abuse
 from events_app.web.auth import NO_STORE, ORGANIZER
+from events_app.web.pages.reports import XLSX
 from events_app.web.schemas import (
     MoveIn,
     RegistrationCounts,
@@ -114,7 +115,7 @@ class EventRegistrationController(Controller):
         "/export.xlsx",
         operation_id="exportRegistrationsXlsx",
         dependencies=LISTING,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX,
     )
     async def export_xlsx(
         self, event_id: FromPath[int], account: NamedDependency[CurrentAccount], filters: NamedDependency[dict]
@@ -122,7 +123,7 @@ class EventRegistrationController(Controller):
         header, table = await registration_admin.export_rows(account, event_id, filters)
         return Response(
             registration_admin.to_xlsx(header, table, f"Registrations {event_id}"),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="registrations-{event_id}.xlsx"'},
         )
 

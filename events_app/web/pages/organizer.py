@@ -40,6 +40,7 @@ from events_app.web.pages.common import (
     session_cookie,
 )
 from events_app.web.pages.delegate import countries
+from events_app.web.pages.reports import XLSX
 from events_app.web.pages.wording import human
 
 ORGANIZER = {"account": Provide(provide_page_account)}
@@ -462,7 +463,7 @@ class OrganizerPages(Controller):
             body, media = registration_admin.to_csv(header, table), "text/csv; charset=utf-8"
         elif fmt == "xlsx":
             body = registration_admin.to_xlsx(header, table, f"Registrations {event_id}")
-            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            media = XLSX
         else:
             raise NotFound("export format")
         return Response(
