@@ -10,7 +10,12 @@ Pure: bytes in, facts out. What clients do that this tolerates, each seen in the
   the delegate's ATTENDEE (DELEGATED-FROM) in the same REPLY; the delegate's own REPLY names DELEGATED-FROM;
 - Google's "propose a new time" is METHOD:COUNTER with the proposed DTSTART/DTEND; Outlook's COUNTER adds
   X-MS-OLK-ORIGINALSTART/END; iOS proposes with a METHOD:REPLY carrying the proposed times in X-properties whose
-  name says PROPOSED, or other times than the invite's with a COMMENT.
+  name says PROPOSED, or other times than the invite's with a COMMENT;
+- content lines the iCalendar grammar refuses, repaired before parsing (repair_lines): a double quote inside a
+  quoted CN (`CN="Amara "Ama" Okafor"`, or escaped with a backslash), a TZID holding a URL without quotes
+  (Microsoft 365's `TZID=tzone://Microsoft/Utc`); a UTC value (`...Z`) with a TZID is UTC (RFC 5545 3.3.5);
+- an unquoted comma in CN (a name like `Okafor, Amara`), a DTSTART or DTSTAMP nobody can read (read as missing);
+- RECURRENCE-ID;RANGE=THISANDFUTURE: the answer holds for that occurrence and every later one.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
+from icalendar.parser import Contentline
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from events_app.domain.vocab import is_time_zone
@@ -32,6 +38,18 @@ from events_app.domain.vocab import is_time_zone
 REPLY_PARTSTATS = ("ACCEPTED", "DECLINED", "TENTATIVE", "DELEGATED")
 _PROPOSED_START = re.compile(r"^X-.*PROPOSED-?(START|DTSTART)$")
 _PROPOSED_END = re.compile(r"^X-.*PROPOSED-?(END|DTEND)$")
+_FOLD = re.compile(rb"\r?\n[ \t]")
+# A quoted parameter value with double quotes inside: it ends at the quote followed by the next parameter or by the
+# property's value (a URI such as mailto:).
+_QUOTES_INSIDE = re.compile(r';([A-Za-z-]+)="(.*?)"(?=;[A-Za-z-]+=|:[A-Za-z][A-Za-z0-9+.-]*:)')
+_URL_TZID = re.compile(r';TZID=([A-Za-z][A-Za-z0-9+.-]*://[^;:"]*)')
+_TZID_PARAM = re.compile(r';TZID=(?:"[^"]*"|[^;:]*)')
+# An address parameter written without quotes (its mailto: holds the colon that starts the property's value).
+_BARE_ADDRESSES = re.compile(
+    r";(DELEGATED-TO|DELEGATED-FROM|SENT-BY|MEMBER)=((?:mailto:[^;:,\"]+)(?:,mailto:[^;:,\"]+)*)(?=[;:])", re.IGNORECASE
+)
+_UTC_VALUE = re.compile(r"^(?:DTSTART|DTEND|DUE|RECURRENCE-ID)[;:].*:\d{8}T\d{6}Z$", re.IGNORECASE)
+_UTC_NAMES = {"utc", "gmt", "z", "etc/utc", "etc/gmt", "coordinated universal time"}
 
 
 def calendar_text(payload: bytes, charset: str | None) -> bytes:
@@ -90,6 +108,42 @@ class InboundItem:
     ends_at: object = None
     proposal: Proposal | None = None
     x_props: dict[str, str] = field(default_factory=dict)
+    this_and_future: bool = False  # RECURRENCE-ID;RANGE=THISANDFUTURE: that occurrence and every later one
+
+
+def repair_lines(text: bytes) -> bytes:
+    """The calendar text with the content lines clients write against the grammar repaired (module docstring);
+    every other line as it came (unfolded: a parser reads long lines as well)."""
+    lines = _FOLD.sub(b"", text).decode("utf-8", errors="replace").splitlines()
+    out = []
+    for line in lines:
+        if _UTC_VALUE.match(line) and ";TZID=" in line.upper():
+            line = _TZID_PARAM.sub("", _URL_TZID.sub("", line), count=1)  # a UTC time is UTC, whatever TZID says
+        # Parameter values holding a colon without quotes: the parser would take the colon as the value's start.
+        line = _BARE_ADDRESSES.sub(lambda m: f";{m[1]}=" + ",".join(f'"{a}"' for a in m[2].split(",")), line)
+        line = _URL_TZID.sub(lambda m: f';TZID="{m[1]}"', line)
+        if '"' in line:
+            try:
+                Contentline(line).parts()  # type: ignore[no-untyped-call]
+            except Exception:  # noqa: BLE001 - the grammar refuses it: quotes inside a quoted value
+                line = _QUOTES_INSIDE.sub(
+                    lambda m: f';{m[1]}="{m[2].replace(chr(92) + chr(34), chr(39)).replace(chr(34), chr(39))}"', line
+                )
+        out.append(line)
+    return ("\r\n".join(out) + "\r\n").encode()
+
+
+def _dt(prop: Any) -> Any:
+    """A property's date or date-time; None when the value cannot be read (icalendar keeps it as broken)."""
+    try:
+        return getattr(prop, "dt", None)
+    except Exception:  # noqa: BLE001 - a broken value reads as missing
+        return None
+
+
+def _text(value: Any) -> str:
+    """A parameter's text: an unquoted comma (`CN=Okafor, Amara`) makes a list of its pieces."""
+    return ",".join(str(v) for v in value) if isinstance(value, list) else str(value or "")
 
 
 def _email(value: Any) -> str:
@@ -157,12 +211,13 @@ def _zoned(prop: Any, own: dict[str, tzinfo]) -> Any:
     """A DATE-TIME property's value with its TZID read by this message alone: a known zone name (Olson, Windows),
     else the message's own VTIMEZONE of that TZID, else it stays naive (unknown zone). A value without TZID (UTC,
     floating, DATE) is icalendar's."""
-    value = getattr(prop, "dt", None)
+    value = _dt(prop)
     tzid = str(getattr(prop, "params", {}).get("TZID", "") or "").strip() if prop is not None else ""
     if not tzid or not isinstance(value, datetime):
         return value
     wall = value.replace(tzinfo=None)
-    zone = _known_zone(tzid) or own.get(tzid) or own.get(tzid.strip('"')) or _guessed_zone(tzid)
+    utc = timezone.utc if tzid.strip('"').rsplit("/", 1)[-1].lower() in _UTC_NAMES else None
+    zone = utc or _known_zone(tzid) or own.get(tzid) or own.get(tzid.strip('"')) or _guessed_zone(tzid)
     return wall.replace(tzinfo=zone) if zone is not None else wall
 
 
@@ -199,8 +254,8 @@ def read_items(cal: icalendar.Calendar, default_method: str = "") -> list[Inboun
             attendees.append(
                 ReplyAttendee(
                     email=_address(att),
-                    name=str(params.get("CN", "")),
-                    partstat=str(params.get("PARTSTAT", "")).strip().upper(),
+                    name=_text(params.get("CN", "")),
+                    partstat=_text(params.get("PARTSTAT", "")).strip().upper(),
                     delegated_to=_param_addresses(params, "DELEGATED-TO"),
                     delegated_from=_param_addresses(params, "DELEGATED-FROM"),
                 )
@@ -208,6 +263,7 @@ def read_items(cal: icalendar.Calendar, default_method: str = "") -> list[Inboun
         rid = vevent.get("RECURRENCE-ID")
         rid_value = _zoned(rid, own_zones) if rid is not None else None
         rid_tzid = str(getattr(rid, "params", {}).get("TZID", "")) if rid is not None else ""
+        rid_range = str(getattr(rid, "params", {}).get("RANGE", "")).strip().upper() if rid is not None else ""
         try:
             sequence = int(vevent.get("SEQUENCE")) if vevent.get("SEQUENCE") is not None else None
         except (TypeError, ValueError):
@@ -233,7 +289,8 @@ def read_items(cal: icalendar.Calendar, default_method: str = "") -> list[Inboun
                 recurrence_id=rid_value,
                 recurrence_tzid=rid_tzid,
                 sequence=sequence,
-                dtstamp=_aware(getattr(stamp, "dt", None)),
+                this_and_future=rid_range == "THISANDFUTURE",
+                dtstamp=_aware(_dt(stamp)),
                 comment=comment,
                 starts_at=start,
                 ends_at=end,

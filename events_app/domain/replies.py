@@ -70,6 +70,8 @@ REJECTION_REASONS: dict[str, str] = {
     "token-conflict": "The reply carries the reply addresses of different invitations.",
     "other-series": "The reply address belongs to an invitation to another meeting series.",
     "other-invitee": "The reply address belongs to another invitee than the attendee who answered.",
+    "other-address": "The attendee who answered is not the invited address (a forwarded invitation, or another "
+    "address of the invitee); nothing was recorded and the invitee was sent a link to answer.",
     "withdrawn": "The invitation was withdrawn, so its answers no longer count.",
     "cancelled": "The meeting series is cancelled.",
     "bad-occurrence": "The reply names a meeting that is not part of this series.",

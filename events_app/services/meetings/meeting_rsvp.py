@@ -28,8 +28,8 @@ import icalendar
 
 from events_app.db import queries
 from events_app.db.engine import DB
-from events_app.domain.errors import Conflict, Gone, NotFound
-from events_app.domain.ical import METHOD_DECLINECOUNTER
+from events_app.domain.errors import Conflict, Gone, InvalidInput, NotFound
+from events_app.domain.ical import METHOD_DECLINECOUNTER, METHOD_REQUEST
 from events_app.domain.itip_in import (
     InboundItem,
     Proposal,
@@ -40,6 +40,7 @@ from events_app.domain.itip_in import (
     place_occurrence,
     proposal_in_reply,
     read_items,
+    repair_lines,
 )
 from events_app.domain.meetings import (
     PARTSTATS,
@@ -59,6 +60,7 @@ from events_app.services.people.accounts import require_coordinator, require_org
 from events_app.services.people.people import link_or_create_person
 from events_app.services.platform import outbox
 from events_app.services.registration import calendar_answers
+from events_app.services.registration.registrations import normalize_email
 
 log = logging.getLogger(__name__)
 Q = queries.load(__file__, rows=ROWS)
@@ -228,7 +230,11 @@ def calendar_parts(raw: bytes) -> MailParts:
             except Exception:  # noqa: BLE001 - an unreadable method parameter
                 method = ""
             text = calendar_text(payload, charset)
-            if text.strip() and all(text != seen for seen, _ in calendars):
+            same = next((i for i, (seen, _) in enumerate(calendars) if seen == text), None)
+            if same is not None:
+                if method and not calendars[same][1]:  # the attached copy came first without its method parameter
+                    calendars[same] = (text, method)
+            elif text.strip():
                 calendars.append((text, method))
             if len(calendars) >= MAX_PARTS:
                 break
@@ -244,7 +250,7 @@ def _read_calendar(parts: list[tuple[bytes, str]]) -> tuple[object | None, list[
     readable = False
     for text, part_method in parts:
         try:
-            calendars = icalendar.Calendar.from_ical(text, multiple=True)
+            calendars = icalendar.Calendar.from_ical(repair_lines(text), multiple=True)
         except Exception as exc:  # noqa: BLE001 - the next part may be readable
             error = error or str(exc)
             continue
@@ -370,6 +376,11 @@ async def receive_reply(
         await _log(sender, "", "", None, "", "rejected", problem, code, series_id)
         return ReplyOutcome(0, [code])
     method = items[0].method
+    if method == "REFRESH":
+        code = await _refresh(items[0], sender, proof)
+        if not code:
+            await kick_outbox()
+        return ReplyOutcome(0 if code else 1, [code] if code else [])
     if method not in ("REPLY", "COUNTER"):
         await _log(
             sender,
@@ -486,13 +497,24 @@ async def _reply_event(item: InboundItem, sender: str, proof: Proof, addresses: 
         if invitation.withdrawn:
             return await reject("withdrawn", f"the invitation of {invitation.email} was withdrawn")
         from_delegate = attendee != invitation.email and invitation.email in answerer.delegated_from
-        if not from_delegate:
-            named = await Q.active_invitee_with_address(series_id=uid_series, email=attendee)
-            if named is not None and named != invitation.person_id:
-                return await reject(
-                    "other-invitee",
-                    f"the reply token is {invitation.email}'s, the ATTENDEE {attendee} is another invitee",
+        # Another invitee answering with this invitation's address, in their own name or as a "delegate" they are
+        # not: never recorded for anyone (one invitee cannot set another's answer). An accepted delegate of this
+        # invitee is an invitee too, and answers for themselves.
+        named = await Q.active_invitee_with_address(series_id=uid_series, email=attendee)
+        if (
+            named is not None
+            and named != invitation.person_id
+            and not (
+                from_delegate
+                and await Q.is_accepted_delegate(
+                    series_id=uid_series, delegator_id=invitation.person_id, delegate_id=named
                 )
+            )
+        ):
+            return await reject(
+                "other-invitee",
+                f"the reply token is {invitation.email}'s, the ATTENDEE {attendee} is another invitee",
+            )
         if series.status == "cancelled":
             return await reject("cancelled", "the series is cancelled")
         occurrences = await occurrence_list(series)
@@ -511,6 +533,15 @@ async def _reply_event(item: InboundItem, sender: str, proof: Proof, addresses: 
             )
         if from_delegate:
             return await _delegate_answer(series, invitation, answerer, rid, now, notes, reject, sender, uid)
+        if attendee != invitation.email.lower():
+            # RFC 5546: the ATTENDEE answers. Someone the invitation was forwarded to answers for themselves, not
+            # for the invitee; the invitee (who may also have answered from another address of theirs) is told.
+            await _tell_unplaced(series, invitation.person_id, other_address=True)
+            return await reject(
+                "other-address",
+                f"the ATTENDEE {attendee} is not {invitation.email}, whose reply address it was sent to; nothing was "
+                "recorded, the invitee was sent a link to answer",
+            )
         if partstat == "DELEGATED":
             return await _delegation(series, invitation, answerer, delegate, rid, now, notes, reject, sender, uid)
         proposal = _proposal(item, occurrences, rid, series)
@@ -518,7 +549,10 @@ async def _reply_event(item: InboundItem, sender: str, proof: Proof, addresses: 
             return await reject("proposal", "a COUNTER without a readable proposed DTSTART")
         if proposal is not None and proposal.starts_at is not None:
             default = timedelta(minutes=series.duration_minutes)
-            ends = proposal.starts_at + duration_of(proposal, default)
+            try:
+                ends = proposal.starts_at + duration_of(proposal, default)
+            except OverflowError:
+                return await reject("proposal", "the proposed time is beyond the calendar's range")
             added = await Q.add_proposal(
                 series_id=uid_series,
                 person_id=invitation.person_id,
@@ -535,12 +569,67 @@ async def _reply_event(item: InboundItem, sender: str, proof: Proof, addresses: 
             if item.method == "COUNTER":
                 await _log(sender, uid, attendee, rid, partstat, "accepted", "; ".join(notes), "", uid_series)
                 return ""
-        stored = await _record(uid_series, invitation.person_id, rid, partstat, "imip", now)
+        if item.this_and_future and rid is not None:
+            # RANGE=THISANDFUTURE: the answer holds for this meeting and every later one still to take place
+            later = [o.recurrence_id for o in occurrences if o.recurrence_id >= rid and not o.cancelled]
+            stored = all([await _record(uid_series, invitation.person_id, r, partstat, "imip", now) for r in later])
+            notes.append(f"for this and the {len(later) - 1} later meetings")
+        else:
+            stored = await _record(uid_series, invitation.person_id, rid, partstat, "imip", now)
         if not stored:
             notes.append("older than the stored answer")
-        if attendee != invitation.email:
-            notes.append(f"for the invitation of {invitation.email}")  # ATTENDEE is an alias of that address
         await _log(sender, uid, attendee, rid, partstat, "accepted", "; ".join(notes), "", uid_series)
+    return ""
+
+
+async def _refresh(item: InboundItem, sender: str, proof: Proof) -> str:
+    """RFC 5546 3.2.6: an invitee's calendar asks for the current version of a series it holds (Outlook's and
+    Lightning's "request an update"). The whole-series REQUEST goes again to the invitee's own address (never to
+    another), at most once an hour; '' when sent, else the rejection's code."""
+    invitation = proof.invitation
+    attendee = item.attendees[0].email if item.attendees else ""
+    key = _uuid_key(item.uid)
+    uid_series = await Q.series_id_by_uid(calendar_uid=key) if key is not None else None
+
+    async def reject(code: str, detail: str) -> str:
+        series_id = uid_series or (invitation.series_id if invitation else None)
+        await _log(sender, item.uid, attendee, None, "", "rejected", detail, code, series_id)
+        return code
+
+    if uid_series is None:
+        return await reject("unknown-uid", "REFRESH: the UID is not one of our meeting series")
+    if invitation is None:
+        return await reject(proof.code, f"REFRESH: {PROOF_TEXTS[proof.code]} (From {sender})")
+    if invitation.series_id != uid_series:
+        return await reject("other-series", "the reply token belongs to an invitation to another series")
+    if invitation.withdrawn:
+        return await reject("withdrawn", f"the invitation of {invitation.email} was withdrawn")
+    async with DB.transaction():
+        series = await series_row(uid_series, lock=True)
+        if series.status == "cancelled":
+            return await reject("cancelled", "the series is cancelled")
+        note = "REFRESH: the current invitation was sent again"
+        if await outbox.queued_within_an_hour(
+            "meeting_invitation", series_id=series.id, person_id=invitation.person_id, refresh=True
+        ):
+            note = "REFRESH: the invitation was sent again within the hour; not again"
+        else:
+            person = await Q.person_address(person_id=invitation.person_id)
+            await outbox.enqueue(
+                "meeting_invitation",
+                person["email"],
+                language=person["language"],
+                payload={
+                    "series_id": series.id,
+                    "person_id": invitation.person_id,
+                    "reason": "",
+                    "remaining": False,
+                    "refresh": True,
+                },
+                calendar_method=METHOD_REQUEST,
+                calendar_sequence=series.calendar_sequence,
+            )
+        await _log(sender, item.uid, attendee, None, "", "accepted", note, "", series.id)
     return ""
 
 
@@ -564,11 +653,12 @@ def _proposal(item: InboundItem, occurrences: list, rid: datetime | None, series
     return proposal_in_reply(item, current.starts_at, current.ends_at)
 
 
-async def _tell_unplaced(series, person_id: int) -> None:
+async def _tell_unplaced(series, person_id: int, other_address: bool = False) -> None:
     """Nothing was recorded: the person gets the answer link, and each coordinator of the project learns of it by
     email too (the reply is also listed on the project page). At most once an hour per person and series: a
     client resending its reply, or anyone replaying a forwarded invite's reply address, floods nobody (every
-    reply is still logged and listed)."""
+    reply is still logged and listed). `other_address`: the answer came from another address than the invited
+    one; the invitee is told that instead, and the coordinators see it in the list only."""
     if await outbox.queued_within_an_hour("meeting_reply_unplaced", series_id=series.id, person_id=person_id):
         return
     person = await Q.person_address(person_id=person_id)
@@ -576,8 +666,10 @@ async def _tell_unplaced(series, person_id: int) -> None:
         "meeting_reply_unplaced",
         person["email"],
         language=person["language"],
-        payload={"series_id": series.id, "person_id": person_id},
+        payload={"series_id": series.id, "person_id": person_id, "reason": "other-address" if other_address else ""},
     )
+    if other_address:
+        return
     for coordinator in await Q.project_coordinators(project_id=series.project):
         await outbox.enqueue(
             coordinator_notices.REPLY_UNPLACED,
@@ -590,8 +682,8 @@ async def _delegation(series, invitation, answerer, delegate, rid, now, notes, r
     """RFC 5546 4.2.5: the invitee hands their place on. They are recorded as not coming (DECLINED); the delegate
     joins at once when the project allows it, else the coordinators decide."""
     to = delegate.email if delegate is not None else (answerer.delegated_to[0] if answerer.delegated_to else "")
-    if not to or "@" not in to:
-        return await reject("partstat", "PARTSTAT=DELEGATED without a DELEGATED-TO address")
+    if not to or not _is_address(to):
+        return await reject("partstat", f"PARTSTAT=DELEGATED without a usable DELEGATED-TO address ({to or '-'})")
     if await _past_delegation_limit(series.id, invitation.person_id, to[:320]):
         return await reject("delegation-limit", f"{invitation.email} may not hand their place to {to} as well")
     await _record(series.id, invitation.person_id, rid, "DECLINED", "imip", now)
@@ -612,6 +704,8 @@ async def _delegation(series, invitation, answerer, delegate, rid, now, notes, r
 
 async def _delegate_answer(series, invitation, answerer, rid, now, notes, reject, sender, uid) -> str:
     """The delegate's own REPLY (DELEGATED-FROM the invitee, sent with the invitee's reply address)."""
+    if not _is_address(answerer.email):
+        return await reject("attendee-count", f"the delegate's ATTENDEE {answerer.email or '-'} is no email address")
     if await _past_delegation_limit(series.id, invitation.person_id, answerer.email[:320]):
         return await reject(
             "delegation-limit", f"{invitation.email} may not hand their place to {answerer.email} as well"
@@ -637,6 +731,15 @@ async def _delegate_answer(series, invitation, answerer, rid, now, notes, reject
     notes.append(f"the delegate of {invitation.email}")
     await _log(sender, uid, answerer.email, rid, answerer.partstat, "accepted", "; ".join(notes), "", series.id)
     return ""
+
+
+def _is_address(value: str) -> bool:
+    """An address a person and an invitation may be made for: what registration accepts."""
+    try:
+        normalize_email(value, "delegate")
+    except InvalidInput:
+        return False
+    return True
 
 
 async def _past_delegation_limit(series_id: int, delegator_id: int, delegate_email: str) -> bool:

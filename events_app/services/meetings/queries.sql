@@ -448,6 +448,11 @@ SELECT * FROM added UNION ALL
 SELECT * FROM meeting_delegation WHERE series = :series_id AND delegator = :delegator_id
 AND delegate_email = :delegate_email LIMIT 1;
 
+-- name: is_accepted_delegate(series_id, delegator_id, delegate_id)$
+-- Whether the person joined the series as an accepted delegate of this invitee.
+SELECT EXISTS(SELECT 1 FROM meeting_delegation WHERE series = :series_id AND delegator = :delegator_id
+              AND delegate = :delegate_id AND status = 'accepted');
+
 -- name: delegation_is_new_beyond(series_id, delegator_id, delegate_email, most)$
 -- Whether naming this delegate would be a new delegation past the most one invitee may name in a series.
 SELECT NOT EXISTS(SELECT 1 FROM meeting_delegation WHERE series = :series_id AND delegator = :delegator_id

@@ -6,7 +6,8 @@ from someone holding the invite. The answer is recorded for the token's person; 
 
 A Decline records the answer and emails the delegate a one-click link that releases the seat (the registration, or
 the session booking) when they confirm it; when the organizer chose "a decline releases the seat", it is released
-at once. Speakers and other people in a session's roles are recorded only.
+at once if the ATTENDEE is the invited address (another address may be a colleague the invite was forwarded to).
+Speakers and other people in a session's roles are recorded only.
 """
 
 from __future__ import annotations
@@ -143,7 +144,9 @@ async def receive(uid: str, attendee: str, partstat: str, addresses: list[str], 
             event_id=event_id, person_id=person_id, session_id=session_id, partstat=partstat, answered_at=now
         )
         if partstat == "DECLINED" and answer_id is not None and seat_nonce:
-            if obj["decline_releases_seat"]:
+            # At once only when the invitee's own address declines: another ATTENDEE may be someone the invite was
+            # forwarded to, so the invitee confirms with the emailed link (as when the organizer did not choose it).
+            if obj["decline_releases_seat"] and attendee == holder["email"].lower():
                 release_now = manage_token(secret, seat_nonce)
             else:
                 # a Decline, an Accept and a Decline again: the link emailed within the hour works again
