@@ -26,7 +26,10 @@ from typing import Any
 from events_app.domain.errors import FieldError, InvalidInput
 
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; the separators are Zl and Zp.
-LINE_FORBIDDEN = "\x00-\x1f\x7f-\x9f\u2028\u2029"
+# Control characters, line and paragraph separators, and the bidirectional embeddings, overrides and isolates
+# (U+202A-202E, U+2066-2069) that make a name read as another in lists and exports (left-to-right and
+# right-to-left marks stay: Arabic and Hebrew names use them).
+LINE_FORBIDDEN = "\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 TEXT_FORBIDDEN = "\x00-\x08\x0b-\x1f\x7f-\x9f"  # after line ends are normalised: tab and LF stay
 _LINE_BAD = re.compile(f"[{LINE_FORBIDDEN}]")
 _LINE_BAD_RUN = re.compile(f"[{LINE_FORBIDDEN}]+")

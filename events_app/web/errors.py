@@ -25,7 +25,13 @@ from typing import Any
 
 import asyncpg
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException, ValidationException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -331,6 +337,10 @@ READ_AFTER_PERMISSION = "read_after_permission"
 
 def refuse_deep_json_body(content_type: str, body: bytes) -> None:
     if "json" in content_type:
+        try:
+            body.decode()  # JSON is UTF-8 (RFC 8259): other bytes are a malformed body (400), not a crash
+        except UnicodeDecodeError:
+            raise ClientException("Malformed JSON body: not UTF-8 text", status_code=400) from None
         field = too_deep(body)
         if field is not None:
             raise NestedTooDeep(field)

@@ -58,7 +58,9 @@ async def organization(name: str = "City of Recife") -> int:
 # --------------------------------------------------------------------------- refused at every way in
 
 
-@pytest.mark.parametrize("bad", ["\r\n", "\n", "\r", "\x00", "\t", "\x1b", "\u2028", "\x85"])
+@pytest.mark.parametrize(
+    "bad", ["\r\n", "\n", "\r", "\x00", "\t", "\x1b", "\u2028", "\x85", "\u202e", "\u202a", "\u2066", "\u2069"]
+)
 async def test_registration_name_with_control_character_is_refused(client, organizer, bad):
     event = await published_event(client, organizer)
     response = await client.post(f"/api/events/{event['id']}/registrations", json=registrant(f"Ana{bad}Lima"))
@@ -68,6 +70,15 @@ async def test_registration_name_with_control_character_is_refused(client, organ
     assert "single line" in response.json()["errors"][0]["message"]
     assert await sql.fetchval("SELECT count(*) FROM person") == 0
     assert await sql.fetchval("SELECT count(*) FROM registration") == 0
+
+
+async def test_right_to_left_marks_in_a_name_are_kept(client, organizer):
+    # an Arabic name with a left-to-right mark around a Latin part, as keyboards and word processors write it
+    event = await published_event(client, organizer)
+    name = "\u0644\u064a\u0644\u0649 \u200eLayla\u200e"
+    response = await client.post(f"/api/events/{event['id']}/registrations", json=registrant(name))
+    assert response.status_code == 201, response.text
+    assert await sql.fetchval("SELECT name FROM person") == name
 
 
 async def test_registration_name_is_trimmed_and_nfc_normalised(client, organizer):
@@ -524,6 +535,24 @@ async def test_schedule_import_nested_json_without_json_content_type_answers_400
         headers={**organizer, "Content-Type": "text/plain"},
     )
     assert response.status_code in (400, 422), response.text[:300]
+
+
+async def test_json_that_is_not_utf8_answers_400_on_every_anonymous_route(client, organizer):
+    event = await published_event(client, organizer)
+    routes = (
+        f"/api/events/{event['id']}/registrations",
+        f"/api/events/{event['id']}/registrations/resend-link",
+        "/api/people/access-link",
+        "/api/auth/login",
+        "/api/auth/password-reset",
+    )
+    for url in routes:
+        response = await client.post(
+            url, content=b'{"email": "\xff\xfe@example.org"}', headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 400, (url, response.text)
+        assert response.json()["errors"] == [{"field": "body", "message": "not valid JSON"}]
+    assert await sql.fetchval("SELECT count(*) FROM person") == 0
 
 
 async def test_five_megabyte_body_answers_413(client, organizer):
