@@ -5,7 +5,9 @@ runner's PostgreSQL and Redis)."""
 
 from __future__ import annotations
 
+import email
 import re
+from email.policy import default
 
 import pytest
 
@@ -139,6 +141,39 @@ async def test_stranger_registration_token_cannot_read_or_erase_the_person(clien
     assert (
         await sql.fetchval("SELECT status FROM registration WHERE id = $1", owner["registration"]["id"]) == "confirmed"
     )
+
+
+async def test_the_owner_asking_for_the_link_takes_a_strangers_registration_back(client, owner):
+    """Anyone may register any address and is shown that registration's link; when the owner of the address asks
+    for the link, a new one is mailed to them and the stranger's stops working."""
+    created = await stranger_registers(client, owner)
+    old = created["manage_token"]
+    event_b = owner["event_b"]["id"]
+    asked = await client.post(f"/api/events/{event_b}/registrations/resend-link", json={"email": OWNER})
+    assert asked.status_code == 202
+    nonce = await sql.fetchval("SELECT token_nonce FROM registration WHERE id = $1", created["id"])
+    new = manage_token(get_settings().secret_key, nonce)
+    assert new != old
+    for attempt in (
+        client.get(f"/api/registrations/{old}"),
+        client.get(f"/api/registrations/{old}/ticket.pdf"),
+        client.delete(f"/api/registrations/{old}"),
+        client.get(f"/manage/{old}"),
+    ):
+        assert (await attempt).status_code == 404
+    assert (await client.get(f"/api/registrations/{new}")).status_code == 200
+    mailed = await sql.fetch(
+        "SELECT recipient FROM outbox_message WHERE kind = 'manage_link' AND registration = $1", created["id"]
+    )
+    assert [r["recipient"] for r in mailed] == [OWNER]
+    message = dict(
+        await sql.fetchrow(
+            "SELECT * FROM outbox_message WHERE kind = 'manage_link' AND registration = $1", created["id"]
+        )
+    )
+    sent = email.message_from_bytes((await notifications.compose(message, get_settings())).data, policy=default)
+    texts = "".join(part.get_content() for part in sent.walk() if part.get_content_maintype() == "text")
+    assert new in texts and old not in texts
 
 
 async def test_registration_answer_shows_only_what_the_request_supplied(client, owner):

@@ -305,6 +305,10 @@ UPDATE registration SET answers = :answers::jsonb, updated_at = now() WHERE id =
 SELECT r.id FROM registration r JOIN person p ON p.id = r.person WHERE r.event = :event_id AND p.email = :email
    AND r.status = ANY(:active_statuses::text[]);
 
+-- name: replace_manage_token(registration_id, token_nonce, token_hash)!
+-- A new manage link for the registration: the one before it stops working.
+UPDATE registration SET token_nonce = :token_nonce, token_hash = :token_hash WHERE id = :registration_id;
+
 -- name: events_with_expired_offers(now)
 -- The events that have offers past their time.
 SELECT DISTINCT event FROM registration WHERE status = 'offered' AND offer_expires_at <= :now;

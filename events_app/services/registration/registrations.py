@@ -463,11 +463,18 @@ async def update_answers(token: str, answers: dict[str, Any]) -> dict:
 
 
 async def resend_link(event_id: int, email: str) -> None:
-    """Email the manage link to a registered address again; silent for unknown addresses (no enumeration)."""
+    """Email a new manage link to a registered address; silent for unknown addresses (no enumeration).
+
+    The link is new and the one before it stops working: anyone may register any address and is shown that
+    registration's link, so the owner of the address asking for it takes the registration back (cancelling,
+    answers, bookings and the ticket are theirs alone from then on)."""
     normalized = normalize_email(email)
     async with DB.transaction():
         reg_id = await Q.active_registration_by_email(event_id=event_id, email=normalized, active_statuses=list(ACTIVE))
         if reg_id is not None:
+            nonce = new_nonce()
+            token = manage_token(get_settings().secret_key, nonce)
+            await Q.replace_manage_token(registration_id=reg_id, token_nonce=nonce, token_hash=digest(token))
             await seats.notify("manage_link", reg_id)
     await kick_outbox()
 
