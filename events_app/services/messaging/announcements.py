@@ -137,7 +137,9 @@ async def send(account: CurrentAccount, event_id: int, announcement_id: int) -> 
         raise Conflict("this announcement has already been sent", "status")
     audience = await _audience_of(event_id, announcement["audience"])
     async with DB.transaction():
-        await Q.lock_announcement(announcement_id=announcement_id)
+        # Sends at the same moment: the first queues the messages, the others find it sent once they hold the lock.
+        if await Q.lock_announcement(announcement_id=announcement_id) == "sent":
+            raise Conflict("this announcement has already been sent", "status")
         status = await Q.queue_announcement(**audience, announcement_id=announcement_id)
         count = int(status.split()[-1])
         await Q.mark_announcement_sent(announcement_id=announcement_id, recipients=count)

@@ -46,9 +46,9 @@ VALUES (:event_id, :subject, :body, :audience::jsonb, 'draft', :recipients, :cre
 -- One announcement of the event.
 SELECT * FROM announcement WHERE id = :announcement_id AND event = :event_id;
 
--- name: lock_announcement(announcement_id)!
--- Lock an announcement while it is sent, so two sends queue it once.
-SELECT 1 FROM announcement WHERE id = :announcement_id FOR NO KEY UPDATE;
+-- name: lock_announcement(announcement_id)$
+-- Lock an announcement while it is sent, so two sends queue it once; its status once the lock is held.
+SELECT status FROM announcement WHERE id = :announcement_id FOR NO KEY UPDATE;
 
 -- name: queue_announcement(event_id, audience_kind, audience_code, audience_id, announcement_id)!
 -- One pending message per person of the audience, at most one per announcement and person; the status counts

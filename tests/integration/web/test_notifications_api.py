@@ -1,5 +1,6 @@
 """Who hears about which change, once: event updates, cancellations, reminders, announcements, delivery log."""
 
+import asyncio
 import email
 import email.policy
 from datetime import datetime, timedelta, timezone
@@ -266,3 +267,21 @@ async def test_announcement_in_two_languages_reaches_each_reader_in_theirs(clien
         got[row["recipient"]] = (str(message["Subject"]), message.get_body(("plain",)).get_content())
     assert got["ana@example.org"][0] == "Welcome to Incheon" and "Second paragraph." in got["ana@example.org"][1]
     assert got["lucia@example.org"][0] == "Bienvenida a Incheon" and "Segundo." in got["lucia@example.org"][1]
+
+
+async def test_an_announcement_sent_four_times_at_once_is_queued_and_recorded_once(client, organizer):
+    event = await published_event(client, organizer)
+    for name in ("ana", "bea", "caio"):
+        await register(client, event["id"], name)
+    created = await client.post(
+        f"/api/events/{event['id']}/announcements",
+        json={"subject": "Shuttle buses", "body": "Every 20 minutes.", "audience": {"kind": "confirmed"}},
+        headers=organizer,
+    )
+    url = f"/api/events/{event['id']}/announcements/{created.json()['id']}/send"
+    answers = await asyncio.gather(*(client.post(url, headers=organizer) for _ in range(4)))
+    assert sorted(a.status_code for a in answers) == [202, 409, 409, 409], [a.text for a in answers]
+    recorded = await sql.fetchval("SELECT recipients FROM announcement WHERE id = $1", created.json()["id"])
+    queued = await sql.fetchval("SELECT count(*) FROM outbox_message WHERE kind = 'announcement'")
+    audits = await sql.fetchval("SELECT count(*) FROM audit_log WHERE action = 'announcement.send'")
+    assert (recorded, queued, audits) == (3, 3, 1)
