@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -861,6 +862,25 @@ def parse(data: bytes, content_type: str = "", default_tzid: str = "UTC") -> Sch
     return repair_text_of(parse_xml(data, default_tzid))
 
 
+def absolute_url(url: str, base_url: str) -> str:
+    """A link as an absolute URI (what both exports promise): a path relative to the conference's base URL is
+    joined to it, a second '#' and spaces are percent-encoded; '' when it cannot be made one (a relative path
+    without a base URL, another scheme than http(s), mailto or ftp)."""
+    url = url.strip()
+    if not url:
+        return ""
+    if "://" not in url and not url.lower().startswith("mailto:"):
+        if not base_url.startswith(("https://", "http://")):
+            return ""
+        url = urljoin(base_url, url)
+    scheme = url.split(":", 1)[0].lower()
+    if scheme not in ("https", "http", "mailto", "ftp"):
+        return ""
+    head, hash_, fragment = url.partition("#")
+    url = head + (hash_ + fragment.replace("#", "%23") if hash_ else "")
+    return url.replace(" ", "%20")
+
+
 def repair_text_of(schedule: Schedule) -> Schedule:
     """A file someone else produced is repaired, not refused (domain.text): control characters in names and
     titles become spaces, line ends in abstracts become LF. Room and track names are repaired alike in the lists
@@ -892,6 +912,9 @@ def repair_text_of(schedule: Schedule) -> Schedule:
         s.recording_license, s.logo, s.code = repair_line(s.recording_license), repair_line(s.logo), repair_line(s.code)
         for link in (*s.links, *s.attachments):
             link.url, link.title, link.type = repair_line(link.url), repair_line(link.title), repair_line(link.type)
+            link.url = absolute_url(link.url, schedule.base_url)
+        s.links = [x for x in s.links if x.url]
+        s.attachments = [x for x in s.attachments if x.url]
         for p in s.persons:
             p.name, p.organization = repair_line(p.name), repair_line(p.organization)
             p.biography, p.code = repair_text(p.biography), repair_line(p.code)
@@ -1082,11 +1105,17 @@ def _day_dates(values: list[Any]) -> list[date]:
 
 def _unique_derived_guids(sessions: list[ScheduleSession]) -> None:
     """Sessions without a guid are keyed on their numeric id (so a moved session stays the same session); where
-    ids repeat in a file, the fuller derivation (id, start, room, title) keeps them apart."""
+    an id repeats in a file, the first session with it keeps that key (a later version of the file that adds a
+    second one does not turn the first into another session) and the others take the fuller derivation (id,
+    start, room, title)."""
     seen: dict[str, int] = {}
     for s in sessions:
         seen[s.guid] = seen.get(s.guid, 0) + 1
+    kept: set[str] = set()
     for s in sessions:
+        if seen[s.guid] > 1 and s.guid not in kept and s.guid == _derived_session_guid(s.id):
+            kept.add(s.guid)
+            continue
         if seen[s.guid] > 1 and s.guid == _derived_session_guid(s.id):
             s.guid = str(
                 uuid.uuid5(_NAMESPACE, "|".join(map(str, ("session", s.id, s.starts_at.isoformat(), s.room, s.title))))
@@ -1144,7 +1173,10 @@ def _languages_given(value: Any) -> tuple[str, str]:
     for part in re.split(r"[,;/\s]+", given):
         code = part.strip()
         if LANGUAGE_RE_LOOSE.match(code):
-            return given, code.lower() if len(code) <= 3 else code
+            # BCP 47's usual case: the language in lower case, a two-letter region in upper case (EN-GB -> en-GB)
+            language, _, rest = code.partition("-")
+            region = rest.upper() if len(rest) == 2 else rest
+            return given, language.lower() + (f"-{region}" if rest else "")
     return given, ""
 
 
@@ -1152,16 +1184,16 @@ LANGUAGE_RE_LOOSE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 
 def _xml_links(event: etree._Element, path: str) -> list[ScheduleLink]:
-    """Links as <link href type>title</link>, or with <title> and <type> inside (as the hub writes them)."""
-    return [
-        ScheduleLink(
-            (a.get("href") or "").strip(),
-            (a.text or "").strip() or (a.findtext("title") or "").strip(),
-            (a.get("type") or "").strip() or (a.findtext("type") or "").strip(),
-        )
-        for a in event.iterfind(path)
-        if (a.get("href") or "").strip()
-    ]
+    """Links as <link href type>title</link>, with <title> and <type> inside (as the hub writes them), or as a
+    bare URL for text (<link>https://...</link>, as some wikis write them)."""
+    links = []
+    for a in event.iterfind(path):
+        text = (a.text or "").strip()
+        href = (a.get("href") or "").strip() or (text if text.startswith(("https://", "http://")) else "")
+        if href:
+            title = text or (a.findtext("title") or "").strip()
+            links.append(ScheduleLink(href, title, (a.get("type") or "").strip() or (a.findtext("type") or "").strip()))
+    return links
 
 
 def _online(links: list[ScheduleLink]) -> str:
@@ -1192,7 +1224,7 @@ def _xml_session(
     if duration <= timedelta(0):
         raise ValueError("<duration> must be longer than 00:00")
     persons = []
-    for p in event.iterfind("persons/person"):
+    for p in (*event.iterfind("persons/person"), *event.iterfind("person")):  # some generators leave out <persons>
         name = (p.text or "").strip()
         if name:
             persons.append(_person(name, None, p.get("guid"), p.get("id"), p.get("code"), "", ""))

@@ -221,6 +221,7 @@ class ImportedSessionOut(Struct):
     guid: str
     title: str
     result: str  # created, updated, unchanged
+    stays_cancelled: bool = False  # in the file, but cancelled here: an import does not restore it
 
 
 class RemovedSessionOut(Struct):
@@ -243,6 +244,7 @@ class ImportOut(Struct):
     conflicts: int
     removed_cancelled: int = 0
     people_updated: int = 0
+    kept_cancelled: int = 0
     dry_run: bool = False
     removed: list[RemovedSessionOut] = []
     sessions: list[ImportedSessionOut] = []

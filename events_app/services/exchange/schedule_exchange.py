@@ -214,6 +214,7 @@ async def _apply(
         "tracks_created": 0,
         "people_created": 0,
         "people_updated": 0,
+        "kept_cancelled": 0,
     }
     await Q.hold_agenda(event_id=event_id)  # the agenda lock, without growing the version
     event = await event_row(event_id)
@@ -269,14 +270,18 @@ async def _apply(
             extras_changed.append((before["id"], extras))
             if stored_extras.get(before["id"]) is not None:
                 diff["source"] = sorted(k for k in extras if stored_extras[before["id"]].get(k) != extras[k])
+        # In the file but cancelled here (by an organizer, or by an earlier file that left it out): it stays
+        # cancelled, and the answer says so, since the event's programme then is not the file's.
+        stays_cancelled = before["status"] == "cancelled"
+        counts["kept_cancelled"] += stays_cancelled
         if not diff:
             counts["unchanged"] += 1
-            outcome.append({"guid": guid, "title": s.title, "result": "unchanged"})
+            outcome.append({"guid": guid, "title": s.title, "result": "unchanged", "stays_cancelled": stays_cancelled})
             continue
         sequence = next_sequence(before["calendar_sequence"], calendar_changed(before, after))
         changed.append((before["id"], after, sequence, new_people if "people" in diff else None))
         logs.append((before["id"], change_action(before, after), diff, sequence))
-        outcome.append({"guid": guid, "title": s.title, "result": "updated"})
+        outcome.append({"guid": guid, "title": s.title, "result": "updated", "stays_cancelled": stays_cancelled})
     counts["created"], counts["updated"] = len(new), len(changed)
     if changed:
         await Q.update_imported_session.many(
