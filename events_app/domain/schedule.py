@@ -956,12 +956,26 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
         raise ScheduleFormatError([(where, f"not well-formed XML{_xml_event_before(data, line)}: {exc.msg}")]) from None
     if root.tag != "schedule":
         raise ScheduleFormatError(
-            [(f"line {root.sourceline}", f"the root element is <{str(root.tag)}>, expected <schedule>")]
+            [
+                (
+                    f"line {root.sourceline}",
+                    f"the root element is <{str(root.tag)}>, expected <schedule>: export the programme as frab's "
+                    "schedule.xml or schedule.json",
+                )
+            ]
         )
     problems: list[tuple[str, str]] = []
     conference = root.find("conference")
     if conference is None:
-        raise ScheduleFormatError([(f"line {root.sourceline}", "<conference> is missing")])
+        raise ScheduleFormatError(
+            [
+                (
+                    f"line {root.sourceline}",
+                    "<conference> is missing: this is not a frab schedule.xml; export the programme from your tool "
+                    "as frab's schedule.xml or schedule.json (pretalx, frab and the hub write them)",
+                )
+            ]
+        )
     try:
         zone, tzid, tz_given = _zone(conference.findtext("time_zone_name"), default_tzid)
     except ValueError as exc:
@@ -1282,7 +1296,15 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
         schedule = document if isinstance(document, dict) and isinstance(document.get("conference"), dict) else {}
     conference = schedule.get("conference")
     if not isinstance(conference, dict):
-        raise ScheduleFormatError([("schedule.conference", 'missing: expected {"schedule": {"conference": {...}}}')])
+        raise ScheduleFormatError(
+            [
+                (
+                    "schedule.conference",
+                    'missing: expected {"schedule": {"conference": {...}}}; this is not a frab schedule.json (a '
+                    "pretalx widget or API file, say): export the programme as schedule.json or schedule.xml",
+                )
+            ]
+        )
     try:
         zone, tzid, tz_given = _zone(
             conference.get("time_zone_name")

@@ -378,3 +378,17 @@ def test_xml_link_title_and_type_and_session_code_as_child_elements_are_kept():
     )
     event = json.loads(build_json(parse(data, "application/xml")))["schedule"]["conference"]["days"][0]["rooms"]
     assert (event["Hall"][0]["code"], event["Hall"][0]["links"][0]["title"]) == ("QRK5AB", "The paper")
+
+
+@pytest.mark.parametrize(
+    "document, content_type",
+    [
+        (b'{"talks": [{"title": "A talk"}], "version": "1"}', "application/json"),  # a pretalx widget or API file
+        (b"<schedule><version>1</version><day/></schedule>", "application/xml"),
+        (b"<europython><talk/></europython>", "application/xml"),
+    ],
+)
+def test_a_file_that_is_no_frab_schedule_says_what_to_export_instead(document, content_type):
+    with pytest.raises(ScheduleFormatError) as refused:
+        parse(document, content_type, "Europe/Berlin")
+    assert "export the programme" in refused.value.problems[0][1]
