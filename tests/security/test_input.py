@@ -108,6 +108,27 @@ async def test_registration_page_with_control_character_shows_the_error_next_to_
     assert await sql.fetchval("SELECT count(*) FROM person") == 0
 
 
+async def test_registration_and_manage_pages_say_the_services_refusals_in_spanish(client, organizer):
+    event = await published_event(client, organizer)
+    url = f"/events/{event['id']}/register"
+    client.cookies.set("lang", "es")
+    form = {"name": "Inés García", "email": "ines@example.org", "category": "delegate", "language": "es"}
+    form["consent"] = "yes"
+    first = await client.post(url, data={**form, "_csrf_token": await csrf(client, url)}, follow_redirects=False)
+    assert first.status_code == 303, first.text
+    manage = first.headers["location"].split("?")[0]
+    again = await client.post(url, data={**form, "_csrf_token": await csrf(client, url)})
+    assert "Esta dirección de correo ya está inscrita" in again.text or "ya está inscrita en este evento" in again.text
+    assert "already registered" not in again.text
+    wrong_code = {**form, "email": "otra@example.org", "access_code": "NOPE"}
+    code = await client.post(url, data={**wrong_code, "_csrf_token": await csrf(client, url)})
+    assert "Este código de acceso no es válido" in code.text and "unknown access code" not in code.text
+    token = await csrf(client, manage)
+    await client.post(manage + "/cancel", data={"_csrf_token": token}, follow_redirects=False)
+    answers = await client.post(manage + "/answers", data={"_csrf_token": token})
+    assert "can no longer be changed" not in answers.text
+
+
 async def test_registration_page_error_is_in_spanish(client, organizer):
     event = await published_event(client, organizer)
     url = f"/events/{event['id']}/register"

@@ -291,6 +291,46 @@ RULES: list[tuple[re.Pattern[str], str]] = [
             "checked in at the entrance or in a session room."
         ),
     ),
+    (
+        re.compile(
+            r"this email address is already registered for this event; we have emailed the manage link to it again"
+        ),
+        N_("This address is already registered for this event; we sent it the link to manage that registration again."),
+    ),
+    (
+        re.compile(r"unknown access code for this event"),
+        N_("This access code is not valid for this event: check it and try again."),
+    ),
+    (re.compile(r"this access code has expired"), N_("This access code has expired.")),
+    (
+        re.compile(r"this access code has been used up"),
+        N_("This access code has been used as many times as it allows."),
+    ),
+    (
+        re.compile(r"this invitation link is not valid for this event"),
+        N_("This invitation link is not valid for this event."),
+    ),
+    (re.compile(r"this invitation has already been used"), N_("This invitation has already been used.")),
+    (
+        re.compile(r"this invitation expired at .*; ask the organizers for a new one"),
+        N_("This invitation has expired: ask the organizers for a new one."),
+    ),
+    (
+        re.compile(r"this offer has expired and passed to the next person"),
+        N_("This offer has expired and the place went to the next person on the waiting list."),
+    ),
+    (
+        re.compile(r"this registration is (?P<status>\w+); its answers can no longer be changed"),
+        N_("This registration can no longer be changed."),
+    ),
+    (
+        re.compile(r"there is no open offer for this registration.*"),
+        N_("There is no open offer of a place for this registration."),
+    ),
+    (
+        re.compile(r"this registration is already (?P<status>\w+)"),
+        N_("Nothing to do: this registration is already in that state."),
+    ),
     (re.compile(r"there is nothing to certify.*"), N_("There is nothing to certify for this registration.")),
     (
         re.compile(r"too many certificate emails for this registration; try again in (?P<seconds>\d+) s"),
