@@ -79,6 +79,16 @@ def _local(value: datetime, zone: ZoneInfo) -> datetime:
     return local
 
 
+def _unambiguous(value: datetime, zone: ZoneInfo) -> datetime:
+    """A one-off item's start or end: wall-clock time in the zone, or UTC when that wall-clock time is in a repeated
+    hour at all. RFC 5545 3.3.5 reads a repeated local time as its first instance, but ical.js (Thunderbird) reads
+    the second: only UTC names the same instant in every client."""
+    local = value.astimezone(zone)
+    if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
+        return value.astimezone(timezone.utc)
+    return _local(value, zone)
+
+
 def _occurrence(value: datetime, zone: ZoneInfo, wall: time | None) -> datetime:
     """An occurrence's original start (RECURRENCE-ID, EXDATE) as the series' rule writes it: its wall-clock time
     `wall` on that day when that names the same instant -- an occurrence in a DST gap keeps the nominal time the
@@ -107,9 +117,9 @@ def _vevent(
     event.add("dtstamp", dtstamp.astimezone(timezone.utc))
     event.add("sequence", item.sequence)
     # a recurring master's DTSTART stays wall-clock time: the rule repeats it in the zone
-    event.add("dtstart", item.starts_at.astimezone(zone) if item.rrule else _local(item.starts_at, zone))
+    event.add("dtstart", item.starts_at.astimezone(zone) if item.rrule else _unambiguous(item.starts_at, zone))
     if item.ends_at > item.starts_at:  # a zero-length item has no DTEND (RFC 5545 3.6.1)
-        event.add("dtend", _local(item.ends_at, zone))
+        event.add("dtend", _local(item.ends_at, zone) if item.rrule else _unambiguous(item.ends_at, zone))
     if item.rrule:
         wall = item.starts_at.astimezone(zone).time()
     if item.recurrence_id is not None:
@@ -155,9 +165,9 @@ def _calendar(method: str | None, items: list[CalendarItem], name: str = "") -> 
     cal.add("calscale", "GREGORIAN")
     if method:
         cal.add("method", method)
-    if name:
-        cal.add("name", name)
-        cal.add("x-wr-calname", name)
+    if name:  # TEXT values (RFC 7986 5.1): commas, semicolons and backslashes escaped
+        cal.add("name", vText(name))
+        cal.add("x-wr-calname", vText(name))
     years: dict[str, set[int]] = {}
     for item in items:
         if item.tzid != "UTC":
@@ -374,7 +384,7 @@ def feed_vevent(item: CalendarItem, dtstamp: datetime) -> bytes:
 
 # Bump when _vevent() changes what it writes for a feed in a way _feed_format()'s probe does not show: every
 # stored piece is then serialised again on first use.
-FEED_PIECE_FORMAT = 2  # 2: a time in the second pass of a repeated hour is written in UTC
+FEED_PIECE_FORMAT = 3  # 2: a time in the second pass of a repeated hour in UTC; 3: one-off times in either pass
 
 
 @functools.cache

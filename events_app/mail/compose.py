@@ -267,7 +267,12 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
             # a REQUEST composed after its session or event was cancelled (the CANCEL outranks it) stays a valid one
             status="CONFIRMED" if mail.calendar_method == METHOD_REQUEST else session.item.status,
         )
-        calendar = itip_message(mail.calendar_method, item, Attendee(person["email"], person["name"]), now)
+        calendar = itip_message(
+            mail.calendar_method,
+            item,
+            Attendee(person["email"], person["name"], rsvp=mail.calendar_method == METHOD_REQUEST),
+            now,
+        )
     elif mail.calendar_method:
         # The invite is forwarded, synced and shared with the calendar: it carries the read-only link only. The
         # manage link (cancel, answers, personal data) stays in the email body.
@@ -279,7 +284,12 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
             mail.language,
         )
         item = replace(item, organizer_email=calendar_organizer)
-        calendar = itip_message(mail.calendar_method, item, Attendee(person["email"], person["name"]), now)
+        calendar = itip_message(
+            mail.calendar_method,
+            item,
+            Attendee(person["email"], person["name"], rsvp=mail.calendar_method == METHOD_REQUEST),
+            now,
+        )
     message_id = _message_id(mail.outbox_id, organizer_email)
     data = build_message(
         rendered=rendered,

@@ -196,3 +196,10 @@ def test_invite_bytes_equal_one_calendar_serialised_whole(method, extra, attende
         ical._vevent(the_item, stamp, cancelled=method == "CANCEL", attendee=attendee, with_organizer=True)
     )
     assert itip_message(method, the_item, attendee, stamp) == whole.to_ical()
+
+
+def test_a_feed_name_is_escaped_text():
+    name = 'Water, Energy; Cities \\ "2027"'
+    data = feed([], name, {})
+    assert b'NAME:Water\\, Energy\\; Cities \\\\ "2027"\r\n' in data
+    assert b"X-WR-CALNAME:Water\\, Energy\\; Cities \\\\ \"2027\"\r\n" in data

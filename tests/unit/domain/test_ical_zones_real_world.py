@@ -78,6 +78,28 @@ def test_one_off_times_read_through_our_vtimezone_are_the_true_instants(tzid, st
     assert (found["DTSTART"], found["DTEND"]) == ([start_utc], [end])
 
 
+@pytest.mark.parametrize(
+    ("tzid", "start_utc", "end_utc"),
+    [
+        ("Europe/Berlin", datetime(2027, 10, 31, 0, 30, tzinfo=UTC), datetime(2027, 10, 31, 1, 15, tzinfo=UTC)),
+        ("Europe/Dublin", datetime(2027, 10, 31, 0, 30, tzinfo=UTC), datetime(2027, 10, 31, 1, 0, tzinfo=UTC)),
+        ("America/St_Johns", datetime(2027, 11, 7, 4, 0, tzinfo=UTC), datetime(2027, 11, 7, 4, 30, tzinfo=UTC)),
+    ],
+)
+def test_one_off_times_in_a_repeated_hour_are_written_in_utc_in_either_pass(tzid, start_utc, end_utc):
+    """RFC 5545 reads a repeated local time as its first pass, ical.js (Thunderbird) as its second: a start in the
+    first pass written as local time moved an hour in Thunderbird, before its end. Both ends are written in UTC."""
+    event = icalendar.Calendar.from_ical(itip_message("REQUEST", _item(tzid, start_utc, end_utc), ATTENDEE, STAMP))
+    vevent = event.walk("VEVENT")[0]
+    assert (vevent["DTSTART"].dt, vevent["DTEND"].dt) == (start_utc, end_utc)
+    assert "TZID" not in vevent["DTSTART"].params and "TZID" not in vevent["DTEND"].params
+    # an hour away from the change both stay wall-clock times in the zone
+    calm = itip_message(
+        "REQUEST", _item(tzid, start_utc - timedelta(hours=3), end_utc - timedelta(hours=3)), ATTENDEE, STAMP
+    )
+    assert icalendar.Calendar.from_ical(calm).walk("VEVENT")[0]["DTSTART"].params["TZID"] == tzid
+
+
 def _series(tzid: str, start_local: datetime, rrule: str, cancel: int, move: int) -> tuple[list, list[CalendarItem]]:
     timing = SeriesTiming(start_local, tzid, timedelta(hours=1), parse_rrule(rrule, tzid).text())
     starts = expand(timing)
