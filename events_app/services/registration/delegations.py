@@ -196,7 +196,7 @@ async def _inherit(
     status = old["status"]
     if status == "confirmed":
         await seats.free_seat(event.id, category.id)  # create_registration takes it again for the newcomer
-    return await create_registration(
+    created = await create_registration(
         event,
         category,
         person_id,
@@ -206,6 +206,9 @@ async def _inherit(
         status=status,
         waitlist_seq=old["waitlist_seq"],
     )
+    if status == "offered":  # the offer and its deadline: accepted in time, or it passes to the next in line
+        await Q.offer_seat(registration_id=created[0], offer_expires_at=old["offer_expires_at"])
+    return created
 
 
 async def delegation_out(delegation_id: int) -> dict:
