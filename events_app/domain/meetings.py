@@ -12,7 +12,7 @@ interval, one end (COUNT or UNTIL), weekly weekday lists, monthly/yearly "day N"
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -441,16 +441,22 @@ class ActionItem:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
-def actions_for(actions: Iterable[ActionItem], occurrence_start: datetime) -> list[tuple[ActionItem, bool]]:
-    """The actions on an occurrence's list, each with `carried_over`: those it raised, plus every earlier one still
-    open when it starts (an action carries over from meeting to meeting until it is done)."""
+def actions_for(
+    actions: Iterable[ActionItem], occurrence: datetime, held_at: Mapping[datetime, datetime] | None = None
+) -> list[tuple[ActionItem, bool]]:
+    """The actions on an occurrence's list (`occurrence`: its original start), each with `carried_over`: those it
+    raised, plus every one raised at a meeting held before it and still open when it starts (an action carries
+    over from meeting to meeting until it is done). `held_at` maps original starts to the times meetings were
+    moved to: what counts is when each meeting was held."""
+    held = held_at or {}
+    starts = held.get(occurrence, occurrence)
     listed = []
     for a in actions:
-        if a.raised_at == occurrence_start:
+        if a.raised_at == occurrence:
             listed.append((a, False))
-        elif a.raised_at < occurrence_start and (a.done_at is None or a.done_at > occurrence_start):
+        elif held.get(a.raised_at, a.raised_at) < starts and (a.done_at is None or a.done_at > starts):
             listed.append((a, True))
-    return sorted(listed, key=lambda pair: (pair[0].raised_at, pair[0].id))
+    return sorted(listed, key=lambda pair: (held.get(pair[0].raised_at, pair[0].raised_at), pair[0].id))
 
 
 # --------------------------------------------------------------------------- series fields

@@ -7,7 +7,7 @@ from typing import Any
 
 from events_app.db import queries
 from events_app.db.engine import DB
-from events_app.domain.errors import FieldError, NotFound, require
+from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.meetings import ActionItem, actions_for, occurrence_key
 from events_app.domain.spreadsheet import csv_bytes
 from events_app.domain.text import clean_fields, text_errors
@@ -62,10 +62,11 @@ async def record(account: CurrentAccount, series_id: int, key: str) -> dict:
     """Minutes, attendance (grouped by organization) and the action list of one occurrence."""
     series = await require_series_coordinator(account, series_id)
     rid = _occurrence(series, key)
-    occ = next(o for o in await occurrence_list(series) if o.key == key)
+    occs = await occurrence_list(series)
+    occ = next(o for o in occs if o.key == key)
     minutes = await Q.occurrence_minutes(series_id=series_id, recurrence_id=rid) or ""
     present = await Q.attendance_of_occurrence(series_id=series_id, recurrence_id=rid)
-    actions = actions_for(await _action_items(series_id), rid)
+    actions = actions_for(await _action_items(series_id), rid, {o.recurrence_id: o.starts_at for o in occs})
     return {
         "occurrence": occurrence_out(series, occ),
         "minutes": minutes,
@@ -112,6 +113,9 @@ async def set_attendance(account: CurrentAccount, series_id: int, key: str, pers
         require([FieldError("person_ids", f"people {strangers} were never invited to this series")])
     async with DB.transaction():
         await series_row(series_id, lock=True)
+        if person_ids and await Q.occurrence_cancelled(series_id=series_id, recurrence_id=rid):
+            # a meeting called off was not held: nobody was present (clearing what was recorded before stays open)
+            raise Conflict("this meeting is cancelled: nobody can be recorded as present", "person_ids")
         before = [r["person"] for r in await Q.clear_attendance(series_id=series_id, recurrence_id=rid)]
         await audit.record(
             account,

@@ -263,13 +263,18 @@ report AS (
     GROUP BY o.id, o.name, o.country, o.kind, o.membership_status, e.id, e.title, e.starts_at, e.timezone
     UNION ALL
     SELECT o.name, coalesce(o.country, ''), coalesce(o.kind, ''), coalesce(o.membership_status, ''), 'meeting',
-           s.title, (ma.recurrence_id AT TIME ZONE s.timezone)::date, NULL::int, count(DISTINCT ma.person)::int
+           s.title, (coalesce(mo.starts_at, ma.recurrence_id) AT TIME ZONE s.timezone)::date, NULL::int,
+           count(DISTINCT ma.person)::int
     FROM meeting_attendance ma
     JOIN meeting_series s ON s.id = ma.series
+    -- a moved meeting on the day it was held; a cancelled one was not held (as the series' own report counts)
+    LEFT JOIN meeting_occurrence mo ON mo.series = ma.series AND mo.recurrence_id = ma.recurrence_id
     LEFT JOIN organization o ON o.id = ma.organization
-    WHERE :is_admin::boolean
-       OR EXISTS (SELECT 1 FROM project_coordinator pc WHERE pc.project = s.project AND pc.account = :account_id)
-    GROUP BY o.id, o.name, o.country, o.kind, o.membership_status, s.id, s.title, s.timezone, ma.recurrence_id)
+    WHERE (:is_admin::boolean
+           OR EXISTS (SELECT 1 FROM project_coordinator pc WHERE pc.project = s.project AND pc.account = :account_id))
+      AND NOT coalesce(mo.cancelled, false)
+    GROUP BY o.id, o.name, o.country, o.kind, o.membership_status, s.id, s.title, s.timezone, ma.recurrence_id,
+             mo.starts_at)
 SELECT * FROM report ORDER BY organization NULLS LAST, country, date, activity, title;
 
 -- name: badge_rows(event_id, category, organization_id, not_printed, registration_id)

@@ -202,4 +202,4 @@ def test_a_feed_name_is_escaped_text():
     name = 'Water, Energy; Cities \\ "2027"'
     data = feed([], name, {})
     assert b'NAME:Water\\, Energy\\; Cities \\\\ "2027"\r\n' in data
-    assert b"X-WR-CALNAME:Water\\, Energy\\; Cities \\\\ \"2027\"\r\n" in data
+    assert b'X-WR-CALNAME:Water\\, Energy\\; Cities \\\\ "2027"\r\n' in data

@@ -161,3 +161,16 @@ def test_actions_carry_over_until_done():
         for i, s in enumerate(starts[:3])
     }
     assert listed == {0: [(1, False), (2, False)], 1: [(1, True), (2, True)], 2: [(1, True)]}
+
+
+def test_actions_carry_over_by_when_meetings_were_held():
+    starts = expand(berlin_monthly())
+    first, second, third = starts[:3]
+    # the second meeting was moved to before the first's action was done; the third was moved before the second
+    held = {second: first + timedelta(days=2), third: first + timedelta(days=1)}
+    action = ActionItem(1, "Share the mobility data", first, done_at=first + timedelta(days=10))
+    raised_at_second = ActionItem(2, "Draft the joint letter", second)
+    assert [(a.id, c) for a, c in actions_for([action], second, held)] == [(1, True)]
+    # raised at the second meeting, held after the third: not on the third meeting's list
+    assert [(a.id, c) for a, c in actions_for([action, raised_at_second], third, held)] == [(1, True)]
+    assert [(a.id, c) for a, c in actions_for([action, raised_at_second], second, held)] == [(1, True), (2, False)]
