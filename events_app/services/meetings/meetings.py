@@ -359,8 +359,9 @@ async def update_series(account: CurrentAccount, series_id: int, changes: dict[s
     """Change the whole series: one REQUEST with a higher SEQUENCE to every invitee.
 
     A new time or rule re-keys occurrences: overrides and per-occurrence answers of occurrences that no longer
-    exist are dropped (as calendar clients drop them), but an occurrence with minutes, attendance or actions must
-    not vanish, so such a change is refused (409): end this series with UNTIL and start a new one instead.
+    exist are dropped (as calendar clients drop them), except that a cancelled meeting stays cancelled on its day;
+    an occurrence with minutes, attendance or actions must not vanish, so such a change is refused (409): end this
+    series with UNTIL and start a new one instead.
     """
     await require_series_coordinator(account, series_id)
     changes = clean_series_text(changes)
@@ -416,6 +417,21 @@ async def _drop_orphans(series_id: int, old: SeriesTiming, new: SeriesTiming) ->
             occurrences=lost,
         )
     keep = expand(new)
+    # A meeting that was called off stays called off when the series moves to another time of day: its
+    # cancellation goes to the series' one meeting on the same day, if there is exactly one and it has nothing of
+    # its own. (Answers and moves of vanished occurrences are dropped, as calendar clients drop them.)
+    overrides = await load_overrides(series_id)
+    taken = {o.recurrence_id for o in overrides}
+    by_day: dict[Any, list[datetime]] = {}
+    for start in keep:
+        by_day.setdefault(start.astimezone(ZoneInfo(new.tzid)).date(), []).append(start)
+    for o in overrides:
+        if not o.cancelled or o.recurrence_id in keep:
+            continue
+        same_day = by_day.get(o.recurrence_id.astimezone(ZoneInfo(old.tzid)).date(), [])
+        if len(same_day) == 1 and same_day[0] not in taken:
+            await Q.move_cancellation(series_id=series_id, recurrence_id=o.recurrence_id, to_recurrence_id=same_day[0])
+            taken.add(same_day[0])
     await Q.delete_orphan_occurrences(series_id=series_id, keep=keep)
     await Q.delete_orphan_answers(series_id=series_id, keep=keep)
 

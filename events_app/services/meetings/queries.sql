@@ -243,6 +243,11 @@ SELECT recurrence_id FROM meeting_occurrence WHERE series = :series_id AND minut
 UNION SELECT recurrence_id FROM meeting_attendance WHERE series = :series_id
 UNION SELECT raised_at FROM meeting_action WHERE series = :series_id;
 
+-- name: move_cancellation(series_id, recurrence_id, to_recurrence_id)!
+-- A cancelled occurrence the series' new time or rule re-keys: the meeting of that day stays cancelled.
+UPDATE meeting_occurrence SET recurrence_id = :to_recurrence_id, starts_at = NULL, ends_at = NULL
+WHERE series = :series_id AND recurrence_id = :recurrence_id;
+
 -- name: delete_orphan_occurrences(series_id, keep)!
 -- Drop what is stored for occurrences that are no longer part of the series (keep: the starts that remain).
 DELETE FROM meeting_occurrence WHERE series = :series_id AND NOT (recurrence_id = ANY(:keep));

@@ -2,6 +2,8 @@
 outbox messages each change writes, RSVPs, records, feeds, and bad input that must change nothing."""
 
 import csv
+import email
+import email.policy
 import io
 import re
 from datetime import datetime, timezone
@@ -13,7 +15,9 @@ import recurring_ical_events
 from events_app.db import sql
 from events_app.domain import security
 from events_app.domain.security import digest
-from tests.fixtures import login
+from events_app.services.messaging.notifications import compose
+from events_app.settings import get_settings
+from tests.fixtures import calendar_part, login
 
 SERIES = {
     "title": "Clean Air Pilot: monthly call",
@@ -258,6 +262,29 @@ async def test_series_change_updates_everyone_and_keeps_records_safe(client, org
     assert refused.status_code == 409
     extended = await client.patch(base, headers=organizer, json={"rrule": "FREQ=MONTHLY;BYDAY=1TU;COUNT=15"})
     assert (extended.status_code, extended.json()["occurrence_count"]) == (200, 15)
+
+
+async def test_a_cancelled_meeting_stays_cancelled_when_the_series_moves_to_another_time(client, organizer):
+    project = await project_with_cohort(client, organizer)
+    series = await create_series(client, organizer, project["id"])  # first Tuesdays 14:00 Berlin from 2 February
+    base = f"/api/meeting-series/{series['id']}"
+    await client.delete(f"{base}/occurrences/20270406T120000Z", headers=organizer)  # 6 April 14:00 CEST
+    await client.patch(f"{base}/occurrences/20270302T130000Z", headers=organizer, json={"location": "Bonn City Hall"})
+    changed = await client.patch(base, headers=organizer, json={"start": "2027-02-02T15:30:00"})
+    assert changed.status_code == 200, changed.text
+    occurrences = (await client.get(f"{base}/occurrences", headers=organizer)).json()
+    cancelled = [(o["id"], o["starts_at"][:16]) for o in occurrences if o["status"] == "cancelled"]
+    assert cancelled == [("20270406T133000Z", "2027-04-06T15:30")]
+    rows = await sql.fetch("SELECT recurrence_id, cancelled, location FROM meeting_occurrence")
+    assert [(r["cancelled"], r["location"]) for r in rows] == [(True, None)]  # the new place went with its time
+    row = dict(
+        await sql.fetchrow("SELECT * FROM outbox_message WHERE kind = 'meeting_invitation' ORDER BY id DESC LIMIT 1")
+    )
+    sent = email.message_from_bytes((await compose(row, get_settings())).data, policy=email.policy.default)
+    master = icalendar.Calendar.from_ical(calendar_part(sent)).walk("VEVENT")[0]
+    found = master.get("EXDATE")
+    exdates = [d.dt for e in (found if isinstance(found, list) else [found]) for d in e.dts]
+    assert [d.strftime("%Y-%m-%d %H:%M") for d in exdates] == ["2027-04-06 15:30"]
 
 
 async def test_joiner_gets_the_series_and_leaver_gets_a_cancel(client, organizer):
