@@ -29,7 +29,7 @@ import icalendar
 from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, Gone, InvalidInput, NotFound
-from events_app.domain.ical import METHOD_DECLINECOUNTER, METHOD_REQUEST
+from events_app.domain.ical import METHOD_DECLINECOUNTER
 from events_app.domain.itip_in import (
     InboundItem,
     Proposal,
@@ -614,21 +614,7 @@ async def _refresh(item: InboundItem, sender: str, proof: Proof) -> str:
         ):
             note = "REFRESH: the invitation was sent again within the hour; not again"
         else:
-            person = await Q.person_address(person_id=invitation.person_id)
-            await outbox.enqueue(
-                "meeting_invitation",
-                person["email"],
-                language=person["language"],
-                payload={
-                    "series_id": series.id,
-                    "person_id": invitation.person_id,
-                    "reason": "",
-                    "remaining": False,
-                    "refresh": True,
-                },
-                calendar_method=METHOD_REQUEST,
-                calendar_sequence=series.calendar_sequence,
-            )
+            await meetings.queue_invitation(series, invitation.person_id, "", refresh=True)
         await _log(sender, item.uid, attendee, None, "", "accepted", note, "", series.id)
     return ""
 

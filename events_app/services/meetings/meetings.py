@@ -118,12 +118,23 @@ async def _invite(series: SeriesRow, person_id: int, organization_id: int | None
         reply_hash=digest(reply_token(secret, reply_nonce)),
     )
     await _ensure_person_calendar(person_id)
+    await queue_invitation(series, person_id, reason)
+
+
+async def queue_invitation(series: SeriesRow, person_id: int, reason: str, **payload: Any) -> None:
+    """The whole-series REQUEST to one invitee, in their language (`payload`: what else its row notes)."""
     person = await Q.person_address(person_id=person_id)
     await outbox.enqueue(
         "meeting_invitation",
         person["email"],
         language=person["language"],
-        payload={"series_id": series.id, "person_id": person_id, "reason": reason, "remaining": reason == "joined"},
+        payload={
+            "series_id": series.id,
+            "person_id": person_id,
+            "reason": reason,
+            "remaining": reason == "joined",
+            **payload,
+        },
         calendar_method=METHOD_REQUEST,
         calendar_sequence=series.calendar_sequence,
     )
