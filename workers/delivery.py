@@ -1,20 +1,17 @@
 """Draining the outbox: claim a batch, compose each message, send it over SMTP, mark its row sent.
 
-One worker process has one SMTP connection, used by one sender thread, while the event loop composes the next
-message and writes to the database. See _send_batch() for how the two overlap without ever leaving more than one
-message sent but not marked.
+One worker process has one SMTP connection, on its event loop. While a message's SMTP transaction waits for the
+server, the loop composes the next one and writes the previous row's mark; see _send_leased() for how they overlap
+without ever leaving more than one message sent but not marked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import multiprocessing
-import os
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from events_app.db.engine import database_gone
@@ -27,7 +24,6 @@ from events_app.settings import get_settings
 log = logging.getLogger(__name__)
 
 _transport: SmtpTransport | None = None
-_sender: tuple[int, ThreadPoolExecutor] | None = None
 
 
 def transport() -> SmtpTransport:
@@ -37,18 +33,15 @@ def transport() -> SmtpTransport:
     return _transport
 
 
-def sender() -> ThreadPoolExecutor:
-    """The one thread of this worker process that talks SMTP (the transport's connection is used by it alone)."""
-    global _sender
-    if _sender is None or _sender[0] != os.getpid():  # threads do not survive a fork into a pool process
-        _sender = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp"))
-    return _sender[1]
+def connected() -> bool:
+    """Whether this process holds an SMTP connection."""
+    return _transport is not None and _transport.connected
 
 
-def close() -> None:
+async def close() -> None:
     """Close this process's SMTP connection (at worker shutdown)."""
     if _transport is not None:
-        _transport.close()
+        await _transport.close()
 
 
 # Set when the worker begins a warm shutdown (SIGTERM): a drain finishes the message in the SMTP server's hands,
@@ -102,29 +95,55 @@ async def drain(limit_batches: int | None = None) -> dict[str, int]:
 
 
 async def _send_batch(rows: list[dict], leased_at: float, settings, counts: dict[str, int]) -> bool:
-    """Send one leased batch, marking each row sent right after its SMTP transaction. False: stop draining.
-
-    While the sender thread is in one message's SMTP transaction, this coroutine composes the next message and
-    queues it behind, so the thread begins it as soon as the first completes. The UPDATE marking the first row
-    sent then runs while the next message's envelope (MAIL FROM, RCPT TO) goes to the server, and that message's
-    DATA waits until the UPDATE has committed (its gate). So a worker killed at any moment has at most one message
-    sent but not marked: the one whose transaction had just completed.
-    """
-    held = {row["id"] for row in rows}
+    """Send one leased batch, marking each row sent right after its SMTP transaction. False: stop draining."""
     ledger = _Ledger({row["id"]: row for row in rows}, {})
     try:
-        return await _send_leased(rows, held, ledger, leased_at, settings, counts)
+        return await _send_leased(rows, ledger, leased_at, settings, counts)
     finally:
         for row_id, row in ledger.unsettled.items():  # empty unless the batch was cut short
             _cut_short[row_id] = (row, ledger.accepted.get(row_id))
 
 
-async def _send_leased(
-    rows: list[dict], held: set[int], ledger: _Ledger, leased_at: float, settings, counts: dict[str, int]
-) -> bool:
-    loaded = await notifications.load(rows)  # the batch's events and registrations, in two queries
-    sending: _Transaction | None = None  # the oldest message handed to the sender thread and not yet settled
-    finished = False
+@dataclass
+class _Composed:
+    """A row's message, or why it could not be composed."""
+
+    outgoing: Outgoing | None
+    error: BaseException | None = None
+
+
+async def _compose(row: dict, settings, loaded: notifications.Loaded) -> _Composed:
+    try:
+        return _Composed(await notifications.compose(row, settings, loaded=loaded))
+    except Exception as exc:
+        return _Composed(None, exc)
+
+
+async def _send_leased(rows: list[dict], ledger: _Ledger, leased_at: float, settings, counts: dict[str, int]) -> bool:
+    """Send the rows in order over this process's SMTP connection.
+
+    Message k+1 is composed while message k's transaction waits for the server (a task started before k's send),
+    and the UPDATE marking k sent is started as soon as the server accepts k; it runs while k+1's envelope (MAIL
+    FROM, RCPT TO) goes out, and k+1's DATA waits until it has committed (`ready`). So a worker killed at any moment
+    has at most one message sent but not marked: the one whose transaction had just completed.
+    """
+    loaded = await notifications.load(rows)  # the batch's events and registrations, in a few queries
+    held = {row["id"] for row in rows}
+    marking: asyncio.Task | None = None  # the UPDATE marking the last message sent
+    upcoming: asyncio.Task | None = asyncio.ensure_future(_compose(rows[0], settings, loaded))
+
+    async def marked() -> bool:
+        """Whether the previous message is marked sent (waiting for its UPDATE); False if that failed."""
+        if marking is None:
+            return True
+        with contextlib.suppress(Exception):
+            await asyncio.shield(marking)
+        return not marking.cancelled() and marking.exception() is None
+
+    async def mark(row: dict, message_id: str) -> None:
+        await outbox.mark_sent(row["id"], message_id)
+        ledger.unsettled.pop(row["id"], None)
+
     try:
         for index, row in enumerate(rows):
             if STOPPING.is_set():
@@ -136,120 +155,76 @@ async def _send_leased(
             if time.monotonic() - leased_at > settings.outbox_lease_seconds / 2:
                 # A slow batch renews its lease before half of it is gone, so no other worker takes these rows.
                 leased_at = time.monotonic()
-                held = await outbox.renew(rows[sending.index if sending else index :])
+                held = await outbox.renew(rows[index:])
+            composed = await upcoming if upcoming is not None else await _compose(row, settings, loaded)
+            upcoming = (
+                asyncio.ensure_future(_compose(rows[index + 1], settings, loaded)) if index + 1 < len(rows) else None
+            )
             if row["id"] not in held:  # our lease ran out and another worker claimed the row: it is theirs now
                 log.warning("outbox %s: lease lost to another worker, leaving the row to it", row["id"])
                 ledger.unsettled.pop(row["id"], None)
                 continue
-            try:
-                outgoing = await notifications.compose(row, settings, loaded=loaded)
-            except Exception as exc:  # missing data or a bug must not block the queue: retry, then give up
+            if composed.outgoing is None:  # missing data or a bug must not block the queue: retry, then give up
+                exc = composed.error or RuntimeError("nothing was composed")
                 if database_gone(exc):
                     # Not the message's fault: no attempt is spent. The batch is cut short, and this process's next
                     # drain settles its rows (_cut_short) once the database answers again.
-                    raise
-                log.exception("outbox %s: could not compose", row["id"])
+                    raise exc
+                log.error("outbox %s: could not compose", row["id"], exc_info=exc)
                 status = await outbox.mark_retry(row["id"], row["attempts"], f"{type(exc).__name__}: {exc}")
                 ledger.unsettled.pop(row["id"], None)
                 counts["retry" if status == "pending" else "failed"] += 1
                 continue
-            previous = sending
-            sending = _start(
-                index, row, outgoing, Future() if previous is not None else None, settings.outbox_lease_seconds
-            )
-            if previous is not None and not await _settle(previous, sending.gate, counts, ledger):
+            outgoing = composed.outgoing
+            result, error = await _deliver(row, outgoing, marked, counts)
+            if marking is not None and marking.done() and marking.exception() is not None:
+                raise marking.exception()  # type: ignore[misc]  # the previous mark failed: cut the batch short
+            if result == "sent":
+                ledger.accepted[row["id"]] = outgoing.message_id
+                counts["sent"] += 1
+                marking = asyncio.ensure_future(mark(row, outgoing.message_id))
+            elif result != "withheld":  # withheld: nothing went out and nothing was recorded
+                ledger.unsettled.pop(row["id"], None)
+            if result == "unreachable":
                 # The server is down: put the rest of the batch back with a backoff instead of trying each.
-                with contextlib.suppress(Exception):
-                    await sending.outcome  # not sent: its gate stayed shut (or it could not connect either)
-                sending = None
-                for rest in rows[previous.index + 1 :]:
+                for rest in rows[index + 1 :]:
                     if rest["id"] in held:
-                        await outbox.mark_retry(rest["id"], rest["attempts"] - 1, previous.error)
+                        await outbox.mark_retry(rest["id"], rest["attempts"] - 1, error)
                         ledger.unsettled.pop(rest["id"], None)
-                finished = True
                 return False
-        finished = True
     finally:
-        if sending is not None:
-            if finished:
-                await _settle(sending, None, counts, ledger)
-            else:  # an error on the way: hand nothing more over; the next drain settles the rows (_cut_short)
-                if sending.gate is not None and not sending.gate.done():
-                    sending.gate.set_result(False)
-                await asyncio.wait([sending.outcome])
-                if not sending.outcome.cancelled() and sending.outcome.exception() is None:
-                    ledger.accepted[sending.row["id"]] = sending.outgoing.message_id  # it went out before the error
+        if upcoming is not None:
+            upcoming.cancel()
+            with contextlib.suppress(BaseException):
+                await upcoming
+        if marking is not None:
+            with contextlib.suppress(Exception):
+                await marking  # a failed mark leaves its row unsettled: the next drain settles it (_cut_short)
     return True
 
 
-async def _settle(tx: _Transaction, gate: Future | None, counts: dict[str, int], ledger: _Ledger) -> bool:
-    """Wait for a transaction to complete and record how it ended, then open the next message's gate (if any).
-    False if the SMTP server could not be reached (the gate then stays shut)."""
+async def _deliver(row: dict, outgoing: Outgoing, ready, counts: dict[str, int]) -> tuple[str, str]:
+    """Send one message; record a failure on its row. Returns how it ended (sent, pending, failed, unreachable or
+    withheld) and why it was not sent."""
     try:
-        result = await _outcome(tx, counts)
-        if result == "sent":
-            ledger.accepted[tx.row["id"]] = tx.outgoing.message_id
-            await outbox.mark_sent(tx.row["id"], tx.outgoing.message_id)
-            counts["sent"] += 1
-        if result != "withheld":  # withheld: nothing went out and nothing was recorded
-            ledger.unsettled.pop(tx.row["id"], None)
-    except BaseException:
-        if gate is not None:
-            gate.set_result(False)
-        raise
-    if gate is not None:
-        gate.set_result(result != "unreachable")
-    return result != "unreachable"
-
-
-@dataclass
-class _Transaction:
-    """One message in the sender thread's hands: its row, its bytes, and the outcome of transport().send."""
-
-    index: int  # the row's place in its batch
-    row: dict
-    outgoing: Outgoing
-    outcome: asyncio.Future
-    gate: Future | None  # resolved by the event loop once the message before it is marked sent (True) or not
-    error: str = ""  # why it was not sent
-
-
-def _start(index: int, row: dict, outgoing: Outgoing, gate: Future | None, timeout: float) -> _Transaction:
-    """Hand one message to the sender thread. With a gate, its DATA waits until the gate says True."""
-
-    def ready() -> bool:
-        try:
-            return gate.result(timeout)
-        except Exception:  # no answer within the lease, or the loop gave up: send nothing
-            return False
-
-    send = functools.partial(
-        transport().send, outgoing.data, outgoing.sender, outgoing.recipient, ready if gate is not None else None
-    )
-    return _Transaction(index, row, outgoing, asyncio.get_running_loop().run_in_executor(sender(), send), gate)
-
-
-async def _outcome(tx: _Transaction, counts: dict[str, int]) -> str:
-    """Wait for a transaction; record a failure on its row. Returns sent, pending, failed, unreachable or withheld."""
-    row = tx.row
-    try:
-        await tx.outcome
-        return "sent"
-    except Withheld:
-        return "withheld"  # nothing went out; the row stays leased and is sent again once the lease runs out
+        await transport().send(outgoing.data, outgoing.sender, outgoing.recipient, ready)
+        return "sent", ""
+    except Withheld as exc:
+        return "withheld", str(exc)  # nothing went out; the row stays leased (sent again once the lease runs out)
     except TemporaryFailure as exc:
-        tx.error = str(exc)
         status = await outbox.mark_retry(row["id"], row["attempts"], str(exc))
         counts["retry" if status == "pending" else "failed"] += 1
         log.warning("outbox %s: temporary failure (%s): %s", row["id"], status, exc)
-        return "unreachable" if "cannot reach" in str(exc) else status
+        return ("unreachable" if "cannot reach" in str(exc) else status), str(exc)
     except PermanentFailure as exc:
         await outbox.mark_failed(row["id"], str(exc))
         counts["failed"] += 1
         log.error("outbox %s: permanent failure: %s", row["id"], exc)
-        return "failed"
+        return "failed", str(exc)
     except Exception as exc:  # a bug must not block the queue: retry, then give up
+        if database_gone(exc):
+            raise
         log.exception("outbox %s: could not send", row["id"])
         status = await outbox.mark_retry(row["id"], row["attempts"], f"{type(exc).__name__}: {exc}")
         counts["retry" if status == "pending" else "failed"] += 1
-        return status
+        return status, str(exc)

@@ -24,7 +24,12 @@ log = logging.getLogger(__name__)
 
 @worker_process_shutdown.connect
 def _close_transport(**_):
-    delivery.close()
+    if not delivery.connected():
+        return
+    try:
+        runtime.run(delivery.close())
+    except Exception as exc:  # the process is ending anyway: the server drops the connection
+        log.info("could not close the SMTP connection: %s", exc)
 
 
 # How long a stopping worker may take before it ends itself: the drain stops after the message in hand, so a healthy

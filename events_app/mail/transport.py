@@ -1,12 +1,28 @@
-"""SMTP delivery with one reused connection per worker process, and a clear temporary/permanent split."""
+"""SMTP delivery on the worker's event loop: one connection per worker process, reused across messages, and a clear
+temporary/permanent split.
+
+The client is asyncio's own streams and TLS speaking the few SMTP commands a worker needs (RFC 5321: EHLO, STARTTLS,
+AUTH, MAIL, RCPT, DATA, RSET, QUIT; PIPELINING of MAIL and RCPT where the server offers it). Running in the event
+loop instead of a thread lets the worker compose the next message while this one waits for the server, without two
+threads taking turns at the interpreter (see workers/delivery.py).
+"""
 
 from __future__ import annotations
 
-import smtplib
+import asyncio
+import base64
+import contextlib
+import hmac
+import re
+import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from events_app.settings import Settings
+
+TIMEOUT = 30.0  # seconds for connecting, and for each answer of the server (smtplib's per-operation timeout)
+CRLF = b"\r\n"
+_LINE_END = re.compile(rb"\r\n|\r(?!\n)|\n")  # any line end, written as CRLF (as smtplib does)
 
 
 class TemporaryFailure(Exception):
@@ -21,30 +37,23 @@ class Withheld(Exception):
     """Not sent: the check made once the server had accepted the envelope said no; the transaction was reset."""
 
 
+class _Disconnected(Exception):
+    """The server closed the connection (a reused connection the server timed out, or a server going down)."""
+
+
+class _Refused(Exception):
+    """The server answered a command with something other than the expected success."""
+
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(smtp_answer(code, text))
+        self.code = code
+
+
 def smtp_answer(code: int, reason: bytes | str) -> str:
     """An SMTP server's answer as the delivery log shows it: `550 5.1.1 <x@y>: Recipient address rejected`, plain
     text (servers send bytes, possibly not UTF-8, possibly over several lines)."""
     text = reason.decode("utf-8", errors="replace") if isinstance(reason, bytes) else str(reason)
     return f"{code} {' '.join(text.split())}".strip()
-
-
-class _ReadyBeforeData:
-    """smtplib's own sendmail(), asking `ready()` (when set) between the accepted envelope and DATA."""
-
-    ready: Callable[[], bool] | None = None
-
-    def data(self, msg):
-        if self.ready is not None and not self.ready():
-            raise Withheld("the message was held back before DATA")
-        return super().data(msg)
-
-
-class _SMTP(_ReadyBeforeData, smtplib.SMTP):
-    pass
-
-
-class _SMTP_SSL(_ReadyBeforeData, smtplib.SMTP_SSL):
-    pass
 
 
 def tls_context(verify: bool) -> ssl.SSLContext:
@@ -58,83 +67,220 @@ def tls_context(verify: bool) -> ssl.SSLContext:
     return context
 
 
+def data_lines(data: bytes) -> bytes:
+    """A message as DATA carries it: CRLF line ends, a leading dot doubled (RFC 5321 4.5.2), the final CRLF and
+    the terminating dot."""
+    data = _LINE_END.sub(CRLF, data)
+    if data.startswith(b"."):
+        data = b"." + data
+    data = data.replace(b"\r\n.", b"\r\n..")
+    return data + (b".\r\n" if data.endswith(CRLF) else b"\r\n.\r\n")
+
+
 class SmtpTransport:
-    """One SMTP connection, kept open across messages. Not for use by two threads at once."""
+    """One SMTP connection, kept open across messages, on the event loop that uses it (one coroutine at a time)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.connection: _SMTP | _SMTP_SSL | None = None
+        self.extensions: dict[str, str] = {}
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._name = ""
 
-    def _connect(self) -> _SMTP | _SMTP_SSL:
+    @property
+    def connected(self) -> bool:
+        return self._streams is not None
+
+    def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """The connection's streams (the caller has connected)."""
+        if self._streams is None:
+            raise _Disconnected("not connected")
+        return self._streams
+
+    # ------------------------------------------------------------------------------------------ the conversation
+
+    async def _reply(self) -> tuple[int, str]:
+        """The server's next answer: its code and text (the lines of a multi-line answer joined)."""
+        reader = self._open()[0]
+        lines = []
+        async with asyncio.timeout(TIMEOUT):
+            while True:
+                try:
+                    line = await reader.readline()
+                except ValueError as exc:  # a line longer than the stream's limit
+                    raise _Refused(500, f"the server's answer is too long: {exc}") from exc
+                if not line:
+                    raise _Disconnected("the server closed the connection")
+                lines.append(line[4:].strip().decode("utf-8", errors="replace"))
+                if line[3:4] != b"-":
+                    break
+        try:
+            return int(line[:3]), "\n".join(lines)
+        except ValueError:
+            raise _Refused(500, f"not an SMTP answer: {line[:80]!r}") from None
+
+    async def _command(self, line: bytes, expected: int = 250) -> str:
+        self._open()[1].write(line)
+        code, text = await self._reply()
+        if code != expected:
+            raise _Refused(code, text)
+        return text
+
+    async def _hello(self) -> None:
+        """EHLO (its answer lists the extensions), or HELO for a server that knows no EHLO."""
+        self._open()[1].write(b"EHLO " + self._name.encode("ascii") + CRLF)
+        code, text = await self._reply()
+        if code != 250:
+            await self._command(b"HELO " + self._name.encode("ascii") + CRLF)
+            self.extensions = {}
+            return
+        self.extensions = {}
+        for line in text.split("\n")[1:]:
+            keyword, _, params = line.partition(" ")
+            self.extensions[keyword.lower()] = params
+
+    async def _login(self, user: str, password: str) -> None:
+        offered = self.extensions.get("auth", "").upper().split()
+        if "CRAM-MD5" in offered:
+            challenge = base64.b64decode(await self._command(b"AUTH CRAM-MD5\r\n", 334))
+            digest = hmac.new(password.encode(), challenge, "md5").hexdigest()
+            await self._command(base64.b64encode(f"{user} {digest}".encode()) + CRLF, 235)
+        elif "PLAIN" in offered or not offered:
+            await self._command(b"AUTH PLAIN " + base64.b64encode(f"\0{user}\0{password}".encode()) + CRLF, 235)
+        elif "LOGIN" in offered:
+            await self._command(b"AUTH LOGIN\r\n", 334)
+            await self._command(base64.b64encode(user.encode()) + CRLF, 334)
+            await self._command(base64.b64encode(password.encode()) + CRLF, 235)
+        else:
+            raise _Refused(504, f"no authentication method in common (the server offers {' '.join(offered)})")
+
+    async def _connect(self) -> None:
         s = self.settings
         context = tls_context(s.smtp_tls_verify)
-        conn: _SMTP | _SMTP_SSL
-        if s.smtp_ssl:
-            conn = _SMTP_SSL(s.smtp_host, s.smtp_port, timeout=30, context=context)
-        else:
-            conn = _SMTP(s.smtp_host, s.smtp_port, timeout=30)
+        if not self._name:
+            self._name = socket.getfqdn().encode("idna").decode("ascii") or "localhost"
+        async with asyncio.timeout(TIMEOUT):
+            self._streams = await asyncio.open_connection(
+                s.smtp_host, s.smtp_port, ssl=context if s.smtp_ssl else None, limit=65536
+            )
+        self._loop = asyncio.get_running_loop()
+        code, text = await self._reply()
+        if code != 220:
+            raise _Refused(code, text)
+        await self._hello()
         if s.smtp_starttls:
-            conn.starttls(context=context)
+            if "starttls" not in self.extensions:
+                raise _Refused(502, "the server does not offer STARTTLS")
+            await self._command(b"STARTTLS\r\n", 220)
+            async with asyncio.timeout(TIMEOUT):
+                await self._streams[1].start_tls(context, server_hostname=s.smtp_host)
+            await self._hello()
         if s.smtp_credentials:
-            conn.login(*s.smtp_credentials)
-        return conn
+            await self._login(*s.smtp_credentials)
 
-    def close(self) -> None:
-        if self.connection is not None:
-            try:
-                self.connection.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
-            self.connection = None
+    def _drop(self) -> None:
+        """Forget the connection without a goodbye (it failed, or its event loop is gone)."""
+        if self._streams is not None:
+            transport = self._streams[1].transport
+            if self._loop is not None and not self._loop.is_closed():
+                transport.abort()
+            else:
+                sock = transport.get_extra_info("socket")
+                if sock is not None:
+                    sock.close()
+        self._streams = None
+        self._loop = None
 
-    def send(self, data: bytes, sender: str, recipient: str, ready: Callable[[], bool] | None = None) -> None:
-        """Deliver one message (its bytes, CRLF line ends, as mail.message.build_message writes them) or raise
-        TemporaryFailure / PermanentFailure with the server's reason.
+    async def close(self) -> None:
+        if self._streams is None:
+            return
+        if self._loop is not asyncio.get_running_loop():
+            self._drop()
+            return
+        with contextlib.suppress(Exception, TimeoutError):  # saying goodbye is a courtesy: the socket closes anyway
+            async with asyncio.timeout(5):
+                writer = self._open()[1]
+                writer.write(b"QUIT\r\n")
+                await self._reply()
+                writer.close()
+                await writer.wait_closed()
+        self._drop()
 
-        `ready`, if given, is called once the server has accepted sender and recipient, before the message itself
-        goes out (it may block, e.g. until the previous message is marked sent, while the envelope's round trips
-        are already done). If it returns False the transaction is reset and Withheld raised: nothing was sent.
+    async def _reset(self) -> None:
+        try:
+            await self._command(b"RSET\r\n")
+        except (Exception, TimeoutError):
+            self._drop()
+
+    # ------------------------------------------------------------------------------------------ one message
+
+    async def send(
+        self, data: bytes, sender: str, recipient: str, ready: Callable[[], Awaitable[bool]] | None = None
+    ) -> None:
+        """Deliver one message (its bytes, as mail.message.build_message writes them) or raise TemporaryFailure /
+        PermanentFailure with the server's reason.
+
+        `ready`, if given, is awaited once the server has accepted sender and recipient, before the message itself
+        goes out (e.g. until the previous message is marked sent, while the envelope's round trips are already
+        done). If it answers False the transaction is reset and Withheld raised: nothing was sent.
         """
         # As smtplib's send_message does: an address beyond ASCII needs the server's SMTPUTF8 extension.
-        options = () if (sender + recipient).isascii() else ("SMTPUTF8", "BODY=8BITMIME")
+        options = b"" if (sender + recipient).isascii() else b" SMTPUTF8 BODY=8BITMIME"
+        envelope = (
+            b"MAIL FROM:<" + sender.encode() + b">" + options + CRLF,
+            b"RCPT TO:<" + recipient.encode() + b">" + CRLF,
+        )
         for attempt in (1, 2):  # a reused connection may have been closed by the server: reconnect once
+            body_sent = False
             try:
-                if self.connection is None:
-                    self.connection = self._connect()
-                self.connection.ehlo_or_helo_if_needed()
-                if options and not self.connection.has_extn("smtputf8"):
+                if self._streams is None or self._loop is not asyncio.get_running_loop():
+                    self._drop()
+                    try:
+                        await self._connect()
+                    except (_Refused, _Disconnected, TimeoutError, OSError) as exc:
+                        self._drop()
+                        raise TemporaryFailure(f"cannot reach the SMTP server: {exc}") from exc
+                if options and "smtputf8" not in self.extensions:
                     raise PermanentFailure("the SMTP server does not accept addresses beyond ASCII (no SMTPUTF8)")
-                self.connection.ready = ready
-                try:
-                    refused = self.connection.sendmail(sender, [recipient], data, options)
-                finally:
-                    self.connection.ready = None
-                if refused:
-                    code, reason = refused[recipient]
-                    raise (PermanentFailure if code >= 500 else TemporaryFailure)(smtp_answer(code, reason))
+                writer = self._open()[1]
+                if "pipelining" in self.extensions:  # RFC 2920: both commands in one write, both answers after
+                    writer.write(envelope[0] + envelope[1])
+                    mail, rcpt = await self._reply(), await self._reply()
+                else:
+                    writer.write(envelope[0])
+                    mail = await self._reply()
+                    if mail[0] == 250:
+                        writer.write(envelope[1])
+                    rcpt = await self._reply() if mail[0] == 250 else mail
+                if mail[0] != 250:
+                    await self._reset()
+                    raise _Refused(*mail)
+                if rcpt[0] not in (250, 251):
+                    await self._reset()
+                    raise _Refused(*rcpt)
+                if ready is not None and not await ready():
+                    await self._reset()
+                    raise Withheld("the message was held back before DATA")
+                await self._command(b"DATA\r\n", 354)
+                body_sent = True
+                writer.write(data_lines(data))
+                async with asyncio.timeout(TIMEOUT):
+                    await writer.drain()
+                await self._command(b"", 250)
                 return
-            except Withheld:
-                self._reset()
+            except (Withheld, PermanentFailure):
                 raise
-            except smtplib.SMTPServerDisconnected as exc:
-                self.connection = None
-                if attempt == 2:
+            except _Refused as exc:
+                if exc.code in (354, 250) or exc.code < 400:  # an answer out of place: the conversation is lost
+                    self._drop()
+                    raise TemporaryFailure(f"the SMTP server answered out of turn: {exc}") from exc
+                if body_sent:  # the message was refused after DATA; the transaction is over
+                    await self._reset()
+                raise (PermanentFailure if exc.code >= 500 else TemporaryFailure)(str(exc)) from exc
+            except (_Disconnected, ConnectionResetError, BrokenPipeError) as exc:
+                self._drop()
+                if attempt == 2 or body_sent:
                     raise TemporaryFailure(f"server disconnected: {exc}") from exc
-            except smtplib.SMTPResponseException as exc:
-                self._reset()
-                text = smtp_answer(exc.smtp_code, exc.smtp_error)
-                raise (PermanentFailure if exc.smtp_code >= 500 else TemporaryFailure)(text) from exc
-            except smtplib.SMTPRecipientsRefused as exc:
-                self._reset()
-                code, reason = next(iter(exc.recipients.values()))
-                raise (PermanentFailure if code >= 500 else TemporaryFailure)(smtp_answer(code, reason)) from exc
-            except (TimeoutError, OSError, smtplib.SMTPException) as exc:
-                self.close()
+            except (TimeoutError, OSError) as exc:
+                self._drop()
                 raise TemporaryFailure(f"cannot reach the SMTP server: {exc}") from exc
-
-    def _reset(self) -> None:
-        try:
-            if self.connection is not None:
-                self.connection.rset()
-        except (smtplib.SMTPException, OSError):
-            self.close()

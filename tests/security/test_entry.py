@@ -453,20 +453,20 @@ def _transport(port: int, **values) -> smtp_transport.SmtpTransport:
 MESSAGE = b"Subject: hello\r\nFrom: events@example.org\r\nTo: ana@example.org\r\n\r\nhi\r\n"
 
 
-def test_smtp_tls_refuses_an_unverified_certificate_by_default(tls_smtp_server):
+async def test_smtp_tls_refuses_an_unverified_certificate_by_default(tls_smtp_server):
     port, received = tls_smtp_server
     assert get_settings().smtp_tls_verify is True
     t = _transport(port)
     with pytest.raises(smtp_transport.TemporaryFailure, match="CERTIFICATE_VERIFY_FAILED"):
-        t.send(MESSAGE, "events@example.org", "ana@example.org")
+        await t.send(MESSAGE, "events@example.org", "ana@example.org")
     assert received == []
 
 
-def test_smtp_tls_verification_can_be_turned_off_for_a_local_relay(tls_smtp_server):
+async def test_smtp_tls_verification_can_be_turned_off_for_a_local_relay(tls_smtp_server):
     port, received = tls_smtp_server
     t = _transport(port, smtp_tls_verify=False)
-    t.send(MESSAGE, "events@example.org", "ana@example.org")
-    t.close()
+    await t.send(MESSAGE, "events@example.org", "ana@example.org")
+    await t.close()
     assert len(received) == 1
 
 

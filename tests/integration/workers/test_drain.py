@@ -1,6 +1,6 @@
 """The outbox drain against real PostgreSQL and a real SMTP server (aiosmtpd in this process, on a free port).
 
-The drain composes the next message while a sender thread holds the current SMTP transaction, and marks a row
+The drain composes the next message while the current SMTP transaction waits for the server, and marks a row
 sent while the next message's envelope goes out. The server here checks, at every DATA, that each message it
 accepted before is already marked sent in the database: a worker killed at any moment can have at most one
 message sent but not marked.
@@ -50,7 +50,7 @@ class Checking:
 
 
 @pytest.fixture
-def smtp_server():
+async def smtp_server():
     """start(handler) serves the handler on a free port and points the worker's transport at it; start(None)
     points it at a free port where nothing listens."""
     controllers: list[Controller] = []
@@ -68,7 +68,7 @@ def smtp_server():
     yield start
     for controller in controllers:
         controller.stop()
-    delivery._transport.close()
+    await delivery._transport.close()
     delivery._transport = previous
 
 
