@@ -42,14 +42,21 @@ def png(data: str, scale: int = 8, border: int = 4) -> bytes:
 def _png_of(rows: list[bytes], scale: int, border: int) -> bytes:
     width = len(rows) + 2 * border
     side = width * scale
-    pad = b"w" * border
-    lines = []
-    for row in [b""] * border + [r.translate(_MODULE) for r in rows] + [b""] * border:
-        modules = (pad + row + pad).ljust(width, b"w")  # w: light, b: dark module
-        bits = modules.replace(b"w", b"1" * scale).replace(b"b", b"0" * scale)  # in the PNG, 1 is white
-        bits += b"1" * (-len(bits) % 8)
-        line = b"\0" + int(bits, 2).to_bytes(len(bits) // 8, "big")  # filter type 0, then the packed pixels
-        lines.append(line * scale)
+    # Every row of modules as text, light w and dark b, each row ended by "|"; then in one pass each module becomes
+    # `scale` bits (in the PNG, 1 is white) and each row end the bits that fill its last byte. One int() packs the
+    # whole image: the scanlines are its slices, each after its filter byte (type 0) and repeated `scale` times.
+    light = b"\0" * width
+    pad = b"\0" * border
+    modules = b"|".join([light] * border + [pad + row + pad for row in rows] + [light] * border) + b"|"
+    bits = (
+        modules.translate(_MODULE)
+        .replace(b"w", b"1" * scale)
+        .replace(b"b", b"0" * scale)
+        .replace(b"|", b"1" * (-side % 8))
+    )
+    packed = int(bits, 2).to_bytes(len(bits) // 8, "big")
+    stride = (side + 7) // 8
+    lines = [(b"\0" + packed[i : i + stride]) * scale for i in range(0, len(packed), stride)]
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))

@@ -16,9 +16,10 @@ email.encoders writes it.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import functools
 import random
+import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.policy import Compat32
@@ -88,7 +89,18 @@ def address_header(display_name: str, addr_spec: str) -> str:
 def sender_address(display_name: str, addr_spec: str) -> Address:
     """The From of a message as an Address, built from stored values that may hold control characters (Address
     itself refuses CR and LF, which would fail every message of the sender)."""
-    return Address(header_value(display_name), addr_spec="".join(header_value(addr_spec).split()))
+    addr_spec = "".join(header_value(addr_spec).split())
+    if _DOT_ATOM_ADDRESS.fullmatch(addr_spec):
+        # The usual address (an invite's From carries each recipient's own reply address): what the email
+        # package's parser would make of it, without running the parser for every message.
+        username, _, domain = addr_spec.rpartition("@")
+        return Address(_display_name(display_name), username=username, domain=domain)
+    return Address(_display_name(display_name), addr_spec=addr_spec)
+
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+_display_name = functools.lru_cache(maxsize=256)(header_value)
 
 
 def _headers(fields: list[tuple[str, str]]) -> bytes:
@@ -97,7 +109,13 @@ def _headers(fields: list[tuple[str, str]]) -> bytes:
 
 def _base64_part(fields: list[tuple[str, str]], data: bytes) -> bytes:
     """A leaf part: its header fields, a blank line, the data in base64 lines of 76 characters (email.encoders)."""
-    return _headers(fields) + CRLF + base64.encodebytes(data).replace(b"\n", CRLF)
+    return _headers(fields) + CRLF + _base64_lines(data)
+
+
+def _base64_lines(data: bytes) -> bytes:
+    """base64.encodebytes with CRLF line ends: lines of 76 characters, each ended (encoded once, then cut)."""
+    encoded = binascii.b2a_base64(data, newline=False)
+    return b"".join([encoded[i : i + 76] + CRLF for i in range(0, len(encoded), 76)])
 
 
 def _multipart(fields: list[tuple[str, str]], boundary: str, parts: list[bytes]) -> bytes:

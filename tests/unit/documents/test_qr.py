@@ -66,3 +66,24 @@ def test_svg_draws_exactly_the_modules_inside_the_quiet_zone():
 def test_svg_without_title_is_left_to_the_page_to_name():
     svg = qr.svg("abc")
     assert 'aria-hidden="true"' in svg and "role=" not in svg and "<title>" not in svg
+
+
+@pytest.mark.parametrize("scale", [1, 2, 3, 5, 6, 7, 8, 9])
+@pytest.mark.parametrize("border", [0, 1, 4])
+def test_png_pixels_are_the_modules(scale, border):
+    """Every pixel of the PNG is its module's colour: `scale` x `scale` pixels per module, the quiet zone white
+    (for every width, including those whose rows do not end on a byte)."""
+    code = CODES[0]
+    rows = qr.matrix(code)
+    image = Image.open(io.BytesIO(qr.png(code, scale=scale, border=border))).convert("L")
+    width = len(rows) + 2 * border
+    expected = bytes(
+        0
+        if border <= x // scale < border + len(rows)
+        and border <= y // scale < border + len(rows)
+        and rows[y // scale - border][x // scale - border]
+        else 255
+        for y in range(width * scale)
+        for x in range(width * scale)
+    )
+    assert image.tobytes() == expected

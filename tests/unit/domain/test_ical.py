@@ -1,5 +1,6 @@
 """Invites checked with two independent parsers: icalendar and vobject (vobject reads our VTIMEZONE itself)."""
 
+import random
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -203,3 +204,20 @@ def test_a_feed_name_is_escaped_text():
     data = feed([], name, {})
     assert b'NAME:Water\\, Energy\\; Cities \\\\ "2027"\r\n' in data
     assert b'X-WR-CALNAME:Water\\, Energy\\; Cities \\\\ "2027"\r\n' in data
+
+
+def test_fold_writes_what_icalendar_writes():
+    """ical.fold works on bytes; every line it folds is byte for byte icalendar's own folding, for lines of every
+    length around the limits, of one- to four-byte characters, and with escapes that must not be split."""
+    from icalendar.parser.content_line import Contentline
+
+    rng = random.Random(20261207)
+    alphabet = ["a", "Z", " ", ",", ";", ":", "\\", "^", "é", "ñ", "李", "€", "😀", "\\n", "\\,", "^n", "^'"]
+    lines = [
+        "".join(rng.choice(alphabet) for _ in range(length))
+        for length in [*range(60, 160), *(rng.randrange(1, 600) for _ in range(2000))]
+    ]
+    lines += ["a" * n for n in range(70, 230)] + ["a" * n + "\\," * 5 for n in range(60, 80)]
+    lines += ["é" * n for n in range(30, 120)] + ["a" * n + "😀" * 30 for n in range(60, 80)]
+    for line in lines:
+        assert ical.fold(line) == Contentline(line).to_ical(), line

@@ -1,5 +1,7 @@
+import base64
 import email
 import email.policy
+import random
 import re
 from email.headerregistry import Address
 from email.mime.application import MIMEApplication
@@ -9,6 +11,7 @@ from email.utils import formataddr
 
 import pytest
 
+from events_app.mail import message
 from events_app.mail.message import POLICY, build_message
 from events_app.mail.render import render
 
@@ -129,3 +132,9 @@ def test_message_bytes_equal_the_email_packages_for_the_same_layout(language, na
     boundaries = {value.split("_")[1]: value for value in re.findall(r'boundary="([^"]+)"', data.decode("ascii"))}
     date = re.search(rb"\r\nDate: ([^\r]+)\r\n", data).group(1).decode()
     assert data == email_package_message(**kwargs, boundaries=boundaries, date=date)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 56, 57, 58, 113, 114, 115, 1000, 4096])
+def test_base64_lines_are_encodebytes_with_crlf(size):
+    data = bytes(random.Random(size).randrange(256) for _ in range(size))
+    assert message._base64_lines(data) == base64.encodebytes(data).replace(b"\n", b"\r\n")

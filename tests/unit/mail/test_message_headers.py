@@ -2,10 +2,13 @@
 header fields come out, none injected, and each value reads back as one line."""
 
 import email
+import email.errors
 import email.policy
+from email.headerregistry import Address
 
 import pytest
 
+from events_app.domain.text import one_line
 from events_app.mail.message import build_message, sender_address
 from events_app.mail.render import Rendered
 
@@ -71,3 +74,36 @@ def test_sender_address_with_line_break_in_the_name_is_one_line():
         sender_address("Secretariat\r\nBcc: x@example.org", "congress@example.org").display_name
         == "Secretariat Bcc: x@example.org"
     )
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "congress@example.org",
+        "reply+Zx_9-aB.c@mail.example.org",
+        "first.last@sub-domain.example.co.uk",
+        "o'brien@example.ie",
+        "a!#$%&'*+/=?^_`{|}~-@example.org",
+        "x@localhost",
+    ],
+)
+@pytest.mark.parametrize("name", ["", "Secretariat", 'Ñandú, "Org"', "Secretariat\r\nBcc: x@example.org"])
+def test_sender_address_without_the_parser_is_what_the_parser_makes(name, address):
+    """The common address is built from its parts; it equals the email package's parsing of it."""
+    built = sender_address(name, address)
+    parsed = Address(one_line(name), addr_spec=address)
+    assert (built.display_name, built.username, built.domain, built.addr_spec, str(built)) == (
+        parsed.display_name,
+        parsed.username,
+        parsed.domain,
+        parsed.addr_spec,
+        str(parsed),
+    )
+
+
+def test_sender_address_unusual_forms_still_go_through_the_parser():
+    quoted = sender_address("", '"a,b"@example.org')
+    assert (quoted.username, quoted.domain, quoted.addr_spec) == ("a,b", "example.org", '"a,b"@example.org')
+    for broken in ("@example.org", "a@b@c"):
+        with pytest.raises((ValueError, email.errors.HeaderParseError)):  # as before: the parser's own error
+            sender_address("", broken)
