@@ -145,6 +145,7 @@ class Worker:
 
     def __init__(self, env: dict, log_dir: Path, number: int = 0) -> None:
         self.queue = f"bench-{number}"
+        self.cpu_per_message = 0.0  # seconds of the worker's CPU per message in its last drain
         self.log_file = log_dir / f"worker-{number}.log"
         self.proc = subprocess.Popen(
             [
@@ -177,6 +178,14 @@ class Worker:
                 raise SystemExit(f"the worker did not start; see {self.log_file}")
             await asyncio.sleep(0.05)
 
+    def cpu_seconds(self) -> float:
+        """CPU time the worker process has used so far (user and system; 0 where /proc is not there)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kick(self) -> None:
         from events_app.jobs import DISPATCH_OUTBOX, producer
 
@@ -192,9 +201,10 @@ class Worker:
             " lease_until = NULL, sent_at = NULL WHERE event = $1",
             event_id,
         )
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), self.cpu_seconds()
         self.kick()
         await wait_sent([self], event_id, n)
+        self.cpu_per_message = (self.cpu_seconds() - cpu) / n
         return n / (time.perf_counter() - started)
 
     def stop(self) -> None:
@@ -306,7 +316,8 @@ async def measure(args, env: dict, log_dir: Path) -> bool:
             worker_rates.append(await workers[0].drain(len(messages), event_id))
             print(
                 f"round {round_no}: smtplib loop {loop_rates[-1]:7.1f}/s   worker {worker_rates[-1]:7.1f}/s"
-                f"   ratio {worker_rates[-1] / loop_rates[-1]:.2f}   load average {os.getloadavg()[0]:.1f}",
+                f"   ratio {worker_rates[-1] / loop_rates[-1]:.2f}   worker CPU {workers[0].cpu_per_message * 1000:.2f}"
+                f" ms/message   load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
         baseline, rate = statistics.median(loop_rates), statistics.median(worker_rates)

@@ -9,7 +9,7 @@ email is built in tests/unit/mail from hand-made data.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.headerregistry import Address
@@ -190,6 +190,25 @@ class EventMail:
 
 def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -> Outgoing:
     """The email of one event-related outbox row; `now` is the calendar's DTSTAMP."""
+    return finish(event_mail_steps(mail, settings, now))
+
+
+Steps = Generator[None, None, Outgoing]
+
+
+def finish(steps: Steps) -> Outgoing:
+    """Run a composition's steps to the end (see event_mail_steps)."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def event_mail_steps(mail: EventMail, settings: MailSettings, now: datetime) -> Steps:
+    """compose_event_mail in steps: it pauses (yields) between its larger pieces of work (the QR image, the
+    templates, the invite, the MIME message), so that a caller on an event loop can let other work through, such
+    as the SMTP answers of the message before it; its return value is the message."""
     event = mail.event
     payload: dict[str, Any] = dict(mail.payload)
     person = {"name": mail.person_name, "email": mail.person_email}
@@ -256,7 +275,9 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
         cid = f"checkin-{mail.outbox_id}@{organizer_email.rsplit('@', 1)[-1]}"
         inline_images.append(InlineImage(cid, "checkin.png", "image/png", qr.png(mail.checkin_code, scale=6)))
         context["checkin_cid"] = cid
+        yield
     rendered = render(mail.kind, mail.language, context)
+    yield
     calendar = None
     if mail.calendar_method and session is not None:
         item = replace(
@@ -290,6 +311,8 @@ def compose_event_mail(mail: EventMail, settings: MailSettings, now: datetime) -
             Attendee(person["email"], person["name"], rsvp=mail.calendar_method == METHOD_REQUEST),
             now,
         )
+    if calendar is not None:
+        yield
     message_id = _message_id(mail.outbox_id, organizer_email)
     data = build_message(
         rendered=rendered,

@@ -220,9 +220,10 @@ class SmtpTransport:
         """Deliver one message (its bytes, as mail.message.build_message writes them) or raise TemporaryFailure /
         PermanentFailure with the server's reason.
 
-        `ready`, if given, is awaited once the server has accepted sender and recipient, before the message itself
-        goes out (e.g. until the previous message is marked sent, while the envelope's round trips are already
-        done). If it answers False the transaction is reset and Withheld raised: nothing was sent.
+        `ready`, if given, is awaited once the server has accepted sender and recipient (and, where it pipelines,
+        DATA), before the message itself goes out (e.g. until the previous message is marked sent, while the
+        envelope's round trip is already done). If it answers False, Withheld is raised and nothing was delivered:
+        the transaction is reset, or, if the server already waits for the content, the connection is closed.
         """
         # As smtplib's send_message does: an address beyond ASCII needs the server's SMTPUTF8 extension.
         options = b"" if (sender + recipient).isascii() else b" SMTPUTF8 BODY=8BITMIME"
@@ -243,25 +244,34 @@ class SmtpTransport:
                 if options and "smtputf8" not in self.extensions:
                     raise PermanentFailure("the SMTP server does not accept addresses beyond ASCII (no SMTPUTF8)")
                 writer = self._open()[1]
-                if "pipelining" in self.extensions:  # RFC 2920: both commands in one write, both answers after
-                    writer.write(envelope[0] + envelope[1])
-                    mail, rcpt = await self._reply(), await self._reply()
+                if "pipelining" in self.extensions:
+                    # RFC 2920: MAIL, RCPT and DATA in one write (DATA ends the group), their answers read after.
+                    writer.write(envelope[0] + envelope[1] + b"DATA\r\n")
+                    mail, rcpt, opened = await self._reply(), await self._reply(), await self._reply()
                 else:
                     writer.write(envelope[0])
                     mail = await self._reply()
                     if mail[0] == 250:
                         writer.write(envelope[1])
                     rcpt = await self._reply() if mail[0] == 250 else mail
-                if mail[0] != 250:
-                    await self._reset()
-                    raise _Refused(*mail)
-                if rcpt[0] not in (250, 251):
-                    await self._reset()
-                    raise _Refused(*rcpt)
+                    opened = (0, "")
+                if mail[0] != 250 or rcpt[0] not in (250, 251):
+                    if opened[0] == 354:  # the server opened the message despite refusing its envelope: walk away
+                        self._drop()
+                    else:
+                        await self._reset()
+                    raise _Refused(*(mail if mail[0] != 250 else rcpt))
                 if ready is not None and not await ready():
-                    await self._reset()
-                    raise Withheld("the message was held back before DATA")
-                await self._command(b"DATA\r\n", 354)
+                    if opened[0] == 354:  # the server waits for the message: closing the connection ends the
+                        self._drop()  # transaction with nothing delivered (RFC 5321 3.8)
+                    else:
+                        await self._reset()
+                    raise Withheld("the message was held back before its content went out")
+                if opened[0] != 354:
+                    if "pipelining" in self.extensions:
+                        await self._reset()
+                        raise _Refused(*opened)
+                    await self._command(b"DATA\r\n", 354)
                 body_sent = True
                 writer.write(data_lines(data))
                 async with asyncio.timeout(TIMEOUT):

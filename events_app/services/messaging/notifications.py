@@ -7,6 +7,7 @@ METHOD and SEQUENCE come from the row, fixed in the transaction that caused the 
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 from dataclasses import dataclass, field
@@ -123,7 +124,13 @@ async def compose(row: dict, settings: Settings, now: datetime | None = None, lo
     if row["kind"] in account_mail.ACCOUNT_KINDS:
         return mail_compose.compose_password_reset_mail(await account_mail.load(row, settings), mail_settings(settings))
     mail = await load_event_mail(row, settings, loaded)
-    return mail_compose.compose_event_mail(mail, mail_settings(settings), now or datetime.now(timezone.utc))
+    steps = mail_compose.event_mail_steps(mail, mail_settings(settings), now or datetime.now(timezone.utc))
+    while True:  # between its steps, the event loop runs what is ready (a worker's SMTP conversation goes on)
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+        await asyncio.sleep(0)
 
 
 async def load_event_mail(row: dict, settings: Settings, loaded: Loaded | None = None) -> mail_compose.EventMail:

@@ -25,11 +25,16 @@ from workers import delivery
 class Checking:
     """Accepts every message but those in `reject`; at each DATA, looks up which rows the database has as sent."""
 
-    def __init__(self, reject: dict[str, str] | None = None) -> None:
+    def __init__(self, reject: dict[str, str] | None = None, pipelining: bool = False) -> None:
         self.reject = reject or {}
+        self.pipelining = pipelining  # offer PIPELINING (RFC 2920): MAIL, RCPT and DATA then come in one write
         self.accepted: list[str] = []  # Message-IDs, in order
         self.unmarked_at_data: list[list[str]] = []  # per DATA: messages accepted before it and not marked sent
         self.connection: asyncpg.Connection | None = None
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.reject:
@@ -85,8 +90,11 @@ async def statuses() -> dict[str, str]:
     return {r["recipient"]: r["status"] for r in await sql.fetch("SELECT recipient, status FROM outbox_message")}
 
 
-async def test_drain_marks_each_message_sent_before_the_next_one_is_handed_over(client, organizer, smtp_server):
-    server = smtp_server(Checking())
+@pytest.mark.parametrize("pipelining", [False, True])
+async def test_drain_marks_each_message_sent_before_the_next_one_is_handed_over(
+    client, organizer, smtp_server, pipelining
+):
+    server = smtp_server(Checking(pipelining=pipelining))
     event = await published_event(client, organizer)
     emails = [f"delegate{i:02d}@example.org" for i in range(12)]
     await register(client, event["id"], emails)
@@ -100,11 +108,12 @@ async def test_drain_marks_each_message_sent_before_the_next_one_is_handed_over(
     assert server.unmarked_at_data == [[]] * 12
 
 
+@pytest.mark.parametrize("pipelining", [False, True])
 async def test_a_refused_recipient_fails_alone_and_the_rest_are_sent_and_marked_in_order(
-    client, organizer, smtp_server
+    client, organizer, smtp_server, pipelining
 ):
     refused = "unknown@example.org"
-    server = smtp_server(Checking(reject={refused: "550 5.1.1 User unknown"}))
+    server = smtp_server(Checking(reject={refused: "550 5.1.1 User unknown"}, pipelining=pipelining))
     event = await published_event(client, organizer)
     emails = ["first@example.org", refused, "third@example.org", "fourth@example.org"]
     await register(client, event["id"], emails)
@@ -130,3 +139,22 @@ async def test_an_unreachable_server_puts_the_batch_back_untried(client, organiz
     assert counts == {"sent": 0, "retry": 1, "failed": 0}  # one tried; the rest put back without a try each
     assert [(r["status"], r["later"]) for r in rows] == [("pending", True)] * 5
     assert all("cannot reach the SMTP server" in r["last_error"] for r in rows)
+
+
+@pytest.mark.parametrize("pipelining", [False, True])
+async def test_a_message_held_back_is_not_delivered_and_the_next_one_is(smtp_server, pipelining):
+    """When `ready` says no, nothing is delivered (with PIPELINING the server already waits for the content: the
+    connection is closed under it), and the next message goes out on a new connection."""
+    server = smtp_server(Checking(pipelining=pipelining))
+    transport = delivery.transport()
+    message = b"Message-ID: <%d@example.org>\r\nSubject: x\r\n\r\nbody\r\n"
+
+    async def no() -> bool:
+        return False
+
+    await transport.send(message % 1, "from@example.org", "to@example.org")
+    assert ("pipelining" in transport.extensions) is pipelining
+    with pytest.raises(delivery.Withheld):
+        await transport.send(message % 2, "from@example.org", "to@example.org", no)
+    await transport.send(message % 3, "from@example.org", "to@example.org")
+    assert server.accepted == ["<1@example.org>", "<3@example.org>"]
