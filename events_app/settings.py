@@ -75,6 +75,9 @@ class Settings:
     limits_pool_wait_seconds: float = 2.0
     # Outbound SMTP over TLS checks the server's certificate and name; false only for a local relay.
     smtp_tls_verify: bool = True
+    # SMTP connections one worker process keeps to the server: its messages' transactions overlap on them, their
+    # ends still one at a time in outbox order (workers/delivery.py). 1 for a relay that allows one per client.
+    smtp_connections: int = 2
     password_min_length: int = 12
     password_reset_minutes: int = 30
 
@@ -188,6 +191,7 @@ def load_settings() -> Settings:
         limits_pool_size=int(_env("RATE_LIMIT_REDIS_CONNECTIONS", "50")),
         limits_pool_wait_seconds=float(_env("RATE_LIMIT_REDIS_WAIT_SECONDS", "2")),
         smtp_tls_verify=_env("SMTP_TLS_VERIFY", "true").lower() not in {"0", "false", "no", "off"},
+        smtp_connections=max(1, int(_env("SMTP_CONNECTIONS", "2"))),
         password_min_length=int(_env("PASSWORD_MIN_LENGTH", "12")),
         password_reset_minutes=int(_env("PASSWORD_RESET_MINUTES", "30")),
         reply_mailbox=_env("REPLY_MAILBOX", "").lower(),

@@ -1,8 +1,9 @@
 """Draining the outbox: claim a batch, compose each message, send it over SMTP, mark its row sent.
 
-One worker process has one SMTP connection, on its event loop. While a message's SMTP transaction waits for the
-server, the loop composes the next one and writes the previous row's mark; see _send_leased() for how they overlap
-without ever leaving more than one message sent but not marked.
+One worker process keeps a few SMTP connections (SMTP_CONNECTIONS, 2 by default), all on its event loop. Messages
+go out in outbox order, their transactions overlapping on the connections while the loop composes the next ones,
+and the ends of the messages one at a time, each after the message before it is marked sent; see _send_leased()
+for how that never leaves more than one message sent but not marked.
 """
 
 from __future__ import annotations
@@ -24,24 +25,39 @@ from events_app.settings import get_settings
 log = logging.getLogger(__name__)
 
 _transport: SmtpTransport | None = None
+_more: list[SmtpTransport] = []  # the process's further connections, with the first one's settings
 
 
 def transport() -> SmtpTransport:
+    """This process's first SMTP connection."""
     global _transport
     if _transport is None:
         _transport = SmtpTransport(get_settings())
     return _transport
 
 
+def transports(count: int) -> list[SmtpTransport]:
+    """This process's first `count` SMTP connections (opened when first used)."""
+    first = transport()
+    if any(other.settings is not first.settings for other in _more):  # the first was replaced: start over
+        for other in _more:
+            other._drop()
+        _more.clear()
+    while len(_more) < count - 1:
+        _more.append(SmtpTransport(first.settings))
+    return [first, *_more[: count - 1]]
+
+
 def connected() -> bool:
     """Whether this process holds an SMTP connection."""
-    return _transport is not None and _transport.connected
+    return any(t.connected for t in [_transport, *_more] if t is not None)
 
 
 async def close() -> None:
-    """Close this process's SMTP connection (at worker shutdown)."""
-    if _transport is not None:
-        await _transport.close()
+    """Close this process's SMTP connections (at worker shutdown)."""
+    for t in [_transport, *_more]:
+        if t is not None:
+            await t.close()
 
 
 # Set when the worker begins a warm shutdown (SIGTERM): a drain finishes the message in the SMTP server's hands,
@@ -120,42 +136,31 @@ async def _compose(row: dict, settings, loaded: notifications.Loaded) -> _Compos
 
 
 async def _send_leased(rows: list[dict], ledger: _Ledger, leased_at: float, settings, counts: dict[str, int]) -> bool:
-    """Send the rows in order over this process's SMTP connection.
+    """Send the rows in outbox order over this process's SMTP connections.
 
-    Message k+1 is composed while message k's transaction waits for the server (a task started before k's send),
-    and the UPDATE marking k sent is started as soon as the server accepts k; it runs while k+1's envelope (MAIL
-    FROM, RCPT TO) goes out, and k+1's DATA waits until it has committed (`ready`). So a worker killed at any moment
-    has at most one message sent but not marked: the one whose transaction had just completed.
+    Each message is a flight (_fly) on one connection, taken in turn: envelope and content go out while the
+    messages before it are still under way, but its terminating dot, the moment the server accepts it, waits until
+    the message before it is settled (marked sent, or its failure recorded), and a message counts as settled only
+    once the one before it is. So the messages are accepted one at a time, in order, and a worker killed at any
+    moment has at most one message sent but not marked: the one whose end had just been answered. Meanwhile the
+    event loop composes the next message, pausing between its steps so the conversations go on.
     """
     loaded = await notifications.load(rows)  # the batch's events and registrations, in a few queries
     held = {row["id"] for row in rows}
-    marking: asyncio.Task | None = None  # the UPDATE marking the last message sent
+    lanes = transports(settings.smtp_connections)
+    flights: list[asyncio.Task | None] = [None] * len(lanes)  # each connection's message under way
+    every: list[asyncio.Task] = []
+    tail: asyncio.Future[bool] | None = None  # the last message under way: settled, and the chain unbroken?
+    launched = 0
     upcoming: asyncio.Task | None = asyncio.ensure_future(_compose(rows[0], settings, loaded))
-
-    async def marked() -> bool:
-        """Whether the previous message is marked sent (waiting for its UPDATE); False if that failed."""
-        if marking is None:
-            return True
-        with contextlib.suppress(Exception):
-            await asyncio.shield(marking)
-        return not marking.cancelled() and marking.exception() is None
-
-    async def mark(row: dict, message_id: str) -> None:
-        await outbox.mark_sent(row["id"], message_id)
-        ledger.unsettled.pop(row["id"], None)
-
     try:
         for index, row in enumerate(rows):
-            if STOPPING.is_set():
-                unsent = [r for r in rows[index:] if r["id"] in held]
-                await outbox.release(unsent)
-                for r in unsent:
-                    ledger.unsettled.pop(r["id"], None)
+            if STOPPING.is_set() or (tail is not None and tail.done() and not tail.result()):
                 break
             if time.monotonic() - leased_at > settings.outbox_lease_seconds / 2:
                 # A slow batch renews its lease before half of it is gone, so no other worker takes these rows.
                 leased_at = time.monotonic()
-                held = await outbox.renew(rows[index:])
+                held = await outbox.renew([r for r in rows if r["id"] in ledger.unsettled])
             composed = await upcoming if upcoming is not None else await _compose(row, settings, loaded)
             upcoming = (
                 asyncio.ensure_future(_compose(rows[index + 1], settings, loaded)) if index + 1 < len(rows) else None
@@ -175,39 +180,90 @@ async def _send_leased(rows: list[dict], ledger: _Ledger, leased_at: float, sett
                 ledger.unsettled.pop(row["id"], None)
                 counts["retry" if status == "pending" else "failed"] += 1
                 continue
-            outgoing = composed.outgoing
-            result, error = await _deliver(row, outgoing, marked, counts)
-            if marking is not None and marking.done() and marking.exception() is not None:
-                raise marking.exception()  # type: ignore[misc]  # the previous mark failed: cut the batch short
-            if result == "sent":
-                ledger.accepted[row["id"]] = outgoing.message_id
-                counts["sent"] += 1
-                marking = asyncio.ensure_future(mark(row, outgoing.message_id))
-            elif result != "withheld":  # withheld: nothing went out and nothing was recorded
-                ledger.unsettled.pop(row["id"], None)
-            if result == "unreachable":
-                # The server is down: put the rest of the batch back with a backoff instead of trying each.
-                for rest in rows[index + 1 :]:
-                    if rest["id"] in held:
-                        await outbox.mark_retry(rest["id"], rest["attempts"] - 1, error)
-                        ledger.unsettled.pop(rest["id"], None)
-                return False
+            lane = launched % len(lanes)
+            launched += 1
+            previous = flights[lane]
+            if previous is not None:
+                await asyncio.wait([previous])  # the connection's previous message is done with it
+            if not lanes[lane].connected and tail is not None:
+                # A connection not open yet opens once the message before has gone through (a server that cannot
+                # be reached is found out once, not once per connection).
+                await asyncio.wait([tail])
+                if not tail.result():
+                    break
+            mine: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            flight = asyncio.ensure_future(_fly(row, composed.outgoing, lanes[lane], tail, mine, ledger, counts))
+            flights[lane] = flight
+            every.append(flight)
+            tail = mine
     finally:
         if upcoming is not None:
             upcoming.cancel()
             with contextlib.suppress(BaseException):
                 await upcoming
-        if marking is not None:
-            with contextlib.suppress(Exception):
-                await marking  # a failed mark leaves its row unsettled: the next drain settles it (_cut_short)
+        if every:
+            await asyncio.wait(every)
+    failures = [task.exception() for task in every if task.exception() is not None]
+    if failures:  # a mark that failed (the database went away): cut the batch short (_cut_short settles it)
+        raise failures[0]  # type: ignore[misc]
+    unreachable = next((task.result()[1] for task in every if task.result()[0] == "unreachable"), None)
+    rest = [r for r in rows if r["id"] in ledger.unsettled and r["id"] in held]
+    if unreachable is not None:
+        # The server is down: put the rest of the batch back with a backoff instead of trying each.
+        for r in rest:
+            await outbox.mark_retry(r["id"], r["attempts"] - 1, unreachable)
+            ledger.unsettled.pop(r["id"], None)
+        return False
+    if rest:  # the worker is stopping: give back what did not go out
+        await outbox.release(rest)
+        for r in rest:
+            ledger.unsettled.pop(r["id"], None)
     return True
 
 
-async def _deliver(row: dict, outgoing: Outgoing, ready, counts: dict[str, int]) -> tuple[str, str]:
+async def _fly(
+    row: dict,
+    outgoing: Outgoing,
+    lane: SmtpTransport,
+    before: asyncio.Future[bool] | None,
+    mine: asyncio.Future[bool],
+    ledger: _Ledger,
+    counts: dict[str, int],
+) -> tuple[str, str]:
+    """One message's transaction on one connection; settles `mine` (True: settled and nothing broke the chain)."""
+
+    def chain() -> bool | asyncio.Future[bool]:
+        """Whether every message before this one is settled, without a break; until they are, a future of it."""
+        if before is None:
+            return True
+        return before.result() if before.done() else asyncio.shield(before)
+
+    ok = False
+    try:
+        result, error = await _deliver(row, outgoing, lane, chain, counts)
+        if result == "sent":
+            ledger.accepted[row["id"]] = outgoing.message_id
+            counts["sent"] += 1
+            await outbox.mark_sent(row["id"], outgoing.message_id)
+        if result != "withheld":  # withheld: nothing went out and nothing was recorded
+            ledger.unsettled.pop(row["id"], None)
+        ok = result in ("sent", "pending", "failed") and await _answer(chain())
+        return result, error
+    finally:
+        mine.set_result(ok)
+
+
+async def _answer(value: bool | asyncio.Future[bool]) -> bool:
+    return value if isinstance(value, bool) else await value
+
+
+async def _deliver(
+    row: dict, outgoing: Outgoing, lane: SmtpTransport, ready, counts: dict[str, int]
+) -> tuple[str, str]:
     """Send one message; record a failure on its row. Returns how it ended (sent, pending, failed, unreachable or
     withheld) and why it was not sent."""
     try:
-        await transport().send(outgoing.data, outgoing.sender, outgoing.recipient, ready)
+        await lane.send(outgoing.data, outgoing.sender, outgoing.recipient, ready)
         return "sent", ""
     except Withheld as exc:
         return "withheld", str(exc)  # nothing went out; the row stays leased (sent again once the lease runs out)

@@ -67,6 +67,9 @@ def tls_context(verify: bool) -> ssl.SSLContext:
     return context
 
 
+END_OF_DATA = b".\r\n"
+
+
 def data_lines(data: bytes) -> bytes:
     """A message as DATA carries it: CRLF line ends, a leading dot doubled (RFC 5321 4.5.2), the final CRLF and
     the terminating dot."""
@@ -74,7 +77,7 @@ def data_lines(data: bytes) -> bytes:
     if data.startswith(b"."):
         data = b"." + data
     data = data.replace(b"\r\n.", b"\r\n..")
-    return data + (b".\r\n" if data.endswith(CRLF) else b"\r\n.\r\n")
+    return data + (END_OF_DATA if data.endswith(CRLF) else CRLF + END_OF_DATA)
 
 
 class SmtpTransport:
@@ -156,7 +159,7 @@ class SmtpTransport:
 
     async def _connect(self) -> None:
         s = self.settings
-        context = tls_context(s.smtp_tls_verify)
+        context = tls_context(s.smtp_tls_verify) if s.smtp_ssl or s.smtp_starttls else None
         if not self._name:
             self._name = socket.getfqdn().encode("idna").decode("ascii") or "localhost"
         async with asyncio.timeout(TIMEOUT):
@@ -173,7 +176,7 @@ class SmtpTransport:
                 raise _Refused(502, "the server does not offer STARTTLS")
             await self._command(b"STARTTLS\r\n", 220)
             async with asyncio.timeout(TIMEOUT):
-                await self._streams[1].start_tls(context, server_hostname=s.smtp_host)
+                await self._streams[1].start_tls(context or tls_context(s.smtp_tls_verify), server_hostname=s.smtp_host)
             await self._hello()
         if s.smtp_credentials:
             await self._login(*s.smtp_credentials)
@@ -215,15 +218,16 @@ class SmtpTransport:
     # ------------------------------------------------------------------------------------------ one message
 
     async def send(
-        self, data: bytes, sender: str, recipient: str, ready: Callable[[], Awaitable[bool]] | None = None
+        self, data: bytes, sender: str, recipient: str, ready: Callable[[], bool | Awaitable[bool]] | None = None
     ) -> None:
         """Deliver one message (its bytes, as mail.message.build_message writes them) or raise TemporaryFailure /
         PermanentFailure with the server's reason.
 
-        `ready`, if given, is awaited once the server has accepted sender and recipient (and, where it pipelines,
-        DATA), before the message itself goes out (e.g. until the previous message is marked sent, while the
-        envelope's round trip is already done). If it answers False, Withheld is raised and nothing was delivered:
-        the transaction is reset, or, if the server already waits for the content, the connection is closed.
+        `ready`, if given, says whether the message may be completed (e.g. once the previous message is marked
+        sent): asked once the server waits for the content, it answers at once or with an awaitable, and then the
+        whole message but its terminating dot goes out while the caller waits (the server accepts a message only
+        at its end). If it answers False, Withheld is raised and nothing
+        was delivered: the connection is closed under the unfinished message.
         """
         # As smtplib's send_message does: an address beyond ASCII needs the server's SMTPUTF8 extension.
         options = b"" if (sender + recipient).isascii() else b" SMTPUTF8 BODY=8BITMIME"
@@ -261,19 +265,24 @@ class SmtpTransport:
                     else:
                         await self._reset()
                     raise _Refused(*(mail if mail[0] != 250 else rcpt))
-                if ready is not None and not await ready():
-                    if opened[0] == 354:  # the server waits for the message: closing the connection ends the
-                        self._drop()  # transaction with nothing delivered (RFC 5321 3.8)
-                    else:
-                        await self._reset()
-                    raise Withheld("the message was held back before its content went out")
                 if opened[0] != 354:
                     if "pipelining" in self.extensions:
                         await self._reset()
                         raise _Refused(*opened)
                     await self._command(b"DATA\r\n", 354)
+                content = data_lines(data)
+                answer = True if ready is None else ready()
+                if not isinstance(answer, bool):  # not known yet: the content goes out, its end waits
+                    writer.write(content[: -len(END_OF_DATA)])
+                    answer = await answer
+                    content = END_OF_DATA
+                if not answer:
+                    # The server waits for the end of the content: closing the connection ends the transaction
+                    # with nothing delivered (RFC 5321 3.8).
+                    self._drop()
+                    raise Withheld("the message was held back before its end")
                 body_sent = True
-                writer.write(data_lines(data))
+                writer.write(content)
                 async with asyncio.timeout(TIMEOUT):
                     await writer.drain()
                 await self._command(b"", 250)

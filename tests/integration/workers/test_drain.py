@@ -1,9 +1,9 @@
 """The outbox drain against real PostgreSQL and a real SMTP server (aiosmtpd in this process, on a free port).
 
-The drain composes the next message while the current SMTP transaction waits for the server, and marks a row
-sent while the next message's envelope goes out. The server here checks, at every DATA, that each message it
-accepted before is already marked sent in the database: a worker killed at any moment can have at most one
-message sent but not marked.
+The drain composes the next messages while earlier SMTP transactions wait for the server, over more than one
+connection, and ends each message only once the one before it is marked sent. The server here checks, at the end
+of every message (when it accepts it), that each message it accepted before is already marked sent in the
+database: a worker killed at any moment can have at most one message sent but not marked.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ async def smtp_server():
     yield start
     for controller in controllers:
         controller.stop()
-    await delivery._transport.close()
+    await delivery.close()
     delivery._transport = previous
 
 
