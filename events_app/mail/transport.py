@@ -73,7 +73,9 @@ END_OF_DATA = b".\r\n"
 def data_lines(data: bytes) -> bytes:
     """A message as DATA carries it: CRLF line ends, a leading dot doubled (RFC 5321 4.5.2), the final CRLF and
     the terminating dot."""
-    data = _LINE_END.sub(CRLF, data)
+    crlf = data.count(CRLF)
+    if data.count(b"\n") != crlf or data.count(b"\r") != crlf:  # a line end other than CRLF (ours are all CRLF)
+        data = _LINE_END.sub(CRLF, data)
     if data.startswith(b"."):
         data = b"." + data
     data = data.replace(b"\r\n.", b"\r\n..")
