@@ -78,6 +78,8 @@ class Settings:
     # SMTP connections one worker process keeps to the server: its messages' transactions overlap on them, their
     # ends still one at a time in outbox order (workers/delivery.py). 1 for a relay that allows one per client.
     smtp_connections: int = 2
+    # How much lower a Celery worker's CPU priority is than the API's (nice): mail waits for requests, not they for it.
+    worker_nice: int = 5
     password_min_length: int = 12
     password_reset_minutes: int = 30
 
@@ -192,6 +194,7 @@ def load_settings() -> Settings:
         limits_pool_wait_seconds=float(_env("RATE_LIMIT_REDIS_WAIT_SECONDS", "2")),
         smtp_tls_verify=_env("SMTP_TLS_VERIFY", "true").lower() not in {"0", "false", "no", "off"},
         smtp_connections=max(1, int(_env("SMTP_CONNECTIONS", "2"))),
+        worker_nice=max(0, min(19, int(_env("WORKER_NICE", "5")))),
         password_min_length=int(_env("PASSWORD_MIN_LENGTH", "12")),
         password_reset_minutes=int(_env("PASSWORD_RESET_MINUTES", "30")),
         reply_mailbox=_env("REPLY_MAILBOX", "").lower(),

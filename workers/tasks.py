@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 
-from celery.signals import worker_process_shutdown, worker_shutting_down
+from celery.signals import worker_init, worker_process_shutdown, worker_shutting_down
 
 from events_app.db.engine import database_gone
 from events_app.jobs import APPLY_RETENTION, DISPATCH_OUTBOX, EXPIRE_OFFERS, FLUSH_CALENDAR_UPDATES, SEND_REMINDERS
@@ -16,10 +16,23 @@ from events_app.services.agenda import calendar_updates
 from events_app.services.messaging import reminders
 from events_app.services.privacy import privacy
 from events_app.services.registration import registrations
+from events_app.settings import get_settings
 from workers import delivery, runtime
 from workers.celery_app import app
 
 log = logging.getLogger(__name__)
+
+
+@worker_init.connect
+def _lower_priority(**_):
+    """A worker runs at a lower CPU priority than the API (WORKER_NICE, inherited by its pool's processes): where
+    they share cores, a request waits for no email; the worker still takes every cycle the API leaves."""
+    nice = get_settings().worker_nice
+    if nice > 0:
+        try:
+            os.nice(nice)
+        except OSError as exc:  # not allowed here: the worker runs at the usual priority
+            log.warning("could not lower the worker's CPU priority: %s", exc)
 
 
 @worker_process_shutdown.connect

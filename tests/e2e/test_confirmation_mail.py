@@ -105,3 +105,17 @@ async def test_mail_written_while_no_worker_runs_is_sent_by_the_next_one(db, mai
     finally:
         stop(worker)
     assert message["Subject"] == "Registration cancelled: Webinar"
+
+
+def test_a_worker_runs_below_the_api_cpu_priority(celery_worker):
+    """Celery workers lower their own CPU priority (WORKER_NICE, 5 by default): on cores shared with the API,
+    requests go first and mail delivery takes what is left."""
+    import os
+    import time
+
+    deadline = time.monotonic() + 30
+    while os.getpriority(os.PRIO_PROCESS, celery_worker.pid) == os.getpriority(os.PRIO_PROCESS, 0):
+        assert celery_worker.poll() is None, "the worker exited"
+        assert time.monotonic() < deadline, "the worker kept the API's CPU priority"
+        time.sleep(0.2)
+    assert os.getpriority(os.PRIO_PROCESS, celery_worker.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 5)
