@@ -41,7 +41,7 @@ def transports(count: int) -> list[SmtpTransport]:
     first = transport()
     if any(other.settings is not first.settings for other in _more):  # the first was replaced: start over
         for other in _more:
-            other._drop()
+            other.drop()
         _more.clear()
     while len(_more) < count - 1:
         _more.append(SmtpTransport(first.settings))
@@ -266,7 +266,8 @@ async def _deliver(
         await lane.send(outgoing.data, outgoing.sender, outgoing.recipient, ready)
         return "sent", ""
     except Withheld as exc:
-        return "withheld", str(exc)  # nothing went out; the row stays leased (sent again once the lease runs out)
+        # Nothing was delivered and nothing recorded: the batch stops, and _send_leased gives the row back.
+        return "withheld", str(exc)
     except TemporaryFailure as exc:
         status = await outbox.mark_retry(row["id"], row["attempts"], str(exc))
         counts["retry" if status == "pending" else "failed"] += 1

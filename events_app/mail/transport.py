@@ -1,10 +1,10 @@
-"""SMTP delivery on the worker's event loop: one connection per worker process, reused across messages, and a clear
-temporary/permanent split.
+"""SMTP delivery on the worker's event loop: one SmtpTransport is one connection, reused across messages, with a
+clear temporary/permanent split.
 
 The client is asyncio's own streams and TLS speaking the few SMTP commands a worker needs (RFC 5321: EHLO, STARTTLS,
-AUTH, MAIL, RCPT, DATA, RSET, QUIT; PIPELINING of MAIL and RCPT where the server offers it). Running in the event
-loop instead of a thread lets the worker compose the next message while this one waits for the server, without two
-threads taking turns at the interpreter (see workers/delivery.py).
+AUTH, MAIL, RCPT, DATA, RSET, QUIT; MAIL, RCPT and DATA in one write where the server offers PIPELINING). Running in
+the event loop instead of a thread lets a worker compose the next message and keep other connections busy while
+this one waits for the server, without threads taking turns at the interpreter (see workers/delivery.py).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class PermanentFailure(Exception):
 
 
 class Withheld(Exception):
-    """Not sent: the check made once the server had accepted the envelope said no; the transaction was reset."""
+    """Not delivered: `ready` said no before the message's end; the connection was closed under the open DATA."""
 
 
 class _Disconnected(Exception):
@@ -183,7 +183,7 @@ class SmtpTransport:
         if s.smtp_credentials:
             await self._login(*s.smtp_credentials)
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
         """Forget the connection without a goodbye (it failed, or its event loop is gone)."""
         if self._streams is not None:
             transport = self._streams[1].transport
@@ -200,7 +200,7 @@ class SmtpTransport:
         if self._streams is None:
             return
         if self._loop is not asyncio.get_running_loop():
-            self._drop()
+            self.drop()
             return
         with contextlib.suppress(Exception, TimeoutError):  # saying goodbye is a courtesy: the socket closes anyway
             async with asyncio.timeout(5):
@@ -209,13 +209,13 @@ class SmtpTransport:
                 await self._reply()
                 writer.close()
                 await writer.wait_closed()
-        self._drop()
+        self.drop()
 
     async def _reset(self) -> None:
         try:
             await self._command(b"RSET\r\n")
         except (Exception, TimeoutError):
-            self._drop()
+            self.drop()
 
     # ------------------------------------------------------------------------------------------ one message
 
@@ -228,8 +228,8 @@ class SmtpTransport:
         `ready`, if given, says whether the message may be completed (e.g. once the previous message is marked
         sent): asked once the server waits for the content, it answers at once or with an awaitable, and then the
         whole message but its terminating dot goes out while the caller waits (the server accepts a message only
-        at its end). If it answers False, Withheld is raised and nothing
-        was delivered: the connection is closed under the unfinished message.
+        at its end). If it answers False, Withheld is raised and nothing was delivered: the connection is closed
+        under the unfinished message.
         """
         # As smtplib's send_message does: an address beyond ASCII needs the server's SMTPUTF8 extension.
         options = b"" if (sender + recipient).isascii() else b" SMTPUTF8 BODY=8BITMIME"
@@ -241,11 +241,11 @@ class SmtpTransport:
             body_sent = False
             try:
                 if self._streams is None or self._loop is not asyncio.get_running_loop():
-                    self._drop()
+                    self.drop()
                     try:
                         await self._connect()
                     except (_Refused, _Disconnected, TimeoutError, OSError) as exc:
-                        self._drop()
+                        self.drop()
                         raise TemporaryFailure(f"cannot reach the SMTP server: {exc}") from exc
                 if options and "smtputf8" not in self.extensions:
                     raise PermanentFailure("the SMTP server does not accept addresses beyond ASCII (no SMTPUTF8)")
@@ -263,7 +263,7 @@ class SmtpTransport:
                     opened = (0, "")
                 if mail[0] != 250 or rcpt[0] not in (250, 251):
                     if opened[0] == 354:  # the server opened the message despite refusing its envelope: walk away
-                        self._drop()
+                        self.drop()
                     else:
                         await self._reset()
                     raise _Refused(*(mail if mail[0] != 250 else rcpt))
@@ -281,7 +281,7 @@ class SmtpTransport:
                 if not answer:
                     # The server waits for the end of the content: closing the connection ends the transaction
                     # with nothing delivered (RFC 5321 3.8).
-                    self._drop()
+                    self.drop()
                     raise Withheld("the message was held back before its end")
                 body_sent = True
                 writer.write(content)
@@ -293,15 +293,15 @@ class SmtpTransport:
                 raise
             except _Refused as exc:
                 if exc.code in (354, 250) or exc.code < 400:  # an answer out of place: the conversation is lost
-                    self._drop()
+                    self.drop()
                     raise TemporaryFailure(f"the SMTP server answered out of turn: {exc}") from exc
                 if body_sent:  # the message was refused after DATA; the transaction is over
                     await self._reset()
                 raise (PermanentFailure if exc.code >= 500 else TemporaryFailure)(str(exc)) from exc
             except (_Disconnected, ConnectionResetError, BrokenPipeError) as exc:
-                self._drop()
+                self.drop()
                 if attempt == 2 or body_sent:
                     raise TemporaryFailure(f"server disconnected: {exc}") from exc
             except (TimeoutError, OSError) as exc:
-                self._drop()
+                self.drop()
                 raise TemporaryFailure(f"cannot reach the SMTP server: {exc}") from exc
