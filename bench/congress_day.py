@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import random
 import shutil
@@ -42,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -265,25 +267,87 @@ async def seed(port: int, api: rush.Api) -> Congress:
 # --------------------------------------------------------------------------- load
 
 
+@dataclass
+class Answer:
+    status_code: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(errors="replace")
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class Clients:
+    """Keep-alive HTTP/1.1 connections to the API for one kind of caller, written and read by hand: a request takes
+    an idle connection or opens one, as many phones or desks would each hold their own. (Through httpx, whose pool
+    costs more CPU the more requests wait in it, the load generator fell behind once the API slowed down: several
+    hundred requests in its pools, and the client's own queue counted as the API's latency.)"""
+
+    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
+        self.port = port
+        self.head = f"Host: 127.0.0.1:{port}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
+
+    async def request(self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> Answer:
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        message = (f"{method} {path} HTTP/1.1\r\n{self.head}{extra}Content-Length: {len(body)}\r\n\r\n").encode()
+        while self.idle:
+            reader, writer, since = self.idle.pop()
+            if time.monotonic() - since < 2:  # before uvicorn's 5 s keep-alive timeout can race the request
+                break
+            writer.close()
+        else:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        writer.write(message + body)
+        status_line = await reader.readline()
+        if not status_line:
+            writer.close()
+            raise ConnectionError("the server closed the connection")
+        answer_headers: dict[str, str] = {}
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            answer_headers[name.strip().lower()] = value.strip()
+        if answer_headers.get("transfer-encoding", "").lower() == "chunked":
+            parts = []
+            while size := int((await reader.readline()).split(b";")[0], 16):
+                parts.append(await reader.readexactly(size))
+                await reader.readline()
+            await reader.readline()
+            payload = b"".join(parts)
+        else:
+            payload = await reader.readexactly(int(answer_headers.get("content-length", "0")))
+        if answer_headers.get("connection", "").lower() == "close":
+            writer.close()
+        else:
+            self.idle.append((reader, writer, time.monotonic()))
+        return Answer(int(status_line.split()[1]), answer_headers, payload)
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Awaitable[Answer]:
+        return self.request("GET", path, headers=headers)
+
+    def post(self, path: str, body: bytes = b"", content_type: str = "application/json") -> Awaitable[Answer]:
+        return self.request("POST", path, body, {"Content-Type": content_type})
+
+    async def close(self) -> None:
+        for _reader, writer, _since in self.idle:
+            writer.close()
+        self.idle.clear()
+
+
 class Load:
-    """The routes' requests, each through its own httpx client (keep-alive connections, as phones and desks)."""
+    """The routes' requests, each kind of caller with its own connections (keep-alive, as phones and desks)."""
 
     def __init__(self, port: int, congress: Congress, api_token: str) -> None:
-        import httpx
-
         self.c = congress
         self.port = port
-        base = f"http://127.0.0.1:{port}"
-        # Connections idle for 2 s are closed on our side, before uvicorn's 5 s keep-alive timeout can race a request.
-        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2)
-
-        def client(**kw):
-            return httpx.AsyncClient(base_url=base, timeout=120, **{"limits": limits, **kw})
-
-        self.public = client()
-        self.delegates = client()
-        self.organizer = client(headers={"Authorization": f"Bearer {api_token}"})
-        self.desks = [client(headers={k: v for k, v in d.items() if k != "desk"}) for d in congress.desks]
+        self.public = Clients(port)
+        self.delegates = Clients(port)
+        self.organizer = Clients(port, {"Authorization": f"Bearer {api_token}"})
+        self.desks = [Clients(port, {k: v for k, v in d.items() if k != "desk"}) for d in congress.desks]
         per_desk = [congress.codes[n::DESKS] for n in range(DESKS)]
         self.scans = [
             itertools.cycle(checkin_bench.batches(codes, d["desk"], 1))
@@ -296,7 +360,7 @@ class Load:
 
     async def close(self) -> None:
         for c in [self.public, self.delegates, self.organizer, *self.desks]:
-            await c.aclose()
+            await c.close()
 
     async def programme_page(self):
         return await self.public.get(f"/events/{self.c.event_id}/agenda")
@@ -321,24 +385,22 @@ class Load:
     async def checkin_sync(self):
         n = next(self.desk_turn) % DESKS
         path = f"/organizer/events/{self.c.event_id}/checkin/sync.json"
-        return await self.desks[n].post(path, content=next(self.scans[n]), headers={"content-type": "application/json"})
+        return await self.desks[n].post(path, next(self.scans[n]))
 
     async def registration(self):
         i = next(self.registered)
+        body = {"email": f"walk-in{i:05d}@bench.example.org", "name": f"Walk-in {i}", "category": "delegate"}
         return await self.public.post(
-            f"/api/events/{self.c.event_id}/registrations",
-            json={
-                "email": f"walk-in{i:05d}@bench.example.org",
-                "name": f"Walk-in {i}",
-                "category": "delegate",
-                "consent": True,
-            },
+            f"/api/events/{self.c.event_id}/registrations", json.dumps({**body, "consent": True}).encode()
         )
 
     async def venue_change(self) -> tuple[int, int]:
         """(answer status, updates written)."""
-        changed = await self.organizer.patch(
-            f"/api/events/{self.c.event_id}", json={"venue_name": "Malmö Live, Hall B (moved)"}
+        changed = await self.organizer.request(
+            "PATCH",
+            f"/api/events/{self.c.event_id}",
+            json.dumps({"venue_name": "Malmö Live, Hall B (moved)"}).encode(),
+            {"Content-Type": "application/json"},
         )
         if changed.status_code != 200:
             return changed.status_code, 0
@@ -378,26 +440,40 @@ def rush_from_phones(port: int, tokens: list[str], hot: list[int]) -> tuple[list
     """The booking rush, sent from a process of its own: (status, seconds since the rush began, text of a 5xx) per
     request, and the rush's length. Hundreds of phones are not one client: sent from the process that times the
     paced routes, the rush's own work in that process (300 requests through httpx at once) held every other
-    request it timed for up to two seconds, which the benchmark then counted as the API's latency."""
-    import httpx
+    request it timed for up to two seconds, which the benchmark then counted as the API's latency. Each phone has
+    its own connection, opened before the rush, and writes its request on it (no client library: through httpx's
+    pool the 300 requests cost this process 3-4 s of CPU, which the two cores took from the API and PostgreSQL
+    and which stretched the rush itself to 4 s while PostgreSQL sat idle most of it)."""
 
-    async def rush() -> tuple[list[tuple[int, float, str]], float]:
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=2)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits) as client:
-            started = time.perf_counter()
+    async def send() -> tuple[list[tuple[int, float, str]], float]:
+        phones: list[dict] = [{} for _ in tokens]
+        for state in phones:
+            state["reader"], state["writer"] = await asyncio.open_connection("127.0.0.1", port)
+        gate = asyncio.Event()
+        started = 0.0
 
-            async def book(token: str, session_id: int) -> tuple[int, float, str]:
-                try:
-                    answer = await client.put(f"/api/registrations/{token}/agenda/{session_id}")
-                    status, text = answer.status_code, (answer.text if answer.status_code >= 500 else "")
-                except Exception as exc:  # noqa: BLE001  (a refused or dropped connection counts as an error)
-                    status, text = 0, repr(exc)
-                return status, time.perf_counter() - started, text
+        async def book(state: dict, token: str, session_id: int) -> tuple[int, float, str]:
+            await gate.wait()
+            try:
+                status, payload = await rush.http_request(
+                    port, "PUT", f"/api/registrations/{token}/agenda/{session_id}", b"", state
+                )
+                text = payload.decode(errors="replace") if status >= 500 else ""
+            except Exception as exc:  # noqa: BLE001  (a refused or dropped connection counts as an error)
+                status, text = 0, repr(exc)
+            finally:
+                if state.get("writer") is not None:
+                    state["writer"].close()
+            return status, time.perf_counter() - started, text
 
-            answers = await asyncio.gather(*(book(t, hot[i % len(hot)]) for i, t in enumerate(tokens)))
-            return answers, time.perf_counter() - started
+        tasks = [asyncio.ensure_future(book(phones[i], t, hot[i % len(hot)])) for i, t in enumerate(tokens)]
+        await asyncio.sleep(0)  # every phone waits at the gate
+        started = time.perf_counter()
+        gate.set()
+        answers = await asyncio.gather(*tasks)
+        return answers, time.perf_counter() - started
 
-    return asyncio.run(rush())
+    return asyncio.run(send())
 
 
 async def booking_rush(load: Load, tokens: list[str], hot: list[int], stats: Stats) -> None:
