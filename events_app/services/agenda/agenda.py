@@ -287,14 +287,16 @@ async def update_room(account: CurrentAccount, event_id: int, room_id: int, chan
             capacity=merged["capacity"],
             accessibility=merged.get("accessibility") or "",
         )
-        if merged["name"] != before.name:  # in the LOCATION of every session in the room: their holders are told
+        renamed = merged["name"] != before.name
+        if renamed:  # in the LOCATION of every session in the room: their holders are told
             await invite_state.settle(shown_before, account.email, await update_delay(event_id))
-            await agenda_publish.store_feed_pieces(event_id)
         if merged["capacity"] != before.capacity:  # a larger room serves its sessions' waiting lists
             # Session locks in id order, as release_bookings takes them: no deadlock with a registration ending.
             for session_id in sorted(row["id"] for row in await Q.sessions_in_room(room_id=room_id)):
                 await _locked_session(event_id, session_id)
                 await promote_waiting(session_id)
+    if renamed:
+        await agenda_publish.store_feed_pieces(event_id)
     agenda_cache.forget(event_id)
     await kick_outbox()
     return await get_room(event_id, room_id)
@@ -391,7 +393,8 @@ async def update_track(account: CurrentAccount, event_id: int, track_id: int, ch
         await Q.update_track(track_id=track_id, name=merged["name"].strip(), slug=merged["slug"], color=merged["color"])
         if merged["name"].strip() != before.name:  # in the CATEGORIES of every session of the track
             await invite_state.settle(shown_before, account.email, await update_delay(event_id))
-            await agenda_publish.store_feed_pieces(event_id)
+    if merged["name"].strip() != before.name:
+        await agenda_publish.store_feed_pieces(event_id)
     agenda_cache.forget(event_id)
     return await get_track(event_id, track_id)
 

@@ -68,6 +68,9 @@ class PublicAgenda:
     session_sources: dict[int, dict] = field(default_factory=dict)  # ... about each session
     person_sources: dict[int, dict] = field(default_factory=dict)  # ... about each person
     room_guids: dict[int, str] = field(default_factory=dict)  # the guids they gave the rooms
+    # Parts of pages rendered from this version of the agenda (web.pages: the programme's day for anonymous
+    # visitors), kept as long as it is: a change loads a new PublicAgenda, and they go with the old one.
+    fragments: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 # A cancelled event's feeds keep answering, every object in them STATUS:CANCELLED, so subscribed calendars learn
@@ -326,9 +329,12 @@ async def _session_items(data: PublicAgenda, sessions: list[dict]) -> list[tuple
 
 async def store_feed_pieces(event_id: int) -> int:
     """Write the pieces of every published or cancelled session of the event whose stored piece is missing or
-    stale; the number written. Called in the transaction of a change that touches many sessions at once (an
-    import, the event's zone or venue, a room or track renamed), so the first feed after it is assembled from
-    stored pieces. Needs no caller to be exact: a piece it misses is written by the next build."""
+    stale; the number written. Called after a change that touches many sessions at once (the event's zone or
+    venue, a room or track renamed, a speaker's name; an import, in its transaction), so the first feed after it
+    is assembled from stored pieces. Called after the change's commit, not in its transaction: serialising a
+    congress's sessions takes a few hundred milliseconds, which the change's row locks (the event, every session
+    whose SEQUENCE grew) would hold every registration and booking of the event back. Needs no caller to be
+    exact: a piece it misses, or one a concurrent build writes first, is written or kept by the next build."""
     data = await _load(event_id, published_only=False)
     pieces = await _session_pieces(data, data.sessions)
     await _store_pieces(pieces.fresh)

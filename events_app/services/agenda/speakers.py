@@ -62,9 +62,13 @@ async def change_profile(person_id: int, data: dict[str, Any]) -> dict:
         event_ids = [row["event"] for row in await Q.events_naming_person(person_id=person_id)]
         before = [await invite_state.watch(event_id) for event_id in event_ids]
         profile = await person_access.update_profile(person_id, data)
-        for snapshot in before:
-            if await invite_state.settle(snapshot, profile["email"], await update_delay(snapshot.event_id)):
-                await agenda_publish.store_feed_pieces(snapshot.event_id)
+        settled = [
+            snapshot.event_id
+            for snapshot in before
+            if await invite_state.settle(snapshot, profile["email"], await update_delay(snapshot.event_id))
+        ]
+    for event_id in settled:
+        await agenda_publish.store_feed_pieces(event_id)
     for event_id in event_ids:
         agenda_cache.forget(event_id)
     await kick_outbox()

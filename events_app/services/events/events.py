@@ -118,6 +118,7 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
     changes = clean_fields(changes, EVENT_LINES, EVENT_TEXTS)
     if "office_id" in changes:
         await offices.check_assignable(account, changes["office_id"])
+    grown: dict[tuple[str, int], int] = {}
     async with DB.transaction():
         before = (await Q.event_for_update(event_id=event_id)).as_dict()
         if "office_id" in changes and changes["office_id"] != before["office"]:
@@ -161,8 +162,8 @@ async def update_event(account: CurrentAccount, event_id: int, changes: dict[str
             )
             if "capacity" in update:
                 await seats.promote(await seats.lock_event(event_id))  # a raised capacity serves the waiting list
-            if any(key[0] == "session" for key in grown):  # shown in those sessions' feed pieces
-                await agenda_publish.store_feed_pieces(event_id)
+    if any(key[0] == "session" for key in grown):  # shown in those sessions' feed pieces
+        await agenda_publish.store_feed_pieces(event_id)
     await kick_outbox()
     return await get_event(event_id, account)
 
@@ -203,7 +204,7 @@ async def cancel_event(account: CurrentAccount, event_id: int) -> dict:
         # The event and every session of it now show STATUS:CANCELLED: each holder of each (registrants, bookers,
         # speakers, moderators) gets its CANCEL at once; drafts were held by nobody.
         await invite_state.settle(shown_before, account.email, timedelta(0))
-        await agenda_publish.store_feed_pieces(event_id)
+    await agenda_publish.store_feed_pieces(event_id)
     await calendar_updates.flush_due()
     return await get_event(event_id, account)
 
