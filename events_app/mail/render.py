@@ -20,7 +20,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, pass_context, select_autoe
 from markupsafe import Markup
 
 from events_app import i18n
-from events_app.templating import Environment
+from events_app.templating import Environment, language_only
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCALES = Path(__file__).parent / "locales"
@@ -77,12 +77,14 @@ def _language(context) -> str:
     return context.get("language") or FALLBACK_LANGUAGE
 
 
+@language_only
 @pass_context
 def _gettext(context, text: str, **values) -> str:
     language = _language(context)
     return _fill(translations(language).gettext(text), language, context.eval_ctx.autoescape, values)
 
 
+@language_only
 @pass_context
 def _ngettext(context, singular: str, plural: str, n: int, **values) -> str:
     language = _language(context)
@@ -90,6 +92,7 @@ def _ngettext(context, singular: str, plural: str, n: int, **values) -> str:
     return _fill(translated, language, context.eval_ctx.autoescape, {"n": n, **values})
 
 
+@language_only
 @pass_context
 def _pgettext(context, msgctxt: str, text: str, **values) -> str:
     language = _language(context)
@@ -112,6 +115,7 @@ def environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         _gettext, _ngettext, newstyle=False, pgettext=_pgettext
     )
+    env.globals["_"] = _gettext  # the extension's `_` looks `gettext` up and calls it through a derived context
     return env
 
 

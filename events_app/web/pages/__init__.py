@@ -24,7 +24,7 @@ from events_app.domain.recurrence import WEEKDAYS
 from events_app.domain.text import paragraphs
 from events_app.domain.vocab import country_name, time_zones
 from events_app.settings import get_settings
-from events_app.templating import Environment
+from events_app.templating import Environment, FragmentCache, language_only
 from events_app.web.errors import answer_for, problem
 from events_app.web.pages import i18n, labels, recurrence, wording
 from events_app.web.pages.access import AccessPages
@@ -70,11 +70,12 @@ def _environment() -> Environment:
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", FragmentCache],
     )
 
     # Jinja's i18n extension: `_`, `gettext`, `ngettext` and {% trans %} translate through the request language's
     # gettext catalogue (the page context's `lang`). `_("{count} seats left", count=3)` fills str.format names.
+    @language_only
     @pass_context
     def gettext(context, text: str, **values) -> str:
         if isinstance(text, wording.PageText):  # a service message in the pages' words: translate, then fill in
@@ -82,6 +83,7 @@ def _environment() -> Environment:
             return i18n.translate(_language(context), text.template, **{**inner, **values})
         return i18n.translate(_language(context), text, **values)
 
+    @language_only
     @pass_context
     def ngettext(context, singular: str, plural: str, n: int, **values) -> str:
         return i18n.ntranslate(_language(context), singular, plural, n, **values)
@@ -123,6 +125,7 @@ def _environment() -> Environment:
         return i18n.format_day(_language(context), value, tzid)
 
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
+    env.globals["_"] = gettext  # the extension's `_` looks `gettext` up and calls it through a derived context
     env.globals.update(ui_languages=i18n.UI_LANGUAGES, country_name=country_name)
     env.filters.update(
         date=date_filter,

@@ -202,9 +202,17 @@ class PublicPages(Controller):
             else None
         )
         current, upcoming = now_and_next(data.sessions, datetime.now(timezone.utc))
+        booking = await programme_booking(request, event_id)
+        # The day's grid and list are the page's costly part (about 10 ms for a congress day): for visitors without
+        # a booking link they depend only on this version of the agenda, the language and known filter values,
+        # and are rendered once per combination (a search's words are not kept).
+        known = (not track or track in track_ids) and (room_id is None or room_id in rooms) and not words
+        cacheable = booking is None and known and (not kind or any(s["kind"] == kind for s in data.sessions))
         return page(
             request,
             "public/agenda.html",
+            fragments=data.fragments if cacheable else None,
+            fragment_key=(language_of(request), chosen, track or "", room_id, kind or ""),
             event=data.event,
             days=days,
             day=chosen,
@@ -219,7 +227,7 @@ class PublicPages(Controller):
             values={"track": track or "", "room": room or "", "kind": kind or "", "q": q or ""},
             current=current,
             upcoming=upcoming,
-            booking=await programme_booking(request, event_id),
+            booking=booking,
         )
 
     @get("/events/{event_id:int}/sessions/{session_id:int}", name="session")

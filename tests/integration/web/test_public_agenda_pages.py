@@ -1,8 +1,10 @@
 """The public programme page (by day, filtered by track and room, now and next) and session pages with speakers."""
 
+import re
 from datetime import datetime, timedelta, timezone
 
 from events_app.domain.agenda import now_and_next
+from events_app.services.agenda import agenda_publish
 from tests.agenda_fixtures import add_session, congress
 
 
@@ -124,3 +126,37 @@ async def test_a_break_offers_nothing_to_book_on_the_manage_page(client, organiz
     item = page.text[page.text.index(f'id="programme-{lunch["id"]}"') :]
     item = item[: item.index("</li>")]
     assert "Open to everyone: nothing to book." in item and "/book" not in item
+
+
+DAY_SECTION = re.compile(r'<section aria-labelledby="day-programme">.*?</section>', re.S)
+
+
+async def test_the_programme_day_is_rendered_once_per_agenda_version_language_and_filters(client, organizer):
+    c = await congress(client, organizer)
+    session = await add_session(client, organizer, c)
+    url = f"/events/{c['id']}/agenda"
+
+    def day(response) -> str:
+        assert response.status_code == 200
+        return DAY_SECTION.search(response.text).group(0)
+
+    first = day(await client.get(url))
+    data = await agenda_publish.public_agenda_data(c["id"])
+    assert len(data.fragments) == 1 and "Nature-based solutions" in first
+    assert day(await client.get(url)) == first and len(data.fragments) == 1  # served from what was kept
+    spanish = day(await client.get(url, headers={"accept-language": "es"}))
+    assert spanish != first and "oct" in spanish and len(data.fragments) == 2  # its own copy per language
+    other_track = day(await client.get(url, params={"track": c["tracks"][1]["slug"]}))
+    assert "No sessions match these filters." in other_track and len(data.fragments) == 3
+    # a search's words and filter values the agenda does not know are rendered each time, never kept
+    assert "Nature-based solutions" in day(await client.get(url, params={"q": "nature"}))
+    assert "No sessions match" in day(await client.get(url, params={"q": "zzz"}))
+    assert "No sessions match" in day(await client.get(url, params={"track": "no-such-track", "kind": "x"}))
+    assert len(data.fragments) == 3
+    # a change of the agenda reaches the page at once: the kept days go with the version they were made from
+    renamed = await client.patch(
+        f"{c['base']}/sessions/{session['id']}", json={"title": "Green roofs for every district"}, headers=organizer
+    )
+    assert renamed.status_code == 200, renamed.text
+    after = day(await client.get(url))
+    assert "Green roofs for every district" in after and "Nature-based solutions" not in after
