@@ -159,6 +159,20 @@ def _vevent(
 
 
 def _calendar(method: str | None, items: list[CalendarItem], name: str = "") -> Calendar:
+    return _calendar_of(method, name, _zone_spans(items))
+
+
+def _zone_spans(items: list[CalendarItem]) -> tuple[tuple[str, int, int], ...]:
+    """Each TZID the items use, with the first and last year of every time of every item in it (a series: up to
+    its last occurrence): what the calendar's VTIMEZONEs must cover."""
+    years: dict[str, set[int]] = {}
+    for item in items:
+        if item.tzid != "UTC":
+            years.setdefault(item.tzid, set()).update(_years(item))
+    return tuple((tzid, min(years[tzid]), max(years[tzid])) for tzid in sorted(years))
+
+
+def _calendar_of(method: str | None, name: str, spans: tuple[tuple[str, int, int], ...]) -> Calendar:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -168,13 +182,8 @@ def _calendar(method: str | None, items: list[CalendarItem], name: str = "") -> 
     if name:  # TEXT values (RFC 7986 5.1): commas, semicolons and backslashes escaped
         cal.add("name", vText(name))
         cal.add("x-wr-calname", vText(name))
-    years: dict[str, set[int]] = {}
-    for item in items:
-        if item.tzid != "UTC":
-            years.setdefault(item.tzid, set()).update(_years(item))
-    # one VTIMEZONE per TZID, covering every time of every item in it (a series: up to its last occurrence)
-    for tzid in sorted(years):
-        cal.add_component(vtimezone(tzid, min(years[tzid]), max(years[tzid])))
+    for tzid, first, last in spans:  # one VTIMEZONE per TZID
+        cal.add_component(vtimezone(tzid, first, last))
     return cal
 
 
@@ -398,9 +407,12 @@ def itip_series_message(method: str, items: list[CalendarItem], attendee: Attend
     return cast(bytes, cal.to_ical())
 
 
+@functools.lru_cache(maxsize=1024)
 def feed_vevent(item: CalendarItem, dtstamp: datetime) -> bytes:
     """One item's VEVENT exactly as feed() writes it, so callers can keep the pieces of unchanged items and
-    assemble a feed with feed_from_parts() without serialising every item again."""
+    assemble a feed with feed_from_parts() without serialising every item again. The same item and DTSTAMP
+    always give the same bytes, so the last ones are kept: every personal feed of an event starts with the
+    event's VEVENT, the same for its thousands of delegates until the event changes."""
     return cast(
         bytes,
         _vevent(item, dtstamp, cancelled=item.status == "CANCELLED", attendee=None, with_organizer=False).to_ical(),
@@ -463,9 +475,14 @@ def feed_piece_key(item: CalendarItem, dtstamp: datetime) -> bytes:
 def feed_from_parts(items: list[CalendarItem], name: str, parts: list[bytes]) -> bytes:
     """The same bytes as feed(items, name, stamps) when parts[i] == feed_vevent(items[i], stamps[items[i].uid]).
     Only the items' zones and years are read here (for the VTIMEZONEs), so one item per zone and year will do."""
-    cal = _calendar(None, items, name)
+    return _feed_head(name, _zone_spans(items)) + b"".join(parts) + b"END:VCALENDAR\r\n"
+
+
+@functools.lru_cache(maxsize=256)
+def _feed_head(name: str, spans: tuple[tuple[str, int, int], ...]) -> bytes:
+    """A feed's calendar up to its first VEVENT: the same for every feed with this name and these zones' years."""
+    cal = _calendar_of(None, name, spans)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     head: bytes = cal.to_ical()
-    end = b"END:VCALENDAR\r\n"
-    return head[: -len(end)] + b"".join(parts) + end
+    return head.removesuffix(b"END:VCALENDAR\r\n")
