@@ -51,9 +51,10 @@ class Environment(jinja2.Environment):
 
 
 class FragmentCache(Extension):
-    """`{% cache store, key %}...{% endcache %}`: the block's HTML is kept in `store` (a dict the page passes, which
-    lives as long as the data the block shows, e.g. one loaded version of an event's agenda) under `key`, and
-    rendered only when it is not there yet; with `store` none the block is rendered every time. This is the
+    """`{% cache store, key[, limit] %}...{% endcache %}`: the block's HTML is kept in `store` (a dict the page
+    passes, which lives as long as the data the block shows, e.g. one loaded version of an event's agenda) under
+    `key`, and rendered only when it is not there yet; with `store` none the block is rendered every time. A store
+    keeps at most `limit` blocks (MAX_FRAGMENTS unless given). This is the
     fragment cache of Jinja's extension documentation, keyed by what the caller says the block depends on: the
     caller must put everything the block reads from the request (language, filters) into the key.
     """
@@ -66,15 +67,18 @@ class FragmentCache(Extension):
         args = [parser.parse_expression()]
         parser.stream.expect("comma")
         args.append(parser.parse_expression())
+        args.append(parser.parse_expression() if parser.stream.skip_if("comma") else nodes.Const(self.MAX_FRAGMENTS))
         body = parser.parse_statements(("name:endcache",), drop_needle=True)
         return nodes.CallBlock(self.call_method("_fragment", args), [], [], body).set_lineno(lineno)
 
-    def _fragment(self, store: MutableMapping[Hashable, str] | None, key: Hashable, caller: Callable[[], str]) -> str:
+    def _fragment(
+        self, store: MutableMapping[Hashable, str] | None, key: Hashable, limit: int, caller: Callable[[], str]
+    ) -> str:
         if store is None:
             return caller()
         found = store.get(key)
         if found is None:
             found = caller()  # in an autoescaped template, Markup: kept and given back as it was rendered
-            if len(store) < self.MAX_FRAGMENTS:
+            if len(store) < limit:
                 store[key] = found
         return found

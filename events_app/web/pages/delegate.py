@@ -222,7 +222,10 @@ async def programme(event: dict, token: str) -> dict | None:
         }
         for s in data.sessions
     ]
-    return {"sessions": sessions, "mine": mine, "clashes": clashes(sessions, mine)}
+    # What each session's card shows of the agenda (title, time, room, kind, people) is rendered once per language
+    # for this version of the agenda, and kept with it; the delegate's own part of the card is rendered each time.
+    fragments = data.fragments.setdefault("manage-cards", {})
+    return {"sessions": sessions, "mine": mine, "clashes": clashes(sessions, mine), "fragments": fragments}
 
 
 NO_PASS = N_("To book from the programme, first open the manage link from your confirmation email in this browser.")

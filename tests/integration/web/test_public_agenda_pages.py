@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from events_app.domain.agenda import now_and_next
 from events_app.services.agenda import agenda_publish
-from tests.agenda_fixtures import add_session, congress
+from tests.agenda_fixtures import add_session, congress, delegate
 
 
 async def test_programme_by_day_with_track_and_room_filters(client, organizer):
@@ -160,3 +160,43 @@ async def test_the_programme_day_is_rendered_once_per_agenda_version_language_an
     assert renamed.status_code == 200, renamed.text
     after = day(await client.get(url))
     assert "Green roofs for every district" in after and "Nature-based solutions" not in after
+
+
+CARD = re.compile(r'<li class="card session-item[^"]*" id="programme-(\d+)">(.*?)</li>', re.S)
+
+
+async def test_manage_page_cards_keep_the_agenda_part_and_render_the_delegates_own_each_time(client, organizer):
+    c = await congress(client, organizer)
+    panel = await add_session(client, organizer, c)
+    workshop = await add_session(
+        client,
+        organizer,
+        c,
+        title="Circular procurement lab",
+        kind="workshop",
+        start="2027-10-29T12:00:00",
+        end="2027-10-29T13:00:00",
+    )
+    first, second = await delegate(client, c, 1), await delegate(client, c, 2)
+
+    def cards(response) -> dict[int, str]:
+        assert response.status_code == 200
+        return {int(i): body for i, body in CARD.findall(response.text)}
+
+    before = cards(await client.get(f"/manage/{first}"))
+    data = await agenda_publish.public_agenda_data(c["id"])
+    assert len(data.fragments["manage-cards"]) == 2  # one per session in this language
+    assert "Circular procurement lab" in before[workshop["id"]] and "Book" in before[workshop["id"]]
+    booked = await client.put(f"/api/registrations/{first}/agenda/{workshop['id']}")
+    assert booked.status_code == 200, booked.text
+    mine, theirs = cards(await client.get(f"/manage/{first}")), cards(await client.get(f"/manage/{second}"))
+    assert "Drop" in mine[workshop["id"]] and "Drop" not in theirs[workshop["id"]]  # each delegate's own part
+    assert first in mine[workshop["id"]] and first not in theirs[workshop["id"]] and second in theirs[workshop["id"]]
+    spanish = cards(await client.get(f"/manage/{second}", headers={"accept-language": "es"}))
+    assert "Taller" in spanish[workshop["id"]] and len(data.fragments["manage-cards"]) == 4
+    renamed = await client.patch(
+        f"{c['base']}/sessions/{panel['id']}", json={"title": "Green roofs for every district"}, headers=organizer
+    )
+    assert renamed.status_code == 200, renamed.text
+    after = cards(await client.get(f"/manage/{first}"))
+    assert "Green roofs for every district" in after[panel["id"]] and "Nature-based" not in after[panel["id"]]
