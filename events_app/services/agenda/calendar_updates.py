@@ -8,6 +8,7 @@ the outbox rows and closes the update in one transaction, so a retried task cann
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -77,7 +78,9 @@ async def _flush_one(update: CalendarUpdateRow) -> int:
     cancelled = obj["status"] != "published"
     copies = await _copies(obj["calendar_uid"], [h["person_id"] for h in holders])
     messages = []
-    for person in holders:
+    for n, person in enumerate(holders, 1):
+        if n % 500 == 0:  # a congress's thousands of holders: other requests are served in between
+            await asyncio.sleep(0)
         copy = copies.get(person["person_id"])
         if copy is not None and not copy_is_stale(copy["sequence"], obj["calendar_sequence"]):
             continue
