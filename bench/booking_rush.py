@@ -198,24 +198,18 @@ async def rush_baseline(pool, tokens: list[str], sessions: SessionSet) -> Side:
                     )
                     if bookable(session["status"], reg["status"]) is not None:
                         raise SystemExit("baseline: the session or the registration is not bookable")
-                    existing = await run(
+                    found = await run(
                         conn,
-                        q.active_booking_id,
-                        "fetchval",
+                        q.booking_or_overlaps,
+                        "fetch",
                         session_id=session_id,
                         registration_id=reg["id"],
                         active_statuses=active,
+                        starts_at=session["starts_at"],
+                        ends_at=session["ends_at"],
                     )
-                    if existing is None:
-                        overlapping = await run(
-                            conn,
-                            q.overlapping_bookings,
-                            "fetch",
-                            registration_id=reg["id"],
-                            active_statuses=active,
-                            starts_at=session["starts_at"],
-                            ends_at=session["ends_at"],
-                        )
+                    if not any(r["id"] == session_id for r in found):
+                        overlapping = found
                         if overlapping:
                             raise Clash(overlapping)
                         capacity = effective_capacity(session["capacity"], session["room_capacity"])
@@ -228,8 +222,7 @@ async def rush_baseline(pool, tokens: list[str], sessions: SessionSet) -> Side:
                             registration_id=reg["id"],
                             status=status,
                         )
-                        if status == "booked":
-                            await run(conn, q.count_bookings, "execute", session_id=session_id, delta=1)
+                        if status == "booked":  # counted by the insert
                             await tell_booker(conn, "session_booked", reg["id"], session_id, METHOD_REQUEST)
                         else:
                             await tell_booker(conn, "session_waitlisted", reg["id"], session_id, None)

@@ -61,16 +61,17 @@ async def book(token: str, session_id: int) -> dict:
         problem = bookable(session.status, registration["status"])
         if problem is not None:
             raise Conflict(problem.message, problem.field)
-        existing = await Q.active_booking_id(
-            session_id=session_id, registration_id=registration["id"], active_statuses=list(ACTIVE)
+        # Booked already (booking again answers the same entry), or the bookings it would clash with: one read. Each
+        # round trip here is one that every later booking of a hot session waits for.
+        found = await Q.booking_or_overlaps(
+            session_id=session_id,
+            registration_id=registration["id"],
+            active_statuses=list(ACTIVE),
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
         )
-        if existing is None:
-            overlapping = await Q.overlapping_bookings(
-                registration_id=registration["id"],
-                active_statuses=list(ACTIVE),
-                starts_at=session.starts_at,
-                ends_at=session.ends_at,
-            )
+        if not any(r["id"] == session_id for r in found):
+            overlapping = found
             if overlapping:
                 first = overlapping[0]
                 how = "you have booked" if first["status"] == "booked" else "whose waiting list you are on"
@@ -91,8 +92,7 @@ async def book(token: str, session_id: int) -> dict:
             capacity = effective_capacity(session.capacity, session.room_capacity)
             status = booking_status(session.requires_booking, capacity, session.booked_count)
             await Q.insert_booking(session_id=session_id, registration_id=registration["id"], status=status)
-            if status == "booked":
-                await count_bookings(session_id, 1)
+            if status == "booked":  # counted by the insert
                 await session_mail.tell_booker("session_booked", registration["id"], session_id, METHOD_REQUEST)
             else:
                 await session_mail.tell_booker("session_waitlisted", registration["id"], session_id)

@@ -615,7 +615,8 @@ WHERE d.id = :delegation_id AND o.id = d.id RETURNING o.seat_quota;
 -- ---------------------------------------------------------------------------------------------------------------
 
 -- name: count_bookings(session_id, delta)!
--- A session's place counter changes by `delta` (the only statement that changes it; the session row is locked).
+-- A session's place counter changes by `delta` (with insert_booking, the only statements that change it; the
+-- session row is locked).
 UPDATE agenda_session SET booked_count = booked_count + :delta WHERE id = :session_id;
 
 -- name: booking_registration(token_hash)^
@@ -636,22 +637,26 @@ SELECT s.id, s.title, s.starts_at, s.ends_at, s.status, s.requires_booking, s.ca
 FROM agenda_session s LEFT JOIN agenda_room r ON r.id = s.room
 WHERE s.id = :session_id AND s.event = :event_id FOR NO KEY UPDATE OF s;
 
--- name: active_booking_id(session_id, registration_id, active_statuses)$
--- The registration's active booking (or waiting-list entry) of the session, if any.
-SELECT id FROM agenda_booking WHERE session = :session_id AND registration = :registration_id
-   AND status = ANY(:active_statuses::text[]);
-
--- name: overlapping_bookings(registration_id, active_statuses, starts_at, ends_at)
--- The registration's active bookings of sessions (not cancelled) overlapping [starts_at, ends_at), by start time.
+-- name: booking_or_overlaps(session_id, registration_id, active_statuses, starts_at, ends_at)
+-- One read for a booking's two checks: the registration's active booking (or waiting-list entry) of the session
+-- itself, if any (the row whose id is the session's), and its active bookings of other sessions (not cancelled)
+-- overlapping [starts_at, ends_at), by start time.
 SELECT s.id, s.title, s.starts_at, s.ends_at, b.status FROM agenda_booking b
 JOIN agenda_session s ON s.id = b.session
-WHERE b.registration = :registration_id AND b.status = ANY(:active_statuses::text[]) AND s.status <> 'cancelled'
-  AND (s.starts_at < :ends_at AND :starts_at < s.ends_at) ORDER BY s.starts_at;
+WHERE b.registration = :registration_id AND b.status = ANY(:active_statuses::text[])
+  AND (b.session = :session_id
+       OR (s.status <> 'cancelled' AND (s.starts_at < :ends_at AND :starts_at < s.ends_at)))
+ORDER BY s.starts_at;
 
 -- name: insert_booking(session_id, registration_id, status)!
--- A booking of a session, booked or waitlisted.
-INSERT INTO agenda_booking (session, registration, status, created_at, updated_at)
-VALUES (:session_id, :registration_id, :status, clock_timestamp(), clock_timestamp());
+-- A booking of a session, booked or waitlisted; a booked place is counted on the session in the same statement
+-- (the caller holds the session row's lock).
+WITH booking AS (
+  INSERT INTO agenda_booking (session, registration, status, created_at, updated_at)
+  VALUES (:session_id, :registration_id, :status, clock_timestamp(), clock_timestamp())
+  RETURNING session, status)
+UPDATE agenda_session SET booked_count = booked_count + 1
+WHERE id = (SELECT session FROM booking WHERE status = 'booked');
 
 -- name: lock_active_booking(session_id, registration_id, active_statuses)^
 -- Lock the registration's active booking of the session (after the session) to drop it.
