@@ -303,28 +303,16 @@ class Clients:
         else:
             reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
         writer.write(message + body)
-        status_line = await reader.readline()
-        if not status_line:
+        try:
+            status, answer_headers, payload = await rush.read_response(reader)
+        except ConnectionError:
             writer.close()
-            raise ConnectionError("the server closed the connection")
-        answer_headers: dict[str, str] = {}
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            answer_headers[name.strip().lower()] = value.strip()
-        if answer_headers.get("transfer-encoding", "").lower() == "chunked":
-            parts = []
-            while size := int((await reader.readline()).split(b";")[0], 16):
-                parts.append(await reader.readexactly(size))
-                await reader.readline()
-            await reader.readline()
-            payload = b"".join(parts)
-        else:
-            payload = await reader.readexactly(int(answer_headers.get("content-length", "0")))
+            raise
         if answer_headers.get("connection", "").lower() == "close":
             writer.close()
         else:
             self.idle.append((reader, writer, time.monotonic()))
-        return Answer(int(status_line.split()[1]), answer_headers, payload)
+        return Answer(status, answer_headers, payload)
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Awaitable[Answer]:
         return self.request("GET", path, headers=headers)

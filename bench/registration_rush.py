@@ -115,25 +115,30 @@ async def http_request(port: int, method: str, path: str, body: bytes, state: di
         f"Content-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
-    status_line = await reader.readline()
-    if not status_line:
-        raise ConnectionError("the server closed the connection")
-    status = int(status_line.split()[1])
-    length, close = 0, False
-    while (line := await reader.readline()) not in (b"\r\n", b""):
-        name, _, value = line.partition(b":")
-        name = name.strip().lower()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"connection" and value.strip().lower() == b"close":
-            close = True
-        elif name == b"transfer-encoding":
-            raise RuntimeError("chunked responses are not expected from this route")
-    payload = await reader.readexactly(length)
-    if close:
+    status, headers, payload = await read_response(reader)
+    if headers.get("connection", "").lower() == "close":
         writer.close()
         state["writer"] = None
     return status, payload
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    """An HTTP/1.1 answer: (status, headers by lower-case name, body), by Content-Length or chunked."""
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("the server closed the connection")
+    headers: dict[str, str] = {}
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        parts = []
+        while size := int((await reader.readline()).split(b";")[0], 16):
+            parts.append(await reader.readexactly(size))
+            await reader.readline()
+        await reader.readline()
+        return int(status_line.split()[1]), headers, b"".join(parts)
+    return int(status_line.split()[1]), headers, await reader.readexactly(int(headers.get("content-length", "0")))
 
 
 def registration_jobs(tag: str, targets: list[tuple[int, int]], count: int) -> Iterator[tuple[int, int, str]]:
