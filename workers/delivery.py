@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from events_app.db.engine import database_gone
 from events_app.mail.message import Outgoing
-from events_app.mail.transport import PermanentFailure, SmtpTransport, TemporaryFailure, Withheld
+from events_app.mail.transport import PermanentFailure, SmtpTransport, TemporaryFailure, Turn, Withheld
 from events_app.services.messaging import notifications
 from events_app.services.platform import outbox
 from events_app.settings import get_settings
@@ -142,15 +142,17 @@ async def _send_leased(rows: list[dict], ledger: _Ledger, leased_at: float, sett
     messages before it are still under way, but its terminating dot, the moment the server accepts it, waits until
     the message before it is settled (marked sent, or its failure recorded), and a message counts as settled only
     once the one before it is. So the messages are accepted one at a time, in order, and a worker killed at any
-    moment has at most one message sent but not marked: the one whose end had just been answered. Meanwhile the
-    event loop composes the next message, pausing between its steps so the conversations go on.
+    moment has at most one message sent but not marked: the one whose end had just been answered. The settling is
+    a Turn: the next message's dot goes out from the very step that marked this one, not once the event loop comes
+    round to it. Meanwhile the event loop composes the next message, pausing between its steps so the
+    conversations go on.
     """
     loaded = await notifications.load(rows)  # the batch's events and registrations, in a few queries
     held = {row["id"] for row in rows}
     lanes = transports(settings.smtp_connections)
     flights: list[asyncio.Task | None] = [None] * len(lanes)  # each connection's message under way
     every: list[asyncio.Task] = []
-    tail: asyncio.Future[bool] | None = None  # the last message under way: settled, and the chain unbroken?
+    tail: Turn | None = None  # the last message under way: settled, and the chain unbroken?
     launched = 0
     upcoming: asyncio.Task | None = asyncio.ensure_future(_compose(rows[0], settings, loaded))
     try:
@@ -191,7 +193,7 @@ async def _send_leased(rows: list[dict], ledger: _Ledger, leased_at: float, sett
                 await asyncio.wait([tail])
                 if not tail.result():
                     break
-            mine: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            mine = Turn()
             flight = asyncio.ensure_future(_fly(row, composed.outgoing, lanes[lane], tail, mine, ledger, counts))
             flights[lane] = flight
             every.append(flight)
@@ -225,18 +227,18 @@ async def _fly(
     row: dict,
     outgoing: Outgoing,
     lane: SmtpTransport,
-    before: asyncio.Future[bool] | None,
-    mine: asyncio.Future[bool],
+    before: Turn | None,
+    mine: Turn,
     ledger: _Ledger,
     counts: dict[str, int],
 ) -> tuple[str, str]:
     """One message's transaction on one connection; settles `mine` (True: settled and nothing broke the chain)."""
 
-    def chain() -> bool | asyncio.Future[bool]:
+    def chain() -> bool | Turn:
         """Whether every message before this one is settled, without a break; until they are, a future of it."""
         if before is None:
             return True
-        return before.result() if before.done() else asyncio.shield(before)
+        return before.result() if before.done() else before
 
     ok = False
     try:
@@ -254,7 +256,7 @@ async def _fly(
 
 
 async def _answer(value: bool | asyncio.Future[bool]) -> bool:
-    return value if isinstance(value, bool) else await value
+    return value if isinstance(value, bool) else await asyncio.shield(value)
 
 
 async def _deliver(

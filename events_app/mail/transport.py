@@ -37,6 +37,28 @@ class Withheld(Exception):
     """Not delivered: `ready` said no before the message's end; the connection was closed under the open DATA."""
 
 
+class Turn(asyncio.Future[bool]):
+    """Whether a message may be completed, decided by the code that settles the message before it (`ready` may
+    answer with one). Besides waking whoever awaits it in a later step of the event loop, as any future does, it
+    hands its answer at once, within the step that decides it, to the callbacks given to `at_once`: the transport
+    ends the message there, so a chain of messages each waiting for the one before moves at the speed of the server
+    and the database, not of the other work on the loop."""
+
+    _at_once: list[Callable[[bool], None]] | None = None
+
+    def at_once(self, callback: Callable[[bool], None]) -> None:
+        """Call `callback(answer)` as soon as the answer is set (now, if it is)."""
+        if self.done():
+            callback(bool(self.result()))
+        else:
+            self._at_once = [*(self._at_once or []), callback]
+
+    def set_result(self, result: bool) -> None:
+        super().set_result(result)
+        for callback in self._at_once or ():
+            callback(result)
+
+
 class _Disconnected(Exception):
     """The server closed the connection (a reused connection the server timed out, or a server going down)."""
 
@@ -219,6 +241,27 @@ class SmtpTransport:
 
     # ------------------------------------------------------------------------------------------ one message
 
+    async def _end_on(self, turn: Turn, writer: asyncio.StreamWriter) -> bool:
+        """Wait for `turn`, the message's content sent but its end not: the end goes out from the step that decides
+        the turn (Turn.at_once), if the answer is yes and this send is still waiting for it on this connection (a
+        send cancelled meanwhile must not complete its message later)."""
+        waiting, ended = True, False
+
+        def end(ok: bool) -> None:
+            nonlocal ended
+            if ok and waiting and self._streams is not None and self._streams[1] is writer:
+                writer.write(END_OF_DATA)
+                ended = True
+
+        turn.at_once(end)
+        try:
+            answer = await asyncio.shield(turn)
+        finally:
+            waiting = False
+        if answer and not ended:  # the connection was dropped meanwhile
+            raise _Disconnected("the connection was closed before the message's end")
+        return answer
+
     async def send(
         self, data: bytes, sender: str, recipient: str, ready: Callable[[], bool | Awaitable[bool]] | None = None
     ) -> None:
@@ -228,8 +271,8 @@ class SmtpTransport:
         `ready`, if given, says whether the message may be completed (e.g. once the previous message is marked
         sent): asked once the server waits for the content, it answers at once or with an awaitable, and then the
         whole message but its terminating dot goes out while the caller waits (the server accepts a message only
-        at its end). If it answers False, Withheld is raised and nothing was delivered: the connection is closed
-        under the unfinished message.
+        at its end); a Turn has the dot sent by the code that decides it, in the same step. If it answers False,
+        Withheld is raised and nothing was delivered: the connection is closed under the unfinished message.
         """
         # As smtplib's send_message does: an address beyond ASCII needs the server's SMTPUTF8 extension.
         options = b"" if (sender + recipient).isascii() else b" SMTPUTF8 BODY=8BITMIME"
@@ -276,20 +319,28 @@ class SmtpTransport:
                 answer = True if ready is None else ready()
                 if not isinstance(answer, bool):  # not known yet: the content goes out, its end waits
                     writer.write(content[: -len(END_OF_DATA)])
-                    answer = await answer
                     content = END_OF_DATA
+                    if isinstance(answer, Turn):
+                        answer = await self._end_on(answer, writer)
+                        content = b""  # ended by then, if the answer was yes
+                    else:
+                        answer = await answer
                 if not answer:
                     # The server waits for the end of the content: closing the connection ends the transaction
                     # with nothing delivered (RFC 5321 3.8).
                     self.drop()
                     raise Withheld("the message was held back before its end")
                 body_sent = True
-                writer.write(content)
+                if content:
+                    writer.write(content)
                 async with asyncio.timeout(TIMEOUT):
                     await writer.drain()
                 await self._command(b"", 250)
                 return
             except (Withheld, PermanentFailure):
+                raise
+            except asyncio.CancelledError:
+                self.drop()  # mid-transaction: the conversation cannot go on with the next message
                 raise
             except _Refused as exc:
                 if exc.code in (354, 250) or exc.code < 400:  # an answer out of place: the conversation is lost

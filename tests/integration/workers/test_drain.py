@@ -8,6 +8,8 @@ database: a worker killed at any moment can have at most one message sent but no
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 from email.parser import BytesHeaderParser
 
@@ -16,7 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from events_app.db import sql
-from events_app.mail.transport import SmtpTransport
+from events_app.mail.transport import SmtpTransport, Turn
 from events_app.settings import get_settings
 from tests.fixtures import free_port, published_event
 from workers import delivery
@@ -158,3 +160,30 @@ async def test_a_message_held_back_is_not_delivered_and_the_next_one_is(smtp_ser
         await transport.send(message % 2, "from@example.org", "to@example.org", no)
     await transport.send(message % 3, "from@example.org", "to@example.org")
     assert server.accepted == ["<1@example.org>", "<3@example.org>"]
+
+
+async def test_a_send_given_up_while_it_waits_for_its_turn_never_completes_its_message(smtp_server):
+    """The end of a message waiting for a Turn goes out from the step that decides the turn, but only while its send
+    still waits: a send cancelled before (a worker stopping) leaves its message undelivered for good, and the next
+    message goes out on a new connection."""
+    server = smtp_server(Checking(pipelining=True))
+    transport = delivery.transport()
+    message = b"Message-ID: <%d@example.org>\r\nSubject: x\r\n\r\nbody\r\n"
+    turn, asked = Turn(), asyncio.Event()
+
+    def ready() -> Turn:
+        asked.set()
+        return turn
+
+    waiting = asyncio.ensure_future(transport.send(message % 1, "from@example.org", "to@example.org", ready))
+    await asked.wait()
+    await asyncio.sleep(0.05)  # the content is out; the send waits for its turn
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
+    turn.set_result(True)
+    await transport.send(message % 2, "from@example.org", "to@example.org")
+    decided = Turn()
+    decided.set_result(True)
+    await transport.send(message % 3, "from@example.org", "to@example.org", lambda: decided)
+    assert server.accepted == ["<2@example.org>", "<3@example.org>"]
