@@ -4,8 +4,9 @@ Services explain problems for API clients: they name fields, routes and codes ("
 GET /api/organizations", "must be one of plenary, panel, …"). A page shows the same problem in words for people,
 in the reader's language: `human(message)` finds the rule for a message and gives a `PageText`, an English str
 that also carries its catalogue text and values, so the pages' `_()` translates it with the values put back
-(`_()` of a plain str looks it up as it is). Messages no rule knows stay as they are; the catalogue test checks
-that every rule's text is translated.
+(`_()` of a plain str looks it up as it is). A detail that names fields ("ends_at: ...; capacity: ...") shows each
+problem in words, after the field's label. Messages no rule knows stay as they are; the catalogue test checks that
+every rule's text is translated.
 """
 
 from __future__ import annotations
@@ -340,11 +341,359 @@ RULES: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"certificates of attendance are sent after the event.*"),
         N_("Certificates of attendance can be sent once the event has ended."),
     ),
+    # ---- Organizers' and coordinators' pages: events and categories
+    (
+        re.compile(
+            r"(?P<count>\d+) people are already confirmed; cancel registrations first or choose a capacity at least "
+            r"that high"
+        ),
+        N_(
+            "{count} people are already confirmed: choose a capacity of at least {count}, or cancel registrations "
+            "first."
+        ),
+    ),
+    (
+        re.compile(r"a cancelled event cannot be published again"),
+        N_("This event is cancelled and cannot be published again."),
+    ),
+    (
+        re.compile(r"you are not staff of this office; ask an administrator"),
+        N_("You are not on the staff of this office: choose one of your offices, or ask an administrator."),
+    ),
+    (
+        re.compile(r"your account does not organize this event"),
+        N_("Your account is not one of the organizers of this event."),
+    ),
+    (re.compile(r"only administrators may do this"), N_("Only administrators can do this.")),
+    (
+        re.compile(r"only administrators and office staff may do this"),
+        N_("Only administrators and the staff of an office can do this."),
+    ),
+    (re.compile(r"the token is unknown or expired.*"), N_("Your session has ended: log in again.")),
+    (re.compile(r"log in first.*"), N_("Log in first.")),
+    (re.compile(r"must be after opens_at"), N_("must be after registration opens")),
+    (
+        re.compile(r"category code .* is already used in this event"),
+        N_("This event already has a category with this code: choose another code."),
+    ),
+    (re.compile(r"category not found"), N_("This category no longer exists: reload the page.")),
+    (
+        re.compile(r"a choice question needs at least two different options"),
+        N_("A question with choices needs at least two different options, one per line."),
+    ),
+    # ---- agenda: sessions, rooms, tracks, speakers
+    (
+        re.compile(r"a session lasts at most 24 hours; split longer ones"),
+        N_("A session lasts at most 24 hours: split a longer one into several sessions."),
+    ),
+    (
+        re.compile(
+            r"(?P<booked>\d+) people have booked this session; the room or capacity chosen holds (?P<limit>\d+): drop "
+            r"bookings first or choose a larger one"
+        ),
+        N_(
+            "{booked} people have booked this session, but the room or number of places chosen holds only {limit}: "
+            "choose a larger room or more places."
+        ),
+    ),
+    (
+        re.compile(r"sessions in this room hold more people: '(?P<title>.+?)' \(id \d+\)(?:; '.+?' \(id \d+\))+"),
+        N_(
+            "“{title}” and other sessions in this room have more places than that: lower their places first, or "
+            "move them to another room."
+        ),
+    ),
+    (
+        re.compile(r"sessions in this room hold more people: '(?P<title>.+)' \(id \d+\)"),
+        N_("“{title}” in this room has more places than that: lower its places first, or move it to another room."),
+    ),
+    (
+        re.compile(r"this session is cancelled; set status to 'published' or 'draft' to change it"),
+        N_("This session is cancelled: publish it again, or make it a draft, before changing it."),
+    ),
+    (
+        re.compile(r"a person appears twice: give each person one role"),
+        N_("The same person is named twice: give each person only one role."),
+    ),
+    (
+        re.compile(r"the session conflicts with the agenda: .*", re.S),
+        N_("This session would clash with others in the agenda: change its time, its room or its people."),
+    ),
+    (
+        re.compile(r"is too long: keep it under (?P<count>\d+) characters"),
+        N_("is too long: keep it under {count} characters"),
+    ),
+    (
+        re.compile(r"person not found"),
+        N_("We could not find this person: reload the page and try again."),
+    ),
+    # ---- registrations, invitations, access codes and delegations
+    (re.compile(r"registration not found"), N_("This registration is no longer in this event: reload the list.")),
+    (
+        re.compile(r"only pending or waitlisted registrations can be rejected.*"),
+        N_("Only registrations waiting for approval or on the waiting list can be rejected: cancel this one instead."),
+    ),
+    (re.compile(r"must be in the future"), N_("must be in the future")),
+    (
+        re.compile(r"code '(?P<code>[^']+)' already exists for this event"),
+        N_("This event already has the access code {code}: choose another one."),
+    ),
+    (
+        re.compile(r"0 members are registered; choose at least 1"),
+        N_("A delegation has at least one seat, for its head."),
+    ),
+    (
+        re.compile(r"(?P<used>\d+) members are registered; choose at least (?P<least>\d+)"),
+        N_("{used} members are registered; choose at least {least}"),
+    ),
+    (
+        re.compile(r"this person is already registered for this event"),
+        N_("This person is already registered for this event."),
+    ),
+    (
+        re.compile(
+            r"all (?P<quota>\d+) seats of this delegation are used: substitute a member instead, or ask the organizers "
+            r"for more seats"
+        ),
+        N_("All {quota} seats of your delegation are taken: replace a member instead, or ask the organizers for more."),
+    ),
+    (
+        re.compile(r"the head of delegation cannot be substituted here; ask the organizers"),
+        N_("The head of the delegation cannot be replaced here: ask the organizers."),
+    ),
+    (
+        re.compile(r"this manage link does not belong to a head of delegation"),
+        N_("This link does not belong to the head of a delegation."),
+    ),
+    (
+        re.compile(r"the head of delegation's own registration is no longer active"),
+        N_("Your own registration as head of the delegation is no longer active, so you cannot manage the delegation."),
+    ),
+    (
+        re.compile(r"delegation member not found"),
+        N_("This person is no longer a member of your delegation: reload the page."),
+    ),
+    (
+        re.compile(r"this category is for member governments; your organization is a partner.*"),
+        N_(
+            "This category is only for member governments, and this organization is a partner: choose a partner "
+            "category."
+        ),
+    ),
+    (
+        re.compile(r"your organization's membership is \S+: only active members may use this category"),
+        N_("This category is only for active members, and the membership of this organization is not active."),
+    ),
+    (
+        re.compile(r"this category is for partner organizations; member governments register as delegates"),
+        N_("This category is only for partner organizations: a member government registers in a delegate category."),
+    ),
+    (
+        re.compile(r"this category is by invitation only.*"),
+        N_(
+            "This category is by invitation only: register with the invitation link you received, or give an access "
+            "code."
+        ),
+    ),
+    (
+        re.compile(r"your invitation or code is for another category.*"),
+        N_("Your invitation or access code is for another category: choose that category."),
+    ),
+    (
+        re.compile(r"this event is not open for registration \(it is not published\)"),
+        N_("This event is not open for registration: it is not published."),
+    ),
+    (
+        re.compile(
+            r"registration opens at (?P<year>\d{4})-(?P<month>\d\d)-(?P<day>\d\d)T(?P<time>\d\d:\d\d)"
+            r"(?::\d\d(?:\.\d+)?)?(?:Z|\+00:00|(?P<offset>[+-]\d\d:\d\d))?"
+        ),
+        N_("Registration opens on {year}-{month}-{day} at {time} (UTC{offset})."),
+    ),
+    (
+        re.compile(
+            r"registration closed at (?P<year>\d{4})-(?P<month>\d\d)-(?P<day>\d\d)T(?P<time>\d\d:\d\d)"
+            r"(?::\d\d(?:\.\d+)?)?(?:Z|\+00:00|(?P<offset>[+-]\d\d:\d\d))?"
+        ),
+        N_("Registration closed on {year}-{month}-{day} at {time} (UTC{offset})."),
+    ),
+    (
+        re.compile(r"this event is cancelled: its registrations can no longer take seats or places"),
+        N_("This event is cancelled: its registrations can no longer take seats or places."),
+    ),
+    (
+        re.compile(r"this event is \S+: its registrations can no longer take seats or places"),
+        N_("This event is not published: its registrations cannot take seats or places."),
+    ),
+    # ---- check-in, announcements
+    (
+        re.compile(r"your account is not check-in staff of this event"),
+        N_("Your account is not on the check-in staff of this event: ask its organizers to add you."),
+    ),
+    (
+        re.compile(r"type at least (?P<count>\d+) characters of the name or the organization"),
+        N_("Type at least {count} characters of the name or the organization."),
+    ),
+    (
+        re.compile(r"no active account has this (?:address|email)[:;] create the account first"),
+        N_("No account uses this email address: create the account first."),
+    ),
+    (re.compile(r"this announcement has already been sent"), N_("This announcement has already been sent.")),
+    (
+        re.compile(r"name the category \(its code or id\)"),
+        N_("Choose the category that receives the announcement."),
+    ),
+    (
+        re.compile(r"name the delegation \(its code or id\)|give the delegation's numeric id"),
+        N_("Choose the delegation that receives the announcement."),
+    ),
+    (
+        re.compile(r"name the session \(its code or id\)|give the session's numeric id"),
+        N_("Choose the session that receives the announcement."),
+    ),
+    (re.compile(r"no session with this id in this event"), N_("Choose a session of this event from the list.")),
+    # ---- meetings of pilot projects: series, occurrences, records, cohort
+    (
+        re.compile(r"this project is cancelled: no new meetings can start in it"),
+        N_("This pilot project is cancelled: no new meetings can be created in it."),
+    ),
+    (re.compile(r"this project is cancelled already"), N_("This pilot project is already cancelled.")),
+    (re.compile(r"this meeting series is cancelled"), N_("This series of meetings is cancelled.")),
+    (
+        re.compile(r"occurrence \S+ is cancelled"),
+        N_("This meeting is cancelled, so it can no longer be changed."),
+    ),
+    (re.compile(r"the meeting \S+ is cancelled"), N_("This meeting is cancelled.")),
+    (
+        re.compile(r"say what changes: starts_at \(and ends_at\), location or online_url"),
+        N_("Nothing changed: change the time or the place first."),
+    ),
+    (
+        re.compile(
+            r"overlaps occurrence (?P<year>\d{4})(?P<month>\d\d)(?P<day>\d\d)T(?P<hour>\d\d)(?P<minute>\d\d)\d\dZ of "
+            r"the same series; move or cancel that one first"
+        ),
+        N_(
+            "overlaps occurrence {year}-{month}-{day} at {hour}:{minute} UTC of this series: move or cancel that "
+            "meeting first"
+        ),
+    ),
+    (
+        re.compile(r"overlaps occurrence \S+ of the same series; move or cancel that one first"),
+        N_("overlaps another occurrence of this series: move or cancel that meeting first"),
+    ),
+    (
+        re.compile(r"the rule yields no occurrence after the start.*"),
+        N_(
+            "With these repeat settings no meeting falls on or after the first one: check the date of the last meeting."
+        ),
+    ),
+    (
+        re.compile(r"the rule yields more than (?P<count>\d+) occurrences.*"),
+        N_(
+            "These repeat settings give more than {count} meetings: choose fewer meetings or an earlier date for the "
+            "last one."
+        ),
+    ),
+    (
+        re.compile(r"a series may span at most five years.*"),
+        N_("A series may last at most five years: choose an earlier date for the last meeting."),
+    ),
+    (
+        re.compile(r"this meeting is cancelled: nobody can be recorded as present"),
+        N_("This meeting is cancelled: nobody can be recorded as present."),
+    ),
+    (
+        re.compile(r"people \[[\d, ]*\] were never invited to this series"),
+        N_("Only people invited to this series can be recorded as present."),
+    ),
+    (re.compile(r"must be accepted, declined or tentative"), N_("Choose one of the options.")),
+    (
+        re.compile(r"line (?P<number>\d+): the minutes must be a whole number"),
+        N_("line {number}: the minutes must be a whole number"),
+    ),
+    (
+        re.compile(r"the part before the @ is too long for calendar replies.* at most (?P<count>\d+) characters"),
+        N_(
+            "The part before the @ is too long: calendar replies come back to an address built on it, so it may "
+            "have at most {count} characters."
+        ),
+    ),
+    (
+        re.compile(r"this organization is not in the cohort.*"),
+        N_("This organization is not in the cohort yet: add it to the cohort first."),
+    ),
+    (
+        re.compile(r"your account does not coordinate this pilot project"),
+        N_("Your account is not one of the coordinators of this pilot project."),
+    ),
+    (
+        re.compile(r"this invitation was withdrawn \(you are no longer a contact of the project\).*"),
+        N_(
+            "This invitation was withdrawn: you are no longer a contact of the project, so the link no longer records "
+            "answers."
+        ),
+    ),
+    # ---- passwords, logins and limits
+    (
+        re.compile(r"must be at least (?P<count>\d+) characters long; a few unrelated words make a good password"),
+        N_("must be at least {count} characters long; a few unrelated words make a good password"),
+    ),
+    (
+        re.compile(r"is too easy to guess: it repeats the same characters"),
+        N_("is too easy to guess: it repeats the same characters"),
+    ),
+    (
+        re.compile(r"is one of the most common passwords and would be guessed quickly; choose another"),
+        N_("is one of the most common passwords and would be guessed quickly; choose another one"),
+    ),
+    (re.compile(r"must not be your email address"), N_("must not be your email address")),
+    (
+        re.compile(r"this password reset link has expired or was already used.*"),
+        N_("This link to choose a new password has expired or was already used: ask for a new one."),
+    ),
+    (re.compile(r"has expired or was already used"), N_("has expired or was already used")),
+    (
+        re.compile(r"too many failed logins for this account; try again in (?P<seconds>\d+) s"),
+        N_("Too many failed logins for this account: try again in {seconds} seconds."),
+    ),
+    (
+        re.compile(r"too many .+; try again in (?P<seconds>\d+) s"),
+        N_("Too many attempts: try again in {seconds} seconds."),
+    ),
 ]
 # A route named in a message the rules do not know: the part that names it is left out.
 ROUTE_HINT = re.compile(
     r"\s*(?:\((?:[^()]*?)/api/[^()]*\)|[:;,]?\s*(?:see|with|at|from)?\s*(?:GET|POST|PATCH|PUT|DELETE) /api/\S*)"
 )
+
+# The detail of a refused input names each field before its problem ("ends_at: must be after starts_at; capacity:
+# ..."); a page that shows the detail (an action that failed, a session moved on the grid) shows each problem in
+# words, after the field's label when the words need one ("must be after the start").
+FIELD = r"[a-z][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z0-9_]+(?:\[\d+\])?)*"
+FIELD_PROBLEM = re.compile(rf"(?P<field>{FIELD}): (?P<problem>.+)", re.S)
+NEXT_FIELD = re.compile(rf"; (?={FIELD}: )")
+FIELD_LABELS = {
+    "starts_at": N_("Starts"),
+    "ends_at": N_("Ends"),
+    "room_id": N_("Room"),
+    "track_id": N_("Track"),
+    "capacity": N_("Places"),
+    "title": N_("Title"),
+    "kind": N_("Kind"),
+    "language": N_("Language"),
+    "status": N_("Status"),
+    "online_url": N_("Online link"),
+    "category": N_("Category"),
+    "seats": N_("Seats"),
+    "name": N_("Name"),
+    "email": N_("Email"),
+    "timezone": N_("Time zone"),
+    "location": N_("Location"),
+    "subject": N_("Subject"),
+    "body": N_("Message"),
+    "minutes": N_("Minutes"),
+}
 
 
 def human(message: str) -> str:
@@ -354,7 +703,29 @@ def human(message: str) -> str:
     for pattern, text in RULES:
         found = pattern.fullmatch(message)
         if found:
-            return PageText(text, **found.groupdict())
+            return PageText(text, **found.groupdict(""))
+    by_field = _field_problems(message)
+    if by_field is not None:
+        return by_field
     if "/api/" in message:
         return ROUTE_HINT.sub("", message).rstrip(" :;,")
     return message
+
+
+def _field_problems(message: str) -> PageText | None:
+    """The problems of a detail that names fields, each in words (None when the message names no field first)."""
+    shown: list[PageText] = []
+    for part in NEXT_FIELD.split(message):
+        found = FIELD_PROBLEM.fullmatch(part)
+        if found is None:
+            return None
+        problem = human(found["problem"])
+        problem = problem if isinstance(problem, PageText) else PageText(problem)
+        label = FIELD_LABELS.get(found["field"].rsplit(".", 1)[-1])
+        if label and problem.template[:1].islower():  # a problem that needs its field's name: "must not be empty"
+            problem = PageText(N_("{field}: {problem}"), field=PageText(label), problem=problem)
+        shown.append(problem)
+    words = shown[-1]
+    for earlier in reversed(shown[:-1]):
+        words = PageText(N_("{first}; {then}"), first=earlier, then=words)
+    return words
