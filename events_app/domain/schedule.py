@@ -126,6 +126,9 @@ class Schedule:
     # Instants at which the file says its days turn (an explicit day change first, then its days' starts and ends):
     # what fit_day_change chooses from, in any zone.
     day_marks: list[datetime] = field(default_factory=list, compare=False)
+    # What the file says that does not stop it being read but that its organizer should check, as (where, what)
+    # pairs like ScheduleFormatError's problems: a session's start that disagrees with its date-time.
+    warnings: list[tuple[str, str]] = field(default_factory=list, compare=False)
 
 
 class ScheduleFormatError(Exception):
@@ -685,6 +688,44 @@ def _start_from_day(day_date: str, start: str, day_start: datetime | None, zone:
     return value.astimezone(timezone.utc)
 
 
+def start_disagreement(
+    date_name: str, date_text: Any, start_name: str, start_text: Any, starts_at: datetime, zone: ZoneInfo
+) -> str | None:
+    """Why a session's `start` (local HH:MM) disagrees with the full date-time `date` it is read by, or None.
+
+    A session is read by its date-time; its HH:MM start says the same in another way, and a file where they differ
+    was edited in one place only (or written by a tool with a bug), so its organizer is warned, naming both times.
+    The start agrees when it is the date-time's wall-clock time in the conference's zone (on that local day; either
+    pass of a repeated hour, and a time in a skipped hour as the zone reads it), or as the date-time itself writes
+    it (its own offset: pretalx names UTC as the zone of files whose times are written, and agree, at +01:00). A
+    date only, no start, or a start that is not HH:MM says nothing to compare."""
+    if not (isinstance(date_text, str) and isinstance(start_text, str) and start_text.strip()):
+        return None
+    date_text, start_text = date_text.strip(), start_text.strip()
+    if not date_text or _DATE_ONLY_RE.match(date_text):
+        return None
+    parts = start_text.split(":")
+    if not 2 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        return None
+    try:
+        given = time(int(parts[0]), int(parts[1]))
+        written = datetime.fromisoformat(date_text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    instant = starts_at.replace(second=0, microsecond=0)
+    local = instant.astimezone(zone)
+    # Compared in UTC: Python never finds a time of a repeated or skipped hour equal to one in another zone.
+    readings = [
+        datetime.combine(local.date(), given.replace(fold=fold), zone).astimezone(timezone.utc) for fold in (0, 1)
+    ]
+    if instant in readings or (written.hour, written.minute) == (given.hour, given.minute):
+        return None
+    return (
+        f"{start_name} {start_text!r} disagrees with {date_name} {date_text!r}, which is {local:%H:%M} in "
+        f"{zone.key}: the session is imported at {local:%H:%M} as {date_name} says; check the file"
+    )
+
+
 def _guid(value: str | None, *fallback: Any) -> str:
     """The file's guid; a stable one derived from the session's own data when the file has none (or a
     non-UUID one), so re-importing the same file finds the same sessions."""
@@ -995,6 +1036,7 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
     explicit = _day_change(conference.findtext("day_change"))
     day_change = explicit or _day_change_from_starts([d.get("start") for d in root.iter("day")], zone)
     night_marks: list[datetime] = []
+    warnings: list[tuple[str, str]] = []
     for day in root.iter("day"):
         day_start = None
         if day_change is not None and day.get("date"):  # a start before the day change is that night's
@@ -1025,6 +1067,10 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
                             f"<room> {session.room!r} is not one of the file's rooms: use the name of a <room> of a day"
                         )
                     sessions.append(session)
+                    date_text, start_text = event.findtext("date"), event.findtext("start")
+                    note = start_disagreement("<date>", date_text, "<start>", start_text, session.starts_at, zone)
+                    if note:
+                        warnings.append((_where(event), note))
                 except (ValueError, TypeError) as exc:
                     problems.append((_where(event), str(exc)))
                 if len(problems) >= MAX_ERRORS:
@@ -1051,6 +1097,7 @@ def parse_xml(data: bytes, default_tzid: str = "UTC") -> Schedule:
         timeslot_duration=(conference.findtext("timeslot_duration") or "").strip(),
         tz_given=tz_given,
         days=_day_dates([d.get("date") for d in root.iter("day")]),
+        warnings=warnings,
     )
     days = list(root.iter("day"))
     return _with_day_change(
@@ -1341,9 +1388,12 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
     ]
     meta: dict[str, Any] = conference["meta"] if isinstance(conference.get("meta"), dict) else {}
     sessions: list[ScheduleSession] = []
+    warnings: list[tuple[str, str]] = []
     flat = schedule.get("events")  # schedule.json version 2 (the hub's): events beside the days, not in them
     if isinstance(flat, list):
-        sessions += _json_v2_sessions(flat, schedule.get("persons"), conference, days, rooms, tracks, zone, problems)
+        sessions += _json_v2_sessions(
+            flat, schedule.get("persons"), conference, days, rooms, tracks, zone, problems, warnings
+        )
     for i, day in enumerate(days):
         where_day = f"schedule.conference.days[{i}]"
         if isinstance(flat, list) and isinstance(day, dict) and day.get("rooms") is None:
@@ -1363,6 +1413,7 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
                     if session.room not in rooms:
                         raise ValueError(f"'room' {session.room!r} is not one of the file's rooms")
                     sessions.append(session)
+                    _note_start(event, session, where, zone, warnings)
                 except (ValueError, TypeError, AttributeError, KeyError) as exc:
                     problems.append(_session_problem(where, event, exc))
                 if len(problems) >= MAX_ERRORS:
@@ -1388,6 +1439,7 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
         timeslot_duration=str(conference.get("timeslot_duration") or ""),
         tz_given=tz_given,
         days=_day_dates([d.get("date") for d in days if isinstance(d, dict)]),
+        warnings=warnings,
     )
     given = [d for d in days if isinstance(d, dict)]
     return _with_day_change(
@@ -1401,11 +1453,25 @@ def parse_json(data: bytes, default_tzid: str = "UTC") -> Schedule:
     )
 
 
-def _session_problem(where: str, event: Any, exc: Exception) -> tuple[str, str]:
-    """Where a JSON event that cannot be read sits (with its guid, id or title when it has them), and why."""
+def _json_where(where: str, event: Any) -> str:
+    """Where a JSON event sits, with its guid, id or title when it has them."""
     if isinstance(event, dict):
         where += f" (session {_session_label(event.get('guid'), event.get('id'), event.get('title'))})"
-    return where, str(exc)
+    return where
+
+
+def _session_problem(where: str, event: Any, exc: Exception) -> tuple[str, str]:
+    """Where a JSON event that cannot be read sits, and why."""
+    return _json_where(where, event), str(exc)
+
+
+def _note_start(
+    event: dict[str, Any], session: ScheduleSession, where: str, zone: ZoneInfo, warnings: list[tuple[str, str]]
+) -> None:
+    """A JSON event read by its 'date' whose 'start' says another time: a warning (start_disagreement)."""
+    note = start_disagreement("'date'", event.get("date"), "'start'", event.get("start"), session.starts_at, zone)
+    if note:
+        warnings.append((_json_where(where, event), note))
 
 
 def _track_color(track: dict[str, Any]) -> str | None:
@@ -1439,6 +1505,7 @@ def _json_v2_sessions(
     tracks: list[ScheduleTrack],
     zone: ZoneInfo,
     problems: list[tuple[str, str]],
+    warnings: list[tuple[str, str]],
 ) -> list[ScheduleSession]:
     """schedule.json version 2 (the hub's schema2: events in one list beside the days, room and track as objects,
     `participants`, people's biographies in schedule.persons): each event read as a version-1 one, on the file's
@@ -1490,6 +1557,7 @@ def _json_v2_sessions(
             session = _json_session(v1, day, room, zone)
             session.day = _day_of(day.get("date"))
             sessions.append(session)
+            _note_start(v1, session, where, zone, warnings)
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
             problems.append(_session_problem(where, event, exc))
         if len(problems) >= MAX_ERRORS:

@@ -161,6 +161,19 @@ class SessionOut(Struct):
     updated_at: datetime
 
 
+class SessionChangeOut(SessionOut):
+    """A session as a change (PATCH) left it, with what the change did to its bookings."""
+
+    bookings_not_restored: Annotated[
+        int,
+        Meta(
+            description="in the answer of the change that brings a cancelled session back (published or draft): "
+            "how many delegates did not get their booking or waiting-list place of it back, because it would "
+            "overlap a session they booked (or wait for) meanwhile; they are told by email. 0 otherwise"
+        ),
+    ] = 0
+
+
 class ConflictSessionOut(Struct):
     id: int | None
     title: str
@@ -232,6 +245,11 @@ class RemovedSessionOut(Struct):
     action: str  # kept, cancelled, already cancelled
 
 
+class ImportWarningOut(Struct):
+    field: str  # where in the file, naming the session (as the errors of a file that cannot be read do)
+    message: str  # what to check, e.g. a <start> that disagrees with the session's <date>
+
+
 class ImportOut(Struct):
     created: int
     updated: int
@@ -248,3 +266,4 @@ class ImportOut(Struct):
     dry_run: bool = False
     removed: list[RemovedSessionOut] = []
     sessions: list[ImportedSessionOut] = []
+    warnings: list[ImportWarningOut] = []  # read in spite of them: the file is imported, its organizer checks them

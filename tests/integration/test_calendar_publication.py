@@ -177,3 +177,95 @@ async def test_patches_with_the_same_values_send_and_grow_nothing(client, organi
         await sql.fetch("SELECT calendar_sequence FROM event UNION ALL SELECT calendar_sequence FROM agenda_session")
         == before
     )
+
+
+D2 = "delegate2@city2.example.org"
+
+
+async def booked_meanwhile(client, organizer, c, session) -> str:
+    """Delegate 2 books the session too; it is cancelled, and delegate 2 books another session at its time."""
+    token = await delegate(client, c, 2)
+    assert (await client.put(f"/api/registrations/{token}/agenda/{session['id']}")).status_code == 200
+    assert (await client.post(f"{c['base']}/sessions/{session['id']}/cancel", headers=organizer)).status_code == 200
+    return token
+
+
+async def book_at_the_same_time(client, organizer, c, token) -> None:
+    other = await add_session(
+        client,
+        organizer,
+        c,
+        title="Mayors' roundtable",
+        room_id=c["rooms"][1]["id"],
+        start="2027-10-29T10:30:00",
+        end="2027-10-29T11:30:00",
+    )
+    assert (await client.put(f"/api/registrations/{token}/agenda/{other['id']}")).status_code == 200
+
+
+async def test_a_session_published_again_does_not_come_back_to_a_delegate_who_booked_another_at_its_time(
+    client, organizer
+):
+    c = await congress(client, organizer)
+    session = await booked_and_spoken(client, organizer, c)
+    token = await booked_meanwhile(client, organizer, c, session)
+    assert await release(client, c, organizer) == 3  # the CANCEL to both delegates and the speaker
+    await book_at_the_same_time(client, organizer, c, token)
+    since = await last_id()
+
+    response = await client.patch(
+        f"{c['base']}/sessions/{session['id']}", json={"status": "published"}, headers=organizer
+    )
+    assert await release(client, c, organizer) == 2
+
+    assert response.status_code == 200, response.text
+    assert response.json()["bookings_not_restored"] == 1
+    sid = session["id"]
+    # Delegate 2's calendar holds the cancelled copy: the email says the booking ended, and carries no calendar.
+    dropped = await sql.fetch("SELECT recipient, calendar_method FROM outbox_message WHERE kind = 'session_dropped'")
+    assert [tuple(r) for r in dropped] == [(D2, None)]
+    assert sorted(await calendar_rows(since)) == [
+        ("session_updated", D1, "REQUEST", 2, sid),
+        ("session_updated", SP, "REQUEST", 2, sid),
+    ]
+    assert sequences_grow(await calendar_rows())
+
+
+async def test_inside_the_update_window_the_delegate_not_restored_gets_a_cancel_above_the_invite_they_hold(
+    client, organizer, tmp_path
+):
+    from events_app.services.messaging.notifications import compose
+    from events_app.settings import get_settings
+    from tests.fixtures import validate_ics
+
+    c = await congress(client, organizer)
+    session = await booked_and_spoken(client, organizer, c)
+    token = await booked_meanwhile(client, organizer, c, session)  # its CANCEL still waits for the window
+    await book_at_the_same_time(client, organizer, c, token)
+    since = await last_id()
+
+    response = await client.patch(
+        f"{c['base']}/sessions/{session['id']}", json={"status": "published"}, headers=organizer
+    )
+    assert await release(client, c, organizer) == 2
+
+    assert response.json()["bookings_not_restored"] == 1
+    sid = session["id"]
+    assert sorted(await calendar_rows(since)) == [
+        ("session_dropped", D2, "CANCEL", 3, sid),
+        ("session_updated", D1, "REQUEST", 3, sid),
+        ("session_updated", SP, "REQUEST", 3, sid),
+    ]
+    assert sequences_grow(await calendar_rows())
+    paths = []
+    for kind in ("session_booked", "session_dropped"):
+        row = await sql.fetchrow(
+            "SELECT * FROM outbox_message WHERE kind = $1 AND recipient = $2 AND (payload->>'session_id')::int = $3",
+            kind,
+            D2,
+            sid,
+        )
+        path = tmp_path / f"{kind}.eml"
+        path.write_bytes((await compose(dict(row), get_settings())).data)
+        paths.append(path)
+    validate_ics(paths[1], previous=paths[0])

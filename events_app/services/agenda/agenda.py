@@ -43,7 +43,11 @@ from events_app.services.agenda.rows import ROWS, EventRow, RoomRow, SessionDeta
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.people.people import link_or_create, require_visible_person, visible_people
 from events_app.services.registration import session_mail
-from events_app.services.registration.agenda_bookings import promote_waiting
+from events_app.services.registration.agenda_bookings import (
+    lock_bookers_of_cancelled,
+    promote_waiting,
+    restore_bookings,
+)
 from events_app.services.registration.registrations import normalize_email
 
 SESSION_FIELDS = (
@@ -538,12 +542,17 @@ async def _locked_session(event_id: int, session_id: int) -> SessionRow:
 
 async def update_session(account: CurrentAccount, event_id: int, session_id: int, changes: dict[str, Any]) -> dict:
     """Change, move (time or room) or cancel a session. A change of time, room or status grows its SEQUENCE;
-    every change is logged with what it was and what it became."""
+    every change is logged with what it was and what it became. A cancelled session brought back (published or
+    draft) gets back its bookings that clash with nothing booked meanwhile (restore_bookings); the answer's
+    `bookings_not_restored` says how many delegates did not."""
     await require_organizer(account, event_id)
     changes = clean_fields(changes, SESSION_LINES, SESSION_TEXTS)
+    not_restored = 0
     async with DB.transaction():
         await lock_agenda(event_id)
         event = await event_row(event_id)
+        if changes.get("status", "cancelled") != "cancelled":  # may bring a cancelled session back
+            await lock_bookers_of_cancelled(event_id, session_id)
         before = (await _locked_session(event_id, session_id)).fields()
         if before["status"] == "cancelled" and changes.get("status", "cancelled") == "cancelled" and changes:
             raise Conflict("this session is cancelled; set status to 'published' or 'draft' to change it", "status")
@@ -600,12 +609,14 @@ async def update_session(account: CurrentAccount, event_id: int, session_id: int
         # SEQUENCE; bookers and speakers get one update when the event's window passes.
         grown = await invite_state.settle(shown_before, account.email, timedelta(minutes=event.update_delay_minutes))
         sequence = grown.get(("session", session_id), before["calendar_sequence"])
+        if before["status"] == "cancelled":  # back: its bookings count again, under the rules of a booking
+            not_restored = await restore_bookings(session_id)
         if after["status"] == "published":  # more room, a larger capacity or a return from draft: fill places
             await promote_waiting(session_id)
         await log_change(event_id, session_id, change_action(before, after), changed, sequence, account)
     agenda_cache.forget(event_id)
     await kick_outbox()
-    return await get_session(event_id, session_id, account)
+    return {**await get_session(event_id, session_id, account), "bookings_not_restored": not_restored}
 
 
 async def cancel_session(account: CurrentAccount, event_id: int, session_id: int) -> dict:

@@ -163,7 +163,9 @@ async def import_schedule(
     day_change: str | None = None,
 ) -> dict:
     """Import or re-import a schedule into the event. Answers what was (or, in a dry run, would be) created,
-    updated, unchanged and removed, session by session. `removed`: 'keep' leaves sessions missing from the file
+    updated, unchanged and removed, session by session, and `warnings`: what the file says that it was read in
+    spite of and its organizer should check, where and what, as problems are (a session's start that disagrees
+    with the date-time it is imported at). `removed`: 'keep' leaves sessions missing from the file
     as they are, 'cancel' cancels them (their holders get a CANCEL through the session-cancel path).
     `day_change`: the organizer's own 'HH:MM' at which conference days turn (kept over the files' until changed;
     '' goes back to the file's; None leaves it as it is)."""
@@ -173,17 +175,18 @@ async def import_schedule(
     organizer_day_change = _organizer_day_change(day_change)
     event = await event_row(event_id)
     schedule = _read(data, content_type, event.timezone)
+    warnings = [{"field": where, "message": what} for where, what in schedule.warnings]
     try:
         async with DB.transaction():
             answer = await _apply(account, event_id, schedule, removed, organizer_day_change)
             if dry_run:
                 raise _DryRun(answer)
     except _DryRun as done:
-        return {**done.answer, "dry_run": True}
+        return {**done.answer, "warnings": warnings, "dry_run": True}
     agenda_cache.forget(event_id)
     if answer["updated"] or answer["removed_cancelled"]:
         await kick_outbox()
-    return {**answer, "dry_run": False}
+    return {**answer, "warnings": warnings, "dry_run": False}
 
 
 def _organizer_day_change(value: str | None) -> time | None | bool:

@@ -167,6 +167,33 @@ async def release_bookings(registration_id: int) -> None:
             await promote_waiting(row["session"])
 
 
+async def lock_bookers_of_cancelled(event_id: int, session_id: int) -> None:
+    """Before a change that may bring a cancelled session back takes its row: lock the registrations holding a
+    booking or waiting-list place of it (a booking's lock order: registration, then session), so that none of them
+    books an overlapping session while restore_bookings decides. Nothing when the session is not cancelled."""
+    await Q.lock_bookers_of_cancelled_session(session_id=session_id, event_id=event_id, active_statuses=list(ACTIVE))
+
+
+async def restore_bookings(session_id: int) -> int:
+    """A cancelled session comes back (published again, or a draft): its bookings and waiting-list places come back
+    with it, under the rule of every booking: none may overlap another session the delegate has booked or waits
+    for. While it was cancelled its bookings did not count, so a delegate may have booked another session at that
+    time: that one, chosen meanwhile, wins. Their place here ends as a drop does (a CANCEL only if their calendar
+    still holds the session, e.g. inside the update window of its cancellation) and is told the same way; the
+    places freed go to the waiting list when the caller promotes it. The caller holds the session row's lock and
+    took the registrations' first (lock_bookers_of_cancelled). Returns how many delegates were not restored."""
+    rows = await Q.clashing_bookings_of_session(session_id=session_id, active_statuses=list(ACTIVE))
+    for row in rows:
+        await Q.cancel_booking(booking_id=row["id"])
+        booked = row["status"] == "booked"
+        await session_mail.tell_booker(
+            "session_dropped", row["registration"], session_id, METHOD_CANCEL if booked else None
+        )
+        if booked:
+            await count_bookings(session_id, -1)
+    return len(rows)
+
+
 def _entry_out(row: BookingEntry) -> dict:
     zone = ZoneInfo(row.timezone)
     return {

@@ -648,6 +648,27 @@ WHERE b.registration = :registration_id AND b.status = ANY(:active_statuses::tex
        OR (s.status <> 'cancelled' AND (s.starts_at < :ends_at AND :starts_at < s.ends_at)))
 ORDER BY s.starts_at;
 
+-- name: lock_bookers_of_cancelled_session(session_id, event_id, active_statuses)
+-- Lock the registrations holding a booking or waiting-list place of the session, when it is cancelled, in id order:
+-- before the session row, as a booking takes them (registration, then session), when the session may come back.
+SELECT r.id FROM registration r
+WHERE r.id IN (SELECT b.registration FROM agenda_booking b JOIN agenda_session s ON s.id = b.session
+               WHERE b.session = :session_id AND s.event = :event_id AND s.status = 'cancelled'
+                 AND b.status = ANY(:active_statuses::text[]))
+ORDER BY r.id FOR NO KEY UPDATE;
+
+-- name: clashing_bookings_of_session(session_id, active_statuses)
+-- The session's active bookings and waiting-list places whose registration also has an active booking (or place
+-- on a waiting list) of another session, not cancelled, overlapping it: what booking_or_overlaps would refuse. In
+-- booking order.
+SELECT b.id, b.registration, b.status FROM agenda_booking b JOIN agenda_session s ON s.id = b.session
+WHERE b.session = :session_id AND b.status = ANY(:active_statuses::text[])
+  AND EXISTS (SELECT 1 FROM agenda_booking o JOIN agenda_session x ON x.id = o.session
+              WHERE o.registration = b.registration AND o.session <> b.session
+                AND o.status = ANY(:active_statuses::text[]) AND x.status <> 'cancelled'
+                AND (x.starts_at < s.ends_at AND s.starts_at < x.ends_at))
+ORDER BY b.id;
+
 -- name: insert_booking(session_id, registration_id, status)!
 -- A booking of a session, booked or waitlisted; a booked place is counted on the session in the same statement
 -- (the caller holds the session row's lock).

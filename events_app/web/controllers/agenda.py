@@ -40,6 +40,7 @@ from events_app.web.schemas_agenda import (
     RoomCreate,
     RoomOut,
     RoomUpdate,
+    SessionChangeOut,
     SessionCreate,
     SessionKind,
     SessionOut,
@@ -170,9 +171,9 @@ class SessionController(Controller):
         session_id: FromPath[int],
         data: JSONBody[SessionUpdate],
         account: NamedDependency[CurrentAccount],
-    ) -> SessionOut:
+    ) -> SessionChangeOut:
         return msgspec.convert(
-            await agenda.update_session(account, event_id, session_id, session_fields(data)), SessionOut
+            await agenda.update_session(account, event_id, session_id, session_fields(data)), SessionChangeOut
         )
 
     @post("/{session_id:int}/cancel", operation_id="cancelSession", status_code=200, dependencies=ORGANIZER)

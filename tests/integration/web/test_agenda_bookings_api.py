@@ -190,3 +190,39 @@ async def test_concurrent_bookings_against_separate_server_never_overbook(client
         "SELECT id FROM agenda_booking WHERE session = $1 AND status = 'waitlisted' ORDER BY id", session["id"]
     )
     assert ([a.status_code for a in answers], booked, len(waiting)) == ([200] * 30, 3, 27)
+
+
+async def test_a_session_published_again_gives_back_no_place_that_clashes_with_a_booking_made_meanwhile(
+    client, organizer
+):
+    c = await congress(client, organizer)
+    workshop = await _small_session(client, organizer, c, capacity=1)
+    booked, waiting, next_in_line = [await delegate(client, c, n) for n in range(3)]
+    for token in (booked, waiting, next_in_line):
+        await client.put(f"/api/registrations/{token}/agenda/{workshop['id']}")
+    await client.post(f"{c['base']}/sessions/{workshop['id']}/cancel", headers=organizer)
+    plenary = await add_session(client, organizer, c, title="Opening plenary", kind="plenary")  # the same hour
+    for token in (booked, waiting):
+        assert (await client.put(f"/api/registrations/{token}/agenda/{plenary['id']}")).status_code == 200
+
+    back = await client.patch(f"{c['base']}/sessions/{workshop['id']}", json={"status": "published"}, headers=organizer)
+
+    assert (back.status_code, back.json()["bookings_not_restored"]) == (200, 2)
+    agendas = [
+        [(e["session_id"], e["status"]) for e in (await client.get(f"/api/registrations/{t}/agenda")).json()]
+        for t in (booked, waiting, next_in_line)
+    ]
+    # Each keeps what they chose meanwhile; the place freed goes to the next in line, who clashes with nothing.
+    assert agendas == [[(plenary["id"], "booked")], [(plenary["id"], "booked")], [(workshop["id"], "booked")]]
+    assert await sql.fetchval("SELECT booked_count FROM agenda_session WHERE id = $1", workshop["id"]) == 1
+    told = await sql.fetch(
+        "SELECT kind, recipient FROM outbox_message WHERE kind IN ('session_dropped', 'session_promoted') ORDER BY id"
+    )
+    assert [tuple(r) for r in told] == [
+        ("session_dropped", "delegate0@city0.example.org"),
+        ("session_dropped", "delegate1@city1.example.org"),
+        ("session_promoted", "delegate2@city2.example.org"),
+    ]
+    # Anyone booking it now is held to the same rule.
+    again = await client.put(f"/api/registrations/{booked}/agenda/{workshop['id']}")
+    assert again.status_code == 409

@@ -9,7 +9,7 @@ import json
 
 from events_app.db import sql
 from tests.agenda_fixtures import congress, validate_schedule_json, validate_schedule_xml
-from tests.unit.domain.test_schedule_quirks import BARE, VERSION_2, _west_coast_file
+from tests.unit.domain.test_schedule_quirks import BARE, DISAGREEING_XML, VERSION_2, _west_coast_file
 
 
 async def _import(client, organizer, base: str, data: bytes, content_type: str = "application/json"):
@@ -108,3 +108,32 @@ async def test_speakers_whose_ids_are_all_zero_stay_different_people(client, org
         [("Second", ("Anna Null",)), ("Welcome", ("Anna Null", "Bert Null"))],
     )
     assert _unchanged((await _import(client, organizer, c["base"], data)).json())
+
+
+async def test_a_start_that_disagrees_with_its_date_is_imported_by_the_date_and_the_organizer_warned(client, organizer):
+    from tests.integration.web.test_pages import csrf, page_login
+
+    c = await congress(client, organizer)
+    url = f"/organizer/events/{c['id']}/agenda/import"
+    await page_login(client)
+    preview = await client.post(
+        url,
+        data={"_csrf_token": await csrf(client, url), "removed": "keep", "action": "preview"},
+        files={"file": ("schedule.xml", DISAGREEING_XML, "application/xml")},
+    )
+    response = await _import(client, organizer, c["base"], DISAGREEING_XML, "application/xml")
+
+    body = response.json()
+    assert (response.status_code, body["created"], len(body["warnings"])) == (200, 3, 1)
+    warning = body["warnings"][0]
+    assert "Edited in one place" in warning["field"]
+    assert "<start> '10:00' disagrees with <date> '2027-10-30T11:00:00+02:00'" in warning["message"]
+    starts = await sql.fetchval(
+        "SELECT starts_at FROM agenda_session WHERE event = $1 AND title = 'Edited in one place'", c["id"]
+    )
+    assert starts.isoformat() == "2027-10-30T09:00:00+00:00"
+    assert preview.status_code == 200
+    assert (
+        "Attention" in preview.text
+        and "disagrees with &lt;date&gt; &#39;2027-10-30T11:00:00+02:00&#39;" in preview.text
+    )

@@ -392,3 +392,99 @@ def test_a_file_that_is_no_frab_schedule_says_what_to_export_instead(document, c
     with pytest.raises(ScheduleFormatError) as refused:
         parse(document, content_type, "Europe/Berlin")
     assert "export the programme" in refused.value.problems[0][1]
+
+
+# A session edited in one place only: its <date> says 11:00 in Berlin, its <start> still 10:00. The others agree:
+# one past midnight (listed under the day before), one in the second pass of the hour the clocks go back (written
+# in UTC), one whose zone the file names wrongly (UTC) but whose date and start agree at the offset written.
+DISAGREEING_XML = f"""<?xml version="1.0" encoding="UTF-8"?>
+<schedule><version>3</version>
+  <conference><acronym>quirk6</acronym><title>Quirk Six</title><start>2027-10-30</start><end>2027-10-31</end>
+    <time_zone_name>Europe/Berlin</time_zone_name></conference>
+  <day date="2027-10-30" index="1" start="2027-10-30T06:00:00+02:00" end="2027-10-31T06:00:00+01:00">
+    <room name="Hall">
+      {_event("cccccccc-0000-4000-8000-000000000001", 1, "2027-10-30T11:00:00+02:00", "10:00", "Edited in one place")}
+      {_event("cccccccc-0000-4000-8000-000000000002", 2, "2027-10-31T00:30:00+02:00", "00:30", "Past midnight")}
+      {_event("cccccccc-0000-4000-8000-000000000003", 3, "2027-10-31T01:30:00Z", "02:30", "The hour again")}
+    </room>
+  </day>
+</schedule>""".encode()
+
+
+def test_a_start_that_disagrees_with_the_date_is_read_by_the_date_with_a_warning_naming_both():
+    schedule = parse(DISAGREEING_XML, "application/xml", "UTC")
+    starts = {s.title: s.starts_at.astimezone(BERLIN).isoformat() for s in schedule.sessions}
+    assert starts == {
+        "Edited in one place": "2027-10-30T11:00:00+02:00",
+        "Past midnight": "2027-10-31T00:30:00+02:00",
+        "The hour again": "2027-10-31T02:30:00+01:00",
+    }
+    [(where, what)] = schedule.warnings
+    assert "guid=cccccccc-0000-4000-8000-000000000001" in where and "'Edited in one place'" in where
+    assert what == (
+        "<start> '10:00' disagrees with <date> '2027-10-30T11:00:00+02:00', which is 11:00 in Europe/Berlin: "
+        "the session is imported at 11:00 as <date> says; check the file"
+    )
+
+
+def test_a_json_start_that_disagrees_with_the_date_is_warned_of_and_agreeing_ones_are_not():
+    def event(n: int, date_time: str, start: str, title: str) -> dict:
+        return {
+            "guid": f"dddddddd-0000-4000-8000-00000000000{n}",
+            "id": n,
+            "title": title,
+            "date": date_time,
+            "start": start,
+            "duration": "00:45",
+            "room": "Hall",
+            "type": "Talk",
+            "persons": [],
+        }
+
+    def document(zone: str, events: list[dict]) -> bytes:
+        conference = {
+            "acronym": "quirk7",
+            "title": "Quirk Seven",
+            "start": "2027-06-01",
+            "end": "2027-06-01",
+            "time_zone_name": zone,
+            "days": [{"index": 1, "date": "2027-06-01", "rooms": {"Hall": events}}],
+        }
+        return json.dumps({"schedule": {"version": "1", "conference": conference}}).encode()
+
+    edited = document(
+        "America/Bogota",
+        [
+            event(1, "2027-06-01T09:00:00-05:00", "09:00", "Agrees"),
+            event(2, "2027-06-01T14:30:00-05:00", "13:30", "Moved in one place"),
+        ],
+    )
+    # pretalx names UTC as the zone of a conference whose times it writes at +01:00: date and start agree there.
+    pretalx = document("UTC", [event(3, "2027-06-01T09:00:00+01:00", "09:00", "Written at its offset")])
+
+    schedule = parse(edited, "application/json", "Europe/Berlin")
+    [(where, what)] = schedule.warnings
+    assert [s.starts_at.isoformat() for s in schedule.sessions] == [
+        "2027-06-01T14:00:00+00:00",
+        "2027-06-01T19:30:00+00:00",
+    ]
+    assert where == (
+        "schedule.conference.days[0].rooms['Hall'][1] (session guid=dddddddd-0000-4000-8000-000000000002 "
+        "'Moved in one place')"
+    )
+    assert what.startswith("'start' '13:30' disagrees with 'date' '2027-06-01T14:30:00-05:00', which is 14:30 in ")
+    assert parse(pretalx, "application/json", "Europe/Berlin").warnings == []
+
+
+def test_our_own_exports_and_the_quirky_files_give_no_warning():
+    for data, content_type in (
+        (LATE_FIRST_DAY, "application/xml"),
+        (_west_coast_file(), "application/json"),
+        (json.dumps(VERSION_2).encode(), "application/json"),
+        (json.dumps(BARE).encode(), "application/json"),
+    ):
+        schedule = parse(data, content_type, "Europe/Berlin")
+        assert schedule.warnings == []
+        assert parse(build_json(schedule)).warnings == parse(build_xml(schedule)).warnings == []
+    edited = parse(DISAGREEING_XML, "application/xml", "UTC")
+    assert parse(build_json(edited)).warnings == parse(build_xml(edited)).warnings == []
