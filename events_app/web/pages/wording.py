@@ -720,10 +720,13 @@ def _field_problems(message: str) -> PageText | None:
         if found is None:
             return None
         problem = human(found["problem"])
+        known = isinstance(problem, PageText)  # a rule's words: a whole sentence unless they begin in lower case
         problem = problem if isinstance(problem, PageText) else PageText(problem)
         label = FIELD_LABELS.get(found["field"].rsplit(".", 1)[-1])
-        if label and problem.template[:1].islower():  # a problem that needs its field's name: "must not be empty"
-            problem = PageText(N_("{field}: {problem}"), field=PageText(label), problem=problem)
+        if not known or problem.template[:1].islower():  # a problem that needs its field's name
+            # A field without a label keeps the name the request gave it (the desk's "scans", a form's own field).
+            field = PageText(label) if label else found["field"]
+            problem = PageText(N_("{field}: {problem}"), field=field, problem=problem)
         shown.append(problem)
     words = shown[-1]
     for earlier in reversed(shown[:-1]):
