@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable
 from datetime import timedelta
@@ -316,16 +317,33 @@ class ManagePages(Controller):
         values: dict | None = None,
         template: str = "delegate/manage.html",
         status: int = 200,
+        with_pass: bool = False,
     ) -> Template:
         registration = await registrations.get_by_token(token)
-        event = await translations.localized(await events.get_event(registration["event_id"]), language_of(request))
-        delegation = None
-        try:
-            delegation = await delegations.for_head(token)
-        except Forbidden:
-            pass  # not a head of delegation (or no longer an active one)
-        links = await registration_links.ensure(registration["id"])
-        code = await checkin_codes.live_code(registration["id"]) if registration["status"] == "confirmed" else None
+        confirmed = registration["status"] == "confirmed"
+
+        async def shown_event() -> tuple[dict, dict | None]:
+            event = await translations.localized(await events.get_event(registration["event_id"]), language_of(request))
+            return event, await programme(event, token)
+
+        async def head_of() -> dict | None:
+            try:
+                return await delegations.for_head(token)
+            except Forbidden:
+                return None  # not a head of delegation (or no longer an active one)
+
+        async def nothing() -> None:
+            return None
+
+        # What the page shows once the registration is known is read at once, each on its own connection: on the
+        # congress day every round trip waits for the busy event loop, so a dozen in a row made the page slow.
+        (event, agenda), delegation, links, code, programme_pass = await asyncio.gather(
+            shown_event(),
+            head_of(),
+            registration_links.ensure(registration["id"]),
+            checkin_codes.live_code(registration["id"]) if confirmed else nothing(),
+            registration_links.programme_pass(registration["id"]) if confirmed and with_pass else nothing(),
+        )
         return page(
             request,
             template,
@@ -338,18 +356,17 @@ class ManagePages(Controller):
             values=values or {},
             feed_url=links.feed_url,
             just_registered=request.query_params.get("done") == "registered",
-            programme=await programme(event, token),
+            programme=agenda,
             checkin_qr=qr.svg(code, scale=5) if code else "",
+            programme_pass=programme_pass,
         )
 
     @get("/", name="manage")
     async def manage(self, request: Request, token: FromPath[str]) -> Template:
-        shown = await self._page(request, token)
-        registration = shown.context["registration"]
-        if registration["status"] == "confirmed":
-            shown.set_cookie(
-                programme_cookie(registration["event_id"], await registration_links.programme_pass(registration["id"]))
-            )
+        shown = await self._page(request, token, with_pass=True)
+        programme_pass = shown.context["programme_pass"]  # for a confirmed registration
+        if programme_pass:
+            shown.set_cookie(programme_cookie(shown.context["registration"]["event_id"], programme_pass))
         return shown
 
     @get("/cancel", name="manage-cancel-confirm")
