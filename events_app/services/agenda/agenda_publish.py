@@ -369,7 +369,14 @@ async def delegate_feed(token: str) -> Rendered:
     delegate's event (same UID and SEQUENCE as the invites) and the sessions they booked. Per request: a handful of
     items, their pieces shared with the public feed."""
     registration = await registration_links.by_feed_token(token)  # the feed token: reads, never changes
-    event = (await Q.event_by_id(event_id=registration["event"])).as_dict()
+    confirmed = registration["status"] == "confirmed"
+    # The event and the bookings are read at once (calendar apps poll all day; under load each round trip in a row
+    # waits for the busy event loop again).
+    event_row, booked_rows = await asyncio.gather(
+        Q.event_by_id(event_id=registration["event"]),
+        Q.booked_session_ids(registration_id=registration["id"]) if confirmed else asyncio.sleep(0, []),
+    )
+    event = event_row.as_dict()
     data = (
         await agenda_cache.get(event["id"], "feed-data", lambda: _load(event["id"], statuses=FEED_STATUSES))
         if event["status"] in FEED_STATUSES
@@ -381,8 +388,8 @@ async def delegate_feed(token: str) -> Rendered:
     elif registration["status"] != "confirmed":
         item = dataclasses.replace(item, status="TENTATIVE")
     entries = [(item, feed_vevent(item, event["updated_at"]))]
-    if data is not None and registration["status"] == "confirmed":
-        booked = {r["session"] for r in await Q.booked_session_ids(registration_id=registration["id"])}
+    if data is not None and confirmed:
+        booked = {r["session"] for r in booked_rows}
         entries += await _session_items(data, [s for s in data.sessions if s["id"] in booked])
     return Rendered.of(assemble_feed(event["title"], entries), ICS)
 

@@ -332,17 +332,14 @@ class ManagePages(Controller):
             except Forbidden:
                 return None  # not a head of delegation (or no longer an active one)
 
-        async def nothing() -> None:
-            return None
-
         # What the page shows once the registration is known is read at once, each on its own connection: on the
         # congress day every round trip waits for the busy event loop, so a dozen in a row made the page slow.
         (event, agenda), delegation, links, code, programme_pass = await asyncio.gather(
             shown_event(),
             head_of(),
             registration_links.ensure(registration["id"]),
-            checkin_codes.live_code(registration["id"]) if confirmed else nothing(),
-            registration_links.programme_pass(registration["id"]) if confirmed and with_pass else nothing(),
+            checkin_codes.live_code(registration["id"]) if confirmed else asyncio.sleep(0),
+            registration_links.programme_pass(registration["id"]) if confirmed and with_pass else asyncio.sleep(0, ""),
         )
         return page(
             request,
