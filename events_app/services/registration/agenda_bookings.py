@@ -70,10 +70,9 @@ async def book(token: str, session_id: int) -> dict:
             starts_at=session.starts_at,
             ends_at=session.ends_at,
         )
-        if not any(r["id"] == session_id for r in found):
-            overlapping = found
-            if overlapping:
-                first = overlapping[0]
+        if not any(r["id"] == session_id for r in found):  # not booked yet: what was found overlaps it
+            if found:
+                first = found[0]
                 how = "you have booked" if first["status"] == "booked" else "whose waiting list you are on"
                 raise Conflict(
                     f"this session overlaps '{first['title']}', which {how}: drop it first",
@@ -86,7 +85,7 @@ async def book(token: str, session_id: int) -> dict:
                             "ends_at": r["ends_at"].isoformat(),
                             "status": r["status"],
                         }
-                        for r in overlapping
+                        for r in found
                     ],
                 )
             capacity = effective_capacity(session.capacity, session.room_capacity)
@@ -110,16 +109,23 @@ async def drop(token: str, session_id: int) -> dict:
         )
         if row is None:
             raise NotFound("booking of this session")
-        await Q.cancel_booking(booking_id=row["id"])
-        # The CANCEL first: whoever moves up then gets a REQUEST numbered above it.
-        await session_mail.tell_booker(
-            "session_dropped", registration["id"], session_id, METHOD_CANCEL if row["status"] == "booked" else None
-        )
+        await _end_place(row["id"], registration["id"], session_id, row["status"])
         if row["status"] == "booked":
-            await count_bookings(session_id, -1)
             await promote_waiting(session_id)
     await kick_outbox()
     return await _entry(registration["id"], session_id, row["id"])
+
+
+async def _end_place(booking_id: int, registration_id: int, session_id: int, status: str) -> None:
+    """A booking or waiting-list place ends as a drop ends it, and its delegate is told; the caller holds the session
+    row's lock and promotes the waiting list when a booked place was freed."""
+    await Q.cancel_booking(booking_id=booking_id)
+    # The CANCEL first: whoever moves up then gets a REQUEST numbered above it.
+    await session_mail.tell_booker(
+        "session_dropped", registration_id, session_id, METHOD_CANCEL if status == "booked" else None
+    )
+    if status == "booked":
+        await count_bookings(session_id, -1)
 
 
 async def promote_waiting(session_id: int) -> list[int]:
@@ -184,13 +190,7 @@ async def restore_bookings(session_id: int) -> int:
     took the registrations' first (lock_bookers_of_cancelled). Returns how many delegates were not restored."""
     rows = await Q.clashing_bookings_of_session(session_id=session_id, active_statuses=list(ACTIVE))
     for row in rows:
-        await Q.cancel_booking(booking_id=row["id"])
-        booked = row["status"] == "booked"
-        await session_mail.tell_booker(
-            "session_dropped", row["registration"], session_id, METHOD_CANCEL if booked else None
-        )
-        if booked:
-            await count_bookings(session_id, -1)
+        await _end_place(row["id"], row["registration"], session_id, row["status"])
     return len(rows)
 
 
