@@ -405,13 +405,19 @@ async def timed(fire, stats: Stats, due: float) -> None:
     stats.add(status, time.perf_counter() - due, text, due)
 
 
-async def paced(rate: float, seconds: float, fire, stats: Stats, max_in_flight: int = 300) -> None:
-    """Open loop: a request every 1/rate seconds whether or not earlier ones were answered."""
+async def paced(
+    rate: float, seconds: float, fire, stats: Stats, arrivals: random.Random | None = None, max_in_flight: int = 300
+) -> None:
+    """Open loop: requests at `rate` per second whether or not earlier ones were answered. With `arrivals` the gaps
+    between them are drawn from it (exponential: a Poisson stream, as from many independent callers), otherwise
+    they are all 1/rate."""
     tasks: set[asyncio.Task] = set()
     started = time.perf_counter()
-    n = 0
-    while (due := started + n / rate) < started + seconds:
-        n += 1
+    due = started
+    while True:
+        due += arrivals.expovariate(rate) if arrivals is not None else 1 / rate
+        if due >= started + seconds:
+            break
         if (delay := due - time.perf_counter()) > 0:
             await asyncio.sleep(delay)
         if len(tasks) >= max_in_flight:
@@ -500,6 +506,10 @@ async def measure(args, congress: Congress, port: int, api_token: str, database_
     load = Load(port, congress, api_token)
     calls = route_calls(load)
     rates = {name: rate * args.scale for name, rate in RATES.items()}
+
+    def arrivals(stream: str) -> random.Random | None:  # each route's own reproducible stream of gaps
+        return random.Random(stream) if args.arrivals == "poisson" else None
+
     alone: dict[str, Stats] = {}
     mixed: dict[str, Stats] = {name: Stats() for name in [*calls, "booking rush", "venue change"]}
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
@@ -515,7 +525,7 @@ async def measure(args, congress: Congress, port: int, api_token: str, database_
                 f"(load average {os.getloadavg()[0]:.1f})"
             )
             alone[name] = Stats()
-            await paced(rates[name], args.alone_seconds, fire, alone[name])
+            await paced(rates[name], args.alone_seconds, fire, alone[name], arrivals(f"alone {name}"))
         log(f"alone: booking rush, {args.rush} delegates at once on 3 workshops of {PLACES} places")
         alone["booking rush"] = Stats()
         await booking_rush(load, rushers[0], congress.hot[:3], alone["booking rush"])
@@ -553,7 +563,11 @@ async def measure(args, congress: Congress, port: int, api_token: str, database_
         started = marks["start"] = time.perf_counter()
         watcher = asyncio.create_task(venue_later())
         await asyncio.gather(
-            rush_later(), *(paced(rates[name], args.seconds, fire, mixed[name]) for name, fire in calls.items())
+            rush_later(),
+            *(
+                paced(rates[name], args.seconds, fire, mixed[name], arrivals(f"mixed {name}"))
+                for name, fire in calls.items()
+            ),
         )
         mixed_seconds = time.perf_counter() - started
         log("mixed phase over; waiting for every queued message to reach the SMTP sink")
@@ -620,6 +634,17 @@ def timeline(mixed: dict[str, Stats], marks: dict[str, float], mixed_seconds: fl
     print("paced routes' p99 (ms) per 5 s window of the mixed phase: " + ", ".join(cells))
 
 
+def write_latencies(path: Path, alone: dict[str, Stats], mixed: dict[str, Stats], start: float) -> None:
+    """Every request's latency, for a closer look at a tail than the table gives: phase, route, when it was due
+    (seconds from the mixed phase's start; negative while alone) and its latency in ms."""
+    with path.open("w") as out:
+        out.write("phase,route,due_s,latency_ms\n")
+        for phase, routes in (("alone", alone), ("mixed", mixed)):
+            for name, stats in routes.items():
+                for lat, due in zip(stats.latencies, stats.dues, strict=True):
+                    out.write(f"{phase},{name},{due - start:.3f},{lat * 1000:.2f}\n")
+
+
 def report(args, alone, mixed, mixed_seconds, mail, registered) -> bool:
     line = "-" * 112
     print()
@@ -666,6 +691,8 @@ def report(args, alone, mixed, mixed_seconds, mail, registered) -> bool:
         )
     print(f"confirmed registrations of the congress at the end: {registered}")
     timeline(mixed, mail["marks"], mixed_seconds)
+    if args.latencies:
+        write_latencies(args.latencies, alone, mixed, mail["marks"]["start"])
     print(
         f"{'every target met' if ok else 'TARGET MISSED'} (p99 under mixed load <= {TARGET_RATIO:.0f}x the route's "
         "p99 alone; no 5xx; every queued message delivered)"
@@ -683,6 +710,13 @@ def main() -> int:
     parser.add_argument("--api-processes", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--workers", type=int, default=1, help="Celery worker processes (--pool=solo each)")
     parser.add_argument("--no-fsync", dest="durable", action="store_false", help="PostgreSQL without disk flushes")
+    parser.add_argument(
+        "--arrivals",
+        choices=["poisson", "even"],
+        default="poisson",
+        help="gaps between a route's requests: random as from independent callers (default), or all equal",
+    )
+    parser.add_argument("--latencies", type=Path, help="write every request (phase, route, due s, latency ms) as CSV")
     args = parser.parse_args()
     venv_python = manage.ensure_venv()
     if Path(sys.executable).absolute() != venv_python.absolute():

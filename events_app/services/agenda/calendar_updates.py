@@ -58,7 +58,7 @@ async def _flush_one(update: CalendarUpdateRow) -> int:
     """Write the update's messages: one to each holder whose copy is older than the object (a person who was sent
     the current version meanwhile, e.g. who registered or booked inside the window, gets nothing). Each message
     carries what that holder's copy showed (`was`), so its email can say what changed for them."""
-    event = await Q.event_sequence_for_update(event_id=update.event)
+    event = await Q.event_sequence(event_id=update.event)
     if update.subject == "event":
         kinds, obj = ("event_cancelled", "event_updated"), event
         holders = [

@@ -338,9 +338,11 @@ DO UPDATE SET changes = calendar_update.changes || EXCLUDED.changes,
 SELECT * FROM calendar_update WHERE done_at IS NULL AND due_at <= :now ORDER BY due_at
 LIMIT 1 FOR UPDATE SKIP LOCKED;
 
--- name: event_sequence_for_update(event_id)^
--- An event's status, UID and SEQUENCE, the event row locked.
-SELECT id, status, calendar_uid, calendar_sequence FROM event WHERE id = :event_id FOR NO KEY UPDATE;
+-- name: event_sequence(event_id)^
+-- An event's status, UID and SEQUENCE as committed, for its update's flush. Not locked: the update's own row (locked
+-- by next_due_calendar_update) orders the flush against a change to the event, which records into the open update
+-- and so waits for the flush to close it, then opens the next one. A registration's seat lock goes on meanwhile.
+SELECT id, status, calendar_uid, calendar_sequence FROM event WHERE id = :event_id;
 
 -- name: session_sequence_for_update(session_id)^
 -- A session's status (cancelled also when its event is), UID and SEQUENCE, the session row locked.

@@ -11,7 +11,6 @@ import pytest
 
 from events_app.db import queries, sql
 from events_app.db.engine import DB
-from events_app.services.agenda import calendar_updates
 from events_app.services.events import events as events_service
 from events_app.services.platform import outbox
 from events_app.services.registration import seats
@@ -106,10 +105,9 @@ async def test_many_messages_in_one_statement_keep_order_skip_placeholders_and_w
     assert await outbox.enqueue_many([]) == 0
 
 
-# The statements that lock an event row while a change is written: the calendar update's flush (a venue change
-# mailing thousands), the registration's seat lock, the event service's lock.
+# The statements that lock an event row while a change is written: the registration's seat lock, the event service's
+# lock (a calendar update's flush holds its update's row instead).
 EVENT_LOCKS = [
-    (calendar_updates.Q.event_sequence_for_update, "calendar update flush"),
     (seats.Q.lock_event, "registration seat lock"),
     (events_service.Q.lock_event, "event change"),
 ]

@@ -3,12 +3,15 @@
 import asyncio
 import email
 import email.policy
+import json
 from datetime import datetime, timedelta, timezone
 
-from events_app.db import sql
+from events_app.db import queries, sql
+from events_app.db.engine import DB
 from events_app.services.agenda import calendar_updates
 from events_app.services.messaging import reminders
 from events_app.services.messaging.notifications import compose
+from events_app.services.registration import seats
 from events_app.settings import get_settings
 from tests.fixtures import published_event
 
@@ -52,6 +55,42 @@ async def test_changes_in_the_window_collapse_into_one_update_per_confirmed_pers
         ("ana@example.org", "REQUEST", sequence),
         ("bo@example.org", "REQUEST", sequence),
     ]
+
+
+async def test_a_flush_holds_its_update_not_the_event_and_a_change_meanwhile_goes_into_the_next_update(
+    client, organizer
+):
+    """A venue change mailing thousands writes its messages holding its update's row, not the event's: a
+    registration, whose seat lock is on the event row, goes on meanwhile (it waited for the whole flush, the
+    congress day's slowest registrations), and a change to the event made meanwhile waits for the update's row and
+    opens the next update instead of being closed unsent with this one."""
+    event = await published_event(client, organizer)
+    await register(client, event["id"], "ana")
+    await client.patch(f"/api/events/{event['id']}", json={"venue_name": "G-Tower"}, headers=organizer)
+    now = datetime.now(timezone.utc)
+    record = calendar_updates.Q.record_calendar_update
+    change = {"event_id": event["id"], "subject": "event", "subject_id": event["id"], "due_at": now, "created_at": now}
+    change["change"] = json.dumps({"field": "title"})
+    other = await DB.get_new_connection()
+    try:
+        await other.execute("SET lock_timeout = '3s'")
+        async with DB.transaction():
+            update = await calendar_updates.Q.next_due_calendar_update(now=now + timedelta(days=1))
+            written = await calendar_updates._flush_one(update)
+            seat = await other.fetchrow(seats.Q.lock_event.sql, event["id"])  # a registration's first statement
+            meanwhile = asyncio.ensure_future(other.execute(record.sql, *[change[p] for p in record.parameters]))
+            await asyncio.sleep(0.5)
+            waited = not meanwhile.done()
+        await meanwhile
+        updates = await sql.fetch(
+            "SELECT changes, done_at IS NOT NULL AS done, recipients FROM calendar_update WHERE event = $1 ORDER BY id",
+            event["id"],
+        )
+    finally:
+        await other.close()
+    assert seat["id"] == event["id"] and written == 1 and waited
+    assert [(len(u["changes"]), u["done"], u["recipients"]) for u in updates] == [(1, True, 1), (1, False, None)]
+    assert [queries.json_value(c) for c in updates[1]["changes"]] == [{"field": "title"}]
 
 
 async def test_update_waits_for_the_window(client, organizer):
