@@ -1,7 +1,8 @@
 """The whole congress day under load: every route at once, next to each route run alone in the same run.
 
     .venv/bin/python bench/congress_day.py [--seconds 60] [--alone-seconds 6] [--rush 300] [--api-processes 1]
-                                           [--workers 1] [--scale 1.0]
+                                           [--workers 1] [--scale 1.0] [--arrivals poisson|even]
+                                           [--latencies FILE]
 
 Seeds (embedded PostgreSQL, Redis and a Maildir SMTP sink, as manage.py starts them) the demo congress (Malmö,
 three days) scaled up: 3,000 confirmed delegates registered through the API, 200 published sessions in 8 rooms,
@@ -9,8 +10,9 @@ six of them workshops of 40 places that need booking, check-in codes for everyon
 through the login page. The seeding's confirmation emails count as sent; then one API process (uvicorn) and one
 Celery worker (`--pool=solo`, on the queue the API's kicks go to) start.
 
-Load is open-loop: each route gets requests at a fixed rate (as independent phones and desks send them, not one
-client waiting for the last answer), latency is measured from when a request was due, so queueing counts. Routes:
+Load is open-loop: each route gets requests at a fixed average rate, at random gaps (a Poisson stream, as many
+independent phones and desks send them, not one client waiting for the last answer; `--arrivals even` for equal
+gaps), latency is measured from when a request was due, so queueing counts. Routes:
 
 - programme page `GET /events/{id}/agenda`, agenda JSON `GET /api/events/{id}/agenda`, session pages
   `GET /events/{id}/sessions/{sid}`, manage pages `GET /manage/{token}`;

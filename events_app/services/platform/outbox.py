@@ -9,6 +9,8 @@ worker whether a row it claimed is still its own.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -17,6 +19,7 @@ from events_app.settings import get_settings
 
 Q = queries.load(__file__)
 MAX_ATTEMPTS = 8
+ROWS_PER_SLICE = 400  # about 2 ms of JSON encoding between turns of the event loop
 
 
 async def enqueue(
@@ -73,7 +76,19 @@ async def enqueue_many(messages: list[dict[str, Any]]) -> int:
     ]
     if not rows:
         return 0
-    return await Q.enqueue_messages(messages=rows)
+    return await Q.enqueue_messages(messages=await _json_array(rows))
+
+
+async def _json_array(rows: list[dict[str, Any]]) -> str:
+    """The rows as one JSON array, encoded a slice at a time with the event loop let through in between: a venue
+    change's 3,000 messages took about 20 ms to encode in one piece, and every request on the loop waited for it.
+    Values JSON cannot say are written as their text, as the pool's codec writes them."""
+    parts = []
+    for start in range(0, len(rows), ROWS_PER_SLICE):
+        if start:
+            await asyncio.sleep(0)
+        parts.append(json.dumps(rows[start : start + ROWS_PER_SLICE], default=str)[1:-1])
+    return "[" + ",".join(parts) + "]"
 
 
 async def claim(limit: int) -> list[dict]:

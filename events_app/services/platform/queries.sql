@@ -26,15 +26,15 @@ VALUES (:kind, :event_id, :registration_id, :recipient, :language, :payload::jso
 ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id;
 
 -- name: enqueue_messages(messages)$
--- Write many pending messages in one statement: `messages` is a JSON array of enqueue_message's fields plus `n`, the
--- order to write them in (ids, and so sending, follow it). With a dedupe key each is written at most once. The number
--- written.
+-- Write many pending messages in one statement: `messages` is a JSON array (as text, encoded by the caller) of
+-- enqueue_message's fields plus `n`, the order to write them in (ids, and so sending, follow it). With a dedupe key
+-- each is written at most once. The number written.
 WITH written AS (
     INSERT INTO outbox_message (kind, event, registration, recipient, language, payload, calendar_method, calendar_sequence, status,
                   attempts, next_attempt_at, last_error, message_id, dedupe_key, created_at)
     SELECT m.kind, m.event_id, m.registration_id, m.recipient, m.language, m.payload, m.calendar_method,
            m.calendar_sequence, 'pending', 0, now(), '', '', m.dedupe_key, now()
-    FROM jsonb_to_recordset(:messages::jsonb) AS m(n int, kind text, event_id int, registration_id int, recipient text,
+    FROM jsonb_to_recordset(:messages::text::jsonb) AS m(n int, kind text, event_id int, registration_id int, recipient text,
                                                   language text, payload jsonb, calendar_method text,
                                                   calendar_sequence int, dedupe_key text)
     ORDER BY m.n

@@ -3,6 +3,7 @@ messages written in one statement keep enqueue's rules; a change holding its eve
 transaction's messages about that event."""
 
 import asyncio
+import json
 import re
 from pathlib import Path
 
@@ -103,6 +104,34 @@ async def test_many_messages_in_one_statement_keep_order_skip_placeholders_and_w
     ]
     assert queries.json_value(rows[1]["payload"]) == {"n": 1} and {r["status"] for r in rows} == {"pending"}
     assert await outbox.enqueue_many([]) == 0
+
+
+async def test_many_messages_are_encoded_a_slice_at_a_time_letting_other_requests_through(db):
+    """A venue change writes thousands of messages at once: encoding them in one piece held the event loop (every
+    request of the API process) for about 20 ms, so they are encoded in slices with the loop let through between."""
+    turns = 0
+    stop = asyncio.Event()
+
+    async def other_request() -> None:
+        nonlocal turns
+        while not stop.is_set():
+            turns += 1
+            await asyncio.sleep(0)
+
+    count = 3 * outbox.ROWS_PER_SLICE
+    messages = [
+        {"kind": "event_updated", "recipient": f"d{n}@example.org", "payload": {"changes": [{"field": "venue"}]}}
+        for n in range(count)
+    ]
+    turns_before = turns
+    beside = asyncio.ensure_future(other_request())
+    encoded = await outbox._json_array(messages)
+    during = turns - turns_before
+    stop.set()
+    await beside
+    assert during >= 2  # the loop came round between the slices
+    assert json.loads(encoded) == messages
+    assert await outbox.enqueue_many(messages) == count
 
 
 # The statements that lock an event row while a change is written: the registration's seat lock, the event service's
