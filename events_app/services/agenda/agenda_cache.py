@@ -31,6 +31,7 @@ CHANNEL = "agenda_changed"
 MAX_ENTRIES = 1024
 
 _entries: OrderedDict[tuple[int, Hashable], tuple[str, Any]] = OrderedDict()
+_building: dict[tuple[int, Hashable], tuple[str, asyncio.Task]] = {}  # builds under way, by the tag they build for
 _tags: dict[int, str] = {}
 _generation: defaultdict[int, int] = defaultdict(int)
 _listening = False
@@ -85,11 +86,34 @@ async def get(event_id: int, key: Hashable, build: Callable[[], Awaitable[Any]])
     if hit is not None and hit[0] == current:
         _entries.move_to_end((event_id, key))
         return hit[1]
-    value = await build()
-    _entries[(event_id, key)] = (current, value)
-    while len(_entries) > MAX_ENTRIES:
-        _entries.popitem(last=False)
-    return value
+    # One build per value and tag: after a change, the requests that miss meanwhile (a congress's programme pages,
+    # agenda JSON and calendar polls, dozens a second) wait for the one build instead of each building it, which
+    # held the event loop for every request of the process. A build runs as a task of its own, so a caller that
+    # goes away (a closed connection) does not cancel it for the others.
+    under_way = _building.get((event_id, key))
+    if under_way is None or under_way[0] != current or under_way[1].get_loop() is not asyncio.get_running_loop():
+        task = asyncio.ensure_future(_build(event_id, key, current, build))
+        task.add_done_callback(_seen)
+        under_way = _building[(event_id, key)] = (current, task)
+    return await asyncio.shield(under_way[1])
+
+
+def _seen(task: asyncio.Task) -> None:
+    """A build's failure reaches its waiters; one whose waiters all went away is not reported as never retrieved."""
+    if not task.cancelled():
+        task.exception()
+
+
+async def _build(event_id: int, key: Hashable, current: str, build: Callable[[], Awaitable[Any]]) -> Any:
+    try:
+        value = await build()
+        _entries[(event_id, key)] = (current, value)
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+        return value
+    finally:
+        if (under_way := _building.get((event_id, key))) is not None and under_way[0] == current:
+            del _building[(event_id, key)]
 
 
 def forget(event_id: int) -> None:
@@ -101,6 +125,7 @@ def forget(event_id: int) -> None:
 def clear() -> None:
     _entries.clear()
     _tags.clear()
+    _building.clear()
 
 
 def _on_notification(connection, pid, channel, payload: str) -> None:

@@ -37,13 +37,13 @@ from events_app.domain.schedule import (
     build_xml,
     conference_day,
 )
+from events_app.domain.security import digest
 from events_app.domain.spreadsheet import csv_bytes
 from events_app.services.agenda import agenda_cache
 from events_app.services.agenda.agenda_cache import Rendered
-from events_app.services.agenda.rows import ROWS
+from events_app.services.agenda.rows import ROWS, EventRow
 from events_app.services.messaging.notifications import event_item
 from events_app.services.people.accounts import CurrentAccount, require_organizer
-from events_app.services.registration import registration_links
 from events_app.settings import get_settings
 
 ICS = "text/calendar"  # Litestar adds "; charset=utf-8" to text types
@@ -368,28 +368,25 @@ async def delegate_feed(token: str) -> Rendered:
     """The delegate's personal feed, reached with the registration's feed token (not the manage token). The
     delegate's event (same UID and SEQUENCE as the invites) and the sessions they booked. Per request: a handful of
     items, their pieces shared with the public feed."""
-    registration = await registration_links.by_feed_token(token)  # the feed token: reads, never changes
-    confirmed = registration["status"] == "confirmed"
-    # The event and the bookings are read at once (calendar apps poll all day; under load each round trip in a row
-    # waits for the busy event loop again).
-    event_row, booked_rows = await asyncio.gather(
-        Q.event_by_id(event_id=registration["event"]),
-        Q.booked_session_ids(registration_id=registration["id"]) if confirmed else asyncio.sleep(0, []),
-    )
-    event = event_row.as_dict()
+    found = await Q.personal_feed_of(feed_hash=digest(token))  # the feed token: reads, never changes
+    if found is None:
+        raise NotFound("calendar feed")
+    status = found["registration_status"]
+    confirmed = status == "confirmed"
+    event = msgspec.convert(dict(found), EventRow, strict=False).as_dict()
     data = (
         await agenda_cache.get(event["id"], "feed-data", lambda: _load(event["id"], statuses=FEED_STATUSES))
         if event["status"] in FEED_STATUSES
         else None
     )
     item = event_item(event, get_settings(), event["calendar_sequence"])
-    if registration["status"] == "cancelled" or event["status"] == "cancelled":
+    if status == "cancelled" or event["status"] == "cancelled":
         item = dataclasses.replace(item, status="CANCELLED")
-    elif registration["status"] != "confirmed":
+    elif not confirmed:
         item = dataclasses.replace(item, status="TENTATIVE")
     entries = [(item, feed_vevent(item, event["updated_at"]))]
     if data is not None and confirmed:
-        booked = {r["session"] for r in booked_rows}
+        booked = set(found["booked"])
         entries += await _session_items(data, [s for s in data.sessions if s["id"] in booked])
     return Rendered.of(assemble_feed(event["title"], entries), ICS)
 

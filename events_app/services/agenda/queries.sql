@@ -311,6 +311,15 @@ INSERT INTO agenda_feed_piece (session, key, piece)
 SELECT s, k, p FROM unnest(:session_ids::int[], :keys::bytea[], :pieces::bytea[]) AS x(s, k, p) ORDER BY s
 ON CONFLICT (session) DO UPDATE SET key = EXCLUDED.key, piece = EXCLUDED.piece;
 
+-- name: personal_feed_of(feed_hash)^
+-- A personal feed's registration (found by its feed token's hash), every column of its event and the sessions it
+-- has a seat in: a calendar app's poll in one round trip.
+SELECT r.id AS registration_id, r.status AS registration_status,
+       ARRAY(SELECT b.session FROM agenda_booking b WHERE b.registration = r.id AND b.status = 'booked') AS booked,
+       e.*
+FROM registration r JOIN event e ON e.id = r.event
+WHERE r.feed_hash = :feed_hash;
+
 -- name: booked_session_ids(registration_id)
 -- The sessions a registration has a seat in.
 SELECT session FROM agenda_booking WHERE registration = :registration_id AND status = 'booked';

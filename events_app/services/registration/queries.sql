@@ -461,10 +461,6 @@ FROM registration r JOIN person p ON p.id = r.person
 JOIN registration_category c ON c.id = r.category
 WHERE r.view_hash = :view_hash;
 
--- name: registration_by_feed_hash(feed_hash)^
--- The registration a personal calendar feed is for.
-SELECT id, event, status FROM registration WHERE feed_hash = :feed_hash;
-
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- questions

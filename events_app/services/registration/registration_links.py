@@ -83,14 +83,6 @@ async def by_view_token(token: str) -> dict:
     return dict(row)
 
 
-async def by_feed_token(token: str) -> dict:
-    """The registration a personal feed is for (id, event, status)."""
-    row = await Q.registration_by_feed_hash(feed_hash=digest(token))
-    if row is None:
-        raise NotFound("calendar feed")
-    return dict(row)
-
-
 async def programme_pass(registration_id: int) -> str:
     """The value of the programme cookie for a registration: its id and its programme token."""
     nonce = await Q.registration_token_nonce(registration_id=registration_id)

@@ -162,6 +162,21 @@ async def test_delegate_feed_has_event_and_booked_sessions_only(client, organize
     validate_ics(path)
 
 
+async def test_delegate_feed_after_cancelling_keeps_the_event_as_cancelled_and_drops_the_sessions(client, organizer):
+    """A calendar app keeps polling after its delegate cancels: the event stays in the feed as CANCELLED (so the
+    calendar removes it) and the booked sessions leave it; a token nobody holds is not found."""
+    c, opening, lab, night = await _agenda(client, organizer)
+    token = await delegate(client, c)
+    await client.put(f"/api/registrations/{token}/agenda/{lab['id']}")
+    path = await feed_path(token)
+    booked = icalendar.Calendar.from_ical((await client.get(path)).content).walk("VEVENT")
+    await client.delete(f"/api/registrations/{token}")
+    after = icalendar.Calendar.from_ical((await client.get(path)).content).walk("VEVENT")
+    unknown = await client.get("/api/my-agenda/" + "x" * 43 + "/calendar.ics")
+    assert [str(e["STATUS"]) for e in booked] == ["CONFIRMED", "CONFIRMED"]
+    assert [str(e["STATUS"]) for e in after] == ["CANCELLED"] and unknown.status_code == 404
+
+
 async def test_csv_lists_sessions_with_people_and_quotes_formulas(client, organizer):
     c, opening, *_ = await _agenda(client, organizer)
     await client.patch(f"{c['base']}/sessions/{opening['id']}", json={"title": "=HYPERLINK(1)"}, headers=organizer)
