@@ -36,6 +36,23 @@ async def record(
     )
 
 
+async def record_many(
+    event_id: int, changes: list[tuple[str, int, dict]], delay: timedelta, now: datetime | None = None
+) -> None:
+    """record() for many objects of one event, in one statement: (subject, subject_id, change) each."""
+    if not changes:
+        return
+    now = now or datetime.now(timezone.utc)
+    await Q.record_calendar_updates(
+        event_id=event_id,
+        subjects=[c[0] for c in changes],
+        subject_ids=[c[1] for c in changes],
+        changes=[json.dumps(c[2], default=str) for c in changes],
+        due_at=now + delay,
+        created_at=now,
+    )
+
+
 async def _event_recipients(event_id: int) -> list:
     """Everyone whose calendar holds the event: confirmed registrations (they received the REQUEST)."""
     return await Q.event_invite_holders(event_id=event_id)

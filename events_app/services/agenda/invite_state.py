@@ -94,35 +94,45 @@ async def watch(event_id: int, lock: bool = True) -> Snapshot:
 async def settle(snapshot: Snapshot, by: str, delay: timedelta) -> dict[tuple[str, int], int]:
     """After the change wrote (same transaction): grow the SEQUENCE of every object whose invite now shows
     something else, remember both versions, and open an update for those people can hold. Returns the new
-    SEQUENCE of each changed object."""
-    grown: dict[tuple[str, int], int] = {}
+    SEQUENCE of each changed object. A few statements however many objects changed (a venue change touches every
+    session of a congress): the change holds its event's row meanwhile, and registrations wait for it."""
     after = await _current(snapshot.event_id)
+    changed = []
     for key, now in after.items():
         was = snapshot.objects.get(key)
         if was is None:  # created by this change: nobody holds it yet
             continue
         changes = shown_changes(was.shown, now.shown)
-        if not changes:
-            continue
+        if changes:
+            changed.append((key, was, now, changes))
+    # The change's own statement may have grown a SEQUENCE already (a cancellation does); the others grow here.
+    bumped = await calendar_sequence.bump_sessions(
+        [now.subject_id for _, was, now, _ in changed if now.sequence == was.sequence and now.subject == "session"]
+    )
+    grown: dict[tuple[str, int], int] = {}
+    versions: list[tuple[str, int, str]] = []
+    updates: list[tuple[str, int, dict]] = []
+    for key, was, now, changes in changed:
         sequence = now.sequence
-        if sequence == was.sequence:  # the change's own statement did not grow it (a cancellation does)
+        if sequence == was.sequence:
             if now.subject == "event":
                 sequence = await calendar_sequence.bump_event(now.subject_id)
             else:
-                sequence = (await calendar_sequence.bump_session(now.subject_id))["calendar_sequence"]
+                sequence = bumped[now.subject_id]
         # A draft's version is not remembered: a copy cancelled when the session became a draft shows what it
         # showed before (the newest remembered version at or below its SEQUENCE).
         if was.shown is not DRAFT:
-            await Q.remember_calendar_version(
-                uid=was.uid, sequence=was.sequence, shown=json.dumps(remembered(was.shown))
-            )
+            versions.append((was.uid, was.sequence, json.dumps(remembered(was.shown))))
         if now.shown is not DRAFT:
-            await Q.remember_calendar_version(uid=now.uid, sequence=sequence, shown=json.dumps(remembered(now.shown)))
+            versions.append((now.uid, sequence, json.dumps(remembered(now.shown))))
         grown[key] = sequence
         # Held before (its holders see the change, or lose it when it became a draft) or published from draft (its
         # speakers, and bookers of an earlier publication, get it).
         if was.held or (now.held and was.shown is DRAFT):
-            await calendar_updates.record(
-                snapshot.event_id, now.subject, now.subject_id, {"by": by, "fields": changes}, delay
-            )
+            updates.append((now.subject, now.subject_id, {"by": by, "fields": changes}))
+    if versions:
+        await Q.remember_calendar_versions(
+            uids=[v[0] for v in versions], sequences=[v[1] for v in versions], shown=[v[2] for v in versions]
+        )
+    await calendar_updates.record_many(snapshot.event_id, updates, delay)
     return grown

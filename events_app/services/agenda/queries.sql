@@ -341,6 +341,16 @@ ON CONFLICT (subject, subject_id) WHERE done_at IS NULL
 DO UPDATE SET changes = calendar_update.changes || EXCLUDED.changes,
               due_at = least(calendar_update.due_at, EXCLUDED.due_at);
 
+-- name: record_calendar_updates(event_id, subjects, subject_ids, changes, due_at, created_at)!
+-- record_calendar_update for many objects of one event in one statement (`changes`: each one's JSON text; no object
+-- twice).
+INSERT INTO calendar_update (event, subject, subject_id, changes, due_at, created_at)
+SELECT :event_id, u.subject, u.subject_id, jsonb_build_array(u.change::jsonb), :due_at, :created_at
+FROM unnest(:subjects::text[], :subject_ids::int[], :changes::text[]) AS u(subject, subject_id, change)
+ON CONFLICT (subject, subject_id) WHERE done_at IS NULL
+DO UPDATE SET changes = calendar_update.changes || EXCLUDED.changes,
+              due_at = least(calendar_update.due_at, EXCLUDED.due_at);
+
 -- name: next_due_calendar_update(now)^
 -- record_class: CalendarUpdateRow
 -- The pending update due first whose window has passed, locked (skipping those another worker holds).
@@ -373,6 +383,13 @@ SELECT id, calendar_uid, calendar_sequence FROM agenda_session WHERE event = :ev
 -- name: remember_calendar_version(uid, sequence, shown)!
 -- What a calendar object shows at one SEQUENCE (domain.invite_shows.shown), for the emails about later changes.
 INSERT INTO calendar_version (uid, sequence, shown) VALUES (:uid::uuid, :sequence, :shown::jsonb)
+ON CONFLICT (uid, sequence) DO UPDATE SET shown = EXCLUDED.shown;
+
+-- name: remember_calendar_versions(uids, sequences, shown)!
+-- remember_calendar_version for many objects in one statement (`shown`: each one's JSON text; no pair twice).
+INSERT INTO calendar_version (uid, sequence, shown)
+SELECT v.uid::uuid, v.sequence, v.shown::jsonb
+FROM unnest(:uids::text[], :sequences::int[], :shown::text[]) AS v(uid, sequence, shown)
 ON CONFLICT (uid, sequence) DO UPDATE SET shown = EXCLUDED.shown;
 
 -- name: held_copies(uid, person_ids)

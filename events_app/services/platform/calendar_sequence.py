@@ -41,6 +41,13 @@ async def bump_session(session_id: int):
     return await Q.bump_session_sequence(session_id=session_id)
 
 
+async def bump_sessions(session_ids: list[int]) -> dict[int, int]:
+    """Grow many agenda sessions' SEQUENCE in one statement; session id -> new SEQUENCE."""
+    if not session_ids:
+        return {}
+    return {r["id"]: r["calendar_sequence"] for r in await Q.bump_sessions_sequence(session_ids=session_ids)}
+
+
 async def bump_series(series_id: int) -> int:
     """Grow a meeting series' SEQUENCE (and the feed's DTSTAMP through updated_at)."""
     return await Q.bump_series_sequence(series_id=series_id)

@@ -12,6 +12,11 @@ RETURNING calendar_sequence;
 UPDATE agenda_session SET calendar_sequence = calendar_sequence + 1, updated_at = clock_timestamp()
 WHERE id = :session_id RETURNING calendar_sequence, event;
 
+-- name: bump_sessions_sequence(session_ids)
+-- Grow the calendar SEQUENCE of many agenda sessions by one step in one statement; each one's id and new SEQUENCE.
+UPDATE agenda_session SET calendar_sequence = calendar_sequence + 1, updated_at = clock_timestamp()
+WHERE id = ANY(:session_ids::int[]) RETURNING id, calendar_sequence;
+
 -- name: bump_series_sequence(series_id)$
 -- Grow a meeting series' calendar SEQUENCE by one step (and the feed's DTSTAMP through updated_at).
 UPDATE meeting_series SET calendar_sequence = calendar_sequence + 1, updated_at = now() WHERE id = :series_id

@@ -13,6 +13,7 @@ from events_app.services.messaging import reminders
 from events_app.services.messaging.notifications import compose
 from events_app.services.registration import seats
 from events_app.settings import get_settings
+from tests.agenda_fixtures import add_session, congress
 from tests.fixtures import published_event
 
 
@@ -91,6 +92,41 @@ async def test_a_flush_holds_its_update_not_the_event_and_a_change_meanwhile_goe
     assert seat["id"] == event["id"] and written == 1 and waited
     assert [(len(u["changes"]), u["done"], u["recipients"]) for u in updates] == [(1, True, 1), (1, False, None)]
     assert [queries.json_value(c) for c in updates[1]["changes"]] == [{"field": "title"}]
+
+
+async def test_a_venue_change_takes_as_many_statements_for_a_congress_as_for_a_workshop(client, organizer, monkeypatch):
+    """A venue change shows in every session's invite: each one's SEQUENCE grows, both its versions are remembered
+    and an update opens for it, while the change holds its event's row (registrations wait). That is the same few
+    statements however many sessions the event has, not a few for each (a congress has hundreds)."""
+    run = sql.run
+
+    async def venue_change(sessions: int) -> tuple[int, int]:
+        c = await congress(client, organizer, title=f"Forum of {sessions}")
+        for n in range(sessions):
+            start, end = (
+                f"2027-10-29T{8 + n // 2:02d}:{n % 2 * 30:02d}:00",
+                f"2027-10-29T{8 + n // 2:02d}:{n % 2 * 30 + 29:02d}:00",
+            )
+            await add_session(client, organizer, c, title=f"Session {n}", start=start, end=end)
+        statements = 0
+
+        async def counted(*args):
+            nonlocal statements
+            statements += 1
+            return await run(*args)
+
+        monkeypatch.setattr(sql, "run", counted)
+        response = await client.patch(f"/api/events/{c['id']}", json={"venue_name": "G-Tower"}, headers=organizer)
+        monkeypatch.setattr(sql, "run", run)
+        assert response.status_code == 200, response.text
+        opened = await sql.fetchval(
+            "SELECT count(*) FROM calendar_update WHERE event = $1 AND done_at IS NULL", c["id"]
+        )
+        return statements, opened
+
+    workshop, congress_day = await venue_change(3), await venue_change(20)
+    assert (workshop[1], congress_day[1]) == (1 + 3, 1 + 20)  # the event and each session
+    assert congress_day[0] == workshop[0], (workshop, congress_day)
 
 
 async def test_update_waits_for_the_window(client, organizer):

@@ -73,7 +73,7 @@ def test_the_statements_are_found():
 
 SEQUENCE_GROWTH_EXPECTED = {
     "events": {"cancel_event"},
-    "platform": {"bump_event_sequence", "bump_session_sequence", "bump_series_sequence"},
+    "platform": {"bump_event_sequence", "bump_session_sequence", "bump_sessions_sequence", "bump_series_sequence"},
     "registration": {
         "insert_registration_for_person",
         "insert_registration_with_person",
