@@ -172,6 +172,15 @@ class SessionChangeOut(SessionOut):
             "overlap a session they booked (or wait for) meanwhile; they are told by email. 0 otherwise"
         ),
     ] = 0
+    bookers_now_clashing: Annotated[
+        int,
+        Meta(
+            description="in the answer of the change that moves a published session in time: how many delegates "
+            "with a booking or waiting-list place of it now also hold one of another session (not cancelled) at an "
+            "overlapping time. Their places stay and their agenda shows the clash; the organizer may want to tell "
+            "them or move a session again. 0 otherwise"
+        ),
+    ] = 0
 
 
 class ConflictSessionOut(Struct):
@@ -263,6 +272,14 @@ class ImportOut(Struct):
     removed_cancelled: int = 0
     people_updated: int = 0
     kept_cancelled: int = 0
+    bookers_now_clashing: Annotated[
+        int,
+        Meta(
+            description="how many delegates with a booking or waiting-list place of a published session the file "
+            "moves in time then also hold one of another session (not cancelled) at an overlapping time; their "
+            "places stay, as for a move by hand (in a dry run: would)"
+        ),
+    ] = 0
     dry_run: bool = False
     removed: list[RemovedSessionOut] = []
     sessions: list[ImportedSessionOut] = []

@@ -44,6 +44,7 @@ from events_app.services.people.accounts import CurrentAccount, require_organize
 from events_app.services.people.people import link_or_create, require_visible_person, visible_people
 from events_app.services.registration import session_mail
 from events_app.services.registration.agenda_bookings import (
+    clashing_bookers,
     lock_bookers_of_cancelled,
     promote_waiting,
     restore_bookings,
@@ -544,10 +545,12 @@ async def update_session(account: CurrentAccount, event_id: int, session_id: int
     """Change, move (time or room) or cancel a session. A change of time, room or status grows its SEQUENCE;
     every change is logged with what it was and what it became. A cancelled session brought back (published or
     draft) gets back its bookings that clash with nothing booked meanwhile (restore_bookings); the answer's
-    `bookings_not_restored` says how many delegates did not."""
+    `bookings_not_restored` says how many delegates did not. A published session moved in time keeps its bookings
+    even where they now overlap another session their delegate booked (their agenda shows the clash); the answer's
+    `bookers_now_clashing` says how many delegates that is, for the organizer to know."""
     await require_organizer(account, event_id)
     changes = clean_fields(changes, SESSION_LINES, SESSION_TEXTS)
-    not_restored = 0
+    not_restored = clashing = 0
     async with DB.transaction():
         await lock_agenda(event_id)
         event = await event_row(event_id)
@@ -567,7 +570,11 @@ async def update_session(account: CurrentAccount, event_id: int, session_id: int
         require(validate_session(after, room.capacity if room else None))
         changed = changes_between(before, after)
         if not changed:
-            return await get_session(event_id, session_id, account)
+            return {
+                **await get_session(event_id, session_id, account),
+                "bookings_not_restored": 0,
+                "bookers_now_clashing": 0,
+            }
         persons = [r["person"] for r in await Q.session_person_ids(session_id=session_id)]
         candidate = Slot(
             session_id,
@@ -613,10 +620,16 @@ async def update_session(account: CurrentAccount, event_id: int, session_id: int
             not_restored = await restore_bookings(session_id)
         if after["status"] == "published":  # more room, a larger capacity or a return from draft: fill places
             await promote_waiting(session_id)
+            if "starts_at" in changed or "ends_at" in changed:
+                clashing = await clashing_bookers(session_id)
         await log_change(event_id, session_id, change_action(before, after), changed, sequence, account)
     agenda_cache.forget(event_id)
     await kick_outbox()
-    return {**await get_session(event_id, session_id, account), "bookings_not_restored": not_restored}
+    return {
+        **await get_session(event_id, session_id, account),
+        "bookings_not_restored": not_restored,
+        "bookers_now_clashing": clashing,
+    }
 
 
 async def cancel_session(account: CurrentAccount, event_id: int, session_id: int) -> dict:

@@ -45,6 +45,7 @@ from events_app.services.agenda.rows import EventRow
 from events_app.services.exchange.rows import ROWS, SessionRow
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.people.people import link_or_create_people
+from events_app.services.registration.agenda_bookings import clashing_bookers_of_sessions
 
 IMPORTED_FIELDS = (
     "title",
@@ -165,7 +166,9 @@ async def import_schedule(
     """Import or re-import a schedule into the event. Answers what was (or, in a dry run, would be) created,
     updated, unchanged and removed, session by session, and `warnings`: what the file says that it was read in
     spite of and its organizer should check, where and what, as problems are (a session's start that disagrees
-    with the date-time it is imported at). `removed`: 'keep' leaves sessions missing from the file
+    with the date-time it is imported at), and `bookers_now_clashing`: how many delegates with a place on a
+    published session the file moves in time then hold a place on another session at an overlapping time (their
+    places stay, as after a move by hand). `removed`: 'keep' leaves sessions missing from the file
     as they are, 'cancel' cancels them (their holders get a CANCEL through the session-cancel path).
     `day_change`: the organizer's own 'HH:MM' at which conference days turn (kept over the files' until changed;
     '' goes back to the file's; None leaves it as it is)."""
@@ -218,6 +221,7 @@ async def _apply(
         "people_created": 0,
         "people_updated": 0,
         "kept_cancelled": 0,
+        "bookers_now_clashing": 0,
     }
     await Q.hold_agenda(event_id=event_id)  # the agenda lock, without growing the version
     event = await event_row(event_id)
@@ -239,7 +243,7 @@ async def _apply(
     stored_extras = {r["session"]: r["data"] for r in await Q.session_sources_of_event(event_id=event_id)}
     links = await _links(event_id)
     outcome: list[dict[str, Any]] = []
-    new, changed, logs, extras_changed = [], [], [], []
+    new, changed, logs, extras_changed, moved = [], [], [], [], []
     for guid, s in sessions.items():
         after = {
             "title": s.title,
@@ -283,6 +287,8 @@ async def _apply(
             continue
         sequence = next_sequence(before["calendar_sequence"], calendar_changed(before, after))
         changed.append((before["id"], after, sequence, new_people if "people" in diff else None))
+        if after["status"] == "published" and ("starts_at" in diff or "ends_at" in diff):
+            moved.append(before["id"])
         logs.append((before["id"], change_action(before, after), diff, sequence))
         outcome.append({"guid": guid, "title": s.title, "result": "updated", "stays_cancelled": stays_cancelled})
     counts["created"], counts["updated"] = len(new), len(changed)
@@ -363,6 +369,7 @@ async def _apply(
     counts["removed"] = await _removed(account, event_id, existing, sessions, removed)
     counts["not_in_file"] = len(counts["removed"])
     counts["removed_cancelled"] = sum(1 for r in counts["removed"] if r["action"] == "cancelled")
+    counts["bookers_now_clashing"] = await clashing_bookers_of_sessions(moved)
     counts["sessions"] = outcome
     counts["conflicts"] = await _count_conflicts(event_id, event)
     if touched or new or changed or extras_changed or counts["removed_cancelled"]:

@@ -665,6 +665,17 @@ WHERE b.session = :session_id AND b.status = ANY(:active_statuses::text[])
                 AND (x.starts_at < s.ends_at AND s.starts_at < x.ends_at))
 ORDER BY b.id;
 
+-- name: count_bookers_clashing_in_sessions(session_ids, active_statuses)$
+-- How many registrations hold an active booking (or place on a waiting list) of one of the sessions, not cancelled,
+-- and also one of another session, not cancelled, overlapping it: clashing_bookings_of_session over several
+-- sessions, each registration once.
+SELECT count(DISTINCT b.registration) FROM agenda_booking b JOIN agenda_session s ON s.id = b.session
+WHERE b.session = ANY(:session_ids::int[]) AND b.status = ANY(:active_statuses::text[]) AND s.status <> 'cancelled'
+  AND EXISTS (SELECT 1 FROM agenda_booking o JOIN agenda_session x ON x.id = o.session
+              WHERE o.registration = b.registration AND o.session <> b.session
+                AND o.status = ANY(:active_statuses::text[]) AND x.status <> 'cancelled'
+                AND (x.starts_at < s.ends_at AND s.starts_at < x.ends_at));
+
 -- name: insert_booking(session_id, registration_id, status)!
 -- A booking of a session, booked or waitlisted; a booked place is counted on the session in the same statement
 -- (the caller holds the session row's lock).

@@ -233,6 +233,7 @@ class AgendaPages(Controller):
         values: dict | None = None,
         attempted: list[dict] | None = None,
         moving: int | None = None,
+        clashing: int = 0,
         status: int = 200,
     ) -> Template:
         event = await events.get_event(event_id, account)
@@ -274,6 +275,7 @@ class AgendaPages(Controller):
             errors=errors or {},
             values=values or NEW_SESSION,
             sessions=sessions,
+            clashing=clashing,
             agenda_enabled=True,
         )
 
@@ -285,7 +287,7 @@ class AgendaPages(Controller):
         account: NamedDependency[CurrentAccount],
         day: FromQuery[str | None] = None,
     ) -> Template:
-        return await self._grid(request, account, event_id, day)
+        return await self._grid(request, account, event_id, day, clashing=clashing_of(request))
 
     @get("/import", name="agenda-import")
     async def import_form(
@@ -463,7 +465,15 @@ class AgendaPages(Controller):
         the organizer may see, or named by email); cancelling it."""
         query = (request.query_params.get("person_q") or "").strip()
         found = await people.search_people(account, query) if query else None
-        return await self._session_page(request, account, event_id, session_id, person_q=query, found_people=found)
+        return await self._session_page(
+            request,
+            account,
+            event_id,
+            session_id,
+            person_q=query,
+            found_people=found,
+            clashing=clashing_of(request),
+        )
 
     @post("/sessions/{session_id:int}", name="agenda-session-edit")
     async def edit_session(
@@ -473,7 +483,9 @@ class AgendaPages(Controller):
         session_id: FromPath[int],
         account: NamedDependency[CurrentAccount],
     ) -> Response:
-        """Save the editor's form through the same service (and rules) as the API's PATCH."""
+        """Save the editor's form through the same service (and rules) as the API's PATCH. A move that leaves
+        delegates booked for the session with another booked session at the same time is saved, and the editor
+        says how many they are."""
         data = await form_data(request)
         data.setdefault("requires_booking", "")
 
@@ -491,8 +503,9 @@ class AgendaPages(Controller):
             )
 
         async with redisplay_on(refused, url_names=("session", "event")):
-            await agenda.update_session(account, event_id, session_id, session_fields(data))
-        return redirect(f"/organizer/events/{event_id}/agenda/sessions/{session_id}", "saved")
+            changed = await agenda.update_session(account, event_id, session_id, session_fields(data))
+        url = f"/organizer/events/{event_id}/agenda/sessions/{session_id}"
+        return redirect(with_clashing(url, changed["bookers_now_clashing"]), "saved")
 
     @get("/sessions/{session_id:int}/cancel", name="agenda-session-cancel-confirm")
     async def cancel_confirm(
@@ -607,7 +620,8 @@ class AgendaPages(Controller):
         session_id: FromPath[int],
         account: NamedDependency[CurrentAccount],
     ) -> Response:
-        """Move to another room and/or time. A clash is refused and shown on the grid, both sessions marked."""
+        """Move to another room and/or time. A clash is refused and shown on the grid, both sessions marked; delegates
+        whose bookings the move makes overlap are counted on the grid (their places stay)."""
         data = await form_data(request)
         day = data.get("starts_at", "")[:10] or None
 
@@ -628,7 +642,8 @@ class AgendaPages(Controller):
 
         async with redisplay_on(refused):
             moved = await agenda.update_session(account, event_id, session_id, session_fields(data))
-        return redirect(f"/organizer/events/{event_id}/agenda?day={moved['starts_at'].date().isoformat()}", "saved")
+        url = f"/organizer/events/{event_id}/agenda?day={moved['starts_at'].date().isoformat()}"
+        return redirect(with_clashing(url, moved["bookers_now_clashing"]), "saved")
 
     @post("/rooms/{room_id:int}", name="agenda-room-edit")
     async def edit_room(
@@ -738,6 +753,18 @@ class AgendaPages(Controller):
     ) -> Response:
         await self._remove(request, account, event_id, "track", track_id, agenda.delete_track)
         return redirect(f"/organizer/events/{event_id}/agenda#tracks", "removed")
+
+
+def with_clashing(url: str, count: int) -> str:
+    """The page a session's move redirects to, with how many of its bookers now have an overlapping booking (none:
+    the page as it is). Pure."""
+    return f"{url}{'&' if '?' in url else '?'}clashing={count}" if count > 0 else url
+
+
+def clashing_of(request: Request) -> int:
+    """The count a move put in the page's address: only a number, shown in the page's own words (0 if not one)."""
+    value = request.query_params.get("clashing") or ""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else 0
 
 
 def person_field(name: str) -> str:

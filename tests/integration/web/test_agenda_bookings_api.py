@@ -226,3 +226,78 @@ async def test_a_session_published_again_gives_back_no_place_that_clashes_with_a
     # Anyone booking it now is held to the same rule.
     again = await client.put(f"/api/registrations/{booked}/agenda/{workshop['id']}")
     assert again.status_code == 409
+
+
+async def _booked_workshop_and_plenary(client, organizer, c, tokens):
+    """A workshop at 10:00 (one place) and a plenary at 12:00, each booked by every delegate given: the first holds
+    the workshop's place, the others wait for it."""
+    workshop = await _small_session(client, organizer, c, capacity=1)
+    plenary = await add_session(
+        client,
+        organizer,
+        c,
+        title="Opening plenary",
+        kind="plenary",
+        start="2027-10-29T12:00:00",
+        end="2027-10-29T13:00:00",
+    )
+    for token in tokens:
+        for session in (workshop, plenary):
+            assert (await client.put(f"/api/registrations/{token}/agenda/{session['id']}")).status_code == 200
+    return workshop, plenary
+
+
+async def test_moving_a_booked_session_onto_another_booked_one_tells_the_organizer_how_many_now_clash(
+    client, organizer
+):
+    """The organizer learns how many delegates the move put in two sessions at once (a waiting place counts, as it
+    does when booking); the delegates keep both places, as the move only changed the time."""
+    c = await congress(client, organizer)
+    tokens = [await delegate(client, c, n) for n in range(2)]
+    workshop, plenary = await _booked_workshop_and_plenary(client, organizer, c, tokens)
+
+    moved = await client.patch(
+        f"{c['base']}/sessions/{workshop['id']}",
+        json={"starts_at": "2027-10-29T12:00:00", "ends_at": "2027-10-29T13:00:00"},
+        headers=organizer,
+    )
+
+    assert (moved.status_code, moved.json()["bookers_now_clashing"]) == (200, 2)
+    agendas = [
+        sorted((e["session_id"], e["status"]) for e in (await client.get(f"/api/registrations/{t}/agenda")).json())
+        for t in tokens
+    ]
+    assert agendas == [
+        sorted([(workshop["id"], "booked"), (plenary["id"], "booked")]),
+        sorted([(workshop["id"], "waitlisted"), (plenary["id"], "booked")]),
+    ]
+
+
+async def test_a_move_that_makes_no_clash_or_of_a_session_nobody_booked_counts_none(client, organizer):
+    """Only overlaps of a delegate's own bookings count: a move to a free hour, or a move onto a booked session's
+    time of a session that nobody booked, leaves every delegate's agenda without a clash."""
+    c = await congress(client, organizer)
+    workshop, _ = await _booked_workshop_and_plenary(client, organizer, c, [await delegate(client, c)])
+    unbooked = await add_session(
+        client,
+        organizer,
+        c,
+        title="Repair café",
+        room_id=c["rooms"][1]["id"],
+        start="2027-10-29T14:00:00",
+        end="2027-10-29T15:00:00",
+    )
+
+    later = await client.patch(
+        f"{c['base']}/sessions/{workshop['id']}",
+        json={"starts_at": "2027-10-29T15:00:00", "ends_at": "2027-10-29T16:00:00"},
+        headers=organizer,
+    )
+    onto_plenary = await client.patch(
+        f"{c['base']}/sessions/{unbooked['id']}",
+        json={"starts_at": "2027-10-29T12:00:00", "ends_at": "2027-10-29T13:00:00"},
+        headers=organizer,
+    )
+
+    assert (later.status_code, later.json()["bookers_now_clashing"]) == (200, 0)
+    assert (onto_plenary.status_code, onto_plenary.json()["bookers_now_clashing"]) == (200, 0)

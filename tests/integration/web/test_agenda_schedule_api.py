@@ -6,7 +6,7 @@ import json
 from lxml import etree
 
 from events_app.db import sql
-from tests.agenda_fixtures import add_session, congress, validate_schedule_json, validate_schedule_xml
+from tests.agenda_fixtures import add_session, congress, delegate, validate_schedule_json, validate_schedule_xml
 
 
 async def _agenda(client, organizer):
@@ -176,6 +176,42 @@ async def test_reimport_updates_in_place_and_grows_sequence_of_moved_session(cli
         "SELECT action, actor FROM agenda_change WHERE session = $1 ORDER BY id DESC LIMIT 1", moved["id"]
     )
     assert (log["action"], log["actor"]) == ("moved", "schedule import by organizer@example.org")
+
+
+async def test_reimport_moving_a_booked_session_onto_another_counts_the_delegates_now_clashing(client, organizer):
+    """A file moves sessions as an edit by hand does, so the organizer learns the same: how many delegates with a
+    place on a moved session then hold another booked session at the same time, in the preview already. Their
+    places stay."""
+    c = await congress(client, organizer)
+    workshop = await add_session(
+        client, organizer, c, title="Circular procurement lab", kind="workshop", room_id=c["rooms"][1]["id"]
+    )
+    plenary = await add_session(
+        client,
+        organizer,
+        c,
+        title="Opening plenary",
+        kind="plenary",
+        start="2027-10-29T12:00:00",
+        end="2027-10-29T13:00:00",
+    )
+    token = await delegate(client, c)
+    for session in (workshop, plenary):
+        assert (await client.put(f"/api/registrations/{token}/agenda/{session['id']}")).status_code == 200
+    document = json.loads((await client.get(f"{c['base']}/schedule.json")).content)
+    moved = document["schedule"]["conference"]["days"][0]["rooms"]["Room 2"][0]
+    moved["date"], moved["start"], moved["end"] = "2027-10-29T12:00:00+02:00", "12:00", "2027-10-29T13:00:00+02:00"
+    headers = {**organizer, "Content-Type": "application/json"}
+    url = f"{c['base']}/schedule/import"
+
+    preview = await client.post(url, params={"dry_run": "true"}, content=json.dumps(document), headers=headers)
+    applied = await client.post(url, content=json.dumps(document), headers=headers)
+
+    assert [(r.json()["updated"], r.json()["bookers_now_clashing"]) for r in (preview, applied)] == [(1, 1), (1, 1)]
+    agenda = (await client.get(f"/api/registrations/{token}/agenda")).json()
+    assert sorted((e["session_id"], e["status"]) for e in agenda) == sorted(
+        [(workshop["id"], "booked"), (plenary["id"], "booked")]
+    )
 
 
 async def test_reimport_of_same_file_changes_nothing(client, organizer):

@@ -4,7 +4,7 @@ Every form goes through the same agenda services as the API, so the same rules a
 
 from __future__ import annotations
 
-from tests.agenda_fixtures import add_session, congress
+from tests.agenda_fixtures import add_session, congress, delegate
 from tests.fixtures import login, published_event
 from tests.integration.web.test_pages import csrf, page_login
 
@@ -43,6 +43,79 @@ async def test_organizer_edits_a_sessions_text_kind_track_and_language(client, o
     assert stored["abstract"] == "First paragraph.\n\nSecond paragraph."
     assert stored["requires_booking"] is False
     assert '<option value="workshop" selected>Workshop</option>' in editor.text
+
+
+async def test_moving_a_session_into_a_delegates_other_booking_says_so_on_the_editor_and_the_grid(client, organizer):
+    """The move is saved (delegates keep their places) and the organizer reads, in their language, how many delegates
+    booked for the session now have another booked session at the same time: after the editor's form, after a
+    move on the grid, and in the preview of a schedule file that moves it. A move that makes no clash says nothing
+    more than "Saved."."""
+    c = await congress(client, organizer)
+    workshop = await add_session(client, organizer, c, title="Circular procurement lab", room_id=c["rooms"][1]["id"])
+    plenary = await add_session(
+        client,
+        organizer,
+        c,
+        title="Opening plenary",
+        kind="plenary",
+        start="2027-10-29T12:00:00",
+        end="2027-10-29T13:00:00",
+    )
+    token = await delegate(client, c)
+    for session in (workshop, plenary):
+        assert (await client.put(f"/api/registrations/{token}/agenda/{session['id']}")).status_code == 200
+    await page_login(client)
+    grid = f"/organizer/events/{c['id']}/agenda"
+    url = f"{grid}/sessions/{workshop['id']}"
+    csrf_token = await csrf(client, url)
+    form = {
+        "_csrf_token": csrf_token,
+        "title": workshop["title"],
+        "kind": workshop["kind"],
+        "language": "en",
+        "abstract": workshop["abstract"],
+        "room_id": str(c["rooms"][1]["id"]),
+        "starts_at": "2027-10-29T12:00",
+        "ends_at": "2027-10-29T13:00",
+        "status": "published",
+    }
+
+    saved = await client.post(url, data=form)
+    editor = await client.get(saved.headers["location"])
+    spanish = await client.get(saved.headers["location"], headers={"accept-language": "es"})
+    dropped = await client.post(
+        f"{url}/move",
+        data={
+            "_csrf_token": csrf_token,
+            "room_id": form["room_id"],
+            "starts_at": "2027-10-29T12:30",
+            "ends_at": "2027-10-29T13:30",
+        },
+    )
+    on_grid = await client.get(dropped.headers["location"])
+    clashing_file = (await client.get(f"{c['base']}/schedule.json")).content
+    apart = await client.post(
+        f"{url}/move",
+        data={
+            "_csrf_token": csrf_token,
+            "room_id": form["room_id"],
+            "starts_at": "2027-10-29T15:00",
+            "ends_at": "2027-10-29T16:00",
+        },
+    )
+    preview = await client.post(
+        f"{grid}/import", data={"_csrf_token": csrf_token}, files={"file": ("schedule.json", clashing_file)}
+    )
+
+    assert (saved.status_code, saved.headers["location"]) == (303, f"{url}?clashing=1&done=saved")
+    assert "1 delegate booked for this session now has another booked session at the same time." in editor.text
+    assert "1 persona con reserva en esta sesión tiene ahora otra sesión reservada a la misma hora." in spanish.text
+    assert dropped.headers["location"] == f"{grid}?day=2027-10-29&clashing=1&done=saved"
+    assert "1 delegate booked for the session you moved now has another booked session" in on_grid.text
+    assert apart.headers["location"] == f"{grid}?day=2027-10-29&done=saved"
+    assert "1 delegate booked for a moved session has another booked session at the same time" in preview.text
+    agenda = (await client.get(f"/api/registrations/{token}/agenda")).json()
+    assert sorted(e["session_id"] for e in agenda) == sorted([workshop["id"], plenary["id"]])
 
 
 async def test_a_session_form_with_errors_keeps_input_and_names_the_fields(client, organizer):

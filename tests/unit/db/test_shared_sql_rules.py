@@ -314,7 +314,7 @@ def test_every_listed_copy_has_its_rewrite_and_one_form():
 
 TIME_OVERLAP_EXPECTED: dict[str, set[str]] = {
     "agenda": {"nearby_slots"},
-    "registration": {"booking_or_overlaps", "clashing_bookings_of_session"},
+    "registration": {"booking_or_overlaps", "clashing_bookings_of_session", "count_bookers_clashing_in_sessions"},
 }
 _OPERAND = r"[\w.:]+"
 _COMPARISON_PAIR = re.compile(rf"\(({_OPERAND}) (<=?) ({_OPERAND}) AND ({_OPERAND}) (<=?) ({_OPERAND})\)")
