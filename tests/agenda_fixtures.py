@@ -119,3 +119,30 @@ async def feed_path(manage_token: str) -> str:
 
     registration = await registrations.registration_by_token(manage_token)
     return urlsplit((await registration_links.ensure(registration["id"])).feed_url).path
+
+
+async def booked_workshop_and_plenary(client, headers, c: dict, tokens: list[str], **workshop) -> tuple[dict, dict]:
+    """A workshop at 10:00 in Room 2 and a plenary at 12:00, each booked by every delegate given (beyond the
+    workshop's places, on its waiting list): what a move of either can put in two places at once."""
+    lab = await add_session(
+        client,
+        headers,
+        c,
+        title="Circular procurement lab",
+        kind="workshop",
+        room_id=c["rooms"][1]["id"],
+        **workshop,
+    )
+    plenary = await add_session(
+        client,
+        headers,
+        c,
+        title="Opening plenary",
+        kind="plenary",
+        start="2027-10-29T12:00:00",
+        end="2027-10-29T13:00:00",
+    )
+    for token in tokens:
+        for session in (lab, plenary):
+            assert (await client.put(f"/api/registrations/{token}/agenda/{session['id']}")).status_code == 200
+    return lab, plenary

@@ -5,7 +5,7 @@ import asyncio
 
 from events_app.db import sql
 from events_app.db.engine import DB
-from tests.agenda_fixtures import add_session, congress, delegate
+from tests.agenda_fixtures import add_session, booked_workshop_and_plenary, congress, delegate
 
 
 async def _small_session(client, organizer, c, **overrides):
@@ -228,25 +228,6 @@ async def test_a_session_published_again_gives_back_no_place_that_clashes_with_a
     assert again.status_code == 409
 
 
-async def _booked_workshop_and_plenary(client, organizer, c, tokens):
-    """A workshop at 10:00 (one place) and a plenary at 12:00, each booked by every delegate given: the first holds
-    the workshop's place, the others wait for it."""
-    workshop = await _small_session(client, organizer, c, capacity=1)
-    plenary = await add_session(
-        client,
-        organizer,
-        c,
-        title="Opening plenary",
-        kind="plenary",
-        start="2027-10-29T12:00:00",
-        end="2027-10-29T13:00:00",
-    )
-    for token in tokens:
-        for session in (workshop, plenary):
-            assert (await client.put(f"/api/registrations/{token}/agenda/{session['id']}")).status_code == 200
-    return workshop, plenary
-
-
 async def test_moving_a_booked_session_onto_another_booked_one_tells_the_organizer_how_many_now_clash(
     client, organizer
 ):
@@ -254,7 +235,9 @@ async def test_moving_a_booked_session_onto_another_booked_one_tells_the_organiz
     does when booking); the delegates keep both places, as the move only changed the time."""
     c = await congress(client, organizer)
     tokens = [await delegate(client, c, n) for n in range(2)]
-    workshop, plenary = await _booked_workshop_and_plenary(client, organizer, c, tokens)
+    workshop, plenary = await booked_workshop_and_plenary(
+        client, organizer, c, tokens, requires_booking=True, capacity=1
+    )
 
     moved = await client.patch(
         f"{c['base']}/sessions/{workshop['id']}",
@@ -277,7 +260,9 @@ async def test_a_move_that_makes_no_clash_or_of_a_session_nobody_booked_counts_n
     """Only overlaps of a delegate's own bookings count: a move to a free hour, or a move onto a booked session's
     time of a session that nobody booked, leaves every delegate's agenda without a clash."""
     c = await congress(client, organizer)
-    workshop, _ = await _booked_workshop_and_plenary(client, organizer, c, [await delegate(client, c)])
+    workshop, _ = await booked_workshop_and_plenary(
+        client, organizer, c, [await delegate(client, c)], requires_booking=True, capacity=1
+    )
     unbooked = await add_session(
         client,
         organizer,

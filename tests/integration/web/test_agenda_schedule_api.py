@@ -6,7 +6,14 @@ import json
 from lxml import etree
 
 from events_app.db import sql
-from tests.agenda_fixtures import add_session, congress, delegate, validate_schedule_json, validate_schedule_xml
+from tests.agenda_fixtures import (
+    add_session,
+    booked_workshop_and_plenary,
+    congress,
+    delegate,
+    validate_schedule_json,
+    validate_schedule_xml,
+)
 
 
 async def _agenda(client, organizer):
@@ -183,21 +190,8 @@ async def test_reimport_moving_a_booked_session_onto_another_counts_the_delegate
     place on a moved session then hold another booked session at the same time, in the preview already. Their
     places stay."""
     c = await congress(client, organizer)
-    workshop = await add_session(
-        client, organizer, c, title="Circular procurement lab", kind="workshop", room_id=c["rooms"][1]["id"]
-    )
-    plenary = await add_session(
-        client,
-        organizer,
-        c,
-        title="Opening plenary",
-        kind="plenary",
-        start="2027-10-29T12:00:00",
-        end="2027-10-29T13:00:00",
-    )
     token = await delegate(client, c)
-    for session in (workshop, plenary):
-        assert (await client.put(f"/api/registrations/{token}/agenda/{session['id']}")).status_code == 200
+    workshop, plenary = await booked_workshop_and_plenary(client, organizer, c, [token])
     document = json.loads((await client.get(f"{c['base']}/schedule.json")).content)
     moved = document["schedule"]["conference"]["days"][0]["rooms"]["Room 2"][0]
     moved["date"], moved["start"], moved["end"] = "2027-10-29T12:00:00+02:00", "12:00", "2027-10-29T13:00:00+02:00"

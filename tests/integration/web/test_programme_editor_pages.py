@@ -4,7 +4,7 @@ Every form goes through the same agenda services as the API, so the same rules a
 
 from __future__ import annotations
 
-from tests.agenda_fixtures import add_session, congress, delegate
+from tests.agenda_fixtures import add_session, booked_workshop_and_plenary, congress, delegate
 from tests.fixtures import login, published_event
 from tests.integration.web.test_pages import csrf, page_login
 
@@ -51,19 +51,8 @@ async def test_moving_a_session_into_a_delegates_other_booking_says_so_on_the_ed
     move on the grid, and in the preview of a schedule file that moves it. A move that makes no clash says nothing
     more than "Saved."."""
     c = await congress(client, organizer)
-    workshop = await add_session(client, organizer, c, title="Circular procurement lab", room_id=c["rooms"][1]["id"])
-    plenary = await add_session(
-        client,
-        organizer,
-        c,
-        title="Opening plenary",
-        kind="plenary",
-        start="2027-10-29T12:00:00",
-        end="2027-10-29T13:00:00",
-    )
     token = await delegate(client, c)
-    for session in (workshop, plenary):
-        assert (await client.put(f"/api/registrations/{token}/agenda/{session['id']}")).status_code == 200
+    workshop, plenary = await booked_workshop_and_plenary(client, organizer, c, [token])
     await page_login(client)
     grid = f"/organizer/events/{c['id']}/agenda"
     url = f"{grid}/sessions/{workshop['id']}"
