@@ -44,7 +44,7 @@ from events_app.services.people.accounts import CurrentAccount, require_organize
 from events_app.services.people.people import link_or_create, require_visible_person, visible_people
 from events_app.services.registration import session_mail
 from events_app.services.registration.agenda_bookings import (
-    clashing_bookers,
+    bookers_now_clashing,
     lock_bookers_of_cancelled,
     promote_waiting,
     restore_bookings,
@@ -621,7 +621,7 @@ async def update_session(account: CurrentAccount, event_id: int, session_id: int
         if after["status"] == "published":  # more room, a larger capacity or a return from draft: fill places
             await promote_waiting(session_id)
             if "starts_at" in changed or "ends_at" in changed:
-                clashing = await clashing_bookers(session_id)
+                clashing = await bookers_now_clashing([session_id])
         await log_change(event_id, session_id, change_action(before, after), changed, sequence, account)
     agenda_cache.forget(event_id)
     await kick_outbox()

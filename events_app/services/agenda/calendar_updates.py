@@ -27,19 +27,10 @@ Q = queries.load(__file__, rows=ROWS)
 
 
 async def record(
-    event_id: int, subject: str, subject_id: int, change: dict, delay: timedelta, now: datetime | None = None
-) -> None:
-    """Inside the change's transaction: open a pending update for this object, or add the change to the open one."""
-    now = now or datetime.now(timezone.utc)
-    await Q.record_calendar_update(
-        event_id=event_id, subject=subject, subject_id=subject_id, change=change, due_at=now + delay, created_at=now
-    )
-
-
-async def record_many(
     event_id: int, changes: list[tuple[str, int, dict]], delay: timedelta, now: datetime | None = None
 ) -> None:
-    """record() for many objects of one event, in one statement: (subject, subject_id, change) each."""
+    """Inside the change's transaction: open a pending update for each object, or add the change to the open one;
+    (subject, subject_id, change) each, one statement for all."""
     if not changes:
         return
     now = now or datetime.now(timezone.utc)

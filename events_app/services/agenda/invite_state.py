@@ -134,5 +134,5 @@ async def settle(snapshot: Snapshot, by: str, delay: timedelta) -> dict[tuple[st
         await Q.remember_calendar_versions(
             uids=[v[0] for v in versions], sequences=[v[1] for v in versions], shown=[v[2] for v in versions]
         )
-    await calendar_updates.record_many(snapshot.event_id, updates, delay)
+    await calendar_updates.record(snapshot.event_id, updates, delay)
     return grown

@@ -320,10 +320,6 @@ SELECT r.id AS registration_id, r.status AS registration_status,
 FROM registration r JOIN event e ON e.id = r.event
 WHERE r.feed_hash = :feed_hash;
 
--- name: booked_session_ids(registration_id)
--- The sessions a registration has a seat in.
-SELECT session FROM agenda_booking WHERE registration = :registration_id AND status = 'booked';
-
 -- name: events_to_warm(limit)
 -- The next published events that have an agenda, soonest first.
 SELECT e.id FROM event e WHERE e.status = 'published' AND e.ends_at > now()
@@ -332,18 +328,10 @@ AND EXISTS (SELECT 1 FROM agenda_session s WHERE s.event = e.id) ORDER BY e.star
 
 -- ------------------------------------------------------------------ calendar updates
 
--- name: record_calendar_update(event_id, subject, subject_id, change, due_at, created_at)!
--- Open a pending update for a calendar object, or add the change to the one open for it (due at the earlier of
--- the two times: a cancellation, due at once, does not wait for the window of an earlier edit).
-INSERT INTO calendar_update (event, subject, subject_id, changes, due_at, created_at)
-VALUES (:event_id, :subject, :subject_id, jsonb_build_array(:change::jsonb), :due_at, :created_at)
-ON CONFLICT (subject, subject_id) WHERE done_at IS NULL
-DO UPDATE SET changes = calendar_update.changes || EXCLUDED.changes,
-              due_at = least(calendar_update.due_at, EXCLUDED.due_at);
-
 -- name: record_calendar_updates(event_id, subjects, subject_ids, changes, due_at, created_at)!
--- record_calendar_update for many objects of one event in one statement (`changes`: each one's JSON text; no object
--- twice).
+-- Open a pending update for each of these calendar objects of one event, or add the change to the one open for it
+-- (due at the earlier of the two times: a cancellation, due at once, does not wait for the window of an earlier
+-- edit). One statement for all of them; `changes`: each one's JSON text; no object twice.
 INSERT INTO calendar_update (event, subject, subject_id, changes, due_at, created_at)
 SELECT :event_id, u.subject, u.subject_id, jsonb_build_array(u.change::jsonb), :due_at, :created_at
 FROM unnest(:subjects::text[], :subject_ids::int[], :changes::text[]) AS u(subject, subject_id, change)
@@ -380,13 +368,9 @@ WHERE r.event = :event_id AND r.status = 'confirmed' ORDER BY r.id;
 -- The event's draft sessions (off the programme, in no calendar): their UID and SEQUENCE.
 SELECT id, calendar_uid, calendar_sequence FROM agenda_session WHERE event = :event_id AND status = 'draft' ORDER BY id;
 
--- name: remember_calendar_version(uid, sequence, shown)!
--- What a calendar object shows at one SEQUENCE (domain.invite_shows.shown), for the emails about later changes.
-INSERT INTO calendar_version (uid, sequence, shown) VALUES (:uid::uuid, :sequence, :shown::jsonb)
-ON CONFLICT (uid, sequence) DO UPDATE SET shown = EXCLUDED.shown;
-
 -- name: remember_calendar_versions(uids, sequences, shown)!
--- remember_calendar_version for many objects in one statement (`shown`: each one's JSON text; no pair twice).
+-- What each calendar object shows at one SEQUENCE (domain.invite_shows.shown), for the emails about later changes.
+-- One statement for all of them; `shown`: each one's JSON text; no (uid, SEQUENCE) twice.
 INSERT INTO calendar_version (uid, sequence, shown)
 SELECT v.uid::uuid, v.sequence, v.shown::jsonb
 FROM unnest(:uids::text[], :sequences::int[], :shown::text[]) AS v(uid, sequence, shown)

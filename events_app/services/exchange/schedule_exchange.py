@@ -45,7 +45,7 @@ from events_app.services.agenda.rows import EventRow
 from events_app.services.exchange.rows import ROWS, SessionRow
 from events_app.services.people.accounts import CurrentAccount, require_organizer
 from events_app.services.people.people import link_or_create_people
-from events_app.services.registration.agenda_bookings import clashing_bookers_of_sessions
+from events_app.services.registration.agenda_bookings import bookers_now_clashing
 
 IMPORTED_FIELDS = (
     "title",
@@ -369,7 +369,7 @@ async def _apply(
     counts["removed"] = await _removed(account, event_id, existing, sessions, removed)
     counts["not_in_file"] = len(counts["removed"])
     counts["removed_cancelled"] = sum(1 for r in counts["removed"] if r["action"] == "cancelled")
-    counts["bookers_now_clashing"] = await clashing_bookers_of_sessions(moved)
+    counts["bookers_now_clashing"] = await bookers_now_clashing(moved)
     counts["sessions"] = outcome
     counts["conflicts"] = await _count_conflicts(event_id, event)
     if touched or new or changed or extras_changed or counts["removed_cancelled"]:

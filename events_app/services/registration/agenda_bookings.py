@@ -194,15 +194,11 @@ async def restore_bookings(session_id: int) -> int:
     return len(rows)
 
 
-async def clashing_bookers(session_id: int) -> int:
-    """How many delegates holding a booking or waiting-list place of the session also hold one of another session
-    (not cancelled) that overlaps it: what a booking refuses, and what a move of either session can bring about.
-    Only counted, for the organizer who moved it: the delegate's agenda shows the clash and the places stay."""
-    return len(await Q.clashing_bookings_of_session(session_id=session_id, active_statuses=list(ACTIVE)))
-
-
-async def clashing_bookers_of_sessions(session_ids: list[int]) -> int:
-    """clashing_bookers over several sessions (those a schedule import moved), each delegate counted once."""
+async def bookers_now_clashing(session_ids: list[int]) -> int:
+    """How many delegates holding a booking or waiting-list place of one of these sessions (not cancelled) also hold
+    one of another session (not cancelled) that overlaps it, each counted once: what a booking refuses, and what a
+    move by hand or by a schedule import can bring about. Only counted, for the organizer who moved them: the
+    delegate's agenda shows the clash and the places stay."""
     if not session_ids:
         return 0
     return await Q.count_bookers_clashing_in_sessions(session_ids=session_ids, active_statuses=list(ACTIVE))

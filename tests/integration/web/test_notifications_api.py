@@ -69,9 +69,9 @@ async def test_a_flush_holds_its_update_not_the_event_and_a_change_meanwhile_goe
     await register(client, event["id"], "ana")
     await client.patch(f"/api/events/{event['id']}", json={"venue_name": "G-Tower"}, headers=organizer)
     now = datetime.now(timezone.utc)
-    record = calendar_updates.Q.record_calendar_update
-    change = {"event_id": event["id"], "subject": "event", "subject_id": event["id"], "due_at": now, "created_at": now}
-    change["change"] = json.dumps({"field": "title"})
+    record = calendar_updates.Q.record_calendar_updates  # what a change to the event writes
+    change = {"event_id": event["id"], "subjects": ["event"], "subject_ids": [event["id"]], "due_at": now}
+    change.update(changes=[json.dumps({"field": "title"})], created_at=now)
     other = await DB.get_new_connection()
     try:
         await other.execute("SET lock_timeout = '3s'")
