@@ -206,10 +206,23 @@ async def programme(event: dict, token: str) -> dict | None:
         return None
     if not data.sessions:
         return None
-    zone = ZoneInfo(event["timezone"])
-    rooms = {r["id"]: r["name"] for r in data.rooms}
     mine = {b["session_id"]: b for b in await agenda_bookings.personal_agenda(token)}
-    sessions = [
+    # What every delegate's page shows of the agenda is built once per version of it (and time zone), and kept with
+    # it: the sessions in the event's zone, and each card's agenda part (title, time, room, kind, people) rendered
+    # once per language. Each request adds only the delegate's own part: bookings, clashes and the forms.
+    sessions = data.fragments.get(("manage-sessions", event["timezone"]))
+    if sessions is None:
+        sessions = data.fragments[("manage-sessions", event["timezone"])] = _programme_sessions(data, event["timezone"])
+    clash = clashes(sessions, mine)
+    cards = [(s, mine.get(s["id"]), clash.get(s["id"])) for s in sessions if s["status"] != "cancelled"]
+    fragments = data.fragments.setdefault("manage-cards", {})
+    return {"cards": cards, "fragments": fragments}
+
+
+def _programme_sessions(data: agenda_publish.PublicAgenda, timezone: str) -> list[dict]:
+    zone = ZoneInfo(timezone)
+    rooms = {r["id"]: r["name"] for r in data.rooms}
+    return [
         {
             "id": s["id"],
             "title": s["title"],
@@ -223,10 +236,6 @@ async def programme(event: dict, token: str) -> dict | None:
         }
         for s in data.sessions
     ]
-    # What each session's card shows of the agenda (title, time, room, kind, people) is rendered once per language
-    # for this version of the agenda, and kept with it; the delegate's own part of the card is rendered each time.
-    fragments = data.fragments.setdefault("manage-cards", {})
-    return {"sessions": sessions, "mine": mine, "clashes": clashes(sessions, mine), "fragments": fragments}
 
 
 NO_PASS = N_("To book from the programme, first open the manage link from your confirmation email in this browser.")
