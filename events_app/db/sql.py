@@ -3,6 +3,8 @@ conditional updates). Inside DB.transaction() they join the transaction; outside
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from typing import Any
 
 from events_app.db.engine import DB
@@ -21,6 +23,14 @@ async def run(method: str, query: str, args: tuple) -> Any:
         return await getattr(conn, method)(query, *args)
     finally:
         await conn.close()
+
+
+async def together(*reads: Awaitable[Any]) -> list[Any]:
+    """Independent reads at once, each on its own pooled connection (a page waits for one round trip, not one per
+    read); inside a transaction, one after another on its connection, which runs one statement at a time."""
+    if DB.current_transaction.get() is not None:
+        return [await read for read in reads]
+    return list(await asyncio.gather(*reads))
 
 
 async def fetch(query: str, *args: Any) -> list:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from events_app.db import queries
+from events_app.db import queries, sql
 from events_app.db.engine import DB
 from events_app.domain.errors import Conflict, FieldError, NotFound, require
 from events_app.domain.events import DATETIME_FIELDS, localize, validate_event
@@ -313,16 +313,17 @@ async def _categories(event_ids: list[int]) -> dict[int, list[CategoryRow]]:
 
 async def get_event(event_id: int, account: CurrentAccount | None = None) -> dict:
     """A published event for anyone; a draft or cancelled one only for its organizers (404 for others)."""
-    row = await Q.event_by_id(event_id=event_id)
+    row, categories, event_questions = await sql.together(
+        Q.event_by_id(event_id=event_id), _categories([event_id]), questions.for_event(event_id)
+    )
     if row is None:
         raise NotFound("event")
     if row.status != "published":
         if account is None:
             raise NotFound("event")
         await require_organizer(account, event_id)
-    categories = await _categories([event_id])
     out = _event_out(row, categories.get(event_id, []), datetime.now(timezone.utc))
-    out["questions"] = await questions.for_event(event_id)
+    out["questions"] = event_questions
     return out
 
 

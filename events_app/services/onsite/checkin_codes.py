@@ -10,6 +10,8 @@ a new code.
 
 from __future__ import annotations
 
+from typing import Any
+
 from events_app.db import queries
 from events_app.db.engine import DB
 from events_app.domain.security import checkin_token, digest, new_nonce
@@ -25,9 +27,23 @@ def code_of(nonce: str) -> str:
 async def live_code(registration_id: int) -> str | None:
     """The registration's live check-in code, issued now if it has none for its current category; None unless the
     registration is confirmed (and not erased)."""
+    row = await Q.live_code(registration_id=registration_id)
+    if row is not None and _still_live(row):  # the usual case, a page showing the code: one read, no transaction
+        return code_of(row["nonce"])
     async with DB.transaction():
         code = await _live_code(registration_id)
     return code
+
+
+def _still_live(row: Any) -> bool:
+    """Whether the registration's live code (if any) is still the one to show: confirmed, not erased, issued for its
+    current category."""
+    return (
+        row["status"] == "confirmed"
+        and row["anonymized_at"] is None
+        and row["code_id"] is not None
+        and row["code_category"] == row["category"]
+    )
 
 
 async def live_codes(registration_ids: list[int]) -> dict[int, str]:
@@ -40,7 +56,7 @@ async def live_codes(registration_ids: list[int]) -> dict[int, str]:
     for row in rows:
         if row["status"] != "confirmed" or row["anonymized_at"] is not None:
             codes[row["id"]] = ""
-        elif row["code_id"] is not None and row["code_category"] == row["category"]:
+        elif _still_live(row):
             codes[row["id"]] = code_of(row["nonce"])
         elif row["code_id"] is not None:  # moved to another category: revoke and issue, one at a time (rare)
             codes[row["id"]] = await live_code(row["id"]) or ""
@@ -66,7 +82,7 @@ async def _live_code(registration_id: int) -> str | None:
     row = await Q.live_code(registration_id=registration_id)
     if row is None or row["status"] != "confirmed" or row["anonymized_at"] is not None:
         return None
-    if row["code_id"] is not None and row["code_category"] == row["category"]:
+    if _still_live(row):
         return code_of(row["nonce"])
     if row["code_id"] is not None:
         await Q.revoke_code(code_id=row["code_id"], reason="moved")

@@ -231,5 +231,10 @@ async def _entry(registration_id: int, session_id: int, booking_id: int | None =
 async def personal_agenda(token: str) -> list[dict]:
     """The delegate's booked and waiting sessions, by start time, with their place on each waiting list."""
     registration = await _registration(token, lock=False)
-    rows = await Q.personal_agenda(registration_id=registration["id"], active_statuses=list(ACTIVE))
+    return await agenda_of(registration["id"])
+
+
+async def agenda_of(registration_id: int) -> list[dict]:
+    """personal_agenda of a registration the caller has already found by its token."""
+    rows = await Q.personal_agenda(registration_id=registration_id, active_statuses=list(ACTIVE))
     return [_entry_out(r) for r in rows]

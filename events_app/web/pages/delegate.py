@@ -15,7 +15,9 @@ from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from events_app.db import sql
 from events_app.documents import qr
+from events_app.domain.content import localize_event
 from events_app.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from events_app.domain.questions import validate_answers
 from events_app.domain.registration import ACTIVE
@@ -198,7 +200,7 @@ def clashes(sessions: list[dict], mine: dict[int, dict]) -> dict[int, str]:
     return out
 
 
-async def programme(event: dict, token: str) -> dict | None:
+async def programme(event: dict, bookings: list[dict]) -> dict | None:
     """The published sessions with the delegate's bookings, or None when the event has no agenda."""
     try:
         data = await agenda_publish.public_agenda_data(event["id"])
@@ -206,7 +208,7 @@ async def programme(event: dict, token: str) -> dict | None:
         return None
     if not data.sessions:
         return None
-    mine = {b["session_id"]: b for b in await agenda_bookings.personal_agenda(token)}
+    mine = {b["session_id"]: b for b in bookings}
     # What every delegate's page shows of the agenda is built once per version of it (and time zone), and kept with
     # it: the sessions in the event's zone, and each card's agenda part (title, time, room, kind, people) rendered
     # once per language. Each request adds only the delegate's own part: bookings, clashes and the forms.
@@ -332,8 +334,14 @@ class ManagePages(Controller):
         confirmed = registration["status"] == "confirmed"
 
         async def shown_event() -> tuple[dict, dict | None]:
-            event = await translations.localized(await events.get_event(registration["event_id"]), language_of(request))
-            return event, await programme(event, token)
+            event_id, language = registration["event_id"], language_of(request)
+            event, texts, bookings = await sql.together(
+                events.get_event(event_id),
+                translations.translations_of(event_id, language),
+                agenda_bookings.agenda_of(registration["id"]) if confirmed else asyncio.sleep(0, []),
+            )
+            event = localize_event(event, texts)
+            return event, await programme(event, bookings)
 
         async def head_of() -> dict | None:
             try:
@@ -343,7 +351,7 @@ class ManagePages(Controller):
 
         # What the page shows once the registration is known is read at once, each on its own connection: on the
         # congress day every round trip waits for the busy event loop, so a dozen in a row made the page slow.
-        (event, agenda), delegation, links, code, programme_pass = await asyncio.gather(
+        (event, agenda), delegation, links, code, programme_pass = await sql.together(
             shown_event(),
             head_of(),
             registration_links.ensure(registration["id"]),
