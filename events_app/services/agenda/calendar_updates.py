@@ -55,11 +55,15 @@ def _shown_value(value: Any) -> dict | None:
     return json.loads(value) if isinstance(value, str) else dict(value)
 
 
-async def _copies(uid: Any, person_ids: list[int]) -> dict[int, Any]:
-    """The copy each holder holds of the object (person id -> row), for those the system remembers."""
+async def _copies(uid: Any, person_ids: list[int]) -> tuple[dict[int, Any], dict[int, dict | None]]:
+    """The copy each holder holds of the object (person id -> row), for those the system remembers, and what the
+    versions those copies show showed (by SEQUENCE): each version read and decoded once, not once per holder."""
     if not person_ids:
-        return {}
-    return {row["person"]: row for row in await Q.held_copies(uid=str(uid), person_ids=person_ids)}
+        return {}, {}
+    copies = {row["person"]: row for row in await Q.held_copies(uid=str(uid), person_ids=person_ids)}
+    sequences = sorted({row["shown_sequence"] for row in copies.values() if row["shown_sequence"] is not None})
+    versions = await Q.calendar_versions(uid=str(uid), sequences=sequences) if sequences else []
+    return copies, {v["sequence"]: _shown_value(v["shown"]) for v in versions}
 
 
 async def _flush_one(update: CalendarUpdateRow) -> int:
@@ -84,7 +88,7 @@ async def _flush_one(update: CalendarUpdateRow) -> int:
         extra = {"session_id": update.subject_id}
     # Cancelled (itself or with its event) or taken back to draft: it leaves every calendar holding it.
     cancelled = obj["status"] != "published"
-    copies = await _copies(obj["calendar_uid"], [h["person_id"] for h in holders])
+    copies, shown = await _copies(obj["calendar_uid"], [h["person_id"] for h in holders])
     messages = []
     for n, person in enumerate(holders, 1):
         if n % 500 == 0:  # a congress's thousands of holders: other requests are served in between
@@ -100,7 +104,7 @@ async def _flush_one(update: CalendarUpdateRow) -> int:
         payload = {
             **extra,
             "changes": update.changes,
-            "was": _shown_value(copy["shown"]) if copy is not None else None,
+            "was": shown.get(copy["shown_sequence"]) if copy is not None else None,
             "timezone": person["timezone"],
         }
         if update.subject != "event":

@@ -377,12 +377,17 @@ FROM unnest(:uids::text[], :sequences::int[], :shown::text[]) AS v(uid, sequence
 ON CONFLICT (uid, sequence) DO UPDATE SET shown = EXCLUDED.shown;
 
 -- name: held_copies(uid, person_ids)
--- The copy of a calendar object each of these people holds: its SEQUENCE, METHOD and what it shows (the newest
--- remembered version at or below that SEQUENCE: a SEQUENCE grown without a change of content shows the same).
+-- The copy of a calendar object each of these people holds: its SEQUENCE, METHOD and which remembered version it
+-- shows (`shown_sequence`: the newest at or below that SEQUENCE, as a SEQUENCE grown without a change of content
+-- shows the same). Thousands of copies show a few versions: calendar_versions reads what those show, once each.
 SELECT c.person, c.sequence, c.method,
-       (SELECT v.shown FROM calendar_version v WHERE v.uid = c.uid AND v.sequence <= c.sequence
-        ORDER BY v.sequence DESC LIMIT 1) AS shown
+       (SELECT v.sequence FROM calendar_version v WHERE v.uid = c.uid AND v.sequence <= c.sequence
+        ORDER BY v.sequence DESC LIMIT 1) AS shown_sequence
 FROM calendar_copy c WHERE c.uid = :uid::uuid AND c.person = ANY(:person_ids::int[]);
+
+-- name: calendar_versions(uid, sequences)
+-- What a calendar object showed at each of these remembered SEQUENCEs.
+SELECT sequence, shown FROM calendar_version WHERE uid = :uid::uuid AND sequence = ANY(:sequences::int[]);
 
 -- name: close_calendar_update(update_id, recipients)!
 -- Mark a pending update sent, with the number of messages written.
