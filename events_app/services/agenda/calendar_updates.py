@@ -128,13 +128,14 @@ async def _flush_one(update: CalendarUpdateRow) -> int:
     return count
 
 
-async def flush_due(now: datetime | None = None) -> int:
-    """Send every update whose window has passed. Returns the number of messages written."""
+async def flush_due(now: datetime | None = None, event_id: int | None = None) -> int:
+    """Send every update whose window has passed (of one event, or of every event). Returns the number of messages
+    written."""
     now = now or datetime.now(timezone.utc)
     written = 0
     while True:
         async with DB.transaction():
-            update = await Q.next_due_calendar_update(now=now)
+            update = await Q.next_due_calendar_update(now=now, event_id=event_id)
             if update is None:
                 break
             written += await _flush_one(update)
@@ -147,7 +148,8 @@ async def release(account: CurrentAccount, event_id: int) -> int:
     """Organizer: send the event's pending updates now instead of at the end of the window."""
     await require_organizer(account, event_id)
     await Q.release_calendar_updates(event_id=event_id)
-    return await flush_due()
+    # Only this event's: an organizer's request neither waits for other events' updates nor counts their messages.
+    return await flush_due(event_id=event_id)
 
 
 async def pending(account: CurrentAccount, event_id: int) -> list[dict]:

@@ -339,10 +339,13 @@ ON CONFLICT (subject, subject_id) WHERE done_at IS NULL
 DO UPDATE SET changes = calendar_update.changes || EXCLUDED.changes,
               due_at = least(calendar_update.due_at, EXCLUDED.due_at);
 
--- name: next_due_calendar_update(now)^
+-- name: next_due_calendar_update(now, event_id)^
 -- record_class: CalendarUpdateRow
--- The pending update due first whose window has passed, locked (skipping those another worker holds).
-SELECT * FROM calendar_update WHERE done_at IS NULL AND due_at <= :now ORDER BY due_at
+-- The pending update due first whose window has passed (of one event, or of any when event_id is NULL), locked
+-- (skipping those another worker holds).
+SELECT * FROM calendar_update
+WHERE done_at IS NULL AND due_at <= :now AND (:event_id::int IS NULL OR event = :event_id::int)
+ORDER BY due_at
 LIMIT 1 FOR UPDATE SKIP LOCKED;
 
 -- name: event_sequence(event_id)^

@@ -205,7 +205,7 @@ async def cancel_event(account: CurrentAccount, event_id: int) -> dict:
         # speakers, moderators) gets its CANCEL at once; drafts were held by nobody.
         await invite_state.settle(shown_before, account.email, timedelta(0))
     await agenda_publish.store_feed_pieces(event_id)
-    await calendar_updates.flush_due()
+    await calendar_updates.flush_due(event_id=event_id)
     return await get_event(event_id, account)
 
 

@@ -14,7 +14,7 @@ from events_app.services.messaging.notifications import compose
 from events_app.services.registration import seats
 from events_app.settings import get_settings
 from tests.agenda_fixtures import add_session, congress
-from tests.fixtures import published_event
+from tests.fixtures import login, published_event
 
 
 async def register(client, event_id: int, name: str) -> dict:
@@ -58,6 +58,28 @@ async def test_changes_in_the_window_collapse_into_one_update_per_confirmed_pers
     ]
 
 
+async def test_releasing_an_events_updates_sends_only_that_events(client, organizer):
+    """An organizer's release neither sends another organizer's pending updates before their window ends nor counts
+    their messages in its answer."""
+    theirs = await login(client, "other.organizer@example.org")
+    event = await published_event(client, organizer)
+    other = await published_event(client, theirs, title="Another forum")
+    await register(client, event["id"], "ana")
+    for name in ("bo", "cy"):
+        await register(client, other["id"], name)
+    await client.patch(f"/api/events/{event['id']}", json={"venue_name": "G-Tower"}, headers=organizer)
+    await client.patch(f"/api/events/{other['id']}", json={"venue_name": "Hall 2"}, headers=theirs)
+    # Both windows have passed (as when the periodic flush is late): the release still sends only its own event's.
+    await sql.execute("UPDATE calendar_update SET due_at = now() - interval '1 minute'")
+
+    released = await client.post(f"/api/events/{event['id']}/calendar-updates/release", headers=organizer)
+
+    assert released.json() == {"messages": 1}
+    assert [r for r, _, _ in await messages("event_updated")] == ["ana@example.org"]
+    pending = (await client.get(f"/api/events/{other['id']}/calendar-updates", headers=theirs)).json()
+    assert [u["done_at"] for u in pending] == [None]
+
+
 async def test_a_flush_holds_its_update_not_the_event_and_a_change_meanwhile_goes_into_the_next_update(
     client, organizer
 ):
@@ -76,7 +98,7 @@ async def test_a_flush_holds_its_update_not_the_event_and_a_change_meanwhile_goe
     try:
         await other.execute("SET lock_timeout = '3s'")
         async with DB.transaction():
-            update = await calendar_updates.Q.next_due_calendar_update(now=now + timedelta(days=1))
+            update = await calendar_updates.Q.next_due_calendar_update(now=now + timedelta(days=1), event_id=None)
             written = await calendar_updates._flush_one(update)
             seat = await other.fetchrow(seats.Q.lock_event.sql, event["id"])  # a registration's first statement
             meanwhile = asyncio.ensure_future(other.execute(record.sql, *[change[p] for p in record.parameters]))
