@@ -29,7 +29,15 @@ async def together(*reads: Awaitable[Any]) -> list[Any]:
     """Independent reads at once, each on its own pooled connection (a page waits for one round trip, not one per
     read); inside a transaction, one after another on its connection, which runs one statement at a time."""
     if DB.current_transaction.get() is not None:
-        return [await read for read in reads]
+        waiting, results = list(reads), []
+        try:
+            while waiting:
+                results.append(await waiting.pop(0))
+        finally:
+            for read in waiting:  # the reads after one that failed: closed, never run
+                if asyncio.iscoroutine(read):
+                    read.close()
+        return results
     return list(await asyncio.gather(*reads))
 
 
